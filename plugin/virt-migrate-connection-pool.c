@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <libvirt-glib/libvirt-glib.h>
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-error-private.h"
+
+/*
+ * VirtMigrateConnectionPool:
+ *
+ * One open libvirt connection per URI, shared by the jobs of a manager.
+ * virt_migrate_connection_pool_get() blocks (it may open a connection) and
+ * is meant for worker threads; the pool itself is thread-safe.  A connection
+ * that libvirt reports dead (keepalive timeout, daemon restart) is replaced.
+ */
+struct _VirtMigrateConnectionPool
+{
+  GObject     parent_instance;
+  GMutex      lock;
+  GHashTable *connections; /* uri -> virConnectPtr */
+};
+
+G_DEFINE_FINAL_TYPE (VirtMigrateConnectionPool, virt_migrate_connection_pool, G_TYPE_OBJECT)
+
+/* Keepalive: a peer silent for interval * (count + 1) seconds is dead. */
+#define KEEPALIVE_INTERVAL 5
+#define KEEPALIVE_COUNT 3
+
+/**
+ * virt_migrate_libvirt_init: (skip)
+ *
+ * Initialises libvirt once: libvirt-glib's event loop on the default
+ * #GMainContext (domain events, keepalive) and libvirt errors routed to
+ * g_debug() instead of stderr.
+ */
+void
+virt_migrate_libvirt_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      gvir_init_check (NULL, NULL, NULL);
+      gvir_event_register ();
+      g_once_init_leave (&once, 1);
+    }
+}
+
+static void
+connection_close (gpointer conn)
+{
+  virConnectClose (conn);
+}
+
+static void
+virt_migrate_connection_pool_finalize (GObject *object)
+{
+  VirtMigrateConnectionPool *self = VIRT_MIGRATE_CONNECTION_POOL (object);
+
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (virt_migrate_connection_pool_parent_class)->finalize (object);
+}
+
+static void
+virt_migrate_connection_pool_class_init (VirtMigrateConnectionPoolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = virt_migrate_connection_pool_finalize;
+  virt_migrate_libvirt_init ();
+}
+
+static void
+virt_migrate_connection_pool_init (VirtMigrateConnectionPool *self)
+{
+  g_mutex_init (&self->lock);
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             connection_close);
+}
+
+VirtMigrateConnectionPool *
+virt_migrate_connection_pool_new (void)
+{
+  return g_object_new (VIRT_MIGRATE_TYPE_CONNECTION_POOL, NULL);
+}
+
+VirtMigrateConnectionPool *
+virt_migrate_connection_pool_get_default (void)
+{
+  static gsize pool = 0;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, (gsize) virt_migrate_connection_pool_new ());
+  return (VirtMigrateConnectionPool *) pool;
+}
+
+/* Returns a new reference (release with virConnectClose()). Blocking. */
+virConnectPtr
+virt_migrate_connection_pool_get (VirtMigrateConnectionPool *self,
+                                  const char                *uri,
+                                  GError                   **error)
+{
+  virConnectPtr conn;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_CONNECTION_POOL (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  conn = g_hash_table_lookup (self->connections, uri);
+  if (conn != NULL && virConnectIsAlive (conn) == 1)
+    {
+      virConnectRef (conn);
+      g_mutex_unlock (&self->lock);
+      return conn;
+    }
+  if (conn != NULL)
+    {
+      g_debug ("connection to %s is dead, reopening", uri);
+      g_hash_table_remove (self->connections, uri);
+    }
+  g_mutex_unlock (&self->lock);
+
+  /* Opening may take long: not under the lock. */
+  conn = virConnectOpen (uri);
+  if (conn == NULL)
+    {
+      /* libvirt's message and code stay intact, behind the URI. */
+      g_propagate_prefixed_error (error,
+                                  virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
+                                                                   "Connection failed"),
+                                  "Cannot connect to %s: ", uri);
+      return NULL;
+    }
+  if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
+    g_debug ("no keepalive on %s", uri);
+
+  g_mutex_lock (&self->lock);
+  virConnectRef (conn);
+  g_hash_table_replace (self->connections, g_strdup (uri), conn);
+  g_mutex_unlock (&self->lock);
+  return conn;
+}
+
+guint
+virt_migrate_connection_pool_get_size (VirtMigrateConnectionPool *self)
+{
+  guint size;
+
+  g_mutex_lock (&self->lock);
+  size = g_hash_table_size (self->connections);
+  g_mutex_unlock (&self->lock);
+  return size;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__VIRT_MIGRATE_H_INSIDE__) && !defined(VIRT_MIGRATE_COMPILATION)
+#error "Only <virt-migrate.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VirtMigrateFlow:
+ * @VIRT_MIGRATE_FLOW_MANAGED_DIRECT: the client drives every phase over two
+ *   libvirt connections it opens itself (`virDomainMigrate3()`).
+ * @VIRT_MIGRATE_FLOW_PEER_TO_PEER: the client only talks to the source
+ *   libvirtd, which connects to the destination libvirtd itself
+ *   (`virDomainMigrateToURI3()` with `VIR_MIGRATE_PEER2PEER`).
+ * @VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT: the source hypervisor's own management
+ *   layer moves the guest; there is no destination libvirtd
+ *   (`virDomainMigrateToURI3()` without `VIR_MIGRATE_PEER2PEER`).
+ *
+ * The control flow of a migration, as described in libvirt's migration guide.
+ */
+typedef enum {
+  VIRT_MIGRATE_FLOW_MANAGED_DIRECT,
+  VIRT_MIGRATE_FLOW_PEER_TO_PEER,
+  VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT,
+} VirtMigrateFlow;
+
+/**
+ * VirtMigrateTransport:
+ * @VIRT_MIGRATE_TRANSPORT_NATIVE: the hypervisor's own data connection.
+ * @VIRT_MIGRATE_TRANSPORT_TUNNELLED: the data travels inside the libvirtd
+ *   connection (`VIR_MIGRATE_TUNNELLED`, peer-to-peer only).
+ *
+ * How the migration data travels between the hosts.
+ */
+typedef enum {
+  VIRT_MIGRATE_TRANSPORT_NATIVE,
+  VIRT_MIGRATE_TRANSPORT_TUNNELLED,
+} VirtMigrateTransport;
+
+/**
+ * VirtMigrateStorage:
+ * @VIRT_MIGRATE_STORAGE_SHARED: disks are shared between the hosts; nothing is copied.
+ * @VIRT_MIGRATE_STORAGE_COPY_ALL: copy whole disk images (`VIR_MIGRATE_NON_SHARED_DISK`).
+ * @VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL: copy only the top image of each
+ *   backing chain (`VIR_MIGRATE_NON_SHARED_INC`).
+ *
+ * What happens to the guest's disks.
+ */
+typedef enum {
+  VIRT_MIGRATE_STORAGE_SHARED,
+  VIRT_MIGRATE_STORAGE_COPY_ALL,
+  VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL,
+} VirtMigrateStorage;
+
+/**
+ * VirtMigrateJobState:
+ * @VIRT_MIGRATE_JOB_STATE_PENDING: created, not started yet.
+ * @VIRT_MIGRATE_JOB_STATE_PREPARING: connecting and looking up the guest.
+ * @VIRT_MIGRATE_JOB_STATE_RUNNING: libvirt is migrating the guest.
+ * @VIRT_MIGRATE_JOB_STATE_POSTCOPY: the guest runs on the destination while
+ *   the rest of its memory is pulled over; it can no longer be cancelled.
+ * @VIRT_MIGRATE_JOB_STATE_COMPLETING: libvirt finished; collecting final statistics.
+ * @VIRT_MIGRATE_JOB_STATE_SUCCEEDED: the guest was migrated.
+ * @VIRT_MIGRATE_JOB_STATE_FAILED: the migration failed; see #VirtMigrateJob:error.
+ * @VIRT_MIGRATE_JOB_STATE_CANCELLED: the migration was cancelled; the guest
+ *   stays on the source.
+ *
+ * The life cycle of a #VirtMigrateJob.
+ */
+typedef enum {
+  VIRT_MIGRATE_JOB_STATE_PENDING,
+  VIRT_MIGRATE_JOB_STATE_PREPARING,
+  VIRT_MIGRATE_JOB_STATE_RUNNING,
+  VIRT_MIGRATE_JOB_STATE_POSTCOPY,
+  VIRT_MIGRATE_JOB_STATE_COMPLETING,
+  VIRT_MIGRATE_JOB_STATE_SUCCEEDED,
+  VIRT_MIGRATE_JOB_STATE_FAILED,
+  VIRT_MIGRATE_JOB_STATE_CANCELLED,
+} VirtMigrateJobState;
+
+/**
+ * VirtMigrateError:
+ * @VIRT_MIGRATE_ERROR_FAILED: a failure that fits no other code.
+ * @VIRT_MIGRATE_ERROR_UNKNOWN_KEY: a request dictionary names a key that is
+ *   not a request property.
+ * @VIRT_MIGRATE_ERROR_WRONG_TYPE: a request dictionary value has the wrong type.
+ * @VIRT_MIGRATE_ERROR_OUT_OF_RANGE: a request value is outside its allowed range.
+ * @VIRT_MIGRATE_ERROR_INVALID_REQUEST: the request is incomplete or contradicts itself.
+ * @VIRT_MIGRATE_ERROR_INVALID_URI: a URI is malformed, or of the wrong kind
+ *   for the place it is used in.
+ * @VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND: the guest does not exist on the source.
+ * @VIRT_MIGRATE_ERROR_CONNECT_FAILED: a libvirt connection could not be opened.
+ * @VIRT_MIGRATE_ERROR_LIBVIRT: libvirt refused or failed the operation; the
+ *   message is libvirt's own, and virt_migrate_error_get_libvirt_code() gives
+ *   its `virErrorNumber`.
+ * @VIRT_MIGRATE_ERROR_NOT_CANCELLABLE: the job cannot be cancelled any more
+ *   (finished, or in post-copy).
+ * @VIRT_MIGRATE_ERROR_BUSY: the job was already started.
+ *
+ * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration
+ * finishes with %G_IO_ERROR_CANCELLED, following GIO's convention.
+ */
+typedef enum {
+  VIRT_MIGRATE_ERROR_FAILED,
+  VIRT_MIGRATE_ERROR_UNKNOWN_KEY,
+  VIRT_MIGRATE_ERROR_WRONG_TYPE,
+  VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+  VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+  VIRT_MIGRATE_ERROR_INVALID_URI,
+  VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
+  VIRT_MIGRATE_ERROR_CONNECT_FAILED,
+  VIRT_MIGRATE_ERROR_LIBVIRT,
+  VIRT_MIGRATE_ERROR_NOT_CANCELLABLE,
+  VIRT_MIGRATE_ERROR_BUSY,
+} VirtMigrateError;
+
+G_END_DECLS

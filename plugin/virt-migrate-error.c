@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "virt-migrate-error-private.h"
+
+typedef struct {
+  int libvirt_code;
+  int libvirt_domain;
+} VirtMigrateErrorPrivate;
+
+static void
+virt_migrate_error_private_init (VirtMigrateErrorPrivate *priv)
+{
+  priv->libvirt_code = 0; /* VIR_ERR_OK */
+  priv->libvirt_domain = 0;
+}
+
+static void
+virt_migrate_error_private_copy (const VirtMigrateErrorPrivate *src,
+                                 VirtMigrateErrorPrivate       *dest)
+{
+  *dest = *src;
+}
+
+static void
+virt_migrate_error_private_clear (VirtMigrateErrorPrivate *priv)
+{
+}
+
+/**
+ * virt_migrate_error_quark:
+ *
+ * Returns: the #GQuark of the %VIRT_MIGRATE_ERROR domain.
+ */
+G_DEFINE_EXTENDED_ERROR (VirtMigrateError, virt_migrate_error)
+
+/**
+ * virt_migrate_error_get_libvirt_code:
+ * @error: a #GError
+ *
+ * Gets libvirt's own error number (`virErrorNumber`, e.g. 42 for
+ * `VIR_ERR_NO_DOMAIN`) behind an error of the %VIRT_MIGRATE_ERROR domain.
+ *
+ * Returns: the libvirt error code, or 0 if @error did not come from libvirt
+ */
+int
+virt_migrate_error_get_libvirt_code (const GError *error)
+{
+  VirtMigrateErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, 0);
+  if (error->domain != VIRT_MIGRATE_ERROR)
+    return 0;
+  priv = virt_migrate_error_get_private (error);
+  return priv != NULL ? priv->libvirt_code : 0;
+}
+
+/**
+ * virt_migrate_error_get_libvirt_domain:
+ * @error: a #GError
+ *
+ * Gets the libvirt component (`virErrorDomain`, e.g. 10 for `VIR_FROM_QEMU`)
+ * that raised the error behind an error of the %VIRT_MIGRATE_ERROR domain.
+ *
+ * Returns: the libvirt error domain, or 0 if @error did not come from libvirt
+ */
+int
+virt_migrate_error_get_libvirt_domain (const GError *error)
+{
+  VirtMigrateErrorPrivate *priv;
+
+  g_return_val_if_fail (error != NULL, 0);
+  if (error->domain != VIRT_MIGRATE_ERROR)
+    return 0;
+  priv = virt_migrate_error_get_private (error);
+  return priv != NULL ? priv->libvirt_domain : 0;
+}
+
+GError *
+virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
+                                 const char      *context)
+{
+  virErrorPtr verr = virGetLastError ();
+  VirtMigrateErrorPrivate *priv;
+  VirtMigrateError code = fallback_code;
+  GError *error;
+
+  if (verr == NULL || verr->code == VIR_ERR_OK)
+    {
+      return g_error_new (VIRT_MIGRATE_ERROR, fallback_code,
+                          "%s: libvirt gave no reason", context);
+    }
+
+  if (verr->code == VIR_ERR_NO_DOMAIN)
+    code = VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND;
+
+  /* libvirt's message stays intact: it is the whole message. */
+  error = g_error_new_literal (VIRT_MIGRATE_ERROR, code,
+                               verr->message != NULL ? verr->message : context);
+  priv = virt_migrate_error_get_private (error);
+  priv->libvirt_code = verr->code;
+  priv->libvirt_domain = verr->domain;
+  return error;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-job.h"
+
+G_BEGIN_DECLS
+
+VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
+                                                VirtMigrateConnectionPool *pool);
+
+G_END_DECLS

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-error.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-manager.h"
+
+/**
+ * VirtMigrateManager:
+ *
+ * Runs migrations and keeps track of the ones in progress.  Its jobs share
+ * one libvirt connection per URI, opened on first use and reopened if it
+ * dies.
+ */
+struct _VirtMigrateManager
+{
+  GObject                    parent_instance;
+  VirtMigrateConnectionPool *pool;
+  GPtrArray                 *jobs; /* running jobs */
+};
+
+enum {
+  SIGNAL_JOB_ADDED,
+  SIGNAL_JOB_REMOVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (VirtMigrateManager, virt_migrate_manager, G_TYPE_OBJECT)
+
+static void
+virt_migrate_manager_dispose (GObject *object)
+{
+  VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
+
+  g_clear_pointer (&self->jobs, g_ptr_array_unref);
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (virt_migrate_manager_parent_class)->dispose (object);
+}
+
+static void
+virt_migrate_manager_class_init (VirtMigrateManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = virt_migrate_manager_dispose;
+
+  /**
+   * VirtMigrateManager::job-added:
+   * @self: the manager
+   * @job: the job that started
+   *
+   * Emitted when virt_migrate_manager_start() started a job.
+   */
+  signals[SIGNAL_JOB_ADDED] = g_signal_new ("job-added", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 1, VIRT_MIGRATE_TYPE_JOB);
+  /**
+   * VirtMigrateManager::job-removed:
+   * @self: the manager
+   * @job: the job that ended
+   *
+   * Emitted when a job the manager started has ended, after its
+   * #VirtMigrateJob::completed signal.
+   */
+  signals[SIGNAL_JOB_REMOVED] = g_signal_new ("job-removed", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 1, VIRT_MIGRATE_TYPE_JOB);
+}
+
+static void
+virt_migrate_manager_init (VirtMigrateManager *self)
+{
+  self->pool = virt_migrate_connection_pool_new ();
+  self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * virt_migrate_manager_new:
+ *
+ * Returns: (transfer full): a new #VirtMigrateManager
+ */
+VirtMigrateManager *
+virt_migrate_manager_new (void)
+{
+  return g_object_new (VIRT_MIGRATE_TYPE_MANAGER, NULL);
+}
+
+/**
+ * virt_migrate_manager_create_job:
+ * @self: a #VirtMigrateManager
+ * @request: what to migrate
+ * @error: return location for a #GError
+ *
+ * Validates @request and creates a job for it that uses the manager's
+ * connections, without starting it.
+ *
+ * Returns: (transfer full): a new job, or %NULL if the request is invalid
+ */
+VirtMigrateJob *
+virt_migrate_manager_create_job (VirtMigrateManager *self,
+                                 VirtMigrateRequest *request,
+                                 GError            **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
+
+  if (!virt_migrate_request_validate (request, error))
+    return NULL;
+  return virt_migrate_job_new_with_pool (request, self->pool);
+}
+
+static void
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(VirtMigrateManager) self = user_data;
+  VirtMigrateJob *job = VIRT_MIGRATE_JOB (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!virt_migrate_job_run_finish (job, result, &error))
+    g_debug ("job %u ended: %s", virt_migrate_job_get_id (job), error->message);
+  if (self->jobs == NULL)
+    return;
+  g_object_ref (job);
+  if (g_ptr_array_remove (self->jobs, job))
+    g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
+  g_object_unref (job);
+}
+
+/**
+ * virt_migrate_manager_start:
+ * @self: a #VirtMigrateManager
+ * @request: what to migrate
+ * @cancellable: (nullable): cancels the migration when cancelled
+ * @error: return location for a #GError
+ *
+ * Validates @request and starts migrating.  Follow the returned job's
+ * properties and its #VirtMigrateJob::completed signal.
+ *
+ * Returns: (transfer full): the running job, or %NULL if the request is invalid
+ */
+VirtMigrateJob *
+virt_migrate_manager_start (VirtMigrateManager *self,
+                            VirtMigrateRequest *request,
+                            GCancellable       *cancellable,
+                            GError            **error)
+{
+  VirtMigrateJob *job;
+
+  job = virt_migrate_manager_create_job (self, request, error);
+  if (job == NULL)
+    return NULL;
+  g_ptr_array_add (self->jobs, g_object_ref (job));
+  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
+  virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
+  return job;
+}
+
+/**
+ * virt_migrate_manager_list_jobs:
+ * @self: a #VirtMigrateManager
+ *
+ * Returns: (transfer container) (element-type VirtMigrateJob): the jobs
+ *   still running, oldest first
+ */
+GPtrArray *
+virt_migrate_manager_list_jobs (VirtMigrateManager *self)
+{
+  GPtrArray *jobs;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+
+  jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->jobs->len; i++)
+    g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->jobs, i)));
+  return jobs;
+}
+
+/**
+ * virt_migrate_manager_lookup_job:
+ * @self: a #VirtMigrateManager
+ * @id: a job id
+ *
+ * Returns: (transfer none) (nullable): the running job with @id, or %NULL
+ */
+VirtMigrateJob *
+virt_migrate_manager_lookup_job (VirtMigrateManager *self,
+                                 guint               id)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      VirtMigrateJob *job = g_ptr_array_index (self->jobs, i);
+      if (virt_migrate_job_get_id (job) == id)
+        return job;
+    }
+  return NULL;
+}
+
+/**
+ * virt_migrate_manager_get_n_connections:
+ * @self: a #VirtMigrateManager
+ *
+ * Returns: how many libvirt connections the manager holds open (one per URI)
+ */
+guint
+virt_migrate_manager_get_n_connections (VirtMigrateManager *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), 0);
+  return virt_migrate_connection_pool_get_size (self->pool);
+}

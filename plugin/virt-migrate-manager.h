@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__VIRT_MIGRATE_H_INSIDE__) && !defined(VIRT_MIGRATE_COMPILATION)
+#error "Only <virt-migrate.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "virt-migrate-job.h"
+#include "virt-migrate-request.h"
+
+G_BEGIN_DECLS
+
+#define VIRT_MIGRATE_TYPE_MANAGER (virt_migrate_manager_get_type ())
+G_DECLARE_FINAL_TYPE (VirtMigrateManager, virt_migrate_manager, VIRT_MIGRATE, MANAGER, GObject)
+
+VirtMigrateManager *virt_migrate_manager_new                 (void);
+VirtMigrateJob     *virt_migrate_manager_create_job          (VirtMigrateManager *self,
+                                                              VirtMigrateRequest *request,
+                                                              GError            **error);
+VirtMigrateJob     *virt_migrate_manager_start               (VirtMigrateManager *self,
+                                                              VirtMigrateRequest *request,
+                                                              GCancellable       *cancellable,
+                                                              GError            **error);
+GPtrArray          *virt_migrate_manager_list_jobs           (VirtMigrateManager *self);
+VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager *self,
+                                                              guint               id);
+guint               virt_migrate_manager_get_n_connections   (VirtMigrateManager *self);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include "virt-migrate-request.h"
+
+G_BEGIN_DECLS
+
+/* The libvirt call a request maps to. */
+typedef enum {
+  VIRT_MIGRATE_API_MIGRATE3,        /* virDomainMigrate3 (managed direct) */
+  VIRT_MIGRATE_API_MIGRATE_TO_URI3, /* virDomainMigrateToURI3 (p2p, unmanaged) */
+} VirtMigrateApi;
+
+typedef struct {
+  VirtMigrateApi        api;
+  unsigned int          flags;
+  virTypedParameterPtr  params;
+  int                   nparams;
+  char                 *dconnuri; /* virDomainMigrateToURI3's dconnuri, or NULL */
+} VirtMigrateCall;
+
+gboolean     virt_migrate_request_build_call (VirtMigrateRequest *self,
+                                              VirtMigrateCall    *call,
+                                              GError            **error);
+void         virt_migrate_call_clear         (VirtMigrateCall    *call);
+const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
+gboolean     virt_migrate_request_get_boolean (VirtMigrateRequest *self,
+                                               const char         *property);
+
+G_END_DECLS

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vm-testbed.h"
+
+#include <gio/gio.h>
+#include <libvirt/virterror.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void
+quiet_libvirt_errors (void *opaque, virErrorPtr err)
+{
+  g_debug ("libvirt: %s", err->message);
+}
+
+static void
+drop_log (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
+{
+}
+
+const VmTestbed *
+vm_testbed_get (void)
+{
+  static VmTestbed tb;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *dir = g_getenv ("VIRT_MIGRATE_TESTBED_DIR");
+
+      if (dir == NULL)
+        g_error ("No test bed: run this test through "
+                 "'tests/testbed/virt-migrate-testbed run -- TEST' (meson test does)");
+      tb.dir = g_strdup (dir);
+      tb.src_uri = g_strdup (g_getenv ("VIRT_MIGRATE_TESTBED_SRC_URI"));
+      tb.dst_uri = g_strdup (g_getenv ("VIRT_MIGRATE_TESTBED_DST_URI"));
+      tb.uid = (guint) g_ascii_strtoull (g_getenv ("VIRT_MIGRATE_TESTBED_UID"), NULL, 10);
+      tb.gid = (guint) g_ascii_strtoull (g_getenv ("VIRT_MIGRATE_TESTBED_GID"), NULL, 10);
+      virSetErrorFunc (NULL, quiet_libvirt_errors);
+      /* libvirt-glib's event loop logs every watch update at debug level. */
+      g_log_set_handler (NULL, G_LOG_LEVEL_DEBUG, drop_log, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  return &tb;
+}
+
+virConnectPtr
+vm_testbed_connect (const char *uri)
+{
+  virConnectPtr conn = virConnectOpen (uri);
+
+  if (conn == NULL)
+    g_error ("cannot connect to test host %s: %s", uri, virGetLastErrorMessage ());
+  return conn;
+}
+
+char *
+vm_testbed_path (const char *name)
+{
+  return g_build_filename (vm_testbed_get ()->dir, name, NULL);
+}
+
+char *
+vm_testbed_unique_name (const char *prefix)
+{
+  static guint counter = 0;
+  return g_strdup_printf ("%s-%u-%u", prefix, (guint) getpid (), ++counter);
+}
+
+static void
+run_or_die (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, &err, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    g_error ("%s failed: %s %s", argv[0], error->message, err ? err : "");
+}
+
+/* A qcow2 image of @size_mib MiB whose first @random_mib MiB are random data
+ * (which neither QEMU nor libvirt can skip as zeroes), owned by the test user. */
+char *
+vm_testbed_make_disk (const char *name,
+                      guint       size_mib,
+                      guint       random_mib)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *path = vm_testbed_path (name);
+  g_autofree char *size = g_strdup_printf ("%uM", size_mib);
+
+  if (random_mib > 0)
+    {
+      g_autofree char *raw = g_strconcat (path, ".raw", NULL);
+      g_autofree guint8 *data = g_malloc ((gsize) random_mib << 20);
+      g_autoptr(GError) error = NULL;
+      GRand *rand = g_rand_new ();
+
+      for (gsize i = 0; i < ((gsize) random_mib << 20) / 4; i++)
+        ((guint32 *) data)[i] = g_rand_int (rand);
+      g_rand_free (rand);
+      if (!g_file_set_contents (raw, (char *) data, (gssize) random_mib << 20, &error))
+        g_error ("%s", error->message);
+      run_or_die ((const char *[]) { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
+                                     raw, path, NULL });
+      run_or_die ((const char *[]) { "qemu-img", "resize", "-q", "-f", "qcow2", path, size, NULL });
+      unlink (raw);
+    }
+  else
+    run_or_die ((const char *[]) { "qemu-img", "create", "-q", "-f", "qcow2", path, size, NULL });
+
+  if (getuid () == 0 && chown (path, tb->uid, tb->gid) < 0)
+    g_error ("chown %s: %s", path, g_strerror (errno));
+  return g_steal_pointer (&path);
+}
+
+char *
+vm_testbed_guest_xml (const char *name,
+                      const char *disk_path)
+{
+  g_autofree char *disk = NULL;
+
+  if (disk_path != NULL)
+    disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                            "      <driver name='qemu' type='qcow2'/>\n"
+                            "      <source file='%s'/>\n"
+                            "      <target dev='vda' bus='virtio'/>\n"
+                            "    </disk>\n", disk_path);
+  /* A TCG guest with no OS: it boots into its BIOS and idles there. */
+  return g_strdup_printf ("<domain type='qemu'>\n"
+                          "  <name>%s</name>\n"
+                          "  <memory unit='MiB'>64</memory>\n"
+                          "  <vcpu>1</vcpu>\n"
+                          "  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n"
+                          "  <devices>\n"
+                          "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                          "%s"
+                          "    <memballoon model='none'/>\n"
+                          "  </devices>\n"
+                          "</domain>\n", name, disk != NULL ? disk : "");
+}
+
+void
+vm_testbed_define_xml (const char *uri,
+                       const char *xml)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  virDomainPtr dom = virDomainDefineXML (conn, xml);
+
+  if (dom == NULL)
+    g_error ("define on %s: %s", uri, virGetLastErrorMessage ());
+  virDomainFree (dom);
+  virConnectClose (conn);
+}
+
+void
+vm_testbed_create_guest (const char *uri,
+                         const char *name,
+                         const char *disk_path,
+                         gboolean    persistent,
+                         gboolean    start)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  g_autofree char *xml = vm_testbed_guest_xml (name, disk_path);
+  virDomainPtr dom;
+
+  if (persistent)
+    {
+      dom = virDomainDefineXML (conn, xml);
+      if (dom != NULL && start && virDomainCreate (dom) < 0)
+        g_error ("start %s: %s", name, virGetLastErrorMessage ());
+    }
+  else
+    dom = virDomainCreateXML (conn, xml, 0);
+  if (dom == NULL)
+    g_error ("create %s on %s: %s", name, uri, virGetLastErrorMessage ());
+  virDomainFree (dom);
+  virConnectClose (conn);
+}
+
+VmGuestState
+vm_testbed_guest_state (const char *uri,
+                        const char *name,
+                        gboolean   *persistent)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+  int state = 0, reason = 0;
+  VmGuestState result = VM_GUEST_ABSENT;
+
+  if (persistent != NULL)
+    *persistent = FALSE;
+  if (dom != NULL)
+    {
+      if (virDomainGetState (dom, &state, &reason, 0) < 0)
+        g_error ("state of %s: %s", name, virGetLastErrorMessage ());
+      if (persistent != NULL)
+        *persistent = virDomainIsPersistent (dom) == 1;
+      result = state == VIR_DOMAIN_RUNNING ? VM_GUEST_RUNNING :
+               state == VIR_DOMAIN_PAUSED ? VM_GUEST_PAUSED :
+               state == VIR_DOMAIN_SHUTOFF ? VM_GUEST_SHUTOFF : VM_GUEST_OTHER;
+      virDomainFree (dom);
+    }
+  virConnectClose (conn);
+  return result;
+}
+
+char *
+vm_testbed_guest_dumpxml (const char  *uri,
+                          const char  *name,
+                          unsigned int flags)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+  char *xml;
+
+  if (dom == NULL)
+    g_error ("no guest %s on %s", name, uri);
+  xml = virDomainGetXMLDesc (dom, flags);
+  virDomainFree (dom);
+  virConnectClose (conn);
+  return xml;
+}
+
+void
+vm_testbed_destroy_guest (const char *uri,
+                          const char *name)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+
+  if (dom != NULL)
+    {
+      if (virDomainIsActive (dom) == 1)
+        virDomainDestroy (dom);
+      if (virDomainIsPersistent (dom) == 1)
+        virDomainUndefine (dom);
+      virDomainFree (dom);
+    }
+  virConnectClose (conn);
+}
+
+typedef struct {
+  GMainLoop *loop;
+  gboolean   ok;
+  GError    *error;
+} RunData;
+
+static void
+run_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  RunData *data = user_data;
+
+  data->ok = virt_migrate_job_run_finish (VIRT_MIGRATE_JOB (source), res, &data->error);
+  g_main_loop_quit (data->loop);
+}
+
+gboolean
+vm_testbed_run_job (VirtMigrateJob *job,
+                    GCancellable   *cancellable,
+                    GError        **error)
+{
+  RunData data = { g_main_loop_new (NULL, FALSE), FALSE, NULL };
+
+  virt_migrate_job_run_async (job, cancellable, run_cb, &data);
+  g_main_loop_run (data.loop);
+  g_main_loop_unref (data.loop);
+  if (data.error != NULL)
+    g_propagate_error (error, data.error);
+  return data.ok;
+}
+
+guint16
+vm_testbed_free_port (void)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof (addr);
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof (addr)), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
+  close (fd);
+  return ntohs (addr.sin_port);
+}

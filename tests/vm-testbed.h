@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <virt-migrate.h>
+
+G_BEGIN_DECLS
+
+/* The two libvirtd "hosts" that tests/testbed/virt-migrate-testbed started;
+ * read from the VIRT_MIGRATE_TESTBED_* environment. */
+typedef struct {
+  char  *dir;
+  char  *src_uri;
+  char  *dst_uri;
+  guint  uid;
+  guint  gid;
+} VmTestbed;
+
+typedef enum {
+  VM_GUEST_ABSENT,
+  VM_GUEST_RUNNING,
+  VM_GUEST_PAUSED,
+  VM_GUEST_SHUTOFF,
+  VM_GUEST_OTHER,
+} VmGuestState;
+
+const VmTestbed *vm_testbed_get            (void);
+virConnectPtr    vm_testbed_connect        (const char *uri);
+char            *vm_testbed_path           (const char *name);
+char            *vm_testbed_make_disk      (const char *name,
+                                            guint       size_mib,
+                                            guint       random_mib);
+char            *vm_testbed_guest_xml      (const char *name,
+                                            const char *disk_path);
+void             vm_testbed_create_guest   (const char *uri,
+                                            const char *name,
+                                            const char *disk_path,
+                                            gboolean    persistent,
+                                            gboolean    start);
+void             vm_testbed_define_xml     (const char *uri,
+                                            const char *xml);
+VmGuestState     vm_testbed_guest_state    (const char *uri,
+                                            const char *name,
+                                            gboolean   *persistent);
+char            *vm_testbed_guest_dumpxml  (const char *uri,
+                                            const char *name,
+                                            unsigned int flags);
+void             vm_testbed_destroy_guest  (const char *uri,
+                                            const char *name);
+gboolean         vm_testbed_run_job        (VirtMigrateJob *job,
+                                            GCancellable   *cancellable,
+                                            GError        **error);
+guint16          vm_testbed_free_port      (void);
+char            *vm_testbed_unique_name    (const char *prefix);
+
+#define vm_assert_guest(uri, name, expected) \
+  g_assert_cmpint (vm_testbed_guest_state ((uri), (name), NULL), ==, (expected))
+
+G_END_DECLS
