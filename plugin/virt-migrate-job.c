@@ -439,6 +439,11 @@ poll_thread (gpointer user_data)
           g_free (d);
           continue;
         }
+      g_debug ("job %u: stats type=%d total=%" G_GUINT64_FORMAT " remaining=%" G_GUINT64_FORMAT
+               " transferred=%" G_GUINT64_FORMAT " mem_total=%" G_GUINT64_FORMAT
+               " bps=%" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT " iteration=%" G_GUINT64_FORMAT,
+               self->id, d->stats.type, d->stats.total, d->stats.remaining, d->stats.transferred,
+               d->stats.memory_total, d->stats.memory_bps, d->stats.disk_bps, d->stats.iteration);
       if (virDomainGetState (dom, &state, &reason, 0) == 0 &&
           state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY)
         d->stats.postcopy = TRUE;
@@ -753,7 +758,8 @@ migrate_thread_done (GObject      *source_object,
           /* The destination's completed statistics leave out the disks the
            * source mirrored: never report less than was being moved. */
           set_u64 (self, &self->data_total, MAX (total, self->data_total), PROP_DATA_TOTAL);
-          set_u64 (self, &self->data_transferred, f->transferred, PROP_DATA_TRANSFERRED);
+          set_u64 (self, &self->data_transferred, MAX (f->transferred, self->data_transferred),
+                   PROP_DATA_TRANSFERRED);
           if (f->have_downtime)
             set_u64 (self, &self->downtime, f->downtime, PROP_DOWNTIME);
           if (f->iteration > self->iteration)

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Live progress and cancellation of a real, throttled migration. */
+#include <libvirt/libvirt.h>
+
+#include "vm-testbed.h"
+
+/* A 96 MiB disk of random data copied at 8 MiB/s: a migration of
+ * about 12 s.  An idle guest's RAM is zero pages, which QEMU skips, so a
+ * bandwidth cap alone would not slow it down; the disk mirror is throttled
+ * for random data.  libvirt reports the mirror's progress only as QEMU's
+ * mirror job advances, in uneven steps of 16 MiB or more, so progress moves
+ * a few times during the copy while the statistics (elapsed, rate) are
+ * sampled at every poll. */
+#define DISK_MIB 96
+#define RANDOM_MIB 96
+#define BANDWIDTH_MIB 8
+
+typedef struct {
+  GArray   *progress;  /* gdouble, every notify::progress */
+  GArray   *states;    /* VirtMigrateJobState, every change */
+  guint     n_samples; /* notify::elapsed: one per statistics poll */
+  guint     n_completed;
+  gboolean  saw_rate;
+  gboolean  saw_eta;
+  gdouble   cancel_at; /* cancel once progress reaches this, if > 0 */
+  GCancellable *cancellable; /* cancel through it instead of the method */
+  gboolean  cancelled;
+} Watch;
+
+static void
+on_progress (VirtMigrateJob *job, GParamSpec *pspec, Watch *w)
+{
+  gdouble p = virt_migrate_job_get_progress (job);
+
+  g_array_append_val (w->progress, p);
+  if (virt_migrate_job_get_rate (job) > 0)
+    w->saw_rate = TRUE;
+  if (virt_migrate_job_get_expected_end_time (job) > g_get_real_time ())
+    w->saw_eta = TRUE;
+  if (w->cancel_at > 0 && p >= w->cancel_at && !w->cancelled)
+    {
+      g_autoptr(GError) error = NULL;
+
+      w->cancelled = TRUE;
+      if (w->cancellable != NULL)
+        g_cancellable_cancel (w->cancellable);
+      else
+        {
+          g_assert_true (virt_migrate_job_cancel (job, &error));
+          g_assert_no_error (error);
+        }
+    }
+}
+
+static void
+on_state (VirtMigrateJob *job, GParamSpec *pspec, Watch *w)
+{
+  VirtMigrateJobState s = virt_migrate_job_get_state (job);
+  g_array_append_val (w->states, s);
+}
+
+static void
+on_elapsed (VirtMigrateJob *job, GParamSpec *pspec, Watch *w)
+{
+  w->n_samples++;
+}
+
+static void
+on_completed (VirtMigrateJob *job, Watch *w)
+{
+  w->n_completed++;
+}
+
+static void
+watch_init (Watch *w, VirtMigrateJob *job)
+{
+  memset (w, 0, sizeof (*w));
+  w->progress = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  w->states = g_array_new (FALSE, FALSE, sizeof (VirtMigrateJobState));
+  g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), w);
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_state), w);
+  g_signal_connect (job, "notify::elapsed", G_CALLBACK (on_elapsed), w);
+  g_signal_connect (job, "completed", G_CALLBACK (on_completed), w);
+}
+
+static void
+watch_clear (Watch *w)
+{
+  g_array_unref (w->progress);
+  g_array_unref (w->states);
+  g_clear_object (&w->cancellable);
+}
+
+/* A guest with a random-filled disk on the source, and a request to copy it
+ * to the destination, throttled. */
+static VirtMigrateRequest *
+slow_request (const char *name)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *src_file = g_strconcat (name, "-src.qcow2", NULL);
+  g_autofree char *dst_file = g_strconcat (name, "-dst.qcow2", NULL);
+  g_autofree char *src_disk = vm_testbed_make_disk (src_file, DISK_MIB, RANDOM_MIB);
+  g_autofree char *dst_disk = vm_testbed_make_disk (dst_file, DISK_MIB, 0);
+  g_autofree char *xml = NULL;
+  g_autofree char *dest_xml = NULL;
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autofree char *nbd = g_strconcat ("unix://", sock, ".nbd", NULL);
+  g_auto(GStrv) parts = NULL;
+  VirtMigrateRequest *req;
+
+  vm_testbed_create_guest (tb->src_uri, name, src_disk, FALSE, TRUE);
+  xml = vm_testbed_guest_dumpxml (tb->src_uri, name, VIR_DOMAIN_XML_MIGRATABLE);
+  parts = g_strsplit (xml, src_disk, -1);
+  dest_xml = g_strjoinv (dst_disk, parts);
+
+  req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,
+                "bandwidth", (guint64) BANDWIDTH_MIB, "hypervisor-uri", hv, "disks-uri", nbd,
+                "dest-xml", dest_xml, NULL);
+  return req;
+}
+
+static void
+test_progress (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("progress");
+  g_autoptr(VirtMigrateRequest) req = slow_request (name);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new (req);
+  g_autoptr(GError) error = NULL;
+  VirtMigrateJobState expected[] = {
+    VIRT_MIGRATE_JOB_STATE_PREPARING, VIRT_MIGRATE_JOB_STATE_RUNNING,
+    VIRT_MIGRATE_JOB_STATE_COMPLETING, VIRT_MIGRATE_JOB_STATE_SUCCEEDED,
+  };
+  Watch w;
+
+  g_test_summary ("A throttled storage migration reports progress many times, never "
+                  "backwards, with a rate and an ETA, and ends with all data processed");
+  watch_init (&w, job);
+  g_assert_true (vm_testbed_run_job (job, NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_message ("%u progress notifications, %u samples, elapsed %" G_GUINT64_FORMAT " ms, total %"
+                  G_GUINT64_FORMAT " bytes, downtime %" G_GUINT64_FORMAT " ms",
+                  w.progress->len, w.n_samples, virt_migrate_job_get_elapsed (job),
+                  virt_migrate_job_get_data_total (job), virt_migrate_job_get_downtime (job));
+  g_assert_cmpuint (w.progress->len, >=, 4);
+  /* Polled every 250 ms; each virDomainGetJobStats waits for libvirt's
+   * monitor while the mirror runs, which stretches that to ~1 s here. */
+  g_assert_cmpuint (w.n_samples, >=, 10);
+  for (guint i = 1; i < w.progress->len; i++)
+    g_assert_cmpfloat (g_array_index (w.progress, gdouble, i), >=,
+                       g_array_index (w.progress, gdouble, i - 1));
+  g_assert_cmpfloat (g_array_index (w.progress, gdouble, w.progress->len - 1), ==, 1.0);
+  g_assert_true (w.saw_rate);
+  g_assert_true (w.saw_eta);
+  g_assert_cmpuint (w.n_completed, ==, 1);
+  g_assert_cmpuint (w.states->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpint (g_array_index (w.states, VirtMigrateJobState, i), ==, expected[i]);
+
+  g_assert_cmpuint (virt_migrate_job_get_data_total (job), >=, (guint64) (64 + DISK_MIB) << 20);
+  g_assert_cmpuint (virt_migrate_job_get_data_processed (job), ==, virt_migrate_job_get_data_total (job));
+  g_assert_cmpuint (virt_migrate_job_get_data_remaining (job), ==, 0);
+  g_assert_cmpuint (virt_migrate_job_get_data_transferred (job), >=, (guint64) RANDOM_MIB << 20);
+  /* 96 MiB at 8 MiB/s cannot take less than ~10 s. */
+  g_assert_cmpuint (virt_migrate_job_get_elapsed (job), >=, 10000);
+  g_assert_cmpint (virt_migrate_job_get_expected_end_time (job), ==, 0);
+
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+  watch_clear (&w);
+}
+
+static void
+check_cancelled (VirtMigrateJob *job, Watch *w, const char *name, GError *error)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(GError) late = NULL;
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_null (virt_migrate_job_get_error (job));
+  g_assert_cmpuint (w->n_completed, ==, 1);
+  g_assert_cmpfloat (virt_migrate_job_get_progress (job), <, 1.0);
+
+  /* The guest never left: still running on the source, nothing on the dest. */
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
+
+  /* A late cancel is a no-op with a clear answer. */
+  g_assert_false (virt_migrate_job_cancel (job, &late));
+  g_assert_error (late, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *name = vm_testbed_unique_name ("cancel");
+  g_autoptr(VirtMigrateRequest) req = slow_request (name);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new (req);
+  g_autoptr(GError) error = NULL;
+  Watch w;
+
+  g_test_summary ("virt_migrate_job_cancel() half-way aborts the migration; the guest "
+                  "keeps running on the source");
+  watch_init (&w, job);
+  w.cancel_at = 0.3;
+  g_assert_false (vm_testbed_run_job (job, NULL, &error));
+  g_assert_true (w.cancelled);
+  check_cancelled (job, &w, name, error);
+  watch_clear (&w);
+}
+
+static void
+test_cancel_cancellable (void)
+{
+  g_autofree char *name = vm_testbed_unique_name ("cancellable");
+  g_autoptr(VirtMigrateRequest) req = slow_request (name);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new (req);
+  g_autoptr(GError) error = NULL;
+  Watch w;
+
+  g_test_summary ("Cancelling the GCancellable given to run_async aborts the migration");
+  watch_init (&w, job);
+  w.cancel_at = 0.3;
+  w.cancellable = g_cancellable_new ();
+  g_assert_false (vm_testbed_run_job (job, w.cancellable, &error));
+  g_assert_true (w.cancelled);
+  check_cancelled (job, &w, name, error);
+  watch_clear (&w);
+}
+
+static void
+test_cancel_before_start (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("early");
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Watch w;
+
+  g_test_summary ("A job cancelled before it runs, or run with a cancelled GCancellable, "
+                  "ends CANCELLED at once and never touches the guest");
+  vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
+
+  job = virt_migrate_job_new (req);
+  watch_init (&w, job);
+  g_assert_true (virt_migrate_job_cancel (job, NULL));
+  g_assert_false (vm_testbed_run_job (job, NULL, &error));
+  check_cancelled (job, &w, name, error);
+  watch_clear (&w);
+  g_clear_object (&job);
+  g_clear_error (&error);
+
+  vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
+  job = virt_migrate_job_new (req);
+  watch_init (&w, job);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (vm_testbed_run_job (job, cancellable, &error));
+  check_cancelled (job, &w, name, error);
+  watch_clear (&w);
+}
+
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_poll_interval (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("poll");
+  guint counts[2] = { 0, 0 };
+  guint intervals[2] = { 2000, 50 };
+  gdouble per_second[2];
+
+  g_test_summary ("The poll interval sets how often libvirt's statistics are sampled: "
+                  "each poll updates 'elapsed'");
+  vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *from = i == 0 ? tb->src_uri : tb->dst_uri;
+      const char *to = i == 0 ? tb->dst_uri : tb->src_uri;
+      g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, from, to);
+      g_autoptr(VirtMigrateJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *sock = vm_testbed_path (i == 0 ? "poll-0.sock" : "poll-1.sock");
+      g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, NULL);
+      job = virt_migrate_job_new (req);
+      virt_migrate_job_set_poll_interval (job, intervals[i]);
+      g_signal_connect (job, "notify::elapsed", G_CALLBACK (count_notify), &counts[i]);
+      g_assert_true (vm_testbed_run_job (job, NULL, &error));
+      g_assert_no_error (error);
+      per_second[i] = counts[i] * 1000.0 / MAX (virt_migrate_job_get_elapsed (job), 1);
+      g_test_message ("poll every %u ms: %u updates in %" G_GUINT64_FORMAT " ms", intervals[i],
+                      counts[i], virt_migrate_job_get_elapsed (job));
+    }
+  g_assert_cmpfloat (per_second[1], >, per_second[0] * 4);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  vm_testbed_get ();
+
+  g_test_add_func ("/virt-migrate/job/progress", test_progress);
+  g_test_add_func ("/virt-migrate/job/cancel", test_cancel);
+  g_test_add_func ("/virt-migrate/job/cancel-cancellable", test_cancel_cancellable);
+  g_test_add_func ("/virt-migrate/job/cancel-before-start", test_cancel_before_start);
+  g_test_add_func ("/virt-migrate/job/poll-interval", test_poll_interval);
+
+  return g_test_run ();
+}
