@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "virt-migrate-connection-pool.h"
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-request-private.h"
@@ -906,10 +907,13 @@ check_hypervisor_uri (const char *key,
       return FALSE;
     }
   if (g_str_equal (g_uri_get_scheme (parsed), "unix") &&
-      (g_uri_get_path (parsed) == NULL || g_uri_get_path (parsed)[0] != '/'))
+      ((g_uri_get_host (parsed) != NULL && *g_uri_get_host (parsed) != '\0') ||
+       g_uri_get_path (parsed) == NULL || g_uri_get_path (parsed)[0] != '/'))
     {
+      /* unix://relative/path parses as host "relative": QEMU would bind /path. */
       g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_URI,
-                   "%s '%s' needs an absolute socket path: unix:///PATH", key, uri);
+                   "%s '%s' needs an absolute socket path and no host: unix:///PATH "
+                   "(three slashes)", key, uri);
       return FALSE;
     }
   return TRUE;
@@ -1084,6 +1088,8 @@ virt_migrate_request_build_call (VirtMigrateRequest *self,
   guint64 bandwidth = virt_migrate_request_get_bandwidth (self);
   int rc = 0;
 
+  /* libvirt's typed-parameter helpers need libvirt initialised. */
+  virt_migrate_libvirt_init ();
   memset (call, 0, sizeof (*call));
 
   for (guint i = 0; i < G_N_ELEMENTS (bool_flags); i++)

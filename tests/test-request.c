@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* VirtMigrateRequest without any libvirt daemon: the a{sv} form and the
+ * mapping onto libvirt's flags and typed parameters. */
+#include <libvirt/libvirt.h>
+
+#include "virt-migrate.h"
+#include "virt-migrate-request-private.h"
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("web1", "qemu:///system",
+                                                                 "qemu+ssh://dst/system");
+  g_autoptr(VirtMigrateRequest) back = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GVariant) dict2 = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *disks[] = { "vda", "vdb", NULL };
+  const char *flow = NULL;
+
+  g_test_summary ("A request survives to_variant/new_from_variant; enums travel as nicks");
+  g_object_set (req, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER,
+                "transport", VIRT_MIGRATE_TRANSPORT_TUNNELLED,
+                "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "migrate-disks", disks,
+                "bandwidth", (guint64) 100, "parallel-connections", 4, "live", TRUE, NULL);
+  dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+  g_assert_true (g_variant_lookup (dict, "flow", "&s", &flow));
+  g_assert_cmpstr (flow, ==, "peer-to-peer");
+  g_assert_true (g_variant_lookup (dict, "transport", "&s", &flow));
+  g_assert_cmpstr (flow, ==, "tunnelled");
+  g_assert_true (g_variant_lookup (dict, "storage", "&s", &flow));
+  g_assert_cmpstr (flow, ==, "copy-all");
+  g_assert_false (g_variant_lookup (dict, "offline", "b", NULL)); /* defaults left out */
+
+  back = virt_migrate_request_new_from_variant (dict, &error);
+  g_assert_no_error (error);
+  dict2 = g_variant_ref_sink (virt_migrate_request_to_variant (back));
+  g_assert_true (g_variant_equal (dict, dict2));
+  g_assert_cmpint (virt_migrate_request_get_flow (back), ==, VIRT_MIGRATE_FLOW_PEER_TO_PEER);
+  g_assert_cmpuint (virt_migrate_request_get_bandwidth (back), ==, 100);
+}
+
+static void
+test_integer_types (void)
+{
+  GVariant *values[] = {
+    g_variant_new_byte (7), g_variant_new_int16 (7), g_variant_new_uint16 (7),
+    g_variant_new_int32 (7), g_variant_new_uint32 (7), g_variant_new_int64 (7),
+    g_variant_new_uint64 (7),
+  };
+
+  g_test_summary ("Integer keys accept every D-Bus integer type whose value fits");
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(GVariantDict) d = g_variant_dict_new (NULL);
+      g_autoptr(GVariant) dict = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VirtMigrateRequest) req = NULL;
+      int parallel = 0;
+
+      g_variant_dict_insert_value (d, "bandwidth", values[i]);
+      g_variant_dict_insert_value (d, "parallel-connections", values[i]);
+      dict = g_variant_ref_sink (g_variant_dict_end (d));
+      req = virt_migrate_request_new_from_variant (dict, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (virt_migrate_request_get_bandwidth (req), ==, 7);
+      g_object_get (req, "parallel-connections", &parallel, NULL);
+      g_assert_cmpint (parallel, ==, 7);
+    }
+}
+
+static void
+test_rejects (void)
+{
+  struct {
+    const char *text;
+    int code;
+    const char *needle;
+  } cases[] = {
+    { "{'nope': <1>}", VIRT_MIGRATE_ERROR_UNKNOWN_KEY, "'nope'" },
+    { "{'domain': <42>}", VIRT_MIGRATE_ERROR_WRONG_TYPE, "'domain'" },
+    { "{'live': <1>}", VIRT_MIGRATE_ERROR_WRONG_TYPE, "'live'" },
+    { "{'migrate-disks': <'vda'>}", VIRT_MIGRATE_ERROR_WRONG_TYPE, "'migrate-disks'" },
+    { "{'bandwidth': <'fast'>}", VIRT_MIGRATE_ERROR_WRONG_TYPE, "'bandwidth'" },
+    { "{'bandwidth': <int64 -5>}", VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'bandwidth'" },
+    { "{'disks-port': <70000>}", VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'disks-port'" },
+    { "{'parallel-connections': <uint64 18446744073709551615>}", VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+      "'parallel-connections'" },
+    { "{'bandwidth': <uint64 18446744073709551615>}", VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'bandwidth'" },
+    { "{'storage': <'copy-some'>}", VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'copy-all'" },
+  };
+
+  g_test_summary ("Unknown keys, wrong types and out-of-range values are refused, naming the key");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GVariant) dict = g_variant_parse (G_VARIANT_TYPE_VARDICT, cases[i].text,
+                                                  NULL, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(VirtMigrateRequest) req = NULL;
+
+      g_assert_nonnull (dict);
+      req = virt_migrate_request_new_from_variant (dict, &error);
+      g_assert_null (req);
+      g_assert_error (error, VIRT_MIGRATE_ERROR, cases[i].code);
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) notdict = g_variant_ref_sink (g_variant_new_string ("x"));
+    g_assert_null (virt_migrate_request_new_from_variant (notdict, &error));
+    g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *huge = g_strnfill (1 << 20, 'a');
+    g_autoptr(GVariantDict) d = g_variant_dict_new (NULL);
+    g_autoptr(GVariant) dict = NULL;
+
+    g_variant_dict_insert (d, "domain", "s", huge);
+    dict = g_variant_ref_sink (g_variant_dict_end (d));
+    g_assert_null (virt_migrate_request_new_from_variant (dict, &error));
+    g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  }
+}
+
+static gboolean
+has_string (VirtMigrateCall *call, const char *name, const char *value)
+{
+  for (int i = 0; i < call->nparams; i++)
+    if (g_str_equal (call->params[i].field, name) && call->params[i].type == VIR_TYPED_PARAM_STRING &&
+        g_str_equal (call->params[i].value.s, value))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_mapping (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system",
+                                                                 "qemu+tls://dst/system");
+  const char *disks[] = { "vda", "vdb", NULL };
+  const char *methods[] = { "zstd", NULL };
+  VirtMigrateCall call;
+  unsigned long long ull = 0;
+  int i = 0;
+
+  g_test_summary ("Every request field becomes the matching VIR_MIGRATE_* flag or parameter");
+  g_object_set (req, "live", TRUE, "persist-dest", TRUE, "undefine-source", TRUE,
+                "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, "migrate-disks", disks,
+                "disks-uri", "unix:///run/nbd", "disks-port", 10809,
+                "hypervisor-uri", "tcp://10.0.0.1:49152", "dest-name", "g2",
+                "dest-xml", "<domain/>", "persistent-xml", "<domain/>",
+                "listen-address", "10.0.0.1", "bandwidth", (guint64) 50,
+                "tls", TRUE, "tls-destination", "dst.example", "compressed", TRUE,
+                "compression-methods", methods, "parallel-connections", 3,
+                "auto-converge", TRUE, "postcopy", TRUE, "suspend", TRUE,
+                "abort-on-error", TRUE, "unsafe", TRUE, NULL);
+  g_assert_true (virt_migrate_request_validate (req, NULL));
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE3);
+  g_assert_null (call.dconnuri);
+  g_assert_cmphex (call.flags, ==, VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
+                   VIR_MIGRATE_UNDEFINE_SOURCE | VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_TLS |
+                   VIR_MIGRATE_COMPRESSED | VIR_MIGRATE_PARALLEL | VIR_MIGRATE_AUTO_CONVERGE |
+                   VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PAUSED | VIR_MIGRATE_ABORT_ON_ERROR |
+                   VIR_MIGRATE_UNSAFE);
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DEST_NAME, "g2"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DEST_XML, "<domain/>"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_PERSIST_XML, "<domain/>"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, "10.0.0.1"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DISKS_URI, "unix:///run/nbd"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vda"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vdb"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_COMPRESSION, "zstd"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_TLS_DESTINATION, "dst.example"));
+  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &ull), ==, 1);
+  g_assert_cmpuint (ull, ==, 50);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_DISKS_PORT, &i), ==, 1);
+  g_assert_cmpint (i, ==, 10809);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams,
+                                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, &i), ==, 1);
+  g_assert_cmpint (i, ==, 3);
+  virt_migrate_call_clear (&call);
+
+  /* Peer-to-peer: virDomainMigrateToURI3 with the dest URI as dconnuri. */
+  g_object_set (req, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER,
+                "transport", VIRT_MIGRATE_TRANSPORT_TUNNELLED, NULL);
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE_TO_URI3);
+  g_assert_cmpstr (call.dconnuri, ==, "qemu+tls://dst/system");
+  g_assert_cmphex (call.flags & (VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED), ==,
+                   VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED);
+  virt_migrate_call_clear (&call);
+
+  /* Unmanaged direct: no PEER2PEER, no dconnuri, the hypervisor URI as param. */
+  g_object_set (req, "flow", VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT,
+                "transport", VIRT_MIGRATE_TRANSPORT_NATIVE, "dest-uri", NULL, NULL);
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE_TO_URI3);
+  g_assert_null (call.dconnuri);
+  g_assert_cmphex (call.flags & VIR_MIGRATE_PEER2PEER, ==, 0);
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
+  virt_migrate_call_clear (&call);
+
+  /* Offline. */
+  g_object_set (req, "flow", VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "dest-uri", "qemu+ssh://d/system",
+                "offline", TRUE, NULL);
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmphex (call.flags & (VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST), ==,
+                   VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST);
+  virt_migrate_call_clear (&call);
+}
+
+static void
+test_validate_uris (void)
+{
+  struct {
+    VirtMigrateFlow flow;
+    const char *src, *dst, *hv;
+    gboolean ok;
+  } cases[] = {
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", "qemu+ssh://d/system", NULL, TRUE },
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", "qemu+ssh://d/system", "tcp://10.0.0.1/", TRUE },
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", "qemu+ssh://d/system", "tcp:10.0.0.1:4444", TRUE },
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", NULL, NULL, FALSE },
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, NULL, "qemu+ssh://d/system", NULL, FALSE },
+    { VIRT_MIGRATE_FLOW_PEER_TO_PEER, "qemu:///system", "qemu+ssh://d/system", NULL, TRUE },
+    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "xen:///system", NULL, "xenmigr://d/", FALSE },
+    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", NULL, "tcp://d:4444", TRUE },
+    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", "qemu+ssh://d/system", "tcp://d:4444", FALSE },
+    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", NULL, NULL, FALSE },
+  };
+
+  g_test_summary ("Which of the three URIs each flow needs");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", cases[i].src, cases[i].dst);
+      g_autoptr(GError) error = NULL;
+
+      g_object_set (req, "flow", cases[i].flow, "hypervisor-uri", cases[i].hv, NULL);
+      g_assert_cmpint (virt_migrate_request_validate (req, &error), ==, cases[i].ok);
+      if (!cases[i].ok)
+        {
+          g_assert_nonnull (error);
+          g_test_message ("case %u: %s", i, error->message);
+        }
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/virt-migrate/request/round-trip", test_round_trip);
+  g_test_add_func ("/virt-migrate/request/integer-types", test_integer_types);
+  g_test_add_func ("/virt-migrate/request/rejects", test_rejects);
+  g_test_add_func ("/virt-migrate/request/mapping", test_mapping);
+  g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
+
+  return g_test_run ();
+}
