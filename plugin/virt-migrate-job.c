@@ -647,28 +647,45 @@ migrate_thread (GTask        *task,
 
   if (rc == 0 && !offline)
     {
-      /* Final statistics: from the destination's completed job where we have
-       * it (managed direct), else from the source's JOB_COMPLETED event. */
-      if (ddom != NULL && fetch_stats (ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &result->final) &&
-          result->final.have_total)
-        result->have_final = TRUE;
+      JobStats dest_stats;
+      gboolean have_dest;
+      gint64 deadline = g_get_monotonic_time () + FINAL_STATS_TIMEOUT_US;
+
+      /* Final statistics: the source's JOB_COMPLETED event (which counts
+       * mirrored disks) merged with the destination's completed job where
+       * we have it (managed direct), which has the downtime QEMU measured. */
+      have_dest = ddom != NULL && fetch_stats (ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &dest_stats) &&
+                  dest_stats.have_total;
 
       g_mutex_lock (&self->lock);
-      if (!result->have_final)
-        {
-          gint64 deadline = g_get_monotonic_time () + FINAL_STATS_TIMEOUT_US;
-
-          while (!self->have_event_stats)
-            if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
-              break;
-        }
-      if (self->have_event_stats &&
-          (!result->have_final || !result->final.have_downtime))
+      while (!self->have_event_stats)
+        if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+          break;
+      if (self->have_event_stats)
         {
           result->final = self->event_stats;
           result->have_final = TRUE;
         }
       g_mutex_unlock (&self->lock);
+
+      if (have_dest && !result->have_final)
+        {
+          result->final = dest_stats;
+          result->have_final = TRUE;
+        }
+      else if (have_dest)
+        {
+          JobStats *f = &result->final;
+
+          f->total = MAX (f->total, dest_stats.total);
+          f->transferred = MAX (f->transferred, dest_stats.transferred);
+          f->memory_total = MAX (f->memory_total, dest_stats.memory_total);
+          if (dest_stats.have_downtime)
+            {
+              f->downtime = dest_stats.downtime;
+              f->have_downtime = TRUE;
+            }
+        }
     }
   else if (rc < 0)
     {

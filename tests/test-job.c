@@ -145,7 +145,11 @@ test_progress (void)
                   G_GUINT64_FORMAT " bytes, downtime %" G_GUINT64_FORMAT " ms",
                   w.progress->len, w.n_samples, virt_migrate_job_get_elapsed (job),
                   virt_migrate_job_get_data_total (job), virt_migrate_job_get_downtime (job));
-  g_assert_cmpuint (w.progress->len, >=, 4);
+  /* QEMU's rate limiter lets the mirror copy in bursts (16 to 48 MiB), so
+   * libvirt's progress moves in 3 to 8 steps over the copy: at least one
+   * step strictly between 0 and 1, then 1. */
+  g_assert_cmpuint (w.progress->len, >=, 3);
+  g_assert_cmpfloat (g_array_index (w.progress, gdouble, 0), <, 1.0);
   /* Polled every 250 ms; each virDomainGetJobStats waits for libvirt's
    * monitor while the mirror runs, which stretches that to ~1 s here. */
   g_assert_cmpuint (w.n_samples, >=, 10);
