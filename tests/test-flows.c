@@ -165,33 +165,13 @@ assert_same_disk (const char *a, const char *b)
   g_assert_no_error (error); /* exit 1 means the images differ */
 }
 
-/* A guest with a disk holding @random_mib MiB of random data, and its
- * destination: an empty image and the migratable XML rewritten to use it. */
-static char *
-storage_guest (const char *name, guint random_mib, char **src_disk, char **dst_disk)
-{
-  const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *src_file = g_strconcat (name, "-src.qcow2", NULL);
-  g_autofree char *dst_file = g_strconcat (name, "-dst.qcow2", NULL);
-  g_autofree char *xml = NULL;
-  g_auto(GStrv) parts = NULL;
-
-  *src_disk = vm_testbed_make_disk (src_file, 64, random_mib);
-  *dst_disk = vm_testbed_make_disk (dst_file, 64, 0);
-  vm_testbed_create_guest (tb->src_uri, name, *src_disk, FALSE, TRUE);
-  xml = vm_testbed_guest_dumpxml (tb->src_uri, name, VIR_DOMAIN_XML_MIGRATABLE);
-  parts = g_strsplit (xml, *src_disk, -1);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  return g_strjoinv (*dst_disk, parts);
-}
-
 static void
 test_copy_storage_all (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("copy-all");
   g_autofree char *src_disk = NULL, *dst_disk = NULL;
-  g_autofree char *dest_xml = storage_guest (name, 8, &src_disk, &dst_disk);
+  g_autofree char *dest_xml = vm_testbed_storage_guest (name, 64, 8, &src_disk, &dst_disk);
   g_autofree char *hv = tcp_uri ();
   g_autofree char *disks = tcp_uri ();
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
@@ -220,7 +200,7 @@ test_unix_only (void)
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("unix-only");
   g_autofree char *src_disk = NULL, *dst_disk = NULL;
-  g_autofree char *dest_xml = storage_guest (name, 4, &src_disk, &dst_disk);
+  g_autofree char *dest_xml = vm_testbed_storage_guest (name, 64, 4, &src_disk, &dst_disk);
   g_autofree char *hv = unix_uri ("uo-qemu.sock");
   g_autofree char *disks = unix_uri ("uo-nbd.sock");
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);

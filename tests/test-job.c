@@ -97,22 +97,13 @@ static VirtMigrateRequest *
 slow_request (const char *name)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *src_file = g_strconcat (name, "-src.qcow2", NULL);
-  g_autofree char *dst_file = g_strconcat (name, "-dst.qcow2", NULL);
-  g_autofree char *src_disk = vm_testbed_make_disk (src_file, DISK_MIB, RANDOM_MIB);
-  g_autofree char *dst_disk = vm_testbed_make_disk (dst_file, DISK_MIB, 0);
-  g_autofree char *xml = NULL;
-  g_autofree char *dest_xml = NULL;
+  g_autofree char *src_disk = NULL, *dst_disk = NULL;
+  g_autofree char *dest_xml = vm_testbed_storage_guest (name, DISK_MIB, RANDOM_MIB,
+                                                         &src_disk, &dst_disk);
   g_autofree char *sock = vm_testbed_path (name);
   g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
   g_autofree char *nbd = g_strconcat ("unix://", sock, ".nbd", NULL);
-  g_auto(GStrv) parts = NULL;
   VirtMigrateRequest *req;
-
-  vm_testbed_create_guest (tb->src_uri, name, src_disk, FALSE, TRUE);
-  xml = vm_testbed_guest_dumpxml (tb->src_uri, name, VIR_DOMAIN_XML_MIGRATABLE);
-  parts = g_strsplit (xml, src_disk, -1);
-  dest_xml = g_strjoinv (dst_disk, parts);
 
   req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
   g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,

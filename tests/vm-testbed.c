@@ -181,6 +181,32 @@ vm_testbed_create_guest (const char *uri,
   virConnectClose (conn);
 }
 
+/* A running guest on the source whose disk (@disk_mib MiB, the first
+ * @random_mib of them random) is to be copied: makes an empty image of the
+ * same size for the destination and returns the guest's migratable XML
+ * rewritten to use it (same UUID), for the request's dest-xml. */
+char *
+vm_testbed_storage_guest (const char *name,
+                          guint       disk_mib,
+                          guint       random_mib,
+                          char      **src_disk,
+                          char      **dst_disk)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *src_file = g_strconcat (name, "-src.qcow2", NULL);
+  g_autofree char *dst_file = g_strconcat (name, "-dst.qcow2", NULL);
+  g_autofree char *xml = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  *src_disk = vm_testbed_make_disk (src_file, disk_mib, random_mib);
+  *dst_disk = vm_testbed_make_disk (dst_file, disk_mib, 0);
+  vm_testbed_create_guest (tb->src_uri, name, *src_disk, FALSE, TRUE);
+  xml = vm_testbed_guest_dumpxml (tb->src_uri, name, VIR_DOMAIN_XML_MIGRATABLE);
+  parts = g_strsplit (xml, *src_disk, -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  return g_strjoinv (*dst_disk, parts);
+}
+
 VmGuestState
 vm_testbed_guest_state (const char *uri,
                         const char *name,

@@ -30,6 +30,11 @@ char            *vm_testbed_path           (const char *name);
 char            *vm_testbed_make_disk      (const char *name,
                                             guint       size_mib,
                                             guint       random_mib);
+char            *vm_testbed_storage_guest  (const char *name,
+                                            guint       disk_mib,
+                                            guint       random_mib,
+                                            char      **src_disk,
+                                            char      **dst_disk);
 char            *vm_testbed_guest_xml      (const char *name,
                                             const char *disk_path);
 void             vm_testbed_create_guest   (const char *uri,
