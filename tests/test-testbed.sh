@@ -10,7 +10,7 @@ for status in 0 3; do
   out=$(mktemp)
   "$testbed" run -- sh -c 'd=$VIRT_MIGRATE_TESTBED_DIR; echo "$d"; for h in src dst; do echo "$(cat "$d/$h/run/libvirt/libvirtd.pid")"; done; exit '$status > "$out" 2>&1
   rc=$?
-  dir=$(sed -n 1p "$out"); pids=$(sed -n '2,3p' "$out"); rm -f "$out"
+  dir=$(sed -n 1p "$out"); pids=$(sed -n '2,3p' "$out" | tr '\n' ' '); rm -f "$out"
   alive=""
   [ "$(echo "$pids" | wc -w)" -eq 2 ] || pids=""
   for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive="$alive $pid"; done
