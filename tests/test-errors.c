@@ -43,6 +43,14 @@ run_failing (VirtMigrateRequest *req)
   return error;
 }
 
+/* A destination URI whose socket nobody listens on; @missing is its path. */
+static char *
+unreachable_dest_uri (char **missing)
+{
+  *missing = vm_testbed_path ("nobody-listens-here");
+  return g_strconcat ("qemu+unix:///session?socket=", *missing, NULL);
+}
+
 static void
 test_unknown_domain (Fixture *f, gconstpointer data)
 {
@@ -60,8 +68,8 @@ static void
 test_unreachable_dest (Fixture *f, gconstpointer data)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *missing = vm_testbed_path ("nobody-listens-here");
-  g_autofree char *dst = g_strconcat ("qemu+unix:///session?socket=", missing, NULL);
+  g_autofree char *missing = NULL;
+  g_autofree char *dst = unreachable_dest_uri (&missing);
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (f->name, tb->src_uri, dst);
   g_autoptr(GError) error = run_failing (req);
 
@@ -76,8 +84,8 @@ static void
 test_unreachable_dest_p2p (Fixture *f, gconstpointer data)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *missing = vm_testbed_path ("nobody-listens-here");
-  g_autofree char *dst = g_strconcat ("qemu+unix:///session?socket=", missing, NULL);
+  g_autofree char *missing = NULL;
+  g_autofree char *dst = unreachable_dest_uri (&missing);
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (f->name, tb->src_uri, dst);
   g_autoptr(GError) error = NULL;
 
