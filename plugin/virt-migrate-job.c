@@ -57,7 +57,6 @@ typedef struct {
   GError   *error;
   JobStats  final;
   gboolean  have_final;
-  gboolean  resumed_source;
 } WorkerResult;
 
 struct _VirtMigrateJob
@@ -311,11 +310,17 @@ fetch_stats (virDomainPtr dom, unsigned int flags, JobStats *stats)
 
 /* --- main-context dispatch ------------------------------------------- */
 
+typedef enum {
+  DISPATCH_STATS,     /* a polled statistics sample */
+  DISPATCH_RUNNING,   /* the migration call started */
+  DISPATCH_ITERATION, /* a MIGRATION_ITERATION event */
+} DispatchKind;
+
 typedef struct {
   VirtMigrateJob *job;
+  DispatchKind    kind;
   JobStats        stats;
   guint64         memory_bytes;
-  int             kind; /* 0 stats, 1 running, 2 iteration */
   guint64         iteration;
 } Dispatch;
 
@@ -330,14 +335,14 @@ dispatch_cb (gpointer user_data)
 
   switch (d->kind)
     {
-    case 0:
+    case DISPATCH_STATS:
       apply_stats (self, &d->stats, d->memory_bytes);
       break;
-    case 1:
+    case DISPATCH_RUNNING:
       if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
         set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
       break;
-    case 2:
+    case DISPATCH_ITERATION:
       if (d->iteration > self->iteration)
         set_u64 (self, &self->iteration, d->iteration, PROP_ITERATION);
       break;
@@ -390,7 +395,7 @@ on_iteration_event (virConnectPtr conn,
   VirtMigrateJob *self = opaque;
   Dispatch *d = g_new0 (Dispatch, 1);
 
-  d->kind = 2;
+  d->kind = DISPATCH_ITERATION;
   d->iteration = (guint64) MAX (iteration, 0);
   dispatch (self, d);
 }
@@ -432,6 +437,7 @@ poll_thread (gpointer user_data)
       g_mutex_unlock (&self->lock);
 
       d = g_new0 (Dispatch, 1);
+      d->kind = DISPATCH_STATS;
       d->memory_bytes = memory_bytes;
       if (!fetch_stats (dom, 0, &d->stats))
         {
@@ -518,7 +524,7 @@ worker_result_free (gpointer data)
 /* After a failed or cancelled migration the guest must not stay paused on
  * the source by our doing: resume it if it ran before and the request did not
  * ask for a pause. */
-static gboolean
+static void
 resume_source_if_paused (VirtMigrateJob *self, virDomainPtr dom, int state_before)
 {
   int state = 0, reason = 0;
@@ -526,17 +532,16 @@ resume_source_if_paused (VirtMigrateJob *self, virDomainPtr dom, int state_befor
   if (state_before != VIR_DOMAIN_RUNNING ||
       virDomainGetState (dom, &state, &reason, 0) < 0 ||
       state != VIR_DOMAIN_PAUSED)
-    return FALSE;
+    return;
   if (reason == VIR_DOMAIN_PAUSED_POSTCOPY || reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
-    return FALSE; /* the guest ran on the destination already; resuming here would fork it */
+    return; /* the guest ran on the destination already; resuming here would fork it */
   if (virDomainResume (dom) < 0)
     {
       g_warning ("job %u: guest left paused on the source (reason %d) and could not be resumed: %s",
                  self->id, reason, virGetLastErrorMessage ());
-      return FALSE;
+      return;
     }
   g_message ("job %u: resumed the guest on the source after the failed migration", self->id);
-  return TRUE;
 }
 
 static void
@@ -614,7 +619,7 @@ migrate_thread (GTask        *task,
 
   {
     Dispatch *d = g_new0 (Dispatch, 1);
-    d->kind = 1;
+    d->kind = DISPATCH_RUNNING;
     dispatch (self, d);
   }
 
@@ -689,7 +694,7 @@ migrate_thread (GTask        *task,
     }
   else if (rc < 0)
     {
-      result->resumed_source = resume_source_if_paused (self, dom, state_before);
+      resume_source_if_paused (self, dom, state_before);
     }
   result->success = rc == 0;
 
