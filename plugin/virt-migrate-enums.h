@@ -100,6 +100,37 @@ typedef enum {
  * @VIRT_MIGRATE_ERROR_NOT_CANCELLABLE: the job cannot be cancelled any more
  *   (finished, or in post-copy).
  * @VIRT_MIGRATE_ERROR_BUSY: the job was already started.
+ * @VIRT_MIGRATE_ERROR_MISSING_DOMAIN: no guest was named.
+ * @VIRT_MIGRATE_ERROR_MISSING_SOURCE_URI: no source libvirt URI (every flow needs one).
+ * @VIRT_MIGRATE_ERROR_MISSING_DEST_URI: a managed flow without a destination libvirt URI.
+ * @VIRT_MIGRATE_ERROR_MISSING_HYPERVISOR_URI: an unmanaged direct migration
+ *   without the hypervisor URI.
+ * @VIRT_MIGRATE_ERROR_DEST_URI_UNUSED: an unmanaged direct migration given a
+ *   destination libvirt URI, which that flow never uses.
+ * @VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI: the destination libvirt URI
+ *   is a UNIX socket, so libvirt cannot guess the hypervisor URI: give one.
+ * @VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH: a hypervisor URI where a libvirt URI
+ *   belongs, or the other way round.
+ * @VIRT_MIGRATE_ERROR_TUNNELLED_NEEDS_P2P: tunnelled transport outside the
+ *   peer-to-peer flow.
+ * @VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT: tunnelled transport with storage
+ *   copy, parallel connections, post-copy or a hypervisor URI.
+ * @VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT: offline with live, suspend,
+ *   post-copy, storage copy or tunnelled transport.
+ * @VIRT_MIGRATE_ERROR_OFFLINE_NEEDS_PERSIST: offline without persist-dest.
+ * @VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY: migrate-disks, disks-uri or
+ *   disks-port without a storage copy.
+ * @VIRT_MIGRATE_ERROR_DISKS_URI_AND_PORT: both disks-uri and disks-port.
+ * @VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT: post-copy with a non-live or
+ *   suspended migration, or postcopy-after-precopy without postcopy.
+ * @VIRT_MIGRATE_ERROR_LISTEN_ADDRESS_WITH_UNIX: a listen address with a
+ *   `unix://` hypervisor URI.
+ * @VIRT_MIGRATE_ERROR_TLS_UNIX_DISKS: TLS with a `unix://` disks URI (QEMU's
+ *   NBD server has no TLS over UNIX sockets).
+ * @VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION: a compression method libvirt 9.0
+ *   does not know (it knows `xbzrle` and `mt`).
+ * @VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH: dest-xml or persistent-xml
+ *   describes another guest (its UUID differs).
  *
  * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration
  * finishes with %G_IO_ERROR_CANCELLED, following GIO's convention.
@@ -116,6 +147,24 @@ typedef enum {
   VIRT_MIGRATE_ERROR_LIBVIRT,
   VIRT_MIGRATE_ERROR_NOT_CANCELLABLE,
   VIRT_MIGRATE_ERROR_BUSY,
+  VIRT_MIGRATE_ERROR_MISSING_DOMAIN,
+  VIRT_MIGRATE_ERROR_MISSING_SOURCE_URI,
+  VIRT_MIGRATE_ERROR_MISSING_DEST_URI,
+  VIRT_MIGRATE_ERROR_MISSING_HYPERVISOR_URI,
+  VIRT_MIGRATE_ERROR_DEST_URI_UNUSED,
+  VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI,
+  VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH,
+  VIRT_MIGRATE_ERROR_TUNNELLED_NEEDS_P2P,
+  VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT,
+  VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT,
+  VIRT_MIGRATE_ERROR_OFFLINE_NEEDS_PERSIST,
+  VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
+  VIRT_MIGRATE_ERROR_DISKS_URI_AND_PORT,
+  VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
+  VIRT_MIGRATE_ERROR_LISTEN_ADDRESS_WITH_UNIX,
+  VIRT_MIGRATE_ERROR_TLS_UNIX_DISKS,
+  VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION,
+  VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
 } VirtMigrateError;
 
 G_END_DECLS

@@ -573,6 +573,13 @@ migrate_thread (GTask        *task,
   dom = lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
   if (dom == NULL)
     goto out;
+  {
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (virDomainGetUUIDString (dom, uuid) == 0 &&
+        !virt_migrate_request_validate_for_guest (request, uuid, &error))
+      goto out;
+  }
   if (virDomainGetState (dom, &state_before, &reason, 0) < 0)
     state_before = VIR_DOMAIN_NOSTATE;
   if (!offline && virDomainGetInfo (dom, &info) == 0)

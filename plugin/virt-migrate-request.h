@@ -23,6 +23,9 @@ GVariant            *virt_migrate_request_to_variant           (VirtMigrateReque
 VirtMigrateRequest  *virt_migrate_request_copy                 (VirtMigrateRequest *self);
 gboolean             virt_migrate_request_validate             (VirtMigrateRequest *self,
                                                                 GError            **error);
+gboolean             virt_migrate_request_validate_for_guest   (VirtMigrateRequest *self,
+                                                                const char         *guest_uuid,
+                                                                GError            **error);
 
 const char          *virt_migrate_request_get_domain           (VirtMigrateRequest *self);
 const char          *virt_migrate_request_get_source_uri       (VirtMigrateRequest *self);

@@ -43,6 +43,19 @@ run_failing (VirtMigrateRequest *req)
   return error;
 }
 
+/* The test bed's destination is reached over a UNIX socket, so every
+ * request names where QEMU listens. */
+static VirtMigrateRequest *
+new_request (const char *name, const char *dest_uri)
+{
+  g_autofree char *sock = vm_testbed_path ("errors-qemu.sock");
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  VirtMigrateRequest *req = virt_migrate_request_new (name, vm_testbed_get ()->src_uri, dest_uri);
+
+  g_object_set (req, "hypervisor-uri", hv, NULL);
+  return req;
+}
+
 /* A destination URI whose socket nobody listens on; @missing is its path. */
 static char *
 unreachable_dest_uri (char **missing)
@@ -55,7 +68,7 @@ static void
 test_unknown_domain (Fixture *f, gconstpointer data)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("no-such-guest", tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateRequest) req = new_request ("no-such-guest", tb->dst_uri);
   g_autoptr(GError) error = run_failing (req);
 
   g_test_summary ("An unknown guest: DOMAIN_NOT_FOUND, with libvirt's VIR_ERR_NO_DOMAIN behind it");
@@ -67,10 +80,9 @@ test_unknown_domain (Fixture *f, gconstpointer data)
 static void
 test_unreachable_dest (Fixture *f, gconstpointer data)
 {
-  const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *missing = NULL;
   g_autofree char *dst = unreachable_dest_uri (&missing);
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (f->name, tb->src_uri, dst);
+  g_autoptr(VirtMigrateRequest) req = new_request (f->name, dst);
   g_autoptr(GError) error = run_failing (req);
 
   g_test_summary ("An unreachable destination: CONNECT_FAILED with libvirt's reason and the URI");
@@ -83,10 +95,9 @@ test_unreachable_dest (Fixture *f, gconstpointer data)
 static void
 test_unreachable_dest_p2p (Fixture *f, gconstpointer data)
 {
-  const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *missing = NULL;
   g_autofree char *dst = unreachable_dest_uri (&missing);
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (f->name, tb->src_uri, dst);
+  g_autoptr(VirtMigrateRequest) req = new_request (f->name, dst);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("Peer-to-peer to an unreachable destination: the source libvirtd's own "
@@ -101,26 +112,29 @@ static void
 test_malformed_uri (Fixture *f, gconstpointer data)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  const char *bad[][3] = {
-    /* dest-uri, hypervisor-uri, what the message must name */
-    { "not a uri", NULL, "dest-uri" },
-    { "tcp://127.0.0.1:4444", NULL, "hypervisor migration URI" },
-    { NULL, "qemu+ssh://host/system", "hypervisor-uri" },
-    { NULL, "unix://relative/path", "absolute" },
+  struct {
+    const char *dest_uri, *hypervisor_uri; /* NULL: the test bed's */
+    int code;
+    const char *needle;                    /* what the message must name */
+  } bad[] = {
+    { "not a uri", NULL, VIRT_MIGRATE_ERROR_INVALID_URI, "dest-uri" },
+    { "tcp://127.0.0.1:4444", NULL, VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH, "hypervisor migration URI" },
+    { NULL, "qemu+ssh://host/system", VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH, "hypervisor-uri" },
+    { NULL, "unix://relative/path", VIRT_MIGRATE_ERROR_INVALID_URI, "absolute" },
   };
 
   g_test_summary ("Malformed URIs, and URIs of the wrong kind, are refused before connecting");
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(VirtMigrateRequest) req =
-        virt_migrate_request_new (f->name, tb->src_uri, bad[i][0] ? bad[i][0] : tb->dst_uri);
+        new_request (f->name, bad[i].dest_uri ? bad[i].dest_uri : tb->dst_uri);
       g_autoptr(GError) error = NULL;
 
-      if (bad[i][1] != NULL)
-        g_object_set (req, "hypervisor-uri", bad[i][1], NULL);
+      if (bad[i].hypervisor_uri != NULL)
+        g_object_set (req, "hypervisor-uri", bad[i].hypervisor_uri, NULL);
       error = run_failing (req);
-      g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_URI);
-      g_assert_nonnull (strstr (error->message, bad[i][2]));
+      g_assert_error (error, VIRT_MIGRATE_ERROR, bad[i].code);
+      g_assert_nonnull (strstr (error->message, bad[i].needle));
     }
 }
 
@@ -164,6 +178,7 @@ test_bad_dictionary (Fixture *f, gconstpointer data)
     g_variant_dict_insert (d, "source-uri", "s", tb->src_uri);
     g_variant_dict_insert (d, "dest-uri", "s", tb->dst_uri);
     g_variant_dict_insert (d, "bandwidth", "y", 4);
+    g_variant_dict_insert (d, "hypervisor-uri", "s", "unix:///nonexistent/errors.sock");
     dict = g_variant_ref_sink (g_variant_dict_end (d));
     req = virt_migrate_request_new_from_variant (dict, &error);
     g_assert_no_error (error);
@@ -177,14 +192,35 @@ static void
 test_tunnelled_without_p2p (Fixture *f, gconstpointer data)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (f->name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateRequest) req = new_request (f->name, tb->dst_uri);
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("Tunnelled transport without peer-to-peer is refused with what to change");
   g_object_set (req, "transport", VIRT_MIGRATE_TRANSPORT_TUNNELLED, NULL);
   error = run_failing (req);
-  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_TUNNELLED_NEEDS_P2P);
   g_assert_nonnull (strstr (error->message, "peer-to-peer"));
+}
+
+static void
+test_dest_xml_other_guest (Fixture *f, gconstpointer data)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *other = vm_testbed_unique_name ("other");
+  g_autofree char *other_xml = NULL;
+  g_autoptr(VirtMigrateRequest) req = new_request (f->name, tb->dst_uri);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A dest-xml taken from another guest (another UUID) is refused once the "
+                  "guest is known, before libvirt is asked");
+  vm_testbed_create_guest (tb->src_uri, other, NULL, FALSE, TRUE);
+  other_xml = vm_testbed_guest_dumpxml (tb->src_uri, other, VIR_DOMAIN_XML_MIGRATABLE);
+  vm_testbed_destroy_guest (tb->src_uri, other);
+  g_object_set (req, "live", TRUE, "dest-xml", other_xml, NULL);
+  g_assert_true (virt_migrate_request_validate (req, NULL)); /* guest not known yet */
+  error = run_failing (req);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "dest-xml"));
 }
 
 int
@@ -200,6 +236,7 @@ main (int argc, char **argv)
   ADD ("/virt-migrate/errors/malformed-uri", test_malformed_uri);
   ADD ("/virt-migrate/errors/bad-dictionary", test_bad_dictionary);
   ADD ("/virt-migrate/errors/tunnelled-without-p2p", test_tunnelled_without_p2p);
+  ADD ("/virt-migrate/errors/dest-xml-other-guest", test_dest_xml_other_guest);
 #undef ADD
 
   return g_test_run ();

@@ -140,7 +140,7 @@ test_mapping (void)
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system",
                                                                  "qemu+tls://dst/system");
   const char *disks[] = { "vda", "vdb", NULL };
-  const char *methods[] = { "zstd", NULL };
+  const char *methods[] = { "mt", NULL };
   VirtMigrateCall call;
   unsigned long long ull = 0;
   int i = 0;
@@ -156,7 +156,10 @@ test_mapping (void)
                 "compression-methods", methods, "parallel-connections", 3,
                 "auto-converge", TRUE, "postcopy", TRUE, "suspend", TRUE,
                 "abort-on-error", TRUE, "unsafe", TRUE, NULL);
-  g_assert_true (virt_migrate_request_validate (req, NULL));
+  /* Every field at once: libvirt would refuse the combination (post-copy
+   * with suspend, disks-uri with disks-port...), validation says so, but the
+   * mapping of each field still holds. */
+  g_assert_false (virt_migrate_request_validate (req, NULL));
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
   g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE3);
   g_assert_null (call.dconnuri);
@@ -173,7 +176,7 @@ test_mapping (void)
   g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DISKS_URI, "unix:///run/nbd"));
   g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vda"));
   g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vdb"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_COMPRESSION, "zstd"));
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_COMPRESSION, "mt"));
   g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_TLS_DESTINATION, "dst.example"));
   g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &ull), ==, 1);
   g_assert_cmpuint (ull, ==, 50);
@@ -227,7 +230,8 @@ test_validate_uris (void)
     { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", NULL, NULL, FALSE },
     { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, NULL, "qemu+ssh://d/system", NULL, FALSE },
     { VIRT_MIGRATE_FLOW_PEER_TO_PEER, "qemu:///system", "qemu+ssh://d/system", NULL, TRUE },
-    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "xen:///system", NULL, "xenmigr://d/", FALSE },
+    /* Unmanaged direct is Xen's flow: its hypervisor URIs are its own. */
+    { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "xen:///system", NULL, "xenmigr://d/", TRUE },
     { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", NULL, "tcp://d:4444", TRUE },
     { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", "qemu+ssh://d/system", "tcp://d:4444", FALSE },
     { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", NULL, NULL, FALSE },
@@ -249,6 +253,172 @@ test_validate_uris (void)
     }
 }
 
+/* Each rule of virt_migrate_request_validate(): a request that breaks it
+ * (@bad, applied to a good base request) gets the rule's own code and a
+ * message naming @needle; applying @fix as well makes it valid again. */
+typedef struct {
+  const char *name;
+  const char *bad;     /* a{sv} text merged into the base request */
+  int         code;
+  const char *needle;
+  const char *fix;     /* a{sv} text merged after @bad */
+} Rule;
+
+static const Rule rules[] = {
+  { "no domain", "{'domain': <''>}", VIRT_MIGRATE_ERROR_MISSING_DOMAIN, "domain",
+    "{'domain': <'web1'>}" },
+  { "no source", "{'source-uri': <''>}", VIRT_MIGRATE_ERROR_MISSING_SOURCE_URI, "source-uri",
+    "{'source-uri': <'qemu:///system'>}" },
+  { "managed without dest", "{'dest-uri': <''>}", VIRT_MIGRATE_ERROR_MISSING_DEST_URI, "dest-uri",
+    "{'dest-uri': <'qemu+ssh://dst/system'>}" },
+  { "p2p without dest", "{'flow': <'peer-to-peer'>, 'dest-uri': <''>}",
+    VIRT_MIGRATE_ERROR_MISSING_DEST_URI, "as seen from the source",
+    "{'dest-uri': <'qemu+ssh://dst/system'>}" },
+  { "unmanaged without hypervisor URI", "{'flow': <'unmanaged-direct'>, 'dest-uri': <''>}",
+    VIRT_MIGRATE_ERROR_MISSING_HYPERVISOR_URI, "hypervisor-uri",
+    "{'hypervisor-uri': <'tcp://dst:49152'>}" },
+  { "unmanaged with dest", "{'flow': <'unmanaged-direct'>, 'hypervisor-uri': <'tcp://dst:49152'>}",
+    VIRT_MIGRATE_ERROR_DEST_URI_UNUSED, "dest-uri", "{'dest-uri': <''>}" },
+  { "unix dest without migrate URI", "{'dest-uri': <'qemu+unix:///system?socket=/run/d.sock'>}",
+    VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI, "hypervisor-uri",
+    "{'hypervisor-uri': <'unix:///run/mig.sock'>}" },
+  { "unix dest, socket parameter", "{'dest-uri': <'qemu:///session?socket=/run/d.sock'>}",
+    VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI, "UNIX socket",
+    "{'hypervisor-uri': <'unix:///run/mig.sock'>}" },
+  { "malformed dest", "{'dest-uri': <'not a uri'>}", VIRT_MIGRATE_ERROR_INVALID_URI, "not a valid",
+    "{'dest-uri': <'qemu+ssh://dst/system'>}" },
+  { "malformed hypervisor URI", "{'hypervisor-uri': <'tcp://[bad'>}", VIRT_MIGRATE_ERROR_INVALID_URI,
+    "hypervisor-uri", "{'hypervisor-uri': <'tcp://10.0.0.1:49152'>}" },
+  { "relative unix path", "{'hypervisor-uri': <'unix://run/mig.sock'>}", VIRT_MIGRATE_ERROR_INVALID_URI,
+    "unix:///PATH", "{'hypervisor-uri': <'unix:///run/mig.sock'>}" },
+  { "hypervisor URI as dest", "{'dest-uri': <'tcp://dst:49152'>}", VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH,
+    "dest-uri", "{'dest-uri': <'qemu+tcp://dst/system'>}" },
+  { "libvirt URI as hypervisor URI", "{'hypervisor-uri': <'qemu+ssh://dst/system'>}",
+    VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH, "hypervisor-uri", "{'hypervisor-uri': <'tcp://dst'>}" },
+  { "libvirt URI as disks URI", "{'storage': <'copy-all'>, 'disks-uri': <'qemu:///system'>}",
+    VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH, "disks-uri", "{'disks-uri': <'tcp://dst:10809'>}" },
+  { "tunnelled, managed", "{'transport': <'tunnelled'>}", VIRT_MIGRATE_ERROR_TUNNELLED_NEEDS_P2P,
+    "peer-to-peer", "{'flow': <'peer-to-peer'>}" },
+  { "tunnelled + storage", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'storage': <'copy-all'>}",
+    VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "storage", "{'storage': <'shared'>}" },
+  { "tunnelled + parallel", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'parallel-connections': <4>}",
+    VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "parallel", "{'parallel-connections': <0>}" },
+  { "tunnelled + post-copy", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'live': <true>, 'postcopy': <true>}",
+    VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "post-copy", "{'postcopy': <false>}" },
+  { "tunnelled + hypervisor URI", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'hypervisor-uri': <'tcp://dst'>}",
+    VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "hypervisor-uri", "{'hypervisor-uri': <''>}" },
+  { "offline + live", "{'offline': <true>, 'persist-dest': <true>, 'live': <true>}",
+    VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT, "'live'", "{'live': <false>}" },
+  { "offline + suspend", "{'offline': <true>, 'persist-dest': <true>, 'suspend': <true>}",
+    VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT, "'suspend'", "{'suspend': <false>}" },
+  { "offline + post-copy", "{'offline': <true>, 'persist-dest': <true>, 'postcopy': <true>}",
+    VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT, "'postcopy'", "{'postcopy': <false>}" },
+  { "offline + storage", "{'offline': <true>, 'persist-dest': <true>, 'storage': <'copy-incremental'>}",
+    VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT, "storage", "{'storage': <'shared'>}" },
+  { "offline + tunnelled", "{'offline': <true>, 'persist-dest': <true>, 'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>}",
+    VIRT_MIGRATE_ERROR_OFFLINE_CONFLICT, "tunnelled", "{'transport': <'native'>}" },
+  { "offline without persist", "{'offline': <true>}", VIRT_MIGRATE_ERROR_OFFLINE_NEEDS_PERSIST,
+    "persist-dest", "{'persist-dest': <true>}" },
+  { "migrate-disks without copy", "{'migrate-disks': <['vda']>}", VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
+    "migrate-disks", "{'storage': <'copy-all'>}" },
+  { "disks-uri without copy", "{'disks-uri': <'tcp://dst:10809'>}", VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
+    "disks-uri", "{'storage': <'copy-incremental'>}" },
+  { "disks-port without copy", "{'disks-port': <10809>}", VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
+    "disks-port", "{'storage': <'copy-all'>}" },
+  { "disks-uri and disks-port", "{'storage': <'copy-all'>, 'disks-uri': <'tcp://dst:10809'>, 'disks-port': <10809>}",
+    VIRT_MIGRATE_ERROR_DISKS_URI_AND_PORT, "disks-port", "{'disks-port': <0>}" },
+  { "TLS over unix disks URI", "{'storage': <'copy-all'>, 'disks-uri': <'unix:///run/nbd'>, 'tls': <true>}",
+    VIRT_MIGRATE_ERROR_TLS_UNIX_DISKS, "tls", "{'disks-uri': <'tcp://dst:10809'>}" },
+  { "post-copy, not live", "{'postcopy': <true>}", VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT, "live",
+    "{'live': <true>}" },
+  { "post-copy + suspend", "{'postcopy': <true>, 'live': <true>, 'suspend': <true>}",
+    VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT, "suspend", "{'suspend': <false>}" },
+  { "postcopy-after-precopy alone", "{'postcopy-after-precopy': <true>, 'live': <true>}",
+    VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT, "'postcopy'", "{'postcopy': <true>}" },
+  { "listen address + unix", "{'listen-address': <'10.0.0.2'>, 'hypervisor-uri': <'unix:///run/m'>}",
+    VIRT_MIGRATE_ERROR_LISTEN_ADDRESS_WITH_UNIX, "listen-address", "{'hypervisor-uri': <'tcp://10.0.0.2'>}" },
+  { "unknown compression", "{'compression-methods': <['xbzrle', 'zstd']>}",
+    VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION, "zstd", "{'compression-methods': <['xbzrle', 'mt']>}" },
+};
+
+static VirtMigrateRequest *
+merged_request (const char *const *texts)
+{
+  g_autoptr(GVariantDict) d = g_variant_dict_new (NULL);
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GError) error = NULL;
+  VirtMigrateRequest *req;
+
+  g_variant_dict_insert (d, "domain", "s", "web1");
+  g_variant_dict_insert (d, "source-uri", "s", "qemu:///system");
+  g_variant_dict_insert (d, "dest-uri", "s", "qemu+ssh://dst/system");
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) part = g_variant_parse (G_VARIANT_TYPE_VARDICT, texts[i], NULL, NULL, &error);
+      GVariantIter iter;
+      const char *key;
+      GVariant *value;
+
+      g_assert_no_error (error);
+      g_variant_iter_init (&iter, part);
+      while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+        {
+          /* An empty string means "unset". */
+          if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
+              *g_variant_get_string (value, NULL) == '\0')
+            g_variant_dict_remove (d, key);
+          else
+            g_variant_dict_insert_value (d, key, value);
+        }
+    }
+  dict = g_variant_ref_sink (g_variant_dict_end (d));
+  req = virt_migrate_request_new_from_variant (dict, &error);
+  g_assert_no_error (error);
+  return req;
+}
+
+static void
+test_validation_rules (void)
+{
+  g_test_summary ("Every validation rule: a bad request gets the rule's own code and a "
+                  "message that says what to change; the fix passes");
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    {
+      const char *bad[] = { rules[i].bad, NULL };
+      const char *fixed[] = { rules[i].bad, rules[i].fix, NULL };
+      g_autoptr(VirtMigrateRequest) req = merged_request (bad);
+      g_autoptr(VirtMigrateRequest) good = merged_request (fixed);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("rule: %s", rules[i].name);
+      g_assert_false (virt_migrate_request_validate (req, &error));
+      g_assert_error (error, VIRT_MIGRATE_ERROR, rules[i].code);
+      g_assert_nonnull (strstr (error->message, rules[i].needle));
+      g_clear_error (&error);
+      virt_migrate_request_validate (good, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_validate_for_guest (void)
+{
+  const char *with_xml[] = {
+    "{'dest-xml': <'<domain type=\"qemu\"><name>web1</name><uuid>11111111-2222-3333-4444-555555555555</uuid></domain>'>}",
+    NULL
+  };
+  g_autoptr(VirtMigrateRequest) req = merged_request (with_xml);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A dest-xml must describe the guest being migrated (same UUID)");
+  g_assert_true (virt_migrate_request_validate (req, NULL));
+  g_assert_true (virt_migrate_request_validate_for_guest (req, "11111111-2222-3333-4444-555555555555", NULL));
+  g_assert_true (virt_migrate_request_validate_for_guest (req, "11111111-2222-3333-4444-555555555555", NULL));
+  g_assert_false (virt_migrate_request_validate_for_guest (req, "99999999-2222-3333-4444-555555555555", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "dest-xml"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -259,6 +429,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/rejects", test_rejects);
   g_test_add_func ("/virt-migrate/request/mapping", test_mapping);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
+  g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);
+  g_test_add_func ("/virt-migrate/request/validate-for-guest", test_validate_for_guest);
 
   return g_test_run ();
 }
