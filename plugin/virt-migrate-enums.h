@@ -83,6 +83,50 @@ typedef enum {
 } VirtMigrateJobState;
 
 /**
+ * VirtMigrateGuestType:
+ * @VIRT_MIGRATE_GUEST_TYPE_TRANSIENT: the guest exists only while it runs.
+ * @VIRT_MIGRATE_GUEST_TYPE_PERSISTENT: the guest has a stored configuration.
+ *
+ * Whether a guest has a configuration stored by libvirt.
+ */
+typedef enum {
+  VIRT_MIGRATE_GUEST_TYPE_TRANSIENT,
+  VIRT_MIGRATE_GUEST_TYPE_PERSISTENT,
+} VirtMigrateGuestType;
+
+/**
+ * VirtMigrateSourceConfig:
+ * @VIRT_MIGRATE_SOURCE_CONFIG_NONE: the source had no configuration (transient guest).
+ * @VIRT_MIGRATE_SOURCE_CONFIG_KEPT: the source's configuration stays.
+ * @VIRT_MIGRATE_SOURCE_CONFIG_REMOVED: the source's configuration is removed
+ *   (`undefine-source`).
+ *
+ * What a migration does to the source host's configuration of the guest.
+ */
+typedef enum {
+  VIRT_MIGRATE_SOURCE_CONFIG_NONE,
+  VIRT_MIGRATE_SOURCE_CONFIG_KEPT,
+  VIRT_MIGRATE_SOURCE_CONFIG_REMOVED,
+} VirtMigrateSourceConfig;
+
+/**
+ * VirtMigrateDestConfig:
+ * @VIRT_MIGRATE_DEST_CONFIG_NONE: no configuration on the destination afterwards.
+ * @VIRT_MIGRATE_DEST_CONFIG_CREATED: a configuration is created from the source's.
+ * @VIRT_MIGRATE_DEST_CONFIG_UNCHANGED: the destination's existing configuration stays as it was.
+ * @VIRT_MIGRATE_DEST_CONFIG_REPLACED: the destination's existing configuration
+ *   is replaced with the source's.
+ *
+ * What a migration does to the destination host's configuration of the guest.
+ */
+typedef enum {
+  VIRT_MIGRATE_DEST_CONFIG_NONE,
+  VIRT_MIGRATE_DEST_CONFIG_CREATED,
+  VIRT_MIGRATE_DEST_CONFIG_UNCHANGED,
+  VIRT_MIGRATE_DEST_CONFIG_REPLACED,
+} VirtMigrateDestConfig;
+
+/**
  * VirtMigrateError:
  * @VIRT_MIGRATE_ERROR_FAILED: a failure that fits no other code.
  * @VIRT_MIGRATE_ERROR_UNKNOWN_KEY: a request dictionary names a key that is

@@ -57,6 +57,8 @@ typedef struct {
   GError   *error;
   JobStats  final;
   gboolean  have_final;
+  VirtMigrateConfigOutcome *expected_outcome; /* NULL if the dest could not be checked */
+  VirtMigrateConfigOutcome *outcome;
 } WorkerResult;
 
 struct _VirtMigrateJob
@@ -87,6 +89,9 @@ struct _VirtMigrateJob
   GError                    *error;
   char                      *libvirt_api;
   guint                      libvirt_flags;
+  VirtMigrateConfigOutcome  *config_outcome;
+  VirtMigrateConfigOutcome  *expected_config_outcome;
+  GPtrArray                 *messages;         /* char*, NULL-terminated */
   gint64                     start_time;       /* monotonic µs */
   guint64                    last_transferred; /* for a rate when libvirt gives none */
   gint64                     last_sample_time;
@@ -126,6 +131,9 @@ enum {
   PROP_LIBVIRT_API,
   PROP_LIBVIRT_FLAGS,
   PROP_POLL_INTERVAL,
+  PROP_CONFIG_OUTCOME,
+  PROP_EXPECTED_CONFIG_OUTCOME,
+  PROP_MESSAGES,
   N_PROPS
 };
 
@@ -204,6 +212,25 @@ update_elapsed (VirtMigrateJob *self)
   if (self->start_time != 0)
     set_u64 (self, &self->elapsed, (g_get_monotonic_time () - self->start_time) / 1000,
              PROP_ELAPSED);
+}
+
+static void
+add_message (VirtMigrateJob *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_message (VirtMigrateJob *self,
+             const char     *format,
+             ...)
+{
+  va_list args;
+  char *message;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_message ("job %u: %s", self->id, message);
+  g_ptr_array_add (self->messages, message);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGES]);
 }
 
 /* Applies one statistics sample; called on the main context. */
@@ -518,6 +545,8 @@ worker_result_free (gpointer data)
   WorkerResult *result = data;
 
   g_clear_error (&result->error);
+  g_clear_object (&result->expected_outcome);
+  g_clear_object (&result->outcome);
   g_free (result);
 }
 
@@ -544,6 +573,41 @@ resume_source_if_paused (VirtMigrateJob *self, virDomainPtr dom, int state_befor
   g_message ("job %u: resumed the guest on the source after the failed migration", self->id);
 }
 
+/* The stored (inactive) configuration of the guest with @uuid on @conn, or
+ * NULL if that host has none. Blocking. */
+static char *
+persistent_config (virConnectPtr conn, const unsigned char *uuid)
+{
+  g_autoptr(virDomain) dom = virDomainLookupByUUID (conn, uuid);
+
+  if (dom == NULL || virDomainIsPersistent (dom) != 1)
+    return NULL;
+  return virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+}
+
+/* What libvirt reports after a successful migration. Blocking. */
+static VirtMigrateConfigOutcome *
+observe_outcome (virConnectPtr        conn,
+                 virConnectPtr        dconn,
+                 const unsigned char *uuid,
+                 gboolean             source_persistent,
+                 const char          *dest_config_before)
+{
+  g_autofree char *dest_config = persistent_config (dconn, uuid);
+  g_autofree char *source_config = persistent_config (conn, uuid);
+  VirtMigrateDestConfig dest = dest_config == NULL ? VIRT_MIGRATE_DEST_CONFIG_NONE :
+                               dest_config_before == NULL ? VIRT_MIGRATE_DEST_CONFIG_CREATED :
+                               g_str_equal (dest_config, dest_config_before) ?
+                               VIRT_MIGRATE_DEST_CONFIG_UNCHANGED : VIRT_MIGRATE_DEST_CONFIG_REPLACED;
+
+  return virt_migrate_config_outcome_new (dest_config != NULL ? VIRT_MIGRATE_GUEST_TYPE_PERSISTENT :
+                                                                VIRT_MIGRATE_GUEST_TYPE_TRANSIENT,
+                                          !source_persistent ? VIRT_MIGRATE_SOURCE_CONFIG_NONE :
+                                          source_config != NULL ? VIRT_MIGRATE_SOURCE_CONFIG_KEPT :
+                                          VIRT_MIGRATE_SOURCE_CONFIG_REMOVED,
+                                          dest);
+}
+
 static void
 migrate_thread (GTask        *task,
                 gpointer      source_object,
@@ -561,6 +625,10 @@ migrate_thread (GTask        *task,
   WorkerResult *result = g_new0 (WorkerResult, 1);
   GThread *poller = NULL;
   int completed_cb = -1, iteration_cb = -1;
+  g_autoptr(virConnect) check_conn = NULL;
+  g_autofree char *dest_config_before = NULL;
+  unsigned char uuid[VIR_UUID_BUFLEN];
+  gboolean source_persistent = FALSE;
   int state_before = 0, reason = 0;
   virDomainInfo info;
   gboolean offline = virt_migrate_request_get_offline (request);
@@ -574,10 +642,10 @@ migrate_thread (GTask        *task,
   if (dom == NULL)
     goto out;
   {
-    char uuid[VIR_UUID_STRING_BUFLEN];
+    char uuid_string[VIR_UUID_STRING_BUFLEN];
 
-    if (virDomainGetUUIDString (dom, uuid) == 0 &&
-        !virt_migrate_request_validate_for_guest (request, uuid, &error))
+    if (virDomainGetUUIDString (dom, uuid_string) == 0 &&
+        !virt_migrate_request_validate_for_guest (request, uuid_string, &error))
       goto out;
   }
   if (virDomainGetState (dom, &state_before, &reason, 0) < 0)
@@ -599,6 +667,34 @@ migrate_thread (GTask        *task,
 
   if (!virt_migrate_request_build_call (request, &call, &error))
     goto out;
+
+  /* Where the configuration files stand before: the source's type and,
+   * where the client can reach it, the destination's configuration. */
+  if (virDomainGetUUID (dom, uuid) == 0)
+    {
+      const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+
+      if (dconn != NULL)
+        {
+          virConnectRef (dconn);
+          check_conn = dconn;
+        }
+      else if (dest_uri != NULL)
+        {
+          /* Peer-to-peer: the dest URI is the source daemon's view, which
+           * this client may not reach; then the outcome stays unchecked. */
+          check_conn = virt_migrate_connection_pool_get (self->pool, dest_uri, NULL);
+        }
+      if (check_conn != NULL)
+        {
+          source_persistent = virDomainIsPersistent (dom) == 1;
+          dest_config_before = persistent_config (check_conn, uuid);
+          result->expected_outcome =
+            virt_migrate_config_outcome_predict (source_persistent, dest_config_before != NULL,
+                                                 virt_migrate_request_get_boolean (request, "undefine-source"),
+                                                 virt_migrate_request_get_boolean (request, "persist-dest"));
+        }
+    }
 
   if (!offline)
     {
@@ -704,6 +800,8 @@ migrate_thread (GTask        *task,
       resume_source_if_paused (self, dom, state_before);
     }
   result->success = rc == 0;
+  if (result->success && result->expected_outcome != NULL)
+    result->outcome = observe_outcome (conn, check_conn, uuid, source_persistent, dest_config_before);
 
 out:
   if (completed_cb >= 0)
@@ -759,6 +857,34 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, GError *error)
     g_task_return_error (task, g_error_copy (error));
 }
 
+/* Post-check: what libvirt did to the configuration files against what the
+ * guide's table predicts. */
+static void
+record_outcome (VirtMigrateJob *self, WorkerResult *result)
+{
+  g_autofree char *expected = NULL;
+  g_autofree char *actual = NULL;
+
+  if (result->expected_outcome == NULL || result->outcome == NULL)
+    {
+      add_message (self, "configuration outcome not checked: the destination host could not be "
+                         "queried from here");
+      return;
+    }
+  g_set_object (&self->expected_config_outcome, result->expected_outcome);
+  g_set_object (&self->config_outcome, result->outcome);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_EXPECTED_CONFIG_OUTCOME]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONFIG_OUTCOME]);
+
+  expected = virt_migrate_config_outcome_to_string (result->expected_outcome);
+  actual = virt_migrate_config_outcome_to_string (result->outcome);
+  if (virt_migrate_config_outcome_equal (result->expected_outcome, result->outcome))
+    add_message (self, "configuration as planned: %s", actual);
+  else
+    add_message (self, "warning: configuration differs from the plan: expected %s; libvirt "
+                       "reports %s", expected, actual);
+}
+
 static void
 migrate_thread_done (GObject      *source_object,
                      GAsyncResult *res,
@@ -798,6 +924,7 @@ migrate_thread_done (GObject      *source_object,
       set_u64 (self, &self->data_remaining, 0, PROP_DATA_REMAINING);
       set_u64 (self, &self->data_processed, self->data_total, PROP_DATA_PROCESSED);
       set_progress (self, 1.0);
+      record_outcome (self, result);
       g_object_thaw_notify (G_OBJECT (self));
       finish (self, VIRT_MIGRATE_JOB_STATE_SUCCEEDED, NULL);
     }
@@ -1097,6 +1224,9 @@ virt_migrate_job_get_property (GObject    *object,
     case PROP_LIBVIRT_API: g_value_set_string (value, self->libvirt_api); break;
     case PROP_LIBVIRT_FLAGS: g_value_set_uint (value, self->libvirt_flags); break;
     case PROP_POLL_INTERVAL: g_value_set_uint (value, virt_migrate_job_get_poll_interval (self)); break;
+    case PROP_CONFIG_OUTCOME: g_value_set_object (value, self->config_outcome); break;
+    case PROP_EXPECTED_CONFIG_OUTCOME: g_value_set_object (value, self->expected_config_outcome); break;
+    case PROP_MESSAGES: g_value_set_boxed (value, self->messages->pdata); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1135,6 +1265,9 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->libvirt_api, g_free);
+  g_clear_object (&self->config_outcome);
+  g_clear_object (&self->expected_config_outcome);
+  g_clear_pointer (&self->messages, g_ptr_array_unref);
   g_clear_pointer (&self->domain, virDomainFree);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -1281,6 +1414,33 @@ virt_migrate_job_class_init (VirtMigrateJobClass *klass)
                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                                                  G_PARAM_STATIC_STRINGS);
 
+  /**
+   * VirtMigrateJob:config-outcome:
+   *
+   * What libvirt reports of the guest's configuration files after a
+   * successful migration; %NULL before, after a failure, or when the
+   * destination could not be queried.
+   */
+  props[PROP_CONFIG_OUTCOME] = g_param_spec_object ("config-outcome", NULL, NULL,
+                                                    VIRT_MIGRATE_TYPE_CONFIG_OUTCOME, RO);
+  /**
+   * VirtMigrateJob:expected-config-outcome:
+   *
+   * The outcome the migration guide's table predicts from the state before
+   * the migration (see virt_migrate_config_outcome_predict()); a warning is
+   * added to #VirtMigrateJob:messages when #VirtMigrateJob:config-outcome
+   * differs.
+   */
+  props[PROP_EXPECTED_CONFIG_OUTCOME] = g_param_spec_object ("expected-config-outcome", NULL, NULL,
+                                                             VIRT_MIGRATE_TYPE_CONFIG_OUTCOME, RO);
+  /**
+   * VirtMigrateJob:messages:
+   *
+   * The job's log: notable things that happened, oldest first, warnings
+   * prefixed with "warning: ".
+   */
+  props[PROP_MESSAGES] = g_param_spec_boxed ("messages", NULL, NULL, G_TYPE_STRV, RO);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1304,6 +1464,7 @@ virt_migrate_job_init (VirtMigrateJob *self)
   self->state = VIRT_MIGRATE_JOB_STATE_PENDING;
   self->poll_interval = DEFAULT_POLL_INTERVAL;
   self->context = g_main_context_ref_thread_default ();
+  self->messages = g_ptr_array_new_null_terminated (0, g_free, TRUE);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
@@ -1614,4 +1775,45 @@ virt_migrate_job_set_poll_interval (VirtMigrateJob *self,
   self->poll_interval = interval_ms;
   g_mutex_unlock (&self->lock);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_POLL_INTERVAL]);
+}
+
+/**
+ * virt_migrate_job_get_config_outcome:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: (nullable) (transfer none): the configuration outcome libvirt
+ *   reported after the migration
+ */
+VirtMigrateConfigOutcome *
+virt_migrate_job_get_config_outcome (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+  return self->config_outcome;
+}
+
+/**
+ * virt_migrate_job_get_expected_config_outcome:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: (nullable) (transfer none): the configuration outcome the guide's
+ *   table predicted
+ */
+VirtMigrateConfigOutcome *
+virt_migrate_job_get_expected_config_outcome (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+  return self->expected_config_outcome;
+}
+
+/**
+ * virt_migrate_job_get_messages:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the job's log
+ */
+const char * const *
+virt_migrate_job_get_messages (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+  return (const char * const *) self->messages->pdata;
 }

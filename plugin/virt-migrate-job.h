@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "virt-migrate-config-outcome.h"
 #include "virt-migrate-enums.h"
 #include "virt-migrate-request.h"
 
@@ -47,6 +48,9 @@ const GError        *virt_migrate_job_get_error             (VirtMigrateJob     
 const char          *virt_migrate_job_get_libvirt_api       (VirtMigrateJob      *self);
 guint                virt_migrate_job_get_libvirt_flags     (VirtMigrateJob      *self);
 guint                virt_migrate_job_get_poll_interval     (VirtMigrateJob      *self);
+VirtMigrateConfigOutcome *virt_migrate_job_get_config_outcome          (VirtMigrateJob *self);
+VirtMigrateConfigOutcome *virt_migrate_job_get_expected_config_outcome (VirtMigrateJob *self);
+const char * const       *virt_migrate_job_get_messages                (VirtMigrateJob *self);
 void                 virt_migrate_job_set_poll_interval     (VirtMigrateJob      *self,
                                                              guint                interval_ms);
 
