@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <libvirt-glib/libvirt-glib.h>
 
 #include "virt-migrate-connection-pool.h"
@@ -152,3 +154,32 @@ virt_migrate_connection_pool_get_size (VirtMigrateConnectionPool *self)
   g_mutex_unlock (&self->lock);
   return size;
 }
+
+/* The guest by UUID or name on @conn, with a DOMAIN_NOT_FOUND error naming
+ * it. Blocking. */
+virDomainPtr
+virt_migrate_lookup_domain (virConnectPtr conn, const char *name_or_uuid, GError **error)
+{
+  virDomainPtr dom = NULL;
+
+  /* A name may look like a UUID; try the UUID first, then the name. */
+  if (strlen (name_or_uuid) >= 32 && g_uuid_string_is_valid (name_or_uuid))
+    dom = virDomainLookupByUUIDString (conn, name_or_uuid);
+  if (dom == NULL)
+    dom = virDomainLookupByName (conn, name_or_uuid);
+  if (dom == NULL)
+    {
+      virErrorPtr verr = virGetLastError ();
+
+      if (verr != NULL && verr->code == VIR_ERR_NO_DOMAIN)
+        g_propagate_prefixed_error (error,
+                                    virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
+                                                                     "no guest"),
+                                    "Guest '%s' not found on the source host: ", name_or_uuid);
+      else
+        g_propagate_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT,
+                                                                   "Guest lookup failed"));
+    }
+  return dom;
+}
+

@@ -18,6 +18,9 @@ virConnectPtr              virt_migrate_connection_pool_get         (VirtMigrate
                                                                      const char                *uri,
                                                                      GError                   **error);
 guint                      virt_migrate_connection_pool_get_size    (VirtMigrateConnectionPool *self);
+virDomainPtr               virt_migrate_lookup_domain               (virConnectPtr              conn,
+                                                                     const char                *name_or_uuid,
+                                                                     GError                   **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)

@@ -513,32 +513,6 @@ poll_thread (gpointer user_data)
 
 /* --- the migration worker --------------------------------------------- */
 
-static virDomainPtr
-lookup_domain (virConnectPtr conn, const char *name_or_uuid, GError **error)
-{
-  virDomainPtr dom = NULL;
-
-  /* A name may look like a UUID; try the UUID first, then the name. */
-  if (strlen (name_or_uuid) >= 32 && g_uuid_string_is_valid (name_or_uuid))
-    dom = virDomainLookupByUUIDString (conn, name_or_uuid);
-  if (dom == NULL)
-    dom = virDomainLookupByName (conn, name_or_uuid);
-  if (dom == NULL)
-    {
-      virErrorPtr verr = virGetLastError ();
-
-      if (verr != NULL && verr->code == VIR_ERR_NO_DOMAIN)
-        g_propagate_prefixed_error (error,
-                                    virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
-                                                                     "no guest"),
-                                    "Guest '%s' not found on the source host: ", name_or_uuid);
-      else
-        g_propagate_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT,
-                                                                   "Guest lookup failed"));
-    }
-  return dom;
-}
-
 static void
 worker_result_free (gpointer data)
 {
@@ -638,7 +612,7 @@ migrate_thread (GTask        *task,
                                            &error);
   if (conn == NULL)
     goto out;
-  dom = lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
+  dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
   if (dom == NULL)
     goto out;
   {

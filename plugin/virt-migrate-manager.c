@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <libvirt/libvirt.h>
+
 #include "virt-migrate-connection-pool.h"
-#include "virt-migrate-error.h"
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-plan-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager.h"
 
@@ -212,4 +215,135 @@ virt_migrate_manager_get_n_connections (VirtMigrateManager *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), 0);
   return virt_migrate_connection_pool_get_size (self->pool);
+}
+
+static virConnectPtr
+open_read_only (const char *uri, GError **error)
+{
+  virConnectPtr conn = virConnectOpenReadOnly (uri);
+
+  if (conn == NULL)
+    g_propagate_prefixed_error (error,
+                                virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
+                                                                 "Connection failed"),
+                                "Cannot connect to %s: ", uri);
+  return conn;
+}
+
+static void
+plan_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  VirtMigrateRequest *request = task_data;
+  const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+  g_autoptr(virConnect) conn = NULL;
+  g_autoptr(virConnect) dconn = NULL;
+  g_autoptr(virDomain) dom = NULL;
+  g_autoptr(GError) error = NULL;
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  gboolean source_persistent, dest_checked = FALSE, dest_config_exists = FALSE;
+  VirtMigratePlan *plan;
+
+  if (!virt_migrate_request_validate (request, &error))
+    goto fail;
+  conn = open_read_only (virt_migrate_request_get_source_uri (request), &error);
+  if (conn == NULL)
+    goto fail;
+  dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
+  if (dom == NULL)
+    goto fail;
+  if (virDomainGetUUIDString (dom, uuid) < 0)
+    {
+      error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "No UUID");
+      goto fail;
+    }
+  if (!virt_migrate_request_validate_for_guest (request, uuid, &error))
+    goto fail;
+  source_persistent = virDomainIsPersistent (dom) == 1;
+
+  if (dest_uri != NULL)
+    {
+      g_autoptr(GError) dest_error = NULL;
+
+      dconn = open_read_only (dest_uri, &dest_error);
+      if (dconn == NULL &&
+          virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT)
+        {
+          /* A managed direct migration needs this connection too. */
+          error = g_steal_pointer (&dest_error);
+          goto fail;
+        }
+      if (dconn != NULL)
+        {
+          g_autoptr(virDomain) ddom = virDomainLookupByUUIDString (dconn, uuid);
+
+          dest_checked = TRUE;
+          dest_config_exists = ddom != NULL && virDomainIsPersistent (ddom) == 1;
+        }
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  plan = virt_migrate_plan_new (request, uuid, source_persistent, dest_checked,
+                                dest_config_exists, &error);
+  if (plan == NULL)
+    goto fail;
+  g_task_return_pointer (task, plan, g_object_unref);
+  return;
+
+fail:
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * virt_migrate_manager_plan_async:
+ * @self: a #VirtMigrateManager
+ * @request: what would be migrated
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the plan
+ * @user_data: data for @callback
+ *
+ * Works out what migrating @request would do, without changing anything:
+ * validates it, connects read-only to the source (and to the destination
+ * where this client can reach it) to learn the guest's UUID, whether it is
+ * persistent and whether the destination already has its configuration,
+ * and predicts the configuration outcome.
+ */
+void
+virt_migrate_manager_plan_async (VirtMigrateManager  *self,
+                                 VirtMigrateRequest  *request,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (VIRT_MIGRATE_IS_REQUEST (request));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virt_migrate_manager_plan_async);
+  g_task_set_name (task, "[virt-migrate] plan");
+  g_task_set_task_data (task, virt_migrate_request_copy (request), g_object_unref);
+  g_task_run_in_thread (task, plan_thread);
+}
+
+/**
+ * virt_migrate_manager_plan_finish:
+ * @self: a #VirtMigrateManager
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the plan, or %NULL with @error set (an invalid
+ *   request, an unknown guest, an unreachable host)
+ */
+VirtMigratePlan *
+virt_migrate_manager_plan_finish (VirtMigrateManager *self,
+                                  GAsyncResult       *result,
+                                  GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

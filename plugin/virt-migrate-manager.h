@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "virt-migrate-job.h"
+#include "virt-migrate-plan.h"
 #include "virt-migrate-request.h"
 
 G_BEGIN_DECLS
@@ -27,5 +28,13 @@ GPtrArray          *virt_migrate_manager_list_jobs           (VirtMigrateManager
 VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager *self,
                                                               guint               id);
 guint               virt_migrate_manager_get_n_connections   (VirtMigrateManager *self);
+void                virt_migrate_manager_plan_async          (VirtMigrateManager  *self,
+                                                              VirtMigrateRequest  *request,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+VirtMigratePlan    *virt_migrate_manager_plan_finish         (VirtMigrateManager  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 
 G_END_DECLS

@@ -11,7 +11,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 
-echo "1..4"
+echo "1..5"
 
 # 1. The demo from the README's quick start.
 out=$("$here/../tools/virt-migrate-demo" "$build" 2>&1) || { echo "$out" | sed 's/^/# /'; fail "demo"; }
@@ -53,3 +53,15 @@ set -e
 [ $rc -eq 2 ] && echo "$err" | grep -q "hypervisor migration URI" || fail "bad URI: rc=$rc $err"
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "bad URI touched the guest"
 ok "a misplaced URI is refused with a clear message"
+
+# 4. --dry-run prints the plan and moves nothing.
+plan=$("$build/tools/virt-migrate" -c "$src" --dry-run --live --persistent \
+  --migrateuri "unix://$dir/dry.sock" cli "$dst")
+echo "$plan" | sed 's/^/# /'
+echo "$plan" | grep -q "^Call: *virDomainMigrate3" || fail "dry run: no call"
+echo "$plan" | grep -q "VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST" || fail "dry run: no flags"
+echo "$plan" | grep -q "^Configuration: destination: persistent, source config: none, destination config: created" ||
+  fail "dry run: no configuration outcome"
+[ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "dry run moved the guest"
+virsh -q -c "$dst" domstate cli >/dev/null 2>&1 && fail "dry run: guest on dest"
+ok "--dry-run prints the plan and migrates nothing"

@@ -141,6 +141,24 @@ test_row (gconstpointer data)
 
   g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "undefine-source", row->undefine_source,
                 "persist-dest", row->persist_dest, NULL);
+
+  /* The plan sees the same state, predicts the same, and touches nothing. */
+  {
+    g_autoptr(VirtMigratePlan) plan = vm_testbed_plan (req, &error);
+    g_autofree char *text = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (virt_migrate_plan_get_guest_uuid (plan), ==, uuid);
+    g_assert_cmpint (virt_migrate_plan_get_source_persistent (plan), ==, row->source_persistent);
+    g_assert_true (virt_migrate_plan_get_dest_checked (plan));
+    g_assert_cmpint (virt_migrate_plan_get_dest_config_exists (plan), ==, row->dest_config);
+    g_assert_true (virt_migrate_config_outcome_equal (virt_migrate_plan_get_config_outcome (plan),
+                                                      expected));
+    text = virt_migrate_plan_to_text (plan);
+    g_assert_nonnull (strstr (text, expected_s));
+    vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  }
+
   job = virt_migrate_job_new (req);
   g_assert_true (vm_testbed_run_job (job, NULL, &error));
   g_assert_no_error (error);

@@ -232,6 +232,28 @@ test_unmanaged_direct (void)
   vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
   g_object_set (req, "flow", VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "live", TRUE,
                 "hypervisor-uri", hv, NULL);
+
+  /* The plan of this scenario ("native migration, client to one libvirtd
+   * server"): virDomainMigrateToURI3 without PEER2PEER, the hypervisor URI
+   * as the only target, no destination libvirtd. */
+  {
+    g_autoptr(VirtMigratePlan) plan = vm_testbed_plan (req, &error);
+    g_autoptr(GVariant) params = NULL;
+    const char *uri = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (virt_migrate_plan_get_libvirt_api (plan), ==, "virDomainMigrateToURI3");
+    g_assert_cmpuint (virt_migrate_plan_get_libvirt_flags (plan) & VIR_MIGRATE_PEER2PEER, ==, 0);
+    g_assert_false (g_strv_contains (virt_migrate_plan_get_flag_names (plan), "VIR_MIGRATE_PEER2PEER"));
+    g_assert_true (g_strv_contains (virt_migrate_plan_get_flag_names (plan), "VIR_MIGRATE_LIVE"));
+    g_assert_true (g_variant_lookup (virt_migrate_plan_get_parameters (plan), "migrate_uri", "&s", &uri));
+    g_assert_cmpstr (uri, ==, hv);
+    g_assert_nonnull (strstr (virt_migrate_plan_get_data_path (plan), "no destination libvirtd"));
+    g_assert_false (virt_migrate_plan_get_dest_checked (plan));
+    params = g_variant_ref_sink (virt_migrate_plan_to_variant (plan));
+    g_assert_true (g_variant_lookup (params, "config-outcome", "@a{sv}", NULL));
+  }
+
   job = virt_migrate_job_new (req);
 
   g_assert_false (vm_testbed_run_job (job, NULL, &error));

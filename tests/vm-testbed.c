@@ -299,6 +299,27 @@ vm_testbed_run_job (VirtMigrateJob *job,
   return data.ok;
 }
 
+static void
+plan_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (res);
+}
+
+/* virt_migrate_manager_plan_async(), waited for. */
+VirtMigratePlan *
+vm_testbed_plan (VirtMigrateRequest *request,
+                 GError            **error)
+{
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  virt_migrate_manager_plan_async (manager, request, NULL, plan_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return virt_migrate_manager_plan_finish (manager, result, error);
+}
+
 guint16
 vm_testbed_free_port (void)
 {

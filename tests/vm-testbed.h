@@ -55,6 +55,8 @@ void             vm_testbed_destroy_guest  (const char *uri,
 gboolean         vm_testbed_run_job        (VirtMigrateJob *job,
                                             GCancellable   *cancellable,
                                             GError        **error);
+VirtMigratePlan *vm_testbed_plan           (VirtMigrateRequest *request,
+                                            GError            **error);
 guint16          vm_testbed_free_port      (void);
 char            *vm_testbed_unique_name    (const char *prefix);
 

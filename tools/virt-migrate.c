@@ -136,6 +136,30 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) plan =
+    virt_migrate_manager_plan_finish (VIRT_MIGRATE_MANAGER (source), result, &error);
+
+  if (plan == NULL)
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      cli->exit_code = EXIT_FAILURE;
+    }
+  else
+    {
+      g_autofree char *text = virt_migrate_plan_to_text (plan);
+
+      printf ("%s", text);
+      printf ("Dry run: nothing was migrated.\n");
+      cli->exit_code = EXIT_SUCCESS;
+    }
+  g_main_loop_quit (cli->loop);
+}
+
 static gboolean
 read_file_option (const char *path, char **contents, GError **error)
 {
@@ -161,7 +185,7 @@ main (int argc, char **argv)
   gboolean persistent = FALSE, undefine = FALSE, suspend = FALSE, copy_all = FALSE, copy_inc = FALSE;
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
-  gboolean version = FALSE;
+  gboolean version = FALSE, dry_run = FALSE;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -201,6 +225,7 @@ main (int argc, char **argv)
     { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
     { NULL }
@@ -296,15 +321,24 @@ main (int argc, char **argv)
     }
 
   loop = g_main_loop_new (NULL, FALSE);
+  cli.loop = loop;
+  cli.exit_code = EXIT_FAILURE;
+  if (dry_run)
+    {
+      g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
+
+      virt_migrate_manager_plan_async (manager, request, NULL, on_plan_done, &cli);
+      g_main_loop_run (loop);
+      return cli.exit_code;
+    }
+
   job = virt_migrate_job_new (request);
   if (poll_interval > 0)
     virt_migrate_job_set_poll_interval (job, (guint) poll_interval);
 
-  cli.loop = loop;
   cli.job = job;
   cli.tty = isatty (STDERR_FILENO);
   cli.quiet = quiet;
-  cli.exit_code = EXIT_FAILURE;
   g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::rate", G_CALLBACK (on_progress), &cli);
   g_unix_signal_add (SIGINT, on_interrupt, &cli);
