@@ -4,6 +4,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <unistd.h>
+
 #include "vm-testbed.h"
 
 static char *
@@ -195,6 +197,54 @@ test_copy_storage_all (void)
 }
 
 static void
+test_copy_storage_incremental (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("copy-inc");
+  g_autofree char *base = vm_testbed_make_disk ("inc-base.qcow2", 64, 8);
+  g_autofree char *dst_base = vm_testbed_path ("inc-base-dst.qcow2");
+  g_autofree char *src_top = vm_testbed_path ("inc-top-src.qcow2");
+  g_autofree char *dst_top = vm_testbed_path ("inc-top-dst.qcow2");
+  g_autofree char *hv = tcp_uri ();
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autofree char *xml = NULL, *dest_xml = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  g_test_summary ("Non-shared storage, incremental: only the top image of the backing chain "
+                  "is copied onto a destination image the user pre-created on the same base");
+  /* The base is the same on both hosts (copied, as a user would); the
+   * source's top image has data of its own; the destination's is empty. */
+  vm_testbed_run ((const char *[]) { "cp", base, dst_base, NULL });
+  vm_testbed_run ((const char *[]) { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
+                                 "-b", base, src_top, NULL });
+  vm_testbed_run ((const char *[]) { "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 16M 4M",
+                                 src_top, NULL });
+  vm_testbed_run ((const char *[]) { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
+                                 "-b", dst_base, dst_top, NULL });
+  if (getuid () == 0)
+    {
+      const char *files[] = { dst_base, src_top, dst_top };
+      for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+        g_assert_cmpint (chown (files[i], tb->uid, tb->gid), ==, 0);
+    }
+
+  vm_testbed_create_guest (tb->src_uri, name, src_top, FALSE, TRUE);
+  xml = vm_testbed_guest_dumpxml (tb->src_uri, name, VIR_DOMAIN_XML_MIGRATABLE);
+  parts = g_strsplit (xml, src_top, -1);
+  dest_xml = g_strjoinv (dst_top, parts);
+  g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL,
+                "hypervisor-uri", hv, "dest-xml", dest_xml, NULL);
+  job = migrate_ok (req, name, "virDomainMigrate3", VIR_MIGRATE_NON_SHARED_INC,
+                    VIR_MIGRATE_NON_SHARED_DISK);
+  /* What the guest sees is the same on both sides (base + top)... */
+  assert_same_disk (src_top, dst_top);
+  /* ...and the destination's own base was not written to. */
+  assert_same_disk (base, dst_base);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
+static void
 test_unix_only (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
@@ -331,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/flow/p2p-tunnelled", test_p2p_tunnelled);
   g_test_add_func ("/virt-migrate/flow/offline-persist", test_offline_persist);
   g_test_add_func ("/virt-migrate/flow/copy-storage-all", test_copy_storage_all);
+  g_test_add_func ("/virt-migrate/flow/copy-storage-incremental", test_copy_storage_incremental);
   g_test_add_func ("/virt-migrate/flow/unix-only", test_unix_only);
   g_test_add_func ("/virt-migrate/flow/unmanaged-direct", test_unmanaged_direct);
   g_test_add_func ("/virt-migrate/manager/round-trip", test_manager_round_trip);

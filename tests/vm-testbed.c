@@ -68,8 +68,9 @@ vm_testbed_unique_name (const char *prefix)
   return g_strdup_printf ("%s-%u-%u", prefix, (guint) getpid (), ++counter);
 }
 
-static void
-run_or_die (const char *const *argv)
+/* Runs a command, aborting the test if it fails. */
+void
+vm_testbed_run (const char *const *argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
@@ -104,13 +105,13 @@ vm_testbed_make_disk (const char *name,
       g_rand_free (rand);
       if (!g_file_set_contents (raw, (char *) data, (gssize) random_mib << 20, &error))
         g_error ("%s", error->message);
-      run_or_die ((const char *[]) { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
+      vm_testbed_run ((const char *[]) { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
                                      raw, path, NULL });
-      run_or_die ((const char *[]) { "qemu-img", "resize", "-q", "-f", "qcow2", path, size, NULL });
+      vm_testbed_run ((const char *[]) { "qemu-img", "resize", "-q", "-f", "qcow2", path, size, NULL });
       unlink (raw);
     }
   else
-    run_or_die ((const char *[]) { "qemu-img", "create", "-q", "-f", "qcow2", path, size, NULL });
+    vm_testbed_run ((const char *[]) { "qemu-img", "create", "-q", "-f", "qcow2", path, size, NULL });
 
   if (getuid () == 0 && chown (path, tb->uid, tb->gid) < 0)
     g_error ("chown %s: %s", path, g_strerror (errno));

@@ -27,6 +27,7 @@ typedef enum {
 const VmTestbed *vm_testbed_get            (void);
 virConnectPtr    vm_testbed_connect        (const char *uri);
 char            *vm_testbed_path           (const char *name);
+void             vm_testbed_run            (const char *const *argv);
 char            *vm_testbed_make_disk      (const char *name,
                                             guint       size_mib,
                                             guint       random_mib);
