@@ -1121,10 +1121,12 @@ domain_xml_uuid (const char *xml)
   g_autoptr(GRegex) regex = g_regex_new ("<domain\\b[^>]*>.*?<uuid>\\s*([0-9a-fA-F-]+)\\s*</uuid>",
                                          G_REGEX_DOTALL, 0, NULL);
   g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *uuid = NULL;
 
   if (xml == NULL || !g_regex_match (regex, xml, 0, &match))
     return NULL;
-  return g_ascii_strdown (g_match_info_fetch (match, 1), -1);
+  uuid = g_match_info_fetch (match, 1);
+  return g_ascii_strdown (uuid, -1);
 }
 
 /**
