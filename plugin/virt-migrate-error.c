@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
+
+#include "virt-migrate-enum-types.h"
 #include "virt-migrate-error-private.h"
 
 typedef struct {
@@ -101,4 +104,52 @@ virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
   priv->libvirt_code = verr->code;
   priv->libvirt_domain = verr->domain;
   return error;
+}
+
+/* "unknown-key" -> "UnknownKey" */
+static char *
+camel_case (const char *nick)
+{
+  GString *name = g_string_new (NULL);
+  gboolean upper = TRUE;
+
+  for (const char *c = nick; *c != '\0'; c++)
+    {
+      if (*c == '-')
+        upper = TRUE;
+      else
+        {
+          g_string_append_c (name, upper ? g_ascii_toupper (*c) : *c);
+          upper = FALSE;
+        }
+    }
+  return g_string_free (name, FALSE);
+}
+
+/* Each VirtMigrateError code travels over D-Bus as
+ * org.virtmigrate.VirtMigrate1.Error.<CamelCaseNick> (e.g. ...Error.UnknownKey),
+ * and a GDBus client that loaded this library gets the GError back. Done
+ * once, when the library is loaded. */
+__attribute__((constructor)) static void
+virt_migrate_error_register_dbus (void)
+{
+  static gsize dbus_quark = 0;
+  GEnumClass *klass = g_type_class_ref (VIRT_MIGRATE_TYPE_ERROR);
+  GDBusErrorEntry *entries = g_new0 (GDBusErrorEntry, klass->n_values);
+
+  for (guint i = 0; i < klass->n_values; i++)
+    {
+      g_autofree char *camel = camel_case (klass->values[i].value_nick);
+
+      entries[i].error_code = klass->values[i].value;
+      entries[i].dbus_error_name = g_strconcat ("org.virtmigrate.VirtMigrate1.Error.", camel, NULL);
+    }
+  /* The same quark as G_DEFINE_EXTENDED_ERROR's, named "VirtMigrateError". */
+  g_dbus_error_register_error_domain ("VirtMigrateError", &dbus_quark, entries, klass->n_values);
+  g_assert ((GQuark) dbus_quark == virt_migrate_error_quark ());
+  /* GDBus copied the names. */
+  for (guint i = 0; i < klass->n_values; i++)
+    g_free ((char *) entries[i].dbus_error_name);
+  g_free (entries);
+  g_type_class_unref (klass);
 }

@@ -106,6 +106,8 @@ struct _VirtMigrateJob
   gboolean                   stop_poll;
   gboolean                   in_postcopy;
   gboolean                   postcopy_requested;
+  guint64                    pending_downtime; /* ms, 0: nothing to apply */
+  guint64                    pending_speed;    /* MiB/s, G_MAXUINT64: nothing to apply */
   guint                      poll_interval;    /* ms */
   gboolean                   have_event_stats;
   JobStats                   event_stats;      /* from VIR_DOMAIN_EVENT_ID_JOB_COMPLETED */
@@ -446,7 +448,7 @@ poll_thread (gpointer user_data)
       gboolean want_postcopy;
       Dispatch *d;
       int state = 0, reason = 0;
-      guint64 memory_bytes;
+      guint64 memory_bytes, pending_speed;
 
       g_mutex_lock (&self->lock);
       if (!self->stop_poll)
@@ -461,7 +463,18 @@ poll_thread (gpointer user_data)
       virDomainRef (dom);
       want_postcopy = self->postcopy_requested && !postcopy_started;
       memory_bytes = self->memory_bytes;
+      if (self->pending_downtime > 0)
+        {
+          max_downtime = self->pending_downtime;
+          downtime_set = FALSE;
+          self->pending_downtime = 0;
+        }
+      pending_speed = self->pending_speed;
+      self->pending_speed = G_MAXUINT64;
       g_mutex_unlock (&self->lock);
+
+      if (pending_speed != G_MAXUINT64 && virDomainMigrateSetMaxSpeed (dom, pending_speed, 0) < 0)
+        g_debug ("job %u: cannot set max speed: %s", self->id, virGetLastErrorMessage ());
 
       d = g_new0 (Dispatch, 1);
       d->kind = DISPATCH_STATS;
@@ -1056,6 +1069,76 @@ virt_migrate_job_start_postcopy (VirtMigrateJob *self,
   return TRUE;
 }
 
+/* Queues a change for the poller thread, which applies it at its next tick. */
+static gboolean
+queue_tuning (VirtMigrateJob *self, guint64 *field, guint64 value, GError **error)
+{
+  g_mutex_lock (&self->lock);
+  if (!self->in_call)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+                   "The migration is not running");
+      return FALSE;
+    }
+  *field = value;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/**
+ * virt_migrate_job_set_max_downtime:
+ * @self: a #VirtMigrateJob
+ * @milliseconds: the longest switch-over pause (at least 1)
+ * @error: return location for a #GError
+ *
+ * Changes the maximum downtime of the running migration
+ * (`virDomainMigrateSetMaxDowntime()`), at the poller's next tick.
+ *
+ * Returns: %TRUE if the change was queued
+ */
+gboolean
+virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
+                                   guint64         milliseconds,
+                                   GError        **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  if (milliseconds == 0)
+    {
+      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "The maximum downtime must be at least 1 ms");
+      return FALSE;
+    }
+  return queue_tuning (self, &self->pending_downtime, milliseconds, error);
+}
+
+/**
+ * virt_migrate_job_set_max_speed:
+ * @self: a #VirtMigrateJob
+ * @mebibytes_per_second: the bandwidth cap in MiB/s
+ * @error: return location for a #GError
+ *
+ * Changes the bandwidth cap of the running migration
+ * (`virDomainMigrateSetMaxSpeed()`), at the poller's next tick.
+ *
+ * Returns: %TRUE if the change was queued
+ */
+gboolean
+virt_migrate_job_set_max_speed (VirtMigrateJob *self,
+                                guint64         mebibytes_per_second,
+                                GError        **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  if (mebibytes_per_second >= G_MAXINT64 / (1024 * 1024))
+    {
+      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "The bandwidth cap is too large");
+      return FALSE;
+    }
+  return queue_tuning (self, &self->pending_speed, mebibytes_per_second, error);
+}
+
 /* --- running ----------------------------------------------------------- */
 
 /**
@@ -1437,6 +1520,7 @@ virt_migrate_job_init (VirtMigrateJob *self)
   self->id = g_atomic_int_add (&next_id, 1);
   self->state = VIRT_MIGRATE_JOB_STATE_PENDING;
   self->poll_interval = DEFAULT_POLL_INTERVAL;
+  self->pending_speed = G_MAXUINT64;
   self->context = g_main_context_ref_thread_default ();
   self->messages = g_ptr_array_new_null_terminated (0, g_free, TRUE);
   g_mutex_init (&self->lock);

@@ -28,6 +28,12 @@ gboolean             virt_migrate_job_cancel                (VirtMigrateJob     
                                                              GError             **error);
 gboolean             virt_migrate_job_start_postcopy        (VirtMigrateJob      *self,
                                                              GError             **error);
+gboolean             virt_migrate_job_set_max_downtime      (VirtMigrateJob      *self,
+                                                             guint64              milliseconds,
+                                                             GError             **error);
+gboolean             virt_migrate_job_set_max_speed         (VirtMigrateJob      *self,
+                                                             guint64              mebibytes_per_second,
+                                                             GError             **error);
 
 guint                virt_migrate_job_get_id                (VirtMigrateJob      *self);
 VirtMigrateRequest  *virt_migrate_job_get_request           (VirtMigrateJob      *self);

@@ -134,6 +134,28 @@ job_done_cb (GObject      *source,
 }
 
 /**
+ * virt_migrate_manager_run_job:
+ * @self: a #VirtMigrateManager
+ * @job: a job from virt_migrate_manager_create_job(), not started yet
+ * @cancellable: (nullable): cancels the migration when cancelled
+ *
+ * Starts @job and tracks it until it ends (#VirtMigrateManager::job-added,
+ * #VirtMigrateManager::job-removed).
+ */
+void
+virt_migrate_manager_run_job (VirtMigrateManager *self,
+                              VirtMigrateJob     *job,
+                              GCancellable       *cancellable)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (job));
+
+  g_ptr_array_add (self->jobs, g_object_ref (job));
+  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
+  virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
+}
+
+/**
  * virt_migrate_manager_start:
  * @self: a #VirtMigrateManager
  * @request: what to migrate
@@ -156,9 +178,7 @@ virt_migrate_manager_start (VirtMigrateManager *self,
   job = virt_migrate_manager_create_job (self, request, error);
   if (job == NULL)
     return NULL;
-  g_ptr_array_add (self->jobs, g_object_ref (job));
-  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
-  virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
+  virt_migrate_manager_run_job (self, job, cancellable);
   return job;
 }
 

@@ -20,6 +20,9 @@ VirtMigrateManager *virt_migrate_manager_new                 (void);
 VirtMigrateJob     *virt_migrate_manager_create_job          (VirtMigrateManager *self,
                                                               VirtMigrateRequest *request,
                                                               GError            **error);
+void                virt_migrate_manager_run_job             (VirtMigrateManager *self,
+                                                              VirtMigrateJob     *job,
+                                                              GCancellable       *cancellable);
 VirtMigrateJob     *virt_migrate_manager_start               (VirtMigrateManager *self,
                                                               VirtMigrateRequest *request,
                                                               GCancellable       *cancellable,
