@@ -11,6 +11,7 @@
 #include "virt-migrate-job.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-plan.h"
+#include "virt-migrate-dbus-service.h"
 #include "virt-migrate-version.h"
 
 #undef __VIRT_MIGRATE_H_INSIDE__

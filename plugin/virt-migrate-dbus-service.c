@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "virt-migrate-dbus-generated.h"
+#include "virt-migrate-dbus-service.h"
+#include "virt-migrate-enum-types.h"
+#include "virt-migrate-error.h"
+#include "virt-migrate-version.h"
+
+/**
+ * VirtMigrateDBusService:
+ *
+ * Exports a #VirtMigrateManager and its jobs on a #GDBusConnection: an
+ * `org.freedesktop.DBus.ObjectManager` at the object path given, the
+ * `org.virtmigrate.VirtMigrate1.Manager` interface at `PATH/Manager`, and one
+ * object with the `org.virtmigrate.VirtMigrate1.Job` interface per job at
+ * `PATH/jobs/ID`.
+ *
+ * Job properties are mirrored at most every
+ * #VirtMigrateDBusService:progress-interval milliseconds, so a slow client
+ * is never flooded with `PropertiesChanged`; state changes are sent at once.
+ * Finished jobs stay exported for #VirtMigrateDBusService:retention seconds.
+ *
+ * Cancelling or tuning a job goes through the
+ * #VirtMigrateDBusService::authorize signal; by default only the uid that
+ * started the job, or root, may.
+ */
+struct _VirtMigrateDBusService
+{
+  GObject                           parent_instance;
+  VirtMigrateManager               *manager;
+  GDBusConnection                  *connection;
+  char                             *path;
+  GDBusObjectManagerServer         *object_manager;
+  VirtMigrateDBusManager           *manager_iface;
+  GHashTable                       *exports; /* job id -> JobExport */
+  GHashTable                       *owners;  /* job id -> uid, set before the job exists */
+  guint                             progress_interval;
+  guint                             retention;
+  gulong                            job_added_id;
+  gulong                            job_removed_id;
+};
+
+typedef struct {
+  VirtMigrateDBusService *service;
+  VirtMigrateJob         *job;
+  VirtMigrateDBusObjectSkeleton *object;
+  VirtMigrateDBusJob     *iface;
+  guint                   owner_uid;
+  gint64                  last_sync;
+  guint                   sync_source;
+  guint                   retention_source;
+  gulong                  notify_id;
+  gulong                  completed_id;
+} JobExport;
+
+enum {
+  PROP_0,
+  PROP_PROGRESS_INTERVAL,
+  PROP_RETENTION,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_AUTHORIZE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (VirtMigrateDBusService, virt_migrate_dbus_service, G_TYPE_OBJECT)
+
+/* --- mirroring a job ----------------------------------------------------- */
+
+static const char *
+state_nick (VirtMigrateJobState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (VIRT_MIGRATE_TYPE_JOB_STATE);
+  return g_enum_get_value (klass, state)->value_nick;
+}
+
+static void
+sync_job (JobExport *ex)
+{
+  VirtMigrateJob *job = ex->job;
+  VirtMigrateJobState state = virt_migrate_job_get_state (job);
+  const GError *error = virt_migrate_job_get_error (job);
+  gint64 end = virt_migrate_job_get_expected_end_time (job);
+
+  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  ex->last_sync = g_get_monotonic_time ();
+
+  /* The skeleton sends one PropertiesChanged with every change made here. */
+  g_object_freeze_notify (G_OBJECT (ex->iface));
+  virt_migrate_dbus_job_set_state (ex->iface, state_nick (state));
+  virt_migrate_dbus_job_set_progress (ex->iface, virt_migrate_job_get_progress (job));
+  virt_migrate_dbus_job_set_rate (ex->iface, virt_migrate_job_get_rate (job));
+  virt_migrate_dbus_job_set_expected_end_time (ex->iface, end > 0 ? (guint64) end : 0);
+  virt_migrate_dbus_job_set_bytes_total (ex->iface, virt_migrate_job_get_data_total (job));
+  virt_migrate_dbus_job_set_bytes_processed (ex->iface, virt_migrate_job_get_data_processed (job));
+  virt_migrate_dbus_job_set_bytes_remaining (ex->iface, virt_migrate_job_get_data_remaining (job));
+  virt_migrate_dbus_job_set_dirty_rate (ex->iface, virt_migrate_job_get_memory_dirty_rate (job));
+  virt_migrate_dbus_job_set_iteration (ex->iface, virt_migrate_job_get_iteration (job));
+  virt_migrate_dbus_job_set_downtime (ex->iface, virt_migrate_job_get_downtime (job));
+  virt_migrate_dbus_job_set_elapsed (ex->iface, virt_migrate_job_get_elapsed (job));
+  virt_migrate_dbus_job_set_cancelable (ex->iface, !virt_migrate_job_is_finished (job) &&
+                                                   state != VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  virt_migrate_dbus_job_set_error (ex->iface, error != NULL ? error->message : "");
+  g_object_thaw_notify (G_OBJECT (ex->iface));
+}
+
+static gboolean
+sync_job_cb (gpointer user_data)
+{
+  JobExport *ex = user_data;
+
+  ex->sync_source = 0;
+  sync_job (ex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
+{
+  gint64 next = ex->last_sync + (gint64) ex->service->progress_interval * 1000;
+  gint64 now = g_get_monotonic_time ();
+
+  /* A new state is news; numbers can wait for the next slot. */
+  if (g_str_equal (pspec->name, "state") || now >= next)
+    sync_job (ex);
+  else if (ex->sync_source == 0)
+    ex->sync_source = g_timeout_add ((guint) ((next - now) / 1000) + 1, sync_job_cb, ex);
+}
+
+static void
+unexport_job (JobExport *ex)
+{
+  g_autofree char *path = g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (ex->object)));
+
+  g_dbus_object_manager_server_unexport (ex->service->object_manager, path);
+  g_hash_table_remove (ex->service->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (ex->job)));
+}
+
+static gboolean
+retention_cb (gpointer user_data)
+{
+  JobExport *ex = user_data;
+
+  ex->retention_source = 0;
+  unexport_job (ex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_job_completed (VirtMigrateJob *job, JobExport *ex)
+{
+  VirtMigrateJobState state = virt_migrate_job_get_state (job);
+  const GError *error = virt_migrate_job_get_error (job);
+  g_autofree char *message = NULL;
+
+  sync_job (ex);
+  if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
+    message = g_strdup_printf ("Migrated in %.1f s (downtime %" G_GUINT64_FORMAT " ms)",
+                               virt_migrate_job_get_elapsed (job) / 1000.0,
+                               virt_migrate_job_get_downtime (job));
+  else if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED)
+    message = g_strdup ("Cancelled; the guest stays on the source");
+  else
+    message = g_strdup (error != NULL ? error->message : "Failed");
+  /* The final properties go out before Completed: the skeleton would
+   * otherwise send them from an idle, after the signal. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
+  virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
+  virt_migrate_dbus_manager_set_running_jobs (ex->service->manager_iface,
+                                              MAX (virt_migrate_dbus_manager_get_running_jobs (ex->service->manager_iface), 1) - 1);
+  ex->retention_source = g_timeout_add_seconds (ex->service->retention, retention_cb, ex);
+}
+
+/* --- authorisation ------------------------------------------------------- */
+
+typedef void (*CallerCallback) (GDBusMethodInvocation *invocation, guint uid, gpointer user_data);
+
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  CallerCallback         callback;
+  gpointer               user_data;
+} CallerLookup;
+
+static void
+caller_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CallerLookup *lookup = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  guint uid = 0;
+
+  if (reply == NULL)
+    g_dbus_method_invocation_return_error (lookup->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                           "Cannot tell who is calling: %s", error->message);
+  else
+    {
+      g_variant_get (reply, "(u)", &uid);
+      lookup->callback (lookup->invocation, uid, lookup->user_data);
+    }
+  g_object_unref (lookup->invocation);
+  g_free (lookup);
+}
+
+/* Asks the bus for the caller's uid without blocking, then calls @callback. */
+static void
+with_caller_uid (GDBusMethodInvocation *invocation,
+                 CallerCallback         callback,
+                 gpointer               user_data)
+{
+  CallerLookup *lookup = g_new0 (CallerLookup, 1);
+
+  lookup->invocation = g_object_ref (invocation);
+  lookup->callback = callback;
+  lookup->user_data = user_data;
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
+                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixUser",
+                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          caller_uid_cb, lookup);
+}
+
+static gboolean
+virt_migrate_dbus_service_real_authorize (VirtMigrateDBusService *self,
+                                          const char             *action,
+                                          const char             *sender,
+                                          guint                   uid,
+                                          VirtMigrateJob         *job)
+{
+  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (job)));
+
+  return uid == 0 || (ex != NULL && ex->owner_uid == uid);
+}
+
+/* --- Job methods --------------------------------------------------------- */
+
+typedef enum {
+  JOB_CANCEL,
+  JOB_SET_MAX_DOWNTIME,
+  JOB_SET_MAX_SPEED,
+  JOB_START_POSTCOPY,
+} JobAction;
+
+typedef struct {
+  JobExport *ex;
+  JobAction  action;
+  guint64    value;
+} JobCall;
+
+static void
+job_call_authorized (GDBusMethodInvocation *invocation, guint uid, gpointer user_data)
+{
+  g_autofree JobCall *call = user_data;
+  JobExport *ex = call->ex;
+  static const char *const actions[] = { "cancel", "set-max-downtime", "set-max-speed",
+                                         "start-postcopy" };
+  gboolean allowed = FALSE;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+
+  g_signal_emit (ex->service, signals[SIGNAL_AUTHORIZE], 0, actions[call->action],
+                 g_dbus_method_invocation_get_sender (invocation), uid, ex->job, &allowed);
+  if (!allowed)
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                             "uid %u may not %s job %u: it was started by uid %u",
+                                             uid, actions[call->action],
+                                             virt_migrate_job_get_id (ex->job), ex->owner_uid);
+      return;
+    }
+
+  switch (call->action)
+    {
+    case JOB_CANCEL:
+      ok = virt_migrate_job_cancel (ex->job, &error);
+      break;
+    case JOB_SET_MAX_DOWNTIME:
+      ok = virt_migrate_job_set_max_downtime (ex->job, call->value, &error);
+      break;
+    case JOB_SET_MAX_SPEED:
+      ok = virt_migrate_job_set_max_speed (ex->job, call->value, &error);
+      break;
+    case JOB_START_POSTCOPY:
+    default:
+      ok = virt_migrate_job_start_postcopy (ex->job, &error);
+      break;
+    }
+  if (ok)
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  else
+    g_dbus_method_invocation_return_gerror (invocation, error);
+}
+
+static gboolean
+start_job_call (JobExport *ex, GDBusMethodInvocation *invocation, JobAction action, guint64 value)
+{
+  JobCall *call = g_new0 (JobCall, 1);
+
+  call->ex = ex;
+  call->action = action;
+  call->value = value;
+  with_caller_uid (invocation, job_call_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_cancel (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+{
+  return start_job_call (ex, invocation, JOB_CANCEL, 0);
+}
+
+static gboolean
+handle_set_max_downtime (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
+                         guint64 ms, JobExport *ex)
+{
+  return start_job_call (ex, invocation, JOB_SET_MAX_DOWNTIME, ms);
+}
+
+static gboolean
+handle_set_max_speed (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
+                      guint64 mib, JobExport *ex)
+{
+  return start_job_call (ex, invocation, JOB_SET_MAX_SPEED, mib);
+}
+
+static gboolean
+handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+{
+  return start_job_call (ex, invocation, JOB_START_POSTCOPY, 0);
+}
+
+static void
+job_export_free (gpointer data)
+{
+  JobExport *ex = data;
+
+  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  g_clear_handle_id (&ex->retention_source, g_source_remove);
+  g_clear_signal_handler (&ex->notify_id, ex->job);
+  g_clear_signal_handler (&ex->completed_id, ex->job);
+  g_clear_object (&ex->iface);
+  g_clear_object (&ex->object);
+  g_clear_object (&ex->job);
+  g_free (ex);
+}
+
+static void
+export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
+{
+  guint id = virt_migrate_job_get_id (job);
+  g_autofree char *path = g_strdup_printf ("%s/jobs/%u", self->path, id);
+  JobExport *ex = g_new0 (JobExport, 1);
+  gpointer owner;
+
+  ex->service = self;
+  ex->job = g_object_ref (job);
+  ex->owner_uid = g_hash_table_lookup_extended (self->owners, GUINT_TO_POINTER (id), NULL, &owner) ?
+                  GPOINTER_TO_UINT (owner) : (guint) getuid ();
+  g_hash_table_remove (self->owners, GUINT_TO_POINTER (id));
+  ex->object = virt_migrate_dbus_object_skeleton_new (path);
+  ex->iface = virt_migrate_dbus_job_skeleton_new ();
+  virt_migrate_dbus_job_set_started_by_uid (ex->iface, ex->owner_uid);
+  virt_migrate_dbus_job_set_domain (ex->iface,
+                                    virt_migrate_request_get_domain (virt_migrate_job_get_request (job)));
+  virt_migrate_dbus_job_set_request (ex->iface,
+                                     virt_migrate_request_to_variant (virt_migrate_job_get_request (job)));
+  sync_job (ex);
+  g_signal_connect (ex->iface, "handle-cancel", G_CALLBACK (handle_cancel), ex);
+  g_signal_connect (ex->iface, "handle-set-max-downtime", G_CALLBACK (handle_set_max_downtime), ex);
+  g_signal_connect (ex->iface, "handle-set-max-speed", G_CALLBACK (handle_set_max_speed), ex);
+  g_signal_connect (ex->iface, "handle-start-post-copy", G_CALLBACK (handle_start_postcopy), ex);
+  virt_migrate_dbus_object_skeleton_set_job (ex->object, ex->iface);
+  ex->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), ex);
+  ex->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), ex);
+  g_hash_table_insert (self->exports, GUINT_TO_POINTER (id), ex);
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
+  virt_migrate_dbus_manager_set_running_jobs (self->manager_iface,
+                                              virt_migrate_dbus_manager_get_running_jobs (self->manager_iface) + 1);
+}
+
+static void
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateDBusService *self)
+{
+  export_job (self, job);
+}
+
+/* --- Manager methods ------------------------------------------------------ */
+
+static VirtMigrateRequest *
+request_from_invocation (GDBusMethodInvocation *invocation, GVariant *dict)
+{
+  g_autoptr(GError) error = NULL;
+  VirtMigrateRequest *request = virt_migrate_request_new_from_variant (dict, &error);
+
+  if (request == NULL || !virt_migrate_request_validate (request, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      g_clear_object (&request);
+    }
+  return request;
+}
+
+static void
+migrate_with_uid (GDBusMethodInvocation *invocation, guint uid, gpointer user_data)
+{
+  g_autoptr(VirtMigrateRequest) request = user_data;
+  VirtMigrateDBusService *self = g_object_get_data (G_OBJECT (invocation), "virt-migrate-service");
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  job = virt_migrate_manager_create_job (self->manager, request, &error);
+  if (job == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  /* The owner must be known when the manager announces the job. */
+  g_hash_table_insert (self->owners, GUINT_TO_POINTER (virt_migrate_job_get_id (job)),
+                       GUINT_TO_POINTER (uid));
+  virt_migrate_manager_run_job (self->manager, job, NULL);
+  path = g_strdup_printf ("%s/jobs/%u", self->path, virt_migrate_job_get_id (job));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_migrate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+                GVariant *dict, VirtMigrateDBusService *self)
+{
+  VirtMigrateRequest *request = request_from_invocation (invocation, dict);
+
+  if (request != NULL)
+    {
+      g_object_set_data (G_OBJECT (invocation), "virt-migrate-service", self);
+      with_caller_uid (invocation, migrate_with_uid, request);
+    }
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+plan_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) plan =
+    virt_migrate_manager_plan_finish (VIRT_MIGRATE_MANAGER (source), result, &error);
+
+  if (plan == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(@a{sv})", virt_migrate_plan_to_variant (plan)));
+}
+
+static gboolean
+handle_plan (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+             GVariant *dict, VirtMigrateDBusService *self)
+{
+  g_autoptr(VirtMigrateRequest) request = request_from_invocation (invocation, dict);
+
+  if (request != NULL)
+    virt_migrate_manager_plan_async (self->manager, request, NULL, plan_done_cb,
+                                     g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_validate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+                 GVariant *dict, VirtMigrateDBusService *self)
+{
+  g_autoptr(VirtMigrateRequest) request = request_from_invocation (invocation, dict);
+
+  if (request != NULL)
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_jobs (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+                 VirtMigrateDBusService *self)
+{
+  GVariantBuilder paths;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_variant_builder_init (&paths, G_VARIANT_TYPE ("ao"));
+  g_hash_table_iter_init (&iter, self->exports);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_variant_builder_add (&paths, "o",
+                           g_dbus_object_get_object_path (G_DBUS_OBJECT (((JobExport *) value)->object)));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &paths));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* --- GObject -------------------------------------------------------------- */
+
+static void
+virt_migrate_dbus_service_get_property (GObject *object, guint prop_id, GValue *value,
+                                        GParamSpec *pspec)
+{
+  VirtMigrateDBusService *self = VIRT_MIGRATE_DBUS_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROGRESS_INTERVAL: g_value_set_uint (value, self->progress_interval); break;
+    case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_dbus_service_set_property (GObject *object, guint prop_id, const GValue *value,
+                                        GParamSpec *pspec)
+{
+  VirtMigrateDBusService *self = VIRT_MIGRATE_DBUS_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROGRESS_INTERVAL: self->progress_interval = g_value_get_uint (value); break;
+    case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_dbus_service_dispose (GObject *object)
+{
+  VirtMigrateDBusService *self = VIRT_MIGRATE_DBUS_SERVICE (object);
+
+  virt_migrate_dbus_service_unexport (self);
+  g_clear_pointer (&self->exports, g_hash_table_unref);
+  g_clear_pointer (&self->owners, g_hash_table_unref);
+  g_clear_object (&self->manager_iface);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->manager);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (virt_migrate_dbus_service_parent_class)->dispose (object);
+}
+
+static void
+virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = virt_migrate_dbus_service_get_property;
+  object_class->set_property = virt_migrate_dbus_service_set_property;
+  object_class->dispose = virt_migrate_dbus_service_dispose;
+
+  /**
+   * VirtMigrateDBusService:progress-interval:
+   *
+   * The shortest time between two progress updates (`PropertiesChanged`) of
+   * one job, in milliseconds; 100 means at most 10 per second.
+   */
+  props[PROP_PROGRESS_INTERVAL] = g_param_spec_uint ("progress-interval", NULL, NULL, 0, 60000, 100,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateDBusService:retention:
+   *
+   * How long a finished job stays exported, in seconds.
+   */
+  props[PROP_RETENTION] = g_param_spec_uint ("retention", NULL, NULL, 0, G_MAXUINT, 60,
+                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * VirtMigrateDBusService::authorize:
+   * @self: the service
+   * @action: `cancel`, `set-max-downtime`, `set-max-speed` or `start-postcopy`
+   * @sender: the caller's unique bus name
+   * @uid: the caller's uid
+   * @job: the job concerned
+   *
+   * Decides whether a caller may act on a job. The default handler allows
+   * root and the uid that started the job; connect a handler (it runs first)
+   * to decide otherwise, e.g. with polkit.
+   *
+   * Returns: %TRUE to allow
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new_class_handler ("authorize", G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST,
+                                                          G_CALLBACK (virt_migrate_dbus_service_real_authorize),
+                                                          g_signal_accumulator_first_wins, NULL, NULL,
+                                                          G_TYPE_BOOLEAN, 4, G_TYPE_STRING, G_TYPE_STRING,
+                                                          G_TYPE_UINT, VIRT_MIGRATE_TYPE_JOB);
+}
+
+static void
+virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
+{
+  self->exports = g_hash_table_new_full (NULL, NULL, NULL, job_export_free);
+  self->owners = g_hash_table_new (NULL, NULL);
+  self->progress_interval = 100;
+  self->retention = 60;
+}
+
+/**
+ * virt_migrate_dbus_service_new:
+ * @manager: the manager to export
+ * @connection: the bus connection
+ * @object_path: (nullable): where to export, %VIRT_MIGRATE_DBUS_PATH if %NULL
+ *
+ * Returns: (transfer full): a new service, not exported yet
+ */
+VirtMigrateDBusService *
+virt_migrate_dbus_service_new (VirtMigrateManager *manager,
+                               GDBusConnection    *connection,
+                               const char         *object_path)
+{
+  VirtMigrateDBusService *self;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (manager), NULL);
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
+
+  self = g_object_new (VIRT_MIGRATE_TYPE_DBUS_SERVICE, NULL);
+  self->manager = g_object_ref (manager);
+  self->connection = g_object_ref (connection);
+  self->path = g_strdup (object_path != NULL ? object_path : VIRT_MIGRATE_DBUS_PATH);
+  return self;
+}
+
+/**
+ * virt_migrate_dbus_service_export:
+ * @self: a #VirtMigrateDBusService
+ * @error: return location for a #GError
+ *
+ * Exports the object manager, the manager object and, from now on, every
+ * job the manager starts.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
+                                  GError                **error)
+{
+  g_autofree char *manager_path = NULL;
+  g_autoptr(VirtMigrateDBusObjectSkeleton) object = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_DBUS_SERVICE (self), FALSE);
+  g_return_val_if_fail (self->object_manager == NULL, FALSE);
+
+  self->object_manager = g_dbus_object_manager_server_new (self->path);
+  self->manager_iface = virt_migrate_dbus_manager_skeleton_new ();
+  virt_migrate_dbus_manager_set_version (self->manager_iface, VIRT_MIGRATE_VERSION);
+  virt_migrate_dbus_manager_set_max_parallel (self->manager_iface, 0);
+  virt_migrate_dbus_manager_set_running_jobs (self->manager_iface, 0);
+  g_signal_connect (self->manager_iface, "handle-migrate", G_CALLBACK (handle_migrate), self);
+  g_signal_connect (self->manager_iface, "handle-plan", G_CALLBACK (handle_plan), self);
+  g_signal_connect (self->manager_iface, "handle-validate", G_CALLBACK (handle_validate), self);
+  g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
+
+  manager_path = g_strdup_printf ("%s/Manager", self->path);
+  object = virt_migrate_dbus_object_skeleton_new (manager_path);
+  virt_migrate_dbus_object_skeleton_set_manager (object, self->manager_iface);
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+  g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
+
+  self->job_added_id = g_signal_connect (self->manager, "job-added", G_CALLBACK (on_job_added), self);
+  return TRUE;
+}
+
+/**
+ * virt_migrate_dbus_service_unexport:
+ * @self: a #VirtMigrateDBusService
+ *
+ * Removes every object from the bus. Running migrations go on; they are no
+ * longer visible over D-Bus.
+ */
+void
+virt_migrate_dbus_service_unexport (VirtMigrateDBusService *self)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_DBUS_SERVICE (self));
+
+  if (self->object_manager == NULL)
+    return;
+  g_clear_signal_handler (&self->job_added_id, self->manager);
+  g_hash_table_remove_all (self->exports);
+  g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
+  g_clear_object (&self->object_manager);
+}
+
+/**
+ * virt_migrate_dbus_service_get_n_jobs:
+ * @self: a #VirtMigrateDBusService
+ *
+ * Returns: how many jobs are exported (running or recently finished); a
+ *   daemon may exit when idle once this is 0
+ */
+guint
+virt_migrate_dbus_service_get_n_jobs (VirtMigrateDBusService *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_DBUS_SERVICE (self), 0);
+  return g_hash_table_size (self->exports);
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-migrated: the virt-migrate D-Bus service. */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include <virt-migrate.h>
+
+typedef struct {
+  GMainLoop              *loop;
+  VirtMigrateManager     *manager;
+  VirtMigrateDBusService *service;
+  guint                   idle_timeout; /* seconds, 0: never exit when idle */
+  guint                   idle_source;
+  int                     exit_code;
+} Daemon;
+
+static gboolean
+on_idle_timeout (gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  /* Finished jobs stay exported for --retention: until they are gone the
+   * daemon is not idle, so look again later. */
+  if (virt_migrate_dbus_service_get_n_jobs (d->service) > 0)
+    return G_SOURCE_CONTINUE;
+  g_message ("idle for %u s with no jobs: exiting", d->idle_timeout);
+  d->idle_source = 0;
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* (Re)arms the idle timer whenever the number of jobs may have changed. */
+static void
+rearm_idle (Daemon *d)
+{
+  g_clear_handle_id (&d->idle_source, g_source_remove);
+  if (d->idle_timeout > 0)
+    d->idle_source = g_timeout_add_seconds (d->idle_timeout, on_idle_timeout, d);
+}
+
+static void
+on_jobs_changed (VirtMigrateManager *manager, VirtMigrateJob *job, Daemon *d)
+{
+  rearm_idle (d);
+}
+
+static void
+on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Daemon *d = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!virt_migrate_dbus_service_export (d->service, &error))
+    {
+      g_printerr ("virt-migrated: cannot export: %s\n", error->message);
+      d->exit_code = 1;
+      g_main_loop_quit (d->loop);
+    }
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  g_message ("serving %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  g_printerr ("virt-migrated: %s: %s\n", name,
+              connection == NULL ? "cannot connect to the bus" : "name taken by another process");
+  d->exit_code = 1;
+  g_main_loop_quit (d->loop);
+}
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  /* Running migrations are not cancelled: libvirt aborts a managed-direct
+   * one when this process goes (the guest resumes on the source) and lets a
+   * peer-to-peer one finish. */
+  g_message ("terminating");
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(VirtMigrateDBusService) service = NULL;
+  gboolean system_bus = FALSE, replace = FALSE;
+  int idle_timeout = 0, retention = 60, progress_rate = 10;
+  guint owner_id;
+  Daemon d = { 0 };
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "Serve on the system bus (default: session bus)", NULL },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Exit after this many seconds with no jobs (0: never)", "SECONDS" },
+    { "retention", 0, 0, G_OPTION_ARG_INT, &retention, "Keep finished jobs visible this long", "SECONDS" },
+    { "progress-rate", 0, 0, G_OPTION_ARG_INT, &progress_rate, "At most this many progress updates per second per job", "N" },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running instance", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("- the virt-migrate D-Bus service");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (idle_timeout < 0 || retention < 0 || progress_rate < 1 || progress_rate > 1000)
+    {
+      g_printerr ("--idle-timeout and --retention must be >= 0, --progress-rate 1 to 1000\n");
+      return 2;
+    }
+
+  connection = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+  if (connection == NULL)
+    {
+      g_printerr ("virt-migrated: cannot connect to the %s bus: %s\n",
+                  system_bus ? "system" : "session", error->message);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  manager = virt_migrate_manager_new ();
+  service = virt_migrate_dbus_service_new (manager, connection, NULL);
+  g_object_set (service, "retention", (guint) retention,
+                "progress-interval", (guint) (1000 / progress_rate), NULL);
+
+  d.loop = loop;
+  d.manager = manager;
+  d.service = service;
+  d.idle_timeout = (guint) idle_timeout;
+  g_signal_connect (manager, "job-added", G_CALLBACK (on_jobs_changed), &d);
+  g_signal_connect (manager, "job-removed", G_CALLBACK (on_jobs_changed), &d);
+  rearm_idle (&d);
+
+  owner_id = g_bus_own_name_on_connection (connection, VIRT_MIGRATE_DBUS_NAME,
+                                           G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                           (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                                           on_name_acquired, on_name_lost, &d, NULL);
+  on_bus_acquired (connection, VIRT_MIGRATE_DBUS_NAME, &d);
+  g_unix_signal_add (SIGTERM, on_terminate, &d);
+  g_unix_signal_add (SIGINT, on_terminate, &d);
+
+  g_main_loop_run (loop);
+
+  g_bus_unown_name (owner_id);
+  virt_migrate_dbus_service_unexport (service);
+  g_clear_handle_id (&d.idle_source, g_source_remove);
+  return d.exit_code;
+}
