@@ -3,6 +3,7 @@
 
 #include "virt-migrate-config-outcome.h"
 #include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
 
 /**
  * VirtMigrateConfigOutcome:
@@ -220,13 +221,6 @@ virt_migrate_config_outcome_equal (VirtMigrateConfigOutcome *self,
          self->dest_config == other->dest_config;
 }
 
-static const char *
-nick (GType type, int value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  return g_enum_get_value (klass, value)->value_nick;
-}
-
 /**
  * virt_migrate_config_outcome_to_string:
  * @self: a #VirtMigrateConfigOutcome
@@ -239,9 +233,9 @@ virt_migrate_config_outcome_to_string (VirtMigrateConfigOutcome *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_CONFIG_OUTCOME (self), NULL);
   return g_strdup_printf ("destination: %s, source config: %s, destination config: %s",
-                          nick (VIRT_MIGRATE_TYPE_GUEST_TYPE, self->dest_type),
-                          nick (VIRT_MIGRATE_TYPE_SOURCE_CONFIG, self->source_config),
-                          nick (VIRT_MIGRATE_TYPE_DEST_CONFIG, self->dest_config));
+                          virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_GUEST_TYPE, self->dest_type),
+                          virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_SOURCE_CONFIG, self->source_config),
+                          virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_DEST_CONFIG, self->dest_config));
 }
 
 /**
@@ -258,10 +252,10 @@ virt_migrate_config_outcome_to_variant (VirtMigrateConfigOutcome *self)
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_CONFIG_OUTCOME (self), NULL);
   g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "dest-type", "s", nick (VIRT_MIGRATE_TYPE_GUEST_TYPE, self->dest_type));
+  g_variant_dict_insert (&dict, "dest-type", "s", virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_GUEST_TYPE, self->dest_type));
   g_variant_dict_insert (&dict, "source-config", "s",
-                         nick (VIRT_MIGRATE_TYPE_SOURCE_CONFIG, self->source_config));
+                         virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_SOURCE_CONFIG, self->source_config));
   g_variant_dict_insert (&dict, "dest-config", "s",
-                         nick (VIRT_MIGRATE_TYPE_DEST_CONFIG, self->dest_config));
+                         virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_DEST_CONFIG, self->dest_config));
   return g_variant_dict_end (&dict);
 }

@@ -6,6 +6,7 @@
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-service.h"
 #include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-version.h"
 
@@ -76,13 +77,6 @@ G_DEFINE_FINAL_TYPE (VirtMigrateDBusService, virt_migrate_dbus_service, G_TYPE_O
 
 /* --- mirroring a job ----------------------------------------------------- */
 
-static const char *
-state_nick (VirtMigrateJobState state)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (VIRT_MIGRATE_TYPE_JOB_STATE);
-  return g_enum_get_value (klass, state)->value_nick;
-}
-
 static void
 sync_job (JobExport *ex)
 {
@@ -96,7 +90,7 @@ sync_job (JobExport *ex)
 
   /* The skeleton sends one PropertiesChanged with every change made here. */
   g_object_freeze_notify (G_OBJECT (ex->iface));
-  virt_migrate_dbus_job_set_state (ex->iface, state_nick (state));
+  virt_migrate_dbus_job_set_state (ex->iface, virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, state));
   virt_migrate_dbus_job_set_progress (ex->iface, virt_migrate_job_get_progress (job));
   virt_migrate_dbus_job_set_rate (ex->iface, virt_migrate_job_get_rate (job));
   virt_migrate_dbus_job_set_expected_end_time (ex->iface, end > 0 ? (guint64) end : 0);

@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-request-private.h"
@@ -182,8 +183,8 @@ set_state (VirtMigrateJob *self, VirtMigrateJobState state)
   if (self->state == state)
     return;
   g_debug ("job %u: %s -> %s", self->id,
-           g_enum_get_value (g_type_class_peek (VIRT_MIGRATE_TYPE_JOB_STATE), self->state)->value_nick,
-           g_enum_get_value (g_type_class_peek (VIRT_MIGRATE_TYPE_JOB_STATE), state)->value_nick);
+           virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, self->state),
+           virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, state));
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }

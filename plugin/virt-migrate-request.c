@@ -5,6 +5,7 @@
 
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-request-private.h"
 
@@ -675,10 +676,7 @@ virt_migrate_request_to_variant (VirtMigrateRequest *self)
       if (type == G_TYPE_STRING)
         v = g_variant_new_string (g_value_get_string (value));
       else if (G_TYPE_IS_ENUM (type))
-        {
-          g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-          v = g_variant_new_string (g_enum_get_value (klass, g_value_get_enum (value))->value_nick);
-        }
+        v = g_variant_new_string (virt_migrate_enum_nick (type, g_value_get_enum (value)));
       else if (type == G_TYPE_BOOLEAN)
         v = g_variant_new_boolean (g_value_get_boolean (value));
       else if (type == G_TYPE_STRV)
