@@ -20,18 +20,7 @@ static GDBusConnection *client;
 static GVariant *
 slow_request (const char *name)
 {
-  const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *src_disk = NULL, *dst_disk = NULL;
-  g_autofree char *dest_xml = vm_testbed_storage_guest (name, RANDOM_MIB, RANDOM_MIB,
-                                                         &src_disk, &dst_disk);
-  g_autofree char *sock = vm_testbed_path (name);
-  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
-  g_autofree char *nbd = g_strconcat ("unix://", sock, ".nbd", NULL);
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
-
-  g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,
-                "bandwidth", (guint64) BANDWIDTH_MIB, "hypervisor-uri", hv, "disks-uri", nbd,
-                "dest-xml", dest_xml, NULL);
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, RANDOM_MIB, BANDWIDTH_MIB);
   return g_variant_ref_sink (virt_migrate_request_to_variant (req));
 }
 
@@ -135,23 +124,31 @@ follow_clear (Follow *f)
   g_free (f->message);
 }
 
+/* Migrate(@name's slow request) on the daemon, then follow the job. */
 static void
-test_migrate (void)
+migrate_and_follow (Follow *f, const char *name)
 {
-  const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *name = vm_testbed_unique_name ("dbus");
   g_autoptr(GVariant) request = slow_request (name);
   g_autoptr(VirtMigrateDBusManager) manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME,
                                                              VIRT_MIGRATE_DBUS_PATH);
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  Follow f;
 
-  g_test_summary ("Migrate over D-Bus, followed only through PropertiesChanged and Completed");
   g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, request, &path, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (path, VIRT_MIGRATE_DBUS_PATH "/jobs/"));
-  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  follow_init (f, client, VIRT_MIGRATE_DBUS_NAME, path);
+}
+
+static void
+test_migrate (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("dbus");
+  Follow f;
+
+  g_test_summary ("Migrate over D-Bus, followed only through PropertiesChanged and Completed");
+  migrate_and_follow (&f, name);
   g_assert_cmpstr (virt_migrate_dbus_job_get_domain (f.job), ==, name);
   g_assert_cmpuint (virt_migrate_dbus_job_get_started_by_uid (f.job), ==, getuid ());
   g_main_loop_run (f.loop);
@@ -182,16 +179,11 @@ test_cancel (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("dbus-cancel");
-  g_autoptr(GVariant) request = slow_request (name);
-  g_autoptr(VirtMigrateDBusManager) manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME,
-                                                             VIRT_MIGRATE_DBUS_PATH);
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
   Follow f;
 
-  g_test_summary ("Cancel over D-Bus half-way: Completed(false), the guest stays on the source");
-  g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, request, &path, NULL, &error));
-  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  g_test_summary ("Cancel over D-Bus mid-copy: Completed(false), the guest stays on the source");
+  migrate_and_follow (&f, name);
   f.cancel_at = 0.01; /* the first progress report: most of the disk still to copy */
   g_main_loop_run (f.loop);
 

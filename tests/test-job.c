@@ -91,25 +91,11 @@ watch_clear (Watch *w)
   g_clear_object (&w->cancellable);
 }
 
-/* A guest with a random-filled disk on the source, and a request to copy it
- * to the destination, throttled. */
 static VirtMigrateRequest *
 slow_request (const char *name)
 {
-  const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *src_disk = NULL, *dst_disk = NULL;
-  g_autofree char *dest_xml = vm_testbed_storage_guest (name, DISK_MIB, RANDOM_MIB,
-                                                         &src_disk, &dst_disk);
-  g_autofree char *sock = vm_testbed_path (name);
-  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
-  g_autofree char *nbd = g_strconcat ("unix://", sock, ".nbd", NULL);
-  VirtMigrateRequest *req;
-
-  req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
-  g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,
-                "bandwidth", (guint64) BANDWIDTH_MIB, "hypervisor-uri", hv, "disks-uri", nbd,
-                "dest-xml", dest_xml, NULL);
-  return req;
+  g_assert_cmpuint (DISK_MIB, ==, RANDOM_MIB);
+  return vm_testbed_slow_request (name, DISK_MIB, BANDWIDTH_MIB);
 }
 
 static void

@@ -208,6 +208,30 @@ vm_testbed_storage_guest (const char *name,
   return g_strjoinv (*dst_disk, parts);
 }
 
+/* A running guest whose @disk_mib MiB disk of random data is to be copied,
+ * throttled to @bandwidth_mib MiB/s: a migration that takes a while (an idle
+ * guest's RAM is zero pages, which a bandwidth cap alone does not slow). The
+ * request is live, managed direct, with QEMU and NBD on UNIX sockets. */
+VirtMigrateRequest *
+vm_testbed_slow_request (const char *name,
+                         guint       disk_mib,
+                         guint64     bandwidth_mib)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *src_disk = NULL, *dst_disk = NULL;
+  g_autofree char *dest_xml = vm_testbed_storage_guest (name, disk_mib, disk_mib,
+                                                         &src_disk, &dst_disk);
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autofree char *nbd = g_strconcat ("unix://", sock, ".nbd", NULL);
+  VirtMigrateRequest *req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+
+  g_object_set (req, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,
+                "bandwidth", bandwidth_mib, "hypervisor-uri", hv, "disks-uri", nbd,
+                "dest-xml", dest_xml, NULL);
+  return req;
+}
+
 VmGuestState
 vm_testbed_guest_state (const char *uri,
                         const char *name,

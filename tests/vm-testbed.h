@@ -36,6 +36,9 @@ char            *vm_testbed_storage_guest  (const char *name,
                                             guint       random_mib,
                                             char      **src_disk,
                                             char      **dst_disk);
+VirtMigrateRequest *vm_testbed_slow_request (const char *name,
+                                            guint       disk_mib,
+                                            guint64     bandwidth_mib);
 char            *vm_testbed_guest_xml      (const char *name,
                                             const char *disk_path);
 void             vm_testbed_create_guest   (const char *uri,
