@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <polkit/polkit.h>
+
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-service.h"
 #include "virt-migrate-enum-types.h"
@@ -24,9 +26,13 @@
  * is never flooded with `PropertiesChanged`; state changes are sent at once.
  * Finished jobs stay exported for #VirtMigrateDBusService:retention seconds.
  *
- * Cancelling or tuning a job goes through the
- * #VirtMigrateDBusService::authorize signal; by default only the uid that
- * started the job, or root, may.
+ * Every call that starts, cancels or tunes a migration is authorised
+ * first. With #VirtMigrateDBusService:polkit set (as on the system bus) the
+ * polkit actions `org.virtmigrate.VirtMigrate1.migrate`, `.cancel-own` and
+ * `.cancel-any` decide; otherwise the #VirtMigrateDBusService::authorize
+ * signal does, and by default lets anyone on the bus migrate but only the
+ * uid that started a job, or root, cancel or tune it. A refused call gets
+ * `org.freedesktop.DBus.Error.AccessDenied` and changes nothing.
  */
 struct _VirtMigrateDBusService
 {
@@ -40,6 +46,7 @@ struct _VirtMigrateDBusService
   GHashTable                       *owners;  /* job id -> uid, set before the job exists */
   guint                             progress_interval;
   guint                             retention;
+  gboolean                          polkit;
   gulong                            job_added_id;
   gulong                            job_removed_id;
 };
@@ -61,6 +68,7 @@ enum {
   PROP_0,
   PROP_PROGRESS_INTERVAL,
   PROP_RETENTION,
+  PROP_POLKIT,
   N_PROPS
 };
 
@@ -176,51 +184,188 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
 
 /* --- authorisation ------------------------------------------------------- */
 
-typedef void (*CallerCallback) (GDBusMethodInvocation *invocation, guint uid, gpointer user_data);
+/* What a caller asks for. Every call goes through the same steps: ask the
+ * bus who the caller is, decide (polkit, or the authorize signal), then act
+ * on what is there at that moment, since a job may have gone meanwhile. */
+typedef enum {
+  ACTION_MIGRATE,
+  ACTION_CANCEL,
+  ACTION_SET_MAX_DOWNTIME,
+  ACTION_SET_MAX_SPEED,
+  ACTION_START_POSTCOPY,
+} Action;
+
+static const char *const action_names[] = {
+  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy",
+};
 
 typedef struct {
-  GDBusMethodInvocation *invocation;
-  CallerCallback         callback;
-  gpointer               user_data;
-} CallerLookup;
+  VirtMigrateDBusService *service;
+  GDBusMethodInvocation  *invocation;
+  Action                  action;
+  guint                   job_id;   /* the job acted on, 0 for ACTION_MIGRATE */
+  VirtMigrateJob         *job;      /* a reference to it while deciding */
+  VirtMigrateRequest     *request;  /* ACTION_MIGRATE */
+  guint64                 value;
+  guint                   uid;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->service);
+  g_clear_object (&call->invocation);
+  g_clear_object (&call->job);
+  g_clear_object (&call->request);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
+
+static void call_perform (Call *call);
+
+static guint
+job_owner (VirtMigrateDBusService *self, guint job_id)
+{
+  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (job_id));
+
+  return ex != NULL ? ex->owner_uid : G_MAXUINT;
+}
+
+static void
+call_deny (Call *call, const char *why)
+{
+  g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                         "uid %u may not %s%s%.0u: %s", call->uid,
+                                         action_names[call->action],
+                                         call->job_id != 0 ? " job " : "", call->job_id, why);
+}
+
+/* The polkit action a call needs: migrate, or cancel-own / cancel-any
+ * (tuning a job counts as cancelling it: both change a running migration). */
+static const char *
+call_polkit_action (Call *call)
+{
+  if (call->action == ACTION_MIGRATE)
+    return VIRT_MIGRATE_DBUS_NAME ".migrate";
+  if (call->uid == job_owner (call->service, call->job_id))
+    return VIRT_MIGRATE_DBUS_NAME ".cancel-own";
+  return VIRT_MIGRATE_DBUS_NAME ".cancel-any";
+}
+
+static void
+polkit_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Call) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PolkitAuthorizationResult) res =
+    polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
+  g_autofree char *why = NULL;
+
+  if (res == NULL)
+    why = g_strdup_printf ("polkit could not decide: %s", error->message);
+  else if (polkit_authorization_result_get_is_challenge (res))
+    why = g_strdup_printf ("%s needs authentication; call with interactive authorization allowed",
+                           call_polkit_action (call));
+  else if (!polkit_authorization_result_get_is_authorized (res))
+    why = g_strdup_printf ("not authorized for %s", call_polkit_action (call));
+  if (why != NULL)
+    {
+      call_deny (call, why);
+      return;
+    }
+  call_perform (g_steal_pointer (&call));
+}
+
+static void
+polkit_authority_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PolkitAuthority) authority = polkit_authority_get_finish (result, &error);
+  g_autoptr(PolkitSubject) subject = NULL;
+  g_autoptr(PolkitDetails) details = NULL;
+  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+  VirtMigrateRequest *request;
+
+  if (authority == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("polkit is not available: %s", error->message);
+
+      call_deny (call, why);
+      call_free (call);
+      return;
+    }
+
+  subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (call->invocation));
+  details = polkit_details_new ();
+  request = call->request != NULL ? call->request : virt_migrate_job_get_request (call->job);
+  polkit_details_insert (details, "domain", virt_migrate_request_get_domain (request));
+  if (virt_migrate_request_get_dest_uri (request) != NULL)
+    polkit_details_insert (details, "dest-uri", virt_migrate_request_get_dest_uri (request));
+  if (call->job_id != 0)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", call->job_id);
+
+      polkit_details_insert (details, "job", id);
+      polkit_details_insert (details, "operation", action_names[call->action]);
+    }
+  if (g_dbus_message_get_flags (g_dbus_method_invocation_get_message (call->invocation)) &
+      G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
+    flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
+  polkit_authority_check_authorization (authority, subject, call_polkit_action (call), details,
+                                        flags, NULL, polkit_checked_cb, call);
+}
 
 static void
 caller_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  CallerLookup *lookup = user_data;
+  Call *call = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  guint uid = 0;
+  gboolean allowed = FALSE;
 
   if (reply == NULL)
-    g_dbus_method_invocation_return_error (lookup->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                           "Cannot tell who is calling: %s", error->message);
-  else
     {
-      g_variant_get (reply, "(u)", &uid);
-      lookup->callback (lookup->invocation, uid, lookup->user_data);
+      g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                             "Cannot tell who is calling: %s", error->message);
+      call_free (call);
+      return;
     }
-  g_object_unref (lookup->invocation);
-  g_free (lookup);
+  g_variant_get (reply, "(u)", &call->uid);
+
+  if (call->service->polkit)
+    {
+      polkit_authority_get_async (NULL, polkit_authority_cb, call);
+      return;
+    }
+
+  g_signal_emit (call->service, signals[SIGNAL_AUTHORIZE], 0, action_names[call->action],
+                 g_dbus_method_invocation_get_sender (call->invocation), call->uid, call->job,
+                 &allowed);
+  if (!allowed)
+    {
+      g_autofree char *why = call->job_id != 0 ?
+        g_strdup_printf ("it was started by uid %u", job_owner (call->service, call->job_id)) :
+        g_strdup ("refused by the service");
+
+      call_deny (call, why);
+      call_free (call);
+      return;
+    }
+  call_perform (call);
 }
 
-/* Asks the bus for the caller's uid without blocking, then calls @callback. */
+/* Takes @call; answers its invocation once decided and done. */
 static void
-with_caller_uid (GDBusMethodInvocation *invocation,
-                 CallerCallback         callback,
-                 gpointer               user_data)
+call_start (Call *call)
 {
-  CallerLookup *lookup = g_new0 (CallerLookup, 1);
-
-  lookup->invocation = g_object_ref (invocation);
-  lookup->callback = callback;
-  lookup->user_data = user_data;
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
                           "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                           "GetConnectionUnixUser",
-                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          caller_uid_cb, lookup);
+                          caller_uid_cb, call);
 }
 
 static gboolean
@@ -230,106 +375,116 @@ virt_migrate_dbus_service_real_authorize (VirtMigrateDBusService *self,
                                           guint                   uid,
                                           VirtMigrateJob         *job)
 {
-  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (job)));
+  if (job == NULL)
+    return TRUE;
+  return uid == 0 || uid == job_owner (self, virt_migrate_job_get_id (job));
+}
 
-  return uid == 0 || (ex != NULL && ex->owner_uid == uid);
+static void
+migrate_perform (Call *call)
+{
+  VirtMigrateDBusService *self = call->service;
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  job = virt_migrate_manager_create_job (self->manager, call->request, &error);
+  if (job == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (call->invocation, error);
+      return;
+    }
+  /* The owner must be known when the manager announces the job. */
+  g_hash_table_insert (self->owners, GUINT_TO_POINTER (virt_migrate_job_get_id (job)),
+                       GUINT_TO_POINTER (call->uid));
+  virt_migrate_manager_run_job (self->manager, job, NULL);
+  path = g_strdup_printf ("%s/jobs/%u", self->path, virt_migrate_job_get_id (job));
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
+}
+
+static void
+call_perform (Call *call_)
+{
+  g_autoptr(Call) call = call_;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+
+  if (call->action == ACTION_MIGRATE)
+    {
+      migrate_perform (call);
+      return;
+    }
+  if (!g_hash_table_contains (call->service->exports, GUINT_TO_POINTER (call->job_id)))
+    {
+      g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT,
+                                             "Job %u is gone", call->job_id);
+      return;
+    }
+  switch (call->action)
+    {
+    case ACTION_CANCEL:
+      ok = virt_migrate_job_cancel (call->job, &error);
+      break;
+    case ACTION_SET_MAX_DOWNTIME:
+      ok = virt_migrate_job_set_max_downtime (call->job, call->value, &error);
+      break;
+    case ACTION_SET_MAX_SPEED:
+      ok = virt_migrate_job_set_max_speed (call->job, call->value, &error);
+      break;
+    case ACTION_START_POSTCOPY:
+      ok = virt_migrate_job_start_postcopy (call->job, &error);
+      break;
+    case ACTION_MIGRATE:
+    default:
+      g_assert_not_reached ();
+    }
+  if (ok)
+    g_dbus_method_invocation_return_value (call->invocation, NULL);
+  else
+    g_dbus_method_invocation_return_gerror (call->invocation, error);
 }
 
 /* --- Job methods --------------------------------------------------------- */
 
-typedef enum {
-  JOB_CANCEL,
-  JOB_SET_MAX_DOWNTIME,
-  JOB_SET_MAX_SPEED,
-  JOB_START_POSTCOPY,
-} JobAction;
-
-typedef struct {
-  JobExport *ex;
-  JobAction  action;
-  guint64    value;
-} JobCall;
-
-static void
-job_call_authorized (GDBusMethodInvocation *invocation, guint uid, gpointer user_data)
-{
-  g_autofree JobCall *call = user_data;
-  JobExport *ex = call->ex;
-  static const char *const actions[] = { "cancel", "set-max-downtime", "set-max-speed",
-                                         "start-postcopy" };
-  gboolean allowed = FALSE;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = FALSE;
-
-  g_signal_emit (ex->service, signals[SIGNAL_AUTHORIZE], 0, actions[call->action],
-                 g_dbus_method_invocation_get_sender (invocation), uid, ex->job, &allowed);
-  if (!allowed)
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                             "uid %u may not %s job %u: it was started by uid %u",
-                                             uid, actions[call->action],
-                                             virt_migrate_job_get_id (ex->job), ex->owner_uid);
-      return;
-    }
-
-  switch (call->action)
-    {
-    case JOB_CANCEL:
-      ok = virt_migrate_job_cancel (ex->job, &error);
-      break;
-    case JOB_SET_MAX_DOWNTIME:
-      ok = virt_migrate_job_set_max_downtime (ex->job, call->value, &error);
-      break;
-    case JOB_SET_MAX_SPEED:
-      ok = virt_migrate_job_set_max_speed (ex->job, call->value, &error);
-      break;
-    case JOB_START_POSTCOPY:
-    default:
-      ok = virt_migrate_job_start_postcopy (ex->job, &error);
-      break;
-    }
-  if (ok)
-    g_dbus_method_invocation_return_value (invocation, NULL);
-  else
-    g_dbus_method_invocation_return_gerror (invocation, error);
-}
-
 static gboolean
-start_job_call (JobExport *ex, GDBusMethodInvocation *invocation, JobAction action, guint64 value)
+start_job_call (JobExport *ex, GDBusMethodInvocation *invocation, Action action, guint64 value)
 {
-  JobCall *call = g_new0 (JobCall, 1);
+  Call *call = g_new0 (Call, 1);
 
-  call->ex = ex;
+  call->service = g_object_ref (ex->service);
+  call->invocation = g_object_ref (invocation);
   call->action = action;
+  call->job = g_object_ref (ex->job);
+  call->job_id = virt_migrate_job_get_id (ex->job);
   call->value = value;
-  with_caller_uid (invocation, job_call_authorized, call);
+  call_start (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_cancel (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
 {
-  return start_job_call (ex, invocation, JOB_CANCEL, 0);
+  return start_job_call (ex, invocation, ACTION_CANCEL, 0);
 }
 
 static gboolean
 handle_set_max_downtime (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
                          guint64 ms, JobExport *ex)
 {
-  return start_job_call (ex, invocation, JOB_SET_MAX_DOWNTIME, ms);
+  return start_job_call (ex, invocation, ACTION_SET_MAX_DOWNTIME, ms);
 }
 
 static gboolean
 handle_set_max_speed (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
                       guint64 mib, JobExport *ex)
 {
-  return start_job_call (ex, invocation, JOB_SET_MAX_SPEED, mib);
+  return start_job_call (ex, invocation, ACTION_SET_MAX_SPEED, mib);
 }
 
 static gboolean
 handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
 {
-  return start_job_call (ex, invocation, JOB_START_POSTCOPY, 0);
+  return start_job_call (ex, invocation, ACTION_START_POSTCOPY, 0);
 }
 
 static void
@@ -403,40 +558,21 @@ request_from_invocation (GDBusMethodInvocation *invocation, GVariant *dict)
   return request;
 }
 
-static void
-migrate_with_uid (GDBusMethodInvocation *invocation, guint uid, gpointer user_data)
-{
-  g_autoptr(VirtMigrateRequest) request = user_data;
-  VirtMigrateDBusService *self = g_object_get_data (G_OBJECT (invocation), "virt-migrate-service");
-  g_autoptr(VirtMigrateJob) job = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-
-  job = virt_migrate_manager_create_job (self->manager, request, &error);
-  if (job == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-  /* The owner must be known when the manager announces the job. */
-  g_hash_table_insert (self->owners, GUINT_TO_POINTER (virt_migrate_job_get_id (job)),
-                       GUINT_TO_POINTER (uid));
-  virt_migrate_manager_run_job (self->manager, job, NULL);
-  path = g_strdup_printf ("%s/jobs/%u", self->path, virt_migrate_job_get_id (job));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
-}
-
 static gboolean
 handle_migrate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                 GVariant *dict, VirtMigrateDBusService *self)
 {
   VirtMigrateRequest *request = request_from_invocation (invocation, dict);
+  Call *call;
 
-  if (request != NULL)
-    {
-      g_object_set_data (G_OBJECT (invocation), "virt-migrate-service", self);
-      with_caller_uid (invocation, migrate_with_uid, request);
-    }
+  if (request == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  call = g_new0 (Call, 1);
+  call->service = g_object_ref (self);
+  call->invocation = g_object_ref (invocation);
+  call->action = ACTION_MIGRATE;
+  call->request = request;
+  call_start (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -507,6 +643,7 @@ virt_migrate_dbus_service_get_property (GObject *object, guint prop_id, GValue *
     {
     case PROP_PROGRESS_INTERVAL: g_value_set_uint (value, self->progress_interval); break;
     case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
+    case PROP_POLKIT: g_value_set_boolean (value, self->polkit); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -521,6 +658,7 @@ virt_migrate_dbus_service_set_property (GObject *object, guint prop_id, const GV
     {
     case PROP_PROGRESS_INTERVAL: self->progress_interval = g_value_get_uint (value); break;
     case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
+    case PROP_POLKIT: self->polkit = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -566,19 +704,31 @@ virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
    */
   props[PROP_RETENTION] = g_param_spec_uint ("retention", NULL, NULL, 0, G_MAXUINT, 60,
                                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateDBusService:polkit:
+   *
+   * Whether polkit decides who may migrate (`org.virtmigrate.VirtMigrate1.migrate`)
+   * and who may cancel or tune a job (`….cancel-own` for the uid that started
+   * it, `….cancel-any` for anyone else), instead of the
+   * #VirtMigrateDBusService::authorize signal. Set it on the system bus.
+   */
+  props[PROP_POLKIT] = g_param_spec_boolean ("polkit", NULL, NULL, FALSE,
+                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
    * VirtMigrateDBusService::authorize:
    * @self: the service
-   * @action: `cancel`, `set-max-downtime`, `set-max-speed` or `start-postcopy`
+   * @action: `migrate`, `cancel`, `set-max-downtime`, `set-max-speed` or
+   *   `start-postcopy`
    * @sender: the caller's unique bus name
    * @uid: the caller's uid
-   * @job: the job concerned
+   * @job: (nullable): the job concerned, %NULL for `migrate`
    *
-   * Decides whether a caller may act on a job. The default handler allows
-   * root and the uid that started the job; connect a handler (it runs first)
-   * to decide otherwise, e.g. with polkit.
+   * Decides whether a caller may start a migration or act on a job, when
+   * #VirtMigrateDBusService:polkit is not set. The default handler allows
+   * anyone to migrate, and root and the uid that started a job to act on
+   * it; connect a handler (it runs first) to decide otherwise.
    *
    * Returns: %TRUE to allow
    */

@@ -11,7 +11,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 
-echo "1..5"
+echo "1..9"
 
 # 1. The demo from the README's quick start.
 out=$("$here/../tools/virt-migrate-demo" "$build" 2>&1) || { echo "$out" | sed 's/^/# /'; fail "demo"; }
@@ -31,12 +31,21 @@ qemu-img create -q -f qcow2 "$dir/cli-dst.qcow2" 64M
 sed "s|<name>demo</name>|<name>cli</name>|; s|demo-src.qcow2|cli-src.qcow2|" "$dir/demo.xml" > "$dir/cli.xml"
 virsh -q -c "$src" create "$dir/cli.xml" >/dev/null
 virsh -q -c "$src" dumpxml --migratable cli | sed "s|cli-src.qcow2|cli-dst.qcow2|" > "$dir/cli-dst.xml"
-"$build/tools/virt-migrate" -c "$src" --live --copy-storage-all --bandwidth 4 \
-  --migrateuri "unix://$dir/cli-qemu.sock" --disks-uri "unix://$dir/cli-nbd.sock" \
-  --xml "$dir/cli-dst.xml" cli "$dst" > "$dir/cli.out" 2>&1 &
+# The throttled storage migration of "cli"; extra options first (--bus).
+# It replaces the calling subshell, so "migrate_cli ... &" leaves $! as
+# virt-migrate's own pid; call it as "(migrate_cli ...)" in the foreground.
+migrate_cli() {
+	exec "$build/tools/virt-migrate" -c "$src" --live --copy-storage-all "$@" \
+	  --migrateuri "unix://$dir/cli-qemu.sock" --disks-uri "unix://$dir/cli-nbd.sock" \
+	  --xml "$dir/cli-dst.xml" cli "$dst"
+}
+wait_for_progress() { # OUTPUT-FILE
+	for _ in $(seq 1 100); do grep -q "MiB/s" "$1" && return 0; sleep 0.2; done
+	return 1
+}
+migrate_cli --bandwidth 4 > "$dir/cli.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q "MiB/s" "$dir/cli.out" && break; sleep 0.2; done
-grep -q "MiB/s" "$dir/cli.out" || fail "no progress before Ctrl-C"
+wait_for_progress "$dir/cli.out" || fail "no progress before Ctrl-C"
 kill -INT $pid
 set +e; wait $pid; rc=$?; set -e
 sed 's/^/# /' "$dir/cli.out"
@@ -65,3 +74,56 @@ echo "$plan" | grep -q "^Configuration: destination: persistent, source config: 
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "dry run moved the guest"
 virsh -q -c "$dst" domstate cli >/dev/null 2>&1 && fail "dry run: guest on dest"
 ok "--dry-run prints the plan and migrates nothing"
+
+# 6-9. Through the D-Bus service (--bus), on a private session bus.
+read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
+export DBUS_SESSION_BUS_ADDRESS=$bus_address
+"$build/tools/virt-migrated" --retention 600 2> "$dir/daemon.log" &
+daemon_pid=$!
+trap 'kill $daemon_pid $bus_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do "$build/tools/virt-migrate" jobs >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Ctrl-C on a --bus migration cancels the daemon's job.
+migrate_cli --bus --bandwidth 4 > "$dir/bus1.out" 2>&1 &
+pid=$!
+wait_for_progress "$dir/bus1.out" || { sed 's/^/# /' "$dir/bus1.out" "$dir/daemon.log"; fail "--bus: no progress bar"; }
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+sed 's/^/# /' "$dir/bus1.out"
+[ $rc -eq 130 ] || fail "--bus Ctrl-C: exit status $rc, expected 130"
+[ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "--bus Ctrl-C: guest not running on source"
+ok "--bus shows the progress bar from PropertiesChanged; Ctrl-C cancels, guest on source"
+
+# virt-migrate cancel JOB from another process.
+migrate_cli --bus --bandwidth 4 > "$dir/bus2.out" 2>&1 &
+pid=$!
+wait_for_progress "$dir/bus2.out" || fail "--bus: no progress bar (2)"
+job=$(sed -n 's|^Job .*/jobs/||p' "$dir/bus2.out")
+"$build/tools/virt-migrate" jobs | sed 's/^/# /'
+"$build/tools/virt-migrate" jobs | grep -Eq "^$job +running +[0-9]+% +$(id -u) +cli " ||
+  fail "jobs: job $job not listed as running"
+"$build/tools/virt-migrate" cancel "$job" | grep -q "Cancelling .*/jobs/$job" || fail "cancel $job"
+set +e; wait $pid; rc=$?; set -e
+[ $rc -eq 130 ] || fail "cancel JOB: the migrating CLI exited $rc, expected 130"
+[ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "cancel JOB: guest not running on source"
+ok "virt-migrate jobs lists the running job; virt-migrate cancel JOB stops it"
+
+# Cancel of a finished or unknown job: a clear error, exit 1.
+set +e
+err=$("$build/tools/virt-migrate" cancel "$job" 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$err" | grep -q "already finished" || fail "late cancel: rc=$rc $err"
+set +e
+err=$("$build/tools/virt-migrate" cancel 999 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$err" | grep -q "no job 999" || fail "unknown job: rc=$rc $err"
+ok "cancelling a finished or unknown job fails clearly"
+
+# A --bus migration to the end.
+(migrate_cli --bus --bandwidth 32) > "$dir/bus3.out" 2>&1 || { sed 's/^/# /' "$dir/bus3.out"; fail "--bus migration"; }
+sed 's/^/# /' "$dir/bus3.out"
+grep -q "100%" "$dir/bus3.out" && grep -q "^Migrated 'cli': Migrated in" "$dir/bus3.out" || fail "--bus: no 100% or result"
+[ "$(virsh -q -c "$dst" domstate cli)" = "running" ] || fail "--bus: not running on dest"
+"$build/tools/virt-migrate" jobs | grep -Eq "succeeded +100% .* cli " || fail "jobs: no succeeded job"
+ok "--bus migrates to the end with the same progress bar and result line"
+virsh -q -c "$dst" destroy cli >/dev/null

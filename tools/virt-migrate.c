@@ -5,22 +5,36 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <virt-migrate.h>
+
+#include "virt-migrate-dbus-generated.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CANCELLED 130
 
 typedef struct {
-  GMainLoop      *loop;
-  VirtMigrateJob *job;
-  gboolean        tty;
-  gboolean        quiet;
-  gint64          last_line; /* when the last non-tty line was printed */
-  guint           n_interrupts;
-  int             exit_code;
+  GMainLoop          *loop;
+  VirtMigrateJob     *job;      /* in-process */
+  VirtMigrateDBusJob *bus_job;  /* --bus */
+  gboolean            tty;
+  gboolean            quiet;
+  gint64              last_line; /* when the last non-tty line was printed */
+  char                last_text[160];
+  guint               n_interrupts;
+  int                 exit_code;
 } Cli;
+
+/* What the progress bar shows, from a job in this process or on the bus. */
+typedef struct {
+  gdouble progress;
+  guint64 total;
+  guint64 done;
+  guint64 rate;
+  gint64  end; /* µs since the epoch, 0 if unknown */
+} Snapshot;
 
 static void
 format_bytes (char *buf, gsize len, guint64 bytes)
@@ -29,17 +43,33 @@ format_bytes (char *buf, gsize len, guint64 bytes)
 }
 
 static void
+snapshot (Cli *cli, Snapshot *s)
+{
+  if (cli->job != NULL)
+    {
+      s->progress = virt_migrate_job_get_progress (cli->job);
+      s->total = virt_migrate_job_get_data_total (cli->job);
+      s->done = virt_migrate_job_get_data_processed (cli->job);
+      s->rate = virt_migrate_job_get_rate (cli->job);
+      s->end = virt_migrate_job_get_expected_end_time (cli->job);
+    }
+  else
+    {
+      s->progress = virt_migrate_dbus_job_get_progress (cli->bus_job);
+      s->total = virt_migrate_dbus_job_get_bytes_total (cli->bus_job);
+      s->done = virt_migrate_dbus_job_get_bytes_processed (cli->bus_job);
+      s->rate = virt_migrate_dbus_job_get_rate (cli->bus_job);
+      s->end = (gint64) virt_migrate_dbus_job_get_expected_end_time (cli->bus_job);
+    }
+}
+
+static void
 draw_progress (Cli *cli, gboolean final)
 {
-  VirtMigrateJob *job = cli->job;
-  gdouble progress = virt_migrate_job_get_progress (job);
-  guint64 total = virt_migrate_job_get_data_total (job);
-  guint64 done = virt_migrate_job_get_data_processed (job);
-  guint64 rate = virt_migrate_job_get_rate (job);
-  gint64 end = virt_migrate_job_get_expected_end_time (job);
+  Snapshot s;
   char done_s[32], total_s[32], rate_s[32], eta[32] = "--:--";
-  char bar[31];
-  guint filled = (guint) (progress * 30 + 0.5);
+  char bar[31], text[sizeof ((Cli *) NULL)->last_text];
+  guint filled;
   gint64 now;
 
   if (cli->quiet)
@@ -47,23 +77,30 @@ draw_progress (Cli *cli, gboolean final)
   now = g_get_monotonic_time ();
   if (!cli->tty && !final && now - cli->last_line < G_USEC_PER_SEC)
     return;
-  cli->last_line = now;
 
+  snapshot (cli, &s);
+  if (s.total == 0 && !final)
+    return; /* nothing known yet */
+  filled = (guint) (s.progress * 30 + 0.5);
   for (guint i = 0; i < 30; i++)
     bar[i] = i < filled ? '#' : '.';
   bar[30] = '\0';
-  format_bytes (done_s, sizeof done_s, done);
-  format_bytes (total_s, sizeof total_s, total);
-  format_bytes (rate_s, sizeof rate_s, rate);
-  if (end > 0)
+  format_bytes (done_s, sizeof done_s, s.done);
+  format_bytes (total_s, sizeof total_s, s.total);
+  format_bytes (rate_s, sizeof rate_s, s.rate);
+  if (s.end > 0)
     {
-      gint64 left = MAX ((end - g_get_real_time ()) / G_USEC_PER_SEC, 0);
+      gint64 left = MAX ((s.end - g_get_real_time ()) / G_USEC_PER_SEC, 0);
       g_snprintf (eta, sizeof eta, "%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT, left / 60, left % 60);
     }
 
-  fprintf (stderr, "%s[%s] %3.0f%%  %s/%s MiB  %s MiB/s  ETA %s%s",
-           cli->tty ? "\r" : "", bar, progress * 100.0, done_s, total_s, rate_s, eta,
-           cli->tty ? "\033[K" : "\n");
+  g_snprintf (text, sizeof text, "[%s] %3.0f%%  %s/%s MiB  %s MiB/s  ETA %s",
+              bar, s.progress * 100.0, done_s, total_s, rate_s, eta);
+  if (g_str_equal (text, cli->last_text))
+    return;
+  g_strlcpy (cli->last_text, text, sizeof cli->last_text);
+  cli->last_line = now;
+  fprintf (stderr, "%s%s%s", cli->tty ? "\r" : "", text, cli->tty ? "\033[K" : "\n");
   fflush (stderr);
 }
 
@@ -116,6 +153,222 @@ on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (cli->loop);
 }
 
+/* --- through the daemon: --bus, jobs, cancel ----------------------------- */
+
+static GDBusConnection *
+bus_connect (gboolean system_bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                                                NULL, &error);
+
+  if (connection == NULL)
+    fprintf (stderr, "error: cannot connect to the %s bus: %s\n",
+             system_bus ? "system" : "session", error->message);
+  return connection;
+}
+
+static void
+print_bus_error (GError *error)
+{
+  g_dbus_error_strip_remote_error (error);
+  fprintf (stderr, "error: %s\n", error->message);
+}
+
+/* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7" -> the job's object path. */
+static char *
+job_path_for (const char *arg)
+{
+  if (g_variant_is_object_path (arg) && g_str_has_prefix (arg, VIRT_MIGRATE_DBUS_PATH "/jobs/"))
+    return g_strdup (arg);
+  if (*arg != '\0' && strspn (arg, "0123456789") == strlen (arg))
+    return g_strconcat (VIRT_MIGRATE_DBUS_PATH "/jobs/", arg, NULL);
+  return NULL;
+}
+
+static gboolean
+state_is_final (const char *state)
+{
+  return g_strcmp0 (state, "succeeded") == 0 || g_strcmp0 (state, "failed") == 0 ||
+         g_strcmp0 (state, "cancelled") == 0;
+}
+
+static void
+bus_finish (Cli *cli, gboolean success, const char *message)
+{
+  const char *state = virt_migrate_dbus_job_get_state (cli->bus_job);
+
+  if (success)
+    draw_progress (cli, TRUE);
+  if (cli->tty && !cli->quiet)
+    fputc ('\n', stderr);
+  if (success)
+    {
+      if (!cli->quiet)
+        printf ("Migrated '%s': %s\n", virt_migrate_dbus_job_get_domain (cli->bus_job), message);
+      cli->exit_code = EXIT_SUCCESS;
+    }
+  else if (g_strcmp0 (state, "cancelled") == 0)
+    {
+      fprintf (stderr, "%s\n", message);
+      cli->exit_code = EXIT_CANCELLED;
+    }
+  else
+    {
+      fprintf (stderr, "error: %s\n", message);
+      cli->exit_code = EXIT_FAILURE;
+    }
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+on_bus_completed (VirtMigrateDBusJob *job, gboolean success, const char *message, Cli *cli)
+{
+  bus_finish (cli, success, message);
+}
+
+static void
+on_bus_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, Cli *cli)
+{
+  draw_progress (cli, FALSE);
+}
+
+static void
+on_bus_cancel_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (error);
+      fprintf (stderr, "Cannot cancel: %s\n", error->message);
+    }
+}
+
+/* Migrate() on the daemon, then the same progress bar from
+ * PropertiesChanged and the result from Completed. */
+static void
+migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
+{
+  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *path = NULL;
+
+  if (connection == NULL)
+    return;
+  /* Interactive: a polkit agent may ask the user for a password. */
+  reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                                       "org.virtmigrate.VirtMigrate1.Manager", "Migrate",
+                                       g_variant_new ("(@a{sv})", virt_migrate_request_to_variant (request)),
+                                       G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL, &error);
+  if (reply == NULL)
+    {
+      print_bus_error (error);
+      return;
+    }
+  g_variant_get (reply, "(o)", &path);
+  cli->bus_job = virt_migrate_dbus_job_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                       VIRT_MIGRATE_DBUS_NAME, path, NULL, &error);
+  if (cli->bus_job == NULL)
+    {
+      print_bus_error (error);
+      return;
+    }
+  if (!cli->quiet)
+    fprintf (stderr, "Job %s\n", path);
+  g_signal_connect (cli->bus_job, "g-properties-changed", G_CALLBACK (on_bus_properties_changed), cli);
+  g_signal_connect (cli->bus_job, "completed", G_CALLBACK (on_bus_completed), cli);
+  /* A job may end before the proxy subscribed to Completed. */
+  if (state_is_final (virt_migrate_dbus_job_get_state (cli->bus_job)))
+    {
+      const char *message = virt_migrate_dbus_job_get_error (cli->bus_job);
+
+      bus_finish (cli, g_str_equal (virt_migrate_dbus_job_get_state (cli->bus_job), "succeeded"),
+                  message != NULL && *message != '\0' ? message : virt_migrate_dbus_job_get_state (cli->bus_job));
+      return;
+    }
+  g_main_loop_run (cli->loop);
+  g_clear_object (&cli->bus_job);
+}
+
+/* virt-migrate jobs: the daemon's jobs, running and recently finished. */
+static int
+list_jobs (gboolean system_bus)
+{
+  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
+  g_autoptr(VirtMigrateDBusManager) manager = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) paths = NULL;
+
+  if (connection == NULL)
+    return EXIT_FAILURE;
+  manager = virt_migrate_dbus_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+                                                      VIRT_MIGRATE_DBUS_NAME,
+                                                      VIRT_MIGRATE_DBUS_PATH "/Manager", NULL, &error);
+  if (manager == NULL || !virt_migrate_dbus_manager_call_get_jobs_sync (manager, &paths, NULL, &error))
+    {
+      print_bus_error (error);
+      return EXIT_FAILURE;
+    }
+  printf ("%-4s %-10s %8s %6s  %-24s %s\n", "ID", "STATE", "PROGRESS", "UID", "DOMAIN", "DESTINATION");
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr(VirtMigrateDBusJob) job =
+        virt_migrate_dbus_job_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, VIRT_MIGRATE_DBUS_NAME,
+                                              paths[i], NULL, &error);
+      const char *dest = NULL;
+      GVariant *req;
+
+      if (job == NULL)
+        {
+          print_bus_error (error);
+          g_clear_error (&error);
+          continue;
+        }
+      req = virt_migrate_dbus_job_get_request (job);
+      if (req == NULL || !g_variant_lookup (req, "dest-uri", "&s", &dest))
+        if (req == NULL || !g_variant_lookup (req, "hypervisor-uri", "&s", &dest))
+          dest = "";
+      printf ("%-4s %-10s %7.0f%% %6u  %-24s %s\n", strrchr (paths[i], '/') + 1,
+              virt_migrate_dbus_job_get_state (job), virt_migrate_dbus_job_get_progress (job) * 100.0,
+              virt_migrate_dbus_job_get_started_by_uid (job), virt_migrate_dbus_job_get_domain (job), dest);
+    }
+  return EXIT_SUCCESS;
+}
+
+/* virt-migrate cancel JOB: asks the daemon to cancel; the guest stays on
+ * the source. */
+static int
+cancel_job (gboolean system_bus, const char *path)
+{
+  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (connection == NULL)
+    return EXIT_FAILURE;
+  reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, path,
+                                       "org.virtmigrate.VirtMigrate1.Job", "Cancel", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL, &error);
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
+    {
+      fprintf (stderr, "error: no job %s: it never existed or finished too long ago "
+                       "(see virt-migrate jobs)\n", strrchr (path, '/') + 1);
+      return EXIT_FAILURE;
+    }
+  if (reply == NULL)
+    {
+      print_bus_error (error);
+      return EXIT_FAILURE;
+    }
+  printf ("Cancelling %s\n", path);
+  return EXIT_SUCCESS;
+}
+
 static gboolean
 on_interrupt (gpointer user_data)
 {
@@ -129,9 +382,12 @@ on_interrupt (gpointer user_data)
     }
   if (cli->tty)
     fputc ('\n', stderr);
-  if (virt_migrate_job_cancel (cli->job, &error))
-    fprintf (stderr, "Cancelling the migration...\n");
-  else
+  fprintf (stderr, "Cancelling the migration...\n");
+  if (cli->bus_job != NULL)
+    g_dbus_proxy_call (G_DBUS_PROXY (cli->bus_job), "Cancel", NULL,
+                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL,
+                       on_bus_cancel_reply, cli);
+  else if (!virt_migrate_job_cancel (cli->job, &error))
     fprintf (stderr, "Cannot cancel: %s\n", error->message);
   return G_SOURCE_CONTINUE;
 }
@@ -185,7 +441,7 @@ main (int argc, char **argv)
   gboolean persistent = FALSE, undefine = FALSE, suspend = FALSE, copy_all = FALSE, copy_inc = FALSE;
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
-  gboolean version = FALSE, dry_run = FALSE;
+  gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -226,6 +482,8 @@ main (int argc, char **argv)
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
+    { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "With --bus, jobs and cancel: use the system bus's service (default: session bus)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
     { NULL }
@@ -236,7 +494,10 @@ main (int argc, char **argv)
   g_option_context_set_summary (context,
     "Migrates DOMAIN from the source host (--connect) to DEST-URI, showing progress.\n"
     "Options mirror 'virsh migrate'. Ctrl-C cancels: the guest stays on the source.\n"
-    "With --direct there is no DEST-URI: give the hypervisor URI with --migrateuri.");
+    "With --direct there is no DEST-URI: give the hypervisor URI with --migrateuri.\n"
+    "\n"
+    "  virt-migrate [--system] jobs          list the virt-migrated service's jobs\n"
+    "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -248,9 +509,23 @@ main (int argc, char **argv)
       printf ("virt-migrate %s\n", VIRT_MIGRATE_VERSION);
       return EXIT_SUCCESS;
     }
+  if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
+    return list_jobs (system_bus);
+  if (args != NULL && g_strv_length (args) == 2 && g_str_equal (args[0], "cancel"))
+    {
+      g_autofree char *path = job_path_for (args[1]);
+
+      if (path == NULL)
+        {
+          fprintf (stderr, "cancel: '%s' is not a job number or job object path\n", args[1]);
+          return EXIT_USAGE;
+        }
+      return cancel_job (system_bus, path);
+    }
   if (args == NULL || g_strv_length (args) < (direct ? 1 : 2) || g_strv_length (args) > 3)
     {
       fprintf (stderr, "usage: virt-migrate [OPTIONS] DOMAIN DEST-URI [MIGRATE-URI]\n"
+                       "       virt-migrate [--system] jobs | cancel JOB\n"
                        "       virt-migrate --help\n");
       return EXIT_USAGE;
     }
@@ -269,6 +544,11 @@ main (int argc, char **argv)
   if (bandwidth < 0 || max_downtime < 0 || parallel < 0 || disks_port < 0 || poll_interval < 0)
     {
       fprintf (stderr, "Numeric options cannot be negative\n");
+      return EXIT_USAGE;
+    }
+  if (use_bus && poll_interval > 0)
+    {
+      fprintf (stderr, "--poll-interval applies in this process only; the service has its own\n");
       return EXIT_USAGE;
     }
   if (copy_all && copy_inc)
@@ -332,21 +612,26 @@ main (int argc, char **argv)
       return cli.exit_code;
     }
 
+  cli.tty = isatty (STDERR_FILENO);
+  cli.quiet = quiet;
+  g_unix_signal_add (SIGINT, on_interrupt, &cli);
+  g_unix_signal_add (SIGTERM, on_interrupt, &cli);
+  if (!quiet)
+    fprintf (stderr, "Migrating '%s' from %s to %s%s\n", domain, source_uri,
+             dest_uri != NULL ? dest_uri : migrate_uri,
+             use_bus ? (system_bus ? " through the system bus's virt-migrated" : " through virt-migrated") : "");
+  if (use_bus)
+    {
+      migrate_over_bus (&cli, request, system_bus);
+      return cli.exit_code;
+    }
+
   job = virt_migrate_job_new (request);
   if (poll_interval > 0)
     virt_migrate_job_set_poll_interval (job, (guint) poll_interval);
-
   cli.job = job;
-  cli.tty = isatty (STDERR_FILENO);
-  cli.quiet = quiet;
   g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::rate", G_CALLBACK (on_progress), &cli);
-  g_unix_signal_add (SIGINT, on_interrupt, &cli);
-  g_unix_signal_add (SIGTERM, on_interrupt, &cli);
-
-  if (!quiet)
-    fprintf (stderr, "Migrating '%s' from %s to %s\n", domain, source_uri,
-             dest_uri != NULL ? dest_uri : migrate_uri);
   virt_migrate_job_run_async (job, NULL, on_run_done, &cli);
   g_main_loop_run (loop);
 

@@ -105,7 +105,7 @@ main (int argc, char **argv)
   guint owner_id;
   Daemon d = { 0 };
   const GOptionEntry entries[] = {
-    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "Serve on the system bus (default: session bus)", NULL },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "Serve on the system bus, polkit deciding who may do what (default: session bus)", NULL },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Exit after this many seconds with no jobs (0: never)", "SECONDS" },
     { "retention", 0, 0, G_OPTION_ARG_INT, &retention, "Keep finished jobs visible this long", "SECONDS" },
     { "progress-rate", 0, 0, G_OPTION_ARG_INT, &progress_rate, "At most this many progress updates per second per job", "N" },
@@ -138,8 +138,10 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   manager = virt_migrate_manager_new ();
   service = virt_migrate_dbus_service_new (manager, connection, NULL);
+  /* On the system bus callers are other users: polkit decides per call. */
   g_object_set (service, "retention", (guint) retention,
-                "progress-interval", (guint) (1000 / progress_rate), NULL);
+                "progress-interval", (guint) (1000 / progress_rate),
+                "polkit", system_bus, NULL);
 
   d.loop = loop;
   d.manager = manager;
