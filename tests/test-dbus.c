@@ -98,6 +98,13 @@ on_completed (VirtMigrateDBusJob *job, gboolean success, const char *message, Fo
   g_main_loop_quit (f->loop);
 }
 
+static gboolean
+state_is_done (const char *state)
+{
+  return g_strcmp0 (state, "succeeded") == 0 || g_strcmp0 (state, "failed") == 0 ||
+         g_strcmp0 (state, "cancelled") == 0;
+}
+
 static void
 follow_init (Follow *f, GDBusConnection *connection, const char *bus_name, const char *path)
 {
@@ -410,6 +417,52 @@ test_gdbus_tool (void)
   vm_testbed_destroy_guest (tb->src_uri, name);
 }
 
+static char *
+gdbus_call (const char *path, const char *method, const char *arg)
+{
+  g_autofree char *quoted = arg != NULL ? g_shell_quote (arg) : g_strdup ("");
+  g_autofree char *cmd = g_strdup_printf ("gdbus call --session --dest " VIRT_MIGRATE_DBUS_NAME
+                                          " --object-path %s --method %s %s", path, method, quoted);
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s -> %s", method, out);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static void
+test_gdbus_migrate_cancel (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("gdbus-cancel");
+  g_autoptr(GVariant) request = slow_request (name);
+  g_autofree char *text = g_variant_print (request, TRUE);
+  g_autofree char *out = NULL, *path = NULL, *cancel_out = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  Follow f;
+
+  g_test_summary ("gdbus call starts a migration (Migrate) and cancels it (Job.Cancel), as "
+                  "the README shows");
+  out = gdbus_call (VIRT_MIGRATE_DBUS_PATH "/Manager", "org.virtmigrate.VirtMigrate1.Manager.Migrate", text);
+  reply = g_variant_parse (G_VARIANT_TYPE ("(o)"), out, NULL, NULL, NULL);
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(o)", &path);
+  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  cancel_out = gdbus_call (path, "org.virtmigrate.VirtMigrate1.Job.Cancel", NULL);
+  g_assert_cmpstr (g_strstrip (cancel_out), ==, "()");
+  if (!state_is_done (virt_migrate_dbus_job_get_state (f.job)))
+    g_main_loop_run (f.loop);
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (f.job), ==, "cancelled");
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+  follow_clear (&f);
+}
+
 static void
 start_daemon (void)
 {
@@ -459,6 +512,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/dbus/authorize-hook", test_authorize_hook);
   g_test_add_func ("/virt-migrate/dbus/bad-requests", test_bad_requests);
   g_test_add_func ("/virt-migrate/dbus/gdbus-tool", test_gdbus_tool);
+  g_test_add_func ("/virt-migrate/dbus/gdbus-migrate-cancel", test_gdbus_migrate_cancel);
   rc = g_test_run ();
 
   kill (daemon_pid, SIGTERM);
