@@ -25,6 +25,8 @@
  * #VirtMigrateDBusService:progress-interval milliseconds, so a slow client
  * is never flooded with `PropertiesChanged`; state changes are sent at once.
  * Finished jobs stay exported for #VirtMigrateDBusService:retention seconds.
+ * Both follow the manager's #VirtMigrateSettings (`progress-rate`,
+ * `retention`) until set directly.
  *
  * Every call that starts, cancels or tunes a migration is authorised
  * first. With #VirtMigrateDBusService:polkit set (as on the system bus) the
@@ -749,6 +751,21 @@ virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
   self->retention = 60;
 }
 
+static gboolean
+rate_to_interval (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  g_value_set_uint (to, 1000 / MAX (g_value_get_uint (from), 1));
+  return TRUE;
+}
+
+static void
+on_max_parallel (VirtMigrateSettings *settings, GParamSpec *pspec, VirtMigrateDBusService *self)
+{
+  if (self->manager_iface != NULL)
+    virt_migrate_dbus_manager_set_max_parallel (self->manager_iface,
+                                                virt_migrate_settings_get_max_parallel (settings));
+}
+
 /**
  * virt_migrate_dbus_service_new:
  * @manager: the manager to export
@@ -771,6 +788,12 @@ virt_migrate_dbus_service_new (VirtMigrateManager *manager,
   self->manager = g_object_ref (manager);
   self->connection = g_object_ref (connection);
   self->path = g_strdup (object_path != NULL ? object_path : VIRT_MIGRATE_DBUS_PATH);
+  /* The manager's settings give the rate limit and the retention. */
+  g_object_bind_property_full (virt_migrate_manager_get_settings (manager), "progress-rate",
+                               self, "progress-interval", G_BINDING_SYNC_CREATE,
+                               rate_to_interval, NULL, NULL, NULL);
+  g_object_bind_property (virt_migrate_manager_get_settings (manager), "retention",
+                          self, "retention", G_BINDING_SYNC_CREATE);
   return self;
 }
 
@@ -797,7 +820,9 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   self->object_manager = g_dbus_object_manager_server_new (self->path);
   self->manager_iface = virt_migrate_dbus_manager_skeleton_new ();
   virt_migrate_dbus_manager_set_version (self->manager_iface, VIRT_MIGRATE_VERSION);
-  virt_migrate_dbus_manager_set_max_parallel (self->manager_iface, 0);
+  g_signal_connect_object (virt_migrate_manager_get_settings (self->manager), "notify::max-parallel",
+                           G_CALLBACK (on_max_parallel), self, 0);
+  on_max_parallel (virt_migrate_manager_get_settings (self->manager), NULL, self);
   virt_migrate_dbus_manager_set_running_jobs (self->manager_iface, 0);
   g_signal_connect (self->manager_iface, "handle-migrate", G_CALLBACK (handle_migrate), self);
   g_signal_connect (self->manager_iface, "handle-plan", G_CALLBACK (handle_plan), self);

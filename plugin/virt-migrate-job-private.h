@@ -8,5 +8,7 @@ G_BEGIN_DECLS
 
 VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
                                                 VirtMigrateConnectionPool *pool);
+void            virt_migrate_job_hold          (VirtMigrateJob            *self);
+void            virt_migrate_job_release       (VirtMigrateJob            *self);
 
 G_END_DECLS

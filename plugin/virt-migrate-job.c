@@ -104,6 +104,8 @@ struct _VirtMigrateJob
   guint64                    memory_bytes;     /* the guest's RAM */
   gboolean                   in_call;
   gboolean                   cancel_requested;
+  gboolean                   held;             /* the manager holds it in its queue */
+  gboolean                   queued;           /* run_async() called while held */
   gboolean                   stop_poll;
   gboolean                   in_postcopy;
   gboolean                   postcopy_requested;
@@ -150,6 +152,8 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (VirtMigrateJob, virt_migrate_job, G_TYPE_OBJECT)
+
+static gboolean cancel_queued_cb (gpointer user_data);
 
 #define DEFAULT_POLL_INTERVAL 250
 /* How long to wait for libvirt's JOB_COMPLETED event after the migration
@@ -985,7 +989,7 @@ virt_migrate_job_cancel (VirtMigrateJob *self,
                          GError        **error)
 {
   g_autoptr(GTask) task = NULL;
-  gboolean start_abort;
+  gboolean start_abort, queued;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
 
@@ -1007,7 +1011,13 @@ virt_migrate_job_cancel (VirtMigrateJob *self,
     }
   start_abort = !self->cancel_requested && self->in_call;
   self->cancel_requested = TRUE;
+  queued = self->queued;
   g_mutex_unlock (&self->lock);
+
+  /* A queued job ends now, on its own context (this may be another thread). */
+  if (queued)
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, cancel_queued_cb,
+                                g_object_ref (self), g_object_unref);
 
   g_debug ("job %u: cancel requested", self->id);
   if (start_abort)
@@ -1142,6 +1152,55 @@ virt_migrate_job_set_max_speed (VirtMigrateJob *self,
 
 /* --- running ----------------------------------------------------------- */
 
+static void start_migration (VirtMigrateJob *self);
+
+/* A queued job was cancelled: it ends without ever touching libvirt. */
+static gboolean
+cancel_queued_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+  gboolean queued;
+
+  g_mutex_lock (&self->lock);
+  queued = self->queued;
+  self->queued = FALSE;
+  g_mutex_unlock (&self->lock);
+  if (queued && self->task != NULL)
+    finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Before run_async(): the job will wait, pending, until released. */
+void
+virt_migrate_job_hold (VirtMigrateJob *self)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  g_mutex_lock (&self->lock);
+  self->held = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Lets a held job go; starts it if run_async() was already called. */
+void
+virt_migrate_job_release (VirtMigrateJob *self)
+{
+  gboolean queued, cancelled;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  g_mutex_lock (&self->lock);
+  self->held = FALSE;
+  queued = self->queued;
+  self->queued = FALSE;
+  cancelled = self->cancel_requested;
+  g_mutex_unlock (&self->lock);
+  if (!queued || self->task == NULL)
+    return;
+  if (cancelled)
+    finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+  else
+    start_migration (self);
+}
+
 /**
  * virt_migrate_job_run_async:
  * @self: a #VirtMigrateJob
@@ -1161,8 +1220,6 @@ virt_migrate_job_run_async (VirtMigrateJob      *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) worker = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean cancelled;
 
   g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
@@ -1195,12 +1252,29 @@ virt_migrate_job_run_async (VirtMigrateJob      *self,
 
   g_mutex_lock (&self->lock);
   cancelled = self->cancel_requested;
+  if (!cancelled && self->held)
+    {
+      /* Queued by the manager: stays pending until released or cancelled. */
+      self->queued = TRUE;
+      g_mutex_unlock (&self->lock);
+      g_debug ("job %u: queued", self->id);
+      return;
+    }
   g_mutex_unlock (&self->lock);
   if (cancelled)
     {
       finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
       return;
     }
+  start_migration (self);
+}
+
+/* Validates the request once more and starts the migration thread. */
+static void
+start_migration (VirtMigrateJob *self)
+{
+  g_autoptr(GTask) worker = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (!virt_migrate_request_validate (self->request, &error))
     {

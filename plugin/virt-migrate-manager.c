@@ -8,6 +8,7 @@
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager.h"
+#include "virt-migrate-settings.h"
 
 /**
  * VirtMigrateManager:
@@ -15,13 +16,33 @@
  * Runs migrations and keeps track of the ones in progress.  Its jobs share
  * one libvirt connection per URI, opened on first use and reopened if it
  * dies.
+ *
+ * The manager applies its #VirtMigrateManager:settings: a new job polls
+ * every #VirtMigrateSettings:poll-interval ms and gets the default
+ * #VirtMigrateSettings:bandwidth and #VirtMigrateSettings:max-downtime when
+ * its request sets none. At most #VirtMigrateSettings:max-parallel jobs run
+ * at once (and per source and destination URI as those settings say); the
+ * others wait in order in state %VIRT_MIGRATE_JOB_STATE_PENDING and can be
+ * cancelled there. One guest is never migrated twice at once.
  */
 struct _VirtMigrateManager
 {
   GObject                    parent_instance;
   VirtMigrateConnectionPool *pool;
-  GPtrArray                 *jobs; /* running jobs */
+  VirtMigrateSettings       *settings;
+  GPtrArray                 *jobs;    /* every job not finished: running and queued */
+  GPtrArray                 *running; /* the jobs admitted */
+  GQueue                     queue;   /* held jobs, oldest first (not owned) */
+  gulong                     settings_id;
 };
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
 
 enum {
   SIGNAL_JOB_ADDED,
@@ -38,16 +59,75 @@ virt_migrate_manager_dispose (GObject *object)
 {
   VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
 
+  g_queue_clear (&self->queue);
+  g_clear_pointer (&self->running, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_object (&self->pool);
+  if (self->settings != NULL)
+    g_clear_signal_handler (&self->settings_id, self->settings);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (virt_migrate_manager_parent_class)->dispose (object);
+}
+
+static void pump_queue (VirtMigrateManager *self);
+
+static void
+on_settings_changed (VirtMigrateSettings *settings, GParamSpec *pspec, VirtMigrateManager *self)
+{
+  pump_queue (self);
+}
+
+static void
+virt_migrate_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS: g_value_set_object (value, self->settings); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_manager_set_property (GObject *object, guint prop_id, const GValue *value,
+                                   GParamSpec *pspec)
+{
+  VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      if (self->settings == NULL)
+        self->settings = virt_migrate_settings_new ();
+      self->settings_id = g_signal_connect (self->settings, "notify",
+                                            G_CALLBACK (on_settings_changed), self);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
 virt_migrate_manager_class_init (VirtMigrateManagerClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = virt_migrate_manager_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = virt_migrate_manager_dispose;
+  object_class->get_property = virt_migrate_manager_get_property;
+  object_class->set_property = virt_migrate_manager_set_property;
+
+  /**
+   * VirtMigrateManager:settings:
+   *
+   * The defaults and limits the manager applies; from
+   * virt_migrate_settings_new() unless given at construction.
+   */
+  props[PROP_SETTINGS] = g_param_spec_object ("settings", NULL, NULL, VIRT_MIGRATE_TYPE_SETTINGS,
+                                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                              G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
    * VirtMigrateManager::job-added:
@@ -77,17 +157,142 @@ virt_migrate_manager_init (VirtMigrateManager *self)
 {
   self->pool = virt_migrate_connection_pool_new ();
   self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  self->running = g_ptr_array_new ();
+  g_queue_init (&self->queue);
 }
 
 /**
  * virt_migrate_manager_new:
  *
- * Returns: (transfer full): a new #VirtMigrateManager
+ * Returns: (transfer full): a new #VirtMigrateManager with the user's
+ *   settings (virt_migrate_settings_new())
  */
 VirtMigrateManager *
 virt_migrate_manager_new (void)
 {
   return g_object_new (VIRT_MIGRATE_TYPE_MANAGER, NULL);
+}
+
+/**
+ * virt_migrate_manager_new_with_settings:
+ * @settings: the defaults and limits to apply
+ *
+ * Returns: (transfer full): a new #VirtMigrateManager
+ */
+VirtMigrateManager *
+virt_migrate_manager_new_with_settings (VirtMigrateSettings *settings)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_SETTINGS (settings), NULL);
+  return g_object_new (VIRT_MIGRATE_TYPE_MANAGER, "settings", settings, NULL);
+}
+
+/**
+ * virt_migrate_manager_get_settings:
+ * @self: a #VirtMigrateManager
+ *
+ * Returns: (transfer none): the manager's settings
+ */
+VirtMigrateSettings *
+virt_migrate_manager_get_settings (VirtMigrateManager *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  return self->settings;
+}
+
+/* Where a job leaves from and goes to, for the per-host limits. */
+static const char *
+job_source (VirtMigrateJob *job)
+{
+  return virt_migrate_request_get_source_uri (virt_migrate_job_get_request (job));
+}
+
+static const char *
+job_destination (VirtMigrateJob *job)
+{
+  VirtMigrateRequest *request = virt_migrate_job_get_request (job);
+
+  return virt_migrate_request_get_dest_uri (request) != NULL ?
+         virt_migrate_request_get_dest_uri (request) : virt_migrate_request_get_hypervisor_uri (request);
+}
+
+static gboolean
+under_limit (GPtrArray *running, VirtMigrateJob *job, const char *(*key) (VirtMigrateJob *), guint limit)
+{
+  guint n = 0;
+
+  if (limit == 0)
+    return TRUE;
+  for (guint i = 0; i < running->len; i++)
+    if (g_strcmp0 (key (g_ptr_array_index (running, i)), key (job)) == 0)
+      n++;
+  return n < limit;
+}
+
+static gboolean
+can_run (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  guint max = virt_migrate_settings_get_max_parallel (self->settings);
+
+  return (max == 0 || self->running->len < max) &&
+         under_limit (self->running, job, job_source,
+                      virt_migrate_settings_get_max_parallel_per_source (self->settings)) &&
+         under_limit (self->running, job, job_destination,
+                      virt_migrate_settings_get_max_parallel_per_destination (self->settings));
+}
+
+/* Starts the queued jobs that fit now, oldest first; a job that does not fit
+ * (its hosts are busy) does not hold up the ones behind it. */
+static void
+pump_queue (VirtMigrateManager *self)
+{
+  GList *l = self->queue.head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      VirtMigrateJob *job = l->data;
+
+      if (can_run (self, job))
+        {
+          g_queue_delete_link (&self->queue, l);
+          g_ptr_array_add (self->running, job);
+          g_debug ("job %u: leaves the queue", virt_migrate_job_get_id (job));
+          virt_migrate_job_release (job);
+        }
+      l = next;
+    }
+}
+
+/* The job, not finished, that migrates @request's guest, if any. */
+static VirtMigrateJob *
+find_same_guest (VirtMigrateManager *self, VirtMigrateRequest *request)
+{
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      VirtMigrateJob *job = g_ptr_array_index (self->jobs, i);
+      VirtMigrateRequest *other = virt_migrate_job_get_request (job);
+
+      if (!virt_migrate_job_is_finished (job) &&
+          g_strcmp0 (virt_migrate_request_get_domain (other), virt_migrate_request_get_domain (request)) == 0 &&
+          g_strcmp0 (virt_migrate_request_get_source_uri (other),
+                     virt_migrate_request_get_source_uri (request)) == 0)
+        return job;
+    }
+  return NULL;
+}
+
+static gboolean
+check_not_busy (VirtMigrateManager *self, VirtMigrateRequest *request, GError **error)
+{
+  VirtMigrateJob *other = find_same_guest (self, request);
+
+  if (other == NULL)
+    return TRUE;
+  g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY,
+               "'%s' is already being migrated from %s (job %u); wait for it or cancel it",
+               virt_migrate_request_get_domain (request), virt_migrate_request_get_source_uri (request),
+               virt_migrate_job_get_id (other));
+  return FALSE;
 }
 
 /**
@@ -106,12 +311,23 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
                                  VirtMigrateRequest *request,
                                  GError            **error)
 {
+  g_autoptr(VirtMigrateRequest) copy = NULL;
+  VirtMigrateJob *job;
+
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
 
-  if (!virt_migrate_request_validate (request, error))
+  if (!virt_migrate_request_validate (request, error) || !check_not_busy (self, request, error))
     return NULL;
-  return virt_migrate_job_new_with_pool (request, self->pool);
+  /* The request's own values win over the settings' defaults. */
+  copy = virt_migrate_request_copy (request);
+  if (virt_migrate_request_get_bandwidth (copy) == 0)
+    g_object_set (copy, "bandwidth", virt_migrate_settings_get_bandwidth (self->settings), NULL);
+  if (virt_migrate_request_get_max_downtime (copy) == 0)
+    g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
+  job = virt_migrate_job_new_with_pool (copy, self->pool);
+  virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
+  return job;
 }
 
 static void
@@ -128,9 +344,12 @@ job_done_cb (GObject      *source,
   if (self->jobs == NULL)
     return;
   g_object_ref (job);
+  g_ptr_array_remove (self->running, job);
+  g_queue_remove (&self->queue, job);
   if (g_ptr_array_remove (self->jobs, job))
     g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
   g_object_unref (job);
+  pump_queue (self);
 }
 
 /**
@@ -139,7 +358,8 @@ job_done_cb (GObject      *source,
  * @job: a job from virt_migrate_manager_create_job(), not started yet
  * @cancellable: (nullable): cancels the migration when cancelled
  *
- * Starts @job and tracks it until it ends (#VirtMigrateManager::job-added,
+ * Starts @job, or queues it (pending) while the parallel limits are
+ * reached, and tracks it until it ends (#VirtMigrateManager::job-added,
  * #VirtMigrateManager::job-removed).
  */
 void
@@ -151,6 +371,13 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
   g_return_if_fail (VIRT_MIGRATE_IS_JOB (job));
 
   g_ptr_array_add (self->jobs, g_object_ref (job));
+  if (can_run (self, job))
+    g_ptr_array_add (self->running, job);
+  else
+    {
+      virt_migrate_job_hold (job);
+      g_queue_push_tail (&self->queue, job);
+    }
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
   virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
 }
@@ -187,7 +414,7 @@ virt_migrate_manager_start (VirtMigrateManager *self,
  * @self: a #VirtMigrateManager
  *
  * Returns: (transfer container) (element-type VirtMigrateJob): the jobs
- *   still running, oldest first
+ *   not finished yet (running or queued), oldest first
  */
 GPtrArray *
 virt_migrate_manager_list_jobs (VirtMigrateManager *self)

@@ -10,6 +10,7 @@
 #include "virt-migrate-job.h"
 #include "virt-migrate-plan.h"
 #include "virt-migrate-request.h"
+#include "virt-migrate-settings.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VirtMigrateManager, virt_migrate_manager, VIRT_MIGRATE, MANAGER, GObject)
 
 VirtMigrateManager *virt_migrate_manager_new                 (void);
+VirtMigrateManager *virt_migrate_manager_new_with_settings   (VirtMigrateSettings *settings);
+VirtMigrateSettings *virt_migrate_manager_get_settings       (VirtMigrateManager *self);
 VirtMigrateJob     *virt_migrate_manager_create_job          (VirtMigrateManager *self,
                                                               VirtMigrateRequest *request,
                                                               GError            **error);

@@ -8,6 +8,7 @@
 #include "virt-migrate-error.h"
 #include "virt-migrate-config-outcome.h"
 #include "virt-migrate-request.h"
+#include "virt-migrate-settings.h"
 #include "virt-migrate-job.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-plan.h"

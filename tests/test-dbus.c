@@ -463,34 +463,118 @@ test_gdbus_migrate_cancel (void)
   follow_clear (&f);
 }
 
+/* Starts virt-migrated with @args (NULL-terminated, at most 6), waiting
+ * for it to own the bus name; with --replace it takes the name over. */
 static void
-start_daemon (void)
+start_daemon (const char *const *args)
 {
   const char *daemon = g_getenv ("VIRT_MIGRATED");
-  const char *argv[] = { daemon, "--retention", "30", NULL };
+  const char *argv[8] = { daemon };
   g_autoptr(GError) error = NULL;
+  g_autofree char *old_owner = NULL;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   g_assert_nonnull (daemon);
-  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+  for (guint i = 0; args[i] != NULL && i < 6; i++)
+    argv[i + 1] = args[i];
+  {
+    g_autoptr(GVariant) reply =
+      g_dbus_connection_call_sync (client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "GetNameOwner",
+                                   g_variant_new ("(s)", VIRT_MIGRATE_DBUS_NAME),
+                                   G_VARIANT_TYPE ("(s)"), 0, -1, NULL, NULL);
+    if (reply != NULL)
+      g_variant_get (reply, "(s)", &old_owner);
+  }
+  if (daemon_pid != 0)
+    g_spawn_close_pid (daemon_pid);
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                 &daemon_pid, &error));
   g_assert_no_error (error);
   while (g_get_monotonic_time () < deadline)
     {
       g_autoptr(GVariant) reply =
         g_dbus_connection_call_sync (client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "NameHasOwner",
+                                     "org.freedesktop.DBus", "GetNameOwner",
                                      g_variant_new ("(s)", VIRT_MIGRATE_DBUS_NAME),
-                                     G_VARIANT_TYPE ("(b)"), 0, -1, NULL, NULL);
-      gboolean owned = FALSE;
+                                     G_VARIANT_TYPE ("(s)"), 0, -1, NULL, NULL);
+      const char *owner = NULL;
 
       if (reply != NULL)
-        g_variant_get (reply, "(b)", &owned);
-      if (owned)
+        g_variant_get (reply, "(&s)", &owner);
+      if (owner != NULL && g_strcmp0 (owner, old_owner) != 0)
         return;
       g_usleep (50 * 1000);
     }
   g_error ("virt-migrated did not take its bus name");
+}
+
+static char *
+get_state (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (client, VIRT_MIGRATE_DBUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                 "Get", g_variant_new ("(ss)", "org.virtmigrate.VirtMigrate1.Job", "State"),
+                                 G_VARIANT_TYPE ("(v)"), 0, -1, NULL, &error);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+test_queue (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  const char *const args[] = { "--replace", "--max-parallel", "2", "--retention", "30", NULL };
+  g_autoptr(VirtMigrateDBusManager) manager = NULL;
+  char *names[4], *paths[4];
+  Follow f[4];
+  guint running = 0, pending = 0;
+
+  g_test_summary ("A daemon with max-parallel 2: four Migrate calls show 2 running and 2 "
+                  "pending over D-Bus; all four complete");
+  start_daemon (args);
+  manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH);
+  g_assert_cmpuint (virt_migrate_dbus_manager_get_max_parallel (manager), ==, 2);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(VirtMigrateRequest) req = NULL;
+      g_autoptr(GVariant) dict = NULL;
+      g_autoptr(GError) error = NULL;
+
+      names[i] = vm_testbed_unique_name ("dbus-queue");
+      req = vm_testbed_slow_request (names[i], 16, 8);
+      dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+      g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, dict, &paths[i], NULL, &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *state = get_state (paths[i]);
+
+      g_test_message ("%s: %s", paths[i], state);
+      if (g_str_equal (state, "pending"))
+        pending++;
+      else if (g_str_equal (state, "preparing") || g_str_equal (state, "running"))
+        running++;
+      follow_init (&f[i], client, VIRT_MIGRATE_DBUS_NAME, paths[i]);
+    }
+  g_assert_cmpuint (running, ==, 2);
+  g_assert_cmpuint (pending, ==, 2);
+  for (guint i = 0; i < 4; i++)
+    {
+      if (!state_is_done (virt_migrate_dbus_job_get_state (f[i].job)))
+        g_main_loop_run (f[i].loop);
+      g_assert_cmpstr (virt_migrate_dbus_job_get_state (f[i].job), ==, "succeeded");
+      vm_assert_guest (tb->dst_uri, names[i], VM_GUEST_RUNNING);
+      vm_testbed_destroy_guest (tb->dst_uri, names[i]);
+      follow_clear (&f[i]);
+      g_free (names[i]);
+      g_free (paths[i]);
+    }
 }
 
 int
@@ -505,7 +589,7 @@ main (int argc, char **argv)
   g_test_dbus_up (bus);
   client = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   g_assert_nonnull (client);
-  start_daemon ();
+  start_daemon ((const char *const[]) { "--retention", "30", NULL });
 
   g_test_add_func ("/virt-migrate/dbus/migrate", test_migrate);
   g_test_add_func ("/virt-migrate/dbus/cancel", test_cancel);
@@ -513,6 +597,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/dbus/bad-requests", test_bad_requests);
   g_test_add_func ("/virt-migrate/dbus/gdbus-tool", test_gdbus_tool);
   g_test_add_func ("/virt-migrate/dbus/gdbus-migrate-cancel", test_gdbus_migrate_cancel);
+  /* Last: it replaces the daemon with one that queues. */
+  g_test_add_func ("/virt-migrate/dbus/queue", test_queue);
   rc = g_test_run ();
 
   kill (daemon_pid, SIGTERM);

@@ -98,17 +98,19 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(VirtMigrateSettings) settings = NULL;
   g_autoptr(VirtMigrateManager) manager = NULL;
   g_autoptr(VirtMigrateDBusService) service = NULL;
   gboolean system_bus = FALSE, replace = FALSE;
-  int idle_timeout = 0, retention = 60, progress_rate = 10;
+  int idle_timeout = 0, retention = -1, progress_rate = -1, max_parallel = -1;
   guint owner_id;
   Daemon d = { 0 };
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "Serve on the system bus, polkit deciding who may do what (default: session bus)", NULL },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Exit after this many seconds with no jobs (0: never)", "SECONDS" },
-    { "retention", 0, 0, G_OPTION_ARG_INT, &retention, "Keep finished jobs visible this long", "SECONDS" },
-    { "progress-rate", 0, 0, G_OPTION_ARG_INT, &progress_rate, "At most this many progress updates per second per job", "N" },
+    { "retention", 0, 0, G_OPTION_ARG_INT, &retention, "Keep finished jobs visible this long (default: the retention setting, 60)", "SECONDS" },
+    { "progress-rate", 0, 0, G_OPTION_ARG_INT, &progress_rate, "At most this many progress updates per second per job (default: the progress-rate setting, 10)", "N" },
+    { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "Run at most N migrations at once, queue the rest (default: the max-parallel setting, 0: no limit)", "N" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running instance", NULL },
     { NULL }
   };
@@ -121,9 +123,10 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (idle_timeout < 0 || retention < 0 || progress_rate < 1 || progress_rate > 1000)
+  if (idle_timeout < 0 || retention < -1 || max_parallel < -1 ||
+      (progress_rate != -1 && (progress_rate < 1 || progress_rate > 1000)))
     {
-      g_printerr ("--idle-timeout and --retention must be >= 0, --progress-rate 1 to 1000\n");
+      g_printerr ("--idle-timeout, --retention and --max-parallel must be >= 0, --progress-rate 1 to 1000\n");
       return 2;
     }
 
@@ -136,12 +139,18 @@ main (int argc, char **argv)
     }
 
   loop = g_main_loop_new (NULL, FALSE);
-  manager = virt_migrate_manager_new ();
+  /* GSettings gives the defaults; the command line overrides them here. */
+  settings = virt_migrate_settings_new ();
+  if (retention >= 0)
+    g_object_set (settings, "retention", (guint) retention, NULL);
+  if (progress_rate > 0)
+    g_object_set (settings, "progress-rate", (guint) progress_rate, NULL);
+  if (max_parallel >= 0)
+    g_object_set (settings, "max-parallel", (guint) max_parallel, NULL);
+  manager = virt_migrate_manager_new_with_settings (settings);
   service = virt_migrate_dbus_service_new (manager, connection, NULL);
   /* On the system bus callers are other users: polkit decides per call. */
-  g_object_set (service, "retention", (guint) retention,
-                "progress-interval", (guint) (1000 / progress_rate),
-                "polkit", system_bus, NULL);
+  g_object_set (service, "polkit", system_bus, NULL);
 
   d.loop = loop;
   d.manager = manager;
