@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+# The library from Python through GObject introspection, against the test
+# bed's real hosts: a migration followed through notify::progress, a cancel,
+# a plan, a libvirt error, and the settings (memory backend). TAP output.
+#
+# Run inside the test bed with the build tree's typelib and library:
+#   GI_TYPELIB_PATH=build/gir LD_LIBRARY_PATH=build/plugin \
+#     tests/testbed/virt-migrate-testbed run -- /usr/bin/python3 tests/test-python.py build/tests/vm-testbed-tool
+import os
+import subprocess
+import sys
+
+import gi
+
+gi.require_version("VirtMigrate", "1.0")
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib, VirtMigrate  # noqa: E402
+
+TOOL = sys.argv[1]
+SRC = os.environ["VIRT_MIGRATE_TESTBED_SRC_URI"]
+DST = os.environ["VIRT_MIGRATE_TESTBED_DST_URI"]
+results = []
+
+
+def tool(*args):
+    return subprocess.run([TOOL, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def slow_request(name, disk_mib=48, bandwidth=8):
+    text = tool("slow-request", name, str(disk_mib), str(bandwidth))
+    return VirtMigrate.Request.new_from_variant(GLib.Variant.parse(GLib.VariantType("a{sv}"), text))
+
+
+def run(job, cancellable=None):
+    """job.run_async() with a main loop; returns (ok, error)."""
+    loop = GLib.MainLoop()
+    out = {}
+
+    def done(job, res):
+        try:
+            out["ok"] = job.run_finish(res)
+        except GLib.Error as e:
+            out["ok"], out["error"] = False, e
+        loop.quit()
+
+    job.run_async(cancellable, done)
+    loop.run()
+    return out["ok"], out.get("error")
+
+
+def test(fn):
+    results.append(fn)
+    return fn
+
+
+@test
+def migrate_with_progress():
+    """A throttled migration from Python: notify::progress several times, never backwards, 1.0 at the end"""
+    manager = VirtMigrate.Manager.new()
+    request = slow_request("py-migrate")
+    job = manager.create_job(request)
+    seen = []
+    job.connect("notify::progress", lambda j, _p: seen.append(j.props.progress))
+    ok, error = run(job)
+    assert ok and error is None, error
+    assert job.get_state() == VirtMigrate.JobState.SUCCEEDED
+    assert len(seen) >= 2, seen
+    assert all(b >= a for a, b in zip(seen, seen[1:])), seen
+    assert seen[-1] == 1.0 and job.props.data_processed == job.props.data_total
+    assert job.get_libvirt_api() == "virDomainMigrate3"
+    assert tool("state", "dst", "py-migrate") == "running"
+    assert tool("state", "src", "py-migrate") == "absent"
+    tool("destroy", "dst", "py-migrate")
+    return f"{len(seen)} progress notifications"
+
+
+@test
+def cancel_half_way():
+    """job.cancel() at the first progress report: G_IO_ERROR_CANCELLED, guest running on the source"""
+    request = slow_request("py-cancel")
+    job = VirtMigrate.Job.new(request)
+    state = {"sent": False}
+
+    def on_progress(j, _p):
+        if not state["sent"] and j.props.progress > 0:
+            state["sent"] = True
+            assert j.cancel()
+
+    job.connect("notify::progress", on_progress)
+    ok, error = run(job)
+    assert state["sent"]
+    assert not ok and error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED), error
+    assert job.get_state() == VirtMigrate.JobState.CANCELLED
+    assert tool("state", "src", "py-cancel") == "running"
+    assert tool("state", "dst", "py-cancel") == "absent"
+    tool("destroy", "src", "py-cancel")
+    return error.message
+
+
+@test
+def cancel_with_cancellable():
+    """Cancelling the Gio.Cancellable given to run_async() cancels the migration the same way"""
+    request = slow_request("py-cancellable")
+    job = VirtMigrate.Job.new(request)
+    cancellable = Gio.Cancellable()
+    job.connect("notify::progress", lambda j, _p: j.props.progress > 0 and cancellable.cancel())
+    ok, error = run(job, cancellable)
+    assert not ok and error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED), error
+    assert tool("state", "src", "py-cancellable") == "running"
+    tool("destroy", "src", "py-cancellable")
+    return "cancelled"
+
+
+@test
+def plan():
+    """manager.plan_async() / plan_finish(): the libvirt call, flags and configuration outcome"""
+    tool("guest", "py-plan")
+    request = VirtMigrate.Request.new("py-plan", SRC, DST)
+    request.props.live = True
+    request.props.persist_dest = True
+    request.props.hypervisor_uri = "tcp://127.0.0.1:49152"
+    manager = VirtMigrate.Manager.new()
+    loop = GLib.MainLoop()
+    out = {}
+
+    def done(m, res):
+        out["plan"] = m.plan_finish(res)
+        loop.quit()
+
+    manager.plan_async(request, None, done)
+    loop.run()
+    p = out["plan"]
+    assert p.get_libvirt_api() == "virDomainMigrate3"
+    assert "VIR_MIGRATE_PERSIST_DEST" in p.get_flag_names()
+    outcome = p.get_config_outcome()
+    assert outcome.get_dest_type() == VirtMigrate.GuestType.PERSISTENT, outcome.to_string()
+    assert outcome.get_dest_config() == VirtMigrate.DestConfig.CREATED, outcome.to_string()
+    text = p.to_text()
+    assert "virDomainMigrate3" in text
+    assert tool("state", "src", "py-plan") == "running"
+    tool("destroy", "src", "py-plan")
+    return outcome.to_string()
+
+
+@test
+def errors_come_back_as_gerror():
+    """An unknown guest: a GLib.Error in VirtMigrate's domain, with libvirt's code kept"""
+    request = VirtMigrate.Request.new("py-no-such-guest", SRC, DST)
+    request.props.hypervisor_uri = "tcp://127.0.0.1:49152"
+    ok, error = run(VirtMigrate.Job.new(request))
+    assert not ok
+    assert error.matches(VirtMigrate.Error.quark(), VirtMigrate.Error.DOMAIN_NOT_FOUND), error
+    bad = VirtMigrate.Request.new("x", SRC, "tcp://127.0.0.1:1")
+    try:
+        bad.validate()
+        raise AssertionError("validate() accepted a misplaced URI")
+    except GLib.Error as e:
+        assert e.matches(VirtMigrate.Error.quark(), VirtMigrate.Error.URI_KIND_MISMATCH), e
+    return error.message
+
+
+@test
+def settings_memory_backend():
+    """VirtMigrate.Settings on a memory backend: keys become properties; a manager applies them"""
+    backend = Gio.memory_settings_backend_new()
+    settings = VirtMigrate.Settings.new_with_backend(backend)
+    gs = settings.get_gsettings()
+    assert gs is not None, "schema not found (GSETTINGS_SCHEMA_DIR)"
+    gs.set_uint("poll-interval", 75)
+    gs.set_uint64("bandwidth", 12)
+    assert settings.props.poll_interval == 75 and settings.get_bandwidth() == 12
+    manager = VirtMigrate.Manager.new_with_settings(settings)
+    request = VirtMigrate.Request.new("py-unused", SRC, DST)
+    request.props.hypervisor_uri = "tcp://127.0.0.1:49152"
+    job = manager.create_job(request)
+    assert job.get_poll_interval() == 75
+    assert job.get_request().get_bandwidth() == 12
+    return "poll-interval 75, bandwidth 12"
+
+
+def main():
+    print(f"1..{len(results)}", flush=True)
+    failed = 0
+    for i, fn in enumerate(results, 1):
+        print(f"# {fn.__doc__}", flush=True)
+        try:
+            detail = fn()
+            print(f"ok {i} {fn.__name__}: {detail}", flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure in TAP
+            import traceback
+
+            failed += 1
+            for line in traceback.format_exc().splitlines():
+                print(f"# {line}")
+            print(f"not ok {i} {fn.__name__}: {e}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

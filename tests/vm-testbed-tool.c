@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The test bed's guest helpers for the Python, gjs and dialog tests, so
+ * that every language makes its guests the same way (inside the test bed):
+ *
+ *   vm-testbed-tool slow-request NAME DISK_MIB BANDWIDTH_MIB
+ *       a running guest with a disk of random data on the source; prints
+ *       the throttled storage-copy request as a{sv} text
+ *   vm-testbed-tool guest NAME       an idle running guest on the source
+ *   vm-testbed-tool state src|dst NAME
+ *       prints absent, running, paused, shutoff or other
+ *   vm-testbed-tool destroy src|dst NAME
+ */
+#include "vm-testbed.h"
+
+static const char *
+host_uri (const char *host)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+
+  if (g_str_equal (host, "src"))
+    return tb->src_uri;
+  if (g_str_equal (host, "dst"))
+    return tb->dst_uri;
+  g_printerr ("host must be src or dst, not %s\n", host);
+  exit (2);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const states[] = { "absent", "running", "paused", "shutoff", "other" };
+
+  if (argc == 5 && g_str_equal (argv[1], "slow-request"))
+    {
+      g_autoptr(VirtMigrateRequest) req =
+        vm_testbed_slow_request (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                                 g_ascii_strtoull (argv[4], NULL, 10));
+      g_autoptr(GVariant) dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+      g_autofree char *text = g_variant_print (dict, TRUE);
+
+      g_print ("%s\n", text);
+      return 0;
+    }
+  if (argc == 3 && g_str_equal (argv[1], "guest"))
+    {
+      vm_testbed_create_guest (vm_testbed_get ()->src_uri, argv[2], NULL, FALSE, TRUE);
+      return 0;
+    }
+  if (argc == 4 && g_str_equal (argv[1], "state"))
+    {
+      g_print ("%s\n", states[vm_testbed_guest_state (host_uri (argv[2]), argv[3], NULL)]);
+      return 0;
+    }
+  if (argc == 4 && g_str_equal (argv[1], "destroy"))
+    {
+      vm_testbed_destroy_guest (host_uri (argv[2]), argv[3]);
+      return 0;
+    }
+  g_printerr ("usage: vm-testbed-tool slow-request NAME DISK_MIB BANDWIDTH_MIB | guest NAME |\n"
+              "                       state src|dst NAME | destroy src|dst NAME\n");
+  return 2;
+}
