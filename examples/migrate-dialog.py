@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+# A GNOME progress dialog for one migration (GTK 4, libadwaita if present),
+# using the VirtMigrate library through GObject introspection.
+#
+#   migrate-dialog.py [--connect SRC] [--domain NAME] [--dest DST] [--migrate-uri URI]
+#                     [--request A{SV}-TEXT] [--start] [--exit-when-done]
+#                     [--screenshot-dir DIR]
+#
+# Pick the guest and the destination (or give them on the command line) and
+# press Migrate: a progress bar shows "x of y MiB", the rate and the time
+# left, Cancel aborts (the guest stays on the source), and the end shows the
+# result with the configuration outcome. --request takes a whole request as
+# printed GVariant text; --start, --exit-when-done and --screenshot-dir let
+# a test drive it without a person (the exit status is 0 only on success).
+#
+# From the build tree:
+#   GI_TYPELIB_PATH=build/gir LD_LIBRARY_PATH=build/plugin /usr/bin/python3 examples/migrate-dialog.py
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import gi
+
+gi.require_version("Gtk", "4.0")
+gi.require_version("VirtMigrate", "1.0")
+from gi.repository import Gio, GLib, Gtk, VirtMigrate  # noqa: E402
+
+try:
+    gi.require_version("Adw", "1")
+    from gi.repository import Adw  # noqa: E402
+except (ValueError, ImportError):
+    Adw = None
+
+MIB = 1024 * 1024
+
+
+def fmt_time(seconds):
+    seconds = max(int(seconds), 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class MigrateWindow(Gtk.ApplicationWindow):
+    def __init__(self, app, args):
+        super().__init__(application=app, title="Migrate a virtual machine")
+        self.args = args
+        self.job = None
+        self.cancellable = None
+        self.progress_shot = False
+        self.set_default_size(520, 320)
+
+        box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=12,
+                      margin_top=18, margin_bottom=18, margin_start=18, margin_end=18)
+        self.set_child(box)
+
+        grid = Gtk.Grid(column_spacing=12, row_spacing=8)
+        self.source = self._row(grid, 0, "Source host", args.connect or os.environ.get("LIBVIRT_DEFAULT_URI", "qemu:///system"))
+        self.domain = self._row(grid, 1, "Virtual machine", args.domain or "")
+        self.dest = self._row(grid, 2, "Destination host", args.dest or "")
+        self.migrate_uri = self._row(grid, 3, "Migration URI (optional)", args.migrate_uri or "")
+        box.append(grid)
+        self.form = grid
+
+        self.bar = Gtk.ProgressBar(show_text=True, text="Not started")
+        box.append(self.bar)
+        self.detail = Gtk.Label(label="", xalign=0)
+        box.append(self.detail)
+        self.result = Gtk.Label(label="", xalign=0, wrap=True, selectable=True)
+        box.append(self.result)
+
+        buttons = Gtk.Box(spacing=8, halign=Gtk.Align.END, valign=Gtk.Align.END, vexpand=True)
+        self.cancel_button = Gtk.Button(label="Cancel", sensitive=False)
+        self.cancel_button.connect("clicked", self.on_cancel)
+        self.migrate_button = Gtk.Button(label="Migrate")
+        self.migrate_button.add_css_class("suggested-action")
+        self.migrate_button.connect("clicked", lambda _b: self.start())
+        buttons.append(self.cancel_button)
+        buttons.append(self.migrate_button)
+        box.append(buttons)
+
+    def _row(self, grid, row, label, text):
+        grid.attach(Gtk.Label(label=label, xalign=1), 0, row, 1, 1)
+        entry = Gtk.Entry(text=text, hexpand=True)
+        grid.attach(entry, 1, row, 1, 1)
+        return entry
+
+    def build_request(self):
+        if self.args.request:
+            variant = GLib.Variant.parse(GLib.VariantType("a{sv}"), self.args.request)
+            request = VirtMigrate.Request.new_from_variant(variant)
+            self.source.set_text(request.get_source_uri() or "")
+            self.domain.set_text(request.get_domain() or "")
+            self.dest.set_text(request.get_dest_uri() or "")
+            self.migrate_uri.set_text(request.get_hypervisor_uri() or "")
+            return request
+        request = VirtMigrate.Request.new(self.domain.get_text(), self.source.get_text(), self.dest.get_text())
+        request.props.live = True
+        if self.migrate_uri.get_text():
+            request.props.hypervisor_uri = self.migrate_uri.get_text()
+        return request
+
+    def start(self):
+        try:
+            request = self.build_request()
+            request.validate()
+        except GLib.Error as e:
+            self.result.set_text(f"Cannot migrate: {e.message}")
+            return
+        self.form.set_sensitive(False)
+        self.migrate_button.set_sensitive(False)
+        self.cancel_button.set_sensitive(True)
+        self.result.set_text("")
+        self.bar.set_text("Preparing…")
+        self.job = VirtMigrate.Job.new(request)
+        self.job.connect("notify::progress", self.on_progress)
+        self.job.connect("notify::rate", self.on_progress)
+        self.cancellable = Gio.Cancellable()
+        self.job.run_async(self.cancellable, self.on_done)
+
+    def on_progress(self, job, _pspec):
+        total, done = job.get_data_total(), job.get_data_processed()
+        fraction = job.get_progress()
+        self.bar.set_fraction(fraction)
+        self.bar.set_text(f"{done / MIB:.1f} of {total / MIB:.1f} MiB")
+        end = job.get_expected_end_time()
+        left = fmt_time((end - GLib.get_real_time()) / 1e6) if end > 0 else "--:--"
+        self.detail.set_text(f"{job.get_rate() / MIB:.1f} MiB/s, {left} left")
+        if self.args.screenshot_dir and not self.progress_shot and 0 < fraction < 1:
+            self.progress_shot = True
+            # Once this frame is drawn.
+            GLib.timeout_add(300, self.screenshot, "progress.png", f"{fraction:.2f}")
+
+    def on_cancel(self, _button):
+        self.cancel_button.set_sensitive(False)
+        self.bar.set_text("Cancelling…")
+        if self.job is not None:
+            self.job.cancel()
+
+    def on_done(self, job, res):
+        self.cancel_button.set_sensitive(False)
+        try:
+            job.run_finish(res)
+            outcome = job.get_config_outcome()
+            self.bar.set_fraction(1.0)
+            self.bar.set_text("Done")
+            self.result.set_text(
+                f"Migrated '{job.get_request().get_domain()}' in {job.get_elapsed() / 1000:.1f} s, "
+                f"downtime {job.get_downtime()} ms.\n"
+                f"Configuration: {outcome.to_string() if outcome else 'unknown'}")
+            self.ok = True
+        except GLib.Error as e:
+            self.bar.set_text("Cancelled" if e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED) else "Failed")
+            self.result.set_text(e.message)
+            self.ok = False
+        print(f"result: {self.bar.get_text()}: {self.result.get_text()}", flush=True)
+        if self.args.screenshot_dir:
+            GLib.timeout_add(300, self.screenshot, "done.png", "final")
+        elif self.args.exit_when_done:
+            self.get_application().quit()
+
+    def screenshot(self, filename, note):
+        """Saves the X display (Xvfb in the tests) to a PNG in --screenshot-dir.
+
+        PyGObject 3.42 (Debian 12) cannot pass GskRenderNode, so the window
+        cannot render itself to a texture from Python; ImageMagick's import
+        captures the display instead, cropped to this window (it sits at the
+        origin without a window manager)."""
+        path = os.path.join(self.args.screenshot_dir, filename)
+        geometry = f"{self.get_width()}x{self.get_height()}+0+0"
+        done = subprocess.run(["import", "-window", "root", "-crop", geometry, path],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            print(f"screenshot: {path} ({note}, bar {self.bar.get_fraction():.2f})", flush=True)
+        else:
+            print(f"screenshot failed: {done.stderr.strip()}", flush=True)
+        if filename == "done.png" and self.args.exit_when_done:
+            self.get_application().quit()
+        return GLib.SOURCE_REMOVE
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Migrate a libvirt guest with a progress dialog")
+    parser.add_argument("--connect", help="source libvirt URI")
+    parser.add_argument("--domain", help="the guest to migrate")
+    parser.add_argument("--dest", help="destination libvirt URI")
+    parser.add_argument("--migrate-uri", help="hypervisor migration URI (tcp://, unix://)")
+    parser.add_argument("--request", help="a whole request, as a{sv} GVariant text")
+    parser.add_argument("--start", action="store_true", help="start at once")
+    parser.add_argument("--exit-when-done", action="store_true", help="quit when the migration ends")
+    parser.add_argument("--screenshot-dir", help="save progress.png and done.png here")
+    args = parser.parse_args()
+    if args.screenshot_dir:
+        os.makedirs(args.screenshot_dir, exist_ok=True)
+
+    if Adw is not None:
+        app = Adw.Application(application_id="org.virtmigrate.MigrateDialog",
+                              flags=Gio.ApplicationFlags.NON_UNIQUE)
+    else:
+        app = Gtk.Application(application_id="org.virtmigrate.MigrateDialog",
+                              flags=Gio.ApplicationFlags.NON_UNIQUE)
+    state = {}
+
+    def activate(app):
+        win = MigrateWindow(app, args)
+        state["win"] = win
+        win.present()
+        if args.start:
+            GLib.idle_add(lambda: win.start() and False)
+
+    app.connect("activate", activate)
+    app.run([sys.argv[0]])
+    return 0 if getattr(state.get("win"), "ok", False) else 1
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    rc = main()
+    print(f"exit {rc} after {time.monotonic() - started:.1f} s", flush=True)
+    sys.exit(rc)
