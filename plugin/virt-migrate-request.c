@@ -502,6 +502,13 @@ value_from_variant (GParamSpec *pspec,
                        G_GSIZE_FORMAT ")", key, len, limit);
           return FALSE;
         }
+      /* GVariant's text parser lets "\377" through. */
+      if (!g_utf8_validate_len (s, len, NULL))
+        {
+          g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE,
+                       "Request key '%s' is not valid UTF-8", key);
+          return FALSE;
+        }
       if (type == G_TYPE_STRING)
         {
           g_value_set_string (value, s);
@@ -544,12 +551,20 @@ value_from_variant (GParamSpec *pspec,
         goto wrong_type;
       strv = g_variant_get_strv (v, NULL);
       for (guint i = 0; strv[i] != NULL; i++)
-        if (strlen (strv[i]) > MAX_STRING_LENGTH)
-          {
-            g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
-                         "Request key '%s' has an element that is too long", key);
-            return FALSE;
-          }
+        {
+          if (strlen (strv[i]) > MAX_STRING_LENGTH)
+            {
+              g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "Request key '%s' has an element that is too long", key);
+              return FALSE;
+            }
+          if (!g_utf8_validate (strv[i], -1, NULL))
+            {
+              g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE,
+                           "Request key '%s' has an element that is not valid UTF-8", key);
+              return FALSE;
+            }
+        }
       g_value_set_boxed (value, strv);
       return TRUE;
     }
