@@ -245,10 +245,10 @@ test_queue_max_parallel (void)
                        i < 2 ? VIRT_MIGRATE_JOB_STATE_PREPARING : VIRT_MIGRATE_JOB_STATE_PENDING);
     /* The same guest again, while its job is queued: refused. */
     {
-      g_autoptr(VirtMigrateRequest) again = vm_testbed_slow_request ("unused", 1, 1);
+      g_autoptr(VirtMigrateRequest) again = virt_migrate_request_new (names[3], tb->src_uri, tb->dst_uri);
       g_autoptr(VirtMigrateJob) dup = NULL;
 
-      g_object_set (again, "domain", names[3], NULL);
+      g_object_set (again, "hypervisor-uri", "tcp://127.0.0.1:1", NULL);
       dup = virt_migrate_manager_create_job (manager, again, &error);
       g_assert_null (dup);
       g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY);
