@@ -10,6 +10,9 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-job-store.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-version.h"
 
 /**
@@ -49,6 +52,8 @@ struct _VirtMigrateDBusService
   guint                             progress_interval;
   guint                             retention;
   gboolean                          polkit;
+  char                             *state_directory;
+  VirtMigrateJobStore              *store;
   gulong                            job_added_id;
   gulong                            job_removed_id;
 };
@@ -71,6 +76,7 @@ enum {
   PROP_PROGRESS_INTERVAL,
   PROP_RETENTION,
   PROP_POLKIT,
+  PROP_STATE_DIRECTORY,
   N_PROPS
 };
 
@@ -117,6 +123,16 @@ sync_job (JobExport *ex)
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 
+static void
+save_job (JobExport *ex)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ex->service->store != NULL &&
+      !virt_migrate_job_store_save (ex->service->store, ex->job, ex->owner_uid, &error))
+    g_warning ("cannot record job %u: %s", virt_migrate_job_get_id (ex->job), error->message);
+}
+
 static gboolean
 sync_job_cb (gpointer user_data)
 {
@@ -133,7 +149,10 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
   gint64 next = ex->last_sync + (gint64) ex->service->progress_interval * 1000;
   gint64 now = g_get_monotonic_time ();
 
-  /* A new state is news; numbers can wait for the next slot. */
+  /* A new state is news (and goes to the record); numbers can wait for the
+   * next slot. */
+  if (g_str_equal (pspec->name, "state"))
+    save_job (ex);
   if (g_str_equal (pspec->name, "state") || now >= next)
     sync_job (ex);
   else if (ex->sync_source == 0)
@@ -155,6 +174,8 @@ retention_cb (gpointer user_data)
   JobExport *ex = user_data;
 
   ex->retention_source = 0;
+  if (ex->service->store != NULL)
+    virt_migrate_job_store_remove (ex->service->store, virt_migrate_job_get_id (ex->job));
   unexport_job (ex);
   return G_SOURCE_REMOVE;
 }
@@ -178,6 +199,7 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
   /* The final properties go out before Completed: the skeleton would
    * otherwise send them from an idle, after the signal. */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
+  save_job (ex);
   virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
   virt_migrate_dbus_manager_set_running_jobs (ex->service->manager_iface,
                                               MAX (virt_migrate_dbus_manager_get_running_jobs (ex->service->manager_iface), 1) - 1);
@@ -534,6 +556,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   ex->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), ex);
   g_hash_table_insert (self->exports, GUINT_TO_POINTER (id), ex);
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
+  save_job (ex);
   virt_migrate_dbus_manager_set_running_jobs (self->manager_iface,
                                               virt_migrate_dbus_manager_get_running_jobs (self->manager_iface) + 1);
 }
@@ -646,6 +669,7 @@ virt_migrate_dbus_service_get_property (GObject *object, guint prop_id, GValue *
     case PROP_PROGRESS_INTERVAL: g_value_set_uint (value, self->progress_interval); break;
     case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
     case PROP_POLKIT: g_value_set_boolean (value, self->polkit); break;
+    case PROP_STATE_DIRECTORY: g_value_set_string (value, self->state_directory); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -661,6 +685,10 @@ virt_migrate_dbus_service_set_property (GObject *object, guint prop_id, const GV
     case PROP_PROGRESS_INTERVAL: self->progress_interval = g_value_get_uint (value); break;
     case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
     case PROP_POLKIT: self->polkit = g_value_get_boolean (value); break;
+    case PROP_STATE_DIRECTORY:
+      g_free (self->state_directory);
+      self->state_directory = g_value_dup_string (value);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -678,6 +706,8 @@ virt_migrate_dbus_service_dispose (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->state_directory, g_free);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (virt_migrate_dbus_service_parent_class)->dispose (object);
 }
@@ -716,6 +746,18 @@ virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
    */
   props[PROP_POLKIT] = g_param_spec_boolean ("polkit", NULL, NULL, FALSE,
                                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateDBusService:state-directory:
+   *
+   * Where the service keeps a record of each job (request, state, owner,
+   * messages), written atomically at every state change. When set before
+   * virt_migrate_dbus_service_export(), the jobs a previous instance left
+   * unfinished are exported again under their ids and followed to their
+   * end: a migration libvirt still runs is followed, one that ended
+   * meanwhile is reconciled from where the guest is. %NULL: no records.
+   */
+  props[PROP_STATE_DIRECTORY] = g_param_spec_string ("state-directory", NULL, NULL, NULL,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -797,6 +839,49 @@ virt_migrate_dbus_service_new (VirtMigrateManager *manager,
   return self;
 }
 
+/* The jobs a previous instance recorded: finished ones are forgotten,
+ * the others are followed again under their ids. */
+static void
+recover_jobs (VirtMigrateDBusService *self)
+{
+  g_autoptr(GPtrArray) records = virt_migrate_job_store_load (self->store);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      GVariant *record = g_ptr_array_index (records, i);
+      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "request", G_VARIANT_TYPE_VARDICT);
+      g_autoptr(VirtMigrateRequest) request = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *note = NULL;
+      VirtMigrateJob *job;
+      const char *state = NULL;
+      guint id = 0, owner = 0;
+
+      g_variant_lookup (record, "id", "u", &id);
+      g_variant_lookup (record, "owner-uid", "u", &owner);
+      g_variant_lookup (record, "state", "&s", &state);
+      if (g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
+          g_str_equal (state, "cancelled"))
+        {
+          virt_migrate_job_store_remove (self->store, id);
+          continue;
+        }
+      request = virt_migrate_request_new_from_variant (dict, &error);
+      if (request == NULL)
+        {
+          g_warning ("job %u: unreadable request in its record (%s): dropped", id, error->message);
+          virt_migrate_job_store_remove (self->store, id);
+          continue;
+        }
+      g_message ("job %u: recorded as %s before a restart: following it again", id, state);
+      g_hash_table_insert (self->owners, GUINT_TO_POINTER (id), GUINT_TO_POINTER (owner));
+      job = virt_migrate_manager_adopt (self->manager, request, id);
+      note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
+                              "migration from here", state);
+      virt_migrate_job_log (job, note);
+    }
+}
+
 /**
  * virt_migrate_dbus_service_export:
  * @self: a #VirtMigrateDBusService
@@ -836,6 +921,11 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
   self->job_added_id = g_signal_connect (self->manager, "job-added", G_CALLBACK (on_job_added), self);
+  if (self->state_directory != NULL)
+    {
+      self->store = virt_migrate_job_store_new (self->state_directory);
+      recover_jobs (self);
+    }
   return TRUE;
 }
 

@@ -8,6 +8,11 @@ G_BEGIN_DECLS
 
 VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
                                                 VirtMigrateConnectionPool *pool);
+VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *request,
+                                                VirtMigrateConnectionPool *pool,
+                                                guint                      id);
+void            virt_migrate_job_log           (VirtMigrateJob            *self,
+                                                const char                *message);
 void            virt_migrate_job_hold          (VirtMigrateJob            *self);
 void            virt_migrate_job_release       (VirtMigrateJob            *self);
 

@@ -67,6 +67,7 @@ struct _VirtMigrateJob
   GObject                    parent_instance;
 
   guint                      id;
+  gboolean                   adopted;          /* follows a migration libvirt already runs */
   VirtMigrateRequest        *request;
   VirtMigrateConnectionPool *pool;
   GMainContext              *context;
@@ -600,6 +601,62 @@ observe_outcome (virConnectPtr        conn,
                                           dest);
 }
 
+/* An adopted job: waits for libvirt's migration job on @dom to end, then
+ * tells from the guest's state whether it moved. Returns 0 if it did. */
+static int
+follow_libvirt_job (VirtMigrateJob *self, virDomainPtr dom, GError **error)
+{
+  virDomainJobInfo info;
+  int state = 0, reason = 0;
+
+  while (virDomainGetJobInfo (dom, &info) == 0 && info.type != VIR_DOMAIN_JOB_NONE)
+    {
+      g_mutex_lock (&self->lock);
+      g_cond_wait_until (&self->cond, &self->lock,
+                         g_get_monotonic_time () + self->poll_interval * G_TIME_SPAN_MILLISECOND);
+      g_mutex_unlock (&self->lock);
+    }
+  /* A transient guest that moved is gone; a persistent one is shut off. */
+  if (virDomainGetState (dom, &state, &reason, 0) < 0 ||
+      (state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_MIGRATED))
+    return 0;
+  g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+               "The migration of '%s' ended without moving the guest while virt-migrated was not "
+               "running (libvirt aborts a managed-direct migration whose client is gone); the "
+               "guest is %s on the source",
+               virt_migrate_request_get_domain (self->request),
+               state == VIR_DOMAIN_RUNNING ? "running" : state == VIR_DOMAIN_PAUSED ? "paused" : "shut off");
+  return -1;
+}
+
+/* An adopted job whose guest is no longer on the source: it moved if the
+ * destination has it. */
+static int
+reconcile_from_destination (VirtMigrateJob *self, GError **error)
+{
+  VirtMigrateRequest *request = self->request;
+  const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+  g_autofree char *name = NULL;
+  g_autoptr(virConnect) dconn = NULL;
+  g_autoptr(virDomain) ddom = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_object_get (request, "dest-name", &name, NULL);
+  if (name == NULL)
+    name = g_strdup (virt_migrate_request_get_domain (request));
+  if (dest_uri != NULL)
+    dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, &local_error);
+  if (dconn != NULL)
+    ddom = virt_migrate_lookup_domain (dconn, name, NULL);
+  if (ddom != NULL)
+    return 0;
+  g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
+               "While virt-migrated was not running, '%s' left the source and is not on the "
+               "destination%s%s", virt_migrate_request_get_domain (request),
+               local_error != NULL ? ": " : "", local_error != NULL ? local_error->message : "");
+  return -1;
+}
+
 static void
 migrate_thread (GTask        *task,
                 gpointer      source_object,
@@ -631,6 +688,13 @@ migrate_thread (GTask        *task,
   if (conn == NULL)
     goto out;
   dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
+  if (dom == NULL && self->adopted)
+    {
+      /* It finished (or vanished) while nobody followed it. */
+      g_clear_error (&error);
+      result->success = reconcile_from_destination (self, &error) == 0;
+      goto out;
+    }
   if (dom == NULL)
     goto out;
   {
@@ -649,7 +713,7 @@ migrate_thread (GTask        *task,
       g_mutex_unlock (&self->lock);
     }
 
-  if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT)
+  if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT && !self->adopted)
     {
       dconn = virt_migrate_connection_pool_get (self->pool,
                                                 virt_migrate_request_get_dest_uri (request), &error);
@@ -662,7 +726,7 @@ migrate_thread (GTask        *task,
 
   /* Where the configuration files stand before: the source's type and,
    * where the client can reach it, the destination's configuration. */
-  if (virDomainGetUUID (dom, uuid) == 0)
+  if (!self->adopted && virDomainGetUUID (dom, uuid) == 0)
     {
       const char *dest_uri = virt_migrate_request_get_dest_uri (request);
 
@@ -724,7 +788,11 @@ migrate_thread (GTask        *task,
   g_debug ("job %u: %s flags=0x%x nparams=%d dconnuri=%s", self->id,
            virt_migrate_api_to_string (call.api), call.flags, call.nparams,
            call.dconnuri != NULL ? call.dconnuri : "(null)");
-  if (call.api == VIRT_MIGRATE_API_MIGRATE3)
+  if (self->adopted)
+    {
+      rc = follow_libvirt_job (self, dom, &error);
+    }
+  else if (call.api == VIRT_MIGRATE_API_MIGRATE3)
     {
       ddom = virDomainMigrate3 (dom, dconn, call.params, call.nparams, call.flags);
       rc = ddom != NULL ? 0 : -1;
@@ -733,7 +801,7 @@ migrate_thread (GTask        *task,
     {
       rc = virDomainMigrateToURI3 (dom, call.dconnuri, call.params, call.nparams, call.flags);
     }
-  if (rc < 0)
+  if (rc < 0 && error == NULL)
     error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed");
 
   g_mutex_lock (&self->lock);
@@ -1587,11 +1655,11 @@ virt_migrate_job_class_init (VirtMigrateJobClass *klass)
                                             G_TYPE_NONE, 0);
 }
 
+static guint next_id = 1;
+
 static void
 virt_migrate_job_init (VirtMigrateJob *self)
 {
-  static guint next_id = 1;
-
   self->id = g_atomic_int_add (&next_id, 1);
   self->state = VIRT_MIGRATE_JOB_STATE_PENDING;
   self->poll_interval = DEFAULT_POLL_INTERVAL;
@@ -1613,6 +1681,33 @@ virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
 
   self = g_object_new (VIRT_MIGRATE_TYPE_JOB, "request", request, NULL);
   self->pool = g_object_ref (pool);
+  return self;
+}
+
+/* Adds @message to the job's log (#VirtMigrateJob:messages). */
+void
+virt_migrate_job_log (VirtMigrateJob *self,
+                      const char     *message)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  add_message (self, "%s", message);
+}
+
+/* A job that does not start a migration but follows the one libvirt runs
+ * (or ran) for @request, under the id @id it had before (a restarted
+ * daemon). New jobs get ids after it. */
+VirtMigrateJob *
+virt_migrate_job_new_adopted (VirtMigrateRequest        *request,
+                              VirtMigrateConnectionPool *pool,
+                              guint                      id)
+{
+  VirtMigrateJob *self = virt_migrate_job_new_with_pool (request, pool);
+  guint next;
+
+  self->id = id;
+  self->adopted = TRUE;
+  while ((next = (guint) g_atomic_int_get (&next_id)) <= id)
+    g_atomic_int_compare_and_exchange (&next_id, next, id + 1);
   return self;
 }
 

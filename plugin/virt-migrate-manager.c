@@ -8,6 +8,7 @@
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-settings.h"
 
 /**
@@ -380,6 +381,27 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
     }
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
   virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
+}
+
+/* Follows a migration this process did not start (a restarted daemon's
+ * job @id): runs at once, outside the limits, since libvirt already runs it. */
+VirtMigrateJob *
+virt_migrate_manager_adopt (VirtMigrateManager *self,
+                            VirtMigrateRequest *request,
+                            guint               id)
+{
+  VirtMigrateJob *job;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
+
+  job = virt_migrate_job_new_adopted (request, self->pool, id);
+  virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
+  g_ptr_array_add (self->jobs, g_object_ref (job));
+  g_ptr_array_add (self->running, job);
+  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
+  virt_migrate_job_run_async (job, NULL, job_done_cb, g_object_ref (self));
+  return job;
 }
 
 /**

@@ -78,7 +78,7 @@ ok "--dry-run prints the plan and migrates nothing"
 # 6-9. Through the D-Bus service (--bus), on a private session bus.
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
-"$build/tools/virt-migrated" --retention 600 2> "$dir/daemon.log" &
+"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" 2> "$dir/daemon.log" &
 daemon_pid=$!
 trap 'kill $daemon_pid $bus_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do "$build/tools/virt-migrate" jobs >/dev/null 2>&1 && break; sleep 0.1; done

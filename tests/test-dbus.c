@@ -469,14 +469,15 @@ static void
 start_daemon (const char *const *args)
 {
   const char *daemon = g_getenv ("VIRT_MIGRATED");
-  const char *argv[8] = { daemon };
+  g_autofree char *state_dir = vm_testbed_path ("daemon-state");
+  const char *argv[10] = { daemon, "--state-dir", state_dir };
   g_autoptr(GError) error = NULL;
   g_autofree char *old_owner = NULL;
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   g_assert_nonnull (daemon);
   for (guint i = 0; args[i] != NULL && i < 6; i++)
-    argv[i + 1] = args[i];
+    argv[i + 3] = args[i];
   {
     g_autoptr(GVariant) reply =
       g_dbus_connection_call_sync (client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -524,6 +525,171 @@ get_state (const char *path)
   return g_variant_dup_string (value, NULL);
 }
 
+/* --- restart recovery ------------------------------------------------------ */
+
+static gboolean
+libvirt_job_running (const char *uri, const char *name)
+{
+  virConnectPtr conn = vm_testbed_connect (uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+  virDomainJobInfo info = { 0 };
+  gboolean running = dom != NULL && virDomainGetJobInfo (dom, &info) == 0 &&
+                     info.type != VIR_DOMAIN_JOB_NONE;
+
+  if (dom != NULL)
+    virDomainFree (dom);
+  virConnectClose (conn);
+  return running;
+}
+
+static void
+kill_daemon (void)
+{
+  g_assert_cmpint (kill (daemon_pid, SIGKILL), ==, 0);
+}
+
+/* Migrate(@request) and wait for the first Progress > 0; returns the path. */
+static char *
+migrate_until_progress (VirtMigrateRequest *req)
+{
+  g_autoptr(VirtMigrateDBusManager) manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME,
+                                                             VIRT_MIGRATE_DBUS_PATH);
+  g_autoptr(GVariant) dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  Follow f;
+
+  g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, dict, &path, NULL, &error));
+  g_assert_no_error (error);
+  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  while (f.progress->len == 0 || g_array_index (f.progress, gdouble, f.progress->len - 1) <= 0)
+    g_main_context_iteration (NULL, TRUE);
+  follow_clear (&f);
+  return path;
+}
+
+static void
+test_restart_p2p (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("restart-p2p");
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 96, 8);
+  const char *const args[] = { "--retention", "30", NULL };
+  g_autofree char *path = NULL;
+  gdouble first;
+  Follow f;
+
+  g_test_summary ("SIGKILL the daemon during a throttled peer-to-peer migration: libvirt goes "
+                  "on; the restarted daemon exports the same job path, progress grows, and it "
+                  "ends succeeded with the guest on the destination");
+  g_object_set (req, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  path = migrate_until_progress (req);
+  kill_daemon ();
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_true (libvirt_job_running (tb->src_uri, name));
+
+  start_daemon (args);
+  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  g_test_message ("after the restart: %s at %.2f", virt_migrate_dbus_job_get_state (f.job),
+                  virt_migrate_dbus_job_get_progress (f.job));
+  g_assert_false (state_is_done (virt_migrate_dbus_job_get_state (f.job)));
+  first = virt_migrate_dbus_job_get_progress (f.job);
+  g_main_loop_run (f.loop);
+  g_test_message ("Completed(%d, %s); %u Progress updates after the restart", f.success, f.message,
+                  f.progress->len);
+  g_assert_true (f.success);
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (f.job), ==, "succeeded");
+  g_assert_cmpuint (f.progress->len, >=, 2);
+  g_assert_cmpfloat (g_array_index (f.progress, gdouble, f.progress->len - 1), >, first);
+  for (guint i = 1; i < f.progress->len; i++)
+    g_assert_cmpfloat (g_array_index (f.progress, gdouble, i), >=, g_array_index (f.progress, gdouble, i - 1));
+  g_assert_cmpfloat (virt_migrate_dbus_job_get_progress (f.job), ==, 1.0);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+  follow_clear (&f);
+}
+
+static void
+test_restart_managed_direct (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("restart-direct");
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 96, 8);
+  const char *const args[] = { "--retention", "30", NULL };
+  g_autofree char *path = NULL;
+  gint64 deadline;
+  Follow f;
+
+  g_test_summary ("SIGKILL the daemon (the libvirt client) during a managed-direct migration: "
+                  "libvirt aborts it and the guest runs on the source, not paused; the "
+                  "restarted daemon reports the job failed, saying so");
+  path = migrate_until_progress (req);
+  kill_daemon ();
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (libvirt_job_running (tb->src_uri, name) && g_get_monotonic_time () < deadline)
+    g_usleep (200 * 1000);
+  g_assert_false (libvirt_job_running (tb->src_uri, name));
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+
+  start_daemon (args);
+  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
+  if (!state_is_done (virt_migrate_dbus_job_get_state (f.job)))
+    g_main_loop_run (f.loop);
+  g_test_message ("%s: %s", virt_migrate_dbus_job_get_state (f.job), virt_migrate_dbus_job_get_error (f.job));
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (f.job), ==, "failed");
+  g_assert_nonnull (strstr (virt_migrate_dbus_job_get_error (f.job), "managed-direct"));
+  g_assert_nonnull (strstr (virt_migrate_dbus_job_get_error (f.job), "running on the source"));
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+  follow_clear (&f);
+}
+
+static void
+test_restart_reconcile (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("restart-done");
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sock = vm_testbed_path ("reconcile.sock");
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  g_autofree char *record_path = vm_testbed_path ("daemon-state/900.job");
+  g_autoptr(GVariant) record = NULL;
+  const char *const args[] = { "--retention", "30", NULL };
+  Follow f;
+
+  g_test_summary ("A crash between libvirt's completion and the daemon's bookkeeping: a record "
+                  "still saying 'running' for a guest already on the destination is reconciled "
+                  "at start-up to succeeded");
+  vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, NULL);
+  job = virt_migrate_job_new (req);
+  g_assert_true (vm_testbed_run_job (job, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The record the daemon would have left (format: virt-migrate-job-store.c). */
+  record = g_variant_ref_sink (g_variant_new_parsed ("{'id': <uint32 900>, 'owner-uid': <uint32 %u>, "
+                                                     "'state': <'running'>, 'request': <%@a{sv}>, "
+                                                     "'error': <''>, 'messages': <@as []>}",
+                                                     (guint32) getuid (),
+                                                     virt_migrate_request_to_variant (req)));
+  kill_daemon ();
+  g_assert_true (g_file_set_contents (record_path, g_variant_get_data (record), g_variant_get_size (record),
+                                      NULL));
+  start_daemon (args);
+  follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/jobs/900");
+  if (!state_is_done (virt_migrate_dbus_job_get_state (f.job)))
+    g_main_loop_run (f.loop);
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (f.job), ==, "succeeded");
+  g_assert_cmpstr (virt_migrate_dbus_job_get_domain (f.job), ==, name);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+  follow_clear (&f);
+}
+
 static void
 test_queue (void)
 {
@@ -531,6 +697,7 @@ test_queue (void)
   const char *const args[] = { "--replace", "--max-parallel", "2", "--retention", "30", NULL };
   g_autoptr(VirtMigrateDBusManager) manager = NULL;
   char *names[4], *paths[4];
+  GVariant *dicts[4];
   Follow f[4];
   guint running = 0, pending = 0;
 
@@ -539,17 +706,22 @@ test_queue (void)
   start_daemon (args);
   manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH);
   g_assert_cmpuint (virt_migrate_dbus_manager_get_max_parallel (manager), ==, 2);
+  /* The guests first, then the four calls back to back. */
   for (guint i = 0; i < 4; i++)
     {
       g_autoptr(VirtMigrateRequest) req = NULL;
-      g_autoptr(GVariant) dict = NULL;
-      g_autoptr(GError) error = NULL;
 
       names[i] = vm_testbed_unique_name ("dbus-queue");
-      req = vm_testbed_slow_request (names[i], 16, 8);
-      dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
-      g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, dict, &paths[i], NULL, &error));
+      req = vm_testbed_slow_request (names[i], 24, 8);
+      dicts[i] = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (virt_migrate_dbus_manager_call_migrate_sync (manager, dicts[i], &paths[i], NULL, &error));
       g_assert_no_error (error);
+      g_variant_unref (dicts[i]);
     }
   for (guint i = 0; i < 4; i++)
     {
@@ -597,6 +769,9 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/dbus/bad-requests", test_bad_requests);
   g_test_add_func ("/virt-migrate/dbus/gdbus-tool", test_gdbus_tool);
   g_test_add_func ("/virt-migrate/dbus/gdbus-migrate-cancel", test_gdbus_migrate_cancel);
+  g_test_add_func ("/virt-migrate/dbus/restart-p2p", test_restart_p2p);
+  g_test_add_func ("/virt-migrate/dbus/restart-managed-direct", test_restart_managed_direct);
+  g_test_add_func ("/virt-migrate/dbus/restart-reconcile", test_restart_reconcile);
   /* Last: it replaces the daemon with one that queues. */
   g_test_add_func ("/virt-migrate/dbus/queue", test_queue);
   rc = g_test_run ();

@@ -357,7 +357,9 @@ setup (const char *source_dir)
 
   /* The daemon, as on the system bus. */
   {
-    const char *argv[] = { g_getenv ("VIRT_MIGRATED"), "--system", "--retention", "60", NULL };
+    g_autofree char *state_dir = g_build_filename (dir, "state", NULL);
+    const char *argv[] = { g_getenv ("VIRT_MIGRATED"), "--system", "--retention", "60",
+                           "--state-dir", state_dir, NULL };
 
     g_assert_nonnull (argv[0]);
     g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,

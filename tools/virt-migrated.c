@@ -103,6 +103,7 @@ main (int argc, char **argv)
   g_autoptr(VirtMigrateDBusService) service = NULL;
   gboolean system_bus = FALSE, replace = FALSE;
   int idle_timeout = 0, retention = -1, progress_rate = -1, max_parallel = -1;
+  g_autofree char *state_dir = NULL;
   guint owner_id;
   Daemon d = { 0 };
   const GOptionEntry entries[] = {
@@ -112,6 +113,7 @@ main (int argc, char **argv)
     { "progress-rate", 0, 0, G_OPTION_ARG_INT, &progress_rate, "At most this many progress updates per second per job (default: the progress-rate setting, 10)", "N" },
     { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "Run at most N migrations at once, queue the rest (default: the max-parallel setting, 0: no limit)", "N" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running instance", NULL },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep job records here (default: $XDG_STATE_HOME/virt-migrate, or /var/lib/virt-migrate with --system)", "DIR" },
     { NULL }
   };
 
@@ -149,8 +151,12 @@ main (int argc, char **argv)
     g_object_set (settings, "max-parallel", (guint) max_parallel, NULL);
   manager = virt_migrate_manager_new_with_settings (settings);
   service = virt_migrate_dbus_service_new (manager, connection, NULL);
-  /* On the system bus callers are other users: polkit decides per call. */
-  g_object_set (service, "polkit", system_bus, NULL);
+  /* On the system bus callers are other users: polkit decides per call.
+   * Jobs are recorded so that a restarted daemon follows them again. */
+  if (state_dir == NULL)
+    state_dir = system_bus ? g_strdup ("/var/lib/virt-migrate")
+                           : g_build_filename (g_get_user_state_dir (), "virt-migrate", NULL);
+  g_object_set (service, "polkit", system_bus, "state-directory", state_dir, NULL);
 
   d.loop = loop;
   d.manager = manager;

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "virt-migrate-manager.h"
+
+G_BEGIN_DECLS
+
+VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
+                                            VirtMigrateRequest *request,
+                                            guint               id);
+
+G_END_DECLS
