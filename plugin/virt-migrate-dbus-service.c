@@ -120,6 +120,11 @@ sync_job (JobExport *ex)
   virt_migrate_dbus_job_set_cancelable (ex->iface, !virt_migrate_job_is_finished (job) &&
                                                    state != VIRT_MIGRATE_JOB_STATE_POSTCOPY);
   virt_migrate_dbus_job_set_error (ex->iface, error != NULL ? error->message : "");
+  {
+    const char *const *messages = virt_migrate_job_get_messages (job);
+
+    virt_migrate_dbus_job_set_messages (ex->iface, messages != NULL ? messages : (const char *const[]) { NULL });
+  }
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 

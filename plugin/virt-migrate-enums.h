@@ -127,6 +127,26 @@ typedef enum {
 } VirtMigrateDestConfig;
 
 /**
+ * VirtMigratePolicyAction:
+ * @VIRT_MIGRATE_POLICY_ACTION_DEFAULT: in a request: the policy's own choice.
+ * @VIRT_MIGRATE_POLICY_ACTION_ABORT: abort the migration; the guest keeps
+ *   running on the source.
+ * @VIRT_MIGRATE_POLICY_ACTION_PAUSE: pause the guest on the source so the
+ *   migration can finish; it runs again on the destination.
+ * @VIRT_MIGRATE_POLICY_ACTION_POSTCOPY: switch to post-copy (when the request
+ *   allows it; otherwise abort).
+ *
+ * What the convergence policy does when a migration reaches its completion
+ * timeout.
+ */
+typedef enum {
+  VIRT_MIGRATE_POLICY_ACTION_DEFAULT,
+  VIRT_MIGRATE_POLICY_ACTION_ABORT,
+  VIRT_MIGRATE_POLICY_ACTION_PAUSE,
+  VIRT_MIGRATE_POLICY_ACTION_POSTCOPY,
+} VirtMigratePolicyAction;
+
+/**
  * VirtMigrateError:
  * @VIRT_MIGRATE_ERROR_FAILED: a failure that fits no other code.
  * @VIRT_MIGRATE_ERROR_UNKNOWN_KEY: a request dictionary names a key that is

@@ -68,6 +68,17 @@ struct _VirtMigrateJob
 
   guint                      id;
   gboolean                   adopted;          /* follows a migration libvirt already runs */
+  VirtMigratePolicy         *policy;           /* nullable */
+  struct {
+    gint64                   start;            /* monotonic µs of the first sample */
+    gint64                   timeout;          /* µs after start, 0: none */
+    guint64                  low;              /* lowest data-remaining seen */
+    gint64                   low_time;         /* when it was reached (or a step taken) */
+    guint64                  base_downtime;    /* ms */
+    guint                    step;             /* downtime steps taken */
+    gboolean                 postcopy;         /* switched to post-copy */
+    gboolean                 timed_out;
+  }                          pol;
   VirtMigrateRequest        *request;
   VirtMigrateConnectionPool *pool;
   GMainContext              *context;
@@ -112,6 +123,8 @@ struct _VirtMigrateJob
   gboolean                   postcopy_requested;
   guint64                    pending_downtime; /* ms, 0: nothing to apply */
   guint64                    pending_speed;    /* MiB/s, G_MAXUINT64: nothing to apply */
+  gboolean                   pending_suspend;  /* the policy pauses the source guest */
+  gboolean                   policy_paused;    /* ... and it was paused */
   guint                      poll_interval;    /* ms */
   gboolean                   have_event_stats;
   JobStats                   event_stats;      /* from VIR_DOMAIN_EVENT_ID_JOB_COMPLETED */
@@ -140,6 +153,7 @@ enum {
   PROP_CONFIG_OUTCOME,
   PROP_EXPECTED_CONFIG_OUTCOME,
   PROP_MESSAGES,
+  PROP_POLICY,
   N_PROPS
 };
 
@@ -155,6 +169,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (VirtMigrateJob, virt_migrate_job, G_TYPE_OBJECT)
 
 static gboolean cancel_queued_cb (gpointer user_data);
+static void policy_evaluate (VirtMigrateJob *self);
 
 #define DEFAULT_POLL_INTERVAL 250
 /* How long to wait for libvirt's JOB_COMPLETED event after the migration
@@ -294,7 +309,131 @@ apply_stats (VirtMigrateJob *self, const JobStats *stats, guint64 memory_bytes)
   if (stats->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
 
+  if (self->policy != NULL && virt_migrate_policy_get_enabled (self->policy))
+    policy_evaluate (self);
+
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* --- the convergence policy (main context) ------------------------------ */
+
+#define MIB (1024.0 * 1024.0)
+
+static void
+policy_act_on_timeout (VirtMigrateJob *self)
+{
+  VirtMigratePolicyAction action = virt_migrate_request_get_enum (self->request, "completion-action");
+  gboolean postcopy_allowed = virt_migrate_request_get_boolean (self->request, "postcopy");
+
+  if (action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
+    action = virt_migrate_policy_get_completion_action (self->policy);
+  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !postcopy_allowed)
+    {
+      add_message (self, "policy: completion timeout: post-copy is not allowed by the request, aborting instead");
+      action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
+    }
+  switch (action)
+    {
+    case VIRT_MIGRATE_POLICY_ACTION_PAUSE:
+      add_message (self, "policy: completion timeout after %.0f s: pausing the guest on the source so the "
+                   "migration can finish", self->pol.timeout / (gdouble) G_USEC_PER_SEC);
+      g_mutex_lock (&self->lock);
+      self->pending_suspend = TRUE;
+      g_mutex_unlock (&self->lock);
+      break;
+    case VIRT_MIGRATE_POLICY_ACTION_POSTCOPY:
+      add_message (self, "policy: completion timeout after %.0f s: switching to post-copy",
+                   self->pol.timeout / (gdouble) G_USEC_PER_SEC);
+      self->pol.postcopy = TRUE;
+      virt_migrate_job_start_postcopy (self, NULL);
+      break;
+    case VIRT_MIGRATE_POLICY_ACTION_ABORT:
+    case VIRT_MIGRATE_POLICY_ACTION_DEFAULT:
+    default:
+      add_message (self, "policy: completion timeout after %.0f s: aborting; the guest stays on the source",
+                   self->pol.timeout / (gdouble) G_USEC_PER_SEC);
+      virt_migrate_job_cancel (self, NULL);
+      break;
+    }
+}
+
+/* One statistics sample seen by the policy. */
+static void
+policy_evaluate (VirtMigrateJob *self)
+{
+  VirtMigratePolicy *policy = self->policy;
+  gint64 now = g_get_monotonic_time ();
+  gint64 window = (gint64) virt_migrate_policy_get_stall_window (policy) * G_USEC_PER_SEC;
+  guint steps = virt_migrate_policy_get_downtime_steps (policy);
+  guint64 remaining = self->data_remaining;
+
+  if (self->state != VIRT_MIGRATE_JOB_STATE_RUNNING || self->data_total == 0)
+    return;
+
+  if (self->pol.start == 0)
+    {
+      guint timeout_s = virt_migrate_request_get_uint (self->request, "completion-timeout");
+      gdouble gib = MAX (self->data_total / (1024.0 * MIB), 1.0);
+
+      if (timeout_s == 0)
+        timeout_s = (guint) (virt_migrate_policy_get_completion_timeout_per_gib (policy) * gib);
+      self->pol.start = now;
+      self->pol.timeout = (gint64) timeout_s * G_USEC_PER_SEC;
+      self->pol.low = remaining;
+      self->pol.low_time = now;
+      self->pol.base_downtime = virt_migrate_request_get_max_downtime (self->request);
+      if (self->pol.base_downtime == 0)
+        self->pol.base_downtime = 300; /* QEMU's default */
+      add_message (self, "policy: watching: stall after %u s without progress, max downtime up to %"
+                   G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
+                   virt_migrate_policy_get_stall_window (policy),
+                   virt_migrate_policy_get_downtime_max (policy), steps, timeout_s);
+    }
+
+  if (remaining + (guint64) MIB < self->pol.low)
+    {
+      self->pol.low = remaining;
+      self->pol.low_time = now;
+    }
+
+  if (self->pol.timeout > 0 && !self->pol.timed_out && now - self->pol.start >= self->pol.timeout)
+    {
+      self->pol.timed_out = TRUE;
+      policy_act_on_timeout (self);
+      return;
+    }
+
+  if (now - self->pol.low_time < window || self->pol.timed_out)
+    return;
+
+  /* Stalled. */
+  if (self->pol.step < steps)
+    {
+      guint64 max = virt_migrate_policy_get_downtime_max (policy);
+      guint64 base = MIN (self->pol.base_downtime, max);
+      guint64 needed = self->rate > 0 ? remaining * 1000 / self->rate : max;
+      guint64 target;
+
+      do
+        {
+          self->pol.step++;
+          target = base + (max - base) * self->pol.step / steps;
+        }
+      while (self->pol.step < steps && target < needed);
+      add_message (self, "policy: no progress for %u s (%.1f MiB left at %.1f MiB/s, about %" G_GUINT64_FORMAT
+                   " ms of downtime needed): max downtime step %u/%u, %" G_GUINT64_FORMAT " ms",
+                   virt_migrate_policy_get_stall_window (policy), remaining / MIB, self->rate / MIB,
+                   needed, self->pol.step, steps, target);
+      virt_migrate_job_set_max_downtime (self, target, NULL);
+    }
+  else if (!self->pol.postcopy && virt_migrate_policy_get_postcopy_on_stall (policy) &&
+           virt_migrate_request_get_boolean (self->request, "postcopy"))
+    {
+      self->pol.postcopy = TRUE;
+      add_message (self, "policy: still no progress at the last downtime step: switching to post-copy");
+      virt_migrate_job_start_postcopy (self, NULL);
+    }
+  self->pol.low_time = now;
 }
 
 /* --- libvirt statistics ---------------------------------------------- */
@@ -455,6 +594,7 @@ poll_thread (gpointer user_data)
       Dispatch *d;
       int state = 0, reason = 0;
       guint64 memory_bytes, pending_speed;
+      gboolean pending_suspend;
 
       g_mutex_lock (&self->lock);
       if (!self->stop_poll)
@@ -477,7 +617,21 @@ poll_thread (gpointer user_data)
         }
       pending_speed = self->pending_speed;
       self->pending_speed = G_MAXUINT64;
+      pending_suspend = self->pending_suspend;
+      self->pending_suspend = FALSE;
       g_mutex_unlock (&self->lock);
+
+      if (pending_suspend)
+        {
+          if (virDomainSuspend (dom) == 0)
+            {
+              g_mutex_lock (&self->lock);
+              self->policy_paused = TRUE;
+              g_mutex_unlock (&self->lock);
+            }
+          else
+            g_warning ("job %u: cannot pause the guest: %s", self->id, virGetLastErrorMessage ());
+        }
 
       if (pending_speed != G_MAXUINT64 && virDomainMigrateSetMaxSpeed (dom, pending_speed, 0) < 0)
         g_debug ("job %u: cannot set max speed: %s", self->id, virGetLastErrorMessage ());
@@ -655,6 +809,40 @@ reconcile_from_destination (VirtMigrateJob *self, GError **error)
                "destination%s%s", virt_migrate_request_get_domain (request),
                local_error != NULL ? ": " : "", local_error != NULL ? local_error->message : "");
   return -1;
+}
+
+/* The policy paused the guest to finish: it runs again on the destination. */
+static void
+resume_on_destination (VirtMigrateJob *self, virDomainPtr ddom)
+{
+  const char *dest_uri = virt_migrate_request_get_dest_uri (self->request);
+  g_autoptr(virConnect) dconn = NULL;
+  g_autoptr(virDomain) found = NULL;
+  g_autofree char *name = NULL;
+  int state = 0, reason = 0;
+
+  if (ddom == NULL && dest_uri != NULL)
+    {
+      g_object_get (self->request, "dest-name", &name, NULL);
+      dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, NULL);
+      if (dconn != NULL)
+        found = virt_migrate_lookup_domain (dconn, name != NULL ? name : virt_migrate_request_get_domain (self->request), NULL);
+      ddom = found;
+    }
+  if (ddom == NULL)
+    {
+      g_warning ("job %u: the policy paused the guest, and this client cannot reach it on the "
+                 "destination to resume it", self->id);
+      return;
+    }
+  if (virDomainGetState (ddom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
+    {
+      if (virDomainResume (ddom) == 0)
+        g_message ("job %u: policy: resumed the guest on the destination", self->id);
+      else
+        g_warning ("job %u: cannot resume the guest on the destination: %s", self->id,
+                   virGetLastErrorMessage ());
+    }
 }
 
 static void
@@ -860,6 +1048,8 @@ migrate_thread (GTask        *task,
       resume_source_if_paused (self, dom, state_before);
     }
   result->success = rc == 0;
+  if (result->success && self->policy_paused && !virt_migrate_request_get_boolean (request, "suspend"))
+    resume_on_destination (self, ddom);
   if (result->success && result->expected_outcome != NULL)
     result->outcome = observe_outcome (conn, check_conn, uuid, source_persistent, dest_config_before);
 
@@ -1424,6 +1614,7 @@ virt_migrate_job_get_property (GObject    *object,
     case PROP_LIBVIRT_API: g_value_set_string (value, self->libvirt_api); break;
     case PROP_LIBVIRT_FLAGS: g_value_set_uint (value, self->libvirt_flags); break;
     case PROP_POLL_INTERVAL: g_value_set_uint (value, virt_migrate_job_get_poll_interval (self)); break;
+    case PROP_POLICY: g_value_set_object (value, self->policy); break;
     case PROP_CONFIG_OUTCOME: g_value_set_object (value, self->config_outcome); break;
     case PROP_EXPECTED_CONFIG_OUTCOME: g_value_set_object (value, self->expected_config_outcome); break;
     case PROP_MESSAGES: g_value_set_boxed (value, self->messages->pdata); break;
@@ -1449,6 +1640,9 @@ virt_migrate_job_set_property (GObject      *object,
     case PROP_POLL_INTERVAL:
       virt_migrate_job_set_poll_interval (self, g_value_get_uint (value));
       break;
+    case PROP_POLICY:
+      virt_migrate_job_set_policy (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1461,6 +1655,7 @@ virt_migrate_job_finalize (GObject *object)
 
   g_assert (self->task == NULL);
   g_clear_object (&self->request);
+  g_clear_object (&self->policy);
   g_clear_object (&self->pool);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
@@ -1613,6 +1808,16 @@ virt_migrate_job_class_init (VirtMigrateJobClass *klass)
                                                  DEFAULT_POLL_INTERVAL,
                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                                                  G_PARAM_STATIC_STRINGS);
+
+  /**
+   * VirtMigrateJob:policy:
+   *
+   * The convergence policy the job applies while it runs, or %NULL for
+   * none. Set it before running the job.
+   */
+  props[PROP_POLICY] = g_param_spec_object ("policy", NULL, NULL, VIRT_MIGRATE_TYPE_POLICY,
+                                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                            G_PARAM_STATIC_STRINGS);
 
   /**
    * VirtMigrateJob:config-outcome:
@@ -1960,6 +2165,37 @@ virt_migrate_job_get_libvirt_flags (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
   return self->libvirt_flags;
+}
+
+/**
+ * virt_migrate_job_get_policy:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: (transfer none) (nullable): #VirtMigrateJob:policy
+ */
+VirtMigratePolicy *
+virt_migrate_job_get_policy (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+  return self->policy;
+}
+
+/**
+ * virt_migrate_job_set_policy:
+ * @self: a #VirtMigrateJob
+ * @policy: (nullable): the convergence policy, %NULL for none
+ *
+ * Sets #VirtMigrateJob:policy; takes effect when the job runs.
+ */
+void
+virt_migrate_job_set_policy (VirtMigrateJob    *self,
+                             VirtMigratePolicy *policy)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  g_return_if_fail (policy == NULL || VIRT_MIGRATE_IS_POLICY (policy));
+
+  if (g_set_object (&self->policy, policy))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_POLICY]);
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include "virt-migrate-config-outcome.h"
 #include "virt-migrate-enums.h"
+#include "virt-migrate-policy.h"
 #include "virt-migrate-request.h"
 
 G_BEGIN_DECLS
@@ -59,5 +60,9 @@ VirtMigrateConfigOutcome *virt_migrate_job_get_expected_config_outcome (VirtMigr
 const char * const       *virt_migrate_job_get_messages                (VirtMigrateJob *self);
 void                 virt_migrate_job_set_poll_interval     (VirtMigrateJob      *self,
                                                              guint                interval_ms);
+
+VirtMigratePolicy   *virt_migrate_job_get_policy            (VirtMigrateJob      *self);
+void                 virt_migrate_job_set_policy            (VirtMigrateJob      *self,
+                                                             VirtMigratePolicy   *policy);
 
 G_END_DECLS

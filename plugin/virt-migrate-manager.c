@@ -9,6 +9,7 @@
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
+#include "virt-migrate-request-private.h"
 #include "virt-migrate-settings.h"
 
 /**
@@ -328,6 +329,19 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
     g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
   job = virt_migrate_job_new_with_pool (copy, self->pool);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
+  if (virt_migrate_request_get_boolean (copy, "convergence-policy") &&
+      !virt_migrate_request_get_offline (copy))
+    {
+      g_autoptr(VirtMigratePolicy) live = virt_migrate_settings_create_policy (self->settings);
+
+      if (virt_migrate_policy_get_enabled (live))
+        {
+          /* A snapshot: the settings may change while the job runs. */
+          g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_copy (live);
+
+          virt_migrate_job_set_policy (job, policy);
+        }
+    }
   return job;
 }
 

@@ -26,6 +26,10 @@ gboolean     virt_migrate_request_build_call (VirtMigrateRequest *self,
                                               GError            **error);
 void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
+int          virt_migrate_request_get_enum    (VirtMigrateRequest *self,
+                                               const char         *property);
+guint        virt_migrate_request_get_uint    (VirtMigrateRequest *self,
+                                               const char         *property);
 gboolean     virt_migrate_request_get_boolean (VirtMigrateRequest *self,
                                                const char         *property);
 

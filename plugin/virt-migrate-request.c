@@ -64,6 +64,9 @@ enum {
   PROP_SUSPEND,
   PROP_ABORT_ON_ERROR,
   PROP_UNSAFE,
+  PROP_CONVERGENCE_POLICY,
+  PROP_COMPLETION_ACTION,
+  PROP_COMPLETION_TIMEOUT,
   N_PROPS
 };
 
@@ -359,6 +362,29 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * mode that may lose writes (`VIR_MIGRATE_UNSAFE`).
    */
   props[PROP_UNSAFE] = g_param_spec_boolean ("unsafe", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:convergence-policy:
+   *
+   * Whether a #VirtMigrateManager gives the job its convergence policy
+   * (#VirtMigratePolicy, from the settings).
+   */
+  props[PROP_CONVERGENCE_POLICY] = g_param_spec_boolean ("convergence-policy", NULL, NULL, TRUE, RW);
+  /**
+   * VirtMigrateRequest:completion-action:
+   *
+   * What the policy does at the completion timeout, overriding the
+   * settings' (%VIRT_MIGRATE_POLICY_ACTION_DEFAULT: the settings' choice).
+   */
+  props[PROP_COMPLETION_ACTION] = g_param_spec_enum ("completion-action", NULL, NULL,
+                                                     VIRT_MIGRATE_TYPE_POLICY_ACTION,
+                                                     VIRT_MIGRATE_POLICY_ACTION_DEFAULT, RW);
+  /**
+   * VirtMigrateRequest:completion-timeout:
+   *
+   * Seconds before the policy's completion action, overriding the
+   * per-GiB timeout (0: the policy's).
+   */
+  props[PROP_COMPLETION_TIMEOUT] = g_param_spec_uint ("completion-timeout", NULL, NULL, 0, 86400, 0, RW);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -862,6 +888,26 @@ virt_migrate_request_get_boolean (VirtMigrateRequest *self,
 
   g_return_val_if_fail (pspec != NULL && pspec->value_type == G_TYPE_BOOLEAN, FALSE);
   return g_value_get_boolean (&self->values[pspec->param_id]);
+}
+
+int
+virt_migrate_request_get_enum (VirtMigrateRequest *self,
+                               const char         *property)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
+
+  g_return_val_if_fail (pspec != NULL && G_TYPE_IS_ENUM (pspec->value_type), 0);
+  return g_value_get_enum (&self->values[pspec->param_id]);
+}
+
+guint
+virt_migrate_request_get_uint (VirtMigrateRequest *self,
+                               const char         *property)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
+
+  g_return_val_if_fail (pspec != NULL && pspec->value_type == G_TYPE_UINT, 0);
+  return g_value_get_uint (&self->values[pspec->param_id]);
 }
 
 /* --- validation ------------------------------------------------------- */

@@ -333,3 +333,38 @@ GETTER (guint64, bandwidth, 0)
  * Returns: #VirtMigrateSettings:max-downtime
  */
 GETTER (guint64, max_downtime, 0)
+
+/**
+ * virt_migrate_settings_create_policy:
+ * @self: a #VirtMigrateSettings
+ *
+ * Creates a #VirtMigratePolicy that follows the `policy-*` keys
+ * (`policy-enabled`, `policy-stall-window`, `policy-downtime-steps`,
+ * `policy-downtime-max`, `policy-completion-timeout-per-gib`,
+ * `policy-completion-action`, `policy-postcopy-on-stall`); with no schema
+ * installed, a policy with the defaults.
+ *
+ * Returns: (transfer full): the policy
+ */
+VirtMigratePolicy *
+virt_migrate_settings_create_policy (VirtMigrateSettings *self)
+{
+  static const char *const keys[][2] = {
+    { "policy-enabled", "enabled" },
+    { "policy-stall-window", "stall-window" },
+    { "policy-downtime-steps", "downtime-steps" },
+    { "policy-downtime-max", "downtime-max" },
+    { "policy-completion-timeout-per-gib", "completion-timeout-per-gib" },
+    { "policy-completion-action", "completion-action" },
+    { "policy-postcopy-on-stall", "postcopy-on-stall" },
+  };
+  VirtMigratePolicy *policy;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_SETTINGS (self), NULL);
+  policy = virt_migrate_policy_new ();
+  if (self->settings != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_settings_bind (self->settings, keys[i][0], policy, keys[i][1],
+                       G_SETTINGS_BIND_GET | G_SETTINGS_BIND_NO_SENSITIVITY);
+  return policy;
+}

@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "virt-migrate-policy.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -30,5 +32,6 @@ guint                virt_migrate_settings_get_max_parallel_per_source (VirtMigr
 guint                virt_migrate_settings_get_max_parallel_per_destination (VirtMigrateSettings *self);
 guint64              virt_migrate_settings_get_bandwidth             (VirtMigrateSettings *self);
 guint64              virt_migrate_settings_get_max_downtime          (VirtMigrateSettings *self);
+VirtMigratePolicy   *virt_migrate_settings_create_policy             (VirtMigrateSettings *self);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "virt-migrate-job.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-plan.h"
+#include "virt-migrate-policy.h"
 #include "virt-migrate-dbus-service.h"
 #include "virt-migrate-version.h"
 

@@ -6,6 +6,8 @@
  *       a running guest with a disk of random data on the source; prints
  *       the throttled storage-copy request as a{sv} text
  *   vm-testbed-tool guest NAME       an idle running guest on the source
+ *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
+ *       a guest on the source that keeps dirtying its memory (tests/dirtier)
  *   vm-testbed-tool state src|dst NAME
  *       prints absent, running, paused, shutoff or other
  *   vm-testbed-tool destroy src|dst NAME
@@ -44,6 +46,13 @@ main (int argc, char **argv)
   if (argc == 3 && g_str_equal (argv[1], "guest"))
     {
       vm_testbed_create_guest (vm_testbed_get ()->src_uri, argv[2], NULL, FALSE, TRUE);
+      return 0;
+    }
+  if (argc == 6 && g_str_equal (argv[1], "dirty-guest"))
+    {
+      vm_testbed_dirty_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                              (guint) g_ascii_strtoull (argv[4], NULL, 10),
+                              (guint) g_ascii_strtoull (argv[5], NULL, 10));
       return 0;
     }
   if (argc == 4 && g_str_equal (argv[1], "state"))

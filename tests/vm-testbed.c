@@ -144,6 +144,57 @@ vm_testbed_guest_xml (const char *name,
                           "</domain>\n", name, disk != NULL ? disk : "");
 }
 
+/* A running guest on the source with @mem_mib MiB of RAM that keeps dirtying
+ * @dirty_mib MiB of it at @rate_mib MiB/s (0: as fast as it can): the
+ * multiboot kernel tests/dirtier builds ($VIRT_MIGRATE_DIRTIER), booted
+ * through <kernel>. */
+void
+vm_testbed_dirty_guest (const char *name,
+                        guint       mem_mib,
+                        guint       dirty_mib,
+                        guint       rate_mib)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  const char *built = g_getenv ("VIRT_MIGRATE_DIRTIER");
+  g_autofree char *kernel = vm_testbed_path ("dirtier.elf");
+  g_autofree char *xml = NULL;
+  virConnectPtr conn;
+  virDomainPtr dom;
+
+  if (built == NULL)
+    g_error ("VIRT_MIGRATE_DIRTIER is not set (meson test sets it)");
+  if (!g_file_test (kernel, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_get_contents (built, &contents, &length, &error) ||
+          !g_file_set_contents (kernel, contents, length, &error))
+        g_error ("%s", error->message);
+      if (getuid () == 0 && chown (kernel, tb->uid, tb->gid) < 0)
+        g_error ("chown %s: %s", kernel, g_strerror (errno));
+    }
+  xml = g_strdup_printf ("<domain type='qemu'>\n"
+                         "  <name>%s</name>\n"
+                         "  <memory unit='MiB'>%u</memory>\n"
+                         "  <vcpu>1</vcpu>\n"
+                         "  <os><type arch='x86_64' machine='pc'>hvm</type>\n"
+                         "    <kernel>%s</kernel>\n"
+                         "    <cmdline>dirty_mib=%u rate=%u</cmdline></os>\n"
+                         "  <devices>\n"
+                         "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                         "    <memballoon model='none'/>\n"
+                         "  </devices>\n"
+                         "</domain>\n", name, mem_mib, kernel, dirty_mib, rate_mib);
+  conn = vm_testbed_connect (tb->src_uri);
+  dom = virDomainCreateXML (conn, xml, 0);
+  if (dom == NULL)
+    g_error ("create %s: %s", name, virGetLastErrorMessage ());
+  virDomainFree (dom);
+  virConnectClose (conn);
+}
+
 void
 vm_testbed_define_xml (const char *uri,
                        const char *xml)

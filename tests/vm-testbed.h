@@ -46,6 +46,10 @@ void             vm_testbed_create_guest   (const char *uri,
                                             const char *disk_path,
                                             gboolean    persistent,
                                             gboolean    start);
+void             vm_testbed_dirty_guest    (const char *name,
+                                            guint       mem_mib,
+                                            guint       dirty_mib,
+                                            guint       rate_mib);
 void             vm_testbed_define_xml     (const char *uri,
                                             const char *xml);
 VmGuestState     vm_testbed_guest_state    (const char *uri,

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "virt-migrate-enum-types.h"
+#include "virt-migrate-policy.h"
+
+/**
+ * VirtMigratePolicy:
+ *
+ * How a job helps a migration that does not converge, the way OpenStack
+ * Nova's live-migration monitor and KubeVirt's migration policies do. A job
+ * with a policy (#VirtMigrateJob:policy; a #VirtMigrateManager gives each
+ * job one from its settings) watches `data-remaining` on every statistics
+ * sample and records each step it takes in #VirtMigrateJob:messages
+ * ("policy: …"):
+ *
+ * - **stall**: `data-remaining` has not reached a new low for
+ *   #VirtMigratePolicy:stall-window seconds;
+ * - **downtime steps**: on a stall, the maximum downtime rises from the
+ *   request's (or QEMU's 300 ms) towards #VirtMigratePolicy:downtime-max in
+ *   #VirtMigratePolicy:downtime-steps equal steps, jumping straight to the
+ *   first step that covers the downtime the last sample needs (bytes left ÷
+ *   rate), so the switch-over stays within the final step;
+ * - **post-copy**: with all steps used and still stalled, switch to
+ *   post-copy if #VirtMigratePolicy:postcopy-on-stall and the request allows
+ *   post-copy;
+ * - **completion timeout**: #VirtMigratePolicy:completion-timeout-per-gib
+ *   seconds per GiB to move (at least one GiB), then
+ *   #VirtMigratePolicy:completion-action: abort (the guest stays on the
+ *   source), pause the guest to finish (it runs again on the destination)
+ *   or post-copy.
+ *
+ * libvirt accepts auto-converge only when a migration starts: a request
+ * asks for it with #VirtMigrateRequest:auto-converge.
+ */
+struct _VirtMigratePolicy
+{
+  GObject                 parent_instance;
+  gboolean                enabled;
+  guint                   stall_window;
+  guint                   downtime_steps;
+  guint64                 downtime_max;
+  guint                   completion_timeout_per_gib;
+  VirtMigratePolicyAction completion_action;
+  gboolean                postcopy_on_stall;
+};
+
+enum {
+  PROP_0,
+  PROP_ENABLED,
+  PROP_STALL_WINDOW,
+  PROP_DOWNTIME_STEPS,
+  PROP_DOWNTIME_MAX,
+  PROP_COMPLETION_TIMEOUT_PER_GIB,
+  PROP_COMPLETION_ACTION,
+  PROP_POSTCOPY_ON_STALL,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (VirtMigratePolicy, virt_migrate_policy, G_TYPE_OBJECT)
+
+static void
+virt_migrate_policy_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VirtMigratePolicy *self = VIRT_MIGRATE_POLICY (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENABLED: g_value_set_boolean (value, self->enabled); break;
+    case PROP_STALL_WINDOW: g_value_set_uint (value, self->stall_window); break;
+    case PROP_DOWNTIME_STEPS: g_value_set_uint (value, self->downtime_steps); break;
+    case PROP_DOWNTIME_MAX: g_value_set_uint64 (value, self->downtime_max); break;
+    case PROP_COMPLETION_TIMEOUT_PER_GIB: g_value_set_uint (value, self->completion_timeout_per_gib); break;
+    case PROP_COMPLETION_ACTION: g_value_set_enum (value, self->completion_action); break;
+    case PROP_POSTCOPY_ON_STALL: g_value_set_boolean (value, self->postcopy_on_stall); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_policy_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  VirtMigratePolicy *self = VIRT_MIGRATE_POLICY (object);
+
+  switch (prop_id)
+    {
+    case PROP_ENABLED: self->enabled = g_value_get_boolean (value); break;
+    case PROP_STALL_WINDOW: self->stall_window = g_value_get_uint (value); break;
+    case PROP_DOWNTIME_STEPS: self->downtime_steps = g_value_get_uint (value); break;
+    case PROP_DOWNTIME_MAX: self->downtime_max = g_value_get_uint64 (value); break;
+    case PROP_COMPLETION_TIMEOUT_PER_GIB: self->completion_timeout_per_gib = g_value_get_uint (value); break;
+    case PROP_COMPLETION_ACTION:
+      self->completion_action = g_value_get_enum (value) == VIRT_MIGRATE_POLICY_ACTION_DEFAULT ?
+                                VIRT_MIGRATE_POLICY_ACTION_ABORT : g_value_get_enum (value);
+      break;
+    case PROP_POSTCOPY_ON_STALL: self->postcopy_on_stall = g_value_get_boolean (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = virt_migrate_policy_get_property;
+  object_class->set_property = virt_migrate_policy_set_property;
+
+  /**
+   * VirtMigratePolicy:enabled:
+   *
+   * Whether the policy acts at all.
+   */
+  props[PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, TRUE, rw);
+  /**
+   * VirtMigratePolicy:stall-window:
+   *
+   * Seconds without a new low of the bytes left that count as a stall.
+   */
+  props[PROP_STALL_WINDOW] = g_param_spec_uint ("stall-window", NULL, NULL, 1, 3600, 10, rw);
+  /**
+   * VirtMigratePolicy:downtime-steps:
+   *
+   * In how many equal steps the maximum downtime rises to
+   * #VirtMigratePolicy:downtime-max (0: never raised).
+   */
+  props[PROP_DOWNTIME_STEPS] = g_param_spec_uint ("downtime-steps", NULL, NULL, 0, 100, 5, rw);
+  /**
+   * VirtMigratePolicy:downtime-max:
+   *
+   * The final downtime step, in milliseconds.
+   */
+  props[PROP_DOWNTIME_MAX] = g_param_spec_uint64 ("downtime-max", NULL, NULL, 1, 600000, 5000, rw);
+  /**
+   * VirtMigratePolicy:completion-timeout-per-gib:
+   *
+   * Seconds a migration may take per GiB to move (RAM and copied disks, at
+   * least one GiB) before #VirtMigratePolicy:completion-action (0: never).
+   */
+  props[PROP_COMPLETION_TIMEOUT_PER_GIB] = g_param_spec_uint ("completion-timeout-per-gib", NULL, NULL,
+                                                              0, 86400, 150, rw);
+  /**
+   * VirtMigratePolicy:completion-action:
+   *
+   * What to do at the completion timeout.
+   */
+  props[PROP_COMPLETION_ACTION] = g_param_spec_enum ("completion-action", NULL, NULL,
+                                                     VIRT_MIGRATE_TYPE_POLICY_ACTION,
+                                                     VIRT_MIGRATE_POLICY_ACTION_ABORT, rw);
+  /**
+   * VirtMigratePolicy:postcopy-on-stall:
+   *
+   * Switch to post-copy when the downtime steps are used up and the
+   * migration still stalls (only if the request allows post-copy).
+   */
+  props[PROP_POSTCOPY_ON_STALL] = g_param_spec_boolean ("postcopy-on-stall", NULL, NULL, TRUE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+virt_migrate_policy_init (VirtMigratePolicy *self)
+{
+  self->enabled = TRUE;
+  self->stall_window = 10;
+  self->downtime_steps = 5;
+  self->downtime_max = 5000;
+  self->completion_timeout_per_gib = 150;
+  self->completion_action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
+  self->postcopy_on_stall = TRUE;
+}
+
+/**
+ * virt_migrate_policy_new:
+ *
+ * Returns: (transfer full): a policy with the defaults (the GSettings
+ *   schema's too): stall window 10 s, 5 downtime steps up to 5000 ms,
+ *   150 s per GiB, then abort
+ */
+VirtMigratePolicy *
+virt_migrate_policy_new (void)
+{
+  return g_object_new (VIRT_MIGRATE_TYPE_POLICY, NULL);
+}
+
+/**
+ * virt_migrate_policy_copy:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+VirtMigratePolicy *
+virt_migrate_policy_copy (VirtMigratePolicy *self)
+{
+  VirtMigratePolicy *copy;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), NULL);
+  copy = virt_migrate_policy_new ();
+  copy->enabled = self->enabled;
+  copy->stall_window = self->stall_window;
+  copy->downtime_steps = self->downtime_steps;
+  copy->downtime_max = self->downtime_max;
+  copy->completion_timeout_per_gib = self->completion_timeout_per_gib;
+  copy->completion_action = self->completion_action;
+  copy->postcopy_on_stall = self->postcopy_on_stall;
+  return copy;
+}
+
+/**
+ * virt_migrate_policy_get_enabled:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:enabled
+ */
+gboolean
+virt_migrate_policy_get_enabled (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), FALSE);
+  return self->enabled;
+}
+
+/**
+ * virt_migrate_policy_get_stall_window:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:stall-window
+ */
+guint
+virt_migrate_policy_get_stall_window (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  return self->stall_window;
+}
+
+/**
+ * virt_migrate_policy_get_downtime_steps:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:downtime-steps
+ */
+guint
+virt_migrate_policy_get_downtime_steps (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  return self->downtime_steps;
+}
+
+/**
+ * virt_migrate_policy_get_downtime_max:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:downtime-max
+ */
+guint64
+virt_migrate_policy_get_downtime_max (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  return self->downtime_max;
+}
+
+/**
+ * virt_migrate_policy_get_completion_timeout_per_gib:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:completion-timeout-per-gib
+ */
+guint
+virt_migrate_policy_get_completion_timeout_per_gib (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  return self->completion_timeout_per_gib;
+}
+
+/**
+ * virt_migrate_policy_get_completion_action:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:completion-action (never
+ *   %VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
+ */
+VirtMigratePolicyAction
+virt_migrate_policy_get_completion_action (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), VIRT_MIGRATE_POLICY_ACTION_ABORT);
+  return self->completion_action;
+}
+
+/**
+ * virt_migrate_policy_get_postcopy_on_stall:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:postcopy-on-stall
+ */
+gboolean
+virt_migrate_policy_get_postcopy_on_stall (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), FALSE);
+  return self->postcopy_on_stall;
+}

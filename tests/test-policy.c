@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The convergence policy against a guest that dirties memory faster than
+ * the link copies it (tests/dirtier: 128 MiB dirtied at about 60 MiB/s,
+ * the link capped at 20 MiB/s), for real on the test bed. Plain libvirt
+ * keeps copying such a guest forever (bench/convergence measures it). */
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
+#include "vm-testbed.h"
+
+#define MEM_MIB 256
+#define DIRTY_MIB 128
+#define DIRTY_RATE 60
+#define BANDWIDTH 20
+
+static VirtMigrateSettings *
+memory_settings (void)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  VirtMigrateSettings *settings = virt_migrate_settings_new_with_backend (backend);
+
+  g_assert_nonnull (virt_migrate_settings_get_gsettings (settings));
+  return settings;
+}
+
+static VirtMigrateJob *
+run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigratePolicyAction action,
+                     guint completion_timeout)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autoptr(GError) error = NULL;
+  VirtMigrateJob *job;
+  const char *const *messages;
+
+  vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
+  /* Let it boot and start dirtying. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) BANDWIDTH,
+                "completion-action", action, "completion-timeout", completion_timeout, NULL);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (virt_migrate_job_get_policy (job));
+  vm_testbed_run_job (job, NULL, NULL);
+  messages = virt_migrate_job_get_messages (job);
+  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
+    g_test_message ("%s", messages[i]);
+  g_test_message ("ended in %.1f s, downtime %" G_GUINT64_FORMAT " ms, %.0f MiB sent",
+                  virt_migrate_job_get_elapsed (job) / 1000.0, virt_migrate_job_get_downtime (job),
+                  virt_migrate_job_get_data_transferred (job) / (1024.0 * 1024.0));
+  return job;
+}
+
+static gboolean
+has_message (VirtMigrateJob *job, const char *needle)
+{
+  const char *const *messages = virt_migrate_job_get_messages (job);
+
+  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
+    if (strstr (messages[i], needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_converges (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-converge");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+
+  g_test_summary ("The default policy finishes a migration plain libvirt does not: a stall, "
+                  "a downtime step covering what the guest needs, success with the downtime "
+                  "within the final step, each step in the job's log");
+  job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 0);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_true (has_message (job, "policy: watching"));
+  g_assert_true (has_message (job, "max downtime step"));
+  g_assert_cmpuint (virt_migrate_job_get_downtime (job), <=,
+                    virt_migrate_policy_get_downtime_max (virt_migrate_job_get_policy (job)));
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
+static void
+test_timeout_abort (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-abort");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+
+  g_test_summary ("Completion timeout with the abort action (the request's override): the job "
+                  "ends cancelled and the guest keeps running on the source");
+  /* No downtime steps: only the timeout acts. */
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_ABORT, 12);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_true (has_message (job, "completion timeout after 12 s: aborting"));
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
+static void
+test_timeout_pause (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-pause");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+
+  g_test_summary ("Completion timeout with the pause action (from the settings): the guest is "
+                  "paused to finish and ends running on the destination");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  g_settings_set_string (virt_migrate_settings_get_gsettings (settings), "policy-completion-action", "pause");
+  job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 12);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_true (has_message (job, "completion timeout after 12 s: pausing the guest"));
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  vm_testbed_get ();
+
+  g_test_add_func ("/virt-migrate/policy/converges", test_converges);
+  g_test_add_func ("/virt-migrate/policy/timeout-abort", test_timeout_abort);
+  g_test_add_func ("/virt-migrate/policy/timeout-pause", test_timeout_pause);
+  return g_test_run ();
+}
