@@ -5,6 +5,7 @@
  * keeps copying such a guest forever (bench/convergence measures it). */
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
+#include <signal.h>
 
 #include "vm-testbed.h"
 
@@ -127,6 +128,120 @@ test_timeout_pause (void)
   vm_testbed_destroy_guest (tb->dst_uri, name);
 }
 
+typedef struct {
+  gboolean saw_postcopy;
+  gboolean refused;
+} PostcopyWatch;
+
+static void
+on_state (VirtMigrateJob *job, GParamSpec *pspec, PostcopyWatch *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (virt_migrate_job_get_state (job) != VIRT_MIGRATE_JOB_STATE_POSTCOPY || w->saw_postcopy)
+    return;
+  w->saw_postcopy = TRUE;
+  /* Cancel during post-copy: refused, nothing changes. */
+  w->refused = !virt_migrate_job_cancel (job, &error) &&
+               g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE);
+  g_test_message ("cancel in post-copy: %s", error != NULL ? error->message : "accepted");
+}
+
+static void
+test_timeout_postcopy (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-postcopy");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  PostcopyWatch w = { FALSE, FALSE };
+
+  g_test_summary ("Completion timeout with the post-copy action on a request that allows it: "
+                  "the job switches to post-copy (a cancel there is refused) and succeeds with "
+                  "the guest running on the destination");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) BANDWIDTH,
+                "postcopy", TRUE, "completion-action", VIRT_MIGRATE_POLICY_ACTION_POSTCOPY,
+                "completion-timeout", 12, NULL);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_state), &w);
+  vm_testbed_run_job (job, NULL, &error);
+  g_test_message ("ended: %s", error != NULL ? error->message : "ok");
+  g_assert_no_error (error);
+  g_assert_true (w.saw_postcopy);
+  g_assert_true (w.refused);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_true (has_message (job, "switching to post-copy"));
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
+typedef struct {
+  const char *name;
+  gboolean    killed;
+} KillWatch;
+
+static gboolean
+kill_dest_qemu_cb (gpointer user_data)
+{
+  KillWatch *k = user_data;
+  g_autofree char *rel = g_strdup_printf ("dst/run/libvirt/qemu/run/%s.pid", k->name);
+  g_autofree char *path = vm_testbed_path (rel);
+  g_autofree char *text = NULL;
+
+  if (g_file_get_contents (path, &text, NULL, NULL) && kill ((pid_t) g_ascii_strtoll (text, NULL, 10), SIGKILL) == 0)
+    k->killed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_messages (VirtMigrateJob *job, GParamSpec *pspec, KillWatch *k)
+{
+  if (!k->killed && has_message (job, "pausing the guest"))
+    g_timeout_add (1500, kill_dest_qemu_cb, k);
+}
+
+static void
+test_paused_then_failed (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-pause-fail");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  KillWatch k = { name, FALSE };
+
+  g_test_summary ("The policy pauses the guest to finish, then the migration fails (the "
+                  "destination QEMU is killed): the guest is resumed, running on the source");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8,
+                "completion-action", VIRT_MIGRATE_POLICY_ACTION_PAUSE, "completion-timeout", 10, NULL);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  g_signal_connect (job, "notify::messages", G_CALLBACK (on_messages), &k);
+  g_assert_false (vm_testbed_run_job (job, NULL, &error));
+  g_test_message ("ended: %s", error != NULL ? error->message : "ok");
+  g_assert_true (k.killed);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -136,5 +251,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/policy/converges", test_converges);
   g_test_add_func ("/virt-migrate/policy/timeout-abort", test_timeout_abort);
   g_test_add_func ("/virt-migrate/policy/timeout-pause", test_timeout_pause);
+  g_test_add_func ("/virt-migrate/policy/timeout-postcopy", test_timeout_postcopy);
+  g_test_add_func ("/virt-migrate/policy/paused-then-failed", test_paused_then_failed);
   return g_test_run ();
 }

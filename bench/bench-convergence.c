@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Convergence: the memory-dirtying guest (tests/dirtier, 256 MiB of RAM,
+ * 128 MiB of it dirtied at RATE MiB/s) migrated over a link capped at
+ * 20 MiB/s, for several dirty rates:
+ *
+ *   virsh           `virsh migrate --live` with its defaults, given a time limit
+ *   virsh+ac        the same with --auto-converge
+ *   virt-migrate    a VirtMigrateManager job with the default policy
+ *
+ * For each: success, time to complete, the downtime QEMU reported, and the
+ * bytes sent relative to the guest's RAM. One run, one table.
+ *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [LIMIT_S] [RATE...] */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "vm-testbed.h"
+
+#define MEM_MIB 256
+#define DIRTY_MIB 128
+#define BANDWIDTH 20
+
+typedef struct {
+  gboolean ok;
+  gdouble  seconds;
+  guint64  downtime;
+  guint64  sent;
+} Outcome;
+
+/* The destination's record of the finished migration. */
+static void
+completed_stats (const char *name, Outcome *o)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  virConnectPtr conn = vm_testbed_connect (tb->dst_uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+  virTypedParameterPtr params = NULL;
+  int nparams = 0, type = 0;
+  unsigned long long v = 0;
+
+  if (dom != NULL && virDomainGetJobStats (dom, &type, &params, &nparams, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0)
+    {
+      if (virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
+        o->downtime = v;
+      if (o->sent == 0 && virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
+        o->sent = v;
+      virTypedParamsFree (params, nparams);
+    }
+  if (dom != NULL)
+    virDomainFree (dom);
+  virConnectClose (conn);
+}
+
+static Outcome
+run_virsh (const char *name, gboolean auto_converge, guint limit)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autofree char *bw = g_strdup_printf ("%u", BANDWIDTH);
+  g_autofree char *lim = g_strdup_printf ("%u", limit);
+  const char *argv[] = { "timeout", "-s", "INT", lim, "virsh", "-q", "-c", tb->src_uri, "migrate", "--live",
+                         "--bandwidth", bw, auto_converge ? "--auto-converge" : "--live", name, tb->dst_uri,
+                         hv, NULL };
+  gint64 start = g_get_monotonic_time ();
+  int status = 0;
+  Outcome o = { 0 };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
+  o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
+  o.ok = g_spawn_check_wait_status (status, NULL) &&
+         vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
+  if (o.ok)
+    completed_stats (name, &o);
+  return o;
+}
+
+static Outcome
+run_library (const char *name)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  Outcome o = { 0 };
+
+  g_object_set (req, "live", TRUE, "bandwidth", (guint64) BANDWIDTH, "hypervisor-uri", hv, NULL);
+  job = virt_migrate_manager_create_job (manager, req, NULL);
+  o.ok = vm_testbed_run_job (job, NULL, NULL);
+  o.seconds = virt_migrate_job_get_elapsed (job) / 1000.0;
+  o.downtime = virt_migrate_job_get_downtime (job);
+  o.sent = virt_migrate_job_get_data_transferred (job);
+  {
+    const char *const *m = virt_migrate_job_get_messages (job);
+
+    for (guint i = 0; m != NULL && m[i] != NULL; i++)
+      g_printerr ("  %s\n", m[i]);
+  }
+  return o;
+}
+
+int
+main (int argc, char **argv)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  guint limit = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 90;
+  guint default_rates[] = { 40, 60 };
+  guint n_rates = argc > 2 ? (guint) argc - 2 : G_N_ELEMENTS (default_rates);
+  g_autoptr(GString) table = g_string_new (NULL);
+  static const char *const methods[] = { "virsh migrate (defaults)", "virsh migrate --auto-converge",
+                                         "virt-migrate (default policy)" };
+
+  g_setenv ("VIRT_MIGRATE_DIRTIER", DIRTIER_PATH, FALSE);
+  g_string_append_printf (table, "Dirtying guest: %u MiB RAM, %u MiB dirtied at RATE MiB/s; link capped at "
+                          "%u MiB/s; virsh given %u s\n\n", MEM_MIB, DIRTY_MIB, BANDWIDTH, limit);
+  g_string_append (table, "| dirty rate | method | completed | time (s) | downtime (ms) | sent / RAM |\n"
+                          "| ---: | --- | --- | ---: | ---: | ---: |\n");
+  for (guint r = 0; r < n_rates; r++)
+    {
+      guint rate = argc > 2 ? (guint) g_ascii_strtoull (argv[r + 2], NULL, 10) : default_rates[r];
+
+      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+        {
+          g_autofree char *name = g_strdup_printf ("conv-%u-%u", rate, m);
+          Outcome o;
+
+          vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, rate);
+          g_usleep (3 * G_USEC_PER_SEC);
+          g_printerr ("%u MiB/s, %s...\n", rate, methods[m]);
+          o = m < 2 ? run_virsh (name, m == 1, limit) : run_library (name);
+          {
+            g_autofree char *downtime = o.ok ? g_strdup_printf ("%" G_GUINT64_FORMAT, o.downtime) : g_strdup ("–");
+            g_autofree char *sent = o.sent > 0 ? g_strdup_printf ("%.2f", o.sent / (MEM_MIB * 1024.0 * 1024.0))
+                                               : g_strdup ("–");
+
+            g_string_append_printf (table, "| %u MiB/s | %s | %s | %.1f | %s | %s |\n", rate, methods[m],
+                                    o.ok ? "yes" : "no", o.seconds, downtime, sent);
+          }
+          if (vm_testbed_guest_state (tb->dst_uri, name, NULL) != VM_GUEST_ABSENT)
+            vm_testbed_destroy_guest (tb->dst_uri, name);
+          if (vm_testbed_guest_state (tb->src_uri, name, NULL) != VM_GUEST_ABSENT)
+            vm_testbed_destroy_guest (tb->src_uri, name);
+        }
+    }
+  g_print ("%s", table->str);
+  return 0;
+}
