@@ -58,14 +58,23 @@ run_virsh (const char *name, gboolean auto_converge, guint limit)
   g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
   g_autofree char *bw = g_strdup_printf ("%u", BANDWIDTH);
   g_autofree char *lim = g_strdup_printf ("%u", limit);
-  const char *argv[] = { "timeout", "-s", "INT", lim, "virsh", "-q", "-c", tb->src_uri, "migrate", "--live",
-                         "--bandwidth", bw, auto_converge ? "--auto-converge" : "--live", name, tb->dst_uri,
-                         hv, NULL };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, "virsh", "-q", "-c", tb->src_uri, "migrate", "--live",
+                         "--bandwidth", bw };
+
+  for (guint i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (gpointer) head[i]);
+  if (auto_converge)
+    g_ptr_array_add (argv, "--auto-converge");
+  g_ptr_array_add (argv, (gpointer) name);
+  g_ptr_array_add (argv, (gpointer) tb->dst_uri);
+  g_ptr_array_add (argv, hv);
+  g_ptr_array_add (argv, NULL);
   gint64 start = g_get_monotonic_time ();
   int status = 0;
   Outcome o = { 0 };
 
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
   o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
   o.ok = g_spawn_check_wait_status (status, NULL) &&
@@ -131,9 +140,9 @@ main (int argc, char **argv)
           g_printerr ("%u MiB/s, %s...\n", rate, methods[m]);
           o = m < 2 ? run_virsh (name, m == 1, limit) : run_library (name);
           {
-            g_autofree char *downtime = o.ok ? g_strdup_printf ("%" G_GUINT64_FORMAT, o.downtime) : g_strdup ("–");
+            g_autofree char *downtime = o.ok ? g_strdup_printf ("%" G_GUINT64_FORMAT, o.downtime) : g_strdup ("-");
             g_autofree char *sent = o.sent > 0 ? g_strdup_printf ("%.2f", o.sent / (MEM_MIB * 1024.0 * 1024.0))
-                                               : g_strdup ("–");
+                                               : g_strdup ("-");
 
             g_string_append_printf (table, "| %u MiB/s | %s | %s | %.1f | %s | %s |\n", rate, methods[m],
                                     o.ok ? "yes" : "no", o.seconds, downtime, sent);

@@ -154,9 +154,9 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
   gint64 next = ex->last_sync + (gint64) ex->service->progress_interval * 1000;
   gint64 now = g_get_monotonic_time ();
 
-  /* A new state is news (and goes to the record); numbers can wait for the
-   * next slot. */
-  if (g_str_equal (pspec->name, "state"))
+  /* A new state is news (and goes to the record, as does a new message);
+   * numbers can wait for the next slot. */
+  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "messages"))
     save_job (ex);
   if (g_str_equal (pspec->name, "state") || now >= next)
     sync_job (ex);
@@ -881,6 +881,14 @@ recover_jobs (VirtMigrateDBusService *self)
       g_message ("job %u: recorded as %s before a restart: following it again", id, state);
       g_hash_table_insert (self->owners, GUINT_TO_POINTER (id), GUINT_TO_POINTER (owner));
       job = virt_migrate_manager_adopt (self->manager, request, id);
+      /* The event log so far, then what happened. */
+      {
+        g_autofree const char **old = NULL;
+
+        if (g_variant_lookup (record, "messages", "^a&s", &old))
+          for (guint j = 0; old[j] != NULL; j++)
+            virt_migrate_job_log (job, old[j]);
+      }
       note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
                               "migration from here", state);
       virt_migrate_job_log (job, note);

@@ -78,6 +78,7 @@ struct _VirtMigrateJob
     guint                    step;             /* downtime steps taken */
     gboolean                 postcopy;         /* switched to post-copy */
     gboolean                 timed_out;
+    int                      schedule_entry;   /* the bandwidth schedule's entry applied, -1: none */
   }                          pol;
   VirtMigrateRequest        *request;
   VirtMigrateConnectionPool *pool;
@@ -265,6 +266,8 @@ apply_stats (VirtMigrateJob *self, const JobStats *stats, guint64 memory_bytes)
   guint64 rate = stats->memory_bps + stats->disk_bps;
   gint64 now = g_get_monotonic_time ();
 
+  if (stats->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
+    set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
   if (state_is_final (self->state) || stats->type == VIR_DOMAIN_JOB_NONE || !stats->have_total)
     return;
 
@@ -305,9 +308,6 @@ apply_stats (VirtMigrateJob *self, const JobStats *stats, guint64 memory_bytes)
   else
     set_expected_end_time (self, 0);
   update_elapsed (self);
-
-  if (stats->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
-    set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
 
   if (self->policy != NULL && virt_migrate_policy_get_enabled (self->policy))
     policy_evaluate (self);
@@ -384,11 +384,28 @@ policy_evaluate (VirtMigrateJob *self)
       self->pol.base_downtime = virt_migrate_request_get_max_downtime (self->request);
       if (self->pol.base_downtime == 0)
         self->pol.base_downtime = 300; /* QEMU's default */
+      self->pol.schedule_entry = -1;
       add_message (self, "policy: watching: stall after %u s without progress, max downtime up to %"
                    G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
                    virt_migrate_policy_get_stall_window (policy),
                    virt_migrate_policy_get_downtime_max (policy), steps, timeout_s);
     }
+
+  /* The bandwidth schedule. */
+  {
+    int entry = -1;
+    guint64 mib = virt_migrate_policy_get_bandwidth_at (policy, (guint) ((now - self->pol.start) / G_USEC_PER_SEC),
+                                                        &entry);
+
+    if (entry >= 0 && entry != self->pol.schedule_entry)
+      {
+        self->pol.schedule_entry = entry;
+        add_message (self, "policy: bandwidth schedule entry '%s': %" G_GUINT64_FORMAT " MiB/s after %.1f s",
+                     virt_migrate_policy_get_bandwidth_schedule (policy)[entry], mib,
+                     (now - self->pol.start) / (gdouble) G_USEC_PER_SEC);
+        virt_migrate_job_set_max_speed (self, mib, NULL);
+      }
+  }
 
   if (remaining + (guint64) MIB < self->pol.low)
     {
@@ -668,7 +685,12 @@ poll_thread (gpointer user_data)
               (want_postcopy || (postcopy_after_precopy && d->stats.iteration >= 2)))
             {
               if (virDomainMigrateStartPostCopy (dom, 0) == 0)
-                postcopy_started = TRUE;
+                {
+                  /* From now on the guest runs on the destination, even if
+                   * no sample catches the short post-copy phase. */
+                  postcopy_started = TRUE;
+                  d->stats.postcopy = TRUE;
+                }
               else
                 g_debug ("job %u: cannot switch to post-copy yet: %s", self->id,
                          virGetLastErrorMessage ());

@@ -4,6 +4,8 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-policy.h"
 
+#include <string.h>
+
 /**
  * VirtMigratePolicy:
  *
@@ -43,6 +45,7 @@ struct _VirtMigratePolicy
   guint                   completion_timeout_per_gib;
   VirtMigratePolicyAction completion_action;
   gboolean                postcopy_on_stall;
+  GStrv                   bandwidth_schedule;
 };
 
 enum {
@@ -54,12 +57,15 @@ enum {
   PROP_COMPLETION_TIMEOUT_PER_GIB,
   PROP_COMPLETION_ACTION,
   PROP_POSTCOPY_ON_STALL,
+  PROP_BANDWIDTH_SCHEDULE,
   N_PROPS
 };
 
 static GParamSpec *props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (VirtMigratePolicy, virt_migrate_policy, G_TYPE_OBJECT)
+
+static gboolean parse_entry (const char *text, guint *start, guint64 *mib);
 
 static void
 virt_migrate_policy_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
@@ -75,6 +81,7 @@ virt_migrate_policy_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_COMPLETION_TIMEOUT_PER_GIB: g_value_set_uint (value, self->completion_timeout_per_gib); break;
     case PROP_COMPLETION_ACTION: g_value_set_enum (value, self->completion_action); break;
     case PROP_POSTCOPY_ON_STALL: g_value_set_boolean (value, self->postcopy_on_stall); break;
+    case PROP_BANDWIDTH_SCHEDULE: g_value_set_boxed (value, self->bandwidth_schedule); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -96,8 +103,49 @@ virt_migrate_policy_set_property (GObject *object, guint prop_id, const GValue *
                                 VIRT_MIGRATE_POLICY_ACTION_ABORT : g_value_get_enum (value);
       break;
     case PROP_POSTCOPY_ON_STALL: self->postcopy_on_stall = g_value_get_boolean (value); break;
+    case PROP_BANDWIDTH_SCHEDULE:
+      {
+        const char *const *entries = g_value_get_boxed (value);
+        g_autoptr(GStrvBuilder) valid = g_strv_builder_new ();
+
+        for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
+          {
+            guint start;
+            guint64 mib;
+
+            if (parse_entry (entries[i], &start, &mib))
+              g_strv_builder_add (valid, entries[i]);
+            else
+              g_warning ("bandwidth schedule: '%s' is not SECONDS:MIB, ignored", entries[i]);
+          }
+        g_strfreev (self->bandwidth_schedule);
+        self->bandwidth_schedule = g_strv_builder_end (valid);
+      }
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+/* "SECONDS:MIB" */
+static gboolean
+parse_entry (const char *text, guint *start, guint64 *mib)
+{
+  const char *colon = strchr (text, ':');
+  g_autofree char *head = colon != NULL ? g_strndup (text, colon - text) : NULL;
+  guint64 s = 0;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (head, 10, 0, G_MAXUINT, &s, NULL) ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXINT32, mib, NULL))
+    return FALSE;
+  *start = (guint) s;
+  return TRUE;
+}
+
+static void
+virt_migrate_policy_finalize (GObject *object)
+{
+  g_strfreev (VIRT_MIGRATE_POLICY (object)->bandwidth_schedule);
+  G_OBJECT_CLASS (virt_migrate_policy_parent_class)->finalize (object);
 }
 
 static void
@@ -157,7 +205,17 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
    * migration still stalls (only if the request allows post-copy).
    */
   props[PROP_POSTCOPY_ON_STALL] = g_param_spec_boolean ("postcopy-on-stall", NULL, NULL, TRUE, rw);
+  /**
+   * VirtMigratePolicy:bandwidth-schedule:
+   *
+   * Bandwidth caps over time, as `"SECONDS:MIB"` entries: from SECONDS
+   * after the migration started running, cap it at MIB MiB/s (e.g.
+   * `["0:50", "60:200"]`). Entries that do not parse are dropped with a
+   * warning when set. Empty or %NULL: no schedule.
+   */
+  props[PROP_BANDWIDTH_SCHEDULE] = g_param_spec_boxed ("bandwidth-schedule", NULL, NULL, G_TYPE_STRV, rw);
   g_object_class_install_properties (object_class, N_PROPS, props);
+  object_class->finalize = virt_migrate_policy_finalize;
 }
 
 static void
@@ -205,6 +263,7 @@ virt_migrate_policy_copy (VirtMigratePolicy *self)
   copy->completion_timeout_per_gib = self->completion_timeout_per_gib;
   copy->completion_action = self->completion_action;
   copy->postcopy_on_stall = self->postcopy_on_stall;
+  copy->bandwidth_schedule = g_strdupv (self->bandwidth_schedule);
   return copy;
 }
 
@@ -298,4 +357,54 @@ virt_migrate_policy_get_postcopy_on_stall (VirtMigratePolicy *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), FALSE);
   return self->postcopy_on_stall;
+}
+
+/**
+ * virt_migrate_policy_get_bandwidth_schedule:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1):
+ *   #VirtMigratePolicy:bandwidth-schedule
+ */
+const char * const *
+virt_migrate_policy_get_bandwidth_schedule (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), NULL);
+  return (const char * const *) self->bandwidth_schedule;
+}
+
+/**
+ * virt_migrate_policy_get_bandwidth_at:
+ * @self: a #VirtMigratePolicy
+ * @seconds: seconds since the migration started running
+ * @entry: (out): the index of the schedule entry that applies
+ *
+ * Returns: the bandwidth cap (MiB/s) the schedule sets at @seconds, or 0
+ *   when no entry applies yet (@entry is then -1)
+ */
+guint64
+virt_migrate_policy_get_bandwidth_at (VirtMigratePolicy *self,
+                                      guint              seconds,
+                                      int               *entry)
+{
+  guint best_start = 0;
+  guint64 best = 0;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  *entry = -1;
+  for (guint i = 0; self->bandwidth_schedule != NULL && self->bandwidth_schedule[i] != NULL; i++)
+    {
+      guint start;
+      guint64 mib;
+
+      if (!parse_entry (self->bandwidth_schedule[i], &start, &mib))
+        continue;
+      if (start <= seconds && (*entry < 0 || start >= best_start))
+        {
+          best_start = start;
+          best = mib;
+          *entry = (int) i;
+        }
+    }
+  return best;
 }

@@ -341,7 +341,8 @@ GETTER (guint64, max_downtime, 0)
  * Creates a #VirtMigratePolicy that follows the `policy-*` keys
  * (`policy-enabled`, `policy-stall-window`, `policy-downtime-steps`,
  * `policy-downtime-max`, `policy-completion-timeout-per-gib`,
- * `policy-completion-action`, `policy-postcopy-on-stall`); with no schema
+ * `policy-completion-action`, `policy-postcopy-on-stall`,
+ * `policy-bandwidth-schedule`); with no schema
  * installed, a policy with the defaults.
  *
  * Returns: (transfer full): the policy
@@ -357,6 +358,7 @@ virt_migrate_settings_create_policy (VirtMigrateSettings *self)
     { "policy-completion-timeout-per-gib", "completion-timeout-per-gib" },
     { "policy-completion-action", "completion-action" },
     { "policy-postcopy-on-stall", "postcopy-on-stall" },
+    { "policy-bandwidth-schedule", "bandwidth-schedule" },
   };
   VirtMigratePolicy *policy;
 

@@ -604,6 +604,15 @@ test_restart_p2p (void)
   for (guint i = 1; i < f.progress->len; i++)
     g_assert_cmpfloat (g_array_index (f.progress, gdouble, i), >=, g_array_index (f.progress, gdouble, i - 1));
   g_assert_cmpfloat (virt_migrate_dbus_job_get_progress (f.job), ==, 1.0);
+  /* The event log came back with the job, plus the restart. */
+  {
+    const char *const *messages = virt_migrate_dbus_job_get_messages (f.job);
+    g_autofree char *all = messages != NULL ? g_strjoinv ("\n", (char **) messages) : g_strdup ("");
+
+    g_test_message ("Messages:\n%s", all);
+    g_assert_nonnull (strstr (all, "policy: watching"));
+    g_assert_nonnull (strstr (all, "virt-migrated restarted while this job was running"));
+  }
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
   vm_testbed_destroy_guest (tb->dst_uri, name);

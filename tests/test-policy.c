@@ -5,6 +5,7 @@
  * keeps copying such a guest forever (bench/convergence measures it). */
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
+#include <libvirt/libvirt.h>
 #include <signal.h>
 
 #include "vm-testbed.h"
@@ -167,7 +168,8 @@ test_timeout_postcopy (void)
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
   vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
   g_usleep (3 * G_USEC_PER_SEC);
-  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) BANDWIDTH,
+  /* A slower link: the post-copy phase lasts long enough to be sampled. */
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8,
                 "postcopy", TRUE, "completion-action", VIRT_MIGRATE_POLICY_ACTION_POSTCOPY,
                 "completion-timeout", 12, NULL);
   job = virt_migrate_manager_create_job (manager, req, &error);
@@ -242,6 +244,65 @@ test_paused_then_failed (void)
   vm_testbed_destroy_guest (tb->src_uri, name);
 }
 
+typedef struct {
+  const char    *name;
+  unsigned long  seen;   /* the last cap libvirt reported */
+  gboolean       at_33;  /* libvirt reported the schedule's second cap */
+} SpeedWatch;
+
+/* What libvirt says the migration's bandwidth cap is, twice a second. */
+static gboolean
+sample_max_speed_cb (gpointer user_data)
+{
+  SpeedWatch *w = user_data;
+  const VmTestbed *tb = vm_testbed_get ();
+  virConnectPtr conn = vm_testbed_connect (tb->src_uri);
+  virDomainPtr dom = virDomainLookupByName (conn, w->name);
+  unsigned long bandwidth = 0;
+
+  if (dom != NULL && virDomainMigrateGetMaxSpeed (dom, &bandwidth, 0) == 0)
+    {
+      w->seen = bandwidth;
+      w->at_33 = w->at_33 || bandwidth == 33;
+    }
+  if (dom != NULL)
+    virDomainFree (dom);
+  virConnectClose (conn);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_bandwidth_schedule (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-schedule");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 48, 8);
+  const char *schedule[] = { "0:9", "3:33", "nonsense", NULL };
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  SpeedWatch w = { name, 0, FALSE };
+  guint source;
+
+  g_test_summary ("A bandwidth schedule from the settings: the job sets each cap at its time "
+                  "(libvirt reports it), logs it, and the migration succeeds");
+  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, "*'nonsense' is not SECONDS:MIB*");
+  g_settings_set_strv (virt_migrate_settings_get_gsettings (settings), "policy-bandwidth-schedule", schedule);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+  source = g_timeout_add (500, sample_max_speed_cb, &w);
+  g_assert_true (vm_testbed_run_job (job, NULL, &error));
+  g_assert_no_error (error);
+  g_source_remove (source);
+  g_assert_true (has_message (job, "policy: bandwidth schedule entry '0:9': 9 MiB/s"));
+  g_assert_true (has_message (job, "policy: bandwidth schedule entry '3:33': 33 MiB/s"));
+  g_assert_true (w.at_33);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -253,5 +314,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/policy/timeout-pause", test_timeout_pause);
   g_test_add_func ("/virt-migrate/policy/timeout-postcopy", test_timeout_postcopy);
   g_test_add_func ("/virt-migrate/policy/paused-then-failed", test_paused_then_failed);
+  g_test_add_func ("/virt-migrate/policy/bandwidth-schedule", test_bandwidth_schedule);
   return g_test_run ();
 }
