@@ -201,6 +201,26 @@ virt_migrate_manager_get_settings (VirtMigrateManager *self)
   return self->settings;
 }
 
+/* @request with the settings' defaults where it sets nothing: the
+ * bandwidth and max downtime, and auto-converge when policy-auto-converge
+ * is on (libvirt takes auto-converge only at the start). */
+static VirtMigrateRequest *
+with_defaults (VirtMigrateManager *self, VirtMigrateRequest *request)
+{
+  VirtMigrateRequest *copy = virt_migrate_request_copy (request);
+  GSettings *gs = virt_migrate_settings_get_gsettings (self->settings);
+
+  if (virt_migrate_request_get_bandwidth (copy) == 0)
+    g_object_set (copy, "bandwidth", virt_migrate_settings_get_bandwidth (self->settings), NULL);
+  if (virt_migrate_request_get_max_downtime (copy) == 0)
+    g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
+  if (gs != NULL && g_settings_get_boolean (gs, "policy-enabled") &&
+      g_settings_get_boolean (gs, "policy-auto-converge") &&
+      virt_migrate_request_get_boolean (copy, "convergence-policy") && !virt_migrate_request_get_offline (copy))
+    g_object_set (copy, "auto-converge", TRUE, NULL);
+  return copy;
+}
+
 /* Where a job leaves from and goes to, for the per-host limits. */
 static const char *
 job_source (VirtMigrateJob *job)
@@ -321,12 +341,7 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
 
   if (!virt_migrate_request_validate (request, error) || !check_not_busy (self, request, error))
     return NULL;
-  /* The request's own values win over the settings' defaults. */
-  copy = virt_migrate_request_copy (request);
-  if (virt_migrate_request_get_bandwidth (copy) == 0)
-    g_object_set (copy, "bandwidth", virt_migrate_settings_get_bandwidth (self->settings), NULL);
-  if (virt_migrate_request_get_max_downtime (copy) == 0)
-    g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
+  copy = with_defaults (self, request);
   job = virt_migrate_job_new_with_pool (copy, self->pool);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   if (virt_migrate_request_get_boolean (copy, "convergence-policy") &&
@@ -336,9 +351,20 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
 
       if (virt_migrate_policy_get_enabled (live))
         {
-          /* A snapshot: the settings may change while the job runs. */
+          /* A snapshot (the settings may change while the job runs), with
+           * the request's own choices. */
           g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_copy (live);
+          g_auto(GStrv) schedule = NULL;
+          guint window = virt_migrate_request_get_uint (copy, "policy-stall-window");
+          guint64 downtime_max = 0;
 
+          g_object_get (copy, "policy-downtime-max", &downtime_max, "policy-bandwidth-schedule", &schedule, NULL);
+          if (window > 0)
+            g_object_set (policy, "stall-window", window, NULL);
+          if (downtime_max > 0)
+            g_object_set (policy, "downtime-max", downtime_max, NULL);
+          if (schedule != NULL)
+            g_object_set (policy, "bandwidth-schedule", schedule, NULL);
           virt_migrate_job_set_policy (job, policy);
         }
     }
@@ -609,7 +635,8 @@ virt_migrate_manager_plan_async (VirtMigrateManager  *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, virt_migrate_manager_plan_async);
   g_task_set_name (task, "[virt-migrate] plan");
-  g_task_set_task_data (task, virt_migrate_request_copy (request), g_object_unref);
+  /* The plan shows what a job of this manager would do, defaults included. */
+  g_task_set_task_data (task, with_defaults (self, request), g_object_unref);
   g_task_run_in_thread (task, plan_thread);
 }
 

@@ -67,6 +67,9 @@ enum {
   PROP_CONVERGENCE_POLICY,
   PROP_COMPLETION_ACTION,
   PROP_COMPLETION_TIMEOUT,
+  PROP_POLICY_STALL_WINDOW,
+  PROP_POLICY_DOWNTIME_MAX,
+  PROP_POLICY_BANDWIDTH_SCHEDULE,
   N_PROPS
 };
 
@@ -385,6 +388,28 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * per-GiB timeout (0: the policy's).
    */
   props[PROP_COMPLETION_TIMEOUT] = g_param_spec_uint ("completion-timeout", NULL, NULL, 0, 86400, 0, RW);
+  /**
+   * VirtMigrateRequest:policy-stall-window:
+   *
+   * The policy's stall window in seconds for this migration (0: the
+   * settings').
+   */
+  props[PROP_POLICY_STALL_WINDOW] = g_param_spec_uint ("policy-stall-window", NULL, NULL, 0, 3600, 0, RW);
+  /**
+   * VirtMigrateRequest:policy-downtime-max:
+   *
+   * The policy's final downtime step in milliseconds for this migration
+   * (0: the settings').
+   */
+  props[PROP_POLICY_DOWNTIME_MAX] = g_param_spec_uint64 ("policy-downtime-max", NULL, NULL, 0, 600000, 0, RW);
+  /**
+   * VirtMigrateRequest:policy-bandwidth-schedule:
+   *
+   * The policy's bandwidth schedule (`"SECONDS:MIB"` entries) for this
+   * migration (%NULL: the settings').
+   */
+  props[PROP_POLICY_BANDWIDTH_SCHEDULE] = g_param_spec_boxed ("policy-bandwidth-schedule", NULL, NULL,
+                                                              G_TYPE_STRV, RW);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -490,6 +515,12 @@ integer_range (GParamSpec *pspec,
     {
       *min = G_PARAM_SPEC_INT (pspec)->minimum;
       *max = (guint64) G_PARAM_SPEC_INT (pspec)->maximum;
+      return TRUE;
+    }
+  if (G_IS_PARAM_SPEC_UINT (pspec))
+    {
+      *min = G_PARAM_SPEC_UINT (pspec)->minimum;
+      *max = G_PARAM_SPEC_UINT (pspec)->maximum;
       return TRUE;
     }
   if (G_IS_PARAM_SPEC_UINT64 (pspec))
@@ -613,6 +644,8 @@ value_from_variant (GParamSpec *pspec,
         }
       if (G_IS_PARAM_SPEC_INT (pspec))
         g_value_set_int (value, negative ? -(gint) (magnitude - 1) - 1 : (gint) magnitude);
+      else if (G_IS_PARAM_SPEC_UINT (pspec))
+        g_value_set_uint (value, (guint) magnitude);
       else
         g_value_set_uint64 (value, magnitude);
       return TRUE;
@@ -724,6 +757,8 @@ virt_migrate_request_to_variant (VirtMigrateRequest *self)
         v = g_variant_new_strv (g_value_get_boxed (value), -1);
       else if (type == G_TYPE_INT)
         v = g_variant_new_int32 (g_value_get_int (value));
+      else if (type == G_TYPE_UINT)
+        v = g_variant_new_uint32 (g_value_get_uint (value));
       else if (type == G_TYPE_UINT64)
         v = g_variant_new_uint64 (g_value_get_uint64 (value));
       else

@@ -184,6 +184,97 @@ test_settings_defaults_applied (void)
   g_assert_cmpuint (virt_migrate_request_get_max_downtime (virt_migrate_job_get_request (job2)), ==, 100);
 }
 
+static gboolean
+request_bool (VirtMigrateRequest *request, const char *property)
+{
+  gboolean value = FALSE;
+
+  g_object_get (request, property, &value, NULL);
+  return value;
+}
+
+static void
+plan_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_policy_overrides (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("overrides");
+  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  GSettings *gs = virt_migrate_settings_get_gsettings (settings);
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
+  g_autoptr(VirtMigrateRequest) plain = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateRequest) own = NULL;
+  g_autoptr(VirtMigrateRequest) off = NULL;
+  g_autoptr(VirtMigrateJob) job1 = NULL, job2 = NULL, job3 = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VirtMigratePlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *schedule[] = { "0:5", NULL };
+  g_auto(GStrv) got = NULL;
+  guint window = 0;
+  guint64 downtime_max = 0;
+
+  g_test_summary ("The policy comes from the settings; a request overrides its stall window, "
+                  "final downtime step and bandwidth schedule, or opts out; policy-auto-converge "
+                  "and the default bandwidth show in the plan too");
+  g_settings_set_uint (gs, "policy-stall-window", 20);
+  g_settings_set_boolean (gs, "policy-auto-converge", TRUE);
+  g_settings_set_uint64 (gs, "bandwidth", 33);
+  g_object_set (plain, "live", TRUE, "hypervisor-uri", "tcp://127.0.0.1:1", NULL);
+  own = virt_migrate_request_copy (plain);
+  g_object_set (own, "policy-stall-window", 3, "policy-downtime-max", (guint64) 700,
+                "policy-bandwidth-schedule", schedule, NULL);
+  off = virt_migrate_request_copy (plain);
+  g_object_set (off, "convergence-policy", FALSE, NULL);
+
+  job1 = virt_migrate_manager_create_job (manager, plain, &error);
+  g_assert_no_error (error);
+  g_object_get (virt_migrate_job_get_policy (job1), "stall-window", &window, "downtime-max", &downtime_max, NULL);
+  g_assert_cmpuint (window, ==, 20);
+  g_assert_cmpuint (downtime_max, ==, 5000);
+  g_assert_true (request_bool (virt_migrate_job_get_request (job1), "auto-converge"));
+
+  /* The overrides travel in the request's a{sv}, as over D-Bus. */
+  {
+    g_autoptr(GVariant) dict = g_variant_ref_sink (virt_migrate_request_to_variant (own));
+    g_autoptr(VirtMigrateRequest) back = virt_migrate_request_new_from_variant (dict, &error);
+
+    g_assert_no_error (error);
+    job2 = virt_migrate_manager_create_job (manager, back, &error);
+    g_assert_no_error (error);
+  }
+  g_object_get (virt_migrate_job_get_policy (job2), "stall-window", &window, "downtime-max", &downtime_max,
+                "bandwidth-schedule", &got, NULL);
+  g_assert_cmpuint (window, ==, 3);
+  g_assert_cmpuint (downtime_max, ==, 700);
+  g_assert_cmpstrv (got, schedule);
+
+  job3 = virt_migrate_manager_create_job (manager, off, &error);
+  g_assert_no_error (error);
+  g_assert_null (virt_migrate_job_get_policy (job3));
+  g_assert_false (request_bool (virt_migrate_job_get_request (job3), "auto-converge"));
+
+  vm_testbed_create_guest (tb->src_uri, name, NULL, FALSE, TRUE);
+  virt_migrate_manager_plan_async (manager, plain, NULL, plan_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  plan = virt_migrate_manager_plan_finish (manager, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains (virt_migrate_plan_get_flag_names (plan), "VIR_MIGRATE_AUTO_CONVERGE"));
+  {
+    guint64 bw = 0;
+
+    g_assert_true (g_variant_lookup (virt_migrate_plan_get_parameters (plan), "bandwidth", "t", &bw));
+    g_assert_cmpuint (bw, ==, 33);
+  }
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
 /* --- the queue ------------------------------------------------------------ */
 
 typedef struct {
@@ -331,6 +422,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/settings/dbus-service", test_settings_dbus_service);
   g_test_add_func ("/virt-migrate/settings/defaults-applied", test_settings_defaults_applied);
   g_test_add_func ("/virt-migrate/settings/poll-interval", test_settings_poll_interval);
+  g_test_add_func ("/virt-migrate/settings/policy-overrides", test_policy_overrides);
   g_test_add_func ("/virt-migrate/queue/max-parallel", test_queue_max_parallel);
   g_test_add_func ("/virt-migrate/queue/raise-limit", test_queue_raise_limit);
   return g_test_run ();
