@@ -97,15 +97,16 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     {
       g_autofree char *text = g_strndup ((const char *) data + 1, size - 1);
 
-      /* GLib 2.74's text parser turns "\377" or "\xff" into a string
-       * that is not UTF-8 and fails its own assertion (crashes/invalid-utf8-*).
+      /* GLib 2.74's text parser turns "\377", "\xff" or a lone surrogate
+       * "\udddd" into a string that is not UTF-8 and fails its own
+       * assertion (crashes/invalid-utf8-*, crashes/lone-surrogate-*).
        * D-Bus never delivers such a string (GDBus validates messages), so
        * byte escapes and text that is not UTF-8 are left out of the text
        * form. */
       if (!g_utf8_validate (text, -1, NULL))
         return 0;
       for (const char *p = strchr (text, '\\'); p != NULL; p = strchr (p + 2, '\\'))
-        if ((p[1] >= '0' && p[1] <= '7') || p[1] == 'x')
+        if ((p[1] >= '0' && p[1] <= '7') || p[1] == 'x' || p[1] == 'u' || p[1] == 'U')
           return 0;
         else if (p[1] == '\0')
           break;
