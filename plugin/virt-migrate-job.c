@@ -805,30 +805,40 @@ follow_libvirt_job (VirtMigrateJob *self, virDomainPtr dom, GError **error)
   return -1;
 }
 
-/* An adopted job whose guest is no longer on the source: it moved if the
- * destination has it. */
-static int
-reconcile_from_destination (VirtMigrateJob *self, GError **error)
+/* The guest on the destination, under its new name if the request gives
+ * one, or %NULL: not there, or the destination is out of this client's
+ * reach (@error says why it could not be asked, when it could not). */
+static virDomainPtr
+lookup_on_destination (VirtMigrateJob *self, GError **error)
 {
   VirtMigrateRequest *request = self->request;
   const char *dest_uri = virt_migrate_request_get_dest_uri (request);
   g_autofree char *name = NULL;
   g_autoptr(virConnect) dconn = NULL;
-  g_autoptr(virDomain) ddom = NULL;
-  g_autoptr(GError) local_error = NULL;
 
+  if (dest_uri == NULL)
+    return NULL;
+  dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, error);
+  if (dconn == NULL)
+    return NULL;
   g_object_get (request, "dest-name", &name, NULL);
-  if (name == NULL)
-    name = g_strdup (virt_migrate_request_get_domain (request));
-  if (dest_uri != NULL)
-    dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, &local_error);
-  if (dconn != NULL)
-    ddom = virt_migrate_lookup_domain (dconn, name, NULL);
+  return virt_migrate_lookup_domain (dconn, name != NULL ? name : virt_migrate_request_get_domain (request),
+                                     NULL);
+}
+
+/* An adopted job whose guest is no longer on the source: it moved if the
+ * destination has it. */
+static int
+reconcile_from_destination (VirtMigrateJob *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(virDomain) ddom = lookup_on_destination (self, &local_error);
+
   if (ddom != NULL)
     return 0;
   g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
                "While virt-migrated was not running, '%s' left the source and is not on the "
-               "destination%s%s", virt_migrate_request_get_domain (request),
+               "destination%s%s", virt_migrate_request_get_domain (self->request),
                local_error != NULL ? ": " : "", local_error != NULL ? local_error->message : "");
   return -1;
 }
@@ -837,20 +847,11 @@ reconcile_from_destination (VirtMigrateJob *self, GError **error)
 static void
 resume_on_destination (VirtMigrateJob *self, virDomainPtr ddom)
 {
-  const char *dest_uri = virt_migrate_request_get_dest_uri (self->request);
-  g_autoptr(virConnect) dconn = NULL;
   g_autoptr(virDomain) found = NULL;
-  g_autofree char *name = NULL;
   int state = 0, reason = 0;
 
-  if (ddom == NULL && dest_uri != NULL)
-    {
-      g_object_get (self->request, "dest-name", &name, NULL);
-      dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, NULL);
-      if (dconn != NULL)
-        found = virt_migrate_lookup_domain (dconn, name != NULL ? name : virt_migrate_request_get_domain (self->request), NULL);
-      ddom = found;
-    }
+  if (ddom == NULL)
+    ddom = found = lookup_on_destination (self, NULL);
   if (ddom == NULL)
     {
       g_warning ("job %u: the policy paused the guest, and this client cannot reach it on the "
