@@ -79,10 +79,7 @@ read_pid (const char *path)
 static void
 kill_dest_qemu (const char *name)
 {
-  g_autofree char *rel = g_strdup_printf ("dst/run/libvirt/qemu/run/%s.pid", name);
-  g_autofree char *path = vm_testbed_path (rel);
-
-  g_assert_cmpint (kill (read_pid (path), SIGKILL), ==, 0);
+  g_assert_true (vm_testbed_kill_dest_qemu (name));
 }
 
 static void

@@ -1,21 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The manager's settings (GSettings, memory backend) and its queue, with
  * real migrations between the test-bed hosts. */
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
 
 #include "vm-testbed.h"
-
-static VirtMigrateSettings *
-memory_settings (void)
-{
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  VirtMigrateSettings *settings = virt_migrate_settings_new_with_backend (backend);
-
-  /* The schema must be found (GSETTINGS_SCHEMA_DIR), or this tests nothing. */
-  g_assert_nonnull (virt_migrate_settings_get_gsettings (settings));
-  return settings;
-}
 
 static void
 count_notify (GObject *object, GParamSpec *pspec, guint *n)
@@ -26,7 +13,7 @@ count_notify (GObject *object, GParamSpec *pspec, guint *n)
 static void
 test_settings_keys (void)
 {
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   GSettings *gs = virt_migrate_settings_get_gsettings (settings);
   guint notified = 0;
 
@@ -54,7 +41,7 @@ test_settings_keys (void)
 static void
 test_settings_dbus_service (void)
 {
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   GSettings *gs = virt_migrate_settings_get_gsettings (settings);
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(GDBusConnection) connection = NULL;
@@ -143,7 +130,7 @@ test_settings_poll_interval (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("poll");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   gdouble slow, fast;
 
   g_test_summary ("The poll-interval key changes how often a job samples libvirt's statistics "
@@ -159,7 +146,7 @@ static void
 test_settings_defaults_applied (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(VirtMigrateRequest) plain = virt_migrate_request_new ("g", tb->src_uri, tb->dst_uri);
   g_autoptr(VirtMigrateRequest) own = virt_migrate_request_new ("h", tb->src_uri, tb->dst_uri);
@@ -204,7 +191,7 @@ test_policy_overrides (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("overrides");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   GSettings *gs = virt_migrate_settings_get_gsettings (settings);
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(VirtMigrateRequest) plain = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
@@ -303,7 +290,7 @@ static void
 test_queue_max_parallel (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   VirtMigrateJob *jobs[5];
   char *names[5];
@@ -377,7 +364,7 @@ static void
 test_queue_raise_limit (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autofree char *a = vm_testbed_unique_name ("dest-limit");
   g_autofree char *b = vm_testbed_unique_name ("dest-limit");

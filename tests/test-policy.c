@@ -3,8 +3,6 @@
  * the link copies it (tests/dirtier: 128 MiB dirtied at about 60 MiB/s,
  * the link capped at 20 MiB/s), for real on the test bed. Plain libvirt
  * keeps copying such a guest forever (bench/convergence measures it). */
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
 #include <libvirt/libvirt.h>
 #include <signal.h>
 
@@ -14,16 +12,6 @@
 #define DIRTY_MIB 128
 #define DIRTY_RATE 60
 #define BANDWIDTH 20
-
-static VirtMigrateSettings *
-memory_settings (void)
-{
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  VirtMigrateSettings *settings = virt_migrate_settings_new_with_backend (backend);
-
-  g_assert_nonnull (virt_migrate_settings_get_gsettings (settings));
-  return settings;
-}
 
 static VirtMigrateJob *
 run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigratePolicyAction action,
@@ -72,7 +60,7 @@ test_converges (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-converge");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateJob) job = NULL;
 
   g_test_summary ("The default policy finishes a migration plain libvirt does not: a stall, "
@@ -94,7 +82,7 @@ test_timeout_abort (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-abort");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateJob) job = NULL;
 
   g_test_summary ("Completion timeout with the abort action (the request's override): the job "
@@ -114,7 +102,7 @@ test_timeout_pause (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-pause");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateJob) job = NULL;
 
   g_test_summary ("Completion timeout with the pause action (from the settings): the guest is "
@@ -153,7 +141,7 @@ test_timeout_postcopy (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-postcopy");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
   g_autofree char *sock = vm_testbed_path (name);
@@ -196,12 +184,8 @@ static gboolean
 kill_dest_qemu_cb (gpointer user_data)
 {
   KillWatch *k = user_data;
-  g_autofree char *rel = g_strdup_printf ("dst/run/libvirt/qemu/run/%s.pid", k->name);
-  g_autofree char *path = vm_testbed_path (rel);
-  g_autofree char *text = NULL;
 
-  if (g_file_get_contents (path, &text, NULL, NULL) && kill ((pid_t) g_ascii_strtoll (text, NULL, 10), SIGKILL) == 0)
-    k->killed = TRUE;
+  k->killed = vm_testbed_kill_dest_qemu (k->name);
   return G_SOURCE_REMOVE;
 }
 
@@ -217,7 +201,7 @@ test_paused_then_failed (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-pause-fail");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
   g_autofree char *sock = vm_testbed_path (name);
@@ -276,7 +260,7 @@ test_bandwidth_schedule (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-schedule");
-  g_autoptr(VirtMigrateSettings) settings = memory_settings ();
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
   g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 48, 8);
   const char *schedule[] = { "0:9", "3:33", "nonsense", NULL };

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_SETTINGS_ENABLE_BACKEND
 #include "vm-testbed.h"
+
+#include <gio/gsettingsbackend.h>
 
 #include <gio/gio.h>
 #include <libvirt/virterror.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -408,4 +412,28 @@ vm_testbed_free_port (void)
   g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &len), ==, 0);
   close (fd);
   return ntohs (addr.sin_port);
+}
+
+/* Settings on a memory backend; the schema must be found
+ * (GSETTINGS_SCHEMA_DIR), or the test would test nothing. */
+VirtMigrateSettings *
+vm_testbed_memory_settings (void)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  VirtMigrateSettings *settings = virt_migrate_settings_new_with_backend (backend);
+
+  g_assert_nonnull (virt_migrate_settings_get_gsettings (settings));
+  return settings;
+}
+
+/* SIGKILLs the destination host's QEMU of guest @name; FALSE if it has none. */
+gboolean
+vm_testbed_kill_dest_qemu (const char *name)
+{
+  g_autofree char *rel = g_strdup_printf ("dst/run/libvirt/qemu/run/%s.pid", name);
+  g_autofree char *path = vm_testbed_path (rel);
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) &&
+         kill ((pid_t) g_ascii_strtoll (text, NULL, 10), SIGKILL) == 0;
 }

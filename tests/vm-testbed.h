@@ -66,6 +66,8 @@ gboolean         vm_testbed_run_job        (VirtMigrateJob *job,
 VirtMigratePlan *vm_testbed_plan           (VirtMigrateRequest *request,
                                             GError            **error);
 guint16          vm_testbed_free_port      (void);
+VirtMigrateSettings *vm_testbed_memory_settings (void);
+gboolean         vm_testbed_kill_dest_qemu (const char *name);
 char            *vm_testbed_unique_name    (const char *prefix);
 
 #define vm_assert_guest(uri, name, expected) \
