@@ -501,6 +501,33 @@ fetch_stats (virDomainPtr dom, unsigned int flags, JobStats *stats)
 
 /* --- main-context dispatch ------------------------------------------- */
 
+/* Runs @func on @context's owner: at once when the caller is that owner,
+ * otherwise from an idle source attached to @context.  Unlike
+ * g_main_context_invoke_full(), a worker thread never runs @func itself
+ * when the context happens to be free (the daemon's main thread may be
+ * between two loops), so everything the main context owns stays there. */
+static void
+invoke_on_context (GMainContext   *context,
+                   GSourceFunc     func,
+                   gpointer        data,
+                   GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = NULL;
+
+  if (g_main_context_is_owner (context))
+    {
+      func (data);
+      if (notify != NULL)
+        notify (data);
+      return;
+    }
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[virt-migrate] job dispatch");
+  g_source_attach (source, context);
+}
+
 typedef enum {
   DISPATCH_STATS,     /* a polled statistics sample */
   DISPATCH_RUNNING,   /* the migration call started */
@@ -556,7 +583,7 @@ static void
 dispatch (VirtMigrateJob *self, Dispatch *d)
 {
   d->job = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, dispatch_cb, d, dispatch_free);
+  invoke_on_context (self->context, dispatch_cb, d, dispatch_free);
 }
 
 /* --- domain events (libvirt-glib's loop, default main context) -------- */
@@ -1297,8 +1324,7 @@ virt_migrate_job_cancel (VirtMigrateJob *self,
 
   /* A queued job ends now, on its own context (this may be another thread). */
   if (queued)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, cancel_queued_cb,
-                                g_object_ref (self), g_object_unref);
+    invoke_on_context (self->context, cancel_queued_cb, g_object_ref (self), g_object_unref);
 
   g_debug ("job %u: cancel requested", self->id);
   if (start_abort)
