@@ -547,6 +547,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   ex->object = virt_migrate_dbus_object_skeleton_new (path);
   ex->iface = virt_migrate_dbus_job_skeleton_new ();
   virt_migrate_dbus_job_set_started_by_uid (ex->iface, ex->owner_uid);
+  virt_migrate_job_set_started_by_uid (job, ex->owner_uid);
   virt_migrate_dbus_job_set_domain (ex->iface,
                                     virt_migrate_request_get_domain (virt_migrate_job_get_request (job)));
   virt_migrate_dbus_job_set_request (ex->iface,

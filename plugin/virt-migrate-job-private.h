@@ -13,6 +13,9 @@ VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *reque
                                                 guint                      id);
 void            virt_migrate_job_log           (VirtMigrateJob            *self,
                                                 const char                *message);
+void            virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
+                                                     guint           uid);
+gint64          virt_migrate_job_get_started_by_uid (VirtMigrateJob *self);
 void            virt_migrate_job_hold          (VirtMigrateJob            *self);
 void            virt_migrate_job_release       (VirtMigrateJob            *self);
 

@@ -106,6 +106,7 @@ struct _VirtMigrateJob
   VirtMigrateConfigOutcome  *config_outcome;
   VirtMigrateConfigOutcome  *expected_config_outcome;
   GPtrArray                 *messages;         /* char*, NULL-terminated */
+  gint64                     started_by_uid;   /* set by the D-Bus service, -1: unknown */
   gint64                     start_time;       /* monotonic µs */
   guint64                    last_transferred; /* for a rate when libvirt gives none */
   gint64                     last_sample_time;
@@ -1920,6 +1921,7 @@ virt_migrate_job_init (VirtMigrateJob *self)
   self->pending_speed = G_MAXUINT64;
   self->context = g_main_context_ref_thread_default ();
   self->messages = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  self->started_by_uid = -1;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
@@ -1936,6 +1938,24 @@ virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
   self = g_object_new (VIRT_MIGRATE_TYPE_JOB, "request", request, NULL);
   self->pool = g_object_ref (pool);
   return self;
+}
+
+/* The uid of the D-Bus caller that started the job, for the HTTP API's
+ * StartedByUid (main context). */
+void
+virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
+                                     guint           uid)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  self->started_by_uid = uid;
+}
+
+/* Returns: the uid, or -1 when the job was not started over D-Bus. */
+gint64
+virt_migrate_job_get_started_by_uid (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), -1);
+  return self->started_by_uid;
 }
 
 /* Adds @message to the job's log (#VirtMigrateJob:messages). */

@@ -1,0 +1,1030 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "virt-migrate-http-service.h"
+#include "virt-migrate-job-json.h"
+#include "virt-migrate-metrics.h"
+
+/**
+ * VirtMigrateHttpService:
+ *
+ * A read-only HTTP view of a #VirtMigrateManager's jobs, served with
+ * libsoup:
+ *
+ * - `GET /v1/jobs`, `GET /v1/jobs/ID`: the jobs as JSON, with the D-Bus
+ *   Job interface's property names (`State`, `Progress`, `Rate`, …) plus
+ *   `Id`, `Request` and `Messages`;
+ * - `GET /v1/events`: a Server-Sent Events stream: a `job` event for each
+ *   change (at most #VirtMigrateHttpService:events-rate per second per job,
+ *   a new state at once), `completed` when a job ends and `removed` when it
+ *   is forgotten, #VirtMigrateHttpService:retention seconds later;
+ * - `GET /metrics`: Prometheus text format (`virtmigrate_migration_*`);
+ * - `GET /`: a live status page.
+ *
+ * Every request needs the bearer token kept in
+ * #VirtMigrateHttpService:token-file, either as `Authorization: Bearer
+ * TOKEN` or as the `access_token` query parameter (RFC 6750), which is how
+ * a browser opens the page and its event stream. The file is created with
+ * mode 0600 when it does not exist, and refused when others may read it.
+ *
+ * virt_migrate_http_service_listen() binds loopback addresses only, unless
+ * a #VirtMigrateHttpService:tls-certificate is set: the token must not
+ * cross a network in clear text. Requests with more than
+ * #VirtMigrateHttpService:max-headers headers or a body larger than
+ * #VirtMigrateHttpService:max-request-size are answered 431 or 413 and
+ * their connection closed; at most #VirtMigrateHttpService:max-event-clients
+ * event streams are open at once. Nothing served can start, cancel or change
+ * a migration: every method other than GET and HEAD gets 405.
+ */
+
+#define RESOURCE_PREFIX "/org/virtmigrate/VirtMigrate/http/"
+/* A client that falls this far behind its event stream is dropped. */
+#define MAX_EVENT_BACKLOG (1024 * 1024)
+#define KEEPALIVE_SECONDS 15
+/* RFC 6585; libsoup 3.2 has no name for it. */
+#define STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE 431
+
+typedef struct _JobEntry JobEntry;
+
+struct _VirtMigrateHttpService
+{
+  GObject             parent_instance;
+  VirtMigrateManager *manager;
+  VirtMigrateMetrics *metrics;
+  SoupServer         *server;
+  GTlsCertificate    *tls_certificate;
+  char               *token_file;
+  char               *token;
+  guint               events_rate;
+  guint               retention;
+  guint               max_headers;
+  guint64             max_request_size;
+  guint               max_event_clients;
+  GHashTable         *jobs;     /* id → JobEntry */
+  GPtrArray          *clients;  /* EventClient */
+  guint               keepalive_source;
+};
+
+struct _JobEntry {
+  VirtMigrateHttpService *service;
+  VirtMigrateJob         *job;
+  gulong                  notify_id;
+  gulong                  completed_id;
+  gint64                  last_emit;
+  guint                   emit_source;
+  guint                   retention_source;
+};
+
+typedef struct {
+  VirtMigrateHttpService *service;
+  SoupServerMessage      *msg;
+  gsize                   backlog;
+  gulong                  finished_id;
+  gulong                  wrote_id;
+  GSource                *hangup_source;
+} EventClient;
+
+enum {
+  PROP_0,
+  PROP_MANAGER,
+  PROP_TOKEN_FILE,
+  PROP_TLS_CERTIFICATE,
+  PROP_EVENTS_RATE,
+  PROP_RETENTION,
+  PROP_MAX_HEADERS,
+  PROP_MAX_REQUEST_SIZE,
+  PROP_MAX_EVENT_CLIENTS,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (VirtMigrateHttpService, virt_migrate_http_service, G_TYPE_OBJECT)
+
+/* --- event streams ------------------------------------------------------- */
+
+static void
+event_client_free (EventClient *c)
+{
+  if (c->hangup_source != NULL)
+    g_source_destroy (c->hangup_source);
+  g_clear_pointer (&c->hangup_source, g_source_unref);
+  g_clear_signal_handler (&c->finished_id, c->msg);
+  g_clear_signal_handler (&c->wrote_id, c->msg);
+  g_clear_object (&c->msg);
+  g_free (c);
+}
+
+static void
+on_client_finished (SoupServerMessage *msg, EventClient *c)
+{
+  g_debug ("event client gone");
+  g_ptr_array_remove_fast (c->service->clients, c);
+}
+
+static void
+on_client_wrote (SoupServerMessage *msg, guint size, EventClient *c)
+{
+  c->backlog -= MIN (c->backlog, size);
+}
+
+/* Closes the connection of a client that does not read what it is sent. */
+static void
+drop_client (EventClient *c)
+{
+  g_autoptr(SoupServerMessage) msg = g_object_ref (c->msg);
+  g_autoptr(GIOStream) stream = NULL;
+
+  g_message ("HTTP: dropping an event client %" G_GSIZE_FORMAT " bytes behind", c->backlog);
+  g_ptr_array_remove_fast (c->service->clients, c);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+/* The client's end of the socket became readable: at EOF it went away, and
+ * its place is given back at once rather than at the next write. The
+ * stream is ended (the last chunk goes to the dead socket and libsoup
+ * closes the connection the usual way). Anything else (a pipelined request,
+ * TLS data) is left to libsoup. */
+static gboolean
+on_client_socket (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  EventClient *c = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n == 0 || (condition & (G_IO_HUP | G_IO_ERR)) != 0 ||
+      (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+    {
+      g_autoptr(SoupServerMessage) msg = g_object_ref (c->msg);
+
+      g_debug ("event client hung up");
+      g_clear_pointer (&c->hangup_source, g_source_unref);
+      g_ptr_array_remove_fast (c->service->clients, c);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      soup_server_message_unpause (msg);
+      return G_SOURCE_REMOVE;
+    }
+  if (n > 0)
+    {
+      g_clear_pointer (&c->hangup_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+client_send (EventClient *c, const char *text)
+{
+  gsize len = strlen (text);
+
+  if (c->backlog + len > MAX_EVENT_BACKLOG)
+    {
+      drop_client (c);
+      return;
+    }
+  c->backlog += len;
+  soup_message_body_append (soup_server_message_get_response_body (c->msg), SOUP_MEMORY_COPY, text, len);
+  soup_server_message_unpause (c->msg);
+}
+
+static void
+broadcast (VirtMigrateHttpService *self, const char *text)
+{
+  /* Backwards: a client may be dropped (removed) on the way. */
+  for (guint i = self->clients->len; i > 0; i--)
+    client_send (g_ptr_array_index (self->clients, i - 1), text);
+}
+
+static char *
+job_event (JobEntry *e, const char *event)
+{
+  g_autofree char *json = virt_migrate_job_to_json_string (e->job, FALSE);
+
+  return g_strdup_printf ("event: %s\ndata: %s\n\n", event, json);
+}
+
+static void
+emit_job (JobEntry *e, const char *event)
+{
+  g_autofree char *text = NULL;
+
+  g_clear_handle_id (&e->emit_source, g_source_remove);
+  e->last_emit = g_get_monotonic_time ();
+  if (e->service->clients->len == 0)
+    return;
+  text = job_event (e, event);
+  broadcast (e->service, text);
+}
+
+static gboolean
+emit_job_cb (gpointer user_data)
+{
+  JobEntry *e = user_data;
+
+  e->emit_source = 0;
+  emit_job (e, "job");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobEntry *e)
+{
+  gint64 interval = G_USEC_PER_SEC / MAX (e->service->events_rate, 1);
+  gint64 now = g_get_monotonic_time ();
+
+  if (virt_migrate_job_is_finished (job))
+    return; /* "completed" says it */
+  if (g_str_equal (pspec->name, "state") || now >= e->last_emit + interval)
+    emit_job (e, "job");
+  else if (e->emit_source == 0)
+    e->emit_source = g_timeout_add ((guint) ((e->last_emit + interval - now) / 1000) + 1, emit_job_cb, e);
+}
+
+static gboolean
+retention_cb (gpointer user_data)
+{
+  JobEntry *e = user_data;
+  VirtMigrateHttpService *self = e->service;
+  g_autofree char *text = g_strdup_printf ("event: removed\ndata: {\"Id\":%u}\n\n",
+                                           virt_migrate_job_get_id (e->job));
+
+  e->retention_source = 0;
+  g_hash_table_remove (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (e->job)));
+  broadcast (self, text);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_job_completed (VirtMigrateJob *job, JobEntry *e)
+{
+  emit_job (e, "completed");
+  e->retention_source = g_timeout_add_seconds (e->service->retention, retention_cb, e);
+}
+
+static void
+job_entry_free (gpointer data)
+{
+  JobEntry *e = data;
+
+  g_clear_handle_id (&e->emit_source, g_source_remove);
+  g_clear_handle_id (&e->retention_source, g_source_remove);
+  g_clear_signal_handler (&e->notify_id, e->job);
+  g_clear_signal_handler (&e->completed_id, e->job);
+  g_object_unref (e->job);
+  g_free (e);
+}
+
+static void
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateHttpService *self)
+{
+  JobEntry *e = g_new0 (JobEntry, 1);
+
+  e->service = self;
+  e->job = g_object_ref (job);
+  e->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), e);
+  e->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), e);
+  g_hash_table_replace (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (job)), e);
+  emit_job (e, "job");
+}
+
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  /* Also how a client that went away is noticed: the write fails. */
+  broadcast (user_data, ": keepalive\n\n");
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- responses ----------------------------------------------------------- */
+
+static void
+respond (SoupServerMessage *msg, guint status, const char *content_type, const char *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+respond_error (SoupServerMessage *msg, guint status, const char *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *body = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  body = json_to_string (node, FALSE);
+  respond (msg, status, "application/json", body);
+}
+
+/* Refuses @msg before its body is read: the body is not kept, and the
+ * connection closes after the answer. */
+static void
+reject (SoupServerMessage *msg, guint status, const char *message)
+{
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  respond_error (msg, status, message);
+}
+
+static int
+compare_entries (gconstpointer a, gconstpointer b)
+{
+  guint x = virt_migrate_job_get_id ((*(JobEntry **) a)->job);
+  guint y = virt_migrate_job_get_id ((*(JobEntry **) b)->job);
+
+  return x < y ? -1 : x > y;
+}
+
+static GPtrArray *
+sorted_entries (VirtMigrateHttpService *self)
+{
+  GPtrArray *entries = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (entries, value);
+  g_ptr_array_sort (entries, compare_entries);
+  return entries;
+}
+
+static void
+serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
+{
+  g_autoptr(GPtrArray) entries = sorted_entries (self);
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr(JsonArray) array = json_array_sized_new (entries->len);
+  g_autofree char *body = NULL;
+
+  for (guint i = 0; i < entries->len; i++)
+    json_array_add_element (array, virt_migrate_job_to_json (((JobEntry *) g_ptr_array_index (entries, i))->job));
+  json_node_set_array (root, array);
+  body = json_to_string (root, TRUE);
+  respond (msg, SOUP_STATUS_OK, "application/json", body);
+}
+
+static void
+serve_job (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *id_text)
+{
+  guint64 id = 0;
+  JobEntry *e = NULL;
+  g_autofree char *body = NULL;
+
+  if (g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXUINT, &id, NULL))
+    e = g_hash_table_lookup (self->jobs, GUINT_TO_POINTER ((guint) id));
+  if (e == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("No job %s", id_text);
+
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  body = virt_migrate_job_to_json_string (e->job, TRUE);
+  respond (msg, SOUP_STATUS_OK, "application/json", body);
+}
+
+static void
+serve_metrics (VirtMigrateHttpService *self, SoupServerMessage *msg)
+{
+  g_autofree char *body = virt_migrate_metrics_render (self->metrics);
+
+  respond (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", body);
+}
+
+static void
+serve_events (VirtMigrateHttpService *self, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GPtrArray) entries = NULL;
+  EventClient *c;
+
+  if (self->clients->len >= self->max_event_clients)
+    {
+      g_autofree char *message = g_strdup_printf ("Too many event streams (at most %u)",
+                                                  self->max_event_clients);
+
+      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+
+  c = g_new0 (EventClient, 1);
+  c->service = self;
+  c->msg = g_object_ref (msg);
+  c->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_client_finished), c);
+  c->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_client_wrote), c);
+  g_ptr_array_add (self->clients, c);
+  if (soup_server_message_get_socket (msg) != NULL)
+    {
+      c->hangup_source = g_socket_create_source (soup_server_message_get_socket (msg),
+                                                 G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (c->hangup_source, G_SOURCE_FUNC (on_client_socket), c, NULL);
+      g_source_attach (c->hangup_source, g_main_context_get_thread_default ());
+    }
+
+  /* Where things are now, then every change. */
+  client_send (c, "retry: 2000\n\n");
+  entries = sorted_entries (self);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      JobEntry *e = g_ptr_array_index (entries, i);
+      g_autofree char *text = job_event (e, virt_migrate_job_is_finished (e->job) ? "completed" : "job");
+
+      client_send (c, text);
+    }
+}
+
+static void
+serve_resource (SoupServerMessage *msg, const char *name, const char *content_type)
+{
+  g_autofree char *path = g_strconcat (RESOURCE_PREFIX, name, NULL);
+  g_autoptr(GBytes) bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  gsize size = 0;
+  const char *data;
+
+  if (bytes == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, "No such page");
+      return;
+    }
+  data = g_bytes_get_data (bytes, &size);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, data, size);
+  /* The page's script and style are inline; it talks to this server only. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Security-Policy",
+                                "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; "
+                                "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                                "form-action 'none'; frame-ancestors 'none'");
+}
+
+static void
+handle_request (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  VirtMigrateHttpService *self = user_data;
+
+  if (g_str_equal (path, "/") || g_str_equal (path, "/index.html"))
+    serve_resource (msg, "index.html", "text/html; charset=utf-8");
+  else if (g_str_equal (path, "/v1/jobs") || g_str_equal (path, "/v1/jobs/"))
+    serve_jobs (self, msg);
+  else if (g_str_has_prefix (path, "/v1/jobs/"))
+    serve_job (self, msg, path + strlen ("/v1/jobs/"));
+  else if (g_str_equal (path, "/v1/events"))
+    serve_events (self, msg);
+  else if (g_str_equal (path, "/metrics"))
+    serve_metrics (self, msg);
+  else
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/events and /metrics");
+}
+
+/* --- checks before the body is read ---------------------------------------- */
+
+static void
+count_header (const char *name, const char *value, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Compares in time that depends only on the lengths. */
+static gboolean
+token_equal (const char *given, const char *token)
+{
+  gsize n = strlen (token);
+  guchar diff = 0;
+
+  if (strlen (given) != n)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    diff |= (guchar) given[i] ^ (guchar) token[i];
+  return diff == 0;
+}
+
+static gboolean
+authorized (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable *query)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+  const char *given = NULL;
+
+  if (header != NULL && g_ascii_strncasecmp (header, "Bearer ", 7) == 0)
+    {
+      given = header + 7;
+      while (*given == ' ')
+        given++;
+    }
+  else if (header == NULL && query != NULL)
+    given = g_hash_table_lookup (query, "access_token");
+  return given != NULL && self->token != NULL && token_equal (given, self->token);
+}
+
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  VirtMigrateHttpService *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  guint n_headers = 0;
+
+  soup_message_headers_replace (response, "Cache-Control", "no-store");
+  soup_message_headers_replace (response, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_foreach (headers, count_header, &n_headers);
+  if (n_headers > self->max_headers)
+    {
+      g_autofree char *message = g_strdup_printf ("Too many headers: %u, at most %u", n_headers, self->max_headers);
+
+      reject (msg, STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE, message);
+      soup_server_message_set_status (msg, STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE,
+                                      "Request Header Fields Too Large");
+      return;
+    }
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED ||
+      (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+       (guint64) soup_message_headers_get_content_length (headers) > self->max_request_size))
+    {
+      g_autofree char *message = g_strdup_printf ("Request body too large (at most %" G_GUINT64_FORMAT " bytes)",
+                                                  self->max_request_size);
+
+      reject (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+      return;
+    }
+  if (!authorized (self, msg, query))
+    {
+      soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"virt-migrate\"");
+      reject (msg, SOUP_STATUS_UNAUTHORIZED,
+              "A bearer token is needed: Authorization: Bearer TOKEN, or ?access_token=TOKEN");
+      return;
+    }
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    {
+      soup_message_headers_replace (response, "Allow", "GET, HEAD");
+      reject (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+              "The HTTP API is read-only: use D-Bus to start, cancel or change a migration");
+      return;
+    }
+}
+
+/* --- the token ----------------------------------------------------------- */
+
+static char *
+default_token_file (void)
+{
+  return g_build_filename (g_get_user_runtime_dir (), "virt-migrate", "http-token", NULL);
+}
+
+static gboolean
+read_token (VirtMigrateHttpService *self, GError **error)
+{
+  g_autofree char *contents = NULL;
+  GStatBuf st;
+
+  if (g_lstat (self->token_file, &st) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot read the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The HTTP token file %s must be a regular file of this user's with mode 0600 "
+                   "(it is %s, mode %04o): others could read the token",
+                   self->token_file, S_ISREG (st.st_mode) ? "a file" : "not a regular file",
+                   (guint) (st.st_mode & 07777));
+      return FALSE;
+    }
+  if (!g_file_get_contents (self->token_file, &contents, NULL, error))
+    return FALSE;
+  g_strstrip (contents);
+  if (strlen (contents) < 16 || !g_utf8_validate (contents, -1, NULL) || strpbrk (contents, " \t\r\n") != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The HTTP token file %s must hold one token of at least 16 characters", self->token_file);
+      return FALSE;
+    }
+  g_clear_pointer (&self->token, g_free);
+  self->token = g_steal_pointer (&contents);
+  return TRUE;
+}
+
+static gboolean
+create_token (VirtMigrateHttpService *self, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->token_file);
+  guint8 random[32];
+  GString *hex = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  int fd;
+
+  if (getrandom (random, sizeof random, 0) != (ssize_t) sizeof random)
+    {
+      g_string_free (hex, TRUE);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot get random bytes for the HTTP token");
+      return FALSE;
+    }
+  for (guint i = 0; i < sizeof random; i++)
+    g_string_append_printf (hex, "%02x", random[i]);
+  text = g_string_free (hex, FALSE);
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create %s: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  fd = g_open (self->token_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (write (fd, text, strlen (text)) != (ssize_t) strlen (text) || write (fd, "\n", 1) != 1)
+    {
+      int saved_errno = errno;
+
+      g_close (fd, NULL);
+      g_unlink (self->token_file);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot write the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!g_close (fd, error))
+    return FALSE;
+  g_clear_pointer (&self->token, g_free);
+  self->token = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+ensure_token (VirtMigrateHttpService *self, GError **error)
+{
+  if (self->token_file == NULL)
+    self->token_file = default_token_file ();
+  if (g_file_test (self->token_file, G_FILE_TEST_EXISTS) || g_file_test (self->token_file, G_FILE_TEST_IS_SYMLINK))
+    return read_token (self, error);
+  return create_token (self, error);
+}
+
+/* --- listening ----------------------------------------------------------- */
+
+/**
+ * virt_migrate_http_service_listen:
+ * @self: a #VirtMigrateHttpService
+ * @address: `HOST:PORT`, with HOST an IP address (`127.0.0.1`, `[::1]`,
+ *   `0.0.0.0`) or `localhost`; PORT 0 picks a free port
+ * @error: return location for a #GError
+ *
+ * Reads (or creates) the token and starts serving on @address: HTTPS when
+ * #VirtMigrateHttpService:tls-certificate is set, plain HTTP otherwise,
+ * which only a loopback address allows.
+ *
+ * Returns: %TRUE when serving
+ */
+gboolean
+virt_migrate_http_service_listen (VirtMigrateHttpService *self,
+                                  const char             *address,
+                                  GError                **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  const char *host;
+  guint16 port;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HTTP_SERVICE (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  connectable = g_network_address_parse (address, 0, error);
+  if (connectable == NULL)
+    {
+      g_prefix_error (error, "Invalid HTTP address '%s' (expected HOST:PORT): ", address);
+      return FALSE;
+    }
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Invalid HTTP address '%s': give an IP address (127.0.0.1, [::1], 0.0.0.0) "
+                   "or localhost, and a port", address);
+      return FALSE;
+    }
+  if (!g_inet_address_get_is_loopback (inet) && self->tls_certificate == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "Refusing to serve plain HTTP on %s: it is not a loopback address, and the "
+                   "bearer token and the jobs would cross the network in clear text. Give a TLS "
+                   "certificate and key (--http-tls-certificate, --http-tls-key), or listen on "
+                   "127.0.0.1", address);
+      return FALSE;
+    }
+  if (self->server != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "The HTTP service is already listening");
+      return FALSE;
+    }
+  if (!ensure_token (self, error))
+    return FALSE;
+
+  self->server = soup_server_new ("server-header", "virt-migrate/" PACKAGE_VERSION " ",
+                                  "tls-certificate", self->tls_certificate,
+                                  NULL);
+  soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+  socket_address = g_inet_socket_address_new (inet, port);
+  if (!soup_server_listen (self->server, socket_address,
+                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    {
+      g_prefix_error (error, "Cannot listen on %s: ", address);
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+  self->keepalive_source = g_timeout_add_seconds (KEEPALIVE_SECONDS, keepalive_cb, self);
+  return TRUE;
+}
+
+/**
+ * virt_migrate_http_service_get_uris:
+ * @self: a #VirtMigrateHttpService
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the addresses served
+ *   (`http://127.0.0.1:8080/`), empty before
+ *   virt_migrate_http_service_listen()
+ */
+char **
+virt_migrate_http_service_get_uris (VirtMigrateHttpService *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GSList *uris;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HTTP_SERVICE (self), NULL);
+  uris = self->server != NULL ? soup_server_get_uris (self->server) : NULL;
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      g_autofree char *uri = g_uri_to_string (l->data);
+
+      g_strv_builder_add (builder, uri);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * virt_migrate_http_service_get_token_file:
+ * @self: a #VirtMigrateHttpService
+ *
+ * Returns: (nullable): the file holding the bearer token, once known
+ */
+const char *
+virt_migrate_http_service_get_token_file (VirtMigrateHttpService *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HTTP_SERVICE (self), NULL);
+  return self->token_file;
+}
+
+/**
+ * virt_migrate_http_service_disconnect:
+ * @self: a #VirtMigrateHttpService
+ *
+ * Stops serving and closes every connection, event streams included.
+ */
+void
+virt_migrate_http_service_disconnect (VirtMigrateHttpService *self)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_HTTP_SERVICE (self));
+
+  g_clear_handle_id (&self->keepalive_source, g_source_remove);
+  g_ptr_array_set_size (self->clients, 0);
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+}
+
+/* --- GObject ------------------------------------------------------------- */
+
+static void
+virt_migrate_http_service_constructed (GObject *object)
+{
+  VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
+  VirtMigrateSettings *settings;
+  g_autoptr(GPtrArray) jobs = NULL;
+
+  G_OBJECT_CLASS (virt_migrate_http_service_parent_class)->constructed (object);
+  g_return_if_fail (self->manager != NULL);
+
+  settings = virt_migrate_manager_get_settings (self->manager);
+  if (self->events_rate == 0)
+    self->events_rate = virt_migrate_settings_get_progress_rate (settings);
+  if (self->retention == G_MAXUINT)
+    self->retention = virt_migrate_settings_get_retention (settings);
+  self->metrics = virt_migrate_metrics_new (self->manager);
+  g_signal_connect_object (self->manager, "job-added", G_CALLBACK (on_job_added), self, 0);
+  jobs = virt_migrate_manager_list_jobs (self->manager);
+  for (guint i = 0; i < jobs->len; i++)
+    on_job_added (self->manager, g_ptr_array_index (jobs, i), self);
+}
+
+static void
+virt_migrate_http_service_dispose (GObject *object)
+{
+  VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
+
+  virt_migrate_http_service_disconnect (self);
+  if (self->jobs != NULL)
+    g_hash_table_remove_all (self->jobs);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_clear_object (&self->metrics);
+  g_clear_object (&self->manager);
+  G_OBJECT_CLASS (virt_migrate_http_service_parent_class)->dispose (object);
+}
+
+static void
+virt_migrate_http_service_finalize (GObject *object)
+{
+  VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
+
+  g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_pointer (&self->clients, g_ptr_array_unref);
+  g_clear_object (&self->tls_certificate);
+  g_free (self->token_file);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  G_OBJECT_CLASS (virt_migrate_http_service_parent_class)->finalize (object);
+}
+
+static void
+virt_migrate_http_service_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER: g_value_set_object (value, self->manager); break;
+    case PROP_TOKEN_FILE: g_value_set_string (value, self->token_file); break;
+    case PROP_TLS_CERTIFICATE: g_value_set_object (value, self->tls_certificate); break;
+    case PROP_EVENTS_RATE: g_value_set_uint (value, self->events_rate); break;
+    case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
+    case PROP_MAX_HEADERS: g_value_set_uint (value, self->max_headers); break;
+    case PROP_MAX_REQUEST_SIZE: g_value_set_uint64 (value, self->max_request_size); break;
+    case PROP_MAX_EVENT_CLIENTS: g_value_set_uint (value, self->max_event_clients); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_http_service_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER: self->manager = g_value_dup_object (value); break;
+    case PROP_TOKEN_FILE:
+      g_free (self->token_file);
+      self->token_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CERTIFICATE: g_set_object (&self->tls_certificate, g_value_get_object (value)); break;
+    case PROP_EVENTS_RATE: self->events_rate = g_value_get_uint (value); break;
+    case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
+    case PROP_MAX_HEADERS: self->max_headers = g_value_get_uint (value); break;
+    case PROP_MAX_REQUEST_SIZE: self->max_request_size = g_value_get_uint64 (value); break;
+    case PROP_MAX_EVENT_CLIENTS: self->max_event_clients = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+virt_migrate_http_service_class_init (VirtMigrateHttpServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->constructed = virt_migrate_http_service_constructed;
+  object_class->dispose = virt_migrate_http_service_dispose;
+  object_class->finalize = virt_migrate_http_service_finalize;
+  object_class->get_property = virt_migrate_http_service_get_property;
+  object_class->set_property = virt_migrate_http_service_set_property;
+
+  /**
+   * VirtMigrateHttpService:manager:
+   *
+   * The manager whose jobs are served.
+   */
+  props[PROP_MANAGER] = g_param_spec_object ("manager", NULL, NULL, VIRT_MIGRATE_TYPE_MANAGER,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHttpService:token-file:
+   *
+   * The file holding the bearer token; %NULL for
+   * `$XDG_RUNTIME_DIR/virt-migrate/http-token`. Read when listening starts.
+   */
+  props[PROP_TOKEN_FILE] = g_param_spec_string ("token-file", NULL, NULL, NULL, rw);
+  /**
+   * VirtMigrateHttpService:tls-certificate:
+   *
+   * A certificate with its private key (g_tls_certificate_new_from_files()):
+   * when set, the service speaks HTTPS and may listen on any address.
+   */
+  props[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE, rw);
+  /**
+   * VirtMigrateHttpService:events-rate:
+   *
+   * At most this many `job` events per second per job on `/v1/events`;
+   * 0 at construction: #VirtMigrateSettings:progress-rate.
+   */
+  props[PROP_EVENTS_RATE] = g_param_spec_uint ("events-rate", NULL, NULL, 0, 1000, 0,
+                                               G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHttpService:retention:
+   *
+   * Seconds a finished job stays listed; %G_MAXUINT at construction:
+   * #VirtMigrateSettings:retention.
+   */
+  props[PROP_RETENTION] = g_param_spec_uint ("retention", NULL, NULL, 0, G_MAXUINT, G_MAXUINT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHttpService:max-headers:
+   *
+   * Requests with more headers are refused (431).
+   */
+  props[PROP_MAX_HEADERS] = g_param_spec_uint ("max-headers", NULL, NULL, 1, 1000, 64,
+                                               G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHttpService:max-request-size:
+   *
+   * Requests with a larger body (or a chunked one) are refused (413)
+   * without keeping the body.
+   */
+  props[PROP_MAX_REQUEST_SIZE] = g_param_spec_uint64 ("max-request-size", NULL, NULL, 0, G_MAXUINT32, 16 * 1024,
+                                                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHttpService:max-event-clients:
+   *
+   * At most this many `/v1/events` streams at once; more are refused (503).
+   */
+  props[PROP_MAX_EVENT_CLIENTS] = g_param_spec_uint ("max-event-clients", NULL, NULL, 1, 1000, 16,
+                                                     G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+virt_migrate_http_service_init (VirtMigrateHttpService *self)
+{
+  self->jobs = g_hash_table_new_full (NULL, NULL, NULL, job_entry_free);
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) event_client_free);
+  self->retention = G_MAXUINT;
+}
+
+/**
+ * virt_migrate_http_service_new:
+ * @manager: the manager whose jobs to serve
+ *
+ * Returns: (transfer full): a service, not listening yet
+ */
+VirtMigrateHttpService *
+virt_migrate_http_service_new (VirtMigrateManager *manager)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (manager), NULL);
+  return g_object_new (VIRT_MIGRATE_TYPE_HTTP_SERVICE, "manager", manager, NULL);
+}
