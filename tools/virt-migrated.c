@@ -91,6 +91,52 @@ on_terminate (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+start_http (VirtMigrateManager      *manager,
+            gboolean                 system_bus,
+            const char              *address,
+            const char              *token_file,
+            const char              *certificate_file,
+            const char              *key_file,
+            VirtMigrateHttpService **out)
+{
+  g_autoptr(VirtMigrateHttpService) http = virt_migrate_http_service_new (manager);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) uris = NULL;
+
+  if (key_file != NULL && certificate_file == NULL)
+    {
+      g_printerr ("virt-migrated: --http-tls-key needs --http-tls-certificate\n");
+      return FALSE;
+    }
+  if (certificate_file != NULL)
+    {
+      certificate = key_file != NULL ? g_tls_certificate_new_from_files (certificate_file, key_file, &error)
+                                      : g_tls_certificate_new_from_file (certificate_file, &error);
+      if (certificate == NULL)
+        {
+          g_printerr ("virt-migrated: cannot load the HTTP TLS certificate %s: %s\n",
+                      certificate_file, error->message);
+          return FALSE;
+        }
+    }
+  if (token_file == NULL && system_bus)
+    token_file = "/run/virt-migrate/http-token";
+  g_object_set (http, "token-file", token_file, "tls-certificate", certificate, NULL);
+  if (!virt_migrate_http_service_listen (http, address, &error))
+    {
+      g_printerr ("virt-migrated: %s\n", error->message);
+      return FALSE;
+    }
+  uris = virt_migrate_http_service_get_uris (http);
+  for (guint i = 0; uris[i] != NULL; i++)
+    g_message ("HTTP: serving %s (read-only; bearer token in %s)", uris[i],
+               virt_migrate_http_service_get_token_file (http));
+  *out = g_steal_pointer (&http);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,6 +150,14 @@ main (int argc, char **argv)
   gboolean system_bus = FALSE, replace = FALSE;
   int idle_timeout = 0, retention = -1, progress_rate = -1, max_parallel = -1;
   g_autofree char *state_dir = NULL;
+  g_autofree char *http_address = NULL;
+  g_autofree char *http_token_file = NULL;
+  g_autofree char *http_tls_certificate = NULL;
+  g_autofree char *http_tls_key = NULL;
+  g_auto(GStrv) webhook_urls = NULL;
+  g_autoptr(VirtMigrateHttpService) http = NULL;
+  g_autoptr(VirtMigrateWebhooks) webhooks = NULL;
+  GSettings *gsettings;
   guint owner_id;
   Daemon d = { 0 };
   const GOptionEntry entries[] = {
@@ -114,6 +168,11 @@ main (int argc, char **argv)
     { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "Run at most N migrations at once, queue the rest (default: the max-parallel setting, 0: no limit)", "N" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running instance", NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep job records here (default: $XDG_STATE_HOME/virt-migrate, or /var/lib/virt-migrate with --system)", "DIR" },
+    { "http", 0, 0, G_OPTION_ARG_STRING, &http_address, "Also serve the jobs read-only over HTTP on HOST:PORT (default: the http-address setting, empty: off)", "HOST:PORT" },
+    { "http-token-file", 0, 0, G_OPTION_ARG_FILENAME, &http_token_file, "The HTTP bearer token's file, created with mode 0600 if missing (default: $XDG_RUNTIME_DIR/virt-migrate/http-token, /run/virt-migrate/http-token with --system)", "FILE" },
+    { "http-tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &http_tls_certificate, "Serve HTTPS with this PEM certificate (needed for a non-loopback address)", "FILE" },
+    { "http-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &http_tls_key, "The PEM private key of --http-tls-certificate (default: in the certificate's file)", "FILE" },
+    { "webhook", 0, 0, G_OPTION_ARG_STRING_ARRAY, &webhook_urls, "POST a JSON report to URL when a job ends (repeatable; default: the webhooks setting)", "URL" },
     { NULL }
   };
 
@@ -150,6 +209,36 @@ main (int argc, char **argv)
   if (max_parallel >= 0)
     g_object_set (settings, "max-parallel", (guint) max_parallel, NULL);
   manager = virt_migrate_manager_new_with_settings (settings);
+  gsettings = virt_migrate_settings_get_gsettings (settings);
+
+  /* Webhooks: the command line's URLs, else the webhooks setting (live). */
+  webhooks = virt_migrate_webhooks_new (manager);
+  if (webhook_urls != NULL)
+    g_object_set (webhooks, "urls", webhook_urls, NULL);
+  else if (gsettings != NULL)
+    g_settings_bind (gsettings, "webhooks", webhooks, "urls", G_SETTINGS_BIND_GET);
+  if (gsettings != NULL)
+    {
+      g_settings_bind (gsettings, "webhook-attempts", webhooks, "attempts", G_SETTINGS_BIND_GET);
+      g_settings_bind (gsettings, "webhook-retry-delay", webhooks, "retry-delay", G_SETTINGS_BIND_GET);
+    }
+
+  /* The read-only HTTP view, when asked for. */
+#define FROM_SETTINGS(var, key) \
+  if (var == NULL && gsettings != NULL) \
+    { \
+      var = g_settings_get_string (gsettings, key); \
+      if (*var == '\0') \
+        g_clear_pointer (&var, g_free); \
+    }
+  FROM_SETTINGS (http_address, "http-address");
+  FROM_SETTINGS (http_token_file, "http-token-file");
+  FROM_SETTINGS (http_tls_certificate, "http-tls-certificate");
+  FROM_SETTINGS (http_tls_key, "http-tls-key");
+#undef FROM_SETTINGS
+  if (http_address != NULL && !start_http (manager, system_bus, http_address, http_token_file,
+                                           http_tls_certificate, http_tls_key, &http))
+    return 1;
   service = virt_migrate_dbus_service_new (manager, connection, NULL);
   /* On the system bus callers are other users: polkit decides per call.
    * Jobs are recorded so that a restarted daemon follows them again. */
@@ -177,6 +266,8 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
 
   g_bus_unown_name (owner_id);
+  if (http != NULL)
+    virt_migrate_http_service_disconnect (http);
   virt_migrate_dbus_service_unexport (service);
   g_clear_handle_id (&d.idle_source, g_source_remove);
   return d.exit_code;
