@@ -62,6 +62,9 @@ typedef struct {
   VirtMigrateConfigOutcome *outcome;
 } WorkerResult;
 
+/* The samples a rate is averaged over when libvirt reports none. */
+#define RATE_WINDOW_SAMPLES 64
+
 struct _VirtMigrateJob
 {
   GObject                    parent_instance;
@@ -108,8 +111,14 @@ struct _VirtMigrateJob
   GPtrArray                 *messages;         /* char*, NULL-terminated */
   gint64                     started_by_uid;   /* set by the D-Bus service, -1: unknown */
   gint64                     start_time;       /* monotonic µs */
-  guint64                    last_transferred; /* for a rate when libvirt gives none */
-  gint64                     last_sample_time;
+  /* Recent (time, bytes transferred) samples, for a rate when libvirt
+   * gives none (a throttled block mirror moves the disks in bursts). */
+  struct {
+    gint64  time;
+    guint64 transferred;
+  }                          window[RATE_WINDOW_SAMPLES];
+  guint                      window_len;
+  guint                      window_next;
 
   /* Shared with the worker threads, under @lock. */
   GMutex                     lock;
@@ -174,6 +183,7 @@ static gboolean cancel_queued_cb (gpointer user_data);
 static void policy_evaluate (VirtMigrateJob *self);
 
 #define DEFAULT_POLL_INTERVAL 250
+#define RATE_WINDOW_US (5 * G_USEC_PER_SEC)
 /* How long to wait for libvirt's JOB_COMPLETED event after the migration
  * call returned, before falling back to the last polled statistics. */
 #define FINAL_STATS_TIMEOUT_US (2 * G_USEC_PER_SEC)
@@ -258,6 +268,39 @@ add_message (VirtMigrateJob *self,
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGES]);
 }
 
+static void
+window_add (VirtMigrateJob *self, gint64 now, guint64 transferred)
+{
+  self->window[self->window_next].time = now;
+  self->window[self->window_next].transferred = transferred;
+  self->window_next = (self->window_next + 1) % RATE_WINDOW_SAMPLES;
+  self->window_len = MIN (self->window_len + 1, RATE_WINDOW_SAMPLES);
+}
+
+/* Bytes per second from the oldest sample of the last few seconds to now. */
+static guint64
+window_rate (VirtMigrateJob *self, gint64 now, guint64 transferred)
+{
+  guint oldest = 0;
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < self->window_len; i++)
+    {
+      guint k = (self->window_next + RATE_WINDOW_SAMPLES - self->window_len + i) % RATE_WINDOW_SAMPLES;
+
+      if (now - self->window[k].time <= RATE_WINDOW_US)
+        {
+          oldest = k;
+          found = TRUE;
+          break;
+        }
+    }
+  if (!found || now <= self->window[oldest].time || transferred < self->window[oldest].transferred)
+    return 0;
+  return (transferred - self->window[oldest].transferred) * G_USEC_PER_SEC /
+         (guint64) (now - self->window[oldest].time);
+}
+
 /* Applies one statistics sample; called on the main context. */
 static void
 apply_stats (VirtMigrateJob *self, const JobStats *stats, guint64 memory_bytes)
@@ -283,12 +326,9 @@ apply_stats (VirtMigrateJob *self, const JobStats *stats, guint64 memory_bytes)
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  if (rate == 0 && self->last_sample_time != 0 && now > self->last_sample_time &&
-      stats->transferred >= self->last_transferred)
-    rate = (stats->transferred - self->last_transferred) * G_USEC_PER_SEC /
-           (guint64) (now - self->last_sample_time);
-  self->last_sample_time = now;
-  self->last_transferred = stats->transferred;
+  if (rate == 0)
+    rate = window_rate (self, now, stats->transferred);
+  window_add (self, now, stats->transferred);
 
   set_u64 (self, &self->data_total, total, PROP_DATA_TOTAL);
   set_u64 (self, &self->data_remaining, remaining, PROP_DATA_REMAINING);
