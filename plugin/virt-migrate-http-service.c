@@ -705,7 +705,8 @@ ensure_token (VirtMigrateHttpService *self, GError **error)
  * virt_migrate_http_service_listen:
  * @self: a #VirtMigrateHttpService
  * @address: `HOST:PORT`, with HOST an IP address (`127.0.0.1`, `[::1]`,
- *   `0.0.0.0`) or `localhost`; PORT 0 picks a free port
+ *   `0.0.0.0`) or `localhost`, or a bare `PORT` for `127.0.0.1:PORT`;
+ *   PORT 0 picks a free port
  * @error: return location for a #GError
  *
  * Reads (or creates) the token and starts serving on @address: HTTPS when
@@ -722,6 +723,7 @@ virt_migrate_http_service_listen (VirtMigrateHttpService *self,
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autofree char *loopback_address = NULL;
   const char *host;
   guint16 port;
 
@@ -729,6 +731,9 @@ virt_migrate_http_service_listen (VirtMigrateHttpService *self,
   g_return_val_if_fail (address != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* A bare port means loopback. */
+  if (*address != '\0' && strspn (address, "0123456789") == strlen (address))
+    address = loopback_address = g_strconcat ("127.0.0.1:", address, NULL);
   connectable = g_network_address_parse (address, 0, error);
   if (connectable == NULL)
     {

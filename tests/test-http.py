@@ -571,7 +571,7 @@ def main():
     ctx.log_path = os.path.join(DIR, "daemon.log")
     log = open(ctx.log_path, "w")
     daemon = subprocess.Popen([DAEMON, "--state-dir", os.path.join(DIR, "state"),
-                               "--http", f"127.0.0.1:{ctx.port}", "--http-token-file", ctx.token_file],
+                               "--http", str(ctx.port), "--http-token-file", ctx.token_file],
                               env=ctx.env, stdout=log, stderr=log)
     failed = 0
     try:

@@ -168,7 +168,7 @@ main (int argc, char **argv)
     { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "Run at most N migrations at once, queue the rest (default: the max-parallel setting, 0: no limit)", "N" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running instance", NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Keep job records here (default: $XDG_STATE_HOME/virt-migrate, or /var/lib/virt-migrate with --system)", "DIR" },
-    { "http", 0, 0, G_OPTION_ARG_STRING, &http_address, "Also serve the jobs read-only over HTTP on HOST:PORT (default: the http-address setting, empty: off)", "HOST:PORT" },
+    { "http", 0, 0, G_OPTION_ARG_STRING, &http_address, "Also serve the jobs read-only over HTTP on HOST:PORT, or PORT on 127.0.0.1 (default: the http-address setting, empty: off)", "[HOST:]PORT" },
     { "http-token-file", 0, 0, G_OPTION_ARG_FILENAME, &http_token_file, "The HTTP bearer token's file, created with mode 0600 if missing (default: $XDG_RUNTIME_DIR/virt-migrate/http-token, /run/virt-migrate/http-token with --system)", "FILE" },
     { "http-tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &http_tls_certificate, "Serve HTTPS with this PEM certificate (needed for a non-loopback address)", "FILE" },
     { "http-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &http_tls_key, "The PEM private key of --http-tls-certificate (default: in the certificate's file)", "FILE" },
