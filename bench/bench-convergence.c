@@ -8,8 +8,10 @@
  *   virt-migrate    a VirtMigrateManager job with the default policy
  *
  * For each: success, time to complete, the downtime QEMU reported, and the
- * bytes sent relative to the guest's RAM. One run, one table.
- *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [LIMIT_S] [RATE...] */
+ * bytes sent relative to the guest's RAM, each method REPEAT times per rate
+ * (interleaved): how many completed, and the medians of those that did.
+ * One run, one table.
+ *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [LIMIT_S [REPEAT [RATE...]]] */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -110,47 +112,106 @@ run_library (const char *name)
   return o;
 }
 
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The median of @values (sorted in place); -1 when empty. */
+static gdouble
+median_of (GArray *values)
+{
+  guint n = values->len;
+
+  if (n == 0)
+    return -1;
+  g_array_sort (values, compare_doubles);
+  return n % 2 ? g_array_index (values, gdouble, n / 2)
+               : (g_array_index (values, gdouble, n / 2 - 1) + g_array_index (values, gdouble, n / 2)) / 2;
+}
+
+static char *
+format_median (GArray *values, guint decimals)
+{
+  gdouble m = median_of (values);
+
+  return m < 0 ? g_strdup ("-") : g_strdup_printf ("%.*f", (int) decimals, m);
+}
+
 int
 main (int argc, char **argv)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  guint limit = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 90;
+  guint limit = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 60;
+  guint repeat = argc > 2 ? MAX ((guint) g_ascii_strtoull (argv[2], NULL, 10), 1) : 3;
   guint default_rates[] = { 40, 60 };
-  guint n_rates = argc > 2 ? (guint) argc - 2 : G_N_ELEMENTS (default_rates);
+  guint n_rates = argc > 3 ? (guint) argc - 3 : G_N_ELEMENTS (default_rates);
   g_autoptr(GString) table = g_string_new (NULL);
   static const char *const methods[] = { "virsh migrate (defaults)", "virsh migrate --auto-converge",
                                          "virt-migrate (default policy)" };
 
   g_setenv ("VIRT_MIGRATE_DIRTIER", DIRTIER_PATH, FALSE);
   g_string_append_printf (table, "Dirtying guest: %u MiB RAM, %u MiB dirtied at RATE MiB/s; link capped at "
-                          "%u MiB/s; virsh given %u s\n\n", MEM_MIB, DIRTY_MIB, BANDWIDTH, limit);
-  g_string_append (table, "| dirty rate | method | completed | time (s) | downtime (ms) | sent / RAM |\n"
-                          "| ---: | --- | --- | ---: | ---: | ---: |\n");
+                          "%u MiB/s; virsh given %u s; each method %u times per rate (interleaved)\n\n",
+                          MEM_MIB, DIRTY_MIB, BANDWIDTH, limit, repeat);
+  g_string_append (table, "| dirty rate | method | completed | time (s), median of completed | "
+                          "downtime (ms), median | sent / RAM, median |\n"
+                          "| ---: | --- | ---: | ---: | ---: | ---: |\n");
   for (guint r = 0; r < n_rates; r++)
     {
-      guint rate = argc > 2 ? (guint) g_ascii_strtoull (argv[r + 2], NULL, 10) : default_rates[r];
+      guint rate = argc > 3 ? (guint) g_ascii_strtoull (argv[r + 3], NULL, 10) : default_rates[r];
+      GArray *times[G_N_ELEMENTS (methods)];
+      GArray *downtimes[G_N_ELEMENTS (methods)];
+      GArray *sent[G_N_ELEMENTS (methods)];
+      guint done[G_N_ELEMENTS (methods)] = { 0 };
 
       for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
         {
-          g_autofree char *name = g_strdup_printf ("conv-%u-%u", rate, m);
-          Outcome o;
-
-          vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, rate);
-          g_usleep (3 * G_USEC_PER_SEC);
-          g_printerr ("%u MiB/s, %s...\n", rate, methods[m]);
-          o = m < 2 ? run_virsh (name, m == 1, limit) : run_library (name);
+          times[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+          downtimes[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+          sent[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+        }
+      /* Interleaved: a slow drift of the machine hits every method alike. */
+      for (guint k = 0; k < repeat; k++)
+        for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
           {
-            g_autofree char *downtime = o.ok ? g_strdup_printf ("%" G_GUINT64_FORMAT, o.downtime) : g_strdup ("-");
-            g_autofree char *sent = o.sent > 0 ? g_strdup_printf ("%.2f", o.sent / (MEM_MIB * 1024.0 * 1024.0))
-                                               : g_strdup ("-");
+            g_autofree char *name = g_strdup_printf ("conv-%u-%u-%u", rate, m, k);
+            Outcome o;
 
-            g_string_append_printf (table, "| %u MiB/s | %s | %s | %.1f | %s | %s |\n", rate, methods[m],
-                                    o.ok ? "yes" : "no", o.seconds, downtime, sent);
+            vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, rate);
+            g_usleep (3 * G_USEC_PER_SEC);
+            g_printerr ("%u MiB/s, %s, run %u/%u...\n", rate, methods[m], k + 1, repeat);
+            o = m < 2 ? run_virsh (name, m == 1, limit) : run_library (name);
+            g_printerr ("  %s in %.1f s\n", o.ok ? "completed" : "did not complete", o.seconds);
+            if (o.ok)
+              {
+                gdouble d = (gdouble) o.downtime, ratio = o.sent / (MEM_MIB * 1024.0 * 1024.0);
+
+                done[m]++;
+                g_array_append_val (times[m], o.seconds);
+                g_array_append_val (downtimes[m], d);
+                if (o.sent > 0)
+                  g_array_append_val (sent[m], ratio);
+              }
+            if (vm_testbed_guest_state (tb->dst_uri, name, NULL) != VM_GUEST_ABSENT)
+              vm_testbed_destroy_guest (tb->dst_uri, name);
+            if (vm_testbed_guest_state (tb->src_uri, name, NULL) != VM_GUEST_ABSENT)
+              vm_testbed_destroy_guest (tb->src_uri, name);
           }
-          if (vm_testbed_guest_state (tb->dst_uri, name, NULL) != VM_GUEST_ABSENT)
-            vm_testbed_destroy_guest (tb->dst_uri, name);
-          if (vm_testbed_guest_state (tb->src_uri, name, NULL) != VM_GUEST_ABSENT)
-            vm_testbed_destroy_guest (tb->src_uri, name);
+      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+        {
+          g_autofree char *t = format_median (times[m], 1);
+          g_autofree char *d = format_median (downtimes[m], 0);
+          g_autofree char *x = format_median (sent[m], 2);
+
+          g_string_append_printf (table, "| %u MiB/s | %s | %u/%u | %s | %s | %s |\n", rate, methods[m],
+                                  done[m], repeat, t, d, x);
+          g_array_unref (times[m]);
+          g_array_unref (downtimes[m]);
+          g_array_unref (sent[m]);
         }
     }
   g_print ("%s", table->str);
