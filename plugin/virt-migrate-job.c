@@ -82,6 +82,9 @@ struct _VirtMigrateJob
     gboolean                 postcopy;         /* switched to post-copy */
     gboolean                 timed_out;
     int                      schedule_entry;   /* the bandwidth schedule's entry applied, -1: none */
+    guint64                  pass;             /* the memory pass last seen */
+    guint64                  pass_low;         /* lowest data-remaining at the start of a pass */
+    guint                    passes_no_gain;   /* passes in a row that began without a new low */
   }                          pol;
   VirtMigrateRequest        *request;
   VirtMigrateConnectionPool *pool;
@@ -406,7 +409,9 @@ policy_evaluate (VirtMigrateJob *self)
   gint64 now = g_get_monotonic_time ();
   gint64 window = (gint64) virt_migrate_policy_get_stall_window (policy) * G_USEC_PER_SEC;
   guint steps = virt_migrate_policy_get_downtime_steps (policy);
+  guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
   guint64 remaining = self->data_remaining;
+  g_autofree char *reason = NULL;
 
   if (self->state != VIRT_MIGRATE_JOB_STATE_RUNNING || self->data_total == 0)
     return;
@@ -426,9 +431,9 @@ policy_evaluate (VirtMigrateJob *self)
       if (self->pol.base_downtime == 0)
         self->pol.base_downtime = 300; /* QEMU's default */
       self->pol.schedule_entry = -1;
-      add_message (self, "policy: watching: stall after %u s without progress, max downtime up to %"
-                   G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
-                   virt_migrate_policy_get_stall_window (policy),
+      add_message (self, "policy: watching: stall after %u s without progress or %u memory passes "
+                   "without gain, max downtime up to %" G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
+                   virt_migrate_policy_get_stall_window (policy), stall_passes,
                    virt_migrate_policy_get_downtime_max (policy), steps, timeout_s);
     }
 
@@ -454,14 +459,35 @@ policy_evaluate (VirtMigrateJob *self)
       self->pol.low_time = now;
     }
 
+  /* A new memory pass: did it begin with clearly fewer bytes left (5 %,
+   * at least 1 MiB) than any pass before? */
+  if (self->iteration > self->pol.pass)
+    {
+      if (self->pol.pass == 0 ||
+          remaining + MAX ((guint64) MIB, self->pol.pass_low / 20) < self->pol.pass_low)
+        {
+          self->pol.pass_low = remaining;
+          self->pol.passes_no_gain = 0;
+        }
+      else
+        self->pol.passes_no_gain++;
+      self->pol.pass = self->iteration;
+    }
+
   if (self->pol.timeout > 0 && !self->pol.timed_out && now - self->pol.start >= self->pol.timeout)
     {
       self->pol.timed_out = TRUE;
       policy_act_on_timeout (self);
       return;
     }
+  if (self->pol.timed_out)
+    return;
 
-  if (now - self->pol.low_time < window || self->pol.timed_out)
+  if (now - self->pol.low_time >= window)
+    reason = g_strdup_printf ("no progress for %u s", virt_migrate_policy_get_stall_window (policy));
+  else if (stall_passes > 0 && self->pol.passes_no_gain >= stall_passes)
+    reason = g_strdup_printf ("%u memory passes without gain", self->pol.passes_no_gain);
+  else
     return;
 
   /* Stalled. */
@@ -478,9 +504,9 @@ policy_evaluate (VirtMigrateJob *self)
           target = base + (max - base) * self->pol.step / steps;
         }
       while (self->pol.step < steps && target < needed);
-      add_message (self, "policy: no progress for %u s (%.1f MiB left at %.1f MiB/s, about %" G_GUINT64_FORMAT
+      add_message (self, "policy: %s (%.1f MiB left at %.1f MiB/s, about %" G_GUINT64_FORMAT
                    " ms of downtime needed): max downtime step %u/%u, %" G_GUINT64_FORMAT " ms",
-                   virt_migrate_policy_get_stall_window (policy), remaining / MIB, self->rate / MIB,
+                   reason, remaining / MIB, self->rate / MIB,
                    needed, self->pol.step, steps, target);
       virt_migrate_job_set_max_downtime (self, target, NULL);
     }
@@ -488,10 +514,11 @@ policy_evaluate (VirtMigrateJob *self)
            virt_migrate_request_get_boolean (self->request, "postcopy"))
     {
       self->pol.postcopy = TRUE;
-      add_message (self, "policy: still no progress at the last downtime step: switching to post-copy");
+      add_message (self, "policy: %s at the last downtime step: switching to post-copy", reason);
       virt_migrate_job_start_postcopy (self, NULL);
     }
   self->pol.low_time = now;
+  self->pol.passes_no_gain = 0;
 }
 
 /* --- libvirt statistics ---------------------------------------------- */
@@ -1080,6 +1107,7 @@ migrate_thread (GTask        *task,
     {
       rc = virDomainMigrateToURI3 (dom, call.dconnuri, call.params, call.nparams, call.flags);
     }
+  g_debug ("job %u: libvirt returned %d", self->id, rc);
   if (rc < 0 && error == NULL)
     error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed");
 

@@ -356,11 +356,14 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
           g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_copy (live);
           g_auto(GStrv) schedule = NULL;
           guint window = virt_migrate_request_get_uint (copy, "policy-stall-window");
+          guint iterations = virt_migrate_request_get_uint (copy, "policy-stall-iterations");
           guint64 downtime_max = 0;
 
           g_object_get (copy, "policy-downtime-max", &downtime_max, "policy-bandwidth-schedule", &schedule, NULL);
           if (window > 0)
             g_object_set (policy, "stall-window", window, NULL);
+          if (iterations > 0)
+            g_object_set (policy, "stall-iterations", iterations, NULL);
           if (downtime_max > 0)
             g_object_set (policy, "downtime-max", downtime_max, NULL);
           if (schedule != NULL)

@@ -17,7 +17,11 @@
  * ("policy: …"):
  *
  * - **stall**: `data-remaining` has not reached a new low for
- *   #VirtMigratePolicy:stall-window seconds;
+ *   #VirtMigratePolicy:stall-window seconds, or
+ *   #VirtMigratePolicy:stall-iterations memory passes in a row began
+ *   without a new low (by 5 %) of the bytes left at the start of a pass (QEMU copies
+ *   again what the guest dirtied during the last pass: when that never
+ *   shrinks, more passes do not help);
  * - **downtime steps**: on a stall, the maximum downtime rises from the
  *   request's (or QEMU's 300 ms) towards #VirtMigratePolicy:downtime-max in
  *   #VirtMigratePolicy:downtime-steps equal steps, jumping straight to the
@@ -40,6 +44,7 @@ struct _VirtMigratePolicy
   GObject                 parent_instance;
   gboolean                enabled;
   guint                   stall_window;
+  guint                   stall_iterations;
   guint                   downtime_steps;
   guint64                 downtime_max;
   guint                   completion_timeout_per_gib;
@@ -52,6 +57,7 @@ enum {
   PROP_0,
   PROP_ENABLED,
   PROP_STALL_WINDOW,
+  PROP_STALL_ITERATIONS,
   PROP_DOWNTIME_STEPS,
   PROP_DOWNTIME_MAX,
   PROP_COMPLETION_TIMEOUT_PER_GIB,
@@ -76,6 +82,7 @@ virt_migrate_policy_get_property (GObject *object, guint prop_id, GValue *value,
     {
     case PROP_ENABLED: g_value_set_boolean (value, self->enabled); break;
     case PROP_STALL_WINDOW: g_value_set_uint (value, self->stall_window); break;
+    case PROP_STALL_ITERATIONS: g_value_set_uint (value, self->stall_iterations); break;
     case PROP_DOWNTIME_STEPS: g_value_set_uint (value, self->downtime_steps); break;
     case PROP_DOWNTIME_MAX: g_value_set_uint64 (value, self->downtime_max); break;
     case PROP_COMPLETION_TIMEOUT_PER_GIB: g_value_set_uint (value, self->completion_timeout_per_gib); break;
@@ -95,6 +102,7 @@ virt_migrate_policy_set_property (GObject *object, guint prop_id, const GValue *
     {
     case PROP_ENABLED: self->enabled = g_value_get_boolean (value); break;
     case PROP_STALL_WINDOW: self->stall_window = g_value_get_uint (value); break;
+    case PROP_STALL_ITERATIONS: self->stall_iterations = g_value_get_uint (value); break;
     case PROP_DOWNTIME_STEPS: self->downtime_steps = g_value_get_uint (value); break;
     case PROP_DOWNTIME_MAX: self->downtime_max = g_value_get_uint64 (value); break;
     case PROP_COMPLETION_TIMEOUT_PER_GIB: self->completion_timeout_per_gib = g_value_get_uint (value); break;
@@ -170,6 +178,13 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
    */
   props[PROP_STALL_WINDOW] = g_param_spec_uint ("stall-window", NULL, NULL, 1, 3600, 10, rw);
   /**
+   * VirtMigratePolicy:stall-iterations:
+   *
+   * Memory passes in a row that begin without a new low of the bytes left
+   * that count as a stall too (0: only #VirtMigratePolicy:stall-window).
+   */
+  props[PROP_STALL_ITERATIONS] = g_param_spec_uint ("stall-iterations", NULL, NULL, 0, 1000, 3, rw);
+  /**
    * VirtMigratePolicy:downtime-steps:
    *
    * In how many equal steps the maximum downtime rises to
@@ -223,6 +238,7 @@ virt_migrate_policy_init (VirtMigratePolicy *self)
 {
   self->enabled = TRUE;
   self->stall_window = 10;
+  self->stall_iterations = 3;
   self->downtime_steps = 5;
   self->downtime_max = 5000;
   self->completion_timeout_per_gib = 150;
@@ -234,7 +250,8 @@ virt_migrate_policy_init (VirtMigratePolicy *self)
  * virt_migrate_policy_new:
  *
  * Returns: (transfer full): a policy with the defaults (the GSettings
- *   schema's too): stall window 10 s, 5 downtime steps up to 5000 ms,
+ *   schema's too): stall window 10 s or 3 passes without gain, 5 downtime
+ *   steps up to 5000 ms,
  *   150 s per GiB, then abort
  */
 VirtMigratePolicy *
@@ -258,6 +275,7 @@ virt_migrate_policy_copy (VirtMigratePolicy *self)
   copy = virt_migrate_policy_new ();
   copy->enabled = self->enabled;
   copy->stall_window = self->stall_window;
+  copy->stall_iterations = self->stall_iterations;
   copy->downtime_steps = self->downtime_steps;
   copy->downtime_max = self->downtime_max;
   copy->completion_timeout_per_gib = self->completion_timeout_per_gib;
@@ -291,6 +309,19 @@ virt_migrate_policy_get_stall_window (VirtMigratePolicy *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
   return self->stall_window;
+}
+
+/**
+ * virt_migrate_policy_get_stall_iterations:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:stall-iterations
+ */
+guint
+virt_migrate_policy_get_stall_iterations (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
+  return self->stall_iterations;
 }
 
 /**

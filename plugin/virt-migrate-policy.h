@@ -18,6 +18,7 @@ VirtMigratePolicy       *virt_migrate_policy_new                        (void);
 VirtMigratePolicy       *virt_migrate_policy_copy                       (VirtMigratePolicy *self);
 gboolean                 virt_migrate_policy_get_enabled                (VirtMigratePolicy *self);
 guint                    virt_migrate_policy_get_stall_window           (VirtMigratePolicy *self);
+guint                    virt_migrate_policy_get_stall_iterations       (VirtMigratePolicy *self);
 guint                    virt_migrate_policy_get_downtime_steps         (VirtMigratePolicy *self);
 guint64                  virt_migrate_policy_get_downtime_max           (VirtMigratePolicy *self);
 guint                    virt_migrate_policy_get_completion_timeout_per_gib (VirtMigratePolicy *self);

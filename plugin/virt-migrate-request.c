@@ -68,6 +68,7 @@ enum {
   PROP_COMPLETION_ACTION,
   PROP_COMPLETION_TIMEOUT,
   PROP_POLICY_STALL_WINDOW,
+  PROP_POLICY_STALL_ITERATIONS,
   PROP_POLICY_DOWNTIME_MAX,
   PROP_POLICY_BANDWIDTH_SCHEDULE,
   N_PROPS
@@ -395,6 +396,13 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * settings').
    */
   props[PROP_POLICY_STALL_WINDOW] = g_param_spec_uint ("policy-stall-window", NULL, NULL, 0, 3600, 0, RW);
+  /**
+   * VirtMigrateRequest:policy-stall-iterations:
+   *
+   * The policy's memory passes without gain that count as a stall, for
+   * this migration (0: the settings').
+   */
+  props[PROP_POLICY_STALL_ITERATIONS] = g_param_spec_uint ("policy-stall-iterations", NULL, NULL, 0, 1000, 0, RW);
   /**
    * VirtMigrateRequest:policy-downtime-max:
    *

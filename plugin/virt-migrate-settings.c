@@ -339,7 +339,8 @@ GETTER (guint64, max_downtime, 0)
  * @self: a #VirtMigrateSettings
  *
  * Creates a #VirtMigratePolicy that follows the `policy-*` keys
- * (`policy-enabled`, `policy-stall-window`, `policy-downtime-steps`,
+ * (`policy-enabled`, `policy-stall-window`, `policy-stall-iterations`,
+ * `policy-downtime-steps`,
  * `policy-downtime-max`, `policy-completion-timeout-per-gib`,
  * `policy-completion-action`, `policy-postcopy-on-stall`,
  * `policy-bandwidth-schedule`); with no schema
@@ -353,6 +354,7 @@ virt_migrate_settings_create_policy (VirtMigrateSettings *self)
   static const char *const keys[][2] = {
     { "policy-enabled", "enabled" },
     { "policy-stall-window", "stall-window" },
+    { "policy-stall-iterations", "stall-iterations" },
     { "policy-downtime-steps", "downtime-steps" },
     { "policy-downtime-max", "downtime-max" },
     { "policy-completion-timeout-per-gib", "completion-timeout-per-gib" },

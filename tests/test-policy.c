@@ -78,6 +78,55 @@ test_converges (void)
 }
 
 static void
+test_stall_passes (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-passes");
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  const char *const *messages;
+
+  g_test_summary ("Stall detection by memory passes without gain alone (the time window set "
+                  "out of reach): the passes trigger the downtime step and the migration succeeds; "
+                  "the request's policy-stall-iterations, given through its a{sv}, wins over the settings");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-window", 3600);
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-iterations", 50);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) BANDWIDTH, NULL);
+  /* Over the a{sv}, as a D-Bus client sends it. */
+  {
+    g_auto(GVariantDict) d = G_VARIANT_DICT_INIT (NULL);
+    g_autoptr(VirtMigrateRequest) parsed = NULL;
+
+    g_variant_dict_init (&d, virt_migrate_request_to_variant (req));
+    g_variant_dict_insert (&d, "policy-stall-iterations", "u", 2);
+    dict = g_variant_ref_sink (g_variant_dict_end (&d));
+    parsed = virt_migrate_request_new_from_variant (dict, &error);
+    g_assert_no_error (error);
+    job = virt_migrate_manager_create_job (manager, parsed, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (virt_migrate_policy_get_stall_iterations (virt_migrate_job_get_policy (job)), ==, 2);
+  vm_testbed_run_job (job, NULL, NULL);
+  messages = virt_migrate_job_get_messages (job);
+  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
+    g_test_message ("%s", messages[i]);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_true (has_message (job, "policy: 2 memory passes without gain"));
+  g_assert_false (has_message (job, "no progress for"));
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
+static void
 test_timeout_abort (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
@@ -294,6 +343,7 @@ main (int argc, char **argv)
   vm_testbed_get ();
 
   g_test_add_func ("/virt-migrate/policy/converges", test_converges);
+  g_test_add_func ("/virt-migrate/policy/stall-passes", test_stall_passes);
   g_test_add_func ("/virt-migrate/policy/timeout-abort", test_timeout_abort);
   g_test_add_func ("/virt-migrate/policy/timeout-pause", test_timeout_pause);
   g_test_add_func ("/virt-migrate/policy/timeout-postcopy", test_timeout_postcopy);
