@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -641,20 +640,18 @@ static gboolean
 create_token (VirtMigrateHttpService *self, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (self->token_file);
+  g_autoptr(GFile) file = g_file_new_for_path (self->token_file);
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GString) hex = g_string_new (NULL);
   guint8 random[32];
-  GString *hex = g_string_new (NULL);
-  g_autofree char *text = NULL;
-  int fd;
 
   if (getrandom (random, sizeof random, 0) != (ssize_t) sizeof random)
     {
-      g_string_free (hex, TRUE);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot get random bytes for the HTTP token");
       return FALSE;
     }
   for (guint i = 0; i < sizeof random; i++)
     g_string_append_printf (hex, "%02x", random[i]);
-  text = g_string_free (hex, FALSE);
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
       int saved_errno = errno;
@@ -663,29 +660,19 @@ create_token (VirtMigrateHttpService *self, GError **error)
                    "Cannot create %s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
-  fd = g_open (self->token_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
+  /* Mode 0600, and never over an existing file or link (O_EXCL). */
+  out = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, error);
+  if (out == NULL ||
+      !g_output_stream_printf (G_OUTPUT_STREAM (out), NULL, NULL, error, "%s\n", hex->str) ||
+      !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
     {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot create the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
+      if (out != NULL)
+        g_file_delete (file, NULL, NULL);
+      g_prefix_error (error, "Cannot create the HTTP token file %s: ", self->token_file);
       return FALSE;
     }
-  if (write (fd, text, strlen (text)) != (ssize_t) strlen (text) || write (fd, "\n", 1) != 1)
-    {
-      int saved_errno = errno;
-
-      g_close (fd, NULL);
-      g_unlink (self->token_file);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot write the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (!g_close (fd, error))
-    return FALSE;
   g_clear_pointer (&self->token, g_free);
-  self->token = g_steal_pointer (&text);
+  self->token = g_strdup (hex->str);
   return TRUE;
 }
 
