@@ -91,6 +91,33 @@ median (GArray *a)
                     : (g_array_index (a, gdouble, a->len / 2 - 1) + g_array_index (a, gdouble, a->len / 2)) / 2;
 }
 
+/* The idle guest's migrations take one of two times (about 2.1 s or 3.0 s
+ * here, whatever the method: it depends on what SeaBIOS is doing at the
+ * moment), so a median flips with how many runs of each method happened to
+ * be fast. Returns the middle of the largest gap (> 300 ms) between the
+ * sorted times of all methods, or 0 when there is none. */
+static gdouble
+mode_split (GArray **times)
+{
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gdouble best_gap = 300, split = 0;
+
+  for (guint w = 0; w < N_WAYS; w++)
+    g_array_append_vals (all, times[w]->data, times[w]->len);
+  g_array_sort (all, compare);
+  for (guint i = 1; i < all->len; i++)
+    {
+      gdouble gap = g_array_index (all, gdouble, i) - g_array_index (all, gdouble, i - 1);
+
+      if (gap > best_gap)
+        {
+          best_gap = gap;
+          split = (g_array_index (all, gdouble, i) + g_array_index (all, gdouble, i - 1)) / 2;
+        }
+    }
+  return split;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -121,12 +148,51 @@ main (int argc, char **argv)
       }
   g_print ("Idle 64 MiB TCG guest, peer-to-peer over UNIX sockets, %u migrations each way per method\n\n",
            rounds);
-  g_print ("| method | median (ms) | vs. raw API |\n| --- | ---: | ---: |\n");
-  for (guint w = 0; w < N_WAYS; w++)
-    med[w] = median (times[w]);
-  for (guint w = 0; w < N_WAYS; w++)
-    g_print ("| %s | %.0f | %.3f |\n", way_names[w], med[w], med[w] / med[RAW]);
-  g_print ("\nlibrary / raw = %.3f (goal: <= 1.02)\n", med[LIBRARY] / med[RAW]);
+  g_print ("| method | median (ms) | vs. raw API | fast mode: n, median (ms) | slow mode: n, median (ms) |\n"
+           "| --- | ---: | ---: | ---: | ---: |\n");
+  {
+    gdouble split = mode_split (times);
+    gdouble weighted = 0;
+    guint n_all = 0, n_fast_all = 0;
+    gdouble mode_med[N_WAYS][2];
+    guint mode_n[N_WAYS][2];
+
+    for (guint w = 0; w < N_WAYS; w++)
+      {
+        g_autoptr(GArray) fast = g_array_new (FALSE, FALSE, sizeof (gdouble));
+        g_autoptr(GArray) slow = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+        for (guint i = 0; i < times[w]->len; i++)
+          {
+            gdouble t = g_array_index (times[w], gdouble, i);
+
+            g_array_append_val (t < split ? fast : slow, t);
+          }
+        mode_n[w][0] = fast->len;
+        mode_n[w][1] = slow->len;
+        mode_med[w][0] = fast->len > 0 ? median (fast) : 0;
+        mode_med[w][1] = slow->len > 0 ? median (slow) : 0;
+        med[w] = median (times[w]);
+        n_all += times[w]->len;
+        n_fast_all += fast->len;
+      }
+    for (guint w = 0; w < N_WAYS; w++)
+      g_print ("| %s | %.0f | %.3f | %u, %.0f | %u, %.0f |\n", way_names[w], med[w], med[w] / med[RAW],
+               mode_n[w][0], mode_med[w][0], mode_n[w][1], mode_med[w][1]);
+    g_print ("\nlibrary / raw, medians of all runs = %.3f\n", med[LIBRARY] / med[RAW]);
+    if (split > 0 && mode_n[LIBRARY][0] > 0 && mode_n[RAW][0] > 0 && mode_n[LIBRARY][1] > 0 && mode_n[RAW][1] > 0)
+      {
+        gdouble fast_ratio = mode_med[LIBRARY][0] / mode_med[RAW][0];
+        gdouble slow_ratio = mode_med[LIBRARY][1] / mode_med[RAW][1];
+        gdouble w_fast = (gdouble) n_fast_all / n_all;
+
+        weighted = w_fast * fast_ratio + (1 - w_fast) * slow_ratio;
+        g_print ("two modes (split at %.0f ms): library / raw = %.3f fast, %.3f slow, %.3f weighted by "
+                 "how often each mode came up (goal: <= 1.02)\n", split, fast_ratio, slow_ratio, weighted);
+      }
+    else
+      g_print ("one mode (goal: library / raw <= 1.02)\n");
+  }
   vm_testbed_destroy_guest (tb->src_uri, "bench");
   return 0;
 }
