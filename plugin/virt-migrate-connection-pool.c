@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <libvirt-glib/libvirt-glib.h>
@@ -35,6 +36,12 @@ G_DEFINE_FINAL_TYPE (VirtMigrateConnectionPool, virt_migrate_connection_pool, G_
  * Initialises libvirt once: libvirt-glib's event loop on the default
  * #GMainContext (domain events, keepalive) and libvirt errors routed to
  * g_debug() instead of stderr.
+ *
+ * It also ignores SIGPIPE unless the application has its own handler, as
+ * virsh does: libvirt's client writes to its sockets with write(), so a
+ * daemon that closed the connection (it went away, or dropped an idle
+ * client) would otherwise kill the whole process at the next keepalive.
+ * Seen for real: gjs, which keeps the default disposition, died of it.
  */
 void
 virt_migrate_libvirt_init (void)
@@ -43,6 +50,13 @@ virt_migrate_libvirt_init (void)
 
   if (g_once_init_enter (&once))
     {
+      struct sigaction sa;
+
+      if (sigaction (SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        {
+          sa.sa_handler = SIG_IGN;
+          sigaction (SIGPIPE, &sa, NULL);
+        }
       gvir_init_check (NULL, NULL, NULL);
       gvir_event_register ();
       g_once_init_leave (&once, 1);
