@@ -82,6 +82,7 @@ struct _VirtMigrateJob
     gboolean                 postcopy;         /* switched to post-copy */
     gboolean                 timed_out;
     int                      schedule_entry;   /* the bandwidth schedule's entry applied, -1: none */
+    GSource                 *schedule_source;  /* applies the schedule on time, between samples */
     guint64                  pass;             /* the memory pass last seen */
     guint64                  pass_low;         /* lowest data-remaining at the start of a pass */
     guint                    passes_no_gain;   /* passes in a row that began without a new low */
@@ -401,6 +402,45 @@ policy_act_on_timeout (VirtMigrateJob *self)
     }
 }
 
+/* The bandwidth schedule's entry for now, if it is a new one. */
+static void
+policy_apply_schedule (VirtMigrateJob *self, gint64 now)
+{
+  VirtMigratePolicy *policy = self->policy;
+  int entry = -1;
+  guint64 mib = virt_migrate_policy_get_bandwidth_at (policy, (guint) ((now - self->pol.start) / G_USEC_PER_SEC),
+                                                      &entry);
+
+  if (entry >= 0 && entry != self->pol.schedule_entry)
+    {
+      self->pol.schedule_entry = entry;
+      add_message (self, "policy: bandwidth schedule entry '%s': %" G_GUINT64_FORMAT " MiB/s after %.1f s",
+                   virt_migrate_policy_get_bandwidth_schedule (policy)[entry], mib,
+                   (now - self->pol.start) / (gdouble) G_USEC_PER_SEC);
+      virt_migrate_job_set_max_speed (self, mib, NULL);
+    }
+}
+
+/* Statistics may be seconds apart while libvirt is busy: the schedule
+ * also runs on its own clock. */
+static gboolean
+schedule_tick_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+
+  if (self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
+    policy_apply_schedule (self, g_get_monotonic_time ());
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_schedule (VirtMigrateJob *self)
+{
+  if (self->pol.schedule_source != NULL)
+    g_source_destroy (self->pol.schedule_source);
+  g_clear_pointer (&self->pol.schedule_source, g_source_unref);
+}
+
 /* One statistics sample seen by the policy. */
 static void
 policy_evaluate (VirtMigrateJob *self)
@@ -431,27 +471,21 @@ policy_evaluate (VirtMigrateJob *self)
       if (self->pol.base_downtime == 0)
         self->pol.base_downtime = 300; /* QEMU's default */
       self->pol.schedule_entry = -1;
+      if (virt_migrate_policy_get_bandwidth_schedule (policy) != NULL &&
+          virt_migrate_policy_get_bandwidth_schedule (policy)[0] != NULL)
+        {
+          self->pol.schedule_source = g_timeout_source_new (200);
+          g_source_set_callback (self->pol.schedule_source, schedule_tick_cb, self, NULL);
+          g_source_set_static_name (self->pol.schedule_source, "[virt-migrate] bandwidth schedule");
+          g_source_attach (self->pol.schedule_source, self->context);
+        }
       add_message (self, "policy: watching: stall after %u s without progress or %u memory passes "
                    "without gain, max downtime up to %" G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
                    virt_migrate_policy_get_stall_window (policy), stall_passes,
                    virt_migrate_policy_get_downtime_max (policy), steps, timeout_s);
     }
 
-  /* The bandwidth schedule. */
-  {
-    int entry = -1;
-    guint64 mib = virt_migrate_policy_get_bandwidth_at (policy, (guint) ((now - self->pol.start) / G_USEC_PER_SEC),
-                                                        &entry);
-
-    if (entry >= 0 && entry != self->pol.schedule_entry)
-      {
-        self->pol.schedule_entry = entry;
-        add_message (self, "policy: bandwidth schedule entry '%s': %" G_GUINT64_FORMAT " MiB/s after %.1f s",
-                     virt_migrate_policy_get_bandwidth_schedule (policy)[entry], mib,
-                     (now - self->pol.start) / (gdouble) G_USEC_PER_SEC);
-        virt_migrate_job_set_max_speed (self, mib, NULL);
-      }
-  }
+  policy_apply_schedule (self, now);
 
   if (remaining + (guint64) MIB < self->pol.low)
     {
@@ -1195,6 +1229,7 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, GError *error)
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
   g_assert (state_is_final (state));
+  stop_schedule (self);
 
   if (self->cancellable != NULL)
     {
@@ -1772,6 +1807,7 @@ virt_migrate_job_finalize (GObject *object)
   VirtMigrateJob *self = VIRT_MIGRATE_JOB (object);
 
   g_assert (self->task == NULL);
+  stop_schedule (self);
   g_clear_object (&self->request);
   g_clear_object (&self->policy);
   g_clear_object (&self->pool);

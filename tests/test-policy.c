@@ -316,7 +316,8 @@ test_bandwidth_schedule (void)
   g_autofree char *name = vm_testbed_unique_name ("policy-schedule");
   g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
-  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 48, 8);
+  /* 160 MiB of disk: about 3 s at 9 MiB/s, then several seconds at 33. */
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 160, 8);
   const char *schedule[] = { "0:9", "3:33", "nonsense", NULL };
   g_autoptr(VirtMigrateJob) job = NULL;
   g_autoptr(GError) error = NULL;
