@@ -368,9 +368,10 @@ def migration_over_http():
     # QEMU's throttled block mirror moves the disk in bursts: a few steps.
     assert len(rising) >= 2, progress
     assert all(b >= a for a, b in zip(progress, progress[1:])), progress
-    # Once data moves, a rate (averaged over the bursts) and a time left.
+    # Once data moves, a rate (averaged over the bursts) and a time left
+    # (a gap between two bursts longer than the 5 s average reads 0).
     moving = [r for r in rated if r > 0]
-    assert len(moving) >= len(rated) * 3 // 4, rated
+    assert len(moving) >= 3, rated
     assert tool("state", "dst", "http-a") == "running" and tool("state", "src", "http-a") == "absent"
 
     assert gauges is not None, "no metrics sample while running"
@@ -555,7 +556,11 @@ def main():
     shutil.rmtree(SHOTS, ignore_errors=True)
     os.makedirs(SHOTS)
     ctx.good, ctx.flaky = Receiver(), Receiver(flaky=True)
-    ctx.dead_url = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    # A port bound but never listened on: connections are refused, and no
+    # other test can take it meanwhile.
+    ctx.dead_socket = socket.socket()
+    ctx.dead_socket.bind(("127.0.0.1", 0))
+    ctx.dead_url = f"http://127.0.0.1:{ctx.dead_socket.getsockname()[1]}/nobody-listens"
     config = os.path.join(DIR, "config")
     os.makedirs(os.path.join(config, "glib-2.0", "settings"))
     with open(os.path.join(config, "glib-2.0", "settings", "keyfile"), "w") as f:
