@@ -112,31 +112,10 @@ run_library (const char *name)
   return o;
 }
 
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* The median of @values (sorted in place); -1 when empty. */
-static gdouble
-median_of (GArray *values)
-{
-  guint n = values->len;
-
-  if (n == 0)
-    return -1;
-  g_array_sort (values, compare_doubles);
-  return n % 2 ? g_array_index (values, gdouble, n / 2)
-               : (g_array_index (values, gdouble, n / 2 - 1) + g_array_index (values, gdouble, n / 2)) / 2;
-}
-
 static char *
 format_median (GArray *values, guint decimals)
 {
-  gdouble m = median_of (values);
+  gdouble m = vm_testbed_median (values);
 
   return m < 0 ? g_strdup ("-") : g_strdup_printf ("%.*f", (int) decimals, m);
 }

@@ -45,21 +45,6 @@ on_dbus_completed (GDBusConnection *c, const char *sender, const char *path, con
   g_main_loop_quit (t->loop);
 }
 
-static int
-compare (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median (GArray *a)
-{
-  g_array_sort (a, compare);
-  return g_array_index (a, gdouble, a->len / 2);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -128,9 +113,9 @@ main (int argc, char **argv)
     }
   g_print ("Idle 64 MiB TCG guest, managed direct over UNIX sockets, %u migrations\n\n", n);
   g_print ("| from libvirt's JOB_COMPLETED event to | median (ms) | max (ms) |\n| --- | ---: | ---: |\n");
-  g_print ("| the job's `completed` signal | %.1f |", median (to_signal));
+  g_print ("| the job's `completed` signal | %.1f |", vm_testbed_median (to_signal));
   g_print (" %.1f |\n", g_array_index (to_signal, gdouble, to_signal->len - 1));
-  g_print ("| the D-Bus `Completed` signal | %.1f |", median (to_dbus));
+  g_print ("| the D-Bus `Completed` signal | %.1f |", vm_testbed_median (to_dbus));
   g_print (" %.1f |\n", g_array_index (to_dbus, gdouble, to_dbus->len - 1));
   vm_testbed_destroy_guest (n % 2 ? tb->dst_uri : tb->src_uri, "latency");
   virt_migrate_dbus_service_unexport (service);

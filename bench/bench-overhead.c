@@ -75,22 +75,6 @@ migrate (Way way, const char *name, const char *from, const char *to, guint n)
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
-static int
-compare (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median (GArray *a)
-{
-  g_array_sort (a, compare);
-  return a->len % 2 ? g_array_index (a, gdouble, a->len / 2)
-                    : (g_array_index (a, gdouble, a->len / 2 - 1) + g_array_index (a, gdouble, a->len / 2)) / 2;
-}
-
 /* The idle guest's migrations take one of two times (about 2.1 s or 3.0 s
  * here, whatever the method: it depends on what SeaBIOS is doing at the
  * moment), so a median flips with how many runs of each method happened to
@@ -104,7 +88,7 @@ mode_split (GArray **times)
 
   for (guint w = 0; w < N_WAYS; w++)
     g_array_append_vals (all, times[w]->data, times[w]->len);
-  g_array_sort (all, compare);
+  vm_testbed_sort_doubles (all);
   for (guint i = 1; i < all->len; i++)
     {
       gdouble gap = g_array_index (all, gdouble, i) - g_array_index (all, gdouble, i - 1);
@@ -170,9 +154,9 @@ main (int argc, char **argv)
           }
         mode_n[w][0] = fast->len;
         mode_n[w][1] = slow->len;
-        mode_med[w][0] = fast->len > 0 ? median (fast) : 0;
-        mode_med[w][1] = slow->len > 0 ? median (slow) : 0;
-        med[w] = median (times[w]);
+        mode_med[w][0] = fast->len > 0 ? vm_testbed_median (fast) : 0;
+        mode_med[w][1] = slow->len > 0 ? vm_testbed_median (slow) : 0;
+        med[w] = vm_testbed_median (times[w]);
         n_all += times[w]->len;
         n_fast_all += fast->len;
       }

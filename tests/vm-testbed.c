@@ -437,3 +437,30 @@ vm_testbed_kill_dest_qemu (const char *name)
   return g_file_get_contents (path, &text, NULL, NULL) &&
          kill ((pid_t) g_ascii_strtoll (text, NULL, 10), SIGKILL) == 0;
 }
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+void
+vm_testbed_sort_doubles (GArray *values)
+{
+  g_array_sort (values, compare_doubles);
+}
+
+/* The median of @values (sorted in place); -1 when empty. */
+gdouble
+vm_testbed_median (GArray *values)
+{
+  guint n = values->len;
+
+  if (n == 0)
+    return -1;
+  vm_testbed_sort_doubles (values);
+  return n % 2 ? g_array_index (values, gdouble, n / 2)
+               : (g_array_index (values, gdouble, n / 2 - 1) + g_array_index (values, gdouble, n / 2)) / 2;
+}

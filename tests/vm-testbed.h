@@ -69,6 +69,9 @@ guint16          vm_testbed_free_port      (void);
 VirtMigrateSettings *vm_testbed_memory_settings (void);
 gboolean         vm_testbed_kill_dest_qemu (const char *name);
 char            *vm_testbed_unique_name    (const char *prefix);
+/* For the benchmarks: a GArray of gdouble, sorted in place. */
+void             vm_testbed_sort_doubles   (GArray     *values);
+gdouble          vm_testbed_median         (GArray     *values);
 
 #define vm_assert_guest(uri, name, expected) \
   g_assert_cmpint (vm_testbed_guest_state ((uri), (name), NULL), ==, (expected))
