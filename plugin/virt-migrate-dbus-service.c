@@ -117,8 +117,7 @@ sync_job (JobExport *ex)
   virt_migrate_dbus_job_set_iteration (ex->iface, virt_migrate_job_get_iteration (job));
   virt_migrate_dbus_job_set_downtime (ex->iface, virt_migrate_job_get_downtime (job));
   virt_migrate_dbus_job_set_elapsed (ex->iface, virt_migrate_job_get_elapsed (job));
-  virt_migrate_dbus_job_set_cancelable (ex->iface, !virt_migrate_job_is_finished (job) &&
-                                                   state != VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  virt_migrate_dbus_job_set_cancelable (ex->iface, virt_migrate_job_is_cancelable (job));
   virt_migrate_dbus_job_set_error (ex->iface, error != NULL ? error->message : "");
   {
     const char *const *messages = virt_migrate_job_get_messages (job);

@@ -46,8 +46,7 @@ virt_migrate_job_to_json (VirtMigrateJob *job)
   U64 ("Elapsed", virt_migrate_job_get_elapsed (job));
 #undef U64
   json_builder_set_member_name (builder, "Cancelable");
-  json_builder_add_boolean_value (builder, !virt_migrate_job_is_finished (job) &&
-                                           state != VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  json_builder_add_boolean_value (builder, virt_migrate_job_is_cancelable (job));
   json_builder_set_member_name (builder, "StartedByUid");
   if (uid >= 0)
     json_builder_add_int_value (builder, uid);

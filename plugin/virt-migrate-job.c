@@ -2062,6 +2062,15 @@ virt_migrate_job_get_started_by_uid (VirtMigrateJob *self)
   return self->started_by_uid;
 }
 
+/* What D-Bus and HTTP show as Cancelable: not finished, not in post-copy
+ * (virt_migrate_job_cancel() refuses both). */
+gboolean
+virt_migrate_job_is_cancelable (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  return !state_is_final (self->state) && self->state != VIRT_MIGRATE_JOB_STATE_POSTCOPY;
+}
+
 /* Adds @message to the job's log (#VirtMigrateJob:messages). */
 void
 virt_migrate_job_log (VirtMigrateJob *self,
