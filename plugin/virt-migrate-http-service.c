@@ -13,6 +13,7 @@
 
 #include "virt-migrate-http-service.h"
 #include "virt-migrate-job-json.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-metrics.h"
 
 /**
@@ -287,8 +288,9 @@ job_entry_free (gpointer data)
 }
 
 static void
-on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateHttpService *self)
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
 {
+  VirtMigrateHttpService *self = user_data;
   JobEntry *e = g_new0 (JobEntry, 1);
 
   e->service = self;
@@ -838,7 +840,6 @@ virt_migrate_http_service_constructed (GObject *object)
 {
   VirtMigrateHttpService *self = VIRT_MIGRATE_HTTP_SERVICE (object);
   VirtMigrateSettings *settings;
-  g_autoptr(GPtrArray) jobs = NULL;
 
   G_OBJECT_CLASS (virt_migrate_http_service_parent_class)->constructed (object);
   g_return_if_fail (self->manager != NULL);
@@ -849,10 +850,7 @@ virt_migrate_http_service_constructed (GObject *object)
   if (self->retention == G_MAXUINT)
     self->retention = virt_migrate_settings_get_retention (settings);
   self->metrics = virt_migrate_metrics_new (self->manager);
-  g_signal_connect_object (self->manager, "job-added", G_CALLBACK (on_job_added), self, 0);
-  jobs = virt_migrate_manager_list_jobs (self->manager);
-  for (guint i = 0; i < jobs->len; i++)
-    on_job_added (self->manager, g_ptr_array_index (jobs, i), self);
+  virt_migrate_manager_watch_jobs (self->manager, self, on_job_added);
 }
 
 static void

@@ -494,6 +494,25 @@ virt_migrate_manager_list_jobs (VirtMigrateManager *self)
   return jobs;
 }
 
+/* Calls @on_job for each job the manager runs now, then (as a
+ * VirtMigrateManager::job-added handler) for each new one, for as long as
+ * the GObject @watcher lives. */
+void
+virt_migrate_manager_watch_jobs (VirtMigrateManager     *self,
+                                 gpointer                watcher,
+                                 VirtMigrateJobAddedFunc on_job)
+{
+  g_autoptr(GPtrArray) jobs = NULL;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (G_IS_OBJECT (watcher));
+
+  g_signal_connect_object (self, "job-added", G_CALLBACK (on_job), watcher, 0);
+  jobs = virt_migrate_manager_list_jobs (self);
+  for (guint i = 0; i < jobs->len; i++)
+    on_job (self, g_ptr_array_index (jobs, i), watcher);
+}
+
 /**
  * virt_migrate_manager_lookup_job:
  * @self: a #VirtMigrateManager

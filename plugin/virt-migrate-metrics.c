@@ -14,6 +14,7 @@
  * all labelled by domain and destination (the destination libvirt URI). */
 #include "config.h"
 
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-metrics.h"
 
 static const double duration_buckets[] = { 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
@@ -128,7 +129,7 @@ on_job_completed (VirtMigrateJob *job, VirtMigrateMetrics *self)
 }
 
 static void
-on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateMetrics *self)
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer self)
 {
   g_signal_connect_object (job, "completed", G_CALLBACK (on_job_completed), self, 0);
 }
@@ -345,11 +346,8 @@ VirtMigrateMetrics *
 virt_migrate_metrics_new (VirtMigrateManager *manager)
 {
   VirtMigrateMetrics *self = g_object_new (VIRT_MIGRATE_TYPE_METRICS, NULL);
-  g_autoptr(GPtrArray) jobs = virt_migrate_manager_list_jobs (manager);
 
   self->manager = g_object_ref (manager);
-  g_signal_connect_object (manager, "job-added", G_CALLBACK (on_job_added), self, 0);
-  for (guint i = 0; i < jobs->len; i++)
-    on_job_added (manager, g_ptr_array_index (jobs, i), self);
+  virt_migrate_manager_watch_jobs (manager, self, on_job_added);
   return self;
 }

@@ -6,6 +6,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-job-json.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-webhooks.h"
 
 /**
@@ -189,7 +190,7 @@ on_job_completed (VirtMigrateJob *job, VirtMigrateWebhooks *self)
 }
 
 static void
-on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateWebhooks *self)
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer self)
 {
   g_signal_connect_object (job, "completed", G_CALLBACK (on_job_completed), self, 0);
 }
@@ -198,15 +199,11 @@ static void
 virt_migrate_webhooks_constructed (GObject *object)
 {
   VirtMigrateWebhooks *self = VIRT_MIGRATE_WEBHOOKS (object);
-  g_autoptr(GPtrArray) jobs = NULL;
 
   G_OBJECT_CLASS (virt_migrate_webhooks_parent_class)->constructed (object);
   g_return_if_fail (self->manager != NULL);
   g_object_bind_property (self, "timeout", self->session, "timeout", G_BINDING_SYNC_CREATE);
-  g_signal_connect_object (self->manager, "job-added", G_CALLBACK (on_job_added), self, 0);
-  jobs = virt_migrate_manager_list_jobs (self->manager);
-  for (guint i = 0; i < jobs->len; i++)
-    on_job_added (self->manager, g_ptr_array_index (jobs, i), self);
+  virt_migrate_manager_watch_jobs (self->manager, self, on_job_added);
 }
 
 static void
