@@ -42,7 +42,6 @@ struct _VirtMigrateMetrics
   GObject             parent_instance;
   VirtMigrateManager *manager;
   GHashTable         *series; /* "domain\nURI" → Series */
-  GHashTable         *seen;   /* job ids already counted */
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigrateMetrics, virt_migrate_metrics, G_TYPE_OBJECT)
@@ -91,17 +90,13 @@ lookup_series (VirtMigrateMetrics *self, const char *domain, const char *destina
   return s;
 }
 
-/* Counts @job once it has finished; a job seen twice counts once. */
-void
-virt_migrate_metrics_observe (VirtMigrateMetrics *self,
-                              VirtMigrateJob     *job)
+/* Counts @job as it ends (VirtMigrateJob::completed comes once per job). */
+static void
+on_job_completed (VirtMigrateJob *job, VirtMigrateMetrics *self)
 {
   VirtMigrateRequest *request = virt_migrate_job_get_request (job);
   Series *s;
 
-  if (!virt_migrate_job_is_finished (job) ||
-      !g_hash_table_add (self->seen, GUINT_TO_POINTER (virt_migrate_job_get_id (job))))
-    return;
   s = lookup_series (self, virt_migrate_request_get_domain (request),
                      virt_migrate_request_get_dest_uri (request));
   switch (virt_migrate_job_get_state (job))
@@ -120,12 +115,6 @@ virt_migrate_metrics_observe (VirtMigrateMetrics *self,
       s->failed++;
       break;
     }
-}
-
-static void
-on_job_completed (VirtMigrateJob *job, VirtMigrateMetrics *self)
-{
-  virt_migrate_metrics_observe (self, job);
 }
 
 static void
@@ -324,7 +313,6 @@ virt_migrate_metrics_finalize (GObject *object)
 
   g_clear_object (&self->manager);
   g_clear_pointer (&self->series, g_hash_table_unref);
-  g_clear_pointer (&self->seen, g_hash_table_unref);
   G_OBJECT_CLASS (virt_migrate_metrics_parent_class)->finalize (object);
 }
 
@@ -338,7 +326,6 @@ static void
 virt_migrate_metrics_init (VirtMigrateMetrics *self)
 {
   self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, series_free);
-  self->seen = g_hash_table_new (NULL, NULL);
 }
 
 /* Counts the jobs @manager starts from now on, as they finish. */

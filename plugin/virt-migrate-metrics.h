@@ -9,8 +9,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VirtMigrateMetrics, virt_migrate_metrics, VIRT_MIGRATE, METRICS, GObject)
 
 VirtMigrateMetrics *virt_migrate_metrics_new     (VirtMigrateManager *manager);
-void                virt_migrate_metrics_observe (VirtMigrateMetrics *self,
-                                                  VirtMigrateJob     *job);
 char               *virt_migrate_metrics_render  (VirtMigrateMetrics *self);
 
 G_END_DECLS
