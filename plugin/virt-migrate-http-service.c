@@ -681,10 +681,18 @@ create_token (VirtMigrateHttpService *self, GError **error)
 static gboolean
 ensure_token (VirtMigrateHttpService *self, GError **error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   if (self->token_file == NULL)
     self->token_file = default_token_file ();
-  if (g_file_test (self->token_file, G_FILE_TEST_EXISTS) || g_file_test (self->token_file, G_FILE_TEST_IS_SYMLINK))
-    return read_token (self, error);
+  /* One lstat() tells a missing file (create it) from one to check and read. */
+  if (read_token (self, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   return create_token (self, error);
 }
 
