@@ -12,6 +12,7 @@
 #include "virt-migrate-error.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
+#include "virt-migrate-throttle-private.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-version.h"
 
@@ -150,17 +151,14 @@ sync_job_cb (gpointer user_data)
 static void
 on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
 {
-  gint64 next = ex->last_sync + (gint64) ex->service->progress_interval * 1000;
-  gint64 now = g_get_monotonic_time ();
-
   /* A new state is news (and goes to the record, as does a new message);
    * numbers can wait for the next slot. */
   if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "messages"))
     save_job (ex);
-  if (g_str_equal (pspec->name, "state") || now >= next)
+  if (g_str_equal (pspec->name, "state") ||
+      virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
+                             &ex->sync_source, sync_job_cb, ex))
     sync_job (ex);
-  else if (ex->sync_source == 0)
-    ex->sync_source = g_timeout_add ((guint) ((next - now) / 1000) + 1, sync_job_cb, ex);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "virt-migrate-job-json.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-metrics.h"
+#include "virt-migrate-throttle-private.h"
 
 /**
  * VirtMigrateHttpService:
@@ -242,15 +243,12 @@ emit_job_cb (gpointer user_data)
 static void
 on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobEntry *e)
 {
-  gint64 interval = G_USEC_PER_SEC / MAX (e->service->events_rate, 1);
-  gint64 now = g_get_monotonic_time ();
-
   if (virt_migrate_job_is_finished (job))
     return; /* "completed" says it */
-  if (g_str_equal (pspec->name, "state") || now >= e->last_emit + interval)
+  if (g_str_equal (pspec->name, "state") ||
+      virt_migrate_throttle (e->last_emit, G_USEC_PER_SEC / MAX (e->service->events_rate, 1),
+                             &e->emit_source, emit_job_cb, e))
     emit_job (e, "job");
-  else if (e->emit_source == 0)
-    e->emit_source = g_timeout_add ((guint) ((e->last_emit + interval - now) / 1000) + 1, emit_job_cb, e);
 }
 
 static gboolean
