@@ -267,7 +267,7 @@ add_message (VirtMigrateJob *self,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_message ("job %u: %s", self->id, message);
+  g_info ("job %u: %s", self->id, message);
   g_ptr_array_add (self->messages, message);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGES]);
 }
@@ -868,7 +868,7 @@ resume_source_if_paused (VirtMigrateJob *self, virDomainPtr dom, int state_befor
                  self->id, reason, virGetLastErrorMessage ());
       return;
     }
-  g_message ("job %u: resumed the guest on the source after the failed migration", self->id);
+  g_info ("job %u: resumed the guest on the source after the failed migration", self->id);
 }
 
 /* The stored (inactive) configuration of the guest with @uuid on @conn, or
@@ -990,7 +990,7 @@ resume_on_destination (VirtMigrateJob *self, virDomainPtr ddom)
   if (virDomainGetState (ddom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
     {
       if (virDomainResume (ddom) == 0)
-        g_message ("job %u: policy: resumed the guest on the destination", self->id);
+        g_info ("job %u: policy: resumed the guest on the destination", self->id);
       else
         g_warning ("job %u: cannot resume the guest on the destination: %s", self->id,
                    virGetLastErrorMessage ());

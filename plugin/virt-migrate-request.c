@@ -76,6 +76,19 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
+/* The allowed range of each integer key. The GParamSpecs take their
+ * type's whole range, so that an out-of-range value set through
+ * g_object_set() or a GI binding is kept and refused by
+ * virt_migrate_request_validate() with an error naming the key, instead
+ * of a GLib warning and a silent default. */
+typedef struct {
+  gboolean set;
+  gint64   min;
+  guint64  max;
+} Limit;
+
+static Limit limits[N_PROPS];
+
 G_DEFINE_FINAL_TYPE (VirtMigrateRequest, virt_migrate_request, G_TYPE_OBJECT)
 
 /* QEMU's limit for the migration speed: bytes per second must fit an int64. */
@@ -135,6 +148,28 @@ virt_migrate_request_finalize (GObject *object)
 }
 
 #define RW (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS)
+
+/* Integer properties: the whole type's range, the real one in limits[]. */
+static GParamSpec *
+int_prop (guint prop, const char *name, gint min, gint max)
+{
+  limits[prop] = (Limit) { TRUE, min, (guint64) max };
+  return g_param_spec_int (name, NULL, NULL, G_MININT, G_MAXINT, 0, RW);
+}
+
+static GParamSpec *
+uint_prop (guint prop, const char *name, guint max)
+{
+  limits[prop] = (Limit) { TRUE, 0, max };
+  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT, 0, RW);
+}
+
+static GParamSpec *
+uint64_prop (guint prop, const char *name, guint64 max)
+{
+  limits[prop] = (Limit) { TRUE, 0, max };
+  return g_param_spec_uint64 (name, NULL, NULL, 0, G_MAXUINT64, 0, RW);
+}
 
 static void
 virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
@@ -245,7 +280,7 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * TCP port of the destination's NBD server (`VIR_MIGRATE_PARAM_DISKS_PORT`);
    * 0 lets libvirt choose.
    */
-  props[PROP_DISKS_PORT] = g_param_spec_int ("disks-port", NULL, NULL, 0, 65535, 0, RW);
+  props[PROP_DISKS_PORT] = int_prop (PROP_DISKS_PORT, "disks-port", 0, 65535);
   /**
    * VirtMigrateRequest:dest-xml:
    *
@@ -278,7 +313,7 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    *
    * Bandwidth cap in MiB/s (`VIR_MIGRATE_PARAM_BANDWIDTH`); 0 means no cap.
    */
-  props[PROP_BANDWIDTH] = g_param_spec_uint64 ("bandwidth", NULL, NULL, 0, BANDWIDTH_MAX, 0, RW);
+  props[PROP_BANDWIDTH] = uint64_prop (PROP_BANDWIDTH, "bandwidth", BANDWIDTH_MAX);
   /**
    * VirtMigrateRequest:max-downtime:
    *
@@ -286,7 +321,7 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * (`virDomainMigrateSetMaxDowntime()`, applied once the migration runs);
    * 0 keeps the hypervisor's default.
    */
-  props[PROP_MAX_DOWNTIME] = g_param_spec_uint64 ("max-downtime", NULL, NULL, 0, 2000000, 0, RW);
+  props[PROP_MAX_DOWNTIME] = uint64_prop (PROP_MAX_DOWNTIME, "max-downtime", 2000000);
   /**
    * VirtMigrateRequest:tls:
    *
@@ -321,8 +356,7 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * Migrate over this many connections at once (`VIR_MIGRATE_PARALLEL` and
    * `VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS`); 0 means one connection.
    */
-  props[PROP_PARALLEL_CONNECTIONS] = g_param_spec_int ("parallel-connections", NULL, NULL,
-                                                       0, 255, 0, RW);
+  props[PROP_PARALLEL_CONNECTIONS] = int_prop (PROP_PARALLEL_CONNECTIONS, "parallel-connections", 0, 255);
   /**
    * VirtMigrateRequest:auto-converge:
    *
@@ -388,28 +422,28 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * Seconds before the policy's completion action, overriding the
    * per-GiB timeout (0: the policy's).
    */
-  props[PROP_COMPLETION_TIMEOUT] = g_param_spec_uint ("completion-timeout", NULL, NULL, 0, 86400, 0, RW);
+  props[PROP_COMPLETION_TIMEOUT] = uint_prop (PROP_COMPLETION_TIMEOUT, "completion-timeout", 86400);
   /**
    * VirtMigrateRequest:policy-stall-window:
    *
    * The policy's stall window in seconds for this migration (0: the
    * settings').
    */
-  props[PROP_POLICY_STALL_WINDOW] = g_param_spec_uint ("policy-stall-window", NULL, NULL, 0, 3600, 0, RW);
+  props[PROP_POLICY_STALL_WINDOW] = uint_prop (PROP_POLICY_STALL_WINDOW, "policy-stall-window", 3600);
   /**
    * VirtMigrateRequest:policy-stall-iterations:
    *
    * The policy's memory passes without gain that count as a stall, for
    * this migration (0: the settings').
    */
-  props[PROP_POLICY_STALL_ITERATIONS] = g_param_spec_uint ("policy-stall-iterations", NULL, NULL, 0, 1000, 0, RW);
+  props[PROP_POLICY_STALL_ITERATIONS] = uint_prop (PROP_POLICY_STALL_ITERATIONS, "policy-stall-iterations", 1000);
   /**
    * VirtMigrateRequest:policy-downtime-max:
    *
    * The policy's final downtime step in milliseconds for this migration
    * (0: the settings').
    */
-  props[PROP_POLICY_DOWNTIME_MAX] = g_param_spec_uint64 ("policy-downtime-max", NULL, NULL, 0, 600000, 0, RW);
+  props[PROP_POLICY_DOWNTIME_MAX] = uint64_prop (PROP_POLICY_DOWNTIME_MAX, "policy-downtime-max", 600000);
   /**
    * VirtMigrateRequest:policy-bandwidth-schedule:
    *
@@ -519,25 +553,13 @@ integer_range (GParamSpec *pspec,
                gint64     *min,
                guint64    *max)
 {
-  if (G_IS_PARAM_SPEC_INT (pspec))
-    {
-      *min = G_PARAM_SPEC_INT (pspec)->minimum;
-      *max = (guint64) G_PARAM_SPEC_INT (pspec)->maximum;
-      return TRUE;
-    }
-  if (G_IS_PARAM_SPEC_UINT (pspec))
-    {
-      *min = G_PARAM_SPEC_UINT (pspec)->minimum;
-      *max = G_PARAM_SPEC_UINT (pspec)->maximum;
-      return TRUE;
-    }
-  if (G_IS_PARAM_SPEC_UINT64 (pspec))
-    {
-      *min = (gint64) G_PARAM_SPEC_UINT64 (pspec)->minimum;
-      *max = G_PARAM_SPEC_UINT64 (pspec)->maximum;
-      return TRUE;
-    }
-  return FALSE;
+  guint prop = pspec->param_id;
+
+  if (prop == 0 || prop >= N_PROPS || !limits[prop].set)
+    return FALSE;
+  *min = limits[prop].min;
+  *max = limits[prop].max;
+  return TRUE;
 }
 
 static gboolean
@@ -1045,6 +1067,41 @@ check_hypervisor_uri (const char *key,
 
 /* A libvirt URI that reaches libvirtd through a UNIX socket: the "unix"
  * transport, or a ?socket= parameter. */
+/* Every integer key within its range (a GI client or g_object_set() may
+ * have set any value of the type). */
+static gboolean
+check_ranges (VirtMigrateRequest *self,
+              GError            **error)
+{
+  for (guint i = 1; i < N_PROPS; i++)
+    {
+      const GValue *value = &self->values[i];
+      gboolean negative = FALSE;
+      guint64 magnitude;
+
+      if (!limits[i].set)
+        continue;
+      if (G_VALUE_HOLDS_INT (value))
+        {
+          gint v = g_value_get_int (value);
+
+          negative = v < 0;
+          magnitude = negative ? (guint64) -(gint64) v : (guint64) v;
+        }
+      else if (G_VALUE_HOLDS_UINT (value))
+        magnitude = g_value_get_uint (value);
+      else
+        magnitude = g_value_get_uint64 (value);
+      if ((negative && (limits[i].min >= 0 || magnitude > (guint64) -limits[i].min)) ||
+          (!negative && magnitude > limits[i].max))
+        return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                     "'%s' is %s%" G_GUINT64_FORMAT ", out of range (allowed: %" G_GINT64_FORMAT
+                     " to %" G_GUINT64_FORMAT ")", props[i]->name, negative ? "-" : "", magnitude,
+                     limits[i].min, limits[i].max);
+    }
+  return TRUE;
+}
+
 static gboolean
 is_unix_libvirt_uri (const char *uri)
 {
@@ -1097,6 +1154,9 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
   postcopy = get_bool (self, PROP_POSTCOPY);
   parallel = g_value_get_int (&self->values[PROP_PARALLEL_CONNECTIONS]);
   disks_port = g_value_get_int (&self->values[PROP_DISKS_PORT]);
+
+  if (!check_ranges (self, error))
+    return FALSE;
 
   /* The three URIs, per flow. */
   if (get_string (self, PROP_DOMAIN) == NULL)

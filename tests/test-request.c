@@ -419,6 +419,53 @@ test_validate_for_guest (void)
   g_assert_nonnull (strstr (error->message, "dest-xml"));
 }
 
+static void
+test_property_ranges (void)
+{
+  const struct { const char *key; gint64 value; } cases[] = {
+    { "parallel-connections", 256 },
+    { "parallel-connections", -1 },
+    { "disks-port", 65536 },
+    { "disks-port", -5 },
+    { "max-downtime", 2000001 },
+    { "completion-timeout", 86401 },
+    { "policy-stall-window", 3601 },
+    { "policy-stall-iterations", 1001 },
+    { "policy-downtime-max", 600001 },
+  };
+
+  g_test_summary ("An out-of-range value set as a GObject (GI) property is kept, without a "
+                  "GLib warning, and validation refuses it naming the key");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VirtMigrateRequest) req =
+        virt_migrate_request_new ("web1", "qemu:///system", "qemu+ssh://dst/system");
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (req), cases[i].key);
+      g_auto(GValue) value = G_VALUE_INIT;
+      g_autoptr(GError) error = NULL;
+
+      g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+      if (G_VALUE_HOLDS_INT (&value))
+        g_value_set_int (&value, (gint) cases[i].value);
+      else if (G_VALUE_HOLDS_UINT (&value))
+        g_value_set_uint (&value, (guint) cases[i].value);
+      else
+        g_value_set_uint64 (&value, (guint64) cases[i].value);
+      g_object_set_property (G_OBJECT (req), cases[i].key, &value);
+      g_assert_false (virt_migrate_request_validate (req, &error));
+      g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+      g_assert_nonnull (strstr (error->message, cases[i].key));
+    }
+
+  {
+    g_autoptr(VirtMigrateRequest) req =
+      virt_migrate_request_new ("web1", "qemu:///system", "qemu+ssh://dst/system");
+
+    g_object_set (req, "parallel-connections", 255, "disks-port", 0, NULL);
+    g_assert_true (virt_migrate_request_validate (req, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -431,6 +478,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);
   g_test_add_func ("/virt-migrate/request/validate-for-guest", test_validate_for_guest);
+  g_test_add_func ("/virt-migrate/request/property-ranges", test_property_ranges);
 
   return g_test_run ();
 }

@@ -24,6 +24,7 @@ typedef struct {
   gint64              last_line; /* when the last non-tty line was printed */
   char                last_text[160];
   guint               n_interrupts;
+  guint               n_messages; /* the job's messages printed so far */
   int                 exit_code;
 } Cli;
 
@@ -110,15 +111,34 @@ on_progress (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
   draw_progress (cli, FALSE);
 }
 
+/* The job's messages (policy steps, the configuration check) as lines
+ * above the progress bar. */
 static void
-on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+on_messages (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
 {
-  Cli *cli = user_data;
-  VirtMigrateJob *job = VIRT_MIGRATE_JOB (source);
-  VirtMigrateRequest *request = virt_migrate_job_get_request (job);
-  g_autoptr(GError) error = NULL;
+  const char * const *messages = virt_migrate_job_get_messages (job);
+  guint n = messages != NULL ? g_strv_length ((char **) messages) : 0;
 
-  if (virt_migrate_job_run_finish (job, result, &error))
+  if (!cli->quiet)
+    for (; cli->n_messages < n; cli->n_messages++)
+      {
+        fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", messages[cli->n_messages],
+                 cli->tty ? "\033[K" : "");
+        cli->last_text[0] = '\0'; /* draw the bar again below */
+      }
+  cli->n_messages = MAX (cli->n_messages, n);
+  draw_progress (cli, FALSE);
+}
+
+static void
+on_completed (VirtMigrateJob *job, Cli *cli)
+{
+  VirtMigrateRequest *request = virt_migrate_job_get_request (job);
+  VirtMigrateJobState state = virt_migrate_job_get_state (job);
+  const GError *error = virt_migrate_job_get_error (job);
+
+  on_messages (job, NULL, cli);
+  if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
     {
       draw_progress (cli, TRUE);
       if (cli->tty && !cli->quiet)
@@ -134,10 +154,24 @@ on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (cli->tty && !cli->quiet)
         fputc ('\n', stderr);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED && cli->n_interrupts == 0)
         {
-          fprintf (stderr, "%s\n", error->message);
+          /* Nobody here cancelled it: the convergence policy gave up. */
+          fprintf (stderr, "error: the convergence policy aborted the migration of '%s'; the guest "
+                           "stays on the source (see the policy's lines above; --no-policy for "
+                           "plain libvirt)\n", virt_migrate_request_get_domain (request));
+          cli->exit_code = EXIT_FAILURE;
+        }
+      else if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED)
+        {
+          fprintf (stderr, "Migration of '%s' was cancelled; the guest stays on the source\n",
+                   virt_migrate_request_get_domain (request));
           cli->exit_code = EXIT_CANCELLED;
+        }
+      else if (error == NULL)
+        {
+          fprintf (stderr, "error: the migration failed\n");
+          cli->exit_code = EXIT_FAILURE;
         }
       else
         {
@@ -416,6 +450,13 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (cli->loop);
 }
 
+/* A request the library refused: say which option to change. */
+static void
+print_request_error (const GError *error)
+{
+  fprintf (stderr, "error: %s\n", error->message);
+}
+
 static gboolean
 read_file_option (const char *path, char **contents, GError **error)
 {
@@ -430,6 +471,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(VirtMigrateRequest) request = NULL;
+  g_autoptr(VirtMigrateManager) manager = NULL;
   g_autoptr(VirtMigrateJob) job = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *source_uri = NULL, *migrate_uri = NULL, *disks_uri = NULL;
@@ -441,7 +483,7 @@ main (int argc, char **argv)
   gboolean persistent = FALSE, undefine = FALSE, suspend = FALSE, copy_all = FALSE, copy_inc = FALSE;
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
-  gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE;
+  gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -472,14 +514,15 @@ main (int argc, char **argv)
     { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, "Encrypt the native migration stream with TLS", NULL },
     { "tls-destination", 0, 0, G_OPTION_ARG_STRING, &tls_destination, "Host name to check the TLS certificate against", "HOST" },
     { "compressed", 0, 0, G_OPTION_ARG_NONE, &compressed, "Compress the migration stream", NULL },
-    { "comp-methods", 0, 0, G_OPTION_ARG_STRING, &comp_methods, "Compression methods (xbzrle,mt,zlib,zstd)", "LIST" },
+    { "comp-methods", 0, 0, G_OPTION_ARG_STRING, &comp_methods, "Compression methods: xbzrle, mt (comma-separated)", "LIST" },
     { "parallel-connections", 0, 0, G_OPTION_ARG_INT, &parallel, "Migrate over N parallel connections", "N" },
     { "auto-converge", 0, 0, G_OPTION_ARG_NONE, &auto_converge, "Throttle the guest's CPUs if needed", NULL },
     { "postcopy", 0, 0, G_OPTION_ARG_NONE, &postcopy, "Allow post-copy", NULL },
     { "postcopy-after-precopy", 0, 0, G_OPTION_ARG_NONE, &postcopy_after, "Switch to post-copy after the first pass", NULL },
     { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_on_error, "Abort on disk I/O errors", NULL },
     { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
-    { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls", "MS" },
+    { "no-policy", 0, 0, G_OPTION_ARG_NONE, &no_policy, "Plain libvirt: no convergence policy (downtime steps, post-copy on stall, completion timeout)", NULL },
+    { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls (10 to 60000)", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
@@ -541,9 +584,24 @@ main (int argc, char **argv)
         }
       migrate_uri = g_strdup (args[direct ? 1 : 2]);
     }
-  if (bandwidth < 0 || max_downtime < 0 || parallel < 0 || disks_port < 0 || poll_interval < 0)
+  {
+    const struct { const char *name; gint64 value; } numbers[] = {
+      { "--bandwidth", bandwidth }, { "--max-downtime", max_downtime },
+      { "--parallel-connections", parallel }, { "--disks-port", disks_port },
+      { "--poll-interval", poll_interval },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+      if (numbers[i].value < 0)
+        {
+          fprintf (stderr, "error: %s cannot be negative (%" G_GINT64_FORMAT ")\n",
+                   numbers[i].name, numbers[i].value);
+          return EXIT_USAGE;
+        }
+  }
+  if (poll_interval != 0 && (poll_interval < 10 || poll_interval > 60000))
     {
-      fprintf (stderr, "Numeric options cannot be negative\n");
+      fprintf (stderr, "error: --poll-interval must be between 10 and 60000 ms, not %d\n", poll_interval);
       return EXIT_USAGE;
     }
   if (use_bus && poll_interval > 0)
@@ -582,7 +640,8 @@ main (int argc, char **argv)
                 "tls-destination", tls_destination, "compressed", compressed,
                 "parallel-connections", parallel, "auto-converge", auto_converge,
                 "postcopy", postcopy, "postcopy-after-precopy", postcopy_after,
-                "abort-on-error", abort_on_error, "unsafe", unsafe, NULL);
+                "abort-on-error", abort_on_error, "unsafe", unsafe,
+                "convergence-policy", !no_policy, NULL);
   if (migrate_disks != NULL)
     {
       g_auto(GStrv) disks = g_strsplit (migrate_disks, ",", -1);
@@ -596,17 +655,18 @@ main (int argc, char **argv)
 
   if (!virt_migrate_request_validate (request, &error))
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      print_request_error (error);
       return EXIT_USAGE;
     }
 
   loop = g_main_loop_new (NULL, FALSE);
   cli.loop = loop;
   cli.exit_code = EXIT_FAILURE;
+  /* The same engine as virt-migrated: the settings' defaults, the
+   * convergence policy, validation and the queue. */
+  manager = virt_migrate_manager_new ();
   if (dry_run)
     {
-      g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
-
       virt_migrate_manager_plan_async (manager, request, NULL, on_plan_done, &cli);
       g_main_loop_run (loop);
       return cli.exit_code;
@@ -626,13 +686,20 @@ main (int argc, char **argv)
       return cli.exit_code;
     }
 
-  job = virt_migrate_job_new (request);
+  job = virt_migrate_manager_create_job (manager, request, &error);
+  if (job == NULL)
+    {
+      print_request_error (error);
+      return EXIT_USAGE;
+    }
   if (poll_interval > 0)
     virt_migrate_job_set_poll_interval (job, (guint) poll_interval);
   cli.job = job;
   g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::rate", G_CALLBACK (on_progress), &cli);
-  virt_migrate_job_run_async (job, NULL, on_run_done, &cli);
+  g_signal_connect (job, "notify::messages", G_CALLBACK (on_messages), &cli);
+  g_signal_connect (job, "completed", G_CALLBACK (on_completed), &cli);
+  virt_migrate_manager_run_job (manager, job, NULL);
   g_main_loop_run (loop);
 
   return cli.exit_code;

@@ -41,9 +41,31 @@ rearm_idle (Daemon *d)
     d->idle_source = g_timeout_add_seconds (d->idle_timeout, on_idle_timeout, d);
 }
 
+/* The daemon's log carries each job's messages (policy steps, the
+ * configuration check), which the library keeps on the job. */
+static void
+on_job_messages (VirtMigrateJob *job, GParamSpec *pspec, gpointer user_data)
+{
+  const char * const *messages = virt_migrate_job_get_messages (job);
+  guint n = messages != NULL ? g_strv_length ((char **) messages) : 0;
+  guint logged = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (job), "virt-migrated-logged"));
+
+  for (; logged < n; logged++)
+    g_message ("job %u: %s", virt_migrate_job_get_id (job), messages[logged]);
+  g_object_set_data (G_OBJECT (job), "virt-migrated-logged", GUINT_TO_POINTER (logged));
+}
+
 static void
 on_jobs_changed (VirtMigrateManager *manager, VirtMigrateJob *job, Daemon *d)
 {
+  rearm_idle (d);
+}
+
+static void
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, Daemon *d)
+{
+  g_signal_connect (job, "notify::messages", G_CALLBACK (on_job_messages), NULL);
+  on_job_messages (job, NULL, NULL);
   rearm_idle (d);
 }
 
@@ -251,7 +273,7 @@ main (int argc, char **argv)
   d.manager = manager;
   d.service = service;
   d.idle_timeout = (guint) idle_timeout;
-  g_signal_connect (manager, "job-added", G_CALLBACK (on_jobs_changed), &d);
+  g_signal_connect (manager, "job-added", G_CALLBACK (on_job_added), &d);
   g_signal_connect (manager, "job-removed", G_CALLBACK (on_jobs_changed), &d);
   rearm_idle (&d);
 
