@@ -94,38 +94,73 @@ G_DEFINE_FINAL_TYPE (VirtMigrateDBusService, virt_migrate_dbus_service, G_TYPE_O
 
 /* --- mirroring a job ----------------------------------------------------- */
 
+/* RunningJobs and QueuedJobs from the jobs' states: a job waiting in the
+ * manager's queue (pending) is not running. */
+static void
+update_job_counts (VirtMigrateDBusService *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint running = 0, queued = 0;
+
+  if (self->manager_iface == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->exports);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      VirtMigrateJob *job = ((JobExport *) value)->job;
+      VirtMigrateJobState state = virt_migrate_job_get_state (job);
+
+      if (state == VIRT_MIGRATE_JOB_STATE_PENDING)
+        queued++;
+      else if (!virt_migrate_job_is_finished (job))
+        running++;
+    }
+  virt_migrate_dbus_manager_set_running_jobs (self->manager_iface, running);
+  virt_migrate_dbus_manager_set_queued_jobs (self->manager_iface, queued);
+}
+
+/* "ExpectedEndTime" -> "expected-end-time", the generated skeleton's
+ * GObject property for that D-Bus property. */
+static char *
+skeleton_property_name (const char *dbus_name)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = dbus_name; *p != '\0'; p++)
+    {
+      if (g_ascii_isupper (*p) && p != dbus_name)
+        g_string_append_c (name, '-');
+      g_string_append_c (name, g_ascii_tolower (*p));
+    }
+  return g_string_free (name, FALSE);
+}
+
+/* The job's snapshot onto the skeleton; it sends one PropertiesChanged
+ * with whatever changed. */
 static void
 sync_job (JobExport *ex)
 {
-  VirtMigrateJob *job = ex->job;
-  VirtMigrateJobState state = virt_migrate_job_get_state (job);
-  const GError *error = virt_migrate_job_get_error (job);
-  gint64 end = virt_migrate_job_get_expected_end_time (job);
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (ex->job));
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
 
   g_clear_handle_id (&ex->sync_source, g_source_remove);
   ex->last_sync = g_get_monotonic_time ();
 
-  /* The skeleton sends one PropertiesChanged with every change made here. */
   g_object_freeze_notify (G_OBJECT (ex->iface));
-  virt_migrate_dbus_job_set_state (ex->iface, virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, state));
-  virt_migrate_dbus_job_set_progress (ex->iface, virt_migrate_job_get_progress (job));
-  virt_migrate_dbus_job_set_rate (ex->iface, virt_migrate_job_get_rate (job));
-  virt_migrate_dbus_job_set_expected_end_time (ex->iface, end > 0 ? (guint64) end : 0);
-  virt_migrate_dbus_job_set_bytes_total (ex->iface, virt_migrate_job_get_data_total (job));
-  virt_migrate_dbus_job_set_bytes_processed (ex->iface, virt_migrate_job_get_data_processed (job));
-  virt_migrate_dbus_job_set_bytes_remaining (ex->iface, virt_migrate_job_get_data_remaining (job));
-  virt_migrate_dbus_job_set_dirty_rate (ex->iface, virt_migrate_job_get_memory_dirty_rate (job));
-  virt_migrate_dbus_job_set_iteration (ex->iface, virt_migrate_job_get_iteration (job));
-  virt_migrate_dbus_job_set_downtime (ex->iface, virt_migrate_job_get_downtime (job));
-  virt_migrate_dbus_job_set_elapsed (ex->iface, virt_migrate_job_get_elapsed (job));
-  virt_migrate_dbus_job_set_cancelable (ex->iface, virt_migrate_job_is_cancelable (job));
-  virt_migrate_dbus_job_set_error (ex->iface, error != NULL ? error->message : "");
-  {
-    const char *const *messages = virt_migrate_job_get_messages (job);
+  g_variant_iter_init (&iter, snapshot);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      g_autofree char *name = skeleton_property_name (key);
+      g_auto(GValue) gvalue = G_VALUE_INIT;
 
-    virt_migrate_dbus_job_set_messages (ex->iface, messages != NULL ? messages : (const char *const[]) { NULL });
-  }
+      g_dbus_gvariant_to_gvalue (value, &gvalue);
+      g_object_set_property (G_OBJECT (ex->iface), name, &gvalue);
+    }
   g_object_thaw_notify (G_OBJECT (ex->iface));
+  update_job_counts (ex->service);
 }
 
 static void
@@ -203,8 +238,6 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
   save_job (ex);
   virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
-  virt_migrate_dbus_manager_set_running_jobs (ex->service->manager_iface,
-                                              MAX (virt_migrate_dbus_manager_get_running_jobs (ex->service->manager_iface), 1) - 1);
   ex->retention_source = g_timeout_add_seconds (ex->service->retention, retention_cb, ex);
 }
 
@@ -543,12 +576,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   g_hash_table_remove (self->owners, GUINT_TO_POINTER (id));
   ex->object = virt_migrate_dbus_object_skeleton_new (path);
   ex->iface = virt_migrate_dbus_job_skeleton_new ();
-  virt_migrate_dbus_job_set_started_by_uid (ex->iface, ex->owner_uid);
   virt_migrate_job_set_started_by_uid (job, ex->owner_uid);
-  virt_migrate_dbus_job_set_domain (ex->iface,
-                                    virt_migrate_request_get_domain (virt_migrate_job_get_request (job)));
-  virt_migrate_dbus_job_set_request (ex->iface,
-                                     virt_migrate_request_to_variant (virt_migrate_job_get_request (job)));
   sync_job (ex);
   g_signal_connect (ex->iface, "handle-cancel", G_CALLBACK (handle_cancel), ex);
   g_signal_connect (ex->iface, "handle-set-max-downtime", G_CALLBACK (handle_set_max_downtime), ex);
@@ -558,10 +586,9 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   ex->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), ex);
   ex->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), ex);
   g_hash_table_insert (self->exports, GUINT_TO_POINTER (id), ex);
+  update_job_counts (self);
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
   save_job (ex);
-  virt_migrate_dbus_manager_set_running_jobs (self->manager_iface,
-                                              virt_migrate_dbus_manager_get_running_jobs (self->manager_iface) + 1);
 }
 
 static void
@@ -920,6 +947,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
                            G_CALLBACK (on_max_parallel), self, 0);
   on_max_parallel (virt_migrate_manager_get_settings (self->manager), NULL, self);
   virt_migrate_dbus_manager_set_running_jobs (self->manager_iface, 0);
+  virt_migrate_dbus_manager_set_queued_jobs (self->manager_iface, 0);
   g_signal_connect (self->manager_iface, "handle-migrate", G_CALLBACK (handle_migrate), self);
   g_signal_connect (self->manager_iface, "handle-plan", G_CALLBACK (handle_plan), self);
   g_signal_connect (self->manager_iface, "handle-validate", G_CALLBACK (handle_validate), self);

@@ -17,6 +17,7 @@ void            virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
                                                      guint           uid);
 gint64          virt_migrate_job_get_started_by_uid (VirtMigrateJob *self);
 gboolean        virt_migrate_job_is_cancelable      (VirtMigrateJob *self);
+GVariant       *virt_migrate_job_snapshot      (VirtMigrateJob            *self);
 void            virt_migrate_job_hold          (VirtMigrateJob            *self);
 void            virt_migrate_job_release       (VirtMigrateJob            *self);
 

@@ -699,6 +699,23 @@ test_restart_reconcile (void)
   follow_clear (&f);
 }
 
+/* A Manager property read from the daemon now (not a proxy's cache). */
+static guint
+get_manager_count (const char *property)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                                 "org.freedesktop.DBus.Properties", "Get",
+                                 g_variant_new ("(ss)", "org.virtmigrate.VirtMigrate1.Manager", property),
+                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_uint32 (value);
+}
+
 static void
 test_queue (void)
 {
@@ -711,7 +728,7 @@ test_queue (void)
   guint running = 0, pending = 0;
 
   g_test_summary ("A daemon with max-parallel 2: four Migrate calls show 2 running and 2 "
-                  "pending over D-Bus; all four complete");
+                  "pending over D-Bus (RunningJobs 2, QueuedJobs 2); all four complete");
   start_daemon (args);
   manager = manager_proxy (client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH);
   g_assert_cmpuint (virt_migrate_dbus_manager_get_max_parallel (manager), ==, 2);
@@ -745,6 +762,9 @@ test_queue (void)
     }
   g_assert_cmpuint (running, ==, 2);
   g_assert_cmpuint (pending, ==, 2);
+  /* The manager's counts agree: queued jobs are not running. */
+  g_assert_cmpuint (get_manager_count ("RunningJobs"), ==, 2);
+  g_assert_cmpuint (get_manager_count ("QueuedJobs"), ==, 2);
   for (guint i = 0; i < 4; i++)
     {
       if (!state_is_done (virt_migrate_dbus_job_get_state (f[i].job)))

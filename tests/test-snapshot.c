@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The job's one snapshot against the D-Bus interface XML: every Job
+ * property, with its D-Bus type, and nothing else; the JSON view carries
+ * them all. No libvirtd needed: the job is never run. */
+#include <virt-migrate.h>
+
+#include "virt-migrate-job-json.h"
+#include "virt-migrate-job-private.h"
+
+static GDBusInterfaceInfo *
+job_interface (GDBusNodeInfo **node)
+{
+  g_autofree char *xml = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (DBUS_XML, &xml, NULL, &error));
+  *node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  return g_dbus_node_info_lookup_interface (*node, "org.virtmigrate.VirtMigrate1.Job");
+}
+
+static VirtMigrateJob *
+new_job (void)
+{
+  g_autoptr(VirtMigrateRequest) req =
+    virt_migrate_request_new ("web1", "qemu:///system", "qemu+ssh://dst/system");
+
+  g_object_set (req, "live", TRUE, "bandwidth", (guint64) 8, NULL);
+  return virt_migrate_job_new (req);
+}
+
+static void
+test_keys_match_interface (void)
+{
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  GDBusInterfaceInfo *iface = job_interface (&node);
+  g_autoptr(VirtMigrateJob) job = new_job ();
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  guint n_props = 0;
+
+  g_test_summary ("The snapshot has exactly the D-Bus Job properties, each with its D-Bus type");
+  g_assert_nonnull (iface);
+  for (guint i = 0; iface->properties[i] != NULL; i++, n_props++)
+    {
+      GDBusPropertyInfo *prop = iface->properties[i];
+      g_autoptr(GVariant) value = g_variant_lookup_value (snapshot, prop->name, NULL);
+
+      if (value == NULL)
+        g_error ("snapshot lacks the D-Bus property %s", prop->name);
+      g_assert_cmpstr (g_variant_get_type_string (value), ==, prop->signature);
+    }
+  g_assert_cmpuint (g_variant_n_children (snapshot), ==, n_props);
+}
+
+static void
+test_values (void)
+{
+  g_autoptr(VirtMigrateJob) job = new_job ();
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  g_autoptr(GVariant) request = NULL;
+  const char *s = NULL;
+  guint64 bandwidth = 0;
+
+  g_test_summary ("A new job's snapshot: pending, nothing moved, the request as a{sv}");
+  g_assert_true (g_variant_lookup (snapshot, "State", "&s", &s));
+  g_assert_cmpstr (s, ==, "pending");
+  g_assert_true (g_variant_lookup (snapshot, "Domain", "&s", &s));
+  g_assert_cmpstr (s, ==, "web1");
+  request = g_variant_lookup_value (snapshot, "Request", G_VARIANT_TYPE_VARDICT);
+  g_assert_nonnull (request);
+  g_assert_true (g_variant_lookup (request, "bandwidth", "t", &bandwidth));
+  g_assert_cmpuint (bandwidth, ==, 8);
+  virt_migrate_job_set_started_by_uid (job, 4242);
+  g_clear_pointer (&snapshot, g_variant_unref);
+  snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  {
+    guint32 uid = 0;
+    g_assert_true (g_variant_lookup (snapshot, "StartedByUid", "u", &uid));
+    g_assert_cmpuint (uid, ==, 4242);
+  }
+}
+
+static void
+test_json_has_every_property (void)
+{
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  GDBusInterfaceInfo *iface = job_interface (&node);
+  g_autoptr(VirtMigrateJob) job = new_job ();
+  g_autoptr(JsonNode) json = virt_migrate_job_to_json (job);
+  JsonObject *object = json_node_get_object (json);
+
+  g_test_summary ("The JSON of /v1/jobs/ID carries every D-Bus Job property, plus Id and DestUri");
+  for (guint i = 0; iface->properties[i] != NULL; i++)
+    if (!json_object_has_member (object, iface->properties[i]->name))
+      g_error ("JSON lacks the D-Bus property %s", iface->properties[i]->name);
+  g_assert_true (json_object_has_member (object, "Id"));
+  g_assert_cmpstr (json_object_get_string_member (object, "DestUri"), ==, "qemu+ssh://dst/system");
+  g_assert_cmpstr (json_object_get_string_member (object, "State"), ==, "pending");
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "Request")));
+  g_assert_true (json_object_get_null_member (object, "StartedByUid"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/virt-migrate/snapshot/keys-match-interface", test_keys_match_interface);
+  g_test_add_func ("/virt-migrate/snapshot/values", test_values);
+  g_test_add_func ("/virt-migrate/snapshot/json-has-every-property", test_json_has_every_property);
+  return g_test_run ();
+}
