@@ -11,7 +11,6 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-job-private.h"
-#include "virt-migrate-job-store.h"
 #include "virt-migrate-throttle-private.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-version.h"
@@ -49,12 +48,10 @@ struct _VirtMigrateDBusService
   GDBusObjectManagerServer         *object_manager;
   VirtMigrateDBusManager           *manager_iface;
   GHashTable                       *exports; /* job id -> JobExport */
-  GHashTable                       *owners;  /* job id -> uid, set before the job exists */
   guint                             progress_interval;
   guint                             retention;
   gboolean                          polkit;
   char                             *state_directory;
-  VirtMigrateJobStore              *store;
   gulong                            job_added_id;
   gulong                            job_removed_id;
 };
@@ -163,16 +160,6 @@ sync_job (JobExport *ex)
   update_job_counts (ex->service);
 }
 
-static void
-save_job (JobExport *ex)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (ex->service->store != NULL &&
-      !virt_migrate_job_store_save (ex->service->store, ex->job, ex->owner_uid, &error))
-    g_warning ("cannot record job %u: %s", virt_migrate_job_get_id (ex->job), error->message);
-}
-
 static gboolean
 sync_job_cb (gpointer user_data)
 {
@@ -186,10 +173,7 @@ sync_job_cb (gpointer user_data)
 static void
 on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
 {
-  /* A new state is news (and goes to the record, as does a new message);
-   * numbers can wait for the next slot. */
-  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "messages"))
-    save_job (ex);
+  /* A new state is news; numbers can wait for the next slot. */
   if (g_str_equal (pspec->name, "state") ||
       virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
                              &ex->sync_source, sync_job_cb, ex))
@@ -211,8 +195,6 @@ retention_cb (gpointer user_data)
   JobExport *ex = user_data;
 
   ex->retention_source = 0;
-  if (ex->service->store != NULL)
-    virt_migrate_job_store_remove (ex->service->store, virt_migrate_job_get_id (ex->job));
   unexport_job (ex);
   return G_SOURCE_REMOVE;
 }
@@ -236,7 +218,6 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
   /* The final properties go out before Completed: the skeleton would
    * otherwise send them from an idle, after the signal. */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
-  save_job (ex);
   virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
   ex->retention_source = g_timeout_add_seconds (ex->service->retention, retention_cb, ex);
 }
@@ -454,8 +435,7 @@ migrate_perform (Call *call)
       return;
     }
   /* The owner must be known when the manager announces the job. */
-  g_hash_table_insert (self->owners, GUINT_TO_POINTER (virt_migrate_job_get_id (job)),
-                       GUINT_TO_POINTER (call->uid));
+  virt_migrate_job_set_started_by_uid (job, call->uid);
   virt_migrate_manager_run_job (self->manager, job, NULL);
   path = g_strdup_printf ("%s/jobs/%u", self->path, virt_migrate_job_get_id (job));
   g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
@@ -567,16 +547,15 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   guint id = virt_migrate_job_get_id (job);
   g_autofree char *path = g_strdup_printf ("%s/jobs/%u", self->path, id);
   JobExport *ex = g_new0 (JobExport, 1);
-  gpointer owner;
+  gint64 owner = virt_migrate_job_get_started_by_uid (job);
 
   ex->service = self;
   ex->job = g_object_ref (job);
-  ex->owner_uid = g_hash_table_lookup_extended (self->owners, GUINT_TO_POINTER (id), NULL, &owner) ?
-                  GPOINTER_TO_UINT (owner) : (guint) getuid ();
-  g_hash_table_remove (self->owners, GUINT_TO_POINTER (id));
+  /* Set by the manager at creation, by Migrate to the caller, or from
+   * the record of a job recovered after a restart. */
+  ex->owner_uid = owner >= 0 ? (guint) owner : (guint) getuid ();
   ex->object = virt_migrate_dbus_object_skeleton_new (path);
   ex->iface = virt_migrate_dbus_job_skeleton_new ();
-  virt_migrate_job_set_started_by_uid (job, ex->owner_uid);
   sync_job (ex);
   g_signal_connect (ex->iface, "handle-cancel", G_CALLBACK (handle_cancel), ex);
   g_signal_connect (ex->iface, "handle-set-max-downtime", G_CALLBACK (handle_set_max_downtime), ex);
@@ -588,7 +567,6 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   g_hash_table_insert (self->exports, GUINT_TO_POINTER (id), ex);
   update_job_counts (self);
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
-  save_job (ex);
 }
 
 static void
@@ -730,14 +708,12 @@ virt_migrate_dbus_service_dispose (GObject *object)
 
   virt_migrate_dbus_service_unexport (self);
   g_clear_pointer (&self->exports, g_hash_table_unref);
-  g_clear_pointer (&self->owners, g_hash_table_unref);
   g_clear_object (&self->manager_iface);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->state_directory, g_free);
-  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (virt_migrate_dbus_service_parent_class)->dispose (object);
 }
@@ -818,7 +794,6 @@ static void
 virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
 {
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, job_export_free);
-  self->owners = g_hash_table_new (NULL, NULL);
   self->progress_interval = 100;
   self->retention = 60;
 }
@@ -869,57 +844,6 @@ virt_migrate_dbus_service_new (VirtMigrateManager *manager,
   return self;
 }
 
-/* The jobs a previous instance recorded: finished ones are forgotten,
- * the others are followed again under their ids. */
-static void
-recover_jobs (VirtMigrateDBusService *self)
-{
-  g_autoptr(GPtrArray) records = virt_migrate_job_store_load (self->store);
-
-  for (guint i = 0; i < records->len; i++)
-    {
-      GVariant *record = g_ptr_array_index (records, i);
-      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "request", G_VARIANT_TYPE_VARDICT);
-      g_autoptr(VirtMigrateRequest) request = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *note = NULL;
-      VirtMigrateJob *job;
-      const char *state = NULL;
-      guint id = 0, owner = 0;
-
-      g_variant_lookup (record, "id", "u", &id);
-      g_variant_lookup (record, "owner-uid", "u", &owner);
-      g_variant_lookup (record, "state", "&s", &state);
-      if (g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
-          g_str_equal (state, "cancelled"))
-        {
-          virt_migrate_job_store_remove (self->store, id);
-          continue;
-        }
-      request = virt_migrate_request_new_from_variant (dict, &error);
-      if (request == NULL)
-        {
-          g_warning ("job %u: unreadable request in its record (%s): dropped", id, error->message);
-          virt_migrate_job_store_remove (self->store, id);
-          continue;
-        }
-      g_message ("job %u: recorded as %s before a restart: following it again", id, state);
-      g_hash_table_insert (self->owners, GUINT_TO_POINTER (id), GUINT_TO_POINTER (owner));
-      job = virt_migrate_manager_adopt (self->manager, request, id);
-      /* The event log so far, then what happened. */
-      {
-        g_autofree const char **old = NULL;
-
-        if (g_variant_lookup (record, "messages", "^a&s", &old))
-          for (guint j = 0; old[j] != NULL; j++)
-            virt_migrate_job_log (job, old[j]);
-      }
-      note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
-                              "migration from here", state);
-      virt_migrate_job_log (job, note);
-    }
-}
-
 /**
  * virt_migrate_dbus_service_export:
  * @self: a #VirtMigrateDBusService
@@ -960,11 +884,10 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
   self->job_added_id = g_signal_connect (self->manager, "job-added", G_CALLBACK (on_job_added), self);
+  /* The manager records its jobs there and follows the ones a previous
+   * daemon left running, which this service then exports like any other. */
   if (self->state_directory != NULL)
-    {
-      self->store = virt_migrate_job_store_new (self->state_directory);
-      recover_jobs (self);
-    }
+    virt_migrate_manager_set_state_directory (self->manager, self->state_directory);
   return TRUE;
 }
 

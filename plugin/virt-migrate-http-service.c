@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include "virt-migrate-http-service.h"
+#include "virt-migrate-http-token.h"
 #include "virt-migrate-job-json.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-metrics.h"
@@ -593,105 +594,21 @@ early_handler (SoupServer        *server,
 
 /* --- the token ----------------------------------------------------------- */
 
-static char *
-default_token_file (void)
-{
-  return g_build_filename (g_get_user_runtime_dir (), "virt-migrate", "http-token", NULL);
-}
-
-static gboolean
-read_token (VirtMigrateHttpService *self, GError **error)
-{
-  g_autofree char *contents = NULL;
-  GStatBuf st;
-
-  if (g_lstat (self->token_file, &st) < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot read the HTTP token file %s: %s", self->token_file, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   "The HTTP token file %s must be a regular file of this user's with mode 0600 "
-                   "(it is %s, mode %04o): others could read the token",
-                   self->token_file, S_ISREG (st.st_mode) ? "a file" : "not a regular file",
-                   (guint) (st.st_mode & 07777));
-      return FALSE;
-    }
-  if (!g_file_get_contents (self->token_file, &contents, NULL, error))
-    return FALSE;
-  g_strstrip (contents);
-  if (strlen (contents) < 16 || !g_utf8_validate (contents, -1, NULL) || strpbrk (contents, " \t\r\n") != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The HTTP token file %s must hold one token of at least 16 characters", self->token_file);
-      return FALSE;
-    }
-  g_clear_pointer (&self->token, g_free);
-  self->token = g_steal_pointer (&contents);
-  return TRUE;
-}
-
-static gboolean
-create_token (VirtMigrateHttpService *self, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->token_file);
-  g_autoptr(GFile) file = g_file_new_for_path (self->token_file);
-  g_autoptr(GFileOutputStream) out = NULL;
-  g_autoptr(GString) hex = g_string_new (NULL);
-  guint8 random[32];
-
-  if (getrandom (random, sizeof random, 0) != (ssize_t) sizeof random)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot get random bytes for the HTTP token");
-      return FALSE;
-    }
-  for (guint i = 0; i < sizeof random; i++)
-    g_string_append_printf (hex, "%02x", random[i]);
-  if (g_mkdir_with_parents (dir, 0700) < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Cannot create %s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  /* Mode 0600, and never over an existing file or link (O_EXCL). */
-  out = g_file_create (file, G_FILE_CREATE_PRIVATE, NULL, error);
-  if (out == NULL ||
-      !g_output_stream_printf (G_OUTPUT_STREAM (out), NULL, NULL, error, "%s\n", hex->str) ||
-      !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
-    {
-      if (out != NULL)
-        g_file_delete (file, NULL, NULL);
-      g_prefix_error (error, "Cannot create the HTTP token file %s: ", self->token_file);
-      return FALSE;
-    }
-  g_clear_pointer (&self->token, g_free);
-  self->token = g_strdup (hex->str);
-  return TRUE;
-}
-
 static gboolean
 ensure_token (VirtMigrateHttpService *self, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  char *token;
 
   if (self->token_file == NULL)
-    self->token_file = default_token_file ();
-  /* One lstat() tells a missing file (create it) from one to check and read. */
-  if (read_token (self, &local_error))
-    return TRUE;
-  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return create_token (self, error);
+    self->token_file = virt_migrate_http_token_default_file ();
+  token = virt_migrate_http_token_load (self->token_file, error);
+  if (token == NULL)
+    return FALSE;
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  self->token = token;
+  return TRUE;
 }
 
 /* --- listening ----------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "virt-migrate-backend.h"
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-job.h"
 
@@ -18,7 +19,7 @@ void            virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
 gint64          virt_migrate_job_get_started_by_uid (VirtMigrateJob *self);
 gboolean        virt_migrate_job_is_cancelable      (VirtMigrateJob *self);
 GVariant       *virt_migrate_job_snapshot      (VirtMigrateJob            *self);
-void            virt_migrate_job_hold          (VirtMigrateJob            *self);
-void            virt_migrate_job_release       (VirtMigrateJob            *self);
+VirtMigrateJob *virt_migrate_job_new_with_backend (VirtMigrateRequest      *request,
+                                                   VirtMigrateBackend      *backend);
 
 G_END_DECLS

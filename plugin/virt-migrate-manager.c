@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <libvirt/libvirt.h>
 
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-job-private.h"
+#include "virt-migrate-job-store.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-request-private.h"
@@ -34,8 +37,12 @@ struct _VirtMigrateManager
   VirtMigrateSettings       *settings;
   GPtrArray                 *jobs;    /* every job not finished: running and queued */
   GPtrArray                 *running; /* the jobs admitted */
-  GQueue                     queue;   /* held jobs, oldest first (not owned) */
+  GQueue                     queue;   /* jobs waiting to be admitted, oldest first (not owned) */
   gulong                     settings_id;
+  VirtMigrateJobStore       *store;   /* nullable: jobs are not recorded */
+  VirtMigrateBackendFunc     backend_func;
+  gpointer                   backend_data;
+  GDestroyNotify             backend_destroy;
 };
 
 enum {
@@ -68,11 +75,15 @@ virt_migrate_manager_dispose (GObject *object)
   if (self->settings != NULL)
     g_clear_signal_handler (&self->settings_id, self->settings);
   g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+  if (self->backend_destroy != NULL)
+    g_clear_pointer (&self->backend_data, self->backend_destroy);
 
   G_OBJECT_CLASS (virt_migrate_manager_parent_class)->dispose (object);
 }
 
 static void pump_queue (VirtMigrateManager *self);
+static void admit (VirtMigrateManager *self, VirtMigrateJob *job, GCancellable *cancellable);
 
 static void
 on_settings_changed (VirtMigrateSettings *settings, GParamSpec *pspec, VirtMigrateManager *self)
@@ -216,7 +227,7 @@ with_defaults (VirtMigrateManager *self, VirtMigrateRequest *request)
     g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
   if (gs != NULL && g_settings_get_boolean (gs, "policy-enabled") &&
       g_settings_get_boolean (gs, "policy-auto-converge") &&
-      virt_migrate_request_get_boolean (copy, "convergence-policy") && !virt_migrate_request_get_offline (copy))
+      virt_migrate_request_get_convergence_policy (copy) && !virt_migrate_request_get_offline (copy))
     g_object_set (copy, "auto-converge", TRUE, NULL);
   return copy;
 }
@@ -276,10 +287,11 @@ pump_queue (VirtMigrateManager *self)
 
       if (can_run (self, job))
         {
+          g_autoptr(GCancellable) cancellable = g_object_steal_data (G_OBJECT (job), "virt-migrate-cancellable");
+
           g_queue_delete_link (&self->queue, l);
-          g_ptr_array_add (self->running, job);
           g_debug ("job %u: leaves the queue", virt_migrate_job_get_id (job));
-          virt_migrate_job_release (job);
+          admit (self, job, cancellable);
         }
       l = next;
     }
@@ -342,9 +354,16 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   if (!virt_migrate_request_validate (request, error) || !check_not_busy (self, request, error))
     return NULL;
   copy = with_defaults (self, request);
-  job = virt_migrate_job_new_with_pool (copy, self->pool);
+  if (self->backend_func != NULL)
+    {
+      g_autoptr(VirtMigrateBackend) backend = self->backend_func (copy, FALSE, self->backend_data);
+      job = virt_migrate_job_new_with_backend (copy, backend);
+    }
+  else
+    job = virt_migrate_job_new_with_pool (copy, self->pool);
+  virt_migrate_job_set_started_by_uid (job, getuid ());
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
-  if (virt_migrate_request_get_boolean (copy, "convergence-policy") &&
+  if (virt_migrate_request_get_convergence_policy (copy) &&
       !virt_migrate_request_get_offline (copy))
     {
       g_autoptr(VirtMigratePolicy) live = virt_migrate_settings_create_policy (self->settings);
@@ -355,8 +374,8 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
            * the request's own choices. */
           g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_copy (live);
           g_auto(GStrv) schedule = NULL;
-          guint window = virt_migrate_request_get_uint (copy, "policy-stall-window");
-          guint iterations = virt_migrate_request_get_uint (copy, "policy-stall-iterations");
+          guint window = virt_migrate_request_get_policy_stall_window (copy);
+          guint iterations = virt_migrate_request_get_policy_stall_iterations (copy);
           guint64 downtime_max = 0;
 
           g_object_get (copy, "policy-downtime-max", &downtime_max, "policy-bandwidth-schedule", &schedule, NULL);
@@ -374,17 +393,49 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   return job;
 }
 
-static void
-job_done_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(VirtMigrateManager) self = user_data;
-  VirtMigrateJob *job = VIRT_MIGRATE_JOB (source);
-  g_autoptr(GError) error = NULL;
+/* A job ended (ran, or was cancelled in the queue): it leaves the lists
+ * and the next ones may start. */
+/* --- the record of the jobs, for a restarted process ---------------------- */
 
-  if (!virt_migrate_job_run_finish (job, result, &error))
-    g_debug ("job %u ended: %s", virt_migrate_job_get_id (job), error->message);
+static void
+save_record (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 uid = virt_migrate_job_get_started_by_uid (job);
+
+  if (self->store != NULL &&
+      !virt_migrate_job_store_save (self->store, job, uid >= 0 ? (guint) uid : (guint) getuid (), &error))
+    g_warning ("cannot record job %u: %s", virt_migrate_job_get_id (job), error->message);
+}
+
+/* A new state or message goes to the record at once. */
+static void
+on_job_changed (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateManager *self)
+{
+  save_record (self, job);
+}
+
+static void on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self);
+
+static void
+track (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  g_ptr_array_add (self->jobs, g_object_ref (job));
+  g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), self);
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_job_changed), self);
+  g_signal_connect (job, "notify::messages", G_CALLBACK (on_job_changed), self);
+  save_record (self, job);
+  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
+}
+
+static void
+on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self)
+{
+  g_signal_handlers_disconnect_by_func (job, on_job_completed, self);
+  g_signal_handlers_disconnect_by_func (job, on_job_changed, self);
+  /* Nothing to follow after a restart. */
+  if (self->store != NULL)
+    virt_migrate_job_store_remove (self->store, virt_migrate_job_get_id (job));
   if (self->jobs == NULL)
     return;
   g_object_ref (job);
@@ -396,6 +447,33 @@ job_done_cb (GObject      *source,
   pump_queue (self);
 }
 
+static void
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(VirtMigrateManager) self = user_data;
+  VirtMigrateJob *job = VIRT_MIGRATE_JOB (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!virt_migrate_job_run_finish (job, result, &error))
+    g_debug ("job %u ended: %s", virt_migrate_job_get_id (job), error->message);
+}
+
+static void
+on_queued_cancelled (GCancellable *cancellable, VirtMigrateJob *job)
+{
+  virt_migrate_job_cancel (job, NULL);
+}
+
+/* The job runs now: it counts against the limits until it ends. */
+static void
+admit (VirtMigrateManager *self, VirtMigrateJob *job, GCancellable *cancellable)
+{
+  g_ptr_array_add (self->running, job);
+  virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
+}
+
 /**
  * virt_migrate_manager_run_job:
  * @self: a #VirtMigrateManager
@@ -404,7 +482,9 @@ job_done_cb (GObject      *source,
  *
  * Starts @job, or queues it (pending) while the parallel limits are
  * reached, and tracks it until it ends (#VirtMigrateManager::job-added,
- * #VirtMigrateManager::job-removed).
+ * #VirtMigrateManager::job-removed).  A queued job starts when a running
+ * one ends; virt_migrate_job_cancel() ends it in the queue, without
+ * touching libvirt.
  */
 void
 virt_migrate_manager_run_job (VirtMigrateManager *self,
@@ -414,16 +494,20 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
   g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
   g_return_if_fail (VIRT_MIGRATE_IS_JOB (job));
 
-  g_ptr_array_add (self->jobs, g_object_ref (job));
+  track (self, job);
   if (can_run (self, job))
-    g_ptr_array_add (self->running, job);
+    admit (self, job, cancellable);
   else
     {
-      virt_migrate_job_hold (job);
+      g_debug ("job %u: queued", virt_migrate_job_get_id (job));
+      if (cancellable != NULL)
+        {
+          g_object_set_data_full (G_OBJECT (job), "virt-migrate-cancellable", g_object_ref (cancellable),
+                                  g_object_unref);
+          g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (on_queued_cancelled), job, 0);
+        }
       g_queue_push_tail (&self->queue, job);
     }
-  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
-  virt_migrate_job_run_async (job, cancellable, job_done_cb, g_object_ref (self));
 }
 
 /* Follows a migration this process did not start (a restarted daemon's
@@ -431,7 +515,9 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
 VirtMigrateJob *
 virt_migrate_manager_adopt (VirtMigrateManager *self,
                             VirtMigrateRequest *request,
-                            guint               id)
+                            guint               id,
+                            guint               owner_uid,
+                            const char *const  *messages)
 {
   VirtMigrateJob *job;
 
@@ -440,10 +526,11 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
 
   job = virt_migrate_job_new_adopted (request, self->pool, id);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
-  g_ptr_array_add (self->jobs, g_object_ref (job));
-  g_ptr_array_add (self->running, job);
-  g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
-  virt_migrate_job_run_async (job, NULL, job_done_cb, g_object_ref (self));
+  virt_migrate_job_set_started_by_uid (job, owner_uid);
+  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
+    virt_migrate_job_log (job, messages[i]);
+  track (self, job);
+  admit (self, job, NULL);
   return job;
 }
 
@@ -678,4 +765,73 @@ virt_migrate_manager_plan_finish (VirtMigrateManager *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Where the manager's jobs do their blocking work: @func makes the backend
+ * for each new job (the tests' fake); the default is libvirt. */
+void
+virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
+                                       VirtMigrateBackendFunc  func,
+                                       gpointer                user_data,
+                                       GDestroyNotify          destroy)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  if (self->backend_destroy != NULL)
+    g_clear_pointer (&self->backend_data, self->backend_destroy);
+  self->backend_func = func;
+  self->backend_data = user_data;
+  self->backend_destroy = destroy;
+}
+
+/* Records every job in @directory (one file each, written atomically) and
+ * follows the unfinished ones a previous process recorded there, under
+ * their ids and owners: a running libvirt migration to its end, one that
+ * ended meanwhile reconciled from where the guest is. */
+void
+virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
+                                          const char         *directory)
+{
+  g_autoptr(GPtrArray) records = NULL;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (self->store == NULL);
+
+  self->store = virt_migrate_job_store_new (directory);
+  records = virt_migrate_job_store_load (self->store);
+  for (guint i = 0; i < records->len; i++)
+    {
+      GVariant *record = g_ptr_array_index (records, i);
+      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "request", G_VARIANT_TYPE_VARDICT);
+      g_autoptr(VirtMigrateRequest) request = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree const char **messages = NULL;
+      g_autofree char *note = NULL;
+      VirtMigrateJob *job;
+      const char *state = NULL;
+      guint id = 0, owner = 0;
+
+      g_variant_lookup (record, "id", "u", &id);
+      g_variant_lookup (record, "owner-uid", "u", &owner);
+      g_variant_lookup (record, "state", "&s", &state);
+      if (state == NULL || g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
+          g_str_equal (state, "cancelled"))
+        {
+          virt_migrate_job_store_remove (self->store, id);
+          continue;
+        }
+      request = dict != NULL ? virt_migrate_request_new_from_variant (dict, &error) : NULL;
+      if (request == NULL)
+        {
+          g_warning ("job %u: unreadable request in its record (%s): dropped", id,
+                     error != NULL ? error->message : "none");
+          virt_migrate_job_store_remove (self->store, id);
+          continue;
+        }
+      g_message ("job %u: recorded as %s before a restart: following it again", id, state);
+      g_variant_lookup (record, "messages", "^a&s", &messages);
+      job = virt_migrate_manager_adopt (self, request, id, owner, messages);
+      note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
+                              "migration from here", state);
+      virt_migrate_job_log (job, note);
+    }
 }

@@ -227,8 +227,8 @@ virt_migrate_plan_new (VirtMigrateRequest *request,
   self->dest_checked = dest_checked;
   self->dest_config_exists = dest_config_exists;
   self->outcome = virt_migrate_config_outcome_predict (source_persistent, dest_config_exists,
-                                                       virt_migrate_request_get_boolean (request, "undefine-source"),
-                                                       virt_migrate_request_get_boolean (request, "persist-dest"));
+                                                       virt_migrate_request_get_undefine_source (request),
+                                                       virt_migrate_request_get_persist_dest (request));
   return g_steal_pointer (&self);
 }
 

@@ -26,11 +26,18 @@ gboolean     virt_migrate_request_build_call (VirtMigrateRequest *self,
                                               GError            **error);
 void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
-int          virt_migrate_request_get_enum    (VirtMigrateRequest *self,
-                                               const char         *property);
-guint        virt_migrate_request_get_uint    (VirtMigrateRequest *self,
-                                               const char         *property);
-gboolean     virt_migrate_request_get_boolean (VirtMigrateRequest *self,
-                                               const char         *property);
+
+/* Typed accessors for the keys the rest of the library reads. */
+gboolean                virt_migrate_request_get_live                   (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_persist_dest           (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_undefine_source        (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_postcopy               (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_postcopy_after_precopy (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_suspend                (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_convergence_policy     (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_completion_timeout     (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_policy_stall_window    (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_policy_stall_iterations (VirtMigrateRequest *self);
+VirtMigratePolicyAction virt_migrate_request_get_completion_action      (VirtMigrateRequest *self);
 
 G_END_DECLS

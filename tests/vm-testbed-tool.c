@@ -5,6 +5,8 @@
  *   vm-testbed-tool slow-request NAME DISK_MIB BANDWIDTH_MIB
  *       a running guest with a disk of random data on the source; prints
  *       the throttled storage-copy request as a{sv} text
+ *   vm-testbed-tool slow-request-cli NAME DISK_MIB BANDWIDTH_MIB
+ *       the same guest; prints VM_DEST_XML=FILE, its destination XML
  *   vm-testbed-tool guest NAME       an idle running guest on the source
  *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
  *       a guest on the source that keeps dirtying its memory (tests/dirtier)
@@ -41,6 +43,23 @@ main (int argc, char **argv)
       g_autofree char *text = g_variant_print (dict, TRUE);
 
       g_print ("%s\n", text);
+      return 0;
+    }
+  if (argc == 5 && g_str_equal (argv[1], "slow-request-cli"))
+    {
+      /* The same guest, for a shell: its destination XML in a file. */
+      g_autoptr(VirtMigrateRequest) req =
+        vm_testbed_slow_request (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                                 g_ascii_strtoull (argv[4], NULL, 10));
+      g_autofree char *xml = NULL;
+      g_autofree char *name = g_strconcat (argv[2], "-dest.xml", NULL);
+      g_autofree char *path = vm_testbed_path (name);
+      g_autofree char *quoted = NULL;
+
+      g_object_get (req, "dest-xml", &xml, NULL);
+      g_assert_true (g_file_set_contents (path, xml, -1, NULL));
+      quoted = g_shell_quote (path);
+      g_print ("VM_DEST_XML=%s\n", quoted);
       return 0;
     }
   if (argc == 3 && g_str_equal (argv[1], "guest"))

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "virt-migrate-convergence.h"
+
+#define MIB (1024.0 * 1024.0)
+
+struct _VirtMigrateConvergence
+{
+  VirtMigratePolicy            *policy;
+  VirtMigrateConvergenceRequest request;
+  gboolean                      started;
+  gint64                        start;          /* µs of the first sample */
+  gint64                        timeout;        /* µs after start, 0: none */
+  guint64                       low;            /* lowest data-remaining seen */
+  gint64                        low_time;       /* when it was reached (or a step taken) */
+  guint64                       base_downtime;  /* ms */
+  guint                         step;           /* downtime steps taken */
+  gboolean                      postcopy;       /* switched to post-copy */
+  gboolean                      timed_out;
+  int                           schedule_entry; /* the schedule's entry applied, -1: none */
+  guint64                       pass;           /* the memory pass last seen */
+  guint64                       pass_low;       /* lowest remaining at the start of a pass */
+  guint                         passes_no_gain; /* passes in a row that began without a new low */
+};
+
+void
+virt_migrate_decision_free (VirtMigrateDecision *decision)
+{
+  g_free (decision->message);
+  g_free (decision);
+}
+
+static void
+decide (GPtrArray *out, VirtMigrateDecisionKind kind, guint64 value, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+decide (GPtrArray *out, VirtMigrateDecisionKind kind, guint64 value, const char *format, ...)
+{
+  VirtMigrateDecision *d = g_new0 (VirtMigrateDecision, 1);
+  va_list args;
+
+  va_start (args, format);
+  d->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  d->kind = kind;
+  d->value = value;
+  g_ptr_array_add (out, d);
+}
+
+VirtMigrateConvergence *
+virt_migrate_convergence_new (VirtMigratePolicy                   *policy,
+                              const VirtMigrateConvergenceRequest *request)
+{
+  VirtMigrateConvergence *self = g_new0 (VirtMigrateConvergence, 1);
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (policy), NULL);
+  self->policy = g_object_ref (policy);
+  self->request = *request;
+  self->schedule_entry = -1;
+  return self;
+}
+
+void
+virt_migrate_convergence_free (VirtMigrateConvergence *self)
+{
+  g_clear_object (&self->policy);
+  g_free (self);
+}
+
+/* Whether a bandwidth schedule needs the clock between samples. */
+gboolean
+virt_migrate_convergence_has_schedule (VirtMigrateConvergence *self)
+{
+  const char *const *schedule = virt_migrate_policy_get_bandwidth_schedule (self->policy);
+
+  return schedule != NULL && schedule[0] != NULL;
+}
+
+static void
+apply_schedule (VirtMigrateConvergence *self, gint64 now, GPtrArray *out)
+{
+  int entry = -1;
+  guint64 mib = virt_migrate_policy_get_bandwidth_at (self->policy, (guint) ((now - self->start) / G_USEC_PER_SEC),
+                                                      &entry);
+
+  if (entry >= 0 && entry != self->schedule_entry)
+    {
+      self->schedule_entry = entry;
+      decide (out, VIRT_MIGRATE_DECISION_SET_SPEED, mib,
+              "policy: bandwidth schedule entry '%s': %" G_GUINT64_FORMAT " MiB/s after %.1f s",
+              virt_migrate_policy_get_bandwidth_schedule (self->policy)[entry], mib,
+              (now - self->start) / (gdouble) G_USEC_PER_SEC);
+    }
+}
+
+/* The clock between samples: only the bandwidth schedule acts on it. */
+GPtrArray *
+virt_migrate_convergence_tick (VirtMigrateConvergence *self,
+                               gint64                  now)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_decision_free);
+
+  if (self->started)
+    apply_schedule (self, now, out);
+  return out;
+}
+
+static void
+act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
+{
+  VirtMigratePolicyAction action = self->request.completion_action;
+  gdouble seconds = self->timeout / (gdouble) G_USEC_PER_SEC;
+
+  if (action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
+    action = virt_migrate_policy_get_completion_action (self->policy);
+  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !self->request.postcopy_allowed)
+    {
+      decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+              "policy: completion timeout: post-copy is not allowed by the request, aborting instead");
+      action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
+    }
+  switch (action)
+    {
+    case VIRT_MIGRATE_POLICY_ACTION_PAUSE:
+      decide (out, VIRT_MIGRATE_DECISION_PAUSE, 0,
+              "policy: completion timeout after %.0f s: pausing the guest on the source so the "
+              "migration can finish", seconds);
+      break;
+    case VIRT_MIGRATE_POLICY_ACTION_POSTCOPY:
+      self->postcopy = TRUE;
+      decide (out, VIRT_MIGRATE_DECISION_POSTCOPY, 0,
+              "policy: completion timeout after %.0f s: switching to post-copy", seconds);
+      break;
+    case VIRT_MIGRATE_POLICY_ACTION_ABORT:
+    case VIRT_MIGRATE_POLICY_ACTION_DEFAULT:
+    default:
+      decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
+              "policy: completion timeout after %.0f s: aborting; the guest stays on the source", seconds);
+      break;
+    }
+}
+
+static void
+begin (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtrArray *out)
+{
+  VirtMigratePolicy *policy = self->policy;
+  guint timeout_s = self->request.completion_timeout;
+  gdouble gib = MAX (s->total / (1024.0 * MIB), 1.0);
+
+  if (timeout_s == 0)
+    timeout_s = (guint) (virt_migrate_policy_get_completion_timeout_per_gib (policy) * gib);
+  self->started = TRUE;
+  self->start = s->time;
+  self->timeout = (gint64) timeout_s * G_USEC_PER_SEC;
+  self->low = s->remaining;
+  self->low_time = s->time;
+  self->base_downtime = self->request.max_downtime > 0 ? self->request.max_downtime : 300; /* QEMU's */
+  decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+          "policy: watching: stall after %u s without progress or %u memory passes "
+          "without gain, max downtime up to %" G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
+          virt_migrate_policy_get_stall_window (policy), virt_migrate_policy_get_stall_iterations (policy),
+          virt_migrate_policy_get_downtime_max (policy), virt_migrate_policy_get_downtime_steps (policy),
+          timeout_s);
+}
+
+/* One statistics sample of a running (pre-copy) migration. */
+GPtrArray *
+virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
+                                 const VirtMigrateConvergenceSample *s)
+{
+  VirtMigratePolicy *policy = self->policy;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_decision_free);
+  gint64 now = s->time;
+  gint64 window = (gint64) virt_migrate_policy_get_stall_window (policy) * G_USEC_PER_SEC;
+  guint steps = virt_migrate_policy_get_downtime_steps (policy);
+  guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
+  guint64 remaining = s->remaining;
+  g_autofree char *reason = NULL;
+
+  if (s->total == 0)
+    return out;
+  if (!self->started)
+    begin (self, s, out);
+
+  apply_schedule (self, now, out);
+
+  if (remaining + (guint64) MIB < self->low)
+    {
+      self->low = remaining;
+      self->low_time = now;
+    }
+
+  /* A new memory pass: did it begin with clearly fewer bytes left (5 %,
+   * at least 1 MiB) than any pass before? */
+  if (s->iteration > self->pass)
+    {
+      if (self->pass == 0 ||
+          remaining + MAX ((guint64) MIB, self->pass_low / 20) < self->pass_low)
+        {
+          self->pass_low = remaining;
+          self->passes_no_gain = 0;
+        }
+      else
+        self->passes_no_gain++;
+      self->pass = s->iteration;
+    }
+
+  if (self->timeout > 0 && !self->timed_out && now - self->start >= self->timeout)
+    {
+      self->timed_out = TRUE;
+      act_on_timeout (self, out);
+      return out;
+    }
+  if (self->timed_out)
+    return out;
+
+  if (now - self->low_time >= window)
+    reason = g_strdup_printf ("no progress for %u s", virt_migrate_policy_get_stall_window (policy));
+  else if (stall_passes > 0 && self->passes_no_gain >= stall_passes)
+    reason = g_strdup_printf ("%u memory passes without gain", self->passes_no_gain);
+  else
+    return out;
+
+  /* Stalled. */
+  if (self->step < steps)
+    {
+      guint64 max = virt_migrate_policy_get_downtime_max (policy);
+      guint64 base = MIN (self->base_downtime, max);
+      guint64 needed = s->rate > 0 ? remaining * 1000 / s->rate : max;
+      guint64 target;
+
+      do
+        {
+          self->step++;
+          target = base + (max - base) * self->step / steps;
+        }
+      while (self->step < steps && target < needed);
+      decide (out, VIRT_MIGRATE_DECISION_SET_DOWNTIME, target,
+              "policy: %s (%.1f MiB left at %.1f MiB/s, about %" G_GUINT64_FORMAT
+              " ms of downtime needed): max downtime step %u/%u, %" G_GUINT64_FORMAT " ms",
+              reason, remaining / MIB, s->rate / MIB, needed, self->step, steps, target);
+    }
+  else if (!self->postcopy && virt_migrate_policy_get_postcopy_on_stall (policy) &&
+           self->request.postcopy_allowed)
+    {
+      self->postcopy = TRUE;
+      decide (out, VIRT_MIGRATE_DECISION_POSTCOPY, 0,
+              "policy: %s at the last downtime step: switching to post-copy", reason);
+    }
+  self->low_time = now;
+  self->passes_no_gain = 0;
+  return out;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Inside VirtMigrateJob: shared by virt-migrate-job.c (the GObject: its
+ * properties, constructors and getters) and virt-migrate-job-run.c (the
+ * state machine that writes them). Nothing else includes this. */
+
+#include "virt-migrate-convergence.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-progress.h"
+#include "virt-migrate-worker.h"
+
+G_BEGIN_DECLS
+
+/* The job is the state machine and the GObject face of one migration; its
+ * parts have one owner each (see docs/architecture.md):
+ *  - VirtMigrateWorker: the threads and every piece of state they share;
+ *  - VirtMigrateBackend: the blocking libvirt calls (a fake in the tests);
+ *  - VirtMigrateProgress: the progress maths, from samples;
+ *  - VirtMigrateConvergence: the policy's decisions, from samples.
+ * Everything below runs on the job's main context, except where a
+ * function says it may be called from any thread. */
+struct _VirtMigrateJob
+{
+  GObject                    parent_instance;
+
+  guint                      id;
+  gboolean                   adopted;          /* follows a migration libvirt already runs */
+  VirtMigrateRequest        *request;          /* immutable copy */
+  VirtMigratePolicy         *policy;           /* nullable */
+  VirtMigrateConnectionPool *pool;
+  VirtMigrateBackend        *backend;          /* nullable until the job runs */
+  GMainContext              *context;
+  GTask                     *task;
+  GCancellable              *cancellable;
+  gulong                     cancellable_id;
+  gboolean                   started;          /* run_async() started the worker */
+  VirtMigrateProgress       *progress_unit;
+  VirtMigrateConvergence    *convergence;      /* nullable: no policy */
+  GSource                   *schedule_source;  /* the bandwidth schedule's clock */
+
+  /* Owned by the main context. */
+  VirtMigrateJobState        state;
+  gdouble                    progress;
+  guint64                    data_total;
+  guint64                    data_processed;
+  guint64                    data_remaining;
+  guint64                    data_transferred;
+  guint64                    rate;
+  guint64                    memory_dirty_rate;
+  guint64                    iteration;
+  guint64                    elapsed;
+  gint64                     expected_end_time;
+  guint64                    downtime;
+  GError                    *error;
+  char                      *libvirt_api;
+  guint                      libvirt_flags;
+  VirtMigrateConfigOutcome  *config_outcome;
+  VirtMigrateConfigOutcome  *expected_config_outcome;
+  GPtrArray                 *messages;         /* char*, NULL-terminated */
+  gint64                     started_by_uid;   /* -1: unknown */
+  gint64                     start_time;       /* monotonic µs */
+
+  /* Read and written from any thread. */
+  gint                       finished;         /* atomic: a final state was reached */
+  GMutex                     lock;             /* for the two below */
+  VirtMigrateWorker         *worker;           /* while the migration runs */
+  gboolean                   cancel_requested;
+  guint                      poll_interval;    /* ms */
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_REQUEST,
+  PROP_STATE,
+  PROP_PROGRESS,
+  PROP_DATA_TOTAL,
+  PROP_DATA_PROCESSED,
+  PROP_DATA_REMAINING,
+  PROP_DATA_TRANSFERRED,
+  PROP_RATE,
+  PROP_MEMORY_DIRTY_RATE,
+  PROP_ITERATION,
+  PROP_ELAPSED,
+  PROP_EXPECTED_END_TIME,
+  PROP_DOWNTIME,
+  PROP_ERROR,
+  PROP_LIBVIRT_API,
+  PROP_LIBVIRT_FLAGS,
+  PROP_POLL_INTERVAL,
+  PROP_CONFIG_OUTCOME,
+  PROP_EXPECTED_CONFIG_OUTCOME,
+  PROP_MESSAGES,
+  PROP_POLICY,
+  N_PROPS
+};
+
+extern GParamSpec *virt_migrate_job_props[N_PROPS];
+
+enum {
+  SIGNAL_COMPLETED,
+  N_SIGNALS
+};
+
+extern guint virt_migrate_job_signals[N_SIGNALS];
+
+#define DEFAULT_POLL_INTERVAL 250
+
+gboolean virt_migrate_job_state_is_final   (VirtMigrateJobState state);
+void     virt_migrate_job_add_message      (VirtMigrateJob *self,
+                                            const char     *format,
+                                            ...) G_GNUC_PRINTF (2, 3);
+void     virt_migrate_job_stop_schedule    (VirtMigrateJob *self);
+
+G_END_DECLS

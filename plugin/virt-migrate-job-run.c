@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The state machine of VirtMigrateJob: how a run goes from pending to its
+ * end. It starts the worker, turns what the worker reports into property
+ * changes (through the progress unit) and the policy's decisions (through
+ * the convergence unit), and takes cancels and tuning from any thread.
+ * Every property is written here, on the job's main context. */
+#include "config.h"
+
+#include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-job-internal.h"
+#include "virt-migrate-libvirt-backend.h"
+#include "virt-migrate-request-private.h"
+
+/* The bandwidth schedule's clock: statistics may be seconds apart while
+ * libvirt is busy. */
+#define SCHEDULE_TICK_MS 200
+
+gboolean
+virt_migrate_job_state_is_final (VirtMigrateJobState state)
+{
+  return state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED ||
+         state == VIRT_MIGRATE_JOB_STATE_FAILED ||
+         state == VIRT_MIGRATE_JOB_STATE_CANCELLED;
+}
+
+/* The worker, referenced, or NULL when the migration does not run. Any thread. */
+static VirtMigrateWorker *
+ref_worker (VirtMigrateJob *self)
+{
+  VirtMigrateWorker *worker;
+
+  g_mutex_lock (&self->lock);
+  worker = self->worker != NULL ? g_object_ref (self->worker) : NULL;
+  g_mutex_unlock (&self->lock);
+  return worker;
+}
+
+/* --- property helpers ---------------------------------------------------- */
+
+static void
+set_u64 (VirtMigrateJob *self, guint64 *field, guint64 value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[prop]);
+}
+
+static void
+set_state (VirtMigrateJob *self, VirtMigrateJobState state)
+{
+  if (self->state == state)
+    return;
+  g_debug ("job %u: %s -> %s", self->id,
+           virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, self->state),
+           virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, state));
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_STATE]);
+}
+
+static void
+set_progress (VirtMigrateJob *self, gdouble progress)
+{
+  if (progress == self->progress)
+    return;
+  self->progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_PROGRESS]);
+}
+
+static void
+set_expected_end_time (VirtMigrateJob *self, gint64 value)
+{
+  if (self->expected_end_time == value)
+    return;
+  self->expected_end_time = value;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_EXPECTED_END_TIME]);
+}
+
+static void
+update_elapsed (VirtMigrateJob *self)
+{
+  if (self->start_time != 0)
+    set_u64 (self, &self->elapsed, (g_get_monotonic_time () - self->start_time) / 1000,
+             PROP_ELAPSED);
+}
+
+void
+virt_migrate_job_add_message (VirtMigrateJob *self,
+             const char     *format,
+             ...)
+{
+  va_list args;
+  char *message;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_info ("job %u: %s", self->id, message);
+  g_ptr_array_add (self->messages, message);
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_MESSAGES]);
+}
+
+/* The progress unit's numbers onto the properties. */
+static void
+publish_progress (VirtMigrateJob *self)
+{
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (self->progress_unit);
+
+  set_u64 (self, &self->data_total, st->total, PROP_DATA_TOTAL);
+  set_u64 (self, &self->data_remaining, st->remaining, PROP_DATA_REMAINING);
+  set_u64 (self, &self->data_processed, st->processed, PROP_DATA_PROCESSED);
+  set_u64 (self, &self->data_transferred, st->transferred, PROP_DATA_TRANSFERRED);
+  set_u64 (self, &self->rate, st->rate, PROP_RATE);
+  set_u64 (self, &self->memory_dirty_rate, st->dirty_rate, PROP_MEMORY_DIRTY_RATE);
+  set_u64 (self, &self->iteration, st->iteration, PROP_ITERATION);
+  set_progress (self, st->fraction);
+  if (st->have_downtime)
+    set_u64 (self, &self->downtime, st->downtime, PROP_DOWNTIME);
+  set_expected_end_time (self, st->time_left > 0 ? g_get_real_time () + st->time_left : 0);
+}
+
+/* --- the convergence policy's decisions -------------------------------------- */
+
+static void
+apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
+{
+  g_autoptr(VirtMigrateWorker) worker = ref_worker (self);
+
+  for (guint i = 0; i < decisions->len; i++)
+    {
+      VirtMigrateDecision *d = g_ptr_array_index (decisions, i);
+
+      virt_migrate_job_add_message (self, "%s", d->message);
+      if (worker == NULL)
+        continue;
+      switch (d->kind)
+        {
+        case VIRT_MIGRATE_DECISION_LOG:
+          break;
+        case VIRT_MIGRATE_DECISION_SET_DOWNTIME:
+          virt_migrate_worker_set_max_downtime (worker, d->value, NULL);
+          break;
+        case VIRT_MIGRATE_DECISION_SET_SPEED:
+          virt_migrate_worker_set_max_speed (worker, d->value, NULL);
+          break;
+        case VIRT_MIGRATE_DECISION_POSTCOPY:
+          virt_migrate_worker_start_postcopy (worker, NULL);
+          break;
+        case VIRT_MIGRATE_DECISION_PAUSE:
+          virt_migrate_worker_pause (worker);
+          break;
+        case VIRT_MIGRATE_DECISION_ABORT:
+          virt_migrate_job_cancel (self, NULL);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+static gboolean
+schedule_tick_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+
+  if (self->state == VIRT_MIGRATE_JOB_STATE_RUNNING && self->convergence != NULL)
+    {
+      g_autoptr(GPtrArray) decisions = virt_migrate_convergence_tick (self->convergence,
+                                                                      g_get_monotonic_time ());
+      apply_decisions (self, decisions);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+virt_migrate_job_stop_schedule (VirtMigrateJob *self)
+{
+  if (self->schedule_source != NULL)
+    g_source_destroy (self->schedule_source);
+  g_clear_pointer (&self->schedule_source, g_source_unref);
+}
+
+static void
+evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
+{
+  VirtMigrateConvergenceSample s = {
+    .time = sample->time,
+    .total = self->data_total,
+    .remaining = self->data_remaining,
+    .rate = self->rate,
+    .iteration = self->iteration,
+  };
+  g_autoptr(GPtrArray) decisions = NULL;
+
+  if (self->convergence == NULL || self->state != VIRT_MIGRATE_JOB_STATE_RUNNING || self->data_total == 0)
+    return;
+  decisions = virt_migrate_convergence_sample (self->convergence, &s);
+  if (self->schedule_source == NULL && virt_migrate_convergence_has_schedule (self->convergence))
+    {
+      self->schedule_source = g_timeout_source_new (SCHEDULE_TICK_MS);
+      g_source_set_callback (self->schedule_source, schedule_tick_cb, self, NULL);
+      g_source_set_static_name (self->schedule_source, "[virt-migrate] bandwidth schedule");
+      g_source_attach (self->schedule_source, self->context);
+    }
+  apply_decisions (self, decisions);
+}
+
+/* --- what the worker reports (main context) ------------------------------------ */
+
+static void
+on_worker_running (guint64 memory_bytes, gpointer owner)
+{
+  VirtMigrateJob *self = owner;
+
+  if (virt_migrate_job_state_is_final (self->state))
+    return;
+  virt_migrate_progress_set_memory (self->progress_unit, memory_bytes);
+  if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
+    set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
+}
+
+static void
+on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
+{
+  VirtMigrateJob *self = owner;
+
+  if (virt_migrate_job_state_is_final (self->state))
+    return;
+  if (sample->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
+    set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  if (!virt_migrate_progress_add_sample (self->progress_unit, sample))
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  publish_progress (self);
+  update_elapsed (self);
+  evaluate_policy (self, sample);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+on_worker_iteration (guint64 iteration, gpointer owner)
+{
+  VirtMigrateJob *self = owner;
+
+  if (virt_migrate_job_state_is_final (self->state))
+    return;
+  virt_migrate_progress_iteration (self->progress_unit, iteration);
+  set_u64 (self, &self->iteration, virt_migrate_progress_get_state (self->progress_unit)->iteration,
+           PROP_ITERATION);
+}
+
+/* --- completion ------------------------------------------------------------------ */
+
+/* The job ends: the final state, `completed`, and the task's result if
+ * virt_migrate_job_run_async() was called. */
+static void
+finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+
+  g_assert (virt_migrate_job_state_is_final (state));
+  virt_migrate_job_stop_schedule (self);
+  g_mutex_lock (&self->lock);
+  worker = g_steal_pointer (&self->worker);
+  g_mutex_unlock (&self->lock);
+  g_atomic_int_set (&self->finished, TRUE);
+
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_disconnect (self->cancellable, self->cancellable_id);
+      self->cancellable_id = 0;
+      g_clear_object (&self->cancellable);
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  update_elapsed (self);
+  set_expected_end_time (self, 0);
+  if (error != NULL)
+    {
+      self->error = g_error_copy (error);
+      g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_ERROR]);
+    }
+  set_state (self, state);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  g_signal_emit (self, virt_migrate_job_signals[SIGNAL_COMPLETED], 0);
+
+  if (task == NULL)
+    return;
+  if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
+    g_task_return_boolean (task, TRUE);
+  else if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Migration of '%s' was cancelled; the guest stays on the source",
+                             virt_migrate_request_get_domain (self->request));
+  else
+    g_task_return_error (task, g_error_copy (error));
+}
+
+/* Post-check: what libvirt did to the configuration files against what the
+ * guide's table predicts. */
+static void
+record_outcome (VirtMigrateJob *self, VirtMigrateBackendResult *result)
+{
+  g_autofree char *expected = NULL;
+  g_autofree char *actual = NULL;
+
+  if (result->expected_outcome == NULL || result->outcome == NULL)
+    {
+      virt_migrate_job_add_message (self, "configuration outcome not checked: the destination host could not be "
+                         "queried from here");
+      return;
+    }
+  g_set_object (&self->expected_config_outcome, result->expected_outcome);
+  g_set_object (&self->config_outcome, result->outcome);
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_EXPECTED_CONFIG_OUTCOME]);
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_CONFIG_OUTCOME]);
+
+  expected = virt_migrate_config_outcome_to_string (result->expected_outcome);
+  actual = virt_migrate_config_outcome_to_string (result->outcome);
+  if (virt_migrate_config_outcome_equal (result->expected_outcome, result->outcome))
+    virt_migrate_job_add_message (self, "configuration as planned: %s", actual);
+  else
+    virt_migrate_job_add_message (self, "warning: configuration differs from the plan: expected %s; libvirt "
+                       "reports %s", expected, actual);
+}
+
+static void
+on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
+{
+  VirtMigrateJob *self = owner;
+
+  if (virt_migrate_job_state_is_final (self->state))
+    return;
+  if (result->cancelled)
+    finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+  else if (!result->success)
+    finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, result->error);
+  else
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      set_state (self, VIRT_MIGRATE_JOB_STATE_COMPLETING);
+      virt_migrate_progress_complete (self->progress_unit,
+                                      result->backend.have_final ? &result->backend.final : NULL);
+      publish_progress (self);
+      record_outcome (self, &result->backend);
+      g_object_thaw_notify (G_OBJECT (self));
+      finish (self, VIRT_MIGRATE_JOB_STATE_SUCCEEDED, NULL);
+    }
+}
+
+static const VirtMigrateWorkerCallbacks worker_callbacks = {
+  .running = on_worker_running,
+  .sample = on_worker_sample,
+  .iteration = on_worker_iteration,
+  .done = on_worker_done,
+};
+
+/* --- cancellation -------------------------------------------------------------- */
+
+/* A job cancelled before it ran ends now, on its own context. */
+static gboolean
+cancel_unstarted_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+
+  if (!self->started && !virt_migrate_job_state_is_final (self->state))
+    finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * virt_migrate_job_cancel:
+ * @self: a #VirtMigrateJob
+ * @error: return location for a #GError
+ *
+ * Asks for the migration to be aborted (`virDomainAbortJob()`).  The job
+ * then ends in %VIRT_MIGRATE_JOB_STATE_CANCELLED with the guest running on
+ * the source; if libvirt completes the migration before the abort reaches
+ * it, the job ends in %VIRT_MIGRATE_JOB_STATE_SUCCEEDED instead.  A job
+ * that was not started yet (or waits in a manager's queue) ends cancelled
+ * at once, without touching libvirt.  Does not block; may be called from
+ * any thread (the job's state changes on its main context).
+ *
+ * Returns: %TRUE if the cancel was requested; %FALSE with
+ *   %VIRT_MIGRATE_ERROR_NOT_CANCELLABLE if the job already finished or is in
+ *   post-copy (the guest already runs on the destination).
+ */
+gboolean
+virt_migrate_job_cancel (VirtMigrateJob *self,
+                         GError        **error)
+{
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+
+  if (g_atomic_int_get (&self->finished))
+    {
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE,
+                   "The migration already finished; nothing to cancel");
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  if (self->worker != NULL)
+    worker = g_object_ref (self->worker);
+  else
+    self->cancel_requested = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  g_debug ("job %u: cancel requested", self->id);
+  if (worker != NULL)
+    return virt_migrate_worker_cancel (worker, error);
+  virt_migrate_invoke_on_context (self->context, cancel_unstarted_cb, g_object_ref (self), g_object_unref);
+  return TRUE;
+}
+
+static void
+on_cancellable_cancelled (GCancellable *cancellable,
+                          gpointer      user_data)
+{
+  /* May run on any thread. */
+  virt_migrate_job_cancel (VIRT_MIGRATE_JOB (user_data), NULL);
+}
+
+static gboolean
+not_running (GError **error)
+{
+  g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED, "The migration is not running");
+  return FALSE;
+}
+
+/**
+ * virt_migrate_job_start_postcopy:
+ * @self: a #VirtMigrateJob
+ * @error: return location for a #GError
+ *
+ * Switches a running migration to post-copy
+ * (`virDomainMigrateStartPostCopy()`): the guest continues on the
+ * destination and the rest of its memory follows on demand.  Needs
+ * #VirtMigrateRequest:postcopy.  The switch happens on the poller thread at
+ * its next tick; #VirtMigrateJob:state becomes
+ * %VIRT_MIGRATE_JOB_STATE_POSTCOPY when libvirt reports it.  May be called
+ * from any thread.
+ *
+ * Returns: %TRUE if the switch was requested
+ */
+gboolean
+virt_migrate_job_start_postcopy (VirtMigrateJob *self,
+                                 GError        **error)
+{
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+
+  if (!virt_migrate_request_get_postcopy (self->request))
+    {
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                   "Post-copy was not enabled for this migration (request 'postcopy')");
+      return FALSE;
+    }
+  worker = ref_worker (self);
+  return worker != NULL ? virt_migrate_worker_start_postcopy (worker, error) : not_running (error);
+}
+
+/**
+ * virt_migrate_job_set_max_downtime:
+ * @self: a #VirtMigrateJob
+ * @milliseconds: the longest switch-over pause (at least 1)
+ * @error: return location for a #GError
+ *
+ * Changes the maximum downtime of the running migration
+ * (`virDomainMigrateSetMaxDowntime()`), at the poller's next tick.  May be
+ * called from any thread.
+ *
+ * Returns: %TRUE if the change was queued
+ */
+gboolean
+virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
+                                   guint64         milliseconds,
+                                   GError        **error)
+{
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  if (milliseconds == 0)
+    {
+      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "The maximum downtime must be at least 1 ms");
+      return FALSE;
+    }
+  worker = ref_worker (self);
+  return worker != NULL ? virt_migrate_worker_set_max_downtime (worker, milliseconds, error)
+                        : not_running (error);
+}
+
+/**
+ * virt_migrate_job_set_max_speed:
+ * @self: a #VirtMigrateJob
+ * @mebibytes_per_second: the bandwidth cap in MiB/s
+ * @error: return location for a #GError
+ *
+ * Changes the bandwidth cap of the running migration
+ * (`virDomainMigrateSetMaxSpeed()`), at the poller's next tick.  May be
+ * called from any thread.
+ *
+ * Returns: %TRUE if the change was queued
+ */
+gboolean
+virt_migrate_job_set_max_speed (VirtMigrateJob *self,
+                                guint64         mebibytes_per_second,
+                                GError        **error)
+{
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  if (mebibytes_per_second >= G_MAXINT64 / (1024 * 1024))
+    {
+      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "The bandwidth cap is too large");
+      return FALSE;
+    }
+  worker = ref_worker (self);
+  return worker != NULL ? virt_migrate_worker_set_max_speed (worker, mebibytes_per_second, error)
+                        : not_running (error);
+}
+
+/* --- running -------------------------------------------------------------------- */
+
+/* Validates the request once more and starts the worker. */
+static void
+start_migration (VirtMigrateJob *self)
+{
+  g_autoptr(GError) error = NULL;
+  VirtMigrateCall call = { 0 };
+  VirtMigrateWorkerInput input = { 0 };
+  VirtMigrateWorker *worker;
+
+  if (!virt_migrate_request_validate (self->request, &error))
+    {
+      finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, error);
+      return;
+    }
+  if (virt_migrate_request_build_call (self->request, &call, NULL))
+    {
+      self->libvirt_api = g_strdup (virt_migrate_api_to_string (call.api));
+      self->libvirt_flags = call.flags;
+      virt_migrate_call_clear (&call);
+      g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_API]);
+      g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_FLAGS]);
+    }
+
+  if (self->policy != NULL && virt_migrate_policy_get_enabled (self->policy) &&
+      !virt_migrate_request_get_offline (self->request))
+    {
+      VirtMigrateConvergenceRequest r = {
+        .completion_timeout = virt_migrate_request_get_completion_timeout (self->request),
+        .completion_action = virt_migrate_request_get_completion_action (self->request),
+        .postcopy_allowed = virt_migrate_request_get_postcopy (self->request),
+        .max_downtime = virt_migrate_request_get_max_downtime (self->request),
+      };
+      self->convergence = virt_migrate_convergence_new (self->policy, &r);
+    }
+
+  if (self->backend == NULL)
+    self->backend = virt_migrate_libvirt_backend_new (self->request,
+                                                      self->pool != NULL ? self->pool :
+                                                      virt_migrate_connection_pool_get_default (),
+                                                      self->adopted);
+  input.max_downtime = virt_migrate_request_get_max_downtime (self->request);
+  input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);
+  input.offline = virt_migrate_request_get_offline (self->request);
+  input.keep_paused = virt_migrate_request_get_suspend (self->request);
+  g_mutex_lock (&self->lock);
+  input.poll_interval = self->poll_interval;
+  worker = virt_migrate_worker_new (self->backend, &input, self->context, &worker_callbacks, G_OBJECT (self));
+  self->worker = worker;
+  g_mutex_unlock (&self->lock);
+
+  self->started = TRUE;
+  set_state (self, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  update_elapsed (self);
+  virt_migrate_worker_start (worker);
+}
+
+/**
+ * virt_migrate_job_run_async:
+ * @self: a #VirtMigrateJob
+ * @cancellable: (nullable): a #GCancellable; cancelling it cancels the migration
+ * @callback: (scope async): called when the migration ends
+ * @user_data: data for @callback
+ *
+ * Runs the migration.  The request is validated first.  Progress is
+ * reported through the job's properties on the calling thread's
+ * thread-default #GMainContext, where @callback is also called.  A job runs
+ * only once.
+ */
+void
+virt_migrate_job_run_async (VirtMigrateJob      *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gboolean cancelled;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virt_migrate_job_run_async);
+  g_task_set_name (task, "[virt-migrate] run");
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (self->state == VIRT_MIGRATE_JOB_STATE_CANCELLED && !self->started)
+    {
+      /* Cancelled before it ran. */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Migration of '%s' was cancelled; the guest stays on the source",
+                               virt_migrate_request_get_domain (self->request));
+      return;
+    }
+  if (self->state != VIRT_MIGRATE_JOB_STATE_PENDING || self->task != NULL)
+    {
+      g_task_return_new_error (task, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY,
+                               "This job was already started; create a new job to migrate again");
+      return;
+    }
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->task = g_steal_pointer (&task);
+  self->start_time = g_get_monotonic_time ();
+
+  if (cancellable != NULL)
+    {
+      self->cancellable = g_object_ref (cancellable);
+      self->cancellable_id = g_cancellable_connect (cancellable,
+                                                    G_CALLBACK (on_cancellable_cancelled),
+                                                    self, NULL);
+    }
+
+  g_mutex_lock (&self->lock);
+  cancelled = self->cancel_requested;
+  g_mutex_unlock (&self->lock);
+  if (cancelled)
+    {
+      finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+      return;
+    }
+  start_migration (self);
+}
+
+/**
+ * virt_migrate_job_run_finish:
+ * @self: a #VirtMigrateJob
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes virt_migrate_job_run_async().  A cancelled migration gives
+ * %G_IO_ERROR_CANCELLED (and #VirtMigrateJob:error stays %NULL); a failed one
+ * gives the same error as #VirtMigrateJob:error, with libvirt's own message.
+ *
+ * Returns: %TRUE if the guest was migrated
+ */
+gboolean
+virt_migrate_job_run_finish (VirtMigrateJob *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The backend that does it with libvirt: every blocking libvirt call of a
+ * migration, on the worker's threads. */
+#include "config.h"
+
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-libvirt-backend.h"
+#include "virt-migrate-request-private.h"
+
+/* How long to wait for libvirt's JOB_COMPLETED event after the migration
+ * call returned, before falling back to the last polled statistics. */
+#define FINAL_STATS_TIMEOUT_US (2 * G_USEC_PER_SEC)
+/* How often an adopted job looks whether libvirt's job ended. */
+#define FOLLOW_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
+
+struct _VirtMigrateLibvirtBackend
+{
+  GObject                    parent_instance;
+
+  VirtMigrateRequest        *request;  /* immutable */
+  VirtMigrateConnectionPool *pool;
+  gboolean                   adopted;  /* follows a migration libvirt already runs */
+
+  /* The worker's migrate thread owns these between prepare() and finish(). */
+  virConnectPtr              conn;
+  virConnectPtr              dconn;       /* managed direct */
+  virConnectPtr              check_conn;  /* where the outcome is checked, if reachable */
+  virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
+  VirtMigrateCall            call;
+  unsigned char              uuid[VIR_UUID_BUFLEN];
+  gboolean                   have_uuid;
+  gboolean                   source_persistent;
+  char                      *dest_config_before;
+  int                        state_before;
+  VirtMigrateConfigOutcome  *expected_outcome;
+  int                        completed_cb;
+  int                        iteration_cb;
+  VirtMigrateIterationFunc   on_iteration;
+  gpointer                   on_iteration_data;
+
+  /* Shared with the poll and abort threads and libvirt's event loop. */
+  GMutex                     lock;
+  GCond                      cond;
+  virDomainPtr               dom;          /* the source guest, until finish() */
+  gboolean                   have_event_stats;
+  VirtMigrateSample          event_stats;  /* from VIR_DOMAIN_EVENT_ID_JOB_COMPLETED */
+};
+
+static void virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VirtMigrateLibvirtBackend, virt_migrate_libvirt_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (VIRT_MIGRATE_TYPE_BACKEND,
+                                                      virt_migrate_libvirt_backend_iface_init))
+
+/* --- statistics ---------------------------------------------------------- */
+
+static guint64
+param_ull (virTypedParameterPtr params, int nparams, const char *name, gboolean *found)
+{
+  unsigned long long value = 0;
+  int rc = virTypedParamsGetULLong (params, nparams, name, &value);
+
+  if (found != NULL)
+    *found = rc == 1;
+  return rc == 1 ? value : 0;
+}
+
+static void
+sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params, int nparams)
+{
+  memset (s, 0, sizeof (*s));
+  s->time = g_get_monotonic_time ();
+  s->active = type != VIR_DOMAIN_JOB_NONE;
+  s->completed = type == VIR_DOMAIN_JOB_COMPLETED;
+  s->total = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &s->have_total);
+  s->transferred = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, NULL);
+  s->remaining = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING, NULL);
+  s->memory_total = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, NULL);
+  s->memory_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, NULL);
+  s->disk_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_DISK_BPS, NULL);
+  s->dirty_rate = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL);
+  s->page_size = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, NULL);
+  s->iteration = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
+  s->time_elapsed = param_ull (params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
+  s->downtime = param_ull (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->have_downtime);
+}
+
+static gboolean
+fetch_stats (virDomainPtr dom, unsigned int flags, VirtMigrateSample *s)
+{
+  virTypedParameterPtr params = NULL;
+  int nparams = 0;
+  int type = VIR_DOMAIN_JOB_NONE;
+
+  if (virDomainGetJobStats (dom, &type, &params, &nparams, flags) < 0)
+    return FALSE;
+  sample_from_params (s, type, params, nparams);
+  virTypedParamsFree (params, nparams);
+  return TRUE;
+}
+
+/* The source guest, referenced, or NULL after finish(). */
+static virDomainPtr
+ref_domain (VirtMigrateLibvirtBackend *self)
+{
+  virDomainPtr dom;
+
+  g_mutex_lock (&self->lock);
+  dom = self->dom;
+  if (dom != NULL)
+    virDomainRef (dom);
+  g_mutex_unlock (&self->lock);
+  return dom;
+}
+
+static gboolean
+not_running (GError **error)
+{
+  g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED, "The migration is not running");
+  return FALSE;
+}
+
+static gboolean
+libvirt_failed (const char *what, GError **error)
+{
+  g_propagate_prefixed_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, what),
+                              "%s: ", what);
+  return FALSE;
+}
+
+/* --- events (libvirt-glib's loop) ------------------------------------------ */
+
+static void
+on_job_completed_event (virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
+                        int nparams, void *opaque)
+{
+  VirtMigrateLibvirtBackend *self = opaque;
+
+  g_mutex_lock (&self->lock);
+  sample_from_params (&self->event_stats, VIR_DOMAIN_JOB_COMPLETED, params, nparams);
+  self->have_event_stats = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_iteration_event (virConnectPtr conn, virDomainPtr dom, int iteration, void *opaque)
+{
+  VirtMigrateLibvirtBackend *self = opaque;
+
+  if (self->on_iteration != NULL)
+    self->on_iteration ((guint64) MAX (iteration, 0), self->on_iteration_data);
+}
+
+/* --- helpers -------------------------------------------------------------- */
+
+/* The stored (inactive) configuration of the guest with @uuid on @conn, or
+ * NULL if that host has none. */
+static char *
+persistent_config (virConnectPtr conn, const unsigned char *uuid)
+{
+  g_autoptr(virDomain) dom = virDomainLookupByUUID (conn, uuid);
+
+  if (dom == NULL || virDomainIsPersistent (dom) != 1)
+    return NULL;
+  return virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+}
+
+/* What libvirt reports after a successful migration. */
+static VirtMigrateConfigOutcome *
+observe_outcome (VirtMigrateLibvirtBackend *self)
+{
+  g_autofree char *dest_config = persistent_config (self->check_conn, self->uuid);
+  g_autofree char *source_config = persistent_config (self->conn, self->uuid);
+  VirtMigrateDestConfig dest = dest_config == NULL ? VIRT_MIGRATE_DEST_CONFIG_NONE :
+                               self->dest_config_before == NULL ? VIRT_MIGRATE_DEST_CONFIG_CREATED :
+                               g_str_equal (dest_config, self->dest_config_before) ?
+                               VIRT_MIGRATE_DEST_CONFIG_UNCHANGED : VIRT_MIGRATE_DEST_CONFIG_REPLACED;
+
+  return virt_migrate_config_outcome_new (dest_config != NULL ? VIRT_MIGRATE_GUEST_TYPE_PERSISTENT :
+                                                                VIRT_MIGRATE_GUEST_TYPE_TRANSIENT,
+                                          !self->source_persistent ? VIRT_MIGRATE_SOURCE_CONFIG_NONE :
+                                          source_config != NULL ? VIRT_MIGRATE_SOURCE_CONFIG_KEPT :
+                                          VIRT_MIGRATE_SOURCE_CONFIG_REMOVED,
+                                          dest);
+}
+
+/* The guest on the destination, under its new name if the request gives
+ * one, or %NULL: not there, or the destination is out of this client's
+ * reach (@error says why it could not be asked, when it could not). */
+static virDomainPtr
+lookup_on_destination (VirtMigrateLibvirtBackend *self, GError **error)
+{
+  VirtMigrateRequest *request = self->request;
+  const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+  g_autofree char *name = NULL;
+  g_autoptr(virConnect) dconn = NULL;
+
+  if (dest_uri == NULL)
+    return NULL;
+  dconn = virt_migrate_connection_pool_get (self->pool, dest_uri, error);
+  if (dconn == NULL)
+    return NULL;
+  g_object_get (request, "dest-name", &name, NULL);
+  return virt_migrate_lookup_domain (dconn, name != NULL ? name : virt_migrate_request_get_domain (request),
+                                     NULL);
+}
+
+/* An adopted job whose guest is no longer on the source: it moved if the
+ * destination has it. */
+static gboolean
+reconcile_from_destination (VirtMigrateLibvirtBackend *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(virDomain) ddom = lookup_on_destination (self, &local_error);
+
+  if (ddom != NULL)
+    return TRUE;
+  g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND,
+               "While virt-migrated was not running, '%s' left the source and is not on the "
+               "destination%s%s", virt_migrate_request_get_domain (self->request),
+               local_error != NULL ? ": " : "", local_error != NULL ? local_error->message : "");
+  return FALSE;
+}
+
+/* An adopted job: waits for libvirt's migration job on the guest to end,
+ * then tells from the guest's state whether it moved. */
+static gboolean
+follow_libvirt_job (VirtMigrateLibvirtBackend *self, virDomainPtr dom, GError **error)
+{
+  virDomainJobInfo info;
+  int state = 0, reason = 0;
+
+  while (virDomainGetJobInfo (dom, &info) == 0 && info.type != VIR_DOMAIN_JOB_NONE)
+    g_usleep (FOLLOW_INTERVAL_US);
+  /* A transient guest that moved is gone; a persistent one is shut off. */
+  if (virDomainGetState (dom, &state, &reason, 0) < 0 ||
+      (state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_MIGRATED))
+    return TRUE;
+  g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+               "The migration of '%s' ended without moving the guest while virt-migrated was not "
+               "running (libvirt aborts a managed-direct migration whose client is gone); the "
+               "guest is %s on the source",
+               virt_migrate_request_get_domain (self->request),
+               state == VIR_DOMAIN_RUNNING ? "running" : state == VIR_DOMAIN_PAUSED ? "paused" : "shut off");
+  return FALSE;
+}
+
+/* After a failed or cancelled migration the guest must not stay paused on
+ * the source by our doing: resume it if it ran before and the request did
+ * not ask for a pause. */
+static void
+resume_source_if_paused (VirtMigrateLibvirtBackend *self, virDomainPtr dom)
+{
+  int state = 0, reason = 0;
+
+  if (self->state_before != VIR_DOMAIN_RUNNING ||
+      virDomainGetState (dom, &state, &reason, 0) < 0 ||
+      state != VIR_DOMAIN_PAUSED)
+    return;
+  if (reason == VIR_DOMAIN_PAUSED_POSTCOPY || reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+    return; /* the guest ran on the destination already; resuming here would fork it */
+  if (virDomainResume (dom) < 0)
+    {
+      g_warning ("%s: guest left paused on the source (reason %d) and could not be resumed: %s",
+                 virt_migrate_request_get_domain (self->request), reason, virGetLastErrorMessage ());
+      return;
+    }
+  g_info ("%s: resumed the guest on the source after the failed migration",
+          virt_migrate_request_get_domain (self->request));
+}
+
+/* The policy paused the guest to finish: it runs again on the destination. */
+static void
+resume_on_destination (VirtMigrateLibvirtBackend *self)
+{
+  g_autoptr(virDomain) found = NULL;
+  virDomainPtr ddom = self->ddom;
+  int state = 0, reason = 0;
+
+  if (ddom == NULL)
+    ddom = found = lookup_on_destination (self, NULL);
+  if (ddom == NULL)
+    {
+      g_warning ("%s: the policy paused the guest, and this client cannot reach it on the "
+                 "destination to resume it", virt_migrate_request_get_domain (self->request));
+      return;
+    }
+  if (virDomainGetState (ddom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
+    {
+      if (virDomainResume (ddom) == 0)
+        g_info ("%s: policy: resumed the guest on the destination",
+                virt_migrate_request_get_domain (self->request));
+      else
+        g_warning ("%s: cannot resume the guest on the destination: %s",
+                   virt_migrate_request_get_domain (self->request), virGetLastErrorMessage ());
+    }
+}
+
+/* --- the interface ----------------------------------------------------------- */
+
+static gboolean
+backend_prepare (VirtMigrateBackend       *backend,
+                 VirtMigrateIterationFunc  on_iteration,
+                 gpointer                  user_data,
+                 VirtMigrateBackendGuest  *guest,
+                 GError                  **error)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+  VirtMigrateRequest *request = self->request;
+  gboolean offline = virt_migrate_request_get_offline (request);
+  g_autoptr(virDomain) dom = NULL;
+  char uuid_string[VIR_UUID_STRING_BUFLEN];
+  virDomainInfo info;
+  int reason = 0;
+
+  self->on_iteration = on_iteration;
+  self->on_iteration_data = user_data;
+  self->conn = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_source_uri (request),
+                                                 error);
+  if (self->conn == NULL)
+    return FALSE;
+  dom = virt_migrate_lookup_domain (self->conn, virt_migrate_request_get_domain (request), error);
+  if (dom == NULL && self->adopted)
+    {
+      /* It finished (or vanished) while nobody followed it. */
+      g_clear_error (error);
+      guest->finished = TRUE;
+      guest->success = reconcile_from_destination (self, error);
+      return guest->success;
+    }
+  if (dom == NULL)
+    return FALSE;
+  if (virDomainGetUUIDString (dom, uuid_string) == 0 &&
+      !virt_migrate_request_validate_for_guest (request, uuid_string, error))
+    return FALSE;
+  if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
+    self->state_before = VIR_DOMAIN_NOSTATE;
+  if (!offline && virDomainGetInfo (dom, &info) == 0)
+    guest->memory_bytes = (guint64) info.memory * 1024;
+
+  if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT && !self->adopted)
+    {
+      self->dconn = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_dest_uri (request),
+                                                      error);
+      if (self->dconn == NULL)
+        return FALSE;
+    }
+  if (!virt_migrate_request_build_call (request, &self->call, error))
+    return FALSE;
+
+  /* Where the configuration files stand before: the source's type and,
+   * where the client can reach it, the destination's configuration. */
+  if (!self->adopted && virDomainGetUUID (dom, self->uuid) == 0)
+    {
+      const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+
+      self->have_uuid = TRUE;
+      if (self->dconn != NULL)
+        {
+          virConnectRef (self->dconn);
+          self->check_conn = self->dconn;
+        }
+      else if (dest_uri != NULL)
+        {
+          /* Peer-to-peer: the dest URI is the source daemon's view, which
+           * this client may not reach; then the outcome stays unchecked. */
+          self->check_conn = virt_migrate_connection_pool_get (self->pool, dest_uri, NULL);
+        }
+      if (self->check_conn != NULL)
+        {
+          self->source_persistent = virDomainIsPersistent (dom) == 1;
+          self->dest_config_before = persistent_config (self->check_conn, self->uuid);
+          self->expected_outcome =
+            virt_migrate_config_outcome_predict (self->source_persistent, self->dest_config_before != NULL,
+                                                 virt_migrate_request_get_undefine_source (request),
+                                                 virt_migrate_request_get_persist_dest (request));
+        }
+    }
+
+  if (!offline)
+    {
+      self->completed_cb =
+        virConnectDomainEventRegisterAny (self->conn, dom, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+                                          VIR_DOMAIN_EVENT_CALLBACK (on_job_completed_event),
+                                          g_object_ref (self), g_object_unref);
+      self->iteration_cb =
+        virConnectDomainEventRegisterAny (self->conn, dom, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+                                          VIR_DOMAIN_EVENT_CALLBACK (on_iteration_event),
+                                          g_object_ref (self), g_object_unref);
+    }
+  g_mutex_lock (&self->lock);
+  self->dom = g_steal_pointer (&dom);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+backend_migrate (VirtMigrateBackend *backend,
+                 GError            **error)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+  g_autoptr(virDomain) dom = ref_domain (self);
+  VirtMigrateCall *call = &self->call;
+  int rc;
+
+  if (dom == NULL)
+    return not_running (error);
+  g_debug ("%s: %s flags=0x%x nparams=%d dconnuri=%s", virt_migrate_request_get_domain (self->request),
+           virt_migrate_api_to_string (call->api), call->flags, call->nparams,
+           call->dconnuri != NULL ? call->dconnuri : "(null)");
+  if (self->adopted)
+    return follow_libvirt_job (self, dom, error);
+  if (call->api == VIRT_MIGRATE_API_MIGRATE3)
+    {
+      self->ddom = virDomainMigrate3 (dom, self->dconn, call->params, call->nparams, call->flags);
+      rc = self->ddom != NULL ? 0 : -1;
+    }
+  else
+    rc = virDomainMigrateToURI3 (dom, call->dconnuri, call->params, call->nparams, call->flags);
+  if (rc < 0)
+    {
+      g_propagate_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+backend_get_stats (VirtMigrateBackend *backend,
+                   VirtMigrateSample  *sample,
+                   GError            **error)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+  g_autoptr(virDomain) dom = ref_domain (self);
+  int state = 0, reason = 0;
+
+  if (dom == NULL)
+    return not_running (error);
+  if (!fetch_stats (dom, 0, sample))
+    return libvirt_failed ("No job statistics", error);
+  if (virDomainGetState (dom, &state, &reason, 0) == 0 &&
+      state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY)
+    sample->postcopy = TRUE;
+  return TRUE;
+}
+
+static gboolean
+backend_set_max_downtime (VirtMigrateBackend *backend, guint64 milliseconds, GError **error)
+{
+  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+
+  if (dom == NULL)
+    return not_running (error);
+  return virDomainMigrateSetMaxDowntime (dom, milliseconds, 0) == 0 ||
+         libvirt_failed ("Cannot set the maximum downtime", error);
+}
+
+static gboolean
+backend_set_max_speed (VirtMigrateBackend *backend, guint64 mebibytes_per_second, GError **error)
+{
+  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+
+  if (dom == NULL)
+    return not_running (error);
+  return virDomainMigrateSetMaxSpeed (dom, mebibytes_per_second, 0) == 0 ||
+         libvirt_failed ("Cannot set the bandwidth", error);
+}
+
+static gboolean
+backend_start_postcopy (VirtMigrateBackend *backend, GError **error)
+{
+  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+
+  if (dom == NULL)
+    return not_running (error);
+  return virDomainMigrateStartPostCopy (dom, 0) == 0 ||
+         libvirt_failed ("Cannot switch to post-copy", error);
+}
+
+static gboolean
+backend_suspend (VirtMigrateBackend *backend, GError **error)
+{
+  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+
+  if (dom == NULL)
+    return not_running (error);
+  return virDomainSuspend (dom) == 0 || libvirt_failed ("Cannot pause the guest", error);
+}
+
+static gboolean
+backend_abort (VirtMigrateBackend *backend, gboolean *retry, GError **error)
+{
+  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  virErrorPtr verr;
+
+  if (dom == NULL)
+    return not_running (error);
+  if (virDomainAbortJob (dom) == 0)
+    return TRUE;
+  verr = virGetLastError ();
+  /* "no job is active": libvirt has not begun its job yet. */
+  *retry = verr != NULL && verr->code == VIR_ERR_OPERATION_INVALID;
+  return libvirt_failed ("Cannot abort", error);
+}
+
+static void
+backend_finish (VirtMigrateBackend       *backend,
+                gboolean                  success,
+                gboolean                  resume_destination,
+                VirtMigrateBackendResult *result)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+  gboolean offline = virt_migrate_request_get_offline (self->request);
+  g_autoptr(virDomain) dom = ref_domain (self);
+
+  if (dom != NULL && success && !offline && !self->adopted)
+    {
+      VirtMigrateSample dest_stats;
+      gboolean have_dest;
+      gint64 deadline = g_get_monotonic_time () + FINAL_STATS_TIMEOUT_US;
+
+      /* Final statistics: the source's JOB_COMPLETED event (which counts
+       * mirrored disks) merged with the destination's completed job where
+       * we have it (managed direct), which has the downtime QEMU measured. */
+      have_dest = self->ddom != NULL && fetch_stats (self->ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &dest_stats) &&
+                  dest_stats.have_total;
+      g_mutex_lock (&self->lock);
+      while (!self->have_event_stats)
+        if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+          break;
+      if (self->have_event_stats)
+        {
+          result->final = self->event_stats;
+          result->have_final = TRUE;
+        }
+      g_mutex_unlock (&self->lock);
+
+      if (have_dest && !result->have_final)
+        {
+          result->final = dest_stats;
+          result->have_final = TRUE;
+        }
+      else if (have_dest)
+        {
+          VirtMigrateSample *f = &result->final;
+
+          f->total = MAX (f->total, dest_stats.total);
+          f->transferred = MAX (f->transferred, dest_stats.transferred);
+          f->memory_total = MAX (f->memory_total, dest_stats.memory_total);
+          if (dest_stats.have_downtime)
+            {
+              f->downtime = dest_stats.downtime;
+              f->have_downtime = TRUE;
+            }
+        }
+    }
+  else if (dom != NULL && !success && !self->adopted)
+    resume_source_if_paused (self, dom);
+  if (success && resume_destination)
+    resume_on_destination (self);
+  if (success && self->expected_outcome != NULL && self->check_conn != NULL && self->have_uuid)
+    {
+      result->expected_outcome = g_object_ref (self->expected_outcome);
+      result->outcome = observe_outcome (self);
+    }
+
+  if (self->completed_cb >= 0)
+    virConnectDomainEventDeregisterAny (self->conn, self->completed_cb);
+  if (self->iteration_cb >= 0)
+    virConnectDomainEventDeregisterAny (self->conn, self->iteration_cb);
+  self->completed_cb = self->iteration_cb = -1;
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->dom, virDomainFree);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface)
+{
+  iface->prepare = backend_prepare;
+  iface->migrate = backend_migrate;
+  iface->get_stats = backend_get_stats;
+  iface->set_max_downtime = backend_set_max_downtime;
+  iface->set_max_speed = backend_set_max_speed;
+  iface->start_postcopy = backend_start_postcopy;
+  iface->suspend = backend_suspend;
+  iface->abort = backend_abort;
+  iface->finish = backend_finish;
+}
+
+static void
+virt_migrate_libvirt_backend_finalize (GObject *object)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (object);
+
+  g_clear_object (&self->request);
+  g_clear_object (&self->pool);
+  g_clear_pointer (&self->conn, virConnectClose);
+  g_clear_pointer (&self->dconn, virConnectClose);
+  g_clear_pointer (&self->check_conn, virConnectClose);
+  g_clear_pointer (&self->ddom, virDomainFree);
+  g_clear_pointer (&self->dom, virDomainFree);
+  virt_migrate_call_clear (&self->call);
+  g_clear_pointer (&self->dest_config_before, g_free);
+  g_clear_object (&self->expected_outcome);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (virt_migrate_libvirt_backend_parent_class)->finalize (object);
+}
+
+static void
+virt_migrate_libvirt_backend_class_init (VirtMigrateLibvirtBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = virt_migrate_libvirt_backend_finalize;
+}
+
+static void
+virt_migrate_libvirt_backend_init (VirtMigrateLibvirtBackend *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->completed_cb = self->iteration_cb = -1;
+}
+
+/* A backend for one migration of @request (a private copy is kept). */
+VirtMigrateBackend *
+virt_migrate_libvirt_backend_new (VirtMigrateRequest        *request,
+                                  VirtMigrateConnectionPool *pool,
+                                  gboolean                   adopted)
+{
+  VirtMigrateLibvirtBackend *self = g_object_new (VIRT_MIGRATE_TYPE_LIBVIRT_BACKEND, NULL);
+
+  self->request = virt_migrate_request_copy (request);
+  self->pool = g_object_ref (pool);
+  self->adopted = adopted;
+  return VIRT_MIGRATE_BACKEND (self);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* One reading of a migration's statistics (libvirt's job statistics, or a
+ * line of a recorded trace). Plain data: the backend fills it on a worker
+ * thread, the job hands it to the progress and convergence units on its
+ * main context. */
+typedef struct {
+  gint64   time;          /* monotonic µs when it was taken */
+  gboolean active;        /* a migration job runs (libvirt: type != NONE) */
+  gboolean completed;     /* final statistics of a finished job */
+  gboolean have_total;
+  guint64  total;         /* DATA_TOTAL: bytes to move, disks included */
+  guint64  transferred;   /* DATA_PROCESSED: bytes sent, re-sent pages included */
+  guint64  remaining;     /* DATA_REMAINING */
+  guint64  memory_total;  /* MEMORY_TOTAL: 0 while only disks are copied */
+  guint64  memory_bps;
+  guint64  disk_bps;
+  guint64  dirty_rate;    /* MEMORY_DIRTY_RATE, pages/s */
+  guint64  page_size;     /* MEMORY_PAGE_SIZE */
+  guint64  iteration;     /* MEMORY_ITERATION: the memory pass */
+  guint64  time_elapsed;  /* ms */
+  gboolean have_downtime;
+  guint64  downtime;      /* ms */
+  gboolean postcopy;      /* the guest runs on the destination already */
+} VirtMigrateSample;
+
+gboolean virt_migrate_sample_parse  (const char        *line,
+                                     VirtMigrateSample *sample);
+char    *virt_migrate_sample_format (const VirtMigrateSample *sample);
+
+G_END_DECLS

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The convergence unit: made-up samples for each rule, and traces of the
+ * dirtying guest recorded on the test bed, each asserting the decision and
+ * when it came. No libvirtd. */
+#include <virt-migrate.h>
+
+#include "trace.h"
+#include "virt-migrate-convergence.h"
+#include "virt-migrate-progress.h"
+
+#define MIB (1024 * 1024)
+
+typedef struct {
+  VirtMigrateDecisionKind kind;
+  guint64                 value;
+  gdouble                 at;      /* seconds since the first sample */
+  char                   *message;
+} Seen;
+
+static void
+seen_clear (gpointer data)
+{
+  g_free (((Seen *) data)->message);
+}
+
+static void
+collect (GArray *seen, GPtrArray *decisions, gint64 time)
+{
+  for (guint i = 0; i < decisions->len; i++)
+    {
+      VirtMigrateDecision *d = g_ptr_array_index (decisions, i);
+      Seen s = { d->kind, d->value, time / (gdouble) G_USEC_PER_SEC, g_strdup (d->message) };
+
+      g_test_message ("%.1f s: %s", s.at, s.message);
+      g_array_append_val (seen, s);
+    }
+}
+
+static GArray *
+new_seen (void)
+{
+  GArray *seen = g_array_new (FALSE, TRUE, sizeof (Seen));
+
+  g_array_set_clear_func (seen, seen_clear);
+  return seen;
+}
+
+static const Seen *
+find (GArray *seen, VirtMigrateDecisionKind kind, guint nth)
+{
+  for (guint i = 0; i < seen->len; i++)
+    if (g_array_index (seen, Seen, i).kind == kind && nth-- == 0)
+      return &g_array_index (seen, Seen, i);
+  return NULL;
+}
+
+static guint
+count (GArray *seen, VirtMigrateDecisionKind kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < seen->len; i++)
+    n += g_array_index (seen, Seen, i).kind == kind;
+  return n;
+}
+
+/* One made-up sample straight into the unit. */
+static void
+feed (VirtMigrateConvergence *c, GArray *seen, gdouble at, guint64 remaining, guint64 rate, guint64 iteration)
+{
+  VirtMigrateConvergenceSample s = {
+    .time = (gint64) (at * G_USEC_PER_SEC), .total = 256 * MIB, .remaining = remaining,
+    .rate = rate, .iteration = iteration,
+  };
+  g_autoptr(GPtrArray) decisions = virt_migrate_convergence_sample (c, &s);
+
+  collect (seen, decisions, s.time);
+}
+
+/* A recorded trace through the progress unit and the policy, as the job
+ * runs them; stops at the first post-copy, pause or abort (after that the
+ * recorded guest did something the policy would have changed). */
+static GArray *
+replay (const char *name, VirtMigratePolicy *policy, const VirtMigrateConvergenceRequest *request)
+{
+  g_autoptr(GArray) samples = trace_load (name);
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, request);
+  GArray *seen = new_seen ();
+
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
+      const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+      g_autoptr(GPtrArray) decisions = NULL;
+      VirtMigrateConvergenceSample cs;
+
+      if (!virt_migrate_progress_add_sample (p, s) || s->postcopy)
+        continue;
+      cs = (VirtMigrateConvergenceSample) { s->time, st->total, st->remaining, st->rate, st->iteration };
+      decisions = virt_migrate_convergence_sample (c, &cs);
+      collect (seen, decisions, s->time);
+      if (count (seen, VIRT_MIGRATE_DECISION_POSTCOPY) + count (seen, VIRT_MIGRATE_DECISION_ABORT) +
+          count (seen, VIRT_MIGRATE_DECISION_PAUSE) > 0)
+        break;
+    }
+  return seen;
+}
+
+static const VirtMigrateConvergenceRequest plain = { 0, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, FALSE, 0 };
+static const VirtMigrateConvergenceRequest with_postcopy = { 0, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, TRUE, 0 };
+
+static void
+test_watching (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+
+  g_test_summary ("The first sample with a total starts the policy: one log line with its limits; "
+                  "the completion timeout counts at least 1 GiB (150 s)");
+  {
+    VirtMigrateConvergenceSample empty = { 0 };
+    g_autoptr(GPtrArray) none = virt_migrate_convergence_sample (c, &empty);
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+  feed (c, seen, 0, 200 * MIB, 8 * MIB, 1);
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpint (g_array_index (seen, Seen, 0).kind, ==, VIRT_MIGRATE_DECISION_LOG);
+  g_assert_cmpstr (g_array_index (seen, Seen, 0).message, ==,
+                   "policy: watching: stall after 10 s without progress or 3 memory passes without "
+                   "gain, max downtime up to 5000 ms in 5 steps, completion timeout 150 s");
+}
+
+static void
+test_stall_window_steps (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+  const Seen *step;
+
+  g_test_summary ("No new low for the stall window (10 s): one downtime step, straight to the "
+                  "first step that covers what the guest needs (40 MiB at 10 MiB/s: 4000 ms, step 4/5)");
+  for (gdouble t = 0; t <= 10.0; t += 0.5)
+    feed (c, seen, t, 40 * MIB, 10 * MIB, 1);
+  step = find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0);
+  g_assert_nonnull (step);
+  g_assert_cmpfloat (step->at, ==, 10.0);
+  g_assert_cmpuint (step->value, ==, 300 + (5000 - 300) * 4 / 5);
+  g_assert_nonnull (strstr (step->message, "no progress for 10 s"));
+  g_assert_nonnull (strstr (step->message, "step 4/5"));
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 1);
+}
+
+static void
+test_passes_without_gain (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+  const Seen *step;
+
+  g_test_summary ("Three memory passes that begin without a 5 % new low are a stall too, well "
+                  "before the time window");
+  for (guint pass = 1; pass <= 5; pass++)
+    feed (c, seen, pass * 1.0, 40 * MIB, 10 * MIB, pass);
+  step = find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0);
+  g_assert_nonnull (step);
+  g_assert_cmpfloat (step->at, ==, 4.0);
+  g_assert_nonnull (strstr (step->message, "3 memory passes without gain"));
+}
+
+static void
+test_postcopy_after_last_step (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &with_postcopy);
+  g_autoptr(VirtMigrateConvergence) c2 = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+  g_autoptr(GArray) seen2 = new_seen ();
+  const Seen *postcopy;
+
+  g_test_summary ("A guest needing more than the last step: after it, a further stall switches "
+                  "to post-copy when the request allows it, and does nothing more when not");
+  for (gdouble t = 0; t <= 25.0; t += 0.5)
+    {
+      feed (c, seen, t, 60 * MIB, 8 * MIB, 1);
+      feed (c2, seen2, t, 60 * MIB, 8 * MIB, 1);
+    }
+  g_assert_cmpuint (find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 5000);
+  postcopy = find (seen, VIRT_MIGRATE_DECISION_POSTCOPY, 0);
+  g_assert_nonnull (postcopy);
+  g_assert_cmpfloat (postcopy->at, ==, 20.0);
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 1);
+  g_assert_cmpuint (count (seen2, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 0);
+}
+
+static void
+test_timeout_actions (void)
+{
+  const struct {
+    VirtMigratePolicyAction action;
+    gboolean                postcopy;
+    VirtMigrateDecisionKind expected;
+  } cases[] = {
+    { VIRT_MIGRATE_POLICY_ACTION_DEFAULT, FALSE, VIRT_MIGRATE_DECISION_ABORT },
+    { VIRT_MIGRATE_POLICY_ACTION_ABORT, TRUE, VIRT_MIGRATE_DECISION_ABORT },
+    { VIRT_MIGRATE_POLICY_ACTION_PAUSE, FALSE, VIRT_MIGRATE_DECISION_PAUSE },
+    { VIRT_MIGRATE_POLICY_ACTION_POSTCOPY, TRUE, VIRT_MIGRATE_DECISION_POSTCOPY },
+    { VIRT_MIGRATE_POLICY_ACTION_POSTCOPY, FALSE, VIRT_MIGRATE_DECISION_ABORT },
+  };
+
+  g_test_summary ("The completion timeout (the request's 12 s) takes the request's action, or "
+                  "the policy's; post-copy that the request does not allow becomes an abort");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+      VirtMigrateConvergenceRequest r = { 12, cases[i].action, cases[i].postcopy, 0 };
+      g_autoptr(VirtMigrateConvergence) c = NULL;
+      g_autoptr(GArray) seen = new_seen ();
+      const Seen *d;
+
+      g_object_set (policy, "downtime-steps", 0, NULL);
+      c = virt_migrate_convergence_new (policy, &r);
+      for (gdouble t = 0; t <= 20.0; t += 1.0)
+        feed (c, seen, t, (100 - (guint64) t) * MIB, 8 * MIB, 1);
+      d = find (seen, cases[i].expected, 0);
+      g_assert_nonnull (d);
+      g_assert_cmpfloat (d->at, ==, 12.0);
+      g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_ABORT) + count (seen, VIRT_MIGRATE_DECISION_PAUSE) +
+                        count (seen, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 1);
+    }
+}
+
+static void
+test_bandwidth_schedule (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  const char *schedule[] = { "0:9", "3:33", NULL };
+  g_autoptr(VirtMigrateConvergence) c = NULL;
+  g_autoptr(GArray) seen = new_seen ();
+
+  g_test_summary ("The bandwidth schedule: each entry once, at its time, from samples or the "
+                  "clock between them");
+  g_object_set (policy, "bandwidth-schedule", schedule, NULL);
+  c = virt_migrate_convergence_new (policy, &plain);
+  g_assert_true (virt_migrate_convergence_has_schedule (c));
+  feed (c, seen, 0, 100 * MIB, 8 * MIB, 1);
+  for (gdouble t = 0.2; t < 6.0; t += 0.2)
+    {
+      g_autoptr(GPtrArray) d = virt_migrate_convergence_tick (c, (gint64) (t * G_USEC_PER_SEC));
+      collect (seen, d, (gint64) (t * G_USEC_PER_SEC));
+    }
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_SPEED), ==, 2);
+  g_assert_cmpuint (find (seen, VIRT_MIGRATE_DECISION_SET_SPEED, 0)->value, ==, 9);
+  g_assert_cmpfloat (find (seen, VIRT_MIGRATE_DECISION_SET_SPEED, 0)->at, ==, 0.0);
+  g_assert_cmpuint (find (seen, VIRT_MIGRATE_DECISION_SET_SPEED, 1)->value, ==, 33);
+  g_assert_cmpfloat_with_epsilon (find (seen, VIRT_MIGRATE_DECISION_SET_SPEED, 1)->at, 3.0, 0.01);
+}
+
+/* --- recorded traces ------------------------------------------------------------ */
+
+static void
+test_trace_converges (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(GArray) seen = replay ("converges", policy, &plain);
+
+  g_test_summary ("A recorded guest that converges unaided (32 MiB rewritten at 4 MiB/s, 32 MiB/s link): the policy only watches");
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpint (g_array_index (seen, Seen, 0).kind, ==, VIRT_MIGRATE_DECISION_LOG);
+}
+
+static void
+test_trace_stall (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(GArray) seen = replay ("stall", policy, &plain);
+  const Seen *step;
+
+  g_test_summary ("The recorded stalling guest (64 MiB rewritten at 60 MiB/s, 20 MiB/s link): "
+                  "a downtime step that covers its need, within the stall window plus a pass");
+  step = find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0);
+  g_assert_nonnull (step);
+  g_assert_cmpfloat (step->at, <=, 16.0);
+  g_assert_cmpuint (step->value, >=, 3000);
+  g_assert_cmpuint (step->value, <=, 5000);
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+}
+
+static void
+test_trace_hopeless (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(GArray) with = replay ("hopeless", policy, &with_postcopy);
+  g_autoptr(GArray) without = replay ("hopeless", policy, &plain);
+
+  g_test_summary ("The recorded hopeless guest (48 MiB rewritten at full speed, 8 MiB/s link): "
+                  "the last downtime step, then post-copy when allowed; without post-copy no "
+                  "step helps and nothing more is decided before the completion timeout");
+  g_assert_cmpuint (find (with, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 5000);
+  g_assert_nonnull (find (with, VIRT_MIGRATE_DECISION_POSTCOPY, 0));
+  g_assert_cmpfloat (find (with, VIRT_MIGRATE_DECISION_POSTCOPY, 0)->at, <=, 30.0);
+  g_assert_cmpuint (count (without, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 0);
+  g_assert_cmpuint (count (without, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/virt-migrate/convergence/watching", test_watching);
+  g_test_add_func ("/virt-migrate/convergence/stall-window-steps", test_stall_window_steps);
+  g_test_add_func ("/virt-migrate/convergence/passes-without-gain", test_passes_without_gain);
+  g_test_add_func ("/virt-migrate/convergence/postcopy-after-last-step", test_postcopy_after_last_step);
+  g_test_add_func ("/virt-migrate/convergence/timeout-actions", test_timeout_actions);
+  g_test_add_func ("/virt-migrate/convergence/bandwidth-schedule", test_bandwidth_schedule);
+  g_test_add_func ("/virt-migrate/convergence/trace-converges", test_trace_converges);
+  g_test_add_func ("/virt-migrate/convergence/trace-stall", test_trace_stall);
+  g_test_add_func ("/virt-migrate/convergence/trace-hopeless", test_trace_hopeless);
+  return g_test_run ();
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The D-Bus export on a private bus (GTestDBus) with the scripted fake
+ * backend: Migrate and follow to Completed, the queue's counts, Cancel,
+ * named errors. No libvirtd. The service and the client share this
+ * thread's main context, so every call is asynchronous. */
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
+#include <virt-migrate.h>
+
+#include "fake-backend.h"
+#include "virt-migrate-dbus-generated.h"
+#include "virt-migrate-manager-private.h"
+
+#define MIB (1024 * 1024)
+
+typedef struct {
+  GTestDBus              *bus;
+  GDBusConnection        *service_conn;
+  GDBusConnection        *client;
+  VirtMigrateManager     *manager;
+  VirtMigrateDBusService *service;
+  GPtrArray              *fakes;
+  VirtMigrateDBusManager *proxy;
+} Fixture;
+
+static VirtMigrateBackend *
+make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
+{
+  Fixture *fx = user_data;
+  FakeBackend *fake = fake_backend_new ();
+
+  for (guint i = 0; i < 4; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
+  fake_backend_set_blocking (fake, TRUE);
+  g_ptr_array_add (fx->fakes, g_object_ref (fake));
+  return VIRT_MIGRATE_BACKEND (fake);
+}
+
+static void
+on_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *address = NULL;
+
+  fx->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (fx->bus);
+  address = g_strdup (g_test_dbus_get_bus_address (fx->bus));
+  fx->service_conn = g_dbus_connection_new_for_address_sync (address,
+                                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  fx->client = g_dbus_connection_new_for_address_sync (address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "max-parallel", GPOINTER_TO_UINT (data));
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  fx->manager = virt_migrate_manager_new_with_settings (settings);
+  fx->fakes = g_ptr_array_new_with_free_func (g_object_unref);
+  virt_migrate_manager_set_backend_func (fx->manager, make_fake, fx, NULL);
+  fx->service = virt_migrate_dbus_service_new (fx->manager, fx->service_conn, NULL);
+  g_assert_true (virt_migrate_dbus_service_export (fx->service, &error));
+  g_assert_no_error (error);
+
+  virt_migrate_dbus_manager_proxy_new (fx->client, G_DBUS_PROXY_FLAGS_NONE,
+                                       g_dbus_connection_get_unique_name (fx->service_conn),
+                                       VIRT_MIGRATE_DBUS_PATH "/Manager", NULL, on_result, &result);
+  fx->proxy = virt_migrate_dbus_manager_proxy_new_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->proxy);
+  virt_migrate_dbus_service_unexport (fx->service);
+  g_clear_object (&fx->service);
+  g_clear_object (&fx->manager);
+  g_clear_pointer (&fx->fakes, g_ptr_array_unref);
+  g_dbus_connection_close_sync (fx->client, NULL, NULL);
+  g_dbus_connection_close_sync (fx->service_conn, NULL, NULL);
+  g_clear_object (&fx->client);
+  g_clear_object (&fx->service_conn);
+  g_test_dbus_down (fx->bus);
+  g_clear_object (&fx->bus);
+}
+
+static GVariant *
+request_dict (const char *domain)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (domain, "qemu:///system",
+                                                                "qemu+ssh://dst/system");
+
+  g_object_set (req, "live", TRUE, NULL);
+  return virt_migrate_request_to_variant (req);
+}
+
+static char *
+migrate (Fixture *fx, const char *domain, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  char *path = NULL;
+
+  virt_migrate_dbus_manager_call_migrate (fx->proxy, request_dict (domain), NULL, on_result, &result);
+  if (!virt_migrate_dbus_manager_call_migrate_finish (fx->proxy, &path, wait_result (&result), error))
+    return NULL;
+  return path;
+}
+
+static VirtMigrateDBusJob *
+job_proxy (Fixture *fx, const char *path)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  VirtMigrateDBusJob *job;
+
+  virt_migrate_dbus_job_proxy_new (fx->client, G_DBUS_PROXY_FLAGS_NONE,
+                                   g_dbus_connection_get_unique_name (fx->service_conn), path, NULL,
+                                   on_result, &result);
+  job = virt_migrate_dbus_job_proxy_new_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  return job;
+}
+
+/* A Manager property as the service has it now. */
+static guint
+manager_count (Fixture *fx, const char *property)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_call (fx->client, g_dbus_connection_get_unique_name (fx->service_conn),
+                          VIRT_MIGRATE_DBUS_PATH "/Manager", "org.freedesktop.DBus.Properties", "Get",
+                          g_variant_new ("(ss)", "org.virtmigrate.VirtMigrate1.Manager", property),
+                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_result, &result);
+  reply = g_dbus_connection_call_finish (fx->client, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_uint32 (value);
+}
+
+static void
+wait_state (VirtMigrateDBusJob *job, const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (virt_migrate_dbus_job_get_state (job), state) != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+on_completed (VirtMigrateDBusJob *job, gboolean success, const char *message, gpointer user_data)
+{
+  *(int *) user_data = success ? 1 : 2;
+}
+
+static void
+test_migrate_to_completed (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = migrate (fx, "web1", &error);
+  g_autoptr(VirtMigrateDBusJob) job = NULL;
+  int completed = 0;
+  const char *domain = NULL;
+
+  g_test_summary ("Migrate over D-Bus runs a job on the manager's backend; the Job object shows "
+                  "its progress and request, and Completed(true) comes once it succeeded");
+  g_assert_no_error (error);
+  job = job_proxy (fx, path);
+  g_signal_connect (job, "completed", G_CALLBACK (on_completed), &completed);
+  wait_state (job, "running");
+  g_assert_true (g_variant_lookup (virt_migrate_dbus_job_get_request (job), "domain", "&s", &domain));
+  g_assert_cmpstr (domain, ==, "web1");
+  g_assert_cmpstr (virt_migrate_dbus_job_get_domain (job), ==, "web1");
+  fake_backend_set_blocking (g_ptr_array_index (fx->fakes, 0), FALSE);
+  while (completed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (completed, ==, 1);
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (job), ==, "succeeded");
+  g_assert_cmpfloat (virt_migrate_dbus_job_get_progress (job), ==, 1.0);
+  g_assert_cmpuint (virt_migrate_dbus_job_get_downtime (job), ==, 42);
+}
+
+static void
+test_queue_counts (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *p1 = migrate (fx, "one", &error);
+  g_autofree char *p2 = migrate (fx, "two", &error);
+  g_autoptr(VirtMigrateDBusJob) j1 = job_proxy (fx, p1);
+  g_autoptr(VirtMigrateDBusJob) j2 = job_proxy (fx, p2);
+
+  g_test_summary ("max-parallel 1 and two jobs: RunningJobs 1 and QueuedJobs 1; when the first "
+                  "ends the second runs (RunningJobs 1, QueuedJobs 0)");
+  g_assert_no_error (error);
+  g_assert_cmpstr (virt_migrate_dbus_job_get_state (j2), ==, "pending");
+  g_assert_cmpuint (manager_count (fx, "RunningJobs"), ==, 1);
+  g_assert_cmpuint (manager_count (fx, "QueuedJobs"), ==, 1);
+  wait_state (j1, "running");
+  fake_backend_set_blocking (g_ptr_array_index (fx->fakes, 0), FALSE);
+  wait_state (j1, "succeeded");
+  wait_state (j2, "running");
+  g_assert_cmpuint (manager_count (fx, "RunningJobs"), ==, 1);
+  g_assert_cmpuint (manager_count (fx, "QueuedJobs"), ==, 0);
+  fake_backend_set_blocking (g_ptr_array_index (fx->fakes, 1), FALSE);
+  wait_state (j2, "succeeded");
+  g_assert_cmpuint (manager_count (fx, "RunningJobs"), ==, 0);
+}
+
+static void
+test_cancel (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = migrate (fx, "web1", &error);
+  g_autoptr(VirtMigrateDBusJob) job = job_proxy (fx, path);
+  g_autoptr(GAsyncResult) result = NULL;
+  int completed = 0;
+
+  g_test_summary ("Job.Cancel on a running job: the backend is aborted, Completed(false), state "
+                  "cancelled, Cancelable false");
+  g_signal_connect (job, "completed", G_CALLBACK (on_completed), &completed);
+  wait_state (job, "running");
+  g_assert_true (virt_migrate_dbus_job_get_cancelable (job));
+  virt_migrate_dbus_job_call_cancel (job, NULL, on_result, &result);
+  g_assert_true (virt_migrate_dbus_job_call_cancel_finish (job, wait_result (&result), &error));
+  g_assert_no_error (error);
+  while (completed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (completed, ==, 2);
+  wait_state (job, "cancelled");
+  g_assert_false (virt_migrate_dbus_job_get_cancelable (job));
+  g_assert_cmpuint (fake_backend_get_n_aborts (g_ptr_array_index (fx->fakes, 0)), ==, 1);
+}
+
+static void
+test_named_errors (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GVariantBuilder b;
+
+  g_test_summary ("A bad request over D-Bus gets the named error, mapped back to the GError of "
+                  "VirtMigrateError (out of range: parallel-connections 256)");
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "domain", g_variant_new_string ("x"));
+  g_variant_builder_add (&b, "{sv}", "source-uri", g_variant_new_string ("qemu:///system"));
+  g_variant_builder_add (&b, "{sv}", "dest-uri", g_variant_new_string ("qemu+ssh://dst/system"));
+  g_variant_builder_add (&b, "{sv}", "parallel-connections", g_variant_new_int32 (256));
+  virt_migrate_dbus_manager_call_migrate (fx->proxy, g_variant_builder_end (&b), NULL, on_result, &result);
+  g_assert_false (virt_migrate_dbus_manager_call_migrate_finish (fx->proxy, &path, wait_result (&result), &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (error->message, "parallel-connections"));
+  g_assert_cmpuint (fx->fakes->len, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/virt-migrate/dbus-unit/migrate-to-completed", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_migrate_to_completed, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/queue-counts", Fixture, GUINT_TO_POINTER (1),
+              fixture_set_up, test_queue_counts, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/cancel", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_cancel, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/named-errors", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_named_errors, fixture_tear_down);
+  return g_test_run ();
+}

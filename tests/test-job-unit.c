@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The job, its worker and the manager's queue against the scripted fake
+ * backend: every phase a cancel can arrive in, failures, the policy's
+ * decisions reaching the backend, admission under the parallel limits.
+ * No libvirtd. */
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+#include <unistd.h>
+
+#include <virt-migrate.h>
+
+#include "fake-backend.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-manager-private.h"
+
+#define MIB (1024 * 1024)
+
+static VirtMigrateRequest *
+new_request (const char *domain)
+{
+  VirtMigrateRequest *req = virt_migrate_request_new (domain, "qemu:///system", "qemu+ssh://dst/system");
+
+  g_object_set (req, "live", TRUE, "postcopy", TRUE, NULL);
+  return req;
+}
+
+/* A memory migration of 64 MiB in @n passes of shrinking remaining bytes. */
+static FakeBackend *
+converging_backend (guint n)
+{
+  FakeBackend *fake = fake_backend_new ();
+
+  for (guint i = 0; i < n; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 64 * MIB - (i + 1) * (64 * MIB / n), 1, FALSE);
+  return fake;
+}
+
+/* run_async()'s callback sets the error (when any) and marks the job as
+ * reported, which is_done() waits for too. */
+static void
+on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+
+  virt_migrate_job_run_finish (VIRT_MIGRATE_JOB (source), result, error);
+  g_object_set_data (source, "reported", GINT_TO_POINTER (1));
+}
+
+static gboolean
+is_done (VirtMigrateJob *job)
+{
+  /* Finished, and the run's callback came (when it was run). */
+  return virt_migrate_job_is_finished (job) &&
+         (g_object_get_data (G_OBJECT (job), "awaited") == NULL ||
+          g_object_get_data (G_OBJECT (job), "reported") != NULL);
+}
+
+static void
+run (VirtMigrateJob *job, GCancellable *cancellable, GError **error)
+{
+  g_object_set_data (G_OBJECT (job), "awaited", GINT_TO_POINTER (1));
+  g_object_set_data (G_OBJECT (job), "reported", NULL);
+  virt_migrate_job_run_async (job, cancellable, on_run_done, error);
+}
+
+static void
+iterate_until (gboolean (*cond) (VirtMigrateJob *), VirtMigrateJob *job)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!cond (job))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+test_success (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (8);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+  gdouble last = 0.0;
+
+  g_test_summary ("A fake migration runs to success: preparing, running, then succeeded with "
+                  "progress 1, everything moved, the final downtime, and the backend finished once");
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  while (!is_done (job))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpfloat (virt_migrate_job_get_progress (job), >=, last);
+      last = virt_migrate_job_get_progress (job);
+    }
+  g_assert_no_error (error);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_cmpfloat (virt_migrate_job_get_progress (job), ==, 1.0);
+  g_assert_cmpuint (virt_migrate_job_get_data_remaining (job), ==, 0);
+  g_assert_cmpuint (virt_migrate_job_get_data_processed (job), ==, virt_migrate_job_get_data_total (job));
+  g_assert_cmpuint (virt_migrate_job_get_downtime (job), ==, 42);
+  g_assert_cmpuint (fake_backend_get_n_finished (fake), ==, 1);
+  g_assert_true (fake_backend_get_finish_success (fake));
+}
+
+static void
+test_failure (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (20);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A migration the hypervisor fails part-way ends failed with its message, "
+                  "on the job and from run_finish()");
+  fake_backend_fail_after (fake, 3, "internal error: qemu unexpectedly closed the monitor");
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_LIBVIRT);
+  g_assert_cmpstr (virt_migrate_job_get_error (job)->message, ==, error->message);
+  g_assert_false (fake_backend_get_finish_success (fake));
+}
+
+static void
+test_prepare_fails (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (2);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A guest the backend cannot find: failed before any migration call");
+  fake_backend_fail_prepare (fake, "Domain not found: no domain with matching name 'web1'");
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
+  g_assert_cmpuint (fake_backend_get_n_migrated (fake), ==, 0);
+  g_assert_cmpuint (fake_backend_get_n_finished (fake), ==, 1);
+}
+
+static void
+test_invalid_request (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (2);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("An invalid request fails validation when run, and the backend is never asked");
+  g_object_set (req, "parallel-connections", 300, NULL);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_assert_cmpuint (fake_backend_get_n_prepared (fake), ==, 0);
+}
+
+/* --- cancel in every phase --------------------------------------------------- */
+
+static void
+test_cancel_pending (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (2);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+  guint completed = 0;
+
+  g_test_summary ("Cancel before run: the job ends cancelled at once, completed once, run_async() "
+                  "then reports the cancel; the backend is never asked");
+  g_signal_connect_swapped (job, "completed", G_CALLBACK (g_atomic_int_inc), &completed);
+  g_assert_true (virt_migrate_job_cancel (job, NULL));
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (completed, ==, 1);
+  run (job, NULL, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_prepared (fake), ==, 0);
+}
+
+static void
+test_cancel_preparing (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (4);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Cancel while the guest is looked up: the migration call is never made");
+  fake_backend_set_gate (fake, FAKE_GATE_PREPARE);
+  run (job, NULL, &error);
+  fake_backend_wait_gate (fake);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  g_assert_true (virt_migrate_job_cancel (job, NULL));
+  fake_backend_open_gate (fake);
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_migrated (fake), ==, 0);
+  g_assert_null (virt_migrate_job_get_error (job));
+}
+
+static gboolean
+is_running (VirtMigrateJob *job)
+{
+  return virt_migrate_job_get_state (job) == VIRT_MIGRATE_JOB_STATE_RUNNING &&
+         virt_migrate_job_get_data_total (job) > 0;
+}
+
+static void
+test_cancel_running (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (4);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Cancel while copying: the backend is aborted and finished as failed (the "
+                  "guest stays on the source), the job ends cancelled without an error");
+  fake_backend_set_blocking (fake, TRUE);
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_running, job);
+  g_assert_true (virt_migrate_job_cancel (job, NULL));
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 1);
+  g_assert_false (fake_backend_get_finish_success (fake));
+  g_assert_null (virt_migrate_job_get_error (job));
+}
+
+static void
+test_cancel_retries (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (4);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A cancel that reaches the hypervisor before its job began is retried until "
+                  "the abort works; cancelling the GCancellable is the same as cancel()");
+  fake_backend_set_blocking (fake, TRUE);
+  fake_backend_set_abort_retries (fake, 3);
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, cancellable, &error);
+  iterate_until (is_running, job);
+  g_cancellable_cancel (cancellable);
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 4);
+}
+
+static gboolean
+is_postcopy (VirtMigrateJob *job)
+{
+  return virt_migrate_job_get_state (job) == VIRT_MIGRATE_JOB_STATE_POSTCOPY;
+}
+
+static void
+test_cancel_postcopy (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) cancel_error = NULL;
+
+  g_test_summary ("In post-copy the guest runs on the destination: a cancel is refused with "
+                  "not-cancellable, Cancelable is false, and the migration completes");
+  for (guint i = 0; i < 3; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 40 * MIB, 1, FALSE);
+  for (guint i = 0; i < 6; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 30 * MIB - i * MIB, 2, TRUE);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  virt_migrate_job_set_poll_interval (job, 20);
+  run (job, NULL, &error);
+  iterate_until (is_postcopy, job);
+  g_assert_false (virt_migrate_job_cancel (job, &cancel_error));
+  g_assert_error (cancel_error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE);
+  g_assert_false (virt_migrate_job_is_cancelable (job));
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 0);
+}
+
+static void
+test_cancel_finished (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (2);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) cancel_error = NULL;
+
+  g_test_summary ("A finished job cannot be cancelled, nor run again");
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_false (virt_migrate_job_cancel (job, &cancel_error));
+  g_assert_error (cancel_error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE);
+  run (job, NULL, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY);
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  virt_migrate_job_cancel (data, NULL);
+  return NULL;
+}
+
+static void
+test_cancel_from_thread (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (4);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+  GThread *threads[4];
+  guint notified_off_context = 0;
+
+  g_test_summary ("Cancels from four threads at once: one abort, the state changes only on "
+                  "the job's context");
+  fake_backend_set_blocking (fake, TRUE);
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_running, job);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("cancel", cancel_thread, job);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  (void) notified_off_context;
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 1);
+}
+
+/* --- tuning and the policy ------------------------------------------------------ */
+
+static void
+test_tuning_reaches_backend (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = converging_backend (4);
+  g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) early = NULL;
+
+  g_test_summary ("SetMaxDowntime, SetMaxSpeed and post-copy reach the backend at the next "
+                  "poll; before the migration runs they are refused");
+  g_assert_false (virt_migrate_job_set_max_speed (job, 10, &early));
+  g_assert_error (early, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED);
+  fake_backend_set_blocking (fake, TRUE);
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_running, job);
+  g_assert_true (virt_migrate_job_set_max_downtime (job, 1234, NULL));
+  g_assert_true (virt_migrate_job_set_max_speed (job, 77, NULL));
+  g_assert_true (virt_migrate_job_start_postcopy (job, NULL));
+  iterate_until (is_postcopy, job);
+  g_assert_cmpuint (fake_backend_get_last_downtime (fake), ==, 1234);
+  g_assert_cmpuint (fake_backend_get_last_speed (fake), ==, 77);
+  g_assert_true (fake_backend_get_postcopy (fake));
+  g_assert_false (virt_migrate_job_cancel (job, NULL));
+  /* The fake ends once its samples are read. */
+  fake_backend_set_blocking (fake, FALSE);
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+}
+
+static void
+test_policy_timeout_aborts (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The policy's completion timeout (1 s, from the request) aborts a migration "
+                  "that does not converge: logged, cancelled, the backend aborted");
+  fake_backend_set_blocking (fake, TRUE);
+  fake_backend_add_memory_pass (fake, 64 * MIB, 50 * MIB, 1, FALSE);
+  g_object_set (req, "completion-timeout", 1, "postcopy", FALSE, NULL);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  virt_migrate_job_set_policy (job, policy);
+  virt_migrate_job_set_poll_interval (job, 50);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 1);
+  g_assert_true (g_strv_contains ((const char *const *) virt_migrate_job_get_messages (job),
+                                  "policy: completion timeout after 1 s: aborting; the guest stays on the source"));
+}
+
+static void
+test_policy_timeout_pauses (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The pause action reaches the backend as a suspend of the source guest");
+  fake_backend_set_blocking (fake, TRUE);
+  fake_backend_add_memory_pass (fake, 64 * MIB, 50 * MIB, 1, FALSE);
+  g_object_set (req, "completion-timeout", 1, "completion-action", VIRT_MIGRATE_POLICY_ACTION_PAUSE, NULL);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  virt_migrate_job_set_policy (job, policy);
+  virt_migrate_job_set_poll_interval (job, 50);
+  run (job, NULL, &error);
+  while (!fake_backend_get_suspended (fake))
+    g_main_context_iteration (NULL, TRUE);
+  virt_migrate_job_cancel (job, NULL);
+  iterate_until (is_done, job);
+}
+
+/* --- the manager: queue, admission, the same guest -------------------------------- */
+
+typedef struct {
+  GPtrArray *fakes;
+} Factory;
+
+static VirtMigrateBackend *
+make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
+{
+  Factory *f = user_data;
+  FakeBackend *fake = converging_backend (4);
+
+  fake_backend_set_blocking (fake, TRUE);
+  g_ptr_array_add (f->fakes, g_object_ref (fake));
+  return VIRT_MIGRATE_BACKEND (fake);
+}
+
+static VirtMigrateManager *
+fake_manager (Factory *f, guint max_parallel, guint per_dest)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+  VirtMigrateManager *manager;
+
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "max-parallel", max_parallel);
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "max-parallel-per-destination", per_dest);
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  f->fakes = g_ptr_array_new_with_free_func (g_object_unref);
+  virt_migrate_manager_set_backend_func (manager, make_fake, f, NULL);
+  return manager;
+}
+
+static void
+release_fake (FakeBackend *fake)
+{
+  fake_backend_set_blocking (fake, FALSE);
+  fake_backend_add_memory_pass (fake, 64 * MIB, 0, 2, FALSE);
+}
+
+static void
+test_manager_queue (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 1, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateJob) j1 = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  g_autoptr(VirtMigrateJob) j2 = virt_migrate_manager_start (manager, r2, NULL, NULL);
+  g_autoptr(GPtrArray) jobs = virt_migrate_manager_list_jobs (manager);
+
+  g_test_summary ("max-parallel 1: the second job waits pending without touching its backend, "
+                  "starts when the first ends, and both succeed");
+  g_assert_nonnull (j1);
+  g_assert_nonnull (j2);
+  g_assert_cmpuint (jobs->len, ==, 2);
+  g_assert_cmpint (virt_migrate_job_get_state (j1), ==, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  g_assert_cmpint (virt_migrate_job_get_state (j2), ==, VIRT_MIGRATE_JOB_STATE_PENDING);
+  iterate_until (is_running, j1);
+  g_assert_cmpint (virt_migrate_job_get_state (j2), ==, VIRT_MIGRATE_JOB_STATE_PENDING);
+  g_assert_cmpuint (fake_backend_get_n_prepared (g_ptr_array_index (f.fakes, 1)), ==, 0);
+  release_fake (g_ptr_array_index (f.fakes, 0));
+  iterate_until (is_done, j1);
+  iterate_until (is_running, j2);
+  release_fake (g_ptr_array_index (f.fakes, 1));
+  iterate_until (is_done, j2);
+  g_assert_cmpint (virt_migrate_job_get_state (j1), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_cmpint (virt_migrate_job_get_state (j2), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_clear_pointer (&jobs, g_ptr_array_unref);
+  jobs = virt_migrate_manager_list_jobs (manager);
+  g_assert_cmpuint (jobs->len, ==, 0);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_cancel_queued (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 1, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateJob) j1 = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  g_autoptr(VirtMigrateJob) j2 = virt_migrate_manager_start (manager, r2, NULL, NULL);
+  guint removed = 0;
+
+  g_test_summary ("A queued job cancelled ends cancelled at once, leaves the manager "
+                  "(job-removed) and never reaches a backend; the running one is untouched");
+  g_signal_connect_swapped (manager, "job-removed", G_CALLBACK (g_atomic_int_inc), &removed);
+  g_assert_true (virt_migrate_job_cancel (j2, NULL));
+  iterate_until (is_done, j2);
+  g_assert_cmpint (virt_migrate_job_get_state (j2), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpuint (removed, ==, 1);
+  g_assert_cmpuint (f.fakes->len, ==, 2);
+  g_assert_cmpuint (fake_backend_get_n_prepared (g_ptr_array_index (f.fakes, 1)), ==, 0);
+  g_assert_false (virt_migrate_job_is_finished (j1));
+  virt_migrate_job_cancel (j1, NULL);
+  iterate_until (is_done, j1);
+  g_assert_cmpuint (removed, ==, 2);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_per_destination (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 1);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateRequest) r3 = virt_migrate_request_new ("three", "qemu:///system", "qemu+ssh://other/system");
+  g_autoptr(VirtMigrateJob) j1 = NULL, j2 = NULL, j3 = NULL;
+
+  g_test_summary ("One migration per destination: a second to the same host waits, one to "
+                  "another host runs at once");
+  g_object_set (r3, "live", TRUE, NULL);
+  j1 = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  j2 = virt_migrate_manager_start (manager, r2, NULL, NULL);
+  j3 = virt_migrate_manager_start (manager, r3, NULL, NULL);
+  g_assert_cmpint (virt_migrate_job_get_state (j2), ==, VIRT_MIGRATE_JOB_STATE_PENDING);
+  g_assert_cmpint (virt_migrate_job_get_state (j3), ==, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  for (guint i = 0; i < 3; i++)
+    virt_migrate_job_cancel (i == 0 ? j2 : i == 1 ? j1 : j3, NULL);
+  iterate_until (is_done, j1);
+  iterate_until (is_done, j3);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_same_guest (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateJob) j1 = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  g_autoptr(VirtMigrateJob) j2 = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The same guest from the same source twice: refused with busy, naming the job");
+  j2 = virt_migrate_manager_start (manager, r1, NULL, &error);
+  g_assert_null (j2);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY);
+  virt_migrate_job_cancel (j1, NULL);
+  iterate_until (is_done, j1);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_applies_settings (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateJob) j1 = NULL, j2 = NULL;
+  GSettings *gs = virt_migrate_settings_get_gsettings (virt_migrate_manager_get_settings (manager));
+
+  g_test_summary ("The manager's jobs get the settings' defaults and the policy; a request "
+                  "with convergence-policy off gets none; the owner is this process's user");
+  g_settings_set_uint64 (gs, "bandwidth", 33);
+  g_object_set (r2, "convergence-policy", FALSE, NULL);
+  j1 = virt_migrate_manager_create_job (manager, r1, NULL);
+  j2 = virt_migrate_manager_create_job (manager, r2, NULL);
+  g_assert_cmpuint (virt_migrate_request_get_bandwidth (virt_migrate_job_get_request (j1)), ==, 33);
+  g_assert_nonnull (virt_migrate_job_get_policy (j1));
+  g_assert_null (virt_migrate_job_get_policy (j2));
+  g_assert_cmpint (virt_migrate_job_get_started_by_uid (j1), ==, (gint64) getuid ());
+  g_assert_cmpuint (virt_migrate_job_get_poll_interval (j1), ==, 10);
+  g_ptr_array_unref (f.fakes);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/virt-migrate/job-unit/success", test_success);
+  g_test_add_func ("/virt-migrate/job-unit/failure", test_failure);
+  g_test_add_func ("/virt-migrate/job-unit/prepare-fails", test_prepare_fails);
+  g_test_add_func ("/virt-migrate/job-unit/invalid-request", test_invalid_request);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-pending", test_cancel_pending);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-preparing", test_cancel_preparing);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-running", test_cancel_running);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-retries", test_cancel_retries);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-postcopy", test_cancel_postcopy);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-finished", test_cancel_finished);
+  g_test_add_func ("/virt-migrate/job-unit/cancel-from-threads", test_cancel_from_thread);
+  g_test_add_func ("/virt-migrate/job-unit/tuning", test_tuning_reaches_backend);
+  g_test_add_func ("/virt-migrate/job-unit/policy-timeout-aborts", test_policy_timeout_aborts);
+  g_test_add_func ("/virt-migrate/job-unit/policy-timeout-pauses", test_policy_timeout_pauses);
+  g_test_add_func ("/virt-migrate/manager-unit/queue", test_manager_queue);
+  g_test_add_func ("/virt-migrate/manager-unit/cancel-queued", test_manager_cancel_queued);
+  g_test_add_func ("/virt-migrate/manager-unit/per-destination", test_manager_per_destination);
+  g_test_add_func ("/virt-migrate/manager-unit/same-guest", test_manager_same_guest);
+  g_test_add_func ("/virt-migrate/manager-unit/applies-settings", test_manager_applies_settings);
+  return g_test_run ();
+}
