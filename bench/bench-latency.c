@@ -9,7 +9,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "virt-migrate-connection-pool.h"
+#include <libvirt-glib/libvirt-glib.h>
 #include "vm-testbed.h"
 
 typedef struct {
@@ -60,7 +60,8 @@ main (int argc, char **argv)
 
   /* libvirt-glib's event loop, which the library uses too: our own
    * JOB_COMPLETED callback arrives through it. */
-  virt_migrate_libvirt_init ();
+  gvir_init_check (NULL, NULL, NULL);
+  gvir_event_register ();
   g_test_dbus_up (bus);
   service_conn = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
                                                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |

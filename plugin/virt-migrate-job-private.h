@@ -14,11 +14,6 @@ VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *reque
                                                 guint                      id);
 void            virt_migrate_job_log           (VirtMigrateJob            *self,
                                                 const char                *message);
-void            virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
-                                                     guint           uid);
-gint64          virt_migrate_job_get_started_by_uid (VirtMigrateJob *self);
-gboolean        virt_migrate_job_is_cancelable      (VirtMigrateJob *self);
-GVariant       *virt_migrate_job_snapshot      (VirtMigrateJob            *self);
 VirtMigrateJob *virt_migrate_job_new_with_backend (VirtMigrateRequest      *request,
                                                    VirtMigrateBackend      *backend);
 

@@ -12,8 +12,20 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-job-private.h"
 
+/**
+ * virt_migrate_job_to_variant:
+ * @self: a #VirtMigrateJob
+ *
+ * A snapshot of the job as an `a{sv}` dictionary keyed by the D-Bus Job
+ * interface's property names (`State`, `Progress`, `Rate`,
+ * `ExpectedEndTime`, `BytesTotal`, …, `Request`, `Messages`) with their
+ * D-Bus types: what virt-migrated exports, the HTTP API serves as JSON and
+ * the webhooks post.  Call it on the job's main context.
+ *
+ * Returns: (transfer floating): the job's `a{sv}`
+ */
 GVariant *
-virt_migrate_job_snapshot (VirtMigrateJob *job)
+virt_migrate_job_to_variant (VirtMigrateJob *self)
 {
   GVariantBuilder b;
   VirtMigrateRequest *request;
@@ -22,30 +34,30 @@ virt_migrate_job_snapshot (VirtMigrateJob *job)
   const char *domain;
   gint64 end, uid;
 
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (job), NULL);
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
 
-  request = virt_migrate_job_get_request (job);
-  error = virt_migrate_job_get_error (job);
-  messages = virt_migrate_job_get_messages (job);
+  request = virt_migrate_job_get_request (self);
+  error = virt_migrate_job_get_error (self);
+  messages = virt_migrate_job_get_messages (self);
   domain = virt_migrate_request_get_domain (request);
-  end = virt_migrate_job_get_expected_end_time (job);
-  uid = virt_migrate_job_get_started_by_uid (job);
+  end = virt_migrate_job_get_expected_end_time (self);
+  uid = virt_migrate_job_get_started_by_uid (self);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
 #define ADD(key, value) g_variant_builder_add (&b, "{sv}", key, value)
   ADD ("State", g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE,
-                                                              virt_migrate_job_get_state (job))));
-  ADD ("Progress", g_variant_new_double (virt_migrate_job_get_progress (job)));
-  ADD ("Rate", g_variant_new_uint64 (virt_migrate_job_get_rate (job)));
+                                                              virt_migrate_job_get_state (self))));
+  ADD ("Progress", g_variant_new_double (virt_migrate_job_get_progress (self)));
+  ADD ("Rate", g_variant_new_uint64 (virt_migrate_job_get_rate (self)));
   ADD ("ExpectedEndTime", g_variant_new_uint64 (end > 0 ? (guint64) end : 0));
-  ADD ("BytesTotal", g_variant_new_uint64 (virt_migrate_job_get_data_total (job)));
-  ADD ("BytesProcessed", g_variant_new_uint64 (virt_migrate_job_get_data_processed (job)));
-  ADD ("BytesRemaining", g_variant_new_uint64 (virt_migrate_job_get_data_remaining (job)));
-  ADD ("DirtyRate", g_variant_new_uint64 (virt_migrate_job_get_memory_dirty_rate (job)));
-  ADD ("Iteration", g_variant_new_uint64 (virt_migrate_job_get_iteration (job)));
-  ADD ("Downtime", g_variant_new_uint64 (virt_migrate_job_get_downtime (job)));
-  ADD ("Elapsed", g_variant_new_uint64 (virt_migrate_job_get_elapsed (job)));
-  ADD ("Cancelable", g_variant_new_boolean (virt_migrate_job_is_cancelable (job)));
+  ADD ("BytesTotal", g_variant_new_uint64 (virt_migrate_job_get_data_total (self)));
+  ADD ("BytesProcessed", g_variant_new_uint64 (virt_migrate_job_get_data_processed (self)));
+  ADD ("BytesRemaining", g_variant_new_uint64 (virt_migrate_job_get_data_remaining (self)));
+  ADD ("DirtyRate", g_variant_new_uint64 (virt_migrate_job_get_memory_dirty_rate (self)));
+  ADD ("Iteration", g_variant_new_uint64 (virt_migrate_job_get_iteration (self)));
+  ADD ("Downtime", g_variant_new_uint64 (virt_migrate_job_get_downtime (self)));
+  ADD ("Elapsed", g_variant_new_uint64 (virt_migrate_job_get_elapsed (self)));
+  ADD ("Cancelable", g_variant_new_boolean (virt_migrate_job_is_cancelable (self)));
   /* A job nobody claimed runs for this process's user. */
   ADD ("StartedByUid", g_variant_new_uint32 (uid >= 0 ? (guint32) uid : (guint32) getuid ()));
   ADD ("Request", virt_migrate_request_to_variant (request));

@@ -4,8 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
-#include "virt-migrate-enum-types.h"
-#include "virt-migrate-enums-private.h"
+#include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
 
 /*
@@ -61,17 +60,16 @@ job_path (VirtMigrateJobStore *self, guint id)
   return g_build_filename (self->directory, name, NULL);
 }
 
+/* The record is the job's snapshot (virt_migrate_job_to_variant(): State,
+ * Request, Messages, StartedByUid, …) plus Id and when it was saved. */
 gboolean
 virt_migrate_job_store_save (VirtMigrateJobStore *self,
                              VirtMigrateJob      *job,
-                             guint                owner_uid,
                              GError             **error)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   g_autoptr(GVariant) record = NULL;
   g_autofree char *path = job_path (self, virt_migrate_job_get_id (job));
-  const GError *job_error = virt_migrate_job_get_error (job);
-  const char *const *messages = virt_migrate_job_get_messages (job);
 
   if (g_mkdir_with_parents (self->directory, 0700) < 0)
     {
@@ -81,16 +79,9 @@ virt_migrate_job_store_save (VirtMigrateJobStore *self,
                    "Cannot create %s: %s", self->directory, g_strerror (saved_errno));
       return FALSE;
     }
-  g_variant_dict_insert (&dict, "id", "u", virt_migrate_job_get_id (job));
-  g_variant_dict_insert (&dict, "owner-uid", "u", owner_uid);
-  g_variant_dict_insert (&dict, "state", "s",
-                         virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (job)));
-  g_variant_dict_insert_value (&dict, "request",
-                               virt_migrate_request_to_variant (virt_migrate_job_get_request (job)));
-  g_variant_dict_insert (&dict, "error", "s", job_error != NULL ? job_error->message : "");
-  g_variant_dict_insert_value (&dict, "messages",
-                               g_variant_new_strv (messages != NULL ? messages : (const char *const[]) { NULL }, -1));
-  g_variant_dict_insert (&dict, "saved", "x", g_get_real_time ());
+  g_variant_dict_init (&dict, virt_migrate_job_to_variant (job));
+  g_variant_dict_insert (&dict, "Id", "u", virt_migrate_job_get_id (job));
+  g_variant_dict_insert (&dict, "Saved", "x", g_get_real_time ());
   record = g_variant_ref_sink (g_variant_dict_end (&dict));
   return g_file_set_contents_full (path, g_variant_get_data (record), g_variant_get_size (record),
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
@@ -106,8 +97,8 @@ virt_migrate_job_store_remove (VirtMigrateJobStore *self,
     g_warning ("cannot remove %s: %s", path, g_strerror (errno));
 }
 
-/* Returns: (element-type GVariant): the records (a{sv}, with at least id,
- * owner-uid, state and request), in no order; unreadable files are
+/* Returns: (element-type GVariant): the records (a{sv}, with at least Id,
+ * StartedByUid, State and Request), in no order; unreadable files are
  * skipped with a warning. */
 GPtrArray *
 virt_migrate_job_store_load (VirtMigrateJobStore *self)
@@ -138,9 +129,9 @@ virt_migrate_job_store_load (VirtMigrateJobStore *self)
         }
       bytes = g_bytes_new_take (contents, length);
       record = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bytes, FALSE));
-      request = g_variant_lookup_value (record, "request", G_VARIANT_TYPE_VARDICT);
-      if (!g_variant_lookup (record, "id", "u", NULL) || !g_variant_lookup (record, "owner-uid", "u", NULL) ||
-          !g_variant_lookup (record, "state", "&s", NULL) || request == NULL)
+      request = g_variant_lookup_value (record, "Request", G_VARIANT_TYPE_VARDICT);
+      if (!g_variant_lookup (record, "Id", "u", NULL) || !g_variant_lookup (record, "StartedByUid", "u", NULL) ||
+          !g_variant_lookup (record, "State", "&s", NULL) || request == NULL)
         {
           g_warning ("%s is not a job record: skipped", path);
           continue;

@@ -11,7 +11,6 @@ G_DECLARE_FINAL_TYPE (VirtMigrateJobStore, virt_migrate_job_store, VIRT_MIGRATE,
 VirtMigrateJobStore *virt_migrate_job_store_new    (const char          *directory);
 gboolean             virt_migrate_job_store_save   (VirtMigrateJobStore *self,
                                                     VirtMigrateJob      *job,
-                                                    guint                owner_uid,
                                                     GError             **error);
 void                 virt_migrate_job_store_remove (VirtMigrateJobStore *self,
                                                     guint                id);

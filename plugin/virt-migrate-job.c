@@ -367,8 +367,14 @@ virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
   return self;
 }
 
-/* The uid of whoever started the job (the D-Bus caller, or this process's
- * user for the manager's jobs), for StartedByUid (main context). */
+/**
+ * virt_migrate_job_set_started_by_uid:
+ * @self: a #VirtMigrateJob
+ * @uid: the user the job runs for
+ *
+ * Records who started the job: a manager sets this process's user when it
+ * creates a job, a D-Bus service the caller's.  Shown as `StartedByUid`.
+ */
 void
 virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
                                      guint           uid)
@@ -377,7 +383,13 @@ virt_migrate_job_set_started_by_uid (VirtMigrateJob *self,
   self->started_by_uid = uid;
 }
 
-/* Returns: the uid, or -1 when nobody said. */
+/**
+ * virt_migrate_job_get_started_by_uid:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: the user the job runs for, or -1 when nobody said (a job from
+ *   virt_migrate_job_new())
+ */
 gint64
 virt_migrate_job_get_started_by_uid (VirtMigrateJob *self)
 {
@@ -385,8 +397,13 @@ virt_migrate_job_get_started_by_uid (VirtMigrateJob *self)
   return self->started_by_uid;
 }
 
-/* What D-Bus and HTTP show as Cancelable: not finished, not in post-copy
- * (virt_migrate_job_cancel() refuses both). */
+/**
+ * virt_migrate_job_is_cancelable:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: whether virt_migrate_job_cancel() can stop the job now: not
+ *   finished and not in post-copy (the guest already runs on the destination)
+ */
 gboolean
 virt_migrate_job_is_cancelable (VirtMigrateJob *self)
 {

@@ -61,6 +61,12 @@ const char * const       *virt_migrate_job_get_messages                (VirtMigr
 void                 virt_migrate_job_set_poll_interval     (VirtMigrateJob      *self,
                                                              guint                interval_ms);
 
+gboolean             virt_migrate_job_is_cancelable         (VirtMigrateJob      *self);
+gint64               virt_migrate_job_get_started_by_uid    (VirtMigrateJob      *self);
+void                 virt_migrate_job_set_started_by_uid    (VirtMigrateJob      *self,
+                                                             guint                uid);
+GVariant            *virt_migrate_job_to_variant            (VirtMigrateJob      *self);
+
 VirtMigratePolicy   *virt_migrate_job_get_policy            (VirtMigrateJob      *self);
 void                 virt_migrate_job_set_policy            (VirtMigrateJob      *self,
                                                              VirtMigratePolicy   *policy);

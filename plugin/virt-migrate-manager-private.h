@@ -11,16 +11,8 @@ VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
                                             guint               id,
                                             guint               owner_uid,
                                             const char *const  *messages);
-void            virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
-                                                          const char         *directory);
 
-typedef void (*VirtMigrateJobAddedFunc) (VirtMigrateManager *self,
-                                         VirtMigrateJob     *job,
-                                         gpointer            watcher);
 
-void            virt_migrate_manager_watch_jobs (VirtMigrateManager     *self,
-                                                 gpointer                watcher,
-                                                 VirtMigrateJobAddedFunc on_job);
 
 /* Makes the backend of a new job of @request. */
 typedef VirtMigrateBackend *(*VirtMigrateBackendFunc) (VirtMigrateRequest *request,

@@ -29,6 +29,11 @@
  * at once (and per source and destination URI as those settings say); the
  * others wait in order in state %VIRT_MIGRATE_JOB_STATE_PENDING and can be
  * cancelled there. One guest is never migrated twice at once.
+ *
+ * The manager is a #GListModel of its jobs (#VirtMigrateJob items, oldest
+ * first): the running and queued ones, and the finished ones for
+ * #VirtMigrateSettings:retention seconds. virt-migrated's D-Bus objects and
+ * its HTTP view show exactly this list.
  */
 struct _VirtMigrateManager
 {
@@ -36,6 +41,8 @@ struct _VirtMigrateManager
   VirtMigrateConnectionPool *pool;
   VirtMigrateSettings       *settings;
   GPtrArray                 *jobs;    /* every job not finished: running and queued */
+  GPtrArray                 *model;   /* the GListModel: the jobs, and the finished ones for the retention */
+  GHashTable                *retained; /* finished job -> its retention GSource id */
   GPtrArray                 *running; /* the jobs admitted */
   GQueue                     queue;   /* jobs waiting to be admitted, oldest first (not owned) */
   gulong                     settings_id;
@@ -61,7 +68,94 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (VirtMigrateManager, virt_migrate_manager, G_TYPE_OBJECT)
+static void virt_migrate_manager_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VirtMigrateManager, virt_migrate_manager, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, virt_migrate_manager_list_model_init))
+
+/* --- the list of jobs (GListModel) ---------------------------------------- */
+
+static GType
+list_model_get_item_type (GListModel *list)
+{
+  return VIRT_MIGRATE_TYPE_JOB;
+}
+
+static guint
+list_model_get_n_items (GListModel *list)
+{
+  return VIRT_MIGRATE_MANAGER (list)->model->len;
+}
+
+static gpointer
+list_model_get_item (GListModel *list, guint position)
+{
+  VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (list);
+
+  return position < self->model->len ? g_object_ref (g_ptr_array_index (self->model, position)) : NULL;
+}
+
+static void
+virt_migrate_manager_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = list_model_get_item_type;
+  iface->get_n_items = list_model_get_n_items;
+  iface->get_item = list_model_get_item;
+}
+
+/* A finished job leaves the list (and so D-Bus and HTTP). */
+static void
+drop_from_list (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  guint position;
+
+  g_hash_table_remove (self->retained, job);
+  if (!g_ptr_array_find (self->model, job, &position))
+    return;
+  g_ptr_array_remove_index (self->model, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+}
+
+typedef struct {
+  VirtMigrateManager *manager; /* not referenced: the source dies with it */
+  VirtMigrateJob     *job;
+} Retained;
+
+static gboolean
+retention_cb (gpointer user_data)
+{
+  Retained *r = user_data;
+
+  g_hash_table_steal (r->manager->retained, r->job);
+  drop_from_list (r->manager, r->job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_source (gpointer id)
+{
+  g_source_remove (GPOINTER_TO_UINT (id));
+}
+
+/* A finished job stays in the list for the settings' retention. */
+static void
+retain (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  guint retention = virt_migrate_settings_get_retention (self->settings);
+  Retained *r;
+
+  if (retention == 0)
+    {
+      drop_from_list (self, job);
+      return;
+    }
+  r = g_new0 (Retained, 1);
+  r->manager = self;
+  r->job = job;
+  g_hash_table_insert (self->retained, job,
+                       GUINT_TO_POINTER (g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, retention, retention_cb,
+                                                                     r, g_free)));
+}
 
 static void
 virt_migrate_manager_dispose (GObject *object)
@@ -69,6 +163,8 @@ virt_migrate_manager_dispose (GObject *object)
   VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
 
   g_queue_clear (&self->queue);
+  g_clear_pointer (&self->retained, g_hash_table_unref);
+  g_clear_pointer (&self->model, g_ptr_array_unref);
   g_clear_pointer (&self->running, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_object (&self->pool);
@@ -170,6 +266,8 @@ virt_migrate_manager_init (VirtMigrateManager *self)
 {
   self->pool = virt_migrate_connection_pool_new ();
   self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  self->model = g_ptr_array_new_with_free_func (g_object_unref);
+  self->retained = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   self->running = g_ptr_array_new ();
   g_queue_init (&self->queue);
 }
@@ -401,10 +499,8 @@ static void
 save_record (VirtMigrateManager *self, VirtMigrateJob *job)
 {
   g_autoptr(GError) error = NULL;
-  gint64 uid = virt_migrate_job_get_started_by_uid (job);
 
-  if (self->store != NULL &&
-      !virt_migrate_job_store_save (self->store, job, uid >= 0 ? (guint) uid : (guint) getuid (), &error))
+  if (self->store != NULL && !virt_migrate_job_store_save (self->store, job, &error))
     g_warning ("cannot record job %u: %s", virt_migrate_job_get_id (job), error->message);
 }
 
@@ -425,6 +521,8 @@ track (VirtMigrateManager *self, VirtMigrateJob *job)
   g_signal_connect (job, "notify::state", G_CALLBACK (on_job_changed), self);
   g_signal_connect (job, "notify::messages", G_CALLBACK (on_job_changed), self);
   save_record (self, job);
+  g_ptr_array_add (self->model, g_object_ref (job));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->model->len - 1, 0, 1);
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
 }
 
@@ -443,6 +541,7 @@ on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self)
   g_queue_remove (&self->queue, job);
   if (g_ptr_array_remove (self->jobs, job))
     g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
+  retain (self, job);
   g_object_unref (job);
   pump_queue (self);
 }
@@ -579,25 +678,6 @@ virt_migrate_manager_list_jobs (VirtMigrateManager *self)
   for (guint i = 0; i < self->jobs->len; i++)
     g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->jobs, i)));
   return jobs;
-}
-
-/* Calls @on_job for each job the manager runs now, then (as a
- * VirtMigrateManager::job-added handler) for each new one, for as long as
- * the GObject @watcher lives. */
-void
-virt_migrate_manager_watch_jobs (VirtMigrateManager     *self,
-                                 gpointer                watcher,
-                                 VirtMigrateJobAddedFunc on_job)
-{
-  g_autoptr(GPtrArray) jobs = NULL;
-
-  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
-  g_return_if_fail (G_IS_OBJECT (watcher));
-
-  g_signal_connect_object (self, "job-added", G_CALLBACK (on_job), watcher, 0);
-  jobs = virt_migrate_manager_list_jobs (self);
-  for (guint i = 0; i < jobs->len; i++)
-    on_job (self, g_ptr_array_index (jobs, i), watcher);
 }
 
 /**
@@ -783,10 +863,17 @@ virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
   self->backend_destroy = destroy;
 }
 
-/* Records every job in @directory (one file each, written atomically) and
- * follows the unfinished ones a previous process recorded there, under
- * their ids and owners: a running libvirt migration to its end, one that
- * ended meanwhile reconciled from where the guest is. */
+/**
+ * virt_migrate_manager_set_state_directory:
+ * @self: a #VirtMigrateManager
+ * @directory: where to record the jobs, created if missing
+ *
+ * Records every job of the manager in @directory (a file each, written
+ * atomically, removed when the job ends) and follows again the unfinished
+ * ones a previous process recorded there, under their ids and owners: a
+ * migration libvirt still runs to its end, one that ended meanwhile
+ * reconciled from where the guest is.  Call it once, before starting jobs.
+ */
 void
 virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
                                           const char         *directory)
@@ -801,7 +888,7 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
   for (guint i = 0; i < records->len; i++)
     {
       GVariant *record = g_ptr_array_index (records, i);
-      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "request", G_VARIANT_TYPE_VARDICT);
+      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "Request", G_VARIANT_TYPE_VARDICT);
       g_autoptr(VirtMigrateRequest) request = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree const char **messages = NULL;
@@ -810,9 +897,9 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
       const char *state = NULL;
       guint id = 0, owner = 0;
 
-      g_variant_lookup (record, "id", "u", &id);
-      g_variant_lookup (record, "owner-uid", "u", &owner);
-      g_variant_lookup (record, "state", "&s", &state);
+      g_variant_lookup (record, "Id", "u", &id);
+      g_variant_lookup (record, "StartedByUid", "u", &owner);
+      g_variant_lookup (record, "State", "&s", &state);
       if (state == NULL || g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
           g_str_equal (state, "cancelled"))
         {
@@ -828,7 +915,7 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
           continue;
         }
       g_message ("job %u: recorded as %s before a restart: following it again", id, state);
-      g_variant_lookup (record, "messages", "^a&s", &messages);
+      g_variant_lookup (record, "Messages", "^a&s", &messages);
       job = virt_migrate_manager_adopt (self, request, id, owner, messages);
       note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
                               "migration from here", state);

@@ -33,6 +33,8 @@ VirtMigrateJob     *virt_migrate_manager_start               (VirtMigrateManager
 GPtrArray          *virt_migrate_manager_list_jobs           (VirtMigrateManager *self);
 VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager *self,
                                                               guint               id);
+void                virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
+                                                              const char         *directory);
 guint               virt_migrate_manager_get_n_connections   (VirtMigrateManager *self);
 void                virt_migrate_manager_plan_async          (VirtMigrateManager  *self,
                                                               VirtMigrateRequest  *request,

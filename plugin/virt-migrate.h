@@ -13,9 +13,6 @@
 #include "virt-migrate-manager.h"
 #include "virt-migrate-plan.h"
 #include "virt-migrate-policy.h"
-#include "virt-migrate-dbus-service.h"
-#include "virt-migrate-http-service.h"
-#include "virt-migrate-webhooks.h"
 #include "virt-migrate-version.h"
 
 #undef __VIRT_MIGRATE_H_INSIDE__

@@ -6,7 +6,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
-#include <virt-migrate.h>
+#include "virt-migrate-service.h"
 
 #include "fake-backend.h"
 #include "virt-migrate-dbus-generated.h"
@@ -76,6 +76,7 @@ fixture_set_up (Fixture *fx, gconstpointer data)
 
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "max-parallel", GPOINTER_TO_UINT (data));
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "retention", 1);
   fx->manager = virt_migrate_manager_new_with_settings (settings);
   fx->fakes = g_ptr_array_new_with_free_func (g_object_unref);
   virt_migrate_manager_set_backend_func (fx->manager, make_fake, fx, NULL);
@@ -190,7 +191,8 @@ test_migrate_to_completed (Fixture *fx, gconstpointer data)
   const char *domain = NULL;
 
   g_test_summary ("Migrate over D-Bus runs a job on the manager's backend; the Job object shows "
-                  "its progress and request, and Completed(true) comes once it succeeded");
+                  "its progress and request, Completed(true) comes once it succeeded, and the object "
+                  "goes when the manager's retention is over");
   g_assert_no_error (error);
   job = job_proxy (fx, path);
   g_signal_connect (job, "completed", G_CALLBACK (on_completed), &completed);
@@ -205,6 +207,10 @@ test_migrate_to_completed (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (virt_migrate_dbus_job_get_state (job), ==, "succeeded");
   g_assert_cmpfloat (virt_migrate_dbus_job_get_progress (job), ==, 1.0);
   g_assert_cmpuint (virt_migrate_dbus_job_get_downtime (job), ==, 42);
+  /* The manager's retention (1 s here) over, the object goes. */
+  while (virt_migrate_dbus_service_get_n_jobs (fx->service) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fx->manager)), ==, 0);
 }
 
 static void

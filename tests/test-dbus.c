@@ -679,10 +679,11 @@ test_restart_reconcile (void)
   g_assert_true (vm_testbed_run_job (job, NULL, &error));
   g_assert_no_error (error);
 
-  /* The record the daemon would have left (format: virt-migrate-job-store.c). */
-  record = g_variant_ref_sink (g_variant_new_parsed ("{'id': <uint32 900>, 'owner-uid': <uint32 %u>, "
-                                                     "'state': <'running'>, 'request': <%@a{sv}>, "
-                                                     "'error': <''>, 'messages': <@as []>}",
+  /* The record the daemon would have left: the job's snapshot and its Id
+   * (virt-migrate-job-store.c). */
+  record = g_variant_ref_sink (g_variant_new_parsed ("{'Id': <uint32 900>, 'StartedByUid': <uint32 %u>, "
+                                                     "'State': <'running'>, 'Request': <%@a{sv}>, "
+                                                     "'Error': <''>, 'Messages': <@as []>}",
                                                      (guint32) getuid (),
                                                      virt_migrate_request_to_variant (req)));
   kill_daemon ();

@@ -594,6 +594,47 @@ test_manager_applies_settings (void)
   g_ptr_array_unref (f.fakes);
 }
 
+static void
+on_items_changed (GListModel *list, guint position, guint removed, guint added, guint *changes)
+{
+  (*changes)++;
+}
+
+static void
+test_manager_retention (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateJob) j1 = NULL;
+  GListModel *list = G_LIST_MODEL (manager);
+  guint changes = 0;
+  gint64 ended;
+
+  g_test_summary ("The manager is a GListModel of its jobs: a job is in it from the start, "
+                  "stays once finished for the settings' retention (1 s), then leaves it");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (virt_migrate_manager_get_settings (manager)),
+                       "retention", 1);
+  g_signal_connect (manager, "items-changed", G_CALLBACK (on_items_changed), &changes);
+  g_assert_true (g_list_model_get_item_type (list) == VIRT_MIGRATE_TYPE_JOB);
+  j1 = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  g_assert_cmpuint (changes, ==, 1);
+  {
+    g_autoptr(VirtMigrateJob) item = g_list_model_get_item (list, 0);
+    g_assert_true (item == j1);
+  }
+  release_fake (g_ptr_array_index (f.fakes, 0));
+  iterate_until (is_done, j1);
+  ended = g_get_monotonic_time ();
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  while (g_list_model_get_n_items (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_get_monotonic_time () - ended, >=, G_USEC_PER_SEC / 2);
+  g_assert_cmpuint (changes, ==, 2);
+  g_ptr_array_unref (f.fakes);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -618,5 +659,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/manager-unit/per-destination", test_manager_per_destination);
   g_test_add_func ("/virt-migrate/manager-unit/same-guest", test_manager_same_guest);
   g_test_add_func ("/virt-migrate/manager-unit/applies-settings", test_manager_applies_settings);
+  g_test_add_func ("/virt-migrate/manager-unit/retention", test_manager_retention);
   return g_test_run ();
 }

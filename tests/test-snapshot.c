@@ -35,7 +35,7 @@ test_keys_match_interface (void)
   g_autoptr(GDBusNodeInfo) node = NULL;
   GDBusInterfaceInfo *iface = job_interface (&node);
   g_autoptr(VirtMigrateJob) job = new_job ();
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
   guint n_props = 0;
 
   g_test_summary ("The snapshot has exactly the D-Bus Job properties, each with its D-Bus type");
@@ -56,7 +56,7 @@ static void
 test_values (void)
 {
   g_autoptr(VirtMigrateJob) job = new_job ();
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
   g_autoptr(GVariant) request = NULL;
   const char *s = NULL;
   guint64 bandwidth = 0;
@@ -72,7 +72,7 @@ test_values (void)
   g_assert_cmpuint (bandwidth, ==, 8);
   virt_migrate_job_set_started_by_uid (job, 4242);
   g_clear_pointer (&snapshot, g_variant_unref);
-  snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
   {
     guint32 uid = 0;
     g_assert_true (g_variant_lookup (snapshot, "StartedByUid", "u", &uid));

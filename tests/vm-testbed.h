@@ -2,7 +2,7 @@
 #pragma once
 
 #include <libvirt/libvirt.h>
-#include <virt-migrate.h>
+#include "virt-migrate-service.h"
 
 G_BEGIN_DECLS
 

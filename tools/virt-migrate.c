@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <virt-migrate.h>
+#include "virt-migrate-service.h"
 
 #include "virt-migrate-dbus-generated.h"
 

@@ -6,7 +6,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include <virt-migrate.h>
+#include "virt-migrate-service.h"
 
 typedef struct {
   GMainLoop              *loop;

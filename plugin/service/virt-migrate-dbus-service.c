@@ -10,9 +10,8 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
-#include "virt-migrate-job-private.h"
 #include "virt-migrate-throttle-private.h"
-#include "virt-migrate-manager-private.h"
+#include "virt-migrate-service.h"
 #include "virt-migrate-version.h"
 
 /**
@@ -27,9 +26,10 @@
  * Job properties are mirrored at most every
  * #VirtMigrateDBusService:progress-interval milliseconds, so a slow client
  * is never flooded with `PropertiesChanged`; state changes are sent at once.
- * Finished jobs stay exported for #VirtMigrateDBusService:retention seconds.
- * Both follow the manager's #VirtMigrateSettings (`progress-rate`,
- * `retention`) until set directly.
+ * The rate follows the manager's #VirtMigrateSettings:progress-rate until
+ * set directly. The jobs exported are the manager's list (its
+ * #GListModel): a finished job's object goes when it leaves that list,
+ * #VirtMigrateSettings:retention seconds after it ended.
  *
  * Every call that starts, cancels or tunes a migration is authorised
  * first. With #VirtMigrateDBusService:polkit set (as on the system bus) the
@@ -49,11 +49,9 @@ struct _VirtMigrateDBusService
   VirtMigrateDBusManager           *manager_iface;
   GHashTable                       *exports; /* job id -> JobExport */
   guint                             progress_interval;
-  guint                             retention;
   gboolean                          polkit;
   char                             *state_directory;
-  gulong                            job_added_id;
-  gulong                            job_removed_id;
+  gboolean                          watching;
 };
 
 typedef struct {
@@ -64,7 +62,6 @@ typedef struct {
   guint                   owner_uid;
   gint64                  last_sync;
   guint                   sync_source;
-  guint                   retention_source;
   gulong                  notify_id;
   gulong                  completed_id;
 } JobExport;
@@ -72,7 +69,6 @@ typedef struct {
 enum {
   PROP_0,
   PROP_PROGRESS_INTERVAL,
-  PROP_RETENTION,
   PROP_POLKIT,
   PROP_STATE_DIRECTORY,
   N_PROPS
@@ -138,7 +134,7 @@ skeleton_property_name (const char *dbus_name)
 static void
 sync_job (JobExport *ex)
 {
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (ex->job));
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (ex->job));
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -189,16 +185,6 @@ unexport_job (JobExport *ex)
   g_hash_table_remove (ex->service->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (ex->job)));
 }
 
-static gboolean
-retention_cb (gpointer user_data)
-{
-  JobExport *ex = user_data;
-
-  ex->retention_source = 0;
-  unexport_job (ex);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_job_completed (VirtMigrateJob *job, JobExport *ex)
 {
@@ -219,7 +205,6 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
    * otherwise send them from an idle, after the signal. */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
   virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
-  ex->retention_source = g_timeout_add_seconds (ex->service->retention, retention_cb, ex);
 }
 
 /* --- authorisation ------------------------------------------------------- */
@@ -532,7 +517,6 @@ job_export_free (gpointer data)
   JobExport *ex = data;
 
   g_clear_handle_id (&ex->sync_source, g_source_remove);
-  g_clear_handle_id (&ex->retention_source, g_source_remove);
   g_clear_signal_handler (&ex->notify_id, ex->job);
   g_clear_signal_handler (&ex->completed_id, ex->job);
   g_clear_object (&ex->iface);
@@ -570,9 +554,22 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
 }
 
 static void
-on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, VirtMigrateDBusService *self)
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer self)
 {
-  export_job (self, job);
+  if (VIRT_MIGRATE_DBUS_SERVICE (self)->object_manager != NULL)
+    export_job (self, job);
+}
+
+/* The job left the manager's list (its retention is over): its object goes. */
+static void
+on_job_dropped (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
+{
+  VirtMigrateDBusService *self = user_data;
+  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (job)));
+
+  if (ex != NULL)
+    unexport_job (ex);
+  update_job_counts (self);
 }
 
 /* --- Manager methods ------------------------------------------------------ */
@@ -675,7 +672,6 @@ virt_migrate_dbus_service_get_property (GObject *object, guint prop_id, GValue *
   switch (prop_id)
     {
     case PROP_PROGRESS_INTERVAL: g_value_set_uint (value, self->progress_interval); break;
-    case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
     case PROP_POLKIT: g_value_set_boolean (value, self->polkit); break;
     case PROP_STATE_DIRECTORY: g_value_set_string (value, self->state_directory); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -691,7 +687,6 @@ virt_migrate_dbus_service_set_property (GObject *object, guint prop_id, const GV
   switch (prop_id)
     {
     case PROP_PROGRESS_INTERVAL: self->progress_interval = g_value_get_uint (value); break;
-    case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
     case PROP_POLKIT: self->polkit = g_value_get_boolean (value); break;
     case PROP_STATE_DIRECTORY:
       g_free (self->state_directory);
@@ -735,13 +730,6 @@ virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
    */
   props[PROP_PROGRESS_INTERVAL] = g_param_spec_uint ("progress-interval", NULL, NULL, 0, 60000, 100,
                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  /**
-   * VirtMigrateDBusService:retention:
-   *
-   * How long a finished job stays exported, in seconds.
-   */
-  props[PROP_RETENTION] = g_param_spec_uint ("retention", NULL, NULL, 0, G_MAXUINT, 60,
-                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   /**
    * VirtMigrateDBusService:polkit:
    *
@@ -795,7 +783,6 @@ virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
 {
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, job_export_free);
   self->progress_interval = 100;
-  self->retention = 60;
 }
 
 static gboolean
@@ -835,12 +822,10 @@ virt_migrate_dbus_service_new (VirtMigrateManager *manager,
   self->manager = g_object_ref (manager);
   self->connection = g_object_ref (connection);
   self->path = g_strdup (object_path != NULL ? object_path : VIRT_MIGRATE_DBUS_PATH);
-  /* The manager's settings give the rate limit and the retention. */
+  /* The manager's settings give the rate limit. */
   g_object_bind_property_full (virt_migrate_manager_get_settings (manager), "progress-rate",
                                self, "progress-interval", G_BINDING_SYNC_CREATE,
                                rate_to_interval, NULL, NULL, NULL);
-  g_object_bind_property (virt_migrate_manager_get_settings (manager), "retention",
-                          self, "retention", G_BINDING_SYNC_CREATE);
   return self;
 }
 
@@ -883,7 +868,9 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
-  self->job_added_id = g_signal_connect (self->manager, "job-added", G_CALLBACK (on_job_added), self);
+  if (!self->watching)
+    virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
+  self->watching = TRUE;
   /* The manager records its jobs there and follows the ones a previous
    * daemon left running, which this service then exports like any other. */
   if (self->state_directory != NULL)
@@ -905,7 +892,6 @@ virt_migrate_dbus_service_unexport (VirtMigrateDBusService *self)
 
   if (self->object_manager == NULL)
     return;
-  g_clear_signal_handler (&self->job_added_id, self->manager);
   g_hash_table_remove_all (self->exports);
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_clear_object (&self->object_manager);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "virt-migrate-manager.h"
+#include <virt-migrate.h>
 
 G_BEGIN_DECLS
 

@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "virt-migrate-job.h"
+#include <virt-migrate.h>
 
 G_BEGIN_DECLS
 

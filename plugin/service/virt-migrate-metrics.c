@@ -14,7 +14,7 @@
  * all labelled by domain and destination (the destination libvirt URI). */
 #include "config.h"
 
-#include "virt-migrate-manager-private.h"
+#include "virt-migrate-service.h"
 #include "virt-migrate-metrics.h"
 
 static const double duration_buckets[] = { 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
@@ -213,28 +213,23 @@ append_histogram (GString *out, GPtrArray *series, const char *name, const char 
     }
 }
 
-typedef guint64 (*JobGetter) (VirtMigrateJob *job);
-
-static guint64
-get_progress_permille (VirtMigrateJob *job)
-{
-  return (guint64) (virt_migrate_job_get_progress (job) * 1000.0 + 0.5);
-}
-
 char *
 virt_migrate_metrics_render (VirtMigrateMetrics *self)
 {
+  /* From each running job's snapshot (virt_migrate_job_to_variant()), by
+   * its D-Bus property name. */
   static const struct {
     const char *name;
     const char *help;
-    JobGetter   get;
+    const char *key;
   } gauges[] = {
-    { "virtmigrate_migration_data_total_bytes", "Bytes the running migration has to move in all (memory and disks)", virt_migrate_job_get_data_total },
-    { "virtmigrate_migration_data_processed_bytes", "Bytes the running migration has moved so far", virt_migrate_job_get_data_processed },
-    { "virtmigrate_migration_data_remaining_bytes", "Bytes the running migration still has to move", virt_migrate_job_get_data_remaining },
-    { "virtmigrate_migration_dirty_memory_rate_bytes", "Rate at which the guest dirties its memory, bytes per second", virt_migrate_job_get_memory_dirty_rate },
-    { "virtmigrate_migration_memory_transfer_rate_bytes", "Rate of the migration stream, bytes per second", virt_migrate_job_get_rate },
-    { "virtmigrate_migration_iteration", "Memory pass the running migration is in", virt_migrate_job_get_iteration },
+    { "virtmigrate_migration_data_total_bytes", "Bytes the running migration has to move in all (memory and disks)", "BytesTotal" },
+    { "virtmigrate_migration_data_processed_bytes", "Bytes the running migration has moved so far", "BytesProcessed" },
+    { "virtmigrate_migration_data_remaining_bytes", "Bytes the running migration still has to move", "BytesRemaining" },
+    { "virtmigrate_migration_dirty_memory_rate_bytes", "Rate at which the guest dirties its memory, bytes per second", "DirtyRate" },
+    { "virtmigrate_migration_memory_transfer_rate_bytes", "Rate of the migration stream, bytes per second", "Rate" },
+    { "virtmigrate_migration_iteration", "Memory pass the running migration is in", "Iteration" },
+    { "virtmigrate_migration_progress_ratio", "Part of the running migration done, 0 to 1", "Progress" },
   };
   static const struct {
     const char *name;
@@ -256,30 +251,31 @@ virt_migrate_metrics_render (VirtMigrateMetrics *self)
     g_ptr_array_add (series, value);
   g_ptr_array_sort (series, compare_series);
 
-  for (guint g = 0; g < G_N_ELEMENTS (gauges) + 1; g++)
+  g_autoptr(GPtrArray) snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  for (guint i = 0; i < jobs->len; i++)
+    if (!virt_migrate_job_is_finished (g_ptr_array_index (jobs, i)))
+      g_ptr_array_add (snapshots, g_variant_ref_sink (virt_migrate_job_to_variant (g_ptr_array_index (jobs, i))));
+  for (guint g = 0; g < G_N_ELEMENTS (gauges); g++)
     {
-      const char *name = g < G_N_ELEMENTS (gauges) ? gauges[g].name : "virtmigrate_migration_progress_ratio";
-
-      append_header (out, name, "gauge",
-                     g < G_N_ELEMENTS (gauges) ? gauges[g].help : "Part of the running migration done, 0 to 1");
-      for (guint i = 0; i < jobs->len; i++)
+      append_header (out, gauges[g].name, "gauge", gauges[g].help);
+      for (guint i = 0; i < snapshots->len; i++)
         {
-          VirtMigrateJob *job = g_ptr_array_index (jobs, i);
-          VirtMigrateRequest *request = virt_migrate_job_get_request (job);
+          GVariant *snapshot = g_ptr_array_index (snapshots, i);
+          g_autoptr(GVariant) request = g_variant_lookup_value (snapshot, "Request", G_VARIANT_TYPE_VARDICT);
+          g_autoptr(GVariant) v = g_variant_lookup_value (snapshot, gauges[g].key, NULL);
+          const char *domain = NULL, *destination = NULL;
 
-          if (virt_migrate_job_is_finished (job))
-            continue;
-          g_string_append (out, name);
-          append_labels (out, nonnull (virt_migrate_request_get_domain (request)),
-                         nonnull (virt_migrate_request_get_dest_uri (request)), NULL);
-          if (g < G_N_ELEMENTS (gauges))
-            g_string_append_printf (out, " %" G_GUINT64_FORMAT "\n", gauges[g].get (job));
+          g_variant_lookup (snapshot, "Domain", "&s", &domain);
+          g_variant_lookup (request, "dest-uri", "&s", &destination);
+          g_string_append (out, gauges[g].name);
+          append_labels (out, nonnull (domain), nonnull (destination), NULL);
+          g_string_append_c (out, ' ');
+          if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
+            append_double (out, g_variant_get_double (v));
           else
-            {
-              g_string_append_c (out, ' ');
-              append_double (out, get_progress_permille (job) / 1000.0);
-              g_string_append_c (out, '\n');
-            }
+            g_string_append_printf (out, "%" G_GUINT64_FORMAT, g_variant_get_uint64 (v));
+          g_string_append_c (out, '\n');
         }
     }
 
@@ -335,6 +331,6 @@ virt_migrate_metrics_new (VirtMigrateManager *manager)
   VirtMigrateMetrics *self = g_object_new (VIRT_MIGRATE_TYPE_METRICS, NULL);
 
   self->manager = g_object_ref (manager);
-  virt_migrate_manager_watch_jobs (manager, self, on_job_added);
+  virt_migrate_service_watch_jobs (manager, self, on_job_added, NULL);
   return self;
 }

@@ -6,7 +6,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-job-json.h"
-#include "virt-migrate-manager-private.h"
+#include "virt-migrate-service.h"
 #include "virt-migrate-webhooks.h"
 
 /**
@@ -203,7 +203,7 @@ virt_migrate_webhooks_constructed (GObject *object)
   G_OBJECT_CLASS (virt_migrate_webhooks_parent_class)->constructed (object);
   g_return_if_fail (self->manager != NULL);
   g_object_bind_property (self, "timeout", self->session, "timeout", G_BINDING_SYNC_CREATE);
-  virt_migrate_manager_watch_jobs (self->manager, self, on_job_added);
+  virt_migrate_service_watch_jobs (self->manager, self, on_job_added, NULL);
 }
 
 static void

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A job as JSON, for the HTTP API and the webhooks: its snapshot
- * (virt_migrate_job_snapshot(), the D-Bus Job interface's properties with
+ * (virt_migrate_job_to_variant(), the D-Bus Job interface's properties with
  * the same values), plus Id and DestUri. */
 #include "config.h"
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-job-json.h"
-#include "virt-migrate-job-private.h"
 
 JsonNode *
 virt_migrate_job_to_json (VirtMigrateJob *job)
 {
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_snapshot (job));
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
   VirtMigrateRequest *request = virt_migrate_job_get_request (job);
   JsonNode *node = json_gvariant_serialize (snapshot);
   JsonObject *object = json_node_get_object (node);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <virt-migrate.h>
+#include "virt-migrate-service.h"
 
 #include "virt-migrate-peas-plugin.h"
 

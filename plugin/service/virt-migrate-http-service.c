@@ -12,9 +12,10 @@
 #include <libsoup/soup.h>
 
 #include "virt-migrate-http-service.h"
+#include "virt-migrate-http-resources.h"
 #include "virt-migrate-http-token.h"
 #include "virt-migrate-job-json.h"
-#include "virt-migrate-manager-private.h"
+#include "virt-migrate-service.h"
 #include "virt-migrate-metrics.h"
 #include "virt-migrate-throttle-private.h"
 
@@ -30,7 +31,7 @@
  * - `GET /v1/events`: a Server-Sent Events stream: a `job` event for each
  *   change (at most #VirtMigrateHttpService:events-rate per second per job,
  *   a new state at once), `completed` when a job ends and `removed` when it
- *   is forgotten, #VirtMigrateHttpService:retention seconds later;
+ *   leaves the manager's list (#VirtMigrateSettings:retention seconds later);
  * - `GET /metrics`: Prometheus text format (`virtmigrate_migration_*`);
  * - `GET /`: a live status page.
  *
@@ -69,7 +70,6 @@ struct _VirtMigrateHttpService
   char               *token_file;
   char               *token;
   guint               events_rate;
-  guint               retention;
   guint               max_headers;
   guint64             max_request_size;
   guint               max_event_clients;
@@ -85,7 +85,6 @@ struct _JobEntry {
   gulong                  completed_id;
   gint64                  last_emit;
   guint                   emit_source;
-  guint                   retention_source;
 };
 
 typedef struct {
@@ -103,7 +102,6 @@ enum {
   PROP_TOKEN_FILE,
   PROP_TLS_CERTIFICATE,
   PROP_EVENTS_RATE,
-  PROP_RETENTION,
   PROP_MAX_HEADERS,
   PROP_MAX_REQUEST_SIZE,
   PROP_MAX_EVENT_CLIENTS,
@@ -252,25 +250,22 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobEntry *e)
     emit_job (e, "job");
 }
 
-static gboolean
-retention_cb (gpointer user_data)
+/* The job left the manager's list (its retention is over). */
+static void
+on_job_dropped (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
 {
-  JobEntry *e = user_data;
-  VirtMigrateHttpService *self = e->service;
+  VirtMigrateHttpService *self = user_data;
   g_autofree char *text = g_strdup_printf ("event: removed\ndata: {\"Id\":%u}\n\n",
-                                           virt_migrate_job_get_id (e->job));
+                                           virt_migrate_job_get_id (job));
 
-  e->retention_source = 0;
-  g_hash_table_remove (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (e->job)));
-  broadcast (self, text);
-  return G_SOURCE_REMOVE;
+  if (g_hash_table_remove (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (job))))
+    broadcast (self, text);
 }
 
 static void
 on_job_completed (VirtMigrateJob *job, JobEntry *e)
 {
   emit_job (e, "completed");
-  e->retention_source = g_timeout_add_seconds (e->service->retention, retention_cb, e);
 }
 
 static void
@@ -279,7 +274,6 @@ job_entry_free (gpointer data)
   JobEntry *e = data;
 
   g_clear_handle_id (&e->emit_source, g_source_remove);
-  g_clear_handle_id (&e->retention_source, g_source_remove);
   g_clear_signal_handler (&e->notify_id, e->job);
   g_clear_signal_handler (&e->completed_id, e->job);
   g_object_unref (e->job);
@@ -459,7 +453,10 @@ static void
 serve_resource (SoupServerMessage *msg, const char *name, const char *content_type)
 {
   g_autofree char *path = g_strconcat (RESOURCE_PREFIX, name, NULL);
-  g_autoptr(GBytes) bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  /* From the compiled-in resource itself: naming it also keeps its object
+   * in a program linked from the service layer's static archive. */
+  g_autoptr(GBytes) bytes = g_resource_lookup_data (virt_migrate_http_get_resource (), path,
+                                                    G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   gsize size = 0;
   const char *data;
 
@@ -770,10 +767,8 @@ virt_migrate_http_service_constructed (GObject *object)
   settings = virt_migrate_manager_get_settings (self->manager);
   if (self->events_rate == 0)
     self->events_rate = virt_migrate_settings_get_progress_rate (settings);
-  if (self->retention == G_MAXUINT)
-    self->retention = virt_migrate_settings_get_retention (settings);
   self->metrics = virt_migrate_metrics_new (self->manager);
-  virt_migrate_manager_watch_jobs (self->manager, self, on_job_added);
+  virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
 }
 
 static void
@@ -817,7 +812,6 @@ virt_migrate_http_service_get_property (GObject *object, guint prop_id, GValue *
     case PROP_TOKEN_FILE: g_value_set_string (value, self->token_file); break;
     case PROP_TLS_CERTIFICATE: g_value_set_object (value, self->tls_certificate); break;
     case PROP_EVENTS_RATE: g_value_set_uint (value, self->events_rate); break;
-    case PROP_RETENTION: g_value_set_uint (value, self->retention); break;
     case PROP_MAX_HEADERS: g_value_set_uint (value, self->max_headers); break;
     case PROP_MAX_REQUEST_SIZE: g_value_set_uint64 (value, self->max_request_size); break;
     case PROP_MAX_EVENT_CLIENTS: g_value_set_uint (value, self->max_event_clients); break;
@@ -839,7 +833,6 @@ virt_migrate_http_service_set_property (GObject *object, guint prop_id, const GV
       break;
     case PROP_TLS_CERTIFICATE: g_set_object (&self->tls_certificate, g_value_get_object (value)); break;
     case PROP_EVENTS_RATE: self->events_rate = g_value_get_uint (value); break;
-    case PROP_RETENTION: self->retention = g_value_get_uint (value); break;
     case PROP_MAX_HEADERS: self->max_headers = g_value_get_uint (value); break;
     case PROP_MAX_REQUEST_SIZE: self->max_request_size = g_value_get_uint64 (value); break;
     case PROP_MAX_EVENT_CLIENTS: self->max_event_clients = g_value_get_uint (value); break;
@@ -889,14 +882,6 @@ virt_migrate_http_service_class_init (VirtMigrateHttpServiceClass *klass)
   props[PROP_EVENTS_RATE] = g_param_spec_uint ("events-rate", NULL, NULL, 0, 1000, 0,
                                                G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   /**
-   * VirtMigrateHttpService:retention:
-   *
-   * Seconds a finished job stays listed; %G_MAXUINT at construction:
-   * #VirtMigrateSettings:retention.
-   */
-  props[PROP_RETENTION] = g_param_spec_uint ("retention", NULL, NULL, 0, G_MAXUINT, G_MAXUINT,
-                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
-  /**
    * VirtMigrateHttpService:max-headers:
    *
    * Requests with more headers are refused (431).
@@ -926,7 +911,6 @@ virt_migrate_http_service_init (VirtMigrateHttpService *self)
 {
   self->jobs = g_hash_table_new_full (NULL, NULL, NULL, job_entry_free);
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) event_client_free);
-  self->retention = G_MAXUINT;
 }
 
 /**

@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(__VIRT_MIGRATE_H_INSIDE__) && !defined(VIRT_MIGRATE_COMPILATION)
-#error "Only <virt-migrate.h> can be included directly."
-#endif
-
 #include <gio/gio.h>
 
-#include "virt-migrate-manager.h"
+#include <virt-migrate.h>
 
 G_BEGIN_DECLS
 
