@@ -115,6 +115,7 @@ class MigrateWindow(Gtk.ApplicationWindow):
         self.job = VirtMigrate.Job.new(request)
         self.job.connect("notify::progress", self.on_progress)
         self.job.connect("notify::rate", self.on_progress)
+        self.job.connect("notify::phase", self.on_progress)
         self.cancellable = Gio.Cancellable()
         self.job.run_async(self.cancellable, self.on_done)
 
@@ -125,7 +126,10 @@ class MigrateWindow(Gtk.ApplicationWindow):
         self.bar.set_text(f"{done / MIB:.1f} of {total / MIB:.1f} MiB")
         end = job.get_expected_end_time()
         left = fmt_time((end - GLib.get_real_time()) / 1e6) if end > 0 else "--:--"
-        self.detail.set_text(f"{job.get_rate() / MIB:.1f} MiB/s, {left} left")
+        phase = job.get_phase().value_nick.replace("-", " ")
+        if phase == "memory" and job.get_iteration() > 0:
+            phase = f"memory, pass {job.get_iteration()}"
+        self.detail.set_text(f"{job.get_rate() / MIB:.1f} MiB/s, {left} left — {phase}")
         if self.args.screenshot_dir and not self.progress_shot and 0 < fraction < 1:
             self.progress_shot = True
             # Once this frame is drawn.

@@ -83,6 +83,35 @@ typedef enum {
 } VirtMigrateJobState;
 
 /**
+ * VirtMigratePhase:
+ * @VIRT_MIGRATE_PHASE_NONE: not started (or waiting in a manager's queue).
+ * @VIRT_MIGRATE_PHASE_CONNECTING: connecting to the hosts and looking up the guest.
+ * @VIRT_MIGRATE_PHASE_COPYING_DISKS: copying the guest's disks (a storage copy).
+ * @VIRT_MIGRATE_PHASE_MEMORY: sending the guest's memory, pass after pass
+ *   (#VirtMigrateJob:iteration says which).
+ * @VIRT_MIGRATE_PHASE_SWITCH_OVER: the guest is paused on the source while
+ *   the last pages and the device state go.
+ * @VIRT_MIGRATE_PHASE_POSTCOPY: the guest runs on the destination; the rest
+ *   of its memory follows on demand.
+ * @VIRT_MIGRATE_PHASE_FINISHING: libvirt finished; final statistics and the
+ *   configuration check.
+ * @VIRT_MIGRATE_PHASE_DONE: the job ended (see #VirtMigrateJob:state).
+ *
+ * What a migration is doing now: what a person needs to read a progress
+ * bar that stands still.
+ */
+typedef enum {
+  VIRT_MIGRATE_PHASE_NONE,
+  VIRT_MIGRATE_PHASE_CONNECTING,
+  VIRT_MIGRATE_PHASE_COPYING_DISKS,
+  VIRT_MIGRATE_PHASE_MEMORY,
+  VIRT_MIGRATE_PHASE_SWITCH_OVER,
+  VIRT_MIGRATE_PHASE_POSTCOPY,
+  VIRT_MIGRATE_PHASE_FINISHING,
+  VIRT_MIGRATE_PHASE_DONE,
+} VirtMigratePhase;
+
+/**
  * VirtMigrateGuestType:
  * @VIRT_MIGRATE_GUEST_TYPE_TRANSIENT: the guest exists only while it runs.
  * @VIRT_MIGRATE_GUEST_TYPE_PERSISTENT: the guest has a stored configuration.

@@ -41,6 +41,7 @@ struct _VirtMigrateJob
 
   /* Owned by the main context. */
   VirtMigrateJobState        state;
+  VirtMigratePhase           phase;
   gdouble                    progress;
   guint64                    data_total;
   guint64                    data_processed;
@@ -93,6 +94,7 @@ enum {
   PROP_EXPECTED_CONFIG_OUTCOME,
   PROP_MESSAGES,
   PROP_POLICY,
+  PROP_PHASE,
   N_PROPS
 };
 

@@ -61,6 +61,15 @@ set_state (VirtMigrateJob *self, VirtMigrateJobState state)
 }
 
 static void
+set_phase (VirtMigrateJob *self, VirtMigratePhase phase)
+{
+  if (self->phase == phase)
+    return;
+  self->phase = phase;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_PHASE]);
+}
+
+static void
 set_progress (VirtMigrateJob *self, gdouble progress)
 {
   if (progress == self->progress)
@@ -143,7 +152,8 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
           virt_migrate_worker_set_max_downtime (worker, d->value, NULL);
           break;
         case VIRT_MIGRATE_DECISION_SET_SPEED:
-          virt_migrate_worker_set_max_speed (worker, d->value, NULL);
+          if (virt_migrate_worker_set_max_speed (worker, d->value, NULL))
+            virt_migrate_progress_set_bandwidth_cap (self->progress_unit, d->value * 1024 * 1024);
           break;
         case VIRT_MIGRATE_DECISION_POSTCOPY:
           virt_migrate_worker_start_postcopy (worker, NULL);
@@ -230,9 +240,15 @@ on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
     return;
   if (sample->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY)
+    set_phase (self, VIRT_MIGRATE_PHASE_POSTCOPY);
   if (!virt_migrate_progress_add_sample (self->progress_unit, sample))
     return;
   g_object_freeze_notify (G_OBJECT (self));
+  /* Until libvirt knows what to move, the job is still connecting. */
+  if (virt_migrate_progress_get_state (self->progress_unit)->total > 0 &&
+      self->state != VIRT_MIGRATE_JOB_STATE_POSTCOPY)
+    set_phase (self, virt_migrate_progress_get_state (self->progress_unit)->phase);
   publish_progress (self);
   update_elapsed (self);
   evaluate_policy (self, sample);
@@ -284,6 +300,7 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
       g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_ERROR]);
     }
   set_state (self, state);
+  set_phase (self, VIRT_MIGRATE_PHASE_DONE);
   g_object_thaw_notify (G_OBJECT (self));
 
   g_signal_emit (self, virt_migrate_job_signals[SIGNAL_COMPLETED], 0);
@@ -343,6 +360,7 @@ on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
     {
       g_object_freeze_notify (G_OBJECT (self));
       set_state (self, VIRT_MIGRATE_JOB_STATE_COMPLETING);
+      set_phase (self, VIRT_MIGRATE_PHASE_FINISHING);
       virt_migrate_progress_complete (self->progress_unit,
                                       result->backend.have_final ? &result->backend.final : NULL);
       publish_progress (self);
@@ -496,6 +514,29 @@ virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
                         : not_running (error);
 }
 
+typedef struct {
+  VirtMigrateJob *job;
+  guint64         bytes_per_second;
+} SpeedChange;
+
+static gboolean
+speed_change_cb (gpointer data)
+{
+  SpeedChange *c = data;
+
+  virt_migrate_progress_set_bandwidth_cap (c->job->progress_unit, c->bytes_per_second);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+speed_change_free (gpointer data)
+{
+  SpeedChange *c = data;
+
+  g_object_unref (c->job);
+  g_free (c);
+}
+
 /**
  * virt_migrate_job_set_max_speed:
  * @self: a #VirtMigrateJob
@@ -523,8 +564,19 @@ virt_migrate_job_set_max_speed (VirtMigrateJob *self,
       return FALSE;
     }
   worker = ref_worker (self);
-  return worker != NULL ? virt_migrate_worker_set_max_speed (worker, mebibytes_per_second, error)
-                        : not_running (error);
+  if (worker == NULL)
+    return not_running (error);
+  if (!virt_migrate_worker_set_max_speed (worker, mebibytes_per_second, error))
+    return FALSE;
+  /* The progress unit's rate is held to the new cap, on the job's context. */
+  {
+    SpeedChange *c = g_new0 (SpeedChange, 1);
+
+    c->job = g_object_ref (self);
+    c->bytes_per_second = mebibytes_per_second * 1024 * 1024;
+    virt_migrate_invoke_on_context (self->context, speed_change_cb, c, speed_change_free);
+  }
+  return TRUE;
 }
 
 /* --- running -------------------------------------------------------------------- */
@@ -569,6 +621,8 @@ start_migration (VirtMigrateJob *self)
                                                       self->pool != NULL ? self->pool :
                                                       virt_migrate_connection_pool_get_default (),
                                                       self->adopted);
+  virt_migrate_progress_set_bandwidth_cap (self->progress_unit,
+                                           virt_migrate_request_get_bandwidth (self->request) * 1024 * 1024);
   input.max_downtime = virt_migrate_request_get_max_downtime (self->request);
   input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);
   input.offline = virt_migrate_request_get_offline (self->request);
@@ -581,6 +635,7 @@ start_migration (VirtMigrateJob *self)
 
   self->started = TRUE;
   set_state (self, VIRT_MIGRATE_JOB_STATE_PREPARING);
+  set_phase (self, VIRT_MIGRATE_PHASE_CONNECTING);
   update_elapsed (self);
   virt_migrate_worker_start (worker);
 }

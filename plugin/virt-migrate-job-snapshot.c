@@ -47,6 +47,8 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
 #define ADD(key, value) g_variant_builder_add (&b, "{sv}", key, value)
   ADD ("State", g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE,
                                                               virt_migrate_job_get_state (self))));
+  ADD ("Phase", g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_PHASE,
+                                                              virt_migrate_job_get_phase (self))));
   ADD ("Progress", g_variant_new_double (virt_migrate_job_get_progress (self)));
   ADD ("Rate", g_variant_new_uint64 (virt_migrate_job_get_rate (self)));
   ADD ("ExpectedEndTime", g_variant_new_uint64 (end > 0 ? (guint64) end : 0));

@@ -59,6 +59,7 @@ virt_migrate_job_get_property (GObject    *object,
     case PROP_ID: g_value_set_uint (value, self->id); break;
     case PROP_REQUEST: g_value_set_object (value, self->request); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_PHASE: g_value_set_enum (value, self->phase); break;
     case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
     case PROP_DATA_TOTAL: g_value_set_uint64 (value, self->data_total); break;
     case PROP_DATA_PROCESSED: g_value_set_uint64 (value, self->data_processed); break;
@@ -309,6 +310,16 @@ virt_migrate_job_class_init (VirtMigrateJobClass *klass)
    */
   props[PROP_MESSAGES] = g_param_spec_boxed ("messages", NULL, NULL, G_TYPE_STRV, RO);
 
+  /**
+   * VirtMigrateJob:phase:
+   *
+   * What the migration is doing now: connecting, copying disks, sending
+   * memory (#VirtMigrateJob:iteration is the pass), the switch-over,
+   * post-copy, finishing; `none` before it runs, `done` after.
+   */
+  props[PROP_PHASE] = g_param_spec_enum ("phase", NULL, NULL, VIRT_MIGRATE_TYPE_PHASE,
+                                         VIRT_MIGRATE_PHASE_NONE, RO);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -496,6 +507,19 @@ virt_migrate_job_get_state (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), VIRT_MIGRATE_JOB_STATE_PENDING);
   return self->state;
+}
+
+/**
+ * virt_migrate_job_get_phase:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: #VirtMigrateJob:phase
+ */
+VirtMigratePhase
+virt_migrate_job_get_phase (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), VIRT_MIGRATE_PHASE_NONE);
+  return self->phase;
 }
 
 /**

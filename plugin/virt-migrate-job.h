@@ -39,6 +39,7 @@ gboolean             virt_migrate_job_set_max_speed         (VirtMigrateJob     
 guint                virt_migrate_job_get_id                (VirtMigrateJob      *self);
 VirtMigrateRequest  *virt_migrate_job_get_request           (VirtMigrateJob      *self);
 VirtMigrateJobState  virt_migrate_job_get_state             (VirtMigrateJob      *self);
+VirtMigratePhase     virt_migrate_job_get_phase             (VirtMigrateJob      *self);
 gboolean             virt_migrate_job_is_finished           (VirtMigrateJob      *self);
 gdouble              virt_migrate_job_get_progress          (VirtMigrateJob      *self);
 guint64              virt_migrate_job_get_data_total        (VirtMigrateJob      *self);

@@ -444,9 +444,11 @@ backend_get_stats (VirtMigrateBackend *backend,
     return not_running (error);
   if (!fetch_stats (dom, 0, sample))
     return libvirt_failed ("No job statistics", error);
-  if (virDomainGetState (dom, &state, &reason, 0) == 0 &&
-      state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY)
-    sample->postcopy = TRUE;
+  if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
+    {
+      sample->postcopy = reason == VIR_DOMAIN_PAUSED_POSTCOPY;
+      sample->switch_over = reason == VIR_DOMAIN_PAUSED_MIGRATION;
+    }
   return TRUE;
 }
 

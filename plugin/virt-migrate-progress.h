@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "virt-migrate-enums.h"
 #include "virt-migrate-sample.h"
 
 G_BEGIN_DECLS
@@ -21,15 +22,18 @@ typedef struct {
   guint64 dirty_rate;   /* bytes of memory dirtied per second */
   guint64 iteration;    /* the memory pass, never decreasing */
   gdouble fraction;     /* 0 to 1, never decreasing */
-  gint64  time_left;    /* µs, 0: unknown */
+  gint64  time_left;    /* µs from the last sample to the (smoothed) expected end, 0: unknown */
   gboolean have_downtime;
   guint64 downtime;     /* ms, from the final statistics */
+  VirtMigratePhase phase; /* from the last sample: disks, memory, switch-over, post-copy */
 } VirtMigrateProgressState;
 
 VirtMigrateProgress            *virt_migrate_progress_new        (void);
 void                            virt_migrate_progress_free       (VirtMigrateProgress *self);
 void                            virt_migrate_progress_set_memory (VirtMigrateProgress *self,
                                                                   guint64              memory_bytes);
+void                            virt_migrate_progress_set_bandwidth_cap (VirtMigrateProgress *self,
+                                                                         guint64              bytes_per_second);
 gboolean                        virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
                                                                   const VirtMigrateSample *sample);
 void                            virt_migrate_progress_iteration  (VirtMigrateProgress *self,

@@ -27,6 +27,7 @@ typedef struct {
   gboolean have_downtime;
   guint64  downtime;      /* ms */
   gboolean postcopy;      /* the guest runs on the destination already */
+  gboolean switch_over;   /* the source guest is paused for the switch-over */
 } VirtMigrateSample;
 
 gboolean virt_migrate_sample_parse  (const char        *line,

@@ -4,8 +4,9 @@
 # that dirties memory faster than the link copies it (tests/dirtier: 48 MiB
 # rewritten at full speed in 128 MiB of RAM, the link capped at 8 MiB/s, so
 # about 6 s of switch-over: more than the policy's 5 s final step).
-#   1. --postcopy: the policy's steps run out and it switches to post-copy;
-#      the CLI exits 0, the guest runs on the destination.
+#   1. --postcopy (and --verbose): the policy's steps run out and it
+#      switches to post-copy; the CLI exits 0, the guest runs on the
+#      destination; the phases and passes are printed as lines.
 #   2. no post-copy: the completion timeout ends it; the guest keeps running
 #      (not paused) on the source, the CLI exits 1 naming the reason.
 #   3. --no-policy: a plain libvirt migration (no policy messages).
@@ -35,7 +36,7 @@ echo "1..5"
 sleep 3
 start=$(date +%s)
 set +e
-"$cli" -c "$src" --live --postcopy --bandwidth 8 clipc "$dst" "unix://$dir/clipc.mig" > "$dir/clipc.out" 2>&1
+"$cli" -c "$src" --live --postcopy --bandwidth 8 --verbose clipc "$dst" "unix://$dir/clipc.mig" > "$dir/clipc.out" 2>&1
 rc=$?
 set -e
 took=$(( $(date +%s) - start ))
@@ -44,6 +45,8 @@ echo "# took ${took} s"
 [ $rc -eq 0 ] || fail "--postcopy: exit status $rc"
 grep -q "policy: watching" "$dir/clipc.out" || fail "--postcopy: the CLI ran without the policy"
 grep -q "switching to post-copy" "$dir/clipc.out" || fail "--postcopy: the policy did not switch to post-copy"
+grep -Eq "^ +[0-9.]+ s  memory, pass [0-9]+" "$dir/clipc.out" || fail "--verbose: no phase lines"
+grep -q "memory passes" "$dir/clipc.out" || fail "--verbose: no totals"
 [ "$("$tool" state dst clipc)" = running ] || fail "--postcopy: not running on the destination"
 [ "$("$tool" state src clipc)" = absent ] || fail "--postcopy: still on the source"
 no_log_lines "$dir/clipc.out"

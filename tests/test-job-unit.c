@@ -159,6 +159,54 @@ test_invalid_request (void)
   g_assert_cmpuint (fake_backend_get_n_prepared (fake), ==, 0);
 }
 
+static void
+on_phase (VirtMigrateJob *job, GParamSpec *pspec, GArray *phases)
+{
+  VirtMigratePhase phase = virt_migrate_job_get_phase (job);
+
+  g_array_append_val (phases, phase);
+}
+
+static void
+test_phases (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GArray) phases = g_array_new (FALSE, FALSE, sizeof (VirtMigratePhase));
+  g_autoptr(GError) error = NULL;
+  const VirtMigratePhase expected[] = {
+    VIRT_MIGRATE_PHASE_CONNECTING, VIRT_MIGRATE_PHASE_COPYING_DISKS, VIRT_MIGRATE_PHASE_MEMORY,
+    VIRT_MIGRATE_PHASE_SWITCH_OVER, VIRT_MIGRATE_PHASE_FINISHING, VIRT_MIGRATE_PHASE_DONE,
+  };
+  VirtMigrateSample disks = {
+    .active = TRUE, .have_total = TRUE, .total = 32 * MIB, .remaining = 16 * MIB, .transferred = 16 * MIB,
+  };
+  VirtMigrateSample paused = {
+    .active = TRUE, .have_total = TRUE, .total = 64 * MIB, .remaining = MIB, .transferred = 63 * MIB,
+    .memory_total = 64 * MIB, .iteration = 3, .switch_over = TRUE,
+  };
+
+  g_test_summary ("The phase follows the samples: connecting, copying disks (no memory totals "
+                  "yet), memory, switch-over (the source paused by libvirt), finishing, done");
+  for (guint i = 0; i < 3; i++)
+    fake_backend_add_sample (fake, &disks);
+  for (guint i = 0; i < 3; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 32 * MIB - i * 8 * MIB, 1 + i, FALSE);
+  fake_backend_add_sample (fake, &paused);
+  fake_backend_add_sample (fake, &paused);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_assert_cmpint (virt_migrate_job_get_phase (job), ==, VIRT_MIGRATE_PHASE_NONE);
+  g_signal_connect (job, "notify::phase", G_CALLBACK (on_phase), phases);
+  virt_migrate_job_set_poll_interval (job, 10);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_no_error (error);
+  g_assert_cmpuint (phases->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpint (g_array_index (phases, VirtMigratePhase, i), ==, expected[i]);
+}
+
 /* --- cancel in every phase --------------------------------------------------- */
 
 static void
@@ -644,6 +692,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/job-unit/failure", test_failure);
   g_test_add_func ("/virt-migrate/job-unit/prepare-fails", test_prepare_fails);
   g_test_add_func ("/virt-migrate/job-unit/invalid-request", test_invalid_request);
+  g_test_add_func ("/virt-migrate/job-unit/phases", test_phases);
   g_test_add_func ("/virt-migrate/job-unit/cancel-pending", test_cancel_pending);
   g_test_add_func ("/virt-migrate/job-unit/cancel-preparing", test_cancel_preparing);
   g_test_add_func ("/virt-migrate/job-unit/cancel-running", test_cancel_running);

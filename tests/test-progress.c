@@ -60,13 +60,60 @@ static void
 test_rate_and_time_left (void)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
-  VirtMigrateSample a = sample (0, 64 * MIB, 32 * MIB, 64 * MIB, 8 * MIB);
+  VirtMigrateSample a = sample (0, 64 * MIB, 48 * MIB, 64 * MIB, 80 * MIB);
+  VirtMigrateSample b = sample (2000, 64 * MIB, 32 * MIB, 64 * MIB, 80 * MIB);
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
 
-  g_test_summary ("With libvirt's rate: time left is remaining over rate (4 s for 32 MiB at 8 MiB/s)");
+  g_test_summary ("The rate is the bytes moved over the window, not libvirt's instantaneous "
+                  "figure (here 80 MiB/s); unknown (0) from one sample; time left is what "
+                  "remains over that rate (4 s for 32 MiB at 8 MiB/s)");
   virt_migrate_progress_add_sample (p, &a);
+  g_assert_cmpuint (st->rate, ==, 0);
+  g_assert_cmpint (st->time_left, ==, 0);
+  virt_migrate_progress_add_sample (p, &b);
   g_assert_cmpuint (st->rate, ==, 8 * MIB);
   g_assert_cmpint (st->time_left, ==, 4 * G_USEC_PER_SEC);
+}
+
+static void
+test_rate_capped (void)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+
+  g_test_summary ("A known cap (8 MiB/s): a burst of 16 MiB in 1 s reads no more than the cap "
+                  "and measurement noise (5 %)");
+  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
+  for (guint i = 0; i < 3; i++)
+    {
+      VirtMigrateSample s = sample (i * 1000, 96 * MIB, 96 * MIB - i * 16 * MIB, 0, 160 * MIB);
+
+      virt_migrate_progress_add_sample (p, &s);
+      g_assert_cmpuint (st->rate, <=, 8 * MIB * 105 / 100);
+    }
+  g_assert_cmpuint (st->rate, >, 0);
+}
+
+static void
+test_not_converging_unknown (void)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+
+  g_test_summary ("A guest that dirties memory faster than the link in its second pass: the "
+                  "time left is unknown (0), never a wrong small number");
+  for (guint i = 0; i < 4; i++)
+    {
+      VirtMigrateSample s = sample (i * 1000, 128 * MIB, 45 * MIB, 128 * MIB, 0);
+
+      s.transferred = 100 * MIB + i * 8 * MIB;
+      s.iteration = 2;
+      s.dirty_rate = 3072; /* pages/s of 4 KiB: 12 MiB/s */
+      s.page_size = 4096;
+      virt_migrate_progress_add_sample (p, &s);
+    }
+  g_assert_cmpuint (st->rate, ==, 8 * MIB);
+  g_assert_cmpint (st->time_left, ==, 0);
 }
 
 static void
@@ -91,7 +138,9 @@ test_rate_from_window (void)
         }
     }
   g_assert_cmpuint (st->rate, ==, 8 * MIB);
-  g_assert_cmpint (st->time_left, ==, 4 * G_USEC_PER_SEC);
+  /* 32 MiB of disk at 8 MiB/s, the expected end smoothed towards it. */
+  g_assert_cmpint (st->time_left, >=, 3 * G_USEC_PER_SEC);
+  g_assert_cmpint (st->time_left, <=, 5 * G_USEC_PER_SEC);
 }
 
 static void
@@ -183,9 +232,41 @@ replay (const char *name, gboolean with_memory)
 static void
 test_trace_storage (void)
 {
-  g_test_summary ("A recorded storage copy (8 MiB/s cap, 16 MiB mirror batches) replays with a "
-                  "monotonic fraction within [0, 1]");
+  g_autoptr(GArray) samples = trace_load ("storage");
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+  gint64 start = -1, end = 0;
+
+  g_test_summary ("A recorded storage copy (8 MiB/s cap, 16 MiB mirror batches, statistics "
+                  "blocked for seconds) replays with a monotonic fraction within [0, 1], a rate "
+                  "never above the cap, and an expected end that is known once data moved");
   replay ("storage", TRUE);
+  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
+
+      if (start < 0 && s->total > 0)
+        start = s->time;
+      if (s->total > 0 && s->remaining == 0 && end == 0)
+        end = s->time;
+    }
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
+
+      if (!virt_migrate_progress_add_sample (p, s) || s->total == 0)
+        continue;
+      g_assert_cmpuint (st->rate, <=, 8 * MIB * 105 / 100);
+      if (s->time > start + 2 * G_USEC_PER_SEC && s->remaining > 0)
+        {
+          gdouble error = ((s->time + st->time_left) - end) / (gdouble) (end - start);
+
+          g_test_message ("at %.1f s: %.1f MiB/s, expected end %+.0f %% of the wall time",
+                          (s->time - start) / 1e6, st->rate / (gdouble) MIB, error * 100);
+          g_assert_cmpint (st->time_left, >, 0);
+        }
+    }
 }
 
 static void
@@ -203,6 +284,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/memory-counted-from-start", test_memory_counted_from_start);
   g_test_add_func ("/virt-migrate/progress/never-backwards", test_never_backwards);
   g_test_add_func ("/virt-migrate/progress/rate-and-time-left", test_rate_and_time_left);
+  g_test_add_func ("/virt-migrate/progress/rate-capped", test_rate_capped);
+  g_test_add_func ("/virt-migrate/progress/not-converging-unknown", test_not_converging_unknown);
   g_test_add_func ("/virt-migrate/progress/rate-from-window", test_rate_from_window);
   g_test_add_func ("/virt-migrate/progress/inactive-ignored", test_inactive_ignored);
   g_test_add_func ("/virt-migrate/progress/complete", test_complete);

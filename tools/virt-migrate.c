@@ -11,6 +11,7 @@
 #include "virt-migrate-service.h"
 
 #include "virt-migrate-dbus-generated.h"
+#include "virt-migrate-enums-private.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CANCELLED 130
@@ -25,6 +26,8 @@ typedef struct {
   char                last_text[160];
   guint               n_interrupts;
   guint               n_messages; /* the job's messages printed so far */
+  gboolean            verbose;
+  char                last_phase[48]; /* --verbose: the phase line printed last */
   int                 exit_code;
 } Cli;
 
@@ -35,7 +38,21 @@ typedef struct {
   guint64 done;
   guint64 rate;
   gint64  end; /* µs since the epoch, 0 if unknown */
+  const char *phase; /* the job's phase nick */
+  guint64 iteration;
 } Snapshot;
+
+/* "memory, pass 2" and the like, for the end of the bar. */
+static void
+format_phase (char *buf, gsize len, const char *phase, guint64 iteration)
+{
+  if (g_strcmp0 (phase, "memory") == 0 && iteration > 0)
+    g_snprintf (buf, len, "memory, pass %" G_GUINT64_FORMAT, iteration);
+  else if (g_strcmp0 (phase, "copying-disks") == 0)
+    g_strlcpy (buf, "copying disks", len);
+  else
+    g_strlcpy (buf, phase != NULL ? phase : "", len);
+}
 
 static void
 format_bytes (char *buf, gsize len, guint64 bytes)
@@ -53,6 +70,8 @@ snapshot (Cli *cli, Snapshot *s)
       s->done = virt_migrate_job_get_data_processed (cli->job);
       s->rate = virt_migrate_job_get_rate (cli->job);
       s->end = virt_migrate_job_get_expected_end_time (cli->job);
+      s->phase = virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_PHASE, virt_migrate_job_get_phase (cli->job));
+      s->iteration = virt_migrate_job_get_iteration (cli->job);
     }
   else
     {
@@ -61,6 +80,8 @@ snapshot (Cli *cli, Snapshot *s)
       s->done = virt_migrate_dbus_job_get_bytes_processed (cli->bus_job);
       s->rate = virt_migrate_dbus_job_get_rate (cli->bus_job);
       s->end = (gint64) virt_migrate_dbus_job_get_expected_end_time (cli->bus_job);
+      s->phase = virt_migrate_dbus_job_get_phase (cli->bus_job);
+      s->iteration = virt_migrate_dbus_job_get_iteration (cli->bus_job);
     }
 }
 
@@ -68,7 +89,7 @@ static void
 draw_progress (Cli *cli, gboolean final)
 {
   Snapshot s;
-  char done_s[32], total_s[32], rate_s[32], eta[32] = "--:--";
+  char done_s[32], total_s[32], rate_s[32], eta[32] = "--:--", phase[48];
   char bar[31], text[sizeof ((Cli *) NULL)->last_text];
   guint filled;
   gint64 now;
@@ -95,8 +116,9 @@ draw_progress (Cli *cli, gboolean final)
       g_snprintf (eta, sizeof eta, "%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT, left / 60, left % 60);
     }
 
-  g_snprintf (text, sizeof text, "[%s] %3.0f%%  %s/%s MiB  %s MiB/s  ETA %s",
-              bar, s.progress * 100.0, done_s, total_s, rate_s, eta);
+  format_phase (phase, sizeof phase, s.phase, s.iteration);
+  g_snprintf (text, sizeof text, "[%s] %3.0f%%  %s/%s MiB  %s MiB/s  ETA %s  %s",
+              bar, s.progress * 100.0, done_s, total_s, rate_s, eta, phase);
   if (g_str_equal (text, cli->last_text))
     return;
   g_strlcpy (cli->last_text, text, sizeof cli->last_text);
@@ -105,9 +127,40 @@ draw_progress (Cli *cli, gboolean final)
   fflush (stderr);
 }
 
+/* A line above the bar (the bar is drawn again below it). */
+static void
+print_line (Cli *cli, const char *text)
+{
+  if (cli->quiet)
+    return;
+  fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", text, cli->tty ? "\033[K" : "");
+  cli->last_text[0] = '\0';
+}
+
+/* --verbose: each new phase (and memory pass) as a line of its own. */
+static void
+print_phase (Cli *cli, Snapshot *s, guint64 elapsed_ms)
+{
+  char phase[48];
+  g_autofree char *line = NULL;
+
+  if (!cli->verbose)
+    return;
+  format_phase (phase, sizeof phase, s->phase, s->iteration);
+  if (phase[0] == '\0' || g_str_equal (phase, cli->last_phase))
+    return;
+  g_strlcpy (cli->last_phase, phase, sizeof cli->last_phase);
+  line = g_strdup_printf ("%6.1f s  %s", elapsed_ms / 1000.0, phase);
+  print_line (cli, line);
+}
+
 static void
 on_progress (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
 {
+  Snapshot s;
+
+  snapshot (cli, &s);
+  print_phase (cli, &s, virt_migrate_job_get_elapsed (job));
   draw_progress (cli, FALSE);
 }
 
@@ -119,13 +172,8 @@ on_messages (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
   const char * const *messages = virt_migrate_job_get_messages (job);
   guint n = messages != NULL ? g_strv_length ((char **) messages) : 0;
 
-  if (!cli->quiet)
-    for (; cli->n_messages < n; cli->n_messages++)
-      {
-        fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", messages[cli->n_messages],
-                 cli->tty ? "\033[K" : "");
-        cli->last_text[0] = '\0'; /* draw the bar again below */
-      }
+  for (; cli->n_messages < n; cli->n_messages++)
+    print_line (cli, messages[cli->n_messages]);
   cli->n_messages = MAX (cli->n_messages, n);
   draw_progress (cli, FALSE);
 }
@@ -148,6 +196,11 @@ on_completed (VirtMigrateJob *job, Cli *cli)
                 virt_migrate_request_get_domain (request),
                 virt_migrate_job_get_elapsed (job) / 1000.0, virt_migrate_job_get_downtime (job),
                 virt_migrate_job_get_libvirt_api (job));
+      if (cli->verbose && !cli->quiet)
+        printf ("  %.1f MiB to move, %.1f MiB sent (re-sent pages included), %" G_GUINT64_FORMAT
+                " memory passes\n", virt_migrate_job_get_data_total (job) / (1024.0 * 1024.0),
+                virt_migrate_job_get_data_transferred (job) / (1024.0 * 1024.0),
+                virt_migrate_job_get_iteration (job));
       cli->exit_code = EXIT_SUCCESS;
     }
   else
@@ -484,6 +537,7 @@ main (int argc, char **argv)
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
   gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
+  gboolean verbose = FALSE;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -524,6 +578,7 @@ main (int argc, char **argv)
     { "no-policy", 0, 0, G_OPTION_ARG_NONE, &no_policy, "Plain libvirt: no convergence policy (downtime steps, post-copy on stall, completion timeout)", NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls (10 to 60000)", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "Also print each phase and memory pass as it begins, and the totals at the end", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "With --bus, jobs and cancel: use the system bus's service (default: session bus)", NULL },
@@ -674,6 +729,7 @@ main (int argc, char **argv)
 
   cli.tty = isatty (STDERR_FILENO);
   cli.quiet = quiet;
+  cli.verbose = verbose;
   g_unix_signal_add (SIGINT, on_interrupt, &cli);
   g_unix_signal_add (SIGTERM, on_interrupt, &cli);
   if (!quiet)
@@ -697,6 +753,7 @@ main (int argc, char **argv)
   cli.job = job;
   g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::rate", G_CALLBACK (on_progress), &cli);
+  g_signal_connect (job, "notify::phase", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::messages", G_CALLBACK (on_messages), &cli);
   g_signal_connect (job, "completed", G_CALLBACK (on_completed), &cli);
   virt_migrate_manager_run_job (manager, job, NULL);
