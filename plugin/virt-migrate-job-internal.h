@@ -38,6 +38,7 @@ struct _VirtMigrateJob
   VirtMigrateProgress       *progress_unit;
   VirtMigrateConvergence    *convergence;      /* nullable: no policy */
   GSource                   *schedule_source;  /* the bandwidth schedule's clock */
+  GSource                   *clock_source;     /* elapsed, every second while it runs */
 
   /* Owned by the main context. */
   VirtMigrateJobState        state;

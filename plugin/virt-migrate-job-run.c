@@ -184,9 +184,23 @@ schedule_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Elapsed time moves on while libvirt's statistics call blocks (it does,
+ * for seconds, while a throttled disk mirror runs). */
+static gboolean
+clock_tick_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+
+  update_elapsed (self);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 virt_migrate_job_stop_schedule (VirtMigrateJob *self)
 {
+  if (self->clock_source != NULL)
+    g_source_destroy (self->clock_source);
+  g_clear_pointer (&self->clock_source, g_source_unref);
   if (self->schedule_source != NULL)
     g_source_destroy (self->schedule_source);
   g_clear_pointer (&self->schedule_source, g_source_unref);
@@ -636,6 +650,10 @@ start_migration (VirtMigrateJob *self)
   self->started = TRUE;
   set_state (self, VIRT_MIGRATE_JOB_STATE_PREPARING);
   set_phase (self, VIRT_MIGRATE_PHASE_CONNECTING);
+  self->clock_source = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->clock_source, clock_tick_cb, self, NULL);
+  g_source_set_static_name (self->clock_source, "[virt-migrate] elapsed");
+  g_source_attach (self->clock_source, self->context);
   update_elapsed (self);
   virt_migrate_worker_start (worker);
 }

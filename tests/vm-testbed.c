@@ -464,3 +464,27 @@ vm_testbed_median (GArray *values)
   return n % 2 ? g_array_index (values, gdouble, n / 2)
                : (g_array_index (values, gdouble, n / 2 - 1) + g_array_index (values, gdouble, n / 2)) / 2;
 }
+
+/* The statistics samples the jobs that ran with $VIRT_MIGRATE_TRACE_DIR
+ * set to @directory took: the lines of their traces. */
+guint
+vm_testbed_count_trace_samples (const char *directory)
+{
+  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (directory, name, NULL);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        n += lines[i][0] != '\0' && lines[i][0] != '#';
+    }
+  return n;
+}
