@@ -359,6 +359,17 @@ test_cancel_finished (void)
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY);
 }
 
+static GThread *main_thread;
+
+/* notify::state on another thread than the one that runs the job's
+ * context (this test's main thread). */
+static void
+on_state_check_context (VirtMigrateJob *job, GParamSpec *pspec, guint *off_context)
+{
+  if (g_thread_self () != main_thread)
+    (*off_context)++;
+}
+
 static gpointer
 cancel_thread (gpointer data)
 {
@@ -374,10 +385,12 @@ test_cancel_from_thread (void)
   g_autoptr(VirtMigrateJob) job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
   g_autoptr(GError) error = NULL;
   GThread *threads[4];
-  guint notified_off_context = 0;
+  guint off_context = 0;
 
   g_test_summary ("Cancels from four threads at once: one abort, the state changes only on "
                   "the job's context");
+  main_thread = g_thread_self ();
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_state_check_context), &off_context);
   fake_backend_set_blocking (fake, TRUE);
   virt_migrate_job_set_poll_interval (job, 10);
   run (job, NULL, &error);
@@ -386,10 +399,10 @@ test_cancel_from_thread (void)
     threads[i] = g_thread_new ("cancel", cancel_thread, job);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     g_thread_join (threads[i]);
-  (void) notified_off_context;
   iterate_until (is_done, job);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
   g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 1);
+  g_assert_cmpuint (off_context, ==, 0);
 }
 
 /* --- tuning and the policy ------------------------------------------------------ */
