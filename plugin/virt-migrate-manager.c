@@ -40,7 +40,6 @@ struct _VirtMigrateManager
   GObject                    parent_instance;
   VirtMigrateConnectionPool *pool;
   VirtMigrateSettings       *settings;
-  GPtrArray                 *jobs;    /* every job not finished: running and queued */
   GPtrArray                 *model;   /* the GListModel: the jobs, and the finished ones for the retention */
   GHashTable                *retained; /* finished job -> its retention GSource id */
   GPtrArray                 *running; /* the jobs admitted */
@@ -166,7 +165,6 @@ virt_migrate_manager_dispose (GObject *object)
   g_clear_pointer (&self->retained, g_hash_table_unref);
   g_clear_pointer (&self->model, g_ptr_array_unref);
   g_clear_pointer (&self->running, g_ptr_array_unref);
-  g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_object (&self->pool);
   if (self->settings != NULL)
     g_clear_signal_handler (&self->settings_id, self->settings);
@@ -265,7 +263,6 @@ static void
 virt_migrate_manager_init (VirtMigrateManager *self)
 {
   self->pool = virt_migrate_connection_pool_new ();
-  self->jobs = g_ptr_array_new_with_free_func (g_object_unref);
   self->model = g_ptr_array_new_with_free_func (g_object_unref);
   self->retained = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   self->running = g_ptr_array_new ();
@@ -399,9 +396,9 @@ pump_queue (VirtMigrateManager *self)
 static VirtMigrateJob *
 find_same_guest (VirtMigrateManager *self, VirtMigrateRequest *request)
 {
-  for (guint i = 0; i < self->jobs->len; i++)
+  for (guint i = 0; i < self->model->len; i++)
     {
-      VirtMigrateJob *job = g_ptr_array_index (self->jobs, i);
+      VirtMigrateJob *job = g_ptr_array_index (self->model, i);
       VirtMigrateRequest *other = virt_migrate_job_get_request (job);
 
       if (!virt_migrate_job_is_finished (job) &&
@@ -516,7 +513,6 @@ static void on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self);
 static void
 track (VirtMigrateManager *self, VirtMigrateJob *job)
 {
-  g_ptr_array_add (self->jobs, g_object_ref (job));
   g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), self);
   g_signal_connect (job, "notify::state", G_CALLBACK (on_job_changed), self);
   g_signal_connect (job, "notify::messages", G_CALLBACK (on_job_changed), self);
@@ -534,13 +530,12 @@ on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self)
   /* Nothing to follow after a restart. */
   if (self->store != NULL)
     virt_migrate_job_store_remove (self->store, virt_migrate_job_get_id (job));
-  if (self->jobs == NULL)
+  if (self->model == NULL)
     return;
-  g_object_ref (job);
+  g_object_ref (job); /* the list's reference may go in retain() */
   g_ptr_array_remove (self->running, job);
   g_queue_remove (&self->queue, job);
-  if (g_ptr_array_remove (self->jobs, job))
-    g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
+  g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
   retain (self, job);
   g_object_unref (job);
   pump_queue (self);
@@ -675,8 +670,9 @@ virt_migrate_manager_list_jobs (VirtMigrateManager *self)
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
 
   jobs = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < self->jobs->len; i++)
-    g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->jobs, i)));
+  for (guint i = 0; i < self->model->len; i++)
+    if (!virt_migrate_job_is_finished (g_ptr_array_index (self->model, i)))
+      g_ptr_array_add (jobs, g_object_ref (g_ptr_array_index (self->model, i)));
   return jobs;
 }
 
@@ -693,10 +689,10 @@ virt_migrate_manager_lookup_job (VirtMigrateManager *self,
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
 
-  for (guint i = 0; i < self->jobs->len; i++)
+  for (guint i = 0; i < self->model->len; i++)
     {
-      VirtMigrateJob *job = g_ptr_array_index (self->jobs, i);
-      if (virt_migrate_job_get_id (job) == id)
+      VirtMigrateJob *job = g_ptr_array_index (self->model, i);
+      if (virt_migrate_job_get_id (job) == id && !virt_migrate_job_is_finished (job))
         return job;
     }
   return NULL;

@@ -153,7 +153,6 @@ sync_job (JobExport *ex)
       g_object_set_property (G_OBJECT (ex->iface), name, &gvalue);
     }
   g_object_thaw_notify (G_OBJECT (ex->iface));
-  update_job_counts (ex->service);
 }
 
 static gboolean
@@ -169,9 +168,14 @@ sync_job_cb (gpointer user_data)
 static void
 on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
 {
-  /* A new state is news; numbers can wait for the next slot. */
-  if (g_str_equal (pspec->name, "state") ||
-      virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
+  /* A new state is news (and may change the counts); numbers can wait for
+   * the next slot. */
+  if (g_str_equal (pspec->name, "state"))
+    {
+      sync_job (ex);
+      update_job_counts (ex->service);
+    }
+  else if (virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
                              &ex->sync_source, sync_job_cb, ex))
     sync_job (ex);
 }
