@@ -22,6 +22,8 @@ typedef void (*VirtMigrateIterationFunc) (guint64 iteration, gpointer user_data)
 /* What the backend found before the migration. */
 typedef struct {
   guint64  memory_bytes; /* the guest's RAM, 0 if unknown */
+  char     name[256];    /* the guest's name, "" if unknown */
+  char     uuid[37];     /* its UUID, "" if unknown */
   gboolean finished;     /* an adopted migration that ended meanwhile: nothing to run */
   gboolean success;      /* ... and whether the guest moved */
 } VirtMigrateBackendGuest;

@@ -62,6 +62,10 @@ struct _VirtMigrateJob
   GPtrArray                 *messages;         /* char*, NULL-terminated */
   gint64                     started_by_uid;   /* -1: unknown */
   gint64                     start_time;       /* monotonic µs */
+  gint64                     start_real_time;  /* µs since the epoch, 0: not started */
+  gint64                     end_real_time;    /* µs since the epoch, 0: not ended */
+  char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
+  char                      *domain_uuid;      /* NULL: not known yet */
 
   /* Read and written from any thread. */
   gint                       finished;         /* atomic: a final state was reached */

@@ -14,6 +14,7 @@ VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *reque
                                                 guint                      id);
 void            virt_migrate_job_log           (VirtMigrateJob            *self,
                                                 const char                *message);
+GVariant       *virt_migrate_job_to_history_record (VirtMigrateJob *self);
 VirtMigrateJob *virt_migrate_job_new_with_backend (VirtMigrateRequest      *request,
                                                    VirtMigrateBackend      *backend);
 

@@ -234,13 +234,23 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
 /* --- what the worker reports (main context) ------------------------------------ */
 
 static void
-on_worker_running (guint64 memory_bytes, gpointer owner)
+on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
 {
   VirtMigrateJob *self = owner;
 
   if (virt_migrate_job_state_is_final (self->state))
     return;
-  virt_migrate_progress_set_memory (self->progress_unit, memory_bytes);
+  if (guest->uuid[0] != '\0')
+    {
+      g_free (self->domain_uuid);
+      self->domain_uuid = g_strdup (guest->uuid);
+    }
+  if (guest->name[0] != '\0')
+    {
+      g_free (self->domain_name);
+      self->domain_name = g_strdup (guest->name);
+    }
+  virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
   if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
 }
@@ -305,6 +315,7 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
       g_clear_object (&self->cancellable);
     }
 
+  self->end_real_time = g_get_real_time ();
   g_object_freeze_notify (G_OBJECT (self));
   update_elapsed (self);
   set_expected_end_time (self, 0);
@@ -706,6 +717,7 @@ virt_migrate_job_run_async (VirtMigrateJob      *self,
   self->context = g_main_context_ref_thread_default ();
   self->task = g_steal_pointer (&task);
   self->start_time = g_get_monotonic_time ();
+  self->start_real_time = g_get_real_time ();
 
   if (cancellable != NULL)
     {

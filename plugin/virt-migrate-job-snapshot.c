@@ -10,7 +10,7 @@
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
-#include "virt-migrate-job-private.h"
+#include "virt-migrate-job-internal.h"
 
 /**
  * virt_migrate_job_to_variant:
@@ -66,6 +66,102 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   ADD ("Domain", g_variant_new_string (domain != NULL ? domain : ""));
   ADD ("Error", g_variant_new_string (error != NULL ? error->message : ""));
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
+#undef ADD
+  return g_variant_builder_end (&b);
+}
+
+/* The request's choices beyond guest, hosts and flow, as virsh spells
+ * them: "live", "bandwidth=8", "migrate-disks=vda,vdb"; XML as its key. */
+static GVariant *
+request_flags (VirtMigrateRequest *request)
+{
+  static const char *const skip[] = { "domain", "source-uri", "dest-uri", "flow", NULL };
+  g_autoptr(GVariant) dict = g_variant_ref_sink (virt_migrate_request_to_variant (request));
+  g_autoptr(GPtrArray) flags = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) v = value;
+
+      if (g_strv_contains (skip, key))
+        continue;
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
+        g_ptr_array_add (flags, g_variant_get_boolean (v) ? g_strdup (key) : g_strconcat ("no-", key, NULL));
+      else if (g_str_has_suffix (key, "-xml"))
+        g_ptr_array_add (flags, g_strdup (key));
+      else if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+        g_ptr_array_add (flags, g_strdup_printf ("%s=%s", key, g_variant_get_string (v, NULL)));
+      else if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING_ARRAY))
+        {
+          g_autofree const char **items = g_variant_get_strv (v, NULL);
+          g_autofree char *joined = g_strjoinv (",", (char **) items);
+
+          g_ptr_array_add (flags, g_strdup_printf ("%s=%s", key, joined));
+        }
+      else
+        {
+          g_autofree char *number = g_variant_print (v, FALSE);
+
+          g_ptr_array_add (flags, g_strdup_printf ("%s=%s", key, number));
+        }
+    }
+  g_ptr_array_add (flags, NULL);
+  return g_variant_new_strv ((const char *const *) flags->pdata, -1);
+}
+
+/* The history's record of a finished job (see #VirtMigrateHistory): who,
+ * from where to where, how, when, with what outcome and cost. */
+GVariant *
+virt_migrate_job_to_history_record (VirtMigrateJob *self)
+{
+  GVariantBuilder b;
+  VirtMigrateRequest *request;
+  const GError *error;
+  const char *const *messages;
+  const char *dest, *name;
+  gint64 uid;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+
+  request = virt_migrate_job_get_request (self);
+  error = virt_migrate_job_get_error (self);
+  messages = virt_migrate_job_get_messages (self);
+  uid = virt_migrate_job_get_started_by_uid (self);
+  dest = virt_migrate_request_get_dest_uri (request);
+  if (dest == NULL)
+    dest = virt_migrate_request_get_hypervisor_uri (request);
+  name = self->domain_name != NULL ? self->domain_name : virt_migrate_request_get_domain (request);
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+#define ADD(key, value) g_variant_builder_add (&b, "{sv}", key, value)
+#define STR(s) g_variant_new_string ((s) != NULL ? (s) : "")
+  ADD ("Id", g_variant_new_uint32 (virt_migrate_job_get_id (self)));
+  ADD ("Domain", STR (name));
+  ADD ("DomainUuid", STR (self->domain_uuid));
+  ADD ("Source", STR (virt_migrate_request_get_source_uri (request)));
+  ADD ("Destination", STR (dest));
+  ADD ("Flow", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_FLOW, virt_migrate_request_get_flow (request))));
+  ADD ("Flags", request_flags (request));
+  ADD ("LibvirtApi", STR (virt_migrate_job_get_libvirt_api (self)));
+  ADD ("LibvirtFlags", g_variant_new_uint32 (virt_migrate_job_get_libvirt_flags (self)));
+  ADD ("StartTime", g_variant_new_int64 (self->start_real_time));
+  ADD ("EndTime", g_variant_new_int64 (self->end_real_time != 0 ? self->end_real_time : g_get_real_time ()));
+  ADD ("Elapsed", g_variant_new_uint64 (virt_migrate_job_get_elapsed (self)));
+  ADD ("Outcome", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (self))));
+  ADD ("Error", STR (error != NULL ? error->message : NULL));
+  ADD ("BytesProcessed", g_variant_new_uint64 (virt_migrate_job_get_data_processed (self)));
+  ADD ("BytesTotal", g_variant_new_uint64 (virt_migrate_job_get_data_total (self)));
+  ADD ("BytesTransferred", g_variant_new_uint64 (virt_migrate_job_get_data_transferred (self)));
+  ADD ("Downtime", g_variant_new_uint64 (virt_migrate_job_get_downtime (self)));
+  ADD ("Iterations", g_variant_new_uint64 (virt_migrate_job_get_iteration (self)));
+  ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
+  ADD ("StartedByUid", g_variant_new_uint32 (uid >= 0 ? (guint32) uid : (guint32) getuid ()));
+  ADD ("Host", STR (g_get_host_name ()));
+#undef STR
 #undef ADD
   return g_variant_builder_end (&b);
 }

@@ -126,6 +126,8 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->libvirt_api, g_free);
+  g_clear_pointer (&self->domain_name, g_free);
+  g_clear_pointer (&self->domain_uuid, g_free);
   g_clear_object (&self->config_outcome);
   g_clear_object (&self->expected_config_outcome);
   g_clear_pointer (&self->messages, g_ptr_array_unref);

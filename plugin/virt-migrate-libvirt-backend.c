@@ -336,9 +336,14 @@ backend_prepare (VirtMigrateBackend       *backend,
     }
   if (dom == NULL)
     return FALSE;
-  if (virDomainGetUUIDString (dom, uuid_string) == 0 &&
-      !virt_migrate_request_validate_for_guest (request, uuid_string, error))
-    return FALSE;
+  if (virDomainGetUUIDString (dom, uuid_string) == 0)
+    {
+      if (!virt_migrate_request_validate_for_guest (request, uuid_string, error))
+        return FALSE;
+      g_strlcpy (guest->uuid, uuid_string, sizeof guest->uuid);
+    }
+  if (virDomainGetName (dom) != NULL)
+    g_strlcpy (guest->name, virDomainGetName (dom), sizeof guest->name);
   if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
     self->state_before = VIR_DOMAIN_NOSTATE;
   if (!offline && virDomainGetInfo (dom, &info) == 0)

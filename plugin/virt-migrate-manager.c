@@ -8,6 +8,7 @@
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-plan-private.h"
+#include "virt-migrate-history.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
 #include "virt-migrate-manager.h"
@@ -34,6 +35,12 @@
  * first): the running and queued ones, and the finished ones for
  * #VirtMigrateSettings:retention seconds. virt-migrated's D-Bus objects and
  * its HTTP view show exactly this list.
+ *
+ * Every job that ends leaves a record in the manager's
+ * #VirtMigrateHistory: the user's history unless
+ * virt_migrate_manager_set_history() or
+ * virt_migrate_manager_set_state_directory() chose another, keeping
+ * #VirtMigrateSettings:history-size records (0: none are written).
  */
 struct _VirtMigrateManager
 {
@@ -46,6 +53,8 @@ struct _VirtMigrateManager
   GQueue                     queue;   /* jobs waiting to be admitted, oldest first (not owned) */
   gulong                     settings_id;
   VirtMigrateJobStore       *store;   /* nullable: jobs are not recorded */
+  VirtMigrateHistory        *history; /* nullable: no history */
+  gboolean                   history_chosen; /* set_history() was called */
   VirtMigrateBackendFunc     backend_func;
   gpointer                   backend_data;
   GDestroyNotify             backend_destroy;
@@ -170,6 +179,7 @@ virt_migrate_manager_dispose (GObject *object)
     g_clear_signal_handler (&self->settings_id, self->settings);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
+  g_clear_object (&self->history);
   if (self->backend_destroy != NULL)
     g_clear_pointer (&self->backend_data, self->backend_destroy);
 
@@ -180,8 +190,19 @@ static void pump_queue (VirtMigrateManager *self);
 static void admit (VirtMigrateManager *self, VirtMigrateJob *job, GCancellable *cancellable);
 
 static void
+apply_history_size (VirtMigrateManager *self)
+{
+  guint size = virt_migrate_settings_get_history_size (self->settings);
+
+  if (self->history != NULL && size > 0)
+    virt_migrate_history_set_max_records (self->history, size);
+}
+
+static void
 on_settings_changed (VirtMigrateSettings *settings, GParamSpec *pspec, VirtMigrateManager *self)
 {
+  if (g_str_equal (g_param_spec_get_name (pspec), "history-size"))
+    apply_history_size (self);
   pump_queue (self);
 }
 
@@ -211,6 +232,8 @@ virt_migrate_manager_set_property (GObject *object, guint prop_id, const GValue 
         self->settings = virt_migrate_settings_new ();
       self->settings_id = g_signal_connect (self->settings, "notify",
                                             G_CALLBACK (on_settings_changed), self);
+      self->history = virt_migrate_history_new_for_user ();
+      apply_history_size (self);
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -522,10 +545,23 @@ track (VirtMigrateManager *self, VirtMigrateJob *job)
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
 }
 
+/* Every job that ended, however, goes to the history. */
+static void
+write_history (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->history == NULL || virt_migrate_settings_get_history_size (self->settings) == 0)
+    return;
+  if (!virt_migrate_history_append (self->history, virt_migrate_job_to_history_record (job), &error))
+    g_warning ("job %u: cannot write the history: %s", virt_migrate_job_get_id (job), error->message);
+}
+
 static void
 on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self)
 {
   g_signal_handlers_disconnect_by_func (job, on_job_completed, self);
+  write_history (self, job);
   g_signal_handlers_disconnect_by_func (job, on_job_changed, self);
   /* Nothing to follow after a restart. */
   if (self->store != NULL)
@@ -868,7 +904,9 @@ virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
  * atomically, removed when the job ends) and follows again the unfinished
  * ones a previous process recorded there, under their ids and owners: a
  * migration libvirt still runs to its end, one that ended meanwhile
- * reconciled from where the guest is.  Call it once, before starting jobs.
+ * reconciled from where the guest is.  Unless
+ * virt_migrate_manager_set_history() chose one, the history moves to
+ * `history` in @directory too.  Call it once, before starting jobs.
  */
 void
 virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
@@ -880,6 +918,14 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
   g_return_if_fail (self->store == NULL);
 
   self->store = virt_migrate_job_store_new (directory);
+  if (!self->history_chosen)
+    {
+      g_autofree char *path = g_build_filename (directory, "history", NULL);
+
+      g_clear_object (&self->history);
+      self->history = virt_migrate_history_new (path);
+      apply_history_size (self);
+    }
   records = virt_migrate_job_store_load (self->store);
   for (guint i = 0; i < records->len; i++)
     {
@@ -917,4 +963,38 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
                               "migration from here", state);
       virt_migrate_job_log (job, note);
     }
+}
+
+/**
+ * virt_migrate_manager_get_history:
+ * @self: a #VirtMigrateManager
+ *
+ * Returns: (transfer none) (nullable): where the manager records the jobs
+ *   that end, %NULL if nowhere
+ */
+VirtMigrateHistory *
+virt_migrate_manager_get_history (VirtMigrateManager *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  return self->history;
+}
+
+/**
+ * virt_migrate_manager_set_history:
+ * @self: a #VirtMigrateManager
+ * @history: (nullable): where to record the jobs that end, %NULL for
+ *   nowhere
+ *
+ * Replaces the user's history (the default) with @history.
+ */
+void
+virt_migrate_manager_set_history (VirtMigrateManager *self,
+                                  VirtMigrateHistory *history)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (history == NULL || VIRT_MIGRATE_IS_HISTORY (history));
+
+  self->history_chosen = TRUE;
+  g_set_object (&self->history, history);
+  apply_history_size (self);
 }

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "virt-migrate-history.h"
 #include "virt-migrate-job.h"
 #include "virt-migrate-plan.h"
 #include "virt-migrate-request.h"
@@ -35,6 +36,9 @@ VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager
                                                               guint               id);
 void                virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
                                                               const char         *directory);
+VirtMigrateHistory *virt_migrate_manager_get_history         (VirtMigrateManager *self);
+void                virt_migrate_manager_set_history         (VirtMigrateManager *self,
+                                                              VirtMigrateHistory *history);
 guint               virt_migrate_manager_get_n_connections   (VirtMigrateManager *self);
 void                virt_migrate_manager_plan_async          (VirtMigrateManager  *self,
                                                               VirtMigrateRequest  *request,

@@ -34,6 +34,7 @@ struct _VirtMigrateSettings
   guint      max_parallel_per_destination;
   guint64    bandwidth;
   guint64    max_downtime;
+  guint      history_size;
 };
 
 enum {
@@ -46,6 +47,7 @@ enum {
   PROP_MAX_PARALLEL_PER_DESTINATION,
   PROP_BANDWIDTH,
   PROP_MAX_DOWNTIME,
+  PROP_HISTORY_SIZE,
   N_PROPS
 };
 
@@ -67,6 +69,7 @@ field (VirtMigrateSettings *self, guint prop_id)
     case PROP_MAX_PARALLEL_PER_DESTINATION: return &self->max_parallel_per_destination;
     case PROP_BANDWIDTH: return &self->bandwidth;
     case PROP_MAX_DOWNTIME: return &self->max_downtime;
+    case PROP_HISTORY_SIZE: return &self->history_size;
     default: return NULL;
     }
 }
@@ -180,6 +183,13 @@ virt_migrate_settings_class_init (VirtMigrateSettingsClass *klass)
    * libvirt's default).
    */
   props[PROP_MAX_DOWNTIME] = g_param_spec_uint64 ("max-downtime", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /**
+   * VirtMigrateSettings:history-size:
+   *
+   * How many finished migrations a manager's #VirtMigrateHistory keeps,
+   * the newest ones (0: no history is written).
+   */
+  props[PROP_HISTORY_SIZE] = g_param_spec_uint ("history-size", NULL, NULL, 0, 1000000, 1000, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -189,6 +199,7 @@ virt_migrate_settings_init (VirtMigrateSettings *self)
   self->poll_interval = 250;
   self->progress_rate = 10;
   self->retention = 60;
+  self->history_size = 1000;
 }
 
 static void
@@ -298,6 +309,13 @@ GETTER (guint, progress_rate, 10)
  * Returns: #VirtMigrateSettings:retention
  */
 GETTER (guint, retention, 60)
+/**
+ * virt_migrate_settings_get_history_size:
+ * @self: a #VirtMigrateSettings
+ *
+ * Returns: #VirtMigrateSettings:history-size
+ */
+GETTER (guint, history_size, 1000)
 /**
  * virt_migrate_settings_get_max_parallel:
  * @self: a #VirtMigrateSettings

@@ -27,6 +27,7 @@ GSettings           *virt_migrate_settings_get_gsettings             (VirtMigrat
 guint                virt_migrate_settings_get_poll_interval         (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_progress_rate         (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_retention             (VirtMigrateSettings *self);
+guint                virt_migrate_settings_get_history_size          (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel          (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel_per_source (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel_per_destination (VirtMigrateSettings *self);

@@ -85,6 +85,7 @@ typedef struct {
   VirtMigrateWorker       *worker;
   PostKind                 kind;
   VirtMigrateSample        sample;
+  VirtMigrateBackendGuest  guest;
   guint64                  value;
   VirtMigrateWorkerResult *result;
 } Post;
@@ -98,7 +99,7 @@ post_cb (gpointer user_data)
   switch (p->kind)
     {
     case POST_RUNNING:
-      self->callbacks.running (p->value, self->owner);
+      self->callbacks.running (&p->guest, self->owner);
       break;
     case POST_SAMPLE:
       self->callbacks.sample (&p->sample, self->owner);
@@ -296,7 +297,7 @@ migrate_thread (GTask        *task,
 {
   VirtMigrateWorker *self = source_object;
   VirtMigrateWorkerResult *result = g_new0 (VirtMigrateWorkerResult, 1);
-  VirtMigrateBackendGuest guest;
+  VirtMigrateBackendGuest guest = { 0 };
   g_autoptr(GError) error = NULL;
   GThread *poller = NULL;
   gboolean ok, policy_paused;
@@ -329,7 +330,7 @@ migrate_thread (GTask        *task,
 
   p = g_new0 (Post, 1);
   p->kind = POST_RUNNING;
-  p->value = guest.memory_bytes;
+  p->guest = guest;
   post (self, p);
 
   if (!self->input.offline)

@@ -31,7 +31,7 @@ typedef struct {
 
 /* Each is called on the job's main context, in order. */
 typedef struct {
-  void (*running)   (guint64 memory_bytes, gpointer owner);
+  void (*running)   (const VirtMigrateBackendGuest *guest, gpointer owner);
   void (*sample)    (const VirtMigrateSample *sample, gpointer owner);
   void (*iteration) (guint64 iteration, gpointer owner);
   void (*done)      (VirtMigrateWorkerResult *result, gpointer owner);

@@ -8,6 +8,8 @@
 
 #include "virt-migrate-service.h"
 
+#include <glib/gstdio.h>
+
 #include "fake-backend.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-manager-private.h"
@@ -286,6 +288,63 @@ test_named_errors (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->fakes->len, ==, 0);
 }
 
+static GVariant *
+get_history (Fixture *fx, const char *filter_text, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GVariant *records = NULL;
+
+  virt_migrate_dbus_manager_call_get_history (fx->proxy, g_variant_parse (NULL, filter_text, NULL, NULL, NULL),
+                                              NULL, on_result, &result);
+  if (!virt_migrate_dbus_manager_call_get_history_finish (fx->proxy, &records, wait_result (&result), error))
+    return NULL;
+  return records;
+}
+
+static void
+test_history (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(VirtMigrateDBusJob) job = NULL;
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GVariant) none = NULL;
+  g_autoptr(GVariant) record = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("virt-migrate-dbus-history-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "history", NULL);
+  g_autofree char *lock = g_build_filename (dir, "history.lock", NULL);
+  g_autoptr(VirtMigrateHistory) history = virt_migrate_history_new (file);
+  const char *s = NULL;
+
+  g_test_summary ("Manager.GetHistory returns the manager's records of jobs that ended, filtered; "
+                  "a bad filter key is the named UnknownKey error");
+  virt_migrate_manager_set_history (fx->manager, history);
+  path = migrate (fx, "web1", &error);
+  g_assert_no_error (error);
+  job = job_proxy (fx, path);
+  wait_state (job, "running");
+  fake_backend_set_blocking (g_ptr_array_index (fx->fakes, 0), FALSE);
+  wait_state (job, "succeeded");
+
+  records = get_history (fx, "{'domain': <'web1'>}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (records), ==, 1);
+  record = g_variant_get_child_value (records, 0);
+  g_assert_true (g_variant_lookup (record, "Outcome", "&s", &s));
+  g_assert_cmpstr (s, ==, "succeeded");
+  g_assert_true (g_variant_lookup (record, "Destination", "&s", &s));
+  g_assert_cmpstr (s, ==, "qemu+ssh://dst/system");
+  none = get_history (fx, "{'domain': <'other'>}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (none), ==, 0);
+
+  g_assert_null (get_history (fx, "{'guest': <'web1'>}", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNKNOWN_KEY);
+  g_unlink (file);
+  g_unlink (lock);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,5 +357,7 @@ main (int argc, char **argv)
               fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/named-errors", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_named_errors, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/history", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_history, fixture_tear_down);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "virt-migrate-service.h"
 
+#include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-enums-private.h"
 
@@ -537,7 +538,8 @@ main (int argc, char **argv)
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
   gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
-  gboolean verbose = FALSE;
+  gboolean verbose = FALSE, json = FALSE;
+  int limit = 0;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -582,6 +584,8 @@ main (int argc, char **argv)
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "With --bus, jobs and cancel: use the system bus's service (default: session bus)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "With history: print the records as JSON", NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "With history: only the newest N records", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
     { NULL }
@@ -595,7 +599,9 @@ main (int argc, char **argv)
     "With --direct there is no DEST-URI: give the hypervisor URI with --migrateuri.\n"
     "\n"
     "  virt-migrate [--system] jobs          list the virt-migrated service's jobs\n"
-    "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)");
+    "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)\n"
+    "  virt-migrate history [DOMAIN]         the migrations that ended: this user's history\n"
+    "                                        (--bus, --system: a virt-migrated's; --json, --limit N)");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -606,6 +612,21 @@ main (int argc, char **argv)
     {
       printf ("virt-migrate %s\n", VIRT_MIGRATE_VERSION);
       return EXIT_SUCCESS;
+    }
+  if (args != NULL && g_strv_length (args) >= 1 && g_str_equal (args[0], "history"))
+    {
+      if (g_strv_length (args) > 2 || limit < 0)
+        {
+          fprintf (stderr, "usage: virt-migrate [--bus | --system] history [--json] [--limit N] [--verbose] [DOMAIN]\n");
+          return EXIT_USAGE;
+        }
+      return cli_history (system_bus ? CLI_HISTORY_SYSTEM_BUS : use_bus ? CLI_HISTORY_SESSION_BUS : CLI_HISTORY_FILE,
+                          args[1], (guint) limit, json, verbose);
+    }
+  if (json || limit != 0)
+    {
+      fprintf (stderr, "--json and --limit apply to 'virt-migrate history' only\n");
+      return EXIT_USAGE;
     }
   if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
     return list_jobs (system_bus);
@@ -624,6 +645,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "usage: virt-migrate [OPTIONS] DOMAIN DEST-URI [MIGRATE-URI]\n"
                        "       virt-migrate [--system] jobs | cancel JOB\n"
+                       "       virt-migrate [--bus | --system] history [--json] [--limit N] [DOMAIN]\n"
                        "       virt-migrate --help\n");
       return EXIT_USAGE;
     }

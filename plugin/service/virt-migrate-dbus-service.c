@@ -665,6 +665,28 @@ handle_get_jobs (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+                    GVariant *filter, VirtMigrateDBusService *self)
+{
+  VirtMigrateHistory *history = virt_migrate_manager_get_history (self->manager);
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Like GetJobs, open to every caller: the same jobs were on the bus. */
+  if (history == NULL)
+    records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
+  else
+    records = virt_migrate_history_query (history, filter, &error);
+  if (records == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&records, 1));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* --- GObject -------------------------------------------------------------- */
 
 static void
@@ -865,6 +887,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_signal_connect (self->manager_iface, "handle-plan", G_CALLBACK (handle_plan), self);
   g_signal_connect (self->manager_iface, "handle-validate", G_CALLBACK (handle_validate), self);
   g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
+  g_signal_connect (self->manager_iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
 
   manager_path = g_strdup_printf ("%s/Manager", self->path);
   object = virt_migrate_dbus_object_skeleton_new (manager_path);

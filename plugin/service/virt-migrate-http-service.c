@@ -32,6 +32,10 @@
  *   change (at most #VirtMigrateHttpService:events-rate per second per job,
  *   a new state at once), `completed` when a job ends and `removed` when it
  *   leaves the manager's list (#VirtMigrateSettings:retention seconds later);
+ * - `GET /v1/history`: the manager's #VirtMigrateHistory as a JSON array,
+ *   oldest first, filtered by the query parameters `domain`, `outcome`,
+ *   `since` (µs since the epoch) and `limit` (the newest so many), with
+ *   the record keys of virt_migrate_history_append();
  * - `GET /metrics`: Prometheus text format (`virtmigrate_migration_*`);
  * - `GET /`: a live status page.
  *
@@ -375,6 +379,64 @@ serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
   respond (msg, SOUP_STATUS_OK, "application/json", body);
 }
 
+/* GET /v1/history?domain=&outcome=&since=&limit= */
+static void
+serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable *query)
+{
+  VirtMigrateHistory *history = virt_migrate_manager_get_history (self->manager);
+  g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  GHashTableIter iter;
+  const char *key, *value;
+
+  if (query != NULL)
+    {
+      g_hash_table_iter_init (&iter, query);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+        {
+          guint64 number = 0;
+
+          if (g_str_equal (key, "access_token"))
+            continue;
+          if (g_str_equal (key, "domain") || g_str_equal (key, "outcome"))
+            g_variant_dict_insert (&filter, key, "s", value);
+          else if ((g_str_equal (key, "limit") || g_str_equal (key, "since")) &&
+                   g_ascii_string_to_unsigned (value, 10, 0, g_str_equal (key, "limit") ? G_MAXUINT32 : G_MAXINT64,
+                                               &number, NULL))
+            {
+              if (g_str_equal (key, "limit"))
+                g_variant_dict_insert (&filter, key, "u", (guint32) number);
+              else
+                g_variant_dict_insert (&filter, key, "x", (gint64) number);
+            }
+          else
+            {
+              g_autofree char *message =
+                g_strdup_printf ("Bad history query parameter '%s': known are domain, outcome, since "
+                                 "(µs since the epoch) and limit (a count)", key);
+
+              respond_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+              return;
+            }
+        }
+    }
+  if (history == NULL)
+    records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
+  else
+    records = virt_migrate_history_query (history, g_variant_dict_end (&filter), &error);
+  if (records == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  root = json_gvariant_serialize (records);
+  body = json_to_string (root, TRUE);
+  respond (msg, SOUP_STATUS_OK, "application/json", body);
+}
+
 static void
 serve_job (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *id_text)
 {
@@ -490,12 +552,14 @@ handle_request (SoupServer        *server,
     serve_jobs (self, msg);
   else if (g_str_has_prefix (path, "/v1/jobs/"))
     serve_job (self, msg, path + strlen ("/v1/jobs/"));
+  else if (g_str_equal (path, "/v1/history"))
+    serve_history (self, msg, query);
   else if (g_str_equal (path, "/v1/events"))
     serve_events (self, msg);
   else if (g_str_equal (path, "/metrics"))
     serve_metrics (self, msg);
   else
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/events and /metrics");
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/history, /v1/events and /metrics");
 }
 
 /* --- checks before the body is read ---------------------------------------- */

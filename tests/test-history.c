@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The history file: records in and out, filters, the bound, a torn line,
+ * writers at once (processes and threads), and the manager's records of
+ * jobs run on the scripted fake backend. No libvirtd. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
+
+#include "fake-backend.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-manager-private.h"
+#include "virt-migrate.h"
+
+#define MIB (1024 * 1024ULL)
+
+typedef struct {
+  char               *dir;
+  char               *path;
+  VirtMigrateHistory *history;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fx->dir = g_dir_make_tmp ("virt-migrate-history-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->path = g_build_filename (fx->dir, "state", "history", NULL);
+  fx->history = virt_migrate_history_new (fx->path);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->history);
+  remove_tree (fx->dir);
+  g_free (fx->path);
+  g_free (fx->dir);
+}
+
+static GVariant *
+make_record (const char *domain, const char *outcome, guint writer, guint n, gint64 end)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  const char *messages[] = { "policy: downtime raised to 300 ms", "line with\na newline", NULL };
+
+  g_variant_dict_insert (&dict, "Domain", "s", domain);
+  g_variant_dict_insert (&dict, "DomainUuid", "s", "4b0c6a5e-2f5d-4d7e-9c4a-1b2c3d4e5f60");
+  g_variant_dict_insert (&dict, "Outcome", "s", outcome);
+  g_variant_dict_insert (&dict, "Writer", "u", writer);
+  g_variant_dict_insert (&dict, "N", "u", n);
+  g_variant_dict_insert (&dict, "EndTime", "x", end);
+  g_variant_dict_insert_value (&dict, "Messages", g_variant_new_strv (messages, -1));
+  return g_variant_dict_end (&dict);
+}
+
+static GVariant *
+query (VirtMigrateHistory *history, const char *filter_text)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *filter = filter_text != NULL ? g_variant_parse (G_VARIANT_TYPE_VARDICT, filter_text, NULL, NULL, &error)
+                                         : NULL;
+  GVariant *records;
+
+  g_assert_no_error (error);
+  records = virt_migrate_history_query (history, filter, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (records);
+  g_assert_true (g_variant_is_of_type (records, G_VARIANT_TYPE ("aa{sv}")));
+  return records;
+}
+
+static guint
+record_u (GVariant *records, guint index, const char *key)
+{
+  g_autoptr(GVariant) record = g_variant_get_child_value (records, index);
+  guint32 value = G_MAXUINT32;
+
+  g_assert_true (g_variant_lookup (record, key, "u", &value));
+  return value;
+}
+
+static void
+test_append_query (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) empty = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) web = NULL;
+  g_autoptr(GVariant) by_uuid = NULL;
+  g_autoptr(GVariant) failed = NULL;
+  g_autoptr(GVariant) last = NULL;
+  g_autoptr(GVariant) recent = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **messages = NULL;
+
+  g_test_summary ("Records go in whole (strings with newlines too) and come out oldest first; the "
+                  "domain (name or UUID), outcome, since and limit filters select; a history never "
+                  "written is empty and its directory is made on the first record");
+  empty = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (empty), ==, 0);
+  g_assert_false (g_file_test (fx->path, G_FILE_TEST_EXISTS));
+
+  g_assert_true (virt_migrate_history_append (fx->history, make_record ("web1", "succeeded", 0, 1, 1000), &error));
+  g_assert_no_error (error);
+  g_assert_true (virt_migrate_history_append (fx->history, make_record ("db1", "failed", 0, 2, 2000), &error));
+  g_assert_true (virt_migrate_history_append (fx->history, make_record ("web1", "cancelled", 0, 3, 3000), &error));
+  g_assert_no_error (error);
+
+  all = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, 3);
+  g_assert_cmpuint (record_u (all, 0, "N"), ==, 1);
+  g_assert_cmpuint (record_u (all, 2, "N"), ==, 3);
+  first = g_variant_get_child_value (all, 0);
+  g_assert_true (g_variant_lookup (first, "Messages", "^a&s", &messages));
+  g_assert_cmpstr (messages[1], ==, "line with\na newline");
+
+  web = query (fx->history, "{'domain': <'web1'>}");
+  g_assert_cmpuint (g_variant_n_children (web), ==, 2);
+  by_uuid = query (fx->history, "{'domain': <'4b0c6a5e-2f5d-4d7e-9c4a-1b2c3d4e5f60'>}");
+  g_assert_cmpuint (g_variant_n_children (by_uuid), ==, 3);
+  failed = query (fx->history, "{'outcome': <'failed'>}");
+  g_assert_cmpuint (g_variant_n_children (failed), ==, 1);
+  g_assert_cmpuint (record_u (failed, 0, "N"), ==, 2);
+  last = query (fx->history, "{'domain': <'web1'>, 'limit': <uint32 1>}");
+  g_assert_cmpuint (g_variant_n_children (last), ==, 1);
+  g_assert_cmpuint (record_u (last, 0, "N"), ==, 3);
+  recent = query (fx->history, "{'since': <int64 2000>}");
+  g_assert_cmpuint (g_variant_n_children (recent), ==, 2);
+}
+
+static void
+test_filter_errors (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) records = NULL;
+
+  g_test_summary ("An unknown filter key or a value of the wrong type is a named error");
+  records = virt_migrate_history_query (fx->history, g_variant_parse (NULL, "{'guest': <'x'>}", NULL, NULL, NULL),
+                                        &error);
+  g_assert_null (records);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNKNOWN_KEY);
+  g_assert_nonnull (strstr (error->message, "'guest'"));
+  g_clear_error (&error);
+  records = virt_migrate_history_query (fx->history, g_variant_parse (NULL, "{'limit': <'ten'>}", NULL, NULL, NULL),
+                                        &error);
+  g_assert_null (records);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
+  g_assert_nonnull (strstr (error->message, "'limit'"));
+  g_clear_error (&error);
+  g_assert_false (virt_migrate_history_append (fx->history, g_variant_new_string ("x"), &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *contents = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  for (const char *p = contents; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+test_bounded (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The file never holds more than a quarter over max-records; what it keeps are "
+                  "the newest records");
+  virt_migrate_history_set_max_records (fx->history, 20);
+  for (guint i = 1; i <= 107; i++)
+    {
+      g_assert_true (virt_migrate_history_append (fx->history, make_record ("g", "succeeded", 0, i, i), &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (count_lines (fx->path), <=, 25);
+    }
+  all = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (all), >=, 20);
+  g_assert_cmpuint (record_u (all, g_variant_n_children (all) - 1, "N"), ==, 107);
+  g_assert_cmpuint (record_u (all, 0, "N"), ==, 107 - g_variant_n_children (all) + 1);
+}
+
+static void
+test_torn_line (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GError) error = NULL;
+  FILE *f;
+
+  g_test_summary ("A writer that died mid-line leaves a torn line: readers skip it and the next "
+                  "record is whole");
+  g_assert_true (virt_migrate_history_append (fx->history, make_record ("g", "succeeded", 0, 1, 1), &error));
+  f = fopen (fx->path, "a");
+  g_assert_nonnull (f);
+  fputs ("{'Domain': <'half", f);
+  fclose (f);
+  g_assert_true (virt_migrate_history_append (fx->history, make_record ("g", "succeeded", 0, 2, 2), &error));
+  g_assert_no_error (error);
+  all = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, 2);
+  g_assert_cmpuint (record_u (all, 0, "N"), ==, 1);
+  g_assert_cmpuint (record_u (all, 1, "N"), ==, 2);
+}
+
+#define N_WRITERS 3
+#define N_EACH 150
+
+typedef struct {
+  const char *path;
+  guint       writer;
+} WriterData;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  WriterData *w = data;
+  /* A history object of its own: as a second process would have. */
+  g_autoptr(VirtMigrateHistory) history = virt_migrate_history_new (w->path);
+
+  for (guint i = 0; i < N_EACH; i++)
+    if (!virt_migrate_history_append (history, make_record ("g", "succeeded", w->writer, i, i), NULL))
+      return GINT_TO_POINTER (FALSE);
+  return GINT_TO_POINTER (TRUE);
+}
+
+static void
+test_concurrent_writers (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  pid_t children[N_WRITERS];
+  GThread *threads[N_WRITERS];
+  WriterData thread_data[N_WRITERS];
+  guint total = 2 * N_WRITERS * N_EACH;
+
+  g_test_summary ("Three processes and three threads append at once, with compaction on: no "
+                  "record is lost, none is torn or duplicated");
+  /* Room for all: compaction runs (it rewrites when a quarter over) but
+   * drops none of them. */
+  virt_migrate_history_set_max_records (fx->history, total);
+
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      children[i] = fork ();
+      g_assert_cmpint (children[i], >=, 0);
+      if (children[i] == 0)
+        {
+          WriterData w = { fx->path, i };
+
+          _exit (GPOINTER_TO_INT (writer_thread (&w)) ? 0 : 1);
+        }
+    }
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      thread_data[i] = (WriterData) { fx->path, 100 + i };
+      threads[i] = g_thread_new ("writer", writer_thread, &thread_data[i]);
+    }
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      int status = 0;
+
+      g_assert_true (GPOINTER_TO_INT (g_thread_join (threads[i])));
+      g_assert_cmpint (waitpid (children[i], &status, 0), ==, children[i]);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+    }
+
+  all = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, total);
+  g_assert_cmpuint (count_lines (fx->path), ==, total);
+  for (guint i = 0; i < total; i++)
+    {
+      guint key = record_u (all, i, "Writer") * 1000 + record_u (all, i, "N");
+
+      g_assert_false (g_hash_table_contains (seen, GUINT_TO_POINTER (key)));
+      g_hash_table_add (seen, GUINT_TO_POINTER (key));
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, total);
+}
+
+/* --- the manager's records ------------------------------------------------------ */
+
+typedef struct {
+  gboolean fail;
+} BackendScript;
+
+static VirtMigrateBackend *
+make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
+{
+  BackendScript *script = user_data;
+  FakeBackend *fake = fake_backend_new ();
+
+  fake_backend_set_memory (fake, 64 * MIB);
+  for (guint i = 0; i < 3; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
+  if (script->fail)
+    fake_backend_fail_after (fake, 2, "internal error: qemu unexpectedly closed the monitor");
+  return VIRT_MIGRATE_BACKEND (fake);
+}
+
+static void
+run_to_end (VirtMigrateManager *manager, const char *domain)
+{
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new (domain, "qemu:///system",
+                                                                    "qemu+ssh://dst/system");
+  g_autoptr(GError) error = NULL;
+  VirtMigrateJob *job;
+
+  g_object_set (request, "live", TRUE, "bandwidth", (guint64) 8, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  job = virt_migrate_manager_start (manager, request, NULL, &error);
+  g_assert_no_error (error);
+  while (!virt_migrate_job_is_finished (job))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_manager_records (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(VirtMigrateHistory) user_history = virt_migrate_history_new_for_user ();
+  g_autoptr(GVariant) all = NULL;
+  g_autofree char *state_history = g_build_filename (fx->dir, "history", NULL);
+  g_autoptr(GVariant) ok = NULL;
+  g_autoptr(GVariant) failed = NULL;
+  g_autofree const char **flags = NULL;
+  BackendScript script = { FALSE };
+  const char *s = NULL;
+  gint64 start = 0, end = 0;
+  guint64 bytes = 0;
+
+  g_test_summary ("A manager records every job that ends: by default in the user's history "
+                  "($XDG_STATE_HOME/virt-migrate/history), after set_state_directory() in that "
+                  "directory; with its guest, hosts, flow, flags, times, outcome, error and bytes; "
+                  "history-size 0 writes none");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  g_assert_cmpstr (virt_migrate_history_get_path (virt_migrate_manager_get_history (manager)), ==,
+                   virt_migrate_history_get_path (user_history));
+  virt_migrate_manager_set_backend_func (manager, make_fake, &script, NULL);
+  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  g_assert_cmpstr (virt_migrate_history_get_path (virt_migrate_manager_get_history (manager)), ==,
+                   state_history);
+
+  run_to_end (manager, "web1");
+  script.fail = TRUE;
+  run_to_end (manager, "db1");
+
+  all = query (virt_migrate_manager_get_history (manager), NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, 2);
+  ok = g_variant_get_child_value (all, 0);
+  g_assert_true (g_variant_lookup (ok, "Domain", "&s", &s));
+  g_assert_cmpstr (s, ==, "web1");
+  g_assert_true (g_variant_lookup (ok, "Outcome", "&s", &s));
+  g_assert_cmpstr (s, ==, "succeeded");
+  g_assert_true (g_variant_lookup (ok, "Source", "&s", &s));
+  g_assert_cmpstr (s, ==, "qemu:///system");
+  g_assert_true (g_variant_lookup (ok, "Destination", "&s", &s));
+  g_assert_cmpstr (s, ==, "qemu+ssh://dst/system");
+  g_assert_true (g_variant_lookup (ok, "Flow", "&s", &s));
+  g_assert_cmpstr (s, ==, "peer-to-peer");
+  g_assert_true (g_variant_lookup (ok, "Flags", "^a&s", &flags));
+  g_assert_true (g_strv_contains (flags, "live"));
+  g_assert_true (g_strv_contains (flags, "bandwidth=8"));
+  g_assert_true (g_variant_lookup (ok, "StartTime", "x", &start));
+  g_assert_true (g_variant_lookup (ok, "EndTime", "x", &end));
+  g_assert_cmpint (start, >, 0);
+  g_assert_cmpint (end, >=, start);
+  g_assert_true (g_variant_lookup (ok, "BytesProcessed", "t", &bytes));
+  g_assert_cmpuint (bytes, >, 0);
+  g_assert_true (g_variant_lookup (ok, "Downtime", "t", NULL));
+  g_assert_true (g_variant_lookup (ok, "Messages", "as", NULL));
+  g_assert_true (g_variant_lookup (ok, "Error", "&s", &s));
+  g_assert_cmpstr (s, ==, "");
+
+  failed = g_variant_get_child_value (all, 1);
+  g_assert_true (g_variant_lookup (failed, "Outcome", "&s", &s));
+  g_assert_cmpstr (s, ==, "failed");
+  g_assert_true (g_variant_lookup (failed, "Error", "&s", &s));
+  g_assert_nonnull (strstr (s, "qemu unexpectedly closed the monitor"));
+
+  /* No history at all. */
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "history-size", 0);
+  script.fail = FALSE;
+  run_to_end (manager, "web2");
+  g_clear_pointer (&all, g_variant_unref);
+  all = query (virt_migrate_manager_get_history (manager), NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) g_test_add ("/virt-migrate/history/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("append-query", test_append_query);
+  ADD ("filter-errors", test_filter_errors);
+  ADD ("bounded", test_bounded);
+  ADD ("torn-line", test_torn_line);
+  ADD ("concurrent-writers", test_concurrent_writers);
+  ADD ("manager-records", test_manager_records);
+#undef ADD
+  return g_test_run ();
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-migrate history [DOMAIN]: the migrations that ended, as a table or
+ * as JSON, from the user's history file or from a virt-migrated. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+
+#include "virt-migrate-service.h"
+
+#include "virt-migrate-cli-history.h"
+#include "virt-migrate-dbus-generated.h"
+
+static GVariant *
+query_bus (gboolean system_bus, GVariant *filter, GError **error)
+{
+  g_autoptr(GDBusConnection) connection =
+    g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+  g_autoptr(GVariant) reply = NULL;
+
+  if (connection == NULL)
+    return NULL;
+  reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                                       "org.virtmigrate.VirtMigrate1.Manager", "GetHistory",
+                                       g_variant_new_tuple (&filter, 1), G_VARIANT_TYPE ("(aa{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (*error);
+      return NULL;
+    }
+  return g_variant_get_child_value (reply, 0);
+}
+
+static const char *
+lookup_string (GVariant *record, const char *key)
+{
+  const char *s = NULL;
+
+  return g_variant_lookup (record, key, "&s", &s) ? s : "";
+}
+
+static guint64
+lookup_u64 (GVariant *record, const char *key)
+{
+  guint64 v = 0;
+
+  g_variant_lookup (record, key, "t", &v);
+  return v;
+}
+
+static void
+print_table (GVariant *records, gboolean verbose)
+{
+  GVariantIter iter;
+  GVariant *record;
+
+  printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-13s  %s\n", "ENDED", "GUEST", "OUTCOME", "TIME",
+          "DOWNTIME", "MOVED", "FLOW", "DESTINATION");
+  g_variant_iter_init (&iter, records);
+  while ((record = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = record;
+      g_autoptr(GDateTime) ended = NULL;
+      g_autofree char *when = NULL;
+      g_autofree const char **flags = NULL;
+      g_autofree const char **messages = NULL;
+      g_autofree char *flag_text = NULL;
+      char elapsed[32], downtime[32], moved[32];
+      guint64 seconds = lookup_u64 (record, "Elapsed") / 1000;
+      gint64 end = 0;
+      guint32 id = 0;
+      const char *error = lookup_string (record, "Error");
+
+      g_variant_lookup (record, "EndTime", "x", &end);
+      ended = g_date_time_new_from_unix_local (end / G_USEC_PER_SEC);
+      when = ended != NULL ? g_date_time_format (ended, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+      g_snprintf (elapsed, sizeof elapsed, "%" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT, seconds / 60,
+                  seconds % 60);
+      if (g_str_equal (lookup_string (record, "Outcome"), "succeeded"))
+        g_snprintf (downtime, sizeof downtime, "%" G_GUINT64_FORMAT " ms", lookup_u64 (record, "Downtime"));
+      else
+        g_strlcpy (downtime, "-", sizeof downtime);
+      g_snprintf (moved, sizeof moved, "%.1f MiB", lookup_u64 (record, "BytesProcessed") / (1024.0 * 1024.0));
+      printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-13s  %s\n", when, lookup_string (record, "Domain"),
+              lookup_string (record, "Outcome"), elapsed, downtime, moved, lookup_string (record, "Flow"),
+              lookup_string (record, "Destination"));
+      if (*error != '\0')
+        printf ("    error: %s\n", error);
+      if (!verbose)
+        continue;
+      g_variant_lookup (record, "Id", "u", &id);
+      printf ("    uuid %s, from %s, job %u on %s\n", lookup_string (record, "DomainUuid"),
+              lookup_string (record, "Source"), id, lookup_string (record, "Host"));
+      if (g_variant_lookup (record, "Flags", "^a&s", &flags) && flags[0] != NULL)
+        {
+          flag_text = g_strjoinv (" ", (char **) flags);
+          printf ("    flags: %s\n", flag_text);
+        }
+      if (g_variant_lookup (record, "Messages", "^a&s", &messages))
+        for (guint i = 0; messages[i] != NULL; i++)
+          printf ("    %s\n", messages[i]);
+    }
+}
+
+int
+cli_history (CliHistorySource source,
+             const char      *domain,
+             guint            limit,
+             gboolean         json,
+             gboolean         verbose)
+{
+  g_autoptr(VirtMigrateHistory) history = NULL;
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GVariant) filter = NULL;
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (domain != NULL)
+    g_variant_dict_insert (&dict, "domain", "s", domain);
+  if (limit > 0)
+    g_variant_dict_insert (&dict, "limit", "u", limit);
+  filter = g_variant_ref_sink (g_variant_dict_end (&dict));
+
+  if (source == CLI_HISTORY_FILE)
+    {
+      history = virt_migrate_history_new_for_user ();
+      records = virt_migrate_history_query (history, filter, &error);
+    }
+  else
+    records = query_bus (source == CLI_HISTORY_SYSTEM_BUS, filter, &error);
+  if (records == NULL)
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_gvariant_serialize (records);
+      g_autofree char *text = json_to_string (node, TRUE);
+
+      printf ("%s\n", text);
+    }
+  else if (g_variant_n_children (records) == 0)
+    fprintf (stderr, "No migration%s%s recorded%s%s\n", domain != NULL ? " of " : "", domain != NULL ? domain : "",
+             history != NULL ? " in " : "", history != NULL ? virt_migrate_history_get_path (history) : "");
+  else
+    print_table (records, verbose);
+  return EXIT_SUCCESS;
+}
