@@ -11,15 +11,23 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 
-echo "1..9"
+# The in-process CLI records its migrations in this user's history.
+export XDG_STATE_HOME=$dir/cli-state
+rm -rf "$XDG_STATE_HOME"
+logline='(GLib|GLib-GIO|VirtMigrate|libvirt)-(Message|WARNING|CRITICAL|DEBUG|INFO)'
+
+echo "1..11"
 
 # 1. The demo from the README's quick start.
 out=$("$here/../tools/virt-migrate-demo" "$build" 2>&1) || { echo "$out" | sed 's/^/# /'; fail "demo"; }
 echo "$out" | grep -q "100%" || fail "demo: no 100% in the progress output"
 echo "$out" | grep -q "Migrated 'demo'" || fail "demo: no success line"
+echo "$out" | grep -Eq "$logline" && { echo "$out" | sed 's/^/# /'; fail "demo: a GLib log line in the output"; }
 [ "$(virsh -q -c "$dst" domstate demo)" = "running" ] || fail "demo: not running on dest"
 virsh -q -c "$src" domstate demo >/dev/null 2>&1 && fail "demo: still on source"
 ok "demo migration with progress bar"
+
+demo_uuid=$(virsh -q -c "$dst" domuuid demo)
 virsh -q -c "$dst" destroy demo >/dev/null
 
 # 2. Ctrl-C (SIGINT) during a throttled copy: exit 130, guest stays on source.
@@ -55,7 +63,27 @@ ok "Ctrl-C exits 130"
 virsh -q -c "$dst" domstate cli >/dev/null 2>&1 && fail "Ctrl-C: guest exists on dest"
 ok "Ctrl-C leaves the guest running on the source"
 
-# 3. Bad input: clear message, usage exit status, guest untouched.
+# 3. The history: both migrations, with outcome and downtime, as a table
+# and as JSON.
+table=$("$build/tools/virt-migrate" history demo)
+echo "$table" | sed 's/^/# /'
+echo "$table" | grep -E "^[0-9-]+ [0-9:]+ +demo +succeeded +[0-9]+:[0-9]{2} +[0-9]+ ms +[0-9.]+ MiB +managed-direct +" | grep -qF "$dst" ||
+  fail "history demo: no succeeded row with its downtime"
+"$build/tools/virt-migrate" history cli | grep -Eq " cli +cancelled " || fail "history cli: no cancelled row"
+"$build/tools/virt-migrate" history --json | /usr/bin/python3 -c '
+import json, sys
+records = json.load(sys.stdin)
+assert [r["Domain"] for r in records] == ["demo", "cli"], records
+demo, cli = records
+assert demo["Outcome"] == "succeeded" and demo["Downtime"] > 0 and demo["Error"] == "", demo
+assert demo["DomainUuid"] == sys.argv[1] and demo["Source"] == sys.argv[2] and demo["Destination"] == sys.argv[3], demo
+assert "live" in demo["Flags"] and "storage=copy-all" in demo["Flags"] and "bandwidth=8" in demo["Flags"], demo["Flags"]
+assert demo["BytesProcessed"] >= 48 << 20 and demo["EndTime"] > demo["StartTime"] > 0, demo
+assert cli["Outcome"] == "cancelled" and cli["Domain"] == "cli", cli
+' "$demo_uuid" "$src" "$dst" || fail "history --json"
+ok "virt-migrate history shows both migrations with outcome and downtime (table and JSON)"
+
+# 4. Bad input: clear message, usage exit status, guest untouched.
 set +e
 err=$("$build/tools/virt-migrate" -c "$src" cli "tcp://127.0.0.1:1" 2>&1); rc=$?
 set -e
@@ -63,7 +91,7 @@ set -e
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "bad URI touched the guest"
 ok "a misplaced URI is refused with a clear message"
 
-# 4. --dry-run prints the plan and moves nothing.
+# 5. --dry-run prints the plan and moves nothing.
 plan=$("$build/tools/virt-migrate" -c "$src" --dry-run --live --persistent \
   --migrateuri "unix://$dir/dry.sock" cli "$dst")
 echo "$plan" | sed 's/^/# /'
@@ -75,7 +103,7 @@ echo "$plan" | grep -q "^Configuration: destination: persistent, source config: 
 virsh -q -c "$dst" domstate cli >/dev/null 2>&1 && fail "dry run: guest on dest"
 ok "--dry-run prints the plan and migrates nothing"
 
-# 6-9. Through the D-Bus service (--bus), on a private session bus.
+# 6-11. Through the D-Bus service (--bus), on a private session bus.
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 "$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" 2> "$dir/daemon.log" &
@@ -126,4 +154,17 @@ grep -q "100%" "$dir/bus3.out" && grep -q "^Migrated 'cli': Migrated in" "$dir/b
 [ "$(virsh -q -c "$dst" domstate cli)" = "running" ] || fail "--bus: not running on dest"
 "$build/tools/virt-migrate" jobs | grep -Eq "succeeded +100% .* cli " || fail "jobs: no succeeded job"
 ok "--bus migrates to the end with the same progress bar and result line"
+
+# The daemon's history (its state directory): the --bus jobs, through
+# GetHistory; the in-process file is untouched by them.
+"$build/tools/virt-migrate" --bus history cli | sed 's/^/# /'
+"$build/tools/virt-migrate" --bus history --json cli | /usr/bin/python3 -c '
+import json, sys
+outcomes = [r["Outcome"] for r in json.load(sys.stdin)]
+assert outcomes == ["cancelled", "cancelled", "succeeded"], outcomes
+' || fail "--bus history"
+[ -s "$dir/daemon-state/history" ] || fail "no history file in the daemon's state directory"
+[ "$("$build/tools/virt-migrate" history --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+  fail "the daemon wrote to the CLI's history"
+ok "virt-migrate --bus history: the daemon's records, from its state directory"
 virsh -q -c "$dst" destroy cli >/dev/null

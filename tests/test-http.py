@@ -473,6 +473,36 @@ def webhooks():
 
 
 @test
+def history():
+    """The daemon's history: D-Bus GetHistory, GET /v1/history and `virt-migrate --bus history --json` agree on both jobs"""
+    reply = ctx.dbus.conn.call_sync(NAME, "/org/virtmigrate/VirtMigrate1/Manager", NAME + ".Manager", "GetHistory",
+                                    GLib.Variant("(a{sv})", ({},)), GLib.VariantType("(aa{sv})"),
+                                    Gio.DBusCallFlags.NONE, 30000, None)
+    over_dbus = reply.unpack()[0]
+    over_http = ctx.http.json("/v1/history")
+    cli = subprocess.run([os.path.join(BUILD, "tools", "virt-migrate"), "--bus", "history", "--json"],
+                         env=dict(ctx.env), check=True, capture_output=True, text=True).stdout
+    over_cli = json.loads(cli)
+    mine = [r for r in over_http if r["Id"] in (ctx.job_a, ctx.job_b)]
+    assert [(r["Domain"], r["Outcome"]) for r in mine] == [("http-a", "succeeded"), ("http-b", "cancelled")], mine
+    a = mine[0]
+    assert a["Downtime"] > 0 and a["BytesProcessed"] > 64 << 20 and a["Destination"] == DST, a
+    assert a["EndTime"] - a["StartTime"] > 5e6 and len(a["DomainUuid"]) == 36, a
+    assert any("configuration" in m for m in a["Messages"]), a["Messages"]
+    assert over_http == over_cli, (over_http, over_cli)
+    keys = ["Id", "Domain", "DomainUuid", "Outcome", "Downtime", "BytesProcessed", "StartTime", "EndTime",
+            "Flags", "Messages", "Error"]
+    assert [{k: r[k] for k in keys} for r in over_dbus] == [{k: r[k] for k in keys} for r in over_http], \
+        (over_dbus, over_http)
+    one = ctx.http.json("/v1/history?domain=http-a&limit=1")
+    assert [r["Id"] for r in one] == [ctx.job_a], one
+    status, _, body = ctx.http.request("/v1/history?guest=x")
+    assert status == 400 and b"guest" in body, (status, body)
+    assert os.path.exists(os.path.join(DIR, "state", "history"))
+    return f"{len(over_http)} records; http-a downtime {a['Downtime']} ms, {a['BytesProcessed'] / 2**20:.0f} MiB"
+
+
+@test
 def retention():
     """A finished job leaves /v1/jobs after the retention time, with a removed event"""
     wait_for(lambda: all(j["Id"] != ctx.job_a for j in ctx.http.json("/v1/jobs")), 30, "the job to go")

@@ -56,7 +56,7 @@ print_table (GVariant *records, gboolean verbose)
   GVariantIter iter;
   GVariant *record;
 
-  printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-13s  %s\n", "ENDED", "GUEST", "OUTCOME", "TIME",
+  printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", "ENDED", "GUEST", "OUTCOME", "TIME",
           "DOWNTIME", "MOVED", "FLOW", "DESTINATION");
   g_variant_iter_init (&iter, records);
   while ((record = g_variant_iter_next_value (&iter)) != NULL)
@@ -83,7 +83,7 @@ print_table (GVariant *records, gboolean verbose)
       else
         g_strlcpy (downtime, "-", sizeof downtime);
       g_snprintf (moved, sizeof moved, "%.1f MiB", lookup_u64 (record, "BytesProcessed") / (1024.0 * 1024.0));
-      printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-13s  %s\n", when, lookup_string (record, "Domain"),
+      printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", when, lookup_string (record, "Domain"),
               lookup_string (record, "Outcome"), elapsed, downtime, moved, lookup_string (record, "Flow"),
               lookup_string (record, "Destination"));
       if (*error != '\0')
