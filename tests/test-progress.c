@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The progress unit: made-up samples for each rule, and traces recorded
  * on the test bed replayed through it. No libvirtd. */
+#include <string.h>
+
 #include <virt-migrate.h>
 
 #include "trace.h"
@@ -66,13 +68,14 @@ test_rate_and_time_left (void)
 
   g_test_summary ("The rate is the bytes moved over the window, not libvirt's instantaneous "
                   "figure (here 80 MiB/s); unknown (0) from one sample; time left is what "
-                  "remains over that rate (4 s for 32 MiB at 8 MiB/s)");
+                  "remains over that rate and libvirt's finish (4 s for 32 MiB of memory at "
+                  "8 MiB/s, and 1 s)");
   virt_migrate_progress_add_sample (p, &a);
   g_assert_cmpuint (st->rate, ==, 0);
   g_assert_cmpint (st->time_left, ==, 0);
   virt_migrate_progress_add_sample (p, &b);
   g_assert_cmpuint (st->rate, ==, 8 * MIB);
-  g_assert_cmpint (st->time_left, ==, 4 * G_USEC_PER_SEC);
+  g_assert_cmpint (st->time_left, ==, 5 * G_USEC_PER_SEC);
 }
 
 static void
@@ -138,9 +141,41 @@ test_rate_from_window (void)
         }
     }
   g_assert_cmpuint (st->rate, ==, 8 * MIB);
-  /* 32 MiB of disk at 8 MiB/s, the expected end smoothed towards it. */
-  g_assert_cmpint (st->time_left, >=, 3 * G_USEC_PER_SEC);
-  g_assert_cmpint (st->time_left, <=, 5 * G_USEC_PER_SEC);
+  /* 32 MiB of disk at 8 MiB/s and libvirt's finish, the expected end
+   * smoothed towards it. */
+  g_assert_cmpint (st->time_left, >=, 4 * G_USEC_PER_SEC);
+  g_assert_cmpint (st->time_left, <=, 6 * G_USEC_PER_SEC);
+}
+
+static void
+test_throttled_mirror (void)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+  /* The disks end 12 s after the first batch (96 MiB at 8 MiB/s), then a
+   * twentieth of 64 MiB of RAM at the cap (0.4 s) and libvirt's finish (1 s). */
+  gint64 truth = (500 + 12000 + 400 + 1000) * 1000LL;
+
+  g_test_summary ("QEMU's throttled mirror (8 MiB/s cap) reports 16 MiB batches every 2 s, the "
+                  "first at once: the expected end stays within 0.3 s of the disks' real end plus "
+                  "the memory and finish to come, between batches as at them");
+  virt_migrate_progress_set_memory (p, 64 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
+  for (gint64 t = 0; t <= 10500; t += 250)
+    {
+      /* Batch k (16 MiB) reported at 0.5 + 2k s. */
+      guint64 batches = t < 500 ? 0 : MIN ((guint64) (t - 500) / 2000 + 1, 6);
+      VirtMigrateSample s = sample (t, 96 * MIB, 96 * MIB - batches * 16 * MIB, 0, 0);
+
+      s.transferred = batches * 16 * MIB;
+      g_assert_true (virt_migrate_progress_add_sample (p, &s));
+      g_assert_cmpuint (st->rate, <=, 8 * MIB * 105 / 100);
+      if (t >= 2000)
+        {
+          g_assert_cmpint (st->time_left, >, 0);
+          g_assert_cmpint (ABS (s.time + st->time_left - truth), <=, 300 * 1000);
+        }
+    }
 }
 
 static void
@@ -229,42 +264,54 @@ replay (const char *name, gboolean with_memory)
                   st->rate / (gdouble) MIB);
 }
 
+/* "# the job ended at N ms" in the trace's header. */
+static gint64
+trace_end (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".trace", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "traces", file, NULL);
+  g_autofree char *text = NULL;
+  const char *at;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  at = strstr (text, "# the job ended at ");
+  g_assert_nonnull (at);
+  return g_ascii_strtoll (at + strlen ("# the job ended at "), NULL, 10) * 1000;
+}
+
 static void
 test_trace_storage (void)
 {
   g_autoptr(GArray) samples = trace_load ("storage");
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
-  gint64 start = -1, end = 0;
+  gint64 end = trace_end ("storage"), start = -1;
 
-  g_test_summary ("A recorded storage copy (8 MiB/s cap, 16 MiB mirror batches, statistics "
-                  "blocked for seconds) replays with a monotonic fraction within [0, 1], a rate "
-                  "never above the cap, and an expected end that is known once data moved");
+  g_test_summary ("A recorded storage copy (96 MiB disk, 64 MiB of RAM, 8 MiB/s cap, 16 MiB "
+                  "mirror batches, statistics blocked for the last seconds) replays with a rate "
+                  "never above the cap and, from 2 s on, an expected end within 20 % of the time "
+                  "that was really left");
   replay ("storage", TRUE);
+  virt_migrate_progress_set_memory (p, 64 * MIB);
   virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
-  for (guint i = 0; i < samples->len; i++)
-    {
-      const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
-
-      if (start < 0 && s->total > 0)
-        start = s->time;
-      if (s->total > 0 && s->remaining == 0 && end == 0)
-        end = s->time;
-    }
   for (guint i = 0; i < samples->len; i++)
     {
       const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
 
       if (!virt_migrate_progress_add_sample (p, s) || s->total == 0)
         continue;
+      if (start < 0)
+        start = s->time;
       g_assert_cmpuint (st->rate, <=, 8 * MIB * 105 / 100);
-      if (s->time > start + 2 * G_USEC_PER_SEC && s->remaining > 0)
+      if (s->time > start + 2 * G_USEC_PER_SEC)
         {
-          gdouble error = ((s->time + st->time_left) - end) / (gdouble) (end - start);
+          gdouble error = ((s->time + st->time_left) - end) / (gdouble) (end - s->time);
 
-          g_test_message ("at %.1f s: %.1f MiB/s, expected end %+.0f %% of the wall time",
-                          (s->time - start) / 1e6, st->rate / (gdouble) MIB, error * 100);
+          g_test_message ("at %.2f s: %.1f MiB/s, %.0f MiB left, expected end at %.2f s, %+.0f %% of "
+                          "the time left", s->time / 1e6, st->rate / (gdouble) MIB,
+                          st->remaining / (gdouble) MIB, (s->time + st->time_left) / 1e6, error * 100);
           g_assert_cmpint (st->time_left, >, 0);
+          g_assert_cmpfloat (ABS (error), <=, 0.2);
         }
     }
 }
@@ -284,6 +331,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/memory-counted-from-start", test_memory_counted_from_start);
   g_test_add_func ("/virt-migrate/progress/never-backwards", test_never_backwards);
   g_test_add_func ("/virt-migrate/progress/rate-and-time-left", test_rate_and_time_left);
+  g_test_add_func ("/virt-migrate/progress/throttled-mirror", test_throttled_mirror);
   g_test_add_func ("/virt-migrate/progress/rate-capped", test_rate_capped);
   g_test_add_func ("/virt-migrate/progress/not-converging-unknown", test_not_converging_unknown);
   g_test_add_func ("/virt-migrate/progress/rate-from-window", test_rate_from_window);
