@@ -24,6 +24,7 @@ typedef struct {
   guint64  memory_bytes; /* the guest's RAM, 0 if unknown */
   char     name[256];    /* the guest's name, "" if unknown */
   char     uuid[37];     /* its UUID, "" if unknown */
+  guint64  disk_bytes;   /* what a storage copy will move, 0 if none or unknown */
   gboolean finished;     /* an adopted migration that ended meanwhile: nothing to run */
   gboolean success;      /* ... and whether the guest moved */
 } VirtMigrateBackendGuest;

@@ -251,8 +251,12 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
       self->domain_name = g_strdup (guest->name);
     }
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
+  virt_migrate_progress_start (self->progress_unit, g_get_monotonic_time (), guest->disk_bytes);
   if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
+  if (guest->disk_bytes > 0)
+    set_phase (self, VIRT_MIGRATE_PHASE_COPYING_DISKS);
+  publish_progress (self);
 }
 
 static void

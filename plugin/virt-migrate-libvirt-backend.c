@@ -302,6 +302,45 @@ resume_on_destination (VirtMigrateLibvirtBackend *self)
     }
 }
 
+/* What a storage copy will move: the virtual size of each disk with a
+ * source (the ones named in migrate-disks, if any). Only an estimate for
+ * the expected end until libvirt's statistics give the real total (which
+ * they may not for seconds: the statistics call blocks while the mirror
+ * starts). */
+static guint64
+disk_bytes_to_copy (virDomainPtr dom, VirtMigrateRequest *request)
+{
+  virDomainPtr doms[] = { dom, NULL };
+  virDomainStatsRecordPtr *records = NULL;
+  g_auto(GStrv) only = NULL;
+  guint64 total = 0;
+  unsigned int count = 0;
+
+  if (virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_SHARED)
+    return 0;
+  g_object_get (request, "migrate-disks", &only, NULL);
+  if (virDomainListGetStats (doms, VIR_DOMAIN_STATS_BLOCK, &records, 0) < 1)
+    return 0;
+  virTypedParamsGetUInt (records[0]->params, records[0]->nparams, "block.count", &count);
+  for (unsigned int i = 0; i < count; i++)
+    {
+      g_autofree char *name_key = g_strdup_printf ("block.%u.name", i);
+      g_autofree char *path_key = g_strdup_printf ("block.%u.path", i);
+      g_autofree char *capacity_key = g_strdup_printf ("block.%u.capacity", i);
+      const char *name = NULL, *path = NULL;
+      unsigned long long capacity = 0;
+
+      virTypedParamsGetString (records[0]->params, records[0]->nparams, name_key, &name);
+      virTypedParamsGetString (records[0]->params, records[0]->nparams, path_key, &path);
+      virTypedParamsGetULLong (records[0]->params, records[0]->nparams, capacity_key, &capacity);
+      if (name == NULL || path == NULL || (only != NULL && only[0] != NULL && !g_strv_contains ((const char *const *) only, name)))
+        continue;
+      total += capacity;
+    }
+  virDomainStatsRecordListFree (records);
+  return total;
+}
+
 /* --- the interface ----------------------------------------------------------- */
 
 static gboolean
@@ -348,6 +387,8 @@ backend_prepare (VirtMigrateBackend       *backend,
     self->state_before = VIR_DOMAIN_NOSTATE;
   if (!offline && virDomainGetInfo (dom, &info) == 0)
     guest->memory_bytes = (guint64) info.memory * 1024;
+  if (!offline)
+    guest->disk_bytes = disk_bytes_to_copy (dom, request);
 
   if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT && !self->adopted)
     {

@@ -24,8 +24,11 @@
  * with bench-eta; see docs/progress.md. */
 #define MEMORY_GUESS 0.05
 #define FINISH_US (G_USEC_PER_SEC)
-/* A rate this close to the cap is the cap's: QEMU's throttled mirror. */
-#define CAPPED 0.9
+/* From the migration call to the mirror's first batch (bench-eta: 0.3 s
+ * to 2 s on the test bed). */
+#define DISK_SETUP_US (300 * 1000)
+/* QEMU's mirror batch, until smaller steps are seen. */
+#define DEFAULT_BATCH (16 * 1024 * 1024)
 
 struct _VirtMigrateProgress
 {
@@ -34,9 +37,12 @@ struct _VirtMigrateProgress
   guint64                  cap;          /* bytes/s, 0: none known */
   gint64                   end;          /* smoothed expected end, monotonic µs, 0: unknown */
   guint64                  disk_done;    /* disk bytes processed at the last change */
-  guint64                  disk_step;    /* by how much they grew then */
   gint64                   disk_changed; /* when, µs; 0: no disk progress yet */
   guint64                  disk_first;   /* disk bytes processed at the first change */
+  guint64                  disk_batch;   /* the smallest step seen: one mirror batch */
+  guint64                  disk_bytes;   /* what the storage copy will move, as estimated before it */
+  gint64                   started;      /* when the migration call began, µs */
+  gboolean                 have_started;
   gint64                   disk_first_changed;
   struct {
     gint64  time;
@@ -110,61 +116,74 @@ window_rate (VirtMigrateProgress *self, gint64 now, guint64 transferred)
          (guint64) (now - self->window[oldest].time);
 }
 
+/* When the disks will have moved, in the samples' clock; 0: unknown.
+ * Under a cap, no sooner than the cap allows from the migration's start:
+ * QEMU's mirror writes a batch (16 MiB) at once, reports it, then owes the
+ * cap its time, so its reports run ahead of the time it takes (bench-eta:
+ * from "now" and the window's rate, the end swung by a batch's time and
+ * came a batch early). A link slower than the cap shows in the pace of the
+ * reports, which then decides. */
+static gint64
+disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 rate)
+{
+  guint64 disk_total = sample != NULL ? sample->total : self->disk_bytes;
+  gdouble disk_left = sample != NULL ? sample->remaining : self->disk_bytes;
+  gint64 now = sample != NULL ? sample->time : self->started;
+  gint64 from_start = 0, from_reports = 0;
+  gdouble pace = rate;
+
+  if (self->cap > 0 && self->have_started && disk_total > 0)
+    from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) self->cap * G_USEC_PER_SEC);
+  if (self->cap > 0 && self->disk_changed > self->disk_first_changed)
+    pace = MIN ((self->disk_done - self->disk_first) * (gdouble) G_USEC_PER_SEC /
+                (self->disk_changed - self->disk_first_changed), (gdouble) self->cap);
+  else if (self->cap > 0)
+    pace = self->cap; /* one report: the pace is the cap's until the next */
+  /* The last batch reported still owes the cap its time. */
+  if (self->cap > 0 && self->disk_changed > 0)
+    disk_left += self->disk_batch;
+  if (pace > 0)
+    from_reports = (self->disk_changed > 0 ? self->disk_changed : now) +
+                   (gint64) (disk_left / pace * G_USEC_PER_SEC);
+  if (from_start == 0 && from_reports == 0)
+    return 0;
+  return MAX (MAX (from_start, from_reports), now);
+}
+
 /* What is still ahead, in time: the disks, then the memory, whose passes
  * resend what the guest dirties meanwhile (counted at the rate minus the
  * dirty rate), then libvirt's finish. 0: unknown (no rate yet, or a guest
- * that dirties faster than the link moves). */
+ * that dirties faster than the link moves). @sample: %NULL right after
+ * virt_migrate_progress_start(). */
 static gint64
 estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 rate)
 {
   const VirtMigrateProgressState *st = &self->state;
-  gdouble memory_left, memory_rate, seconds;
+  gint64 now = sample != NULL ? sample->time : self->started;
+  gdouble memory_rate;
 
+  if (self->cap > 0)
+    rate = rate > 0 ? MIN (rate, self->cap) : 0;
+  if (sample == NULL || sample->memory_total == 0)
+    {
+      gint64 end = disks_end (self, sample, rate);
+      gdouble memory_pace = rate > 0 ? rate : self->cap;
+
+      if (end == 0 || memory_pace == 0 || (sample != NULL && st->remaining == 0))
+        return 0;
+      return end - now + (gint64) (self->memory_bytes * MEMORY_GUESS / memory_pace * G_USEC_PER_SEC) + FINISH_US;
+    }
   if (rate == 0 || st->remaining == 0)
     return 0;
-  if (self->cap > 0)
-    rate = MIN (rate, self->cap);
   memory_rate = rate;
-  if (sample->memory_total == 0)
+  if (sample->iteration > 1 && st->dirty_rate > 0)
     {
-      /* Copying disks. Under a cap, QEMU's mirror writes a batch (16 MiB)
-       * at once, reports it, then owes the cap its time: the disks end one
-       * batch's time after the last report plus the rest, at the pace of
-       * the reports, however long since the last one (bench-eta: anchored
-       * at "now" with the window's rate, the end swung by a batch's time
-       * and came a batch early). Without a cap, the rest at the rate. */
-      gdouble owed = 0, disk_rate = rate;
-      gint64 disks_end = self->disk_changed > 0 ? self->disk_changed : sample->time;
-      gdouble disk_left = sample->remaining;
-
-      if (self->cap > 0 && self->disk_changed > 0)
-        {
-          disk_rate = self->cap;
-          if (self->disk_changed > self->disk_first_changed)
-            disk_rate = MIN ((self->disk_done - self->disk_first) * (gdouble) G_USEC_PER_SEC /
-                             (self->disk_changed - self->disk_first_changed), disk_rate);
-          if (disk_rate >= self->cap * CAPPED)
-            owed = self->disk_step;
-          else
-            disk_rate = rate;
-        }
-      disks_end += (gint64) ((disk_left + owed) / disk_rate * G_USEC_PER_SEC);
-      seconds = (MAX (disks_end, sample->time) - sample->time) / (gdouble) G_USEC_PER_SEC;
-      seconds += self->memory_bytes * MEMORY_GUESS / rate;
+      /* Each pass resends what the last one let the guest dirty. */
+      if (st->dirty_rate >= rate)
+        return 0; /* it does not converge at this rate: no honest figure */
+      memory_rate = rate - st->dirty_rate;
     }
-  else
-    {
-      memory_left = sample->remaining;
-      if (sample->iteration > 1 && st->dirty_rate > 0)
-        {
-          /* Each pass resends what the last one let the guest dirty. */
-          if (st->dirty_rate >= rate)
-            return 0; /* it does not converge at this rate: no honest figure */
-          memory_rate = rate - st->dirty_rate;
-        }
-      seconds = memory_left / memory_rate;
-    }
-  return (gint64) (seconds * G_USEC_PER_SEC) + FINISH_US;
+  return (gint64) (sample->remaining / memory_rate * G_USEC_PER_SEC) + FINISH_US;
 }
 
 /* The disks' progress moves in batches: when it last moved, and by how
@@ -183,8 +202,10 @@ track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
         {
           self->disk_first = done;
           self->disk_first_changed = sample->time;
+          self->disk_batch = MIN (done, DEFAULT_BATCH);
         }
-      self->disk_step = done - self->disk_done;
+      else
+        self->disk_batch = MIN (self->disk_batch, done - self->disk_done);
       self->disk_done = done;
       self->disk_changed = sample->time;
     }
@@ -245,10 +266,28 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   update_end (self, sample->time, estimate_time_left (self, sample, rate));
   st->phase = sample->postcopy ? VIRT_MIGRATE_PHASE_POSTCOPY :
               sample->switch_over ? VIRT_MIGRATE_PHASE_SWITCH_OVER :
-              sample->total == 0 ? VIRT_MIGRATE_PHASE_CONNECTING :
+              sample->total == 0 ? (self->have_started && self->disk_bytes > 0 ? VIRT_MIGRATE_PHASE_COPYING_DISKS
+                                                                            : VIRT_MIGRATE_PHASE_CONNECTING) :
               sample->memory_total == 0 && total > self->memory_bytes ? VIRT_MIGRATE_PHASE_COPYING_DISKS :
               VIRT_MIGRATE_PHASE_MEMORY;
   return TRUE;
+}
+
+/* The migration call begins (at @time, in the samples' clock), to copy
+ * about @disk_bytes of disks first (0: none, or unknown). Under a known
+ * cap that gives an expected end before libvirt reports anything, which
+ * it may not do for seconds. */
+void
+virt_migrate_progress_start (VirtMigrateProgress *self,
+                             gint64               time,
+                             guint64              disk_bytes)
+{
+  self->started = time;
+  self->have_started = TRUE;
+  self->disk_bytes = disk_bytes;
+  if (disk_bytes > 0)
+    self->state.phase = VIRT_MIGRATE_PHASE_COPYING_DISKS;
+  update_end (self, time, estimate_time_left (self, NULL, 0));
 }
 
 /* A MIGRATION_ITERATION event: a new memory pass. */

@@ -34,6 +34,9 @@ void                            virt_migrate_progress_set_memory (VirtMigratePro
                                                                   guint64              memory_bytes);
 void                            virt_migrate_progress_set_bandwidth_cap (VirtMigrateProgress *self,
                                                                          guint64              bytes_per_second);
+void                            virt_migrate_progress_start      (VirtMigrateProgress *self,
+                                                                  gint64               time,
+                                                                  guint64              disk_bytes);
 gboolean                        virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
                                                                   const VirtMigrateSample *sample);
 void                            virt_migrate_progress_iteration  (VirtMigrateProgress *self,
