@@ -192,6 +192,10 @@ clock_tick_cb (gpointer user_data)
   VirtMigrateJob *self = user_data;
 
   update_elapsed (self);
+  /* libvirt's statistics call blocked past the expected end: that end is
+   * no longer known, and "0 s left" would be a wrong small number. */
+  if (self->expected_end_time > 0 && g_get_real_time () > self->expected_end_time + G_USEC_PER_SEC)
+    set_expected_end_time (self, 0);
   return G_SOURCE_CONTINUE;
 }
 

@@ -47,8 +47,10 @@ struct _VirtMigrateProgress
   struct {
     gint64  time;
     guint64 transferred;
+    guint64 processed;
   }                        window[WINDOW_SAMPLES];
   guint                    window_len;
+  guint64                  pace;         /* bytes done per second over the window, zero pages too */
   guint                    window_next;
 };
 
@@ -83,22 +85,25 @@ virt_migrate_progress_set_bandwidth_cap (VirtMigrateProgress *self,
 }
 
 static void
-window_add (VirtMigrateProgress *self, gint64 now, guint64 transferred)
+window_add (VirtMigrateProgress *self, gint64 now, guint64 transferred, guint64 processed)
 {
   self->window[self->window_next].time = now;
   self->window[self->window_next].transferred = transferred;
+  self->window[self->window_next].processed = processed;
   self->window_next = (self->window_next + 1) % WINDOW_SAMPLES;
   self->window_len = MIN (self->window_len + 1, WINDOW_SAMPLES);
 }
 
 /* Bytes per second over the window: from the newest sample at least
  * WINDOW_US old (or the oldest one there is) to now; 0 while the window is
- * shorter than WINDOW_MIN_US. */
+ * shorter than WINDOW_MIN_US. Of the bytes on the wire, or (@processed)
+ * of the bytes done, zero pages included. */
 static guint64
-window_rate (VirtMigrateProgress *self, gint64 now, guint64 transferred)
+window_rate (VirtMigrateProgress *self, gint64 now, guint64 value, gboolean processed)
 {
   guint oldest = 0;
   gboolean found = FALSE;
+  guint64 then = 0;
 
   for (guint i = self->window_len; i-- > 0;)
     {
@@ -109,11 +114,11 @@ window_rate (VirtMigrateProgress *self, gint64 now, guint64 transferred)
       if (now - self->window[k].time >= WINDOW_US)
         break;
     }
-  if (!found || now - self->window[oldest].time < WINDOW_MIN_US ||
-      transferred < self->window[oldest].transferred)
+  if (found)
+    then = processed ? self->window[oldest].processed : self->window[oldest].transferred;
+  if (!found || now - self->window[oldest].time < WINDOW_MIN_US || value < then)
     return 0;
-  return (transferred - self->window[oldest].transferred) * G_USEC_PER_SEC /
-         (guint64) (now - self->window[oldest].time);
+  return (value - then) * G_USEC_PER_SEC / (guint64) (now - self->window[oldest].time);
 }
 
 /* When the disks will have moved, in the samples' clock; 0: unknown.
@@ -126,12 +131,15 @@ window_rate (VirtMigrateProgress *self, gint64 now, guint64 transferred)
 static gint64
 disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 rate)
 {
-  guint64 disk_total = sample != NULL ? sample->total : self->disk_bytes;
-  gdouble disk_left = sample != NULL ? sample->remaining : self->disk_bytes;
+  gboolean reported = sample != NULL && sample->total > 0;
+  guint64 disk_total = reported ? sample->total : self->disk_bytes;
+  gdouble disk_left = reported ? sample->remaining : self->disk_bytes;
   gint64 now = sample != NULL ? sample->time : self->started;
   gint64 from_start = 0, from_reports = 0;
   gdouble pace = rate;
 
+  if (disk_total == 0)
+    return 0; /* nothing known yet: not even whether there are disks */
   if (self->cap > 0 && self->have_started && disk_total > 0)
     from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) self->cap * G_USEC_PER_SEC);
   if (self->cap > 0 && self->disk_changed > self->disk_first_changed)
@@ -172,6 +180,22 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
       if (end == 0 || memory_pace == 0 || (sample != NULL && st->remaining == 0))
         return 0;
       return end - now + (gint64) (self->memory_bytes * MEMORY_GUESS / memory_pace * G_USEC_PER_SEC) + FINISH_US;
+    }
+  /* Under a cap, the link's pace while it sends memory: QEMU's own figure
+   * for the pass, held to the cap (the window's average also holds the
+   * zero pages and any wait for the statistics, which read low). Without
+   * a cap, the window's: bursts read high. */
+  if (self->cap > 0 && sample->memory_bps > 0)
+    rate = MIN (sample->memory_bps, self->cap);
+  /* The first pass skips zero pages: it goes at the pace the remaining
+   * bytes fall, when that is faster than the wire, and until a second of
+   * that pace is seen nobody knows (QEMU's wire rate alone made an idle
+   * guest's end many times too late, bench-eta). */
+  if (sample->iteration <= 1)
+    {
+      if (self->pace == 0)
+        return 0;
+      rate = MAX (rate, self->pace);
     }
   if (rate == 0 || st->remaining == 0)
     return 0;
@@ -247,8 +271,9 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
       remaining += self->memory_bytes;
     }
   track_disks (self, sample);
-  rate = window_rate (self, sample->time, sample->transferred);
-  window_add (self, sample->time, sample->transferred);
+  rate = window_rate (self, sample->time, sample->transferred, FALSE);
+  self->pace = window_rate (self, sample->time, total > remaining ? total - remaining : 0, TRUE);
+  window_add (self, sample->time, sample->transferred, total > remaining ? total - remaining : 0);
   if (self->cap > 0 && rate > self->cap * CAP_NOISE)
     rate = (guint64) (self->cap * CAP_NOISE);
 
