@@ -299,7 +299,7 @@ parse_records (const char *contents)
           g_debug ("history: line %u skipped: %s", i + 1, error->message);
           continue;
         }
-      g_ptr_array_add (records, g_variant_ref_sink (record));
+      g_ptr_array_add (records, record); /* g_variant_parse(): not floating */
     }
   return records;
 }

@@ -70,6 +70,8 @@ virt_migrate_job_store_save (VirtMigrateJobStore *self,
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   g_autoptr(GVariant) record = NULL;
   g_autofree char *path = job_path (self, virt_migrate_job_get_id (job));
+  /* g_variant_dict_init() reads the snapshot and does not take it. */
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
 
   if (g_mkdir_with_parents (self->directory, 0700) < 0)
     {
@@ -79,7 +81,7 @@ virt_migrate_job_store_save (VirtMigrateJobStore *self,
                    "Cannot create %s: %s", self->directory, g_strerror (saved_errno));
       return FALSE;
     }
-  g_variant_dict_init (&dict, virt_migrate_job_to_variant (job));
+  g_variant_dict_init (&dict, snapshot);
   g_variant_dict_insert (&dict, "Id", "u", virt_migrate_job_get_id (job));
   g_variant_dict_insert (&dict, "Saved", "x", g_get_real_time ());
   record = g_variant_ref_sink (g_variant_dict_end (&dict));

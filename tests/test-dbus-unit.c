@@ -292,10 +292,10 @@ static GVariant *
 get_history (Fixture *fx, const char *filter_text, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) filter = g_variant_parse (NULL, filter_text, NULL, NULL, NULL);
   GVariant *records = NULL;
 
-  virt_migrate_dbus_manager_call_get_history (fx->proxy, g_variant_parse (NULL, filter_text, NULL, NULL, NULL),
-                                              NULL, on_result, &result);
+  virt_migrate_dbus_manager_call_get_history (fx->proxy, filter, NULL, on_result, &result);
   if (!virt_migrate_dbus_manager_call_get_history_finish (fx->proxy, &records, wait_result (&result), error))
     return NULL;
   return records;

@@ -84,8 +84,9 @@ static GVariant *
 query (VirtMigrateHistory *history, const char *filter_text)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *filter = filter_text != NULL ? g_variant_parse (G_VARIANT_TYPE_VARDICT, filter_text, NULL, NULL, &error)
-                                         : NULL;
+  g_autoptr(GVariant) filter = filter_text != NULL ? g_variant_parse (G_VARIANT_TYPE_VARDICT, filter_text, NULL,
+                                                                      NULL, &error)
+                                                   : NULL;
   GVariant *records;
 
   g_assert_no_error (error);
@@ -160,16 +161,16 @@ test_filter_errors (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) records = NULL;
+  g_autoptr(GVariant) unknown = g_variant_parse (NULL, "{'guest': <'x'>}", NULL, NULL, NULL);
+  g_autoptr(GVariant) wrong = g_variant_parse (NULL, "{'limit': <'ten'>}", NULL, NULL, NULL);
 
   g_test_summary ("An unknown filter key or a value of the wrong type is a named error");
-  records = virt_migrate_history_query (fx->history, g_variant_parse (NULL, "{'guest': <'x'>}", NULL, NULL, NULL),
-                                        &error);
+  records = virt_migrate_history_query (fx->history, unknown, &error);
   g_assert_null (records);
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNKNOWN_KEY);
   g_assert_nonnull (strstr (error->message, "'guest'"));
   g_clear_error (&error);
-  records = virt_migrate_history_query (fx->history, g_variant_parse (NULL, "{'limit': <'ten'>}", NULL, NULL, NULL),
-                                        &error);
+  records = virt_migrate_history_query (fx->history, wrong, &error);
   g_assert_null (records);
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
   g_assert_nonnull (strstr (error->message, "'limit'"));
@@ -249,8 +250,15 @@ writer_thread (gpointer data)
   g_autoptr(VirtMigrateHistory) history = virt_migrate_history_new (w->path);
 
   for (guint i = 0; i < N_EACH; i++)
-    if (!virt_migrate_history_append (history, make_record ("g", "succeeded", w->writer, i, i), NULL))
-      return GINT_TO_POINTER (FALSE);
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!virt_migrate_history_append (history, make_record ("g", "succeeded", w->writer, i, i), &error))
+        {
+          g_printerr ("writer %u, record %u: %s\n", w->writer, i, error->message);
+          return GINT_TO_POINTER (FALSE);
+        }
+    }
   return GINT_TO_POINTER (TRUE);
 }
 
@@ -258,7 +266,7 @@ static void
 test_concurrent_writers (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) all = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GHashTable) seen = NULL; /* made after the forks: a child leaks nothing */
   pid_t children[N_WRITERS];
   GThread *threads[N_WRITERS];
   WriterData thread_data[N_WRITERS];
@@ -299,6 +307,7 @@ test_concurrent_writers (Fixture *fx, gconstpointer data)
   all = query (fx->history, NULL);
   g_assert_cmpuint (g_variant_n_children (all), ==, total);
   g_assert_cmpuint (count_lines (fx->path), ==, total);
+  seen = g_hash_table_new (g_direct_hash, g_direct_equal);
   for (guint i = 0; i < total; i++)
     {
       guint key = record_u (all, i, "Writer") * 1000 + record_u (all, i, "N");
