@@ -176,6 +176,23 @@ typedef enum {
 } VirtMigratePolicyAction;
 
 /**
+ * VirtMigrateCheckResult:
+ * @VIRT_MIGRATE_CHECK_RESULT_OK: nothing stands in the way.
+ * @VIRT_MIGRATE_CHECK_RESULT_WARNING: it may work; read the reason.
+ * @VIRT_MIGRATE_CHECK_RESULT_BLOCKER: the migration would fail or harm the
+ *   guest; it is refused before libvirt is asked unless
+ *   #VirtMigrateRequest:force is set.
+ *
+ * The result of one pre-flight check, and of a destination's verdict (its
+ * worst check).
+ */
+typedef enum {
+  VIRT_MIGRATE_CHECK_RESULT_OK,
+  VIRT_MIGRATE_CHECK_RESULT_WARNING,
+  VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+} VirtMigrateCheckResult;
+
+/**
  * VirtMigrateError:
  * @VIRT_MIGRATE_ERROR_FAILED: a failure that fits no other code.
  * @VIRT_MIGRATE_ERROR_UNKNOWN_KEY: a request dictionary names a key that is
@@ -224,6 +241,8 @@ typedef enum {
  *   does not know (it knows `xbzrle` and `mt`).
  * @VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH: dest-xml or persistent-xml
  *   describes another guest (its UUID differs).
+ * @VIRT_MIGRATE_ERROR_PREFLIGHT: a pre-flight check found a blocker (the
+ *   message names it and the fix); nothing was asked of libvirt.
  *
  * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration
  * finishes with %G_IO_ERROR_CANCELLED, following GIO's convention.
@@ -258,6 +277,7 @@ typedef enum {
   VIRT_MIGRATE_ERROR_TLS_UNIX_DISKS,
   VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION,
   VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
+  VIRT_MIGRATE_ERROR_PREFLIGHT,
 } VirtMigrateError;
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-libvirt-backend.h"
+#include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 
 /* How long to wait for libvirt's JOB_COMPLETED event after the migration
@@ -383,6 +384,26 @@ backend_prepare (VirtMigrateBackend       *backend,
     }
   if (virDomainGetName (dom) != NULL)
     g_strlcpy (guest->name, virDomainGetName (dom), sizeof guest->name);
+
+  /* The pre-flight checks: a blocker stops here, before libvirt is asked. */
+  if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL &&
+      virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
+    {
+      g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+      g_autoptr(GVariant) verdict = NULL;
+
+      virt_migrate_preflight_gather (self->conn, dom, request, virt_migrate_request_get_dest_uri (request), facts);
+      verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, virt_migrate_request_get_dest_uri (request)));
+      if (virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER && !facts->force)
+        {
+          g_autofree char *blockers = virt_migrate_preflight_blockers (verdict);
+
+          g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT,
+                       "Pre-flight check: %s. Nothing was migrated; --force (the request's force) "
+                       "tries anyway", blockers);
+          return FALSE;
+        }
+    }
   if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
     self->state_before = VIR_DOMAIN_NOSTATE;
   if (!offline && virDomainGetInfo (dom, &info) == 0)

@@ -8,6 +8,7 @@
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-plan-private.h"
+#include "virt-migrate-preflight-private.h"
 #include "virt-migrate-history.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
@@ -820,11 +821,148 @@ plan_thread (GTask        *task,
                                 dest_config_exists, &error);
   if (plan == NULL)
     goto fail;
+  /* The pre-flight checks a migration would run first. */
+  if (dest_uri != NULL)
+    {
+      g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+
+      virt_migrate_preflight_gather (conn, dom, request, dest_uri, facts);
+      virt_migrate_plan_set_verdict (plan, virt_migrate_preflight_verdict (facts, dest_uri));
+    }
   g_task_return_pointer (task, plan, g_object_unref);
   return;
 
 fail:
   g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* --- pre-flight checks against destinations ---------------------------------- */
+
+typedef struct {
+  VirtMigrateRequest *request;
+  char              **destinations;
+} CheckData;
+
+static void
+check_data_free (gpointer data)
+{
+  CheckData *c = data;
+
+  g_object_unref (c->request);
+  g_strfreev (c->destinations);
+  g_free (c);
+}
+
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CheckData *c = task_data;
+  g_autoptr(virConnect) conn = NULL;
+  g_autoptr(virDomain) dom = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder verdicts;
+
+  conn = open_read_only (virt_migrate_request_get_source_uri (c->request), &error);
+  if (conn != NULL)
+    dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (c->request), &error);
+  if (dom == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_variant_builder_init (&verdicts, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; c->destinations[i] != NULL; i++)
+    {
+      g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      virt_migrate_preflight_gather (conn, dom, c->request, c->destinations[i], facts);
+      g_variant_builder_add_value (&verdicts, virt_migrate_preflight_verdict (facts, c->destinations[i]));
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_variant_builder_clear (&verdicts);
+      return;
+    }
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&verdicts)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+/**
+ * virt_migrate_manager_check_async:
+ * @self: a #VirtMigrateManager
+ * @request: the migration to check
+ * @destinations: (array zero-terminated=1) (nullable): destination libvirt
+ *   URIs to check against, %NULL for the request's own
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the verdicts
+ * @user_data: data for @callback
+ *
+ * Runs the pre-flight checks of @request against each destination (in a
+ * worker thread): reachable and another host; no guest of the same name
+ * there; the guest's machine type, emulator and CPU; free memory; each
+ * network, bridge or direct interface; each disk (shared and visible, or
+ * copied to an image that exists or a storage pool that covers its
+ * directory); host devices; the cache mode where libvirt calls a live
+ * migration unsafe. Nothing moves. A migration runs the same checks first
+ * and refuses a blocker with %VIRT_MIGRATE_ERROR_PREFLIGHT unless
+ * #VirtMigrateRequest:force is set.
+ */
+void
+virt_migrate_manager_check_async (VirtMigrateManager  *self,
+                                  VirtMigrateRequest  *request,
+                                  const char * const  *destinations,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckData *c;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  g_return_if_fail (VIRT_MIGRATE_IS_REQUEST (request));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virt_migrate_manager_check_async);
+  g_task_set_name (task, "[virt-migrate] check");
+  c = g_new0 (CheckData, 1);
+  c->request = virt_migrate_request_copy (request);
+  if (destinations != NULL && destinations[0] != NULL)
+    c->destinations = g_strdupv ((char **) destinations);
+  else if (virt_migrate_request_get_dest_uri (request) != NULL)
+    c->destinations = g_strdupv ((char *[]) { (char *) virt_migrate_request_get_dest_uri (request), NULL });
+  else
+    {
+      g_task_return_new_error (task, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_MISSING_DEST_URI,
+                               "No destination to check: give the request a dest-uri or name destinations");
+      check_data_free (c);
+      return;
+    }
+  g_task_set_task_data (task, c, check_data_free);
+  g_task_run_in_thread (task, check_thread);
+}
+
+/**
+ * virt_migrate_manager_check_finish:
+ * @self: a #VirtMigrateManager
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): an `aa{sv}`, one verdict per destination in
+ *   order (see virt_migrate_plan_get_verdict()), or %NULL with @error set
+ *   (the guest not found, the source unreachable)
+ */
+GVariant *
+virt_migrate_manager_check_finish (VirtMigrateManager *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

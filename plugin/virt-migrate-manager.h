@@ -49,4 +49,14 @@ VirtMigratePlan    *virt_migrate_manager_plan_finish         (VirtMigrateManager
                                                               GAsyncResult        *result,
                                                               GError             **error);
 
+void                virt_migrate_manager_check_async         (VirtMigrateManager  *self,
+                                                              VirtMigrateRequest  *request,
+                                                              const char * const  *destinations,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GVariant           *virt_migrate_manager_check_finish        (VirtMigrateManager  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
+
 G_END_DECLS

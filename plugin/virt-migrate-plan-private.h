@@ -11,5 +11,7 @@ VirtMigratePlan *virt_migrate_plan_new (VirtMigrateRequest *request,
                                         gboolean            dest_checked,
                                         gboolean            dest_config_exists,
                                         GError            **error);
+void             virt_migrate_plan_set_verdict (VirtMigratePlan *self,
+                                                GVariant        *verdict);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <libvirt/libvirt.h>
 
 #include "virt-migrate-plan-private.h"
+#include "virt-migrate-preflight.h"
 #include "virt-migrate-request-private.h"
 
 /**
@@ -30,6 +31,7 @@ struct _VirtMigratePlan
   gboolean                  dest_checked;
   gboolean                  dest_config_exists;
   VirtMigrateConfigOutcome *outcome;
+  GVariant                 *verdict;
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigratePlan, virt_migrate_plan, G_TYPE_OBJECT)
@@ -61,6 +63,7 @@ virt_migrate_plan_finalize (GObject *object)
 {
   VirtMigratePlan *self = VIRT_MIGRATE_PLAN (object);
 
+  g_clear_pointer (&self->verdict, g_variant_unref);
   g_clear_object (&self->request);
   g_clear_pointer (&self->libvirt_api, g_free);
   g_clear_pointer (&self->flag_names, g_strfreev);
@@ -230,6 +233,33 @@ virt_migrate_plan_new (VirtMigrateRequest *request,
                                                        virt_migrate_request_get_undefine_source (request),
                                                        virt_migrate_request_get_persist_dest (request));
   return g_steal_pointer (&self);
+}
+
+void
+virt_migrate_plan_set_verdict (VirtMigratePlan *self,
+                               GVariant        *verdict)
+{
+  g_clear_pointer (&self->verdict, g_variant_unref);
+  self->verdict = verdict != NULL ? g_variant_ref_sink (verdict) : NULL;
+}
+
+/**
+ * virt_migrate_plan_get_verdict:
+ * @self: a #VirtMigratePlan
+ *
+ * The pre-flight checks against the request's destination: an `a{sv}`
+ * with `destination` (s), `result` (s: `ok`, `warning` or `blocker`, the
+ * worst check's), `force` (b) and `checks` (aa{sv}: `check`, `result`,
+ * `reason`, `fix`), as virt_migrate_manager_check_async() gives them.
+ *
+ * Returns: (transfer none) (nullable): the verdict, %NULL without a
+ *   destination libvirt URI (unmanaged direct)
+ */
+GVariant *
+virt_migrate_plan_get_verdict (VirtMigratePlan *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_PLAN (self), NULL);
+  return self->verdict;
 }
 
 /**
@@ -409,6 +439,8 @@ virt_migrate_plan_to_variant (VirtMigratePlan *self)
   g_variant_dict_insert (&dict, "dest-config-exists", "b", self->dest_config_exists);
   g_variant_dict_insert_value (&dict, "config-outcome",
                                virt_migrate_config_outcome_to_variant (self->outcome));
+  if (self->verdict != NULL)
+    g_variant_dict_insert_value (&dict, "verdict", self->verdict);
   return g_variant_dict_end (&dict);
 }
 
@@ -445,5 +477,16 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
     g_string_append (text, "Destination:   not reachable from here; assuming it has no "
                            "configuration of this guest\n");
   g_string_append_printf (text, "Configuration: %s\n", outcome);
+  if (self->verdict != NULL)
+    {
+      g_autofree char *checks = virt_migrate_preflight_to_text (self->verdict);
+      gboolean force = FALSE;
+
+      g_object_get (self->request, "force", &force, NULL);
+      g_string_append_printf (text, "Checks:        %s", checks);
+      if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER)
+        g_string_append (text, force ? "Force:         the blockers above are overridden (--force): libvirt decides\n"
+                                     : "Refused:       a migration stops here, before libvirt is asked (--force to try anyway)\n");
+    }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }

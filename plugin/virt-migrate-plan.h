@@ -26,6 +26,7 @@ gboolean                  virt_migrate_plan_get_source_persistent (VirtMigratePl
 gboolean                  virt_migrate_plan_get_dest_checked    (VirtMigratePlan *self);
 gboolean                  virt_migrate_plan_get_dest_config_exists (VirtMigratePlan *self);
 VirtMigrateConfigOutcome *virt_migrate_plan_get_config_outcome  (VirtMigratePlan *self);
+GVariant                 *virt_migrate_plan_get_verdict         (VirtMigratePlan *self);
 GVariant                 *virt_migrate_plan_to_variant          (VirtMigratePlan *self);
 char                     *virt_migrate_plan_to_text             (VirtMigratePlan *self);
 

@@ -385,6 +385,15 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
   virt_migrate_request_props[PROP_POLICY_BANDWIDTH_SCHEDULE] = g_param_spec_boxed ("policy-bandwidth-schedule", NULL, NULL,
                                                               G_TYPE_STRV, RW);
 
+  /**
+   * VirtMigrateRequest:force:
+   *
+   * Migrate even when a pre-flight check finds a blocker (a guest of the
+   * same name on the destination, too little memory there…): libvirt
+   * decides. The plan lists it.
+   */
+  virt_migrate_request_props[PROP_FORCE] = g_param_spec_boolean ("force", NULL, NULL, FALSE, RW);
+
   g_object_class_install_properties (object_class, N_PROPS, virt_migrate_request_props);
 }
 

@@ -104,6 +104,14 @@ print_table (GVariant *records, gboolean verbose)
     }
 }
 
+char *
+cli_variant_to_json (GVariant *value)
+{
+  g_autoptr(JsonNode) node = json_gvariant_serialize (value);
+
+  return json_to_string (node, TRUE);
+}
+
 int
 cli_history (CliHistorySource source,
              const char      *domain,
@@ -138,8 +146,7 @@ cli_history (CliHistorySource source,
 
   if (json)
     {
-      g_autoptr(JsonNode) node = json_gvariant_serialize (records);
-      g_autofree char *text = json_to_string (node, TRUE);
+      g_autofree char *text = cli_variant_to_json (records);
 
       printf ("%s\n", text);
     }

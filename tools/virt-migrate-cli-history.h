@@ -11,6 +11,8 @@ typedef enum {
   CLI_HISTORY_SYSTEM_BUS,  /* the system virt-migrated's */
 } CliHistorySource;
 
+char *cli_variant_to_json (GVariant *value);
+
 int cli_history (CliHistorySource source,
                  const char      *domain,
                  guint            limit,

@@ -28,6 +28,7 @@ typedef struct {
   guint               n_interrupts;
   guint               n_messages; /* the job's messages printed so far */
   gboolean            verbose;
+  gboolean            json;
   char                last_phase[48]; /* --verbose: the phase line printed last */
   int                 exit_code;
 } Cli;
@@ -235,7 +236,9 @@ on_completed (VirtMigrateJob *job, Cli *cli)
             fprintf (stderr, "error: %s (libvirt error %d)\n", error->message, code);
           else
             fprintf (stderr, "error: %s\n", error->message);
-          cli->exit_code = EXIT_FAILURE;
+          /* Refused before libvirt was asked: like a bad request. */
+          cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
+                             ? EXIT_USAGE : EXIT_FAILURE;
         }
     }
   g_main_loop_quit (cli->loop);
@@ -480,6 +483,96 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A destination's verdict, a line per check:
+ *   qemu+ssh://dst/system: cannot take the guest
+ *     blocker  name       A different guest of the same name (UUID …) exists …
+ *                         fix: Remove or rename that guest … */
+static void
+print_verdict (GVariant *verdict)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  const char *destination = "", *result = "";
+  GVariantIter iter;
+  GVariant *check;
+
+  g_variant_lookup (verdict, "destination", "&s", &destination);
+  g_variant_lookup (verdict, "result", "&s", &result);
+  printf ("%s: %s\n", destination,
+          g_str_equal (result, "blocker") ? "cannot take the guest" :
+          g_str_equal (result, "warning") ? "can take the guest, with warnings" : "can take the guest");
+  if (checks == NULL)
+    return;
+  g_variant_iter_init (&iter, checks);
+  while ((check = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = check;
+      const char *name = "", *check_result = "", *reason = "", *fix = "";
+
+      g_variant_lookup (check, "check", "&s", &name);
+      g_variant_lookup (check, "result", "&s", &check_result);
+      g_variant_lookup (check, "reason", "&s", &reason);
+      g_variant_lookup (check, "fix", "&s", &fix);
+      printf ("  %-8s %-10s %s\n", check_result, name, reason);
+      if (*fix != '\0' && !g_str_equal (check_result, "ok"))
+        printf ("  %-8s %-10s fix: %s\n", "", "", fix);
+    }
+}
+
+/* virt-migrate check: one verdict per destination; 0 only when every one
+ * can take the guest. */
+static void
+on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts =
+    virt_migrate_manager_check_finish (VIRT_MIGRATE_MANAGER (source), result, &error);
+  GVariantIter iter;
+  GVariant *verdict;
+  guint blocked = 0, n = 0;
+
+  if (verdicts == NULL)
+    {
+      fprintf (stderr, "error: %s\n", error->message);
+      cli->exit_code = EXIT_FAILURE;
+      g_main_loop_quit (cli->loop);
+      return;
+    }
+  g_variant_iter_init (&iter, verdicts);
+  while ((verdict = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = verdict;
+      const char *result_nick = "";
+
+      if (cli->json)
+        continue;
+      g_variant_lookup (verdict, "result", "&s", &result_nick);
+      blocked += g_str_equal (result_nick, "blocker");
+      n++;
+      print_verdict (verdict);
+    }
+  if (cli->json)
+    {
+      g_autofree char *text = cli_variant_to_json (verdicts);
+
+      printf ("%s\n", text);
+      g_variant_iter_init (&iter, verdicts);
+      while ((verdict = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          g_autoptr(GVariant) owned = verdict;
+          const char *result_nick = "";
+
+          g_variant_lookup (verdict, "result", "&s", &result_nick);
+          blocked += g_str_equal (result_nick, "blocker");
+          n++;
+        }
+    }
+  else if (n > 1)
+    printf ("%u of %u destinations can take the guest\n", n - blocked, n);
+  cli->exit_code = blocked > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+  g_main_loop_quit (cli->loop);
+}
+
 static void
 on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -538,11 +631,12 @@ main (int argc, char **argv)
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
   gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
-  gboolean verbose = FALSE, json = FALSE;
+  gboolean verbose = FALSE, json = FALSE, force = FALSE, check = FALSE;
   int limit = 0;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
+  g_auto(GStrv) check_destinations = NULL;
   const char *domain, *dest_uri = NULL;
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
@@ -577,6 +671,7 @@ main (int argc, char **argv)
     { "postcopy-after-precopy", 0, 0, G_OPTION_ARG_NONE, &postcopy_after, "Switch to post-copy after the first pass", NULL },
     { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_on_error, "Abort on disk I/O errors", NULL },
     { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Migrate even when a pre-flight check finds a blocker: libvirt decides", NULL },
     { "no-policy", 0, 0, G_OPTION_ARG_NONE, &no_policy, "Plain libvirt: no convergence policy (downtime steps, post-copy on stall, completion timeout)", NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls (10 to 60000)", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
@@ -584,7 +679,7 @@ main (int argc, char **argv)
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "With --bus, jobs and cancel: use the system bus's service (default: session bus)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "With history: print the records as JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "With history and check: print JSON", NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "With history: only the newest N records", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
@@ -600,6 +695,8 @@ main (int argc, char **argv)
     "\n"
     "  virt-migrate [--system] jobs          list the virt-migrated service's jobs\n"
     "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)\n"
+    "  virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n"
+    "                                        pre-flight checks, a verdict per destination (exit 0: all can take it)\n"
     "  virt-migrate history [DOMAIN]         the migrations that ended: this user's history\n"
     "                                        (--bus, --system: a virt-migrated's; --json, --limit N)");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -623,9 +720,26 @@ main (int argc, char **argv)
       return cli_history (system_bus ? CLI_HISTORY_SYSTEM_BUS : use_bus ? CLI_HISTORY_SESSION_BUS : CLI_HISTORY_FILE,
                           args[1], (guint) limit, json, verbose);
     }
-  if (json || limit != 0)
+  if (args != NULL && args[0] != NULL && g_str_equal (args[0], "check"))
     {
-      fprintf (stderr, "--json and --limit apply to 'virt-migrate history' only\n");
+      /* check DOMAIN DEST-URI...: the request is built as for a migration
+       * to the first destination, then checked against each. */
+      if (g_strv_length (args) < 3)
+        {
+          fprintf (stderr, "usage: virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n");
+          return EXIT_USAGE;
+        }
+      check = TRUE;
+      check_destinations = g_strdupv (args + 2);
+      g_free (args[0]);
+      args[0] = args[1];
+      args[1] = g_strdup (check_destinations[0]);
+      for (guint i = 2; args[i] != NULL; i++)
+        g_clear_pointer (&args[i], g_free);
+    }
+  if (limit != 0 || (json && !check))
+    {
+      fprintf (stderr, "--json applies to 'virt-migrate history' and 'check', --limit to 'history' only\n");
       return EXIT_USAGE;
     }
   if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
@@ -718,7 +832,7 @@ main (int argc, char **argv)
                 "parallel-connections", parallel, "auto-converge", auto_converge,
                 "postcopy", postcopy, "postcopy-after-precopy", postcopy_after,
                 "abort-on-error", abort_on_error, "unsafe", unsafe,
-                "convergence-policy", !no_policy, NULL);
+                "convergence-policy", !no_policy, "force", force, NULL);
   if (migrate_disks != NULL)
     {
       g_auto(GStrv) disks = g_strsplit (migrate_disks, ",", -1);
@@ -730,11 +844,14 @@ main (int argc, char **argv)
       g_object_set (request, "compression-methods", methods, NULL);
     }
 
-  if (!virt_migrate_request_validate (request, &error))
+  /* A check needs no hypervisor URI: it asks each destination's libvirtd. */
+  if (!virt_migrate_request_validate (request, &error) &&
+      !(check && g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI)))
     {
       print_request_error (error);
       return EXIT_USAGE;
     }
+  g_clear_error (&error);
 
   loop = g_main_loop_new (NULL, FALSE);
   cli.loop = loop;
@@ -742,6 +859,14 @@ main (int argc, char **argv)
   /* The same engine as virt-migrated: the settings' defaults, the
    * convergence policy, validation and the queue. */
   manager = virt_migrate_manager_new ();
+  if (check)
+    {
+      cli.json = json;
+      virt_migrate_manager_check_async (manager, request, (const char *const *) check_destinations, NULL,
+                                        on_check_done, &cli);
+      g_main_loop_run (loop);
+      return cli.exit_code;
+    }
   if (dry_run)
     {
       virt_migrate_manager_plan_async (manager, request, NULL, on_plan_done, &cli);

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The pre-flight facts, from libvirt: the guest's definition and what the
+ * destination's libvirtd says about it (blocking calls: a worker thread). */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <libvirt/virterror.h>
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-preflight-private.h"
+#include "virt-migrate-request-private.h"
+
+/* --- the guest's XML ------------------------------------------------------------ */
+
+typedef struct {
+  char      *virt_type;
+  char      *arch;
+  char      *machine;
+  char      *emulator;
+  char      *cpu_mode;
+  gboolean   cpu_model;   /* <cpu> names a model or features: compare it */
+  GPtrArray *networks;    /* char* pairs: kind, name */
+  GPtrArray *disks;       /* DiskXml */
+  guint      n_hostdevs;
+  /* parser state */
+  GString   *text;
+  gboolean   in_emulator;
+  gboolean   in_disk;
+  gboolean   in_interface;
+  char      *iface_kind;
+} GuestXml;
+
+typedef struct {
+  char    *device;
+  char    *target;
+  char    *source;
+  char    *cache;
+  gboolean readonly;
+} DiskXml;
+
+static void
+disk_xml_free (gpointer data)
+{
+  DiskXml *d = data;
+
+  g_free (d->device);
+  g_free (d->target);
+  g_free (d->source);
+  g_free (d->cache);
+  g_free (d);
+}
+
+static void
+guest_xml_clear (GuestXml *g)
+{
+  g_free (g->virt_type);
+  g_free (g->arch);
+  g_free (g->machine);
+  g_free (g->emulator);
+  g_free (g->cpu_mode);
+  g_clear_pointer (&g->networks, g_ptr_array_unref);
+  g_clear_pointer (&g->disks, g_ptr_array_unref);
+  g_free (g->iface_kind);
+  if (g->text != NULL)
+    g_string_free (g->text, TRUE);
+}
+
+static const char *
+attr (const char **names, const char **values, const char *name)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_str_equal (names[i], name))
+      return values[i];
+  return NULL;
+}
+
+static void
+start_element (GMarkupParseContext *context, const char *element, const char **names,
+               const char **values, gpointer user_data, GError **error)
+{
+  GuestXml *g = user_data;
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  const char *parent = stack->next != NULL ? stack->next->data : "";
+
+  if (g_str_equal (element, "domain") && g->virt_type == NULL)
+    g->virt_type = g_strdup (attr (names, values, "type"));
+  else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
+    {
+      g->arch = g_strdup (attr (names, values, "arch"));
+      g->machine = g_strdup (attr (names, values, "machine"));
+    }
+  else if (g_str_equal (element, "emulator"))
+    {
+      g->in_emulator = TRUE;
+      g_string_truncate (g->text, 0);
+    }
+  else if (g_str_equal (element, "cpu") && g_str_equal (parent, "domain"))
+    g->cpu_mode = g_strdup (attr (names, values, "mode") ? attr (names, values, "mode") : "custom");
+  else if ((g_str_equal (element, "model") || g_str_equal (element, "feature")) && g_str_equal (parent, "cpu"))
+    g->cpu_model = TRUE;
+  else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
+    g->n_hostdevs++;
+  else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
+    {
+      g->in_interface = TRUE;
+      g_free (g->iface_kind);
+      g->iface_kind = g_strdup (attr (names, values, "type"));
+    }
+  else if (g_str_equal (element, "source") && g->in_interface)
+    {
+      const char *kind = g->iface_kind, *name = NULL;
+
+      if (g_strcmp0 (kind, "network") == 0)
+        name = attr (names, values, "network");
+      else if (g_strcmp0 (kind, "bridge") == 0)
+        name = attr (names, values, "bridge");
+      else if (g_strcmp0 (kind, "direct") == 0)
+        name = attr (names, values, "dev");
+      if (name != NULL)
+        {
+          g_ptr_array_add (g->networks, g_strdup (kind));
+          g_ptr_array_add (g->networks, g_strdup (name));
+        }
+    }
+  else if (g_str_equal (element, "disk") && g_str_equal (parent, "devices"))
+    {
+      DiskXml *d = g_new0 (DiskXml, 1);
+
+      d->device = g_strdup (attr (names, values, "device"));
+      g_ptr_array_add (g->disks, d);
+      g->in_disk = TRUE;
+    }
+  else if (g->in_disk && g_str_equal (parent, "disk"))
+    {
+      DiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+
+      if (g_str_equal (element, "source") && d->source == NULL)
+        d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
+      else if (g_str_equal (element, "target"))
+        d->target = g_strdup (attr (names, values, "dev"));
+      else if (g_str_equal (element, "driver"))
+        d->cache = g_strdup (attr (names, values, "cache"));
+      else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
+        d->readonly = TRUE;
+    }
+}
+
+static void
+end_element (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  GuestXml *g = user_data;
+
+  if (g_str_equal (element, "emulator") && g->in_emulator)
+    {
+      g->in_emulator = FALSE;
+      g->emulator = g_strstrip (g_strdup (g->text->str));
+    }
+  else if (g_str_equal (element, "disk"))
+    g->in_disk = FALSE;
+  else if (g_str_equal (element, "interface"))
+    g->in_interface = FALSE;
+}
+
+static void
+text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+{
+  GuestXml *g = user_data;
+
+  if (g->in_emulator)
+    g_string_append_len (g->text, text_, (gssize) len);
+}
+
+static gboolean
+parse_guest_xml (const char *xml, GuestXml *g)
+{
+  static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+
+  memset (g, 0, sizeof *g);
+  g->networks = g_ptr_array_new_with_free_func (g_free);
+  g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
+  g->text = g_string_new (NULL);
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
+  return g_markup_parse_context_parse (context, xml, -1, NULL) &&
+         g_markup_parse_context_end_parse (context, NULL);
+}
+
+/* The <cpu>…</cpu> element of @xml, for virConnectCompareHypervisorCPU(). */
+static char *
+cpu_element (const char *xml)
+{
+  const char *start = strstr (xml, "<cpu");
+  const char *end;
+
+  while (start != NULL && start[4] != ' ' && start[4] != '>' && start[4] != '/')
+    start = strstr (start + 4, "<cpu");
+  if (start == NULL)
+    return NULL;
+  end = strstr (start, "</cpu>");
+  if (end != NULL)
+    return g_strndup (start, (gsize) (end + strlen ("</cpu>") - start));
+  end = strstr (start, "/>");
+  return end != NULL ? g_strndup (start, (gsize) (end + 2 - start)) : NULL;
+}
+
+/* --- the hosts --------------------------------------------------------------------- */
+
+static char *
+host_uuid (virConnectPtr conn)
+{
+  g_autofree char *caps = virConnectGetCapabilities (conn);
+  const char *at, *end;
+
+  if (caps == NULL || (at = strstr (caps, "<uuid>")) == NULL || (end = strstr (at, "</uuid>")) == NULL)
+    return NULL;
+  at += strlen ("<uuid>");
+  return g_strndup (at, (gsize) (end - at));
+}
+
+/* A URI without a host names this machine: its paths can be looked at here. */
+static gboolean
+uri_is_local (const char *uri)
+{
+  const char *at = strstr (uri, "://");
+
+  return at != NULL && (at[3] == '/' || g_str_has_prefix (at + 3, "localhost/") ||
+                        g_str_has_prefix (at + 3, "127.0.0.1/"));
+}
+
+/* A network file system that is not a cluster one: libvirt's rule for the
+ * cache mode (NFS, SMB/CIFS). */
+static VirtMigrateFact
+on_network_fs (const char *path)
+{
+  struct statfs sfs;
+
+  if (statfs (path, &sfs) < 0)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  switch ((unsigned long) sfs.f_type)
+    {
+    case 0x6969:     /* NFS */
+    case 0xFF534D42: /* CIFS */
+    case 0xFE534D42: /* SMB2 */
+    case 0x517B:     /* SMB */
+      return VIRT_MIGRATE_FACT_YES;
+    default:
+      return VIRT_MIGRATE_FACT_NO;
+    }
+}
+
+/* The pool of @dconn whose directory is @dir's, if any. */
+static char *
+pool_covering (virConnectPtr dconn, const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  virStoragePoolPtr *pools = NULL;
+  char *found = NULL;
+  int n = virConnectListAllStoragePools (dconn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *xml = found == NULL ? virStoragePoolGetXMLDesc (pools[i], 0) : NULL;
+      const char *at = xml != NULL ? strstr (xml, "<target>") : NULL;
+      const char *path_at = at != NULL ? strstr (at, "<path>") : NULL;
+      const char *end = path_at != NULL ? strstr (path_at, "</path>") : NULL;
+
+      if (end != NULL)
+        {
+          g_autofree char *pool_dir = g_strndup (path_at + 6, (gsize) (end - path_at - 6));
+
+          if (g_str_equal (g_strstrip (pool_dir), dir))
+            found = g_strdup (virStoragePoolGetName (pools[i]));
+        }
+      virStoragePoolFree (pools[i]);
+    }
+  free (pools);
+  return found;
+}
+
+static VirtMigrateFact
+volume_exists (virConnectPtr dconn, const char *path, gboolean local, const char *pool)
+{
+  virStorageVolPtr vol = virStorageVolLookupByPath (dconn, path);
+
+  if (vol != NULL)
+    {
+      virStorageVolFree (vol);
+      return VIRT_MIGRATE_FACT_YES;
+    }
+  if (local)
+    return g_file_test (path, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  return pool != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+}
+
+static VirtMigrateFact
+network_present (virConnectPtr dconn, const char *kind, const char *name)
+{
+  virErrorPtr err;
+
+  if (g_str_equal (kind, "network"))
+    {
+      virNetworkPtr net = virNetworkLookupByName (dconn, name);
+
+      if (net != NULL)
+        {
+          gboolean active = virNetworkIsActive (net) == 1;
+
+          virNetworkFree (net);
+          return active ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+        }
+      err = virGetLastError ();
+      return err != NULL && err->code == VIR_ERR_NO_NETWORK ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+    }
+  else
+    {
+      virInterfacePtr iface = virInterfaceLookupByName (dconn, name);
+
+      if (iface != NULL)
+        {
+          virInterfaceFree (iface);
+          return VIRT_MIGRATE_FACT_YES;
+        }
+      err = virGetLastError ();
+      return err != NULL && err->code == VIR_ERR_NO_INTERFACE ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+    }
+}
+
+/* --- the facts ----------------------------------------------------------------------- */
+
+static gboolean
+disk_is_copied (VirtMigrateRequest *request, const DiskXml *d, const char *const *only)
+{
+  if (virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_SHARED || d->readonly ||
+      g_strcmp0 (d->device, "cdrom") == 0 || g_strcmp0 (d->device, "floppy") == 0)
+    return FALSE;
+  return only == NULL || only[0] == NULL || g_strv_contains (only, d->target);
+}
+
+/* Fills @facts for migrating @dom (on @conn) as @request says to
+ * @dest_uri. Never fails: what cannot be learnt stays unknown. */
+void
+virt_migrate_preflight_gather (virConnectPtr              conn,
+                               virDomainPtr               dom,
+                               VirtMigrateRequest        *request,
+                               const char                *dest_uri,
+                               VirtMigratePreflightFacts *facts)
+{
+  g_autoptr(virConnect) dconn = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *dest_xml = NULL, *dname = NULL, *src_host = NULL;
+  g_autofree char *cpu = NULL;
+  g_auto(GStrv) only = NULL;
+  GuestXml guest = { 0 }, dest_guest = { 0 };
+  gboolean have_dest_guest = FALSE;
+  const char *name;
+  unsigned char uuid[VIR_UUID_BUFLEN];
+  virDomainInfo info;
+  gboolean local_dest = uri_is_local (dest_uri);
+  gboolean local_source = uri_is_local (virt_migrate_request_get_source_uri (request));
+
+  /* The migratable definition needs a read-write connection; the plain one
+   * has what the checks read. */
+  xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_MIGRATABLE);
+  if (xml == NULL)
+    xml = virDomainGetXMLDesc (dom, 0);
+  g_object_get (request, "dest-xml", &dest_xml, "migrate-disks", &only, "dest-name", &dname, NULL);
+  name = dname != NULL ? dname : virDomainGetName (dom);
+  facts->live = virt_migrate_request_get_live (request);
+  g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, NULL);
+  facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
+  if (virDomainGetInfo (dom, &info) == 0)
+    facts->guest_memory = (guint64) info.memory * 1024;
+
+  if (xml == NULL || !parse_guest_xml (xml, &guest))
+    {
+      guest_xml_clear (&guest);
+      memset (&guest, 0, sizeof guest);
+    }
+  if (dest_xml != NULL)
+    have_dest_guest = parse_guest_xml (dest_xml, &dest_guest);
+
+  /* The disks, on either side. */
+  for (guint i = 0; guest.disks != NULL && i < guest.disks->len; i++)
+    {
+      const DiskXml *d = g_ptr_array_index (guest.disks, i);
+      VirtMigratePreflightDisk *fd;
+
+      if (d->source == NULL || d->target == NULL)
+        continue;
+      fd = virt_migrate_preflight_add_disk (facts, d->target, d->source);
+      fd->copied = disk_is_copied (request, d, (const char *const *) only);
+      fd->readonly = d->readonly;
+      fd->cache = g_strdup (d->cache);
+      fd->shared_fs = local_source ? on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
+      for (guint k = 0; have_dest_guest && k < dest_guest.disks->len; k++)
+        {
+          const DiskXml *dd = g_ptr_array_index (dest_guest.disks, k);
+
+          if (g_strcmp0 (dd->target, d->target) == 0 && dd->source != NULL)
+            {
+              g_free (fd->dest_path);
+              fd->dest_path = g_strdup (dd->source);
+            }
+        }
+    }
+  for (guint i = 0; guest.networks != NULL && i + 1 < guest.networks->len; i += 2)
+    virt_migrate_preflight_add_network (facts, g_ptr_array_index (guest.networks, i),
+                                        g_ptr_array_index (guest.networks, i + 1));
+  facts->n_hostdevs = guest.n_hostdevs;
+  facts->cpu_mode = g_strdup (guest.cpu_mode);
+  facts->machine = g_strdup (guest.machine);
+  facts->emulator = g_strdup (guest.emulator);
+
+  /* Read-write: the domain capabilities and the CPU comparison refuse a
+   * read-only connection. Read-only where that is all this user may do. */
+  dconn = virConnectOpen (dest_uri);
+  if (dconn == NULL)
+    dconn = virConnectOpenReadOnly (dest_uri);
+  if (dconn == NULL)
+    {
+      facts->reachable = FALSE;
+      facts->connect_error = g_strdup (virGetLastErrorMessage ());
+      goto out;
+    }
+  facts->reachable = TRUE;
+
+  /* Another host? */
+  src_host = host_uuid (conn);
+  facts->host_uuid = host_uuid (dconn);
+  if (src_host != NULL && facts->host_uuid != NULL)
+    facts->same_host = g_str_equal (src_host, facts->host_uuid) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+
+  /* Other guests there. */
+  if (virDomainGetUUID (dom, uuid) == 0)
+    {
+      g_autoptr(virDomain) by_name = virDomainLookupByName (dconn, name);
+      g_autoptr(virDomain) by_uuid = virDomainLookupByUUID (dconn, uuid);
+      unsigned char other[VIR_UUID_BUFLEN];
+
+      if (by_name != NULL && virDomainGetUUID (by_name, other) == 0 && memcmp (other, uuid, VIR_UUID_BUFLEN) != 0)
+        {
+          char text[VIR_UUID_STRING_BUFLEN];
+
+          virDomainGetUUIDString (by_name, text);
+          facts->name_conflict_uuid = g_strdup (text);
+          facts->name_conflict_active = virDomainIsActive (by_name) == 1;
+        }
+      facts->uuid_present = by_uuid != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+      facts->uuid_active = by_uuid != NULL && virDomainIsActive (by_uuid) == 1;
+    }
+
+  /* Can it run the guest? */
+  if (guest.arch != NULL)
+    {
+      g_autofree char *caps = virConnectGetDomainCapabilities (dconn, guest.emulator, guest.arch, guest.machine,
+                                                               guest.virt_type, 0);
+
+      virErrorPtr err = caps == NULL ? virGetLastError () : NULL;
+
+      /* Denied (a read-only connection): not known, not a blocker. */
+      facts->domcaps_ok = caps != NULL || (err != NULL && err->code == VIR_ERR_OPERATION_DENIED);
+      if (caps == NULL)
+        facts->domcaps_error = g_strdup (virGetLastErrorMessage ());
+    }
+  cpu = guest.cpu_model && g_strcmp0 (guest.cpu_mode, "host-passthrough") != 0 ? cpu_element (xml) : NULL;
+  if (cpu != NULL)
+    {
+      facts->cpu_compare = virConnectCompareHypervisorCPU (dconn, guest.emulator, guest.arch, guest.machine,
+                                                           guest.virt_type, cpu, 0);
+      if (facts->cpu_compare < 0 || facts->cpu_compare == VIR_CPU_COMPARE_INCOMPATIBLE)
+        facts->cpu_error = g_strdup (virGetLastErrorMessage ());
+    }
+  facts->free_memory = virNodeGetFreeMemory (dconn);
+
+  for (guint i = 0; i < facts->networks->len; i++)
+    {
+      VirtMigratePreflightNetwork *n = g_ptr_array_index (facts->networks, i);
+
+      n->present = network_present (dconn, n->kind, n->name);
+    }
+  for (guint i = 0; i < facts->disks->len; i++)
+    {
+      VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
+
+      d->dest_pool = pool_covering (dconn, d->dest_path);
+      d->dest_exists = volume_exists (dconn, d->dest_path, local_dest, d->dest_pool);
+    }
+
+out:
+  guest_xml_clear (&guest);
+  if (have_dest_guest || dest_guest.disks != NULL)
+    guest_xml_clear (&dest_guest);
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "virt-migrate-enum-types.h"
+#include "virt-migrate-enums-private.h"
+#include "virt-migrate-preflight.h"
+
+/* libvirt's virCPUCompareResult, without its header in this pure unit. */
+#define CPU_ERROR        (-1)
+#define CPU_INCOMPATIBLE 0
+
+static void
+network_free (gpointer data)
+{
+  VirtMigratePreflightNetwork *n = data;
+
+  g_free (n->kind);
+  g_free (n->name);
+  g_free (n);
+}
+
+static void
+disk_free (gpointer data)
+{
+  VirtMigratePreflightDisk *d = data;
+
+  g_free (d->target);
+  g_free (d->source);
+  g_free (d->dest_path);
+  g_free (d->cache);
+  g_free (d->dest_pool);
+  g_free (d);
+}
+
+VirtMigratePreflightFacts *
+virt_migrate_preflight_facts_new (void)
+{
+  VirtMigratePreflightFacts *facts = g_new0 (VirtMigratePreflightFacts, 1);
+
+  facts->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
+  facts->domcaps_ok = TRUE;
+  facts->networks = g_ptr_array_new_with_free_func (network_free);
+  facts->disks = g_ptr_array_new_with_free_func (disk_free);
+  return facts;
+}
+
+void
+virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  g_free (facts->connect_error);
+  g_free (facts->host_uuid);
+  g_free (facts->name_conflict_uuid);
+  g_free (facts->cpu_mode);
+  g_free (facts->cpu_error);
+  g_free (facts->machine);
+  g_free (facts->emulator);
+  g_free (facts->domcaps_error);
+  g_ptr_array_unref (facts->networks);
+  g_ptr_array_unref (facts->disks);
+  g_free (facts);
+}
+
+VirtMigratePreflightNetwork *
+virt_migrate_preflight_add_network (VirtMigratePreflightFacts *facts,
+                                    const char                *kind,
+                                    const char                *name)
+{
+  VirtMigratePreflightNetwork *n = g_new0 (VirtMigratePreflightNetwork, 1);
+
+  n->kind = g_strdup (kind);
+  n->name = g_strdup (name);
+  g_ptr_array_add (facts->networks, n);
+  return n;
+}
+
+VirtMigratePreflightDisk *
+virt_migrate_preflight_add_disk (VirtMigratePreflightFacts *facts,
+                                 const char                *target,
+                                 const char                *source)
+{
+  VirtMigratePreflightDisk *d = g_new0 (VirtMigratePreflightDisk, 1);
+
+  d->target = g_strdup (target);
+  d->source = g_strdup (source);
+  d->dest_path = g_strdup (source);
+  g_ptr_array_add (facts->disks, d);
+  return d;
+}
+
+/* --- the verdict ------------------------------------------------------------ */
+
+typedef struct {
+  GVariantBuilder        checks;
+  VirtMigrateCheckResult worst;
+} Verdict;
+
+static void G_GNUC_PRINTF (5, 6)
+add (Verdict *v, const char *check, VirtMigrateCheckResult result, const char *fix, const char *format, ...)
+{
+  g_autofree char *reason = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_variant_builder_open (&v->checks, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&v->checks, "{sv}", "check", g_variant_new_string (check));
+  g_variant_builder_add (&v->checks, "{sv}", "result",
+                         g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_CHECK_RESULT, result)));
+  g_variant_builder_add (&v->checks, "{sv}", "reason", g_variant_new_string (reason));
+  g_variant_builder_add (&v->checks, "{sv}", "fix", g_variant_new_string (fix != NULL ? fix : ""));
+  g_variant_builder_close (&v->checks);
+  v->worst = MAX (v->worst, result);
+}
+
+static void
+check_destination (Verdict *v, const VirtMigratePreflightFacts *f, const char *destination)
+{
+  if (f->same_host == VIRT_MIGRATE_FACT_YES)
+    add (v, "other-host", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Name another host's libvirt URI",
+         "%s is the source host itself (host UUID %s)", destination, f->host_uuid);
+  else if (f->same_host == VIRT_MIGRATE_FACT_NO)
+    add (v, "other-host", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s is another host (host UUID %s)",
+         destination, f->host_uuid);
+}
+
+static void
+check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  if (f->name_conflict_uuid != NULL)
+    add (v, "name", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Remove or rename that guest on the destination, or migrate with --dname NEW-NAME",
+         "A different guest of the same name (UUID %s, %s) exists on the destination: libvirt would fail "
+         "part-way with \"domain already exists\"", f->name_conflict_uuid,
+         f->name_conflict_active ? "running" : "defined, not running");
+  else
+    add (v, "name", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "No other guest of that name on the destination");
+
+  if (f->uuid_present == VIRT_MIGRATE_FACT_YES && f->uuid_active)
+    add (v, "uuid", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Stop or undefine the copy on the destination",
+         "This guest (its UUID) already runs on the destination");
+  else if (f->uuid_present == VIRT_MIGRATE_FACT_YES)
+    add (v, "uuid", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The destination has this guest's configuration, not running: a persistent migration "
+         "replaces it with the migrated one (the plan's configuration table says what happens)");
+}
+
+static void
+check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  if (!f->domcaps_ok)
+    add (v, "machine", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Install that emulator on the destination, or change the guest's machine type",
+         "The destination cannot run machine type %s with %s: %s", f->machine ? f->machine : "?",
+         f->emulator ? f->emulator : "its emulator", f->domcaps_error ? f->domcaps_error : "unknown");
+  else if (f->machine != NULL)
+    add (v, "machine", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The destination offers machine type %s%s%s",
+         f->machine, f->emulator ? " with " : "", f->emulator ? f->emulator : "");
+
+  if (f->cpu_compare == CPU_INCOMPATIBLE)
+    add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Give the guest a CPU model both hosts support (a baseline: virsh hypervisor-cpu-baseline)",
+         "The guest's CPU (%s) is incompatible with the destination's: %s", f->cpu_mode ? f->cpu_mode : "custom",
+         f->cpu_error ? f->cpu_error : "libvirt says so");
+  else if (f->cpu_compare == CPU_ERROR)
+    add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_WARNING, NULL, "The guest's CPU could not be compared with the destination's: %s",
+         f->cpu_error ? f->cpu_error : "unknown error");
+  else if (f->cpu_compare > CPU_INCOMPATIBLE)
+    add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The destination can run the guest's CPU (%s)",
+         f->cpu_mode ? f->cpu_mode : "custom");
+  else if (g_strcmp0 (f->cpu_mode, "host-passthrough") == 0)
+    add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Use host-model or a named model to migrate between different hosts",
+         "The guest passes the source's CPU through: it runs only where the CPU is the same");
+  else
+    add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest asks for no particular CPU");
+
+  if (f->free_memory > 0 && f->guest_memory > f->free_memory)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Free memory on the destination, or choose another",
+         "The guest has %.0f MiB of memory and the destination %.0f MiB free", f->guest_memory / 1048576.0,
+         f->free_memory / 1048576.0);
+  else if (f->free_memory > 0 && f->guest_memory > f->free_memory * 0.9)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_WARNING, NULL,
+         "The guest's %.0f MiB of memory would leave the destination less than a tenth of its %.0f MiB free",
+         f->guest_memory / 1048576.0, f->free_memory / 1048576.0);
+  else if (f->free_memory > 0)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%.0f MiB of memory needed, %.0f MiB free there",
+         f->guest_memory / 1048576.0, f->free_memory / 1048576.0);
+
+  if (f->n_hostdevs > 0)
+    add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Detach the host devices before migrating",
+         "The guest uses %u host device%s (PCI or USB passthrough), which cannot migrate", f->n_hostdevs,
+         f->n_hostdevs > 1 ? "s" : "");
+}
+
+static void
+check_networks (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  for (guint i = 0; i < f->networks->len; i++)
+    {
+      const VirtMigratePreflightNetwork *n = g_ptr_array_index (f->networks, i);
+
+      if (n->present == VIRT_MIGRATE_FACT_YES)
+        add (v, "network", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The %s %s exists on the destination", n->kind, n->name);
+      else if (n->present == VIRT_MIGRATE_FACT_NO)
+        add (v, "network", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Define and start it on the destination, or map it with --network-map SRC=DST",
+             "The guest's %s %s does not exist (or is not active) on the destination", n->kind, n->name);
+      else
+        add (v, "network", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure it exists there",
+             "Whether the %s %s exists on the destination cannot be seen from here", n->kind, n->name);
+    }
+}
+
+static void
+check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  for (guint i = 0; i < f->disks->len; i++)
+    {
+      const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
+
+      if (d->source == NULL)
+        continue;
+      if (d->copied)
+        {
+          if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: copied into %s, which exists on the destination",
+                 d->target, d->dest_path);
+          else if (d->dest_pool != NULL)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+                 "%s: copied to %s, created in the destination's storage pool %s", d->target, d->dest_path, d->dest_pool);
+          else
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+                 "Create the image there, define a storage pool covering its directory, or map it with "
+                 "--disk-map SRC=DST",
+                 "%s: nothing at %s on the destination and no storage pool there covers its directory",
+                 d->target, d->dest_path);
+          continue;
+        }
+      /* Not copied: it must be shared, and safe to switch over live. */
+      if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
+             d->target, d->source);
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->dest_pool != NULL)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Copy the storage (--copy-storage-all) or put the image on shared storage",
+             "%s: %s is not on the destination (its pool %s has no such volume)", d->target, d->source,
+             d->dest_pool);
+      else
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+             "Make sure it is shared, or copy the storage (--copy-storage-all)",
+             "%s: whether %s is shared with the destination cannot be seen (no storage pool there covers it)",
+             d->target, d->source);
+      /* libvirt's own rule (qemuMigrationSrcIsSafe): a disk on a network
+       * file system that is not a cluster one, written through a cache,
+       * may lose what the source had not flushed. */
+      if (f->live && !d->readonly && d->shared_fs == VIRT_MIGRATE_FACT_YES &&
+          g_strcmp0 (d->cache, "none") != 0 && g_strcmp0 (d->cache, "directsync") != 0)
+        add (v, "cache", f->unsafe ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             f->unsafe ? NULL : "Set cache='none' on the disk, or accept the risk with --unsafe",
+             "%s: cache mode %s on a network file system: a live migration may lose writes the source "
+             "had not flushed%s", d->target, d->cache != NULL ? d->cache : "(the default)",
+             f->unsafe ? " (accepted with --unsafe)" : "");
+    }
+}
+
+/* The verdict for @destination: an a{sv} with `destination` (s), `result`
+ * (s: the worst check's, `ok`, `warning` or `blocker`), `force` (b) and
+ * `checks` (aa{sv}: `check`, `result`, `reason`, `fix`). */
+GVariant *
+virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
+                                const char                      *destination)
+{
+  Verdict v = { .worst = VIRT_MIGRATE_CHECK_RESULT_OK };
+  GVariantBuilder b;
+
+  g_variant_builder_init (&v.checks, G_VARIANT_TYPE ("aa{sv}"));
+  if (!facts->reachable)
+    add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         facts->peer_to_peer ? "The source's libvirtd connects itself; make sure it can" :
+                               "Check the URI, that libvirtd runs there and that this user may connect",
+         "Cannot connect to %s%s: %s", destination,
+         facts->peer_to_peer ? " from here (peer-to-peer: only the source's libvirtd must reach it)" : "",
+         facts->connect_error != NULL ? facts->connect_error : "unknown error");
+  else
+    {
+      add (&v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
+      check_destination (&v, facts, destination);
+      check_guests (&v, facts);
+      check_hardware (&v, facts);
+      check_networks (&v, facts);
+    }
+  check_disks (&v, facts);
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "destination", g_variant_new_string (destination));
+  g_variant_builder_add (&b, "{sv}", "result",
+                         g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_CHECK_RESULT, v.worst)));
+  g_variant_builder_add (&b, "{sv}", "force", g_variant_new_boolean (facts->force));
+  g_variant_builder_add (&b, "{sv}", "checks", g_variant_builder_end (&v.checks));
+  return g_variant_builder_end (&b);
+}
+
+VirtMigrateCheckResult
+virt_migrate_preflight_result (GVariant *verdict)
+{
+  const char *result = NULL;
+
+  if (!g_variant_lookup (verdict, "result", "&s", &result))
+    return VIRT_MIGRATE_CHECK_RESULT_OK;
+  return g_str_equal (result, "blocker") ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER :
+         g_str_equal (result, "warning") ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_OK;
+}
+
+/* "reason (fix); reason (fix)" of the blockers, for an error message. */
+char *
+virt_migrate_preflight_blockers (GVariant *verdict)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GString) text = g_string_new (NULL);
+  GVariantIter iter;
+  GVariant *check;
+
+  if (checks == NULL)
+    return g_strdup ("");
+  g_variant_iter_init (&iter, checks);
+  while ((check = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = check;
+      const char *result = "", *reason = "", *fix = "";
+
+      g_variant_lookup (check, "result", "&s", &result);
+      g_variant_lookup (check, "reason", "&s", &reason);
+      g_variant_lookup (check, "fix", "&s", &fix);
+      if (!g_str_equal (result, "blocker"))
+        continue;
+      g_string_append_printf (text, "%s%s%s%s%s", text->len > 0 ? "; " : "", reason,
+                              *fix != '\0' ? " (" : "", fix, *fix != '\0' ? ")" : "");
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* One line per check, for a terminal:
+ *   ok       name     No other guest of that name on the destination */
+char *
+virt_migrate_preflight_to_text (GVariant *verdict)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *destination = "", *result = "";
+  GVariantIter iter;
+  GVariant *check;
+
+  g_variant_lookup (verdict, "destination", "&s", &destination);
+  g_variant_lookup (verdict, "result", "&s", &result);
+  g_string_append_printf (text, "%s: %s\n", destination,
+                          g_str_equal (result, "blocker") ? "cannot take the guest" :
+                          g_str_equal (result, "warning") ? "can take the guest, with warnings" :
+                          "can take the guest");
+  if (checks != NULL)
+    {
+      g_variant_iter_init (&iter, checks);
+      while ((check = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          g_autoptr(GVariant) owned = check;
+          const char *name = "", *check_result = "", *reason = "", *fix = "";
+
+          g_variant_lookup (check, "check", "&s", &name);
+          g_variant_lookup (check, "result", "&s", &check_result);
+          g_variant_lookup (check, "reason", "&s", &reason);
+          g_variant_lookup (check, "fix", "&s", &fix);
+          g_string_append_printf (text, "  %-8s %-10s %s\n", check_result, name, reason);
+          if (*fix != '\0' && !g_str_equal (check_result, "ok"))
+            g_string_append_printf (text, "  %-8s %-10s fix: %s\n", "", "", fix);
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "virt-migrate-enums.h"
+
+G_BEGIN_DECLS
+
+/* Pre-flight checks, a pure unit: what was learnt about the guest and one
+ * destination (VirtMigratePreflightFacts, gathered from libvirt by
+ * virt-migrate-preflight-libvirt.c, or made up by the unit tests from
+ * libvirt's recorded answers) in; a verdict out, one check each with its
+ * result, a reason a person understands and the fix. */
+
+#define VIRT_MIGRATE_CPU_NOT_COMPARED (-2)
+
+typedef enum {
+  VIRT_MIGRATE_FACT_UNKNOWN, /* could not be learnt */
+  VIRT_MIGRATE_FACT_NO,
+  VIRT_MIGRATE_FACT_YES,
+} VirtMigrateFact;
+
+typedef struct {
+  char           *kind;   /* "network", "bridge", "direct" */
+  char           *name;   /* the network, bridge or host device, after any network-map */
+  VirtMigrateFact present;
+} VirtMigratePreflightNetwork;
+
+typedef struct {
+  char           *target;      /* vda */
+  char           *source;      /* the path on the source, NULL: no medium */
+  char           *dest_path;   /* where it will be on the destination (after any disk-map) */
+  gboolean        copied;      /* part of the storage copy */
+  gboolean        readonly;    /* readonly or shareable: safe as it is */
+  char           *cache;       /* the cache mode, NULL: the hypervisor's default */
+  VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
+  char           *dest_pool;   /* a storage pool of the destination covering its directory */
+  VirtMigrateFact shared_fs;   /* the source path is on a network file system that is not a cluster one (NFS, SMB) */
+} VirtMigratePreflightDisk;
+
+typedef struct {
+  /* the destination */
+  gboolean        reachable;
+  char           *connect_error;
+  gboolean        peer_to_peer;     /* the source's libvirtd connects, not us */
+  VirtMigrateFact same_host;        /* its host UUID is the source's */
+  char           *host_uuid;
+  /* other guests there */
+  char           *name_conflict_uuid;  /* a guest of this name with another UUID */
+  gboolean        name_conflict_active;
+  VirtMigrateFact uuid_present;        /* this guest (its UUID) is there */
+  gboolean        uuid_active;
+  /* can it run the guest */
+  char           *cpu_mode;            /* NULL: no <cpu> */
+  int             cpu_compare;         /* VIRT_MIGRATE_CPU_NOT_COMPARED, else virCPUCompareResult (-1: error) */
+  char           *cpu_error;
+  char           *machine;
+  char           *emulator;
+  gboolean        domcaps_ok;
+  char           *domcaps_error;
+  guint64         guest_memory;        /* bytes */
+  guint64         free_memory;         /* bytes, 0: unknown */
+  GPtrArray      *networks;            /* VirtMigratePreflightNetwork */
+  GPtrArray      *disks;               /* VirtMigratePreflightDisk */
+  guint           n_hostdevs;
+  /* the request */
+  gboolean        live;
+  gboolean        unsafe;
+  gboolean        force;
+} VirtMigratePreflightFacts;
+
+VirtMigratePreflightFacts *virt_migrate_preflight_facts_new   (void);
+void                       virt_migrate_preflight_facts_free  (VirtMigratePreflightFacts *facts);
+VirtMigratePreflightNetwork *virt_migrate_preflight_add_network (VirtMigratePreflightFacts *facts,
+                                                                 const char                *kind,
+                                                                 const char                *name);
+VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
+                                                               const char                *target,
+                                                               const char                *source);
+
+GVariant                  *virt_migrate_preflight_verdict     (const VirtMigratePreflightFacts *facts,
+                                                               const char                      *destination);
+VirtMigrateCheckResult     virt_migrate_preflight_result      (GVariant *verdict);
+char                      *virt_migrate_preflight_blockers    (GVariant *verdict);
+char                      *virt_migrate_preflight_to_text     (GVariant *verdict);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigratePreflightFacts, virt_migrate_preflight_facts_free)
+
+G_END_DECLS

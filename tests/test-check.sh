@@ -1,0 +1,100 @@
+#!/bin/bash
+# Pre-flight checks for real (inside the test bed): virt-migrate check
+# against the destination and an unreachable one; a guest of the same name
+# on the destination (named by check, refused by a migration with exit 2,
+# the guest running on); a storage copy without an image on the
+# destination (a blocker), then with a storage pool there covering the
+# directory (ok, and libvirt creates the image); --dry-run shows the checks.
+set -euo pipefail
+build=$1
+dir=$VIRT_MIGRATE_TESTBED_DIR
+src=$VIRT_MIGRATE_TESTBED_SRC_URI
+dst=$VIRT_MIGRATE_TESTBED_DST_URI
+cli=$build/tools/virt-migrate
+tool=$build/tests/vm-testbed-tool
+export XDG_STATE_HOME=$dir/check-state
+n=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+fail() { echo "not ok $((n + 1)) $*"; exit 1; }
+show() { sed 's/^/# /' "$@"; }
+
+echo "1..5"
+
+"$tool" guest chk
+unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
+
+# 1. One verdict per destination: ok here; unreachable there, with libvirt's reason.
+set +e
+"$cli" -c "$src" check --live chk "$dst" "$unreachable" > "$dir/check1.out" 2>&1; rc=$?
+set -e
+show "$dir/check1.out"
+[ $rc -eq 1 ] || fail "check with an unreachable destination exited $rc, expected 1"
+grep -qF "$dst: can take the guest" "$dir/check1.out" || fail "no ok verdict for the test bed's destination"
+grep -qF "$unreachable: cannot take the guest" "$dir/check1.out" || fail "no verdict for the unreachable one"
+grep -Eq "blocker +reachable +Cannot connect to .*nobody-listens.sock.*(No such file|Failed to connect)" "$dir/check1.out" ||
+  fail "the unreachable verdict does not give libvirt's reason"
+grep -Eq "ok +other-host +.* is another host" "$dir/check1.out" || fail "no other-host check"
+"$cli" -c "$src" check --live chk "$dst" > /dev/null || fail "check against the test bed's destination alone did not exit 0"
+"$cli" -c "$src" check --json --live chk "$dst" | /usr/bin/python3 -c '
+import json, sys
+(v,) = json.load(sys.stdin)
+names = {c["check"] for c in v["checks"]}
+assert v["result"] in ("ok", "warning") and {"reachable", "other-host", "name", "machine", "memory"} <= names, v
+' || fail "check --json"
+ok "check: one verdict per destination, the unreachable one with libvirt's reason, exit 1"
+
+# 2. A different guest of the same name on the destination.
+uuid=$(virsh -q -c "$src" domuuid chk)
+virsh -q -c "$src" dumpxml chk | sed "s|<uuid>$uuid</uuid>|<uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" > "$dir/chk-other.xml"
+virsh -q -c "$dst" define "$dir/chk-other.xml" > /dev/null
+set +e
+"$cli" -c "$src" check --live chk "$dst" > "$dir/check2.out" 2>&1; rc=$?
+set -e
+show "$dir/check2.out"
+[ $rc -eq 1 ] && grep -Eq "blocker +name +A different guest of the same name \(UUID [0-9a-f-]+, defined, not running\)" "$dir/check2.out" ||
+  fail "check does not name the conflicting guest"
+ok "check names a guest of the same name on the destination"
+
+set +e
+"$cli" -c "$src" --live --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate2.out" 2>&1; rc=$?
+set -e
+show "$dir/migrate2.out"
+[ $rc -eq 2 ] || fail "migrating onto a name conflict exited $rc, expected 2"
+grep -q "Pre-flight check: A different guest of the same name" "$dir/migrate2.out" || fail "no pre-flight message"
+[ "$("$tool" state src chk)" = running ] || fail "the guest is not running on the source"
+"$cli" history chk --json | /usr/bin/python3 -c '
+import json, sys
+(r,) = json.load(sys.stdin)
+assert r["Outcome"] == "failed" and "Pre-flight" in r["Error"], r' || fail "the refusal is not in the history"
+ok "migrating onto it refuses with exit 2 before libvirt is asked; the guest runs on; the history says why"
+virsh -q -c "$dst" undefine chk > /dev/null
+
+# 3. A storage copy with no image on the destination: a blocker; with a
+# pool there covering the directory, ok, and libvirt creates the image.
+eval "$("$tool" slow-request-cli chkdisk 16 64)"
+destxml=$VM_DEST_XML
+dest_image=$(sed -n "s|.*<source file='\([^']*\)'.*|\1|p" "$destxml" | head -1)
+rm -f "$dest_image"
+mkdir -p "$dir/chkpool"
+sed -i "s|$(dirname "$dest_image")/|$dir/chkpool/|" "$destxml"
+dest_image=$dir/chkpool/$(basename "$dest_image")
+[ "$(id -u)" -eq 0 ] && chown "$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID" "$dir/chkpool"
+set +e
+"$cli" -c "$src" check --live --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check3.out" 2>&1; rc=$?
+set -e
+show "$dir/check3.out"
+[ $rc -eq 1 ] && grep -Eq "blocker +disk +vda: nothing at .*chkpool.* and no storage pool there covers its directory" "$dir/check3.out" ||
+  fail "no blocker for the missing image"
+virsh -q -c "$dst" pool-create-as chkpool dir --target "$dir/chkpool" > /dev/null
+"$cli" -c "$src" check --live --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check4.out" 2>&1 ||
+  { show "$dir/check4.out"; fail "check with a pool covering the directory"; }
+grep -Eq "ok +disk +vda: copied to .*created in the destination's storage pool chkpool" "$dir/check4.out" ||
+  { show "$dir/check4.out"; fail "the pool is not named"; }
+ok "a storage copy without an image there is a blocker; a pool covering the directory makes it ok"
+
+# 4. --dry-run shows the checks.
+"$cli" -c "$src" --dry-run --live --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/dry.out"
+show "$dir/dry.out"
+grep -q "^Checks: .*can take the guest" "$dir/dry.out" && grep -Eq "ok +name +No other guest of that name" "$dir/dry.out" ||
+  fail "the plan shows no checks"
+ok "--dry-run shows the pre-flight checks"
