@@ -385,7 +385,23 @@ backend_prepare (VirtMigrateBackend       *backend,
   if (virDomainGetName (dom) != NULL)
     g_strlcpy (guest->name, virDomainGetName (dom), sizeof guest->name);
 
-  /* The pre-flight checks: a blocker stops here, before libvirt is asked. */
+  if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
+    self->state_before = VIR_DOMAIN_NOSTATE;
+  if (!offline && virDomainGetInfo (dom, &info) == 0)
+    guest->memory_bytes = (guint64) info.memory * 1024;
+  if (!offline)
+    guest->disk_bytes = disk_bytes_to_copy (dom, request);
+
+  if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT && !self->adopted)
+    {
+      self->dconn = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_dest_uri (request),
+                                                      error);
+      if (self->dconn == NULL)
+        return FALSE;
+    }
+  /* The pre-flight checks (after the destination connection a managed
+   * flow opens itself, whose failure is its own error): a blocker stops
+   * here, before libvirt is asked to migrate. */
   if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL &&
       virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
     {
@@ -404,20 +420,7 @@ backend_prepare (VirtMigrateBackend       *backend,
           return FALSE;
         }
     }
-  if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
-    self->state_before = VIR_DOMAIN_NOSTATE;
-  if (!offline && virDomainGetInfo (dom, &info) == 0)
-    guest->memory_bytes = (guint64) info.memory * 1024;
-  if (!offline)
-    guest->disk_bytes = disk_bytes_to_copy (dom, request);
 
-  if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT && !self->adopted)
-    {
-      self->dconn = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_dest_uri (request),
-                                                      error);
-      if (self->dconn == NULL)
-        return FALSE;
-    }
   if (!virt_migrate_request_build_call (request, &self->call, error))
     return FALSE;
 

@@ -18,7 +18,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 show() { sed 's/^/# /' "$@"; }
 
-echo "1..5"
+echo "1..6"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -98,3 +98,19 @@ show "$dir/dry.out"
 grep -q "^Checks: .*can take the guest" "$dir/dry.out" && grep -Eq "ok +name +No other guest of that name" "$dir/dry.out" ||
   fail "the plan shows no checks"
 ok "--dry-run shows the pre-flight checks"
+
+# 5. The same over D-Bus: Manager.Check on a private bus.
+read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
+export DBUS_SESSION_BUS_ADDRESS=$bus_address
+"$build/tools/virt-migrated" --state-dir "$dir/check-daemon" 2> "$dir/check-daemon.log" &
+daemon_pid=$!
+trap 'kill $daemon_pid $bus_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do "$cli" jobs >/dev/null 2>&1 && break; sleep 0.1; done
+gdbus call --session --dest org.virtmigrate.VirtMigrate1 --object-path /org/virtmigrate/VirtMigrate1/Manager \
+  --method org.virtmigrate.VirtMigrate1.Manager.Check \
+  "{'domain': <'chk'>, 'source-uri': <'$src'>, 'live': <true>}" "['$dst', '$unreachable']" > "$dir/check-dbus.out" ||
+  { show "$dir/check-daemon.log"; fail "Manager.Check"; }
+show "$dir/check-dbus.out"
+grep -q "'result': <'ok'>" "$dir/check-dbus.out" && grep -q "'result': <'blocker'>" "$dir/check-dbus.out" &&
+  grep -q "Cannot connect to" "$dir/check-dbus.out" || fail "Manager.Check: not one verdict each"
+ok "D-Bus Manager.Check: a verdict per destination"

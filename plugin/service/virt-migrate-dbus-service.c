@@ -665,6 +665,38 @@ handle_get_jobs (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+check_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts = virt_migrate_manager_check_finish (VIRT_MIGRATE_MANAGER (source), result, &error);
+
+  if (verdicts == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&verdicts, 1));
+}
+
+/* Check reads what Plan reads: open to every caller, like Plan. */
+static gboolean
+handle_check (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+              GVariant *dict, const char *const *destinations, VirtMigrateDBusService *self)
+{
+  g_autoptr(VirtMigrateRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+
+  request = virt_migrate_request_new_from_variant (dict, &error);
+  if (request == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  virt_migrate_manager_check_async (self->manager, request, destinations, NULL, check_done_cb,
+                                    g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                     GVariant *filter, VirtMigrateDBusService *self)
@@ -888,6 +920,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_signal_connect (self->manager_iface, "handle-validate", G_CALLBACK (handle_validate), self);
   g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
   g_signal_connect (self->manager_iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
+  g_signal_connect (self->manager_iface, "handle-check", G_CALLBACK (handle_check), self);
 
   manager_path = g_strdup_printf ("%s/Manager", self->path);
   object = virt_migrate_dbus_object_skeleton_new (manager_path);

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The pre-flight verdicts, a pure unit, from facts as libvirt gives them
+ * (the answers below were recorded from libvirt 9.0: the messages of a
+ * CPU comparison, of a host without the emulator, of a missing network)
+ * for the conditions the test bed cannot make: an incompatible CPU, too
+ * little memory, host devices, a network file system under a cached disk.
+ * test-check runs the ones it can for real. No libvirtd. */
+#include "config.h"
+
+#include <string.h>
+
+#include "virt-migrate-preflight.h"
+
+#define MIB (1024 * 1024ULL)
+#define DEST "qemu+ssh://dst.example.org/system"
+
+/* A guest an idle destination can take: every check ok. */
+static VirtMigratePreflightFacts *
+good_facts (void)
+{
+  VirtMigratePreflightFacts *f = virt_migrate_preflight_facts_new ();
+  VirtMigratePreflightDisk *d;
+
+  f->reachable = TRUE;
+  f->same_host = VIRT_MIGRATE_FACT_NO;
+  f->host_uuid = g_strdup ("cc498143-3c87-4022-9ed4-8797a1b0bac9");
+  f->uuid_present = VIRT_MIGRATE_FACT_NO;
+  f->machine = g_strdup ("pc-i440fx-7.2");
+  f->emulator = g_strdup ("/usr/bin/qemu-system-x86_64");
+  f->cpu_mode = g_strdup ("custom");
+  f->cpu_compare = 2; /* VIR_CPU_COMPARE_SUPERSET */
+  f->guest_memory = 2048 * MIB;
+  f->free_memory = 16384 * MIB;
+  f->live = TRUE;
+  virt_migrate_preflight_add_network (f, "network", "default")->present = VIRT_MIGRATE_FACT_YES;
+  d = virt_migrate_preflight_add_disk (f, "vda", "/var/lib/libvirt/images/web1.qcow2");
+  d->cache = g_strdup ("none");
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  d->shared_fs = VIRT_MIGRATE_FACT_YES;
+  return f;
+}
+
+/* The one check named @name, and the verdict's result. */
+static GVariant *
+check_of (GVariant *verdict, const char *name)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter iter;
+  GVariant *check;
+
+  g_variant_iter_init (&iter, checks);
+  while ((check = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *n = NULL;
+
+      if (g_variant_lookup (check, "check", "&s", &n) && g_str_equal (n, name))
+        return check;
+      g_variant_unref (check);
+    }
+  return NULL;
+}
+
+static void
+assert_check (GVariant *verdict, const char *name, const char *result, const char *in_reason)
+{
+  g_autoptr(GVariant) check = check_of (verdict, name);
+  const char *r = NULL, *reason = NULL;
+
+  g_assert_nonnull (check);
+  g_assert_true (g_variant_lookup (check, "result", "&s", &r));
+  g_assert_true (g_variant_lookup (check, "reason", "&s", &reason));
+  g_test_message ("%s %s: %s", name, r, reason);
+  g_assert_cmpstr (r, ==, result);
+  if (in_reason != NULL)
+    g_assert_nonnull (strstr (reason, in_reason));
+}
+
+static GVariant *
+verdict_of (VirtMigratePreflightFacts *f)
+{
+  return g_variant_ref_sink (virt_migrate_preflight_verdict (f, DEST));
+}
+
+static void
+test_all_ok (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = verdict_of (f);
+  g_autofree char *text = virt_migrate_preflight_to_text (v);
+  const char *destination = NULL;
+
+  g_test_summary ("A destination that can take the guest: every check ok, the verdict ok, the text "
+                  "says so");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+  g_assert_true (g_variant_lookup (v, "destination", "&s", &destination));
+  g_assert_cmpstr (destination, ==, DEST);
+  for (guint i = 0; i < 8; i++)
+    {
+      static const char *const names[] = { "reachable", "other-host", "name", "machine", "cpu", "memory",
+                                           "network", "disk" };
+
+      assert_check (v, names[i], "ok", NULL);
+    }
+  g_assert_null (check_of (v, "cache"));
+  g_assert_nonnull (strstr (text, DEST ": can take the guest"));
+}
+
+static void
+test_cpu_incompatible (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *blockers = NULL;
+
+  g_test_summary ("virConnectCompareHypervisorCPU says incompatible (libvirt 9.0's message for a "
+                  "Skylake guest on a Haswell host): a blocker naming the features, the fix a baseline");
+  f->cpu_compare = 0; /* VIR_CPU_COMPARE_INCOMPATIBLE */
+  f->cpu_error = g_strdup ("the CPU is incompatible with host CPU: Host CPU does not provide required "
+                           "features: avx512f, avx512dq, clwb");
+  v = verdict_of (f);
+  assert_check (v, "cpu", "blocker", "avx512f");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  blockers = virt_migrate_preflight_blockers (v);
+  g_assert_nonnull (strstr (blockers, "hypervisor-cpu-baseline"));
+
+  g_clear_pointer (&v, g_variant_unref);
+  f->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
+  g_free (f->cpu_mode);
+  f->cpu_mode = g_strdup ("host-passthrough");
+  v = verdict_of (f);
+  assert_check (v, "cpu", "warning", "passes the source's CPU through");
+}
+
+static void
+test_machine_missing (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The destination's domain capabilities refuse the emulator (libvirt's message): "
+                  "a blocker");
+  f->domcaps_ok = FALSE;
+  f->domcaps_error = g_strdup ("Cannot find 'qemu-system-x86_64' binary in $PATH: No such file or directory");
+  v = verdict_of (f);
+  assert_check (v, "machine", "blocker", "Cannot find 'qemu-system-x86_64'");
+}
+
+static void
+test_memory (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Free memory (virNodeGetFreeMemory) below the guest's: a blocker; within a tenth "
+                  "of it: a warning");
+  f->free_memory = 1024 * MIB;
+  v = verdict_of (f);
+  assert_check (v, "memory", "blocker", "2048 MiB of memory and the destination 1024 MiB free");
+  g_clear_pointer (&v, g_variant_unref);
+  f->free_memory = 2200 * MIB;
+  v = verdict_of (f);
+  assert_check (v, "memory", "warning", NULL);
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+}
+
+static void
+test_host_devices (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest with a passed-through PCI device: a blocker");
+  f->n_hostdevs = 1;
+  v = verdict_of (f);
+  assert_check (v, "devices", "blocker", "1 host device");
+}
+
+static void
+test_networks (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *blockers = NULL;
+
+  g_test_summary ("A network missing there (VIR_ERR_NO_NETWORK): a blocker with --network-map as "
+                  "the fix; a bridge nobody can see from here (no interface driver): a warning");
+  virt_migrate_preflight_add_network (f, "network", "isolated")->present = VIRT_MIGRATE_FACT_NO;
+  virt_migrate_preflight_add_network (f, "bridge", "br0")->present = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  blockers = virt_migrate_preflight_blockers (v);
+  g_assert_nonnull (strstr (blockers, "network isolated does not exist"));
+  assert_check (v, "network", "ok", "default exists");
+}
+
+static void
+test_disks (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Disks: a copy into a missing image with no pool is a blocker, with a pool ok; a "
+                  "shared disk not in its pool is a blocker, unseen a warning; a cached disk on NFS "
+                  "is a blocker, a warning with --unsafe, fine with cache=none");
+  d->copied = TRUE;
+  d->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "no storage pool there covers its directory");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_pool = g_strdup ("default");
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "created in the destination's storage pool default");
+
+  g_clear_pointer (&v, g_variant_unref);
+  d->copied = FALSE;
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "is not on the destination");
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&d->dest_pool, g_free);
+  d->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "disk", "warning", "cannot be seen");
+
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  g_clear_pointer (&d->cache, g_free);
+  d->cache = g_strdup ("writeback");
+  v = verdict_of (f);
+  assert_check (v, "cache", "blocker", "cache mode writeback on a network file system");
+  g_clear_pointer (&v, g_variant_unref);
+  f->unsafe = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "cache", "warning", "accepted with --unsafe");
+  g_clear_pointer (&v, g_variant_unref);
+  f->unsafe = FALSE;
+  d->shared_fs = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "cache"));
+}
+
+static void
+test_unreachable (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = virt_migrate_preflight_facts_new ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An unreachable destination: a blocker with libvirt's reason; peer-to-peer (only "
+                  "the source's libvirtd must reach it): a warning; the same host: a blocker");
+  f->connect_error = g_strdup ("Cannot recv data: ssh: connect to host dst.example.org port 22: "
+                               "Connection refused: Connection reset by peer");
+  v = verdict_of (f);
+  assert_check (v, "reachable", "blocker", "Connection refused");
+  g_assert_null (check_of (v, "name"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->peer_to_peer = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "reachable", "warning", "peer-to-peer");
+
+  g_clear_pointer (&v, g_variant_unref);
+  f->reachable = TRUE;
+  f->same_host = VIRT_MIGRATE_FACT_YES;
+  f->host_uuid = g_strdup ("cc498143-3c87-4022-9ed4-8797a1b0bac9");
+  v = verdict_of (f);
+  assert_check (v, "other-host", "blocker", "is the source host itself");
+}
+
+static void
+test_guests_there (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  gboolean force = FALSE;
+
+  g_test_summary ("This guest already running there: a blocker; only its configuration there: ok "
+                  "(the configuration table decides); force is carried in the verdict");
+  f->uuid_present = VIRT_MIGRATE_FACT_YES;
+  f->uuid_active = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "uuid", "blocker", "already runs on the destination");
+  g_clear_pointer (&v, g_variant_unref);
+  f->uuid_active = FALSE;
+  f->force = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "uuid", "ok", "configuration");
+  g_assert_true (g_variant_lookup (v, "force", "b", &force));
+  g_assert_true (force);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/virt-migrate/preflight/all-ok", test_all_ok);
+  g_test_add_func ("/virt-migrate/preflight/cpu-incompatible", test_cpu_incompatible);
+  g_test_add_func ("/virt-migrate/preflight/machine-missing", test_machine_missing);
+  g_test_add_func ("/virt-migrate/preflight/memory", test_memory);
+  g_test_add_func ("/virt-migrate/preflight/host-devices", test_host_devices);
+  g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
+  g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
+  g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
+  g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
+  return g_test_run ();
+}
