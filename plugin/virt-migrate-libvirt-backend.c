@@ -10,6 +10,7 @@
 
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-libvirt-backend.h"
+#include "virt-migrate-dest-storage.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 
@@ -33,6 +34,7 @@ struct _VirtMigrateLibvirtBackend
   virConnectPtr              check_conn;  /* where the outcome is checked, if reachable */
   virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
   VirtMigrateCall            call;
+  VirtMigrateDestStorage    *dest_storage; /* disk-map, network-map */
   unsigned char              uuid[VIR_UUID_BUFLEN];
   gboolean                   have_uuid;
   gboolean                   source_persistent;
@@ -421,8 +423,42 @@ backend_prepare (VirtMigrateBackend       *backend,
         }
     }
 
+  /* disk-map, network-map: the destination XML, and the images a copy
+   * needs made there (removed again in finish() unless it succeeded). */
+  self->dest_storage = virt_migrate_dest_storage_new (request);
+  if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL)
+    {
+      virConnectPtr target = self->dconn;
+      gboolean ok;
+
+      if (target == NULL)
+        target = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_dest_uri (request), NULL);
+      else
+        virConnectRef (target);
+      ok = virt_migrate_dest_storage_prepare (self->dest_storage, dom, target, error);
+      if (target != NULL)
+        virConnectClose (target);
+      if (!ok)
+        return FALSE;
+    }
+
   if (!virt_migrate_request_build_call (request, &self->call, error))
     return FALSE;
+  if (virt_migrate_dest_storage_get_xml (self->dest_storage) != NULL)
+    {
+      int maxparams = self->call.nparams;
+
+      if (virTypedParamsAddString (&self->call.params, &self->call.nparams, &maxparams, VIR_MIGRATE_PARAM_DEST_XML,
+                                   virt_migrate_dest_storage_get_xml (self->dest_storage)) < 0 ||
+          (virt_migrate_dest_storage_get_persistent_xml (self->dest_storage) != NULL &&
+           virTypedParamsAddString (&self->call.params, &self->call.nparams, &maxparams,
+                                    VIR_MIGRATE_PARAM_PERSIST_XML,
+                                    virt_migrate_dest_storage_get_persistent_xml (self->dest_storage)) < 0))
+        {
+          *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Parameters");
+          return FALSE;
+        }
+    }
 
   /* Where the configuration files stand before: the source's type and,
    * where the client can reach it, the destination's configuration. */
@@ -591,6 +627,10 @@ backend_finish (VirtMigrateBackend       *backend,
   gboolean offline = virt_migrate_request_get_offline (self->request);
   g_autoptr(virDomain) dom = ref_domain (self);
 
+  /* Images made for a migration that failed or was cancelled go again. */
+  if (self->dest_storage != NULL)
+    virt_migrate_dest_storage_finish (self->dest_storage, success);
+
   if (dom != NULL && success && !offline && !self->adopted)
     {
       VirtMigrateSample dest_stats;
@@ -679,6 +719,7 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->ddom, virDomainFree);
   g_clear_pointer (&self->dom, virDomainFree);
   virt_migrate_call_clear (&self->call);
+  g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
   g_clear_pointer (&self->dest_config_before, g_free);
   g_clear_object (&self->expected_outcome);
   g_mutex_clear (&self->lock);

@@ -9,6 +9,8 @@
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-preflight-private.h"
+#include "virt-migrate-dest-storage.h"
+#include "virt-migrate-xml-map.h"
 #include "virt-migrate-history.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
@@ -829,6 +831,25 @@ plan_thread (GTask        *task,
       virt_migrate_preflight_gather (conn, dom, request, dest_uri, facts);
       virt_migrate_plan_set_verdict (plan, virt_migrate_preflight_verdict (facts, dest_uri));
     }
+  /* disk-map, network-map: the destination XML it would send. */
+  {
+    g_auto(GStrv) disk_map = NULL, network_map = NULL;
+
+    g_object_get (request, "disk-map", &disk_map, "network-map", &network_map, NULL);
+    if ((disk_map != NULL && disk_map[0] != NULL) || (network_map != NULL && network_map[0] != NULL))
+      {
+        g_autofree char *xml = virDomainGetXMLDesc (dom, 0);
+
+        if (xml != NULL)
+          {
+            g_autofree char *mapped = virt_migrate_map_xml (xml, (const char *const *) disk_map,
+                                                            (const char *const *) network_map,
+                                                            virt_migrate_dest_storage_pool_dir, dconn);
+
+            virt_migrate_plan_set_dest_xml (plan, mapped);
+          }
+      }
+  }
   g_task_return_pointer (task, plan, g_object_unref);
   return;
 

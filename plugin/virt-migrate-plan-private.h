@@ -13,5 +13,7 @@ VirtMigratePlan *virt_migrate_plan_new (VirtMigrateRequest *request,
                                         GError            **error);
 void             virt_migrate_plan_set_verdict (VirtMigratePlan *self,
                                                 GVariant        *verdict);
+void             virt_migrate_plan_set_dest_xml (VirtMigratePlan *self,
+                                                 const char      *xml);
 
 G_END_DECLS

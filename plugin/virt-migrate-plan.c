@@ -32,6 +32,7 @@ struct _VirtMigratePlan
   gboolean                  dest_config_exists;
   VirtMigrateConfigOutcome *outcome;
   GVariant                 *verdict;
+  char                     *dest_xml;
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigratePlan, virt_migrate_plan, G_TYPE_OBJECT)
@@ -64,6 +65,7 @@ virt_migrate_plan_finalize (GObject *object)
   VirtMigratePlan *self = VIRT_MIGRATE_PLAN (object);
 
   g_clear_pointer (&self->verdict, g_variant_unref);
+  g_clear_pointer (&self->dest_xml, g_free);
   g_clear_object (&self->request);
   g_clear_pointer (&self->libvirt_api, g_free);
   g_clear_pointer (&self->flag_names, g_strfreev);
@@ -233,6 +235,14 @@ virt_migrate_plan_new (VirtMigrateRequest *request,
                                                        virt_migrate_request_get_undefine_source (request),
                                                        virt_migrate_request_get_persist_dest (request));
   return g_steal_pointer (&self);
+}
+
+void
+virt_migrate_plan_set_dest_xml (VirtMigratePlan *self,
+                                const char      *xml)
+{
+  g_free (self->dest_xml);
+  self->dest_xml = g_strdup (xml);
 }
 
 void
@@ -441,6 +451,8 @@ virt_migrate_plan_to_variant (VirtMigratePlan *self)
                                virt_migrate_config_outcome_to_variant (self->outcome));
   if (self->verdict != NULL)
     g_variant_dict_insert_value (&dict, "verdict", self->verdict);
+  if (self->dest_xml != NULL)
+    g_variant_dict_insert (&dict, "dest-xml", "s", self->dest_xml);
   return g_variant_dict_end (&dict);
 }
 
@@ -477,6 +489,15 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
     g_string_append (text, "Destination:   not reachable from here; assuming it has no "
                            "configuration of this guest\n");
   g_string_append_printf (text, "Configuration: %s\n", outcome);
+  if (self->dest_xml != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (self->dest_xml, "\n", -1);
+
+      g_string_append (text, "Destination XML (disk-map, network-map):\n");
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (*lines[i] != '\0')
+          g_string_append_printf (text, "  %s\n", lines[i]);
+    }
   if (self->verdict != NULL)
     {
       g_autofree char *checks = virt_migrate_preflight_to_text (self->verdict);

@@ -11,6 +11,8 @@
 #include <libvirt/virterror.h>
 
 #include "virt-migrate-connection-pool.h"
+#include "virt-migrate-dest-storage.h"
+#include "virt-migrate-xml-map.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 
@@ -354,6 +356,8 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   g_autofree char *dest_xml = NULL, *dname = NULL, *src_host = NULL;
   g_autofree char *cpu = NULL;
   g_auto(GStrv) only = NULL;
+  g_auto(GStrv) disk_map = NULL;
+  g_auto(GStrv) network_map = NULL;
   GuestXml guest = { 0 }, dest_guest = { 0 };
   gboolean have_dest_guest = FALSE;
   const char *name;
@@ -367,7 +371,8 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_MIGRATABLE);
   if (xml == NULL)
     xml = virDomainGetXMLDesc (dom, 0);
-  g_object_get (request, "dest-xml", &dest_xml, "migrate-disks", &only, "dest-name", &dname, NULL);
+  g_object_get (request, "dest-xml", &dest_xml, "migrate-disks", &only, "dest-name", &dname,
+                "disk-map", &disk_map, "network-map", &network_map, NULL);
   name = dname != NULL ? dname : virDomainGetName (dom);
   facts->live = virt_migrate_request_get_live (request);
   g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, NULL);
@@ -408,8 +413,14 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
         }
     }
   for (guint i = 0; guest.networks != NULL && i + 1 < guest.networks->len; i += 2)
-    virt_migrate_preflight_add_network (facts, g_ptr_array_index (guest.networks, i),
-                                        g_ptr_array_index (guest.networks, i + 1));
+    {
+      const char *kind = g_ptr_array_index (guest.networks, i);
+      const char *net = g_ptr_array_index (guest.networks, i + 1);
+      g_autofree char *mapped = g_str_equal (kind, "network")
+                                  ? virt_migrate_map_network ((const char *const *) network_map, net) : NULL;
+
+      virt_migrate_preflight_add_network (facts, kind, mapped != NULL ? mapped : net);
+    }
   facts->n_hostdevs = guest.n_hostdevs;
   facts->cpu_mode = g_strdup (guest.cpu_mode);
   facts->machine = g_strdup (guest.machine);
@@ -485,7 +496,16 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   for (guint i = 0; i < facts->disks->len; i++)
     {
       VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
+      g_autofree char *mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source,
+                                                       virt_migrate_dest_storage_pool_dir, dconn);
 
+      if (mapped != NULL)
+        {
+          g_free (d->dest_path);
+          d->dest_path = g_steal_pointer (&mapped);
+          /* virt-migrate makes a missing image itself, in a pool there. */
+          d->created_by_us = d->copied;
+        }
       d->dest_pool = pool_covering (dconn, d->dest_path);
       d->dest_exists = volume_exists (dconn, d->dest_path, local_dest, d->dest_pool);
     }

@@ -230,6 +230,10 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
           else if (d->dest_pool != NULL)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s, created in the destination's storage pool %s", d->target, d->dest_path, d->dest_pool);
+          else if (d->created_by_us)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+                 "%s: copied to %s (disk-map), created there through its storage API in a transient pool "
+                 "and removed again if the migration fails", d->target, d->dest_path);
           else
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
                  "Create the image there, define a storage pool covering its directory, or map it with "

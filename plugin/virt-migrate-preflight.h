@@ -36,6 +36,7 @@ typedef struct {
   char           *cache;       /* the cache mode, NULL: the hypervisor's default */
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
+  gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact shared_fs;   /* the source path is on a network file system that is not a cluster one (NFS, SMB) */
 } VirtMigratePreflightDisk;
 

@@ -8,6 +8,7 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-request-internal.h"
+#include "virt-migrate-xml-map.h"
 
 /* --- validation ------------------------------------------------------- */
 
@@ -191,6 +192,13 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
 
   if (!check_ranges (self, error))
     return FALSE;
+  if (!virt_migrate_map_check (request_get_strv (self, PROP_DISK_MAP), TRUE, "disk-map", error) ||
+      !virt_migrate_map_check (request_get_strv (self, PROP_NETWORK_MAP), FALSE, "network-map", error))
+    return FALSE;
+  if ((request_get_strv (self, PROP_DISK_MAP) != NULL || request_get_strv (self, PROP_NETWORK_MAP) != NULL) &&
+      request_get_string (self, PROP_DEST_XML) != NULL)
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "disk-map and network-map build the destination XML: do not give dest-xml too");
 
   /* The three URIs, per flow. */
   if (request_get_string (self, PROP_DOMAIN) == NULL)

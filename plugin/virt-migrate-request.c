@@ -393,6 +393,26 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * decides. The plan lists it.
    */
   virt_migrate_request_props[PROP_FORCE] = g_param_spec_boolean ("force", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:disk-map:
+   *
+   * Where the disks go on the destination, instead of a hand-written
+   * #VirtMigrateRequest:dest-xml: `"SRC=DST"` entries, SRC a path or a
+   * directory on the source, DST a directory (or path) on the destination
+   * or the name of one of its storage pools. The destination XML is the
+   * guest's with its disk sources mapped; with a storage copy, images
+   * missing there are created through the destination's storage API (in a
+   * pool covering their directory, or a transient one) and removed again
+   * if the migration fails or is cancelled.
+   */
+  virt_migrate_request_props[PROP_DISK_MAP] = g_param_spec_boxed ("disk-map", NULL, NULL, G_TYPE_STRV, RW);
+  /**
+   * VirtMigrateRequest:network-map:
+   *
+   * `"SRC=DST"` entries: the guest's interfaces on libvirt network SRC use
+   * network DST on the destination.
+   */
+  virt_migrate_request_props[PROP_NETWORK_MAP] = g_param_spec_boxed ("network-map", NULL, NULL, G_TYPE_STRV, RW);
 
   g_object_class_install_properties (object_class, N_PROPS, virt_migrate_request_props);
 }

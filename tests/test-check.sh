@@ -18,7 +18,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 show() { sed 's/^/# /' "$@"; }
 
-echo "1..6"
+echo "1..8"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -99,7 +99,52 @@ grep -q "^Checks: .*can take the guest" "$dir/dry.out" && grep -Eq "ok +name +No
   fail "the plan shows no checks"
 ok "--dry-run shows the pre-flight checks"
 
-# 5. The same over D-Bus: Manager.Check on a private bus.
+# 5. --disk-map instead of a hand-written XML: no image on the
+# destination, no pool: the check says virt-migrate makes it, the plan
+# shows the mapped XML, and the guest runs there from the mapped path.
+owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
+eval "$("$tool" slow-request-cli mapd 16 64)"
+src_image=$(virsh -q -c "$src" domblklist mapd | awk '$1 == "vda" { print $2 }')
+mkdir -p "$dir/mapped" "$dir/mapped2"
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/mapped" "$dir/mapped2"
+map="$(dirname "$src_image")=$dir/mapped"
+"$cli" -c "$src" check --live --copy-storage-all --disk-map "$map" mapd "$dst" > "$dir/check5.out" 2>&1 ||
+  { show "$dir/check5.out"; fail "check with --disk-map"; }
+grep -Eq "ok +disk +vda: copied to $dir/mapped/.*\(disk-map\), created there" "$dir/check5.out" ||
+  { show "$dir/check5.out"; fail "check does not say the image will be made"; }
+"$cli" -c "$src" --dry-run --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" \
+  --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$map" mapd "$dst" > "$dir/dry5.out"
+grep -q "^Destination XML (disk-map, network-map):" "$dir/dry5.out" &&
+  grep -q "<source file='$dir/mapped/$(basename "$src_image")'" "$dir/dry5.out" ||
+  { show "$dir/dry5.out"; fail "the plan does not show the mapped XML"; }
+"$cli" -c "$src" -q --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" \
+  --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$map" mapd "$dst" > "$dir/map5.out" 2>&1 ||
+  { show "$dir/map5.out"; fail "the --disk-map migration failed"; }
+[ "$("$tool" state dst mapd)" = running ] && [ "$("$tool" state src mapd)" = absent ] ||
+  fail "mapd is not running on the destination only"
+virsh -q -c "$dst" domblklist mapd | grep -q "$dir/mapped/$(basename "$src_image")" ||
+  fail "the guest does not run from the mapped path"
+[ -s "$dir/mapped/$(basename "$src_image")" ] || fail "no image at the mapped path"
+ok "--disk-map: the image made on the destination, the guest running there from the mapped path"
+
+# 6. Cancelled half-way: the image made for it is gone again.
+eval "$("$tool" slow-request-cli mapc 64 4)"
+src_image=$(virsh -q -c "$src" domblklist mapc | awk '$1 == "vda" { print $2 }')
+"$cli" -c "$src" --live --copy-storage-all --bandwidth 4 --migrateuri "unix://$dir/mapc.mig" \
+  --disks-uri "unix://$dir/mapc-nbd.sock" --disk-map "$(dirname "$src_image")=$dir/mapped2" mapc "$dst" \
+  > "$dir/map6.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "MiB/s" "$dir/map6.out" && break; sleep 0.2; done
+[ -e "$dir/mapped2/$(basename "$src_image")" ] || { show "$dir/map6.out"; fail "no image made for the copy"; }
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+show "$dir/map6.out"
+[ $rc -eq 130 ] || fail "cancel: exit $rc"
+[ "$("$tool" state src mapc)" = running ] || fail "cancel: the guest is not running on the source"
+[ ! -e "$dir/mapped2/$(basename "$src_image")" ] || fail "cancel: the image made for the copy is still there"
+ok "a cancelled --disk-map copy leaves no image behind, the guest running on the source"
+
+# 7. The same over D-Bus: Manager.Check on a private bus.
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 "$build/tools/virt-migrated" --state-dir "$dir/check-daemon" 2> "$dir/check-daemon.log" &

@@ -313,10 +313,11 @@ setup (const char *source_dir)
   g_assert_cmpint (chmod (dir, 0755), ==, 0);
   write_file (conf_path, conf);
   write_file (rule_path, rule);
-  /* polkitd's own action files plus ours, as `meson install` puts them. */
+  /* polkitd's own action files plus ours from the source tree, as `meson
+   * install` puts them (ours last: an installed package's copy is replaced). */
   {
-    g_autofree char *script = g_strdup_printf ("cp /usr/share/polkit-1/actions/*.policy '%s' '%s/' && "
-                                               "chmod 0644 '%s'/*", our_policy, actions, actions);
+    g_autofree char *script = g_strdup_printf ("cp /usr/share/polkit-1/actions/*.policy '%s/' && cp -f '%s' '%s/' && "
+                                               "chmod 0644 '%s'/*", actions, our_policy, actions, actions);
 
     vm_testbed_run ((const char *[]) { "sh", "-c", script, NULL });
   }

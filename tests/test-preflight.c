@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "virt-migrate-preflight.h"
+#include "virt-migrate-xml-map.h"
+#include "virt-migrate.h"
 
 #define MIB (1024 * 1024ULL)
 #define DEST "qemu+ssh://dst.example.org/system"
@@ -288,6 +290,47 @@ test_guests_there (void)
   g_assert_true (force);
 }
 
+static char *
+pool_dir (const char *pool, gpointer user_data)
+{
+  return g_str_equal (pool, "fast") ? g_strdup ("/srv/fast-pool") : NULL;
+}
+
+static void
+test_maps (void)
+{
+  static const char *const disk_map[] = { "/var/lib/libvirt/images=/srv/images",
+                                          "/var/lib/libvirt/images/big=fast", NULL };
+  static const char *const network_map[] = { "default=prod", NULL };
+  static const char *const bad[] = { "images=/srv", NULL };
+  const char *xml =
+    "<domain type='kvm'><devices>\n"
+    "  <disk type='file' device='disk'><source file='/var/lib/libvirt/images/web1.qcow2'/><target dev='vda'/></disk>\n"
+    "  <disk type='file' device='disk'><source file='/var/lib/libvirt/images/big/data.raw'/><target dev='vdb'/></disk>\n"
+    "  <disk type='file' device='disk'><source file='/var/lib/libvirt/images2/other.qcow2'/><target dev='vdc'/></disk>\n"
+    "  <interface type='network'><source network='default'/></interface>\n"
+    "  <interface type='network'><source network='defaults'/></interface>\n"
+    "</devices></domain>";
+  g_autofree char *mapped = virt_migrate_map_xml (xml, disk_map, network_map, pool_dir, NULL);
+  g_autofree char *one = virt_migrate_map_path (disk_map, "/var/lib/libvirt/images/web1.qcow2", pool_dir, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("disk-map and network-map: a directory prefix (not a longer name that starts the "
+                  "same), the longest entry winning, a storage pool's directory; network names "
+                  "exactly; malformed entries refused with a message");
+  g_assert_cmpstr (one, ==, "/srv/images/web1.qcow2");
+  g_assert_nonnull (strstr (mapped, "file='/srv/images/web1.qcow2'"));
+  g_assert_nonnull (strstr (mapped, "file='/srv/fast-pool/data.raw'"));
+  g_assert_nonnull (strstr (mapped, "file='/var/lib/libvirt/images2/other.qcow2'"));
+  g_assert_nonnull (strstr (mapped, "network='prod'"));
+  g_assert_nonnull (strstr (mapped, "network='defaults'"));
+  g_assert_nonnull (strstr (mapped, "<target dev='vda'/>"));
+  g_assert_true (virt_migrate_map_check (disk_map, TRUE, "disk-map", &error));
+  g_assert_false (virt_migrate_map_check (bad, TRUE, "disk-map", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST);
+  g_assert_nonnull (strstr (error->message, "images=/srv"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +344,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
+  g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
   return g_test_run ();
 }

@@ -637,6 +637,8 @@ main (int argc, char **argv)
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) check_destinations = NULL;
+  g_auto(GStrv) disk_map = NULL;
+  g_auto(GStrv) network_map = NULL;
   const char *domain, *dest_uri = NULL;
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
@@ -656,6 +658,8 @@ main (int argc, char **argv)
     { "disks-port", 0, 0, G_OPTION_ARG_INT, &disks_port, "Port of the destination NBD server", "PORT" },
     { "migrateuri", 0, 0, G_OPTION_ARG_STRING, &migrate_uri, "Hypervisor migration URI (tcp://, unix://, rdma://)", "URI" },
     { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xml_file, "Domain XML to use on the destination", "FILE" },
+    { "disk-map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &disk_map, "Put disks under SRC at DST on the destination (a directory or a storage pool; repeatable); missing images are created there", "SRC=DST" },
+    { "network-map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &network_map, "Connect interfaces on network SRC to network DST on the destination (repeatable)", "SRC=DST" },
     { "persistent-xml", 0, 0, G_OPTION_ARG_FILENAME, &persistent_xml_file, "Persistent XML for the destination", "FILE" },
     { "dname", 0, 0, G_OPTION_ARG_STRING, &dname, "Rename the guest on the destination", "NAME" },
     { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address the destination listens on", "ADDR" },
@@ -833,6 +837,10 @@ main (int argc, char **argv)
                 "postcopy", postcopy, "postcopy-after-precopy", postcopy_after,
                 "abort-on-error", abort_on_error, "unsafe", unsafe,
                 "convergence-policy", !no_policy, "force", force, NULL);
+  if (disk_map != NULL)
+    g_object_set (request, "disk-map", disk_map, NULL);
+  if (network_map != NULL)
+    g_object_set (request, "network-map", network_map, NULL);
   if (migrate_disks != NULL)
     {
       g_auto(GStrv) disks = g_strsplit (migrate_disks, ",", -1);

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <libvirt/virterror.h>
+
+#include "virt-migrate-dest-storage.h"
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-request-private.h"
+#include "virt-migrate-xml-map.h"
+
+struct _VirtMigrateDestStorage
+{
+  VirtMigrateRequest *request;
+  char               *xml;             /* the destination XML, NULL: no mapping */
+  char               *persistent_xml;
+  GPtrArray          *created;         /* virStorageVolPtr: images made for this migration */
+  GPtrArray          *transient_pools; /* virStoragePoolPtr: made for this migration */
+};
+
+VirtMigrateDestStorage *
+virt_migrate_dest_storage_new (VirtMigrateRequest *request)
+{
+  VirtMigrateDestStorage *self = g_new0 (VirtMigrateDestStorage, 1);
+
+  self->request = g_object_ref (request);
+  self->created = g_ptr_array_new ();
+  self->transient_pools = g_ptr_array_new ();
+  return self;
+}
+
+/* The directory of the destination's storage pool @pool (a disk-map DST
+ * that is no path). */
+char *
+virt_migrate_dest_storage_pool_dir (const char *pool, gpointer dconn)
+{
+  virStoragePoolPtr p = dconn != NULL ? virStoragePoolLookupByName (dconn, pool) : NULL;
+  g_autofree char *xml = p != NULL ? virStoragePoolGetXMLDesc (p, 0) : NULL;
+  const char *at = xml != NULL ? strstr (xml, "<target>") : NULL;
+  const char *path = at != NULL ? strstr (at, "<path>") : NULL;
+  const char *end = path != NULL ? strstr (path, "</path>") : NULL;
+  char *dir = NULL;
+
+  if (end != NULL)
+    {
+      dir = g_strndup (path + 6, (gsize) (end - path - 6));
+      g_strstrip (dir);
+    }
+  if (p != NULL)
+    virStoragePoolFree (p);
+  return dir;
+}
+
+/* <source file='…'/> of each disk, with its target and format, from @xml:
+ * target, source, format triples. */
+static GPtrArray *
+disks_of (const char *xml)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  const char *p = xml;
+
+  while ((p = strstr (p, "<disk ")) != NULL)
+    {
+      const char *end = strstr (p, "</disk>");
+      g_autofree char *disk = end != NULL ? g_strndup (p, (gsize) (end - p)) : NULL;
+      const char *f, *t, *d;
+
+      if (disk == NULL)
+        break;
+      p = end;
+      if (strstr (disk, "device='disk'") == NULL || strstr (disk, "<readonly/>") != NULL ||
+          strstr (disk, "<shareable/>") != NULL || (f = strstr (disk, " file='")) == NULL ||
+          (t = strstr (disk, "<target dev='")) == NULL)
+        continue;
+      f += strlen (" file='");
+      t += strlen ("<target dev='");
+      d = strstr (disk, " type='qcow2'") != NULL ? "qcow2" : "raw";
+      g_ptr_array_add (out, g_strndup (t, strcspn (t, "'")));
+      g_ptr_array_add (out, g_strndup (f, strcspn (f, "'")));
+      g_ptr_array_add (out, g_strdup (d));
+    }
+  return out;
+}
+
+static char *
+pool_covering (virConnectPtr dconn, const char *dir)
+{
+  virStoragePoolPtr *pools = NULL;
+  char *found = NULL;
+  int n = virConnectListAllStoragePools (dconn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *pool_dir = found == NULL ? virt_migrate_dest_storage_pool_dir (virStoragePoolGetName (pools[i]), dconn)
+                                                : NULL;
+
+      if (pool_dir != NULL && g_str_equal (pool_dir, dir))
+        found = g_strdup (virStoragePoolGetName (pools[i]));
+      virStoragePoolFree (pools[i]);
+    }
+  free (pools);
+  return found;
+}
+
+/* A pool of @dconn for @dir: one that covers it, or a transient one. */
+static virStoragePoolPtr
+pool_for (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *dir, GError **error)
+{
+  g_autofree char *name = pool_covering (dconn, dir);
+  g_autofree char *escaped = NULL, *xml = NULL, *transient = NULL;
+  virStoragePoolPtr pool;
+
+  if (name != NULL)
+    return virStoragePoolLookupByName (dconn, name);
+  transient = g_strdup_printf ("virt-migrate-%08x", g_random_int ());
+  escaped = g_markup_escape_text (dir, -1);
+  xml = g_strdup_printf ("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>", transient,
+                         escaped);
+  pool = virStoragePoolCreateXML (dconn, xml, 0);
+  if (pool == NULL)
+    {
+      g_propagate_prefixed_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Pool"),
+                                  "Cannot make a storage pool for %s on the destination: ", dir);
+      return NULL;
+    }
+  virStoragePoolRef (pool);
+  g_ptr_array_add (self->transient_pools, pool);
+  return pool;
+}
+
+static gboolean
+create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr dom, const char *target,
+              const char *path, const char *format, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *escaped = g_markup_escape_text (base, -1);
+  g_autofree char *xml = NULL;
+  virDomainBlockInfo info;
+  virStoragePoolPtr pool;
+  virStorageVolPtr vol;
+
+  if (virDomainGetBlockInfo (dom, target, &info, 0) < 0)
+    {
+      *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Block info");
+      return FALSE;
+    }
+  pool = pool_for (self, dconn, dir, error);
+  if (pool == NULL)
+    return FALSE;
+  /* A pool may not know yet of a file that appeared since it was started. */
+  virStoragePoolRefresh (pool, 0);
+  vol = virStorageVolLookupByName (pool, base);
+  if (vol != NULL)
+    {
+      virStorageVolFree (vol);
+      virStoragePoolFree (pool);
+      return TRUE;
+    }
+  xml = g_strdup_printf ("<volume><name>%s</name><capacity unit='bytes'>%llu</capacity>"
+                         "<target><format type='%s'/></target></volume>", escaped, info.capacity, format);
+  vol = virStorageVolCreateXML (pool, xml, 0);
+  virStoragePoolFree (pool);
+  if (vol == NULL)
+    {
+      g_propagate_prefixed_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Volume"),
+                                  "Cannot create %s on the destination: ", path);
+      return FALSE;
+    }
+  g_ptr_array_add (self->created, vol);
+  return TRUE;
+}
+
+/* The destination XML from the guest's with the maps applied and, with a
+ * storage copy, the images it names created there. */
+gboolean
+virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
+                                   virDomainPtr            dom,
+                                   virConnectPtr           dconn,
+                                   GError                **error)
+{
+  g_auto(GStrv) disk_map = NULL, network_map = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr(GPtrArray) disks = NULL;
+  gboolean copy = virt_migrate_request_get_storage (self->request) != VIRT_MIGRATE_STORAGE_SHARED;
+  g_auto(GStrv) only = NULL;
+
+  g_object_get (self->request, "disk-map", &disk_map, "network-map", &network_map, "migrate-disks", &only, NULL);
+  if ((disk_map == NULL || disk_map[0] == NULL) && (network_map == NULL || network_map[0] == NULL))
+    return TRUE;
+  xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_MIGRATABLE);
+  if (xml == NULL)
+    {
+      *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Domain XML");
+      return FALSE;
+    }
+  self->xml = virt_migrate_map_xml (xml, (const char *const *) disk_map, (const char *const *) network_map,
+                                    virt_migrate_dest_storage_pool_dir, dconn);
+  if (virt_migrate_request_get_persist_dest (self->request) && virDomainIsPersistent (dom) == 1)
+    {
+      g_autofree char *inactive = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE);
+
+      if (inactive != NULL)
+        self->persistent_xml = virt_migrate_map_xml (inactive, (const char *const *) disk_map,
+                                                     (const char *const *) network_map,
+                                                     virt_migrate_dest_storage_pool_dir, dconn);
+    }
+  if (!copy || dconn == NULL)
+    return TRUE;
+
+  /* The images the copy needs, where the map puts them. */
+  disks = disks_of (self->xml);
+  for (guint i = 0; i + 2 < disks->len; i += 3)
+    {
+      const char *target = g_ptr_array_index (disks, i);
+      const char *path = g_ptr_array_index (disks, i + 1);
+      const char *format = g_ptr_array_index (disks, i + 2);
+
+      if (only != NULL && only[0] != NULL && !g_strv_contains ((const char *const *) only, target))
+        continue;
+      if (!create_image (self, dconn, dom, target, path, format, error))
+        {
+          virt_migrate_dest_storage_finish (self, FALSE);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+const char *
+virt_migrate_dest_storage_get_xml (VirtMigrateDestStorage *self)
+{
+  return self->xml;
+}
+
+const char *
+virt_migrate_dest_storage_get_persistent_xml (VirtMigrateDestStorage *self)
+{
+  return self->persistent_xml;
+}
+
+guint
+virt_migrate_dest_storage_get_n_created (VirtMigrateDestStorage *self)
+{
+  return self->created->len;
+}
+
+/* The images made for a migration that did not succeed are removed; the
+ * transient pools go either way (their files stay). */
+void
+virt_migrate_dest_storage_finish (VirtMigrateDestStorage *self,
+                                  gboolean                success)
+{
+  for (guint i = 0; i < self->created->len; i++)
+    {
+      virStorageVolPtr vol = g_ptr_array_index (self->created, i);
+
+      if (!success && virStorageVolDelete (vol, 0) < 0)
+        g_warning ("cannot remove the image made for the migration: %s", virGetLastErrorMessage ());
+      virStorageVolFree (vol);
+    }
+  g_ptr_array_set_size (self->created, 0);
+  for (guint i = 0; i < self->transient_pools->len; i++)
+    {
+      virStoragePoolPtr pool = g_ptr_array_index (self->transient_pools, i);
+
+      virStoragePoolDestroy (pool);
+      virStoragePoolFree (pool);
+    }
+  g_ptr_array_set_size (self->transient_pools, 0);
+}
+
+void
+virt_migrate_dest_storage_free (VirtMigrateDestStorage *self)
+{
+  if (self == NULL)
+    return;
+  virt_migrate_dest_storage_finish (self, TRUE);
+  g_ptr_array_unref (self->created);
+  g_ptr_array_unref (self->transient_pools);
+  g_object_unref (self->request);
+  g_free (self->xml);
+  g_free (self->persistent_xml);
+  g_free (self);
+}
