@@ -40,6 +40,8 @@ struct _VirtMigrateProgress
   gint64                   disk_changed; /* when, µs; 0: no disk progress yet */
   guint64                  disk_first;   /* disk bytes processed at the first change */
   guint64                  disk_batch;   /* the smallest step seen: one mirror batch */
+  gboolean                 disk_prompt;  /* the last step was seen within a second of the sample before */
+  gint64                   last_sample;  /* when the sample before came, µs */
   guint64                  disk_bytes;   /* what the storage copy will move, as estimated before it */
   gint64                   started;      /* when the migration call began, µs */
   gboolean                 have_started;
@@ -147,8 +149,10 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
                 (self->disk_changed - self->disk_first_changed), (gdouble) self->cap);
   else if (self->cap > 0)
     pace = self->cap; /* one report: the pace is the cap's until the next */
-  /* The last batch reported still owes the cap its time. */
-  if (self->cap > 0 && self->disk_changed > 0)
+  /* The last batch reported still owes the cap its time, unless the
+   * statistics blocked before it was seen: then it was written up to that
+   * long ago, and the start's bound above decides. */
+  if (self->cap > 0 && self->disk_changed > 0 && self->disk_prompt)
     disk_left += self->disk_batch;
   if (pace > 0)
     from_reports = (self->disk_changed > 0 ? self->disk_changed : now) +
@@ -230,6 +234,8 @@ track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
         }
       else
         self->disk_batch = MIN (self->disk_batch, done - self->disk_done);
+      self->disk_prompt = sample->time - (self->last_sample > 0 ? self->last_sample :
+                                          self->have_started ? self->started : sample->time) <= G_USEC_PER_SEC;
       self->disk_done = done;
       self->disk_changed = sample->time;
     }
@@ -271,6 +277,7 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
       remaining += self->memory_bytes;
     }
   track_disks (self, sample);
+  self->last_sample = sample->time;
   rate = window_rate (self, sample->time, sample->transferred, FALSE);
   self->pace = window_rate (self, sample->time, total > remaining ? total - remaining : 0, TRUE);
   window_add (self, sample->time, sample->transferred, total > remaining ? total - remaining : 0);
