@@ -68,6 +68,10 @@ class MigrateWindow(Gtk.ApplicationWindow):
         box.append(self.detail)
         self.result = Gtk.Label(label="", xalign=0, wrap=True, selectable=True)
         box.append(self.result)
+        # The pre-flight verdict, shown before anything moves.
+        self.checks = Gtk.Label(label="", xalign=0, wrap=True, selectable=True)
+        box.append(self.checks)
+        self.manager = VirtMigrate.Manager.new()
 
         buttons = Gtk.Box(spacing=8, halign=Gtk.Align.END, valign=Gtk.Align.END, vexpand=True)
         self.cancel_button = Gtk.Button(label="Cancel", sensitive=False)
@@ -109,10 +113,44 @@ class MigrateWindow(Gtk.ApplicationWindow):
             return
         self.form.set_sensitive(False)
         self.migrate_button.set_sensitive(False)
-        self.cancel_button.set_sensitive(True)
         self.result.set_text("")
+        self.bar.set_text("Checking the destination…")
+        self.request = request
+        self.manager.check_async(request, None, None, self.on_checked)
+
+    def on_checked(self, manager, res):
+        """The verdict: a line per check that is not ok; a blocker stops here."""
+        try:
+            (verdict,) = manager.check_finish(res).unpack()
+        except GLib.Error as e:
+            verdict = {"result": "blocker", "checks": [{"check": "source", "result": "blocker",
+                                                          "reason": e.message, "fix": ""}]}
+        marks = {"ok": "✔", "warning": "⚠", "blocker": "✖"}
+        lines = [f"{marks[c['result']]} {c['reason']}" + (f" — {c['fix']}" if c["fix"] and c["result"] != "ok" else "")
+                 for c in verdict["checks"] if c["result"] != "ok"]
+        if not lines:
+            lines = [f"✔ The destination can take the guest ({len(verdict['checks'])} checks)"]
+        self.checks.set_text("\n".join(lines))
+        print(f"verdict: {verdict['result']}: " + " | ".join(lines), flush=True)
+        if verdict["result"] == "blocker" and not self.request.props.force:
+            self.bar.set_text("Cannot migrate")
+            self.result.set_text("The destination cannot take this guest; nothing was moved.")
+            self.form.set_sensitive(True)
+            self.migrate_button.set_sensitive(True)
+            self.ok = False
+            print(f"result: {self.bar.get_text()}: {self.result.get_text()}", flush=True)
+            if self.args.screenshot_dir:
+                GLib.timeout_add(300, self.screenshot, "done.png", "refused")
+            elif self.args.exit_when_done:
+                self.get_application().quit()
+            return
+        self.run(self.request)
+
+    def run(self, request):
+        self.cancel_button.set_sensitive(True)
         self.bar.set_text("Preparing…")
-        self.job = VirtMigrate.Job.new(request)
+        # The same engine as the CLI and virt-migrated: settings, policy, queue.
+        self.job = self.manager.create_job(request)
         self.job.connect("notify::progress", self.on_progress)
         self.job.connect("notify::rate", self.on_progress)
         self.job.connect("notify::phase", self.on_progress)

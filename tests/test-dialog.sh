@@ -9,7 +9,7 @@ source=$2
 tool=$build/tests/vm-testbed-tool
 shots=$build/dialog-screenshots
 rm -rf "$shots"
-echo "1..3"
+echo "1..4"
 
 request=$("$tool" slow-request dialog 48 8)
 set +e
@@ -24,7 +24,8 @@ echo "$out" | sed 's/^/# /'
 echo "$out" | grep -q "^result: Done: Migrated 'dialog'" || { echo "not ok 1 no success result"; exit 1; }
 [ "$("$tool" state dst dialog)" = running ] && [ "$("$tool" state src dialog)" = absent ] ||
   { echo "not ok 1 the guest is not on the destination"; exit 1; }
-echo "ok 1 the dialog migrated the guest and exited 0"
+echo "$out" | grep -Eq "^verdict: (ok|warning): " || { echo "not ok 1 no verdict before the migration"; exit 1; }
+echo "ok 1 the dialog showed the pre-flight verdict, migrated the guest and exited 0"
 
 line=$(echo "$out" | grep "^screenshot: .*progress.png") || { echo "not ok 2 no progress screenshot"; exit 1; }
 fraction=$(echo "$line" | sed -n 's/.*bar \([0-9.]*\)).*/\1/p')
@@ -36,3 +37,23 @@ echo "$out" | grep -q "^screenshot: .*done.png (final, bar 1.00)" && [ -s "$shot
   { echo "not ok 3 no final screenshot"; exit 1; }
 echo "ok 3 a screenshot of the final success state: $shots/done.png"
 "$tool" destroy dst dialog
+
+# A guest of the same name on the destination: the dialog shows the
+# blocker before anything moves, and nothing does.
+request=$("$tool" slow-request dialog2 16 8)
+virsh -q -c "$VIRT_MIGRATE_TESTBED_SRC_URI" dumpxml dialog2 |
+  sed "s|<uuid>.*</uuid>|<uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" > "$VIRT_MIGRATE_TESTBED_DIR/dialog2-other.xml"
+virsh -q -c "$VIRT_MIGRATE_TESTBED_DST_URI" define "$VIRT_MIGRATE_TESTBED_DIR/dialog2-other.xml" > /dev/null
+set +e
+out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  /usr/bin/python3 "$source/examples/migrate-dialog.py" --request "$request" --start \
+  --exit-when-done --screenshot-dir "$shots/refused" 2>&1)
+rc=$?
+set -e
+echo "$out" | sed 's/^/# /'
+[ $rc -eq 1 ] && echo "$out" | grep -q "^verdict: blocker: .*A different guest of the same name" &&
+  echo "$out" | grep -q "^result: Cannot migrate" && [ -s "$shots/refused/done.png" ] &&
+  [ "$("$tool" state src dialog2)" = running ] ||
+  { echo "not ok 4 the dialog did not stop at the blocker (exit $rc)"; exit 1; }
+echo "ok 4 a blocker shown before anything moves, the guest running on the source: $shots/refused/done.png"
