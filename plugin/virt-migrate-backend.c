@@ -109,6 +109,15 @@ virt_migrate_backend_finish (VirtMigrateBackend       *self,
   VIRT_MIGRATE_BACKEND_GET_IFACE (self)->finish (self, success, resume_destination, result);
 }
 
+GVariant *
+virt_migrate_backend_get_verdict (VirtMigrateBackend *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_BACKEND (self), NULL);
+  if (VIRT_MIGRATE_BACKEND_GET_IFACE (self)->get_verdict == NULL)
+    return NULL;
+  return VIRT_MIGRATE_BACKEND_GET_IFACE (self)->get_verdict (self);
+}
+
 void
 virt_migrate_backend_result_clear (VirtMigrateBackendResult *result)
 {

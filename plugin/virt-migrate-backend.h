@@ -68,6 +68,7 @@ struct _VirtMigrateBackendInterface
                                 gboolean                  success,
                                 gboolean                  resume_destination,
                                 VirtMigrateBackendResult *result);
+  GVariant *(*get_verdict)     (VirtMigrateBackend       *self);
 };
 
 gboolean virt_migrate_backend_prepare          (VirtMigrateBackend       *self,
@@ -98,5 +99,8 @@ void     virt_migrate_backend_finish           (VirtMigrateBackend       *self,
                                                 gboolean                  resume_destination,
                                                 VirtMigrateBackendResult *result);
 void     virt_migrate_backend_result_clear     (VirtMigrateBackendResult *result);
+/* The pre-flight verdict prepare() reached (transfer full), %NULL if it
+ * ran none. Read it once prepare() has returned. */
+GVariant *virt_migrate_backend_get_verdict     (VirtMigrateBackend       *self);
 
 G_END_DECLS

@@ -66,6 +66,7 @@ struct _VirtMigrateJob
   gint64                     end_real_time;    /* µs since the epoch, 0: not ended */
   char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
   char                      *domain_uuid;      /* NULL: not known yet */
+  GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
 
   /* Read and written from any thread. */
   gint                       finished;         /* atomic: a final state was reached */
@@ -100,6 +101,7 @@ enum {
   PROP_MESSAGES,
   PROP_POLICY,
   PROP_PHASE,
+  PROP_VERDICT,
   N_PROPS
 };
 

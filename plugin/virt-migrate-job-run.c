@@ -237,6 +237,17 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
 
 /* --- what the worker reports (main context) ------------------------------------ */
 
+/* The pre-flight verdict, once prepare() has run (refused or not). */
+static void
+take_verdict (VirtMigrateJob *self)
+{
+  if (self->verdict != NULL || self->backend == NULL)
+    return;
+  self->verdict = virt_migrate_backend_get_verdict (self->backend);
+  if (self->verdict != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_VERDICT]);
+}
+
 static void
 on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
 {
@@ -244,6 +255,7 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
 
   if (virt_migrate_job_state_is_final (self->state))
     return;
+  take_verdict (self);
   if (guest->uuid[0] != '\0')
     {
       g_free (self->domain_uuid);
@@ -383,6 +395,7 @@ on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
 {
   VirtMigrateJob *self = owner;
 
+  take_verdict (self);
   if (virt_migrate_job_state_is_final (self->state))
     return;
   if (result->cancelled)

@@ -66,6 +66,8 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   ADD ("Domain", g_variant_new_string (domain != NULL ? domain : ""));
   ADD ("Error", g_variant_new_string (error != NULL ? error->message : ""));
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
+  ADD ("Verdict", self->verdict != NULL ? g_variant_ref (self->verdict)
+                                        : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 #undef ADD
   return g_variant_builder_end (&b);
 }

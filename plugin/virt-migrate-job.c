@@ -60,6 +60,7 @@ virt_migrate_job_get_property (GObject    *object,
     case PROP_REQUEST: g_value_set_object (value, self->request); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_PHASE: g_value_set_enum (value, self->phase); break;
+    case PROP_VERDICT: g_value_set_variant (value, self->verdict); break;
     case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
     case PROP_DATA_TOTAL: g_value_set_uint64 (value, self->data_total); break;
     case PROP_DATA_PROCESSED: g_value_set_uint64 (value, self->data_processed); break;
@@ -128,6 +129,7 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_pointer (&self->libvirt_api, g_free);
   g_clear_pointer (&self->domain_name, g_free);
   g_clear_pointer (&self->domain_uuid, g_free);
+  g_clear_pointer (&self->verdict, g_variant_unref);
   g_clear_object (&self->config_outcome);
   g_clear_object (&self->expected_config_outcome);
   g_clear_pointer (&self->messages, g_ptr_array_unref);
@@ -321,6 +323,15 @@ virt_migrate_job_class_init (VirtMigrateJobClass *klass)
    */
   props[PROP_PHASE] = g_param_spec_enum ("phase", NULL, NULL, VIRT_MIGRATE_TYPE_PHASE,
                                          VIRT_MIGRATE_PHASE_NONE, RO);
+  /**
+   * VirtMigrateJob:verdict:
+   *
+   * The pre-flight checks the job ran before asking libvirt to migrate,
+   * an `a{sv}` as virt_migrate_plan_get_verdict() describes; %NULL until
+   * they ran (and for a job that follows a migration libvirt already runs).
+   * A blocker in it ended the job with %VIRT_MIGRATE_ERROR_PREFLIGHT.
+   */
+  props[PROP_VERDICT] = g_param_spec_variant ("verdict", NULL, NULL, G_VARIANT_TYPE_VARDICT, NULL, RO);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 
@@ -509,6 +520,19 @@ virt_migrate_job_get_state (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), VIRT_MIGRATE_JOB_STATE_PENDING);
   return self->state;
+}
+
+/**
+ * virt_migrate_job_get_verdict:
+ * @self: a #VirtMigrateJob
+ *
+ * Returns: (transfer none) (nullable): #VirtMigrateJob:verdict
+ */
+GVariant *
+virt_migrate_job_get_verdict (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
+  return self->verdict;
 }
 
 /**

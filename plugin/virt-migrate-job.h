@@ -40,6 +40,7 @@ guint                virt_migrate_job_get_id                (VirtMigrateJob     
 VirtMigrateRequest  *virt_migrate_job_get_request           (VirtMigrateJob      *self);
 VirtMigrateJobState  virt_migrate_job_get_state             (VirtMigrateJob      *self);
 VirtMigratePhase     virt_migrate_job_get_phase             (VirtMigrateJob      *self);
+GVariant            *virt_migrate_job_get_verdict           (VirtMigrateJob      *self);
 gboolean             virt_migrate_job_is_finished           (VirtMigrateJob      *self);
 gdouble              virt_migrate_job_get_progress          (VirtMigrateJob      *self);
 guint64              virt_migrate_job_get_data_total        (VirtMigrateJob      *self);

@@ -35,6 +35,7 @@ struct _VirtMigrateLibvirtBackend
   virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
   VirtMigrateCall            call;
   VirtMigrateDestStorage    *dest_storage; /* disk-map, network-map */
+  GVariant                  *verdict;      /* the pre-flight checks' */
   unsigned char              uuid[VIR_UUID_BUFLEN];
   gboolean                   have_uuid;
   gboolean                   source_persistent;
@@ -344,6 +345,14 @@ disk_bytes_to_copy (virDomainPtr dom, VirtMigrateRequest *request)
   return total;
 }
 
+static GVariant *
+backend_get_verdict (VirtMigrateBackend *backend)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+
+  return self->verdict != NULL ? g_variant_ref (self->verdict) : NULL;
+}
+
 /* --- the interface ----------------------------------------------------------- */
 
 static gboolean
@@ -412,6 +421,8 @@ backend_prepare (VirtMigrateBackend       *backend,
 
       virt_migrate_preflight_gather (self->conn, dom, request, virt_migrate_request_get_dest_uri (request), facts);
       verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, virt_migrate_request_get_dest_uri (request)));
+      g_clear_pointer (&self->verdict, g_variant_unref);
+      self->verdict = g_variant_ref (verdict);
       if (virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER && !facts->force)
         {
           g_autofree char *blockers = virt_migrate_preflight_blockers (verdict);
@@ -704,6 +715,7 @@ virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface)
   iface->suspend = backend_suspend;
   iface->abort = backend_abort;
   iface->finish = backend_finish;
+  iface->get_verdict = backend_get_verdict;
 }
 
 static void
@@ -720,6 +732,7 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->dom, virDomainFree);
   virt_migrate_call_clear (&self->call);
   g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
+  g_clear_pointer (&self->verdict, g_variant_unref);
   g_clear_pointer (&self->dest_config_before, g_free);
   g_clear_object (&self->expected_outcome);
   g_mutex_clear (&self->lock);

@@ -364,6 +364,9 @@ def migration_over_http():
     assert job["StartedByUid"] == os.getuid() and job["Cancelable"] is False, job
     assert job["Progress"] == 1.0 and job["BytesProcessed"] == job["BytesTotal"] > 64 * 1024 * 1024, job
     assert any("configuration" in m for m in job["Messages"]), job["Messages"]
+    verdict = job["Verdict"]
+    assert verdict["result"] in ("ok", "warning") and verdict["destination"] == DST, verdict
+    assert {"reachable", "name", "memory"} <= {c["check"] for c in verdict["checks"]}, verdict
     rising = sorted(set(p for p in progress if 0 < p < 1))
     # QEMU's throttled block mirror moves the disk in bursts: a few steps.
     assert len(rising) >= 2, progress
