@@ -18,7 +18,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 fail() { echo "not ok $((n + 1)) $*"; exit 1; }
 show() { sed 's/^/# /' "$@"; }
 
-echo "1..8"
+echo "1..9"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -66,7 +66,13 @@ grep -q "Pre-flight check: A different guest of the same name" "$dir/migrate2.ou
 import json, sys
 (r,) = json.load(sys.stdin)
 assert r["Outcome"] == "failed" and "Pre-flight" in r["Error"], r' || fail "the refusal is not in the history"
-ok "migrating onto it refuses with exit 2 before libvirt is asked; the guest runs on; the history says why"
+set +e
+"$cli" -c "$src" --live --force --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate2f.out" 2>&1; rc=$?
+set -e
+show "$dir/migrate2f.out"
+[ $rc -eq 1 ] && grep -q "already exists" "$dir/migrate2f.out" && [ "$("$tool" state src chk)" = running ] ||
+  fail "--force: not libvirt's own refusal (exit $rc)"
+ok "migrating onto it refuses with exit 2 before libvirt is asked; the guest runs on; the history says why; --force lets libvirt fail it itself"
 virsh -q -c "$dst" undefine chk > /dev/null
 
 # 3. A storage copy with no image on the destination: a blocker; with a
@@ -144,7 +150,34 @@ show "$dir/map6.out"
 [ ! -e "$dir/mapped2/$(basename "$src_image")" ] || fail "cancel: the image made for the copy is still there"
 ok "a cancelled --disk-map copy leaves no image behind, the guest running on the source"
 
-# 7. The same over D-Bus: Manager.Check on a private bus.
+# 7. A network present on the source only: a blocker; mapped onto one the
+# destination has (--network-map), ok.
+net() { # URI NAME: a bridge-mode network (nothing to create: it starts unprivileged)
+	printf "<network><name>%s</name><forward mode='bridge'/><bridge name='br-%s'/></network>" "$2" "$2" > "$dir/$2.net.xml"
+	virsh -q -c "$1" net-define "$dir/$2.net.xml" > /dev/null && virsh -q -c "$1" net-start "$2" > /dev/null
+}
+net "$src" onlysrc
+net "$dst" dstnet
+cat > "$dir/netg.xml" <<XML
+<domain type='qemu'><name>netg</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<interface type='network'><source network='onlysrc'/><model type='virtio'/></interface></devices></domain>
+XML
+virsh -q -c "$src" define "$dir/netg.xml" > /dev/null
+set +e
+"$cli" -c "$src" check --offline --persistent netg "$dst" > "$dir/check7.out" 2>&1; rc=$?
+set -e
+show "$dir/check7.out"
+[ $rc -eq 1 ] && grep -Eq "blocker +network +The guest's network onlysrc does not exist" "$dir/check7.out" ||
+  fail "no blocker for a network the destination lacks"
+"$cli" -c "$src" check --offline --persistent --network-map onlysrc=dstnet netg "$dst" > "$dir/check8.out" 2>&1 ||
+  { show "$dir/check8.out"; fail "check with --network-map"; }
+grep -Eq "ok +network +The network dstnet exists on the destination" "$dir/check8.out" ||
+  { show "$dir/check8.out"; fail "the mapped network is not checked"; }
+ok "a network on the source only is a blocker; --network-map onto one the destination has is ok"
+
+# 8. The same over D-Bus: Manager.Check on a private bus.
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 "$build/tools/virt-migrated" --state-dir "$dir/check-daemon" 2> "$dir/check-daemon.log" &
