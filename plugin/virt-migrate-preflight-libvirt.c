@@ -26,6 +26,7 @@ typedef struct {
   char      *cpu_mode;
   gboolean   cpu_model;   /* <cpu> names a model or features: compare it */
   GPtrArray *networks;    /* char* pairs: kind, name */
+  GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* DiskXml */
   guint      n_hostdevs;
   /* parser state */
@@ -65,6 +66,7 @@ guest_xml_clear (GuestXml *g)
   g_free (g->emulator);
   g_free (g->cpu_mode);
   g_clear_pointer (&g->networks, g_ptr_array_unref);
+  g_clear_pointer (&g->devices, g_ptr_array_unref);
   g_clear_pointer (&g->disks, g_ptr_array_unref);
   g_free (g->iface_kind);
   if (g->text != NULL)
@@ -104,6 +106,19 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
     g->cpu_mode = g_strdup (attr (names, values, "mode") ? attr (names, values, "mode") : "custom");
   else if ((g_str_equal (element, "model") || g_str_equal (element, "feature")) && g_str_equal (parent, "cpu"))
     g->cpu_model = TRUE;
+  else if ((g_str_equal (element, "model") && g_str_equal (parent, "video")) ||
+           (g_str_equal (element, "graphics") && g_str_equal (parent, "devices")))
+    {
+      /* What the destination's domain capabilities must offer. */
+      const char *type = attr (names, values, "type");
+
+      if (type != NULL)
+        {
+          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "video" : "graphics"));
+          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "modelType" : "type"));
+          g_ptr_array_add (g->devices, g_strdup (type));
+        }
+    }
   else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
     g->n_hostdevs++;
   else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
@@ -143,7 +158,15 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       if (g_str_equal (element, "source") && d->source == NULL)
         d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
       else if (g_str_equal (element, "target"))
-        d->target = g_strdup (attr (names, values, "dev"));
+        {
+          d->target = g_strdup (attr (names, values, "dev"));
+          if (attr (names, values, "bus") != NULL)
+            {
+              g_ptr_array_add (g->devices, g_strdup ("disk"));
+              g_ptr_array_add (g->devices, g_strdup ("bus"));
+              g_ptr_array_add (g->devices, g_strdup (attr (names, values, "bus")));
+            }
+        }
       else if (g_str_equal (element, "driver"))
         d->cache = g_strdup (attr (names, values, "cache"));
       else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
@@ -184,6 +207,7 @@ parse_guest_xml (const char *xml, GuestXml *g)
 
   memset (g, 0, sizeof *g);
   g->networks = g_ptr_array_new_with_free_func (g_free);
+  g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
   g->text = g_string_new (NULL);
   context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
@@ -207,6 +231,33 @@ cpu_element (const char *xml)
     return g_strndup (start, (gsize) (end + strlen ("</cpu>") - start));
   end = strstr (start, "/>");
   return end != NULL ? g_strndup (start, (gsize) (end + 2 - start)) : NULL;
+}
+
+/* Whether the domain capabilities @caps offer @value in <ELEMENT
+ * supported='yes'><enum name='ENUM'>; unknown when they do not list it. */
+static VirtMigrateFact
+caps_offer (const char *caps, const char *element, const char *enum_name, const char *value)
+{
+  g_autofree char *open_tag = g_strdup_printf ("<%s supported=", element);
+  g_autofree char *close_tag = g_strdup_printf ("</%s>", element);
+  g_autofree char *enum_tag = g_strdup_printf ("<enum name='%s'>", enum_name);
+  g_autofree char *value_tag = g_strdup_printf ("<value>%s</value>", value);
+  const char *start = strstr (caps, open_tag);
+  const char *end = start != NULL ? strstr (start, close_tag) : NULL;
+  const char *e, *e_end;
+
+  if (start == NULL || end == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (strncmp (start + strlen (open_tag), "'no'", 4) == 0)
+    return VIRT_MIGRATE_FACT_NO;
+  e = strstr (start, enum_tag);
+  if (e == NULL || e > end)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  e_end = strstr (e, "</enum>");
+  if (e_end == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  e = strstr (e, value_tag);
+  return e != NULL && e < e_end ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
 }
 
 /* --- the hosts --------------------------------------------------------------------- */
@@ -476,6 +527,14 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       facts->domcaps_ok = caps != NULL || (err != NULL && err->code == VIR_ERR_OPERATION_DENIED);
       if (caps == NULL)
         facts->domcaps_error = g_strdup (virGetLastErrorMessage ());
+      for (guint i = 0; caps != NULL && i + 2 < guest.devices->len; i += 3)
+        {
+          const char *element = g_ptr_array_index (guest.devices, i);
+          const char *value = g_ptr_array_index (guest.devices, i + 2);
+          VirtMigrateFact offered = caps_offer (caps, element, g_ptr_array_index (guest.devices, i + 1), value);
+
+          virt_migrate_preflight_add_device (facts, element, value, offered);
+        }
     }
   cpu = guest.cpu_model && g_strcmp0 (guest.cpu_mode, "host-passthrough") != 0 ? cpu_element (xml) : NULL;
   if (cpu != NULL)

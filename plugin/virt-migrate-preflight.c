@@ -32,6 +32,38 @@ disk_free (gpointer data)
   g_free (d);
 }
 
+static void
+device_free (gpointer data)
+{
+  VirtMigratePreflightDevice *d = data;
+
+  g_free (d->kind);
+  g_free (d->value);
+  g_free (d);
+}
+
+void
+virt_migrate_preflight_add_device (VirtMigratePreflightFacts *facts,
+                                   const char                *kind,
+                                   const char                *value,
+                                   VirtMigrateFact            offered)
+{
+  VirtMigratePreflightDevice *d;
+
+  /* One line per kind and value. */
+  for (guint i = 0; i < facts->devices->len; i++)
+    {
+      d = g_ptr_array_index (facts->devices, i);
+      if (g_str_equal (d->kind, kind) && g_str_equal (d->value, value))
+        return;
+    }
+  d = g_new0 (VirtMigratePreflightDevice, 1);
+  d->kind = g_strdup (kind);
+  d->value = g_strdup (value);
+  d->offered = offered;
+  g_ptr_array_add (facts->devices, d);
+}
+
 VirtMigratePreflightFacts *
 virt_migrate_preflight_facts_new (void)
 {
@@ -41,6 +73,7 @@ virt_migrate_preflight_facts_new (void)
   facts->domcaps_ok = TRUE;
   facts->networks = g_ptr_array_new_with_free_func (network_free);
   facts->disks = g_ptr_array_new_with_free_func (disk_free);
+  facts->devices = g_ptr_array_new_with_free_func (device_free);
   return facts;
 }
 
@@ -59,6 +92,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->domcaps_error);
   g_ptr_array_unref (facts->networks);
   g_ptr_array_unref (facts->disks);
+  g_ptr_array_unref (facts->devices);
   g_free (facts);
 }
 
@@ -187,6 +221,26 @@ check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
   else if (f->free_memory > 0)
     add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%.0f MiB of memory needed, %.0f MiB free there",
          f->guest_memory / 1048576.0, f->free_memory / 1048576.0);
+
+  {
+    g_autoptr(GString) offered = g_string_new (NULL);
+
+    for (guint i = 0; i < f->devices->len; i++)
+      {
+        const VirtMigratePreflightDevice *d = g_ptr_array_index (f->devices, i);
+        const char *what = g_str_equal (d->kind, "disk") ? "disk bus" :
+                           g_str_equal (d->kind, "video") ? "video model" : "graphics";
+
+        if (d->offered == VIRT_MIGRATE_FACT_NO)
+          add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Change the guest's device to one both hosts offer, or update QEMU on the destination",
+               "The destination's QEMU offers no %s %s, which the guest uses", what, d->value);
+        else if (d->offered == VIRT_MIGRATE_FACT_YES)
+          g_string_append_printf (offered, "%s%s %s", offered->len > 0 ? ", " : "", what, d->value);
+      }
+    if (offered->len > 0)
+      add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The destination offers the guest's %s", offered->str);
+  }
 
   if (f->n_hostdevs > 0)
     add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Detach the host devices before migrating",

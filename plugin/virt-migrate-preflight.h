@@ -28,6 +28,12 @@ typedef struct {
 } VirtMigratePreflightNetwork;
 
 typedef struct {
+  char           *kind;    /* "disk" (its bus), "video" (its model), "graphics" (its type) */
+  char           *value;   /* virtio, qxl, spice… */
+  VirtMigrateFact offered; /* in the destination's domain capabilities */
+} VirtMigratePreflightDevice;
+
+typedef struct {
   char           *target;      /* vda */
   char           *source;      /* the path on the source, NULL: no medium */
   char           *dest_path;   /* where it will be on the destination (after any disk-map) */
@@ -64,6 +70,7 @@ typedef struct {
   guint64         free_memory;         /* bytes, 0: unknown */
   GPtrArray      *networks;            /* VirtMigratePreflightNetwork */
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
+  GPtrArray      *devices;             /* VirtMigratePreflightDevice */
   guint           n_hostdevs;
   /* the request */
   gboolean        live;
@@ -76,6 +83,10 @@ void                       virt_migrate_preflight_facts_free  (VirtMigratePrefli
 VirtMigratePreflightNetwork *virt_migrate_preflight_add_network (VirtMigratePreflightFacts *facts,
                                                                  const char                *kind,
                                                                  const char                *name);
+void                       virt_migrate_preflight_add_device  (VirtMigratePreflightFacts *facts,
+                                                               const char                *kind,
+                                                               const char                *value,
+                                                               VirtMigrateFact            offered);
 VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
                                                                const char                *target,
                                                                const char                *source);

@@ -178,6 +178,26 @@ test_host_devices (void)
 }
 
 static void
+test_devices_offered (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The guest's devices against the destination's domain capabilities: a disk bus and "
+                  "video model offered make one ok line; a graphics type its QEMU lacks (a build "
+                  "without SPICE) is a blocker");
+  virt_migrate_preflight_add_device (f, "disk", "virtio", VIRT_MIGRATE_FACT_YES);
+  virt_migrate_preflight_add_device (f, "video", "vga", VIRT_MIGRATE_FACT_YES);
+  virt_migrate_preflight_add_device (f, "disk", "virtio", VIRT_MIGRATE_FACT_YES);
+  v = verdict_of (f);
+  assert_check (v, "devices", "ok", "disk bus virtio, video model vga");
+  g_clear_pointer (&v, g_variant_unref);
+  virt_migrate_preflight_add_device (f, "graphics", "spice", VIRT_MIGRATE_FACT_NO);
+  v = verdict_of (f);
+  assert_check (v, "devices", "blocker", "offers no graphics spice");
+}
+
+static void
 test_networks (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
@@ -340,6 +360,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/machine-missing", test_machine_missing);
   g_test_add_func ("/virt-migrate/preflight/memory", test_memory);
   g_test_add_func ("/virt-migrate/preflight/host-devices", test_host_devices);
+  g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
