@@ -96,6 +96,8 @@ virsh -q -c "$dst" pool-create-as chkpool dir --target "$dir/chkpool" > /dev/nul
   { show "$dir/check4.out"; fail "check with a pool covering the directory"; }
 grep -Eq "ok +disk +vda: copied to .*created in the destination's storage pool chkpool" "$dir/check4.out" ||
   { show "$dir/check4.out"; fail "the pool is not named"; }
+grep -Eq "ok +devices +The destination offers the guest's disk bus virtio" "$dir/check4.out" ||
+  { show "$dir/check4.out"; fail "the guest's devices are not checked against the domain capabilities"; }
 ok "a storage copy without an image there is a blocker; a pool covering the directory makes it ok"
 
 # 4. --dry-run shows the checks.
