@@ -539,19 +539,19 @@ virt_migrate_history_query (VirtMigrateHistory *self,
                             GError            **error)
 {
   g_autoptr(GVariant) owned_filter = filter != NULL ? g_variant_ref_sink (filter) : NULL;
+  Filter f;
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GPtrArray) matching = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   GVariantBuilder builder;
-  Filter f;
   int lock_fd;
   gboolean read;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_HISTORY (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!parse_filter (filter, &f, error))
+  if (!parse_filter (owned_filter, &f, error))
     return NULL;
 
   lock_fd = take_lock (self, LOCK_SH, NULL);

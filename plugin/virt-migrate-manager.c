@@ -585,12 +585,13 @@ job_done_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(VirtMigrateManager) self = user_data;
+  VirtMigrateManager *self = user_data; /* the reference run_job() took */
   VirtMigrateJob *job = VIRT_MIGRATE_JOB (source);
   g_autoptr(GError) error = NULL;
 
   if (!virt_migrate_job_run_finish (job, result, &error))
     g_debug ("job %u ended: %s", virt_migrate_job_get_id (job), error->message);
+  g_object_unref (self);
 }
 
 static void

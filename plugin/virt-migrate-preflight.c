@@ -378,14 +378,14 @@ virt_migrate_preflight_blockers (GVariant *verdict)
   g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
   g_autoptr(GString) text = g_string_new (NULL);
   GVariantIter iter;
-  GVariant *check;
+  GVariant *item;
 
   if (checks == NULL)
     return g_strdup ("");
   g_variant_iter_init (&iter, checks);
-  while ((check = g_variant_iter_next_value (&iter)) != NULL)
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = check;
+      g_autoptr(GVariant) check = item;
       const char *result = "", *reason = "", *fix = "";
 
       g_variant_lookup (check, "result", "&s", &result);
@@ -408,7 +408,7 @@ virt_migrate_preflight_to_text (GVariant *verdict)
   g_autoptr(GString) text = g_string_new (NULL);
   const char *destination = "", *result = "";
   GVariantIter iter;
-  GVariant *check;
+  GVariant *item;
 
   g_variant_lookup (verdict, "destination", "&s", &destination);
   g_variant_lookup (verdict, "result", "&s", &result);
@@ -419,9 +419,9 @@ virt_migrate_preflight_to_text (GVariant *verdict)
   if (checks != NULL)
     {
       g_variant_iter_init (&iter, checks);
-      while ((check = g_variant_iter_next_value (&iter)) != NULL)
+      while ((item = g_variant_iter_next_value (&iter)) != NULL)
         {
-          g_autoptr(GVariant) owned = check;
+          g_autoptr(GVariant) check = item;
           const char *name = "", *check_result = "", *reason = "", *fix = "";
 
           g_variant_lookup (check, "check", "&s", &name);

@@ -54,14 +54,14 @@ static void
 print_table (GVariant *records, gboolean verbose)
 {
   GVariantIter iter;
-  GVariant *record;
+  GVariant *item;
 
   printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", "ENDED", "GUEST", "OUTCOME", "TIME",
           "DOWNTIME", "MOVED", "FLOW", "DESTINATION");
   g_variant_iter_init (&iter, records);
-  while ((record = g_variant_iter_next_value (&iter)) != NULL)
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = record;
+      g_autoptr(GVariant) record = item;
       g_autoptr(GDateTime) ended = NULL;
       g_autofree char *when = NULL;
       g_autofree const char **flags = NULL;

@@ -493,7 +493,7 @@ print_verdict (GVariant *verdict)
   g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
   const char *destination = "", *result = "";
   GVariantIter iter;
-  GVariant *check;
+  GVariant *item;
 
   g_variant_lookup (verdict, "destination", "&s", &destination);
   g_variant_lookup (verdict, "result", "&s", &result);
@@ -503,9 +503,9 @@ print_verdict (GVariant *verdict)
   if (checks == NULL)
     return;
   g_variant_iter_init (&iter, checks);
-  while ((check = g_variant_iter_next_value (&iter)) != NULL)
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = check;
+      g_autoptr(GVariant) check = item;
       const char *name = "", *check_result = "", *reason = "", *fix = "";
 
       g_variant_lookup (check, "check", "&s", &name);
@@ -528,7 +528,7 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GVariant) verdicts =
     virt_migrate_manager_check_finish (VIRT_MIGRATE_MANAGER (source), result, &error);
   GVariantIter iter;
-  GVariant *verdict;
+  GVariant *item;
   guint blocked = 0, n = 0;
 
   if (verdicts == NULL)
@@ -539,9 +539,9 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_variant_iter_init (&iter, verdicts);
-  while ((verdict = g_variant_iter_next_value (&iter)) != NULL)
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = verdict;
+      g_autoptr(GVariant) verdict = item;
       const char *result_nick = "";
 
       if (cli->json)
@@ -557,9 +557,9 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       printf ("%s\n", text);
       g_variant_iter_init (&iter, verdicts);
-      while ((verdict = g_variant_iter_next_value (&iter)) != NULL)
+      while ((item = g_variant_iter_next_value (&iter)) != NULL)
         {
-          g_autoptr(GVariant) owned = verdict;
+          g_autoptr(GVariant) verdict = item;
           const char *result_nick = "";
 
           g_variant_lookup (verdict, "result", "&s", &result_nick);
