@@ -6,6 +6,11 @@
 
 G_BEGIN_DECLS
 
+/* @request with the settings' defaults where it sets nothing (a copy):
+ * what a job of this manager would run, and what its plan shows. */
+VirtMigrateRequest *virt_migrate_manager_with_defaults (VirtMigrateManager *self,
+                                                        VirtMigrateRequest *request);
+
 VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
                                             VirtMigrateRequest *request,
                                             guint               id,
