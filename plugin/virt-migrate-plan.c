@@ -500,7 +500,7 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
     }
   if (self->verdict != NULL)
     {
-      g_autofree char *checks = virt_migrate_preflight_to_text (self->verdict);
+      g_autofree char *checks = virt_migrate_verdict_to_text (self->verdict);
       gboolean force = FALSE;
 
       g_object_get (self->request, "force", &force, NULL);
@@ -508,6 +508,52 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
       if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER)
         g_string_append (text, force ? "Force:         the blockers above are overridden (--force): libvirt decides\n"
                                      : "Refused:       a migration stops here, before libvirt is asked (--force to try anyway)\n");
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/**
+ * virt_migrate_verdict_to_text:
+ * @verdict: a pre-flight verdict, as virt_migrate_plan_get_verdict() and
+ *   virt_migrate_manager_check_finish() give them
+ *
+ * The verdict for people: a line saying whether the destination can take
+ * the guest, then a line per check (its result, its name, the reason) and
+ * the fix under each that is not ok.
+ *
+ * Returns: (transfer full): the text, several lines
+ */
+char *
+virt_migrate_verdict_to_text (GVariant *verdict)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *destination = "", *result = "";
+  GVariantIter iter;
+  GVariant *item;
+
+  g_variant_lookup (verdict, "destination", "&s", &destination);
+  g_variant_lookup (verdict, "result", "&s", &result);
+  g_string_append_printf (text, "%s: %s\n", destination,
+                          g_str_equal (result, "blocker") ? "cannot take the guest" :
+                          g_str_equal (result, "warning") ? "can take the guest, with warnings" :
+                          "can take the guest");
+  if (checks != NULL)
+    {
+      g_variant_iter_init (&iter, checks);
+      while ((item = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          g_autoptr(GVariant) check = item;
+          const char *name = "", *check_result = "", *reason = "", *fix = "";
+
+          g_variant_lookup (check, "check", "&s", &name);
+          g_variant_lookup (check, "result", "&s", &check_result);
+          g_variant_lookup (check, "reason", "&s", &reason);
+          g_variant_lookup (check, "fix", "&s", &fix);
+          g_string_append_printf (text, "  %-8s %-10s %s\n", check_result, name, reason);
+          if (*fix != '\0' && !g_str_equal (check_result, "ok"))
+            g_string_append_printf (text, "  %-8s %-10s fix: %s\n", "", "", fix);
+        }
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }

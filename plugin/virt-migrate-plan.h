@@ -30,4 +30,6 @@ GVariant                 *virt_migrate_plan_get_verdict         (VirtMigratePlan
 GVariant                 *virt_migrate_plan_to_variant          (VirtMigratePlan *self);
 char                     *virt_migrate_plan_to_text             (VirtMigratePlan *self);
 
+char                     *virt_migrate_verdict_to_text          (GVariant        *verdict);
+
 G_END_DECLS

@@ -95,7 +95,6 @@ GVariant                  *virt_migrate_preflight_verdict     (const VirtMigrate
                                                                const char                      *destination);
 VirtMigrateCheckResult     virt_migrate_preflight_result      (GVariant *verdict);
 char                      *virt_migrate_preflight_blockers    (GVariant *verdict);
-char                      *virt_migrate_preflight_to_text     (GVariant *verdict);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigratePreflightFacts, virt_migrate_preflight_facts_free)
 

@@ -88,7 +88,7 @@ test_all_ok (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
   g_autoptr(GVariant) v = verdict_of (f);
-  g_autofree char *text = virt_migrate_preflight_to_text (v);
+  g_autofree char *text = virt_migrate_verdict_to_text (v);
   const char *destination = NULL;
 
   g_test_summary ("A destination that can take the guest: every check ok, the verdict ok, the text "

@@ -483,41 +483,6 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A destination's verdict, a line per check:
- *   qemu+ssh://dst/system: cannot take the guest
- *     blocker  name       A different guest of the same name (UUID …) exists …
- *                         fix: Remove or rename that guest … */
-static void
-print_verdict (GVariant *verdict)
-{
-  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
-  const char *destination = "", *result = "";
-  GVariantIter iter;
-  GVariant *item;
-
-  g_variant_lookup (verdict, "destination", "&s", &destination);
-  g_variant_lookup (verdict, "result", "&s", &result);
-  printf ("%s: %s\n", destination,
-          g_str_equal (result, "blocker") ? "cannot take the guest" :
-          g_str_equal (result, "warning") ? "can take the guest, with warnings" : "can take the guest");
-  if (checks == NULL)
-    return;
-  g_variant_iter_init (&iter, checks);
-  while ((item = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_autoptr(GVariant) check = item;
-      const char *name = "", *check_result = "", *reason = "", *fix = "";
-
-      g_variant_lookup (check, "check", "&s", &name);
-      g_variant_lookup (check, "result", "&s", &check_result);
-      g_variant_lookup (check, "reason", "&s", &reason);
-      g_variant_lookup (check, "fix", "&s", &fix);
-      printf ("  %-8s %-10s %s\n", check_result, name, reason);
-      if (*fix != '\0' && !g_str_equal (check_result, "ok"))
-        printf ("  %-8s %-10s fix: %s\n", "", "", fix);
-    }
-}
-
 /* virt-migrate check: one verdict per destination; 0 only when every one
  * can take the guest. */
 static void
@@ -544,28 +509,21 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autoptr(GVariant) verdict = item;
       const char *result_nick = "";
 
-      if (cli->json)
-        continue;
       g_variant_lookup (verdict, "result", "&s", &result_nick);
       blocked += g_str_equal (result_nick, "blocker");
       n++;
-      print_verdict (verdict);
+      if (!cli->json)
+        {
+          g_autofree char *text = virt_migrate_verdict_to_text (verdict);
+
+          fputs (text, stdout);
+        }
     }
   if (cli->json)
     {
       g_autofree char *text = cli_variant_to_json (verdicts);
 
       printf ("%s\n", text);
-      g_variant_iter_init (&iter, verdicts);
-      while ((item = g_variant_iter_next_value (&iter)) != NULL)
-        {
-          g_autoptr(GVariant) verdict = item;
-          const char *result_nick = "";
-
-          g_variant_lookup (verdict, "result", "&s", &result_nick);
-          blocked += g_str_equal (result_nick, "blocker");
-          n++;
-        }
     }
   else if (n > 1)
     printf ("%u of %u destinations can take the guest\n", n - blocked, n);
