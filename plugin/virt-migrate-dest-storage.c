@@ -83,8 +83,9 @@ disks_of (const char *xml)
   return out;
 }
 
-static char *
-pool_covering (virConnectPtr dconn, const char *dir)
+/* The name of @dconn's active storage pool whose directory is @dir, if any. */
+char *
+virt_migrate_dest_storage_pool_covering (virConnectPtr dconn, const char *dir)
 {
   virStoragePoolPtr *pools = NULL;
   char *found = NULL;
@@ -107,7 +108,7 @@ pool_covering (virConnectPtr dconn, const char *dir)
 static virStoragePoolPtr
 pool_for (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *dir, GError **error)
 {
-  g_autofree char *name = pool_covering (dconn, dir);
+  g_autofree char *name = virt_migrate_dest_storage_pool_covering (dconn, dir);
   g_autofree char *escaped = NULL, *xml = NULL, *transient = NULL;
   virStoragePoolPtr pool;
 

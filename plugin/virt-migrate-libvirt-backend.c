@@ -410,46 +410,42 @@ backend_prepare (VirtMigrateBackend       *backend,
       if (self->dconn == NULL)
         return FALSE;
     }
-  /* The pre-flight checks (after the destination connection a managed
-   * flow opens itself, whose failure is its own error): a blocker stops
-   * here, before libvirt is asked to migrate. */
-  if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL &&
-      virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
-    {
-      g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
-      g_autoptr(GVariant) verdict = NULL;
-
-      virt_migrate_preflight_gather (self->conn, dom, request, virt_migrate_request_get_dest_uri (request), facts);
-      verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, virt_migrate_request_get_dest_uri (request)));
-      g_clear_pointer (&self->verdict, g_variant_unref);
-      self->verdict = g_variant_ref (verdict);
-      if (virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER && !facts->force)
-        {
-          g_autofree char *blockers = virt_migrate_preflight_blockers (verdict);
-
-          g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT,
-                       "Pre-flight check: %s. Nothing was migrated; --force (the request's force) "
-                       "tries anyway", blockers);
-          return FALSE;
-        }
-    }
-
-  /* disk-map, network-map: the destination XML, and the images a copy
-   * needs made there (removed again in finish() unless it succeeded). */
+  /* The destination, once, for the pre-flight checks and the maps: the
+   * managed flow's own connection, or the pool's (peer-to-peer: the URI is
+   * the source libvirtd's view; NULL here if this client cannot reach it).
+   * Checked after a managed flow opened it, whose failure is its own error. */
   self->dest_storage = virt_migrate_dest_storage_new (request);
   if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL)
     {
-      virConnectPtr target = self->dconn;
-      gboolean ok;
+      const char *dest_uri = virt_migrate_request_get_dest_uri (request);
+      g_autoptr(virConnect) target = NULL;
 
-      if (target == NULL)
-        target = virt_migrate_connection_pool_get (self->pool, virt_migrate_request_get_dest_uri (request), NULL);
+      if (self->dconn != NULL && virConnectRef (self->dconn) == 0)
+        target = self->dconn;
       else
-        virConnectRef (target);
-      ok = virt_migrate_dest_storage_prepare (self->dest_storage, dom, target, error);
-      if (target != NULL)
-        virConnectClose (target);
-      if (!ok)
+        target = virt_migrate_connection_pool_get (self->pool, dest_uri, NULL);
+
+      /* A blocker stops here, before libvirt is asked to migrate. */
+      if (virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
+        {
+          g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+
+          virt_migrate_preflight_gather (self->conn, target, dom, request, dest_uri, facts);
+          g_clear_pointer (&self->verdict, g_variant_unref);
+          self->verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, dest_uri));
+          if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER && !facts->force)
+            {
+              g_autofree char *blockers = virt_migrate_preflight_blockers (self->verdict);
+
+              g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT,
+                           "Pre-flight check: %s. Nothing was migrated; --force (the request's force) "
+                           "tries anyway", blockers);
+              return FALSE;
+            }
+        }
+      /* disk-map, network-map: the destination XML, and the images a copy
+       * needs made there (removed again in finish() unless it succeeded). */
+      if (!virt_migrate_dest_storage_prepare (self->dest_storage, dom, target, error))
         return FALSE;
     }
 

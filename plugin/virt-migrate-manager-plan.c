@@ -94,7 +94,7 @@ plan_thread (GTask        *task,
     {
       g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
 
-      virt_migrate_preflight_gather (conn, dom, request, dest_uri, facts);
+      virt_migrate_preflight_gather (conn, NULL, dom, request, dest_uri, facts);
       virt_migrate_plan_set_verdict (plan, virt_migrate_preflight_verdict (facts, dest_uri));
     }
   /* disk-map, network-map: the destination XML it would send. */
@@ -167,7 +167,7 @@ check_thread (GTask        *task,
 
       if (g_cancellable_is_cancelled (cancellable))
         break;
-      virt_migrate_preflight_gather (conn, dom, c->request, c->destinations[i], facts);
+      virt_migrate_preflight_gather (conn, NULL, dom, c->request, c->destinations[i], facts);
       g_variant_builder_add_value (&verdicts, virt_migrate_preflight_verdict (facts, c->destinations[i]));
     }
   if (g_task_return_error_if_cancelled (task))

@@ -305,35 +305,6 @@ on_network_fs (const char *path)
     }
 }
 
-/* The pool of @dconn whose directory is @dir's, if any. */
-static char *
-pool_covering (virConnectPtr dconn, const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  virStoragePoolPtr *pools = NULL;
-  char *found = NULL;
-  int n = virConnectListAllStoragePools (dconn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
-
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *xml = found == NULL ? virStoragePoolGetXMLDesc (pools[i], 0) : NULL;
-      const char *at = xml != NULL ? strstr (xml, "<target>") : NULL;
-      const char *path_at = at != NULL ? strstr (at, "<path>") : NULL;
-      const char *end = path_at != NULL ? strstr (path_at, "</path>") : NULL;
-
-      if (end != NULL)
-        {
-          g_autofree char *pool_dir = g_strndup (path_at + 6, (gsize) (end - path_at - 6));
-
-          if (g_str_equal (g_strstrip (pool_dir), dir))
-            found = g_strdup (virStoragePoolGetName (pools[i]));
-        }
-      virStoragePoolFree (pools[i]);
-    }
-  free (pools);
-  return found;
-}
-
 static VirtMigrateFact
 volume_exists (virConnectPtr dconn, const char *path, gboolean local, const char *pool)
 {
@@ -397,6 +368,7 @@ disk_is_copied (VirtMigrateRequest *request, const DiskXml *d, const char *const
  * @dest_uri. Never fails: what cannot be learnt stays unknown. */
 void
 virt_migrate_preflight_gather (virConnectPtr              conn,
+                               virConnectPtr              given_dconn,
                                virDomainPtr               dom,
                                VirtMigrateRequest        *request,
                                const char                *dest_uri,
@@ -479,7 +451,10 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
 
   /* Read-write: the domain capabilities and the CPU comparison refuse a
    * read-only connection. Read-only where that is all this user may do. */
-  dconn = virConnectOpen (dest_uri);
+  if (given_dconn != NULL && virConnectRef (given_dconn) == 0)
+    dconn = given_dconn;
+  if (dconn == NULL)
+    dconn = virConnectOpen (dest_uri);
   if (dconn == NULL)
     dconn = virConnectOpenReadOnly (dest_uri);
   if (dconn == NULL)
@@ -557,6 +532,7 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
       g_autofree char *mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source,
                                                        virt_migrate_dest_storage_pool_dir, dconn);
+      g_autofree char *dir = NULL;
 
       if (mapped != NULL)
         {
@@ -565,7 +541,8 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
           /* virt-migrate makes a missing image itself, in a pool there. */
           d->created_by_us = d->copied;
         }
-      d->dest_pool = pool_covering (dconn, d->dest_path);
+      dir = g_path_get_dirname (d->dest_path);
+      d->dest_pool = virt_migrate_dest_storage_pool_covering (dconn, dir);
       d->dest_exists = volume_exists (dconn, d->dest_path, local_dest, d->dest_pool);
     }
 

@@ -8,7 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* @dconn: a connection to @dest_uri to use, or %NULL to open one (read-write
+ * where this user may, as the domain capabilities and the CPU comparison
+ * need). */
 void virt_migrate_preflight_gather (virConnectPtr              conn,
+                                    virConnectPtr              dconn,
                                     virDomainPtr               dom,
                                     VirtMigrateRequest        *request,
                                     const char                *dest_uri,
