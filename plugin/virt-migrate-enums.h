@@ -193,6 +193,53 @@ typedef enum {
 } VirtMigrateCheckResult;
 
 /**
+ * VirtMigrateDrainState:
+ * @VIRT_MIGRATE_DRAIN_STATE_PENDING: created, not started yet.
+ * @VIRT_MIGRATE_DRAIN_STATE_PLANNING: listing the source's guests and
+ *   checking each against every destination.
+ * @VIRT_MIGRATE_DRAIN_STATE_PLANNED: a dry run ended: every guest has a
+ *   destination or a reason to stay; nothing moved.
+ * @VIRT_MIGRATE_DRAIN_STATE_RUNNING: migrating the guests, at most
+ *   #VirtMigrateDrain:max-parallel at once.
+ * @VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED: every guest moved.
+ * @VIRT_MIGRATE_DRAIN_STATE_INCOMPLETE: it ended with guests left on the
+ *   source (blocked, or their migration failed); see
+ *   #VirtMigrateDrain:guests.
+ * @VIRT_MIGRATE_DRAIN_STATE_CANCELLED: cancelled: the queued guests stayed,
+ *   the running migrations were cancelled; every guest runs on one host.
+ * @VIRT_MIGRATE_DRAIN_STATE_FAILED: the drain could not plan (the source
+ *   unreachable); nothing moved.
+ *
+ * Where a #VirtMigrateDrain is in its life.
+ */
+typedef enum {
+  VIRT_MIGRATE_DRAIN_STATE_PENDING,
+  VIRT_MIGRATE_DRAIN_STATE_PLANNING,
+  VIRT_MIGRATE_DRAIN_STATE_PLANNED,
+  VIRT_MIGRATE_DRAIN_STATE_RUNNING,
+  VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED,
+  VIRT_MIGRATE_DRAIN_STATE_INCOMPLETE,
+  VIRT_MIGRATE_DRAIN_STATE_CANCELLED,
+  VIRT_MIGRATE_DRAIN_STATE_FAILED,
+} VirtMigrateDrainState;
+
+/**
+ * VirtMigrateDrainPlacement:
+ * @VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY: the destination that can
+ *   take the guest with the most free memory, counting the guests placed
+ *   before it (spreads the guests).
+ * @VIRT_MIGRATE_DRAIN_PLACEMENT_FIRST: the first destination, in the order
+ *   given, that can take the guest (fills them in order).
+ *
+ * How a drain picks a destination for each guest among those whose
+ * pre-flight checks pass.
+ */
+typedef enum {
+  VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY,
+  VIRT_MIGRATE_DRAIN_PLACEMENT_FIRST,
+} VirtMigrateDrainPlacement;
+
+/**
  * VirtMigrateError:
  * @VIRT_MIGRATE_ERROR_FAILED: a failure that fits no other code.
  * @VIRT_MIGRATE_ERROR_UNKNOWN_KEY: a request dictionary names a key that is

@@ -67,6 +67,7 @@ struct _VirtMigrateJob
   char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
   char                      *domain_uuid;      /* NULL: not known yet */
   GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
+  guint                      drain_id;         /* the drain that started it, 0: none */
 
   /* Read and written from any thread. */
   gint                       finished;         /* atomic: a final state was reached */

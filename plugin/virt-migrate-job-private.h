@@ -18,4 +18,8 @@ GVariant       *virt_migrate_job_to_history_record (VirtMigrateJob *self);
 VirtMigrateJob *virt_migrate_job_new_with_backend (VirtMigrateRequest      *request,
                                                    VirtMigrateBackend      *backend);
 
+/* The drain that started @self (0: none), in its snapshot and history record. */
+void            virt_migrate_job_set_drain_id  (VirtMigrateJob            *self,
+                                                guint                      drain_id);
+
 G_END_DECLS

@@ -68,6 +68,7 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
   ADD ("Verdict", self->verdict != NULL ? g_variant_ref (self->verdict)
                                         : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+  ADD ("Drain", g_variant_new_uint32 (self->drain_id));
 #undef ADD
   return g_variant_builder_end (&b);
 }
@@ -163,7 +164,17 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
   ADD ("StartedByUid", g_variant_new_uint32 (uid >= 0 ? (guint32) uid : (guint32) getuid ()));
   ADD ("Host", STR (g_get_host_name ()));
+  if (self->drain_id != 0)
+    ADD ("Drain", g_variant_new_uint32 (self->drain_id));
 #undef STR
 #undef ADD
   return g_variant_builder_end (&b);
+}
+
+void
+virt_migrate_job_set_drain_id (VirtMigrateJob *self,
+                               guint           drain_id)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  self->drain_id = drain_id;
 }

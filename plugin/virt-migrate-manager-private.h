@@ -2,6 +2,7 @@
 #pragma once
 
 #include "virt-migrate-backend.h"
+#include "virt-migrate-drain.h"
 #include "virt-migrate-manager.h"
 
 G_BEGIN_DECLS
@@ -28,5 +29,13 @@ void            virt_migrate_manager_set_backend_func (VirtMigrateManager     *s
                                                        VirtMigrateBackendFunc  func,
                                                        gpointer                user_data,
                                                        GDestroyNotify          destroy);
+
+/* The drains (virt-migrate-manager-drain.c): the manager's list, where
+ * their records go, and resuming them after a restart. */
+GPtrArray      *virt_migrate_manager_drains           (VirtMigrateManager *self);
+const char     *virt_migrate_manager_state_directory  (VirtMigrateManager *self);
+void            virt_migrate_manager_emit_drain_added (VirtMigrateManager *self,
+                                                       VirtMigrateDrain   *drain);
+void            virt_migrate_manager_resume_drains    (VirtMigrateManager *self);
 
 G_END_DECLS

@@ -5,6 +5,8 @@
 
 
 #include "virt-migrate-connection-pool.h"
+#include "virt-migrate-drain.h"
+#include "virt-migrate-enum-types.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-history.h"
 #include "virt-migrate-job-private.h"
@@ -56,6 +58,8 @@ struct _VirtMigrateManager
   VirtMigrateBackendFunc     backend_func;
   gpointer                   backend_data;
   GDestroyNotify             backend_destroy;
+  GPtrArray                 *drains;  /* VirtMigrateDrain, oldest first (virt-migrate-manager-drain.c) */
+  char                      *state_directory; /* nullable */
 };
 
 enum {
@@ -69,6 +73,7 @@ static GParamSpec *props[N_PROPS];
 enum {
   SIGNAL_JOB_ADDED,
   SIGNAL_JOB_REMOVED,
+  SIGNAL_DRAIN_ADDED,
   N_SIGNALS
 };
 
@@ -178,6 +183,8 @@ virt_migrate_manager_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->drains, g_ptr_array_unref);
+  g_clear_pointer (&self->state_directory, g_free);
   if (self->backend_destroy != NULL)
     g_clear_pointer (&self->backend_data, self->backend_destroy);
 
@@ -278,6 +285,17 @@ virt_migrate_manager_class_init (VirtMigrateManagerClass *klass)
   signals[SIGNAL_JOB_REMOVED] = g_signal_new ("job-removed", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 1, VIRT_MIGRATE_TYPE_JOB);
+  /**
+   * VirtMigrateManager::drain-added:
+   * @self: the manager
+   * @drain: the new drain
+   *
+   * Emitted when virt_migrate_manager_create_drain() made a drain, or a
+   * restarted process resumed one from its record.
+   */
+  signals[SIGNAL_DRAIN_ADDED] = g_signal_new ("drain-added", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 1, VIRT_MIGRATE_TYPE_DRAIN);
 }
 
 static void
@@ -287,7 +305,27 @@ virt_migrate_manager_init (VirtMigrateManager *self)
   self->model = g_ptr_array_new_with_free_func (g_object_unref);
   self->retained = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   self->running = g_ptr_array_new ();
+  self->drains = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->queue);
+}
+
+GPtrArray *
+virt_migrate_manager_drains (VirtMigrateManager *self)
+{
+  return self->drains;
+}
+
+const char *
+virt_migrate_manager_state_directory (VirtMigrateManager *self)
+{
+  return self->state_directory;
+}
+
+void
+virt_migrate_manager_emit_drain_added (VirtMigrateManager *self,
+                                       VirtMigrateDrain   *drain)
+{
+  g_signal_emit (self, signals[SIGNAL_DRAIN_ADDED], 0, drain);
 }
 
 /**
@@ -785,6 +823,7 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
   g_return_if_fail (self->store == NULL);
 
   self->store = virt_migrate_job_store_new (directory);
+  self->state_directory = g_strdup (directory);
   if (!self->history_chosen)
     {
       g_autofree char *path = g_build_filename (directory, "history", NULL);
@@ -830,6 +869,8 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
                               "migration from here", state);
       virt_migrate_job_log (job, note);
     }
+  /* The drains, once their jobs are followed again. */
+  virt_migrate_manager_resume_drains (self);
 }
 
 /**

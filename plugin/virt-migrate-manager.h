@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "virt-migrate-drain.h"
 #include "virt-migrate-history.h"
 #include "virt-migrate-job.h"
 #include "virt-migrate-plan.h"
@@ -58,5 +59,13 @@ void                virt_migrate_manager_check_async         (VirtMigrateManager
 GVariant           *virt_migrate_manager_check_finish        (VirtMigrateManager  *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);
+
+VirtMigrateDrain   *virt_migrate_manager_create_drain        (VirtMigrateManager  *self,
+                                                              VirtMigrateRequest  *request,
+                                                              const char * const  *destinations,
+                                                              GError             **error);
+GPtrArray          *virt_migrate_manager_list_drains         (VirtMigrateManager  *self);
+VirtMigrateDrain   *virt_migrate_manager_lookup_drain        (VirtMigrateManager  *self,
+                                                              guint                id);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "virt-migrate-enums.h"
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-drain.h"
 #include "virt-migrate-history.h"
 #include "virt-migrate-config-outcome.h"
 #include "virt-migrate-request.h"

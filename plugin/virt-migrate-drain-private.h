@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "virt-migrate-drain.h"
+#include "virt-migrate-manager.h"
+
+G_BEGIN_DECLS
+
+/* Made by virt_migrate_manager_create_drain(): @manager runs its jobs. */
+VirtMigrateDrain *virt_migrate_drain_new              (VirtMigrateManager  *manager,
+                                                       VirtMigrateRequest  *request,
+                                                       const char * const  *destinations,
+                                                       guint                id);
+/* The record a restarted process resumes from (a{sv}), and back. */
+GVariant         *virt_migrate_drain_to_record        (VirtMigrateDrain    *self);
+VirtMigrateDrain *virt_migrate_drain_new_from_record  (VirtMigrateManager  *manager,
+                                                       GVariant            *record,
+                                                       GError             **error);
+/* Follows the drain again from its record: what moved stays moved, the
+ * jobs the manager adopted are followed, the rest is reconciled from
+ * where each guest is and queued again. */
+void              virt_migrate_drain_resume           (VirtMigrateDrain    *self);
+/* The history's record of a finished drain. */
+GVariant         *virt_migrate_drain_to_history_record (VirtMigrateDrain   *self);
+/* Sets the drain options of @options (destinations, max-parallel,
+ * placement, include, exclude, dry-run) on @self. */
+gboolean          virt_migrate_drain_apply_options    (VirtMigrateDrain    *self,
+                                                       GVariant            *options,
+                                                       GError             **error);
+/* Splits a D-Bus or HTTP drain dictionary: the drain's own keys, and the
+ * rest (a request's, without domain and dest-uri). */
+gboolean          virt_migrate_drain_split_options    (GVariant            *dict,
+                                                       GVariant           **request_dict,
+                                                       GVariant           **options,
+                                                       char              ***destinations,
+                                                       GError             **error);
+
+G_END_DECLS
