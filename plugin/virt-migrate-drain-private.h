@@ -22,17 +22,4 @@ VirtMigrateDrain *virt_migrate_drain_new_from_record  (VirtMigrateManager  *mana
 void              virt_migrate_drain_resume           (VirtMigrateDrain    *self);
 /* The history's record of a finished drain. */
 GVariant         *virt_migrate_drain_to_history_record (VirtMigrateDrain   *self);
-/* Sets the drain options of @options (destinations, max-parallel,
- * placement, include, exclude, dry-run) on @self. */
-gboolean          virt_migrate_drain_apply_options    (VirtMigrateDrain    *self,
-                                                       GVariant            *options,
-                                                       GError             **error);
-/* Splits a D-Bus or HTTP drain dictionary: the drain's own keys, and the
- * rest (a request's, without domain and dest-uri). */
-gboolean          virt_migrate_drain_split_options    (GVariant            *dict,
-                                                       GVariant           **request_dict,
-                                                       GVariant           **options,
-                                                       char              ***destinations,
-                                                       GError             **error);
-
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "virt-migrate-drain-placement.h"
+#include "virt-migrate-drain-options.h"
 #include "virt-migrate-drain-private.h"
 #include "virt-migrate-error.h"
 

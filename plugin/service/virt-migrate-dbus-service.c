@@ -7,6 +7,7 @@
 
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-service.h"
+#include "virt-migrate-drain-options.h"
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
@@ -48,6 +49,7 @@ struct _VirtMigrateDBusService
   GDBusObjectManagerServer         *object_manager;
   VirtMigrateDBusManager           *manager_iface;
   GHashTable                       *exports; /* job id -> JobExport */
+  GHashTable                       *drain_exports; /* drain id -> DrainExport */
   guint                             progress_interval;
   gboolean                          polkit;
   char                             *state_directory;
@@ -222,10 +224,12 @@ typedef enum {
   ACTION_SET_MAX_DOWNTIME,
   ACTION_SET_MAX_SPEED,
   ACTION_START_POSTCOPY,
+  ACTION_DRAIN,
+  ACTION_CANCEL_DRAIN,
 } Action;
 
 static const char *const action_names[] = {
-  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy",
+  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy", "drain", "cancel-drain",
 };
 
 typedef struct {
@@ -234,7 +238,10 @@ typedef struct {
   Action                  action;
   guint                   job_id;   /* the job acted on, 0 for ACTION_MIGRATE */
   VirtMigrateJob         *job;      /* a reference to it while deciding */
-  VirtMigrateRequest     *request;  /* ACTION_MIGRATE */
+  VirtMigrateRequest     *request;  /* ACTION_MIGRATE, ACTION_DRAIN */
+  VirtMigrateDrain       *drain;    /* ACTION_CANCEL_DRAIN */
+  GVariant               *options;  /* ACTION_DRAIN */
+  char                  **destinations; /* ACTION_DRAIN */
   guint64                 value;
   guint                   uid;
 } Call;
@@ -246,6 +253,9 @@ call_free (Call *call)
   g_clear_object (&call->invocation);
   g_clear_object (&call->job);
   g_clear_object (&call->request);
+  g_clear_object (&call->drain);
+  g_clear_pointer (&call->options, g_variant_unref);
+  g_strfreev (call->destinations);
   g_free (call);
 }
 
@@ -261,13 +271,26 @@ job_owner (VirtMigrateDBusService *self, guint job_id)
   return ex != NULL ? ex->owner_uid : G_MAXUINT;
 }
 
+static guint
+drain_owner (Call *call)
+{
+  gint64 uid = call->drain != NULL ? virt_migrate_drain_get_started_by_uid (call->drain) : -1;
+
+  return uid >= 0 ? (guint) uid : G_MAXUINT;
+}
+
 static void
 call_deny (Call *call, const char *why)
 {
-  g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                         "uid %u may not %s%s%.0u: %s", call->uid,
-                                         action_names[call->action],
-                                         call->job_id != 0 ? " job " : "", call->job_id, why);
+  if (call->drain != NULL)
+    g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                           "uid %u may not cancel drain %u: %s", call->uid,
+                                           virt_migrate_drain_get_id (call->drain), why);
+  else
+    g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                           "uid %u may not %s%s%.0u: %s", call->uid,
+                                           action_names[call->action],
+                                           call->job_id != 0 ? " job " : "", call->job_id, why);
 }
 
 /* The polkit action a call needs: migrate, or cancel-own / cancel-any
@@ -275,8 +298,10 @@ call_deny (Call *call, const char *why)
 static const char *
 call_polkit_action (Call *call)
 {
-  if (call->action == ACTION_MIGRATE)
+  if (call->action == ACTION_MIGRATE || call->action == ACTION_DRAIN)
     return VIRT_MIGRATE_DBUS_NAME ".migrate";
+  if (call->action == ACTION_CANCEL_DRAIN)
+    return call->uid == drain_owner (call) ? VIRT_MIGRATE_DBUS_NAME ".cancel-own" : VIRT_MIGRATE_DBUS_NAME ".cancel-any";
   if (call->uid == job_owner (call->service, call->job_id))
     return VIRT_MIGRATE_DBUS_NAME ".cancel-own";
   return VIRT_MIGRATE_DBUS_NAME ".cancel-any";
@@ -328,8 +353,16 @@ polkit_authority_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (call->invocation));
   details = polkit_details_new ();
-  request = call->request != NULL ? call->request : virt_migrate_job_get_request (call->job);
-  polkit_details_insert (details, "domain", virt_migrate_request_get_domain (request));
+  request = call->request != NULL ? call->request :
+            call->drain != NULL ? virt_migrate_drain_get_request (call->drain) :
+            virt_migrate_job_get_request (call->job);
+  if (virt_migrate_request_get_domain (request) != NULL)
+    polkit_details_insert (details, "domain", virt_migrate_request_get_domain (request));
+  if (call->action == ACTION_DRAIN || call->action == ACTION_CANCEL_DRAIN)
+    {
+      polkit_details_insert (details, "operation", action_names[call->action]);
+      polkit_details_insert (details, "source-uri", virt_migrate_request_get_source_uri (request));
+    }
   if (virt_migrate_request_get_dest_uri (request) != NULL)
     polkit_details_insert (details, "dest-uri", virt_migrate_request_get_dest_uri (request));
   if (call->job_id != 0)
@@ -369,12 +402,18 @@ caller_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  g_signal_emit (call->service, signals[SIGNAL_AUTHORIZE], 0, action_names[call->action],
-                 g_dbus_method_invocation_get_sender (call->invocation), call->uid, call->job,
-                 &allowed);
+  /* A drain is cancelled by whoever started it, or root. */
+  if (call->action == ACTION_CANCEL_DRAIN)
+    allowed = call->uid == 0 || call->uid == drain_owner (call);
+  else
+    g_signal_emit (call->service, signals[SIGNAL_AUTHORIZE], 0, action_names[call->action],
+                   g_dbus_method_invocation_get_sender (call->invocation), call->uid, call->job,
+                   &allowed);
   if (!allowed)
     {
-      g_autofree char *why = call->job_id != 0 ?
+      g_autofree char *why = call->drain != NULL ?
+        g_strdup_printf ("it was started by uid %u", drain_owner (call)) :
+        call->job_id != 0 ?
         g_strdup_printf ("it was started by uid %u", job_owner (call->service, call->job_id)) :
         g_strdup ("refused by the service");
 
@@ -431,6 +470,36 @@ migrate_perform (Call *call)
 }
 
 static void
+drain_perform (Call *call)
+{
+  VirtMigrateDBusService *self = call->service;
+  g_autoptr(VirtMigrateDrain) drain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  drain = virt_migrate_manager_create_drain (self->manager, call->request,
+                                             (const char * const *) call->destinations, &error);
+  if (drain != NULL)
+    {
+      /* Its jobs belong to the caller. */
+      virt_migrate_drain_set_started_by_uid (drain, call->uid);
+      if (!virt_migrate_drain_apply_options (drain, call->options, &error))
+        {
+          virt_migrate_drain_cancel (drain);
+          g_clear_object (&drain);
+        }
+    }
+  if (drain == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (call->invocation, error);
+      return;
+    }
+  virt_migrate_drain_run_async (drain, NULL, NULL, NULL);
+  path = g_strdup_printf ("%s/drains/%u", self->path, virt_migrate_drain_get_id (drain));
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
+}
+
+static void
 call_perform (Call *call_)
 {
   g_autoptr(Call) call = call_;
@@ -440,6 +509,17 @@ call_perform (Call *call_)
   if (call->action == ACTION_MIGRATE)
     {
       migrate_perform (call);
+      return;
+    }
+  if (call->action == ACTION_DRAIN)
+    {
+      drain_perform (call);
+      return;
+    }
+  if (call->action == ACTION_CANCEL_DRAIN)
+    {
+      virt_migrate_drain_cancel (call->drain);
+      g_dbus_method_invocation_return_value (call->invocation, NULL);
       return;
     }
   if (!g_hash_table_contains (call->service->exports, GUINT_TO_POINTER (call->job_id)))
@@ -463,6 +543,8 @@ call_perform (Call *call_)
       ok = virt_migrate_job_start_postcopy (call->job, &error);
       break;
     case ACTION_MIGRATE:
+    case ACTION_DRAIN:
+    case ACTION_CANCEL_DRAIN:
     default:
       g_assert_not_reached ();
     }
@@ -574,6 +656,164 @@ on_job_dropped (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_
   if (ex != NULL)
     unexport_job (ex);
   update_job_counts (self);
+}
+
+/* --- mirroring a drain ------------------------------------------------------ */
+
+typedef struct {
+  VirtMigrateDBusService        *service;
+  VirtMigrateDrain              *drain;
+  VirtMigrateDBusObjectSkeleton *object;
+  VirtMigrateDBusDrain          *iface;
+  gint64                         last_sync;
+  guint                          sync_source;
+  guint                          expire_source;
+  gulong                         notify_id;
+  gulong                         completed_id;
+} DrainExport;
+
+static void
+sync_drain (DrainExport *ex)
+{
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_drain_to_variant (ex->drain));
+  g_autoptr(GVariant) guests = virt_migrate_drain_get_guests (ex->drain);
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  ex->last_sync = g_get_monotonic_time ();
+  g_object_freeze_notify (G_OBJECT (ex->iface));
+  g_variant_iter_init (&iter, snapshot);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      g_autofree char *name = skeleton_property_name (key);
+      g_auto(GValue) gvalue = G_VALUE_INIT;
+
+      g_dbus_gvariant_to_gvalue (value, &gvalue);
+      g_object_set_property (G_OBJECT (ex->iface), name, &gvalue);
+    }
+  g_variant_iter_init (&iter, guests);
+  while ((value = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      guint job = 0;
+
+      if (g_variant_lookup (value, "job", "u", &job) && job != 0)
+        g_ptr_array_add (jobs, g_strdup_printf ("%s/jobs/%u", ex->service->path, job));
+      g_variant_unref (value);
+    }
+  g_ptr_array_add (jobs, NULL);
+  virt_migrate_dbus_drain_set_jobs (ex->iface, (const char *const *) jobs->pdata);
+  g_object_thaw_notify (G_OBJECT (ex->iface));
+}
+
+static gboolean
+sync_drain_cb (gpointer user_data)
+{
+  DrainExport *ex = user_data;
+
+  ex->sync_source = 0;
+  sync_drain (ex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_drain_notify (VirtMigrateDrain *drain, GParamSpec *pspec, DrainExport *ex)
+{
+  /* The state and the table are news; the progress can wait for its slot. */
+  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "guests"))
+    sync_drain (ex);
+  else if (virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
+                                  &ex->sync_source, sync_drain_cb, ex))
+    sync_drain (ex);
+}
+
+static gboolean
+expire_drain_cb (gpointer user_data)
+{
+  DrainExport *ex = user_data;
+  g_autofree char *path = g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (ex->object)));
+
+  ex->expire_source = 0;
+  g_dbus_object_manager_server_unexport (ex->service->object_manager, path);
+  g_hash_table_remove (ex->service->drain_exports, GUINT_TO_POINTER (virt_migrate_drain_get_id (ex->drain)));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_drain_completed (VirtMigrateDrain *drain, DrainExport *ex)
+{
+  VirtMigrateDrainState state = virt_migrate_drain_get_state (drain);
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_drain_to_variant (drain));
+  const char *text = "";
+
+  sync_drain (ex);
+  g_variant_lookup (snapshot, "Summary", "&s", &text);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
+  virt_migrate_dbus_drain_emit_completed (ex->iface, state == VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED ||
+                                                     state == VIRT_MIGRATE_DRAIN_STATE_PLANNED, text);
+  /* Kept as long as a finished job is. */
+  ex->expire_source = g_timeout_add_seconds (MAX (virt_migrate_settings_get_retention (
+                                                    virt_migrate_manager_get_settings (ex->service->manager)), 1),
+                                             expire_drain_cb, ex);
+}
+
+static void
+drain_export_free (gpointer data)
+{
+  DrainExport *ex = data;
+
+  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  g_clear_handle_id (&ex->expire_source, g_source_remove);
+  g_clear_signal_handler (&ex->notify_id, ex->drain);
+  g_clear_signal_handler (&ex->completed_id, ex->drain);
+  g_clear_object (&ex->iface);
+  g_clear_object (&ex->object);
+  g_clear_object (&ex->drain);
+  g_free (ex);
+}
+
+static gboolean
+handle_drain_cancel (VirtMigrateDBusDrain *iface, GDBusMethodInvocation *invocation, DrainExport *ex)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->service = g_object_ref (ex->service);
+  call->invocation = g_object_ref (invocation);
+  call->action = ACTION_CANCEL_DRAIN;
+  call->drain = g_object_ref (ex->drain);
+  call_start (call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+export_drain (VirtMigrateDBusService *self, VirtMigrateDrain *drain)
+{
+  guint id = virt_migrate_drain_get_id (drain);
+  g_autofree char *path = g_strdup_printf ("%s/drains/%u", self->path, id);
+  DrainExport *ex = g_new0 (DrainExport, 1);
+
+  ex->service = self;
+  ex->drain = g_object_ref (drain);
+  ex->object = virt_migrate_dbus_object_skeleton_new (path);
+  ex->iface = virt_migrate_dbus_drain_skeleton_new ();
+  sync_drain (ex);
+  g_signal_connect (ex->iface, "handle-cancel", G_CALLBACK (handle_drain_cancel), ex);
+  virt_migrate_dbus_object_skeleton_set_drain (ex->object, ex->iface);
+  ex->notify_id = g_signal_connect (drain, "notify", G_CALLBACK (on_drain_notify), ex);
+  ex->completed_id = g_signal_connect (drain, "completed", G_CALLBACK (on_drain_completed), ex);
+  g_hash_table_replace (self->drain_exports, GUINT_TO_POINTER (id), ex);
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
+  if (virt_migrate_drain_is_finished (drain))
+    on_drain_completed (drain, ex);
+}
+
+static void
+on_drain_added (VirtMigrateManager *manager, VirtMigrateDrain *drain, VirtMigrateDBusService *self)
+{
+  if (self->object_manager != NULL)
+    export_drain (self, drain);
 }
 
 /* --- Manager methods ------------------------------------------------------ */
@@ -698,6 +938,34 @@ handle_check (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
 }
 
 static gboolean
+handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+              GVariant *dict, VirtMigrateDBusService *self)
+{
+  g_autoptr(GVariant) request_dict = NULL;
+  g_autoptr(GVariant) options = NULL;
+  g_auto(GStrv) destinations = NULL;
+  g_autoptr(VirtMigrateRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  Call *call;
+
+  if (!virt_migrate_drain_split_options (dict, &request_dict, &options, &destinations, &error) ||
+      (request = virt_migrate_request_new_from_variant (request_dict, &error)) == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (Call, 1);
+  call->service = g_object_ref (self);
+  call->invocation = g_object_ref (invocation);
+  call->action = ACTION_DRAIN;
+  call->request = g_steal_pointer (&request);
+  call->options = g_steal_pointer (&options);
+  call->destinations = g_steal_pointer (&destinations);
+  call_start (call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                     GVariant *filter, VirtMigrateDBusService *self)
 {
@@ -761,6 +1029,7 @@ virt_migrate_dbus_service_dispose (GObject *object)
 
   virt_migrate_dbus_service_unexport (self);
   g_clear_pointer (&self->exports, g_hash_table_unref);
+  g_clear_pointer (&self->drain_exports, g_hash_table_unref);
   g_clear_object (&self->manager_iface);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->connection);
@@ -840,6 +1109,7 @@ static void
 virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
 {
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, job_export_free);
+  self->drain_exports = g_hash_table_new_full (NULL, NULL, NULL, drain_export_free);
   self->progress_interval = 100;
 }
 
@@ -921,6 +1191,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
   g_signal_connect (self->manager_iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
   g_signal_connect (self->manager_iface, "handle-check", G_CALLBACK (handle_check), self);
+  g_signal_connect (self->manager_iface, "handle-drain", G_CALLBACK (handle_drain), self);
 
   manager_path = g_strdup_printf ("%s/Manager", self->path);
   object = virt_migrate_dbus_object_skeleton_new (manager_path);
@@ -929,7 +1200,14 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
   if (!self->watching)
-    virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
+    {
+      g_autoptr(GPtrArray) drains = virt_migrate_manager_list_drains (self->manager);
+
+      virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
+      g_signal_connect_object (self->manager, "drain-added", G_CALLBACK (on_drain_added), self, 0);
+      for (guint i = 0; i < drains->len; i++)
+        export_drain (self, g_ptr_array_index (drains, i));
+    }
   self->watching = TRUE;
   /* The manager records its jobs there and follows the ones a previous
    * daemon left running, which this service then exports like any other. */
@@ -953,6 +1231,7 @@ virt_migrate_dbus_service_unexport (VirtMigrateDBusService *self)
   if (self->object_manager == NULL)
     return;
   g_hash_table_remove_all (self->exports);
+  g_hash_table_remove_all (self->drain_exports);
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_clear_object (&self->object_manager);
 }
