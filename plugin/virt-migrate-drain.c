@@ -64,6 +64,7 @@ struct _VirtMigrateDrain
   gint64                     start_real_time;
   gint64                     end_real_time;
   gboolean                   cancelled;
+  char                      *error_message; /* why it failed to plan */
 
   GPtrArray                 *rows;          /* Row, in the table's order */
   GTask                     *task;          /* run_async()'s, while it runs */
@@ -225,6 +226,7 @@ virt_migrate_drain_finalize (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_object (&self->task);
   g_clear_object (&self->planning);
+  g_free (self->error_message);
   G_OBJECT_CLASS (virt_migrate_drain_parent_class)->finalize (object);
 }
 
@@ -892,6 +894,8 @@ summary (VirtMigrateDrain *self)
   guint failed = count (self, "failed", NULL);
   guint cancelled = count (self, "cancelled", NULL);
 
+  if (self->error_message != NULL)
+    return g_strdup_printf ("Nothing moved: %s", self->error_message);
   return g_strdup_printf ("%u of %u guest%s moved, %u left on the source, %u failed%s%.0u%s",
                           moved, self->rows->len, self->rows->len == 1 ? "" : "s", left, failed,
                           cancelled > 0 ? ", " : "", cancelled, cancelled > 0 ? " cancelled" : "");
@@ -904,6 +908,8 @@ finish (VirtMigrateDrain *self, VirtMigrateDrainState state, GError *error)
   g_autoptr(VirtMigrateDrain) keep = g_object_ref (self);
 
   self->end_real_time = g_get_real_time ();
+  if (error != NULL)
+    self->error_message = g_strdup (error->message);
   g_object_freeze_notify (G_OBJECT (self));
   table_changed (self);
   set_state (self, state);

@@ -10,6 +10,7 @@
 
 #include "virt-migrate-service.h"
 
+#include "virt-migrate-cli-drain.h"
 #include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-enums-private.h"
@@ -589,8 +590,12 @@ main (int argc, char **argv)
   gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
   gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
   gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
-  gboolean verbose = FALSE, json = FALSE, force = FALSE, check = FALSE;
-  int limit = 0;
+  gboolean verbose = FALSE, json = FALSE, force = FALSE, check = FALSE, drain = FALSE;
+  int limit = 0, max_parallel = -1;
+  g_auto(GStrv) include = NULL;
+  g_auto(GStrv) exclude = NULL;
+  g_autofree char *placement = NULL;
+  g_auto(GStrv) drain_destinations = NULL;
   gint64 bandwidth = 0, max_downtime = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
@@ -641,7 +646,11 @@ main (int argc, char **argv)
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "With --bus, jobs and cancel: use the system bus's service (default: session bus)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "With history and check: print JSON", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "With history, check and drain: print JSON", NULL },
+    { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "With drain: at most N migrations at once (default: the limits in the settings)", "N" },
+    { "include", 0, 0, G_OPTION_ARG_STRING_ARRAY, &include, "With drain: only the guests whose name matches (a glob; repeatable)", "PATTERN" },
+    { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "With drain: leave out the guests whose name matches (a glob; repeatable)", "PATTERN" },
+    { "placement", 0, 0, G_OPTION_ARG_STRING, &placement, "With drain: most-free-memory (default) or first (the first destination that can take the guest)", "RULE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "With history: only the newest N records", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
@@ -659,6 +668,8 @@ main (int argc, char **argv)
     "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)\n"
     "  virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n"
     "                                        pre-flight checks, a verdict per destination (exit 0: all can take it)\n"
+    "  virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n"
+    "                                        move every running guest off SRC (exit 0: all moved; 1: some stayed)\n"
     "  virt-migrate history [DOMAIN]         the migrations that ended: this user's history\n"
     "                                        (--bus, --system: a virt-migrated's; --json, --limit N)");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -699,9 +710,30 @@ main (int argc, char **argv)
       for (guint i = 2; args[i] != NULL; i++)
         g_clear_pointer (&args[i], g_free);
     }
-  if (limit != 0 || (json && !check))
+  if (args != NULL && args[0] != NULL && g_str_equal (args[0], "drain"))
     {
-      fprintf (stderr, "--json applies to 'virt-migrate history' and 'check', --limit to 'history' only\n");
+      /* drain DEST-URI...: every running guest of the source. */
+      if (g_strv_length (args) < 2)
+        {
+          fprintf (stderr, "usage: virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n");
+          return EXIT_USAGE;
+        }
+      drain = TRUE;
+      drain_destinations = g_strdupv (args + 1);
+    }
+  if (!drain && (max_parallel >= 0 || include != NULL || exclude != NULL || placement != NULL))
+    {
+      fprintf (stderr, "--max-parallel, --include, --exclude and --placement apply to 'virt-migrate drain'\n");
+      return EXIT_USAGE;
+    }
+  if (drain && max_parallel < -1)
+    {
+      fprintf (stderr, "error: --max-parallel cannot be negative (%d)\n", max_parallel);
+      return EXIT_USAGE;
+    }
+  if (limit != 0 || (json && !check && !drain))
+    {
+      fprintf (stderr, "--json applies to 'virt-migrate history', 'check' and 'drain', --limit to 'history' only\n");
       return EXIT_USAGE;
     }
   if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
@@ -717,18 +749,29 @@ main (int argc, char **argv)
         }
       return cancel_job (system_bus, path);
     }
-  if (args == NULL || g_strv_length (args) < (direct ? 1 : 2) || g_strv_length (args) > 3)
+  if (drain)
+    {
+      if (direct)
+        {
+          fprintf (stderr, "A drain moves guests between libvirt hosts: --direct does not apply\n");
+          return EXIT_USAGE;
+        }
+      domain = NULL;
+    }
+  else if (args == NULL || g_strv_length (args) < (direct ? 1 : 2) || g_strv_length (args) > 3)
     {
       fprintf (stderr, "usage: virt-migrate [OPTIONS] DOMAIN DEST-URI [MIGRATE-URI]\n"
+                       "       virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n"
                        "       virt-migrate [--system] jobs | cancel JOB\n"
                        "       virt-migrate [--bus | --system] history [--json] [--limit N] [DOMAIN]\n"
                        "       virt-migrate --help\n");
       return EXIT_USAGE;
     }
-  domain = args[0];
-  if (!direct)
+  else
+    domain = args[0];
+  if (!direct && !drain)
     dest_uri = args[1];
-  if (g_strv_length (args) == (direct ? 2u : 3u))
+  if (!drain && g_strv_length (args) == (direct ? 2u : 3u))
     {
       if (migrate_uri != NULL)
         {
@@ -808,6 +851,18 @@ main (int argc, char **argv)
     {
       g_auto(GStrv) methods = g_strsplit (comp_methods, ",", -1);
       g_object_set (request, "compression-methods", methods, NULL);
+    }
+
+  if (drain)
+    {
+      CliDrainOptions options = {
+        .max_parallel = max_parallel > 0 ? (guint) max_parallel : 0,
+        .include = include, .exclude = exclude, .placement = placement,
+        .dry_run = dry_run, .json = json, .quiet = quiet,
+        .bus = system_bus ? CLI_DRAIN_SYSTEM_BUS : use_bus ? CLI_DRAIN_SESSION_BUS : CLI_DRAIN_IN_PROCESS,
+      };
+
+      return cli_drain (request, drain_destinations, &options);
     }
 
   /* A check needs no hypervisor URI: it asks each destination's libvirtd. */
