@@ -988,7 +988,8 @@ attach (VirtMigrateDrain *self, Row *row, VirtMigrateJob *job)
 {
   row->job = g_object_ref (job);
   row->job_id = virt_migrate_job_get_id (job);
-  row->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), self);
+  /* After the manager's handler: the job's history record comes first. */
+  row->completed_id = g_signal_connect_after (job, "completed", G_CALLBACK (on_job_completed), self);
   row->progress_id = g_signal_connect (job, "notify::progress", G_CALLBACK (on_job_progress), self);
   row_set (row, "running", "");
 }

@@ -101,6 +101,17 @@ print_table (GVariant *records, gboolean verbose)
       if (g_variant_lookup (record, "Messages", "^a&s", &messages))
         for (guint i = 0; messages[i] != NULL; i++)
           printf ("    %s\n", messages[i]);
+      {
+        g_autoptr(GVariant) guests = g_variant_lookup_value (record, "Guests", G_VARIANT_TYPE ("aa{sv}"));
+
+        /* A drain's record: its table. */
+        if (guests != NULL)
+          {
+            g_autofree char *table = virt_migrate_drain_guests_to_text (guests);
+
+            printf ("%s", table);
+          }
+      }
     }
 }
 

@@ -32,6 +32,9 @@
  *   change (at most #VirtMigrateHttpService:events-rate per second per job,
  *   a new state at once), `completed` when a job ends and `removed` when it
  *   leaves the manager's list (#VirtMigrateSettings:retention seconds later);
+ * - `GET /v1/drains`, `GET /v1/drains/ID`: the manager's drains (running
+ *   and recently finished) as JSON, with the D-Bus Drain interface's
+ *   property names (`State`, `Guests`, `MovedCount`, `Summary`, …);
  * - `GET /v1/history`: the manager's #VirtMigrateHistory as a JSON array,
  *   oldest first, filtered by the query parameters `domain`, `outcome`,
  *   `since` (µs since the epoch) and `limit` (the newest so many), with
@@ -438,6 +441,41 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
 }
 
 static void
+serve_drains (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *id_text)
+{
+  g_autoptr(GPtrArray) drains = virt_migrate_manager_list_drains (self->manager);
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  GVariantBuilder all;
+
+  if (id_text != NULL)
+    {
+      guint64 id = 0;
+      VirtMigrateDrain *drain = NULL;
+
+      if (g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXUINT, &id, NULL))
+        drain = virt_migrate_manager_lookup_drain (self->manager, (guint) id);
+      if (drain == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("No drain %s", id_text);
+
+          respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
+          return;
+        }
+      root = json_gvariant_serialize (virt_migrate_drain_to_variant (drain));
+    }
+  else
+    {
+      g_variant_builder_init (&all, G_VARIANT_TYPE ("aa{sv}"));
+      for (guint i = 0; i < drains->len; i++)
+        g_variant_builder_add_value (&all, virt_migrate_drain_to_variant (g_ptr_array_index (drains, i)));
+      root = json_gvariant_serialize (g_variant_builder_end (&all));
+    }
+  body = json_to_string (root, TRUE);
+  respond (msg, SOUP_STATUS_OK, "application/json", body);
+}
+
+static void
 serve_job (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *id_text)
 {
   guint64 id = 0;
@@ -552,6 +590,10 @@ handle_request (SoupServer        *server,
     serve_jobs (self, msg);
   else if (g_str_has_prefix (path, "/v1/jobs/"))
     serve_job (self, msg, path + strlen ("/v1/jobs/"));
+  else if (g_str_equal (path, "/v1/drains") || g_str_equal (path, "/v1/drains/"))
+    serve_drains (self, msg, NULL);
+  else if (g_str_has_prefix (path, "/v1/drains/"))
+    serve_drains (self, msg, path + strlen ("/v1/drains/"));
   else if (g_str_equal (path, "/v1/history"))
     serve_history (self, msg, query);
   else if (g_str_equal (path, "/v1/events"))
@@ -559,7 +601,7 @@ handle_request (SoupServer        *server,
   else if (g_str_equal (path, "/metrics"))
     serve_metrics (self, msg);
   else
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/history, /v1/events and /metrics");
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/drains, /v1/drains/ID, /v1/history, /v1/events and /metrics");
 }
 
 /* --- checks before the body is read ---------------------------------------- */
