@@ -5,6 +5,14 @@
 #   migrate-dialog.py [--connect SRC] [--domain NAME] [--dest DST] [--migrate-uri URI]
 #                     [--request A{SV}-TEXT] [--start] [--exit-when-done]
 #                     [--screenshot-dir DIR]
+#   migrate-dialog.py --drain --connect SRC --dest DST[,DST2...] [--max-parallel N]
+#                     [--start] [--exit-when-done] [--screenshot-dir DIR]
+#
+# With --drain it empties a host instead: every running guest of SRC is
+# checked against the destinations, the ones that cannot go are listed with
+# their reasons before anything moves, and a row per guest follows its
+# outcome (live, peer-to-peer, tunnelled) under one progress bar; Cancel
+# stops the drain with every guest running on one host.
 #
 # Pick the guest and the destination (or give them on the command line) and
 # press Migrate: a progress bar shows "x of y MiB", the rate and the time
@@ -221,6 +229,111 @@ class MigrateWindow(Gtk.ApplicationWindow):
         return GLib.SOURCE_REMOVE
 
 
+class DrainWindow(Gtk.ApplicationWindow):
+    """A host drain: one bar for the whole, a row per guest."""
+
+    def __init__(self, app, args):
+        super().__init__(application=app, title="Move every virtual machine off a host")
+        self.args = args
+        self.drain = None
+        self.ok = False
+        self.set_default_size(640, 360)
+        box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=12,
+                      margin_top=18, margin_bottom=18, margin_start=18, margin_end=18)
+        self.set_child(box)
+        grid = Gtk.Grid(column_spacing=12, row_spacing=8)
+        self.source = MigrateWindow._row(self, grid, 0, "Host to empty",
+                                         args.connect or os.environ.get("LIBVIRT_DEFAULT_URI", "qemu:///system"))
+        self.dests = MigrateWindow._row(self, grid, 1, "Destinations (comma-separated)", args.dest or "")
+        box.append(grid)
+        self.form = grid
+        self.bar = Gtk.ProgressBar(show_text=True, text="Not started")
+        box.append(self.bar)
+        self.table = Gtk.Grid(column_spacing=16, row_spacing=4)
+        box.append(self.table)
+        self.summary = Gtk.Label(label="", xalign=0, wrap=True, selectable=True)
+        box.append(self.summary)
+        buttons = Gtk.Box(spacing=8, halign=Gtk.Align.END, valign=Gtk.Align.END, vexpand=True)
+        self.cancel_button = Gtk.Button(label="Cancel", sensitive=False)
+        self.cancel_button.connect("clicked", lambda _b: self.drain and self.drain.cancel())
+        self.start_button = Gtk.Button(label="Empty host")
+        self.start_button.add_css_class("destructive-action")
+        self.start_button.connect("clicked", lambda _b: self.start())
+        buttons.append(self.cancel_button)
+        buttons.append(self.start_button)
+        box.append(buttons)
+        self.manager = VirtMigrate.Manager.new()
+
+    def start(self):
+        request = VirtMigrate.Request.new(None, self.source.get_text(), None)
+        request.props.live = True
+        request.props.flow = VirtMigrate.Flow.PEER_TO_PEER
+        request.props.transport = VirtMigrate.Transport.TUNNELLED
+        dests = [d.strip() for d in self.dests.get_text().split(",") if d.strip()]
+        try:
+            self.drain = self.manager.create_drain(request, dests)
+        except GLib.Error as e:
+            self.summary.set_text(f"Cannot drain: {e.message}")
+            return
+        self.drain.set_max_parallel(self.args.max_parallel)
+        self.drain.connect("notify::guests", self.on_changed)
+        self.drain.connect("notify::state", self.on_changed)
+        self.drain.connect("notify::progress", self.on_changed)
+        self.form.set_sensitive(False)
+        self.start_button.set_sensitive(False)
+        self.cancel_button.set_sensitive(True)
+        self.bar.set_text("Checking every guest against every destination…")
+        self.drain.run_async(None, self.on_done)
+
+    def on_changed(self, drain, _pspec):
+        self.bar.set_fraction(drain.get_progress())
+        state = drain.get_state().value_nick
+        if state != "planning":
+            self.bar.set_text(f"{drain.get_n_moved()} of {drain.get_n_guests()} moved — {state}")
+        child = self.table.get_first_child()
+        while child is not None:
+            self.table.remove(child)
+            child = self.table.get_first_child()
+        marks = {"moved": "✔", "left": "✖", "failed": "✖", "cancelled": "✖", "running": "⇢",
+                 "queued": "…", "planned": "…"}
+        for row, guest in enumerate(drain.get_guests().unpack()):
+            where = guest["destination"] if guest["outcome"] != "left" else ""
+            detail = guest["reason"] or where
+            self.table.attach(Gtk.Label(label=f"{marks.get(guest['outcome'], '')} {guest['domain']}", xalign=0),
+                              0, row, 1, 1)
+            self.table.attach(Gtk.Label(label=guest["outcome"], xalign=0), 1, row, 1, 1)
+            self.table.attach(Gtk.Label(label=detail, xalign=0, wrap=True, max_width_chars=60), 2, row, 1, 1)
+
+    def on_done(self, drain, res):
+        self.cancel_button.set_sensitive(False)
+        try:
+            self.ok = drain.run_finish(res)
+        except GLib.Error as e:
+            self.ok = False
+            print(f"drain error: {e.message}", flush=True)
+        self.on_changed(drain, None)
+        snapshot = drain.to_variant().unpack()
+        self.summary.set_text(snapshot["Summary"])
+        print(f"drain: {drain.get_state().value_nick}: {snapshot['Summary']}", flush=True)
+        for guest in drain.get_guests().unpack():
+            print(f"guest: {guest['domain']} {guest['outcome']} {guest['destination']} {guest['reason']}", flush=True)
+        if self.args.screenshot_dir:
+            GLib.timeout_add(300, self.screenshot, "drain.png")
+        elif self.args.exit_when_done:
+            self.get_application().quit()
+
+    def screenshot(self, filename):
+        path = os.path.join(self.args.screenshot_dir, filename)
+        geometry = f"{self.get_width()}x{self.get_height()}+0+0"
+        done = subprocess.run(["import", "-window", "root", "-crop", geometry, path],
+                              capture_output=True, text=True)
+        print(f"screenshot: {path}" if done.returncode == 0 else f"screenshot failed: {done.stderr.strip()}",
+              flush=True)
+        if self.args.exit_when_done:
+            self.get_application().quit()
+        return GLib.SOURCE_REMOVE
+
+
 def main():
     parser = argparse.ArgumentParser(description="Migrate a libvirt guest with a progress dialog")
     parser.add_argument("--connect", help="source libvirt URI")
@@ -230,7 +343,9 @@ def main():
     parser.add_argument("--request", help="a whole request, as a{sv} GVariant text")
     parser.add_argument("--start", action="store_true", help="start at once")
     parser.add_argument("--exit-when-done", action="store_true", help="quit when the migration ends")
-    parser.add_argument("--screenshot-dir", help="save progress.png and done.png here")
+    parser.add_argument("--screenshot-dir", help="save progress.png and done.png (drain.png) here")
+    parser.add_argument("--drain", action="store_true", help="empty the --connect host onto --dest (comma-separated)")
+    parser.add_argument("--max-parallel", type=int, default=2, help="with --drain: at most N migrations at once")
     args = parser.parse_args()
     if args.screenshot_dir:
         os.makedirs(args.screenshot_dir, exist_ok=True)
@@ -244,7 +359,7 @@ def main():
     state = {}
 
     def activate(app):
-        win = MigrateWindow(app, args)
+        win = DrainWindow(app, args) if args.drain else MigrateWindow(app, args)
         state["win"] = win
         win.present()
         if args.start:

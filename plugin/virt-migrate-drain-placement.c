@@ -189,10 +189,12 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
           {
             g_autofree char *free_text = virt_migrate_drain_size_text (free_left[chosen]);
 
+            g_autofree char *after = placed[chosen] == 0 ? g_strdup ("") :
+              g_strdup_printf (" once the %u guest%s placed there before it %s moved", placed[chosen],
+                               placed[chosen] == 1 ? "" : "s", placed[chosen] == 1 ? "has" : "have");
+
             rule = g_strdup_printf ("most free memory among the destinations that can take it: "
-                                    "%s once the %u guest%s placed before it %s moved%s%s%s",
-                                    free_text, placed[chosen], placed[chosen] == 1 ? "" : "s",
-                                    placed[chosen] == 1 ? "has" : "have",
+                                    "%s free%s%s%s%s", free_text, after,
                                     why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
           }
         else

@@ -148,7 +148,7 @@ test_most_free_memory (void)
   assert_row (rows, "g2", "queued", "B", 4);
   g_test_message ("%s", lookup (rows, "g2", "rule"));
   g_assert_nonnull (strstr (lookup (rows, "g2", "rule"), "most free memory"));
-  g_assert_nonnull (strstr (lookup (rows, "g2", "rule"), "4.5 GiB once the 1 guest placed before it has moved"));
+  g_assert_nonnull (strstr (lookup (rows, "g2", "rule"), "4.5 GiB free once the 1 guest placed there before it has moved"));
 }
 
 /* First fills in order; a guest that fits nowhere once the others are

@@ -10,7 +10,7 @@
  *   vm-testbed-tool guest NAME       an idle running guest on the source
  *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
  *       a guest on the source that keeps dirtying its memory (tests/dirtier)
- *   vm-testbed-tool state src|dst NAME
+ *   vm-testbed-tool state src|dst|dst2 NAME
  *       prints absent, running, paused, shutoff or other
  *   vm-testbed-tool destroy src|dst NAME
  */
@@ -25,7 +25,9 @@ host_uri (const char *host)
     return tb->src_uri;
   if (g_str_equal (host, "dst"))
     return tb->dst_uri;
-  g_printerr ("host must be src or dst, not %s\n", host);
+  if (g_str_equal (host, "dst2") && g_getenv ("VIRT_MIGRATE_TESTBED_DST2_URI") != NULL)
+    return g_getenv ("VIRT_MIGRATE_TESTBED_DST2_URI");
+  g_printerr ("host must be src, dst or (in a test bed of three) dst2, not %s\n", host);
   exit (2);
 }
 

@@ -21,6 +21,9 @@
  * ]|
  *
  * `job` is the job as the HTTP API shows it (#VirtMigrateHttpService).
+ * A drain that ends sends `drain-succeeded`, `drain-incomplete`,
+ * `drain-cancelled` or `drain-failed` with `drain`, as `GET /v1/drains/ID`
+ * shows it: its table of guests, each moved, left or failed, and why.
  * Headers `X-VirtMigrate-Event` (the event) and `X-VirtMigrate-Attempt`
  * (1, 2, …) go with it. Any 2xx answer counts as delivered; anything else
  * (another status, no connection, no answer within
@@ -151,15 +154,36 @@ delivery_send (Delivery *d)
   soup_session_send_and_read_async (d->session, msg, G_PRIORITY_DEFAULT, d->cancellable, on_sent, d);
 }
 
+/* One POST of @root per URL. */
+static void
+deliver (VirtMigrateWebhooks *self, const char *event, guint id, JsonNode *root)
+{
+  g_autofree char *text = json_to_string (root, FALSE);
+  gsize len = strlen (text);
+  g_autoptr(GBytes) body = g_bytes_new_take (g_steal_pointer (&text), len);
+
+  for (guint i = 0; self->urls[i] != NULL; i++)
+    {
+      Delivery *d = g_new0 (Delivery, 1);
+
+      d->session = g_object_ref (self->session);
+      d->cancellable = g_object_ref (self->cancellable);
+      d->url = g_strdup (self->urls[i]);
+      d->event = g_strdup (event);
+      d->body = g_bytes_ref (body);
+      d->job_id = id;
+      d->attempts = MAX (self->attempts, 1);
+      d->delay = MAX (self->retry_delay, 1);
+      delivery_send (d);
+    }
+}
+
 static void
 on_job_completed (VirtMigrateJob *job, VirtMigrateWebhooks *self)
 {
   const char *event = virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (job));
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GBytes) body = NULL;
-  gsize len;
 
   if (self->urls == NULL || self->urls[0] == NULL)
     return;
@@ -170,23 +194,37 @@ on_job_completed (VirtMigrateJob *job, VirtMigrateWebhooks *self)
   json_builder_add_value (builder, virt_migrate_job_to_json (job));
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  len = strlen (text);
-  body = g_bytes_new_take (g_steal_pointer (&text), len);
-  for (guint i = 0; self->urls[i] != NULL; i++)
-    {
-      Delivery *d = g_new0 (Delivery, 1);
+  deliver (self, event, virt_migrate_job_get_id (job), root);
+}
 
-      d->session = g_object_ref (self->session);
-      d->cancellable = g_object_ref (self->cancellable);
-      d->url = g_strdup (self->urls[i]);
-      d->event = g_strdup (event);
-      d->body = g_bytes_ref (body);
-      d->job_id = virt_migrate_job_get_id (job);
-      d->attempts = MAX (self->attempts, 1);
-      d->delay = MAX (self->retry_delay, 1);
-      delivery_send (d);
-    }
+/* A drain that ended: "drain-succeeded", "drain-incomplete",
+ * "drain-cancelled" or "drain-failed", with the drain as /v1/drains/ID
+ * shows it (its table included). A dry run is not news. */
+static void
+on_drain_completed (VirtMigrateDrain *drain, VirtMigrateWebhooks *self)
+{
+  g_autofree char *event = g_strconcat ("drain-", virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_DRAIN_STATE,
+                                                                         virt_migrate_drain_get_state (drain)), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  if (self->urls == NULL || self->urls[0] == NULL ||
+      virt_migrate_drain_get_state (drain) == VIRT_MIGRATE_DRAIN_STATE_PLANNED)
+    return;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "event");
+  json_builder_add_string_value (builder, event);
+  json_builder_set_member_name (builder, "drain");
+  json_builder_add_value (builder, json_gvariant_serialize (virt_migrate_drain_to_variant (drain)));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  deliver (self, event, virt_migrate_drain_get_id (drain), root);
+}
+
+static void
+on_drain_added (VirtMigrateManager *manager, VirtMigrateDrain *drain, gpointer self)
+{
+  g_signal_connect_object (drain, "completed", G_CALLBACK (on_drain_completed), self, 0);
 }
 
 static void
@@ -204,6 +242,7 @@ virt_migrate_webhooks_constructed (GObject *object)
   g_return_if_fail (self->manager != NULL);
   g_object_bind_property (self, "timeout", self->session, "timeout", G_BINDING_SYNC_CREATE);
   virt_migrate_service_watch_jobs (self->manager, self, on_job_added, NULL);
+  g_signal_connect_object (self->manager, "drain-added", G_CALLBACK (on_drain_added), self, 0);
 }
 
 static void
