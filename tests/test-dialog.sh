@@ -9,7 +9,7 @@ source=$2
 tool=$build/tests/vm-testbed-tool
 shots=$build/dialog-screenshots
 rm -rf "$shots"
-echo "1..4"
+echo "1..5"
 
 request=$("$tool" slow-request dialog 48 8)
 set +e
@@ -57,3 +57,21 @@ echo "$out" | sed 's/^/# /'
   [ "$("$tool" state src dialog2)" = running ] ||
   { echo "not ok 4 the dialog did not stop at the blocker (exit $rc)"; exit 1; }
 echo "ok 4 a blocker shown before anything moves, the guest running on the source: $shots/refused/done.png"
+
+# A drain: every running guest of the source moved, a row each, one bar.
+for g in dd1 dd2; do "$tool" guest "$g"; done
+"$tool" destroy src dialog2
+set +e
+out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  /usr/bin/python3 "$source/examples/migrate-dialog.py" --drain --connect "$VIRT_MIGRATE_TESTBED_SRC_URI" \
+  --dest "$VIRT_MIGRATE_TESTBED_DST_URI" --max-parallel 2 --start --exit-when-done --screenshot-dir "$shots/drain" 2>&1)
+rc=$?
+set -e
+echo "$out" | sed 's/^/# /'
+[ $rc -eq 0 ] && echo "$out" | grep -q "^drain: succeeded: 2 of 2 guests moved" &&
+  echo "$out" | grep -q "^guest: dd1 moved " && echo "$out" | grep -q "^guest: dd2 moved " &&
+  [ -s "$shots/drain/drain.png" ] &&
+  [ "$("$tool" state dst dd1)" = running ] && [ "$("$tool" state src dd2)" = absent ] ||
+  { echo "not ok 5 the dialog did not drain the host (exit $rc)"; exit 1; }
+echo "ok 5 the dialog drained the host: a row per guest, both moved: $shots/drain/drain.png"

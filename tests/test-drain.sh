@@ -155,9 +155,29 @@ ok "a cancel half-way: $moved moved, $stayed stayed, each running on exactly one
 for g in r1 r2 r3; do "$tool" dirty-guest "$g" 64 24 2; done
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
-trap 'kill $bus_pid 2>/dev/null || true; kill %1 2>/dev/null || true' EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+http_port=$(free_port)
+hook_port=$(free_port)
+# A webhook receiver: each POST's body, a line each.
+/usr/bin/python3 - "$hook_port" "$dir/hooks" <<'EOF' &
+import http.server, sys
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
+EOF
+receiver=$!
+trap 'kill $bus_pid $receiver 2>/dev/null || true' EXIT
 start_daemon() {
-	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" >> "$dir/daemon.log" 2>&1 &
+	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" \
+		--http "127.0.0.1:$http_port" --http-token-file "$dir/http-token" \
+		--webhook "http://127.0.0.1:$hook_port/" >> "$dir/daemon.log" 2>&1 &
 	daemon=$!
 	for _ in $(seq 1 100); do
 		# (Asking the bus, not the name: that would activate an installed one.)
@@ -203,8 +223,27 @@ for g in r1 r2 r3; do [ "$(one_host $g)" = dst ] || fail "$g did not end on the 
 grep -q "drain [0-9]*: recorded as running before a restart: resuming it" "$dir/daemon.log" || fail "no resume logged"
 guests=$(drain_prop "$path" Guests)
 echo "# $guests"
+# The same drain over HTTP, and its webhook.
+curl -sf -H "Authorization: Bearer $(cat "$dir/http-token")" "http://127.0.0.1:$http_port/v1/drains" > "$dir/drains.json" ||
+  fail "GET /v1/drains"
+/usr/bin/python3 -c '
+import json, sys
+(d,) = json.load(open(sys.argv[1]))
+assert d["State"] == "succeeded" and d["MovedCount"] == 3 and d["GuestCount"] == 3, d
+assert [g["outcome"] for g in d["Guests"]] == ["moved"] * 3, d["Guests"]' "$dir/drains.json" || fail "/v1/drains: $(cat "$dir/drains.json")"
+for _ in $(seq 1 50); do grep -q '"drain-succeeded"' "$dir/hooks" 2>/dev/null && break; sleep 0.1; done
+/usr/bin/python3 -c '
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+drains = [e for e in events if e["event"].startswith("drain-")]
+assert [e["event"] for e in drains] == ["drain-succeeded"], [e["event"] for e in events]
+assert drains[0]["drain"]["MovedCount"] == 3, drains[0]' "$dir/hooks" || fail "the drain webhook"
+"$cli" --bus history --json "drain 1" | /usr/bin/python3 -c '
+import json, sys
+(r,) = json.load(sys.stdin)
+assert r["Outcome"] == "succeeded" and len(r["Guests"]) == 3, r' || fail "the daemon history"
 kill $daemon; wait $daemon 2>/dev/null || true
-ok "virt-migrated killed mid-drain: the restarted daemon resumed it from its record ($first stayed moved) and moved the rest"
+ok "virt-migrated killed mid-drain: the restarted daemon resumed it from its record ($first stayed moved) and moved the rest; /v1/drains, the webhook and the history say so"
 
 # 6. Bad command lines are 2, not 1.
 set +e
