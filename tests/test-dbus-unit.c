@@ -288,6 +288,96 @@ test_named_errors (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->fakes->len, ==, 0);
 }
 
+static gboolean
+refuse_drains (VirtMigrateDBusService *service, const char *action, const char *sender, guint uid,
+               VirtMigrateJob *job, gpointer user_data)
+{
+  return !g_str_equal (action, "drain");
+}
+
+static char *
+drain (Fixture *fx, const char *text, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  GVariant *options = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &parse_error);
+  char *path = NULL;
+
+  g_assert_no_error (parse_error);
+  virt_migrate_dbus_manager_call_drain (fx->proxy, options, NULL, on_result, &result);
+  if (!virt_migrate_dbus_manager_call_drain_finish (fx->proxy, &path, wait_result (&result), error))
+    return NULL;
+  return path;
+}
+
+static void
+test_drain (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VirtMigrateDBusDrain) proxy = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GVariant) row = NULL;
+  const char *domain = NULL, *outcome = NULL, *reason = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gulong id;
+
+  g_test_summary ("Manager.Drain: named errors for bad options; a dry run of libvirt's test driver's "
+                  "host onto an unreachable destination ends planned, its guest left with libvirt's "
+                  "reason; a caller the service refuses gets AccessDenied");
+  g_assert_null (drain (fx, "{'source-uri': <'test:///default'>, 'live': <true>, 'domain': <'test'>, "
+                            "'destinations': <['qemu:///nowhere']>}", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST);
+  g_clear_error (&error);
+  g_assert_null (drain (fx, "{'source-uri': <'test:///default'>, 'live': <true>, "
+                            "'flow': <'peer-to-peer'>, 'placement': <'nearest'>, "
+                            "'destinations': <['qemu:///nowhere']>}", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  g_assert_null (drain (fx, "{'source-uri': <'test:///default'>, 'live': <true>}", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_MISSING_DEST_URI);
+  g_clear_error (&error);
+
+  /* Managed direct: this process must reach the destination itself. */
+  path = drain (fx, "{'source-uri': <'test:///default'>, 'live': <true>, "
+                    "'hypervisor-uri': <'tcp://127.0.0.1:49152'>, "
+                    "'destinations': <['qemu+unix:///session?socket=/nonexistent/sock']>, "
+                    "'dry-run': <true>, 'max-parallel': <uint32 3>}", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (path, VIRT_MIGRATE_DBUS_PATH "/drains/"));
+  virt_migrate_dbus_drain_proxy_new (fx->client, G_DBUS_PROXY_FLAGS_NONE,
+                                     g_dbus_connection_get_unique_name (fx->service_conn), path, NULL,
+                                     on_result, &result);
+  proxy = virt_migrate_dbus_drain_proxy_new_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  while (g_strcmp0 (virt_migrate_dbus_drain_get_state (proxy), "planned") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (virt_migrate_dbus_drain_get_guest_count (proxy), ==, 1);
+  g_assert_cmpuint (virt_migrate_dbus_drain_get_left_count (proxy), ==, 1);
+  g_assert_cmpuint (virt_migrate_dbus_drain_get_max_parallel (proxy), ==, 3);
+  g_assert_true (virt_migrate_dbus_drain_get_dry_run (proxy));
+  g_assert_cmpstr (virt_migrate_dbus_drain_get_order (proxy), ==, "smallest memory first");
+  row = g_variant_get_child_value (virt_migrate_dbus_drain_get_guests (proxy), 0);
+  g_variant_lookup (row, "domain", "&s", &domain);
+  g_variant_lookup (row, "outcome", "&s", &outcome);
+  g_variant_lookup (row, "reason", "&s", &reason);
+  g_test_message ("%s: %s: %s", domain, outcome, reason);
+  g_assert_cmpstr (domain, ==, "test");
+  g_assert_cmpstr (outcome, ==, "left");
+  g_assert_nonnull (strstr (reason, "/nonexistent/sock"));
+  g_assert_cmpuint (fx->fakes->len, ==, 0);
+
+  id = g_signal_connect (fx->service, "authorize", G_CALLBACK (refuse_drains), NULL);
+  g_clear_pointer (&path, g_free);
+  g_assert_null (drain (fx, "{'source-uri': <'test:///default'>, 'live': <true>, 'flow': <'peer-to-peer'>, "
+                            "'destinations': <['qemu:///nowhere']>}", &error));
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
+  g_signal_handler_disconnect (fx->service, id);
+}
+
 static GVariant *
 get_history (Fixture *fx, const char *filter_text, GError **error)
 {
@@ -357,6 +447,8 @@ main (int argc, char **argv)
               fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/named-errors", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_named_errors, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/drain", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_drain, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/history", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_history, fixture_tear_down);
   return g_test_run ();
