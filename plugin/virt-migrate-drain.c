@@ -200,6 +200,18 @@ row_to_variant (const Row *row)
   return g_variant_dict_end (&d);
 }
 
+/* The table, floating. */
+static GVariant *
+table (VirtMigrateDrain *self)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < self->rows->len; i++)
+    g_variant_builder_add_value (&b, row_to_variant (g_ptr_array_index (self->rows, i)));
+  return g_variant_builder_end (&b);
+}
+
 /* --- GObject -------------------------------------------------------------- */
 
 static void
@@ -577,14 +589,8 @@ virt_migrate_drain_get_progress (VirtMigrateDrain *self)
 GVariant *
 virt_migrate_drain_get_guests (VirtMigrateDrain *self)
 {
-  GVariantBuilder b;
-
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), NULL);
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < self->rows->len; i++)
-    g_variant_builder_add_value (&b, row_to_variant (g_ptr_array_index (self->rows, i)));
-  return g_variant_ref_sink (g_variant_builder_end (&b));
+  return g_variant_ref_sink (table (self));
 }
 
 /**
@@ -1355,7 +1361,7 @@ virt_migrate_drain_to_variant (VirtMigrateDrain *self)
   ADD ("Source", g_variant_new_string (virt_migrate_drain_get_source_uri (self)));
   ADD ("Destinations", g_variant_new_strv ((const char * const *) self->destinations, -1));
   ADD ("Progress", g_variant_new_double (virt_migrate_drain_get_progress (self)));
-  ADD ("Guests", virt_migrate_drain_get_guests (self));
+  ADD ("Guests", table (self));
   ADD ("GuestCount", g_variant_new_uint32 (self->rows->len));
   ADD ("MovedCount", g_variant_new_uint32 (virt_migrate_drain_get_n_moved (self)));
   ADD ("LeftCount", g_variant_new_uint32 (virt_migrate_drain_get_n_left (self)));
@@ -1573,7 +1579,7 @@ virt_migrate_drain_to_history_record (VirtMigrateDrain *self)
   ADD ("Outcome", g_variant_new_string (state));
   ADD ("Error", g_variant_new_string (self->state == VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED ? "" : text));
   ADD ("Messages", g_variant_new_strv ((const char *[]) { text, NULL }, 1));
-  ADD ("Guests", virt_migrate_drain_get_guests (self));
+  ADD ("Guests", table (self));
   ADD ("StartedByUid", g_variant_new_uint32 (self->started_by_uid >= 0 ? (guint32) self->started_by_uid
                                                                        : (guint32) getuid ()));
   ADD ("Host", g_variant_new_string (g_get_host_name ()));

@@ -300,7 +300,7 @@ drain (Fixture *fx, const char *text, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) parse_error = NULL;
-  GVariant *options = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &parse_error);
+  g_autoptr(GVariant) options = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &parse_error);
   char *path = NULL;
 
   g_assert_no_error (parse_error);
