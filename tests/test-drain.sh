@@ -137,7 +137,7 @@ set +e
 wait $pid; rc=$?
 set -e
 show "$dir/cancel.out"
-[ $rc -eq 1 ] || fail "the cancelled drain exited $rc, expected 1"
+[ $rc -eq 130 ] || fail "the cancelled drain exited $rc, expected 130"
 grep -q "^Drain cancelled: " "$dir/cancel.out" || fail "no cancelled summary"
 moved=0 stayed=0
 for g in c1 c2 c3; do
@@ -147,7 +147,7 @@ echo "# after the cancel: $moved moved, $stayed on the source"
 [ $moved -ge 1 ] && [ $stayed -ge 1 ] || fail "not half-way: $moved moved, $stayed stayed"
 grep -Eq "^  c[0-9] +left .*" "$dir/cancel.out" && grep -q "Not started: the drain was cancelled" "$dir/cancel.out" ||
   fail "the guest not started is not said to stay"
-ok "a cancel half-way: $moved moved, $stayed stayed, each running on exactly one host, exit 1"
+ok "a cancel half-way (Ctrl-C): $moved moved, $stayed stayed, each running on exactly one host, exit 130"
 
 # 5. virt-migrated killed mid-drain and restarted: it resumes the drain from
 # its record; what moved stays moved, the migration it was running is

@@ -17,6 +17,7 @@
 #include "virt-migrate-service.h"
 
 #define EXIT_USAGE 2
+#define EXIT_CANCELLED 130
 
 typedef struct {
   const CliDrainOptions *options;
@@ -179,6 +180,8 @@ finish (Drain *d, const char *state, GVariant *guests, GVariant *snapshot)
     }
   if (g_str_equal (state, "planned"))
     d->exit_code = all_go ? EXIT_SUCCESS : EXIT_FAILURE;
+  else if (g_str_equal (state, "cancelled"))
+    d->exit_code = EXIT_CANCELLED;
   else
     d->exit_code = g_str_equal (state, "succeeded") ? EXIT_SUCCESS : EXIT_FAILURE;
   g_main_loop_quit (d->loop);

@@ -24,7 +24,8 @@ typedef struct {
 
 /* Runs the drain of @request's source to @destinations; the exit code:
  * 0 every guest moved (or, dry run, can go), 1 some stayed or failed,
- * 2 a bad command line or request. */
+ * 2 a bad command line or request, 130 cancelled (Ctrl-C, SIGTERM, or
+ * Cancel from elsewhere). */
 int cli_drain (VirtMigrateRequest    *request,
                char                 **destinations,
                const CliDrainOptions *options);
