@@ -6,6 +6,7 @@
 #include <libvirt/virterror.h>
 
 #include "virt-migrate-dest-storage.h"
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
@@ -50,37 +51,6 @@ virt_migrate_dest_storage_pool_dir (const char *pool, gpointer dconn)
   if (p != NULL)
     virStoragePoolFree (p);
   return dir;
-}
-
-/* <source file='…'/> of each disk, with its target and format, from @xml:
- * target, source, format triples. */
-static GPtrArray *
-disks_of (const char *xml)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  const char *p = xml;
-
-  while ((p = strstr (p, "<disk ")) != NULL)
-    {
-      const char *end = strstr (p, "</disk>");
-      g_autofree char *disk = end != NULL ? g_strndup (p, (gsize) (end - p)) : NULL;
-      const char *f, *t, *d;
-
-      if (disk == NULL)
-        break;
-      p = end;
-      if (strstr (disk, "device='disk'") == NULL || strstr (disk, "<readonly/>") != NULL ||
-          strstr (disk, "<shareable/>") != NULL || (f = strstr (disk, " file='")) == NULL ||
-          (t = strstr (disk, "<target dev='")) == NULL)
-        continue;
-      f += strlen (" file='");
-      t += strlen ("<target dev='");
-      d = strstr (disk, " type='qcow2'") != NULL ? "qcow2" : "raw";
-      g_ptr_array_add (out, g_strndup (t, strcspn (t, "'")));
-      g_ptr_array_add (out, g_strndup (f, strcspn (f, "'")));
-      g_ptr_array_add (out, g_strdup (d));
-    }
-  return out;
 }
 
 /* The name of @dconn's active storage pool whose directory is @dir, if any. */
@@ -183,7 +153,7 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
 {
   g_auto(GStrv) disk_map = NULL, network_map = NULL;
   g_autofree char *xml = NULL;
-  g_autoptr(GPtrArray) disks = NULL;
+  VirtMigrateGuestXml guest = { 0 };
   gboolean copy = virt_migrate_request_get_storage (self->request) != VIRT_MIGRATE_STORAGE_SHARED;
   g_auto(GStrv) only = NULL;
 
@@ -210,22 +180,34 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
   if (!copy || dconn == NULL)
     return TRUE;
 
-  /* The images the copy needs, where the map puts them. */
-  disks = disks_of (self->xml);
-  for (guint i = 0; i + 2 < disks->len; i += 3)
+  /* The images the copy needs, where the map puts them: each file-backed
+   * disk that is neither read-only nor shared (the pre-flight's reading of
+   * the XML). */
+  if (!virt_migrate_guest_xml_parse (self->xml, &guest))
     {
-      const char *target = g_ptr_array_index (disks, i);
-      const char *path = g_ptr_array_index (disks, i + 1);
-      const char *format = g_ptr_array_index (disks, i + 2);
+      virt_migrate_guest_xml_clear (&guest);
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+                   "Cannot read the destination XML the maps made");
+      return FALSE;
+    }
+  for (guint i = 0; i < guest.disks->len; i++)
+    {
+      const VirtMigrateDiskXml *d = g_ptr_array_index (guest.disks, i);
 
-      if (only != NULL && only[0] != NULL && !g_strv_contains ((const char *const *) only, target))
+      if (g_strcmp0 (d->device, "disk") != 0 || g_strcmp0 (d->type, "file") != 0 || d->readonly ||
+          d->source == NULL || d->target == NULL)
         continue;
-      if (!create_image (self, dconn, dom, target, path, format, error))
+      if (only != NULL && only[0] != NULL && !g_strv_contains ((const char *const *) only, d->target))
+        continue;
+      if (!create_image (self, dconn, dom, d->target, d->source,
+                         g_strcmp0 (d->format, "qcow2") == 0 ? "qcow2" : "raw", error))
         {
+          virt_migrate_guest_xml_clear (&guest);
           virt_migrate_dest_storage_finish (self, FALSE);
           return FALSE;
         }
     }
+  virt_migrate_guest_xml_clear (&guest);
   return TRUE;
 }
 

@@ -12,208 +12,10 @@
 
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-dest-storage.h"
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-xml-map.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
-
-/* --- the guest's XML ------------------------------------------------------------ */
-
-typedef struct {
-  char      *virt_type;
-  char      *arch;
-  char      *machine;
-  char      *emulator;
-  char      *cpu_mode;
-  gboolean   cpu_model;   /* <cpu> names a model or features: compare it */
-  GPtrArray *networks;    /* char* pairs: kind, name */
-  GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
-  GPtrArray *disks;       /* DiskXml */
-  guint      n_hostdevs;
-  /* parser state */
-  GString   *text;
-  gboolean   in_emulator;
-  gboolean   in_disk;
-  gboolean   in_interface;
-  char      *iface_kind;
-} GuestXml;
-
-typedef struct {
-  char    *device;
-  char    *target;
-  char    *source;
-  char    *cache;
-  gboolean readonly;
-} DiskXml;
-
-static void
-disk_xml_free (gpointer data)
-{
-  DiskXml *d = data;
-
-  g_free (d->device);
-  g_free (d->target);
-  g_free (d->source);
-  g_free (d->cache);
-  g_free (d);
-}
-
-static void
-guest_xml_clear (GuestXml *g)
-{
-  g_free (g->virt_type);
-  g_free (g->arch);
-  g_free (g->machine);
-  g_free (g->emulator);
-  g_free (g->cpu_mode);
-  g_clear_pointer (&g->networks, g_ptr_array_unref);
-  g_clear_pointer (&g->devices, g_ptr_array_unref);
-  g_clear_pointer (&g->disks, g_ptr_array_unref);
-  g_free (g->iface_kind);
-  if (g->text != NULL)
-    g_string_free (g->text, TRUE);
-}
-
-static const char *
-attr (const char **names, const char **values, const char *name)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    if (g_str_equal (names[i], name))
-      return values[i];
-  return NULL;
-}
-
-static void
-start_element (GMarkupParseContext *context, const char *element, const char **names,
-               const char **values, gpointer user_data, GError **error)
-{
-  GuestXml *g = user_data;
-  const GSList *stack = g_markup_parse_context_get_element_stack (context);
-  const char *parent = stack->next != NULL ? stack->next->data : "";
-
-  if (g_str_equal (element, "domain") && g->virt_type == NULL)
-    g->virt_type = g_strdup (attr (names, values, "type"));
-  else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
-    {
-      g->arch = g_strdup (attr (names, values, "arch"));
-      g->machine = g_strdup (attr (names, values, "machine"));
-    }
-  else if (g_str_equal (element, "emulator"))
-    {
-      g->in_emulator = TRUE;
-      g_string_truncate (g->text, 0);
-    }
-  else if (g_str_equal (element, "cpu") && g_str_equal (parent, "domain"))
-    g->cpu_mode = g_strdup (attr (names, values, "mode") ? attr (names, values, "mode") : "custom");
-  else if ((g_str_equal (element, "model") || g_str_equal (element, "feature")) && g_str_equal (parent, "cpu"))
-    g->cpu_model = TRUE;
-  else if ((g_str_equal (element, "model") && g_str_equal (parent, "video")) ||
-           (g_str_equal (element, "graphics") && g_str_equal (parent, "devices")))
-    {
-      /* What the destination's domain capabilities must offer. */
-      const char *type = attr (names, values, "type");
-
-      if (type != NULL)
-        {
-          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "video" : "graphics"));
-          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "modelType" : "type"));
-          g_ptr_array_add (g->devices, g_strdup (type));
-        }
-    }
-  else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
-    g->n_hostdevs++;
-  else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
-    {
-      g->in_interface = TRUE;
-      g_free (g->iface_kind);
-      g->iface_kind = g_strdup (attr (names, values, "type"));
-    }
-  else if (g_str_equal (element, "source") && g->in_interface)
-    {
-      const char *kind = g->iface_kind, *name = NULL;
-
-      if (g_strcmp0 (kind, "network") == 0)
-        name = attr (names, values, "network");
-      else if (g_strcmp0 (kind, "bridge") == 0)
-        name = attr (names, values, "bridge");
-      else if (g_strcmp0 (kind, "direct") == 0)
-        name = attr (names, values, "dev");
-      if (name != NULL)
-        {
-          g_ptr_array_add (g->networks, g_strdup (kind));
-          g_ptr_array_add (g->networks, g_strdup (name));
-        }
-    }
-  else if (g_str_equal (element, "disk") && g_str_equal (parent, "devices"))
-    {
-      DiskXml *d = g_new0 (DiskXml, 1);
-
-      d->device = g_strdup (attr (names, values, "device"));
-      g_ptr_array_add (g->disks, d);
-      g->in_disk = TRUE;
-    }
-  else if (g->in_disk && g_str_equal (parent, "disk"))
-    {
-      DiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
-
-      if (g_str_equal (element, "source") && d->source == NULL)
-        d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
-      else if (g_str_equal (element, "target"))
-        {
-          d->target = g_strdup (attr (names, values, "dev"));
-          if (attr (names, values, "bus") != NULL)
-            {
-              g_ptr_array_add (g->devices, g_strdup ("disk"));
-              g_ptr_array_add (g->devices, g_strdup ("bus"));
-              g_ptr_array_add (g->devices, g_strdup (attr (names, values, "bus")));
-            }
-        }
-      else if (g_str_equal (element, "driver"))
-        d->cache = g_strdup (attr (names, values, "cache"));
-      else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
-        d->readonly = TRUE;
-    }
-}
-
-static void
-end_element (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
-{
-  GuestXml *g = user_data;
-
-  if (g_str_equal (element, "emulator") && g->in_emulator)
-    {
-      g->in_emulator = FALSE;
-      g->emulator = g_strstrip (g_strdup (g->text->str));
-    }
-  else if (g_str_equal (element, "disk"))
-    g->in_disk = FALSE;
-  else if (g_str_equal (element, "interface"))
-    g->in_interface = FALSE;
-}
-
-static void
-text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
-{
-  GuestXml *g = user_data;
-
-  if (g->in_emulator)
-    g_string_append_len (g->text, text_, (gssize) len);
-}
-
-static gboolean
-parse_guest_xml (const char *xml, GuestXml *g)
-{
-  static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
-
-  memset (g, 0, sizeof *g);
-  g->networks = g_ptr_array_new_with_free_func (g_free);
-  g->devices = g_ptr_array_new_with_free_func (g_free);
-  g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
-  g->text = g_string_new (NULL);
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
-  return g_markup_parse_context_parse (context, xml, -1, NULL) &&
-         g_markup_parse_context_end_parse (context, NULL);
-}
 
 /* The <cpu>…</cpu> element of @xml, for virConnectCompareHypervisorCPU(). */
 static char *
@@ -356,7 +158,7 @@ network_present (virConnectPtr dconn, const char *kind, const char *name)
 /* --- the facts ----------------------------------------------------------------------- */
 
 static gboolean
-disk_is_copied (VirtMigrateRequest *request, const DiskXml *d, const char *const *only)
+disk_is_copied (VirtMigrateRequest *request, const VirtMigrateDiskXml *d, const char *const *only)
 {
   if (virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_SHARED || d->readonly ||
       g_strcmp0 (d->device, "cdrom") == 0 || g_strcmp0 (d->device, "floppy") == 0)
@@ -381,7 +183,7 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   g_auto(GStrv) only = NULL;
   g_auto(GStrv) disk_map = NULL;
   g_auto(GStrv) network_map = NULL;
-  GuestXml guest = { 0 }, dest_guest = { 0 };
+  VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 };
   gboolean have_dest_guest = FALSE;
   const char *name;
   unsigned char uuid[VIR_UUID_BUFLEN];
@@ -403,18 +205,18 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   if (virDomainGetInfo (dom, &info) == 0)
     facts->guest_memory = (guint64) info.memory * 1024;
 
-  if (xml == NULL || !parse_guest_xml (xml, &guest))
+  if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
-      guest_xml_clear (&guest);
+      virt_migrate_guest_xml_clear (&guest);
       memset (&guest, 0, sizeof guest);
     }
   if (dest_xml != NULL)
-    have_dest_guest = parse_guest_xml (dest_xml, &dest_guest);
+    have_dest_guest = virt_migrate_guest_xml_parse (dest_xml, &dest_guest);
 
   /* The disks, on either side. */
   for (guint i = 0; guest.disks != NULL && i < guest.disks->len; i++)
     {
-      const DiskXml *d = g_ptr_array_index (guest.disks, i);
+      const VirtMigrateDiskXml *d = g_ptr_array_index (guest.disks, i);
       VirtMigratePreflightDisk *fd;
 
       if (d->source == NULL || d->target == NULL)
@@ -426,7 +228,7 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       fd->shared_fs = local_source ? on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
       for (guint k = 0; have_dest_guest && k < dest_guest.disks->len; k++)
         {
-          const DiskXml *dd = g_ptr_array_index (dest_guest.disks, k);
+          const VirtMigrateDiskXml *dd = g_ptr_array_index (dest_guest.disks, k);
 
           if (g_strcmp0 (dd->target, d->target) == 0 && dd->source != NULL)
             {
@@ -547,7 +349,7 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
     }
 
 out:
-  guest_xml_clear (&guest);
+  virt_migrate_guest_xml_clear (&guest);
   if (have_dest_guest || dest_guest.disks != NULL)
-    guest_xml_clear (&dest_guest);
+    virt_migrate_guest_xml_clear (&dest_guest);
 }

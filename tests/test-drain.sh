@@ -238,12 +238,20 @@ events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 drains = [e for e in events if e["event"].startswith("drain-")]
 assert [e["event"] for e in drains] == ["drain-succeeded"], [e["event"] for e in events]
 assert drains[0]["drain"]["MovedCount"] == 3, drains[0]' "$dir/hooks" || fail "the drain webhook"
+# The status page, rendered by headless Chromium: the drain's card, a row per guest.
+timeout 120 env -u DBUS_SESSION_BUS_ADDRESS chromium --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir="$dir/chromium" \
+	--dump-dom "http://127.0.0.1:$http_port/?access_token=$(cat "$dir/http-token")" \
+	> "$dir/page.html" 2> "$dir/chromium.log" || { tail -5 "$dir/chromium.log"; fail "chromium"; }
+cp "$dir/page.html" "$build/drain-page.html"
+[ "$(grep -o 'class="guest" data-domain="r[0-9]" data-outcome="moved"' "$dir/page.html" | wc -l)" -eq 3 ] &&
+  grep -q 'id="drain-1"' "$dir/page.html" && grep -q "3 of 3 guests moved" "$dir/page.html" ||
+  fail "the status page does not show the drain ($(wc -c < "$dir/page.html") bytes, $build/drain-page.html)"
 "$cli" --bus history --json "drain 1" | /usr/bin/python3 -c '
 import json, sys
 (r,) = json.load(sys.stdin)
 assert r["Outcome"] == "succeeded" and len(r["Guests"]) == 3, r' || fail "the daemon history"
 kill $daemon; wait $daemon 2>/dev/null || true
-ok "virt-migrated killed mid-drain: the restarted daemon resumed it from its record ($first stayed moved) and moved the rest; /v1/drains, the webhook and the history say so"
+ok "virt-migrated killed mid-drain: the restarted daemon resumed it from its record ($first stayed moved) and moved the rest; /v1/drains, the status page, the webhook and the history say so"
 
 # 6. Bad command lines are 2, not 1.
 set +e

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-preflight.h"
 #include "virt-migrate-xml-map.h"
 #include "virt-migrate.h"
@@ -351,6 +352,64 @@ test_maps (void)
   g_assert_nonnull (strstr (error->message, "images=/srv"));
 }
 
+/* The one reading of a guest's XML, which the checks and the destination's
+ * storage share: each disk's kind, device, format, source and target, what
+ * is read-only or shared, the buses, networks and host devices. */
+static void
+test_guest_xml (void)
+{
+  static const char xml[] =
+    "<domain type='kvm'><name>g</name>"
+    "<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>"
+    "<cpu mode='host-model'/>"
+    "<devices><emulator> /usr/bin/qemu-system-x86_64 </emulator>"
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/>"
+    "<source file='/var/lib/images/g.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+    "<disk type='block' device='disk'><driver name='qemu' type='raw'/>"
+    "<source dev='/dev/vg/g-data'/><target dev='vdb' bus='virtio'/><shareable/></disk>"
+    "<disk type='file' device='cdrom'><source file='/isos/x.iso'/><target dev='sda' bus='sata'/>"
+    "<readonly/></disk>"
+    "<interface type='network'><source network='default'/></interface>"
+    "<interface type='bridge'><source bridge='br0'/></interface>"
+    "<hostdev mode='subsystem' type='pci'/>"
+    "<video><model type='qxl'/></video><graphics type='spice'/>"
+    "</devices></domain>";
+  VirtMigrateGuestXml g = { 0 };
+  const VirtMigrateDiskXml *d;
+
+  g_assert_true (virt_migrate_guest_xml_parse (xml, &g));
+  g_assert_cmpstr (g.virt_type, ==, "kvm");
+  g_assert_cmpstr (g.machine, ==, "pc-q35-7.2");
+  g_assert_cmpstr (g.emulator, ==, "/usr/bin/qemu-system-x86_64");
+  g_assert_cmpstr (g.cpu_mode, ==, "host-model");
+  g_assert_cmpuint (g.disks->len, ==, 3);
+  d = g_ptr_array_index (g.disks, 0);
+  g_assert_cmpstr (d->type, ==, "file");
+  g_assert_cmpstr (d->device, ==, "disk");
+  g_assert_cmpstr (d->format, ==, "qcow2");
+  g_assert_cmpstr (d->cache, ==, "none");
+  g_assert_cmpstr (d->source, ==, "/var/lib/images/g.qcow2");
+  g_assert_cmpstr (d->target, ==, "vda");
+  g_assert_false (d->readonly);
+  d = g_ptr_array_index (g.disks, 1);
+  g_assert_cmpstr (d->type, ==, "block");
+  g_assert_cmpstr (d->source, ==, "/dev/vg/g-data");
+  g_assert_true (d->readonly);
+  d = g_ptr_array_index (g.disks, 2);
+  g_assert_cmpstr (d->device, ==, "cdrom");
+  g_assert_true (d->readonly);
+  g_assert_cmpuint (g.networks->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (g.networks, 3), ==, "br0");
+  g_assert_cmpuint (g.n_hostdevs, ==, 1);
+  /* disk bus virtio twice, sata, video qxl, graphics spice: five triples */
+  g_assert_cmpuint (g.devices->len, ==, 15);
+  virt_migrate_guest_xml_clear (&g);
+
+  memset (&g, 0, sizeof g);
+  g_assert_false (virt_migrate_guest_xml_parse ("<domain><devices>", &g));
+  virt_migrate_guest_xml_clear (&g);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,5 +425,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
+  g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   return g_test_run ();
 }

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A drain at work: the planning thread (every guest checked against every
+ * destination, then placed), the jobs started in order within the limit,
+ * cancel, and resuming from a record after a restart. */
+#include "config.h"
+
+#include <libvirt/libvirt.h>
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-drain-internal.h"
+#include "virt-migrate-drain-placement.h"
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-job-private.h"
+#include "virt-migrate-preflight.h"
+#include "virt-migrate-preflight-private.h"
+
+/* --- running the jobs ------------------------------------------------------ */
+
+static void
+on_job_progress (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateDrain *self)
+{
+  virt_migrate_drain_notify_progress (self);
+}
+
+static void
+on_job_completed (VirtMigrateJob *job, VirtMigrateDrain *self)
+{
+  const GError *error = virt_migrate_job_get_error (job);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (row->job != job)
+        continue;
+      switch (virt_migrate_job_get_state (job))
+        {
+        case VIRT_MIGRATE_JOB_STATE_SUCCEEDED:
+          virt_migrate_drain_row_set (row, "moved", "");
+          break;
+        case VIRT_MIGRATE_JOB_STATE_CANCELLED:
+          virt_migrate_drain_row_set (row, "cancelled", "The migration was cancelled; the guest stays on the source");
+          break;
+        case VIRT_MIGRATE_JOB_STATE_PENDING:
+        case VIRT_MIGRATE_JOB_STATE_PREPARING:
+        case VIRT_MIGRATE_JOB_STATE_RUNNING:
+        case VIRT_MIGRATE_JOB_STATE_POSTCOPY:
+        case VIRT_MIGRATE_JOB_STATE_COMPLETING:
+        case VIRT_MIGRATE_JOB_STATE_FAILED:
+        default:
+          virt_migrate_drain_row_set (row, "failed", error != NULL ? error->message : "The migration failed");
+          break;
+        }
+      virt_migrate_drain_row_detach (row);
+      break;
+    }
+  virt_migrate_drain_table_changed (self);
+  virt_migrate_drain_pump (self);
+}
+
+static void
+attach (VirtMigrateDrain *self, Row *row, VirtMigrateJob *job)
+{
+  row->job = g_object_ref (job);
+  row->job_id = virt_migrate_job_get_id (job);
+  /* After the manager's handler: the job's history record comes first. */
+  row->completed_id = g_signal_connect_after (job, "completed", G_CALLBACK (on_job_completed), self);
+  row->progress_id = g_signal_connect (job, "notify::progress", G_CALLBACK (on_job_progress), self);
+  virt_migrate_drain_row_set (row, "running", "");
+}
+
+static void
+start_row (VirtMigrateDrain *self, Row *row)
+{
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_copy (self->request);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (request, "domain", row->domain, "dest-uri", row->destination, NULL);
+  job = virt_migrate_manager_create_job (self->manager, request, &error);
+  if (job == NULL)
+    {
+      virt_migrate_drain_row_set (row, "failed", error->message);
+      return;
+    }
+  virt_migrate_job_set_drain_id (job, self->id);
+  if (self->started_by_uid >= 0)
+    virt_migrate_job_set_started_by_uid (job, (guint) self->started_by_uid);
+  attach (self, row, job);
+  virt_migrate_manager_run_job (self->manager, job, NULL);
+}
+
+/* Starts the next guests, in order, up to the limit; ends the drain when
+ * nothing is queued or running any more. */
+void
+virt_migrate_drain_pump (VirtMigrateDrain *self)
+{
+  guint running = virt_migrate_drain_count (self, "running", NULL);
+  gboolean changed = FALSE;
+
+  if (self->state != VIRT_MIGRATE_DRAIN_STATE_RUNNING || self->manager == NULL)
+    return;
+  for (guint i = 0; i < self->rows->len && !self->cancelled; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (self->max_parallel > 0 && running >= self->max_parallel)
+        break;
+      if (!virt_migrate_drain_row_is (row, "queued"))
+        continue;
+      start_row (self, row);
+      changed = TRUE;
+      if (virt_migrate_drain_row_is (row, "running"))
+        running++;
+    }
+  if (changed)
+    virt_migrate_drain_table_changed (self);
+  if (virt_migrate_drain_count (self, "queued", "running") > 0)
+    return;
+  if (self->cancelled)
+    virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_CANCELLED, NULL);
+  else if (virt_migrate_drain_get_n_moved (self) == self->rows->len)
+    virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED, NULL);
+  else
+    virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_INCOMPLETE, NULL);
+}
+
+/**
+ * virt_migrate_drain_cancel:
+ * @self: a #VirtMigrateDrain
+ *
+ * Stops the drain: the guests not started yet stay on the source
+ * (`left`), the running migrations are cancelled (a guest already in
+ * post-copy finishes on the destination). The drain ends
+ * %VIRT_MIGRATE_DRAIN_STATE_CANCELLED once they have. Does nothing once
+ * the drain ended.
+ */
+void
+virt_migrate_drain_cancel (VirtMigrateDrain *self)
+{
+  g_autoptr(GPtrArray) jobs = NULL;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_DRAIN (self));
+
+  if (virt_migrate_drain_is_finished (self) || self->cancelled)
+    return;
+  self->cancelled = TRUE;
+  if (self->planning != NULL)
+    g_cancellable_cancel (self->planning);
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+
+      if (virt_migrate_drain_row_is (row, "queued"))
+        virt_migrate_drain_row_set (row, "left", "Not started: the drain was cancelled");
+    }
+  jobs = virt_migrate_drain_list_jobs (self);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!virt_migrate_job_cancel (g_ptr_array_index (jobs, i), &error))
+        g_debug ("drain %u: job %u goes on: %s", self->id,
+                 virt_migrate_job_get_id (g_ptr_array_index (jobs, i)), error->message);
+    }
+  virt_migrate_drain_table_changed (self);
+  if (self->state == VIRT_MIGRATE_DRAIN_STATE_PENDING)
+    virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_CANCELLED, NULL);
+  else
+    virt_migrate_drain_pump (self);
+}
+
+/* --- planning (in a worker thread) ----------------------------------------- */
+
+typedef struct {
+  VirtMigrateRequest        *request;
+  char                     **destinations;
+  char                     **include;
+  char                     **exclude;
+  VirtMigrateDrainPlacement  placement;
+} PlanData;
+
+static void
+plan_data_free (PlanData *p)
+{
+  g_clear_object (&p->request);
+  g_strfreev (p->destinations);
+  g_strfreev (p->include);
+  g_strfreev (p->exclude);
+  g_free (p);
+}
+
+static gboolean
+matches_any (char **patterns, const char *name)
+{
+  for (guint i = 0; patterns != NULL && patterns[i] != NULL; i++)
+    if (g_pattern_match_simple (patterns[i], name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+close_connection (gpointer conn)
+{
+  if (conn != NULL)
+    virConnectClose (conn);
+}
+
+static void
+plan_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  PlanData *p = task_data;
+  const char *source_uri = virt_migrate_request_get_source_uri (p->request);
+  g_autoptr(virConnect) conn = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_candidate_free);
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_target_free);
+  g_autoptr(GPtrArray) dconns = g_ptr_array_new_with_free_func (close_connection);
+  g_autofree guint64 *free_memory = NULL;
+  virDomainPtr *doms = NULL;
+  int n;
+
+  conn = virConnectOpenReadOnly (source_uri);
+  if (conn == NULL)
+    {
+      g_autoptr(GError) error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
+                                                                 "Connection failed");
+
+      g_task_return_new_error (task, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED,
+                               "Cannot connect to %s: %s", source_uri, error->message);
+      return;
+    }
+  n = virConnectListAllDomains (conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  if (n < 0)
+    {
+      g_task_return_error (task, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT,
+                                                                  "Cannot list the guests"));
+      return;
+    }
+  /* One connection per destination, for every guest's checks. */
+  free_memory = g_new0 (guint64, g_strv_length (p->destinations) + 1);
+  for (guint t = 0; p->destinations[t] != NULL; t++)
+    {
+      virConnectPtr dconn = virConnectOpenReadOnly (p->destinations[t]);
+
+      g_ptr_array_add (dconns, dconn);
+      if (dconn != NULL)
+        free_memory[t] = virNodeGetFreeMemory (dconn);
+      g_ptr_array_add (targets, virt_migrate_drain_target_new (p->destinations[t], free_memory[t]));
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(virDomain) dom = doms[i];
+      const char *name = virDomainGetName (dom);
+      char uuid[VIR_UUID_STRING_BUFLEN] = "";
+      virDomainInfo info = { 0 };
+      VirtMigrateDrainCandidate *c;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        continue;
+      if ((p->include != NULL && p->include[0] != NULL && !matches_any (p->include, name)) ||
+          matches_any (p->exclude, name))
+        continue;
+      virDomainGetUUIDString (dom, uuid);
+      virDomainGetInfo (dom, &info);
+      c = virt_migrate_drain_candidate_new (name, uuid, (guint64) info.memory * 1024);
+      g_ptr_array_add (candidates, c);
+      for (guint t = 0; p->destinations[t] != NULL; t++)
+        {
+          g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+          g_autoptr(VirtMigrateRequest) request = virt_migrate_request_copy (p->request);
+
+          g_object_set (request, "domain", name, "dest-uri", p->destinations[t], NULL);
+          virt_migrate_preflight_gather (conn, g_ptr_array_index (dconns, t), dom, request,
+                                         p->destinations[t], facts);
+          g_ptr_array_add (c->verdicts,
+                           g_variant_ref_sink (virt_migrate_preflight_verdict (facts, p->destinations[t])));
+        }
+    }
+  g_free (doms);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  g_task_return_pointer (task, virt_migrate_drain_place (candidates, targets, p->placement),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static void
+plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VirtMigrateDrain) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) rows = g_task_propagate_pointer (G_TASK (result), &error);
+  GVariantIter iter;
+  GVariant *item;
+
+  g_clear_object (&self->planning);
+  if (rows == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_CANCELLED, NULL);
+      else
+        virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_FAILED, g_steal_pointer (&error));
+      return;
+    }
+  g_variant_iter_init (&iter, rows);
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      Row *row = virt_migrate_drain_row_from_variant (item);
+
+      if (self->dry_run && virt_migrate_drain_row_is (row, "queued"))
+        virt_migrate_drain_row_set (row, "planned", NULL);
+      g_ptr_array_add (self->rows, row);
+      g_variant_unref (item);
+    }
+  if (self->dry_run)
+    {
+      virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_PLANNED, NULL);
+      return;
+    }
+  virt_migrate_drain_table_changed (self);
+  virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_RUNNING);
+  virt_migrate_drain_pump (self);
+}
+
+static void
+start_planning (VirtMigrateDrain *self)
+{
+  g_autoptr(GTask) task = NULL;
+  PlanData *p = g_new0 (PlanData, 1);
+
+  self->planning = g_cancellable_new ();
+  p->request = virt_migrate_request_copy (self->request);
+  p->destinations = g_strdupv (self->destinations);
+  p->include = g_strdupv (self->include);
+  p->exclude = g_strdupv (self->exclude);
+  p->placement = self->placement;
+  task = g_task_new (NULL, self->planning, plan_done, g_object_ref (self));
+  g_task_set_name (task, "[virt-migrate] drain plan");
+  g_task_set_task_data (task, p, (GDestroyNotify) plan_data_free);
+  virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_PLANNING);
+  g_task_run_in_thread (task, plan_thread);
+}
+
+static void
+on_run_cancelled (GCancellable *cancellable, VirtMigrateDrain *self)
+{
+  virt_migrate_drain_cancel (self);
+}
+
+/**
+ * virt_migrate_drain_run_async:
+ * @self: a #VirtMigrateDrain, not started yet
+ * @cancellable: (nullable): cancels the drain (as virt_migrate_drain_cancel())
+ * @callback: (scope async): called when the drain ended
+ * @user_data: data for @callback
+ *
+ * Plans the drain (in a worker thread) and, unless
+ * #VirtMigrateDrain:dry-run is set, migrates the guests. Follow
+ * #VirtMigrateDrain:guests and the counts as it goes.
+ */
+void
+virt_migrate_drain_run_async (VirtMigrateDrain    *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_DRAIN (self));
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->task, virt_migrate_drain_run_async);
+  g_task_set_check_cancellable (self->task, FALSE);
+  if (self->state != VIRT_MIGRATE_DRAIN_STATE_PENDING)
+    {
+      g_task_return_new_error (g_steal_pointer (&self->task), VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_BUSY,
+                               "Drain %u was already started", self->id);
+      return;
+    }
+  if (cancellable != NULL)
+    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (on_run_cancelled), self, 0);
+  self->start_real_time = g_get_real_time ();
+  start_planning (self);
+}
+
+/**
+ * virt_migrate_drain_run_finish:
+ * @self: a #VirtMigrateDrain
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if every guest moved (or the dry run ended); %FALSE with
+ *   %VIRT_MIGRATE_ERROR_FAILED when some stayed or failed (the table
+ *   says which and why), %G_IO_ERROR_CANCELLED when cancelled, or the
+ *   error that kept the drain from planning
+ */
+gboolean
+virt_migrate_drain_run_finish (VirtMigrateDrain  *self,
+                               GAsyncResult      *result,
+                               GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* After a restart: each guest that was migrating is either still followed
+ * (a job the manager adopted), or found where it is now. */
+static void
+reconcile_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  GPtrArray *work = task_data; /* char* uuid, char* destination, pairs */
+  const char *source_uri = g_ptr_array_index (work, 0);
+  g_autoptr(virConnect) conn = virConnectOpenReadOnly (source_uri);
+  GPtrArray *answers = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 1; i + 1 < work->len; i += 2)
+    {
+      const char *uuid = g_ptr_array_index (work, i);
+      const char *dest = g_ptr_array_index (work, i + 1);
+      g_autoptr(virDomain) on_source = conn != NULL ? virDomainLookupByUUIDString (conn, uuid) : NULL;
+      g_autoptr(virConnect) dconn = NULL;
+      g_autoptr(virDomain) on_dest = NULL;
+
+      if (conn == NULL)
+        {
+          g_ptr_array_add (answers, g_strdup ("unknown"));
+          continue;
+        }
+      if (on_source != NULL && virDomainIsActive (on_source) == 1)
+        {
+          g_ptr_array_add (answers, g_strdup ("source"));
+          continue;
+        }
+      dconn = virConnectOpenReadOnly (dest);
+      on_dest = dconn != NULL ? virDomainLookupByUUIDString (dconn, uuid) : NULL;
+      g_ptr_array_add (answers, g_strdup (on_dest != NULL && virDomainIsActive (on_dest) == 1 ?
+                                          "destination" : "nowhere"));
+    }
+  g_task_return_pointer (task, answers, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+reconcile_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VirtMigrateDrain) self = user_data;
+  g_autoptr(GPtrArray) answers = g_task_propagate_pointer (G_TASK (result), NULL);
+  guint k = 0;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+      const char *where;
+
+      if (!row->reconcile)
+        continue;
+      row->reconcile = FALSE;
+      where = answers != NULL && k < answers->len ? g_ptr_array_index (answers, k) : "unknown";
+      k++;
+      if (g_str_equal (where, "source"))
+        virt_migrate_drain_row_set (row, "queued", "");
+      else if (g_str_equal (where, "destination"))
+        virt_migrate_drain_row_set (row, "moved", "Found running on the destination after virt-migrated restarted");
+      else
+        virt_migrate_drain_row_set (row, "failed", g_str_equal (where, "nowhere") ?
+                 "After virt-migrated restarted, the guest runs on neither host" :
+                 "After virt-migrated restarted, the source could not be reached to find the guest");
+    }
+  virt_migrate_drain_table_changed (self);
+  virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_RUNNING);
+  virt_migrate_drain_pump (self);
+}
+
+void
+virt_migrate_drain_resume (VirtMigrateDrain *self)
+{
+  g_autoptr(GPtrArray) work = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIRT_MIGRATE_IS_DRAIN (self));
+
+  g_ptr_array_add (work, g_strdup (virt_migrate_drain_get_source_uri (self)));
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (self->rows, i);
+      VirtMigrateJob *job;
+
+      if (!virt_migrate_drain_row_is (row, "running"))
+        continue;
+      job = row->job_id != 0 && self->manager != NULL ?
+            virt_migrate_manager_lookup_job (self->manager, row->job_id) : NULL;
+      if (job != NULL)
+        {
+          attach (self, row, job);
+          continue;
+        }
+      row->reconcile = TRUE;
+      g_ptr_array_add (work, g_strdup (row->uuid));
+      g_ptr_array_add (work, g_strdup (row->destination));
+    }
+  /* A drain that was still planning plans again: nothing had moved. */
+  if (self->rows->len == 0)
+    {
+      start_planning (self);
+      return;
+    }
+  virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_PLANNING);
+  task = g_task_new (NULL, NULL, reconcile_done, g_object_ref (self));
+  g_task_set_name (task, "[virt-migrate] drain resume");
+  g_task_set_task_data (task, g_steal_pointer (&work), (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, reconcile_thread);
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "virt-migrate-guest-xml.h"
+
+static void
+disk_xml_free (gpointer data)
+{
+  VirtMigrateDiskXml *d = data;
+
+  g_free (d->type);
+  g_free (d->device);
+  g_free (d->format);
+  g_free (d->target);
+  g_free (d->source);
+  g_free (d->cache);
+  g_free (d);
+}
+
+void
+virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
+{
+  g_free (g->virt_type);
+  g_free (g->arch);
+  g_free (g->machine);
+  g_free (g->emulator);
+  g_free (g->cpu_mode);
+  g_clear_pointer (&g->networks, g_ptr_array_unref);
+  g_clear_pointer (&g->devices, g_ptr_array_unref);
+  g_clear_pointer (&g->disks, g_ptr_array_unref);
+  g_free (g->iface_kind);
+  if (g->text != NULL)
+    g_string_free (g->text, TRUE);
+}
+
+static const char *
+attr (const char **names, const char **values, const char *name)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_str_equal (names[i], name))
+      return values[i];
+  return NULL;
+}
+
+static void
+start_element (GMarkupParseContext *context, const char *element, const char **names,
+               const char **values, gpointer user_data, GError **error)
+{
+  VirtMigrateGuestXml *g = user_data;
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  const char *parent = stack->next != NULL ? stack->next->data : "";
+
+  if (g_str_equal (element, "domain") && g->virt_type == NULL)
+    g->virt_type = g_strdup (attr (names, values, "type"));
+  else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
+    {
+      g->arch = g_strdup (attr (names, values, "arch"));
+      g->machine = g_strdup (attr (names, values, "machine"));
+    }
+  else if (g_str_equal (element, "emulator"))
+    {
+      g->in_emulator = TRUE;
+      g_string_truncate (g->text, 0);
+    }
+  else if (g_str_equal (element, "cpu") && g_str_equal (parent, "domain"))
+    g->cpu_mode = g_strdup (attr (names, values, "mode") ? attr (names, values, "mode") : "custom");
+  else if ((g_str_equal (element, "model") || g_str_equal (element, "feature")) && g_str_equal (parent, "cpu"))
+    g->cpu_model = TRUE;
+  else if ((g_str_equal (element, "model") && g_str_equal (parent, "video")) ||
+           (g_str_equal (element, "graphics") && g_str_equal (parent, "devices")))
+    {
+      /* What the destination's domain capabilities must offer. */
+      const char *type = attr (names, values, "type");
+
+      if (type != NULL)
+        {
+          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "video" : "graphics"));
+          g_ptr_array_add (g->devices, g_strdup (g_str_equal (element, "model") ? "modelType" : "type"));
+          g_ptr_array_add (g->devices, g_strdup (type));
+        }
+    }
+  else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
+    g->n_hostdevs++;
+  else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
+    {
+      g->in_interface = TRUE;
+      g_free (g->iface_kind);
+      g->iface_kind = g_strdup (attr (names, values, "type"));
+    }
+  else if (g_str_equal (element, "source") && g->in_interface)
+    {
+      const char *kind = g->iface_kind, *name = NULL;
+
+      if (g_strcmp0 (kind, "network") == 0)
+        name = attr (names, values, "network");
+      else if (g_strcmp0 (kind, "bridge") == 0)
+        name = attr (names, values, "bridge");
+      else if (g_strcmp0 (kind, "direct") == 0)
+        name = attr (names, values, "dev");
+      if (name != NULL)
+        {
+          g_ptr_array_add (g->networks, g_strdup (kind));
+          g_ptr_array_add (g->networks, g_strdup (name));
+        }
+    }
+  else if (g_str_equal (element, "disk") && g_str_equal (parent, "devices"))
+    {
+      VirtMigrateDiskXml *d = g_new0 (VirtMigrateDiskXml, 1);
+
+      d->type = g_strdup (attr (names, values, "type"));
+      d->device = g_strdup (attr (names, values, "device"));
+      g_ptr_array_add (g->disks, d);
+      g->in_disk = TRUE;
+    }
+  else if (g->in_disk && g_str_equal (parent, "disk"))
+    {
+      VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+
+      if (g_str_equal (element, "source") && d->source == NULL)
+        d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
+      else if (g_str_equal (element, "target"))
+        {
+          d->target = g_strdup (attr (names, values, "dev"));
+          if (attr (names, values, "bus") != NULL)
+            {
+              g_ptr_array_add (g->devices, g_strdup ("disk"));
+              g_ptr_array_add (g->devices, g_strdup ("bus"));
+              g_ptr_array_add (g->devices, g_strdup (attr (names, values, "bus")));
+            }
+        }
+      else if (g_str_equal (element, "driver"))
+        {
+          d->cache = g_strdup (attr (names, values, "cache"));
+          d->format = g_strdup (attr (names, values, "type"));
+        }
+      else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
+        d->readonly = TRUE;
+    }
+}
+
+static void
+end_element (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  VirtMigrateGuestXml *g = user_data;
+
+  if (g_str_equal (element, "emulator") && g->in_emulator)
+    {
+      g->in_emulator = FALSE;
+      g->emulator = g_strstrip (g_strdup (g->text->str));
+    }
+  else if (g_str_equal (element, "disk"))
+    g->in_disk = FALSE;
+  else if (g_str_equal (element, "interface"))
+    g->in_interface = FALSE;
+}
+
+static void
+text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+{
+  VirtMigrateGuestXml *g = user_data;
+
+  if (g->in_emulator)
+    g_string_append_len (g->text, text_, (gssize) len);
+}
+
+gboolean
+virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
+{
+  static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+
+  memset (g, 0, sizeof *g);
+  g->networks = g_ptr_array_new_with_free_func (g_free);
+  g->devices = g_ptr_array_new_with_free_func (g_free);
+  g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
+  g->text = g_string_new (NULL);
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
+  return g_markup_parse_context_parse (context, xml, -1, NULL) &&
+         g_markup_parse_context_end_parse (context, NULL);
+}
