@@ -35,6 +35,7 @@ typedef struct {
   VirtMigrateSample         final;            /* the completed job's statistics */
   VirtMigrateConfigOutcome *expected_outcome; /* NULL: the destination could not be checked */
   VirtMigrateConfigOutcome *outcome;
+  gboolean                  postcopy_failed;  /* it failed in post-copy: the guest is split, resumable */
 } VirtMigrateBackendResult;
 
 struct _VirtMigrateBackendInterface

@@ -68,6 +68,10 @@ typedef enum {
  * @VIRT_MIGRATE_JOB_STATE_FAILED: the migration failed; see #VirtMigrateJob:error.
  * @VIRT_MIGRATE_JOB_STATE_CANCELLED: the migration was cancelled; the guest
  *   stays on the source.
+ * @VIRT_MIGRATE_JOB_STATE_RECOVERING: post-copy failed (the stream broke:
+ *   the guest is paused on the source and runs on the destination); the job
+ *   is resuming it with `VIR_MIGRATE_POSTCOPY_RESUME`, retrying with
+ *   back-off for #VirtMigrateRequest:postcopy-recovery-timeout seconds.
  *
  * The life cycle of a #VirtMigrateJob.
  */
@@ -80,6 +84,7 @@ typedef enum {
   VIRT_MIGRATE_JOB_STATE_SUCCEEDED,
   VIRT_MIGRATE_JOB_STATE_FAILED,
   VIRT_MIGRATE_JOB_STATE_CANCELLED,
+  VIRT_MIGRATE_JOB_STATE_RECOVERING,
 } VirtMigrateJobState;
 
 /**
@@ -290,6 +295,10 @@ typedef enum {
  *   describes another guest (its UUID differs).
  * @VIRT_MIGRATE_ERROR_PREFLIGHT: a pre-flight check found a blocker (the
  *   message names it and the fix); nothing was asked of libvirt.
+ * @VIRT_MIGRATE_ERROR_POSTCOPY_FAILED: post-copy failed and could not be
+ *   resumed in the time allowed: the guest is paused on the source and runs
+ *   on the destination in "post-copy failed" state; virt_migrate_job_recover()
+ *   tries again.
  *
  * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration
  * finishes with %G_IO_ERROR_CANCELLED, following GIO's convention.
@@ -325,6 +334,7 @@ typedef enum {
   VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION,
   VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
   VIRT_MIGRATE_ERROR_PREFLIGHT,
+  VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
 } VirtMigrateError;
 
 G_END_DECLS

@@ -39,6 +39,11 @@ struct _VirtMigrateJob
   VirtMigrateConvergence    *convergence;      /* nullable: no policy */
   GSource                   *schedule_source;  /* the bandwidth schedule's clock */
   GSource                   *clock_source;     /* elapsed, every second while it runs */
+  gboolean                   libvirt_backend;  /* start_migration() made the backend (not a test's) */
+  /* Post-copy recovery (VIR_MIGRATE_POSTCOPY_RESUME) */
+  GSource                   *recovery_source;  /* the next try */
+  gint64                     recovery_deadline; /* monotonic µs, 0: not recovering */
+  guint                      recovery_tries;
 
   /* Owned by the main context. */
   VirtMigrateJobState        state;
@@ -74,6 +79,7 @@ struct _VirtMigrateJob
   GMutex                     lock;             /* for the two below */
   VirtMigrateWorker         *worker;           /* while the migration runs */
   gboolean                   cancel_requested;
+  gboolean                   recovering;       /* post-copy failed: resuming, not cancellable */
   guint                      poll_interval;    /* ms */
 };
 

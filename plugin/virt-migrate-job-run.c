@@ -20,6 +20,7 @@
 gboolean
 virt_migrate_job_state_is_final (VirtMigrateJobState state)
 {
+  /* (RECOVERING comes after these in the enum, and is not final.) */
   return state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED ||
          state == VIRT_MIGRATE_JOB_STATE_FAILED ||
          state == VIRT_MIGRATE_JOB_STATE_CANCELLED;
@@ -266,6 +267,9 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
       g_free (self->domain_name);
       self->domain_name = g_strdup (guest->name);
     }
+  /* A resumed post-copy goes on from where the progress was. */
+  if (self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING)
+    return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
   virt_migrate_progress_start (self->progress_unit, g_get_monotonic_time (), guest->disk_bytes);
   if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
@@ -282,8 +286,13 @@ on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
 
   if (virt_migrate_job_state_is_final (self->state))
     return;
-  if (sample->postcopy && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING)
-    set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+  if (sample->postcopy && (self->state == VIRT_MIGRATE_JOB_STATE_RUNNING ||
+                           self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING))
+    {
+      if (self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING)
+        virt_migrate_job_add_message (self, "post-copy resumed: the rest of the guest's memory is moving again");
+      set_state (self, VIRT_MIGRATE_JOB_STATE_POSTCOPY);
+    }
   if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY)
     set_phase (self, VIRT_MIGRATE_PHASE_POSTCOPY);
   if (!virt_migrate_progress_add_sample (self->progress_unit, sample))
@@ -295,7 +304,8 @@ on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
     set_phase (self, virt_migrate_progress_get_state (self->progress_unit)->phase);
   publish_progress (self);
   update_elapsed (self);
-  evaluate_policy (self, sample);
+  if (self->recovery_deadline == 0)
+    evaluate_policy (self, sample);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -390,6 +400,105 @@ record_outcome (VirtMigrateJob *self, VirtMigrateBackendResult *result)
                        "reports %s", expected, actual);
 }
 
+/* --- post-copy recovery -------------------------------------------------------- */
+
+static const VirtMigrateWorkerCallbacks worker_callbacks;
+
+/* The seconds this job keeps resuming a broken post-copy (0: it does not). */
+static guint
+recovery_timeout (VirtMigrateJob *self)
+{
+  if (!self->libvirt_backend || !virt_migrate_request_get_postcopy (self->request))
+    return 0;
+  return virt_migrate_request_get_postcopy_recovery_timeout (self->request);
+}
+
+static gboolean
+recovery_try_cb (gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_copy (self->request);
+  g_autoptr(VirtMigrateBackend) backend = NULL;
+  VirtMigrateWorkerInput input = { 0 };
+  VirtMigrateWorker *worker;
+
+  g_clear_pointer (&self->recovery_source, g_source_unref);
+  self->recovery_tries++;
+  virt_migrate_job_add_message (self, "post-copy recovery: try %u (VIR_MIGRATE_POSTCOPY_RESUME)",
+                                self->recovery_tries);
+  /* The same flow and URIs, resumed; the maps' XML is already there. */
+  g_object_set (request, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
+                "network-map", NULL, NULL);
+  backend = virt_migrate_libvirt_backend_new (request, self->pool != NULL ? self->pool :
+                                              virt_migrate_connection_pool_get_default (), FALSE);
+  g_set_object (&self->backend, backend);
+  g_mutex_lock (&self->lock);
+  input.poll_interval = self->poll_interval;
+  worker = virt_migrate_worker_new (self->backend, &input, self->context, &worker_callbacks, G_OBJECT (self));
+  g_clear_object (&self->worker);
+  self->worker = worker;
+  g_mutex_unlock (&self->lock);
+  virt_migrate_worker_start (worker);
+  return G_SOURCE_REMOVE;
+}
+
+/* Post-copy failed: the guest is paused on the source and runs on the
+ * destination. Resume the migration with back-off (1, 2, 4… s, at most
+ * 30) until it works or the time is up; then fail, saying what to do. */
+static void
+recover (VirtMigrateJob *self, const GError *error)
+{
+  guint timeout = recovery_timeout (self);
+  gint64 now = g_get_monotonic_time ();
+  guint delay;
+
+  if (timeout == 0)
+    {
+      g_autoptr(GError) failed =
+        g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
+                     "Post-copy failed: %s. The guest is paused on the source and runs on the destination "
+                     "in post-copy-failed state; resume it with Recover() (virt-migrate --postcopy "
+                     "--postcopy-resume with the same hosts)", error != NULL ? error->message : "unknown error");
+
+      finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, failed);
+      return;
+    }
+  g_mutex_lock (&self->lock);
+  g_clear_object (&self->worker);
+  self->recovering = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (self->recovery_deadline == 0)
+    {
+      self->recovery_deadline = now + (gint64) timeout * G_USEC_PER_SEC;
+      virt_migrate_job_add_message (self, "post-copy failed (%s): the guest is paused on the source and runs "
+                                    "on the destination; resuming the migration for up to %u s",
+                                    error != NULL ? error->message : "unknown error", timeout);
+    }
+  else
+    virt_migrate_job_add_message (self, "post-copy recovery: try %u failed: %s", self->recovery_tries,
+                                  error != NULL ? error->message : "unknown error");
+  if (now >= self->recovery_deadline)
+    {
+      g_autoptr(GError) failed =
+        g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
+                     "Post-copy failed and could not be resumed in %u s (%u tries; the last: %s). The guest "
+                     "is paused on the source and runs on the destination in post-copy-failed state; try "
+                     "again with Recover() (virt-migrate --postcopy --postcopy-resume with the same hosts)",
+                     timeout, self->recovery_tries, error != NULL ? error->message : "unknown error");
+
+      finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, failed);
+      return;
+    }
+  set_state (self, VIRT_MIGRATE_JOB_STATE_RECOVERING);
+  set_phase (self, VIRT_MIGRATE_PHASE_POSTCOPY);
+  delay = MIN (1u << MIN (self->recovery_tries, 5u), 30u);
+  delay = (guint) MIN ((gint64) delay * 1000, MAX ((self->recovery_deadline - now) / 1000, 1));
+  self->recovery_source = g_timeout_source_new (delay);
+  g_source_set_callback (self->recovery_source, recovery_try_cb, self, NULL);
+  g_source_set_static_name (self->recovery_source, "[virt-migrate] post-copy recovery");
+  g_source_attach (self->recovery_source, self->context);
+}
+
 static void
 on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
 {
@@ -400,6 +509,8 @@ on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
     return;
   if (result->cancelled)
     finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
+  else if (!result->success && result->backend.postcopy_failed)
+    recover (self, result->error);
   else if (!result->success)
     finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, result->error);
   else
@@ -468,6 +579,13 @@ virt_migrate_job_cancel (VirtMigrateJob *self,
       return FALSE;
     }
   g_mutex_lock (&self->lock);
+  if (self->recovering)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE,
+                   "Post-copy is being resumed: the guest already runs on the destination and cannot go back");
+      return FALSE;
+    }
   if (self->worker != NULL)
     worker = g_object_ref (self->worker);
   else
@@ -663,10 +781,13 @@ start_migration (VirtMigrateJob *self)
     }
 
   if (self->backend == NULL)
-    self->backend = virt_migrate_libvirt_backend_new (self->request,
+    {
+      self->libvirt_backend = TRUE;
+      self->backend = virt_migrate_libvirt_backend_new (self->request,
                                                       self->pool != NULL ? self->pool :
                                                       virt_migrate_connection_pool_get_default (),
                                                       self->adopted);
+    }
   virt_migrate_progress_set_bandwidth_cap (self->progress_unit,
                                            virt_migrate_request_get_bandwidth (self->request) * 1024 * 1024);
   input.max_downtime = virt_migrate_request_get_max_downtime (self->request);

@@ -117,6 +117,11 @@ virt_migrate_job_finalize (GObject *object)
 
   g_assert (self->task == NULL);
   virt_migrate_job_stop_schedule (self);
+  if (self->recovery_source != NULL)
+    {
+      g_source_destroy (self->recovery_source);
+      g_clear_pointer (&self->recovery_source, g_source_unref);
+    }
   g_clear_object (&self->worker);
   g_clear_object (&self->backend);
   g_clear_object (&self->request);
@@ -432,7 +437,8 @@ gboolean
 virt_migrate_job_is_cancelable (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
-  return !virt_migrate_job_state_is_final (self->state) && self->state != VIRT_MIGRATE_JOB_STATE_POSTCOPY;
+  return !virt_migrate_job_state_is_final (self->state) && self->state != VIRT_MIGRATE_JOB_STATE_POSTCOPY &&
+         self->state != VIRT_MIGRATE_JOB_STATE_RECOVERING;
 }
 
 /* Adds @message to the job's log (#VirtMigrateJob:messages). */

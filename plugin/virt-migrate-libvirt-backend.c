@@ -241,7 +241,18 @@ follow_libvirt_job (VirtMigrateLibvirtBackend *self, virDomainPtr dom, GError **
   int state = 0, reason = 0;
 
   while (virDomainGetJobInfo (dom, &info) == 0 && info.type != VIR_DOMAIN_JOB_NONE)
-    g_usleep (FOLLOW_INTERVAL_US);
+    {
+      /* A post-copy whose stream broke keeps libvirt's job: resumable. */
+      if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED &&
+          reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+        {
+          g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+                       "The post-copy migration of '%s' broke while virt-migrated was not running",
+                       virt_migrate_request_get_domain (self->request));
+          return FALSE;
+        }
+      g_usleep (FOLLOW_INTERVAL_US);
+    }
   /* A transient guest that moved is gone; a persistent one is shut off. */
   if (virDomainGetState (dom, &state, &reason, 0) < 0 ||
       (state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_MIGRATED))
@@ -415,7 +426,10 @@ backend_prepare (VirtMigrateBackend       *backend,
    * the source libvirtd's view; NULL here if this client cannot reach it).
    * Checked after a managed flow opened it, whose failure is its own error. */
   self->dest_storage = virt_migrate_dest_storage_new (request);
-  if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL)
+  /* Resuming a post-copy migration: the guest already runs there, as
+   * libvirt's own migration put it; nothing to check or make. */
+  if (!self->adopted && virt_migrate_request_get_dest_uri (request) != NULL &&
+      !virt_migrate_request_get_postcopy_resume (request))
     {
       const char *dest_uri = virt_migrate_request_get_dest_uri (request);
       g_autoptr(virConnect) target = NULL;
@@ -679,8 +693,18 @@ backend_finish (VirtMigrateBackend       *backend,
             }
         }
     }
-  else if (dom != NULL && !success && !self->adopted)
-    resume_source_if_paused (self, dom);
+  else if (dom != NULL && !success)
+    {
+      int state = 0, reason = 0;
+
+      /* The stream broke in post-copy: the source keeps the guest paused
+       * and libvirt can resume the migration (VIR_MIGRATE_POSTCOPY_RESUME). */
+      if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED &&
+          reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+        result->postcopy_failed = TRUE;
+      else if (!self->adopted)
+        resume_source_if_paused (self, dom);
+    }
   if (success && resume_destination)
     resume_on_destination (self);
   if (success && self->expected_outcome != NULL && self->check_conn != NULL && self->have_uuid)

@@ -379,6 +379,9 @@ virt_migrate_manager_with_defaults (VirtMigrateManager *self, VirtMigrateRequest
     g_object_set (copy, "bandwidth", virt_migrate_settings_get_bandwidth (self->settings), NULL);
   if (virt_migrate_request_get_max_downtime (copy) == 0)
     g_object_set (copy, "max-downtime", virt_migrate_settings_get_max_downtime (self->settings), NULL);
+  if (virt_migrate_request_get_postcopy_recovery_timeout (copy) == 0)
+    g_object_set (copy, "postcopy-recovery-timeout",
+                  virt_migrate_settings_get_postcopy_recovery_timeout (self->settings), NULL);
   if (gs != NULL && g_settings_get_boolean (gs, "policy-enabled") &&
       g_settings_get_boolean (gs, "policy-auto-converge") &&
       virt_migrate_request_get_convergence_policy (copy) && !virt_migrate_request_get_offline (copy))
@@ -726,6 +729,60 @@ virt_migrate_manager_start (VirtMigrateManager *self,
     return NULL;
   virt_migrate_manager_run_job (self, job, cancellable);
   return job;
+}
+
+/**
+ * virt_migrate_manager_recover:
+ * @self: a #VirtMigrateManager
+ * @job: a job that ended with %VIRT_MIGRATE_ERROR_POSTCOPY_FAILED
+ * @error: return location for a #GError
+ *
+ * Tries again to resume @job's broken post-copy migration (its recovery
+ * time ran out, or recovery was off): starts a new job with @job's request
+ * and #VirtMigrateRequest:postcopy-resume, which itself keeps trying for
+ * #VirtMigrateRequest:postcopy-recovery-timeout seconds. The new job
+ * belongs to @job's owner.
+ *
+ * Returns: (transfer full): the new job, or %NULL if @job is not a failed
+ *   post-copy
+ */
+VirtMigrateJob *
+virt_migrate_manager_recover (VirtMigrateManager *self,
+                              VirtMigrateJob     *job,
+                              GError            **error)
+{
+  g_autoptr(VirtMigrateRequest) request = NULL;
+  const GError *failure;
+  VirtMigrateJob *recovery;
+  gint64 owner;
+  g_autofree char *note = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (job), NULL);
+
+  failure = virt_migrate_job_get_error (job);
+  if (virt_migrate_job_get_state (job) != VIRT_MIGRATE_JOB_STATE_FAILED ||
+      !g_error_matches (failure, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED))
+    {
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                   "Job %u is not a post-copy migration that failed: nothing to recover",
+                   virt_migrate_job_get_id (job));
+      return NULL;
+    }
+  request = virt_migrate_request_copy (virt_migrate_job_get_request (job));
+  g_object_set (request, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
+                "network-map", NULL, NULL);
+  recovery = virt_migrate_manager_create_job (self, request, error);
+  if (recovery == NULL)
+    return NULL;
+  owner = virt_migrate_job_get_started_by_uid (job);
+  if (owner >= 0)
+    virt_migrate_job_set_started_by_uid (recovery, (guint) owner);
+  note = g_strdup_printf ("recovering job %u's broken post-copy (VIR_MIGRATE_POSTCOPY_RESUME)",
+                          virt_migrate_job_get_id (job));
+  virt_migrate_job_log (recovery, note);
+  virt_migrate_manager_run_job (self, recovery, NULL);
+  return recovery;
 }
 
 /**

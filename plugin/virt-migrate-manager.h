@@ -33,6 +33,9 @@ VirtMigrateJob     *virt_migrate_manager_start               (VirtMigrateManager
                                                               GCancellable       *cancellable,
                                                               GError            **error);
 GPtrArray          *virt_migrate_manager_list_jobs           (VirtMigrateManager *self);
+VirtMigrateJob     *virt_migrate_manager_recover             (VirtMigrateManager *self,
+                                                              VirtMigrateJob     *job,
+                                                              GError            **error);
 VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager *self,
                                                               guint               id);
 void                virt_migrate_manager_set_state_directory (VirtMigrateManager *self,

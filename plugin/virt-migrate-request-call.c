@@ -67,6 +67,7 @@ virt_migrate_request_build_call (VirtMigrateRequest *self,
     { PROP_COMPRESSED, VIR_MIGRATE_COMPRESSED },
     { PROP_AUTO_CONVERGE, VIR_MIGRATE_AUTO_CONVERGE },
     { PROP_POSTCOPY, VIR_MIGRATE_POSTCOPY },
+    { PROP_POSTCOPY_RESUME, VIR_MIGRATE_POSTCOPY_RESUME },
     { PROP_SUSPEND, VIR_MIGRATE_PAUSED },
     { PROP_ABORT_ON_ERROR, VIR_MIGRATE_ABORT_ON_ERROR },
     { PROP_UNSAFE, VIR_MIGRATE_UNSAFE },
@@ -136,6 +137,10 @@ virt_migrate_request_build_call (VirtMigrateRequest *self,
   if (bandwidth > 0)
     rc |= virTypedParamsAddULLong (&call->params, &call->nparams, &maxparams,
                                    VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth);
+  if (g_value_get_uint64 (&self->values[PROP_POSTCOPY_BANDWIDTH]) > 0)
+    rc |= virTypedParamsAddULLong (&call->params, &call->nparams, &maxparams,
+                                   VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
+                                   g_value_get_uint64 (&self->values[PROP_POSTCOPY_BANDWIDTH]));
   if (disks_port > 0)
     rc |= virTypedParamsAddInt (&call->params, &call->nparams, &maxparams,
                                 VIR_MIGRATE_PARAM_DISKS_PORT, disks_port);

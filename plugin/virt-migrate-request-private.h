@@ -36,6 +36,8 @@ gboolean                virt_migrate_request_get_postcopy_after_precopy (VirtMig
 gboolean                virt_migrate_request_get_suspend                (VirtMigrateRequest *self);
 gboolean                virt_migrate_request_get_convergence_policy     (VirtMigrateRequest *self);
 guint                   virt_migrate_request_get_completion_timeout     (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_postcopy_recovery_timeout (VirtMigrateRequest *self);
+gboolean                virt_migrate_request_get_postcopy_resume        (VirtMigrateRequest *self);
 guint                   virt_migrate_request_get_policy_stall_window    (VirtMigrateRequest *self);
 guint                   virt_migrate_request_get_policy_stall_iterations (VirtMigrateRequest *self);
 VirtMigratePolicyAction virt_migrate_request_get_completion_action      (VirtMigrateRequest *self);

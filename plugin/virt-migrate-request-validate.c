@@ -301,6 +301,13 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
   if (request_get_bool (self, PROP_POSTCOPY_AFTER_PRECOPY) && !postcopy)
     return fail (error, VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
                  "'postcopy-after-precopy' needs 'postcopy'");
+  /* libvirt 9.0: VIR_MIGRATE_POSTCOPY_RESUME needs VIR_MIGRATE_POSTCOPY. */
+  if (request_get_bool (self, PROP_POSTCOPY_RESUME) && !postcopy)
+    return fail (error, VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
+                 "'postcopy-resume' needs 'postcopy' (libvirt resumes a post-copy migration)");
+  if (g_value_get_uint64 (&self->values[PROP_POSTCOPY_BANDWIDTH]) > 0 && !postcopy)
+    return fail (error, VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
+                 "'postcopy-bandwidth' needs 'postcopy'");
 
   /* Where the destination listens. */
   if (request_get_string (self, PROP_LISTEN_ADDRESS) != NULL && hv_uri != NULL &&

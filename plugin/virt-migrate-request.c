@@ -394,6 +394,39 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    */
   virt_migrate_request_props[PROP_FORCE] = g_param_spec_boolean ("force", NULL, NULL, FALSE, RW);
   /**
+   * VirtMigrateRequest:postcopy-resume:
+   *
+   * Resume a post-copy migration whose stream broke
+   * (`VIR_MIGRATE_POSTCOPY_RESUME`, libvirt 8.5 and later; virsh's
+   * `--postcopy-resume`): the guest runs on the destination in
+   * "post-copy failed" state and is paused on the source; the same flow and
+   * URIs as the migration that failed. Needs #VirtMigrateRequest:postcopy.
+   * A job resumes by itself when its post-copy fails (see
+   * #VirtMigrateRequest:postcopy-recovery-timeout); this is for a person
+   * (or virt_migrate_job_recover()) after that.
+   */
+  virt_migrate_request_props[PROP_POSTCOPY_RESUME] = g_param_spec_boolean ("postcopy-resume", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:postcopy-bandwidth:
+   *
+   * The bandwidth cap in MiB/s once in post-copy
+   * (`VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY`; 0: unlimited); virsh's
+   * `--postcopy-bandwidth`.
+   */
+  virt_migrate_request_props[PROP_POSTCOPY_BANDWIDTH] = uint64_prop (PROP_POSTCOPY_BANDWIDTH, "postcopy-bandwidth",
+                                                                     BANDWIDTH_MAX);
+  /**
+   * VirtMigrateRequest:postcopy-recovery-timeout:
+   *
+   * When this migration's post-copy fails (the stream broke: the guest is
+   * split between the hosts), how many seconds the job keeps trying to
+   * resume it (`VIR_MIGRATE_POSTCOPY_RESUME`, with back-off) before it
+   * gives up and reports the failure; 0: the settings'
+   * #VirtMigrateSettings:postcopy-recovery-timeout.
+   */
+  virt_migrate_request_props[PROP_POSTCOPY_RECOVERY_TIMEOUT] = uint_prop (PROP_POSTCOPY_RECOVERY_TIMEOUT,
+                                                                          "postcopy-recovery-timeout", 86400);
+  /**
    * VirtMigrateRequest:disk-map:
    *
    * Where the disks go on the destination, instead of a hand-written
@@ -623,6 +656,8 @@ BOOL_ACCESSOR (postcopy_after_precopy, PROP_POSTCOPY_AFTER_PRECOPY)
 BOOL_ACCESSOR (suspend, PROP_SUSPEND)
 BOOL_ACCESSOR (convergence_policy, PROP_CONVERGENCE_POLICY)
 UINT_ACCESSOR (completion_timeout, PROP_COMPLETION_TIMEOUT)
+UINT_ACCESSOR (postcopy_recovery_timeout, PROP_POSTCOPY_RECOVERY_TIMEOUT)
+BOOL_ACCESSOR (postcopy_resume, PROP_POSTCOPY_RESUME)
 UINT_ACCESSOR (policy_stall_window, PROP_POLICY_STALL_WINDOW)
 UINT_ACCESSOR (policy_stall_iterations, PROP_POLICY_STALL_ITERATIONS)
 

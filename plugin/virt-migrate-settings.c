@@ -35,6 +35,7 @@ struct _VirtMigrateSettings
   guint64    bandwidth;
   guint64    max_downtime;
   guint      history_size;
+  guint      postcopy_recovery_timeout;
 };
 
 enum {
@@ -48,6 +49,7 @@ enum {
   PROP_BANDWIDTH,
   PROP_MAX_DOWNTIME,
   PROP_HISTORY_SIZE,
+  PROP_POSTCOPY_RECOVERY_TIMEOUT,
   N_PROPS
 };
 
@@ -70,6 +72,7 @@ field (VirtMigrateSettings *self, guint prop_id)
     case PROP_BANDWIDTH: return &self->bandwidth;
     case PROP_MAX_DOWNTIME: return &self->max_downtime;
     case PROP_HISTORY_SIZE: return &self->history_size;
+    case PROP_POSTCOPY_RECOVERY_TIMEOUT: return &self->postcopy_recovery_timeout;
     default: return NULL;
     }
 }
@@ -190,6 +193,15 @@ virt_migrate_settings_class_init (VirtMigrateSettingsClass *klass)
    * the newest ones (0: no history is written).
    */
   props[PROP_HISTORY_SIZE] = g_param_spec_uint ("history-size", NULL, NULL, 0, 1000000, 1000, flags);
+  /**
+   * VirtMigrateSettings:postcopy-recovery-timeout:
+   *
+   * When a post-copy migration's stream breaks, how many seconds its job
+   * keeps trying to resume it (with back-off) before it gives up, for a
+   * request that sets none (0: no automatic recovery).
+   */
+  props[PROP_POSTCOPY_RECOVERY_TIMEOUT] = g_param_spec_uint ("postcopy-recovery-timeout", NULL, NULL, 0, 86400,
+                                                             300, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -200,6 +212,7 @@ virt_migrate_settings_init (VirtMigrateSettings *self)
   self->progress_rate = 10;
   self->retention = 60;
   self->history_size = 1000;
+  self->postcopy_recovery_timeout = 300;
 }
 
 static void
@@ -316,6 +329,14 @@ GETTER (guint, retention, 60)
  * Returns: #VirtMigrateSettings:history-size
  */
 GETTER (guint, history_size, 1000)
+
+/**
+ * virt_migrate_settings_get_postcopy_recovery_timeout:
+ * @self: a #VirtMigrateSettings
+ *
+ * Returns: #VirtMigrateSettings:postcopy-recovery-timeout
+ */
+GETTER (guint, postcopy_recovery_timeout, 300)
 /**
  * virt_migrate_settings_get_max_parallel:
  * @self: a #VirtMigrateSettings

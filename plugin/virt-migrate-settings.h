@@ -28,6 +28,7 @@ guint                virt_migrate_settings_get_poll_interval         (VirtMigrat
 guint                virt_migrate_settings_get_progress_rate         (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_retention             (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_history_size          (VirtMigrateSettings *self);
+guint                virt_migrate_settings_get_postcopy_recovery_timeout (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel          (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel_per_source (VirtMigrateSettings *self);
 guint                virt_migrate_settings_get_max_parallel_per_destination (VirtMigrateSettings *self);

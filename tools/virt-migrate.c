@@ -596,7 +596,9 @@ main (int argc, char **argv)
   g_auto(GStrv) exclude = NULL;
   g_autofree char *placement = NULL;
   g_auto(GStrv) drain_destinations = NULL;
-  gint64 bandwidth = 0, max_downtime = 0;
+  gint64 bandwidth = 0, max_downtime = 0, postcopy_bandwidth = 0;
+  int postcopy_recovery_timeout = 0;
+  gboolean postcopy_resume = FALSE;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) check_destinations = NULL;
@@ -636,6 +638,9 @@ main (int argc, char **argv)
     { "auto-converge", 0, 0, G_OPTION_ARG_NONE, &auto_converge, "Throttle the guest's CPUs if needed", NULL },
     { "postcopy", 0, 0, G_OPTION_ARG_NONE, &postcopy, "Allow post-copy", NULL },
     { "postcopy-after-precopy", 0, 0, G_OPTION_ARG_NONE, &postcopy_after, "Switch to post-copy after the first pass", NULL },
+    { "postcopy-resume", 0, 0, G_OPTION_ARG_NONE, &postcopy_resume, "Resume a post-copy migration whose stream broke (with --postcopy, the same hosts and flow)", NULL },
+    { "postcopy-bandwidth", 0, 0, G_OPTION_ARG_INT64, &postcopy_bandwidth, "Bandwidth cap in MiB/s once in post-copy", "MIB" },
+    { "postcopy-recovery-timeout", 0, 0, G_OPTION_ARG_INT, &postcopy_recovery_timeout, "If post-copy breaks, keep resuming it for S seconds (default: the settings', 300)", "S" },
     { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_on_error, "Abort on disk I/O errors", NULL },
     { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Migrate even when a pre-flight check finds a blocker: libvirt decides", NULL },
@@ -783,6 +788,7 @@ main (int argc, char **argv)
   {
     const struct { const char *name; gint64 value; } numbers[] = {
       { "--bandwidth", bandwidth }, { "--max-downtime", max_downtime },
+      { "--postcopy-bandwidth", postcopy_bandwidth }, { "--postcopy-recovery-timeout", postcopy_recovery_timeout },
       { "--parallel-connections", parallel }, { "--disks-port", disks_port },
       { "--poll-interval", poll_interval },
     };
@@ -837,7 +843,9 @@ main (int argc, char **argv)
                 "parallel-connections", parallel, "auto-converge", auto_converge,
                 "postcopy", postcopy, "postcopy-after-precopy", postcopy_after,
                 "abort-on-error", abort_on_error, "unsafe", unsafe,
-                "convergence-policy", !no_policy, "force", force, NULL);
+                "convergence-policy", !no_policy, "force", force,
+                "postcopy-resume", postcopy_resume, "postcopy-bandwidth", (guint64) postcopy_bandwidth,
+                "postcopy-recovery-timeout", (guint) postcopy_recovery_timeout, NULL);
   if (disk_map != NULL)
     g_object_set (request, "disk-map", disk_map, NULL);
   if (network_map != NULL)

@@ -226,10 +226,11 @@ typedef enum {
   ACTION_START_POSTCOPY,
   ACTION_DRAIN,
   ACTION_CANCEL_DRAIN,
+  ACTION_RECOVER,
 } Action;
 
 static const char *const action_names[] = {
-  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy", "drain", "cancel-drain",
+  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy", "drain", "cancel-drain", "recover",
 };
 
 typedef struct {
@@ -542,6 +543,17 @@ call_perform (Call *call_)
     case ACTION_START_POSTCOPY:
       ok = virt_migrate_job_start_postcopy (call->job, &error);
       break;
+    case ACTION_RECOVER:
+      {
+        g_autoptr(VirtMigrateJob) recovery = virt_migrate_manager_recover (call->service->manager, call->job, &error);
+        g_autofree char *path = NULL;
+
+        if (recovery == NULL)
+          break;
+        path = g_strdup_printf ("%s/jobs/%u", call->service->path, virt_migrate_job_get_id (recovery));
+        g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
+        return;
+      }
     case ACTION_MIGRATE:
     case ACTION_DRAIN:
     case ACTION_CANCEL_DRAIN:
@@ -597,6 +609,12 @@ handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocat
   return start_job_call (ex, invocation, ACTION_START_POSTCOPY, 0);
 }
 
+static gboolean
+handle_recover (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+{
+  return start_job_call (ex, invocation, ACTION_RECOVER, 0);
+}
+
 static void
 job_export_free (gpointer data)
 {
@@ -631,6 +649,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   g_signal_connect (ex->iface, "handle-set-max-downtime", G_CALLBACK (handle_set_max_downtime), ex);
   g_signal_connect (ex->iface, "handle-set-max-speed", G_CALLBACK (handle_set_max_speed), ex);
   g_signal_connect (ex->iface, "handle-start-post-copy", G_CALLBACK (handle_start_postcopy), ex);
+  g_signal_connect (ex->iface, "handle-recover", G_CALLBACK (handle_recover), ex);
   virt_migrate_dbus_object_skeleton_set_job (ex->object, ex->iface);
   ex->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), ex);
   ex->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), ex);
@@ -1084,8 +1103,9 @@ virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
   /**
    * VirtMigrateDBusService::authorize:
    * @self: the service
-   * @action: `migrate`, `cancel`, `set-max-downtime`, `set-max-speed` or
-   *   `start-postcopy`
+   * @action: `migrate`, `cancel`, `set-max-downtime`, `set-max-speed`,
+   *   `start-postcopy`, `recover` (a job's broken post-copy, again) or
+   *   `drain` (cancelling a drain is for its owner or root, not asked here)
    * @sender: the caller's unique bus name
    * @uid: the caller's uid
    * @job: (nullable): the job concerned, %NULL for `migrate`
