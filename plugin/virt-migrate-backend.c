@@ -118,6 +118,16 @@ virt_migrate_backend_get_verdict (VirtMigrateBackend *self)
   return VIRT_MIGRATE_BACKEND_GET_IFACE (self)->get_verdict (self);
 }
 
+VirtMigrateBackend *
+virt_migrate_backend_resume (VirtMigrateBackend *self,
+                             VirtMigrateRequest *request)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_BACKEND (self), NULL);
+  if (VIRT_MIGRATE_BACKEND_GET_IFACE (self)->resume == NULL)
+    return NULL;
+  return VIRT_MIGRATE_BACKEND_GET_IFACE (self)->resume (self, request);
+}
+
 void
 virt_migrate_backend_result_clear (VirtMigrateBackendResult *result)
 {

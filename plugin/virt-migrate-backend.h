@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "virt-migrate-config-outcome.h"
+#include "virt-migrate-request.h"
 #include "virt-migrate-sample.h"
 
 G_BEGIN_DECLS
@@ -70,6 +71,10 @@ struct _VirtMigrateBackendInterface
                                 gboolean                  resume_destination,
                                 VirtMigrateBackendResult *result);
   GVariant *(*get_verdict)     (VirtMigrateBackend       *self);
+  /* A backend that resumes this migration's broken post-copy with
+   * @request (postcopy-resume set), or NULL if it cannot. */
+  VirtMigrateBackend *(*resume) (VirtMigrateBackend       *self,
+                                 VirtMigrateRequest       *request);
 };
 
 gboolean virt_migrate_backend_prepare          (VirtMigrateBackend       *self,
@@ -99,9 +104,13 @@ void     virt_migrate_backend_finish           (VirtMigrateBackend       *self,
                                                 gboolean                  success,
                                                 gboolean                  resume_destination,
                                                 VirtMigrateBackendResult *result);
+VirtMigrateBackend *virt_migrate_backend_resume (VirtMigrateBackend *self,
+                                                 VirtMigrateRequest *request);
 void     virt_migrate_backend_result_clear     (VirtMigrateBackendResult *result);
 /* The pre-flight verdict prepare() reached (transfer full), %NULL if it
  * ran none. Read it once prepare() has returned. */
 GVariant *virt_migrate_backend_get_verdict     (VirtMigrateBackend       *self);
+VirtMigrateBackend *virt_migrate_backend_resume (VirtMigrateBackend      *self,
+                                                 VirtMigrateRequest      *request);
 
 G_END_DECLS

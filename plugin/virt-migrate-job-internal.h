@@ -39,7 +39,6 @@ struct _VirtMigrateJob
   VirtMigrateConvergence    *convergence;      /* nullable: no policy */
   GSource                   *schedule_source;  /* the bandwidth schedule's clock */
   GSource                   *clock_source;     /* elapsed, every second while it runs */
-  gboolean                   libvirt_backend;  /* start_migration() made the backend (not a test's) */
   /* Post-copy recovery (VIR_MIGRATE_POSTCOPY_RESUME) */
   GSource                   *recovery_source;  /* the next try */
   gint64                     recovery_deadline; /* monotonic µs, 0: not recovering */

@@ -408,7 +408,7 @@ static const VirtMigrateWorkerCallbacks worker_callbacks;
 static guint
 recovery_timeout (VirtMigrateJob *self)
 {
-  if (!self->libvirt_backend || !virt_migrate_request_get_postcopy (self->request))
+  if (!virt_migrate_request_get_postcopy (self->request))
     return 0;
   return virt_migrate_request_get_postcopy_recovery_timeout (self->request);
 }
@@ -429,8 +429,16 @@ recovery_try_cb (gpointer user_data)
   /* The same flow and URIs, resumed; the maps' XML is already there. */
   g_object_set (request, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
                 "network-map", NULL, NULL);
-  backend = virt_migrate_libvirt_backend_new (request, self->pool != NULL ? self->pool :
-                                              virt_migrate_connection_pool_get_default (), FALSE);
+  backend = virt_migrate_backend_resume (self->backend, request);
+  if (backend == NULL)
+    {
+      g_autoptr(GError) error = g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
+                                             "Post-copy failed and this job cannot resume it: the guest "
+                                             "is paused on the source and runs on the destination");
+
+      finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, error);
+      return G_SOURCE_REMOVE;
+    }
   g_set_object (&self->backend, backend);
   g_mutex_lock (&self->lock);
   input.poll_interval = self->poll_interval;
@@ -782,7 +790,6 @@ start_migration (VirtMigrateJob *self)
 
   if (self->backend == NULL)
     {
-      self->libvirt_backend = TRUE;
       self->backend = virt_migrate_libvirt_backend_new (self->request,
                                                       self->pool != NULL ? self->pool :
                                                       virt_migrate_connection_pool_get_default (),

@@ -723,6 +723,14 @@ backend_finish (VirtMigrateBackend       *backend,
   g_mutex_unlock (&self->lock);
 }
 
+static VirtMigrateBackend *
+backend_resume (VirtMigrateBackend *backend, VirtMigrateRequest *request)
+{
+  VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
+
+  return virt_migrate_libvirt_backend_new (request, self->pool, FALSE);
+}
+
 static void
 virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface)
 {
@@ -736,6 +744,7 @@ virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface)
   iface->abort = backend_abort;
   iface->finish = backend_finish;
   iface->get_verdict = backend_get_verdict;
+  iface->resume = backend_resume;
 }
 
 static void

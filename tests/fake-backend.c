@@ -31,6 +31,9 @@ struct _FakeBackend
   gboolean    suspended;
   guint64     last_downtime;
   guint64     last_speed;
+  gboolean    postcopy_failed;  /* a failure leaves the guest split (resumable) */
+  FakeBackend *resume;          /* what resume() hands back */
+  gboolean    resumed;          /* made by resume(): its request had postcopy-resume */
 };
 
 static void fake_backend_iface_init (VirtMigrateBackendInterface *iface);
@@ -200,6 +203,7 @@ fake_finish (VirtMigrateBackend *backend, gboolean success, gboolean resume_dest
   g_mutex_lock (&self->lock);
   self->n_finished++;
   self->finish_success = success;
+  result->postcopy_failed = !success && self->postcopy_failed;
   if (success && self->samples->len > 0)
     {
       result->have_final = TRUE;
@@ -210,6 +214,22 @@ fake_finish (VirtMigrateBackend *backend, gboolean success, gboolean resume_dest
       result->final.downtime = 42;
     }
   g_mutex_unlock (&self->lock);
+}
+
+static VirtMigrateBackend *
+fake_resume (VirtMigrateBackend *backend, VirtMigrateRequest *request)
+{
+  FakeBackend *self = FAKE_BACKEND (backend);
+  FakeBackend *next;
+  gboolean resume = FALSE;
+
+  g_object_get (request, "postcopy-resume", &resume, NULL);
+  g_mutex_lock (&self->lock);
+  next = self->resume != NULL ? g_object_ref (self->resume) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (next != NULL)
+    next->resumed = resume;
+  return next != NULL ? VIRT_MIGRATE_BACKEND (next) : NULL;
 }
 
 static void
@@ -224,6 +244,7 @@ fake_backend_iface_init (VirtMigrateBackendInterface *iface)
   iface->suspend = fake_suspend;
   iface->abort = fake_abort;
   iface->finish = fake_finish;
+  iface->resume = fake_resume;
 }
 
 static void
@@ -236,6 +257,7 @@ fake_backend_finalize (GObject *object)
   g_free (self->fail_message);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_clear_object (&self->resume);
   G_OBJECT_CLASS (fake_backend_parent_class)->finalize (object);
 }
 
@@ -384,3 +406,27 @@ GETTER (gboolean, suspended, suspended)
 GETTER (guint64, last_downtime, last_downtime)
 GETTER (guint64, last_speed, last_speed)
 GETTER (guint, n_stats, n_stats)
+
+void
+fake_backend_set_postcopy_failed (FakeBackend *self,
+                                  gboolean     postcopy_failed)
+{
+  g_mutex_lock (&self->lock);
+  self->postcopy_failed = postcopy_failed;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+fake_backend_set_resume (FakeBackend *self,
+                         FakeBackend *next)
+{
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->resume, next);
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+fake_backend_get_resumed (FakeBackend *self)
+{
+  return self->resumed;
+}

@@ -44,6 +44,14 @@ void         fake_backend_set_abort_retries (FakeBackend *self,
 void         fake_backend_set_blocking    (FakeBackend *self,
                                            gboolean     blocking);
 
+/* A failure in post-copy (with fail_after) leaves the guest split; the
+ * job then asks for a backend to resume it: @next. */
+void         fake_backend_set_postcopy_failed (FakeBackend *self,
+                                               gboolean     postcopy_failed);
+void         fake_backend_set_resume      (FakeBackend *self,
+                                           FakeBackend *next);
+gboolean     fake_backend_get_resumed     (FakeBackend *self);
+
 /* What it was asked. */
 guint        fake_backend_get_n_prepared  (FakeBackend *self);
 guint        fake_backend_get_n_migrated  (FakeBackend *self);

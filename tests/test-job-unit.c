@@ -5,6 +5,7 @@
  * No libvirtd. */
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <virt-migrate.h>
@@ -696,6 +697,154 @@ test_manager_retention (void)
   g_ptr_array_unref (f.fakes);
 }
 
+/* --- post-copy recovery ------------------------------------------------------ */
+
+static void
+on_state (VirtMigrateJob *job, GParamSpec *pspec, GString *states)
+{
+  g_string_append_printf (states, "%s%s", states->len > 0 ? " " : "",
+                          g_enum_get_value (g_type_class_peek (VIRT_MIGRATE_TYPE_JOB_STATE),
+                                            virt_migrate_job_get_state (job))->value_nick);
+}
+
+static gboolean
+is_recovering (VirtMigrateJob *job)
+{
+  return virt_migrate_job_get_state (job) == VIRT_MIGRATE_JOB_STATE_RECOVERING;
+}
+
+static char *
+messages (VirtMigrateJob *job)
+{
+  return g_strjoinv ("\n", (char **) virt_migrate_job_get_messages (job));
+}
+
+/* Pre-copy, then post-copy that breaks: the guest is split. */
+static FakeBackend *
+breaking_backend (void)
+{
+  FakeBackend *fake = fake_backend_new ();
+
+  for (guint i = 0; i < 2; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 40 * MIB, 1, FALSE);
+  for (guint i = 0; i < 4; i++)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 30 * MIB - i * MIB, 2, TRUE);
+  fake_backend_fail_after (fake, 5, "operation failed: job 'migration out' failed in post-copy phase");
+  fake_backend_set_postcopy_failed (fake, TRUE);
+  return fake;
+}
+
+static void
+test_postcopy_recovered (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = breaking_backend ();
+  g_autoptr(FakeBackend) try1 = fake_backend_new ();
+  g_autoptr(FakeBackend) try2 = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) cancel_error = NULL;
+  g_autoptr(GString) states = g_string_new (NULL);
+  g_autofree char *log = NULL;
+  gint64 broke, ended;
+
+  g_test_summary ("Post-copy breaks: the job goes to recovering (not cancellable), resumes the "
+                  "migration through a resume backend (postcopy-resume), a first try that fails is "
+                  "retried after the back-off, the second goes back to post-copy and succeeds");
+  g_object_set (req, "postcopy-recovery-timeout", 30, NULL);
+  fake_backend_add_memory_pass (try1, 64 * MIB, 20 * MIB, 2, FALSE);
+  fake_backend_fail_after (try1, 1, "operation failed: resume failed: the destination is not ready");
+  fake_backend_set_postcopy_failed (try1, TRUE);
+  for (guint i = 0; i < 4; i++)
+    fake_backend_add_memory_pass (try2, 64 * MIB, 20 * MIB - i * 4 * MIB, 2, TRUE);
+  fake_backend_set_resume (fake, try1);
+  fake_backend_set_resume (try1, try2);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_state), states);
+  virt_migrate_job_set_poll_interval (job, 20);
+  run (job, NULL, &error);
+  iterate_until (is_recovering, job);
+  broke = g_get_monotonic_time ();
+  g_assert_false (virt_migrate_job_cancel (job, &cancel_error));
+  g_assert_error (cancel_error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_NOT_CANCELLABLE);
+  g_assert_false (virt_migrate_job_is_cancelable (job));
+  iterate_until (is_done, job);
+  ended = g_get_monotonic_time ();
+  log = messages (job);
+  g_test_message ("states: %s\n%s\n%.1f s from the break to the end", states->str, log,
+                  (ended - broke) / 1e6);
+  g_assert_no_error (error);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_true (g_str_has_prefix (states->str, "preparing running postcopy recovering"));
+  g_assert_true (g_str_has_suffix (states->str, "recovering postcopy completing succeeded"));
+  g_assert_true (fake_backend_get_resumed (try1) && fake_backend_get_resumed (try2));
+  g_assert_nonnull (strstr (log, "post-copy failed (operation failed: job 'migration out' failed in post-copy "
+                                 "phase): the guest is paused on the source and runs on the destination; "
+                                 "resuming the migration for up to 30 s"));
+  g_assert_nonnull (strstr (log, "post-copy recovery: try 1 (VIR_MIGRATE_POSTCOPY_RESUME)"));
+  g_assert_nonnull (strstr (log, "post-copy recovery: try 1 failed: operation failed: resume failed"));
+  g_assert_nonnull (strstr (log, "post-copy recovery: try 2 (VIR_MIGRATE_POSTCOPY_RESUME)"));
+  g_assert_nonnull (strstr (log, "post-copy resumed"));
+  /* 1 s before the first try, 2 s before the second. */
+  g_assert_cmpint (ended - broke, >=, 3 * G_USEC_PER_SEC - 100000);
+  g_assert_cmpint (ended - broke, <, 8 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (virt_migrate_job_get_progress (job), ==, 1.0);
+}
+
+static void
+test_postcopy_recovery_gives_up (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = breaking_backend ();
+  g_autoptr(FakeBackend) try1 = fake_backend_new ();
+  g_autoptr(FakeBackend) try2 = fake_backend_new ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Every resume fails: after postcopy-recovery-timeout (2 s) the job fails with "
+                  "PostcopyFailed, saying how many tries, the last error, where the guest is and "
+                  "that Recover() tries again");
+  g_object_set (req, "postcopy-recovery-timeout", 2, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      FakeBackend *t = i == 0 ? try1 : try2;
+
+      fake_backend_add_memory_pass (t, 64 * MIB, 20 * MIB, 2, FALSE);
+      fake_backend_fail_after (t, 1, "Unable to resume: Connection refused");
+      fake_backend_set_postcopy_failed (t, TRUE);
+    }
+  fake_backend_set_resume (fake, try1);
+  fake_backend_set_resume (try1, try2);
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  virt_migrate_job_set_poll_interval (job, 20);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_test_message ("%s", error->message);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED);
+  g_assert_nonnull (strstr (error->message, "could not be resumed in 2 s (2 tries; the last: Unable to resume: "
+                                            "Connection refused)"));
+  g_assert_nonnull (strstr (error->message, "Recover()"));
+}
+
+static void
+test_postcopy_recovery_off (void)
+{
+  g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+  g_autoptr(FakeBackend) fake = breaking_backend ();
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("With no recovery time (a job made without a manager, or the setting at 0), a "
+                  "broken post-copy fails at once with PostcopyFailed naming Recover()");
+  job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+  virt_migrate_job_set_poll_interval (job, 20);
+  run (job, NULL, &error);
+  iterate_until (is_done, job);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED);
+  g_assert_nonnull (strstr (error->message, "resume it with Recover()"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -716,6 +865,9 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/job-unit/tuning", test_tuning_reaches_backend);
   g_test_add_func ("/virt-migrate/job-unit/policy-timeout-aborts", test_policy_timeout_aborts);
   g_test_add_func ("/virt-migrate/job-unit/policy-timeout-pauses", test_policy_timeout_pauses);
+  g_test_add_func ("/virt-migrate/job-unit/postcopy-recovered", test_postcopy_recovered);
+  g_test_add_func ("/virt-migrate/job-unit/postcopy-recovery-gives-up", test_postcopy_recovery_gives_up);
+  g_test_add_func ("/virt-migrate/job-unit/postcopy-recovery-off", test_postcopy_recovery_off);
   g_test_add_func ("/virt-migrate/manager-unit/queue", test_manager_queue);
   g_test_add_func ("/virt-migrate/manager-unit/cancel-queued", test_manager_cancel_queued);
   g_test_add_func ("/virt-migrate/manager-unit/per-destination", test_manager_per_destination);
