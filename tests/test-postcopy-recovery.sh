@@ -47,6 +47,7 @@ echo "1..2"
 
 # 1. The judged scenario: the job resumes it by itself.
 "$tool" dirty-guest pc1 64 32 4
+sleep 3 # the guest boots and starts dirtying
 migrate_and_break pc1
 set +e
 wait $pid; rc=$?
@@ -71,6 +72,7 @@ ok "post-copy broken with domjobabort --postcopy: the job resumed it, exit 0, pc
 mkdir -p "$dir/cfg/glib-2.0/settings"
 printf '[org/virtmigrate/VirtMigrate]\npostcopy-recovery-timeout=uint32 0\n' > "$dir/cfg/glib-2.0/settings/keyfile"
 "$tool" dirty-guest pc2 64 32 4
+sleep 3
 GSETTINGS_BACKEND=keyfile XDG_CONFIG_HOME=$dir/cfg migrate_and_break pc2
 set +e
 wait $pid; rc=$?
