@@ -43,7 +43,7 @@ migrate_and_break() { # GUEST [EXTRA OPTIONS...]
 	echo "# $g: stream broken in post-copy; source: $(reason "$src" "$g"), destination: $(reason "$dst" "$g")"
 }
 
-echo "1..2"
+echo "1..3"
 
 # 1. The judged scenario: the job resumes it by itself.
 "$tool" dirty-guest pc1 64 32 4
@@ -91,3 +91,58 @@ show "$dir/pc2-resume.out"
 [ "$("$tool" state dst pc2)" = running ] && [ "$("$tool" state src pc2)" = absent ] ||
 	fail "pc2: destination $(reason "$dst" pc2), source $(reason "$src" pc2)"
 ok "with recovery off the job fails at once naming Recover(), the guest paused on the source; --postcopy --postcopy-resume finishes it"
+
+# 3. virt-migrated killed during post-copy, the stream broken while it is
+# away: the restarted daemon finds its job's guest in post-copy-failed
+# state and resumes it.
+read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
+export DBUS_SESSION_BUS_ADDRESS=$bus_address
+trap 'kill $bus_pid 2>/dev/null || true' EXIT
+start_daemon() {
+	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" >> "$dir/daemon.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 1 100); do
+		# (Asking the bus, not the name: that would activate an installed one.)
+		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
+			org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && return
+		sleep 0.1
+	done
+	fail "virt-migrated did not start"
+}
+job_state() {
+	gdbus call --session -d org.virtmigrate.VirtMigrate1 -o /org/virtmigrate/VirtMigrate1/jobs/1 \
+		-m org.freedesktop.DBus.Properties.Get org.virtmigrate.VirtMigrate1.Job State 2>/dev/null || echo "(gone)"
+}
+"$tool" dirty-guest pc3 64 32 4
+sleep 3
+start_daemon
+port=$(free_port)
+"$cli" --bus -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 1 \
+	pc3 "$dst" "tcp://127.0.0.1:$port" > "$dir/pc3.out" 2>&1 &
+client=$!
+for _ in $(seq 1 1200); do
+	[ "$(reason "$src" pc3)" = "paused (post-copy)" ] && break
+	sleep 0.1
+done
+[ "$(reason "$src" pc3)" = "paused (post-copy)" ] || { show "$dir/pc3.out"; fail "pc3 never reached post-copy"; }
+sleep 1
+kill -9 $daemon $client
+wait $daemon $client 2>/dev/null || true
+virsh -q -c "$src" domjobabort --postcopy pc3 || fail "domjobabort --postcopy"
+sleep 1
+echo "# virt-migrated killed, stream broken: source $(reason "$src" pc3), destination $(reason "$dst" pc3)"
+start_daemon
+for _ in $(seq 1 1200); do
+	s=$(job_state)
+	case $s in *succeeded* | *failed* | *cancelled*) break ;; esac
+	sleep 0.1
+done
+show "$dir/daemon.log"
+echo "# job 1 after the restart: $s"
+[[ $s == *succeeded* ]] || fail "the restarted daemon's job ended $s"
+[ "$("$tool" state dst pc3)" = running ] && [ "$("$tool" state src pc3)" = absent ] ||
+	fail "pc3: destination $(reason "$dst" pc3), source $(reason "$src" pc3)"
+grep -q "job 1: post-copy failed (The post-copy migration of 'pc3' broke while virt-migrated was not running)" \
+	"$dir/daemon.log" && grep -q "job 1: post-copy recovery: try 1" "$dir/daemon.log" || fail "the recovery is not logged"
+kill $daemon; wait $daemon 2>/dev/null || true
+ok "virt-migrated killed in post-copy and the stream broken meanwhile: the restarted daemon resumed it, pc3 on the destination only"
