@@ -31,10 +31,27 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
 {
   Fixture *fx = user_data;
   FakeBackend *fake = fake_backend_new ();
+  gboolean resume = FALSE;
 
-  for (guint i = 0; i < 4; i++)
-    fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
-  fake_backend_set_blocking (fake, TRUE);
+  g_object_get (request, "postcopy-resume", &resume, NULL);
+  if (g_str_has_prefix (virt_migrate_request_get_domain (request), "broken") && !resume)
+    {
+      /* Post-copy that breaks: the guest split, resumable. */
+      fake_backend_add_memory_pass (fake, 64 * MIB, 40 * MIB, 1, FALSE);
+      for (guint i = 0; i < 3; i++)
+        fake_backend_add_memory_pass (fake, 64 * MIB, 30 * MIB - i * MIB, 2, TRUE);
+      fake_backend_fail_after (fake, 3, "operation failed: job 'migration out' failed in post-copy phase");
+      fake_backend_set_postcopy_failed (fake, TRUE);
+    }
+  else if (resume)
+    for (guint i = 0; i < 3; i++)
+      fake_backend_add_memory_pass (fake, 64 * MIB, 20 * MIB - i * 8 * MIB, 2, TRUE);
+  else
+    {
+      for (guint i = 0; i < 4; i++)
+        fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
+      fake_backend_set_blocking (fake, TRUE);
+    }
   g_ptr_array_add (fx->fakes, g_object_ref (fake));
   return VIRT_MIGRATE_BACKEND (fake);
 }
@@ -378,6 +395,57 @@ test_drain (Fixture *fx, gconstpointer data)
   g_signal_handler_disconnect (fx->service, id);
 }
 
+static void
+test_recover (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VirtMigrateDBusJob) job = NULL;
+  g_autoptr(VirtMigrateDBusJob) recovery = NULL;
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("broken1", "qemu:///system", "qemu+ssh://dst/system");
+  g_autofree char *path = NULL;
+  g_autofree char *recovery_path = NULL;
+  gboolean resume = FALSE;
+  int done = 0;
+
+  g_test_summary ("With recovery off, a job whose post-copy breaks fails with the PostcopyFailed "
+                  "named error; Job.Recover() starts a new job resuming it (postcopy-resume), which "
+                  "succeeds; Recover() on a job that did not fail that way is refused");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (virt_migrate_manager_get_settings (fx->manager)),
+                       "postcopy-recovery-timeout", 0);
+  g_object_set (req, "live", TRUE, "postcopy", TRUE, NULL);
+  virt_migrate_dbus_manager_call_migrate (fx->proxy, virt_migrate_request_to_variant (req), NULL, on_result, &result);
+  g_assert_true (virt_migrate_dbus_manager_call_migrate_finish (fx->proxy, &path, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  job = job_proxy (fx, path);
+  wait_state (job, "failed");
+  g_test_message ("%s", virt_migrate_dbus_job_get_error (job));
+  g_assert_nonnull (strstr (virt_migrate_dbus_job_get_error (job), "resume it with Recover()"));
+
+  virt_migrate_dbus_job_call_recover (job, NULL, on_result, &result);
+  g_assert_true (virt_migrate_dbus_job_call_recover_finish (job, &recovery_path, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (recovery_path, !=, path);
+  recovery = job_proxy (fx, recovery_path);
+  g_signal_connect (recovery, "completed", G_CALLBACK (on_completed), &done);
+  wait_state (recovery, "succeeded");
+  g_assert_true (g_variant_lookup (virt_migrate_dbus_job_get_request (recovery), "postcopy-resume", "b", &resume));
+  g_assert_true (resume);
+  {
+    g_autofree char *note = g_strdup_printf ("recovering job %s's broken post-copy (VIR_MIGRATE_POSTCOPY_RESUME)",
+                                             strrchr (path, '/') + 1);
+
+    g_assert_true (g_strv_contains (virt_migrate_dbus_job_get_messages (recovery), note));
+  }
+
+  /* The recovery job succeeded: nothing more to recover. */
+  virt_migrate_dbus_job_call_recover (recovery, NULL, on_result, &result);
+  g_assert_false (virt_migrate_dbus_job_call_recover_finish (recovery, NULL, wait_result (&result), &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST);
+}
+
 static GVariant *
 get_history (Fixture *fx, const char *filter_text, GError **error)
 {
@@ -447,6 +515,8 @@ main (int argc, char **argv)
               fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/named-errors", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_named_errors, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/recover", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_recover, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/drain", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_drain, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/history", Fixture, GUINT_TO_POINTER (0),
