@@ -68,6 +68,11 @@ virt_migrate_request_build_call (VirtMigrateRequest *self,
     { PROP_AUTO_CONVERGE, VIR_MIGRATE_AUTO_CONVERGE },
     { PROP_POSTCOPY, VIR_MIGRATE_POSTCOPY },
     { PROP_POSTCOPY_RESUME, VIR_MIGRATE_POSTCOPY_RESUME },
+    { PROP_ZEROCOPY, VIR_MIGRATE_ZEROCOPY },
+    { PROP_PARALLEL, VIR_MIGRATE_PARALLEL },
+    { PROP_CHANGE_PROTECTION, VIR_MIGRATE_CHANGE_PROTECTION },
+    { PROP_RDMA_PIN_ALL, VIR_MIGRATE_RDMA_PIN_ALL },
+    { PROP_COPY_STORAGE_SYNCHRONOUS_WRITES, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES },
     { PROP_SUSPEND, VIR_MIGRATE_PAUSED },
     { PROP_ABORT_ON_ERROR, VIR_MIGRATE_ABORT_ON_ERROR },
     { PROP_UNSAFE, VIR_MIGRATE_UNSAFE },
@@ -141,6 +146,27 @@ virt_migrate_request_build_call (VirtMigrateRequest *self,
     rc |= virTypedParamsAddULLong (&call->params, &call->nparams, &maxparams,
                                    VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY,
                                    g_value_get_uint64 (&self->values[PROP_POSTCOPY_BANDWIDTH]));
+  rc |= add_string (call, &maxparams, VIR_MIGRATE_PARAM_GRAPHICS_URI, request_get_string (self, PROP_GRAPHICS_URI));
+  if (g_value_get_int (&self->values[PROP_COMP_MT_LEVEL]) >= 0)
+    rc |= virTypedParamsAddInt (&call->params, &call->nparams, &maxparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL,
+                                g_value_get_int (&self->values[PROP_COMP_MT_LEVEL]));
+  {
+    static const struct { guint prop; const char *name; } ints[] = {
+      { PROP_COMP_MT_THREADS, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS },
+      { PROP_COMP_MT_DTHREADS, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS },
+      { PROP_AUTO_CONVERGE_INITIAL, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL },
+      { PROP_AUTO_CONVERGE_INCREMENT, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+      if (g_value_get_uint (&self->values[ints[i].prop]) > 0)
+        rc |= virTypedParamsAddInt (&call->params, &call->nparams, &maxparams, ints[i].name,
+                                    (int) g_value_get_uint (&self->values[ints[i].prop]));
+  }
+  if (g_value_get_uint64 (&self->values[PROP_COMP_XBZRLE_CACHE]) > 0)
+    rc |= virTypedParamsAddULLong (&call->params, &call->nparams, &maxparams,
+                                   VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
+                                   g_value_get_uint64 (&self->values[PROP_COMP_XBZRLE_CACHE]));
   if (disks_port > 0)
     rc |= virTypedParamsAddInt (&call->params, &call->nparams, &maxparams,
                                 VIR_MIGRATE_PARAM_DISKS_PORT, disks_port);

@@ -164,6 +164,48 @@ is_unix_libvirt_uri (const char *uri)
  *
  * Returns: %TRUE if the request can be attempted
  */
+/* libvirt 9.0's rules for the tuning knobs (qemu_migration_params.c,
+ * qemu_migration.c, virsh-domain.c), said before libvirt is asked. */
+static gboolean
+validate_tuning (VirtMigrateRequest *self, GError **error)
+{
+  const char *const *methods = request_get_strv (self, PROP_COMPRESSION_METHODS);
+  gboolean mt = methods != NULL && g_strv_contains (methods, "mt");
+  gboolean xbzrle = methods != NULL && g_strv_contains (methods, "xbzrle");
+  gboolean parallel = request_get_bool (self, PROP_PARALLEL) ||
+                      g_value_get_int (&self->values[PROP_PARALLEL_CONNECTIONS]) > 0;
+  const char *hv = request_get_string (self, PROP_HYPERVISOR_URI);
+
+  if ((g_value_get_int (&self->values[PROP_COMP_MT_LEVEL]) >= 0 ||
+       g_value_get_uint (&self->values[PROP_COMP_MT_THREADS]) > 0 ||
+       g_value_get_uint (&self->values[PROP_COMP_MT_DTHREADS]) > 0) && !mt)
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'comp-mt-level', 'comp-mt-threads' and 'comp-mt-dthreads' tune multithread compression: "
+                 "add 'mt' to 'compression-methods' (libvirt: \"Turn multithread compression on to tune it\")");
+  if (g_value_get_uint64 (&self->values[PROP_COMP_XBZRLE_CACHE]) > 0 && !xbzrle)
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'comp-xbzrle-cache' tunes XBZRLE compression: add 'xbzrle' to 'compression-methods' "
+                 "(libvirt: \"Turn xbzrle compression on to tune it\")");
+  if ((g_value_get_uint (&self->values[PROP_AUTO_CONVERGE_INITIAL]) > 0 ||
+       g_value_get_uint (&self->values[PROP_AUTO_CONVERGE_INCREMENT]) > 0) &&
+      !request_get_bool (self, PROP_AUTO_CONVERGE))
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'auto-converge-initial' and 'auto-converge-increment' tune auto-convergence: set "
+                 "'auto-converge' (libvirt: \"Turn auto convergence on to tune it\")");
+  if (request_get_bool (self, PROP_ZEROCOPY) && !parallel)
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'zerocopy' needs 'parallel' (libvirt: \"zero-copy is only available for parallel migration\")");
+  if (request_get_bool (self, PROP_COPY_STORAGE_SYNCHRONOUS_WRITES) &&
+      virt_migrate_request_get_storage (self) == VIRT_MIGRATE_STORAGE_SHARED)
+    return fail (error, VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
+                 "'copy-storage-synchronous-writes' needs a storage copy ('storage' copy-all or "
+                 "copy-incremental)");
+  if (request_get_bool (self, PROP_RDMA_PIN_ALL) && (hv == NULL || !g_str_has_prefix (hv, "rdma://")))
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'rdma-pin-all' applies to an RDMA migration: an rdma:// 'hypervisor-uri'");
+  return TRUE;
+}
+
 gboolean
 virt_migrate_request_validate (VirtMigrateRequest *self,
                                GError            **error)
@@ -308,6 +350,8 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
   if (g_value_get_uint64 (&self->values[PROP_POSTCOPY_BANDWIDTH]) > 0 && !postcopy)
     return fail (error, VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
                  "'postcopy-bandwidth' needs 'postcopy'");
+  if (!validate_tuning (self, error))
+    return FALSE;
 
   /* Where the destination listens. */
   if (request_get_string (self, PROP_LISTEN_ADDRESS) != NULL && hv_uri != NULL &&

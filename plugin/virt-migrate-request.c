@@ -427,6 +427,106 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
   virt_migrate_request_props[PROP_POSTCOPY_RECOVERY_TIMEOUT] = uint_prop (PROP_POSTCOPY_RECOVERY_TIMEOUT,
                                                                           "postcopy-recovery-timeout", 86400);
   /**
+   * VirtMigrateRequest:zerocopy:
+   *
+   * Send memory pages without copying them (`VIR_MIGRATE_ZEROCOPY`; virsh's
+   * `--zerocopy`); libvirt 9.0 allows it only with
+   * #VirtMigrateRequest:parallel.
+   */
+  virt_migrate_request_props[PROP_ZEROCOPY] = g_param_spec_boolean ("zerocopy", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:parallel:
+   *
+   * Migrate over several connections (`VIR_MIGRATE_PARALLEL`; virsh's
+   * `--parallel`), libvirt's default count unless
+   * #VirtMigrateRequest:parallel-connections says.
+   */
+  virt_migrate_request_props[PROP_PARALLEL] = g_param_spec_boolean ("parallel", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:change-protection:
+   *
+   * Refuse changes to the guest's configuration while it migrates
+   * (`VIR_MIGRATE_CHANGE_PROTECTION`; virsh's `--change-protection`).
+   */
+  virt_migrate_request_props[PROP_CHANGE_PROTECTION] = g_param_spec_boolean ("change-protection", NULL, NULL,
+                                                                             FALSE, RW);
+  /**
+   * VirtMigrateRequest:rdma-pin-all:
+   *
+   * Pin all the guest's memory before an RDMA migration
+   * (`VIR_MIGRATE_RDMA_PIN_ALL`; virsh's `--rdma-pin-all`); needs an
+   * `rdma://` #VirtMigrateRequest:hypervisor-uri.
+   */
+  virt_migrate_request_props[PROP_RDMA_PIN_ALL] = g_param_spec_boolean ("rdma-pin-all", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:copy-storage-synchronous-writes:
+   *
+   * During a storage copy, make the guest's writes wait for the mirror
+   * (`VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES`): a busy disk converges.
+   * Needs a storage copy.
+   */
+  virt_migrate_request_props[PROP_COPY_STORAGE_SYNCHRONOUS_WRITES] =
+    g_param_spec_boolean ("copy-storage-synchronous-writes", NULL, NULL, FALSE, RW);
+  /**
+   * VirtMigrateRequest:graphics-uri:
+   *
+   * Where graphical clients reconnect after the migration
+   * (`VIR_MIGRATE_PARAM_GRAPHICS_URI`, e.g. `spice://HOST:PORT`; virsh's
+   * `--graphicsuri`).
+   */
+  virt_migrate_request_props[PROP_GRAPHICS_URI] = g_param_spec_string ("graphics-uri", NULL, NULL, NULL, RW);
+  /**
+   * VirtMigrateRequest:comp-mt-level:
+   *
+   * The multithread compression level, 0 to 9
+   * (`VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL`; -1: QEMU's default); needs
+   * `mt` in #VirtMigrateRequest:compression-methods.
+   */
+  virt_migrate_request_limits[PROP_COMP_MT_LEVEL] = (VirtMigrateRequestLimit) { TRUE, -1, 9 };
+  virt_migrate_request_props[PROP_COMP_MT_LEVEL] = g_param_spec_int ("comp-mt-level", NULL, NULL, G_MININT,
+                                                                     G_MAXINT, -1, RW);
+  /**
+   * VirtMigrateRequest:comp-mt-threads:
+   *
+   * Compression threads (`VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS`; 0:
+   * QEMU's default); needs `mt` compression.
+   */
+  virt_migrate_request_props[PROP_COMP_MT_THREADS] = uint_prop (PROP_COMP_MT_THREADS, "comp-mt-threads", 255);
+  /**
+   * VirtMigrateRequest:comp-mt-dthreads:
+   *
+   * Decompression threads on the destination
+   * (`VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS`; 0: QEMU's default); needs
+   * `mt` compression.
+   */
+  virt_migrate_request_props[PROP_COMP_MT_DTHREADS] = uint_prop (PROP_COMP_MT_DTHREADS, "comp-mt-dthreads", 255);
+  /**
+   * VirtMigrateRequest:comp-xbzrle-cache:
+   *
+   * The XBZRLE cache in bytes (`VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE`;
+   * 0: QEMU's default, 64 MiB); needs `xbzrle` compression.
+   */
+  virt_migrate_request_props[PROP_COMP_XBZRLE_CACHE] = uint64_prop (PROP_COMP_XBZRLE_CACHE, "comp-xbzrle-cache",
+                                                                    G_MAXUINT64);
+  /**
+   * VirtMigrateRequest:auto-converge-initial:
+   *
+   * The first CPU throttle of auto-convergence, in percent
+   * (`VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL`; 0: QEMU's 20); needs
+   * #VirtMigrateRequest:auto-converge.
+   */
+  virt_migrate_request_props[PROP_AUTO_CONVERGE_INITIAL] = uint_prop (PROP_AUTO_CONVERGE_INITIAL,
+                                                                      "auto-converge-initial", 100);
+  /**
+   * VirtMigrateRequest:auto-converge-increment:
+   *
+   * How much auto-convergence raises the throttle each time, in percent
+   * (`VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT`; 0: QEMU's 10); needs
+   * #VirtMigrateRequest:auto-converge.
+   */
+  virt_migrate_request_props[PROP_AUTO_CONVERGE_INCREMENT] = uint_prop (PROP_AUTO_CONVERGE_INCREMENT,
+                                                                        "auto-converge-increment", 100);
+  /**
    * VirtMigrateRequest:disk-map:
    *
    * Where the disks go on the destination, instead of a hand-written

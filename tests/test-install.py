@@ -106,7 +106,11 @@ def bash_completion():
     words = complete("virt-migrate ")
     assert {"jobs", "cancel", "history", "test"} <= set(words), words
     options = complete("virt-migrate --copy-st")
-    assert set(options) == {"--copy-storage-all", "--copy-storage-inc"}, options
+    assert set(options) == {"--copy-storage-all", "--copy-storage-inc", "--copy-storage-synchronous-writes"}, options
+    drains = complete("virt-migrate drain --place")
+    assert drains == ["--placement="], drains
+    rules = complete("virt-migrate drain --placement ")
+    assert set(rules) == {"most-free-memory", "first"}, rules
     guests = complete("virt-migrate -c test:///default history ")
     assert guests == ["test"], guests
     return f"{len(words)} words for the first argument"

@@ -216,6 +216,64 @@ test_mapping (void)
   virt_migrate_call_clear (&call);
 }
 
+/* The knobs of libvirt 9.0's virsh migrate beyond the guide's: each the
+ * flag or typed parameter virsh sets. */
+static void
+test_mapping_tuning (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system", "qemu+ssh://dst/system");
+  const char *methods[] = { "mt", "xbzrle", NULL };
+  VirtMigrateCall call;
+  unsigned long long ull = 0;
+  int i = 0;
+
+  g_test_summary ("postcopy-resume, postcopy-bandwidth, zerocopy, parallel, change-protection, "
+                  "rdma-pin-all, copy-storage-synchronous-writes, graphics-uri, comp-mt-*, "
+                  "comp-xbzrle-cache and auto-converge-* become virsh's flags and parameters; "
+                  "comp-mt-level 0 is a level, -1 none");
+  g_object_set (req, "live", TRUE, "postcopy", TRUE, "postcopy-resume", TRUE,
+                "postcopy-bandwidth", (guint64) 2, "zerocopy", TRUE, "parallel", TRUE,
+                "change-protection", TRUE, "rdma-pin-all", TRUE, "hypervisor-uri", "rdma://10.0.0.2:49152",
+                "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "copy-storage-synchronous-writes", TRUE,
+                "graphics-uri", "spice://10.0.0.2:5901", "compression-methods", methods,
+                "comp-mt-level", 0, "comp-mt-threads", 4, "comp-mt-dthreads", 2,
+                "comp-xbzrle-cache", (guint64) 134217728, "auto-converge", TRUE,
+                "auto-converge-initial", 30, "auto-converge-increment", 15, NULL);
+  g_assert_true (virt_migrate_request_validate (req, NULL));
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmphex (call.flags & (VIR_MIGRATE_POSTCOPY_RESUME | VIR_MIGRATE_ZEROCOPY | VIR_MIGRATE_PARALLEL |
+                                 VIR_MIGRATE_CHANGE_PROTECTION | VIR_MIGRATE_RDMA_PIN_ALL |
+                                 VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES | VIR_MIGRATE_NON_SHARED_DISK),
+                   ==, VIR_MIGRATE_POSTCOPY_RESUME | VIR_MIGRATE_ZEROCOPY | VIR_MIGRATE_PARALLEL |
+                       VIR_MIGRATE_CHANGE_PROTECTION | VIR_MIGRATE_RDMA_PIN_ALL |
+                       VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES | VIR_MIGRATE_NON_SHARED_DISK);
+  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
+  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, &ull), ==, 1);
+  g_assert_cmpuint (ull, ==, 2);
+  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams,
+                                            VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, &ull), ==, 1);
+  g_assert_cmpuint (ull, ==, 134217728);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 1);
+  g_assert_cmpint (i, ==, 0);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 1);
+  g_assert_cmpint (i, ==, 4);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, &i), ==, 1);
+  g_assert_cmpint (i, ==, 2);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, &i), ==, 1);
+  g_assert_cmpint (i, ==, 30);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, &i), ==, 1);
+  g_assert_cmpint (i, ==, 15);
+  virt_migrate_call_clear (&call);
+
+  /* Unset: no parameter at all (comp-mt-level -1). */
+  g_object_set (req, "comp-mt-level", -1, "comp-mt-threads", 0, "graphics-uri", NULL, NULL);
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 0);
+  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 0);
+  g_assert_false (has_string (&call, VIR_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
+  virt_migrate_call_clear (&call);
+}
+
 static void
 test_validate_uris (void)
 {
@@ -339,6 +397,24 @@ static const Rule rules[] = {
     VIRT_MIGRATE_ERROR_LISTEN_ADDRESS_WITH_UNIX, "listen-address", "{'hypervisor-uri': <'tcp://10.0.0.2'>}" },
   { "unknown compression", "{'compression-methods': <['xbzrle', 'zstd']>}",
     VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION, "zstd", "{'compression-methods': <['xbzrle', 'mt']>}" },
+  { "postcopy-resume without postcopy", "{'postcopy-resume': <true>}", VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
+    "'postcopy-resume' needs 'postcopy'", "{'postcopy': <true>, 'live': <true>}" },
+  { "postcopy-bandwidth without postcopy", "{'postcopy-bandwidth': <@t 2>}", VIRT_MIGRATE_ERROR_POSTCOPY_CONFLICT,
+    "'postcopy-bandwidth' needs 'postcopy'", "{'postcopy': <true>, 'live': <true>}" },
+  { "mt tuning without mt", "{'comp-mt-level': <3>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "Turn multithread compression on", "{'compression-methods': <['mt']>}" },
+  { "mt threads without mt", "{'comp-mt-threads': <@u 4>, 'compression-methods': <['xbzrle']>}",
+    VIRT_MIGRATE_ERROR_INVALID_REQUEST, "add 'mt'", "{'compression-methods': <['xbzrle', 'mt']>}" },
+  { "xbzrle cache without xbzrle", "{'comp-xbzrle-cache': <@t 67108864>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "Turn xbzrle compression on", "{'compression-methods': <['xbzrle']>}" },
+  { "auto-converge tuning without it", "{'auto-converge-initial': <@u 30>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "Turn auto convergence on", "{'auto-converge': <true>}" },
+  { "zerocopy without parallel", "{'zerocopy': <true>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "zero-copy is only available for parallel migration", "{'parallel': <true>}" },
+  { "synchronous writes without a copy", "{'copy-storage-synchronous-writes': <true>}",
+    VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY, "needs a storage copy", "{'storage': <'copy-all'>}" },
+  { "rdma-pin-all without rdma", "{'rdma-pin-all': <true>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "rdma://", "{'hypervisor-uri': <'rdma://10.0.0.2:49152'>}" },
 };
 
 static VirtMigrateRequest *
@@ -475,6 +551,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/integer-types", test_integer_types);
   g_test_add_func ("/virt-migrate/request/rejects", test_rejects);
   g_test_add_func ("/virt-migrate/request/mapping", test_mapping);
+  g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);
   g_test_add_func ("/virt-migrate/request/validate-for-guest", test_validate_for_guest);

@@ -599,6 +599,12 @@ main (int argc, char **argv)
   gint64 bandwidth = 0, max_downtime = 0, postcopy_bandwidth = 0;
   int postcopy_recovery_timeout = 0;
   gboolean postcopy_resume = FALSE;
+  gboolean zerocopy = FALSE, parallel_flag = FALSE, change_protection = FALSE, rdma_pin_all = FALSE;
+  gboolean sync_writes = FALSE, timeout_suspend = FALSE, timeout_postcopy = FALSE;
+  g_autofree char *graphics_uri = NULL;
+  int comp_mt_level = -1, comp_mt_threads = 0, comp_mt_dthreads = 0, timeout = 0;
+  int auto_converge_initial = 0, auto_converge_increment = 0;
+  gint64 comp_xbzrle_cache = 0;
   int parallel = 0, disks_port = 0, poll_interval = 0;
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) check_destinations = NULL;
@@ -640,6 +646,21 @@ main (int argc, char **argv)
     { "postcopy-after-precopy", 0, 0, G_OPTION_ARG_NONE, &postcopy_after, "Switch to post-copy after the first pass", NULL },
     { "postcopy-resume", 0, 0, G_OPTION_ARG_NONE, &postcopy_resume, "Resume a post-copy migration whose stream broke (with --postcopy, the same hosts and flow)", NULL },
     { "postcopy-bandwidth", 0, 0, G_OPTION_ARG_INT64, &postcopy_bandwidth, "Bandwidth cap in MiB/s once in post-copy", "MIB" },
+    { "zerocopy", 0, 0, G_OPTION_ARG_NONE, &zerocopy, "Send memory without copying it (with --parallel)", NULL },
+    { "parallel", 0, 0, G_OPTION_ARG_NONE, &parallel_flag, "Migrate over parallel connections (libvirt's default count; --parallel-connections sets it)", NULL },
+    { "change-protection", 0, 0, G_OPTION_ARG_NONE, &change_protection, "Refuse changes to the guest's configuration while it migrates", NULL },
+    { "rdma-pin-all", 0, 0, G_OPTION_ARG_NONE, &rdma_pin_all, "Pin all guest memory for an RDMA migration (rdma:// migration URI)", NULL },
+    { "copy-storage-synchronous-writes", 0, 0, G_OPTION_ARG_NONE, &sync_writes, "With a storage copy: guest writes wait for the mirror, so a busy disk converges", NULL },
+    { "graphicsuri", 0, 0, G_OPTION_ARG_STRING, &graphics_uri, "Where graphical clients reconnect (spice://HOST:PORT)", "URI" },
+    { "comp-mt-level", 0, 0, G_OPTION_ARG_INT, &comp_mt_level, "Multithread compression level, 0 to 9 (with --comp-methods mt)", "LEVEL" },
+    { "comp-mt-threads", 0, 0, G_OPTION_ARG_INT, &comp_mt_threads, "Compression threads (with --comp-methods mt)", "N" },
+    { "comp-mt-dthreads", 0, 0, G_OPTION_ARG_INT, &comp_mt_dthreads, "Decompression threads (with --comp-methods mt)", "N" },
+    { "comp-xbzrle-cache", 0, 0, G_OPTION_ARG_INT64, &comp_xbzrle_cache, "XBZRLE cache in bytes (with --comp-methods xbzrle)", "BYTES" },
+    { "auto-converge-initial", 0, 0, G_OPTION_ARG_INT, &auto_converge_initial, "First CPU throttle of auto-convergence, percent (with --auto-converge)", "PERCENT" },
+    { "auto-converge-increment", 0, 0, G_OPTION_ARG_INT, &auto_converge_increment, "Throttle increment of auto-convergence, percent (with --auto-converge)", "PERCENT" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "After S seconds, pause the guest (or with --timeout-postcopy switch to post-copy) so it finishes", "S" },
+    { "timeout-suspend", 0, 0, G_OPTION_ARG_NONE, &timeout_suspend, "With --timeout: pause the guest (the default)", NULL },
+    { "timeout-postcopy", 0, 0, G_OPTION_ARG_NONE, &timeout_postcopy, "With --timeout: switch to post-copy (needs --postcopy)", NULL },
     { "postcopy-recovery-timeout", 0, 0, G_OPTION_ARG_INT, &postcopy_recovery_timeout, "If post-copy breaks, keep resuming it for S seconds (default: the settings', 300)", "S" },
     { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_on_error, "Abort on disk I/O errors", NULL },
     { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
@@ -789,6 +810,9 @@ main (int argc, char **argv)
     const struct { const char *name; gint64 value; } numbers[] = {
       { "--bandwidth", bandwidth }, { "--max-downtime", max_downtime },
       { "--postcopy-bandwidth", postcopy_bandwidth }, { "--postcopy-recovery-timeout", postcopy_recovery_timeout },
+      { "--comp-mt-threads", comp_mt_threads }, { "--comp-mt-dthreads", comp_mt_dthreads },
+      { "--comp-xbzrle-cache", comp_xbzrle_cache }, { "--auto-converge-initial", auto_converge_initial },
+      { "--auto-converge-increment", auto_converge_increment }, { "--timeout", timeout },
       { "--parallel-connections", parallel }, { "--disks-port", disks_port },
       { "--poll-interval", poll_interval },
     };
@@ -809,6 +833,37 @@ main (int argc, char **argv)
   if (use_bus && poll_interval > 0)
     {
       fprintf (stderr, "--poll-interval applies in this process only; the service has its own\n");
+      return EXIT_USAGE;
+    }
+  /* virsh 9.0's own rules for --timeout (cmdMigrate). */
+  if (timeout_suspend && timeout_postcopy)
+    {
+      fprintf (stderr, "--timeout-suspend and --timeout-postcopy exclude each other\n");
+      return EXIT_USAGE;
+    }
+  if ((timeout_suspend || timeout_postcopy) && timeout == 0)
+    {
+      fprintf (stderr, "--timeout-suspend and --timeout-postcopy need --timeout\n");
+      return EXIT_USAGE;
+    }
+  if (timeout_postcopy && !postcopy)
+    {
+      fprintf (stderr, "--timeout-postcopy needs --postcopy\n");
+      return EXIT_USAGE;
+    }
+  if (timeout > 0 && !live)
+    {
+      fprintf (stderr, "--timeout applies to a live migration (--live)\n");
+      return EXIT_USAGE;
+    }
+  if (timeout > 0 && no_policy)
+    {
+      fprintf (stderr, "--timeout is carried out by the convergence policy: drop --no-policy\n");
+      return EXIT_USAGE;
+    }
+  if (comp_mt_level < -1 || comp_mt_level > 9)
+    {
+      fprintf (stderr, "error: --comp-mt-level must be between 0 and 9, not %d\n", comp_mt_level);
       return EXIT_USAGE;
     }
   if (copy_all && copy_inc)
@@ -845,7 +900,20 @@ main (int argc, char **argv)
                 "abort-on-error", abort_on_error, "unsafe", unsafe,
                 "convergence-policy", !no_policy, "force", force,
                 "postcopy-resume", postcopy_resume, "postcopy-bandwidth", (guint64) postcopy_bandwidth,
-                "postcopy-recovery-timeout", (guint) postcopy_recovery_timeout, NULL);
+                "postcopy-recovery-timeout", (guint) postcopy_recovery_timeout,
+                "zerocopy", zerocopy, "parallel", parallel_flag, "change-protection", change_protection,
+                "rdma-pin-all", rdma_pin_all, "copy-storage-synchronous-writes", sync_writes,
+                "graphics-uri", graphics_uri, "comp-mt-level", comp_mt_level,
+                "comp-mt-threads", (guint) comp_mt_threads, "comp-mt-dthreads", (guint) comp_mt_dthreads,
+                "comp-xbzrle-cache", (guint64) comp_xbzrle_cache,
+                "auto-converge-initial", (guint) auto_converge_initial,
+                "auto-converge-increment", (guint) auto_converge_increment, NULL);
+  /* virsh's --timeout: the policy's completion timeout, then a pause
+   * (--timeout-suspend, the default) or post-copy. */
+  if (timeout > 0)
+    g_object_set (request, "completion-timeout", (guint) timeout,
+                  "completion-action", timeout_postcopy ? VIRT_MIGRATE_POLICY_ACTION_POSTCOPY :
+                                                          VIRT_MIGRATE_POLICY_ACTION_PAUSE, NULL);
   if (disk_map != NULL)
     g_object_set (request, "disk-map", disk_map, NULL);
   if (network_map != NULL)
