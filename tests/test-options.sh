@@ -3,9 +3,11 @@
 # can run them (inside the test bed): parallel connections, XBZRLE
 # compression with its cache (read back from QEMU's completed job), MT
 # compression tuned, auto-convergence tuned, change protection with a
-# graphics URI, a storage copy with synchronous writes, and --timeout with
-# --timeout-suspend. Zero-copy and RDMA cannot run here: libvirt's own
-# error reaches the caller and the guest stays running on the source.
+# graphics URI, a storage copy with synchronous writes, --timeout with
+# --timeout-suspend, and TLS with and without a storage copy and with a
+# certificate that does not match. Zero-copy and RDMA cannot run here:
+# libvirt's own error reaches the caller and the guest stays running on
+# the source.
 set -euo pipefail
 build=$1
 dir=$VIRT_MIGRATE_TESTBED_DIR
@@ -37,7 +39,7 @@ flags() { # GUEST -> the history's flags of its migration
 	"$cli" history --json "$1" | /usr/bin/python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)[-1]["Flags"]))'
 }
 
-echo "1..8"
+echo "1..11"
 
 "$tool" guest par1
 "$tool" guest prot1
@@ -92,6 +94,33 @@ show "$dir/to1.out"
 moved to1 || fail "to1 did not move"
 grep -q "policy: completion timeout after 4 s: pausing the guest on the source" "$dir/to1.out" || fail "no pause logged"
 ok "--timeout 4 --timeout-suspend: paused after 4 s, finished in ${took} s, the guest running on the destination"
+
+# TLS for real: the test bed made a CA and certificates for 127.0.0.1
+# and set each host's migrate_tls_x509_cert_dir (session mode reads
+# $XDG_CONFIG_HOME/libvirt/qemu.conf).
+[ -s "$VIRT_MIGRATE_TESTBED_PKI/server-cert.pem" ] || fail "the test bed made no certificates"
+"$tool" guest tls1
+"$tool" guest tls2
+migrate tls1 --tls || { show "$dir/tls1.out"; fail "--tls"; }
+moved tls1 && has_flags tls1 tls || fail "tls1"
+ok "--tls over tcp://127.0.0.1: moved"
+
+eval "$("$tool" slow-request-cli tlsdisk 16 64)"
+"$cli" -q -c "$src" --live --p2p --tls --copy-storage-all --xml "$VM_DEST_XML" \
+	--disks-uri "tcp://127.0.0.1:$(free_port)" tlsdisk "$dst" "tcp://127.0.0.1:$(free_port)" \
+	> "$dir/tlsdisk.out" 2>&1 || { show "$dir/tlsdisk.out"; fail "--tls with a storage copy"; }
+moved tlsdisk && has_flags tlsdisk tls storage=copy-all || fail "tlsdisk"
+ok "--tls with --copy-storage-all (NBD over TLS on tcp://127.0.0.1): moved"
+
+# A certificate that does not match: the server's is for 127.0.0.1 and
+# localhost, the client checks it against another name.
+set +e
+migrate tls2 --tls --tls-destination wrong.example; rc=$?
+set -e
+show "$dir/tls2.out"
+[ $rc -eq 1 ] && grep -Eq "Certificate does not match the hostname wrong.example|TLS" "$dir/tls2.out" || fail "a mismatched certificate: exit $rc"
+[ "$("$tool" state src tls2)" = running ] && [ "$("$tool" state dst tls2)" = absent ] || fail "tls2 is not on the source"
+ok "--tls with a certificate that does not match (--tls-destination wrong.example): libvirt's error, exit 1, the guest running on the source"
 
 # Cannot run here: libvirt's own errors reach the caller, the guests stay.
 "$tool" guest zc1
