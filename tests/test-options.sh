@@ -39,7 +39,7 @@ flags() { # GUEST -> the history's flags of its migration
 	"$cli" history --json "$1" | /usr/bin/python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)[-1]["Flags"]))'
 }
 
-echo "1..11"
+echo "1..12"
 
 "$tool" guest par1
 "$tool" guest prot1
@@ -133,3 +133,16 @@ show "$dir/zc1.out" "$dir/rdma.out"
 [ $rrc -eq 1 ] && grep -q "RDMA" "$dir/rdma.out" || fail "rdma-pin-all: exit $rrc"
 [ "$("$tool" state src zc1)" = running ] || fail "zc1 is not running on the source"
 ok "--zerocopy and --rdma-pin-all: libvirt's own errors (locked memory; RDMA), exit 1, the guest running on the source"
+
+# virsh 9.0's own rules for --timeout, refused before anything is asked.
+set +e
+"$cli" -c "$src" --live --timeout-suspend zc1 "$dst" > /dev/null 2>&1; a=$?
+"$cli" -c "$src" --live --timeout 5 --timeout-suspend --timeout-postcopy --postcopy zc1 "$dst" > /dev/null 2>&1; b=$?
+"$cli" -c "$src" --live --timeout 5 --timeout-postcopy zc1 "$dst" > /dev/null 2>&1; c=$?
+"$cli" -c "$src" --timeout 5 zc1 "$dst" > /dev/null 2>&1; d=$?
+"$cli" -c "$src" --live --comp-mt-level 3 zc1 "$dst" > /dev/null 2>&1; e=$?
+"$cli" -c "$src" --live --p2p --parallel --zerocopy --comp-mt-level 12 zc1 "$dst" > /dev/null 2>&1; f=$?
+set -e
+[ "$a$b$c$d$e$f" = 222222 ] || fail "bad command lines exited $a $b $c $d $e $f"
+[ "$("$tool" state src zc1)" = running ] || fail "zc1 moved"
+ok "refused with exit 2: --timeout-suspend without --timeout, both --timeout actions, --timeout-postcopy without --postcopy, --timeout without --live, MT tuning without mt, --comp-mt-level 12"

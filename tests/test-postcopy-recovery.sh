@@ -29,7 +29,7 @@ migrate_and_break() { # GUEST [EXTRA OPTIONS...]
 	local g=$1 port
 	shift
 	port=$(free_port)
-	"$cli" -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 1 \
+	"$cli" -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 2 \
 		"$@" "$g" "$dst" "tcp://127.0.0.1:$port" > "$dir/$g.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 1200); do
@@ -117,7 +117,7 @@ job_state() {
 sleep 3
 start_daemon
 port=$(free_port)
-"$cli" --bus -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 1 \
+"$cli" --bus -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 2 \
 	pc3 "$dst" "tcp://127.0.0.1:$port" > "$dir/pc3.out" 2>&1 &
 client=$!
 for _ in $(seq 1 1200); do
