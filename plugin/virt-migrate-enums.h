@@ -297,7 +297,7 @@ typedef enum {
  *   message names it and the fix); nothing was asked of libvirt.
  * @VIRT_MIGRATE_ERROR_POSTCOPY_FAILED: post-copy failed and could not be
  *   resumed in the time allowed: the guest is paused on the source and runs
- *   on the destination in "post-copy failed" state; virt_migrate_job_recover()
+ *   on the destination in "post-copy failed" state; virt_migrate_manager_recover()
  *   tries again.
  *
  * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration

@@ -388,6 +388,11 @@ backend_prepare (VirtMigrateBackend       *backend,
   if (self->conn == NULL)
     return FALSE;
   dom = virt_migrate_lookup_domain (self->conn, virt_migrate_request_get_domain (request), error);
+  /* Resuming a post-copy that an earlier try set going again (libvirt may
+   * report a try failed while QEMU resumed): the guest may have left the
+   * source already. */
+  if (dom == NULL && virt_migrate_request_get_postcopy_resume (request))
+    self->adopted = TRUE;
   if (dom == NULL && self->adopted)
     {
       /* It finished (or vanished) while nobody followed it. */
@@ -409,6 +414,14 @@ backend_prepare (VirtMigrateBackend       *backend,
 
   if (virDomainGetState (dom, &self->state_before, &reason, 0) < 0)
     self->state_before = VIR_DOMAIN_NOSTATE;
+  /* ...or still be moving: follow that migration instead of asking for
+   * another ("QEMU reports migration is still running"). */
+  if (virt_migrate_request_get_postcopy_resume (request) && !self->adopted &&
+      self->state_before == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY)
+    {
+      g_info ("%s: post-copy is moving again: following it", virt_migrate_request_get_domain (request));
+      self->adopted = TRUE;
+    }
   if (!offline && virDomainGetInfo (dom, &info) == 0)
     guest->memory_bytes = (guint64) info.memory * 1024;
   if (!offline)

@@ -403,7 +403,7 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * URIs as the migration that failed. Needs #VirtMigrateRequest:postcopy.
    * A job resumes by itself when its post-copy fails (see
    * #VirtMigrateRequest:postcopy-recovery-timeout); this is for a person
-   * (or virt_migrate_job_recover()) after that.
+   * (or virt_migrate_manager_recover()) after that.
    */
   virt_migrate_request_props[PROP_POSTCOPY_RESUME] = g_param_spec_boolean ("postcopy-resume", NULL, NULL, FALSE, RW);
   /**
