@@ -710,10 +710,16 @@ backend_finish (VirtMigrateBackend       *backend,
     {
       int state = 0, reason = 0;
 
+      gboolean resume = virt_migrate_request_get_postcopy_resume (self->request);
+      int got = virDomainGetState (dom, &state, &reason, 0);
+
       /* The stream broke in post-copy: the source keeps the guest paused
-       * and libvirt can resume the migration (VIR_MIGRATE_POSTCOPY_RESUME). */
-      if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED &&
-          reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+       * and libvirt can resume the migration (VIR_MIGRATE_POSTCOPY_RESUME).
+       * A resume libvirt called failed may have set it going (paused in
+       * post-copy) or finished (gone): the next try follows or finds it. */
+      if ((got == 0 && state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED) ||
+          (resume && got == 0 && state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY) ||
+          (resume && got < 0))
         result->postcopy_failed = TRUE;
       else if (!self->adopted)
         resume_source_if_paused (self, dom);
