@@ -133,18 +133,15 @@ skeleton_property_name (const char *dbus_name)
 
 /* The job's snapshot onto the skeleton; it sends one PropertiesChanged
  * with whatever changed. */
+/* A snapshot (a job's, a drain's: their D-Bus property names) onto its
+ * skeleton, within a freeze the caller holds. */
 static void
-sync_job (JobExport *ex)
+set_skeleton_properties (GObject *skeleton, GVariant *snapshot)
 {
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (ex->job));
   GVariantIter iter;
   const char *key;
   GVariant *value;
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
-  ex->last_sync = g_get_monotonic_time ();
-
-  g_object_freeze_notify (G_OBJECT (ex->iface));
   g_variant_iter_init (&iter, snapshot);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
     {
@@ -152,8 +149,20 @@ sync_job (JobExport *ex)
       g_auto(GValue) gvalue = G_VALUE_INIT;
 
       g_dbus_gvariant_to_gvalue (value, &gvalue);
-      g_object_set_property (G_OBJECT (ex->iface), name, &gvalue);
+      g_object_set_property (skeleton, name, &gvalue);
     }
+}
+
+static void
+sync_job (JobExport *ex)
+{
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (ex->job));
+
+  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  ex->last_sync = g_get_monotonic_time ();
+
+  g_object_freeze_notify (G_OBJECT (ex->iface));
+  set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 
@@ -695,24 +704,16 @@ static void
 sync_drain (DrainExport *ex)
 {
   g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_drain_to_variant (ex->drain));
-  g_autoptr(GVariant) guests = virt_migrate_drain_get_guests (ex->drain);
+  g_autoptr(GVariant) guests = g_variant_lookup_value (snapshot, "Guests", G_VARIANT_TYPE ("aa{sv}"));
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_free);
   GVariantIter iter;
-  const char *key;
   GVariant *value;
 
   g_clear_handle_id (&ex->sync_source, g_source_remove);
   ex->last_sync = g_get_monotonic_time ();
   g_object_freeze_notify (G_OBJECT (ex->iface));
-  g_variant_iter_init (&iter, snapshot);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    {
-      g_autofree char *name = skeleton_property_name (key);
-      g_auto(GValue) gvalue = G_VALUE_INIT;
-
-      g_dbus_gvariant_to_gvalue (value, &gvalue);
-      g_object_set_property (G_OBJECT (ex->iface), name, &gvalue);
-    }
+  set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
+  /* The jobs' paths, from the table the snapshot already holds. */
   g_variant_iter_init (&iter, guests);
   while ((value = g_variant_iter_next_value (&iter)) != NULL)
     {
