@@ -13,10 +13,7 @@ dst=$VIRT_MIGRATE_TESTBED_DST_URI
 cli=$build/tools/virt-migrate
 tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
+. "$(dirname "$0")/tap.sh"
 
 echo "1..9"
 

@@ -15,10 +15,7 @@ dst2=${VIRT_MIGRATE_TESTBED_DST2_URI:?the drain test needs VIRT_MIGRATE_TESTBED_
 cli=$build/tools/virt-migrate
 tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/drain-state
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
+. "$(dirname "$0")/tap.sh"
 state() { "$tool" state "$1" "$2"; }
 # Each guest runs on exactly one host: running there, absent (or defined
 # and shut off) on the others, never paused.
@@ -155,7 +152,6 @@ ok "a cancel half-way (Ctrl-C): $moved moved, $stayed stayed, each running on ex
 for g in r1 r2 r3; do "$tool" dirty-guest "$g" 64 24 2; done
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
-free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 http_port=$(free_port)
 hook_port=$(free_port)
 # A webhook receiver: each POST's body, a line each.
@@ -174,24 +170,11 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever(
 EOF
 receiver=$!
 trap 'kill $bus_pid $receiver 2>/dev/null || true' EXIT
-start_daemon() {
-	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" \
-		--http "127.0.0.1:$http_port" --http-token-file "$dir/http-token" \
-		--webhook "http://127.0.0.1:$hook_port/" >> "$dir/daemon.log" 2>&1 &
-	daemon=$!
-	for _ in $(seq 1 100); do
-		# (Asking the bus, not the name: that would activate an installed one.)
-		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
-			org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && return
-		sleep 0.1
-	done
-	fail "virt-migrated did not start"
-}
 drain_prop() { # PATH PROPERTY
 	gdbus call --session -d org.virtmigrate.VirtMigrate1 -o "$1" -m org.freedesktop.DBus.Properties.Get \
 		org.virtmigrate.VirtMigrate1.Drain "$2"
 }
-start_daemon
+start_daemon --http "127.0.0.1:$http_port" --http-token-file "$dir/http-token" --webhook "http://127.0.0.1:$hook_port/"
 "$cli" --bus drain -c "$src" --live --p2p --tunnelled --bandwidth 4 --max-parallel 1 --include 'r*' "$dst" \
 	> "$dir/bus.out" 2>&1 &
 client=$!
@@ -210,7 +193,7 @@ kill -9 $client 2>/dev/null || true
 wait $client 2>/dev/null || true
 first=$(sed -n 's/^\(r[0-9]\): moved to .*/\1/p' "$dir/bus.out" | head -n 1)
 echo "# killed virt-migrated after $first moved; restarting it"
-start_daemon
+start_daemon --http "127.0.0.1:$http_port" --http-token-file "$dir/http-token" --webhook "http://127.0.0.1:$hook_port/"
 for _ in $(seq 1 900); do
 	s=$(drain_prop "$path" State 2>/dev/null || true)
 	case $s in *succeeded* | *incomplete* | *cancelled* | *failed*) break ;; esac

@@ -16,11 +16,7 @@ dst=$VIRT_MIGRATE_TESTBED_DST_URI
 cli=$build/tools/virt-migrate
 tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/options-state
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
-free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/tap.sh"
 # migrate GUEST OPTIONS...: a live peer-to-peer migration over tcp://127.0.0.1.
 migrate() {
 	local g=$1

@@ -16,11 +16,7 @@ dst=$VIRT_MIGRATE_TESTBED_DST_URI
 cli=$build/tools/virt-migrate
 tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/recovery-state
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
-free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/tap.sh"
 reason() { virsh -q -c "$1" domstate --reason "$2" 2>/dev/null || echo absent; }
 
 # Starts the migration of $1 in the background ($pid), output in $dir/$1.out,
@@ -98,17 +94,6 @@ ok "with recovery off the job fails at once naming Recover(), the guest paused o
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 trap 'kill $bus_pid 2>/dev/null || true' EXIT
-start_daemon() {
-	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" >> "$dir/daemon.log" 2>&1 &
-	daemon=$!
-	for _ in $(seq 1 100); do
-		# (Asking the bus, not the name: that would activate an installed one.)
-		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
-			org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && return
-		sleep 0.1
-	done
-	fail "virt-migrated did not start"
-}
 job_state() {
 	gdbus call --session -d org.virtmigrate.VirtMigrate1 -o /org/virtmigrate/VirtMigrate1/jobs/1 \
 		-m org.freedesktop.DBus.Properties.Get org.virtmigrate.VirtMigrate1.Job State 2>/dev/null || echo "(gone)"

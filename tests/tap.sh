@@ -1,0 +1,22 @@
+# Sourced by the shell tests: TAP output and the helpers they share.
+# Needs $build and $dir (the test bed's directory) for start_daemon.
+n=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+fail() { echo "not ok $((n + 1)) $*"; exit 1; }
+show() { sed 's/^/# /' "$@"; }
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_daemon [OPTIONS...]: virt-migrated from the build tree on the
+# session bus, its state in $dir/daemon-state, its log appended to
+# $dir/daemon.log, its pid in $daemon; returns once it owns its name.
+start_daemon() {
+	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" "$@" >> "$dir/daemon.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 1 100); do
+		# (Asking the bus, not the name: that would activate an installed one.)
+		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
+			org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && return
+		sleep 0.1
+	done
+	fail "virt-migrated did not start"
+}
