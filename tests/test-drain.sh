@@ -185,7 +185,13 @@ for _ in $(seq 1 600); do
 	sleep 0.1
 done
 [ -n "$path" ] || { show "$dir/bus.out"; fail "no drain over the bus"; }
-sleep 1
+# Killed once the guest's memory is moving (libvirt past its prepare
+# phase), so that the migration libvirt carries on is the one to follow.
+mover=$(sed -n 's/^\(r[0-9]\): migrating to .*/\1/p' "$dir/bus.out" | tail -n 1)
+for _ in $(seq 1 300); do
+	virsh -q -c "$src" domjobinfo "$mover" 2>/dev/null | grep -Eq "^Memory processed: +[1-9]" && break
+	sleep 0.2
+done
 show "$dir/bus.out"
 kill -9 $daemon
 wait $daemon 2>/dev/null || true
