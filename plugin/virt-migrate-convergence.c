@@ -22,12 +22,22 @@ struct _VirtMigrateConvergence
   guint64                       pass;           /* the memory pass last seen */
   guint64                       pass_low;       /* lowest remaining at the start of a pass */
   guint                         passes_no_gain; /* passes in a row that began without a new low */
+  guint64                       downtime;       /* ms the migration runs with now */
+  guint64                       prev_start;     /* bytes the previous pass started with, 0: none seen */
+  gboolean                      acted;          /* the prediction raised the downtime */
+  gboolean                      doubt;          /* the prediction found it hopeless once */
 };
+
+/* A pass that keeps more than this part of the one before is not helping. */
+#define SHRINK_ENOUGH 0.8
+/* How many more passes a shrinking guest may take before the policy helps. */
+#define PASSES_TO_WAIT 3
 
 void
 virt_migrate_decision_free (VirtMigrateDecision *decision)
 {
   g_free (decision->message);
+  g_free (decision->reason);
   g_free (decision);
 }
 
@@ -137,6 +147,9 @@ act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
     default:
       decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
               "policy: completion timeout after %.0f s: aborting; the guest stays on the source", seconds);
+      ((VirtMigrateDecision *) g_ptr_array_index (out, out->len - 1))->reason =
+        g_strdup_printf ("it did not finish within its completion timeout (%.0f s): allow post-copy, choose the "
+                         "pause completion action, or give it more time", seconds);
       break;
     }
 }
@@ -156,12 +169,130 @@ begin (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtr
   self->low = s->remaining;
   self->low_time = s->time;
   self->base_downtime = self->request.max_downtime > 0 ? self->request.max_downtime : 300; /* QEMU's */
+  self->downtime = self->base_downtime;
   decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
           "policy: watching: stall after %u s without progress or %u memory passes "
           "without gain, max downtime up to %" G_GUINT64_FORMAT " ms in %u steps, completion timeout %u s",
           virt_migrate_policy_get_stall_window (policy), virt_migrate_policy_get_stall_iterations (policy),
           virt_migrate_policy_get_downtime_max (policy), virt_migrate_policy_get_downtime_steps (policy),
           timeout_s);
+}
+
+/* "5 s", "5.7 s" */
+static char *
+format_seconds (guint64 ms)
+{
+  return ms % 1000 == 0 ? g_strdup_printf ("%" G_GUINT64_FORMAT " s", ms / 1000)
+                        : g_strdup_printf ("%.1f s", ms / 1000.0);
+}
+
+static VirtMigratePolicyAction
+completion_action (VirtMigrateConvergence *self)
+{
+  VirtMigratePolicyAction action = self->request.completion_action;
+
+  if (action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
+    action = virt_migrate_policy_get_completion_action (self->policy);
+  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !self->request.postcopy_allowed)
+    action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
+  return action;
+}
+
+/* A memory pass begins (the second or later): what it starts with is what
+ * a switch-over now would send. Returns TRUE when the decision ends the
+ * pre-copy (post-copy or abort). */
+static gboolean
+predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtrArray *out)
+{
+  guint64 start = s->remaining, ceiling = virt_migrate_policy_get_downtime_max (self->policy);
+  guint64 prev = self->prev_start, need;
+  gdouble q;
+  g_autofree char *facts = NULL;
+  g_autofree char *need_s = NULL;
+  g_autofree char *ceiling_s = NULL;
+
+  self->prev_start = start;
+  if (s->rate == 0 || start == 0)
+    return FALSE;
+  need = (guint64) ((gdouble) start * 1000.0 / s->rate) + 1;
+  if (need <= self->downtime)
+    return FALSE; /* QEMU switches over by itself */
+
+  /* How much of this pass the next one will have to send again. */
+  if (s->dirty_rate > 0)
+    q = (gdouble) s->dirty_rate / s->rate;
+  else if (prev > 0)
+    q = (gdouble) start / prev;
+  else
+    return FALSE; /* nothing to predict from yet */
+  if (q < SHRINK_ENOUGH)
+    {
+      gdouble left = need;
+
+      for (guint k = 0; k < PASSES_TO_WAIT && left > self->downtime; k++)
+        left *= q;
+      if (left <= self->downtime)
+        return FALSE; /* converging on its own within a few passes */
+    }
+
+  need_s = format_seconds (need);
+  ceiling_s = format_seconds (ceiling);
+  if (s->dirty_rate > 0)
+    facts = g_strdup_printf ("pass %" G_GUINT64_FORMAT " starts with %.1f MiB at %.1f MiB/s, the guest dirtying "
+                             "%.1f MiB/s: about %s of switch-over needed, more passes will not shrink it",
+                             s->iteration, start / MIB, s->rate / MIB, s->dirty_rate / MIB, need_s);
+  else
+    facts = g_strdup_printf ("pass %" G_GUINT64_FORMAT " starts with %.1f MiB at %.1f MiB/s, %.0f %% of what the "
+                             "pass before started with: about %s of switch-over needed, more passes will not "
+                             "shrink it", s->iteration, start / MIB, s->rate / MIB, q * 100, need_s);
+  if (self->request.postcopy_allowed && virt_migrate_policy_get_postcopy_on_stall (self->policy))
+    {
+      self->postcopy = TRUE;
+      decide (out, VIRT_MIGRATE_DECISION_POSTCOPY, 0, "policy: %s: switching to post-copy", facts);
+      return TRUE;
+    }
+  if (need <= ceiling && !self->acted)
+    {
+      /* A quarter more for what the guest dirties meanwhile, in 100 ms. */
+      guint64 target = MIN (ceiling, (need * 5 / 4 + 99) / 100 * 100);
+
+      self->acted = TRUE;
+      self->downtime = MAX (self->downtime, target);
+      self->low_time = s->time; /* the stall rules start again from here */
+      decide (out, VIRT_MIGRATE_DECISION_SET_DOWNTIME, target,
+              "policy: %s: max downtime %" G_GUINT64_FORMAT " ms (the ceiling is %s)", facts, target, ceiling_s);
+      return FALSE;
+    }
+  if (need <= ceiling)
+    return FALSE; /* raised already: the step rules take it from here */
+  if (completion_action (self) != VIRT_MIGRATE_POLICY_ACTION_ABORT)
+    {
+      if (!self->doubt)
+        decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+                "policy: %s, over the %s ceiling; the completion timeout will %s it", facts, ceiling_s,
+                completion_action (self) == VIRT_MIGRATE_POLICY_ACTION_PAUSE ? "pause" : "switch");
+      self->doubt = TRUE;
+      return FALSE;
+    }
+  if (!self->doubt)
+    {
+      /* Giving up cannot be undone: one more pass to be sure. */
+      self->doubt = TRUE;
+      decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+              "policy: %s, over the %s ceiling; watching one more pass before giving up", facts, ceiling_s);
+      return FALSE;
+    }
+  {
+    VirtMigrateDecision *d;
+
+    decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
+            "policy: %s, over the %s ceiling, and post-copy is not allowed: aborting; the guest keeps "
+            "running on the source", facts, ceiling_s);
+    d = g_ptr_array_index (out, out->len - 1);
+    d->reason = g_strdup_printf ("it needs about %s of downtime and the ceiling is %s: allow post-copy, "
+                                 "raise policy-downtime-max, or lower the guest's load", need_s, ceiling_s);
+  }
+  return TRUE;
 }
 
 /* One statistics sample of a running (pre-copy) migration. */
@@ -176,6 +307,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   guint steps = virt_migrate_policy_get_downtime_steps (policy);
   guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
   guint64 remaining = s->remaining;
+  guint64 max, needed, target = 0;
   g_autofree char *reason = NULL;
 
   if (s->total == 0)
@@ -195,6 +327,11 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
    * at least 1 MiB) than any pass before? */
   if (s->iteration > self->pass)
     {
+      if (s->iteration >= 2 && !self->timed_out && !self->postcopy && predict (self, s, out))
+        {
+          self->pass = s->iteration;
+          return out;
+        }
       if (self->pass == 0 ||
           remaining + MAX ((guint64) MIB, self->pass_low / 20) < self->pass_low)
         {
@@ -222,20 +359,21 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   else
     return out;
 
-  /* Stalled. */
-  if (self->step < steps)
+  /* Stalled: the next downtime step that covers what the guest needs and
+   * is above what the migration already runs with (a prediction may have
+   * raised it), or post-copy after the last. */
+  max = virt_migrate_policy_get_downtime_max (policy);
+  needed = s->rate > 0 ? remaining * 1000 / s->rate : max;
+  while (self->step < steps)
     {
-      guint64 max = virt_migrate_policy_get_downtime_max (policy);
-      guint64 base = MIN (self->base_downtime, max);
-      guint64 needed = s->rate > 0 ? remaining * 1000 / s->rate : max;
-      guint64 target;
-
-      do
-        {
-          self->step++;
-          target = base + (max - base) * self->step / steps;
-        }
-      while (self->step < steps && target < needed);
+      self->step++;
+      target = MIN (self->base_downtime, max) + (max - MIN (self->base_downtime, max)) * self->step / steps;
+      if (self->step == steps || (target >= needed && target > self->downtime))
+        break;
+    }
+  if (target > self->downtime)
+    {
+      self->downtime = target;
       decide (out, VIRT_MIGRATE_DECISION_SET_DOWNTIME, target,
               "policy: %s (%.1f MiB left at %.1f MiB/s, about %" G_GUINT64_FORMAT
               " ms of downtime needed): max downtime step %u/%u, %" G_GUINT64_FORMAT " ms",

@@ -10,7 +10,16 @@ G_BEGIN_DECLS
  * request's own choices in; from each statistics sample (and the clock,
  * for the bandwidth schedule) the actions to take out, each with the line
  * the job logs. No libvirt, no clock of its own: recorded traces replay
- * exactly (tests/test-convergence.c). */
+ * exactly (tests/test-convergence.c).
+ *
+ * From the second memory pass on it predicts: the bytes a pass starts with
+ * are what the switch-over would have to send, so with the rate achieved
+ * they give the downtime the guest needs, and QEMU's dirty rate against
+ * that rate says whether more passes will shrink it. When they will not,
+ * it acts at once (post-copy when allowed, else the downtime needed when
+ * it fits the ceiling) or, one pass later to be sure, aborts naming what
+ * the guest would need. The stall, step and timeout rules stay as safety
+ * nets (docs/convergence.md). */
 typedef struct _VirtMigrateConvergence VirtMigrateConvergence;
 
 typedef enum {
@@ -26,6 +35,7 @@ typedef struct {
   VirtMigrateDecisionKind kind;
   guint64                 value;
   char                   *message; /* the line for the job's log */
+  char                   *reason;  /* ABORT from a prediction: why the guest cannot move, for the job's error */
 } VirtMigrateDecision;
 
 /* What the request adds to the policy. */
@@ -43,6 +53,7 @@ typedef struct {
   guint64 remaining;
   guint64 rate;      /* bytes/s */
   guint64 iteration; /* memory pass */
+  guint64 dirty_rate; /* bytes/s the guest dirties, QEMU's figure; 0: not known */
 } VirtMigrateConvergenceSample;
 
 VirtMigrateConvergence *virt_migrate_convergence_new          (VirtMigratePolicy                   *policy,

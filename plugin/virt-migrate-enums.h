@@ -299,6 +299,11 @@ typedef enum {
  *   resumed in the time allowed: the guest is paused on the source and runs
  *   on the destination in "post-copy failed" state; virt_migrate_manager_recover()
  *   tries again.
+ * @VIRT_MIGRATE_ERROR_CANNOT_CONVERGE: the convergence policy ended the
+ *   migration: the guest needs more downtime than the policy's ceiling and
+ *   post-copy is not allowed (the message says how much it needs and what
+ *   would let it move), or the completion timeout aborted it.  The guest
+ *   keeps running on the source.
  *
  * Error codes of the %VIRT_MIGRATE_ERROR domain.  A cancelled migration
  * finishes with %G_IO_ERROR_CANCELLED, following GIO's convention.
@@ -335,6 +340,7 @@ typedef enum {
   VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
   VIRT_MIGRATE_ERROR_PREFLIGHT,
   VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
+  VIRT_MIGRATE_ERROR_CANNOT_CONVERGE,
 } VirtMigrateError;
 
 G_END_DECLS

@@ -59,6 +59,7 @@ struct _VirtMigrateJob
   gint64                     expected_end_time;
   guint64                    downtime;
   GError                    *error;
+  GError                    *policy_error;     /* the convergence policy aborted: why (main context) */
   char                      *libvirt_api;
   guint                      libvirt_flags;
   VirtMigrateConfigOutcome  *config_outcome;

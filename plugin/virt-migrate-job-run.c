@@ -163,6 +163,11 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
           virt_migrate_worker_pause (worker);
           break;
         case VIRT_MIGRATE_DECISION_ABORT:
+          if (self->policy_error == NULL)
+            self->policy_error = g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE,
+                                              "The migration of '%s' cannot converge: %s. The guest keeps "
+                                              "running on the source",
+                                              virt_migrate_request_get_domain (self->request), d->reason);
           virt_migrate_job_cancel (self, NULL);
           break;
         default:
@@ -220,6 +225,7 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
     .remaining = self->data_remaining,
     .rate = self->rate,
     .iteration = self->iteration,
+    .dirty_rate = self->memory_dirty_rate,
   };
   g_autoptr(GPtrArray) decisions = NULL;
 
@@ -515,7 +521,9 @@ on_worker_done (VirtMigrateWorkerResult *result, gpointer owner)
   take_verdict (self);
   if (virt_migrate_job_state_is_final (self->state))
     return;
-  if (result->cancelled)
+  if (result->cancelled && self->policy_error != NULL)
+    finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, self->policy_error);
+  else if (result->cancelled)
     finish (self, VIRT_MIGRATE_JOB_STATE_CANCELLED, NULL);
   else if (!result->success && result->backend.postcopy_failed)
     recover (self, result->error);
@@ -653,6 +661,88 @@ virt_migrate_job_start_postcopy (VirtMigrateJob *self,
     }
   worker = ref_worker (self);
   return worker != NULL ? virt_migrate_worker_start_postcopy (worker, error) : not_running (error);
+}
+
+typedef struct {
+  VirtMigrateJob *job;
+  char           *message;
+} JobMessage;
+
+static gboolean
+job_message_cb (gpointer data)
+{
+  JobMessage *m = data;
+
+  if (!virt_migrate_job_state_is_final (m->job->state))
+    virt_migrate_job_add_message (m->job, "%s", m->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_message_free (gpointer data)
+{
+  JobMessage *m = data;
+
+  g_object_unref (m->job);
+  g_free (m->message);
+  g_free (m);
+}
+
+/**
+ * virt_migrate_job_force_complete:
+ * @self: a #VirtMigrateJob
+ * @error: return location for a #GError
+ *
+ * Makes a running migration finish now, whatever the convergence policy
+ * would wait for: it switches to post-copy when #VirtMigrateRequest:postcopy
+ * allows it, and otherwise pauses the guest on the source so the rest of
+ * its memory can go while it does not change (the guest runs again on the
+ * destination unless #VirtMigrateRequest:suspend asked otherwise, and on the
+ * source if the migration fails after all).  This is what Nova's
+ * force-complete does.  The step is logged in #VirtMigrateJob:messages.  A
+ * migration already in post-copy finishes by itself, so asking again only
+ * logs that.  May be called from any thread.
+ *
+ * Returns: %TRUE if the step was requested; %FALSE with
+ *   %VIRT_MIGRATE_ERROR_FAILED if the migration is not running
+ */
+gboolean
+virt_migrate_job_force_complete (VirtMigrateJob *self,
+                                 GError        **error)
+{
+  g_autoptr(VirtMigrateWorker) worker = NULL;
+  JobMessage *m;
+  gboolean recovering;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
+
+  worker = ref_worker (self);
+  if (worker == NULL || g_atomic_int_get (&self->finished))
+    return not_running (error);
+  g_mutex_lock (&self->lock);
+  recovering = self->recovering;
+  g_mutex_unlock (&self->lock);
+  m = g_new0 (JobMessage, 1);
+  m->job = g_object_ref (self);
+  if (recovering || virt_migrate_worker_in_postcopy (worker))
+    m->message = g_strdup ("force-complete: already in post-copy; the migration finishes by itself");
+  else if (virt_migrate_request_get_postcopy (self->request))
+    {
+      if (!virt_migrate_worker_start_postcopy (worker, error))
+        {
+          job_message_free (m);
+          return FALSE;
+        }
+      m->message = g_strdup ("force-complete: switching to post-copy");
+    }
+  else
+    {
+      virt_migrate_worker_pause (worker);
+      m->message = g_strdup ("force-complete: pausing the guest on the source so the migration can finish "
+                             "(post-copy is not allowed by the request)");
+    }
+  virt_migrate_invoke_on_context (self->context, job_message_cb, m, job_message_free);
+  return TRUE;
 }
 
 /**

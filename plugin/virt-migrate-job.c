@@ -131,6 +131,7 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_pointer (&self->convergence, virt_migrate_convergence_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->error);
+  g_clear_error (&self->policy_error);
   g_clear_pointer (&self->libvirt_api, g_free);
   g_clear_pointer (&self->domain_name, g_free);
   g_clear_pointer (&self->domain_uuid, g_free);

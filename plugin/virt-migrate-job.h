@@ -29,6 +29,8 @@ gboolean             virt_migrate_job_cancel                (VirtMigrateJob     
                                                              GError             **error);
 gboolean             virt_migrate_job_start_postcopy        (VirtMigrateJob      *self,
                                                              GError             **error);
+gboolean             virt_migrate_job_force_complete        (VirtMigrateJob      *self,
+                                                             GError             **error);
 gboolean             virt_migrate_job_set_max_downtime      (VirtMigrateJob      *self,
                                                              guint64              milliseconds,
                                                              GError             **error);

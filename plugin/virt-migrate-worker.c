@@ -147,6 +147,11 @@ on_iteration (guint64 iteration, gpointer user_data)
   p->kind = POST_ITERATION;
   p->value = iteration;
   post (self, p);
+  /* A new memory pass: its first sample is what the policy decides on,
+   * so the poller takes it now rather than at its next tick. */
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
 
 /* --- the poller thread -------------------------------------------------------- */
@@ -189,6 +194,7 @@ poll_thread (gpointer user_data)
   guint64 max_downtime = self->input.max_downtime;
   gboolean downtime_set = FALSE;
   gboolean postcopy_started = FALSE;
+  gboolean seen_active = FALSE;
 
   while (TRUE)
     {
@@ -238,6 +244,18 @@ poll_thread (gpointer user_data)
           g_clear_error (&error);
         }
 
+      /* A switch someone asked for goes first: libvirt's statistics call
+       * can block for seconds in a memory pass, and the switch should not
+       * wait behind it. */
+      if (want_postcopy && seen_active && !postcopy_started)
+        {
+          if (virt_migrate_backend_start_postcopy (self->backend, &error))
+            postcopy_started = TRUE;
+          else
+            g_debug ("cannot switch to post-copy yet: %s", error->message);
+          g_clear_error (&error);
+        }
+
       p = g_new0 (Post, 1);
       p->kind = POST_SAMPLE;
       if (!virt_migrate_backend_get_stats (self->backend, &p->sample, &error))
@@ -252,8 +270,11 @@ poll_thread (gpointer user_data)
                p->sample.active, p->sample.total, p->sample.remaining, p->sample.transferred,
                p->sample.memory_total, p->sample.memory_bps, p->sample.disk_bps, p->sample.iteration);
 
+      if (postcopy_started)
+        p->sample.postcopy = TRUE;
       if (p->sample.active)
         {
+          seen_active = TRUE;
           if (max_downtime > 0 && !downtime_set)
             {
               if (virt_migrate_backend_set_max_downtime (self->backend, max_downtime, &error))

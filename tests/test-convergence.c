@@ -64,17 +64,28 @@ count (GArray *seen, VirtMigrateDecisionKind kind)
   return n;
 }
 
-/* One made-up sample straight into the unit. */
+/* One made-up sample straight into the unit, from a guest that dirties
+ * @dirty bytes/s. */
 static void
-feed (VirtMigrateConvergence *c, GArray *seen, gdouble at, guint64 remaining, guint64 rate, guint64 iteration)
+feed_dirty (VirtMigrateConvergence *c, GArray *seen, gdouble at, guint64 remaining, guint64 rate,
+            guint64 iteration, guint64 dirty)
 {
   VirtMigrateConvergenceSample s = {
     .time = (gint64) (at * G_USEC_PER_SEC), .total = 256 * MIB, .remaining = remaining,
-    .rate = rate, .iteration = iteration,
+    .rate = rate, .iteration = iteration, .dirty_rate = dirty,
   };
   g_autoptr(GPtrArray) decisions = virt_migrate_convergence_sample (c, &s);
 
   collect (seen, decisions, s.time);
+}
+
+/* The same from a guest that dirties a tenth of the rate: the prediction
+ * expects it to converge within a few passes and leaves it to the safety
+ * nets the tests below look at. */
+static void
+feed (VirtMigrateConvergence *c, GArray *seen, gdouble at, guint64 remaining, guint64 rate, guint64 iteration)
+{
+  feed_dirty (c, seen, at, remaining, rate, iteration, rate / 10);
 }
 
 /* A recorded trace through the progress unit and the policy, as the job
@@ -97,7 +108,8 @@ replay (const char *name, VirtMigratePolicy *policy, const VirtMigrateConvergenc
 
       if (!virt_migrate_progress_add_sample (p, s) || s->postcopy)
         continue;
-      cs = (VirtMigrateConvergenceSample) { s->time, st->total, st->remaining, st->rate, st->iteration };
+      cs = (VirtMigrateConvergenceSample) { s->time, st->total, st->remaining, st->rate, st->iteration,
+                                            st->dirty_rate };
       decisions = virt_migrate_convergence_sample (c, &cs);
       collect (seen, decisions, s->time);
       if (count (seen, VIRT_MIGRATE_DECISION_POSTCOPY) + count (seen, VIRT_MIGRATE_DECISION_ABORT) +
@@ -279,14 +291,18 @@ test_trace_stall (void)
   g_autoptr(GArray) seen = replay ("stall", policy, &plain);
   const Seen *step;
 
-  g_test_summary ("The recorded stalling guest (64 MiB rewritten at 60 MiB/s, 20 MiB/s link): "
-                  "a downtime step that covers its need, within the stall window plus a pass");
+  g_test_summary ("The recorded stalling guest (64 MiB rewritten at 60 MiB/s, 20 MiB/s link, about 3 s of "
+                  "switch-over): at the first sample of pass 2 (3.4 s) the prediction raises the downtime "
+                  "straight to what it needs plus a quarter, before any stall rule");
   step = find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0);
   g_assert_nonnull (step);
-  g_assert_cmpfloat (step->at, <=, 16.0);
-  g_assert_cmpuint (step->value, >=, 3000);
-  g_assert_cmpuint (step->value, <=, 5000);
+  g_assert_cmpfloat (step->at, <=, 3.5);
+  g_assert_cmpuint (step->value, >=, 3500);
+  g_assert_cmpuint (step->value, <=, 4000);
+  g_assert_nonnull (strstr (step->message, "pass 2 starts with 58.9 MiB"));
+  g_assert_nonnull (strstr (step->message, "about 3.0 s of switch-over needed"));
   g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 0);
 }
 
 static void
@@ -295,15 +311,109 @@ test_trace_hopeless (void)
   g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
   g_autoptr(GArray) with = replay ("hopeless", policy, &with_postcopy);
   g_autoptr(GArray) without = replay ("hopeless", policy, &plain);
+  const VirtMigrateConvergenceRequest pause = { 0, VIRT_MIGRATE_POLICY_ACTION_PAUSE, FALSE, 0 };
+  g_autoptr(GArray) paused = replay ("hopeless", policy, &pause);
+  const Seen *d;
 
-  g_test_summary ("The recorded hopeless guest (48 MiB rewritten at full speed, 8 MiB/s link): "
-                  "the last downtime step, then post-copy when allowed; without post-copy no "
-                  "step helps and nothing more is decided before the completion timeout");
-  g_assert_cmpuint (find (with, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 5000);
-  g_assert_nonnull (find (with, VIRT_MIGRATE_DECISION_POSTCOPY, 0));
-  g_assert_cmpfloat (find (with, VIRT_MIGRATE_DECISION_POSTCOPY, 0)->at, <=, 30.0);
+  g_test_summary ("The recorded hopeless guest (48 MiB rewritten at full speed, 8 MiB/s link, about 5.7 s "
+                  "of switch-over over the 5 s ceiling): post-copy at the first sample of pass 2 (6.3 s) "
+                  "when allowed, as virsh's --postcopy-after-precopy would; without it, an abort one pass "
+                  "later (12.0 s) naming the downtime needed; with the pause completion action, no abort");
+  d = find (with, VIRT_MIGRATE_DECISION_POSTCOPY, 0);
+  g_assert_nonnull (d);
+  g_assert_cmpfloat (d->at, <=, 6.5);
+  g_assert_cmpuint (count (with, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 0);
+
   g_assert_cmpuint (count (without, VIRT_MIGRATE_DECISION_POSTCOPY), ==, 0);
-  g_assert_cmpuint (count (without, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+  g_assert_cmpuint (count (without, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 0);
+  d = find (without, VIRT_MIGRATE_DECISION_LOG, 1);
+  g_assert_nonnull (d);
+  g_assert_cmpfloat (d->at, <=, 6.5);
+  g_assert_nonnull (strstr (d->message, "watching one more pass"));
+  d = find (without, VIRT_MIGRATE_DECISION_ABORT, 0);
+  g_assert_nonnull (d);
+  g_assert_cmpfloat (d->at, >=, 11.9);
+  g_assert_cmpfloat (d->at, <=, 12.1);
+  g_assert_nonnull (strstr (d->message, "about 5.7 s of switch-over needed"));
+  g_assert_nonnull (strstr (d->message, "over the 5 s ceiling"));
+
+  g_assert_cmpuint (count (paused, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+  g_assert_nonnull (strstr (find (paused, VIRT_MIGRATE_DECISION_LOG, 1)->message,
+                            "the completion timeout will pause it"));
+}
+
+static void
+test_abort_reason (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GPtrArray) d1 = NULL;
+  g_autoptr(GPtrArray) d2 = NULL;
+  g_autoptr(GPtrArray) d3 = NULL;
+  VirtMigrateConvergenceSample s = { 0, 128 * MIB, 100 * MIB, 8 * MIB, 1, 0 };
+  VirtMigrateDecision *abort_;
+
+  g_test_summary ("The abort a prediction makes carries the reason the job's error gives: the downtime "
+                  "needed, the ceiling and what would let the guest move");
+  d1 = virt_migrate_convergence_sample (c, &s);
+  s = (VirtMigrateConvergenceSample) { 6 * G_USEC_PER_SEC, 128 * MIB, 48 * MIB, 8 * MIB, 2, 8 * MIB };
+  d2 = virt_migrate_convergence_sample (c, &s);
+  s = (VirtMigrateConvergenceSample) { 12 * G_USEC_PER_SEC, 128 * MIB, 48 * MIB, 8 * MIB, 3, 8 * MIB };
+  d3 = virt_migrate_convergence_sample (c, &s);
+  g_assert_cmpuint (d3->len, ==, 1);
+  abort_ = g_ptr_array_index (d3, 0);
+  g_assert_cmpint (abort_->kind, ==, VIRT_MIGRATE_DECISION_ABORT);
+  g_assert_cmpstr (abort_->reason, ==, "it needs about 6.0 s of downtime and the ceiling is 5 s: allow post-copy, "
+                                       "raise policy-downtime-max, or lower the guest's load");
+}
+
+static void
+test_predict_fits (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &with_postcopy);
+  g_autoptr(VirtMigrateConvergence) c2 = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+  g_autoptr(GArray) seen2 = new_seen ();
+
+  g_test_summary ("Pass 2 starts with 30 MiB at 10 MiB/s while the guest dirties 10 MiB/s (3 s needed, "
+                  "fits the 5 s ceiling): post-copy at once when allowed (milliseconds of pause instead of "
+                  "seconds), else max downtime 3800 ms at once; never an abort");
+  feed_dirty (c, seen, 0, 200 * MIB, 10 * MIB, 1, 0);
+  feed_dirty (c, seen, 5, 30 * MIB, 10 * MIB, 2, 10 * MIB);
+  feed_dirty (c2, seen2, 0, 200 * MIB, 10 * MIB, 1, 0);
+  for (guint pass = 2; pass <= 6; pass++)
+    feed_dirty (c2, seen2, pass * 3 - 1, 30 * MIB, 10 * MIB, pass, 10 * MIB);
+  g_assert_cmpfloat (find (seen, VIRT_MIGRATE_DECISION_POSTCOPY, 0)->at, ==, 5.0);
+  g_assert_cmpuint (find (seen2, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 3800);
+  g_assert_cmpfloat (find (seen2, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->at, ==, 5.0);
+  g_assert_cmpuint (count (seen2, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+}
+
+static void
+test_predict_converging (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &with_postcopy);
+  g_autoptr(VirtMigrateConvergence) c2 = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+  g_autoptr(GArray) seen2 = new_seen ();
+
+  g_test_summary ("A guest that dirties a fifth of the rate shrinks each pass to a fifth: it converges "
+                  "under 300 ms within three passes, so the prediction leaves it alone. Without QEMU's "
+                  "dirty rate, the second pass start gives the ratio (here 100 %, so it acts at pass 3)");
+  feed_dirty (c, seen, 0, 200 * MIB, 10 * MIB, 1, 0);
+  feed_dirty (c, seen, 5, 20 * MIB, 10 * MIB, 2, 2 * MIB);
+  feed_dirty (c, seen, 7, 4 * MIB, 10 * MIB, 3, 2 * MIB);
+  g_assert_cmpuint (seen->len, ==, 1);
+
+  feed_dirty (c2, seen2, 0, 200 * MIB, 10 * MIB, 1, 0);
+  feed_dirty (c2, seen2, 5, 20 * MIB, 10 * MIB, 2, 0);
+  g_assert_cmpuint (seen2->len, ==, 1);
+  feed_dirty (c2, seen2, 7, 20 * MIB, 10 * MIB, 3, 0);
+  g_assert_cmpuint (find (seen2, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 2600);
+  g_assert_nonnull (strstr (find (seen2, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->message,
+                            "100 % of what the pass before started with"));
 }
 
 int
@@ -319,5 +429,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/convergence/trace-converges", test_trace_converges);
   g_test_add_func ("/virt-migrate/convergence/trace-stall", test_trace_stall);
   g_test_add_func ("/virt-migrate/convergence/trace-hopeless", test_trace_hopeless);
+  g_test_add_func ("/virt-migrate/convergence/abort-reason", test_abort_reason);
+  g_test_add_func ("/virt-migrate/convergence/predict-fits", test_predict_fits);
+  g_test_add_func ("/virt-migrate/convergence/predict-converging", test_predict_converging);
   return g_test_run ();
 }

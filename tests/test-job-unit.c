@@ -449,7 +449,8 @@ test_policy_timeout_aborts (void)
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("The policy's completion timeout (1 s, from the request) aborts a migration "
-                  "that does not converge: logged, cancelled, the backend aborted");
+                  "that does not converge: logged, the backend aborted, the job failed with "
+                  "CannotConverge saying why");
   fake_backend_set_blocking (fake, TRUE);
   fake_backend_add_memory_pass (fake, 64 * MIB, 50 * MIB, 1, FALSE);
   g_object_set (req, "completion-timeout", 1, "postcopy", FALSE, NULL);
@@ -458,10 +459,82 @@ test_policy_timeout_aborts (void)
   virt_migrate_job_set_poll_interval (job, 50);
   run (job, NULL, &error);
   iterate_until (is_done, job);
-  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  g_assert_error (virt_migrate_job_get_error (job), VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE);
+  g_assert_cmpstr (virt_migrate_job_get_error (job)->message, ==,
+                   "The migration of 'web1' cannot converge: it did not finish within its completion timeout "
+                   "(1 s): allow post-copy, choose the pause completion action, or give it more time. The "
+                   "guest keeps running on the source");
   g_assert_cmpuint (fake_backend_get_n_aborts (fake), ==, 1);
   g_assert_true (g_strv_contains ((const char *const *) virt_migrate_job_get_messages (job),
                                   "policy: completion timeout after 1 s: aborting; the guest stays on the source"));
+}
+
+static gboolean
+has_message (VirtMigrateJob *job, const char *text)
+{
+  const char *const *m = virt_migrate_job_get_messages (job);
+
+  for (guint i = 0; m != NULL && m[i] != NULL; i++)
+    if (strstr (m[i], text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_force_message (VirtMigrateJob *job)
+{
+  return has_message (job, "force-complete:");
+}
+
+static void
+test_force_complete (void)
+{
+  for (guint postcopy = 0; postcopy <= 1; postcopy++)
+    {
+      g_autoptr(VirtMigrateRequest) req = new_request ("web1");
+      g_autoptr(FakeBackend) fake = fake_backend_new ();
+      g_autoptr(VirtMigrateJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) run_error = NULL;
+
+      g_test_summary ("Force-complete: post-copy when the request allows it, else the guest paused on the "
+                      "source (as Nova's force-complete), logged; refused once the job ended");
+      fake_backend_set_blocking (fake, TRUE);
+      fake_backend_add_memory_pass (fake, 64 * MIB, 50 * MIB, 1, FALSE);
+      g_object_set (req, "postcopy", (gboolean) postcopy, NULL);
+      job = virt_migrate_job_new_with_backend (req, VIRT_MIGRATE_BACKEND (fake));
+      virt_migrate_job_set_poll_interval (job, 50);
+      g_assert_false (virt_migrate_job_force_complete (job, &error));
+      g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED);
+      g_clear_error (&error);
+      run (job, NULL, &run_error);
+      while (fake_backend_get_n_stats (fake) == 0)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (virt_migrate_job_force_complete (job, &error));
+      g_assert_no_error (error);
+      iterate_until (has_force_message, job);
+      if (postcopy)
+        {
+          while (!fake_backend_get_postcopy (fake))
+            g_main_context_iteration (NULL, TRUE);
+          g_assert_true (has_message (job, "force-complete: switching to post-copy"));
+          g_assert_false (fake_backend_get_suspended (fake));
+        }
+      else
+        {
+          while (!fake_backend_get_suspended (fake))
+            g_main_context_iteration (NULL, TRUE);
+          g_assert_true (has_message (job, "force-complete: pausing the guest on the source"));
+          g_assert_false (fake_backend_get_postcopy (fake));
+          virt_migrate_job_cancel (job, NULL);
+        }
+      if (postcopy)
+        fake_backend_set_blocking (fake, FALSE);
+      iterate_until (is_done, job);
+      g_assert_false (virt_migrate_job_force_complete (job, &error));
+      g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED);
+    }
 }
 
 static void
@@ -865,6 +938,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/job-unit/tuning", test_tuning_reaches_backend);
   g_test_add_func ("/virt-migrate/job-unit/policy-timeout-aborts", test_policy_timeout_aborts);
   g_test_add_func ("/virt-migrate/job-unit/policy-timeout-pauses", test_policy_timeout_pauses);
+  g_test_add_func ("/virt-migrate/job-unit/force-complete", test_force_complete);
   g_test_add_func ("/virt-migrate/job-unit/postcopy-recovered", test_postcopy_recovered);
   g_test_add_func ("/virt-migrate/job-unit/postcopy-recovery-gives-up", test_postcopy_recovery_gives_up);
   g_test_add_func ("/virt-migrate/job-unit/postcopy-recovery-off", test_postcopy_recovery_off);
