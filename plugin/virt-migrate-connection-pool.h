@@ -17,6 +17,9 @@ VirtMigrateConnectionPool *virt_migrate_connection_pool_get_default (void);
 virConnectPtr              virt_migrate_connection_pool_get         (VirtMigrateConnectionPool *self,
                                                                      const char                *uri,
                                                                      GError                   **error);
+virConnectPtr              virt_migrate_connection_pool_get_control (VirtMigrateConnectionPool *self,
+                                                                     const char                *uri,
+                                                                     GError                   **error);
 guint                      virt_migrate_connection_pool_get_size    (VirtMigrateConnectionPool *self);
 virDomainPtr               virt_migrate_lookup_domain               (virConnectPtr              conn,
                                                                      const char                *name_or_uuid,

@@ -51,6 +51,8 @@ struct _VirtMigrateLibvirtBackend
   GMutex                     lock;
   GCond                      cond;
   virDomainPtr               dom;          /* the source guest, until finish() */
+  virConnectPtr              control_conn; /* the pool's control connection to the source */
+  virDomainPtr               control_dom;  /* the source guest on it, until finish() */
   gboolean                   have_event_stats;
   VirtMigrateSample          event_stats;  /* from VIR_DOMAIN_EVENT_ID_JOB_COMPLETED */
 };
@@ -116,6 +118,21 @@ ref_domain (VirtMigrateLibvirtBackend *self)
 
   g_mutex_lock (&self->lock);
   dom = self->dom;
+  if (dom != NULL)
+    virDomainRef (dom);
+  g_mutex_unlock (&self->lock);
+  return dom;
+}
+
+/* The guest on the control connection, for the calls made while the
+ * migration call runs (see virt_migrate_connection_pool_get_control()). */
+static virDomainPtr
+ref_control_domain (VirtMigrateLibvirtBackend *self)
+{
+  virDomainPtr dom;
+
+  g_mutex_lock (&self->lock);
+  dom = self->control_dom != NULL ? self->control_dom : self->dom;
   if (dom != NULL)
     virDomainRef (dom);
   g_mutex_unlock (&self->lock);
@@ -534,6 +551,21 @@ backend_prepare (VirtMigrateBackend       *backend,
                                           VIR_DOMAIN_EVENT_CALLBACK (on_iteration_event),
                                           g_object_ref (self), g_object_unref);
     }
+  if (!offline)
+    {
+      g_autoptr(virConnect) control = virt_migrate_connection_pool_get_control (
+        self->pool, virt_migrate_request_get_source_uri (request), NULL);
+      unsigned char uuid[VIR_UUID_BUFLEN];
+      virDomainPtr control_dom = NULL;
+
+      if (control != NULL && virDomainGetUUID (dom, uuid) == 0)
+        control_dom = virDomainLookupByUUID (control, uuid);
+      g_mutex_lock (&self->lock);
+      self->control_dom = control_dom;
+      if (control_dom != NULL)
+        self->control_conn = g_steal_pointer (&control);
+      g_mutex_unlock (&self->lock);
+    }
   g_mutex_lock (&self->lock);
   self->dom = g_steal_pointer (&dom);
   g_mutex_unlock (&self->lock);
@@ -577,7 +609,7 @@ backend_get_stats (VirtMigrateBackend *backend,
                    GError            **error)
 {
   VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
-  g_autoptr(virDomain) dom = ref_domain (self);
+  g_autoptr(virDomain) dom = ref_control_domain (self);
   int state = 0, reason = 0;
 
   if (dom == NULL)
@@ -595,7 +627,7 @@ backend_get_stats (VirtMigrateBackend *backend,
 static gboolean
 backend_set_max_downtime (VirtMigrateBackend *backend, guint64 milliseconds, GError **error)
 {
-  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  g_autoptr(virDomain) dom = ref_control_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
 
   if (dom == NULL)
     return not_running (error);
@@ -606,7 +638,7 @@ backend_set_max_downtime (VirtMigrateBackend *backend, guint64 milliseconds, GEr
 static gboolean
 backend_set_max_speed (VirtMigrateBackend *backend, guint64 mebibytes_per_second, GError **error)
 {
-  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  g_autoptr(virDomain) dom = ref_control_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
 
   if (dom == NULL)
     return not_running (error);
@@ -617,7 +649,7 @@ backend_set_max_speed (VirtMigrateBackend *backend, guint64 mebibytes_per_second
 static gboolean
 backend_start_postcopy (VirtMigrateBackend *backend, GError **error)
 {
-  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  g_autoptr(virDomain) dom = ref_control_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
 
   if (dom == NULL)
     return not_running (error);
@@ -628,7 +660,7 @@ backend_start_postcopy (VirtMigrateBackend *backend, GError **error)
 static gboolean
 backend_suspend (VirtMigrateBackend *backend, GError **error)
 {
-  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  g_autoptr(virDomain) dom = ref_control_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
 
   if (dom == NULL)
     return not_running (error);
@@ -638,7 +670,7 @@ backend_suspend (VirtMigrateBackend *backend, GError **error)
 static gboolean
 backend_abort (VirtMigrateBackend *backend, gboolean *retry, GError **error)
 {
-  g_autoptr(virDomain) dom = ref_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
+  g_autoptr(virDomain) dom = ref_control_domain (VIRT_MIGRATE_LIBVIRT_BACKEND (backend));
   virErrorPtr verr;
 
   if (dom == NULL)
@@ -739,6 +771,7 @@ backend_finish (VirtMigrateBackend       *backend,
   self->completed_cb = self->iteration_cb = -1;
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->dom, virDomainFree);
+  g_clear_pointer (&self->control_dom, virDomainFree);
   g_mutex_unlock (&self->lock);
 }
 
@@ -778,6 +811,8 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->check_conn, virConnectClose);
   g_clear_pointer (&self->ddom, virDomainFree);
   g_clear_pointer (&self->dom, virDomainFree);
+  g_clear_pointer (&self->control_dom, virDomainFree);
+  g_clear_pointer (&self->control_conn, virConnectClose);
   virt_migrate_call_clear (&self->call);
   g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
   g_clear_pointer (&self->verdict, g_variant_unref);
