@@ -60,6 +60,7 @@ struct _VirtMigrateJob
   guint64                    downtime;
   GError                    *error;
   GError                    *policy_error;     /* the convergence policy aborted: why (main context) */
+  gboolean                   force_pending;    /* force-complete asked before memory moved (main context) */
   char                      *libvirt_api;
   guint                      libvirt_flags;
   VirtMigrateConfigOutcome  *config_outcome;

@@ -216,6 +216,54 @@ virt_migrate_job_stop_schedule (VirtMigrateJob *self)
   g_clear_pointer (&self->schedule_source, g_source_unref);
 }
 
+/* Force-complete, on the job's context: once the migration moves memory
+ * (a pause before libvirt's job began would not hold), post-copy if the
+ * request allows it, else the guest paused so it can finish. */
+static void
+force_complete_now (VirtMigrateJob *self)
+{
+  g_autoptr(VirtMigrateWorker) worker = ref_worker (self);
+
+  self->force_pending = FALSE;
+  if (worker == NULL)
+    return;
+  /* The caller decided: the policy no longer steps in (it would abort a
+   * paused guest that needs more than its ceiling). */
+  g_clear_pointer (&self->convergence, virt_migrate_convergence_free);
+  if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY || self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING ||
+      virt_migrate_worker_in_postcopy (worker))
+    virt_migrate_job_add_message (self, "force-complete: already in post-copy; the migration finishes by itself");
+  else if (virt_migrate_request_get_postcopy (self->request))
+    {
+      virt_migrate_worker_start_postcopy (worker, NULL);
+      virt_migrate_job_add_message (self, "force-complete: switching to post-copy");
+    }
+  else
+    {
+      virt_migrate_worker_pause (worker);
+      virt_migrate_job_add_message (self, "force-complete: pausing the guest on the source so the migration "
+                                          "can finish (post-copy is not allowed by the request)");
+    }
+}
+
+static gboolean
+force_complete_cb (gpointer data)
+{
+  VirtMigrateJob *self = data;
+
+  if (virt_migrate_job_state_is_final (self->state))
+    return G_SOURCE_REMOVE;
+  if (self->data_total > 0 && self->state != VIRT_MIGRATE_JOB_STATE_PREPARING &&
+      self->state != VIRT_MIGRATE_JOB_STATE_PENDING)
+    force_complete_now (self);
+  else if (!self->force_pending)
+    {
+      self->force_pending = TRUE;
+      virt_migrate_job_add_message (self, "force-complete: as soon as the migration moves memory");
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
 {
@@ -229,6 +277,8 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
   };
   g_autoptr(GPtrArray) decisions = NULL;
 
+  if (self->force_pending && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING && self->data_total > 0)
+    force_complete_now (self);
   if (self->convergence == NULL || self->state != VIRT_MIGRATE_JOB_STATE_RUNNING || self->data_total == 0)
     return;
   decisions = virt_migrate_convergence_sample (self->convergence, &s);
@@ -663,31 +713,6 @@ virt_migrate_job_start_postcopy (VirtMigrateJob *self,
   return worker != NULL ? virt_migrate_worker_start_postcopy (worker, error) : not_running (error);
 }
 
-typedef struct {
-  VirtMigrateJob *job;
-  char           *message;
-} JobMessage;
-
-static gboolean
-job_message_cb (gpointer data)
-{
-  JobMessage *m = data;
-
-  if (!virt_migrate_job_state_is_final (m->job->state))
-    virt_migrate_job_add_message (m->job, "%s", m->message);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-job_message_free (gpointer data)
-{
-  JobMessage *m = data;
-
-  g_object_unref (m->job);
-  g_free (m->message);
-  g_free (m);
-}
-
 /**
  * virt_migrate_job_force_complete:
  * @self: a #VirtMigrateJob
@@ -699,9 +724,11 @@ job_message_free (gpointer data)
  * its memory can go while it does not change (the guest runs again on the
  * destination unless #VirtMigrateRequest:suspend asked otherwise, and on the
  * source if the migration fails after all).  This is what Nova's
- * force-complete does.  The step is logged in #VirtMigrateJob:messages.  A
- * migration already in post-copy finishes by itself, so asking again only
- * logs that.  May be called from any thread.
+ * force-complete does.  The step is logged in #VirtMigrateJob:messages.
+ * Asked before the migration moves memory, it waits until it does (a guest
+ * paused before libvirt's job began would not stay paused).  A migration
+ * already in post-copy finishes by itself, so asking again only logs that.
+ * May be called from any thread; the step is taken on the job's context.
  *
  * Returns: %TRUE if the step was requested; %FALSE with
  *   %VIRT_MIGRATE_ERROR_FAILED if the migration is not running
@@ -711,37 +738,13 @@ virt_migrate_job_force_complete (VirtMigrateJob *self,
                                  GError        **error)
 {
   g_autoptr(VirtMigrateWorker) worker = NULL;
-  JobMessage *m;
-  gboolean recovering;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
 
   worker = ref_worker (self);
   if (worker == NULL || g_atomic_int_get (&self->finished))
     return not_running (error);
-  g_mutex_lock (&self->lock);
-  recovering = self->recovering;
-  g_mutex_unlock (&self->lock);
-  m = g_new0 (JobMessage, 1);
-  m->job = g_object_ref (self);
-  if (recovering || virt_migrate_worker_in_postcopy (worker))
-    m->message = g_strdup ("force-complete: already in post-copy; the migration finishes by itself");
-  else if (virt_migrate_request_get_postcopy (self->request))
-    {
-      if (!virt_migrate_worker_start_postcopy (worker, error))
-        {
-          job_message_free (m);
-          return FALSE;
-        }
-      m->message = g_strdup ("force-complete: switching to post-copy");
-    }
-  else
-    {
-      virt_migrate_worker_pause (worker);
-      m->message = g_strdup ("force-complete: pausing the guest on the source so the migration can finish "
-                             "(post-copy is not allowed by the request)");
-    }
-  virt_migrate_invoke_on_context (self->context, job_message_cb, m, job_message_free);
+  virt_migrate_invoke_on_context (self->context, force_complete_cb, g_object_ref (self), g_object_unref);
   return TRUE;
 }
 

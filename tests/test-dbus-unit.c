@@ -283,6 +283,59 @@ test_cancel (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fake_backend_get_n_aborts (g_ptr_array_index (fx->fakes, 0)), ==, 1);
 }
 
+static gboolean
+refuse_force_complete (VirtMigrateDBusService *service, const char *action, const char *sender, guint uid,
+                       VirtMigrateJob *job, gpointer user_data)
+{
+  return !g_str_equal (action, "force-complete");
+}
+
+static gboolean
+strv_has_prefix (const char *const *strv, const char *prefix)
+{
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    if (g_str_has_prefix (strv[i], prefix))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_force_complete (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = migrate (fx, "web1", &error);
+  g_autoptr(VirtMigrateDBusJob) job = job_proxy (fx, path);
+  g_autoptr(GAsyncResult) result = NULL;
+  FakeBackend *fake;
+  gulong id;
+
+  g_test_summary ("Job.ForceComplete on a running job without post-copy: the guest is paused on the "
+                  "source (the backend's suspend), logged in Messages; a caller the authorize signal "
+                  "refuses gets AccessDenied");
+  wait_state (job, "running");
+  fake = g_ptr_array_index (fx->fakes, 0);
+
+  id = g_signal_connect (fx->service, "authorize", G_CALLBACK (refuse_force_complete), NULL);
+  virt_migrate_dbus_job_call_force_complete (job, NULL, on_result, &result);
+  g_assert_false (virt_migrate_dbus_job_call_force_complete_finish (job, wait_result (&result), &error));
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_signal_handler_disconnect (fx->service, id);
+  g_assert_false (fake_backend_get_suspended (fake));
+
+  virt_migrate_dbus_job_call_force_complete (job, NULL, on_result, &result);
+  g_assert_true (virt_migrate_dbus_job_call_force_complete_finish (job, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  while (!fake_backend_get_suspended (fake) ||
+         !strv_has_prefix (virt_migrate_dbus_job_get_messages (job), "force-complete: pausing the guest"))
+    g_main_context_iteration (NULL, TRUE);
+  virt_migrate_dbus_job_call_cancel (job, NULL, on_result, &result);
+  g_assert_true (virt_migrate_dbus_job_call_cancel_finish (job, wait_result (&result), &error));
+  wait_state (job, "cancelled");
+}
+
 static void
 test_named_errors (Fixture *fx, gconstpointer data)
 {
@@ -515,6 +568,8 @@ main (int argc, char **argv)
               fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/named-errors", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_named_errors, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/force-complete", Fixture, GUINT_TO_POINTER (0),
+              fixture_set_up, test_force_complete, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/recover", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_recover, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/drain", Fixture, GUINT_TO_POINTER (0),

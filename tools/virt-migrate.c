@@ -14,6 +14,7 @@
 #include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-enums-private.h"
+#include "virt-migrate-cli-keys.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CANCELLED 130
@@ -188,6 +189,7 @@ on_completed (VirtMigrateJob *job, Cli *cli)
   VirtMigrateJobState state = virt_migrate_job_get_state (job);
   const GError *error = virt_migrate_job_get_error (job);
 
+  cli_keys_stop ();
   on_messages (job, NULL, cli);
   if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
     {
@@ -290,6 +292,7 @@ bus_finish (Cli *cli, gboolean success, const char *message)
 {
   const char *state = virt_migrate_dbus_job_get_state (cli->bus_job);
 
+  cli_keys_stop ();
   if (success)
     draw_progress (cli, TRUE);
   if (cli->tty && !cli->quiet)
@@ -338,6 +341,55 @@ on_bus_cancel_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+static void
+on_bus_force_complete_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  g_autofree char *line = NULL;
+
+  if (reply != NULL)
+    line = g_strdup ("force-complete: asked virt-migrated to finish the migration now");
+  else
+    {
+      g_dbus_error_strip_remote_error (error);
+      line = g_strdup_printf ("force-complete: %s", error->message);
+    }
+  print_line (cli, line);
+}
+
+/* A key in the progress view: f finishes the migration now (post-copy if
+ * the request allows it, otherwise the guest paused so it can finish). */
+static void
+on_key (char key, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (key != 'f' && key != 'F')
+    return;
+  if (cli->bus_job != NULL)
+    g_dbus_proxy_call (G_DBUS_PROXY (cli->bus_job), "ForceComplete", NULL,
+                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL,
+                       on_bus_force_complete_reply, cli);
+  else if (cli->job != NULL && !virt_migrate_job_force_complete (cli->job, &error))
+    {
+      g_autofree char *line = g_strdup_printf ("force-complete: %s", error->message);
+
+      print_line (cli, line);
+    }
+}
+
+/* The progress view takes keys when a person watches it. */
+static void
+start_keys (Cli *cli)
+{
+  if (cli->tty && !cli->quiet && cli_keys_start (on_key, cli))
+    fprintf (stderr, "Press f to finish now (post-copy if allowed, else the guest is paused), "
+                     "Ctrl-C to cancel\n");
+}
+
 /* Migrate() on the daemon, then the same progress bar from
  * PropertiesChanged and the result from Completed. */
 static void
@@ -371,6 +423,7 @@ migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
     }
   if (!cli->quiet)
     fprintf (stderr, "Job %s\n", path);
+  start_keys (cli);
   g_signal_connect (cli->bus_job, "g-properties-changed", G_CALLBACK (on_bus_properties_changed), cli);
   g_signal_connect (cli->bus_job, "completed", G_CALLBACK (on_bus_completed), cli);
   /* A job may end before the proxy subscribed to Completed. */
@@ -1000,6 +1053,7 @@ main (int argc, char **argv)
   g_signal_connect (job, "notify::phase", G_CALLBACK (on_progress), &cli);
   g_signal_connect (job, "notify::messages", G_CALLBACK (on_messages), &cli);
   g_signal_connect (job, "completed", G_CALLBACK (on_completed), &cli);
+  start_keys (&cli);
   virt_migrate_manager_run_job (manager, job, NULL);
   g_main_loop_run (loop);
 

@@ -236,10 +236,12 @@ typedef enum {
   ACTION_DRAIN,
   ACTION_CANCEL_DRAIN,
   ACTION_RECOVER,
+  ACTION_FORCE_COMPLETE,
 } Action;
 
 static const char *const action_names[] = {
   "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy", "drain", "cancel-drain", "recover",
+  "force-complete",
 };
 
 typedef struct {
@@ -552,6 +554,9 @@ call_perform (Call *call_)
     case ACTION_START_POSTCOPY:
       ok = virt_migrate_job_start_postcopy (call->job, &error);
       break;
+    case ACTION_FORCE_COMPLETE:
+      ok = virt_migrate_job_force_complete (call->job, &error);
+      break;
     case ACTION_RECOVER:
       {
         g_autoptr(VirtMigrateJob) recovery = virt_migrate_manager_recover (call->service->manager, call->job, &error);
@@ -619,6 +624,12 @@ handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocat
 }
 
 static gboolean
+handle_force_complete (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+{
+  return start_job_call (ex, invocation, ACTION_FORCE_COMPLETE, 0);
+}
+
+static gboolean
 handle_recover (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_RECOVER, 0);
@@ -659,6 +670,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
   g_signal_connect (ex->iface, "handle-set-max-speed", G_CALLBACK (handle_set_max_speed), ex);
   g_signal_connect (ex->iface, "handle-start-post-copy", G_CALLBACK (handle_start_postcopy), ex);
   g_signal_connect (ex->iface, "handle-recover", G_CALLBACK (handle_recover), ex);
+  g_signal_connect (ex->iface, "handle-force-complete", G_CALLBACK (handle_force_complete), ex);
   virt_migrate_dbus_object_skeleton_set_job (ex->object, ex->iface);
   ex->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), ex);
   ex->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), ex);
@@ -1105,7 +1117,8 @@ virt_migrate_dbus_service_class_init (VirtMigrateDBusServiceClass *klass)
    * VirtMigrateDBusService::authorize:
    * @self: the service
    * @action: `migrate`, `cancel`, `set-max-downtime`, `set-max-speed`,
-   *   `start-postcopy`, `recover` (a job's broken post-copy, again) or
+   *   `start-postcopy`, `force-complete`, `recover` (a job's broken
+   *   post-copy, again) or
    *   `drain` (cancelling a drain is for its owner or root, not asked here)
    * @sender: the caller's unique bus name
    * @uid: the caller's uid
