@@ -4,7 +4,7 @@
 #
 #   migrate-dialog.py [--connect SRC] [--domain NAME] [--dest DST] [--migrate-uri URI]
 #                     [--request A{SV}-TEXT] [--start] [--exit-when-done]
-#                     [--screenshot-dir DIR]
+#                     [--screenshot-dir DIR] [--finish-now-after SECONDS]
 #   migrate-dialog.py --drain --connect SRC --dest DST[,DST2...] [--max-parallel N]
 #                     [--start] [--exit-when-done] [--screenshot-dir DIR]
 #
@@ -16,7 +16,9 @@
 #
 # Pick the guest and the destination (or give them on the command line) and
 # press Migrate: a progress bar shows "x of y MiB", the rate and the time
-# left, Cancel aborts (the guest stays on the source), and the end shows the
+# left, Finish now forces completion (post-copy if the request allows it,
+# otherwise the guest paused so the rest can go), Cancel aborts (the guest
+# stays on the source), and the end shows the
 # result with the configuration outcome. --request takes a whole request as
 # printed GVariant text; --start, --exit-when-done and --screenshot-dir let
 # a test drive it without a person (the exit status is 0 only on success).
@@ -84,6 +86,13 @@ class MigrateWindow(Gtk.ApplicationWindow):
         buttons = Gtk.Box(spacing=8, halign=Gtk.Align.END, valign=Gtk.Align.END, vexpand=True)
         self.cancel_button = Gtk.Button(label="Cancel", sensitive=False)
         self.cancel_button.connect("clicked", self.on_cancel)
+        # Force-complete: post-copy if the request allows it, else the
+        # guest is paused on the source so the rest can go.
+        self.finish_button = Gtk.Button(label="Finish now", sensitive=False,
+                                        tooltip_text="Switch to post-copy if allowed, otherwise pause the "
+                                                     "guest so the migration can finish")
+        self.finish_button.connect("clicked", self.on_finish_now)
+        buttons.append(self.finish_button)
         self.migrate_button = Gtk.Button(label="Migrate")
         self.migrate_button.add_css_class("suggested-action")
         self.migrate_button.connect("clicked", lambda _b: self.start())
@@ -162,8 +171,28 @@ class MigrateWindow(Gtk.ApplicationWindow):
         self.job.connect("notify::progress", self.on_progress)
         self.job.connect("notify::rate", self.on_progress)
         self.job.connect("notify::phase", self.on_progress)
+        self.job.connect("notify::messages", self.on_messages)
+        self.messages_seen = 0
+        self.finish_clicked = False
+        self.finish_scheduled = False
         self.cancellable = Gio.Cancellable()
         self.job.run_async(self.cancellable, self.on_done)
+
+    def on_messages(self, job, _pspec):
+        """The job's log (the policy's steps, force-complete), on standard output."""
+        messages = job.get_messages() or []
+        for line in messages[self.messages_seen:]:
+            print(f"message: {line}", flush=True)
+        self.messages_seen = len(messages)
+
+    def on_finish_now(self, _button):
+        self.finish_clicked = True
+        self.finish_button.set_sensitive(False)
+        if self.job is not None:
+            try:
+                self.job.force_complete()
+            except GLib.Error as e:
+                self.result.set_text(f"Cannot finish now: {e.message}")
 
     def on_progress(self, job, _pspec):
         total, done = job.get_data_total(), job.get_data_processed()
@@ -176,10 +205,21 @@ class MigrateWindow(Gtk.ApplicationWindow):
         if phase == "memory" and job.get_iteration() > 0:
             phase = f"memory, pass {job.get_iteration()}"
         self.detail.set_text(f"{job.get_rate() / MIB:.1f} MiB/s, {left} left — {phase}")
+        moving = job.get_state() == VirtMigrate.JobState.RUNNING and total > 0
+        self.finish_button.set_sensitive(moving and not self.finish_clicked)
+        if moving and self.args.finish_now_after is not None and not self.finish_scheduled:
+            self.finish_scheduled = True
+            GLib.timeout_add(int(self.args.finish_now_after * 1000), self.click_finish_now)
         if self.args.screenshot_dir and not self.progress_shot and 0 < fraction < 1:
             self.progress_shot = True
             # Once this frame is drawn.
             GLib.timeout_add(300, self.screenshot, "progress.png", f"{fraction:.2f}")
+
+    def click_finish_now(self):
+        """--finish-now-after: the button pressed as a person would."""
+        print("clicked: Finish now", flush=True)
+        self.finish_button.emit("clicked")
+        return GLib.SOURCE_REMOVE
 
     def on_cancel(self, _button):
         self.cancel_button.set_sensitive(False)
@@ -189,6 +229,8 @@ class MigrateWindow(Gtk.ApplicationWindow):
 
     def on_done(self, job, res):
         self.cancel_button.set_sensitive(False)
+        self.finish_button.set_sensitive(False)
+        self.on_messages(job, None)
         try:
             job.run_finish(res)
             outcome = job.get_config_outcome()
@@ -344,6 +386,8 @@ def main():
     parser.add_argument("--start", action="store_true", help="start at once")
     parser.add_argument("--exit-when-done", action="store_true", help="quit when the migration ends")
     parser.add_argument("--screenshot-dir", help="save progress.png and done.png (drain.png) here")
+    parser.add_argument("--finish-now-after", type=float, metavar="SECONDS",
+                        help="press Finish now this long after memory starts moving")
     parser.add_argument("--drain", action="store_true", help="empty the --connect host onto --dest (comma-separated)")
     parser.add_argument("--max-parallel", type=int, default=2, help="with --drain: at most N migrations at once")
     args = parser.parse_args()
