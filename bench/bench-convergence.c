@@ -1,32 +1,67 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Convergence: the memory-dirtying guest (tests/dirtier, 256 MiB of RAM,
- * 128 MiB of it dirtied at RATE MiB/s) migrated over a link capped at
- * 20 MiB/s, for several dirty rates:
+/* Convergence against the anchors, same guests, one run.
  *
- *   virsh           `virsh migrate --live` with its defaults, given a time limit
- *   virsh+ac        the same with --auto-converge
- *   virt-migrate    a VirtMigrateManager job with the default policy
+ * Dirtying guests (tests/dirtier) at several rates and working-set sizes,
+ * each migrated peer-to-peer over tcp://127.0.0.1 with a bandwidth cap, by:
  *
- * For each: success, time to complete, the downtime QEMU reported, and the
- * bytes sent relative to the guest's RAM, each method REPEAT times per rate
- * (interleaved): how many completed, and the medians of those that did.
- * One run, one table.
- *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [LIMIT_S [REPEAT [RATE...]]] */
+ *   plain libvirt       `virsh migrate --live` (guests that converge unaided)
+ *   virsh post-copy     `virsh migrate --postcopy --postcopy-after-precopy`
+ *   virsh suspend       `virsh migrate --timeout T --timeout-suspend`
+ *   ours, post-copy     a VirtMigrateManager job, default policy, post-copy allowed
+ *   ours                the same without post-copy
+ *   Nova                Nova's default schedule (baseline-controllers.c)
+ *   KubeVirt            KubeVirt's defaults (baseline-controllers.c)
+ *
+ * For each: the outcome, wall time, the downtime QEMU reported and the
+ * bytes sent per byte of RAM, then ours against each as ratios. Nova's own
+ * completion timeout for these guests is 1600 s; the bench stops a baseline
+ * at CAP seconds and says so (its figures are then lower bounds).
+ *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [CAP_S [SUSPEND_S]] */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "baseline-controllers.h"
 #include "vm-testbed.h"
 
-#define MEM_MIB 256
-#define DIRTY_MIB 128
-#define BANDWIDTH 20
+#define MIB (1024.0 * 1024.0)
 
 typedef struct {
-  gboolean ok;
+  const char *name;
+  guint       memory;     /* MiB */
+  guint       dirty;      /* MiB rewritten */
+  guint       rate;       /* MiB/s the guest rewrites, 0: full speed */
+  guint       bandwidth;  /* MiB/s cap */
+  gboolean    converges;  /* unaided */
+} Guest;
+
+static const Guest guests[] = {
+  { "converges", 256, 32, 4, 32, TRUE },
+  { "stalls", 256, 64, 60, 20, FALSE },
+  { "hopeless", 128, 48, 0, 8, FALSE },
+  { "large", 256, 128, 40, 20, FALSE },
+};
+
+typedef enum {
+  M_PLAIN, M_VIRSH_POSTCOPY, M_VIRSH_SUSPEND, M_OURS_POSTCOPY, M_OURS, M_NOVA, M_KUBEVIRT, N_METHODS
+} Method;
+
+static const char *const method_names[] = {
+  "plain libvirt (virsh migrate --live)", "virsh --postcopy --postcopy-after-precopy",
+  "virsh --timeout T --timeout-suspend", "virt-migrate, post-copy allowed", "virt-migrate",
+  "Nova defaults", "KubeVirt defaults",
+};
+
+typedef struct {
+  gboolean done;      /* ran */
+  gboolean ok;        /* the guest runs on the destination */
+  gboolean capped;    /* stopped by the bench */
   gdouble  seconds;
   guint64  downtime;
   guint64  sent;
+  char    *note;
 } Outcome;
+
+static guint cap = 150, suspend_after = 20;
 
 /* The destination's record of the finished migration. */
 static void
@@ -43,7 +78,7 @@ completed_stats (const char *name, Outcome *o)
     {
       if (virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
         o->downtime = v;
-      if (o->sent == 0 && virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
+      if (virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
         o->sent = v;
       virTypedParamsFree (params, nparams);
     }
@@ -53,146 +88,226 @@ completed_stats (const char *name, Outcome *o)
 }
 
 static Outcome
-run_virsh (const char *name, gboolean auto_converge, guint limit)
+run_virsh (const char *name, const Guest *g, Method m)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autofree char *sock = vm_testbed_path (name);
-  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
-  g_autofree char *bw = g_strdup_printf ("%u", BANDWIDTH);
-  g_autofree char *lim = g_strdup_printf ("%u", limit);
+  g_autofree char *bw = g_strdup_printf ("%u", g->bandwidth);
+  g_autofree char *lim = g_strdup_printf ("%u", cap);
+  g_autofree char *after = g_strdup_printf ("%u", suspend_after);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, "virsh", "-q", "-c", tb->src_uri, "migrate", "--live",
-                         "--bandwidth", bw };
-
-  for (guint i = 0; i < G_N_ELEMENTS (head); i++)
-    g_ptr_array_add (argv, (gpointer) head[i]);
-  if (auto_converge)
-    g_ptr_array_add (argv, "--auto-converge");
-  g_ptr_array_add (argv, (gpointer) name);
-  g_ptr_array_add (argv, (gpointer) tb->dst_uri);
-  g_ptr_array_add (argv, hv);
-  g_ptr_array_add (argv, NULL);
-  gint64 start = g_get_monotonic_time ();
+  const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, "virsh", "-q", "-c", tb->src_uri, "migrate",
+                         "--live", "--p2p", "--bandwidth", bw };
+  gint64 start;
   int status = 0;
   Outcome o = { 0 };
 
+  for (guint i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (gpointer) head[i]);
+  if (m == M_VIRSH_POSTCOPY)
+    {
+      g_ptr_array_add (argv, "--postcopy");
+      g_ptr_array_add (argv, "--postcopy-after-precopy");
+    }
+  else if (m == M_VIRSH_SUSPEND)
+    {
+      g_ptr_array_add (argv, "--timeout");
+      g_ptr_array_add (argv, after);
+      g_ptr_array_add (argv, "--timeout-suspend");
+    }
+  g_ptr_array_add (argv, (gpointer) name);
+  g_ptr_array_add (argv, (gpointer) tb->dst_uri);
+  g_ptr_array_add (argv, "tcp://127.0.0.1");
+  g_ptr_array_add (argv, NULL);
+  start = g_get_monotonic_time ();
   g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
                 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
+  o.done = TRUE;
   o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
   o.ok = g_spawn_check_wait_status (status, NULL) &&
          vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
   if (o.ok)
     completed_stats (name, &o);
+  else
+    {
+      o.capped = o.seconds >= cap;
+      o.note = g_strdup (o.capped ? "stopped by the bench" : "failed");
+    }
   return o;
+}
+
+static gboolean
+cap_cb (gpointer user_data)
+{
+  virt_migrate_job_cancel (user_data, NULL);
+  g_object_set_data (user_data, "capped", GINT_TO_POINTER (1));
+  return G_SOURCE_REMOVE;
 }
 
 static Outcome
-run_library (const char *name)
+run_library (VirtMigrateManager *manager, const char *name, const Guest *g, Method m)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
   g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
-  g_autofree char *sock = vm_testbed_path (name);
-  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
   g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(BaselineController) controller = NULL;
+  g_autoptr(GError) error = NULL;
+  guint cap_id = 0;
   Outcome o = { 0 };
 
-  g_object_set (req, "live", TRUE, "bandwidth", (guint64) BANDWIDTH, "hypervisor-uri", hv, NULL);
-  job = virt_migrate_manager_create_job (manager, req, NULL);
+  g_object_set (req, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "hypervisor-uri", "tcp://127.0.0.1",
+                "bandwidth", (guint64) g->bandwidth, "postcopy", m == M_OURS_POSTCOPY,
+                "convergence-policy", m == M_OURS_POSTCOPY || m == M_OURS, NULL);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  if (m == M_NOVA || m == M_KUBEVIRT)
+    {
+      controller = baseline_controller_start (m == M_NOVA ? BASELINE_NOVA : BASELINE_KUBEVIRT, job,
+                                              (guint64) g->memory * 1024 * 1024);
+      cap_id = g_timeout_add_seconds (cap, cap_cb, job);
+    }
   o.ok = vm_testbed_run_job (job, NULL, NULL);
+  if (cap_id != 0 && g_object_get_data (G_OBJECT (job), "capped") == NULL)
+    g_source_remove (cap_id);
+  o.done = TRUE;
   o.seconds = virt_migrate_job_get_elapsed (job) / 1000.0;
   o.downtime = virt_migrate_job_get_downtime (job);
   o.sent = virt_migrate_job_get_data_transferred (job);
-  {
-    const char *const *m = virt_migrate_job_get_messages (job);
+  o.capped = g_object_get_data (G_OBJECT (job), "capped") != NULL;
+  if (!o.ok)
+    {
+      const GError *e = virt_migrate_job_get_error (job);
 
-    for (guint i = 0; m != NULL && m[i] != NULL; i++)
-      g_printerr ("  %s\n", m[i]);
-  }
+      if (o.capped)
+        o.note = g_strdup ("stopped by the bench");
+      else if (controller != NULL && baseline_controller_get_verdict (controller) != NULL)
+        o.note = g_strdup (baseline_controller_get_verdict (controller));
+      else if (e != NULL && g_error_matches (e, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE))
+        o.note = g_strdup_printf ("gave up: %s", e->message);
+      else
+        o.note = g_strdup (e != NULL ? e->message : "cancelled");
+    }
   return o;
 }
 
-static char *
-format_median (GArray *values, guint decimals)
+static const char *
+verdict (const Outcome *o, char *buf, gsize len)
 {
-  gdouble m = vm_testbed_median (values);
+  if (o->ok)
+    g_snprintf (buf, len, "moved");
+  else
+    g_snprintf (buf, len, "not moved (%s)", o->note);
+  return buf;
+}
 
-  return m < 0 ? g_strdup ("-") : g_strdup_printf ("%.*f", (int) decimals, m);
+/* ours / theirs: "0.07", or "< 0.07" when theirs is a lower bound. */
+static char *
+ratio (gdouble ours, gdouble theirs, gboolean lower_bound)
+{
+  if (theirs <= 0)
+    return g_strdup ("-");
+  return g_strdup_printf ("%s%.2f", lower_bound ? "< " : "", ours / theirs);
 }
 
 int
 main (int argc, char **argv)
 {
   const VmTestbed *tb = vm_testbed_get ();
-  guint limit = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 60;
-  guint repeat = argc > 2 ? MAX ((guint) g_ascii_strtoull (argv[2], NULL, 10), 1) : 3;
-  guint default_rates[] = { 40, 60 };
-  guint n_rates = argc > 3 ? (guint) argc - 3 : G_N_ELEMENTS (default_rates);
+  g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new ();
   g_autoptr(GString) table = g_string_new (NULL);
-  static const char *const methods[] = { "virsh migrate (defaults)", "virsh migrate --auto-converge",
-                                         "virt-migrate (default policy)" };
+  g_autoptr(GString) ratios = g_string_new (NULL);
 
+  cap = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 150;
+  suspend_after = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 20;
   g_setenv ("VIRT_MIGRATE_DIRTIER", DIRTIER_PATH, FALSE);
-  g_string_append_printf (table, "Dirtying guest: %u MiB RAM, %u MiB dirtied at RATE MiB/s; link capped at "
-                          "%u MiB/s; virsh given %u s; each method %u times per rate (interleaved)\n\n",
-                          MEM_MIB, DIRTY_MIB, BANDWIDTH, limit, repeat);
-  g_string_append (table, "| dirty rate | method | completed | time (s), median of completed | "
-                          "downtime (ms), median | sent / RAM, median |\n"
-                          "| ---: | --- | ---: | ---: | ---: | ---: |\n");
-  for (guint r = 0; r < n_rates; r++)
+  g_string_append_printf (table, "Peer-to-peer over tcp://127.0.0.1; baselines and virsh stopped at %u s; "
+                          "virsh suspends after %u s; the policy's downtime ceiling 5000 ms\n\n", cap, suspend_after);
+  g_string_append (table, "| guest | method | outcome | wall (s) | downtime (ms) | sent / RAM |\n"
+                          "| --- | --- | --- | ---: | ---: | ---: |\n");
+  for (guint gi = 0; gi < G_N_ELEMENTS (guests); gi++)
     {
-      guint rate = argc > 3 ? (guint) g_ascii_strtoull (argv[r + 3], NULL, 10) : default_rates[r];
-      GArray *times[G_N_ELEMENTS (methods)];
-      GArray *downtimes[G_N_ELEMENTS (methods)];
-      GArray *sent[G_N_ELEMENTS (methods)];
-      guint done[G_N_ELEMENTS (methods)] = { 0 };
+      const Guest *g = &guests[gi];
+      Outcome out[N_METHODS] = { 0 };
+      g_autofree char *label = g_strdup_printf ("%s: %u MiB, %u MiB rewritten at %s, %u MiB/s link", g->name,
+                                                g->memory, g->dirty, g->rate == 0 ? "full speed" :
+                                                g_strdup_printf ("%u MiB/s", g->rate), g->bandwidth);
+      static const Method converging[] = { M_PLAIN, M_OURS, M_PLAIN, M_OURS, M_PLAIN, M_OURS, M_NOVA, M_KUBEVIRT };
+      static const Method hard[] = { M_VIRSH_POSTCOPY, M_OURS_POSTCOPY, M_VIRSH_SUSPEND, M_OURS, M_NOVA, M_KUBEVIRT };
+      const Method *order = g->converges ? converging : hard;
+      guint n = g->converges ? G_N_ELEMENTS (converging) : G_N_ELEMENTS (hard);
+      GArray *plain_t = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      GArray *ours_t = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
-      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+      for (guint k = 0; k < n; k++)
         {
-          times[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
-          downtimes[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
-          sent[m] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+          Method m = order[k];
+          g_autofree char *name = g_strdup_printf ("conv-%s-%u", g->name, k);
+          Outcome o;
+          char buf[512];
+
+          vm_testbed_dirty_guest (name, g->memory, g->dirty, g->rate);
+          g_usleep (3 * G_USEC_PER_SEC);
+          g_printerr ("%s: %s...\n", g->name, method_names[m]);
+          o = m <= M_VIRSH_SUSPEND ? run_virsh (name, g, m) : run_library (manager, name, g, m);
+          g_printerr ("  %s in %.1f s, downtime %" G_GUINT64_FORMAT " ms, sent %.2f x RAM\n",
+                      verdict (&o, buf, sizeof buf), o.seconds, o.downtime, o.sent / (g->memory * MIB));
+          if (g->converges && (m == M_PLAIN || m == M_OURS))
+            g_array_append_val (m == M_PLAIN ? plain_t : ours_t, o.seconds);
+          g_free (out[m].note);
+          out[m] = o;
+          if (vm_testbed_guest_state (tb->dst_uri, name, NULL) != VM_GUEST_ABSENT)
+            vm_testbed_destroy_guest (tb->dst_uri, name);
+          if (vm_testbed_guest_state (tb->src_uri, name, NULL) != VM_GUEST_ABSENT)
+            vm_testbed_destroy_guest (tb->src_uri, name);
         }
-      /* Interleaved: a slow drift of the machine hits every method alike. */
-      for (guint k = 0; k < repeat; k++)
-        for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
-          {
-            g_autofree char *name = g_strdup_printf ("conv-%u-%u-%u", rate, m, k);
-            Outcome o;
-
-            vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, rate);
-            g_usleep (3 * G_USEC_PER_SEC);
-            g_printerr ("%u MiB/s, %s, run %u/%u...\n", rate, methods[m], k + 1, repeat);
-            o = m < 2 ? run_virsh (name, m == 1, limit) : run_library (name);
-            g_printerr ("  %s in %.1f s\n", o.ok ? "completed" : "did not complete", o.seconds);
-            if (o.ok)
-              {
-                gdouble d = (gdouble) o.downtime, ratio = o.sent / (MEM_MIB * 1024.0 * 1024.0);
-
-                done[m]++;
-                g_array_append_val (times[m], o.seconds);
-                g_array_append_val (downtimes[m], d);
-                if (o.sent > 0)
-                  g_array_append_val (sent[m], ratio);
-              }
-            if (vm_testbed_guest_state (tb->dst_uri, name, NULL) != VM_GUEST_ABSENT)
-              vm_testbed_destroy_guest (tb->dst_uri, name);
-            if (vm_testbed_guest_state (tb->src_uri, name, NULL) != VM_GUEST_ABSENT)
-              vm_testbed_destroy_guest (tb->src_uri, name);
-          }
-      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+      for (guint m = 0; m < N_METHODS; m++)
         {
-          g_autofree char *t = format_median (times[m], 1);
-          g_autofree char *d = format_median (downtimes[m], 0);
-          g_autofree char *x = format_median (sent[m], 2);
+          char buf[512];
 
-          g_string_append_printf (table, "| %u MiB/s | %s | %u/%u | %s | %s | %s |\n", rate, methods[m],
-                                  done[m], repeat, t, d, x);
-          g_array_unref (times[m]);
-          g_array_unref (downtimes[m]);
-          g_array_unref (sent[m]);
+          if (!out[m].done)
+            continue;
+          g_string_append_printf (table, "| %s | %s | %s | %s%.1f | %s | %s%.2f |\n", g->name, method_names[m],
+                                  verdict (&out[m], buf, sizeof buf), out[m].capped ? "> " : "", out[m].seconds,
+                                  out[m].ok ? g_strdup_printf ("%" G_GUINT64_FORMAT, out[m].downtime) : "-",
+                                  out[m].capped ? "> " : "", out[m].sent / (g->memory * MIB));
         }
+      g_string_append_printf (ratios, "\n%s\n", label);
+      if (g->converges)
+        {
+          gdouble p = vm_testbed_median (plain_t), q = vm_testbed_median (ours_t);
+
+          g_string_append_printf (ratios, "  wall time, medians of %u runs each (interleaved): virt-migrate %.2f s, "
+                                  "plain libvirt %.2f s: ratio %.3f (goal <= 1.05)\n", plain_t->len, q, p, q / p);
+          g_string_append_printf (ratios, "  downtime: virt-migrate %" G_GUINT64_FORMAT " ms, plain libvirt %"
+                                  G_GUINT64_FORMAT " ms (same 300 ms default ceiling)\n",
+                                  out[M_OURS].downtime, out[M_PLAIN].downtime);
+        }
+      else
+        {
+          Method ours[] = { M_OURS_POSTCOPY, M_OURS };
+
+          for (guint i = 0; i < G_N_ELEMENTS (ours); i++)
+            {
+              const Outcome *a = &out[ours[i]];
+              Method refs[] = { M_NOVA, M_KUBEVIRT, i == 0 ? M_VIRSH_POSTCOPY : M_VIRSH_SUSPEND };
+
+              for (guint r = 0; r < G_N_ELEMENTS (refs); r++)
+                {
+                  const Outcome *b = &out[refs[r]];
+                  g_autofree char *wt = ratio (a->seconds, b->seconds, b->capped);
+                  g_autofree char *bt = ratio (a->sent, b->sent, b->capped);
+
+                  g_string_append_printf (ratios, "  %s (%s) / %s (%s): wall %s, bytes sent %s\n",
+                                          method_names[ours[i]], a->ok ? "moved" : "not moved",
+                                          method_names[refs[r]], b->ok ? "moved" : b->capped ? "not done" : "not moved",
+                                          wt, bt);
+                }
+            }
+        }
+      for (guint m = 0; m < N_METHODS; m++)
+        g_free (out[m].note);
+      g_array_unref (plain_t);
+      g_array_unref (ours_t);
     }
-  g_print ("%s", table->str);
+  g_print ("%s%s", table->str, ratios->str);
   return 0;
 }
