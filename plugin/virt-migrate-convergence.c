@@ -30,8 +30,9 @@ struct _VirtMigrateConvergence
 
 /* A pass that keeps more than this part of the one before is not helping. */
 #define SHRINK_ENOUGH 0.8
-/* How many more passes a shrinking guest may take before the policy helps. */
-#define PASSES_TO_WAIT 3
+/* How many more passes a shrinking guest may take before the policy helps:
+ * one that gets under the downtime by itself keeps libvirt's downtime. */
+#define PASSES_TO_WAIT 10
 
 void
 virt_migrate_decision_free (VirtMigrateDecision *decision)

@@ -400,12 +400,22 @@ test_predict_converging (void)
   g_autoptr(GArray) seen2 = new_seen ();
 
   g_test_summary ("A guest that dirties a fifth of the rate shrinks each pass to a fifth: it converges "
-                  "under 300 ms within three passes, so the prediction leaves it alone. Without QEMU's "
+                  "under 300 ms within ten passes, so the prediction leaves it alone. Without QEMU's "
                   "dirty rate, the second pass start gives the ratio (here 100 %, so it acts at pass 3)");
   feed_dirty (c, seen, 0, 200 * MIB, 10 * MIB, 1, 0);
   feed_dirty (c, seen, 5, 20 * MIB, 10 * MIB, 2, 2 * MIB);
   feed_dirty (c, seen, 7, 4 * MIB, 10 * MIB, 3, 2 * MIB);
   g_assert_cmpuint (seen->len, ==, 1);
+  {
+    /* Half the rate, 4 s needed: four more passes get it under 300 ms. */
+    g_autoptr(VirtMigrateConvergence) c3 = virt_migrate_convergence_new (policy, &plain);
+    g_autoptr(GArray) seen3 = new_seen ();
+
+    feed_dirty (c3, seen3, 0, 200 * MIB, 8 * MIB, 1, 0);
+    feed_dirty (c3, seen3, 8, 32 * MIB, 8 * MIB, 2, 4 * MIB);
+    feed_dirty (c3, seen3, 12, 16 * MIB, 8 * MIB, 3, 4 * MIB);
+    g_assert_cmpuint (seen3->len, ==, 1);
+  }
 
   feed_dirty (c2, seen2, 0, 200 * MIB, 10 * MIB, 1, 0);
   feed_dirty (c2, seen2, 5, 20 * MIB, 10 * MIB, 2, 0);
