@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-drain.h"
 #include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
@@ -301,16 +302,12 @@ static int
 run_over_bus (Drain *d, VirtMigrateRequest *request, char **destinations)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) connection =
-    g_bus_get_sync (d->options->bus == CLI_DRAIN_SYSTEM_BUS ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusConnection) connection = cli_bus_connect (d->options->bus == CLI_DRAIN_SYSTEM_BUS);
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *path = NULL;
 
   if (connection == NULL)
-    {
-      fprintf (stderr, "error: cannot connect to the bus: %s\n", error->message);
-      return EXIT_FAILURE;
-    }
+    return EXIT_FAILURE;
   reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/Manager",
                                        "org.virtmigrate.VirtMigrate1.Manager", "Drain",
                                        g_variant_new ("(@a{sv})", bus_options (request, destinations, d->options)),
@@ -321,8 +318,7 @@ run_over_bus (Drain *d, VirtMigrateRequest *request, char **destinations)
       gboolean usage = error->domain == VIRT_MIGRATE_ERROR && error->code != VIRT_MIGRATE_ERROR_FAILED &&
                        error->code != VIRT_MIGRATE_ERROR_CONNECT_FAILED;
 
-      g_dbus_error_strip_remote_error (error);
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_print_bus_error (error);
       return usage ? EXIT_USAGE : EXIT_FAILURE;
     }
   g_variant_get (reply, "(o)", &path);
@@ -330,7 +326,7 @@ run_over_bus (Drain *d, VirtMigrateRequest *request, char **destinations)
                                                          VIRT_MIGRATE_DBUS_NAME, path, NULL, &error);
   if (d->bus_drain == NULL)
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_print_bus_error (error);
       return EXIT_FAILURE;
     }
   say (d, "Drain %s\n", path);

@@ -14,6 +14,7 @@
 #include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-enums-private.h"
+#include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
 
 #define EXIT_USAGE 2
@@ -249,37 +250,6 @@ on_completed (VirtMigrateJob *job, Cli *cli)
 
 /* --- through the daemon: --bus, jobs, cancel ----------------------------- */
 
-static GDBusConnection *
-bus_connect (gboolean system_bus)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
-                                                NULL, &error);
-
-  if (connection == NULL)
-    fprintf (stderr, "error: cannot connect to the %s bus: %s\n",
-             system_bus ? "system" : "session", error->message);
-  return connection;
-}
-
-static void
-print_bus_error (GError *error)
-{
-  g_dbus_error_strip_remote_error (error);
-  fprintf (stderr, "error: %s\n", error->message);
-}
-
-/* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7" -> the job's object path. */
-static char *
-job_path_for (const char *arg)
-{
-  if (g_variant_is_object_path (arg) && g_str_has_prefix (arg, VIRT_MIGRATE_DBUS_PATH "/jobs/"))
-    return g_strdup (arg);
-  if (*arg != '\0' && strspn (arg, "0123456789") == strlen (arg))
-    return g_strconcat (VIRT_MIGRATE_DBUS_PATH "/jobs/", arg, NULL);
-  return NULL;
-}
-
 static gboolean
 state_is_final (const char *state)
 {
@@ -395,7 +365,7 @@ start_keys (Cli *cli)
 static void
 migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
 {
-  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
+  g_autoptr(GDBusConnection) connection = cli_bus_connect (system_bus);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *path = NULL;
@@ -410,7 +380,7 @@ migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
                                        G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL, &error);
   if (reply == NULL)
     {
-      print_bus_error (error);
+      cli_print_bus_error (error);
       return;
     }
   g_variant_get (reply, "(o)", &path);
@@ -418,7 +388,7 @@ migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
                                                        VIRT_MIGRATE_DBUS_NAME, path, NULL, &error);
   if (cli->bus_job == NULL)
     {
-      print_bus_error (error);
+      cli_print_bus_error (error);
       return;
     }
   if (!cli->quiet)
@@ -437,81 +407,6 @@ migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
     }
   g_main_loop_run (cli->loop);
   g_clear_object (&cli->bus_job);
-}
-
-/* virt-migrate jobs: the daemon's jobs, running and recently finished. */
-static int
-list_jobs (gboolean system_bus)
-{
-  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
-  g_autoptr(VirtMigrateDBusManager) manager = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) paths = NULL;
-
-  if (connection == NULL)
-    return EXIT_FAILURE;
-  manager = virt_migrate_dbus_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                                      VIRT_MIGRATE_DBUS_NAME,
-                                                      VIRT_MIGRATE_DBUS_PATH "/Manager", NULL, &error);
-  if (manager == NULL || !virt_migrate_dbus_manager_call_get_jobs_sync (manager, &paths, NULL, &error))
-    {
-      print_bus_error (error);
-      return EXIT_FAILURE;
-    }
-  printf ("%-4s %-10s %8s %6s  %-24s %s\n", "ID", "STATE", "PROGRESS", "UID", "DOMAIN", "DESTINATION");
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      g_autoptr(VirtMigrateDBusJob) job =
-        virt_migrate_dbus_job_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, VIRT_MIGRATE_DBUS_NAME,
-                                              paths[i], NULL, &error);
-      const char *dest = NULL;
-      GVariant *req;
-
-      if (job == NULL)
-        {
-          print_bus_error (error);
-          g_clear_error (&error);
-          continue;
-        }
-      req = virt_migrate_dbus_job_get_request (job);
-      if (req == NULL || !g_variant_lookup (req, "dest-uri", "&s", &dest))
-        if (req == NULL || !g_variant_lookup (req, "hypervisor-uri", "&s", &dest))
-          dest = "";
-      printf ("%-4s %-10s %7.0f%% %6u  %-24s %s\n", strrchr (paths[i], '/') + 1,
-              virt_migrate_dbus_job_get_state (job), virt_migrate_dbus_job_get_progress (job) * 100.0,
-              virt_migrate_dbus_job_get_started_by_uid (job), virt_migrate_dbus_job_get_domain (job), dest);
-    }
-  return EXIT_SUCCESS;
-}
-
-/* virt-migrate cancel JOB: asks the daemon to cancel; the guest stays on
- * the source. */
-static int
-cancel_job (gboolean system_bus, const char *path)
-{
-  g_autoptr(GDBusConnection) connection = bus_connect (system_bus);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  if (connection == NULL)
-    return EXIT_FAILURE;
-  reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, path,
-                                       "org.virtmigrate.VirtMigrate1.Job", "Cancel", NULL, NULL,
-                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL, &error);
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
-      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
-    {
-      fprintf (stderr, "error: no job %s: it never existed or finished too long ago "
-                       "(see virt-migrate jobs)\n", strrchr (path, '/') + 1);
-      return EXIT_FAILURE;
-    }
-  if (reply == NULL)
-    {
-      print_bus_error (error);
-      return EXIT_FAILURE;
-    }
-  printf ("Cancelling %s\n", path);
-  return EXIT_SUCCESS;
 }
 
 static gboolean
@@ -816,17 +711,17 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
   if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
-    return list_jobs (system_bus);
+    return cli_list_jobs (system_bus);
   if (args != NULL && g_strv_length (args) == 2 && g_str_equal (args[0], "cancel"))
     {
-      g_autofree char *path = job_path_for (args[1]);
+      g_autofree char *path = cli_job_path_for (args[1]);
 
       if (path == NULL)
         {
           fprintf (stderr, "cancel: '%s' is not a job number or job object path\n", args[1]);
           return EXIT_USAGE;
         }
-      return cancel_job (system_bus, path);
+      return cli_cancel_job (system_bus, path);
     }
   if (drain)
     {
