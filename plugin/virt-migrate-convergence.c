@@ -328,7 +328,8 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
    * at least 1 MiB) than any pass before? */
   if (s->iteration > self->pass)
     {
-      if (s->iteration >= 2 && !self->timed_out && !self->postcopy && predict (self, s, out))
+      if (s->iteration >= 2 && !self->timed_out && !self->postcopy &&
+          virt_migrate_policy_get_predict (policy) && predict (self, s, out))
         {
           self->pass = s->iteration;
           return out;

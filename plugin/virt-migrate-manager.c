@@ -832,7 +832,9 @@ virt_migrate_manager_lookup_job (VirtMigrateManager *self,
  * virt_migrate_manager_get_n_connections:
  * @self: a #VirtMigrateManager
  *
- * Returns: how many libvirt connections the manager holds open (one per URI)
+ * Returns: how many libvirt connections the manager holds open: one per
+ *   URI for the migration calls, and one per source URI for the calls made
+ *   while a migration runs (statistics, tuning, abort)
  */
 guint
 virt_migrate_manager_get_n_connections (VirtMigrateManager *self)

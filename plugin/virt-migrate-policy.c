@@ -22,6 +22,10 @@
  *   without a new low (by 5 %) of the bytes left at the start of a pass (QEMU copies
  *   again what the guest dirtied during the last pass: when that never
  *   shrinks, more passes do not help);
+ * - **prediction** (#VirtMigratePolicy:predict): from the second memory
+ *   pass on, the downtime the guest needs and whether more passes shrink
+ *   it decide at once between post-copy, the downtime needed and giving
+ *   up; the rules below stay as safety nets;
  * - **downtime steps**: on a stall, the maximum downtime rises from the
  *   request's (or QEMU's 300 ms) towards #VirtMigratePolicy:downtime-max in
  *   #VirtMigratePolicy:downtime-steps equal steps, jumping straight to the
@@ -50,6 +54,7 @@ struct _VirtMigratePolicy
   guint                   completion_timeout_per_gib;
   VirtMigratePolicyAction completion_action;
   gboolean                postcopy_on_stall;
+  gboolean                predict;
   GStrv                   bandwidth_schedule;
 };
 
@@ -63,6 +68,7 @@ enum {
   PROP_COMPLETION_TIMEOUT_PER_GIB,
   PROP_COMPLETION_ACTION,
   PROP_POSTCOPY_ON_STALL,
+  PROP_PREDICT,
   PROP_BANDWIDTH_SCHEDULE,
   N_PROPS
 };
@@ -88,6 +94,7 @@ virt_migrate_policy_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_COMPLETION_TIMEOUT_PER_GIB: g_value_set_uint (value, self->completion_timeout_per_gib); break;
     case PROP_COMPLETION_ACTION: g_value_set_enum (value, self->completion_action); break;
     case PROP_POSTCOPY_ON_STALL: g_value_set_boolean (value, self->postcopy_on_stall); break;
+    case PROP_PREDICT: g_value_set_boolean (value, self->predict); break;
     case PROP_BANDWIDTH_SCHEDULE: g_value_set_boxed (value, self->bandwidth_schedule); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -111,6 +118,7 @@ virt_migrate_policy_set_property (GObject *object, guint prop_id, const GValue *
                                 VIRT_MIGRATE_POLICY_ACTION_ABORT : g_value_get_enum (value);
       break;
     case PROP_POSTCOPY_ON_STALL: self->postcopy_on_stall = g_value_get_boolean (value); break;
+    case PROP_PREDICT: self->predict = g_value_get_boolean (value); break;
     case PROP_BANDWIDTH_SCHEDULE:
       {
         const char *const *entries = g_value_get_boxed (value);
@@ -221,6 +229,17 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
    */
   props[PROP_POSTCOPY_ON_STALL] = g_param_spec_boolean ("postcopy-on-stall", NULL, NULL, TRUE, rw);
   /**
+   * VirtMigratePolicy:predict:
+   *
+   * From the second memory pass on, predict the downtime the guest needs
+   * and whether more passes help, and act at once: post-copy when the
+   * request allows it, the downtime needed when it fits
+   * #VirtMigratePolicy:downtime-max, otherwise give up one pass later
+   * with %VIRT_MIGRATE_ERROR_CANNOT_CONVERGE.  Off, only the stall,
+   * step and timeout rules act.
+   */
+  props[PROP_PREDICT] = g_param_spec_boolean ("predict", NULL, NULL, TRUE, rw);
+  /**
    * VirtMigratePolicy:bandwidth-schedule:
    *
    * Bandwidth caps over time, as `"SECONDS:MIB"` entries: from SECONDS
@@ -244,6 +263,7 @@ virt_migrate_policy_init (VirtMigratePolicy *self)
   self->completion_timeout_per_gib = 150;
   self->completion_action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
   self->postcopy_on_stall = TRUE;
+  self->predict = TRUE;
 }
 
 /**
@@ -281,6 +301,7 @@ virt_migrate_policy_copy (VirtMigratePolicy *self)
   copy->completion_timeout_per_gib = self->completion_timeout_per_gib;
   copy->completion_action = self->completion_action;
   copy->postcopy_on_stall = self->postcopy_on_stall;
+  copy->predict = self->predict;
   copy->bandwidth_schedule = g_strdupv (self->bandwidth_schedule);
   return copy;
 }
@@ -388,6 +409,19 @@ virt_migrate_policy_get_postcopy_on_stall (VirtMigratePolicy *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), FALSE);
   return self->postcopy_on_stall;
+}
+
+/**
+ * virt_migrate_policy_get_predict:
+ * @self: a #VirtMigratePolicy
+ *
+ * Returns: #VirtMigratePolicy:predict
+ */
+gboolean
+virt_migrate_policy_get_predict (VirtMigratePolicy *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), FALSE);
+  return self->predict;
 }
 
 /**

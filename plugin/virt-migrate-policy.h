@@ -24,6 +24,7 @@ guint64                  virt_migrate_policy_get_downtime_max           (VirtMig
 guint                    virt_migrate_policy_get_completion_timeout_per_gib (VirtMigratePolicy *self);
 VirtMigratePolicyAction  virt_migrate_policy_get_completion_action      (VirtMigratePolicy *self);
 gboolean                 virt_migrate_policy_get_postcopy_on_stall      (VirtMigratePolicy *self);
+gboolean                 virt_migrate_policy_get_predict                (VirtMigratePolicy *self);
 const char * const      *virt_migrate_policy_get_bandwidth_schedule     (VirtMigratePolicy *self);
 guint64                  virt_migrate_policy_get_bandwidth_at           (VirtMigratePolicy *self,
                                                                          guint              seconds,

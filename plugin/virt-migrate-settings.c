@@ -381,7 +381,7 @@ GETTER (guint64, max_downtime, 0)
  * (`policy-enabled`, `policy-stall-window`, `policy-stall-iterations`,
  * `policy-downtime-steps`,
  * `policy-downtime-max`, `policy-completion-timeout-per-gib`,
- * `policy-completion-action`, `policy-postcopy-on-stall`,
+ * `policy-completion-action`, `policy-postcopy-on-stall`, `policy-predict`,
  * `policy-bandwidth-schedule`); with no schema
  * installed, a policy with the defaults.
  *
@@ -399,6 +399,7 @@ virt_migrate_settings_create_policy (VirtMigrateSettings *self)
     { "policy-completion-timeout-per-gib", "completion-timeout-per-gib" },
     { "policy-completion-action", "completion-action" },
     { "policy-postcopy-on-stall", "postcopy-on-stall" },
+    { "policy-predict", "predict" },
     { "policy-bandwidth-schedule", "bandwidth-schedule" },
   };
   VirtMigratePolicy *policy;
@@ -406,8 +407,22 @@ virt_migrate_settings_create_policy (VirtMigrateSettings *self)
   g_return_val_if_fail (VIRT_MIGRATE_IS_SETTINGS (self), NULL);
   policy = virt_migrate_policy_new ();
   if (self->settings != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      g_settings_bind (self->settings, keys[i][0], policy, keys[i][1],
-                       G_SETTINGS_BIND_GET | G_SETTINGS_BIND_NO_SENSITIVITY);
+    {
+      g_autoptr(GSettingsSchema) schema = NULL;
+
+      g_object_get (self->settings, "settings-schema", &schema, NULL);
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        {
+          /* An older schema installed next to a newer library: its
+           * default instead of GLib's abort. */
+          if (!g_settings_schema_has_key (schema, keys[i][0]))
+            {
+              g_debug ("the installed settings schema has no key %s: its default applies", keys[i][0]);
+              continue;
+            }
+          g_settings_bind (self->settings, keys[i][0], policy, keys[i][1],
+                           G_SETTINGS_BIND_GET | G_SETTINGS_BIND_NO_SENSITIVITY);
+        }
+    }
   return policy;
 }

@@ -338,6 +338,17 @@ test_trace_hopeless (void)
   g_assert_nonnull (strstr (d->message, "over the 5 s ceiling"));
 
   g_assert_cmpuint (count (paused, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+  {
+    /* policy-predict off: only the safety nets, as before the prediction. */
+    g_autoptr(VirtMigratePolicy) nets = virt_migrate_policy_new ();
+    g_autoptr(GArray) late = NULL;
+
+    g_object_set (nets, "predict", FALSE, NULL);
+    late = replay ("hopeless", nets, &with_postcopy);
+    g_assert_cmpuint (find (late, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->value, ==, 5000);
+    g_assert_cmpfloat (find (late, VIRT_MIGRATE_DECISION_POSTCOPY, 0)->at, >, 12.0);
+    g_assert_null (strstr (find (late, VIRT_MIGRATE_DECISION_POSTCOPY, 0)->message, "pass 2 starts"));
+  }
   g_assert_nonnull (strstr (find (paused, VIRT_MIGRATE_DECISION_LOG, 1)->message,
                             "the completion timeout will pause it"));
 }

@@ -68,13 +68,15 @@ test_converges (void)
   g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
   g_autoptr(VirtMigrateJob) job = NULL;
 
-  g_test_summary ("The default policy finishes a migration plain libvirt does not: a stall, "
-                  "a downtime step covering what the guest needs, success with the downtime "
-                  "within the final step, each step in the job's log");
+  g_test_summary ("The default policy finishes a migration plain libvirt does not: at the start "
+                  "of pass 2 the prediction raises the downtime to what the guest needs (within "
+                  "the ceiling), success with the downtime within it, each step in the job's log");
   job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 0);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
   g_assert_true (has_message (job, "policy: watching"));
-  g_assert_true (has_message (job, "max downtime step"));
+  g_assert_true (has_message (job, "policy: pass 2 starts with"));
+  g_assert_true (has_message (job, ": max downtime "));
+  g_assert_false (has_message (job, "max downtime step"));
   g_assert_cmpuint (virt_migrate_job_get_downtime (job), <=,
                     virt_migrate_policy_get_downtime_max (virt_migrate_job_get_policy (job)));
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
@@ -102,6 +104,8 @@ test_stall_passes (void)
                   "the request's policy-stall-iterations, given through its a{sv}, wins over the settings");
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-window", 3600);
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-iterations", 50);
+  /* The safety net alone: the prediction would raise the downtime first. */
+  g_settings_set_boolean (virt_migrate_settings_get_gsettings (settings), "policy-predict", FALSE);
   manager = virt_migrate_manager_new_with_settings (settings);
   vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
   g_usleep (3 * G_USEC_PER_SEC);
@@ -140,11 +144,15 @@ test_timeout_abort (void)
   g_autoptr(VirtMigrateJob) job = NULL;
 
   g_test_summary ("Completion timeout with the abort action (the request's override): the job "
-                  "ends cancelled and the guest keeps running on the source");
+                  "fails with CannotConverge naming the timeout, and the guest keeps running on the source");
   /* No downtime steps: only the timeout acts. */
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  /* The safety net alone: the prediction would raise the downtime first. */
+  g_settings_set_boolean (virt_migrate_settings_get_gsettings (settings), "policy-predict", FALSE);
   job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_ABORT, 12);
-  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_CANCELLED);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  g_assert_error (virt_migrate_job_get_error (job), VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE);
+  g_assert_nonnull (strstr (virt_migrate_job_get_error (job)->message, "completion timeout (12 s)"));
   g_assert_true (has_message (job, "completion timeout after 12 s: aborting"));
   vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
@@ -162,6 +170,8 @@ test_timeout_pause (void)
   g_test_summary ("Completion timeout with the pause action (from the settings): the guest is "
                   "paused to finish and ends running on the destination");
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  /* The safety net alone: the prediction would raise the downtime first. */
+  g_settings_set_boolean (virt_migrate_settings_get_gsettings (settings), "policy-predict", FALSE);
   g_settings_set_string (virt_migrate_settings_get_gsettings (settings), "policy-completion-action", "pause");
   job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 12);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
@@ -208,6 +218,8 @@ test_timeout_postcopy (void)
                   "the job switches to post-copy (a cancel there is refused) and succeeds with "
                   "the guest running on the destination");
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  /* The safety net alone: the prediction would raise the downtime first. */
+  g_settings_set_boolean (virt_migrate_settings_get_gsettings (settings), "policy-predict", FALSE);
   vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
   g_usleep (3 * G_USEC_PER_SEC);
   /* A slower link: the post-copy phase lasts long enough to be sampled. */
@@ -267,6 +279,8 @@ test_paused_then_failed (void)
   g_test_summary ("The policy pauses the guest to finish, then the migration fails (the "
                   "destination QEMU is killed): the guest is resumed, running on the source");
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-downtime-steps", 0);
+  /* The safety net alone: the prediction would raise the downtime first. */
+  g_settings_set_boolean (virt_migrate_settings_get_gsettings (settings), "policy-predict", FALSE);
   vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
   g_usleep (3 * G_USEC_PER_SEC);
   g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8,
