@@ -129,5 +129,7 @@ void     virt_migrate_job_add_message      (VirtMigrateJob *self,
                                             const char     *format,
                                             ...) G_GNUC_PRINTF (2, 3);
 void     virt_migrate_job_stop_schedule    (VirtMigrateJob *self);
+VirtMigrateWorker *virt_migrate_job_ref_worker (VirtMigrateJob *self);
+void     virt_migrate_job_force_complete_now (VirtMigrateJob *self);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
 /* The state machine of VirtMigrateJob: how a run goes from pending to its
  * end. It starts the worker, turns what the worker reports into property
  * changes (through the progress unit) and the policy's decisions (through
- * the convergence unit), and takes cancels and tuning from any thread.
+ * the convergence unit), and takes cancels from any thread (the other
+ * controls of a running migration are in virt-migrate-job-control.c).
  * Every property is written here, on the job's main context. */
 #include "config.h"
 
@@ -27,8 +28,8 @@ virt_migrate_job_state_is_final (VirtMigrateJobState state)
 }
 
 /* The worker, referenced, or NULL when the migration does not run. Any thread. */
-static VirtMigrateWorker *
-ref_worker (VirtMigrateJob *self)
+VirtMigrateWorker *
+virt_migrate_job_ref_worker (VirtMigrateJob *self)
 {
   VirtMigrateWorker *worker;
 
@@ -136,7 +137,7 @@ publish_progress (VirtMigrateJob *self)
 static void
 apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
 {
-  g_autoptr(VirtMigrateWorker) worker = ref_worker (self);
+  g_autoptr(VirtMigrateWorker) worker = virt_migrate_job_ref_worker (self);
 
   for (guint i = 0; i < decisions->len; i++)
     {
@@ -216,54 +217,6 @@ virt_migrate_job_stop_schedule (VirtMigrateJob *self)
   g_clear_pointer (&self->schedule_source, g_source_unref);
 }
 
-/* Force-complete, on the job's context: once the migration moves memory
- * (a pause before libvirt's job began would not hold), post-copy if the
- * request allows it, else the guest paused so it can finish. */
-static void
-force_complete_now (VirtMigrateJob *self)
-{
-  g_autoptr(VirtMigrateWorker) worker = ref_worker (self);
-
-  self->force_pending = FALSE;
-  if (worker == NULL)
-    return;
-  /* The caller decided: the policy no longer steps in (it would abort a
-   * paused guest that needs more than its ceiling). */
-  g_clear_pointer (&self->convergence, virt_migrate_convergence_free);
-  if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY || self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING ||
-      virt_migrate_worker_in_postcopy (worker))
-    virt_migrate_job_add_message (self, "force-complete: already in post-copy; the migration finishes by itself");
-  else if (virt_migrate_request_get_postcopy (self->request))
-    {
-      virt_migrate_worker_start_postcopy (worker, NULL);
-      virt_migrate_job_add_message (self, "force-complete: switching to post-copy");
-    }
-  else
-    {
-      virt_migrate_worker_pause (worker);
-      virt_migrate_job_add_message (self, "force-complete: pausing the guest on the source so the migration "
-                                          "can finish (post-copy is not allowed by the request)");
-    }
-}
-
-static gboolean
-force_complete_cb (gpointer data)
-{
-  VirtMigrateJob *self = data;
-
-  if (virt_migrate_job_state_is_final (self->state))
-    return G_SOURCE_REMOVE;
-  if (self->data_total > 0 && self->state != VIRT_MIGRATE_JOB_STATE_PREPARING &&
-      self->state != VIRT_MIGRATE_JOB_STATE_PENDING)
-    force_complete_now (self);
-  else if (!self->force_pending)
-    {
-      self->force_pending = TRUE;
-      virt_migrate_job_add_message (self, "force-complete: as soon as the migration moves memory");
-    }
-  return G_SOURCE_REMOVE;
-}
-
 static void
 evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
 {
@@ -278,7 +231,7 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
   g_autoptr(GPtrArray) decisions = NULL;
 
   if (self->force_pending && self->state == VIRT_MIGRATE_JOB_STATE_RUNNING && self->data_total > 0)
-    force_complete_now (self);
+    virt_migrate_job_force_complete_now (self);
   if (self->convergence == NULL || self->state != VIRT_MIGRATE_JOB_STATE_RUNNING || self->data_total == 0)
     return;
   decisions = virt_migrate_convergence_sample (self->convergence, &s);
@@ -671,177 +624,6 @@ on_cancellable_cancelled (GCancellable *cancellable,
 {
   /* May run on any thread. */
   virt_migrate_job_cancel (VIRT_MIGRATE_JOB (user_data), NULL);
-}
-
-static gboolean
-not_running (GError **error)
-{
-  g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED, "The migration is not running");
-  return FALSE;
-}
-
-/**
- * virt_migrate_job_start_postcopy:
- * @self: a #VirtMigrateJob
- * @error: return location for a #GError
- *
- * Switches a running migration to post-copy
- * (`virDomainMigrateStartPostCopy()`): the guest continues on the
- * destination and the rest of its memory follows on demand.  Needs
- * #VirtMigrateRequest:postcopy.  The switch happens on the poller thread at
- * its next tick; #VirtMigrateJob:state becomes
- * %VIRT_MIGRATE_JOB_STATE_POSTCOPY when libvirt reports it.  May be called
- * from any thread.
- *
- * Returns: %TRUE if the switch was requested
- */
-gboolean
-virt_migrate_job_start_postcopy (VirtMigrateJob *self,
-                                 GError        **error)
-{
-  g_autoptr(VirtMigrateWorker) worker = NULL;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
-
-  if (!virt_migrate_request_get_postcopy (self->request))
-    {
-      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
-                   "Post-copy was not enabled for this migration (request 'postcopy')");
-      return FALSE;
-    }
-  worker = ref_worker (self);
-  return worker != NULL ? virt_migrate_worker_start_postcopy (worker, error) : not_running (error);
-}
-
-/**
- * virt_migrate_job_force_complete:
- * @self: a #VirtMigrateJob
- * @error: return location for a #GError
- *
- * Makes a running migration finish now, whatever the convergence policy
- * would wait for: it switches to post-copy when #VirtMigrateRequest:postcopy
- * allows it, and otherwise pauses the guest on the source so the rest of
- * its memory can go while it does not change (the guest runs again on the
- * destination unless #VirtMigrateRequest:suspend asked otherwise, and on the
- * source if the migration fails after all).  This is what Nova's
- * force-complete does.  The step is logged in #VirtMigrateJob:messages.
- * Asked before the migration moves memory, it waits until it does (a guest
- * paused before libvirt's job began would not stay paused).  A migration
- * already in post-copy finishes by itself, so asking again only logs that.
- * May be called from any thread; the step is taken on the job's context.
- *
- * Returns: %TRUE if the step was requested; %FALSE with
- *   %VIRT_MIGRATE_ERROR_FAILED if the migration is not running
- */
-gboolean
-virt_migrate_job_force_complete (VirtMigrateJob *self,
-                                 GError        **error)
-{
-  g_autoptr(VirtMigrateWorker) worker = NULL;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
-
-  worker = ref_worker (self);
-  if (worker == NULL || g_atomic_int_get (&self->finished))
-    return not_running (error);
-  virt_migrate_invoke_on_context (self->context, force_complete_cb, g_object_ref (self), g_object_unref);
-  return TRUE;
-}
-
-/**
- * virt_migrate_job_set_max_downtime:
- * @self: a #VirtMigrateJob
- * @milliseconds: the longest switch-over pause (at least 1)
- * @error: return location for a #GError
- *
- * Changes the maximum downtime of the running migration
- * (`virDomainMigrateSetMaxDowntime()`), at the poller's next tick.  May be
- * called from any thread.
- *
- * Returns: %TRUE if the change was queued
- */
-gboolean
-virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
-                                   guint64         milliseconds,
-                                   GError        **error)
-{
-  g_autoptr(VirtMigrateWorker) worker = NULL;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
-  if (milliseconds == 0)
-    {
-      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
-                           "The maximum downtime must be at least 1 ms");
-      return FALSE;
-    }
-  worker = ref_worker (self);
-  return worker != NULL ? virt_migrate_worker_set_max_downtime (worker, milliseconds, error)
-                        : not_running (error);
-}
-
-typedef struct {
-  VirtMigrateJob *job;
-  guint64         bytes_per_second;
-} SpeedChange;
-
-static gboolean
-speed_change_cb (gpointer data)
-{
-  SpeedChange *c = data;
-
-  virt_migrate_progress_set_bandwidth_cap (c->job->progress_unit, c->bytes_per_second);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-speed_change_free (gpointer data)
-{
-  SpeedChange *c = data;
-
-  g_object_unref (c->job);
-  g_free (c);
-}
-
-/**
- * virt_migrate_job_set_max_speed:
- * @self: a #VirtMigrateJob
- * @mebibytes_per_second: the bandwidth cap in MiB/s
- * @error: return location for a #GError
- *
- * Changes the bandwidth cap of the running migration
- * (`virDomainMigrateSetMaxSpeed()`), at the poller's next tick.  May be
- * called from any thread.
- *
- * Returns: %TRUE if the change was queued
- */
-gboolean
-virt_migrate_job_set_max_speed (VirtMigrateJob *self,
-                                guint64         mebibytes_per_second,
-                                GError        **error)
-{
-  g_autoptr(VirtMigrateWorker) worker = NULL;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), FALSE);
-  if (mebibytes_per_second >= G_MAXINT64 / (1024 * 1024))
-    {
-      g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
-                           "The bandwidth cap is too large");
-      return FALSE;
-    }
-  worker = ref_worker (self);
-  if (worker == NULL)
-    return not_running (error);
-  if (!virt_migrate_worker_set_max_speed (worker, mebibytes_per_second, error))
-    return FALSE;
-  /* The progress unit's rate is held to the new cap, on the job's context. */
-  {
-    SpeedChange *c = g_new0 (SpeedChange, 1);
-
-    c->job = g_object_ref (self);
-    c->bytes_per_second = mebibytes_per_second * 1024 * 1024;
-    virt_migrate_invoke_on_context (self->context, speed_change_cb, c, speed_change_free);
-  }
-  return TRUE;
 }
 
 /* --- running -------------------------------------------------------------------- */
