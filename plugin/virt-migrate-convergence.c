@@ -117,20 +117,44 @@ virt_migrate_convergence_tick (VirtMigrateConvergence *self,
   return out;
 }
 
+/* The completion action the request or the policy chose. */
+static VirtMigratePolicyAction
+chosen_action (VirtMigrateConvergence *self)
+{
+  VirtMigratePolicyAction action = self->request.completion_action;
+
+  return action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT ? virt_migrate_policy_get_completion_action (self->policy)
+                                                      : action;
+}
+
+/* What the completion timeout does: the chosen action, an abort for a
+ * post-copy the request does not allow. */
+static VirtMigratePolicyAction
+completion_action (VirtMigrateConvergence *self)
+{
+  VirtMigratePolicyAction action = chosen_action (self);
+
+  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !self->request.postcopy_allowed)
+    return VIRT_MIGRATE_POLICY_ACTION_ABORT;
+  return action;
+}
+
+/* The decision just made, to give it the reason for the job's error. */
+static VirtMigrateDecision *
+last_decision (GPtrArray *out)
+{
+  return g_ptr_array_index (out, out->len - 1);
+}
+
 static void
 act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
 {
-  VirtMigratePolicyAction action = self->request.completion_action;
+  VirtMigratePolicyAction action = completion_action (self);
   gdouble seconds = self->timeout / (gdouble) G_USEC_PER_SEC;
 
-  if (action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
-    action = virt_migrate_policy_get_completion_action (self->policy);
-  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !self->request.postcopy_allowed)
-    {
-      decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
-              "policy: completion timeout: post-copy is not allowed by the request, aborting instead");
-      action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
-    }
+  if (action != chosen_action (self))
+    decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+            "policy: completion timeout: post-copy is not allowed by the request, aborting instead");
   switch (action)
     {
     case VIRT_MIGRATE_POLICY_ACTION_PAUSE:
@@ -148,7 +172,7 @@ act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
     default:
       decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
               "policy: completion timeout after %.0f s: aborting; the guest stays on the source", seconds);
-      ((VirtMigrateDecision *) g_ptr_array_index (out, out->len - 1))->reason =
+      last_decision (out)->reason =
         g_strdup_printf ("it did not finish within its completion timeout (%.0f s): allow post-copy, choose the "
                          "pause completion action, or give it more time", seconds);
       break;
@@ -185,18 +209,6 @@ format_seconds (guint64 ms)
 {
   return ms % 1000 == 0 ? g_strdup_printf ("%" G_GUINT64_FORMAT " s", ms / 1000)
                         : g_strdup_printf ("%.1f s", ms / 1000.0);
-}
-
-static VirtMigratePolicyAction
-completion_action (VirtMigrateConvergence *self)
-{
-  VirtMigratePolicyAction action = self->request.completion_action;
-
-  if (action == VIRT_MIGRATE_POLICY_ACTION_DEFAULT)
-    action = virt_migrate_policy_get_completion_action (self->policy);
-  if (action == VIRT_MIGRATE_POLICY_ACTION_POSTCOPY && !self->request.postcopy_allowed)
-    action = VIRT_MIGRATE_POLICY_ACTION_ABORT;
-  return action;
 }
 
 /* A memory pass begins (the second or later): what it starts with is what
@@ -283,16 +295,12 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
               "policy: %s, over the %s ceiling; watching one more pass before giving up", facts, ceiling_s);
       return FALSE;
     }
-  {
-    VirtMigrateDecision *d;
-
-    decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
-            "policy: %s, over the %s ceiling, and post-copy is not allowed: aborting; the guest keeps "
-            "running on the source", facts, ceiling_s);
-    d = g_ptr_array_index (out, out->len - 1);
-    d->reason = g_strdup_printf ("it needs about %s of downtime and the ceiling is %s: allow post-copy, "
-                                 "raise policy-downtime-max, or lower the guest's load", need_s, ceiling_s);
-  }
+  decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
+          "policy: %s, over the %s ceiling, and post-copy is not allowed: aborting; the guest keeps "
+          "running on the source", facts, ceiling_s);
+  last_decision (out)->reason = g_strdup_printf ("it needs about %s of downtime and the ceiling is %s: allow post-copy, "
+                                                 "raise policy-downtime-max, or lower the guest's load",
+                                                 need_s, ceiling_s);
   return TRUE;
 }
 
@@ -308,7 +316,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   guint steps = virt_migrate_policy_get_downtime_steps (policy);
   guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
   guint64 remaining = s->remaining;
-  guint64 max, needed, target = 0;
+  guint64 max, base, needed, target = 0;
   g_autofree char *reason = NULL;
 
   if (s->total == 0)
@@ -366,10 +374,11 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
    * raised it), or post-copy after the last. */
   max = virt_migrate_policy_get_downtime_max (policy);
   needed = s->rate > 0 ? remaining * 1000 / s->rate : max;
+  base = MIN (self->base_downtime, max);
   while (self->step < steps)
     {
       self->step++;
-      target = MIN (self->base_downtime, max) + (max - MIN (self->base_downtime, max)) * self->step / steps;
+      target = base + (max - base) * self->step / steps;
       if (self->step == steps || (target >= needed && target > self->downtime))
         break;
     }
