@@ -11,6 +11,7 @@
 #include <virt-migrate.h>
 
 #include "fake-backend.h"
+#include "job-messages.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-private.h"
 
@@ -471,20 +472,9 @@ test_policy_timeout_aborts (void)
 }
 
 static gboolean
-has_message (VirtMigrateJob *job, const char *text)
-{
-  const char *const *m = virt_migrate_job_get_messages (job);
-
-  for (guint i = 0; m != NULL && m[i] != NULL; i++)
-    if (strstr (m[i], text) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 has_force_message (VirtMigrateJob *job)
 {
-  return has_message (job, "force-complete:");
+  return job_has_message (job, "force-complete:");
 }
 
 static void
@@ -518,14 +508,14 @@ test_force_complete (void)
         {
           while (!fake_backend_get_postcopy (fake))
             g_main_context_iteration (NULL, TRUE);
-          g_assert_true (has_message (job, "force-complete: switching to post-copy"));
+          g_assert_true (job_has_message (job, "force-complete: switching to post-copy"));
           g_assert_false (fake_backend_get_suspended (fake));
         }
       else
         {
           while (!fake_backend_get_suspended (fake))
             g_main_context_iteration (NULL, TRUE);
-          g_assert_true (has_message (job, "force-complete: pausing the guest on the source"));
+          g_assert_true (job_has_message (job, "force-complete: pausing the guest on the source"));
           g_assert_false (fake_backend_get_postcopy (fake));
           virt_migrate_job_cancel (job, NULL);
         }

@@ -6,6 +6,7 @@
 #include <libvirt/libvirt.h>
 #include <signal.h>
 
+#include "job-messages.h"
 #include "vm-testbed.h"
 
 #define MEM_MIB 256
@@ -49,17 +50,6 @@ run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigrat
   return job;
 }
 
-static gboolean
-has_message (VirtMigrateJob *job, const char *needle)
-{
-  const char *const *messages = virt_migrate_job_get_messages (job);
-
-  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
-    if (strstr (messages[i], needle) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 test_converges (void)
 {
@@ -73,10 +63,10 @@ test_converges (void)
                   "the ceiling), success with the downtime within it, each step in the job's log");
   job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 0);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
-  g_assert_true (has_message (job, "policy: watching"));
-  g_assert_true (has_message (job, "policy: pass 2 starts with"));
-  g_assert_true (has_message (job, ": max downtime "));
-  g_assert_false (has_message (job, "max downtime step"));
+  g_assert_true (job_has_message (job, "policy: watching"));
+  g_assert_true (job_has_message (job, "policy: pass 2 starts with"));
+  g_assert_true (job_has_message (job, ": max downtime "));
+  g_assert_false (job_has_message (job, "max downtime step"));
   g_assert_cmpuint (virt_migrate_job_get_downtime (job), <=,
                     virt_migrate_policy_get_downtime_max (virt_migrate_job_get_policy (job)));
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
@@ -129,8 +119,8 @@ test_stall_passes (void)
   for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
     g_test_message ("%s", messages[i]);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
-  g_assert_true (has_message (job, "policy: 2 memory passes without gain"));
-  g_assert_false (has_message (job, "no progress for"));
+  g_assert_true (job_has_message (job, "policy: 2 memory passes without gain"));
+  g_assert_false (job_has_message (job, "no progress for"));
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_testbed_destroy_guest (tb->dst_uri, name);
 }
@@ -153,7 +143,7 @@ test_timeout_abort (void)
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
   g_assert_error (virt_migrate_job_get_error (job), VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE);
   g_assert_nonnull (strstr (virt_migrate_job_get_error (job)->message, "completion timeout (12 s)"));
-  g_assert_true (has_message (job, "completion timeout after 12 s: aborting"));
+  g_assert_true (job_has_message (job, "completion timeout after 12 s: aborting"));
   vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_ABSENT);
   vm_testbed_destroy_guest (tb->src_uri, name);
@@ -175,7 +165,7 @@ test_timeout_pause (void)
   g_settings_set_string (virt_migrate_settings_get_gsettings (settings), "policy-completion-action", "pause");
   job = run_dirty_migration (settings, name, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 12);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
-  g_assert_true (has_message (job, "completion timeout after 12 s: pausing the guest"));
+  g_assert_true (job_has_message (job, "completion timeout after 12 s: pausing the guest"));
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
   vm_testbed_destroy_guest (tb->dst_uri, name);
@@ -235,7 +225,7 @@ test_timeout_postcopy (void)
   g_assert_true (w.saw_postcopy);
   g_assert_true (w.refused);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
-  g_assert_true (has_message (job, "switching to post-copy"));
+  g_assert_true (job_has_message (job, "switching to post-copy"));
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
   vm_testbed_destroy_guest (tb->dst_uri, name);
@@ -258,7 +248,7 @@ kill_dest_qemu_cb (gpointer user_data)
 static void
 on_messages (VirtMigrateJob *job, GParamSpec *pspec, KillWatch *k)
 {
-  if (!k->killed && has_message (job, "pausing the guest"))
+  if (!k->killed && job_has_message (job, "pausing the guest"))
     g_timeout_add (1500, kill_dest_qemu_cb, k);
 }
 
@@ -349,8 +339,8 @@ test_bandwidth_schedule (void)
   g_assert_true (vm_testbed_run_job (job, NULL, &error));
   g_assert_no_error (error);
   g_source_remove (source);
-  g_assert_true (has_message (job, "policy: bandwidth schedule entry '0:9': 9 MiB/s"));
-  g_assert_true (has_message (job, "policy: bandwidth schedule entry '3:33': 33 MiB/s"));
+  g_assert_true (job_has_message (job, "policy: bandwidth schedule entry '0:9': 9 MiB/s"));
+  g_assert_true (job_has_message (job, "policy: bandwidth schedule entry '3:33': 33 MiB/s"));
   g_assert_true (w.at_33);
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_testbed_destroy_guest (tb->dst_uri, name);
