@@ -6,7 +6,7 @@
 #include <polkit/polkit.h>
 
 #include "virt-migrate-dbus-generated.h"
-#include "virt-migrate-dbus-service.h"
+#include "virt-migrate-dbus-service-private.h"
 #include "virt-migrate-drain-options.h"
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
@@ -40,34 +40,6 @@
  * uid that started a job, or root, cancel or tune it. A refused call gets
  * `org.freedesktop.DBus.Error.AccessDenied` and changes nothing.
  */
-struct _VirtMigrateDBusService
-{
-  GObject                           parent_instance;
-  VirtMigrateManager               *manager;
-  GDBusConnection                  *connection;
-  char                             *path;
-  GDBusObjectManagerServer         *object_manager;
-  VirtMigrateDBusManager           *manager_iface;
-  GHashTable                       *exports; /* job id -> JobExport */
-  GHashTable                       *drain_exports; /* drain id -> DrainExport */
-  guint                             progress_interval;
-  gboolean                          polkit;
-  char                             *state_directory;
-  gboolean                          watching;
-};
-
-typedef struct {
-  VirtMigrateDBusService *service;
-  VirtMigrateJob         *job;
-  VirtMigrateDBusObjectSkeleton *object;
-  VirtMigrateDBusJob     *iface;
-  guint                   owner_uid;
-  gint64                  last_sync;
-  guint                   sync_source;
-  gulong                  notify_id;
-  gulong                  completed_id;
-} JobExport;
-
 enum {
   PROP_0,
   PROP_PROGRESS_INTERVAL,
@@ -103,7 +75,7 @@ update_job_counts (VirtMigrateDBusService *self)
   g_hash_table_iter_init (&iter, self->exports);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      VirtMigrateJob *job = ((JobExport *) value)->job;
+      VirtMigrateJob *job = ((VirtMigrateDBusJobExport *) value)->job;
       VirtMigrateJobState state = virt_migrate_job_get_state (job);
 
       if (state == VIRT_MIGRATE_JOB_STATE_PENDING)
@@ -135,8 +107,8 @@ skeleton_property_name (const char *dbus_name)
  * with whatever changed. */
 /* A snapshot (a job's, a drain's: their D-Bus property names) onto its
  * skeleton, within a freeze the caller holds. */
-static void
-set_skeleton_properties (GObject *skeleton, GVariant *snapshot)
+void
+virt_migrate_dbus_set_skeleton_properties (GObject *skeleton, GVariant *snapshot)
 {
   GVariantIter iter;
   const char *key;
@@ -154,7 +126,7 @@ set_skeleton_properties (GObject *skeleton, GVariant *snapshot)
 }
 
 static void
-sync_job (JobExport *ex)
+sync_job (VirtMigrateDBusJobExport *ex)
 {
   g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (ex->job));
 
@@ -162,14 +134,14 @@ sync_job (JobExport *ex)
   ex->last_sync = g_get_monotonic_time ();
 
   g_object_freeze_notify (G_OBJECT (ex->iface));
-  set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
+  virt_migrate_dbus_set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 
 static gboolean
 sync_job_cb (gpointer user_data)
 {
-  JobExport *ex = user_data;
+  VirtMigrateDBusJobExport *ex = user_data;
 
   ex->sync_source = 0;
   sync_job (ex);
@@ -177,7 +149,7 @@ sync_job_cb (gpointer user_data)
 }
 
 static void
-on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
+on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateDBusJobExport *ex)
 {
   /* A new state is news (and may change the counts); numbers can wait for
    * the next slot. */
@@ -192,7 +164,7 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobExport *ex)
 }
 
 static void
-unexport_job (JobExport *ex)
+unexport_job (VirtMigrateDBusJobExport *ex)
 {
   g_autofree char *path = g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (ex->object)));
 
@@ -201,7 +173,7 @@ unexport_job (JobExport *ex)
 }
 
 static void
-on_job_completed (VirtMigrateJob *job, JobExport *ex)
+on_job_completed (VirtMigrateJob *job, VirtMigrateDBusJobExport *ex)
 {
   VirtMigrateJobState state = virt_migrate_job_get_state (job);
   const GError *error = virt_migrate_job_get_error (job);
@@ -222,246 +194,8 @@ on_job_completed (VirtMigrateJob *job, JobExport *ex)
   virt_migrate_dbus_job_emit_completed (ex->iface, state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED, message);
 }
 
-/* --- authorisation ------------------------------------------------------- */
-
-/* What a caller asks for. Every call goes through the same steps: ask the
- * bus who the caller is, decide (polkit, or the authorize signal), then act
- * on what is there at that moment, since a job may have gone meanwhile. */
-typedef enum {
-  ACTION_MIGRATE,
-  ACTION_CANCEL,
-  ACTION_SET_MAX_DOWNTIME,
-  ACTION_SET_MAX_SPEED,
-  ACTION_START_POSTCOPY,
-  ACTION_DRAIN,
-  ACTION_CANCEL_DRAIN,
-  ACTION_RECOVER,
-  ACTION_FORCE_COMPLETE,
-} Action;
-
-static const char *const action_names[] = {
-  "migrate", "cancel", "set-max-downtime", "set-max-speed", "start-postcopy", "drain", "cancel-drain", "recover",
-  "force-complete",
-};
-
-typedef struct {
-  VirtMigrateDBusService *service;
-  GDBusMethodInvocation  *invocation;
-  Action                  action;
-  guint                   job_id;   /* the job acted on, 0 for ACTION_MIGRATE */
-  VirtMigrateJob         *job;      /* a reference to it while deciding */
-  VirtMigrateRequest     *request;  /* ACTION_MIGRATE, ACTION_DRAIN */
-  VirtMigrateDrain       *drain;    /* ACTION_CANCEL_DRAIN */
-  GVariant               *options;  /* ACTION_DRAIN */
-  char                  **destinations; /* ACTION_DRAIN */
-  guint64                 value;
-  guint                   uid;
-} Call;
-
 static void
-call_free (Call *call)
-{
-  g_clear_object (&call->service);
-  g_clear_object (&call->invocation);
-  g_clear_object (&call->job);
-  g_clear_object (&call->request);
-  g_clear_object (&call->drain);
-  g_clear_pointer (&call->options, g_variant_unref);
-  g_strfreev (call->destinations);
-  g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
-
-static void call_perform (Call *call);
-
-static guint
-job_owner (VirtMigrateDBusService *self, guint job_id)
-{
-  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (job_id));
-
-  return ex != NULL ? ex->owner_uid : G_MAXUINT;
-}
-
-static guint
-drain_owner (Call *call)
-{
-  gint64 uid = call->drain != NULL ? virt_migrate_drain_get_started_by_uid (call->drain) : -1;
-
-  return uid >= 0 ? (guint) uid : G_MAXUINT;
-}
-
-static void
-call_deny (Call *call, const char *why)
-{
-  if (call->drain != NULL)
-    g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                           "uid %u may not cancel drain %u: %s", call->uid,
-                                           virt_migrate_drain_get_id (call->drain), why);
-  else
-    g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                           "uid %u may not %s%s%.0u: %s", call->uid,
-                                           action_names[call->action],
-                                           call->job_id != 0 ? " job " : "", call->job_id, why);
-}
-
-/* The polkit action a call needs: migrate, or cancel-own / cancel-any
- * (tuning a job counts as cancelling it: both change a running migration). */
-static const char *
-call_polkit_action (Call *call)
-{
-  if (call->action == ACTION_MIGRATE || call->action == ACTION_DRAIN)
-    return VIRT_MIGRATE_DBUS_NAME ".migrate";
-  if (call->action == ACTION_CANCEL_DRAIN)
-    return call->uid == drain_owner (call) ? VIRT_MIGRATE_DBUS_NAME ".cancel-own" : VIRT_MIGRATE_DBUS_NAME ".cancel-any";
-  if (call->uid == job_owner (call->service, call->job_id))
-    return VIRT_MIGRATE_DBUS_NAME ".cancel-own";
-  return VIRT_MIGRATE_DBUS_NAME ".cancel-any";
-}
-
-static void
-polkit_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Call) call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PolkitAuthorizationResult) res =
-    polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
-  g_autofree char *why = NULL;
-
-  if (res == NULL)
-    why = g_strdup_printf ("polkit could not decide: %s", error->message);
-  else if (polkit_authorization_result_get_is_challenge (res))
-    why = g_strdup_printf ("%s needs authentication; call with interactive authorization allowed",
-                           call_polkit_action (call));
-  else if (!polkit_authorization_result_get_is_authorized (res))
-    why = g_strdup_printf ("not authorized for %s", call_polkit_action (call));
-  if (why != NULL)
-    {
-      call_deny (call, why);
-      return;
-    }
-  call_perform (g_steal_pointer (&call));
-}
-
-static void
-polkit_authority_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PolkitAuthority) authority = polkit_authority_get_finish (result, &error);
-  g_autoptr(PolkitSubject) subject = NULL;
-  g_autoptr(PolkitDetails) details = NULL;
-  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
-  VirtMigrateRequest *request;
-
-  if (authority == NULL)
-    {
-      g_autofree char *why = g_strdup_printf ("polkit is not available: %s", error->message);
-
-      call_deny (call, why);
-      call_free (call);
-      return;
-    }
-
-  subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (call->invocation));
-  details = polkit_details_new ();
-  request = call->request != NULL ? call->request :
-            call->drain != NULL ? virt_migrate_drain_get_request (call->drain) :
-            virt_migrate_job_get_request (call->job);
-  if (virt_migrate_request_get_domain (request) != NULL)
-    polkit_details_insert (details, "domain", virt_migrate_request_get_domain (request));
-  if (call->action == ACTION_DRAIN || call->action == ACTION_CANCEL_DRAIN)
-    {
-      polkit_details_insert (details, "operation", action_names[call->action]);
-      polkit_details_insert (details, "source-uri", virt_migrate_request_get_source_uri (request));
-    }
-  if (virt_migrate_request_get_dest_uri (request) != NULL)
-    polkit_details_insert (details, "dest-uri", virt_migrate_request_get_dest_uri (request));
-  if (call->job_id != 0)
-    {
-      g_autofree char *id = g_strdup_printf ("%u", call->job_id);
-
-      polkit_details_insert (details, "job", id);
-      polkit_details_insert (details, "operation", action_names[call->action]);
-    }
-  if (g_dbus_message_get_flags (g_dbus_method_invocation_get_message (call->invocation)) &
-      G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
-    flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
-  polkit_authority_check_authorization (authority, subject, call_polkit_action (call), details,
-                                        flags, NULL, polkit_checked_cb, call);
-}
-
-static void
-caller_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  gboolean allowed = FALSE;
-
-  if (reply == NULL)
-    {
-      g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                             "Cannot tell who is calling: %s", error->message);
-      call_free (call);
-      return;
-    }
-  g_variant_get (reply, "(u)", &call->uid);
-
-  if (call->service->polkit)
-    {
-      polkit_authority_get_async (NULL, polkit_authority_cb, call);
-      return;
-    }
-
-  /* A drain is cancelled by whoever started it, or root. */
-  if (call->action == ACTION_CANCEL_DRAIN)
-    allowed = call->uid == 0 || call->uid == drain_owner (call);
-  else
-    g_signal_emit (call->service, signals[SIGNAL_AUTHORIZE], 0, action_names[call->action],
-                   g_dbus_method_invocation_get_sender (call->invocation), call->uid, call->job,
-                   &allowed);
-  if (!allowed)
-    {
-      g_autofree char *why = call->drain != NULL ?
-        g_strdup_printf ("it was started by uid %u", drain_owner (call)) :
-        call->job_id != 0 ?
-        g_strdup_printf ("it was started by uid %u", job_owner (call->service, call->job_id)) :
-        g_strdup ("refused by the service");
-
-      call_deny (call, why);
-      call_free (call);
-      return;
-    }
-  call_perform (call);
-}
-
-/* Takes @call; answers its invocation once decided and done. */
-static void
-call_start (Call *call)
-{
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser",
-                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          caller_uid_cb, call);
-}
-
-static gboolean
-virt_migrate_dbus_service_real_authorize (VirtMigrateDBusService *self,
-                                          const char             *action,
-                                          const char             *sender,
-                                          guint                   uid,
-                                          VirtMigrateJob         *job)
-{
-  if (job == NULL)
-    return TRUE;
-  return uid == 0 || uid == job_owner (self, virt_migrate_job_get_id (job));
-}
-
-static void
-migrate_perform (Call *call)
+migrate_perform (VirtMigrateDBusCall *call)
 {
   VirtMigrateDBusService *self = call->service;
   g_autoptr(VirtMigrateJob) job = NULL;
@@ -482,7 +216,7 @@ migrate_perform (Call *call)
 }
 
 static void
-drain_perform (Call *call)
+drain_perform (VirtMigrateDBusCall *call)
 {
   VirtMigrateDBusService *self = call->service;
   g_autoptr(VirtMigrateDrain) drain = NULL;
@@ -511,10 +245,10 @@ drain_perform (Call *call)
   g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
 }
 
-static void
-call_perform (Call *call_)
+void
+virt_migrate_dbus_call_perform (VirtMigrateDBusCall *call_)
 {
-  g_autoptr(Call) call = call_;
+  g_autoptr(VirtMigrateDBusCall) call = call_;
   g_autoptr(GError) error = NULL;
   gboolean ok = FALSE;
 
@@ -583,9 +317,9 @@ call_perform (Call *call_)
 /* --- Job methods --------------------------------------------------------- */
 
 static gboolean
-start_job_call (JobExport *ex, GDBusMethodInvocation *invocation, Action action, guint64 value)
+start_job_call (VirtMigrateDBusJobExport *ex, GDBusMethodInvocation *invocation, VirtMigrateDBusAction action, guint64 value)
 {
-  Call *call = g_new0 (Call, 1);
+  VirtMigrateDBusCall *call = g_new0 (VirtMigrateDBusCall, 1);
 
   call->service = g_object_ref (ex->service);
   call->invocation = g_object_ref (invocation);
@@ -593,44 +327,44 @@ start_job_call (JobExport *ex, GDBusMethodInvocation *invocation, Action action,
   call->job = g_object_ref (ex->job);
   call->job_id = virt_migrate_job_get_id (ex->job);
   call->value = value;
-  call_start (call);
+  virt_migrate_dbus_call_start (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
-handle_cancel (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+handle_cancel (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_CANCEL, 0);
 }
 
 static gboolean
 handle_set_max_downtime (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
-                         guint64 ms, JobExport *ex)
+                         guint64 ms, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_SET_MAX_DOWNTIME, ms);
 }
 
 static gboolean
 handle_set_max_speed (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation,
-                      guint64 mib, JobExport *ex)
+                      guint64 mib, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_SET_MAX_SPEED, mib);
 }
 
 static gboolean
-handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+handle_start_postcopy (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_START_POSTCOPY, 0);
 }
 
 static gboolean
-handle_force_complete (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+handle_force_complete (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_FORCE_COMPLETE, 0);
 }
 
 static gboolean
-handle_recover (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, JobExport *ex)
+handle_recover (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, VirtMigrateDBusJobExport *ex)
 {
   return start_job_call (ex, invocation, ACTION_RECOVER, 0);
 }
@@ -638,7 +372,7 @@ handle_recover (VirtMigrateDBusJob *iface, GDBusMethodInvocation *invocation, Jo
 static void
 job_export_free (gpointer data)
 {
-  JobExport *ex = data;
+  VirtMigrateDBusJobExport *ex = data;
 
   g_clear_handle_id (&ex->sync_source, g_source_remove);
   g_clear_signal_handler (&ex->notify_id, ex->job);
@@ -654,7 +388,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
 {
   guint id = virt_migrate_job_get_id (job);
   g_autofree char *path = g_strdup_printf ("%s/jobs/%u", self->path, id);
-  JobExport *ex = g_new0 (JobExport, 1);
+  VirtMigrateDBusJobExport *ex = g_new0 (VirtMigrateDBusJobExport, 1);
   gint64 owner = virt_migrate_job_get_started_by_uid (job);
 
   ex->service = self;
@@ -691,161 +425,31 @@ static void
 on_job_dropped (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
 {
   VirtMigrateDBusService *self = user_data;
-  JobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (job)));
+  VirtMigrateDBusJobExport *ex = g_hash_table_lookup (self->exports, GUINT_TO_POINTER (virt_migrate_job_get_id (job)));
 
   if (ex != NULL)
     unexport_job (ex);
   update_job_counts (self);
 }
 
-/* --- mirroring a drain ------------------------------------------------------ */
-
-typedef struct {
-  VirtMigrateDBusService        *service;
-  VirtMigrateDrain              *drain;
-  VirtMigrateDBusObjectSkeleton *object;
-  VirtMigrateDBusDrain          *iface;
-  gint64                         last_sync;
-  guint                          sync_source;
-  guint                          expire_source;
-  gulong                         notify_id;
-  gulong                         completed_id;
-} DrainExport;
-
-static void
-sync_drain (DrainExport *ex)
+gboolean
+virt_migrate_dbus_service_emit_authorize (VirtMigrateDBusService *self,
+                                          const char             *action,
+                                          const char             *sender,
+                                          guint                   uid,
+                                          VirtMigrateJob         *job)
 {
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_drain_to_variant (ex->drain));
-  g_autoptr(GVariant) guests = g_variant_lookup_value (snapshot, "Guests", G_VARIANT_TYPE ("aa{sv}"));
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_free);
-  GVariantIter iter;
-  GVariant *value;
+  gboolean allowed = FALSE;
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
-  ex->last_sync = g_get_monotonic_time ();
-  g_object_freeze_notify (G_OBJECT (ex->iface));
-  set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
-  /* The jobs' paths, from the table the snapshot already holds. */
-  g_variant_iter_init (&iter, guests);
-  while ((value = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      guint job = 0;
-
-      if (g_variant_lookup (value, "job", "u", &job) && job != 0)
-        g_ptr_array_add (jobs, g_strdup_printf ("%s/jobs/%u", ex->service->path, job));
-      g_variant_unref (value);
-    }
-  g_ptr_array_add (jobs, NULL);
-  virt_migrate_dbus_drain_set_jobs (ex->iface, (const char *const *) jobs->pdata);
-  g_object_thaw_notify (G_OBJECT (ex->iface));
-}
-
-static gboolean
-sync_drain_cb (gpointer user_data)
-{
-  DrainExport *ex = user_data;
-
-  ex->sync_source = 0;
-  sync_drain (ex);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_drain_notify (VirtMigrateDrain *drain, GParamSpec *pspec, DrainExport *ex)
-{
-  /* The state and the table are news; the progress can wait for its slot. */
-  if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "guests"))
-    sync_drain (ex);
-  else if (virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
-                                  &ex->sync_source, sync_drain_cb, ex))
-    sync_drain (ex);
-}
-
-static gboolean
-expire_drain_cb (gpointer user_data)
-{
-  DrainExport *ex = user_data;
-  g_autofree char *path = g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (ex->object)));
-
-  ex->expire_source = 0;
-  g_dbus_object_manager_server_unexport (ex->service->object_manager, path);
-  g_hash_table_remove (ex->service->drain_exports, GUINT_TO_POINTER (virt_migrate_drain_get_id (ex->drain)));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_drain_completed (VirtMigrateDrain *drain, DrainExport *ex)
-{
-  VirtMigrateDrainState state = virt_migrate_drain_get_state (drain);
-  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_drain_to_variant (drain));
-  const char *text = "";
-
-  sync_drain (ex);
-  g_variant_lookup (snapshot, "Summary", "&s", &text);
-  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (ex->iface));
-  virt_migrate_dbus_drain_emit_completed (ex->iface, state == VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED ||
-                                                     state == VIRT_MIGRATE_DRAIN_STATE_PLANNED, text);
-  /* Kept as long as a finished job is. */
-  ex->expire_source = g_timeout_add_seconds (MAX (virt_migrate_settings_get_retention (
-                                                    virt_migrate_manager_get_settings (ex->service->manager)), 1),
-                                             expire_drain_cb, ex);
-}
-
-static void
-drain_export_free (gpointer data)
-{
-  DrainExport *ex = data;
-
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
-  g_clear_handle_id (&ex->expire_source, g_source_remove);
-  g_clear_signal_handler (&ex->notify_id, ex->drain);
-  g_clear_signal_handler (&ex->completed_id, ex->drain);
-  g_clear_object (&ex->iface);
-  g_clear_object (&ex->object);
-  g_clear_object (&ex->drain);
-  g_free (ex);
-}
-
-static gboolean
-handle_drain_cancel (VirtMigrateDBusDrain *iface, GDBusMethodInvocation *invocation, DrainExport *ex)
-{
-  Call *call = g_new0 (Call, 1);
-
-  call->service = g_object_ref (ex->service);
-  call->invocation = g_object_ref (invocation);
-  call->action = ACTION_CANCEL_DRAIN;
-  call->drain = g_object_ref (ex->drain);
-  call_start (call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-export_drain (VirtMigrateDBusService *self, VirtMigrateDrain *drain)
-{
-  guint id = virt_migrate_drain_get_id (drain);
-  g_autofree char *path = g_strdup_printf ("%s/drains/%u", self->path, id);
-  DrainExport *ex = g_new0 (DrainExport, 1);
-
-  ex->service = self;
-  ex->drain = g_object_ref (drain);
-  ex->object = virt_migrate_dbus_object_skeleton_new (path);
-  ex->iface = virt_migrate_dbus_drain_skeleton_new ();
-  sync_drain (ex);
-  g_signal_connect (ex->iface, "handle-cancel", G_CALLBACK (handle_drain_cancel), ex);
-  virt_migrate_dbus_object_skeleton_set_drain (ex->object, ex->iface);
-  ex->notify_id = g_signal_connect (drain, "notify", G_CALLBACK (on_drain_notify), ex);
-  ex->completed_id = g_signal_connect (drain, "completed", G_CALLBACK (on_drain_completed), ex);
-  g_hash_table_replace (self->drain_exports, GUINT_TO_POINTER (id), ex);
-  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (ex->object));
-  if (virt_migrate_drain_is_finished (drain))
-    on_drain_completed (drain, ex);
+  g_signal_emit (self, signals[SIGNAL_AUTHORIZE], 0, action, sender, uid, job, &allowed);
+  return allowed;
 }
 
 static void
 on_drain_added (VirtMigrateManager *manager, VirtMigrateDrain *drain, VirtMigrateDBusService *self)
 {
   if (self->object_manager != NULL)
-    export_drain (self, drain);
+    virt_migrate_dbus_service_export_drain (self, drain);
 }
 
 /* --- Manager methods ------------------------------------------------------ */
@@ -869,16 +473,16 @@ handle_migrate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation
                 GVariant *dict, VirtMigrateDBusService *self)
 {
   VirtMigrateRequest *request = request_from_invocation (invocation, dict);
-  Call *call;
+  VirtMigrateDBusCall *call;
 
   if (request == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  call = g_new0 (Call, 1);
+  call = g_new0 (VirtMigrateDBusCall, 1);
   call->service = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
   call->action = ACTION_MIGRATE;
   call->request = request;
-  call_start (call);
+  virt_migrate_dbus_call_start (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -932,7 +536,7 @@ handle_get_jobs (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocatio
   g_hash_table_iter_init (&iter, self->exports);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_variant_builder_add (&paths, "o",
-                           g_dbus_object_get_object_path (G_DBUS_OBJECT (((JobExport *) value)->object)));
+                           g_dbus_object_get_object_path (G_DBUS_OBJECT (((VirtMigrateDBusJobExport *) value)->object)));
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &paths));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -978,7 +582,7 @@ handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
   g_auto(GStrv) destinations = NULL;
   g_autoptr(VirtMigrateRequest) request = NULL;
   g_autoptr(GError) error = NULL;
-  Call *call;
+  VirtMigrateDBusCall *call;
 
   if (!virt_migrate_drain_split_options (dict, &request_dict, &options, &destinations, &error) ||
       (request = virt_migrate_request_new_from_variant (request_dict, &error)) == NULL)
@@ -986,14 +590,14 @@ handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  call = g_new0 (Call, 1);
+  call = g_new0 (VirtMigrateDBusCall, 1);
   call->service = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
   call->action = ACTION_DRAIN;
   call->request = g_steal_pointer (&request);
   call->options = g_steal_pointer (&options);
   call->destinations = g_steal_pointer (&destinations);
-  call_start (call);
+  virt_migrate_dbus_call_start (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1143,7 +747,7 @@ static void
 virt_migrate_dbus_service_init (VirtMigrateDBusService *self)
 {
   self->exports = g_hash_table_new_full (NULL, NULL, NULL, job_export_free);
-  self->drain_exports = g_hash_table_new_full (NULL, NULL, NULL, drain_export_free);
+  self->drain_exports = g_hash_table_new_full (NULL, NULL, NULL, virt_migrate_dbus_drain_export_free);
   self->progress_interval = 100;
 }
 
@@ -1240,7 +844,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
       virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
       g_signal_connect_object (self->manager, "drain-added", G_CALLBACK (on_drain_added), self, 0);
       for (guint i = 0; i < drains->len; i++)
-        export_drain (self, g_ptr_array_index (drains, i));
+        virt_migrate_dbus_service_export_drain (self, g_ptr_array_index (drains, i));
     }
   self->watching = TRUE;
   /* The manager records its jobs there and follows the ones a previous
