@@ -121,6 +121,27 @@ follow_init (Follow *f, GDBusConnection *connection, const char *bus_name, const
   g_signal_connect (f->job, "completed", G_CALLBACK (on_completed), f);
 }
 
+/* A restarted daemon owns its name before it has exported the jobs it
+ * recovered: a proxy made before then would start with no properties. */
+static void
+wait_exported (GDBusConnection *connection, const char *path)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (TRUE)
+    {
+      g_autoptr(GVariant) all =
+        g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                     "GetAll", g_variant_new ("(s)", "org.virtmigrate.VirtMigrate1.Job"),
+                                     G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+
+      if (all != NULL)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50 * 1000);
+    }
+}
+
 static void
 follow_clear (Follow *f)
 {
@@ -589,6 +610,7 @@ test_restart_p2p (void)
   g_assert_true (libvirt_job_running (tb->src_uri, name));
 
   start_daemon (args);
+  wait_exported (client, path);
   follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
   g_test_message ("after the restart: %s at %.2f", virt_migrate_dbus_job_get_state (f.job),
                   virt_migrate_dbus_job_get_progress (f.job));
@@ -642,6 +664,7 @@ test_restart_managed_direct (void)
   vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
 
   start_daemon (args);
+  wait_exported (client, path);
   follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, path);
   if (!state_is_done (virt_migrate_dbus_job_get_state (f.job)))
     g_main_loop_run (f.loop);
@@ -690,6 +713,7 @@ test_restart_reconcile (void)
   g_assert_true (g_file_set_contents (record_path, g_variant_get_data (record), g_variant_get_size (record),
                                       NULL));
   start_daemon (args);
+  wait_exported (client, VIRT_MIGRATE_DBUS_PATH "/jobs/900");
   follow_init (&f, client, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/jobs/900");
   if (!state_is_done (virt_migrate_dbus_job_get_state (f.job)))
     g_main_loop_run (f.loop);
