@@ -100,13 +100,18 @@ pool_for (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *dir, GE
   return pool;
 }
 
+/* @path on the destination, an image of the size of the guest's @target
+ * disk: flat, or on top of @backing (of @backing_format) for an
+ * incremental copy, which moves only what the top image holds. */
 static gboolean
 create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr dom, const char *target,
-              const char *path, const char *format, GError **error)
+              const char *path, const char *format, const char *backing, const char *backing_format,
+              GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *escaped = g_markup_escape_text (base, -1);
+  g_autofree char *backing_xml = NULL;
   g_autofree char *xml = NULL;
   virDomainBlockInfo info;
   virStoragePoolPtr pool;
@@ -129,8 +134,16 @@ create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr do
       virStoragePoolFree (pool);
       return TRUE;
     }
+  if (backing != NULL)
+    {
+      g_autofree char *escaped_backing = g_markup_escape_text (backing, -1);
+
+      backing_xml = g_strdup_printf ("<backingStore><path>%s</path><format type='%s'/></backingStore>",
+                                     escaped_backing, backing_format != NULL ? backing_format : "raw");
+    }
   xml = g_strdup_printf ("<volume><name>%s</name><capacity unit='bytes'>%llu</capacity>"
-                         "<target><format type='%s'/></target></volume>", escaped, info.capacity, format);
+                         "<target><format type='%s'/></target>%s</volume>", escaped, info.capacity, format,
+                         backing_xml != NULL ? backing_xml : "");
   vol = virStorageVolCreateXML (pool, xml, 0);
   virStoragePoolFree (pool);
   if (vol == NULL)
@@ -143,6 +156,79 @@ create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr do
   return TRUE;
 }
 
+/* The images the copy needs, where @disk_map puts them: each file-backed
+ * disk that is neither read-only nor shared (the pre-flight's reading of
+ * the XML), from the live XML, which alone lists the backing chains. A
+ * disk with a chain is made on top of it (mapped too) for an incremental
+ * copy and flat for a full one. @chains_only: only the disks with a chain
+ * (no map given: libvirt makes the flat ones in a pool itself). */
+static gboolean
+create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dconn, const char *const *disk_map,
+               const char *const *only, gboolean chains_only, GError **error)
+{
+  gboolean incremental = virt_migrate_request_get_storage (self->request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
+  g_autofree char *live_xml = virDomainGetXMLDesc (dom, 0);
+  g_autofree char *dest_xml = NULL;
+  VirtMigrateGuestXml guest = { 0 }, given = { 0 };
+  gboolean have_given = FALSE;
+  gboolean ok = TRUE;
+
+  /* A destination XML the caller wrote says where each disk goes. */
+  g_object_get (self->request, "dest-xml", &dest_xml, NULL);
+  if (dest_xml != NULL)
+    have_given = virt_migrate_guest_xml_parse (dest_xml, &given);
+
+  if (live_xml == NULL)
+    {
+      *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Domain XML");
+      return FALSE;
+    }
+  if (!virt_migrate_guest_xml_parse (live_xml, &guest))
+    {
+      virt_migrate_guest_xml_clear (&guest);
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED, "Cannot read the guest's XML");
+      return FALSE;
+    }
+  for (guint i = 0; ok && i < guest.disks->len; i++)
+    {
+      const VirtMigrateDiskXml *d = g_ptr_array_index (guest.disks, i);
+      const VirtMigrateBackingXml *b = d->backing->len > 0 ? g_ptr_array_index (d->backing, 0) : NULL;
+      g_autofree char *path = NULL, *backing = NULL;
+
+      if (g_strcmp0 (d->device, "disk") != 0 || g_strcmp0 (d->type, "file") != 0 || d->readonly ||
+          d->source == NULL || d->target == NULL)
+        continue;
+      if (only != NULL && only[0] != NULL && !g_strv_contains (only, d->target))
+        continue;
+      if (chains_only && (b == NULL || !incremental))
+        continue;
+      path = virt_migrate_map_path (disk_map, d->source, virt_migrate_dest_storage_pool_dir, dconn);
+      for (guint k = 0; path == NULL && have_given && k < given.disks->len; k++)
+        {
+          const VirtMigrateDiskXml *gd = g_ptr_array_index (given.disks, k);
+
+          if (g_strcmp0 (gd->target, d->target) == 0 && gd->source != NULL)
+            path = g_strdup (gd->source);
+        }
+      if (path == NULL)
+        path = g_strdup (d->source);
+      if (incremental && b != NULL)
+        {
+          backing = virt_migrate_map_path (disk_map, b->path, virt_migrate_dest_storage_pool_dir, dconn);
+          if (backing == NULL)
+            backing = g_strdup (b->path);
+        }
+      ok = create_image (self, dconn, dom, d->target, path, g_strcmp0 (d->format, "qcow2") == 0 ? "qcow2" : "raw",
+                         backing, b != NULL ? b->format : NULL, error);
+    }
+  virt_migrate_guest_xml_clear (&guest);
+  if (given.disks != NULL)
+    virt_migrate_guest_xml_clear (&given);
+  if (!ok)
+    virt_migrate_dest_storage_finish (self, FALSE);
+  return ok;
+}
+
 /* The destination XML from the guest's with the maps applied and, with a
  * storage copy, the images it names created there. */
 gboolean
@@ -153,13 +239,21 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
 {
   g_auto(GStrv) disk_map = NULL, network_map = NULL;
   g_autofree char *xml = NULL;
-  VirtMigrateGuestXml guest = { 0 };
   gboolean copy = virt_migrate_request_get_storage (self->request) != VIRT_MIGRATE_STORAGE_SHARED;
   g_auto(GStrv) only = NULL;
 
+  gboolean incremental = virt_migrate_request_get_storage (self->request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
+  gboolean mapped;
+
   g_object_get (self->request, "disk-map", &disk_map, "network-map", &network_map, "migrate-disks", &only, NULL);
-  if ((disk_map == NULL || disk_map[0] == NULL) && (network_map == NULL || network_map[0] == NULL))
+  mapped = (disk_map != NULL && disk_map[0] != NULL) || (network_map != NULL && network_map[0] != NULL);
+  /* An incremental copy of a disk with a backing chain needs its top
+   * image made on top of the chain there, mapped or not: libvirt would
+   * make it flat, and the guest would lose what the chain holds. */
+  if (!mapped && !(incremental && dconn != NULL))
     return TRUE;
+  if (!mapped)
+    return create_images (self, dom, dconn, NULL, (const char *const *) only, TRUE, error);
   xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_MIGRATABLE);
   if (xml == NULL)
     {
@@ -180,35 +274,7 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
   if (!copy || dconn == NULL)
     return TRUE;
 
-  /* The images the copy needs, where the map puts them: each file-backed
-   * disk that is neither read-only nor shared (the pre-flight's reading of
-   * the XML). */
-  if (!virt_migrate_guest_xml_parse (self->xml, &guest))
-    {
-      virt_migrate_guest_xml_clear (&guest);
-      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
-                   "Cannot read the destination XML the maps made");
-      return FALSE;
-    }
-  for (guint i = 0; i < guest.disks->len; i++)
-    {
-      const VirtMigrateDiskXml *d = g_ptr_array_index (guest.disks, i);
-
-      if (g_strcmp0 (d->device, "disk") != 0 || g_strcmp0 (d->type, "file") != 0 || d->readonly ||
-          d->source == NULL || d->target == NULL)
-        continue;
-      if (only != NULL && only[0] != NULL && !g_strv_contains ((const char *const *) only, d->target))
-        continue;
-      if (!create_image (self, dconn, dom, d->target, d->source,
-                         g_strcmp0 (d->format, "qcow2") == 0 ? "qcow2" : "raw", error))
-        {
-          virt_migrate_guest_xml_clear (&guest);
-          virt_migrate_dest_storage_finish (self, FALSE);
-          return FALSE;
-        }
-    }
-  virt_migrate_guest_xml_clear (&guest);
-  return TRUE;
+  return create_images (self, dom, dconn, (const char *const *) disk_map, (const char *const *) only, FALSE, error);
 }
 
 const char *

@@ -139,7 +139,9 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
               g_string_append_printf (why, "%s%s: not checked", why->len > 0 ? "; " : "", target->uri);
               continue;
             }
-          if (virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER)
+          /* Placed only where the checks ran and found no blocker. */
+          if (virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER ||
+              virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN)
             {
               g_autofree char *blockers = virt_migrate_preflight_blockers (verdict);
 

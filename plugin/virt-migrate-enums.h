@@ -187,14 +187,20 @@ typedef enum {
  * @VIRT_MIGRATE_CHECK_RESULT_BLOCKER: the migration would fail or harm the
  *   guest; it is refused before libvirt is asked unless
  *   #VirtMigrateRequest:force is set.
+ * @VIRT_MIGRATE_CHECK_RESULT_UNKNOWN: the check could not run (the
+ *   destination cannot be reached from here, or what it needs cannot be
+ *   seen), so nothing is known either way. A verdict with such a check is
+ *   `unknown` unless a blocker makes it `blocker`; a migration is refused
+ *   on it, as on a blocker, unless #VirtMigrateRequest:force is set.
  *
  * The result of one pre-flight check, and of a destination's verdict (its
- * worst check).
+ * worst check: blocker, then unknown, then warning, then ok).
  */
 typedef enum {
   VIRT_MIGRATE_CHECK_RESULT_OK,
   VIRT_MIGRATE_CHECK_RESULT_WARNING,
   VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+  VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
 } VirtMigrateCheckResult;
 
 /**

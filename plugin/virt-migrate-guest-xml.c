@@ -6,9 +6,21 @@
 #include "virt-migrate-guest-xml.h"
 
 static void
+backing_xml_free (gpointer data)
+{
+  VirtMigrateBackingXml *b = data;
+
+  g_free (b->path);
+  g_free (b->format);
+  g_free (b);
+}
+
+static void
 disk_xml_free (gpointer data)
 {
   VirtMigrateDiskXml *d = data;
+
+  g_ptr_array_unref (d->backing);
 
   g_free (d->type);
   g_free (d->device);
@@ -111,8 +123,30 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
 
       d->type = g_strdup (attr (names, values, "type"));
       d->device = g_strdup (attr (names, values, "device"));
+      d->backing = g_ptr_array_new_with_free_func (backing_xml_free);
       g_ptr_array_add (g->disks, d);
       g->in_disk = TRUE;
+      g->backing_depth = 0;
+    }
+  else if (g->in_disk && g_str_equal (element, "backingStore"))
+    {
+      /* One level deeper in the chain; the empty <backingStore/> that
+       * ends it names no file and is dropped at its end. */
+      VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+
+      if (d->backing->len == g->backing_depth)
+        g_ptr_array_add (d->backing, g_new0 (VirtMigrateBackingXml, 1));
+      g->backing_depth++;
+    }
+  else if (g->in_disk && g->backing_depth > 0 && g_str_equal (parent, "backingStore"))
+    {
+      VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+      VirtMigrateBackingXml *b = g_ptr_array_index (d->backing, g->backing_depth - 1);
+
+      if (g_str_equal (element, "source") && b->path == NULL)
+        b->path = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
+      else if (g_str_equal (element, "format") && b->format == NULL)
+        b->format = g_strdup (attr (names, values, "type"));
     }
   else if (g->in_disk && g_str_equal (parent, "disk"))
     {
@@ -150,6 +184,16 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
       g->in_emulator = FALSE;
       g->emulator = g_strstrip (g_strdup (g->text->str));
     }
+  else if (g_str_equal (element, "backingStore") && g->in_disk && g->backing_depth > 0)
+    {
+      VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+
+      g->backing_depth--;
+      /* The chain's end (or a level without a file): nothing below it. */
+      if (g->backing_depth < d->backing->len &&
+          ((VirtMigrateBackingXml *) g_ptr_array_index (d->backing, g->backing_depth))->path == NULL)
+        g_ptr_array_set_size (d->backing, g->backing_depth);
+    }
   else if (g_str_equal (element, "disk"))
     g->in_disk = FALSE;
   else if (g_str_equal (element, "interface"))
@@ -179,4 +223,81 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
   return g_markup_parse_context_parse (context, xml, -1, NULL) &&
          g_markup_parse_context_end_parse (context, NULL);
+}
+
+/* --- a storage volume's XML ---------------------------------------------- */
+
+typedef struct {
+  gboolean in_path;
+  GString *path;
+  gboolean found;
+} VolumeBacking;
+
+static void
+volume_start (GMarkupParseContext *context, const char *element, const char **names,
+              const char **values, gpointer user_data, GError **error)
+{
+  VolumeBacking *vb = user_data;
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  const char *parent = stack->next != NULL ? stack->next->data : "";
+  const char *grand = stack->next != NULL && stack->next->next != NULL ? stack->next->next->data : "";
+
+  /* <volume><backingStore><path>: the image under this one. */
+  if (g_str_equal (element, "path") && g_str_equal (parent, "backingStore") && g_str_equal (grand, "volume"))
+    {
+      vb->in_path = TRUE;
+      vb->found = TRUE;
+      g_string_truncate (vb->path, 0);
+    }
+}
+
+static void
+volume_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  VolumeBacking *vb = user_data;
+
+  if (g_str_equal (element, "path"))
+    vb->in_path = FALSE;
+}
+
+static void
+volume_text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+{
+  VolumeBacking *vb = user_data;
+
+  if (vb->in_path)
+    g_string_append_len (vb->path, text_, (gssize) len);
+}
+
+/* The backing file a storage volume's XML (virStorageVolGetXMLDesc) names,
+ * in @backing (NULL: none). FALSE when the XML cannot be read. */
+gboolean
+virt_migrate_volume_xml_backing (const char *xml, char **backing)
+{
+  static const GMarkupParser parser = { volume_start, volume_end, volume_text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GString) path = g_string_new (NULL);
+  VolumeBacking vb = { FALSE, path, FALSE };
+
+  *backing = NULL;
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &vb, NULL);
+  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+    return FALSE;
+  g_strstrip (path->str);
+  if (vb.found && path->str[0] != '\0')
+    *backing = g_strdup (path->str);
+  return TRUE;
+}
+
+/* @backing as recorded in @image, as an absolute path: a relative one is
+ * relative to the image's directory (as QEMU reads it). */
+char *
+virt_migrate_backing_resolve (const char *image, const char *backing)
+{
+  g_autofree char *dir = NULL;
+
+  if (backing == NULL || g_path_is_absolute (backing))
+    return g_strdup (backing);
+  dir = g_path_get_dirname (image);
+  return g_canonicalize_filename (backing, dir);
 }

@@ -25,7 +25,15 @@ typedef struct {
   gboolean   in_disk;
   gboolean   in_interface;
   char      *iface_kind;
+  guint      backing_depth;
 } VirtMigrateGuestXml;
+
+/* One image below a disk's top image, as the live XML's <backingStore>
+ * chain lists them (top first). */
+typedef struct {
+  char *path;
+  char *format;      /* qcow2, raw…; NULL: not given */
+} VirtMigrateBackingXml;
 
 typedef struct {
   char    *type;      /* file, block, network… */
@@ -35,9 +43,13 @@ typedef struct {
   char    *source;
   char    *cache;
   gboolean readonly;
+  GPtrArray *backing; /* VirtMigrateBackingXml, the image under the top first; empty without a chain
+                       * (and in the migratable XML, which leaves the chain out) */
 } VirtMigrateDiskXml;
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
+gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
+char    *virt_migrate_backing_resolve (const char *image, const char *backing);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);
 
 G_END_DECLS

@@ -477,13 +477,19 @@ backend_prepare (VirtMigrateBackend       *backend,
           virt_migrate_preflight_gather (self->conn, target, dom, request, dest_uri, facts);
           g_clear_pointer (&self->verdict, g_variant_unref);
           self->verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, dest_uri));
-          if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER && !facts->force)
+          /* Unknown too: a migration goes ahead only on what is known,
+           * or when the caller says so. */
+          VirtMigrateCheckResult result = virt_migrate_preflight_result (self->verdict);
+
+          if ((result == VIRT_MIGRATE_CHECK_RESULT_BLOCKER || result == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN) &&
+              !facts->force)
             {
               g_autofree char *blockers = virt_migrate_preflight_blockers (self->verdict);
 
               g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT,
-                           "Pre-flight check: %s. Nothing was migrated; --force (the request's force) "
-                           "tries anyway", blockers);
+                           "Pre-flight check%s: %s. Nothing was migrated; --force (the request's force) "
+                           "tries anyway", result == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN ? " could not run" : "",
+                           blockers);
               return FALSE;
             }
         }

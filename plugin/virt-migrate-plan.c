@@ -508,6 +508,10 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
       if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_BLOCKER)
         g_string_append (text, force ? "Force:         the blockers above are overridden (--force): libvirt decides\n"
                                      : "Refused:       a migration stops here, before libvirt is asked (--force to try anyway)\n");
+      else if (virt_migrate_preflight_result (self->verdict) == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN)
+        g_string_append (text, force ? "Force:         the checks that could not run are overridden (--force): libvirt decides\n"
+                                     : "Refused:       checks could not run; a migration stops here, before libvirt is asked "
+                                       "(--force to try anyway)\n");
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -536,6 +540,7 @@ virt_migrate_verdict_to_text (GVariant *verdict)
   g_variant_lookup (verdict, "result", "&s", &result);
   g_string_append_printf (text, "%s: %s\n", destination,
                           g_str_equal (result, "blocker") ? "cannot take the guest" :
+                          g_str_equal (result, "unknown") ? "cannot tell whether it can take the guest: checks did not run" :
                           g_str_equal (result, "warning") ? "can take the guest, with warnings" :
                           "can take the guest");
   if (checks != NULL)

@@ -122,6 +122,60 @@ volume_exists (virConnectPtr dconn, const char *path, gboolean local, const char
   return pool != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
 }
 
+/* The backing file of the qcow2 image at @path, read from its header (a
+ * file this machine can read: a local destination's). FALSE: not read. */
+static gboolean
+qcow2_backing (const char *path, char **backing)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  guint8 header[20];
+  gsize got = 0;
+  guint64 offset;
+  guint32 size;
+  g_autofree char *name = NULL;
+
+  *backing = NULL;
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, NULL))
+    return FALSE;
+  if (got < sizeof header || memcmp (header, "QFI\xfb", 4) != 0)
+    return got > 0; /* not qcow2: no backing file */
+  offset = GUINT64_FROM_BE (*(guint64 *) (header + 8));
+  size = GUINT32_FROM_BE (*(guint32 *) (header + 16));
+  if (offset == 0 || size == 0)
+    return TRUE;
+  if (size > 1023) /* QEMU's own limit */
+    return FALSE;
+  name = g_malloc0 (size + 1);
+  if (!g_seekable_seek (G_SEEKABLE (in), (goffset) offset, G_SEEK_SET, NULL, NULL) ||
+      !g_input_stream_read_all (G_INPUT_STREAM (in), name, size, &got, NULL, NULL) || got != size)
+    return FALSE;
+  *backing = virt_migrate_backing_resolve (path, name);
+  return TRUE;
+}
+
+/* What the image at @path on the destination is backed by: through its
+ * storage pool, else (a local destination) from the file. FALSE: unknown. */
+static gboolean
+dest_image_backing (virConnectPtr dconn, const char *path, gboolean local, char **backing)
+{
+  virStorageVolPtr vol = virStorageVolLookupByPath (dconn, path);
+
+  *backing = NULL;
+  if (vol != NULL)
+    {
+      g_autofree char *xml = virStorageVolGetXMLDesc (vol, 0);
+      g_autofree char *named = NULL;
+      gboolean known = xml != NULL && virt_migrate_volume_xml_backing (xml, &named);
+
+      virStorageVolFree (vol);
+      if (known)
+        *backing = virt_migrate_backing_resolve (path, named);
+      return known;
+    }
+  return local && qcow2_backing (path, backing);
+}
+
 static VirtMigrateFact
 network_present (virConnectPtr dconn, const char *kind, const char *name)
 {
@@ -183,8 +237,9 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
   g_auto(GStrv) only = NULL;
   g_auto(GStrv) disk_map = NULL;
   g_auto(GStrv) network_map = NULL;
-  VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 };
-  gboolean have_dest_guest = FALSE;
+  VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
+  gboolean have_dest_guest = FALSE, have_live = FALSE;
+  g_autofree char *live_xml = NULL;
   const char *name;
   unsigned char uuid[VIR_UUID_BUFLEN];
   virDomainInfo info;
@@ -212,6 +267,11 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
     }
   if (dest_xml != NULL)
     have_dest_guest = virt_migrate_guest_xml_parse (dest_xml, &dest_guest);
+  /* The backing chains: only the live XML lists them. */
+  live_xml = virDomainGetXMLDesc (dom, 0);
+  if (live_xml != NULL)
+    have_live = virt_migrate_guest_xml_parse (live_xml, &live);
+  facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
 
   /* The disks, on either side. */
   for (guint i = 0; guest.disks != NULL && i < guest.disks->len; i++)
@@ -226,6 +286,17 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       fd->readonly = d->readonly;
       fd->cache = g_strdup (d->cache);
       fd->shared_fs = local_source ? on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
+      for (guint k = 0; have_live && k < live.disks->len; k++)
+        {
+          const VirtMigrateDiskXml *ld = g_ptr_array_index (live.disks, k);
+
+          for (guint b = 0; g_strcmp0 (ld->target, d->target) == 0 && b < ld->backing->len; b++)
+            {
+              const VirtMigrateBackingXml *bx = g_ptr_array_index (ld->backing, b);
+
+              virt_migrate_preflight_add_backing (fd, bx->path, bx->format);
+            }
+        }
       for (guint k = 0; have_dest_guest && k < dest_guest.disks->len; k++)
         {
           const VirtMigrateDiskXml *dd = g_ptr_array_index (dest_guest.disks, k);
@@ -346,10 +417,31 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       dir = g_path_get_dirname (d->dest_path);
       d->dest_pool = virt_migrate_dest_storage_pool_covering (dconn, dir);
       d->dest_exists = volume_exists (dconn, d->dest_path, local_dest, d->dest_pool);
+      if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
+        d->dest_backing_known = dest_image_backing (dconn, d->dest_path, local_dest, &d->dest_backing);
+      /* The chain under it, where the destination's top image will look. */
+      for (guint k = 0; k < d->backing->len; k++)
+        {
+          VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
+          g_autofree char *bmapped = virt_migrate_map_path ((const char *const *) disk_map, b->source,
+                                                            virt_migrate_dest_storage_pool_dir, dconn);
+          g_autofree char *bdir = NULL, *bpool = NULL;
+
+          if (bmapped != NULL)
+            {
+              g_free (b->dest_path);
+              b->dest_path = g_steal_pointer (&bmapped);
+            }
+          bdir = g_path_get_dirname (b->dest_path);
+          bpool = virt_migrate_dest_storage_pool_covering (dconn, bdir);
+          b->dest_exists = volume_exists (dconn, b->dest_path, local_dest, bpool);
+        }
     }
 
 out:
   virt_migrate_guest_xml_clear (&guest);
+  if (live.disks != NULL)
+    virt_migrate_guest_xml_clear (&live);
   if (have_dest_guest || dest_guest.disks != NULL)
     virt_migrate_guest_xml_clear (&dest_guest);
 }

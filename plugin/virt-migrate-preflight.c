@@ -20,10 +20,23 @@ network_free (gpointer data)
 }
 
 static void
+backing_free (gpointer data)
+{
+  VirtMigratePreflightBacking *b = data;
+
+  g_free (b->source);
+  g_free (b->format);
+  g_free (b->dest_path);
+  g_free (b);
+}
+
+static void
 disk_free (gpointer data)
 {
   VirtMigratePreflightDisk *d = data;
 
+  g_ptr_array_unref (d->backing);
+  g_free (d->dest_backing);
   g_free (d->target);
   g_free (d->source);
   g_free (d->dest_path);
@@ -119,8 +132,23 @@ virt_migrate_preflight_add_disk (VirtMigratePreflightFacts *facts,
   d->target = g_strdup (target);
   d->source = g_strdup (source);
   d->dest_path = g_strdup (source);
+  d->backing = g_ptr_array_new_with_free_func (backing_free);
   g_ptr_array_add (facts->disks, d);
   return d;
+}
+
+VirtMigratePreflightBacking *
+virt_migrate_preflight_add_backing (VirtMigratePreflightDisk *disk,
+                                    const char               *source,
+                                    const char               *format)
+{
+  VirtMigratePreflightBacking *b = g_new0 (VirtMigratePreflightBacking, 1);
+
+  b->source = g_strdup (source);
+  b->format = g_strdup (format);
+  b->dest_path = g_strdup (source);
+  g_ptr_array_add (disk->backing, b);
+  return b;
 }
 
 /* --- the verdict ------------------------------------------------------------ */
@@ -129,6 +157,25 @@ typedef struct {
   GVariantBuilder        checks;
   VirtMigrateCheckResult worst;
 } Verdict;
+
+/* How bad a result is: ok, warning, unknown (nothing known either way),
+ * blocker. (The enum's values keep their order of addition.) */
+static int
+virt_migrate_check_result_rank (VirtMigrateCheckResult result)
+{
+  switch (result)
+    {
+    case VIRT_MIGRATE_CHECK_RESULT_OK:
+      return 0;
+    case VIRT_MIGRATE_CHECK_RESULT_WARNING:
+      return 1;
+    case VIRT_MIGRATE_CHECK_RESULT_UNKNOWN:
+      return 2;
+    case VIRT_MIGRATE_CHECK_RESULT_BLOCKER:
+    default:
+      return 3;
+    }
+}
 
 static void G_GNUC_PRINTF (5, 6)
 add (Verdict *v, const char *check, VirtMigrateCheckResult result, const char *fix, const char *format, ...)
@@ -146,7 +193,8 @@ add (Verdict *v, const char *check, VirtMigrateCheckResult result, const char *f
   g_variant_builder_add (&v->checks, "{sv}", "reason", g_variant_new_string (reason));
   g_variant_builder_add (&v->checks, "{sv}", "fix", g_variant_new_string (fix != NULL ? fix : ""));
   g_variant_builder_close (&v->checks);
-  v->worst = MAX (v->worst, result);
+  if (virt_migrate_check_result_rank (result) > virt_migrate_check_result_rank (v->worst))
+    v->worst = result;
 }
 
 static void
@@ -267,6 +315,61 @@ check_networks (Verdict *v, const VirtMigratePreflightFacts *f)
     }
 }
 
+/* An incremental copy (copy-inc) moves a disk's top image only: what its
+ * backing chain holds must already be on the destination, where the top
+ * image there will look for it, or the guest runs on a disk without it. */
+static void
+check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
+{
+  const VirtMigratePreflightBacking *first = g_ptr_array_index (d->backing, 0);
+
+  for (guint k = 0; k < d->backing->len; k++)
+    {
+      const VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
+
+      if (b->dest_exists == VIRT_MIGRATE_FACT_YES)
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s: its backing file %s is on the destination at %s", d->target, b->source, b->dest_path);
+      else if (b->dest_exists == VIRT_MIGRATE_FACT_NO)
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Copy the backing file there first (the same content), or copy the whole chain with "
+             "--copy-storage-all",
+             "%s: an incremental copy (--copy-storage-inc) moves only the top image, and its backing file "
+             "%s is missing on the destination at %s: the guest would lose what that image holds",
+             d->target, b->source, b->dest_path);
+      else
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
+             "Make sure the backing file is there (the same content), or copy the whole chain with "
+             "--copy-storage-all",
+             "%s: whether its backing file %s is on the destination at %s cannot be seen from here "
+             "(no storage pool there covers it), and an incremental copy needs it", d->target, b->source,
+             b->dest_path);
+    }
+
+  if (d->dest_exists != VIRT_MIGRATE_FACT_YES)
+    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "%s: its top image copied to %s, created there on top of %s through the destination's storage API "
+         "and removed again if the migration fails", d->target, d->dest_path, first->dest_path);
+  else if (!d->dest_backing_known)
+    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
+         "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
+         "with --copy-storage-all",
+         "%s: %s exists on the destination and what it is backed by cannot be read from here; an incremental "
+         "copy needs it on top of %s", d->target, d->dest_path, first->dest_path);
+  else if (g_strcmp0 (d->dest_backing, first->dest_path) != 0)
+    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
+         "with --copy-storage-all",
+         "%s: %s exists on the destination %s%s, not on top of %s: after an incremental copy the guest "
+         "would lose what the backing file holds", d->target, d->dest_path,
+         d->dest_backing != NULL ? "backed by " : "without a backing file",
+         d->dest_backing != NULL ? d->dest_backing : "", first->dest_path);
+  else
+    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "%s: its top image copied into %s, which exists on the destination on top of %s", d->target,
+         d->dest_path, first->dest_path);
+}
+
 static void
 check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -276,8 +379,17 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 
       if (d->source == NULL)
         continue;
+      if (d->copied && f->incremental && d->backing->len > 0)
+        {
+          check_incremental_chain (v, d);
+          continue;
+        }
       if (d->copied)
         {
+          if (d->backing->len > 0)
+            add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+                 "%s: the whole chain (the top image and %u backing file%s) is copied into one image there",
+                 d->target, d->backing->len, d->backing->len > 1 ? "s" : "");
           if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: copied into %s, which exists on the destination",
                  d->target, d->dest_path);
@@ -335,12 +447,23 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
 
   g_variant_builder_init (&v.checks, G_VARIANT_TYPE ("aa{sv}"));
   if (!facts->reachable)
-    add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-         facts->peer_to_peer ? "The source's libvirtd connects itself; make sure it can" :
-                               "Check the URI, that libvirtd runs there and that this user may connect",
-         "Cannot connect to %s%s: %s", destination,
-         facts->peer_to_peer ? " from here (peer-to-peer: only the source's libvirtd must reach it)" : "",
-         facts->connect_error != NULL ? facts->connect_error : "unknown error");
+    {
+      static const char *const not_run[] = { "other-host", "name", "uuid", "machine", "cpu", "memory", "devices",
+                                             "network", NULL };
+
+      /* Peer-to-peer, the source's libvirtd may reach what this client
+       * cannot: not a blocker, but nothing is known of the destination. */
+      add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+           facts->peer_to_peer ? "Check from a machine that reaches the destination, or migrate with --force: "
+                                 "the source's libvirtd connects itself" :
+                                 "Check the URI, that libvirtd runs there and that this user may connect",
+           "Cannot connect to %s%s: %s", destination,
+           facts->peer_to_peer ? " from here (peer-to-peer: only the source's libvirtd must reach it)" : "",
+           facts->connect_error != NULL ? facts->connect_error : "unknown error");
+      for (guint i = 0; not_run[i] != NULL; i++)
+        add (&v, not_run[i], VIRT_MIGRATE_CHECK_RESULT_UNKNOWN, NULL,
+             "Not run: the destination cannot be reached from here");
+    }
   else
     {
       add (&v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
@@ -368,10 +491,12 @@ virt_migrate_preflight_result (GVariant *verdict)
   if (!g_variant_lookup (verdict, "result", "&s", &result))
     return VIRT_MIGRATE_CHECK_RESULT_OK;
   return g_str_equal (result, "blocker") ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER :
+         g_str_equal (result, "unknown") ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN :
          g_str_equal (result, "warning") ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_OK;
 }
 
-/* "reason (fix); reason (fix)" of the blockers, for an error message. */
+/* "reason (fix); reason (fix)" of the blockers or, when there are none,
+ * of the checks that could not run, for an error message. */
 char *
 virt_migrate_preflight_blockers (GVariant *verdict)
 {
@@ -379,6 +504,9 @@ virt_migrate_preflight_blockers (GVariant *verdict)
   g_autoptr(GString) text = g_string_new (NULL);
   GVariantIter iter;
   GVariant *item;
+
+  const char *wanted = virt_migrate_preflight_result (verdict) == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN ? "unknown"
+                                                                                                 : "blocker";
 
   if (checks == NULL)
     return g_strdup ("");
@@ -391,7 +519,7 @@ virt_migrate_preflight_blockers (GVariant *verdict)
       g_variant_lookup (check, "result", "&s", &result);
       g_variant_lookup (check, "reason", "&s", &reason);
       g_variant_lookup (check, "fix", "&s", &fix);
-      if (!g_str_equal (result, "blocker"))
+      if (!g_str_equal (result, wanted) || (g_str_equal (wanted, "unknown") && *fix == '\0' && text->len > 0))
         continue;
       g_string_append_printf (text, "%s%s%s%s%s", text->len > 0 ? "; " : "", reason,
                               *fix != '\0' ? " (" : "", fix, *fix != '\0' ? ")" : "");

@@ -33,6 +33,14 @@ typedef struct {
   VirtMigrateFact offered; /* in the destination's domain capabilities */
 } VirtMigratePreflightDevice;
 
+/* An image under a disk's top image (its backing chain), top first. */
+typedef struct {
+  char           *source;      /* its path on the source */
+  char           *format;      /* qcow2, raw…; NULL: not given */
+  char           *dest_path;   /* where the destination's top image must find it (after any disk-map) */
+  VirtMigrateFact dest_exists; /* a file at dest_path on the destination */
+} VirtMigratePreflightBacking;
+
 typedef struct {
   char           *target;      /* vda */
   char           *source;      /* the path on the source, NULL: no medium */
@@ -44,6 +52,9 @@ typedef struct {
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact shared_fs;   /* the source path is on a network file system that is not a cluster one (NFS, SMB) */
+  GPtrArray      *backing;     /* VirtMigratePreflightBacking: the chain under the top image, top first */
+  gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */
+  char           *dest_backing;       /* that image's backing file, NULL: none */
 } VirtMigratePreflightDisk;
 
 typedef struct {
@@ -73,6 +84,7 @@ typedef struct {
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
   guint           n_hostdevs;
   /* the request */
+  gboolean        incremental;         /* copy-inc: only the top images are copied */
   gboolean        live;
   gboolean        unsafe;
   gboolean        force;
@@ -90,6 +102,9 @@ void                       virt_migrate_preflight_add_device  (VirtMigratePrefli
 VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
                                                                const char                *target,
                                                                const char                *source);
+VirtMigratePreflightBacking *virt_migrate_preflight_add_backing (VirtMigratePreflightDisk *disk,
+                                                                 const char               *source,
+                                                                 const char               *format);
 
 GVariant                  *virt_migrate_preflight_verdict     (const VirtMigratePreflightFacts *facts,
                                                                const char                      *destination);

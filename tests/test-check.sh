@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..9"
+echo "1..10"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -40,6 +40,28 @@ assert v["result"] in ("ok", "warning") and {"reachable", "other-host", "name", 
 ' || fail "check --json"
 ok "check: one verdict per destination, the unreachable one with libvirt's reason, exit 1"
 
+# 1b. Peer-to-peer to a destination this client cannot reach: only the
+# source's libvirtd must reach it, so nothing is known either way: never
+# "can take the guest"; the checks not run are listed; exit 1. A migration
+# is refused on it (exit 2) unless forced, then libvirt's own error.
+set +e
+"$cli" -c "$src" check --live --p2p chk "$unreachable" > "$dir/check1b.out" 2>&1; rc=$?
+"$cli" -c "$src" --live --p2p chk "$unreachable" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate1b.out" 2>&1; mrc=$?
+"$cli" -c "$src" --live --p2p --force chk "$unreachable" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate1bf.out" 2>&1; frc=$?
+set -e
+show "$dir/check1b.out" "$dir/migrate1b.out" "$dir/migrate1bf.out"
+[ $rc -eq 1 ] || fail "check --p2p of an unreachable destination exited $rc, expected 1"
+! grep -q "can take the guest$\|: can take the guest" "$dir/check1b.out" || fail "an unreachable destination 'can take the guest'"
+grep -qF "$unreachable: cannot tell whether it can take the guest" "$dir/check1b.out" || fail "no unknown verdict"
+grep -Eq "unknown +reachable +Cannot connect to .* from here \(peer-to-peer" "$dir/check1b.out" &&
+	grep -Eq "unknown +name +Not run: the destination cannot be reached from here" "$dir/check1b.out" ||
+	fail "the checks not run are not listed"
+[ $mrc -eq 2 ] && grep -q "Pre-flight check could not run: Cannot connect to" "$dir/migrate1b.out" ||
+	fail "a peer-to-peer migration on an unknown verdict: exit $mrc, expected 2"
+[ $frc -eq 1 ] && ! grep -q "Pre-flight" "$dir/migrate1bf.out" || fail "--force: exit $frc, expected libvirt's own error"
+[ "$("$tool" state src chk)" = running ] || fail "chk is not running on the source"
+ok "check --p2p of an unreachable destination: unknown, the checks not run listed, exit 1; migrating is refused (exit 2) unless --force"
+
 # 2. A different guest of the same name on the destination.
 uuid=$(virsh -q -c "$src" domuuid chk)
 virsh -q -c "$src" dumpxml chk | sed "s|<uuid>$uuid</uuid>|<uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" > "$dir/chk-other.xml"
@@ -61,7 +83,7 @@ grep -q "Pre-flight check: A different guest of the same name" "$dir/migrate2.ou
 [ "$("$tool" state src chk)" = running ] || fail "the guest is not running on the source"
 "$cli" history chk --json | /usr/bin/python3 -c '
 import json, sys
-(r,) = json.load(sys.stdin)
+r = json.load(sys.stdin)[-1]
 assert r["Outcome"] == "failed" and "Pre-flight" in r["Error"], r' || fail "the refusal is not in the history"
 set +e
 "$cli" -c "$src" --live --force --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate2f.out" 2>&1; rc=$?

@@ -263,6 +263,82 @@ test_disks (void)
   g_assert_null (check_of (v, "cache"));
 }
 
+/* An incremental copy of a disk with a backing chain (recorded on the test
+ * bed: inc1.qcow2 on base1.qcow2): the base must be where the top image
+ * there will look for it; an image already there must sit on it. */
+static void
+test_backing_chain (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  VirtMigratePreflightBacking *b;
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("copy-inc over a chain: a missing base is a blocker naming it and the fixes, an unseen one "
+                  "unknown, a present one ok; the top made on it, or one there on another base refused; "
+                  "copy-all: the chain flattened");
+  f->incremental = TRUE;
+  d->copied = TRUE;
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
+  g_free (d->dest_path);
+  d->dest_path = g_strdup ("/dst/images/web1.qcow2");
+  b = virt_migrate_preflight_add_backing (d, "/var/lib/libvirt/images/base1.qcow2", "qcow2");
+  g_free (b->dest_path);
+  b->dest_path = g_strdup ("/dst/images/base1.qcow2");
+  b->dest_exists = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "backing", "blocker", "base1.qcow2 is missing on the destination at /dst/images/base1.qcow2");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  {
+    g_autofree char *why = virt_migrate_preflight_blockers (v);
+
+    g_assert_nonnull (strstr (why, "--copy-storage-all"));
+    g_assert_nonnull (strstr (why, "Copy the backing file there first"));
+  }
+
+  g_clear_pointer (&v, g_variant_unref);
+  b->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "backing", "unknown", "cannot be seen from here");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_UNKNOWN);
+
+  g_clear_pointer (&v, g_variant_unref);
+  b->dest_exists = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  assert_check (v, "backing", "ok", "is on the destination at /dst/images/base1.qcow2");
+  assert_check (v, "disk", "ok", "created there on top of /dst/images/base1.qcow2");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+
+  /* An image already there: without a backing file, on another, unread. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  d->dest_backing_known = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "exists on the destination without a backing file");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_backing = g_strdup ("/elsewhere/base1.qcow2");
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "backed by /elsewhere/base1.qcow2, not on top of /dst/images/base1.qcow2");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_backing_known = FALSE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "unknown", "cannot be read from here");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_backing_known = TRUE;
+  g_free (d->dest_backing);
+  d->dest_backing = g_strdup ("/dst/images/base1.qcow2");
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "exists on the destination on top of /dst/images/base1.qcow2");
+
+  /* A full copy takes the whole chain: no base needed there. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->incremental = FALSE;
+  b->dest_exists = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "backing", "ok", "the whole chain (the top image and 1 backing file)");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+}
+
 static void
 test_unreachable (void)
 {
@@ -270,16 +346,43 @@ test_unreachable (void)
   g_autoptr(GVariant) v = NULL;
 
   g_test_summary ("An unreachable destination: a blocker with libvirt's reason; peer-to-peer (only "
-                  "the source's libvirtd must reach it): a warning; the same host: a blocker");
+                  "the source's libvirtd must reach it): unknown, the checks not run listed; the same host: "
+                  "a blocker");
   f->connect_error = g_strdup ("Cannot recv data: ssh: connect to host dst.example.org port 22: "
                                "Connection refused: Connection reset by peer");
   v = verdict_of (f);
   assert_check (v, "reachable", "blocker", "Connection refused");
-  g_assert_null (check_of (v, "name"));
+  assert_check (v, "name", "unknown", "Not run: the destination cannot be reached from here");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
   g_clear_pointer (&v, g_variant_unref);
   f->peer_to_peer = TRUE;
   v = verdict_of (f);
-  assert_check (v, "reachable", "warning", "peer-to-peer");
+  /* Nothing is known of it: unknown, never "can take the guest"; every
+   * check that needs it listed as not run. */
+  assert_check (v, "reachable", "unknown", "peer-to-peer");
+  assert_check (v, "name", "unknown", "Not run");
+  assert_check (v, "memory", "unknown", "Not run");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_UNKNOWN);
+  {
+    g_autofree char *text = virt_migrate_verdict_to_text (v);
+    g_autofree char *why = virt_migrate_preflight_blockers (v);
+
+    g_assert_null (strstr (text, ": can take the guest"));
+    g_assert_nonnull (strstr (text, "cannot tell whether it can take the guest"));
+    g_assert_nonnull (strstr (why, "Cannot connect to"));
+    g_assert_null (strstr (why, "Not run"));
+  }
+  /* A blocker still outranks it. */
+  g_clear_pointer (&v, g_variant_unref);
+  {
+    VirtMigratePreflightDisk *d = virt_migrate_preflight_add_disk (f, "vda", "/images/a.qcow2");
+
+    d->copied = TRUE;
+    d->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
+  }
+  v = verdict_of (f);
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_ptr_array_set_size (f->disks, 0);
 
   g_clear_pointer (&v, g_variant_unref);
   f->reachable = TRUE;
@@ -410,6 +513,58 @@ test_guest_xml (void)
   virt_migrate_guest_xml_clear (&g);
 }
 
+/* A backing chain as libvirt 9.0's live XML lists it (recorded on the test
+ * bed, one level deeper added), and a volume's backing file from its XML. */
+static void
+test_chain_xml (void)
+{
+  static const char xml[] =
+    "<domain type='qemu'><name>inc1</name><devices>"
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+    "<source file='/tb/imgs/inc1.qcow2' index='1'/>"
+    "<backingStore type='file' index='2'><format type='qcow2'/><source file='/tb/imgs/mid.qcow2'/>"
+    "<backingStore type='file' index='3'><format type='raw'/><source file='/tb/imgs/base1.img'/>"
+    "<backingStore/></backingStore></backingStore>"
+    "<target dev='vda' bus='virtio'/></disk>"
+    "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/tb/flat.qcow2'/>"
+    "<backingStore/><target dev='vdb' bus='virtio'/></disk>"
+    "</devices></domain>";
+  static const char volume[] =
+    "<volume type='file'><name>inc1.qcow2</name><target><path>/dst/inc1.qcow2</path>"
+    "<format type='qcow2'/></target><backingStore><path>/dst/base1.qcow2</path>"
+    "<format type='qcow2'/></backingStore></volume>";
+  VirtMigrateGuestXml g = { 0 };
+  const VirtMigrateDiskXml *d;
+  const VirtMigrateBackingXml *b;
+  g_autofree char *backing = NULL, *resolved = NULL;
+
+  g_assert_true (virt_migrate_guest_xml_parse (xml, &g));
+  g_assert_cmpuint (g.disks->len, ==, 2);
+  d = g_ptr_array_index (g.disks, 0);
+  g_assert_cmpstr (d->source, ==, "/tb/imgs/inc1.qcow2");
+  g_assert_cmpstr (d->target, ==, "vda");
+  g_assert_cmpuint (d->backing->len, ==, 2);
+  b = g_ptr_array_index (d->backing, 0);
+  g_assert_cmpstr (b->path, ==, "/tb/imgs/mid.qcow2");
+  g_assert_cmpstr (b->format, ==, "qcow2");
+  b = g_ptr_array_index (d->backing, 1);
+  g_assert_cmpstr (b->path, ==, "/tb/imgs/base1.img");
+  g_assert_cmpstr (b->format, ==, "raw");
+  d = g_ptr_array_index (g.disks, 1);
+  g_assert_cmpuint (d->backing->len, ==, 0);
+  g_assert_cmpstr (d->target, ==, "vdb");
+  virt_migrate_guest_xml_clear (&g);
+
+  g_assert_true (virt_migrate_volume_xml_backing (volume, &backing));
+  g_assert_cmpstr (backing, ==, "/dst/base1.qcow2");
+  g_clear_pointer (&backing, g_free);
+  g_assert_true (virt_migrate_volume_xml_backing ("<volume><target><path>/x</path></target></volume>", &backing));
+  g_assert_null (backing);
+  g_assert_false (virt_migrate_volume_xml_backing ("<volume><backingStore>", &backing));
+  resolved = virt_migrate_backing_resolve ("/dst/images/inc1.qcow2", "../bases/base1.qcow2");
+  g_assert_cmpstr (resolved, ==, "/dst/bases/base1.qcow2");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +581,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
+  g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
+  g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);
   return g_test_run ();
 }

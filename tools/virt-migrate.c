@@ -459,7 +459,8 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
       const char *result_nick = "";
 
       g_variant_lookup (verdict, "result", "&s", &result_nick);
-      blocked += g_str_equal (result_nick, "blocker");
+      /* Unknown is no yes: nothing could be checked. */
+      blocked += g_str_equal (result_nick, "blocker") || g_str_equal (result_nick, "unknown");
       n++;
       if (!cli->json)
         {

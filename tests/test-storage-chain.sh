@@ -1,0 +1,147 @@
+#!/bin/bash
+# Storage copies of disks with a backing chain, for real (inside the test
+# bed): nothing a guest's disk holds may be lost. A guest whose disk is an
+# overlay (some data of its own) on a base image of random data:
+#  1. --copy-storage-inc --disk-map with the base missing there: check names
+#     the missing base (exit 1); the migration is refused with exit 2 before
+#     anything moves, the guest running on the source, nothing left there;
+#  2. the base copied there: the top image is made on top of it, and the
+#     destination's disk reads exactly like the source's chain;
+#  3. --copy-storage-all --disk-map: one flat image there, identical;
+#  4. --copy-storage-inc with a hand-written destination XML (shared
+#     nothing, not mapped): an image already there without a backing file
+#     is a blocker; once removed, it is made on top of the base, identical;
+#  5. --copy-storage-inc of a disk without a chain, mapped: identical.
+# (The test bed also compares every destination disk with its source when
+# the run ends: virt-migrate-testbed verify-disks.)
+set -euo pipefail
+build=$1
+dir=$VIRT_MIGRATE_TESTBED_DIR
+src=$VIRT_MIGRATE_TESTBED_SRC_URI
+dst=$VIRT_MIGRATE_TESTBED_DST_URI
+cli=$build/tools/virt-migrate
+tool=$build/tests/vm-testbed-tool
+owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
+export XDG_STATE_HOME=$dir/chain-state
+. "$(dirname "$0")/tap.sh"
+
+echo "1..5"
+
+# chain_guest NAME: a running guest on the source whose disk
+# $dir/imgs-NAME/NAME.qcow2 has 4 MiB of its own on top of
+# $dir/imgs-NAME/NAME-base.qcow2 (16 MiB of random data, 48 MiB in all).
+chain_guest() {
+	local name=$1 d=$dir/imgs-$1
+	mkdir -p "$d"
+	head -c 16M /dev/urandom > "$d/$name-base.raw"
+	qemu-img convert -q -f raw -O qcow2 "$d/$name-base.raw" "$d/$name-base.qcow2"
+	rm "$d/$name-base.raw"
+	qemu-img resize -q "$d/$name-base.qcow2" 48M
+	qemu-img create -q -f qcow2 -b "$d/$name-base.qcow2" -F qcow2 "$d/$name.qcow2"
+	qemu-io -f qcow2 -c "write -P 0x5a 8M 4M" "$d/$name.qcow2" > /dev/null
+	disk_guest "$name" "$d/$name.qcow2"
+}
+# disk_guest NAME IMAGE: a running guest on the source with IMAGE as vda.
+disk_guest() {
+	chown -R "$owner" "$(dirname "$2")"
+	cat > "$dir/$1.xml" <<XML
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$2'/><target dev='vda' bus='virtio'/></disk>
+<memballoon model='none'/></devices></domain>
+XML
+	virsh -q -c "$src" create "$dir/$1.xml" > /dev/null
+}
+# migrate NAME OPTIONS...: live, managed direct over UNIX sockets.
+migrate() {
+	local name=$1
+	shift
+	"$cli" -q -c "$src" --live --migrateuri "unix://$dir/$name.mig" --disks-uri "unix://$dir/$name.nbd" "$@" \
+		"$name" "$dst" > "$dir/$name.out" 2>&1
+}
+moved() { [ "$("$tool" state dst "$1")" = running ] && [ "$("$tool" state src "$1")" = absent ]; }
+# same SOURCE-IMAGE DEST-IMAGE: the guest sees the same bytes on both sides.
+same() {
+	qemu-img compare -U "$1" "$2" > "$dir/compare.out" 2>&1 || { show "$dir/compare.out"; return 1; }
+}
+backing_of() { qemu-img info -U --output=json "$1" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("full-backing-filename", ""))'; }
+dest_dir() { mkdir -p "$1" && chown "$owner" "$1"; }
+
+# 1. The base is not there: refused before anything moves.
+chain_guest inc1
+dest_dir "$dir/dst-inc1"
+map="$dir/imgs-inc1=$dir/dst-inc1"
+set +e
+"$cli" -c "$src" check --live --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check1.out" 2>&1; crc=$?
+migrate inc1 --copy-storage-inc --disk-map "$map"; rc=$?
+set -e
+show "$dir/check1.out" "$dir/inc1.out"
+[ $crc -eq 1 ] || fail "check of an incremental copy without its base exited $crc, expected 1"
+grep -Eq "blocker +backing +vda: .*backing file $dir/imgs-inc1/inc1-base.qcow2 is missing on the destination at $dir/dst-inc1/inc1-base.qcow2" "$dir/check1.out" ||
+	fail "check does not name the missing base"
+grep -q "fix: Copy the backing file there first.*--copy-storage-all" "$dir/check1.out" || fail "check gives no fix"
+[ $rc -eq 2 ] || fail "the migration exited $rc, expected 2"
+grep -q "Pre-flight check: vda: .*inc1-base.qcow2 is missing on the destination" "$dir/inc1.out" || fail "no pre-flight message"
+[ "$("$tool" state src inc1)" = running ] && [ "$("$tool" state dst inc1)" = absent ] || fail "inc1 is not running on the source only"
+[ -z "$(ls -A "$dir/dst-inc1")" ] || fail "something was left on the destination: $(ls "$dir/dst-inc1")"
+ok "--copy-storage-inc without the base there: check names it (exit 1), the migration is refused with exit 2, the guest runs on the source"
+
+# 2. With the base copied there: made on top of it, and identical.
+cp "$dir/imgs-inc1/inc1-base.qcow2" "$dir/dst-inc1/"
+chown "$owner" "$dir/dst-inc1/inc1-base.qcow2"
+"$cli" -c "$src" check --live --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check2.out" 2>&1 ||
+	{ show "$dir/check2.out"; fail "check with the base there"; }
+grep -Eq "ok +disk +vda: its top image copied to $dir/dst-inc1/inc1.qcow2, created there on top of $dir/dst-inc1/inc1-base.qcow2" "$dir/check2.out" ||
+	{ show "$dir/check2.out"; fail "check does not say the top image is made on the base"; }
+migrate inc1 --copy-storage-inc --disk-map "$map" || { show "$dir/inc1.out"; fail "the incremental copy failed"; }
+moved inc1 || fail "inc1 did not move"
+[ "$(backing_of "$dir/dst-inc1/inc1.qcow2")" = "$dir/dst-inc1/inc1-base.qcow2" ] ||
+	fail "the destination image is not on top of the base: '$(backing_of "$dir/dst-inc1/inc1.qcow2")'"
+same "$dir/imgs-inc1/inc1.qcow2" "$dir/dst-inc1/inc1.qcow2" || fail "the destination disk differs from the source's"
+ok "--copy-storage-inc with the base there: the top image made on top of it, the disk identical on both sides"
+
+# 3. A full copy of a chain: flat there, identical.
+chain_guest all1
+dest_dir "$dir/dst-all1"
+migrate all1 --copy-storage-all --disk-map "$dir/imgs-all1=$dir/dst-all1" || { show "$dir/all1.out"; fail "the full copy failed"; }
+moved all1 || fail "all1 did not move"
+[ -z "$(backing_of "$dir/dst-all1/all1.qcow2")" ] || fail "the full copy's image has a backing file"
+[ ! -e "$dir/dst-all1/all1-base.qcow2" ] || fail "a base appeared on the destination"
+same "$dir/imgs-all1/all1.qcow2" "$dir/dst-all1/all1.qcow2" || fail "the destination disk differs from the source's"
+ok "--copy-storage-all of a chain: one flat image there, identical"
+
+# 4. Shared nothing, a destination XML written by hand: an image there
+# without the backing file is a blocker; without it, made on the base.
+chain_guest xml1
+dest_dir "$dir/dst-xml1"
+qemu-img create -q -f qcow2 "$dir/dst-xml1/xml1.qcow2" 48M
+chown -R "$owner" "$dir/dst-xml1"
+virsh -q -c "$src" dumpxml --migratable xml1 | sed "s|$dir/imgs-xml1/xml1.qcow2|$dir/dst-xml1/xml1.qcow2|" > "$dir/xml1-dest.xml"
+set +e
+migrate xml1 --copy-storage-inc --xml "$dir/xml1-dest.xml"; rc=$?
+set -e
+show "$dir/xml1.out"
+[ $rc -eq 2 ] && grep -q "vda: $dir/dst-xml1/xml1.qcow2 exists on the destination without a backing file" "$dir/xml1.out" ||
+	fail "an image there without the backing file: exit $rc"
+[ "$("$tool" state src xml1)" = running ] || fail "xml1 is not running on the source"
+rm "$dir/dst-xml1/xml1.qcow2"
+migrate xml1 --copy-storage-inc --xml "$dir/xml1-dest.xml" || { show "$dir/xml1.out"; fail "the incremental copy with --xml failed"; }
+moved xml1 || fail "xml1 did not move"
+[ "$(backing_of "$dir/dst-xml1/xml1.qcow2")" = "$dir/imgs-xml1/xml1-base.qcow2" ] ||
+	fail "not on top of the base at the source's path: '$(backing_of "$dir/dst-xml1/xml1.qcow2")'"
+same "$dir/imgs-xml1/xml1.qcow2" "$dir/dst-xml1/xml1.qcow2" || fail "the destination disk differs from the source's"
+ok "--copy-storage-inc with --xml: an image there without its base is refused (exit 2); made on top of the base, identical"
+
+# 5. An incremental copy of a disk without a chain: all of it, identical.
+mkdir -p "$dir/imgs-flat1"
+head -c 8M /dev/urandom > "$dir/imgs-flat1/flat1.raw"
+qemu-img convert -q -f raw -O qcow2 "$dir/imgs-flat1/flat1.raw" "$dir/imgs-flat1/flat1.qcow2"
+rm "$dir/imgs-flat1/flat1.raw"
+qemu-img resize -q "$dir/imgs-flat1/flat1.qcow2" 32M
+disk_guest flat1 "$dir/imgs-flat1/flat1.qcow2"
+dest_dir "$dir/dst-flat1"
+migrate flat1 --copy-storage-inc --disk-map "$dir/imgs-flat1=$dir/dst-flat1" || { show "$dir/flat1.out"; fail "flat1"; }
+moved flat1 || fail "flat1 did not move"
+same "$dir/imgs-flat1/flat1.qcow2" "$dir/dst-flat1/flat1.qcow2" || fail "the destination disk differs from the source's"
+ok "--copy-storage-inc of a disk without a chain: identical"
