@@ -142,16 +142,18 @@ class MigrateWindow(Gtk.ApplicationWindow):
         except GLib.Error as e:
             verdict = {"result": "blocker", "checks": [{"check": "source", "result": "blocker",
                                                           "reason": e.message, "fix": ""}]}
-        marks = {"ok": "✔", "warning": "⚠", "blocker": "✖"}
+        marks = {"ok": "✔", "warning": "⚠", "unknown": "?", "blocker": "✖"}
         lines = [f"{marks[c['result']]} {c['reason']}" + (f" — {c['fix']}" if c["fix"] and c["result"] != "ok" else "")
                  for c in verdict["checks"] if c["result"] != "ok"]
         if not lines:
             lines = [f"✔ The destination can take the guest ({len(verdict['checks'])} checks)"]
         self.checks.set_text("\n".join(lines))
         print(f"verdict: {verdict['result']}: " + " | ".join(lines), flush=True)
-        if verdict["result"] == "blocker" and not self.request.props.force:
+        if verdict["result"] in ("blocker", "unknown") and not self.request.props.force:
             self.bar.set_text("Cannot migrate")
-            self.result.set_text("The destination cannot take this guest; nothing was moved.")
+            self.result.set_text("The destination cannot take this guest; nothing was moved."
+                                 if verdict["result"] == "blocker" else
+                                 "The checks could not run, so nothing is known of the destination; nothing was moved.")
             self.form.set_sensitive(True)
             self.migrate_button.set_sensitive(True)
             self.ok = False
