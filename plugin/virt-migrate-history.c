@@ -32,8 +32,9 @@
  * concurrent writers (processes or threads) lose nothing, and a crash
  * leaves at worst a torn last line, which readers skip and the next
  * writer terminates.  When the file holds more than a quarter over
- * #VirtMigrateHistory:max-records, the writer rewrites it atomically with
- * the newest records only, so it stays bounded.
+ * #VirtMigrateHistory:max-records or #VirtMigrateHistory:max-bytes, the
+ * writer rewrites it atomically with the newest records only, so it stays
+ * bounded in records and in bytes.
  */
 struct _VirtMigrateHistory
 {
@@ -41,18 +42,22 @@ struct _VirtMigrateHistory
   char   *path;
   char   *lock_path;
   guint   max_records;
+  guint64 max_bytes;
 };
 
 enum {
   PROP_0,
   PROP_PATH,
   PROP_MAX_RECORDS,
+  PROP_MAX_BYTES,
   N_PROPS
 };
 
 static GParamSpec *props[N_PROPS];
 
 #define DEFAULT_MAX_RECORDS 1000
+/* Well under a D-Bus message's limit (32 MiB on a default system bus). */
+#define DEFAULT_MAX_BYTES (8 * 1024 * 1024)
 
 G_DEFINE_FINAL_TYPE (VirtMigrateHistory, virt_migrate_history, G_TYPE_OBJECT)
 
@@ -75,6 +80,7 @@ virt_migrate_history_get_property (GObject *object, guint prop_id, GValue *value
     {
     case PROP_PATH: g_value_set_string (value, self->path); break;
     case PROP_MAX_RECORDS: g_value_set_uint (value, self->max_records); break;
+    case PROP_MAX_BYTES: g_value_set_uint64 (value, self->max_bytes); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -93,6 +99,13 @@ virt_migrate_history_set_property (GObject *object, guint prop_id, const GValue 
       break;
     case PROP_MAX_RECORDS:
       virt_migrate_history_set_max_records (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_BYTES:
+      if (self->max_bytes != g_value_get_uint64 (value))
+        {
+          self->max_bytes = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -124,6 +137,16 @@ virt_migrate_history_class_init (VirtMigrateHistoryClass *klass)
   props[PROP_MAX_RECORDS] = g_param_spec_uint ("max-records", NULL, NULL, 1, 1000000, DEFAULT_MAX_RECORDS,
                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                                                G_PARAM_STATIC_STRINGS);
+  /**
+   * VirtMigrateHistory:max-bytes:
+   *
+   * How large the history file may grow, in bytes, whatever its records
+   * hold: past a quarter over, the oldest records are dropped until the
+   * rest fit (the newest record is always kept). 8 MiB by default.
+   */
+  props[PROP_MAX_BYTES] = g_param_spec_uint64 ("max-bytes", NULL, NULL, 4096, G_MAXUINT64, DEFAULT_MAX_BYTES,
+                                               G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                               G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -131,6 +154,7 @@ static void
 virt_migrate_history_init (VirtMigrateHistory *self)
 {
   self->max_records = DEFAULT_MAX_RECORDS;
+  self->max_bytes = DEFAULT_MAX_BYTES;
 }
 
 /**
@@ -304,35 +328,53 @@ parse_records (const char *contents)
   return records;
 }
 
-/* Under the writers' lock: keeps the newest max-records when the file has
- * grown a quarter over, replacing it atomically. */
+/* Under the writers' lock: keeps the newest max-records, within
+ * max-bytes, when the file has grown a quarter over either, replacing it
+ * atomically. */
 static void
 compact (VirtMigrateHistory *self)
 {
   g_autofree char *contents = NULL;
   g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) lines_kept = NULL;
   g_autoptr(GString) text = NULL;
   g_autoptr(GError) error = NULL;
   guint slack = MAX (self->max_records / 4, 1);
   guint lines = 0;
+  gsize length = 0, bytes = 0;
+  guint first;
 
-  if (!g_file_get_contents (self->path, &contents, NULL, &error))
+  if (!g_file_get_contents (self->path, &contents, &length, &error))
     {
       g_warning ("history: cannot read %s: %s", self->path, error->message);
       return;
     }
   for (const char *p = contents; (p = strchr (p, '\n')) != NULL; p++)
     lines++;
-  if (lines <= self->max_records + slack)
+  if (lines <= self->max_records + slack && length <= self->max_bytes + self->max_bytes / 4)
     return;
 
   records = parse_records (contents);
-  text = g_string_new (NULL);
-  for (guint i = records->len > self->max_records ? records->len - self->max_records : 0; i < records->len; i++)
+  lines_kept = g_ptr_array_new_with_free_func (g_free);
+  /* The newest first, while both bounds hold; the newest always. */
+  first = records->len > self->max_records ? records->len - self->max_records : 0;
+  for (guint i = records->len; i > first; i--)
     {
-      g_autofree char *line = g_variant_print (g_ptr_array_index (records, i), TRUE);
+      char *line = g_variant_print (g_ptr_array_index (records, i - 1), TRUE);
+      gsize size = strlen (line) + 1;
 
-      g_string_append (text, line);
+      if (lines_kept->len > 0 && bytes + size > self->max_bytes)
+        {
+          g_free (line);
+          break;
+        }
+      bytes += size;
+      g_ptr_array_add (lines_kept, line);
+    }
+  text = g_string_sized_new (bytes);
+  for (guint i = lines_kept->len; i > 0; i--)
+    {
+      g_string_append (text, g_ptr_array_index (lines_kept, i - 1));
       g_string_append_c (text, '\n');
     }
   if (!g_file_set_contents_full (self->path, text->str, (gssize) text->len,
