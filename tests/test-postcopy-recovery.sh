@@ -6,7 +6,8 @@
 # "post-copy failed", the destination running in "post-copy failed"). The
 # job resumes it (VIR_MIGRATE_POSTCOPY_RESUME) by itself: the CLI exits 0,
 # the guest runs on the destination and is gone from the source. Then the
-# same with recovery turned off: the job fails saying so, and
+# same with the network failing (the stream's TCP connections destroyed
+# with ss -K); then the same with recovery turned off: the job fails saying so, and
 # `virt-migrate --postcopy --postcopy-resume` finishes it by hand.
 set -euo pipefail
 build=$1
@@ -35,11 +36,22 @@ migrate_and_break() { # GUEST [EXTRA OPTIONS...]
 	done
 	[ "$(reason "$src" "$g")" = "paused (post-copy)" ] || fail "$g never reached post-copy"
 	sleep 1
-	virsh -q -c "$src" domjobabort --postcopy "$g" || fail "domjobabort --postcopy"
+	if [ "${cut:-}" = 1 ]; then
+		# The network fails: every TCP connection of the migration stream
+		# destroyed, both ends (the destination QEMU listens on $port).
+		ss -K dst 127.0.0.1 dport = ":$port" > /dev/null || fail "ss -K dport"
+		ss -K src 127.0.0.1 sport = ":$port" > /dev/null || fail "ss -K sport"
+		for _ in $(seq 1 100); do
+			[ "$(reason "$src" "$g")" = "paused (post-copy failed)" ] && break
+			sleep 0.1
+		done
+	else
+		virsh -q -c "$src" domjobabort --postcopy "$g" || fail "domjobabort --postcopy"
+	fi
 	echo "# $g: stream broken in post-copy; source: $(reason "$src" "$g"), destination: $(reason "$dst" "$g")"
 }
 
-echo "1..3"
+echo "1..4"
 
 # 1. The judged scenario: the job resumes it by itself.
 "$tool" dirty-guest pc1 64 32 4
@@ -61,6 +73,24 @@ import json, sys
 assert r["Outcome"] == "succeeded", r
 assert any("post-copy recovery: try" in m for m in r["Messages"]), r["Messages"]' || fail "the history"
 ok "post-copy broken with domjobabort --postcopy: the job resumed it, exit 0, pc1 runs on the destination only"
+
+# 1b. The network itself fails in post-copy: the migration's TCP
+# connections destroyed (ss -K) rather than aborted by libvirt. The job
+# resumes it: exit 0, the guest on the destination only.
+"$tool" dirty-guest pcn 64 32 4
+sleep 3
+cut=1 migrate_and_break pcn
+set +e
+wait $pid; rc=$?
+set -e
+show "$dir/pcn.out"
+[ $rc -eq 0 ] || fail "post-copy over a cut connection exited $rc, expected 0 (recovered)"
+grep -q "post-copy failed (.*): the guest is paused on the source and runs on the destination; resuming" \
+	"$dir/pcn.out" && grep -q "post-copy recovery: try [0-9]* (VIR_MIGRATE_POSTCOPY_RESUME)" "$dir/pcn.out" ||
+	fail "the failure and the recovery are not logged"
+[ "$("$tool" state dst pcn)" = running ] && [ "$("$tool" state src pcn)" = absent ] ||
+	fail "pcn: destination $(reason "$dst" pcn), source $(reason "$src" pcn)"
+ok "the migration stream's TCP connections destroyed in post-copy (ss -K): the job resumed it, exit 0, pcn runs on the destination only"
 
 # 2. Recovery off (the settings' postcopy-recovery-timeout 0, from a
 # keyfile as a user's dconf would hold it): the job fails at once naming
