@@ -36,6 +36,10 @@ struct _VirtMigrateProgress
   guint64                  memory_bytes; /* the guest's RAM, counted from the start */
   guint64                  cap;          /* bytes/s, 0: none known */
   gint64                   end;          /* smoothed expected end, monotonic µs, 0: unknown */
+  gint64                   raw[3];       /* the last raw estimates of the end, newest at raw_next - 1 */
+  guint                    raw_len;
+  guint                    raw_next;
+  gint64                   disk_seen_after; /* the sample before the last step was seen: it came after that */
   guint64                  disk_done;    /* disk bytes processed at the last change */
   gint64                   disk_changed; /* when, µs; 0: no disk progress yet */
   guint64                  disk_first;   /* disk bytes processed at the first change */
@@ -144,7 +148,15 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
     return 0; /* nothing known yet: not even whether there are disks */
   if (self->cap > 0 && self->have_started && disk_total > 0)
     from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) self->cap * G_USEC_PER_SEC);
-  if (self->cap > 0 && self->disk_changed > self->disk_first_changed)
+  /* A step is seen at the first sample after it: it happened between that
+   * one and the sample before (a sample that read low, or came late,
+   * shows a batch later than it was). The pace from the earliest time the
+   * last step could have happened, so a sighting one sample late does not
+   * read as a slower link; a link really slower than the cap still shows. */
+  if (self->cap > 0 && self->disk_seen_after > self->disk_first_changed)
+    pace = MIN ((self->disk_done - self->disk_first) * (gdouble) G_USEC_PER_SEC /
+                (self->disk_seen_after - self->disk_first_changed), (gdouble) self->cap);
+  else if (self->cap > 0 && self->disk_changed > self->disk_first_changed)
     pace = MIN ((self->disk_done - self->disk_first) * (gdouble) G_USEC_PER_SEC /
                 (self->disk_changed - self->disk_first_changed), (gdouble) self->cap);
   else if (self->cap > 0)
@@ -154,8 +166,10 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
    * long ago, and the start's bound above decides. */
   if (self->cap > 0 && self->disk_changed > 0 && self->disk_prompt)
     disk_left += self->disk_batch;
+  /* The last step is dated halfway between the sample that showed it and
+   * the one before. */
   if (pace > 0)
-    from_reports = (self->disk_changed > 0 ? self->disk_changed : now) +
+    from_reports = (self->disk_changed > 0 ? (self->disk_seen_after + self->disk_changed) / 2 : now) +
                    (gint64) (disk_left / pace * G_USEC_PER_SEC);
   if (from_start == 0 && from_reports == 0)
     return 0;
@@ -238,23 +252,54 @@ track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
                                           self->have_started ? self->started : sample->time) <= G_USEC_PER_SEC;
       self->disk_done = done;
       self->disk_changed = sample->time;
+      self->disk_seen_after = self->last_sample > 0 ? self->last_sample : sample->time;
     }
 }
 
-/* The expected end moves a part of the way to each new estimate, so that
- * one burst or one stalled sample does not make it jump; an end that has
- * passed is replaced at once. */
+/* The median of the last three raw ends (of two, the one nearer the
+ * current end): one odd sample — libvirt's remaining bytes read high once,
+ * a statistics call that blocked under load — is outvoted, not followed. */
+static gint64
+median_end (VirtMigrateProgress *self)
+{
+  gint64 a, b, c;
+
+  if (self->raw_len == 1)
+    return self->raw[(self->raw_next + 2) % 3];
+  if (self->raw_len == 2)
+    {
+      a = self->raw[(self->raw_next + 1) % 3];
+      b = self->raw[(self->raw_next + 2) % 3];
+      return ABS (a - self->end) <= ABS (b - self->end) ? a : b;
+    }
+  a = self->raw[0], b = self->raw[1], c = self->raw[2];
+  return MAX (MIN (a, b), MIN (MAX (a, b), c));
+}
+
+/* The expected end moves a part of the way to each new estimate (the
+ * median of the last three), so that one burst or one odd sample does not
+ * make it jump; an end that has passed is replaced at once. */
 static void
 update_end (VirtMigrateProgress *self, gint64 now, gint64 time_left)
 {
-  gint64 raw = now + time_left;
-
   if (time_left == 0)
-    self->end = 0;
-  else if (self->end == 0 || self->end <= now)
-    self->end = raw;
+    {
+      self->end = 0;
+      self->raw_len = 0;
+      self->state.time_left = 0;
+      return;
+    }
+  /* The first estimate, or one after the end passed: taken as it is, and
+   * the votes start again from it. */
+  if (self->end == 0 || self->end <= now)
+    self->raw_len = 0;
+  self->raw[self->raw_next] = now + time_left;
+  self->raw_next = (self->raw_next + 1) % 3;
+  self->raw_len = MIN (self->raw_len + 1, 3);
+  if (self->raw_len == 1)
+    self->end = now + time_left;
   else
-    self->end += (gint64) ((raw - self->end) * END_SMOOTHING);
+    self->end += (gint64) ((median_end (self) - self->end) * END_SMOOTHING);
   self->state.time_left = self->end > now ? self->end - now : 0;
 }
 
@@ -277,7 +322,11 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
       remaining += self->memory_bytes;
     }
   track_disks (self, sample);
-  self->last_sample = sample->time;
+  /* A sample whose disk bytes went back (libvirt's count read low once)
+   * bounds no step's time: the next step is dated from the one before. */
+  if (sample->memory_total != 0 || sample->total == 0 ||
+      sample->total - MIN (sample->remaining, sample->total) >= self->disk_done)
+    self->last_sample = sample->time;
   rate = window_rate (self, sample->time, sample->transferred, FALSE);
   self->pace = window_rate (self, sample->time, total > remaining ? total - remaining : 0, TRUE);
   window_add (self, sample->time, sample->transferred, total > remaining ? total - remaining : 0);
