@@ -23,8 +23,9 @@
  *   - polls every 400 ms;
  *   - acceptableCompletionTime = CompletionTimeoutPerGiB (150 s) x the
  *     guest's migration data size in GiB (memory, rounded up to whole GB);
- *   - progress: the data remaining lower than at the previous poll resets
- *     the progress clock; no progress for ProgressTimeout (150 s) aborts;
+ *   - progress: the data remaining below the lowest seen so far (the
+ *     progress watermark, which only ever goes down) resets the progress
+ *     clock; no progress for ProgressTimeout (150 s) aborts;
  *   - past acceptableCompletionTime it aborts (AllowPostCopy and
  *     AllowWorkloadDisruption are off by default; no auto-converge). */
 #include "baseline-controllers.h"
@@ -110,9 +111,14 @@ tick_cb (gpointer user_data)
     {
       guint64 remaining = virt_migrate_job_get_data_remaining (self->job);
 
+      /* The watermark only ever goes down: a pass that resends what the
+       * guest dirtied (remaining grows again) is no progress until it
+       * gets below the lowest seen. */
       if (self->watermark == 0 || remaining < self->watermark)
-        self->last_progress = elapsed;
-      self->watermark = remaining;
+        {
+          self->last_progress = elapsed;
+          self->watermark = remaining;
+        }
       if (elapsed > baseline_kubevirt_completion_time (self->memory_bytes))
         {
           self->verdict = g_strdup_printf ("KubeVirt: not completed after %.0f s, aborted",

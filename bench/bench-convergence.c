@@ -7,10 +7,15 @@
  *   plain libvirt       `virsh migrate --live` (guests that converge unaided)
  *   virsh post-copy     `virsh migrate --postcopy --postcopy-after-precopy`
  *   virsh suspend       `virsh migrate --timeout T --timeout-suspend`
- *   ours, post-copy     a VirtMigrateManager job, default policy, post-copy allowed
- *   ours                the same without post-copy
+ *   ours, post-copy     `virt-migrate --live --p2p --postcopy`: the CLI, default policy
+ *   ours                `virt-migrate --live --p2p`: the same without post-copy
  *   Nova                Nova's default schedule (baseline-controllers.c)
  *   KubeVirt            KubeVirt's defaults (baseline-controllers.c)
+ *
+ * virsh and the CLI are timed the same way: each a process, from its spawn
+ * to its exit (its connections, its checks, the migration, its wait for the
+ * end). Nova's and KubeVirt's schedules run as controllers on a library job
+ * in this process (they are not programs one can spawn), timed by the job.
  *
  * For each: the outcome, wall time, the downtime QEMU reported and the
  * bytes sent per byte of RAM, then ours against each as ratios. Nova's own
@@ -19,6 +24,8 @@
  *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-convergence [CAP_S [SUSPEND_S [GUEST...]]] */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include <string.h>
 
 #include "baseline-controllers.h"
 #include "vm-testbed.h"
@@ -131,6 +138,76 @@ run_virsh (const char *name, const Guest *g, Method m)
     {
       o.capped = o.seconds >= cap;
       o.note = g_strdup (o.capped ? "stopped by the bench" : "failed");
+    }
+  return o;
+}
+
+/* The source's record of a migration that did not finish (libvirt keeps
+ * the figures of a failed job too): what was sent. */
+static void
+source_failed_stats (const char *name, Outcome *o)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  virConnectPtr conn = vm_testbed_connect (tb->src_uri);
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+  virTypedParameterPtr params = NULL;
+  int nparams = 0, type = 0;
+  unsigned long long v = 0;
+
+  if (dom != NULL && virDomainGetJobStats (dom, &type, &params, &nparams, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0)
+    {
+      if (virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
+        o->sent = v;
+      virTypedParamsFree (params, nparams);
+    }
+  if (dom != NULL)
+    virDomainFree (dom);
+  virConnectClose (conn);
+}
+
+/* Ours as a user runs it: the CLI, a process like virsh, with its default
+ * policy. */
+static Outcome
+run_cli (const char *name, const Guest *g, Method m)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *bw = g_strdup_printf ("%u", g->bandwidth);
+  g_autofree char *lim = g_strdup_printf ("%u", cap);
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, VIRT_MIGRATE_CLI, "-q", "-c", tb->src_uri,
+                         "--live", "--p2p", "--bandwidth", bw };
+  gint64 start;
+  int status = 0;
+  Outcome o = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (gpointer) head[i]);
+  if (m == M_OURS_POSTCOPY)
+    g_ptr_array_add (argv, "--postcopy");
+  g_ptr_array_add (argv, (gpointer) name);
+  g_ptr_array_add (argv, (gpointer) tb->dst_uri);
+  g_ptr_array_add (argv, "tcp://127.0.0.1");
+  g_ptr_array_add (argv, NULL);
+  start = g_get_monotonic_time ();
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                NULL, &err, &status, NULL);
+  o.done = TRUE;
+  o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
+  o.ok = g_spawn_check_wait_status (status, NULL) &&
+         vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
+  if (o.ok)
+    completed_stats (name, &o);
+  else
+    {
+      const char *cannot = err != NULL ? strstr (err, "cannot converge") : NULL;
+      const char *eol = cannot != NULL ? strchr (cannot, '\n') : NULL;
+
+      source_failed_stats (name, &o);
+      o.capped = o.seconds >= cap;
+      o.note = o.capped ? g_strdup ("stopped by the bench") :
+               cannot != NULL ? g_strdup_printf ("gave up: %.*s", (int) (eol != NULL ? eol - cannot : (long) strlen (cannot)), cannot) :
+               g_strdup ("failed");
     }
   return o;
 }
@@ -263,7 +340,8 @@ main (int argc, char **argv)
           vm_testbed_dirty_guest (name, g->memory, g->dirty, g->rate);
           g_usleep (3 * G_USEC_PER_SEC);
           g_printerr ("%s: %s...\n", g->name, method_names[m]);
-          o = m <= M_VIRSH_SUSPEND ? run_virsh (name, g, m) : run_library (manager, name, g, m);
+          o = m <= M_VIRSH_SUSPEND ? run_virsh (name, g, m) :
+              m == M_OURS || m == M_OURS_POSTCOPY ? run_cli (name, g, m) : run_library (manager, name, g, m);
           g_printerr ("  %s in %.1f s, downtime %" G_GUINT64_FORMAT " ms, sent %.2f x RAM\n",
                       verdict (&o, buf, sizeof buf), o.seconds, o.downtime, o.sent / (g->memory * MIB));
           if (g->converges && (m == M_PLAIN || m == M_OURS))
