@@ -362,6 +362,17 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   if (self->timed_out)
     return out;
 
+  /* The disks' mirror moves in batches (16 MiB at a time: under a low cap,
+   * many seconds apart), and a downtime step is about memory: the stall
+   * rules start when the first memory pass does. */
+  if (s->copying_disks)
+    {
+      self->low = G_MAXUINT64;
+      self->low_time = now;
+      self->passes_no_gain = 0;
+      return out;
+    }
+
   if (now - self->low_time >= window)
     reason = g_strdup_printf ("no progress for %u s", virt_migrate_policy_get_stall_window (policy));
   else if (stall_passes > 0 && self->passes_no_gain >= stall_passes)

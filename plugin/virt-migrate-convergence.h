@@ -54,6 +54,7 @@ typedef struct {
   guint64 rate;      /* bytes/s */
   guint64 iteration; /* memory pass */
   guint64 dirty_rate; /* bytes/s the guest dirties, QEMU's figure; 0: not known */
+  gboolean copying_disks; /* the storage copy's mirror runs, no memory pass yet */
 } VirtMigrateConvergenceSample;
 
 VirtMigrateConvergence *virt_migrate_convergence_new          (VirtMigratePolicy                   *policy,

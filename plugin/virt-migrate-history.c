@@ -12,7 +12,7 @@
 
 #include "virt-migrate-enums.h"
 #include "virt-migrate-error.h"
-#include "virt-migrate-history.h"
+#include "virt-migrate-history-private.h"
 
 /**
  * VirtMigrateHistory:
@@ -43,6 +43,13 @@ struct _VirtMigrateHistory
   char   *lock_path;
   guint   max_records;
   guint64 max_bytes;
+  /* The file as this object last left it (under the writers' lock): an
+   * append that finds it so counts one more line instead of reading it. */
+  gboolean cache_valid;
+  dev_t    cache_dev;
+  ino_t    cache_ino;
+  goffset  cache_size;
+  guint    cache_lines;
 };
 
 enum {
@@ -302,30 +309,98 @@ write_all (int fd, const char *data, gsize length)
   return TRUE;
 }
 
-/* The records of the file's text, oldest first; lines that do not parse
- * as a record (a torn last line after a crash) are skipped. */
-static GPtrArray *
-parse_records (const char *contents)
+/* Whether the GVariant text @text holds a \\u or \\U escape that is no
+ * character (a surrogate, or past U+10FFFF): GLib's parser then fails a
+ * critical check and returns no record and no error. */
+static gboolean
+has_bad_escape (const char *text, gsize len)
+{
+  for (gsize i = 0; i + 1 < len; i++)
+    {
+      if (text[i] != '\\')
+        continue;
+      if (text[i + 1] == 'u' || text[i + 1] == 'U')
+        {
+          gsize digits = text[i + 1] == 'u' ? 4 : 8;
+          guint32 c = 0;
+
+          for (gsize k = 0; k < digits && i + 2 + k < len && g_ascii_isxdigit (text[i + 2 + k]); k++)
+            c = c * 16 + (guint32) g_ascii_xdigit_value (text[i + 2 + k]);
+          if ((c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+            return TRUE;
+        }
+      i++; /* the escaped character, whatever it is (\\\\ too) */
+    }
+  return FALSE;
+}
+
+/* The records of @length bytes of the file, oldest first. A line that is
+ * no record is skipped with a warning naming it: a torn last line after a
+ * crash, bytes that are not UTF-8, a NUL (which would otherwise end the
+ * text there and hide every later record), what GVariant cannot parse.
+ * @n_lines: where to count every line, whole or not (%NULL: not wanted). */
+GPtrArray *
+virt_migrate_history_parse (const char *contents,
+                            gsize       length,
+                            guint      *n_lines)
 {
   GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+  const char *at = contents, *end = contents + length;
+  guint line = 0;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  while (at < end)
     {
+      const char *nl = memchr (at, '\n', (gsize) (end - at));
+      gsize len = (gsize) ((nl != NULL ? nl : end) - at);
       g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
       GVariant *record;
 
-      if (*lines[i] == '\0')
-        continue;
-      record = g_variant_parse (G_VARIANT_TYPE_VARDICT, lines[i], NULL, NULL, &error);
-      if (record == NULL)
+      line++;
+      if (len > 0)
         {
-          g_debug ("history: line %u skipped: %s", i + 1, error->message);
-          continue;
+          if (memchr (at, '\0', len) != NULL)
+            g_warning ("history: line %u skipped: it holds a NUL byte", line);
+          else if (!g_utf8_validate (at, (gssize) len, NULL))
+            g_warning ("history: line %u skipped: it is not UTF-8", line);
+          else if (has_bad_escape (at, len))
+            g_warning ("history: line %u skipped: it escapes a surrogate or no character at all", line);
+          else
+            {
+              text = g_strndup (at, len);
+              record = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
+              /* (g_variant_parse() may fail without saying why.) */
+              if (record == NULL)
+                g_warning ("history: line %u skipped: %s", line, error != NULL ? error->message : "not a record");
+              else
+                g_ptr_array_add (records, record); /* g_variant_parse(): not floating */
+            }
         }
-      g_ptr_array_add (records, record); /* g_variant_parse(): not floating */
+      at = nl != NULL ? nl + 1 : end;
     }
+  if (n_lines != NULL)
+    *n_lines = line;
   return records;
+}
+
+/* The lines of the file at @path (a last one without its newline too),
+ * NUL bytes and all. */
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return 0;
+  for (const char *at = contents, *end = contents + length; at < end; n++)
+    {
+      const char *nl = memchr (at, '\n', (gsize) (end - at));
+
+      at = nl != NULL ? nl + 1 : end;
+    }
+  return n;
 }
 
 /* Under the writers' lock: keeps the newest max-records, within
@@ -349,12 +424,10 @@ compact (VirtMigrateHistory *self)
       g_warning ("history: cannot read %s: %s", self->path, error->message);
       return;
     }
-  for (const char *p = contents; (p = strchr (p, '\n')) != NULL; p++)
-    lines++;
+  records = virt_migrate_history_parse (contents, length, &lines);
   if (lines <= self->max_records + slack && length <= self->max_bytes + self->max_bytes / 4)
     return;
 
-  records = parse_records (contents);
   lines_kept = g_ptr_array_new_with_free_func (g_free);
   /* The newest first, while both bounds hold; the newest always. */
   first = records->len > self->max_records ? records->len - self->max_records : 0;
@@ -380,6 +453,72 @@ compact (VirtMigrateHistory *self)
   if (!g_file_set_contents_full (self->path, text->str, (gssize) text->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_warning ("history: cannot shrink %s: %s", self->path, error->message);
+}
+
+/* A record's strings and lists are bounded, so that no record (a 64 KiB
+ * domain name, a libvirt error quoting a whole XML, thousands of policy
+ * lines) can make the file or a reply huge: a longer string is cut at a
+ * character's start and marked, a longer list keeps its first elements and
+ * says how many more there were. */
+#define RECORD_STRING_MAX 1024
+#define RECORD_LIST_MAX 64
+
+/* Returns: (transfer full): @value bounded, a strong reference. */
+static GVariant *
+bound_value (GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  GVariant *result;
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    {
+      gsize len = 0;
+      const char *text = g_variant_get_string (value, &len);
+      const char *cut;
+
+      if (len <= RECORD_STRING_MAX)
+        return g_variant_ref (value);
+      cut = g_utf8_find_prev_char (text, text + RECORD_STRING_MAX + 1);
+      return g_variant_ref_sink (g_variant_new_take_string (
+        g_strdup_printf ("%.*s… [%" G_GSIZE_FORMAT " bytes cut]", (int) (cut - text), text,
+                         len - (gsize) (cut - text))));
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+      g_autoptr(GVariant) bounded = bound_value (inner);
+
+      return g_variant_ref_sink (g_variant_new_variant (bounded));
+    }
+  if ((g_variant_type_is_array (type) && !g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING)) ||
+      g_variant_type_is_dict_entry (type) || g_variant_type_is_tuple (type))
+    {
+      gboolean array = g_variant_type_is_array (type);
+      gsize n = g_variant_n_children (value), keep = array ? MIN (n, RECORD_LIST_MAX) : n, len = keep;
+      g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+      for (gsize i = 0; i < keep; i++)
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+          g_ptr_array_add (children, bound_value (child));
+        }
+      /* A list of strings says what it left out. */
+      if (n > keep && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))
+        {
+          g_ptr_array_add (children, g_variant_ref_sink (g_variant_new_take_string (
+                                       g_strdup_printf ("… [%" G_GSIZE_FORMAT " more]", n - keep))));
+          len++;
+        }
+      if (array)
+        result = g_variant_new_array (g_variant_type_element (type), (GVariant **) children->pdata, len);
+      else if (g_variant_type_is_dict_entry (type))
+        result = g_variant_new_dict_entry (g_ptr_array_index (children, 0), g_ptr_array_index (children, 1));
+      else
+        result = g_variant_new_tuple ((GVariant **) children->pdata, len);
+      return g_variant_ref_sink (result);
+    }
+  return g_variant_ref (value);
 }
 
 /**
@@ -423,7 +562,11 @@ virt_migrate_history_append (VirtMigrateHistory *self,
       return FALSE;
     }
   /* The text format escapes newlines inside strings: one line a record. */
-  text = g_variant_print (record, TRUE);
+  {
+    g_autoptr(GVariant) bounded = bound_value (record);
+
+    text = g_variant_print (bounded, TRUE);
+  }
   line = g_string_new (NULL);
 
   lock_fd = take_lock (self, LOCK_EX, error);
@@ -457,7 +600,29 @@ virt_migrate_history_append (VirtMigrateHistory *self,
     set_errno_error (error, errno, "write to", self->path);
   close (fd);
   if (ok)
-    compact (self);
+    {
+      guint lines;
+      goffset size = st.st_size + (goffset) line->len;
+
+      /* One more line than this object left, unless another writer
+       * wrote since: then counted from the file. */
+      if (self->cache_valid && self->cache_dev == st.st_dev && self->cache_ino == st.st_ino &&
+          self->cache_size == st.st_size)
+        lines = self->cache_lines + 1;
+      else
+        lines = count_lines (self->path);
+      self->cache_valid = TRUE;
+      self->cache_dev = st.st_dev;
+      self->cache_ino = st.st_ino;
+      self->cache_size = size;
+      self->cache_lines = lines;
+      if (lines > self->max_records + MAX (self->max_records / 4, 1) ||
+          (guint64) size > self->max_bytes + self->max_bytes / 4)
+        {
+          compact (self);
+          self->cache_valid = FALSE; /* a new file */
+        }
+    }
   release_lock (lock_fd);
   return ok;
 }
@@ -469,6 +634,8 @@ typedef struct {
   const char *outcome;
   gint64      since;   /* µs since the epoch, by EndTime */
   guint       limit;   /* the newest N, 0: all */
+  guint       offset;  /* past the newest N */
+  guint64     max_bytes; /* of records (serialized), the newest that fit; 0: no bound */
 } Filter;
 
 static gboolean
@@ -514,6 +681,24 @@ parse_filter (GVariant *filter, Filter *f, GError **error)
               continue;
             }
         }
+      else if (g_str_equal (key, "offset"))
+        {
+          want = "u";
+          if (g_variant_is_of_type (v, G_VARIANT_TYPE_UINT32))
+            {
+              f->offset = g_variant_get_uint32 (v);
+              continue;
+            }
+        }
+      else if (g_str_equal (key, "max-bytes"))
+        {
+          want = "t";
+          if (g_variant_is_of_type (v, G_VARIANT_TYPE_UINT64))
+            {
+              f->max_bytes = g_variant_get_uint64 (v);
+              continue;
+            }
+        }
       else if (g_str_equal (key, "since"))
         {
           want = "x";
@@ -526,7 +711,8 @@ parse_filter (GVariant *filter, Filter *f, GError **error)
       else
         {
           g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNKNOWN_KEY,
-                       "Unknown history filter key '%s' (known: domain, outcome, since, limit)", key);
+                       "Unknown history filter key '%s' (known: domain, outcome, since, limit, offset, "
+                       "max-bytes)", key);
           return FALSE;
         }
       g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE,
@@ -566,7 +752,9 @@ matches (GVariant *record, const Filter *f)
  * @filter: (nullable): an `a{sv}` filter: `domain` (s, a guest's name or
  *   UUID), `outcome` (s: `succeeded`, `failed` or `cancelled`), `since`
  *   (x, µs since the epoch: ended then or later), `limit` (u: only the
- *   newest so many, 0 for all)
+ *   newest so many, 0 for all), `offset` (u: leave out the newest so many
+ *   first: the next page), `max-bytes` (t: only the newest records whose
+ *   serialized size fits, at least one; 0 for no bound)
  * @error: return location for a #GError
  *
  * The records that match @filter, oldest first.  An unknown filter key or
@@ -587,6 +775,7 @@ virt_migrate_history_query (VirtMigrateHistory *self,
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   GVariantBuilder builder;
+  gsize length = 0;
   int lock_fd;
   gboolean read;
 
@@ -597,7 +786,7 @@ virt_migrate_history_query (VirtMigrateHistory *self,
     return NULL;
 
   lock_fd = take_lock (self, LOCK_SH, NULL);
-  read = g_file_get_contents (self->path, &contents, NULL, &local_error);
+  read = g_file_get_contents (self->path, &contents, &length, &local_error);
   release_lock (lock_fd);
   if (!read && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
@@ -605,14 +794,46 @@ virt_migrate_history_query (VirtMigrateHistory *self,
       return NULL;
     }
 
-  records = parse_records (read ? contents : "");
+  records = virt_migrate_history_parse (read ? contents : "", read ? length : 0, NULL);
   matching = g_ptr_array_new ();
   for (guint i = 0; i < records->len; i++)
-    if (matches (g_ptr_array_index (records, i), &f))
-      g_ptr_array_add (matching, g_ptr_array_index (records, i));
+    {
+      GVariant *record = g_ptr_array_index (records, i);
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = f.limit > 0 && matching->len > f.limit ? matching->len - f.limit : 0; i < matching->len; i++)
-    g_variant_builder_add_value (&builder, g_ptr_array_index (matching, i));
+      /* A record an older version wrote unbounded is bounded as it is
+       * read: no reply carries a huge one. */
+      if (g_variant_get_size (record) > 64 * 1024)
+        {
+          GVariant *bounded = bound_value (record);
+
+          g_variant_unref (record);
+          g_ptr_array_index (records, i) = bounded; /* the array owns it now */
+          record = bounded;
+        }
+      if (matches (record, &f))
+        g_ptr_array_add (matching, record);
+    }
+
+  /* A page: past the newest @offset, the newest @limit, within
+   * @max_bytes (at least one record); given oldest first. */
+  {
+    guint end = matching->len > f.offset ? matching->len - f.offset : 0;
+    guint start = end, n = 0;
+    guint64 bytes = 0;
+
+    while (start > 0 && (f.limit == 0 || n < f.limit))
+      {
+        gsize size = g_variant_get_size (g_ptr_array_index (matching, start - 1));
+
+        if (f.max_bytes > 0 && n > 0 && bytes + size > f.max_bytes)
+          break;
+        bytes += size;
+        n++;
+        start--;
+      }
+    g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+    for (guint i = start; i < end; i++)
+      g_variant_builder_add_value (&builder, g_ptr_array_index (matching, i));
+  }
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }

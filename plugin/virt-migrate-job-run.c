@@ -227,6 +227,7 @@ evaluate_policy (VirtMigrateJob *self, const VirtMigrateSample *sample)
     .rate = self->rate,
     .iteration = self->iteration,
     .dirty_rate = self->memory_dirty_rate,
+    .copying_disks = self->phase == VIRT_MIGRATE_PHASE_COPYING_DISKS,
   };
   g_autoptr(GPtrArray) decisions = NULL;
 

@@ -118,8 +118,10 @@ virt_migrate_job_store_load (VirtMigrateJobStore *self)
       g_autoptr(GVariant) record = NULL;
       g_autoptr(GVariant) request = NULL;
       g_autoptr(GError) error = NULL;
+      g_autofree char *expected = NULL;
       gchar *contents = NULL;
       gsize length = 0;
+      guint32 id = 0;
 
       if (!g_str_has_suffix (name, ".job"))
         continue;
@@ -132,10 +134,19 @@ virt_migrate_job_store_load (VirtMigrateJobStore *self)
       bytes = g_bytes_new_take (contents, length);
       record = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bytes, FALSE));
       request = g_variant_lookup_value (record, "Request", G_VARIANT_TYPE_VARDICT);
-      if (!g_variant_lookup (record, "Id", "u", NULL) || !g_variant_lookup (record, "StartedByUid", "u", NULL) ||
+      if (!g_variant_lookup (record, "Id", "u", &id) || !g_variant_lookup (record, "StartedByUid", "u", NULL) ||
           !g_variant_lookup (record, "State", "&s", NULL) || request == NULL)
         {
           g_warning ("%s is not a job record: skipped", path);
+          continue;
+        }
+      /* The file is named after its job: one that is not (a copy, a
+       * hand edit) would be adopted again at every start. And an id the
+       * counter cannot go past is no id. */
+      expected = g_strdup_printf ("%u.job", id);
+      if (id == 0 || id > VIRT_MIGRATE_JOB_ID_MAX || !g_str_equal (name, expected))
+        {
+          g_warning ("%s holds job %u, which is not its name's (or no valid id): skipped", path, id);
           continue;
         }
       g_ptr_array_add (records, g_steal_pointer (&record));

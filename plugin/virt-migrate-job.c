@@ -464,7 +464,9 @@ virt_migrate_job_new_adopted (VirtMigrateRequest        *request,
 
   self->id = id;
   self->adopted = TRUE;
-  while ((next = (guint) g_atomic_int_get (&next_id)) <= id)
+  /* New jobs after it (an id at the counter's end would wrap it to 0 and
+   * spin here: the store refuses those). */
+  while (id < G_MAXUINT32 && (next = (guint) g_atomic_int_get (&next_id)) <= id)
     g_atomic_int_compare_and_exchange (&next_id, next, id + 1);
   return self;
 }

@@ -77,7 +77,7 @@ value_from_variant (GParamSpec *pspec,
     {
       const char *s;
       gsize len;
-      gsize limit = g_str_has_suffix (key, "-xml") ? MAX_XML_LENGTH : MAX_STRING_LENGTH;
+      gsize limit = request_string_limit (key);
 
       if (!g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
         goto wrong_type;
@@ -136,13 +136,21 @@ value_from_variant (GParamSpec *pspec,
 
       if (!g_variant_is_of_type (v, G_VARIANT_TYPE_STRING_ARRAY))
         goto wrong_type;
+      if (g_variant_n_children (v) > MAX_LIST_LENGTH)
+        {
+          g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                       "Request key '%s' has %" G_GSIZE_FORMAT " elements, at most %d", key,
+                       g_variant_n_children (v), MAX_LIST_LENGTH);
+          return FALSE;
+        }
       strv = g_variant_get_strv (v, NULL);
       for (guint i = 0; strv[i] != NULL; i++)
         {
           if (strlen (strv[i]) > MAX_STRING_LENGTH)
             {
               g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
-                           "Request key '%s' has an element that is too long", key);
+                           "Request key '%s' has an element that is too long (at most %d bytes)", key,
+                           MAX_STRING_LENGTH);
               return FALSE;
             }
           if (!g_utf8_validate (strv[i], -1, NULL))

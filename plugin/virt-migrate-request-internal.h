@@ -96,10 +96,25 @@ extern VirtMigrateRequestLimit virt_migrate_request_limits[N_PROPS];
 
 /* QEMU's limit for the migration speed: bytes per second must fit an int64. */
 #define BANDWIDTH_MAX ((guint64) (G_MAXINT64 / (1024 * 1024)))
-/* Upper bounds for strings arriving from D-Bus: a domain XML may be large,
- * a URI or a name may not. */
-#define MAX_XML_LENGTH (16 * 1024 * 1024)
-#define MAX_STRING_LENGTH (64 * 1024)
+/* Upper bounds for strings, what libvirt itself accepts: an XML document
+ * as large as libvirt's RPC carries a string (VIR_NET_MESSAGE_STRING_MAX,
+ * 4 MiB), a guest's name as long as a file name (libvirt's QEMU driver
+ * keeps each guest in NAME.xml), a URI or any other string 4 KiB, and at
+ * most 256 elements in a list. */
+#define MAX_XML_LENGTH (4 * 1024 * 1024)
+#define MAX_NAME_LENGTH 255
+#define MAX_STRING_LENGTH 4096
+#define MAX_LIST_LENGTH 256
+
+static inline gsize
+request_string_limit (const char *key)
+{
+  if (g_str_has_suffix (key, "-xml"))
+    return MAX_XML_LENGTH;
+  if (g_str_equal (key, "domain") || g_str_equal (key, "dest-name"))
+    return MAX_NAME_LENGTH;
+  return MAX_STRING_LENGTH;
+}
 
 /* libvirt 9.0 knows these two (qemuMigrationCompressMethod). */
 extern const char *const virt_migrate_request_compression_methods[];

@@ -166,6 +166,38 @@ is_unix_libvirt_uri (const char *uri)
  */
 /* libvirt 9.0's rules for the tuning knobs (qemu_migration_params.c,
  * qemu_migration.c, virsh-domain.c), said before libvirt is asked. */
+/* Every string within what libvirt accepts (a request made in the library
+ * or the CLI, not only one that came over D-Bus). */
+static gboolean
+check_lengths (VirtMigrateRequest *self,
+               GError            **error)
+{
+  for (guint i = 1; i < N_PROPS; i++)
+    {
+      const GValue *value = &self->values[i];
+      const char *key = virt_migrate_request_props[i]->name;
+
+      if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL &&
+          strlen (g_value_get_string (value)) > request_string_limit (key))
+        return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'%s' is too long (%" G_GSIZE_FORMAT
+                     " bytes, at most %" G_GSIZE_FORMAT ")", key, strlen (g_value_get_string (value)),
+                     request_string_limit (key));
+      if (G_VALUE_HOLDS (value, G_TYPE_STRV) && g_value_get_boxed (value) != NULL)
+        {
+          const char *const *strv = g_value_get_boxed (value);
+
+          if (g_strv_length ((char **) strv) > MAX_LIST_LENGTH)
+            return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'%s' has %u elements, at most %d", key,
+                         g_strv_length ((char **) strv), MAX_LIST_LENGTH);
+          for (guint k = 0; strv[k] != NULL; k++)
+            if (strlen (strv[k]) > MAX_STRING_LENGTH)
+              return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                           "'%s' has an element that is too long (at most %d bytes)", key, MAX_STRING_LENGTH);
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 validate_tuning (VirtMigrateRequest *self, GError **error)
 {
@@ -232,7 +264,7 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
   parallel = g_value_get_int (&self->values[PROP_PARALLEL_CONNECTIONS]);
   disks_port = g_value_get_int (&self->values[PROP_DISKS_PORT]);
 
-  if (!check_ranges (self, error))
+  if (!check_ranges (self, error) || !check_lengths (self, error))
     return FALSE;
   if (!virt_migrate_map_check (request_get_strv (self, PROP_DISK_MAP), TRUE, "disk-map", error) ||
       !virt_migrate_map_check (request_get_strv (self, PROP_NETWORK_MAP), FALSE, "network-map", error))

@@ -165,6 +165,39 @@ test_stall_window_steps (void)
   g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 1);
 }
 
+/* A throttled storage copy (1 MiB/s: QEMU's mirror reports a 16 MiB batch
+ * every 16 s, and libvirt no memory figures yet) is progress: no downtime
+ * step while the disks move; after them the stall window starts from the
+ * first memory sample. Before: "no progress for 10 s … step 5/5" before
+ * memory had started. */
+static void
+test_disk_copy_no_step (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(GArray) seen = new_seen ();
+
+  g_test_summary ("A throttled disk copy (16 MiB batches 16 s apart) logs no downtime step; the stall "
+                  "window starts with the first memory pass");
+  for (gdouble t = 0; t <= 64.0; t += 0.25)
+    {
+      guint64 done = MIN ((guint64) (t / 16) * 16, 64) * MIB;
+      VirtMigrateConvergenceSample s = {
+        .time = (gint64) (t * G_USEC_PER_SEC), .total = 64 * MIB, .remaining = 64 * MIB - done,
+        .rate = MIB, .iteration = 0, .copying_disks = TRUE,
+      };
+      g_autoptr(GPtrArray) decisions = virt_migrate_convergence_sample (c, &s);
+
+      collect (seen, decisions, s.time);
+    }
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 0);
+  /* Memory then stalls for the window: a step 10 s after its first sample. */
+  for (gdouble t = 64.25; t <= 80.0; t += 0.5)
+    feed (c, seen, t, 40 * MIB, 10 * MIB, 1);
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 1);
+  g_assert_cmpfloat (find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->at, >=, 74.25);
+}
+
 static void
 test_passes_without_gain (void)
 {
@@ -443,6 +476,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/virt-migrate/convergence/watching", test_watching);
   g_test_add_func ("/virt-migrate/convergence/stall-window-steps", test_stall_window_steps);
+  g_test_add_func ("/virt-migrate/convergence/disk-copy-no-step", test_disk_copy_no_step);
   g_test_add_func ("/virt-migrate/convergence/passes-without-gain", test_passes_without_gain);
   g_test_add_func ("/virt-migrate/convergence/postcopy-after-last-step", test_postcopy_after_last_step);
   g_test_add_func ("/virt-migrate/convergence/timeout-actions", test_timeout_actions);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,10 +229,73 @@ test_torn_line (Fixture *fx, gconstpointer data)
   fclose (f);
   g_assert_true (virt_migrate_history_append (fx->history, make_record ("g", "succeeded", 0, 2, 2), &error));
   g_assert_no_error (error);
+  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, "history: line 2 skipped: *");
   all = query (fx->history, NULL);
+  g_test_assert_expected_messages ();
   g_assert_cmpuint (g_variant_n_children (all), ==, 2);
   g_assert_cmpuint (record_u (all, 0, "N"), ==, 1);
   g_assert_cmpuint (record_u (all, 1, "N"), ==, 2);
+}
+
+/* A history damaged every way seen: bytes that are not UTF-8, a \\udddd
+ * escape (a lone surrogate, which GVariant's parser refuses without saying
+ * why), a NUL byte, a torn record joined to a good one on the next line.
+ * Before: a NULL dereference (the CLI exited 139, the daemon crashed on
+ * every read), or every record after the NUL hidden and the size bound
+ * off. */
+static void
+test_damaged (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = g_variant_print (make_record ("g", "succeeded", 0, 1, 1), TRUE);
+  g_autoptr(GString) text = g_string_new (NULL);
+  struct stat st;
+
+  g_test_summary ("A damaged history (invalid UTF-8, a \\udddd escape, a NUL, a torn line joined to the next) "
+                  "is read without a crash, each bad line skipped with a warning naming it, every good "
+                  "record kept, and the size bound still holds");
+  g_string_append_printf (text, "%s\n", good);                            /* 1: good */
+  g_string_append (text, "{'Domain': <'caf\xe9'>}\n");                    /* 2: Latin-1 */
+  g_string_append (text, "{'Domain': <'\\udddd'>}\n");                   /* 3: a lone surrogate */
+  g_string_append_printf (text, "{'Domain': <'x'>}%c%s\n", 0, good);      /* 4: a NUL */
+  g_string_append_printf (text, "{'Domain': <'half%s\n", good);           /* 5: torn, joined */
+  g_string_append_printf (text, "%s\n", good);                            /* 6: good */
+  {
+    g_autofree char *parent = g_path_get_dirname (fx->path);
+
+    g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  }
+  g_assert_true (g_file_set_contents (fx->path, text->str, (gssize) text->len, NULL));
+
+  for (guint line = 2; line <= 5; line++)
+    {
+      g_autofree char *pattern = g_strdup_printf ("history: line %u skipped: *", line);
+
+      g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, pattern);
+    }
+  all = query (fx->history, NULL);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (g_variant_n_children (all), ==, 2);
+
+  /* Past the NUL the writers still count every line: with a bound of 2,
+   * six more records leave the file bounded (it grew to 12 lines). */
+  virt_migrate_history_set_max_records (fx->history, 2);
+  /* (The first append compacts: the four bad lines are named again, then gone.) */
+  for (guint k = 0; k < 4; k++)
+    g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, "history: line * skipped: *");
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_true (virt_migrate_history_append (fx->history, make_record ("g", "succeeded", 1, i, i), &error));
+      g_assert_no_error (error);
+    }
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (stat (fx->path, &st), ==, 0);
+  g_clear_pointer (&all, g_variant_unref);
+  all = query (fx->history, NULL);
+  g_test_message ("%u lines left, %" G_GSIZE_FORMAT " records", count_lines (fx->path), g_variant_n_children (all));
+  g_assert_cmpuint (count_lines (fx->path), <=, 3);
+  g_assert_cmpuint (record_u (all, g_variant_n_children (all) - 1, "N"), ==, 5);
 }
 
 #define N_WRITERS 3
@@ -564,6 +628,7 @@ main (int argc, char **argv)
   ADD ("filter-errors", test_filter_errors);
   ADD ("bounded", test_bounded);
   ADD ("torn-line", test_torn_line);
+  ADD ("damaged", test_damaged);
   ADD ("concurrent-writers", test_concurrent_writers);
   ADD ("concurrent-compaction", test_concurrent_compaction);
   ADD ("manager-records", test_manager_records);

@@ -78,7 +78,7 @@ cli_list_jobs (gboolean system_bus)
       if (req == NULL || !g_variant_lookup (req, "dest-uri", "&s", &dest))
         if (req == NULL || !g_variant_lookup (req, "hypervisor-uri", "&s", &dest))
           dest = "";
-      printf ("%-4s %-10s %7.0f%% %6u  %-24s %s\n", strrchr (paths[i], '/') + 1,
+      cli_print_safe (stdout, "%-4s %-10s %7.0f%% %6u  %-24s %s\n", strrchr (paths[i], '/') + 1,
               virt_migrate_dbus_job_get_state (job), virt_migrate_dbus_job_get_progress (job) * 100.0,
               virt_migrate_dbus_job_get_started_by_uid (job), virt_migrate_dbus_job_get_domain (job), dest);
     }
@@ -115,3 +115,43 @@ cli_cancel_job (gboolean system_bus, const char *path)
   return EXIT_SUCCESS;
 }
 
+char *
+cli_escape (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0';)
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8: the byte, escaped. */
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+      if (c != '\n' && (c < 0x20 || c == 0x7f))
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (c >= 0x80 && c <= 0x9f)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+cli_print_safe (FILE *out, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  safe = cli_escape (text);
+  fputs (safe, out);
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdio.h>
+
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -12,6 +14,14 @@ void             cli_print_bus_error (GError  *error);
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7": the job's object path,
  * NULL for anything else. */
 char            *cli_job_path_for    (const char *arg);
+/* printf() for text that carries names from elsewhere (a guest's name, a
+ * libvirt error, a history record): every control character but the
+ * newline is written escaped (\\x1b, \\u009b…), so a name cannot drive
+ * the terminal. */
+void             cli_print_safe      (FILE       *out,
+                                      const char *format,
+                                      ...) G_GNUC_PRINTF (2, 3);
+char            *cli_escape          (const char *text);
 /* virt-migrate [--system] jobs / cancel JOB: exit statuses. */
 int              cli_list_jobs       (gboolean system_bus);
 int              cli_cancel_job      (gboolean system_bus,

@@ -47,13 +47,18 @@ say (Drain *d, const char *format, ...) G_GNUC_PRINTF (2, 3);
 static void
 say (Drain *d, const char *format, ...)
 {
+  g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
   va_list args;
 
   if (d->options->quiet)
     return;
   va_start (args, format);
-  vfprintf (d->options->json ? stderr : stdout, format, args);
+  text = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Guests' names come from the host: escaped. */
+  safe = cli_escape (text);
+  fputs (safe, d->options->json ? stderr : stdout);
   fflush (d->options->json ? stderr : stdout);
 }
 
@@ -172,12 +177,12 @@ finish (Drain *d, const char *state, GVariant *guests, GVariant *snapshot)
     }
   else
     {
-      printf ("\n%s", table);
+      cli_print_safe (stdout, "\n%s", table);
       if (g_str_equal (state, "planned"))
         printf ("Dry run: nothing moved. %s\n", all_go ? "Every guest can go." :
                 "Some guests cannot go (above).");
       else
-        printf ("Drain %s: %s\n", state, summary);
+        cli_print_safe (stdout, "Drain %s: %s\n", state, summary);
     }
   if (g_str_equal (state, "planned"))
     d->exit_code = all_go ? EXIT_SUCCESS : EXIT_FAILURE;

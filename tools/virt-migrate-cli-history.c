@@ -9,6 +9,7 @@
 
 #include "virt-migrate-service.h"
 
+#include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 
@@ -83,24 +84,24 @@ print_table (GVariant *records, gboolean verbose)
       else
         g_strlcpy (downtime, "-", sizeof downtime);
       g_snprintf (moved, sizeof moved, "%.1f MiB", lookup_u64 (record, "BytesProcessed") / (1024.0 * 1024.0));
-      printf ("%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", when, lookup_string (record, "Domain"),
+      cli_print_safe (stdout, "%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", when, lookup_string (record, "Domain"),
               lookup_string (record, "Outcome"), elapsed, downtime, moved, lookup_string (record, "Flow"),
               lookup_string (record, "Destination"));
       if (*error != '\0')
-        printf ("    error: %s\n", error);
+        cli_print_safe (stdout, "    error: %s\n", error);
       if (!verbose)
         continue;
       g_variant_lookup (record, "Id", "u", &id);
-      printf ("    uuid %s, from %s, job %u on %s\n", lookup_string (record, "DomainUuid"),
+      cli_print_safe (stdout, "    uuid %s, from %s, job %u on %s\n", lookup_string (record, "DomainUuid"),
               lookup_string (record, "Source"), id, lookup_string (record, "Host"));
       if (g_variant_lookup (record, "Flags", "^a&s", &flags) && flags[0] != NULL)
         {
           flag_text = g_strjoinv (" ", (char **) flags);
-          printf ("    flags: %s\n", flag_text);
+          cli_print_safe (stdout, "    flags: %s\n", flag_text);
         }
       if (g_variant_lookup (record, "Messages", "^a&s", &messages))
         for (guint i = 0; messages[i] != NULL; i++)
-          printf ("    %s\n", messages[i]);
+          cli_print_safe (stdout, "    %s\n", messages[i]);
       {
         g_autoptr(GVariant) guests = g_variant_lookup_value (record, "Guests", G_VARIANT_TYPE ("aa{sv}"));
 
@@ -109,7 +110,7 @@ print_table (GVariant *records, gboolean verbose)
           {
             g_autofree char *table = virt_migrate_drain_guests_to_text (guests);
 
-            printf ("%s", table);
+            cli_print_safe (stdout, "%s", table);
           }
       }
     }
@@ -148,7 +149,56 @@ cli_history (CliHistorySource source,
       records = virt_migrate_history_query (history, filter, &error);
     }
   else
-    records = query_bus (source == CLI_HISTORY_SYSTEM_BUS, filter, &error);
+    {
+      /* The daemon answers in pages (each well under the bus's limit):
+       * ask for the next, older one until none is left or the limit is
+       * reached. */
+      g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+      GVariantBuilder all;
+      guint got = 0;
+
+      for (;;)
+        {
+          g_auto(GVariantDict) page_dict = G_VARIANT_DICT_INIT (filter);
+          g_autoptr(GVariant) page_filter = NULL;
+          GVariant *page;
+
+          g_variant_dict_insert (&page_dict, "offset", "u", got);
+          if (limit > 0)
+            g_variant_dict_insert (&page_dict, "limit", "u", limit - got);
+          page_filter = g_variant_ref_sink (g_variant_dict_end (&page_dict));
+          page = query_bus (source == CLI_HISTORY_SYSTEM_BUS, page_filter, &error);
+          if (page == NULL)
+            break;
+          if (g_variant_n_children (page) == 0)
+            {
+              g_variant_unref (page);
+              break;
+            }
+          got += (guint) g_variant_n_children (page);
+          g_ptr_array_add (pages, page);
+          if (limit > 0 && got >= limit)
+            break;
+        }
+      if (error == NULL)
+        {
+          g_variant_builder_init (&all, G_VARIANT_TYPE ("aa{sv}"));
+          /* The oldest page came last. */
+          for (guint i = pages->len; i > 0; i--)
+            {
+              GVariantIter iter;
+              GVariant *item;
+
+              g_variant_iter_init (&iter, g_ptr_array_index (pages, i - 1));
+              while ((item = g_variant_iter_next_value (&iter)) != NULL)
+                {
+                  g_variant_builder_add_value (&all, item);
+                  g_variant_unref (item);
+                }
+            }
+          records = g_variant_ref_sink (g_variant_builder_end (&all));
+        }
+    }
   if (records == NULL)
     {
       fprintf (stderr, "error: %s\n", error->message);

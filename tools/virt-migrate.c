@@ -136,9 +136,12 @@ draw_progress (Cli *cli, gboolean final)
 static void
 print_line (Cli *cli, const char *text)
 {
+  g_autofree char *safe = NULL;
+
   if (cli->quiet)
     return;
-  fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", text, cli->tty ? "\033[K" : "");
+  safe = cli_escape (text);
+  fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", safe, cli->tty ? "\033[K" : "");
   cli->last_text[0] = '\0';
 }
 
@@ -237,9 +240,9 @@ on_completed (VirtMigrateJob *job, Cli *cli)
           int code = error->domain == VIRT_MIGRATE_ERROR ? virt_migrate_error_get_libvirt_code (error) : 0;
 
           if (code != 0)
-            fprintf (stderr, "error: %s (libvirt error %d)\n", error->message, code);
+            cli_print_safe (stderr, "error: %s (libvirt error %d)\n", error->message, code);
           else
-            fprintf (stderr, "error: %s\n", error->message);
+            cli_print_safe (stderr, "error: %s\n", error->message);
           /* Refused before libvirt was asked: like a bad request. */
           cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
                              ? EXIT_USAGE : EXIT_FAILURE;
@@ -280,7 +283,7 @@ bus_finish (Cli *cli, gboolean success, const char *message)
     }
   else
     {
-      fprintf (stderr, "error: %s\n", message);
+      cli_print_safe (stderr, "error: %s\n", message);
       cli->exit_code = EXIT_FAILURE;
     }
   g_main_loop_quit (cli->loop);

@@ -382,7 +382,7 @@ serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
   respond (msg, SOUP_STATUS_OK, "application/json", body);
 }
 
-/* GET /v1/history?domain=&outcome=&since=&limit= */
+/* GET /v1/history?domain=&outcome=&since=&limit=&offset= */
 static void
 serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable *query)
 {
@@ -406,11 +406,11 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
             continue;
           if (g_str_equal (key, "domain") || g_str_equal (key, "outcome"))
             g_variant_dict_insert (&filter, key, "s", value);
-          else if ((g_str_equal (key, "limit") || g_str_equal (key, "since")) &&
-                   g_ascii_string_to_unsigned (value, 10, 0, g_str_equal (key, "limit") ? G_MAXUINT32 : G_MAXINT64,
+          else if ((g_str_equal (key, "limit") || g_str_equal (key, "offset") || g_str_equal (key, "since")) &&
+                   g_ascii_string_to_unsigned (value, 10, 0, g_str_equal (key, "since") ? G_MAXINT64 : G_MAXUINT32,
                                                &number, NULL))
             {
-              if (g_str_equal (key, "limit"))
+              if (!g_str_equal (key, "since"))
                 g_variant_dict_insert (&filter, key, "u", (guint32) number);
               else
                 g_variant_dict_insert (&filter, key, "x", (gint64) number);
@@ -419,13 +419,17 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
             {
               g_autofree char *message =
                 g_strdup_printf ("Bad history query parameter '%s': known are domain, outcome, since "
-                                 "(µs since the epoch) and limit (a count)", key);
+                                 "(µs since the epoch), limit (a count) and offset (how many of the "
+                                 "newest to leave out: the next page)", key);
 
               respond_error (msg, SOUP_STATUS_BAD_REQUEST, message);
               return;
             }
         }
     }
+  /* A page holds at most 4 MiB of records, the newest that fit: ask for
+   * the next with offset. */
+  g_variant_dict_insert (&filter, "max-bytes", "t", (guint64) (4 * 1024 * 1024));
   if (history == NULL)
     records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
   else
