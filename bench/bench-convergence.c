@@ -398,7 +398,7 @@ main (int argc, char **argv)
                 {
                   const Outcome *b = &out[refs[r]];
                   g_autofree char *wt = ratio (a->seconds, b->seconds, b->capped);
-                  g_autofree char *bt = b->sent > 0 ? ratio (a->sent, b->sent, b->capped) : g_strdup ("n/a");
+                  g_autofree char *bt = b->sent > 0 && a->sent > 0 ? ratio (a->sent, b->sent, b->capped) : g_strdup ("n/a");
 
                   g_string_append_printf (ratios, "  %s (%s) / %s (%s): wall %s, bytes sent %s\n",
                                           method_names[ours[i]], a->ok ? "moved" : "not moved",

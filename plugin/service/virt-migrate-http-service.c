@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "virt-migrate-http-listener.h"
 #include "virt-migrate-http-service.h"
 #include "virt-migrate-http-resources.h"
 #include "virt-migrate-http-token.h"
@@ -73,6 +74,7 @@ struct _VirtMigrateHttpService
   VirtMigrateManager *manager;
   VirtMigrateMetrics *metrics;
   SoupServer         *server;
+  VirtMigrateHttpListener *listener;
   GTlsCertificate    *tls_certificate;
   char               *token_file;
   char               *token;
@@ -507,6 +509,18 @@ serve_metrics (VirtMigrateHttpService *self, SoupServerMessage *msg)
   respond (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8", body);
 }
 
+/* The socket under @msg: ours (the listener accepted it), else libsoup's. */
+static GSocket *
+client_socket (VirtMigrateHttpService *self, SoupServerMessage *msg)
+{
+  GSocket *socket = self->listener != NULL
+                      ? virt_migrate_http_listener_get_socket (self->listener,
+                                                               soup_server_message_get_remote_address (msg))
+                      : NULL;
+
+  return socket != NULL ? socket : soup_server_message_get_socket (msg);
+}
+
 static void
 serve_events (VirtMigrateHttpService *self, SoupServerMessage *msg)
 {
@@ -523,6 +537,9 @@ serve_events (VirtMigrateHttpService *self, SoupServerMessage *msg)
       return;
     }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_remove (headers, "Connection");
+  if (self->listener != NULL)
+    virt_migrate_http_listener_streaming (self->listener, soup_server_message_get_remote_address (msg));
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
@@ -533,9 +550,9 @@ serve_events (VirtMigrateHttpService *self, SoupServerMessage *msg)
   c->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_client_finished), c);
   c->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_client_wrote), c);
   g_ptr_array_add (self->clients, c);
-  if (soup_server_message_get_socket (msg) != NULL)
+  if (client_socket (self, msg) != NULL)
     {
-      c->hangup_source = g_socket_create_source (soup_server_message_get_socket (msg),
+      c->hangup_source = g_socket_create_source (client_socket (self, msg),
                                                  G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
       g_source_set_callback (c->hangup_source, G_SOURCE_FUNC (on_client_socket), c, NULL);
       g_source_attach (c->hangup_source, g_main_context_get_thread_default ());
@@ -683,6 +700,10 @@ early_handler (SoupServer        *server,
       reject (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
       return;
     }
+  /* One request a connection: a client that keeps it open or goes away
+   * leaves nothing behind (libsoup 3.2 kept a closed client's socket in
+   * CLOSE-WAIT). Event streams take it back. */
+  soup_message_headers_replace (response, "Connection", "close");
   if (!authorized (self, msg, query))
     {
       soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"virt-migrate\"");
@@ -690,6 +711,8 @@ early_handler (SoupServer        *server,
               "A bearer token is needed: Authorization: Bearer TOKEN, or ?access_token=TOKEN");
       return;
     }
+  if (self->listener != NULL)
+    virt_migrate_http_listener_authenticated (self->listener, soup_server_message_get_remote_address (msg));
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
       soup_message_headers_replace (response, "Allow", "GET, HEAD");
@@ -795,10 +818,13 @@ virt_migrate_http_service_listen (VirtMigrateHttpService *self,
   soup_server_add_early_handler (self->server, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->server, socket_address,
-                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  /* The connections are accepted by the listener, which hands libsoup
+   * each one whose request head came in whole and sane. */
+  self->listener = virt_migrate_http_listener_new (self->server, self->tls_certificate, self->max_request_size);
+  if (!virt_migrate_http_listener_listen (self->listener, socket_address, error))
     {
       g_prefix_error (error, "Cannot listen on %s: ", address);
+      g_clear_object (&self->listener);
       g_clear_object (&self->server);
       return FALSE;
     }
@@ -821,7 +847,7 @@ virt_migrate_http_service_get_uris (VirtMigrateHttpService *self)
   GSList *uris;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_HTTP_SERVICE (self), NULL);
-  uris = self->server != NULL ? soup_server_get_uris (self->server) : NULL;
+  uris = self->listener != NULL ? virt_migrate_http_listener_get_uris (self->listener) : NULL;
   for (GSList *l = uris; l != NULL; l = l->next)
     {
       g_autofree char *uri = g_uri_to_string (l->data);
@@ -858,6 +884,9 @@ virt_migrate_http_service_disconnect (VirtMigrateHttpService *self)
 
   g_clear_handle_id (&self->keepalive_source, g_source_remove);
   g_ptr_array_set_size (self->clients, 0);
+  if (self->listener != NULL)
+    g_object_run_dispose (G_OBJECT (self->listener));
+  g_clear_object (&self->listener);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
