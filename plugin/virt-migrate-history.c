@@ -63,8 +63,9 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 #define DEFAULT_MAX_RECORDS 1000
-/* Well under a D-Bus message's limit (32 MiB on a default system bus). */
-#define DEFAULT_MAX_BYTES (8 * 1024 * 1024)
+/* A thousand records at their bound (about 12 KiB each); replies are paged
+ * well under a D-Bus message's limit whatever it holds. */
+#define DEFAULT_MAX_BYTES (16 * 1024 * 1024)
 
 G_DEFINE_FINAL_TYPE (VirtMigrateHistory, virt_migrate_history, G_TYPE_OBJECT)
 
@@ -149,7 +150,7 @@ virt_migrate_history_class_init (VirtMigrateHistoryClass *klass)
    *
    * How large the history file may grow, in bytes, whatever its records
    * hold: past a quarter over, the oldest records are dropped until the
-   * rest fit (the newest record is always kept). 8 MiB by default.
+   * rest fit (the newest record is always kept). 16 MiB by default.
    */
   props[PROP_MAX_BYTES] = g_param_spec_uint64 ("max-bytes", NULL, NULL, 4096, G_MAXUINT64, DEFAULT_MAX_BYTES,
                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
@@ -461,11 +462,13 @@ compact (VirtMigrateHistory *self)
  * character's start and marked, a longer list keeps its first elements and
  * says how many more there were. */
 #define RECORD_STRING_MAX 1024
-#define RECORD_LIST_MAX 64
+#define RECORD_LIST_MAX 32
+#define RECORD_LIST_STRING_MAX 256
 
-/* Returns: (transfer full): @value bounded, a strong reference. */
+/* Returns: (transfer full): @value bounded (@string_max: its strings' bound),
+ * a strong reference. */
 static GVariant *
-bound_value (GVariant *value)
+bound_value_within (GVariant *value, gsize string_max)
 {
   const GVariantType *type = g_variant_get_type (value);
   GVariant *result;
@@ -476,9 +479,9 @@ bound_value (GVariant *value)
       const char *text = g_variant_get_string (value, &len);
       const char *cut;
 
-      if (len <= RECORD_STRING_MAX)
+      if (len <= string_max)
         return g_variant_ref (value);
-      cut = g_utf8_find_prev_char (text, text + RECORD_STRING_MAX + 1);
+      cut = g_utf8_find_prev_char (text, text + string_max + 1);
       return g_variant_ref_sink (g_variant_new_take_string (
         g_strdup_printf ("%.*s… [%" G_GSIZE_FORMAT " bytes cut]", (int) (cut - text), text,
                          len - (gsize) (cut - text))));
@@ -486,7 +489,7 @@ bound_value (GVariant *value)
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
     {
       g_autoptr(GVariant) inner = g_variant_get_variant (value);
-      g_autoptr(GVariant) bounded = bound_value (inner);
+      g_autoptr(GVariant) bounded = bound_value_within (inner, string_max);
 
       return g_variant_ref_sink (g_variant_new_variant (bounded));
     }
@@ -501,7 +504,9 @@ bound_value (GVariant *value)
         {
           g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
 
-          g_ptr_array_add (children, bound_value (child));
+          /* A list's strings (policy lines, flags) are short ones. */
+          g_ptr_array_add (children, bound_value_within (child, array ? MIN (string_max, RECORD_LIST_STRING_MAX)
+                                                                      : string_max));
         }
       /* A list of strings says what it left out. */
       if (n > keep && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))
@@ -519,6 +524,12 @@ bound_value (GVariant *value)
       return g_variant_ref_sink (result);
     }
   return g_variant_ref (value);
+}
+
+static GVariant *
+bound_value (GVariant *value)
+{
+  return bound_value_within (value, RECORD_STRING_MAX);
 }
 
 /**

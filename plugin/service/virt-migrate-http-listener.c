@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000
+#endif
 
 #include "virt-migrate-http-listener.h"
 
@@ -112,18 +117,36 @@ conn_answer (Conn *c, guint status, const char *reason, const char *text)
       g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
     }
   conn_shut_down (c);
+  /* libsoup never had it: its descriptor goes now, not at the sweep. */
+  if (c->stream == NULL)
+    g_io_stream_close (G_IO_STREAM (c->socket_conn), NULL, NULL);
 }
 
+/* Open and in use: not shut down, and neither end closed (the sweep has
+ * not come by yet for the ones that are). */
+static gboolean
+conn_live (Conn *c)
+{
+  return c->shut_down == 0 && !g_io_stream_is_closed (G_IO_STREAM (c->socket_conn)) &&
+         (c->stream == NULL || !g_io_stream_is_closed (c->stream));
+}
+
+/* The live connections, and how many of them are unauthenticated. */
 static guint
-count_unauthenticated (VirtMigrateHttpListener *self)
+count_live (VirtMigrateHttpListener *self, guint *unauthenticated)
 {
   GHashTableIter iter;
   Conn *c;
   guint n = 0;
 
+  *unauthenticated = 0;
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    n += !c->authenticated && c->shut_down == 0;
+    if (conn_live (c))
+      {
+        n++;
+        *unauthenticated += !c->authenticated;
+      }
   return n;
 }
 
@@ -148,11 +171,19 @@ head_end (const char *data, gsize len)
 static gboolean
 check_head (Conn *c, const char *head, gsize len)
 {
-  g_autofree char *text = g_strndup (head, len);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
   const char *first_length = NULL;
 
-  if (strchr (text, '\n') - text > REQUEST_LINE_MAX)
+  /* (The head is text: a NUL byte in it is no HTTP.) */
+  if (memchr (head, '\0', len) != NULL)
+    {
+      conn_answer (c, 400, "Bad Request", "The request head holds a NUL byte");
+      return FALSE;
+    }
+  text = g_strndup (head, len);
+  lines = g_strsplit (text, "\n", -1);
+  if (lines[0] == NULL || strchr (text, '\n') == NULL || strchr (text, '\n') - text > REQUEST_LINE_MAX)
     {
       conn_answer (c, 414, "URI Too Long", "The request line is too long (at most 8 KiB)");
       return FALSE;
@@ -196,6 +227,16 @@ hand_over (Conn *c, GIOStream *stream)
   soup_server_accept_iostream (c->self->server, c->stream, c->local, c->remote, NULL);
 }
 
+/* The client closed its end: behind bytes not read yet a peek cannot see
+ * the end of the stream, poll() can (POLLRDHUP, Linux). */
+static gboolean
+peer_hung_up (GSocket *socket)
+{
+  struct pollfd p = { g_socket_get_fd (socket), POLLIN | POLLRDHUP, 0 };
+
+  return poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static gboolean peek_head (gpointer user_data);
 
 /* Looks at what came so far without taking it, until the head is whole:
@@ -212,7 +253,7 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
   g_clear_pointer (&c->peek_source, g_source_unref);
   /* (A peek: the bytes stay where they are, for libsoup.) */
   n = recv (g_socket_get_fd (socket), data, HEAD_MAX + 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n <= 0)
+  if (n <= 0 || peer_hung_up (socket))
     {
       /* Gone before a whole head. */
       conn_shut_down (c);
@@ -261,6 +302,7 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
 {
   VirtMigrateHttpListener *self = user_data;
   Conn *c = g_new0 (Conn, 1);
+  guint unauthenticated = 0;
 
   c->self = self;
   c->socket_conn = g_object_ref (connection);
@@ -274,14 +316,14 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
       conn_free (c);
       return TRUE;
     }
-  g_hash_table_replace (self->conns, g_strdup (c->peer), c);
-
-  if (count_unauthenticated (self) > self->max_unauthenticated ||
-      g_hash_table_size (self->conns) > self->max_connections)
+  if (count_live (self, &unauthenticated) >= self->max_connections || unauthenticated >= self->max_unauthenticated)
     {
+      /* Refused at the door, and closed at once. */
       conn_answer (c, 503, "Service Unavailable", "Too many connections: try again later");
+      conn_free (c);
       return TRUE;
     }
+  g_hash_table_replace (self->conns, g_strdup (c->peer), c);
   if (self->certificate != NULL)
     {
       /* HTTPS: the head cannot be looked at before libsoup decrypts it;
@@ -490,5 +532,7 @@ virt_migrate_http_listener_get_socket (VirtMigrateHttpListener *self,
 guint
 virt_migrate_http_listener_get_n_connections (VirtMigrateHttpListener *self)
 {
-  return g_hash_table_size (self->conns);
+  guint unauthenticated;
+
+  return count_live (self, &unauthenticated);
 }
