@@ -419,6 +419,13 @@ virt_migrate_preflight_gather (virConnectPtr              conn,
       d->dest_exists = volume_exists (dconn, d->dest_path, local_dest, d->dest_pool);
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
         d->dest_backing_known = dest_image_backing (dconn, d->dest_path, local_dest, &d->dest_backing);
+      if (d->dest_backing != NULL)
+        {
+          g_autofree char *bdir = g_path_get_dirname (d->dest_backing);
+          g_autofree char *bpool = virt_migrate_dest_storage_pool_covering (dconn, bdir);
+
+          d->dest_backing_exists = volume_exists (dconn, d->dest_backing, local_dest, bpool);
+        }
       /* The chain under it, where the destination's top image will look. */
       for (guint k = 0; k < d->backing->len; k++)
         {

@@ -323,6 +323,47 @@ check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
 {
   const VirtMigratePreflightBacking *first = g_ptr_array_index (d->backing, 0);
 
+  /* An image already there decides its own chain: it must have one, and
+   * the file it names must be there. */
+  if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
+    {
+      if (!d->dest_backing_known)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
+             "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
+             "with --copy-storage-all",
+             "%s: %s exists on the destination and what it is backed by cannot be read from here; an "
+             "incremental copy needs it on top of the data of %s", d->target, d->dest_path, first->source);
+      else if (d->dest_backing == NULL)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
+             "with --copy-storage-all",
+             "%s: %s exists on the destination without a backing file: after an incremental copy the guest "
+             "would lose what %s holds", d->target, d->dest_path, first->source);
+      else if (d->dest_backing_exists == VIRT_MIGRATE_FACT_NO)
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Copy the backing file there first (the same content), or copy the whole chain with "
+             "--copy-storage-all",
+             "%s: %s on the destination is backed by %s, which is not there", d->target, d->dest_path,
+             d->dest_backing);
+      else if (d->dest_backing_exists == VIRT_MIGRATE_FACT_UNKNOWN)
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
+             "Make sure it is there (the same content as the source's), or copy the whole chain with "
+             "--copy-storage-all",
+             "%s: %s on the destination is backed by %s, which cannot be seen from here", d->target,
+             d->dest_path, d->dest_backing);
+      else if (g_strcmp0 (d->dest_backing, first->dest_path) != 0)
+        add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+             "Make sure it holds the same data as the source's backing file",
+             "%s: %s on the destination is backed by %s, not by %s where the source's chain would be: "
+             "an incremental copy keeps what that file holds", d->target, d->dest_path, d->dest_backing,
+             first->dest_path);
+      else
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s: its top image copied into %s, which exists on the destination on top of %s", d->target,
+             d->dest_path, first->dest_path);
+      return;
+    }
+
   for (guint k = 0; k < d->backing->len; k++)
     {
       const VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
@@ -345,29 +386,9 @@ check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
              "(no storage pool there covers it), and an incremental copy needs it", d->target, b->source,
              b->dest_path);
     }
-
-  if (d->dest_exists != VIRT_MIGRATE_FACT_YES)
-    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-         "%s: its top image copied to %s, created there on top of %s through the destination's storage API "
-         "and removed again if the migration fails", d->target, d->dest_path, first->dest_path);
-  else if (!d->dest_backing_known)
-    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_UNKNOWN,
-         "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
-         "with --copy-storage-all",
-         "%s: %s exists on the destination and what it is backed by cannot be read from here; an incremental "
-         "copy needs it on top of %s", d->target, d->dest_path, first->dest_path);
-  else if (g_strcmp0 (d->dest_backing, first->dest_path) != 0)
-    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-         "Remove it (virt-migrate then creates it on top of the backing file), or copy the whole chain "
-         "with --copy-storage-all",
-         "%s: %s exists on the destination %s%s, not on top of %s: after an incremental copy the guest "
-         "would lose what the backing file holds", d->target, d->dest_path,
-         d->dest_backing != NULL ? "backed by " : "without a backing file",
-         d->dest_backing != NULL ? d->dest_backing : "", first->dest_path);
-  else
-    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-         "%s: its top image copied into %s, which exists on the destination on top of %s", d->target,
-         d->dest_path, first->dest_path);
+  add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+       "%s: its top image copied to %s, created there on top of %s through the destination's storage API "
+       "and removed again if the migration fails", d->target, d->dest_path, first->dest_path);
 }
 
 static void

@@ -55,6 +55,7 @@ typedef struct {
   GPtrArray      *backing;     /* VirtMigratePreflightBacking: the chain under the top image, top first */
   gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */
   char           *dest_backing;       /* that image's backing file, NULL: none */
+  VirtMigrateFact dest_backing_exists; /* that backing file is on the destination */
 } VirtMigratePreflightDisk;
 
 typedef struct {

@@ -315,10 +315,17 @@ test_backing_chain (void)
   d->dest_backing_known = TRUE;
   v = verdict_of (f);
   assert_check (v, "disk", "blocker", "exists on the destination without a backing file");
+  /* One the user made on a base of their own: a warning when that base is
+   * there, a blocker when it is not. */
   g_clear_pointer (&v, g_variant_unref);
   d->dest_backing = g_strdup ("/elsewhere/base1.qcow2");
+  d->dest_backing_exists = VIRT_MIGRATE_FACT_YES;
   v = verdict_of (f);
-  assert_check (v, "disk", "blocker", "backed by /elsewhere/base1.qcow2, not on top of /dst/images/base1.qcow2");
+  assert_check (v, "backing", "warning", "is backed by /elsewhere/base1.qcow2, not by /dst/images/base1.qcow2");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_backing_exists = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "backing", "blocker", "backed by /elsewhere/base1.qcow2, which is not there");
   g_clear_pointer (&v, g_variant_unref);
   d->dest_backing_known = FALSE;
   v = verdict_of (f);
@@ -327,12 +334,14 @@ test_backing_chain (void)
   d->dest_backing_known = TRUE;
   g_free (d->dest_backing);
   d->dest_backing = g_strdup ("/dst/images/base1.qcow2");
+  d->dest_backing_exists = VIRT_MIGRATE_FACT_YES;
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "exists on the destination on top of /dst/images/base1.qcow2");
 
   /* A full copy takes the whole chain: no base needed there. */
   g_clear_pointer (&v, g_variant_unref);
   f->incremental = FALSE;
+  g_clear_pointer (&d->dest_backing, g_free);
   b->dest_exists = VIRT_MIGRATE_FACT_NO;
   v = verdict_of (f);
   assert_check (v, "backing", "ok", "the whole chain (the top image and 1 backing file)");
