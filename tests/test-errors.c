@@ -100,12 +100,23 @@ test_unreachable_dest_p2p (Fixture *f, gconstpointer data)
   g_autoptr(VirtMigrateRequest) req = new_request (f->name, dst);
   g_autoptr(GError) error = NULL;
 
-  g_test_summary ("Peer-to-peer to an unreachable destination: the source libvirtd's own "
-                  "error reaches the caller");
+  g_test_summary ("Peer-to-peer to a destination this client cannot reach: the pre-flight "
+                  "cannot run, so nothing moves (PREFLIGHT, 'could not run'); with force the "
+                  "source libvirtd's own error reaches the caller");
   g_object_set (req, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "live", TRUE, NULL);
   error = run_failing (req);
-  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_LIBVIRT);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT);
+  g_assert_nonnull (strstr (error->message, "could not run"));
   g_assert_nonnull (strstr (error->message, missing));
+  g_clear_error (&error);
+  {
+    g_autoptr(VirtMigrateRequest) forced = new_request (f->name, dst);
+
+    g_object_set (forced, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "live", TRUE, "force", TRUE, NULL);
+    error = run_failing (forced);
+    g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_LIBVIRT);
+    g_assert_nonnull (strstr (error->message, missing));
+  }
 }
 
 static void
