@@ -69,6 +69,7 @@ struct _VirtMigrateJob
   gint64                     started_by_uid;   /* -1: unknown */
   gint64                     start_time;       /* monotonic µs */
   gint64                     start_real_time;  /* µs since the epoch, 0: not started */
+  gint64                     adopted_start;    /* an adopted job's real start, from its record; 0: none */
   gint64                     end_real_time;    /* µs since the epoch, 0: not ended */
   char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
   char                      *domain_uuid;      /* NULL: not known yet */

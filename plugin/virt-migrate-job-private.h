@@ -18,6 +18,12 @@ GVariant       *virt_migrate_job_to_history_record (VirtMigrateJob *self);
 VirtMigrateJob *virt_migrate_job_new_with_backend (VirtMigrateRequest      *request,
                                                    VirtMigrateBackend      *backend);
 
+/* When the migration an adopted job follows really began (µs since the
+ * epoch, from its record): its elapsed time and history count from there. */
+void            virt_migrate_job_set_adopted_start (VirtMigrateJob *self,
+                                                    gint64          start_real_time);
+gint64          virt_migrate_job_get_start_real_time (VirtMigrateJob *self);
+
 /* The drain that started @self (0: none), in its snapshot and history record. */
 void            virt_migrate_job_set_drain_id  (VirtMigrateJob            *self,
                                                 guint                      drain_id);

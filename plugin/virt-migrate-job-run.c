@@ -743,6 +743,12 @@ virt_migrate_job_run_async (VirtMigrateJob      *self,
   self->task = g_steal_pointer (&task);
   self->start_time = g_get_monotonic_time ();
   self->start_real_time = g_get_real_time ();
+  /* A migration followed again after a restart began before it. */
+  if (self->adopted && self->adopted_start > 0 && self->adopted_start < self->start_real_time)
+    {
+      self->start_time -= self->start_real_time - self->adopted_start;
+      self->start_real_time = self->adopted_start;
+    }
 
   if (cancellable != NULL)
     {

@@ -84,6 +84,8 @@ virt_migrate_job_store_save (VirtMigrateJobStore *self,
   g_variant_dict_init (&dict, snapshot);
   g_variant_dict_insert (&dict, "Id", "u", virt_migrate_job_get_id (job));
   g_variant_dict_insert (&dict, "Saved", "x", g_get_real_time ());
+  /* When it began: a restarted daemon that follows it keeps that. */
+  g_variant_dict_insert (&dict, "StartTime", "x", virt_migrate_job_get_start_real_time (job));
   record = g_variant_ref_sink (g_variant_dict_end (&dict));
   return g_file_set_contents_full (path, g_variant_get_data (record), g_variant_get_size (record),
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);

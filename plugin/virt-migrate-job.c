@@ -868,3 +868,18 @@ virt_migrate_job_get_messages (VirtMigrateJob *self)
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
   return (const char * const *) self->messages->pdata;
 }
+
+void
+virt_migrate_job_set_adopted_start (VirtMigrateJob *self,
+                                    gint64          start_real_time)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  self->adopted_start = start_real_time;
+}
+
+gint64
+virt_migrate_job_get_start_real_time (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return self->start_real_time;
+}

@@ -16,7 +16,8 @@ VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
                                             VirtMigrateRequest *request,
                                             guint               id,
                                             guint               owner_uid,
-                                            const char *const  *messages);
+                                            const char *const  *messages,
+                                            gint64              start_real_time);
 
 
 

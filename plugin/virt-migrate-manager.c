@@ -681,13 +681,15 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
 }
 
 /* Follows a migration this process did not start (a restarted daemon's
- * job @id): runs at once, outside the limits, since libvirt already runs it. */
+ * job @id, begun at @start_real_time, 0: unknown): runs at once, outside
+ * the limits, since libvirt already runs it. */
 VirtMigrateJob *
 virt_migrate_manager_adopt (VirtMigrateManager *self,
                             VirtMigrateRequest *request,
                             guint               id,
                             guint               owner_uid,
-                            const char *const  *messages)
+                            const char *const  *messages,
+                            gint64              start_real_time)
 {
   VirtMigrateJob *job;
 
@@ -695,6 +697,7 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
 
   job = virt_migrate_job_new_adopted (request, self->pool, id);
+  virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   virt_migrate_job_set_started_by_uid (job, owner_uid);
   for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
@@ -903,6 +906,7 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
       VirtMigrateJob *job;
       const char *state = NULL;
       guint id = 0, owner = 0;
+      gint64 started = 0;
 
       g_variant_lookup (record, "Id", "u", &id);
       g_variant_lookup (record, "StartedByUid", "u", &owner);
@@ -923,7 +927,8 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
         }
       g_message ("job %u: recorded as %s before a restart: following it again", id, state);
       g_variant_lookup (record, "Messages", "^a&s", &messages);
-      job = virt_migrate_manager_adopt (self, request, id, owner, messages);
+      g_variant_lookup (record, "StartTime", "x", &started);
+      job = virt_migrate_manager_adopt (self, request, id, owner, messages, started);
       note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
                               "migration from here", state);
       virt_migrate_job_log (job, note);

@@ -384,6 +384,47 @@ serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
   respond (msg, SOUP_STATUS_OK, "application/json", body);
 }
 
+/* The history's page as JSON, in a worker thread. */
+static void
+history_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GError *error = NULL;
+
+  records = virt_migrate_history_query (source, task_data, &error);
+  if (records == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  root = json_gvariant_serialize (records);
+  g_task_return_pointer (task, json_to_string (root, TRUE), g_free);
+}
+
+static void
+on_history_msg_finished (SoupServerMessage *msg, gpointer user_data)
+{
+  g_object_set_data (G_OBJECT (msg), "virt-migrate-finished", GINT_TO_POINTER (1));
+}
+
+static void
+history_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* (A client that went away meanwhile has no connection left to answer.) */
+  if (g_object_get_data (G_OBJECT (msg), "virt-migrate-finished") != NULL)
+    return;
+  if (body == NULL)
+    respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+  else
+    respond (msg, SOUP_STATUS_OK, "application/json", body);
+  soup_server_message_unpause (msg);
+}
+
 /* GET /v1/history?domain=&outcome=&since=&limit=&offset= */
 static void
 serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable *query)
@@ -392,7 +433,6 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
   g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
   g_autoptr(GVariant) records = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
   GHashTableIter iter;
   const char *key, *value;
@@ -433,17 +473,24 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
    * the next with offset. */
   g_variant_dict_insert (&filter, "max-bytes", "t", (guint64) (4 * 1024 * 1024));
   if (history == NULL)
-    records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
-  else
-    records = virt_migrate_history_query (history, g_variant_dict_end (&filter), &error);
-  if (records == NULL)
     {
-      respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
+      root = json_gvariant_serialize (records);
+      body = json_to_string (root, TRUE);
+      respond (msg, SOUP_STATUS_OK, "application/json", body);
       return;
     }
-  root = json_gvariant_serialize (records);
-  body = json_to_string (root, TRUE);
-  respond (msg, SOUP_STATUS_OK, "application/json", body);
+  /* Reading and parsing the file (up to its bound) happens in a thread:
+   * the other clients and the jobs go on meanwhile. */
+  {
+    g_autoptr(GTask) task = g_task_new (history, NULL, history_read_done, g_object_ref (msg));
+
+    g_task_set_source_tag (task, serve_history);
+    g_task_set_task_data (task, g_variant_ref_sink (g_variant_dict_end (&filter)), (GDestroyNotify) g_variant_unref);
+    g_signal_connect (msg, "finished", G_CALLBACK (on_history_msg_finished), NULL);
+    soup_server_message_pause (msg);
+    g_task_run_in_thread (task, history_read_thread);
+  }
 }
 
 static void
