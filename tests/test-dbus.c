@@ -597,6 +597,7 @@ test_restart_p2p (void)
   g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, 96, 8);
   const char *const args[] = { "--retention", "30", NULL };
   g_autofree char *path = NULL;
+  gint64 began, restarted;
   gdouble first;
   Follow f;
 
@@ -604,10 +605,12 @@ test_restart_p2p (void)
                   "on; the restarted daemon exports the same job path, progress grows, and it "
                   "ends succeeded with the guest on the destination");
   g_object_set (req, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  began = g_get_real_time ();
   path = migrate_until_progress (req);
   kill_daemon ();
   g_usleep (G_USEC_PER_SEC);
   g_assert_true (libvirt_job_running (tb->src_uri, name));
+  restarted = g_get_real_time ();
 
   start_daemon (args);
   wait_exported (client, path);
@@ -626,6 +629,12 @@ test_restart_p2p (void)
   for (guint i = 1; i < f.progress->len; i++)
     g_assert_cmpfloat (g_array_index (f.progress, gdouble, i), >=, g_array_index (f.progress, gdouble, i - 1));
   g_assert_cmpfloat (virt_migrate_dbus_job_get_progress (f.job), ==, 1.0);
+  /* Its time counts from when the migration began, not from the restart. */
+  g_test_message ("elapsed %" G_GUINT64_FORMAT " ms; %.1f s since it began, %.1f s since the restart",
+                  virt_migrate_dbus_job_get_elapsed (f.job), (g_get_real_time () - began) / 1e6,
+                  (g_get_real_time () - restarted) / 1e6);
+  g_assert_cmpuint (virt_migrate_dbus_job_get_elapsed (f.job) * 1000, >, (guint64) (g_get_real_time () - restarted) + 500000);
+  g_assert_cmpuint (virt_migrate_dbus_job_get_elapsed (f.job) * 1000, <=, (guint64) (g_get_real_time () - began));
   /* The event log came back with the job, plus the restart. */
   {
     const char *const *messages = virt_migrate_dbus_job_get_messages (f.job);
