@@ -248,7 +248,8 @@ test_damaged (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *good = g_variant_print (make_record ("g", "succeeded", 0, 1, 1), TRUE);
+  g_autoptr(GVariant) good_record = g_variant_ref_sink (make_record ("g", "succeeded", 0, 1, 1));
+  g_autofree char *good = g_variant_print (good_record, TRUE);
   g_autoptr(GString) text = g_string_new (NULL);
   struct stat st;
 
