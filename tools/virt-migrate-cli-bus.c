@@ -9,15 +9,30 @@
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-service.h"
 
+/* Whether there is a session bus to talk to: its address is known (root
+ * in a console or over ssh has none, and GDBus would try to autolaunch one
+ * through X11). */
+gboolean
+cli_have_session_bus (void)
+{
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+
+  return address != NULL && (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL || !g_str_has_prefix (address, "autolaunch:"));
+}
+
+/* The session bus's service, or the system bus's when asked, or when there
+ * is no session bus at all (the packages run the system daemon). */
 GDBusConnection *
 cli_bus_connect (gboolean system_bus)
 {
   g_autoptr(GError) error = NULL;
-  GDBusConnection *connection = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
-                                                NULL, &error);
+  GDBusConnection *connection;
 
+  if (!system_bus && !cli_have_session_bus ())
+    system_bus = TRUE;
+  connection = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
   if (connection == NULL)
-    fprintf (stderr, "error: cannot connect to the %s bus: %s\n",
+    fprintf (stderr, "virt-migrate: error: cannot connect to the %s bus: %s\n",
              system_bus ? "system" : "session", error->message);
   return connection;
 }

@@ -7,7 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* The CLI's connection to virt-migrated's bus; NULL after printing why. */
+/* Whether a session bus is there to use. */
+gboolean         cli_have_session_bus (void);
+/* The CLI's connection to virt-migrated's bus (the system bus when asked
+ * or when there is no session bus); NULL after printing why. */
 GDBusConnection *cli_bus_connect     (gboolean system_bus);
 /* "error: MESSAGE" on standard error, without GDBus's remote prefix. */
 void             cli_print_bus_error (GError  *error);

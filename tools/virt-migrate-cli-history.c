@@ -17,7 +17,7 @@ static GVariant *
 query_bus (gboolean system_bus, GVariant *filter, GError **error)
 {
   g_autoptr(GDBusConnection) connection =
-    g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
+    g_bus_get_sync (system_bus || !cli_have_session_bus () ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, error);
   g_autoptr(GVariant) reply = NULL;
 
   if (connection == NULL)

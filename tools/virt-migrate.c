@@ -656,6 +656,10 @@ main (int argc, char **argv)
       fprintf (stderr, "%s\n", error->message);
       return EXIT_USAGE;
     }
+  /* --system is the system bus's daemon: never a migration in this
+   * process (it used to migrate here, silently). */
+  if (system_bus)
+    use_bus = TRUE;
   if (version)
     {
       printf ("virt-migrate %s\n", VIRT_MIGRATE_VERSION);
