@@ -36,18 +36,13 @@ virt_migrate_dest_storage_new (VirtMigrateRequest *request)
 char *
 virt_migrate_dest_storage_pool_dir (const char *pool, gpointer dconn)
 {
+  static const char *const target_path[] = { "pool", "target", "path", NULL };
   virStoragePoolPtr p = dconn != NULL ? virStoragePoolLookupByName (dconn, pool) : NULL;
   g_autofree char *xml = p != NULL ? virStoragePoolGetXMLDesc (p, 0) : NULL;
-  const char *at = xml != NULL ? strstr (xml, "<target>") : NULL;
-  const char *path = at != NULL ? strstr (at, "<path>") : NULL;
-  const char *end = path != NULL ? strstr (path, "</path>") : NULL;
   char *dir = NULL;
 
-  if (end != NULL)
-    {
-      dir = g_strndup (path + 6, (gsize) (end - path - 6));
-      g_strstrip (dir);
-    }
+  if (xml != NULL && !virt_migrate_xml_path_text (xml, target_path, &dir))
+    dir = NULL;
   if (p != NULL)
     virStoragePoolFree (p);
   return dir;

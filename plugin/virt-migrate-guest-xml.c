@@ -225,48 +225,73 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
          g_markup_parse_context_end_parse (context, NULL);
 }
 
-/* --- a storage volume's XML ---------------------------------------------- */
+/* --- one element's text ----------------------------------------------- */
 
 typedef struct {
-  gboolean in_path;
-  GString *path;
-  gboolean found;
-} VolumeBacking;
+  const char *const *path;   /* from the root element down */
+  guint              depth;  /* elements open that match the path so far */
+  guint              open;   /* elements open in all */
+  GString           *text;
+  gboolean           found;
+} PathText;
 
 static void
-volume_start (GMarkupParseContext *context, const char *element, const char **names,
-              const char **values, gpointer user_data, GError **error)
+path_start (GMarkupParseContext *context, const char *element, const char **names,
+            const char **values, gpointer user_data, GError **error)
 {
-  VolumeBacking *vb = user_data;
-  const GSList *stack = g_markup_parse_context_get_element_stack (context);
-  const char *parent = stack->next != NULL ? stack->next->data : "";
-  const char *grand = stack->next != NULL && stack->next->next != NULL ? stack->next->next->data : "";
+  PathText *pt = user_data;
 
-  /* <volume><backingStore><path>: the image under this one. */
-  if (g_str_equal (element, "path") && g_str_equal (parent, "backingStore") && g_str_equal (grand, "volume"))
+  /* Deeper only along the path, and only the first match is kept. */
+  if (!pt->found && pt->depth == pt->open && pt->path[pt->depth] != NULL &&
+      g_str_equal (element, pt->path[pt->depth]))
+    pt->depth++;
+  pt->open++;
+}
+
+static void
+path_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  PathText *pt = user_data;
+
+  if (pt->depth == pt->open)
     {
-      vb->in_path = TRUE;
-      vb->found = TRUE;
-      g_string_truncate (vb->path, 0);
+      if (pt->path[pt->depth] == NULL)
+        pt->found = TRUE;
+      pt->depth--;
     }
+  pt->open--;
 }
 
 static void
-volume_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+path_text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
 {
-  VolumeBacking *vb = user_data;
+  PathText *pt = user_data;
 
-  if (g_str_equal (element, "path"))
-    vb->in_path = FALSE;
+  if (!pt->found && pt->depth == pt->open && pt->path[pt->depth] == NULL)
+    g_string_append_len (pt->text, text_, (gssize) len);
 }
 
-static void
-volume_text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+/* The text of the first element at @path (from the root element down,
+ * NULL-terminated) in libvirt's @xml, stripped, in @text (NULL: no such
+ * element, or an empty one). FALSE when the XML cannot be read. */
+gboolean
+virt_migrate_xml_path_text (const char        *xml,
+                            const char *const *path,
+                            char             **text)
 {
-  VolumeBacking *vb = user_data;
+  static const GMarkupParser parser = { path_start, path_end, path_text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GString) found = g_string_new (NULL);
+  PathText pt = { path, 0, 0, found, FALSE };
 
-  if (vb->in_path)
-    g_string_append_len (vb->path, text_, (gssize) len);
+  *text = NULL;
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &pt, NULL);
+  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+    return FALSE;
+  g_strstrip (found->str);
+  if (pt.found && found->str[0] != '\0')
+    *text = g_strdup (found->str);
+  return TRUE;
 }
 
 /* The backing file a storage volume's XML (virStorageVolGetXMLDesc) names,
@@ -274,19 +299,9 @@ volume_text (GMarkupParseContext *context, const char *text_, gsize len, gpointe
 gboolean
 virt_migrate_volume_xml_backing (const char *xml, char **backing)
 {
-  static const GMarkupParser parser = { volume_start, volume_end, volume_text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
-  g_autoptr(GString) path = g_string_new (NULL);
-  VolumeBacking vb = { FALSE, path, FALSE };
+  static const char *const path[] = { "volume", "backingStore", "path", NULL };
 
-  *backing = NULL;
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &vb, NULL);
-  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
-    return FALSE;
-  g_strstrip (path->str);
-  if (vb.found && path->str[0] != '\0')
-    *backing = g_strdup (path->str);
-  return TRUE;
+  return virt_migrate_xml_path_text (xml, path, backing);
 }
 
 /* @backing as recorded in @image, as an absolute path: a relative one is

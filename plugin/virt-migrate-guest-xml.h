@@ -48,6 +48,7 @@ typedef struct {
 } VirtMigrateDiskXml;
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
+gboolean virt_migrate_xml_path_text (const char *xml, const char *const *path, char **text);
 gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
 char    *virt_migrate_backing_resolve (const char *image, const char *backing);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);

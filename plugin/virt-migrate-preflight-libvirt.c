@@ -67,13 +67,13 @@ caps_offer (const char *caps, const char *element, const char *enum_name, const 
 static char *
 host_uuid (virConnectPtr conn)
 {
+  static const char *const uuid_path[] = { "capabilities", "host", "uuid", NULL };
   g_autofree char *caps = virConnectGetCapabilities (conn);
-  const char *at, *end;
+  char *uuid = NULL;
 
-  if (caps == NULL || (at = strstr (caps, "<uuid>")) == NULL || (end = strstr (at, "</uuid>")) == NULL)
+  if (caps == NULL || !virt_migrate_xml_path_text (caps, uuid_path, &uuid))
     return NULL;
-  at += strlen ("<uuid>");
-  return g_strndup (at, (gsize) (end - at));
+  return uuid;
 }
 
 /* A URI without a host names this machine: its paths can be looked at here. */

@@ -570,6 +570,25 @@ test_chain_xml (void)
   g_assert_true (virt_migrate_volume_xml_backing ("<volume><target><path>/x</path></target></volume>", &backing));
   g_assert_null (backing);
   g_assert_false (virt_migrate_volume_xml_backing ("<volume><backingStore>", &backing));
+
+  /* The same reader for a pool's directory and a host's UUID (the first
+   * element at the path only: a guest's <uuid> elsewhere is not it). */
+  {
+    static const char *const pool_path[] = { "pool", "target", "path", NULL };
+    static const char *const uuid_path[] = { "capabilities", "host", "uuid", NULL };
+    g_autofree char *dir = NULL, *uuid = NULL, *none = NULL;
+
+    g_assert_true (virt_migrate_xml_path_text ("<pool type='dir'><name>p</name><source/><target>"
+                                               "<path> /var/lib/a&amp;b </path><permissions><path>/no</path>"
+                                               "</permissions></target></pool>", pool_path, &dir));
+    g_assert_cmpstr (dir, ==, "/var/lib/a&b");
+    g_assert_true (virt_migrate_xml_path_text ("<capabilities><guest><uuid>not-this</uuid></guest><host>"
+                                               "<uuid>998c4b6a-9a71-4d54-b426-7126894c30c8</uuid><cpu/></host>"
+                                               "</capabilities>", uuid_path, &uuid));
+    g_assert_cmpstr (uuid, ==, "998c4b6a-9a71-4d54-b426-7126894c30c8");
+    g_assert_true (virt_migrate_xml_path_text ("<pool><target/></pool>", pool_path, &none));
+    g_assert_null (none);
+  }
   resolved = virt_migrate_backing_resolve ("/dst/images/inc1.qcow2", "../bases/base1.qcow2");
   g_assert_cmpstr (resolved, ==, "/dst/bases/base1.qcow2");
 }
