@@ -70,12 +70,13 @@ typedef struct {
 
 static guint cap = 150, suspend_after = 20;
 
-/* The destination's record of the finished migration. */
+/* libvirt's record of the migration that ended, on the host @uri: the
+ * destination's of a finished one, the source's of one that did not finish
+ * (libvirt keeps those figures too, where it has any). */
 static void
-completed_stats (const char *name, Outcome *o)
+completed_stats (const char *uri, const char *name, Outcome *o)
 {
-  const VmTestbed *tb = vm_testbed_get ();
-  virConnectPtr conn = vm_testbed_connect (tb->dst_uri);
+  virConnectPtr conn = vm_testbed_connect (uri);
   virDomainPtr dom = virDomainLookupByName (conn, name);
   virTypedParameterPtr params = NULL;
   int nparams = 0, type = 0;
@@ -94,6 +95,29 @@ completed_stats (const char *name, Outcome *o)
   virConnectClose (conn);
 }
 
+/* Runs @argv (NULL-terminated) for the migration of @name and times it as
+ * a whole process; its standard error in @err if wanted. */
+static Outcome
+spawn_timed (GPtrArray *argv, const char *name, char **err)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | (err == NULL ? G_SPAWN_STDERR_TO_DEV_NULL : 0);
+  gint64 start = g_get_monotonic_time ();
+  int status = 0;
+  Outcome o = { 0 };
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, flags, NULL, NULL, NULL, err, &status, NULL);
+  o.done = TRUE;
+  o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
+  o.ok = g_spawn_check_wait_status (status, NULL) &&
+         vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
+  if (o.ok)
+    completed_stats (tb->dst_uri, name, &o);
+  else
+    o.capped = o.seconds >= cap;
+  return o;
+}
+
 static Outcome
 run_virsh (const char *name, const Guest *g, Method m)
 {
@@ -104,8 +128,6 @@ run_virsh (const char *name, const Guest *g, Method m)
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, "virsh", "-q", "-c", tb->src_uri, "migrate",
                          "--live", "--p2p", "--bandwidth", bw };
-  gint64 start;
-  int status = 0;
   Outcome o = { 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (head); i++)
@@ -125,44 +147,10 @@ run_virsh (const char *name, const Guest *g, Method m)
   g_ptr_array_add (argv, (gpointer) tb->dst_uri);
   g_ptr_array_add (argv, "tcp://127.0.0.1");
   g_ptr_array_add (argv, NULL);
-  start = g_get_monotonic_time ();
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
-  o.done = TRUE;
-  o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
-  o.ok = g_spawn_check_wait_status (status, NULL) &&
-         vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
-  if (o.ok)
-    completed_stats (name, &o);
-  else
-    {
-      o.capped = o.seconds >= cap;
-      o.note = g_strdup (o.capped ? "stopped by the bench" : "failed");
-    }
+  o = spawn_timed (argv, name, NULL);
+  if (!o.ok)
+    o.note = g_strdup (o.capped ? "stopped by the bench" : "failed");
   return o;
-}
-
-/* The source's record of a migration that did not finish (libvirt keeps
- * the figures of a failed job too): what was sent. */
-static void
-source_failed_stats (const char *name, Outcome *o)
-{
-  const VmTestbed *tb = vm_testbed_get ();
-  virConnectPtr conn = vm_testbed_connect (tb->src_uri);
-  virDomainPtr dom = virDomainLookupByName (conn, name);
-  virTypedParameterPtr params = NULL;
-  int nparams = 0, type = 0;
-  unsigned long long v = 0;
-
-  if (dom != NULL && virDomainGetJobStats (dom, &type, &params, &nparams, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0)
-    {
-      if (virTypedParamsGetULLong (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1)
-        o->sent = v;
-      virTypedParamsFree (params, nparams);
-    }
-  if (dom != NULL)
-    virDomainFree (dom);
-  virConnectClose (conn);
 }
 
 /* Ours as a user runs it: the CLI, a process like virsh, with its default
@@ -177,8 +165,6 @@ run_cli (const char *name, const Guest *g, Method m)
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const char *head[] = { "timeout", "-s", "INT", "-k", "30", lim, VIRT_MIGRATE_CLI, "-q", "-c", tb->src_uri,
                          "--live", "--p2p", "--bandwidth", bw };
-  gint64 start;
-  int status = 0;
   Outcome o = { 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (head); i++)
@@ -189,22 +175,13 @@ run_cli (const char *name, const Guest *g, Method m)
   g_ptr_array_add (argv, (gpointer) tb->dst_uri);
   g_ptr_array_add (argv, "tcp://127.0.0.1");
   g_ptr_array_add (argv, NULL);
-  start = g_get_monotonic_time ();
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                NULL, &err, &status, NULL);
-  o.done = TRUE;
-  o.seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
-  o.ok = g_spawn_check_wait_status (status, NULL) &&
-         vm_testbed_guest_state (tb->dst_uri, name, NULL) == VM_GUEST_RUNNING;
-  if (o.ok)
-    completed_stats (name, &o);
-  else
+  o = spawn_timed (argv, name, &err);
+  if (!o.ok)
     {
       const char *cannot = err != NULL ? strstr (err, "cannot converge") : NULL;
       const char *eol = cannot != NULL ? strchr (cannot, '\n') : NULL;
 
-      source_failed_stats (name, &o);
-      o.capped = o.seconds >= cap;
+      completed_stats (tb->src_uri, name, &o);
       o.note = o.capped ? g_strdup ("stopped by the bench") :
                cannot != NULL ? g_strdup_printf ("gave up: %.*s", (int) (eol != NULL ? eol - cannot : (long) strlen (cannot)), cannot) :
                g_strdup ("failed");
