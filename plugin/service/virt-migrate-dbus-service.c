@@ -7,6 +7,7 @@
 
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-service-private.h"
+#include "virt-migrate-history-page.h"
 #include "virt-migrate-drain-options.h"
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
@@ -601,49 +602,12 @@ handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* A reply to GetHistory holds at most this many bytes of records, the
- * newest that fit: well under a bus's message limit (32 MiB on a default
- * system bus), whatever the history holds. Callers page with offset. */
-#define HISTORY_REPLY_MAX (4 * 1024 * 1024)
-
-/* The filter with max-bytes held to the reply's bound. */
-static GVariant *
-bounded_history_filter (GVariant *filter)
-{
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (filter);
-  guint64 max = 0;
-
-  if (!g_variant_dict_lookup (&dict, "max-bytes", "t", &max) || max == 0 || max > HISTORY_REPLY_MAX)
-    {
-      /* (A max-bytes of the wrong type is left for the query to name.) */
-      if (!g_variant_dict_contains (&dict, "max-bytes") || g_variant_dict_lookup (&dict, "max-bytes", "t", &max))
-        g_variant_dict_insert (&dict, "max-bytes", "t", (guint64) HISTORY_REPLY_MAX);
-    }
-  return g_variant_ref_sink (g_variant_dict_end (&dict));
-}
-
-/* Reading and parsing the file (up to its bound, 8 MiB) is off the main
- * loop: the jobs' progress and the other callers go on meanwhile. */
 static void
-history_query_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  VirtMigrateHistory *history = source;
-  GVariant *records;
-  GError *error = NULL;
-
-  records = virt_migrate_history_query (history, task_data, &error);
-  if (records == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, records, (GDestroyNotify) g_variant_unref);
-}
-
-static void
-history_query_done (GObject *source, GAsyncResult *result, gpointer user_data)
+history_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) records = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GVariant) records = virt_migrate_history_page_finish (VIRT_MIGRATE_HISTORY (source), result, &error);
 
   if (records == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
@@ -656,7 +620,6 @@ handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invoca
                     GVariant *filter, VirtMigrateDBusService *self)
 {
   VirtMigrateHistory *history = virt_migrate_manager_get_history (self->manager);
-  g_autoptr(GTask) task = NULL;
 
   /* Like GetJobs, open to every caller: the same jobs were on the bus. */
   if (history == NULL)
@@ -666,10 +629,8 @@ handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invoca
       g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&none, 1));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  task = g_task_new (history, NULL, history_query_done, g_object_ref (invocation));
-  g_task_set_source_tag (task, handle_get_history);
-  g_task_set_task_data (task, bounded_history_filter (filter), (GDestroyNotify) g_variant_unref);
-  g_task_run_in_thread (task, history_query_thread);
+  /* A page of at most 4 MiB, read in a thread: callers page with offset. */
+  virt_migrate_history_page_async (history, filter, history_page_done, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

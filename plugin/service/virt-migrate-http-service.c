@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "virt-migrate-history-page.h"
 #include "virt-migrate-http-listener.h"
 #include "virt-migrate-http-service.h"
 #include "virt-migrate-http-resources.h"
@@ -384,24 +385,6 @@ serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
   respond (msg, SOUP_STATUS_OK, "application/json", body);
 }
 
-/* The history's page as JSON, in a worker thread. */
-static void
-history_read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  g_autoptr(GVariant) records = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-
-  records = virt_migrate_history_query (source, task_data, &error);
-  if (records == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  root = json_gvariant_serialize (records);
-  g_task_return_pointer (task, json_to_string (root, TRUE), g_free);
-}
-
 static void
 on_history_msg_finished (SoupServerMessage *msg, gpointer user_data)
 {
@@ -413,7 +396,9 @@ history_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SoupServerMessage) msg = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *body = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GVariant) records = virt_migrate_history_page_finish (VIRT_MIGRATE_HISTORY (source), result, &error);
+  g_autoptr(JsonNode) root = records != NULL ? json_gvariant_serialize (records) : NULL;
+  g_autofree char *body = root != NULL ? json_to_string (root, TRUE) : NULL;
 
   /* (A client that went away meanwhile has no connection left to answer.) */
   if (g_object_get_data (G_OBJECT (msg), "virt-migrate-finished") != NULL)
@@ -469,9 +454,6 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
             }
         }
     }
-  /* A page holds at most 4 MiB of records, the newest that fit: ask for
-   * the next with offset. */
-  g_variant_dict_insert (&filter, "max-bytes", "t", (guint64) (4 * 1024 * 1024));
   if (history == NULL)
     {
       records = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
@@ -480,17 +462,11 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
       respond (msg, SOUP_STATUS_OK, "application/json", body);
       return;
     }
-  /* Reading and parsing the file (up to its bound) happens in a thread:
-   * the other clients and the jobs go on meanwhile. */
-  {
-    g_autoptr(GTask) task = g_task_new (history, NULL, history_read_done, g_object_ref (msg));
-
-    g_task_set_source_tag (task, serve_history);
-    g_task_set_task_data (task, g_variant_ref_sink (g_variant_dict_end (&filter)), (GDestroyNotify) g_variant_unref);
-    g_signal_connect (msg, "finished", G_CALLBACK (on_history_msg_finished), NULL);
-    soup_server_message_pause (msg);
-    g_task_run_in_thread (task, history_read_thread);
-  }
+  /* A page of at most 4 MiB of records, the newest that fit (ask for the
+   * next with offset), read in a thread: the others go on meanwhile. */
+  g_signal_connect (msg, "finished", G_CALLBACK (on_history_msg_finished), NULL);
+  soup_server_message_pause (msg);
+  virt_migrate_history_page_async (history, g_variant_dict_end (&filter), history_read_done, g_object_ref (msg));
 }
 
 static void
