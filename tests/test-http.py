@@ -23,6 +23,7 @@ import gi
 
 gi.require_version("Gio", "2.0")
 gi.require_version("Soup", "3.0")
+from testlib import free_port, wait_for  # noqa: E402
 from gi.repository import Gio, GLib, Soup  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
@@ -38,22 +39,6 @@ results = []
 
 def tool(*args):
     return subprocess.run([TOOL, *args], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # --- the webhook receivers: libsoup servers on loopback, in their own thread ---

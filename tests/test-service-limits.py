@@ -28,6 +28,7 @@ import time
 import gi
 
 gi.require_version("Gio", "2.0")
+from testlib import free_port, wait_for  # noqa: E402
 from gi.repository import Gio, GLib  # noqa: E402
 
 BUILD = sys.argv[1]
@@ -44,22 +45,6 @@ def ok(text):
     global n
     n += 1
     print(f"ok {n} {text}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Daemon:
