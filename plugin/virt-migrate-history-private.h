@@ -12,4 +12,11 @@ GPtrArray *virt_migrate_history_parse (const char *contents,
                                        gsize       length,
                                        guint      *n_lines);
 
+/* A new id, unique among every record this history holds or will hold,
+ * from a counter kept in the lock file under the writers' lock (so
+ * unique across the processes that share the history); 0 with @error
+ * set if the lock file cannot be written. */
+guint      virt_migrate_history_reserve_id (VirtMigrateHistory *self,
+                                            GError            **error);
+
 G_END_DECLS

@@ -638,6 +638,73 @@ virt_migrate_history_append (VirtMigrateHistory *self,
   return ok;
 }
 
+/* The largest Id among the history's records: where a lock file without
+ * a counter (an older history, or a damaged counter) starts counting. */
+static guint
+largest_recorded_id (VirtMigrateHistory *self)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  gsize length = 0;
+  guint largest = 0;
+
+  if (!g_file_get_contents (self->path, &contents, &length, NULL))
+    return 0;
+  records = virt_migrate_history_parse (contents, length, NULL);
+  for (guint i = 0; i < records->len; i++)
+    {
+      guint id = 0;
+
+      if (g_variant_lookup (g_ptr_array_index (records, i), "Id", "u", &id))
+        largest = MAX (largest, id);
+    }
+  return largest;
+}
+
+/* Under the writers' lock, the lock file holds the next id as decimal
+ * text: one counter for every process writing this history. */
+guint
+virt_migrate_history_reserve_id (VirtMigrateHistory *self,
+                                 GError            **error)
+{
+  char text[32] = { 0 };
+  guint64 next = 0;
+  char *end = NULL;
+  ssize_t got;
+  int lock_fd, len;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HISTORY (self), 0);
+
+  lock_fd = take_lock (self, LOCK_EX, error);
+  if (lock_fd < 0)
+    return 0;
+  got = pread (lock_fd, text, sizeof text - 1, 0);
+  if (got > 0)
+    {
+      text[got] = '\0';
+      next = g_ascii_strtoull (text, &end, 10);
+      if (end == text || (*end != '\n' && *end != '\0') || next == 0 || next > G_MAXUINT32)
+        {
+          g_warning ("%s: not a counter (%.16s…): counting on from the history's records",
+                     self->lock_path, text);
+          next = 0;
+        }
+    }
+  if (next == 0)
+    next = (guint64) largest_recorded_id (self) + 1;
+  if (next > G_MAXUINT32)
+    next = 1; /* after four billion: around again */
+  len = g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT "\n", next + 1 > G_MAXUINT32 ? 1 : next + 1);
+  if (pwrite (lock_fd, text, len, 0) != len || ftruncate (lock_fd, len) < 0 || fdatasync (lock_fd) < 0)
+    {
+      set_errno_error (error, errno, "write to", self->lock_path);
+      release_lock (lock_fd);
+      return 0;
+    }
+  release_lock (lock_fd);
+  return (guint) next;
+}
+
 /* --- reading -------------------------------------------------------------------- */
 
 typedef struct {

@@ -12,6 +12,8 @@ VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *reque
 VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *request,
                                                 VirtMigrateConnectionPool *pool,
                                                 guint                      id);
+void            virt_migrate_job_set_id        (VirtMigrateJob            *self,
+                                                guint                      id);
 void            virt_migrate_job_log           (VirtMigrateJob            *self,
                                                 const char                *message);
 GVariant       *virt_migrate_job_to_history_record (VirtMigrateJob *self);

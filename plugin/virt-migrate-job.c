@@ -460,15 +460,27 @@ virt_migrate_job_new_adopted (VirtMigrateRequest        *request,
                               guint                      id)
 {
   VirtMigrateJob *self = virt_migrate_job_new_with_pool (request, pool);
+
+  virt_migrate_job_set_id (self, id);
+  self->adopted = TRUE;
+  return self;
+}
+
+/* Before anyone sees the job: its id from elsewhere (a history's counter,
+ * a record).  Jobs numbered by this process come after it (an id at the
+ * counter's end would wrap it to 0 and spin here: the store refuses those). */
+void
+virt_migrate_job_set_id (VirtMigrateJob *self,
+                         guint           id)
+{
   guint next;
 
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  g_return_if_fail (id != 0);
+
   self->id = id;
-  self->adopted = TRUE;
-  /* New jobs after it (an id at the counter's end would wrap it to 0 and
-   * spin here: the store refuses those). */
   while (id < G_MAXUINT32 && (next = (guint) g_atomic_int_get (&next_id)) <= id)
     g_atomic_int_compare_and_exchange (&next_id, next, id + 1);
-  return self;
 }
 
 /**

@@ -117,6 +117,7 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
 {
   g_autoptr(VirtMigrateRequest) probe = NULL;
   g_autoptr(VirtMigrateDrain) drain = NULL;
+  guint id;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
@@ -156,7 +157,12 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
           return NULL;
         }
     }
-  drain = virt_migrate_drain_new (self, request, destinations, next_drain_id++);
+  id = virt_migrate_manager_number (self, NULL);
+  if (id == 0)
+    id = next_drain_id;
+  if (id >= next_drain_id)
+    next_drain_id = id + 1;
+  drain = virt_migrate_drain_new (self, request, destinations, id);
   virt_migrate_drain_set_started_by_uid (drain, getuid ());
   track (self, drain);
   return g_steal_pointer (&drain);

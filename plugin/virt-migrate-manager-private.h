@@ -19,7 +19,11 @@ VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
                                             const char *const  *messages,
                                             gint64              start_real_time);
 
-
+/* A new job's (or, with @job %NULL, a drain's) id from the history's
+ * counter, unique across the processes writing that history; 0 (the job
+ * keeps its number in this process) without a history. */
+guint           virt_migrate_manager_number (VirtMigrateManager *self,
+                                             VirtMigrateJob     *job);
 
 /* Makes the backend of a new job of @request. */
 typedef VirtMigrateBackend *(*VirtMigrateBackendFunc) (VirtMigrateRequest *request,

@@ -9,6 +9,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-history.h"
+#include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-job-store.h"
 #include "virt-migrate-manager.h"
@@ -518,6 +519,7 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
     }
   else
     job = virt_migrate_job_new_with_pool (copy, self->pool);
+  virt_migrate_manager_number (self, job);
   virt_migrate_job_set_started_by_uid (job, getuid ());
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   if (virt_migrate_request_get_convergence_policy (copy) &&
@@ -582,6 +584,29 @@ track (VirtMigrateManager *self, VirtMigrateJob *job)
   g_ptr_array_add (self->model, g_object_ref (job));
   g_list_model_items_changed (G_LIST_MODEL (self), self->model->len - 1, 0, 1);
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
+}
+
+/* A job's (or, with @job %NULL, a drain's) id from the history's counter,
+ * so that ids are unique across every process writing that history; a
+ * job keeps its process-wide number when there is no history. */
+guint
+virt_migrate_manager_number (VirtMigrateManager *self,
+                             VirtMigrateJob     *job)
+{
+  g_autoptr(GError) local = NULL;
+  guint id;
+
+  if (self->history == NULL)
+    return 0;
+  id = virt_migrate_history_reserve_id (self->history, &local);
+  if (id == 0)
+    {
+      g_warning ("cannot number from the history's counter: %s", local->message);
+      return 0;
+    }
+  if (job != NULL)
+    virt_migrate_job_set_id (job, id);
+  return id;
 }
 
 /* Every job that ended, however, goes to the history. */

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "fake-backend.h"
+#include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate.h"
@@ -458,6 +459,113 @@ test_concurrent_writers (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (seen), ==, total);
 }
 
+/* --- ids ------------------------------------------------------------------------ */
+
+#define IDS_EACH 100
+
+static gpointer
+reserve_ids (gpointer data)
+{
+  const char *path = ((const char **) data)[0];
+  guint *out = ((gpointer *) data)[1];
+  g_autoptr(VirtMigrateHistory) history = virt_migrate_history_new (path);
+
+  for (guint i = 0; i < IDS_EACH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      out[i] = virt_migrate_history_reserve_id (history, &error);
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+test_unique_ids (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autofree char *lock_path = g_strconcat (fx->path, ".lock", NULL);
+  g_autoptr(GError) error = NULL;
+  guint ids[2 * N_WRITERS][IDS_EACH];
+  gpointer thread_data[N_WRITERS][2];
+  GThread *threads[N_WRITERS];
+  int pipes[N_WRITERS][2];
+  pid_t children[N_WRITERS];
+  guint id;
+
+  g_test_summary ("Ids from one history are unique across the processes and threads that write "
+                  "it (a counter in its lock file, under the writers' lock), and a damaged or "
+                  "missing counter counts on from the largest recorded Id");
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      g_assert_cmpint (pipe (pipes[i]), ==, 0);
+      children[i] = fork ();
+      g_assert_cmpint (children[i], >=, 0);
+      if (children[i] == 0)
+        {
+          gpointer mine[2] = { fx->path, ids[i] };
+
+          reserve_ids (mine);
+          _exit (write (pipes[i][1], ids[i], sizeof ids[i]) == sizeof ids[i] ? 0 : 1);
+        }
+      close (pipes[i][1]);
+    }
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      thread_data[i][0] = fx->path;
+      thread_data[i][1] = ids[N_WRITERS + i];
+      threads[i] = g_thread_new ("ids", reserve_ids, thread_data[i]);
+    }
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      int status = 0;
+      gsize got = 0;
+
+      g_thread_join (threads[i]);
+      while (got < sizeof ids[i])
+        {
+          ssize_t n = read (pipes[i][0], (char *) ids[i] + got, sizeof ids[i] - got);
+
+          g_assert_cmpint (n, >, 0);
+          got += n;
+        }
+      close (pipes[i][0]);
+      g_assert_cmpint (waitpid (children[i], &status, 0), ==, children[i]);
+      g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+  for (guint i = 0; i < 2 * N_WRITERS; i++)
+    for (guint k = 0; k < IDS_EACH; k++)
+      {
+        g_assert_cmpuint (ids[i][k], !=, 0);
+        g_assert_false (g_hash_table_contains (seen, GUINT_TO_POINTER (ids[i][k])));
+        g_hash_table_add (seen, GUINT_TO_POINTER (ids[i][k]));
+      }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 2 * N_WRITERS * IDS_EACH);
+
+  /* A history written before the counter, or a damaged counter. */
+  {
+    g_autoptr(GVariant) old = g_variant_parse (G_VARIANT_TYPE_VARDICT, "{'Id': <uint32 7000>, 'Domain': <'old'>}",
+                                               NULL, NULL, &error);
+
+    g_assert_true (virt_migrate_history_append (fx->history, g_steal_pointer (&old), &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (g_file_set_contents (lock_path, "", 0, &error));
+  g_assert_cmpuint (virt_migrate_history_reserve_id (fx->history, &error), ==, 7001);
+  g_assert_no_error (error);
+  g_assert_cmpuint (virt_migrate_history_reserve_id (fx->history, &error), ==, 7002);
+  g_assert_true (g_file_set_contents (lock_path, "12x\n", -1, &error));
+  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, "*not a counter*");
+  id = virt_migrate_history_reserve_id (fx->history, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (id, ==, 7001);
+  /* At the counter's end: around again. */
+  g_assert_true (g_file_set_contents (lock_path, "4294967295\n", -1, &error));
+  g_assert_cmpuint (virt_migrate_history_reserve_id (fx->history, &error), ==, 4294967295u);
+  g_assert_cmpuint (virt_migrate_history_reserve_id (fx->history, &error), ==, 1);
+}
+
 /* --- the manager's records ------------------------------------------------------ */
 
 typedef struct {
@@ -523,12 +631,22 @@ test_manager_records (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (virt_migrate_history_get_path (virt_migrate_manager_get_history (manager)), ==,
                    state_history);
 
+  /* Its jobs are numbered by the history's counter (another process may
+   * have counted up to 500). */
+  {
+    g_autofree char *lock_path = g_strconcat (state_history, ".lock", NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_set_contents (lock_path, "500\n", -1, &error));
+  }
   run_to_end (manager, "web1");
   script.fail = TRUE;
   run_to_end (manager, "db1");
 
   all = query (virt_migrate_manager_get_history (manager), NULL);
   g_assert_cmpuint (g_variant_n_children (all), ==, 2);
+  g_assert_cmpuint (record_u (all, 0, "Id"), ==, 500);
+  g_assert_cmpuint (record_u (all, 1, "Id"), ==, 501);
   ok = g_variant_get_child_value (all, 0);
   g_assert_true (g_variant_lookup (ok, "Domain", "&s", &s));
   g_assert_cmpstr (s, ==, "web1");
@@ -581,6 +699,7 @@ main (int argc, char **argv)
   ADD ("damaged", test_damaged);
   ADD ("concurrent-writers", test_concurrent_writers);
   ADD ("concurrent-compaction", test_concurrent_compaction);
+  ADD ("unique-ids", test_unique_ids);
   ADD ("manager-records", test_manager_records);
 #undef ADD
   return g_test_run ();
