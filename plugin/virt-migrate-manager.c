@@ -598,7 +598,11 @@ virt_migrate_manager_number (VirtMigrateManager *self,
 
   if (self->history == NULL)
     return 0;
-  id = virt_migrate_history_reserve_id (self->history, &local);
+  /* Past any live one (a record adopted from elsewhere may hold it). */
+  do
+    id = virt_migrate_history_reserve_id (self->history, &local);
+  while (id != 0 && (job != NULL ? virt_migrate_manager_lookup_job (self, id) != NULL
+                                 : virt_migrate_manager_lookup_drain (self, id) != NULL));
   if (id == 0)
     {
       g_warning ("cannot number from the history's counter: %s", local->message);

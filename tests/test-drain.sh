@@ -85,10 +85,13 @@ grep -Eq "^  d3 +left .*" "$dir/drain.out" && grep -q "A different guest of the 
   fail "the table does not say why d3 stayed"
 grep -q "^Drain incomplete: 3 of 4 guests moved, 1 left on the source, 0 failed" "$dir/drain.out" ||
   fail "no summary"
-read -r most jobs < <(most_at_once 1)
-echo "# drain 1: $jobs jobs, at most $most at once"
+# Its id (from the history's counter, shared with the jobs): in its first line.
+id=$(sed -n 's/^Drain \([0-9][0-9]*\) of .*/\1/p' "$dir/drain.out")
+[ -n "$id" ] || fail "the drain's first line does not give its id"
+read -r most jobs < <(most_at_once "$id")
+echo "# drain $id: $jobs jobs, at most $most at once"
 [ "$jobs" -eq 3 ] && [ "$most" -le 2 ] && [ "$most" -ge 1 ] || fail "$jobs jobs, $most at once (limit 2)"
-drain_record 1 | /usr/bin/python3 -c '
+drain_record "$id" | /usr/bin/python3 -c '
 import json, sys
 (r,) = json.load(sys.stdin)
 assert r["Kind"] == "drain" and r["Outcome"] == "incomplete", r
@@ -233,9 +236,9 @@ timeout 120 env -u DBUS_SESSION_BUS_ADDRESS chromium --headless=new --no-sandbox
 	> "$dir/page.html" 2> "$dir/chromium.log" || { tail -5 "$dir/chromium.log"; fail "chromium"; }
 cp "$dir/page.html" "$build/drain-page.html"
 [ "$(grep -o 'class="guest" data-domain="r[0-9]" data-outcome="moved"' "$dir/page.html" | wc -l)" -eq 3 ] &&
-  grep -q 'id="drain-1"' "$dir/page.html" && grep -q "3 of 3 guests moved" "$dir/page.html" ||
+  grep -q "id=\"drain-${path##*/}\"" "$dir/page.html" && grep -q "3 of 3 guests moved" "$dir/page.html" ||
   fail "the status page does not show the drain ($(wc -c < "$dir/page.html") bytes, $build/drain-page.html)"
-"$cli" --bus history --json "drain 1" | /usr/bin/python3 -c '
+"$cli" --bus history --json "drain ${path##*/}" | /usr/bin/python3 -c '
 import json, sys
 (r,) = json.load(sys.stdin)
 assert r["Outcome"] == "succeeded" and len(r["Guests"]) == 3, r' || fail "the daemon history"

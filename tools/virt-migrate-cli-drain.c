@@ -63,14 +63,17 @@ say (Drain *d, const char *format, ...)
 }
 
 static void
-print_plan (Drain *d, const char *source, GVariant *guests, guint max_parallel, const char *placement)
+print_plan (Drain *d, const char *source, GVariant *guests, guint max_parallel, const char *placement,
+            GVariant *snapshot)
 {
   GVariantIter iter;
   GVariant *row;
-  guint n = g_variant_n_children (guests), staying = 0, moving = 0;
+  guint n = g_variant_n_children (guests), staying = 0, moving = 0, id = 0;
 
   d->plan_printed = TRUE;
-  say (d, "Drain of %s: %u running guest%s; order: %s; placement: %s; %s%.0u%s\n", source, n,
+  /* Its id names its history record ("drain ID"). */
+  g_variant_lookup (snapshot, "Id", "u", &id);
+  say (d, "Drain %u of %s: %u running guest%s; order: %s; placement: %s; %s%.0u%s\n", id, source, n,
        n == 1 ? "" : "s", "smallest memory first", placement,
        max_parallel > 0 ? "at most " : "as many at once as the limits allow", max_parallel,
        max_parallel > 0 ? " at once" : "");
@@ -200,7 +203,7 @@ update (Drain *d, const char *state, const char *source, GVariant *guests, guint
 {
   if (!d->plan_printed && (g_str_equal (state, "running") || state_is_final (state)) &&
       !g_str_equal (state, "failed"))
-    print_plan (d, source, guests, max_parallel, placement);
+    print_plan (d, source, guests, max_parallel, placement, snapshot);
   print_changes (d, guests);
   if (state_is_final (state))
     finish (d, state, guests, snapshot);
