@@ -744,6 +744,22 @@ backend_finish (VirtMigrateBackend       *backend,
             }
         }
     }
+  else if (success && !offline && self->adopted)
+    {
+      /* Followed after a restart: libvirt kept the finished job's
+       * statistics, with the downtime QEMU measured, on the destination
+       * (either flow runs its finish there), and on a source that still
+       * has the guest's definition. */
+      g_autoptr(virDomain) ddom = lookup_on_destination (self, NULL);
+      VirtMigrateSample stats;
+
+      if ((ddom != NULL && fetch_stats (ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total) ||
+          (dom != NULL && fetch_stats (dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total))
+        {
+          result->final = stats;
+          result->have_final = TRUE;
+        }
+    }
   else if (dom != NULL && !success)
     {
       int state = 0, reason = 0;

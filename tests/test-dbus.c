@@ -644,6 +644,9 @@ test_restart_p2p (void)
     g_assert_nonnull (strstr (all, "policy: watching"));
     g_assert_nonnull (strstr (all, "virt-migrated restarted while this job was running"));
   }
+  /* Its downtime, read from the destination once it answered. */
+  g_test_message ("downtime %" G_GUINT64_FORMAT " ms", virt_migrate_dbus_job_get_downtime (f.job));
+  g_assert_cmpuint (virt_migrate_dbus_job_get_downtime (f.job), >, 0);
   vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
   vm_assert_guest (tb->src_uri, name, VM_GUEST_ABSENT);
   vm_testbed_destroy_guest (tb->dst_uri, name);
