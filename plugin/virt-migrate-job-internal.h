@@ -27,6 +27,9 @@ struct _VirtMigrateJob
   guint                      id;
   gboolean                   adopted;          /* follows a migration libvirt already runs */
   VirtMigrateRequest        *request;          /* immutable copy */
+  GVariant                  *request_variant;  /* its a{sv}, made once: a large dest-xml is not
+                                                * copied again by every snapshot, D-Bus sync,
+                                                * HTTP reply or metrics scrape */
   VirtMigratePolicy         *policy;           /* nullable */
   VirtMigrateConnectionPool *pool;
   VirtMigrateBackend        *backend;          /* nullable until the job runs */

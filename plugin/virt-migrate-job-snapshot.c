@@ -62,7 +62,7 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   ADD ("Cancelable", g_variant_new_boolean (virt_migrate_job_is_cancelable (self)));
   /* A job nobody claimed runs for this process's user. */
   ADD ("StartedByUid", g_variant_new_uint32 (uid >= 0 ? (guint32) uid : (guint32) getuid ()));
-  ADD ("Request", virt_migrate_request_to_variant (request));
+  ADD ("Request", self->request_variant); /* shared, not copied */
   ADD ("Domain", g_variant_new_string (domain != NULL ? domain : ""));
   ADD ("Error", g_variant_new_string (error != NULL ? error->message : ""));
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));

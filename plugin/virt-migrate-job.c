@@ -98,6 +98,7 @@ virt_migrate_job_set_property (GObject      *object,
       /* A private copy: changing the caller's request later cannot change
        * a running migration. */
       self->request = virt_migrate_request_copy (g_value_get_object (value));
+      self->request_variant = g_variant_ref_sink (virt_migrate_request_to_variant (self->request));
       break;
     case PROP_POLL_INTERVAL:
       virt_migrate_job_set_poll_interval (self, g_value_get_uint (value));
@@ -125,6 +126,7 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_object (&self->worker);
   g_clear_object (&self->backend);
   g_clear_object (&self->request);
+  g_clear_pointer (&self->request_variant, g_variant_unref);
   g_clear_object (&self->policy);
   g_clear_object (&self->pool);
   g_clear_pointer (&self->progress_unit, virt_migrate_progress_free);

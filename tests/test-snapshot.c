@@ -52,6 +52,23 @@ test_keys_match_interface (void)
   g_assert_cmpuint (g_variant_n_children (snapshot), ==, n_props);
 }
 
+/* The Request entry's value as the snapshot holds it (child by child:
+ * g_variant_lookup() would serialise the dictionary, copying it). */
+static GVariant *
+request_child (GVariant *snapshot)
+{
+  for (gsize i = 0; i < g_variant_n_children (snapshot); i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (snapshot, i);
+      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
+
+      if (g_str_equal (g_variant_get_string (key, NULL), "Request"))
+        return g_variant_get_variant (boxed);
+    }
+  g_assert_not_reached ();
+}
+
 static void
 test_values (void)
 {
@@ -75,8 +92,17 @@ test_values (void)
   snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
   {
     guint32 uid = 0;
+    g_autoptr(GVariant) again = request_child (snapshot);
+    g_autoptr(GVariant) third = NULL;
+
     g_assert_true (g_variant_lookup (snapshot, "StartedByUid", "u", &uid));
     g_assert_cmpuint (uid, ==, 4242);
+    /* The request's a{sv} is made once and shared by every snapshot (a
+     * 4 MiB dest-xml is not copied at each D-Bus sync or HTTP reply). */
+    g_clear_pointer (&snapshot, g_variant_unref);
+    snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
+    third = request_child (snapshot);
+    g_assert_true (again == third);
   }
 }
 
