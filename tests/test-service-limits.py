@@ -12,7 +12,10 @@
 #     (plus older unbounded ones) answers, in pages under the bus's limit, and
 #     the daemon stays up;
 #  5. a damaged history (invalid UTF-8, a NUL, a torn line): GET /v1/history and
-#     'virt-migrate history' read it without a crash, within the bound.
+#     'virt-migrate history' read it without a crash, within the bound;
+#  6. two bursts of 1,000 failing Migrate calls (4 callers at once, two
+#     carrying a 4 MiB dest-xml) while HTTP is polled: every reply in time,
+#     the second burst leaves memory where the first did, ids all distinct.
 #
 #   tests/testbed/virt-migrate-testbed run -- /usr/bin/python3 tests/test-service-limits.py BUILD-DIR
 import http.client
@@ -48,13 +51,13 @@ def ok(text):
 
 
 class Daemon:
-    def __init__(self, env, port):
+    def __init__(self, env, port, extra=()):
         self.env, self.port = env, port
         self.token_file = os.path.join(DIR, "http-token")
         self.log = open(os.path.join(DIR, "daemon.log"), "a")
         started = time.monotonic()
         self.proc = subprocess.Popen(["prlimit", "--nofile=256:256", "--", DAEMON, "--state-dir", STATE,
-                                      "--http", str(port), "--http-token-file", self.token_file],
+                                      "--http", str(port), "--http-token-file", self.token_file, *extra],
                                      env=env, stdout=self.log, stderr=self.log)
         wait_for(lambda: self.port_open() and os.path.exists(self.token_file), 15, "the daemon")
         self.start_seconds = time.monotonic() - started
@@ -141,6 +144,95 @@ def history_records(path):
         history.append(record)
 
 
+def rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+
+def burst(env, request):
+    # A history an older version wrote (ids 1-5, no counter in its lock
+    # file): the daemon's jobs count on from its largest id.
+    os.unlink(os.path.join(STATE, "history.lock"))
+    with open(os.path.join(STATE, "history"), "w") as f:
+        for i in range(1, 6):
+            f.write(GLib.Variant("a{sv}", {"Id": GLib.Variant("u", i), "Domain": GLib.Variant("s", "earlier"),
+                                           "Outcome": GLib.Variant("s", "succeeded"),
+                                           "EndTime": GLib.Variant("x", i)}).print_(True) + "\n")
+    daemon = Daemon(env, free_port(), ["--retention", "5"])
+    try:
+        conn = Gio.DBusConnection.new_for_address_sync(
+            env["DBUS_SESSION_BUS_ADDRESS"],
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        base = request.unpack()
+        big_xml = "<domain type='kvm'><name>x</name><!-- " + "x" * (4 * 1024 * 1024 - 100) + " --></domain>"
+
+        def call(i):
+            fields = {k: GLib.Variant(request.lookup_value(k, None).get_type_string(), v) for k, v in base.items()}
+            fields["domain"] = GLib.Variant("s", f"burst-{i}")
+            if i in (10, 500):
+                fields["dest-xml"] = GLib.Variant("s", big_xml)
+            reply = conn.call_sync(NAME, "/org/virtmigrate/VirtMigrate1/Manager", NAME + ".Manager", "Migrate",
+                                   GLib.Variant.new_tuple(GLib.Variant("a{sv}", fields)), GLib.VariantType("(o)"),
+                                   Gio.DBusCallFlags.NONE, 60000, None)
+            return int(reply.unpack()[0].rsplit("/", 1)[1])
+
+        warm = [call(100000 + i) for i in range(20)]   # warm up: libvirt connections, caches
+        assert not set(warm) & {1, 2, 3, 4, 5}, warm      # the earlier process's ids
+        time.sleep(7)
+        rss0 = rss_mib(daemon.proc.pid)
+        latencies, ids, stop = [], [], threading.Event()
+
+        def poll():
+            while not stop.is_set():
+                started = time.monotonic()
+                status, _ = daemon.request("/v1/jobs", timeout=30)
+                assert status == 200, status
+                latencies.append(time.monotonic() - started)
+                time.sleep(0.02)
+
+        def caller(k):
+            for i in range(k, k - k % 1000 + 1000, 4):
+                ids.append(call(i))
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        rounds = []
+        for r in range(2):                      # the second round shows a leak, if any
+            started = time.monotonic()
+            callers = [threading.Thread(target=caller, args=(k + r * 1000,)) for k in range(4)]
+            for t in callers:
+                t.start()
+            for t in callers:
+                t.join()
+            took = time.monotonic() - started
+            peak = rss_mib(daemon.proc.pid)
+            wait_for(lambda: json.loads(daemon.request("/v1/jobs")[1]) == [], 120, "the failed jobs to go")
+            time.sleep(1)
+            rounds.append((took, peak, rss_mib(daemon.proc.pid)))
+        stop.set()
+        poller.join()
+        latencies.sort()
+        p99, worst = latencies[int(len(latencies) * 0.99)], latencies[-1]
+        memory = " ".join(f"{peak:.0f}/{after:.0f}" for _, peak, after in rounds)
+        print(f"# burst: 2 x 1000 Migrate calls in {rounds[0][0]:.1f} s and {rounds[1][0]:.1f} s; {len(latencies)} "
+              f"HTTP polls, p99 {p99 * 1000:.0f} ms, worst {worst * 1000:.0f} ms; RSS {rss0:.0f} MiB before, "
+              f"then at the end of each round / once its jobs went: {memory}", flush=True)
+        assert len(set(ids)) == 2000, len(set(ids))
+        assert daemon.alive()
+        assert worst < 1.5 and p99 < 0.5, (p99, worst)
+        assert rounds[0][2] - rss0 < 64 and rounds[1][2] - rounds[0][2] < 12, (rss0, rounds)
+        records = json.loads(daemon.request("/v1/history?limit=3000")[1])
+        assert len({r["Id"] for r in records}) == len(records) >= 1000, len(records)  # history-size 1000
+        ok(f"2 x 1,000 failing Migrate calls from 4 callers at once (two with a 4 MiB dest-xml): HTTP answered "
+           f"throughout (p99 {p99 * 1000:.0f} ms, worst {worst * 1000:.0f} ms), memory {rss0:.0f} MiB before, "
+           f"{memory} MiB after each round (peak/after), {len(records)} history records with distinct ids")
+    finally:
+        if daemon.alive():
+            daemon.stop()
+
+
 def main():
     shutil.rmtree(DIR, ignore_errors=True)
     os.makedirs(DIR)
@@ -148,7 +240,7 @@ def main():
                            stdout=subprocess.PIPE, text=True)
     address = bus.stdout.readline().strip()
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address, G_DEBUG="fatal-criticals")
-    print("1..5", flush=True)
+    print("1..6", flush=True)
     job_records()
     daemon = Daemon(env, free_port())
     try:
@@ -324,6 +416,10 @@ def main():
         assert daemon.alive()
         ok("a damaged history (invalid UTF-8, a \\udddd escape, a NUL, a torn line): HTTP and the CLI read the "
            "two good records, each bad line named in a warning, no crash")
+        daemon.stop()
+
+        # 6.
+        burst(env, request)
     finally:
         if daemon.alive():
             daemon.stop()
