@@ -16,6 +16,7 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
+#include "virt-migrate-cli-progress.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CANCELLED 130
@@ -27,7 +28,11 @@ typedef struct {
   gboolean            tty;
   gboolean            quiet;
   gint64              last_line; /* when the last non-tty line was printed */
-  char                last_text[160];
+  char                last_text[256];
+  guint               columns;   /* the terminal's width (0: not a terminal) */
+  gboolean            drawn;     /* a frame of the bar is on screen */
+  gboolean            paused_copy; /* not live: the whole copy runs paused */
+  CliProgressEta      eta;
   guint               n_interrupts;
   guint               n_messages; /* the job's messages printed so far */
   gboolean            verbose;
@@ -36,38 +41,12 @@ typedef struct {
   int                 exit_code;
 } Cli;
 
-/* What the progress bar shows, from a job in this process or on the bus. */
-typedef struct {
-  gdouble progress;
-  guint64 total;
-  guint64 done;
-  guint64 rate;
-  gint64  end; /* µs since the epoch, 0 if unknown */
-  const char *phase; /* the job's phase nick */
-  guint64 iteration;
-} Snapshot;
-
-/* "memory, pass 2" and the like, for the end of the bar. */
-static void
-format_phase (char *buf, gsize len, const char *phase, guint64 iteration)
-{
-  if (g_strcmp0 (phase, "memory") == 0 && iteration > 0)
-    g_snprintf (buf, len, "memory, pass %" G_GUINT64_FORMAT, iteration);
-  else if (g_strcmp0 (phase, "copying-disks") == 0)
-    g_strlcpy (buf, "copying disks", len);
-  else
-    g_strlcpy (buf, phase != NULL ? phase : "", len);
-}
-
-static void
-format_bytes (char *buf, gsize len, guint64 bytes)
-{
-  g_snprintf (buf, len, "%.1f", bytes / (1024.0 * 1024.0));
-}
+typedef CliProgressFrame Snapshot;
 
 static void
 snapshot (Cli *cli, Snapshot *s)
 {
+  s->outcome = NULL;
   if (cli->job != NULL)
     {
       s->progress = virt_migrate_job_get_progress (cli->job);
@@ -90,46 +69,48 @@ snapshot (Cli *cli, Snapshot *s)
     }
 }
 
+/* The bar, redrawn in place on a terminal (never wider than it), a line a
+ * second into a pipe; @outcome (the last frame: "succeeded", "failed",
+ * "cancelled") says how it ended instead of the phase. */
 static void
-draw_progress (Cli *cli, gboolean final)
+draw_progress (Cli *cli, const char *outcome)
 {
+  g_autofree char *text = NULL;
   Snapshot s;
-  char done_s[32], total_s[32], rate_s[32], eta[32] = "--:--", phase[48];
-  char bar[31], text[sizeof ((Cli *) NULL)->last_text];
-  guint filled;
   gint64 now;
 
   if (cli->quiet)
     return;
   now = g_get_monotonic_time ();
-  if (!cli->tty && !final && now - cli->last_line < G_USEC_PER_SEC)
+  if (!cli->tty && outcome == NULL && now - cli->last_line < G_USEC_PER_SEC)
     return;
 
   snapshot (cli, &s);
-  if (s.total == 0 && !final)
+  if (s.total == 0 && outcome == NULL)
     return; /* nothing known yet */
-  filled = (guint) (s.progress * 30 + 0.5);
-  for (guint i = 0; i < 30; i++)
-    bar[i] = i < filled ? '#' : '.';
-  bar[30] = '\0';
-  format_bytes (done_s, sizeof done_s, s.done);
-  format_bytes (total_s, sizeof total_s, s.total);
-  format_bytes (rate_s, sizeof rate_s, s.rate);
-  if (s.end > 0)
-    {
-      gint64 left = MAX ((s.end - g_get_real_time ()) / G_USEC_PER_SEC, 0);
-      g_snprintf (eta, sizeof eta, "%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT, left / 60, left % 60);
-    }
-
-  format_phase (phase, sizeof phase, s.phase, s.iteration);
-  g_snprintf (text, sizeof text, "[%s] %3.0f%%  %s/%s MiB  %s MiB/s  ETA %s  %s",
-              bar, s.progress * 100.0, done_s, total_s, rate_s, eta, phase);
+  s.outcome = outcome;
+  if (cli->paused_copy && g_strcmp0 (s.phase, "switch-over") == 0)
+    s.phase = "guest paused, copying";
+  text = cli_progress_format (&s, cli->tty ? cli->columns : 0, g_get_real_time (), &cli->eta);
   if (g_str_equal (text, cli->last_text))
     return;
   g_strlcpy (cli->last_text, text, sizeof cli->last_text);
   cli->last_line = now;
+  cli->drawn = TRUE;
   fprintf (stderr, "%s%s%s", cli->tty ? "\r" : "", text, cli->tty ? "\033[K" : "\n");
   fflush (stderr);
+}
+
+/* The terminal was resized: the next frame fits the new width. */
+static gboolean
+on_winch (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  cli->columns = cli_terminal_width (STDERR_FILENO);
+  cli->last_text[0] = '\0';
+  draw_progress (cli, NULL);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A line above the bar (the bar is drawn again below it). */
@@ -154,7 +135,7 @@ print_phase (Cli *cli, Snapshot *s, guint64 elapsed_ms)
 
   if (!cli->verbose)
     return;
-  format_phase (phase, sizeof phase, s->phase, s->iteration);
+  cli_progress_phase (phase, sizeof phase, s->phase, s->iteration);
   if (phase[0] == '\0' || g_str_equal (phase, cli->last_phase))
     return;
   g_strlcpy (cli->last_phase, phase, sizeof cli->last_phase);
@@ -169,7 +150,7 @@ on_progress (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
 
   snapshot (cli, &s);
   print_phase (cli, &s, virt_migrate_job_get_elapsed (job));
-  draw_progress (cli, FALSE);
+  draw_progress (cli, NULL);
 }
 
 /* The job's messages (policy steps, the configuration check) as lines
@@ -183,7 +164,7 @@ on_messages (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
   for (; cli->n_messages < n; cli->n_messages++)
     print_line (cli, messages[cli->n_messages]);
   cli->n_messages = MAX (cli->n_messages, n);
-  draw_progress (cli, FALSE);
+  draw_progress (cli, NULL);
 }
 
 static void
@@ -197,7 +178,7 @@ on_completed (VirtMigrateJob *job, Cli *cli)
   on_messages (job, NULL, cli);
   if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
     {
-      draw_progress (cli, TRUE);
+      draw_progress (cli, "succeeded");
       if (cli->tty && !cli->quiet)
         fputc ('\n', stderr);
       if (!cli->quiet)
@@ -214,6 +195,9 @@ on_completed (VirtMigrateJob *job, Cli *cli)
     }
   else
     {
+      /* A bar on screen ends saying how it ended, not "done". */
+      if (cli->drawn)
+        draw_progress (cli, state == VIRT_MIGRATE_JOB_STATE_CANCELLED ? "cancelled" : "failed");
       if (cli->tty && !cli->quiet)
         fputc ('\n', stderr);
       if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED && cli->n_interrupts == 0)
@@ -267,7 +251,9 @@ bus_finish (Cli *cli, gboolean success, const char *message)
 
   cli_keys_stop ();
   if (success)
-    draw_progress (cli, TRUE);
+    draw_progress (cli, "succeeded");
+  else if (cli->drawn)
+    draw_progress (cli, g_strcmp0 (state, "cancelled") == 0 ? "cancelled" : "failed");
   if (cli->tty && !cli->quiet)
     fputc ('\n', stderr);
   if (success)
@@ -298,7 +284,7 @@ on_bus_completed (VirtMigrateDBusJob *job, gboolean success, const char *message
 static void
 on_bus_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, Cli *cli)
 {
-  draw_progress (cli, FALSE);
+  draw_progress (cli, NULL);
 }
 
 static void
@@ -928,14 +914,29 @@ main (int argc, char **argv)
     }
 
   cli.tty = isatty (STDERR_FILENO);
+  cli.columns = cli.tty ? cli_terminal_width (STDERR_FILENO) : 0;
+  cli.eta = (CliProgressEta) CLI_PROGRESS_ETA_INIT;
   cli.quiet = quiet;
   cli.verbose = verbose;
   g_unix_signal_add (SIGINT, on_interrupt, &cli);
   g_unix_signal_add (SIGTERM, on_interrupt, &cli);
+  if (cli.tty)
+    g_unix_signal_add (SIGWINCH, on_winch, &cli);
   if (!quiet)
     fprintf (stderr, "Migrating '%s' from %s to %s%s\n", domain, source_uri,
              dest_uri != NULL ? dest_uri : migrate_uri,
              use_bus ? (system_bus ? " through the system bus's virt-migrated" : " through virt-migrated") : "");
+  {
+    gboolean is_live = FALSE, is_offline = FALSE;
+
+    g_object_get (request, "live", &is_live, "offline", &is_offline, NULL);
+    /* libvirt pauses a running guest for the whole of a migration that is
+     * not live: say so before it happens, and name that phase for what it is. */
+    cli.paused_copy = !is_live && !is_offline;
+    if (cli.paused_copy && !quiet)
+      fprintf (stderr, "warning: without --live, a running guest is paused on the source for the whole "
+                       "copy and runs again on the destination; add --live to keep it running\n");
+  }
   if (use_bus)
     {
       migrate_over_bus (&cli, request, system_bus);
