@@ -487,8 +487,7 @@ backend_prepare (VirtMigrateBackend       *backend,
               g_autofree char *blockers = virt_migrate_preflight_blockers (self->verdict);
 
               g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT,
-                           "Pre-flight check%s: %s. Nothing was migrated; --force (the request's force) "
-                           "tries anyway", result == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN ? " could not run" : "",
+                           "Pre-flight check%s: %s. Nothing was migrated; set 'force' to try anyway", result == VIRT_MIGRATE_CHECK_RESULT_UNKNOWN ? " could not run" : "",
                            blockers);
               return FALSE;
             }

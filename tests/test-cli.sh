@@ -89,7 +89,21 @@ err=$("$build/tools/virt-migrate" -c "$src" cli "tcp://127.0.0.1:1" 2>&1); rc=$?
 set -e
 [ $rc -eq 2 ] && echo "$err" | grep -q "hypervisor migration URI" || fail "bad URI: rc=$rc $err"
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "bad URI touched the guest"
-ok "a misplaced URI is refused with a clear message"
+# Refusals name what the user types, not the library's property names.
+words() { # EXPECTED ARGS...: exit 2 and EXPECTED in the message, no property name
+	local want=$1 out rc; shift
+	set +e; out=$("$build/tools/virt-migrate" "$@" 2>&1); rc=$?; set -e
+	echo "# $out"
+	[ $rc -eq 2 ] && echo "$out" | grep -qF -- "$want" || fail "'$*': rc=$rc, not '$want': $out"
+	! echo "$out" | grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" ||
+	  fail "'$*' names a request property: $out"
+}
+words "give MIGRATE-URI (a third argument, or --migrateuri)" -c "$src" cli "$dst"
+words "DEST-URI '$dst'" -c "$src" cli "$dst"
+words "add --live" -c "$src" --postcopy cli "$dst" tcp://127.0.0.1
+words "(--copy-storage-all or --copy-storage-inc)" -c "$src" --copy-storage-synchronous-writes cli "$dst" tcp://127.0.0.1
+words "--max-downtime is" -c "$src" --max-downtime 999999999 cli "$dst" tcp://127.0.0.1
+ok "a misplaced URI is refused with a clear message; refusals name the options (MIGRATE-URI, --live, --copy-storage-all)"
 
 # 5. --dry-run prints the plan and moves nothing.
 plan=$("$build/tools/virt-migrate" -c "$src" --dry-run --live --persistent \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "virt-migrate-cli-bus.h"
+#include "virt-migrate-cli-words.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-service.h"
 
@@ -40,8 +41,11 @@ cli_bus_connect (gboolean system_bus)
 void
 cli_print_bus_error (GError *error)
 {
+  g_autofree char *text = NULL;
+
   g_dbus_error_strip_remote_error (error);
-  fprintf (stderr, "error: %s\n", error->message);
+  text = cli_words (error->message);
+  cli_print_safe (stderr, "error: %s\n", text);
 }
 
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7" -> the job's object path. */

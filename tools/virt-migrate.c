@@ -17,6 +17,7 @@
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
 #include "virt-migrate-cli-progress.h"
+#include "virt-migrate-cli-words.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CANCELLED 130
@@ -222,11 +223,12 @@ on_completed (VirtMigrateJob *job, Cli *cli)
       else
         {
           int code = error->domain == VIRT_MIGRATE_ERROR ? virt_migrate_error_get_libvirt_code (error) : 0;
+          g_autofree char *text = cli_words (error->message);
 
           if (code != 0)
-            cli_print_safe (stderr, "error: %s (libvirt error %d)\n", error->message, code);
+            cli_print_safe (stderr, "error: %s (libvirt error %d)\n", text, code);
           else
-            cli_print_safe (stderr, "error: %s\n", error->message);
+            cli_print_safe (stderr, "error: %s\n", text);
           /* Refused before libvirt was asked: like a bad request. */
           cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
                              ? EXIT_USAGE : EXIT_FAILURE;
@@ -269,7 +271,9 @@ bus_finish (Cli *cli, gboolean success, const char *message)
     }
   else
     {
-      cli_print_safe (stderr, "error: %s\n", message);
+      g_autofree char *text = cli_words (message);
+
+      cli_print_safe (stderr, "error: %s\n", text);
       cli->exit_code = EXIT_FAILURE;
     }
   g_main_loop_quit (cli->loop);
@@ -498,7 +502,9 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 print_request_error (const GError *error)
 {
-  fprintf (stderr, "error: %s\n", error->message);
+  g_autofree char *text = cli_words (error->message);
+
+  cli_print_safe (stderr, "error: %s\n", text);
 }
 
 static gboolean
