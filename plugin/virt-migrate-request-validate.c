@@ -232,6 +232,16 @@ validate_tuning (VirtMigrateRequest *self, GError **error)
     return fail (error, VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
                  "'copy-storage-synchronous-writes' needs a storage copy ('storage' copy-all or "
                  "copy-incremental)");
+  /* libvirt's own rule (qemuDomainMigratePrepare3Params): a disk mirror
+   * cannot guess where its NBD server listens when memory goes over a
+   * UNIX socket. */
+  if ((virt_migrate_request_get_storage (self) != VIRT_MIGRATE_STORAGE_SHARED ||
+       request_get_strv (self, PROP_MIGRATE_DISKS) != NULL) &&
+      hv != NULL && g_str_has_prefix (hv, "unix:") && request_get_string (self, PROP_DISKS_URI) == NULL)
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "A storage copy with a UNIX 'hypervisor-uri' needs 'disks-uri' too: the UNIX socket "
+                 "the destination's NBD server listens on, unix:///PATH (libvirt: \"NBD URI must be "
+                 "supplied when migration URI uses UNIX transport method\")");
   if (request_get_bool (self, PROP_RDMA_PIN_ALL) && (hv == NULL || !g_str_has_prefix (hv, "rdma://")))
     return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
                  "'rdma-pin-all' applies to an RDMA migration: an rdma:// 'hypervisor-uri'");

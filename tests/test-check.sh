@@ -15,14 +15,14 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..10"
+echo "1..11"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
 
 # 1. One verdict per destination: ok here; unreachable there, with libvirt's reason.
 set +e
-"$cli" -c "$src" check --live chk "$dst" "$unreachable" > "$dir/check1.out" 2>&1; rc=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" chk "$dst" "$unreachable" > "$dir/check1.out" 2>&1; rc=$?
 set -e
 show "$dir/check1.out"
 [ $rc -eq 1 ] || fail "check with an unreachable destination exited $rc, expected 1"
@@ -31,8 +31,8 @@ grep -qF "$unreachable: cannot take the guest" "$dir/check1.out" || fail "no ver
 grep -Eq "blocker +reachable +Cannot connect to .*nobody-listens.sock.*(No such file|Failed to connect)" "$dir/check1.out" ||
   fail "the unreachable verdict does not give libvirt's reason"
 grep -Eq "ok +other-host +.* is another host" "$dir/check1.out" || fail "no other-host check"
-"$cli" -c "$src" check --live chk "$dst" > /dev/null || fail "check against the test bed's destination alone did not exit 0"
-"$cli" -c "$src" check --json --live chk "$dst" | /usr/bin/python3 -c '
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" chk "$dst" > /dev/null || fail "check against the test bed's destination alone did not exit 0"
+"$cli" -c "$src" check --json --live --migrateuri "unix://$dir/chk.mig" chk "$dst" | /usr/bin/python3 -c '
 import json, sys
 (v,) = json.load(sys.stdin)
 names = {c["check"] for c in v["checks"]}
@@ -40,12 +40,27 @@ assert v["result"] in ("ok", "warning") and {"reachable", "other-host", "name", 
 ' || fail "check --json"
 ok "check: one verdict per destination, the unreachable one with libvirt's reason, exit 1"
 
+# 1c. A check runs the migration's own validation: it never says yes to a
+# request the migration refuses, and names the option to add.
+set +e
+"$cli" -c "$src" check --live --copy-storage-all chk "$dst" > "$dir/check1c.out" 2>&1; rc1=$?
+"$cli" -c "$src" check --live --copy-storage-all --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/check1d.out" 2>&1; rc2=$?
+"$cli" -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate1d.out" 2>&1; rc3=$?
+set -e
+show "$dir/check1c.out"; show "$dir/check1d.out"
+[ $rc1 -eq 2 ] && grep -q "give MIGRATE-URI" "$dir/check1c.out" || fail "check without a migration URI: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q -- "needs --disks-uri too" "$dir/check1d.out" && ! grep -q "can take the guest" "$dir/check1d.out" ||
+  fail "check of a storage copy over UNIX without --disks-uri: exit $rc2"
+[ $rc3 -eq 2 ] && grep -q -- "needs --disks-uri too" "$dir/migrate1d.out" || fail "the migration: exit $rc3"
+[ "$("$tool" state src chk)" = running ] || fail "chk does not run on the source"
+ok "check runs the migration's validation: a storage copy to a UNIX-socket destination without MIGRATE-URI, then without --disks-uri, is refused (exit 2) naming the option, as the migration is"
+
 # 1b. Peer-to-peer to a destination this client cannot reach: only the
 # source's libvirtd must reach it, so nothing is known either way: never
 # "can take the guest"; the checks not run are listed; exit 1. A migration
 # is refused on it (exit 2) unless forced, then libvirt's own error.
 set +e
-"$cli" -c "$src" check --live --p2p chk "$unreachable" > "$dir/check1b.out" 2>&1; rc=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --p2p chk "$unreachable" > "$dir/check1b.out" 2>&1; rc=$?
 "$cli" -c "$src" --live --p2p chk "$unreachable" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate1b.out" 2>&1; mrc=$?
 "$cli" -c "$src" --live --p2p --force chk "$unreachable" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate1bf.out" 2>&1; frc=$?
 set -e
@@ -67,7 +82,7 @@ uuid=$(virsh -q -c "$src" domuuid chk)
 virsh -q -c "$src" dumpxml chk | sed "s|<uuid>$uuid</uuid>|<uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" > "$dir/chk-other.xml"
 virsh -q -c "$dst" define "$dir/chk-other.xml" > /dev/null
 set +e
-"$cli" -c "$src" check --live chk "$dst" > "$dir/check2.out" 2>&1; rc=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/check2.out" 2>&1; rc=$?
 set -e
 show "$dir/check2.out"
 [ $rc -eq 1 ] && grep -Eq "blocker +name +A different guest of the same name \(UUID [0-9a-f-]+, defined, not running\)" "$dir/check2.out" ||
@@ -84,7 +99,9 @@ grep -q "Pre-flight check: A different guest of the same name" "$dir/migrate2.ou
 "$cli" history chk --json | /usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)[-1]
-assert r["Outcome"] == "failed" and "Pre-flight" in r["Error"], r' || fail "the refusal is not in the history"
+assert r["Outcome"] == "refused" and "Pre-flight" in r["Error"], r' || fail "the refusal is not in the history as refused"
+"$cli" history chk | grep -E "^[0-9-]+ [0-9:]+ +chk +refused .* - +" > /dev/null ||
+  { "$cli" history chk; fail "the refusal is not shown as refused with nothing moved"; }
 set +e
 "$cli" -c "$src" --live --force --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate2f.out" 2>&1; rc=$?
 set -e
@@ -105,13 +122,13 @@ sed -i "s|$(dirname "$dest_image")/|$dir/chkpool/|" "$destxml"
 dest_image=$dir/chkpool/$(basename "$dest_image")
 [ "$(id -u)" -eq 0 ] && chown "$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID" "$dir/chkpool"
 set +e
-"$cli" -c "$src" check --live --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check3.out" 2>&1; rc=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check3.out" 2>&1; rc=$?
 set -e
 show "$dir/check3.out"
 [ $rc -eq 1 ] && grep -Eq "blocker +disk +vda: nothing at .*chkpool.* and no storage pool there covers its directory" "$dir/check3.out" ||
   fail "no blocker for the missing image"
 virsh -q -c "$dst" pool-create-as chkpool dir --target "$dir/chkpool" > /dev/null
-"$cli" -c "$src" check --live --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check4.out" 2>&1 ||
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --xml "$destxml" chkdisk "$dst" > "$dir/check4.out" 2>&1 ||
   { show "$dir/check4.out"; fail "check with a pool covering the directory"; }
 grep -Eq "ok +disk +vda: copied to .*created in the destination's storage pool chkpool" "$dir/check4.out" ||
   { show "$dir/check4.out"; fail "the pool is not named"; }
@@ -135,7 +152,7 @@ src_image=$(virsh -q -c "$src" domblklist mapd | awk '$1 == "vda" { print $2 }')
 mkdir -p "$dir/mapped" "$dir/mapped2"
 [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/mapped" "$dir/mapped2"
 map="$(dirname "$src_image")=$dir/mapped"
-"$cli" -c "$src" check --live --copy-storage-all --disk-map "$map" mapd "$dst" > "$dir/check5.out" 2>&1 ||
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$map" mapd "$dst" > "$dir/check5.out" 2>&1 ||
   { show "$dir/check5.out"; fail "check with --disk-map"; }
 grep -Eq "ok +disk +vda: copied to $dir/mapped/.*\(disk-map\), created there" "$dir/check5.out" ||
   { show "$dir/check5.out"; fail "check does not say the image will be made"; }
@@ -207,7 +224,7 @@ trap 'kill $daemon_pid $bus_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do "$cli" jobs >/dev/null 2>&1 && break; sleep 0.1; done
 gdbus call --session --dest org.virtmigrate.VirtMigrate1 --object-path /org/virtmigrate/VirtMigrate1/Manager \
   --method org.virtmigrate.VirtMigrate1.Manager.Check \
-  "{'domain': <'chk'>, 'source-uri': <'$src'>, 'live': <true>}" "['$dst', '$unreachable']" > "$dir/check-dbus.out" ||
+  "{'domain': <'chk'>, 'source-uri': <'$src'>, 'live': <true>, 'hypervisor-uri': <'unix://$dir/chk.mig'>}" "['$dst', '$unreachable']" > "$dir/check-dbus.out" ||
   { show "$dir/check-daemon.log"; fail "Manager.Check"; }
 show "$dir/check-dbus.out"
 grep -q "'result': <'ok'>" "$dir/check-dbus.out" && grep -q "'result': <'blocker'>" "$dir/check-dbus.out" &&

@@ -73,7 +73,7 @@ chain_guest inc1
 dest_dir "$dir/dst-inc1"
 map="$dir/imgs-inc1=$dir/dst-inc1"
 set +e
-"$cli" -c "$src" check --live --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check1.out" 2>&1; crc=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check1.out" 2>&1; crc=$?
 migrate inc1 --copy-storage-inc --disk-map "$map"; rc=$?
 set -e
 show "$dir/check1.out" "$dir/inc1.out"
@@ -90,7 +90,7 @@ ok "--copy-storage-inc without the base there: check names it (exit 1), the migr
 # 2. With the base copied there: made on top of it, and identical.
 cp "$dir/imgs-inc1/inc1-base.qcow2" "$dir/dst-inc1/"
 chown "$owner" "$dir/dst-inc1/inc1-base.qcow2"
-"$cli" -c "$src" check --live --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check2.out" 2>&1 ||
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-inc --disk-map "$map" inc1 "$dst" > "$dir/check2.out" 2>&1 ||
 	{ show "$dir/check2.out"; fail "check with the base there"; }
 grep -Eq "ok +disk +vda: its top image copied to $dir/dst-inc1/inc1.qcow2, created there on top of $dir/dst-inc1/inc1-base.qcow2" "$dir/check2.out" ||
 	{ show "$dir/check2.out"; fail "check does not say the top image is made on the base"; }
