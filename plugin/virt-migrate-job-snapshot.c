@@ -10,6 +10,7 @@
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
+#include "virt-migrate-error.h"
 #include "virt-migrate-job-internal.h"
 
 /**
@@ -154,7 +155,12 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   ADD ("StartTime", g_variant_new_int64 (self->start_real_time));
   ADD ("EndTime", g_variant_new_int64 (self->end_real_time != 0 ? self->end_real_time : g_get_real_time ()));
   ADD ("Elapsed", g_variant_new_uint64 (virt_migrate_job_get_elapsed (self)));
-  ADD ("Outcome", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (self))));
+  /* Refused by its pre-flight check: nothing was asked of libvirt, so not
+   * a migration that failed (the job's state still says failed). */
+  if (g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT))
+    ADD ("Outcome", g_variant_new_string ("refused"));
+  else
+    ADD ("Outcome", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (self))));
   ADD ("Error", STR (error != NULL ? error->message : NULL));
   ADD ("BytesProcessed", g_variant_new_uint64 (virt_migrate_job_get_data_processed (self)));
   ADD ("BytesTotal", g_variant_new_uint64 (virt_migrate_job_get_data_total (self)));

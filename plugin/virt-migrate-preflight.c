@@ -211,6 +211,10 @@ check_destination (Verdict *v, const VirtMigratePreflightFacts *f, const char *d
 static void
 check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  /* The source host itself (other-host says so): the guest found there
+   * is this guest, not a copy to stop. */
+  if (f->same_host == VIRT_MIGRATE_FACT_YES)
+    return;
   if (f->name_conflict_uuid != NULL)
     add (v, "name", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Remove or rename that guest on the destination, or migrate with --dname NEW-NAME",

@@ -397,8 +397,18 @@ test_unreachable (void)
   f->reachable = TRUE;
   f->same_host = VIRT_MIGRATE_FACT_YES;
   f->host_uuid = g_strdup ("cc498143-3c87-4022-9ed4-8797a1b0bac9");
+  /* There, the guest found by its UUID is this guest itself: not a copy
+   * to stop or undefine. */
+  f->uuid_present = VIRT_MIGRATE_FACT_YES;
+  f->uuid_active = TRUE;
   v = verdict_of (f);
   assert_check (v, "other-host", "blocker", "is the source host itself");
+  {
+    g_autofree char *text = virt_migrate_verdict_to_text (v);
+
+    g_assert_null (strstr (text, "already runs on the destination"));
+    g_assert_null (strstr (text, "Stop or undefine"));
+  }
 }
 
 static void
@@ -433,7 +443,8 @@ static void
 test_maps (void)
 {
   static const char *const disk_map[] = { "/var/lib/libvirt/images=/srv/images",
-                                          "/var/lib/libvirt/images/big=fast", NULL };
+                                          "/var/lib/libvirt/images/big=fast",
+                                          "/var/lib/libvirt/odd=/srv/it's a&b", NULL };
   static const char *const network_map[] = { "default=prod", NULL };
   static const char *const bad[] = { "images=/srv", NULL };
   const char *xml =
@@ -443,6 +454,11 @@ test_maps (void)
     "  <disk type='file' device='disk'><source file='/var/lib/libvirt/images2/other.qcow2'/><target dev='vdc'/></disk>\n"
     "  <interface type='network'><source network='default'/></interface>\n"
     "  <interface type='network'><source network='defaults'/></interface>\n"
+    "  <!-- a comment -->\n"
+    "  <disk type='file' device='disk'><source file='/var/lib/libvirt/odd/x.img'/>"
+    "<backingStore type='file'><source file='/var/lib/libvirt/images/base.img'/></backingStore><target dev='vdd'/></disk>\n"
+    "  <serial type='file'><source path='/var/lib/libvirt/images/console.log'/><log file='/var/lib/libvirt/images/log'/></serial>\n"
+    "  <description>file='/var/lib/libvirt/images/x' network='default'</description>\n"
     "</devices></domain>";
   g_autofree char *mapped = virt_migrate_map_xml (xml, disk_map, network_map, pool_dir, NULL);
   g_autofree char *one = virt_migrate_map_path (disk_map, "/var/lib/libvirt/images/web1.qcow2", pool_dir, NULL);
@@ -458,6 +474,15 @@ test_maps (void)
   g_assert_nonnull (strstr (mapped, "network='prod'"));
   g_assert_nonnull (strstr (mapped, "network='defaults'"));
   g_assert_nonnull (strstr (mapped, "<target dev='vda'/>"));
+  /* Read with a parser: values escaped as they are written, a backing
+   * chain's source mapped, attributes outside disks and interfaces (a log
+   * file) and text that only looks like an attribute left alone. */
+  g_assert_nonnull (strstr (mapped, "file='/srv/it&apos;s a&amp;b/x.img'"));
+  g_assert_nonnull (strstr (mapped, "<backingStore type='file'><source file='/srv/images/base.img'/>"));
+  g_assert_nonnull (strstr (mapped, "<log file='/var/lib/libvirt/images/log'/>"));
+  g_assert_nonnull (strstr (mapped, "<description>file=&apos;/var/lib/libvirt/images/x&apos; network=&apos;default&apos;</description>"));
+  g_assert_nonnull (strstr (mapped, "<!-- a comment -->"));
+  g_assert_null (virt_migrate_map_xml ("<domain><devices>", disk_map, network_map, pool_dir, NULL));
   g_assert_true (virt_migrate_map_check (disk_map, TRUE, "disk-map", &error));
   g_assert_false (virt_migrate_map_check (bad, TRUE, "disk-map", &error));
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST);
@@ -593,6 +618,43 @@ test_chain_xml (void)
   g_assert_cmpstr (resolved, ==, "/dst/bases/base1.qcow2");
 }
 
+static void
+test_xml_reads (void)
+{
+  static const char *const cpu_path[] = { "domain", "cpu", NULL };
+  /* From a real guest and a real libvirt 9.0 domcapabilities (abridged):
+   * a <cpu> of its own, and text that only looks like one. */
+  static const char domain[] =
+    "<domain type='qemu'><name>a&amp;b &lt;cpu&gt;</name><description>&lt;cpu mode='x'/&gt;</description>"
+    "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model>"
+    "<feature policy='require' name='x2apic'/></cpu><devices/></domain>";
+  static const char caps[] =
+    "<domainCapabilities><devices>"
+    "<disk supported='yes'><enum name='diskDevice'><value>disk</value><value>cdrom</value></enum>"
+    "<enum name='bus'><value>ide</value><value>virtio</value></enum></disk>"
+    "<graphics supported='no'/>"
+    "<hostdev supported='yes'><enum name='mode'><value>subsystem</value></enum></hostdev>"
+    "</devices></domainCapabilities>";
+  g_autofree char *cpu = virt_migrate_xml_copy_element (domain, cpu_path);
+  g_autofree char *none = virt_migrate_xml_copy_element ("<domain><name>x</name></domain>", cpu_path);
+  g_autofree char *broken = virt_migrate_xml_copy_element ("<domain><cpu>", cpu_path);
+
+  g_test_summary ("libvirt's XML read with a parser: the guest's <cpu> copied out whole (not a "
+                  "'<cpu' in an escaped name or description), and what domain capabilities offer");
+  g_assert_cmpstr (cpu, ==, "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model>"
+                            "<feature policy='require' name='x2apic'></feature></cpu>");
+  g_assert_null (none);
+  g_assert_null (broken);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "disk", "bus", "virtio"), ==, 1);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "disk", "bus", "scsi"), ==, 0);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "disk", "model", "virtio"), ==, -1);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "graphics", "type", "vnc"), ==, 0);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "hostdev", "mode", "subsystem"), ==, 1);
+  g_assert_cmpint (virt_migrate_domcaps_offer (caps, "video", "modelType", "vga"), ==, -1);
+  g_assert_cmpint (virt_migrate_domcaps_offer ("<domainCapabilities><disk supported='yes'>", "disk", "bus", "virtio"),
+                   ==, -1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -611,5 +673,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
   g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);
+  g_test_add_func ("/virt-migrate/preflight/xml-reads", test_xml_reads);
   return g_test_run ();
 }

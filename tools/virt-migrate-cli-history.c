@@ -83,7 +83,11 @@ print_table (GVariant *records, gboolean verbose)
         g_snprintf (downtime, sizeof downtime, "%" G_GUINT64_FORMAT " ms", lookup_u64 (record, "Downtime"));
       else
         g_strlcpy (downtime, "-", sizeof downtime);
-      g_snprintf (moved, sizeof moved, "%.1f MiB", lookup_u64 (record, "BytesProcessed") / (1024.0 * 1024.0));
+      /* Nothing known to move (refused, or failed before libvirt said): "-", not 0.0 MiB. */
+      if (lookup_u64 (record, "BytesTotal") == 0 && lookup_u64 (record, "BytesProcessed") == 0)
+        g_strlcpy (moved, "-", sizeof moved);
+      else
+        g_snprintf (moved, sizeof moved, "%.1f MiB", lookup_u64 (record, "BytesProcessed") / (1024.0 * 1024.0));
       cli_print_safe (stdout, "%-19s  %-16s  %-9s  %7s  %9s  %10s  %-14s  %s\n", when, lookup_string (record, "Domain"),
               lookup_string (record, "Outcome"), elapsed, downtime, moved, lookup_string (record, "Flow"),
               lookup_string (record, "Destination"));
@@ -201,7 +205,7 @@ cli_history (CliHistorySource source,
     }
   if (records == NULL)
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_error (NULL, "%s", error->message);
       return EXIT_FAILURE;
     }
 
