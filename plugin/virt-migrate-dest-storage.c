@@ -257,6 +257,12 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
     }
   self->xml = virt_migrate_map_xml (xml, (const char *const *) disk_map, (const char *const *) network_map,
                                     virt_migrate_dest_storage_pool_dir, dconn);
+  if (self->xml == NULL)
+    {
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_LIBVIRT,
+                   "The guest's XML cannot be read to apply disk-map and network-map");
+      return FALSE;
+    }
   if (virt_migrate_request_get_persist_dest (self->request) && virDomainIsPersistent (dom) == 1)
     {
       g_autofree char *inactive = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE);

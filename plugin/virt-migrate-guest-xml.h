@@ -49,6 +49,14 @@ typedef struct {
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
 gboolean virt_migrate_xml_path_text (const char *xml, const char *const *path, char **text);
+/* (virt-migrate-xml-read.c) The first element at @path in @xml, written
+ * out whole (attributes and text escaped); NULL: none, or unreadable XML. */
+char    *virt_migrate_xml_copy_element (const char *xml, const char *const *path);
+/* Whether domain capabilities @caps offer @value in <ELEMENT supported='yes'>
+ * <enum name='ENUM'>: 1 yes, 0 no (or the element not supported), -1
+ * unknown (not listed, or unreadable). */
+int      virt_migrate_domcaps_offer (const char *caps, const char *element, const char *enum_name,
+                                     const char *value);
 gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
 char    *virt_migrate_backing_resolve (const char *image, const char *backing);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);

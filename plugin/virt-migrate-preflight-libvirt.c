@@ -17,49 +17,27 @@
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 
-/* The <cpu>…</cpu> element of @xml, for virConnectCompareHypervisorCPU(). */
+/* The guest's <cpu> element, for virConnectCompareHypervisorCPU(). */
 static char *
 cpu_element (const char *xml)
 {
-  const char *start = strstr (xml, "<cpu");
-  const char *end;
+  static const char *const path[] = { "domain", "cpu", NULL };
 
-  while (start != NULL && start[4] != ' ' && start[4] != '>' && start[4] != '/')
-    start = strstr (start + 4, "<cpu");
-  if (start == NULL)
-    return NULL;
-  end = strstr (start, "</cpu>");
-  if (end != NULL)
-    return g_strndup (start, (gsize) (end + strlen ("</cpu>") - start));
-  end = strstr (start, "/>");
-  return end != NULL ? g_strndup (start, (gsize) (end + 2 - start)) : NULL;
+  return virt_migrate_xml_copy_element (xml, path);
 }
 
-/* Whether the domain capabilities @caps offer @value in <ELEMENT
- * supported='yes'><enum name='ENUM'>; unknown when they do not list it. */
 static VirtMigrateFact
 caps_offer (const char *caps, const char *element, const char *enum_name, const char *value)
 {
-  g_autofree char *open_tag = g_strdup_printf ("<%s supported=", element);
-  g_autofree char *close_tag = g_strdup_printf ("</%s>", element);
-  g_autofree char *enum_tag = g_strdup_printf ("<enum name='%s'>", enum_name);
-  g_autofree char *value_tag = g_strdup_printf ("<value>%s</value>", value);
-  const char *start = strstr (caps, open_tag);
-  const char *end = start != NULL ? strstr (start, close_tag) : NULL;
-  const char *e, *e_end;
-
-  if (start == NULL || end == NULL)
-    return VIRT_MIGRATE_FACT_UNKNOWN;
-  if (strncmp (start + strlen (open_tag), "'no'", 4) == 0)
-    return VIRT_MIGRATE_FACT_NO;
-  e = strstr (start, enum_tag);
-  if (e == NULL || e > end)
-    return VIRT_MIGRATE_FACT_UNKNOWN;
-  e_end = strstr (e, "</enum>");
-  if (e_end == NULL)
-    return VIRT_MIGRATE_FACT_UNKNOWN;
-  e = strstr (e, value_tag);
-  return e != NULL && e < e_end ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  switch (virt_migrate_domcaps_offer (caps, element, enum_name, value))
+    {
+    case 1:
+      return VIRT_MIGRATE_FACT_YES;
+    case 0:
+      return VIRT_MIGRATE_FACT_NO;
+    default:
+      return VIRT_MIGRATE_FACT_UNKNOWN;
+    }
 }
 
 /* --- the hosts --------------------------------------------------------------------- */

@@ -101,37 +101,97 @@ virt_migrate_map_network (const char *const *network_map,
   return NULL;
 }
 
-/* Replaces the value of every ATTR='VALUE' (or "VALUE") in @xml after
- * @element's start, where @map gives a new one. */
-static char *
-map_attribute (const char *xml, const char *attribute, gboolean paths, const char *const *map,
-               VirtMigratePoolDirFunc pool_dir, gpointer user_data)
+/* The domain XML written out again as GMarkup reads it, with the mapped
+ * values: each disk's <source file|dev> (and its backing chain's), each
+ * interface's <source network>; every value escaped as it is written. */
+typedef struct {
+  const char *const     *disk_map;
+  const char *const     *network_map;
+  VirtMigratePoolDirFunc pool_dir;
+  gpointer               user_data;
+  GString               *out;
+  GPtrArray             *stack;    /* element names open (not owned) */
+  gboolean               pending;  /* a start tag written without its '>' */
+} MapXml;
+
+static gboolean
+inside (MapXml *m, const char *element)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autofree char *needle = g_strconcat (" ", attribute, "=", NULL);
-  const char *p = xml, *at;
+  for (guint i = 0; i < m->stack->len; i++)
+    if (g_str_equal (g_ptr_array_index (m->stack, i), element))
+      return TRUE;
+  return FALSE;
+}
 
-  while ((at = strstr (p, needle)) != NULL)
+static void
+close_pending (MapXml *m)
+{
+  if (m->pending)
+    g_string_append_c (m->out, '>');
+  m->pending = FALSE;
+}
+
+static void
+map_start (GMarkupParseContext *context, const char *element, const char **names,
+           const char **values, gpointer user_data, GError **error)
+{
+  MapXml *m = user_data;
+  gboolean source = g_str_equal (element, "source");
+  gboolean disk = source && inside (m, "disk");
+  gboolean nic = source && !disk && inside (m, "interface");
+
+  close_pending (m);
+  g_string_append_printf (m->out, "<%s", element);
+  for (guint i = 0; names[i] != NULL; i++)
     {
-      const char *value = at + strlen (needle) + 1;
-      char quote = value[-1];
-      const char *end = (quote == '\'' || quote == '"') ? strchr (value, quote) : NULL;
-      g_autofree char *old = NULL, *mapped = NULL;
+      g_autofree char *mapped = NULL;
+      g_autofree char *escaped = NULL;
 
-      if (end == NULL)
-        break;
-      old = g_strndup (value, (gsize) (end - value));
-      mapped = paths ? virt_migrate_map_path (map, old, pool_dir, user_data) : virt_migrate_map_network (map, old);
-      g_string_append_len (out, p, value - p);
-      g_string_append (out, mapped != NULL ? mapped : old);
-      p = end;
+      if (disk && (g_str_equal (names[i], "file") || g_str_equal (names[i], "dev")))
+        mapped = virt_migrate_map_path (m->disk_map, values[i], m->pool_dir, m->user_data);
+      else if (nic && g_str_equal (names[i], "network"))
+        mapped = virt_migrate_map_network (m->network_map, values[i]);
+      escaped = g_markup_escape_text (mapped != NULL ? mapped : values[i], -1);
+      g_string_append_printf (m->out, " %s='%s'", names[i], escaped);
     }
-  g_string_append (out, p);
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  m->pending = TRUE;
+  g_ptr_array_add (m->stack, (gpointer) g_markup_parse_context_get_element (context));
+}
+
+static void
+map_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  MapXml *m = user_data;
+
+  if (m->pending)
+    g_string_append (m->out, "/>");
+  else
+    g_string_append_printf (m->out, "</%s>", element);
+  m->pending = FALSE;
+  g_ptr_array_set_size (m->stack, m->stack->len - 1);
+}
+
+static void
+map_text (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
+{
+  MapXml *m = user_data;
+  g_autofree char *escaped = g_markup_escape_text (text, (gssize) len);
+
+  close_pending (m);
+  g_string_append (m->out, escaped);
+}
+
+static void
+map_passthrough (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
+{
+  MapXml *m = user_data;
+
+  close_pending (m);
+  g_string_append_len (m->out, text, (gssize) len); /* comments, as they were */
 }
 
 /* @xml with its disks' <source file=…/dev=…> and its interfaces'
- * <source network=…> mapped. */
+ * <source network=…> mapped; NULL if @xml cannot be read. */
 char *
 virt_migrate_map_xml (const char            *xml,
                       const char *const     *disk_map,
@@ -139,8 +199,14 @@ virt_migrate_map_xml (const char            *xml,
                       VirtMigratePoolDirFunc pool_dir,
                       gpointer               user_data)
 {
-  g_autofree char *a = map_attribute (xml, "file", TRUE, disk_map, pool_dir, user_data);
-  g_autofree char *b = map_attribute (a, "dev", TRUE, disk_map, pool_dir, user_data);
+  static const GMarkupParser parser = { map_start, map_end, map_text, map_passthrough, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  MapXml m = { disk_map, network_map, pool_dir, user_data, out, stack, FALSE };
 
-  return map_attribute (b, "network", FALSE, network_map, NULL, NULL);
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &m, NULL);
+  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Two reads of libvirt's XML the pre-flight needs, with GMarkup (never a
+ * string search): one element copied out whole (a guest's <cpu>, for
+ * virConnectCompareHypervisorCPU()), and whether domain capabilities offer
+ * a value (<disk supported='yes'><enum name='bus'><value>virtio</value>). */
+#include "config.h"
+
+#include <string.h>
+
+#include "virt-migrate-guest-xml.h"
+
+/* --- one element, copied out ----------------------------------------- */
+
+typedef struct {
+  const char *const *path;
+  guint              depth;   /* elements open that match the path so far */
+  guint              open;    /* elements open in all */
+  guint              inside;  /* > 0: within the element copied (its depth) */
+  GString           *out;
+  gboolean           done;
+} Copy;
+
+static void
+copy_start (GMarkupParseContext *context, const char *element, const char **names,
+            const char **values, gpointer user_data, GError **error)
+{
+  Copy *c = user_data;
+
+  if (!c->done && c->inside == 0 && c->depth == c->open && c->path[c->depth] != NULL &&
+      g_str_equal (element, c->path[c->depth]))
+    {
+      c->depth++;
+      if (c->path[c->depth] == NULL)
+        c->inside = c->open + 1;
+    }
+  c->open++;
+  if (c->inside > 0)
+    {
+      g_autofree char *name = g_markup_escape_text (element, -1);
+
+      g_string_append_printf (c->out, "<%s", name);
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          g_autofree char *n = g_markup_escape_text (names[i], -1);
+          g_autofree char *v = g_markup_escape_text (values[i], -1);
+
+          g_string_append_printf (c->out, " %s='%s'", n, v);
+        }
+      g_string_append_c (c->out, '>');
+    }
+}
+
+static void
+copy_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  Copy *c = user_data;
+
+  if (c->inside > 0)
+    {
+      g_autofree char *name = g_markup_escape_text (element, -1);
+
+      g_string_append_printf (c->out, "</%s>", name);
+      if (c->open == c->inside)
+        {
+          c->inside = 0;
+          c->done = TRUE;
+        }
+    }
+  if (c->depth == c->open)
+    c->depth--;
+  c->open--;
+}
+
+static void
+copy_text (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
+{
+  Copy *c = user_data;
+
+  if (c->inside > 0)
+    {
+      g_autofree char *escaped = g_markup_escape_text (text, (gssize) len);
+
+      g_string_append (c->out, escaped);
+    }
+}
+
+char *
+virt_migrate_xml_copy_element (const char *xml, const char *const *path)
+{
+  static const GMarkupParser parser = { copy_start, copy_end, copy_text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  Copy c = { path, 0, 0, 0, out, FALSE };
+
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &c, NULL);
+  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL) ||
+      !c.done)
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* --- what domain capabilities offer ---------------------------------- */
+
+typedef struct {
+  const char *element, *enum_name, *value;
+  guint       in_element;  /* depth of the <ELEMENT supported=…> open, 0: none */
+  guint       in_enum;     /* depth of its <enum name=ENUM> open, 0: none */
+  gboolean    in_value;
+  guint       open;
+  int         supported;   /* -1 not seen, 0 'no', 1 'yes' */
+  gboolean    enum_seen, value_seen;
+  GString    *text;
+} Offer;
+
+static void
+offer_start (GMarkupParseContext *context, const char *element, const char **names,
+             const char **values, gpointer user_data, GError **error)
+{
+  Offer *o = user_data;
+  const char *supported = NULL, *name = NULL;
+
+  o->open++;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (g_str_equal (names[i], "supported"))
+        supported = values[i];
+      else if (g_str_equal (names[i], "name"))
+        name = values[i];
+    }
+  if (o->in_element == 0 && o->supported < 0 && supported != NULL && g_str_equal (element, o->element))
+    {
+      o->in_element = o->open;
+      o->supported = g_str_equal (supported, "yes");
+    }
+  else if (o->in_element > 0 && o->in_enum == 0 && g_str_equal (element, "enum") && g_strcmp0 (name, o->enum_name) == 0)
+    {
+      o->in_enum = o->open;
+      o->enum_seen = TRUE;
+    }
+  else if (o->in_enum > 0 && g_str_equal (element, "value"))
+    {
+      o->in_value = TRUE;
+      g_string_truncate (o->text, 0);
+    }
+}
+
+static void
+offer_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  Offer *o = user_data;
+
+  if (o->in_value && g_str_equal (element, "value"))
+    {
+      o->in_value = FALSE;
+      if (g_str_equal (g_strstrip (o->text->str), o->value))
+        o->value_seen = TRUE;
+    }
+  if (o->in_enum == o->open)
+    o->in_enum = 0;
+  if (o->in_element == o->open)
+    o->in_element = 0;
+  o->open--;
+}
+
+static void
+offer_text (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
+{
+  Offer *o = user_data;
+
+  if (o->in_value)
+    g_string_append_len (o->text, text, (gssize) len);
+}
+
+int
+virt_migrate_domcaps_offer (const char *caps, const char *element, const char *enum_name, const char *value)
+{
+  static const GMarkupParser parser = { offer_start, offer_end, offer_text, NULL, NULL };
+  g_autoptr(GMarkupParseContext) context = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  Offer o = { element, enum_name, value, 0, 0, FALSE, 0, -1, FALSE, FALSE, text };
+
+  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &o, NULL);
+  if (!g_markup_parse_context_parse (context, caps, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+    return -1;
+  if (o.supported < 0)
+    return -1;
+  if (o.supported == 0)
+    return 0;
+  if (!o.enum_seen)
+    return -1;
+  return o.value_seen ? 1 : 0;
+}
