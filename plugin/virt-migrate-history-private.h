@@ -19,4 +19,9 @@ GPtrArray *virt_migrate_history_parse (const char *contents,
 guint      virt_migrate_history_reserve_id (VirtMigrateHistory *self,
                                             GError            **error);
 
+/* @record with its strings cut to 1 KiB (256 bytes inside lists) and its
+ * lists to 32 elements, each cut marked: what the history writes.
+ * Returns: (transfer full): a strong reference. */
+GVariant  *virt_migrate_history_bound_record (GVariant *record);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "virt-migrate-job-store.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
+#include "virt-migrate-manager-internal.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-settings.h"
 
@@ -43,25 +44,6 @@
  * virt_migrate_manager_set_state_directory() chose another, keeping
  * #VirtMigrateSettings:history-size records (0: none are written).
  */
-struct _VirtMigrateManager
-{
-  GObject                    parent_instance;
-  VirtMigrateConnectionPool *pool;
-  VirtMigrateSettings       *settings;
-  GPtrArray                 *model;   /* the GListModel: the jobs, and the finished ones for the retention */
-  GHashTable                *retained; /* finished job -> its retention GSource id */
-  GPtrArray                 *running; /* the jobs admitted */
-  GQueue                     queue;   /* jobs waiting to be admitted, oldest first (not owned) */
-  gulong                     settings_id;
-  VirtMigrateJobStore       *store;   /* nullable: jobs are not recorded */
-  VirtMigrateHistory        *history; /* nullable: no history */
-  gboolean                   history_chosen; /* set_history() was called */
-  VirtMigrateBackendFunc     backend_func;
-  gpointer                   backend_data;
-  GDestroyNotify             backend_destroy;
-  GPtrArray                 *drains;  /* VirtMigrateDrain, oldest first (virt-migrate-manager-drain.c) */
-  char                      *state_directory; /* nullable */
-};
 
 enum {
   PROP_0,
@@ -195,20 +177,12 @@ virt_migrate_manager_dispose (GObject *object)
 static void pump_queue (VirtMigrateManager *self);
 static void admit (VirtMigrateManager *self, VirtMigrateJob *job, GCancellable *cancellable);
 
-static void
-apply_history_size (VirtMigrateManager *self)
-{
-  guint size = virt_migrate_settings_get_history_size (self->settings);
-
-  if (self->history != NULL && size > 0)
-    virt_migrate_history_set_max_records (self->history, size);
-}
 
 static void
 on_settings_changed (VirtMigrateSettings *settings, GParamSpec *pspec, VirtMigrateManager *self)
 {
   if (g_str_equal (g_param_spec_get_name (pspec), "history-size"))
-    apply_history_size (self);
+    virt_migrate_manager_apply_history_size (self);
   pump_queue (self);
 }
 
@@ -239,7 +213,7 @@ virt_migrate_manager_set_property (GObject *object, guint prop_id, const GValue 
       self->settings_id = g_signal_connect (self->settings, "notify",
                                             G_CALLBACK (on_settings_changed), self);
       self->history = virt_migrate_history_new_for_user ();
-      apply_history_size (self);
+      virt_migrate_manager_apply_history_size (self);
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -586,50 +560,12 @@ track (VirtMigrateManager *self, VirtMigrateJob *job)
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
 }
 
-/* A job's (or, with @job %NULL, a drain's) id from the history's counter,
- * so that ids are unique across every process writing that history; a
- * job keeps its process-wide number when there is no history. */
-guint
-virt_migrate_manager_number (VirtMigrateManager *self,
-                             VirtMigrateJob     *job)
-{
-  g_autoptr(GError) local = NULL;
-  guint id;
-
-  if (self->history == NULL)
-    return 0;
-  /* Past any live one (a record adopted from elsewhere may hold it). */
-  do
-    id = virt_migrate_history_reserve_id (self->history, &local);
-  while (id != 0 && (job != NULL ? virt_migrate_manager_lookup_job (self, id) != NULL
-                                 : virt_migrate_manager_lookup_drain (self, id) != NULL));
-  if (id == 0)
-    {
-      g_warning ("cannot number from the history's counter: %s", local->message);
-      return 0;
-    }
-  if (job != NULL)
-    virt_migrate_job_set_id (job, id);
-  return id;
-}
-
-/* Every job that ended, however, goes to the history. */
-static void
-write_history (VirtMigrateManager *self, VirtMigrateJob *job)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->history == NULL || virt_migrate_settings_get_history_size (self->settings) == 0)
-    return;
-  if (!virt_migrate_history_append (self->history, virt_migrate_job_to_history_record (job), &error))
-    g_warning ("job %u: cannot write the history: %s", virt_migrate_job_get_id (job), error->message);
-}
 
 static void
 on_job_completed (VirtMigrateJob *job, VirtMigrateManager *self)
 {
   g_signal_handlers_disconnect_by_func (job, on_job_completed, self);
-  write_history (self, job);
+  virt_migrate_manager_write_history (self, job);
   g_signal_handlers_disconnect_by_func (job, on_job_changed, self);
   /* Nothing to follow after a restart. */
   if (self->store != NULL)
@@ -889,113 +825,4 @@ virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
   self->backend_func = func;
   self->backend_data = user_data;
   self->backend_destroy = destroy;
-}
-
-/**
- * virt_migrate_manager_set_state_directory:
- * @self: a #VirtMigrateManager
- * @directory: where to record the jobs, created if missing
- *
- * Records every job of the manager in @directory (a file each, written
- * atomically, removed when the job ends) and follows again the unfinished
- * ones a previous process recorded there, under their ids and owners: a
- * migration libvirt still runs to its end, one that ended meanwhile
- * reconciled from where the guest is.  Unless
- * virt_migrate_manager_set_history() chose one, the history moves to
- * `history` in @directory too.  Call it once, before starting jobs.
- */
-void
-virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
-                                          const char         *directory)
-{
-  g_autoptr(GPtrArray) records = NULL;
-
-  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
-  g_return_if_fail (self->store == NULL);
-
-  self->store = virt_migrate_job_store_new (directory);
-  self->state_directory = g_strdup (directory);
-  if (!self->history_chosen)
-    {
-      g_autofree char *path = g_build_filename (directory, "history", NULL);
-
-      g_clear_object (&self->history);
-      self->history = virt_migrate_history_new (path);
-      apply_history_size (self);
-    }
-  records = virt_migrate_job_store_load (self->store);
-  for (guint i = 0; i < records->len; i++)
-    {
-      GVariant *record = g_ptr_array_index (records, i);
-      g_autoptr(GVariant) dict = g_variant_lookup_value (record, "Request", G_VARIANT_TYPE_VARDICT);
-      g_autoptr(VirtMigrateRequest) request = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree const char **messages = NULL;
-      g_autofree char *note = NULL;
-      VirtMigrateJob *job;
-      const char *state = NULL;
-      guint id = 0, owner = 0;
-      gint64 started = 0;
-
-      g_variant_lookup (record, "Id", "u", &id);
-      g_variant_lookup (record, "StartedByUid", "u", &owner);
-      g_variant_lookup (record, "State", "&s", &state);
-      if (state == NULL || g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
-          g_str_equal (state, "cancelled"))
-        {
-          virt_migrate_job_store_remove (self->store, id);
-          continue;
-        }
-      request = dict != NULL ? virt_migrate_request_new_from_variant (dict, &error) : NULL;
-      if (request == NULL)
-        {
-          g_warning ("job %u: unreadable request in its record (%s): dropped", id,
-                     error != NULL ? error->message : "none");
-          virt_migrate_job_store_remove (self->store, id);
-          continue;
-        }
-      g_message ("job %u: recorded as %s before a restart: following it again", id, state);
-      g_variant_lookup (record, "Messages", "^a&s", &messages);
-      g_variant_lookup (record, "StartTime", "x", &started);
-      job = virt_migrate_manager_adopt (self, request, id, owner, messages, started);
-      note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
-                              "migration from here", state);
-      virt_migrate_job_log (job, note);
-    }
-  /* The drains, once their jobs are followed again. */
-  virt_migrate_manager_resume_drains (self);
-}
-
-/**
- * virt_migrate_manager_get_history:
- * @self: a #VirtMigrateManager
- *
- * Returns: (transfer none) (nullable): where the manager records the jobs
- *   that end, %NULL if nowhere
- */
-VirtMigrateHistory *
-virt_migrate_manager_get_history (VirtMigrateManager *self)
-{
-  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
-  return self->history;
-}
-
-/**
- * virt_migrate_manager_set_history:
- * @self: a #VirtMigrateManager
- * @history: (nullable): where to record the jobs that end, %NULL for
- *   nowhere
- *
- * Replaces the user's history (the default) with @history.
- */
-void
-virt_migrate_manager_set_history (VirtMigrateManager *self,
-                                  VirtMigrateHistory *history)
-{
-  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
-  g_return_if_fail (history == NULL || VIRT_MIGRATE_IS_HISTORY (history));
-
-  self->history_chosen = TRUE;
-  g_set_object (&self->history, history);
-  apply_history_size (self);
 }

@@ -88,46 +88,6 @@ update_job_counts (VirtMigrateDBusService *self)
   virt_migrate_dbus_manager_set_queued_jobs (self->manager_iface, queued);
 }
 
-/* "ExpectedEndTime" -> "expected-end-time", the generated skeleton's
- * GObject property for that D-Bus property. */
-static char *
-skeleton_property_name (const char *dbus_name)
-{
-  GString *name = g_string_new (NULL);
-
-  for (const char *p = dbus_name; *p != '\0'; p++)
-    {
-      if (g_ascii_isupper (*p) && p != dbus_name)
-        g_string_append_c (name, '-');
-      g_string_append_c (name, g_ascii_tolower (*p));
-    }
-  return g_string_free (name, FALSE);
-}
-
-/* A snapshot (a job's, a drain's: their D-Bus property names) onto its
- * skeleton, within a freeze the caller holds; it sends one
- * PropertiesChanged with whatever changed.  Read child by child: a
- * format string with '&' would serialise each entry, copying a job's
- * Request (up to 4 MiB of dest-xml) at every sync, where this hands the
- * skeleton the job's own Request value, compared in place. */
-void
-virt_migrate_dbus_set_skeleton_properties (GObject *skeleton, GVariant *snapshot)
-{
-  gsize n = g_variant_n_children (snapshot);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) entry = g_variant_get_child_value (snapshot, i);
-      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
-      g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
-      g_autoptr(GVariant) value = g_variant_get_variant (boxed);
-      g_autofree char *name = skeleton_property_name (g_variant_get_string (key, NULL));
-      g_auto(GValue) gvalue = G_VALUE_INIT;
-
-      g_dbus_gvariant_to_gvalue (value, &gvalue);
-      g_object_set_property (skeleton, name, &gvalue);
-    }
-}
 
 static void
 sync_job (VirtMigrateDBusJobExport *ex)

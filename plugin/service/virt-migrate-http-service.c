@@ -60,51 +60,7 @@
  * a migration: every method other than GET and HEAD gets 405.
  */
 
-#define RESOURCE_PREFIX "/org/virtmigrate/VirtMigrate/http/"
-/* A client that falls this far behind its event stream is dropped. */
-#define MAX_EVENT_BACKLOG (1024 * 1024)
-#define KEEPALIVE_SECONDS 15
-/* RFC 6585; libsoup 3.2 has no name for it. */
-#define STATUS_REQUEST_HEADER_FIELDS_TOO_LARGE 431
-
-typedef struct _JobEntry JobEntry;
-
-struct _VirtMigrateHttpService
-{
-  GObject             parent_instance;
-  VirtMigrateManager *manager;
-  VirtMigrateMetrics *metrics;
-  SoupServer         *server;
-  VirtMigrateHttpListener *listener;
-  GTlsCertificate    *tls_certificate;
-  char               *token_file;
-  char               *token;
-  guint               events_rate;
-  guint               max_headers;
-  guint64             max_request_size;
-  guint               max_event_clients;
-  GHashTable         *jobs;     /* id → JobEntry */
-  GPtrArray          *clients;  /* EventClient */
-  guint               keepalive_source;
-};
-
-struct _JobEntry {
-  VirtMigrateHttpService *service;
-  VirtMigrateJob         *job;
-  gulong                  notify_id;
-  gulong                  completed_id;
-  gint64                  last_emit;
-  guint                   emit_source;
-};
-
-typedef struct {
-  VirtMigrateHttpService *service;
-  SoupServerMessage      *msg;
-  gsize                   backlog;
-  gulong                  finished_id;
-  gulong                  wrote_id;
-  GSource                *hangup_source;
-} EventClient;
+#include "virt-migrate-http-service-internal.h"
 
 enum {
   PROP_0,
@@ -122,196 +78,6 @@ static GParamSpec *props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (VirtMigrateHttpService, virt_migrate_http_service, G_TYPE_OBJECT)
 
-/* --- event streams ------------------------------------------------------- */
-
-static void
-event_client_free (EventClient *c)
-{
-  if (c->hangup_source != NULL)
-    g_source_destroy (c->hangup_source);
-  g_clear_pointer (&c->hangup_source, g_source_unref);
-  g_clear_signal_handler (&c->finished_id, c->msg);
-  g_clear_signal_handler (&c->wrote_id, c->msg);
-  g_clear_object (&c->msg);
-  g_free (c);
-}
-
-static void
-on_client_finished (SoupServerMessage *msg, EventClient *c)
-{
-  g_debug ("event client gone");
-  g_ptr_array_remove_fast (c->service->clients, c);
-}
-
-static void
-on_client_wrote (SoupServerMessage *msg, guint size, EventClient *c)
-{
-  c->backlog -= MIN (c->backlog, size);
-}
-
-/* Closes the connection of a client that does not read what it is sent. */
-static void
-drop_client (EventClient *c)
-{
-  g_autoptr(SoupServerMessage) msg = g_object_ref (c->msg);
-  g_autoptr(GIOStream) stream = NULL;
-
-  g_message ("HTTP: dropping an event client %" G_GSIZE_FORMAT " bytes behind", c->backlog);
-  g_ptr_array_remove_fast (c->service->clients, c);
-  stream = soup_server_message_steal_connection (msg);
-  if (stream != NULL)
-    g_io_stream_close (stream, NULL, NULL);
-}
-
-/* The client's end of the socket became readable: at EOF it went away, and
- * its place is given back at once rather than at the next write. The
- * stream is ended (the last chunk goes to the dead socket and libsoup
- * closes the connection the usual way). Anything else (a pipelined request,
- * TLS data) is left to libsoup. */
-static gboolean
-on_client_socket (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  EventClient *c = user_data;
-  char byte;
-  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-
-  if (n == 0 || (condition & (G_IO_HUP | G_IO_ERR)) != 0 ||
-      (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-    {
-      g_autoptr(SoupServerMessage) msg = g_object_ref (c->msg);
-
-      g_debug ("event client hung up");
-      g_clear_pointer (&c->hangup_source, g_source_unref);
-      g_ptr_array_remove_fast (c->service->clients, c);
-      soup_message_body_complete (soup_server_message_get_response_body (msg));
-      soup_server_message_unpause (msg);
-      return G_SOURCE_REMOVE;
-    }
-  if (n > 0)
-    {
-      g_clear_pointer (&c->hangup_source, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-client_send (EventClient *c, const char *text)
-{
-  gsize len = strlen (text);
-
-  if (c->backlog + len > MAX_EVENT_BACKLOG)
-    {
-      drop_client (c);
-      return;
-    }
-  c->backlog += len;
-  soup_message_body_append (soup_server_message_get_response_body (c->msg), SOUP_MEMORY_COPY, text, len);
-  soup_server_message_unpause (c->msg);
-}
-
-static void
-broadcast (VirtMigrateHttpService *self, const char *text)
-{
-  /* Backwards: a client may be dropped (removed) on the way. */
-  for (guint i = self->clients->len; i > 0; i--)
-    client_send (g_ptr_array_index (self->clients, i - 1), text);
-}
-
-static char *
-job_event (JobEntry *e, const char *event)
-{
-  g_autofree char *json = virt_migrate_job_to_json_string (e->job, FALSE);
-
-  return g_strdup_printf ("event: %s\ndata: %s\n\n", event, json);
-}
-
-static void
-emit_job (JobEntry *e, const char *event)
-{
-  g_autofree char *text = NULL;
-
-  g_clear_handle_id (&e->emit_source, g_source_remove);
-  e->last_emit = g_get_monotonic_time ();
-  if (e->service->clients->len == 0)
-    return;
-  text = job_event (e, event);
-  broadcast (e->service, text);
-}
-
-static gboolean
-emit_job_cb (gpointer user_data)
-{
-  JobEntry *e = user_data;
-
-  e->emit_source = 0;
-  emit_job (e, "job");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobEntry *e)
-{
-  if (virt_migrate_job_is_finished (job))
-    return; /* "completed" says it */
-  if (g_str_equal (pspec->name, "state") ||
-      virt_migrate_throttle (e->last_emit, G_USEC_PER_SEC / MAX (e->service->events_rate, 1),
-                             &e->emit_source, emit_job_cb, e))
-    emit_job (e, "job");
-}
-
-/* The job left the manager's list (its retention is over). */
-static void
-on_job_dropped (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
-{
-  VirtMigrateHttpService *self = user_data;
-  g_autofree char *text = g_strdup_printf ("event: removed\ndata: {\"Id\":%u}\n\n",
-                                           virt_migrate_job_get_id (job));
-
-  if (g_hash_table_remove (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (job))))
-    broadcast (self, text);
-}
-
-static void
-on_job_completed (VirtMigrateJob *job, JobEntry *e)
-{
-  emit_job (e, "completed");
-}
-
-static void
-job_entry_free (gpointer data)
-{
-  JobEntry *e = data;
-
-  g_clear_handle_id (&e->emit_source, g_source_remove);
-  g_clear_signal_handler (&e->notify_id, e->job);
-  g_clear_signal_handler (&e->completed_id, e->job);
-  g_object_unref (e->job);
-  g_free (e);
-}
-
-static void
-on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, gpointer user_data)
-{
-  VirtMigrateHttpService *self = user_data;
-  JobEntry *e = g_new0 (JobEntry, 1);
-
-  e->service = self;
-  e->job = g_object_ref (job);
-  e->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), e);
-  e->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), e);
-  g_hash_table_replace (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (job)), e);
-  emit_job (e, "job");
-}
-
-static gboolean
-keepalive_cb (gpointer user_data)
-{
-  /* Also how a client that went away is noticed: the write fails. */
-  broadcast (user_data, ": keepalive\n\n");
-  return G_SOURCE_CONTINUE;
-}
-
 /* --- responses ----------------------------------------------------------- */
 
 static void
@@ -321,8 +87,8 @@ respond (SoupServerMessage *msg, guint status, const char *content_type, const c
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, strlen (body));
 }
 
-static void
-respond_error (SoupServerMessage *msg, guint status, const char *message)
+void
+virt_migrate_http_respond_error (SoupServerMessage *msg, guint status, const char *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -344,36 +110,14 @@ reject (SoupServerMessage *msg, guint status, const char *message)
 {
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-  respond_error (msg, status, message);
+  virt_migrate_http_respond_error (msg, status, message);
 }
 
-static int
-compare_entries (gconstpointer a, gconstpointer b)
-{
-  guint x = virt_migrate_job_get_id ((*(JobEntry **) a)->job);
-  guint y = virt_migrate_job_get_id ((*(JobEntry **) b)->job);
-
-  return x < y ? -1 : x > y;
-}
-
-static GPtrArray *
-sorted_entries (VirtMigrateHttpService *self)
-{
-  GPtrArray *entries = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->jobs);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (entries, value);
-  g_ptr_array_sort (entries, compare_entries);
-  return entries;
-}
 
 static void
 serve_jobs (VirtMigrateHttpService *self, SoupServerMessage *msg)
 {
-  g_autoptr(GPtrArray) entries = sorted_entries (self);
+  g_autoptr(GPtrArray) entries = virt_migrate_http_sorted_entries (self);
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
   g_autoptr(JsonArray) array = json_array_sized_new (entries->len);
   g_autofree char *body = NULL;
@@ -404,7 +148,7 @@ history_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_object_get_data (G_OBJECT (msg), "virt-migrate-finished") != NULL)
     return;
   if (body == NULL)
-    respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+    virt_migrate_http_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
   else
     respond (msg, SOUP_STATUS_OK, "application/json", body);
   soup_server_message_unpause (msg);
@@ -449,7 +193,7 @@ serve_history (VirtMigrateHttpService *self, SoupServerMessage *msg, GHashTable 
                                  "(µs since the epoch), limit (a count) and offset (how many of the "
                                  "newest to leave out: the next page)", key);
 
-              respond_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+              virt_migrate_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, message);
               return;
             }
         }
@@ -488,7 +232,7 @@ serve_drains (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *
         {
           g_autofree char *message = g_strdup_printf ("No drain %s", id_text);
 
-          respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
+          virt_migrate_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
           return;
         }
       root = json_gvariant_serialize (virt_migrate_drain_to_variant (drain));
@@ -517,7 +261,7 @@ serve_job (VirtMigrateHttpService *self, SoupServerMessage *msg, const char *id_
     {
       g_autofree char *message = g_strdup_printf ("No job %s", id_text);
 
-      respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      virt_migrate_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, message);
       return;
     }
   body = virt_migrate_job_to_json_string (e->job, TRUE);
@@ -533,65 +277,6 @@ serve_metrics (VirtMigrateHttpService *self, SoupServerMessage *msg)
 }
 
 /* The socket under @msg: ours (the listener accepted it), else libsoup's. */
-static GSocket *
-client_socket (VirtMigrateHttpService *self, SoupServerMessage *msg)
-{
-  GSocket *socket = self->listener != NULL
-                      ? virt_migrate_http_listener_get_socket (self->listener,
-                                                               soup_server_message_get_remote_address (msg))
-                      : NULL;
-
-  return socket != NULL ? socket : soup_server_message_get_socket (msg);
-}
-
-static void
-serve_events (VirtMigrateHttpService *self, SoupServerMessage *msg)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  g_autoptr(GPtrArray) entries = NULL;
-  EventClient *c;
-
-  if (self->clients->len >= self->max_event_clients)
-    {
-      g_autofree char *message = g_strdup_printf ("Too many event streams (at most %u)",
-                                                  self->max_event_clients);
-
-      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, message);
-      return;
-    }
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_remove (headers, "Connection");
-  if (self->listener != NULL)
-    virt_migrate_http_listener_streaming (self->listener, soup_server_message_get_remote_address (msg));
-  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-
-  c = g_new0 (EventClient, 1);
-  c->service = self;
-  c->msg = g_object_ref (msg);
-  c->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_client_finished), c);
-  c->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_client_wrote), c);
-  g_ptr_array_add (self->clients, c);
-  if (client_socket (self, msg) != NULL)
-    {
-      c->hangup_source = g_socket_create_source (client_socket (self, msg),
-                                                 G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (c->hangup_source, G_SOURCE_FUNC (on_client_socket), c, NULL);
-      g_source_attach (c->hangup_source, g_main_context_get_thread_default ());
-    }
-
-  /* Where things are now, then every change. */
-  client_send (c, "retry: 2000\n\n");
-  entries = sorted_entries (self);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      JobEntry *e = g_ptr_array_index (entries, i);
-      g_autofree char *text = job_event (e, virt_migrate_job_is_finished (e->job) ? "completed" : "job");
-
-      client_send (c, text);
-    }
-}
 
 static void
 serve_resource (SoupServerMessage *msg, const char *name, const char *content_type)
@@ -606,7 +291,7 @@ serve_resource (SoupServerMessage *msg, const char *name, const char *content_ty
 
   if (bytes == NULL)
     {
-      respond_error (msg, SOUP_STATUS_NOT_FOUND, "No such page");
+      virt_migrate_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, "No such page");
       return;
     }
   data = g_bytes_get_data (bytes, &size);
@@ -641,11 +326,11 @@ handle_request (SoupServer        *server,
   else if (g_str_equal (path, "/v1/history"))
     serve_history (self, msg, query);
   else if (g_str_equal (path, "/v1/events"))
-    serve_events (self, msg);
+    virt_migrate_http_serve_events (self, msg);
   else if (g_str_equal (path, "/metrics"))
     serve_metrics (self, msg);
   else
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/drains, /v1/drains/ID, /v1/history, /v1/events and /metrics");
+    virt_migrate_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is /v1/jobs, /v1/jobs/ID, /v1/drains, /v1/drains/ID, /v1/history, /v1/events and /metrics");
 }
 
 /* --- checks before the body is read ---------------------------------------- */
@@ -851,7 +536,7 @@ virt_migrate_http_service_listen (VirtMigrateHttpService *self,
       g_clear_object (&self->server);
       return FALSE;
     }
-  self->keepalive_source = g_timeout_add_seconds (KEEPALIVE_SECONDS, keepalive_cb, self);
+  self->keepalive_source = g_timeout_add_seconds (KEEPALIVE_SECONDS, virt_migrate_http_events_keepalive, self);
   return TRUE;
 }
 
@@ -930,7 +615,8 @@ virt_migrate_http_service_constructed (GObject *object)
   if (self->events_rate == 0)
     self->events_rate = virt_migrate_settings_get_progress_rate (settings);
   self->metrics = virt_migrate_metrics_new (self->manager);
-  virt_migrate_service_watch_jobs (self->manager, self, on_job_added, on_job_dropped);
+  virt_migrate_service_watch_jobs (self->manager, self, virt_migrate_http_events_job_added,
+                                   virt_migrate_http_events_job_dropped);
 }
 
 static void
@@ -1071,8 +757,8 @@ virt_migrate_http_service_class_init (VirtMigrateHttpServiceClass *klass)
 static void
 virt_migrate_http_service_init (VirtMigrateHttpService *self)
 {
-  self->jobs = g_hash_table_new_full (NULL, NULL, NULL, job_entry_free);
-  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) event_client_free);
+  self->jobs = g_hash_table_new_full (NULL, NULL, NULL, virt_migrate_http_events_job_entry_free);
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_http_events_client_free);
 }
 
 /**
