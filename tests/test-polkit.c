@@ -7,6 +7,7 @@
  * installed, `virt-migrated --system` as root, and `gdbus call` run as the
  * test-bed user (uid A) and as nobody (uid B). Needs root. */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -250,6 +251,53 @@ test_admin_cancel (void)
   vm_testbed_destroy_guest (tb->src_uri, name);
 }
 
+static void
+test_root_cli_jobs (void)
+{
+  g_autofree char *name = vm_testbed_unique_name ("pk-cli");
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL, *err = NULL, *json_out = NULL;
+  g_autofree char *runtime = g_dir_make_tmp ("vm-no-session-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *cli = g_getenv ("VIRT_MIGRATE_CLI");
+  int status = -1;
+
+  g_test_summary ("As root with no session bus (no DBUS_SESSION_BUS_ADDRESS, no X11, no "
+                  "$XDG_RUNTIME_DIR/bus), 'virt-migrate jobs' reaches the system bus's daemon and "
+                  "lists its jobs; --json too");
+  g_assert_nonnull (cli);
+  path = migrate_as_owner (name);
+  wait_for_state (path, "running");
+  env = g_environ_unsetenv (env, "DBUS_SESSION_BUS_ADDRESS");
+  env = g_environ_unsetenv (env, "DISPLAY");
+  env = g_environ_setenv (env, "XDG_RUNTIME_DIR", runtime, TRUE);
+  env = g_environ_setenv (env, "DBUS_SYSTEM_BUS_ADDRESS", bus_address, TRUE);
+  g_spawn_sync (NULL, (char *[]) { (char *) cli, "jobs", NULL }, env, G_SPAWN_DEFAULT, NULL, NULL,
+                &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("virt-migrate jobs:\n%s%s", out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_str_has_prefix (out, "ID "));
+  g_assert_nonnull (strstr (out, name));
+  g_spawn_sync (NULL, (char *[]) { (char *) cli, "jobs", "--json", NULL }, env, G_SPAWN_DEFAULT, NULL, NULL,
+                &json_out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (json_out, "\"Domain\" : \""));
+  g_assert_nonnull (strstr (json_out, name));
+  {
+    g_autoptr(GVariant) reply =
+      g_dbus_connection_call_sync (root_conn, VIRT_MIGRATE_DBUS_NAME, path, "org.virtmigrate.VirtMigrate1.Job",
+                                   "Cancel", NULL, NULL, 0, -1, NULL, &error);
+
+    g_assert_no_error (error);
+  }
+  wait_for_state (path, "cancelled");
+  vm_testbed_destroy_guest (vm_testbed_get ()->src_uri, name);
+  g_rmdir (runtime);
+}
+
 /* --- the private system bus, polkitd and the daemon ----------------------- */
 
 static void
@@ -406,6 +454,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/polkit/migrate-denied", test_migrate_denied);
   g_test_add_func ("/virt-migrate/polkit/cancel-own-not-any", test_cancel_own_not_any);
   g_test_add_func ("/virt-migrate/polkit/admin-cancel", test_admin_cancel);
+  g_test_add_func ("/virt-migrate/polkit/root-cli-jobs", test_root_cli_jobs);
   rc = g_test_run ();
   teardown ();
   return rc;

@@ -7,6 +7,7 @@
 
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-words.h"
+#include "virt-migrate-cli-history.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-service.h"
 
@@ -45,7 +46,23 @@ cli_print_bus_error (GError *error)
 
   g_dbus_error_strip_remote_error (error);
   text = cli_words (error->message);
-  cli_print_safe (stderr, "error: %s\n", text);
+  cli_error (NULL, "%s", text);
+}
+
+void
+cli_error (const char *hint, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *safe = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  safe = cli_escape (message);
+  fprintf (stderr, "virt-migrate: error: %s\n", safe);
+  if (hint != NULL)
+    fprintf (stderr, "%s\n", hint);
 }
 
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7" -> the job's object path. */
@@ -59,10 +76,32 @@ cli_job_path_for (const char *arg)
   return NULL;
 }
 
+/* A job's properties as D-Bus has them, plus its Id: the JSON of
+ * `jobs --json`, the same keys as GET /v1/jobs. */
+static GVariant *
+job_record (VirtMigrateDBusJob *job, const char *path)
+{
+  g_auto(GStrv) names = g_dbus_proxy_get_cached_property_names (G_DBUS_PROXY (job));
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "Id", "u", (guint32) g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10));
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (job), names[i]);
+
+      if (value != NULL)
+        g_variant_dict_insert_value (&dict, names[i], value);
+    }
+  return g_variant_dict_end (&dict);
+}
+
 /* virt-migrate jobs: the daemon's jobs, running and recently finished. */
 int
-cli_list_jobs (gboolean system_bus)
+cli_list_jobs (gboolean system_bus,
+               gboolean json)
 {
+  GVariantBuilder records;
   g_autoptr(GDBusConnection) connection = cli_bus_connect (system_bus);
   g_autoptr(VirtMigrateDBusManager) manager = NULL;
   g_autoptr(GError) error = NULL;
@@ -78,7 +117,9 @@ cli_list_jobs (gboolean system_bus)
       cli_print_bus_error (error);
       return EXIT_FAILURE;
     }
-  printf ("%-4s %-10s %8s %6s  %-24s %s\n", "ID", "STATE", "PROGRESS", "UID", "DOMAIN", "DESTINATION");
+  g_variant_builder_init (&records, G_VARIANT_TYPE ("aa{sv}"));
+  if (!json)
+    printf ("%-4s %-10s %8s %6s  %-24s %s\n", "ID", "STATE", "PROGRESS", "UID", "DOMAIN", "DESTINATION");
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autoptr(VirtMigrateDBusJob) job =
@@ -93,6 +134,11 @@ cli_list_jobs (gboolean system_bus)
           g_clear_error (&error);
           continue;
         }
+      if (json)
+        {
+          g_variant_builder_add_value (&records, job_record (job, paths[i]));
+          continue;
+        }
       req = virt_migrate_dbus_job_get_request (job);
       if (req == NULL || !g_variant_lookup (req, "dest-uri", "&s", &dest))
         if (req == NULL || !g_variant_lookup (req, "hypervisor-uri", "&s", &dest))
@@ -101,6 +147,16 @@ cli_list_jobs (gboolean system_bus)
               virt_migrate_dbus_job_get_state (job), virt_migrate_dbus_job_get_progress (job) * 100.0,
               virt_migrate_dbus_job_get_started_by_uid (job), virt_migrate_dbus_job_get_domain (job), dest);
     }
+  {
+    g_autoptr(GVariant) all = g_variant_ref_sink (g_variant_builder_end (&records));
+
+    if (json)
+      {
+        g_autofree char *text = cli_variant_to_json (all);
+
+        printf ("%s\n", text);
+      }
+  }
   return EXIT_SUCCESS;
 }
 

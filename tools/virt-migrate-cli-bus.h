@@ -12,8 +12,14 @@ gboolean         cli_have_session_bus (void);
 /* The CLI's connection to virt-migrated's bus (the system bus when asked
  * or when there is no session bus); NULL after printing why. */
 GDBusConnection *cli_bus_connect     (gboolean system_bus);
-/* "error: MESSAGE" on standard error, without GDBus's remote prefix. */
+/* "virt-migrate: error: MESSAGE" on standard error, without GDBus's
+ * remote prefix, in the CLI's words (cli_words()). */
 void             cli_print_bus_error (GError  *error);
+/* Every error of the CLI: "virt-migrate: error: MESSAGE" (escaped), then
+ * @hint on a line of its own when there is one ("Try 'virt-migrate --help'"). */
+void             cli_error           (const char *hint,
+                                      const char *format,
+                                      ...) G_GNUC_PRINTF (2, 3);
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7": the job's object path,
  * NULL for anything else. */
 char            *cli_job_path_for    (const char *arg);
@@ -26,7 +32,8 @@ void             cli_print_safe      (FILE       *out,
                                       ...) G_GNUC_PRINTF (2, 3);
 char            *cli_escape          (const char *text);
 /* virt-migrate [--system] jobs / cancel JOB: exit statuses. */
-int              cli_list_jobs       (gboolean system_bus);
+int              cli_list_jobs       (gboolean system_bus,
+                                      gboolean json);
 int              cli_cancel_job      (gboolean system_bus,
                                       const char *path);
 

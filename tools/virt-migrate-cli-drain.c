@@ -384,7 +384,7 @@ cli_drain (VirtMigrateRequest    *request,
   if (options->placement != NULL && !g_str_equal (options->placement, "first") &&
       !g_str_equal (options->placement, "most-free-memory"))
     {
-      fprintf (stderr, "error: --placement is most-free-memory or first, not '%s'\n", options->placement);
+      cli_error (NULL, "--placement is most-free-memory or first, not '%s'", options->placement);
       return EXIT_USAGE;
     }
   d.options = options;
@@ -406,7 +406,7 @@ cli_drain (VirtMigrateRequest    *request,
   d.drain = virt_migrate_manager_create_drain (manager, request, (const char * const *) destinations, &error);
   if (d.drain == NULL)
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_error (NULL, "%s", error->message);
       g_source_remove (sigint);
       g_source_remove (sigterm);
       return EXIT_USAGE;

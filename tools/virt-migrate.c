@@ -18,412 +18,9 @@
 #include "virt-migrate-cli-keys.h"
 #include "virt-migrate-cli-progress.h"
 #include "virt-migrate-cli-words.h"
+#include "virt-migrate-cli-view.h"
+#include "virt-migrate-cli-help.h"
 
-#define EXIT_USAGE 2
-#define EXIT_CANCELLED 130
-
-typedef struct {
-  GMainLoop          *loop;
-  VirtMigrateJob     *job;      /* in-process */
-  VirtMigrateDBusJob *bus_job;  /* --bus */
-  gboolean            tty;
-  gboolean            quiet;
-  gint64              last_line; /* when the last non-tty line was printed */
-  char                last_text[256];
-  guint               columns;   /* the terminal's width (0: not a terminal) */
-  gboolean            drawn;     /* a frame of the bar is on screen */
-  gboolean            paused_copy; /* not live: the whole copy runs paused */
-  CliProgressEta      eta;
-  guint               n_interrupts;
-  guint               n_messages; /* the job's messages printed so far */
-  gboolean            verbose;
-  gboolean            json;
-  char                last_phase[48]; /* --verbose: the phase line printed last */
-  int                 exit_code;
-} Cli;
-
-typedef CliProgressFrame Snapshot;
-
-static void
-snapshot (Cli *cli, Snapshot *s)
-{
-  s->outcome = NULL;
-  if (cli->job != NULL)
-    {
-      s->progress = virt_migrate_job_get_progress (cli->job);
-      s->total = virt_migrate_job_get_data_total (cli->job);
-      s->done = virt_migrate_job_get_data_processed (cli->job);
-      s->rate = virt_migrate_job_get_rate (cli->job);
-      s->end = virt_migrate_job_get_expected_end_time (cli->job);
-      s->phase = virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_PHASE, virt_migrate_job_get_phase (cli->job));
-      s->iteration = virt_migrate_job_get_iteration (cli->job);
-    }
-  else
-    {
-      s->progress = virt_migrate_dbus_job_get_progress (cli->bus_job);
-      s->total = virt_migrate_dbus_job_get_bytes_total (cli->bus_job);
-      s->done = virt_migrate_dbus_job_get_bytes_processed (cli->bus_job);
-      s->rate = virt_migrate_dbus_job_get_rate (cli->bus_job);
-      s->end = (gint64) virt_migrate_dbus_job_get_expected_end_time (cli->bus_job);
-      s->phase = virt_migrate_dbus_job_get_phase (cli->bus_job);
-      s->iteration = virt_migrate_dbus_job_get_iteration (cli->bus_job);
-    }
-}
-
-/* The bar, redrawn in place on a terminal (never wider than it), a line a
- * second into a pipe; @outcome (the last frame: "succeeded", "failed",
- * "cancelled") says how it ended instead of the phase. */
-static void
-draw_progress (Cli *cli, const char *outcome)
-{
-  g_autofree char *text = NULL;
-  Snapshot s;
-  gint64 now;
-
-  if (cli->quiet)
-    return;
-  now = g_get_monotonic_time ();
-  if (!cli->tty && outcome == NULL && now - cli->last_line < G_USEC_PER_SEC)
-    return;
-
-  snapshot (cli, &s);
-  if (s.total == 0 && outcome == NULL)
-    return; /* nothing known yet */
-  s.outcome = outcome;
-  if (cli->paused_copy && g_strcmp0 (s.phase, "switch-over") == 0)
-    s.phase = "guest paused, copying";
-  text = cli_progress_format (&s, cli->tty ? cli->columns : 0, g_get_real_time (), &cli->eta);
-  if (g_str_equal (text, cli->last_text))
-    return;
-  g_strlcpy (cli->last_text, text, sizeof cli->last_text);
-  cli->last_line = now;
-  cli->drawn = TRUE;
-  fprintf (stderr, "%s%s%s", cli->tty ? "\r" : "", text, cli->tty ? "\033[K" : "\n");
-  fflush (stderr);
-}
-
-/* The terminal was resized: the next frame fits the new width. */
-static gboolean
-on_winch (gpointer user_data)
-{
-  Cli *cli = user_data;
-
-  cli->columns = cli_terminal_width (STDERR_FILENO);
-  cli->last_text[0] = '\0';
-  draw_progress (cli, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
-/* A line above the bar (the bar is drawn again below it). */
-static void
-print_line (Cli *cli, const char *text)
-{
-  g_autofree char *safe = NULL;
-
-  if (cli->quiet)
-    return;
-  safe = cli_escape (text);
-  fprintf (stderr, "%s%s%s\n", cli->tty ? "\r" : "", safe, cli->tty ? "\033[K" : "");
-  cli->last_text[0] = '\0';
-}
-
-/* --verbose: each new phase (and memory pass) as a line of its own. */
-static void
-print_phase (Cli *cli, Snapshot *s, guint64 elapsed_ms)
-{
-  char phase[48];
-  g_autofree char *line = NULL;
-
-  if (!cli->verbose)
-    return;
-  cli_progress_phase (phase, sizeof phase, s->phase, s->iteration);
-  if (phase[0] == '\0' || g_str_equal (phase, cli->last_phase))
-    return;
-  g_strlcpy (cli->last_phase, phase, sizeof cli->last_phase);
-  line = g_strdup_printf ("%6.1f s  %s", elapsed_ms / 1000.0, phase);
-  print_line (cli, line);
-}
-
-static void
-on_progress (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
-{
-  Snapshot s;
-
-  snapshot (cli, &s);
-  print_phase (cli, &s, virt_migrate_job_get_elapsed (job));
-  draw_progress (cli, NULL);
-}
-
-/* The job's messages (policy steps, the configuration check) as lines
- * above the progress bar. */
-static void
-on_messages (VirtMigrateJob *job, GParamSpec *pspec, Cli *cli)
-{
-  const char * const *messages = virt_migrate_job_get_messages (job);
-  guint n = messages != NULL ? g_strv_length ((char **) messages) : 0;
-
-  for (; cli->n_messages < n; cli->n_messages++)
-    print_line (cli, messages[cli->n_messages]);
-  cli->n_messages = MAX (cli->n_messages, n);
-  draw_progress (cli, NULL);
-}
-
-static void
-on_completed (VirtMigrateJob *job, Cli *cli)
-{
-  VirtMigrateRequest *request = virt_migrate_job_get_request (job);
-  VirtMigrateJobState state = virt_migrate_job_get_state (job);
-  const GError *error = virt_migrate_job_get_error (job);
-
-  cli_keys_stop ();
-  on_messages (job, NULL, cli);
-  if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
-    {
-      draw_progress (cli, "succeeded");
-      if (cli->tty && !cli->quiet)
-        fputc ('\n', stderr);
-      if (!cli->quiet)
-        printf ("Migrated '%s' in %.1f s (downtime %" G_GUINT64_FORMAT " ms, %s)\n",
-                virt_migrate_request_get_domain (request),
-                virt_migrate_job_get_elapsed (job) / 1000.0, virt_migrate_job_get_downtime (job),
-                virt_migrate_job_get_libvirt_api (job));
-      if (cli->verbose && !cli->quiet)
-        printf ("  %.1f MiB to move, %.1f MiB sent (re-sent pages included), %" G_GUINT64_FORMAT
-                " memory passes\n", virt_migrate_job_get_data_total (job) / (1024.0 * 1024.0),
-                virt_migrate_job_get_data_transferred (job) / (1024.0 * 1024.0),
-                virt_migrate_job_get_iteration (job));
-      cli->exit_code = EXIT_SUCCESS;
-    }
-  else
-    {
-      /* A bar on screen ends saying how it ended, not "done". */
-      if (cli->drawn)
-        draw_progress (cli, state == VIRT_MIGRATE_JOB_STATE_CANCELLED ? "cancelled" : "failed");
-      if (cli->tty && !cli->quiet)
-        fputc ('\n', stderr);
-      if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED && cli->n_interrupts == 0)
-        {
-          /* Nobody here cancelled it: the convergence policy gave up. */
-          fprintf (stderr, "error: the convergence policy aborted the migration of '%s'; the guest "
-                           "stays on the source (see the policy's lines above; --no-policy for "
-                           "plain libvirt)\n", virt_migrate_request_get_domain (request));
-          cli->exit_code = EXIT_FAILURE;
-        }
-      else if (state == VIRT_MIGRATE_JOB_STATE_CANCELLED)
-        {
-          fprintf (stderr, "Migration of '%s' was cancelled; the guest stays on the source\n",
-                   virt_migrate_request_get_domain (request));
-          cli->exit_code = EXIT_CANCELLED;
-        }
-      else if (error == NULL)
-        {
-          fprintf (stderr, "error: the migration failed\n");
-          cli->exit_code = EXIT_FAILURE;
-        }
-      else
-        {
-          int code = error->domain == VIRT_MIGRATE_ERROR ? virt_migrate_error_get_libvirt_code (error) : 0;
-          g_autofree char *text = cli_words (error->message);
-
-          if (code != 0)
-            cli_print_safe (stderr, "error: %s (libvirt error %d)\n", text, code);
-          else
-            cli_print_safe (stderr, "error: %s\n", text);
-          /* Refused before libvirt was asked: like a bad request. */
-          cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
-                             ? EXIT_USAGE : EXIT_FAILURE;
-        }
-    }
-  g_main_loop_quit (cli->loop);
-}
-
-/* --- through the daemon: --bus, jobs, cancel ----------------------------- */
-
-static gboolean
-state_is_final (const char *state)
-{
-  return g_strcmp0 (state, "succeeded") == 0 || g_strcmp0 (state, "failed") == 0 ||
-         g_strcmp0 (state, "cancelled") == 0;
-}
-
-static void
-bus_finish (Cli *cli, gboolean success, const char *message)
-{
-  const char *state = virt_migrate_dbus_job_get_state (cli->bus_job);
-
-  cli_keys_stop ();
-  if (success)
-    draw_progress (cli, "succeeded");
-  else if (cli->drawn)
-    draw_progress (cli, g_strcmp0 (state, "cancelled") == 0 ? "cancelled" : "failed");
-  if (cli->tty && !cli->quiet)
-    fputc ('\n', stderr);
-  if (success)
-    {
-      if (!cli->quiet)
-        printf ("Migrated '%s': %s\n", virt_migrate_dbus_job_get_domain (cli->bus_job), message);
-      cli->exit_code = EXIT_SUCCESS;
-    }
-  else if (g_strcmp0 (state, "cancelled") == 0)
-    {
-      fprintf (stderr, "%s\n", message);
-      cli->exit_code = EXIT_CANCELLED;
-    }
-  else
-    {
-      g_autofree char *text = cli_words (message);
-
-      cli_print_safe (stderr, "error: %s\n", text);
-      cli->exit_code = EXIT_FAILURE;
-    }
-  g_main_loop_quit (cli->loop);
-}
-
-static void
-on_bus_completed (VirtMigrateDBusJob *job, gboolean success, const char *message, Cli *cli)
-{
-  bus_finish (cli, success, message);
-}
-
-static void
-on_bus_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, Cli *cli)
-{
-  draw_progress (cli, NULL);
-}
-
-static void
-on_bus_cancel_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-
-  if (reply == NULL)
-    {
-      g_dbus_error_strip_remote_error (error);
-      fprintf (stderr, "Cannot cancel: %s\n", error->message);
-    }
-}
-
-static void
-on_bus_force_complete_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Cli *cli = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-  g_autofree char *line = NULL;
-
-  if (reply != NULL)
-    line = g_strdup ("force-complete: asked virt-migrated to finish the migration now");
-  else
-    {
-      g_dbus_error_strip_remote_error (error);
-      line = g_strdup_printf ("force-complete: %s", error->message);
-    }
-  print_line (cli, line);
-}
-
-/* A key in the progress view: f finishes the migration now (post-copy if
- * the request allows it, otherwise the guest paused so it can finish). */
-static void
-on_key (char key, gpointer user_data)
-{
-  Cli *cli = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (key != 'f' && key != 'F')
-    return;
-  if (cli->bus_job != NULL)
-    g_dbus_proxy_call (G_DBUS_PROXY (cli->bus_job), "ForceComplete", NULL,
-                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL,
-                       on_bus_force_complete_reply, cli);
-  else if (cli->job != NULL && !virt_migrate_job_force_complete (cli->job, &error))
-    {
-      g_autofree char *line = g_strdup_printf ("force-complete: %s", error->message);
-
-      print_line (cli, line);
-    }
-}
-
-/* The progress view takes keys when a person watches it. */
-static void
-start_keys (Cli *cli)
-{
-  if (cli->tty && !cli->quiet && cli_keys_start (on_key, cli))
-    fprintf (stderr, "Press f to finish now (post-copy if allowed, else the guest is paused), "
-                     "Ctrl-C to cancel\n");
-}
-
-/* Migrate() on the daemon, then the same progress bar from
- * PropertiesChanged and the result from Completed. */
-static void
-migrate_over_bus (Cli *cli, VirtMigrateRequest *request, gboolean system_bus)
-{
-  g_autoptr(GDBusConnection) connection = cli_bus_connect (system_bus);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autofree char *path = NULL;
-
-  if (connection == NULL)
-    return;
-  /* Interactive: a polkit agent may ask the user for a password. */
-  reply = g_dbus_connection_call_sync (connection, VIRT_MIGRATE_DBUS_NAME, VIRT_MIGRATE_DBUS_PATH "/Manager",
-                                       "org.virtmigrate.VirtMigrate1.Manager", "Migrate",
-                                       g_variant_new ("(@a{sv})", virt_migrate_request_to_variant (request)),
-                                       G_VARIANT_TYPE ("(o)"),
-                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL, &error);
-  if (reply == NULL)
-    {
-      cli_print_bus_error (error);
-      return;
-    }
-  g_variant_get (reply, "(o)", &path);
-  cli->bus_job = virt_migrate_dbus_job_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE,
-                                                       VIRT_MIGRATE_DBUS_NAME, path, NULL, &error);
-  if (cli->bus_job == NULL)
-    {
-      cli_print_bus_error (error);
-      return;
-    }
-  if (!cli->quiet)
-    fprintf (stderr, "Job %s\n", path);
-  start_keys (cli);
-  g_signal_connect (cli->bus_job, "g-properties-changed", G_CALLBACK (on_bus_properties_changed), cli);
-  g_signal_connect (cli->bus_job, "completed", G_CALLBACK (on_bus_completed), cli);
-  /* A job may end before the proxy subscribed to Completed. */
-  if (state_is_final (virt_migrate_dbus_job_get_state (cli->bus_job)))
-    {
-      const char *message = virt_migrate_dbus_job_get_error (cli->bus_job);
-
-      bus_finish (cli, g_str_equal (virt_migrate_dbus_job_get_state (cli->bus_job), "succeeded"),
-                  message != NULL && *message != '\0' ? message : virt_migrate_dbus_job_get_state (cli->bus_job));
-      return;
-    }
-  g_main_loop_run (cli->loop);
-  g_clear_object (&cli->bus_job);
-}
-
-static gboolean
-on_interrupt (gpointer user_data)
-{
-  Cli *cli = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (cli->n_interrupts++ > 0)
-    {
-      fprintf (stderr, "\nStill cancelling; waiting for libvirt to abort the migration\n");
-      return G_SOURCE_CONTINUE;
-    }
-  if (cli->tty)
-    fputc ('\n', stderr);
-  fprintf (stderr, "Cancelling the migration...\n");
-  if (cli->bus_job != NULL)
-    g_dbus_proxy_call (G_DBUS_PROXY (cli->bus_job), "Cancel", NULL,
-                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, NULL,
-                       on_bus_cancel_reply, cli);
-  else if (!virt_migrate_job_cancel (cli->job, &error))
-    fprintf (stderr, "Cannot cancel: %s\n", error->message);
-  return G_SOURCE_CONTINUE;
-}
 
 /* virt-migrate check: one verdict per destination; 0 only when every one
  * can take the guest. */
@@ -440,7 +37,7 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (verdicts == NULL)
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_error (NULL, "%s", error->message);
       cli->exit_code = EXIT_FAILURE;
       g_main_loop_quit (cli->loop);
       return;
@@ -484,7 +81,7 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (plan == NULL)
     {
-      fprintf (stderr, "error: %s\n", error->message);
+      cli_error (NULL, "%s", error->message);
       cli->exit_code = EXIT_FAILURE;
     }
   else
@@ -504,7 +101,7 @@ print_request_error (const GError *error)
 {
   g_autofree char *text = cli_words (error->message);
 
-  cli_print_safe (stderr, "error: %s\n", text);
+  cli_error (NULL, "%s", text);
 }
 
 static gboolean
@@ -528,6 +125,7 @@ main (int argc, char **argv)
   g_autofree char *xml_file = NULL, *persistent_xml_file = NULL, *dname = NULL;
   g_autofree char *listen_address = NULL, *tls_destination = NULL, *migrate_disks = NULL;
   g_autofree char *comp_methods = NULL;
+  g_autofree char *domain_opt = NULL, *desturi_opt = NULL;
   g_autofree char *dest_xml = NULL, *persistent_xml = NULL;
   gboolean live = FALSE, p2p = FALSE, tunnelled = FALSE, direct = FALSE, offline = FALSE;
   gboolean persistent = FALSE, undefine = FALSE, suspend = FALSE, copy_all = FALSE, copy_inc = FALSE;
@@ -557,6 +155,8 @@ main (int argc, char **argv)
   const char *domain, *dest_uri = NULL;
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain_opt, "The guest (as virsh's --domain; instead of DOMAIN)", "DOMAIN" },
+    { "desturi", 0, 0, G_OPTION_ARG_STRING, &desturi_opt, "The destination (as virsh's --desturi; instead of DEST-URI)", "URI" },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &source_uri, "Source libvirt URI (default: $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
     { "live", 0, 0, G_OPTION_ARG_NONE, &live, "Live migration: the guest keeps running", NULL },
     { "p2p", 0, 0, G_OPTION_ARG_NONE, &p2p, "Peer-to-peer: the source libvirtd drives the migration", NULL },
@@ -611,7 +211,7 @@ main (int argc, char **argv)
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Migrate even when a pre-flight check finds a blocker: libvirt decides", NULL },
     { "no-policy", 0, 0, G_OPTION_ARG_NONE, &no_policy, "Plain libvirt: no convergence policy (downtime steps, post-copy on stall, completion timeout)", NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls (10 to 60000)", "MS" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar and no success line (warnings and errors still print)", NULL },
     { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "Also print each phase and memory pass as it begins, and the totals at the end", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the plan (libvirt call, flags, data path, configuration outcome) and migrate nothing", NULL },
     { "bus", 0, 0, G_OPTION_ARG_NONE, &use_bus, "Migrate through the virt-migrated D-Bus service instead of in this process", NULL },
@@ -623,18 +223,20 @@ main (int argc, char **argv)
     { "placement", 0, 0, G_OPTION_ARG_STRING, &placement, "With drain: most-free-memory (default) or first (the first destination that can take the guest)", "RULE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "With history: only the newest N records", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, "DOMAIN DEST-URI [MIGRATE-URI [GRAPHICS-URI [LISTEN-ADDRESS [DNAME]]]]" },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
+  if (print_subcommand_help (argc, argv))
+    return EXIT_SUCCESS;
   context = g_option_context_new ("- migrate a libvirt guest");
   g_option_context_set_summary (context,
     "Migrates DOMAIN from the source host (--connect) to DEST-URI, showing progress.\n"
     "Options mirror 'virsh migrate'. Ctrl-C cancels: the guest stays on the source.\n"
     "With --direct there is no DEST-URI: give the hypervisor URI with --migrateuri.\n"
     "\n"
-    "  virt-migrate [--system] jobs          list the virt-migrated service's jobs\n"
+    "  virt-migrate [--system] jobs [--json] list the virt-migrated service's jobs\n"
     "  virt-migrate [--system] cancel JOB    cancel one (JOB: its number or object path)\n"
     "  virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n"
     "                                        pre-flight checks, a verdict per destination (exit 0: all can take it)\n"
@@ -645,8 +247,56 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      fprintf (stderr, "%s\n", error->message);
+      cli_error ("Try 'virt-migrate --help'.", "%s", error->message);
       return EXIT_USAGE;
+    }
+  /* virsh's named --domain and --desturi: the positional places they take
+   * (so a guest named like a subcommand can be given as --domain jobs). */
+  if (domain_opt != NULL || desturi_opt != NULL)
+    {
+      GStrvBuilder *b = g_strv_builder_new ();
+      guint i = 0;
+
+      if (domain_opt != NULL)
+        g_strv_builder_add (b, domain_opt);
+      else if (args != NULL && args[i] != NULL)
+        g_strv_builder_add (b, args[i++]);
+      if (desturi_opt != NULL)
+        g_strv_builder_add (b, desturi_opt);
+      for (; args != NULL && args[i] != NULL; i++)
+        g_strv_builder_add (b, args[i]);
+      g_strfreev (args);
+      args = g_strv_builder_end (b);
+      g_strv_builder_unref (b);
+    }
+  else if (args != NULL && args[0] != NULL && g_str_equal (args[0], "jobs"))
+    {
+      if (args[1] != NULL || limit != 0)
+        {
+          cli_error ("usage: virt-migrate [--system] jobs [--json]", "'jobs' takes no argument (a guest named "
+                     "jobs: --domain jobs)");
+          return EXIT_USAGE;
+        }
+      return cli_list_jobs (system_bus, json);
+    }
+  else if (args != NULL && args[0] != NULL && g_str_equal (args[0], "cancel"))
+    {
+      g_autofree char *path = NULL;
+
+      if (g_strv_length (args) != 2)
+        {
+          cli_error ("usage: virt-migrate [--system] cancel JOB", "'cancel' takes one job: its number or object "
+                     "path (a guest named cancel: --domain cancel)");
+          return EXIT_USAGE;
+        }
+      path = cli_job_path_for (args[1]);
+      if (path == NULL)
+        {
+          cli_error ("usage: virt-migrate [--system] cancel JOB", "cancel: '%s' is not a job number or job "
+                     "object path", args[1]);
+          return EXIT_USAGE;
+        }
+      return cli_cancel_job (system_bus, path);
     }
   /* --system is the system bus's daemon: never a migration in this
    * process (it used to migrate here, silently). */
@@ -661,7 +311,8 @@ main (int argc, char **argv)
     {
       if (g_strv_length (args) > 2 || limit < 0)
         {
-          fprintf (stderr, "usage: virt-migrate [--bus | --system] history [--json] [--limit N] [--verbose] [DOMAIN]\n");
+          cli_error ("usage: virt-migrate [--bus | --system] history [--json] [--limit N] [--verbose] [DOMAIN]",
+                     "'history' takes at most one guest, and --limit a count");
           return EXIT_USAGE;
         }
       return cli_history (system_bus ? CLI_HISTORY_SYSTEM_BUS : use_bus ? CLI_HISTORY_SESSION_BUS : CLI_HISTORY_FILE,
@@ -673,7 +324,7 @@ main (int argc, char **argv)
        * to the first destination, then checked against each. */
       if (g_strv_length (args) < 3)
         {
-          fprintf (stderr, "usage: virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n");
+          cli_error ("usage: virt-migrate check [OPTIONS] DOMAIN DEST-URI...", "'check' needs a guest and a destination");
           return EXIT_USAGE;
         }
       check = TRUE;
@@ -689,7 +340,7 @@ main (int argc, char **argv)
       /* drain DEST-URI...: every running guest of the source. */
       if (g_strv_length (args) < 2)
         {
-          fprintf (stderr, "usage: virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n");
+          cli_error ("usage: virt-migrate drain -c SRC [OPTIONS] DEST-URI...", "'drain' needs a destination");
           return EXIT_USAGE;
         }
       drain = TRUE;
@@ -697,62 +348,64 @@ main (int argc, char **argv)
     }
   if (!drain && (max_parallel >= 0 || include != NULL || exclude != NULL || placement != NULL))
     {
-      fprintf (stderr, "--max-parallel, --include, --exclude and --placement apply to 'virt-migrate drain'\n");
+      cli_error ("Try 'virt-migrate --help'.", "--max-parallel, --include, --exclude and --placement apply to 'virt-migrate drain'");
       return EXIT_USAGE;
     }
   if (drain && max_parallel < -1)
     {
-      fprintf (stderr, "error: --max-parallel cannot be negative (%d)\n", max_parallel);
+      cli_error (NULL, "--max-parallel cannot be negative (%d)", max_parallel);
       return EXIT_USAGE;
     }
   if (limit != 0 || (json && !check && !drain))
     {
-      fprintf (stderr, "--json applies to 'virt-migrate history', 'check' and 'drain', --limit to 'history' only\n");
+      cli_error ("Try 'virt-migrate --help'.", "--json applies to 'virt-migrate history', 'jobs', 'check' and 'drain', --limit to 'history' only");
       return EXIT_USAGE;
-    }
-  if (args != NULL && g_strv_length (args) == 1 && g_str_equal (args[0], "jobs"))
-    return cli_list_jobs (system_bus);
-  if (args != NULL && g_strv_length (args) == 2 && g_str_equal (args[0], "cancel"))
-    {
-      g_autofree char *path = cli_job_path_for (args[1]);
-
-      if (path == NULL)
-        {
-          fprintf (stderr, "cancel: '%s' is not a job number or job object path\n", args[1]);
-          return EXIT_USAGE;
-        }
-      return cli_cancel_job (system_bus, path);
     }
   if (drain)
     {
       if (direct)
         {
-          fprintf (stderr, "A drain moves guests between libvirt hosts: --direct does not apply\n");
+          cli_error ("Try 'virt-migrate --help'.", "A drain moves guests between libvirt hosts: --direct does not apply");
           return EXIT_USAGE;
         }
       domain = NULL;
     }
-  else if (args == NULL || g_strv_length (args) < (direct ? 1 : 2) || g_strv_length (args) > 3)
+  else if (args == NULL || g_strv_length (args) < (direct ? 1 : 2) || g_strv_length (args) > (direct ? 5 : 6))
     {
-      fprintf (stderr, "usage: virt-migrate [OPTIONS] DOMAIN DEST-URI [MIGRATE-URI]\n"
-                       "       virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n"
-                       "       virt-migrate [--system] jobs | cancel JOB\n"
-                       "       virt-migrate [--bus | --system] history [--json] [--limit N] [DOMAIN]\n"
-                       "       virt-migrate --help\n");
+      cli_error ("usage: virt-migrate [OPTIONS] DOMAIN DEST-URI [MIGRATE-URI [GRAPHICS-URI [LISTEN-ADDRESS [DNAME]]]]\n"
+                 "       virt-migrate check [OPTIONS] DOMAIN DEST-URI...\n"
+                 "       virt-migrate drain -c SRC [OPTIONS] DEST-URI...\n"
+                 "       virt-migrate [--system] jobs [--json] | cancel JOB\n"
+                 "       virt-migrate [--bus | --system] history [--json] [--limit N] [DOMAIN]\n"
+                 "Try 'virt-migrate --help'.",
+                 args == NULL || g_strv_length (args) < (direct ? 1 : 2) ? "a guest and a destination are needed"
+                                                                         : "too many arguments");
       return EXIT_USAGE;
     }
   else
     domain = args[0];
   if (!direct && !drain)
     dest_uri = args[1];
-  if (!drain && g_strv_length (args) == (direct ? 2u : 3u))
+  /* virsh's positional order: MIGRATE-URI, GRAPHICS-URI, LISTEN-ADDRESS, DNAME. */
+  if (!drain)
     {
-      if (migrate_uri != NULL)
+      struct { char **value; const char *what; } more[] = {
+        { &migrate_uri, "MIGRATE-URI (argument and --migrateuri)" },
+        { &graphics_uri, "GRAPHICS-URI (argument and --graphicsuri)" },
+        { &listen_address, "LISTEN-ADDRESS (argument and --listen-address)" },
+        { &dname, "DNAME (argument and --dname)" },
+      };
+      guint first = direct ? 1 : 2;
+
+      for (guint i = first; i < g_strv_length (args); i++)
         {
-          fprintf (stderr, "MIGRATE-URI given twice (argument and --migrateuri)\n");
-          return EXIT_USAGE;
+          if (*more[i - first].value != NULL)
+            {
+              cli_error ("Try 'virt-migrate --help'.", "%s given twice", more[i - first].what);
+              return EXIT_USAGE;
+            }
+          *more[i - first].value = g_strdup (args[i]);
         }
-      migrate_uri = g_strdup (args[direct ? 1 : 2]);
     }
   {
     const struct { const char *name; gint64 value; } numbers[] = {
@@ -768,55 +421,55 @@ main (int argc, char **argv)
     for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
       if (numbers[i].value < 0)
         {
-          fprintf (stderr, "error: %s cannot be negative (%" G_GINT64_FORMAT ")\n",
+          cli_error (NULL, "%s cannot be negative (%" G_GINT64_FORMAT ")",
                    numbers[i].name, numbers[i].value);
           return EXIT_USAGE;
         }
   }
   if (poll_interval != 0 && (poll_interval < 10 || poll_interval > 60000))
     {
-      fprintf (stderr, "error: --poll-interval must be between 10 and 60000 ms, not %d\n", poll_interval);
+      cli_error (NULL, "--poll-interval must be between 10 and 60000 ms, not %d", poll_interval);
       return EXIT_USAGE;
     }
   if (use_bus && poll_interval > 0)
     {
-      fprintf (stderr, "--poll-interval applies in this process only; the service has its own\n");
+      cli_error ("Try 'virt-migrate --help'.", "--poll-interval applies in this process only; the service has its own");
       return EXIT_USAGE;
     }
   /* virsh 9.0's own rules for --timeout (cmdMigrate). */
   if (timeout_suspend && timeout_postcopy)
     {
-      fprintf (stderr, "--timeout-suspend and --timeout-postcopy exclude each other\n");
+      cli_error ("Try 'virt-migrate --help'.", "--timeout-suspend and --timeout-postcopy exclude each other");
       return EXIT_USAGE;
     }
   if ((timeout_suspend || timeout_postcopy) && timeout == 0)
     {
-      fprintf (stderr, "--timeout-suspend and --timeout-postcopy need --timeout\n");
+      cli_error ("Try 'virt-migrate --help'.", "--timeout-suspend and --timeout-postcopy need --timeout");
       return EXIT_USAGE;
     }
   if (timeout_postcopy && !postcopy)
     {
-      fprintf (stderr, "--timeout-postcopy needs --postcopy\n");
+      cli_error ("Try 'virt-migrate --help'.", "--timeout-postcopy needs --postcopy");
       return EXIT_USAGE;
     }
   if (timeout > 0 && !live)
     {
-      fprintf (stderr, "--timeout applies to a live migration (--live)\n");
+      cli_error ("Try 'virt-migrate --help'.", "--timeout applies to a live migration (--live)");
       return EXIT_USAGE;
     }
   if (timeout > 0 && no_policy)
     {
-      fprintf (stderr, "--timeout is carried out by the convergence policy: drop --no-policy\n");
+      cli_error ("Try 'virt-migrate --help'.", "--timeout is carried out by the convergence policy: drop --no-policy");
       return EXIT_USAGE;
     }
   if (comp_mt_level < -1 || comp_mt_level > 9)
     {
-      fprintf (stderr, "error: --comp-mt-level must be between 0 and 9, not %d\n", comp_mt_level);
+      cli_error (NULL, "--comp-mt-level must be between 0 and 9, not %d", comp_mt_level);
       return EXIT_USAGE;
     }
   if (copy_all && copy_inc)
     {
-      fprintf (stderr, "--copy-storage-all and --copy-storage-inc exclude each other\n");
+      cli_error ("Try 'virt-migrate --help'.", "--copy-storage-all and --copy-storage-inc exclude each other");
       return EXIT_USAGE;
     }
   if (source_uri == NULL)
@@ -825,7 +478,7 @@ main (int argc, char **argv)
   if (!read_file_option (xml_file, &dest_xml, &error) ||
       !read_file_option (persistent_xml_file, &persistent_xml, &error))
     {
-      fprintf (stderr, "%s\n", error->message);
+      cli_error ("Try 'virt-migrate --help'.", "%s", error->message);
       return EXIT_USAGE;
     }
 
@@ -889,14 +542,24 @@ main (int argc, char **argv)
       return cli_drain (request, drain_destinations, &options);
     }
 
-  /* A check needs no hypervisor URI: it asks each destination's libvirtd. */
-  if (!virt_migrate_request_validate (request, &error) &&
-      !(check && g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI)))
+  /* The migration's validation, for a check too (to each destination):
+   * a check never says yes to what the migration would refuse. */
+  for (guint i = 0; check_destinations != NULL && check_destinations[i] != NULL; i++)
+    {
+      g_autoptr(VirtMigrateRequest) to = virt_migrate_request_copy (request);
+
+      g_object_set (to, "dest-uri", check_destinations[i], NULL);
+      if (!virt_migrate_request_validate (to, &error))
+        {
+          print_request_error (error);
+          return EXIT_USAGE;
+        }
+    }
+  if (!virt_migrate_request_validate (request, &error))
     {
       print_request_error (error);
       return EXIT_USAGE;
     }
-  g_clear_error (&error);
 
   loop = g_main_loop_new (NULL, FALSE);
   cli.loop = loop;
@@ -924,10 +587,10 @@ main (int argc, char **argv)
   cli.eta = (CliProgressEta) CLI_PROGRESS_ETA_INIT;
   cli.quiet = quiet;
   cli.verbose = verbose;
-  g_unix_signal_add (SIGINT, on_interrupt, &cli);
-  g_unix_signal_add (SIGTERM, on_interrupt, &cli);
+  g_unix_signal_add (SIGINT, cli_view_on_interrupt, &cli);
+  g_unix_signal_add (SIGTERM, cli_view_on_interrupt, &cli);
   if (cli.tty)
-    g_unix_signal_add (SIGWINCH, on_winch, &cli);
+    g_unix_signal_add (SIGWINCH, cli_view_on_winch, &cli);
   if (!quiet)
     fprintf (stderr, "Migrating '%s' from %s to %s%s\n", domain, source_uri,
              dest_uri != NULL ? dest_uri : migrate_uri,
@@ -945,7 +608,7 @@ main (int argc, char **argv)
   }
   if (use_bus)
     {
-      migrate_over_bus (&cli, request, system_bus);
+      cli_view_migrate_over_bus (&cli, request, system_bus);
       return cli.exit_code;
     }
 
@@ -957,13 +620,7 @@ main (int argc, char **argv)
     }
   if (poll_interval > 0)
     virt_migrate_job_set_poll_interval (job, (guint) poll_interval);
-  cli.job = job;
-  g_signal_connect (job, "notify::progress", G_CALLBACK (on_progress), &cli);
-  g_signal_connect (job, "notify::rate", G_CALLBACK (on_progress), &cli);
-  g_signal_connect (job, "notify::phase", G_CALLBACK (on_progress), &cli);
-  g_signal_connect (job, "notify::messages", G_CALLBACK (on_messages), &cli);
-  g_signal_connect (job, "completed", G_CALLBACK (on_completed), &cli);
-  start_keys (&cli);
+  cli_view_follow_job (&cli, job);
   virt_migrate_manager_run_job (manager, job, NULL);
   g_main_loop_run (loop);
 
