@@ -103,7 +103,15 @@ words "DEST-URI '$dst'" -c "$src" cli "$dst"
 words "add --live" -c "$src" --postcopy cli "$dst" tcp://127.0.0.1
 words "(--copy-storage-all or --copy-storage-inc)" -c "$src" --copy-storage-synchronous-writes cli "$dst" tcp://127.0.0.1
 words "--max-downtime is" -c "$src" --max-downtime 999999999 cli "$dst" tcp://127.0.0.1
-ok "a misplaced URI is refused with a clear message; refusals name the options (MIGRATE-URI, --live, --copy-storage-all)"
+# Subcommands are subcommands, and every error has one style.
+words "'cancel' takes one job" cancel 3 4
+words "'jobs' takes no argument" jobs foo
+words "Try 'virt-migrate --help'." --liv cli "$dst"
+words "too many arguments" a b c d e f g
+out=$("$build/tools/virt-migrate" --liv cli "$dst" 2>&1 || true)
+[ "${out%%$'\n'*}" = "virt-migrate: error: Unknown option --liv" ] || fail "error style: $out"
+"$build/tools/virt-migrate" check --help | grep -q "^usage: virt-migrate check" || fail "check --help"
+ok "a misplaced URI is refused with a clear message; refusals name the options (MIGRATE-URI, --live, --copy-storage-all); subcommands and errors in one style"
 
 # 5. --dry-run prints the plan and moves nothing.
 plan=$("$build/tools/virt-migrate" -c "$src" --dry-run --live --persistent \
