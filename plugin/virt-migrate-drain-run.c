@@ -4,15 +4,14 @@
  * cancel, and resuming from a record after a restart. */
 #include "config.h"
 
-#include <libvirt/libvirt.h>
-
-#include "virt-migrate-connection-pool.h"
 #include "virt-migrate-drain-internal.h"
 #include "virt-migrate-drain-placement.h"
-#include "virt-migrate-error-private.h"
+#include "virt-migrate-error.h"
+#include "virt-migrate-hypervisor.h"
 #include "virt-migrate-job-private.h"
+#include "virt-migrate-libvirt-hypervisor.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-preflight.h"
-#include "virt-migrate-preflight-private.h"
 
 /* --- running the jobs ------------------------------------------------------ */
 
@@ -173,6 +172,7 @@ virt_migrate_drain_cancel (VirtMigrateDrain *self)
 /* --- planning (in a worker thread) ----------------------------------------- */
 
 typedef struct {
+  VirtMigrateHypervisor     *hypervisor;
   VirtMigrateRequest        *request;
   char                     **destinations;
   char                     **include;
@@ -183,6 +183,7 @@ typedef struct {
 static void
 plan_data_free (PlanData *p)
 {
+  g_clear_object (&p->hypervisor);
   g_clear_object (&p->request);
   g_strfreev (p->destinations);
   g_strfreev (p->include);
@@ -199,11 +200,12 @@ matches_any (char **patterns, const char *name)
   return FALSE;
 }
 
-static void
-close_connection (gpointer conn)
+/* The hypervisor seam this drain's work goes through: its manager's. */
+static VirtMigrateHypervisor *
+new_hypervisor (VirtMigrateDrain *self)
 {
-  if (conn != NULL)
-    virConnectClose (conn);
+  return self->manager != NULL ? virt_migrate_manager_new_hypervisor (self->manager)
+                               : virt_migrate_libvirt_hypervisor_new ();
 }
 
 static void
@@ -211,72 +213,51 @@ plan_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
 {
   PlanData *p = task_data;
   const char *source_uri = virt_migrate_request_get_source_uri (p->request);
-  g_autoptr(virConnect) conn = NULL;
   g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_candidate_free);
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_target_free);
-  g_autoptr(GPtrArray) dconns = g_ptr_array_new_with_free_func (close_connection);
-  g_autofree guint64 *free_memory = NULL;
-  virDomainPtr *doms = NULL;
-  int n;
+  g_autoptr(GPtrArray) guests = NULL;
+  GError *error = NULL;
 
-  conn = virConnectOpenReadOnly (source_uri);
-  if (conn == NULL)
+  guests = virt_migrate_hypervisor_list_running_guests (p->hypervisor, source_uri, &error);
+  if (guests == NULL)
     {
-      g_autoptr(GError) error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
-                                                                 "Connection failed");
-
-      g_task_return_new_error (task, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED,
-                               "Cannot connect to %s: %s", source_uri, error->message);
+      g_task_return_error (task, error);
       return;
     }
-  n = virConnectListAllDomains (conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-  if (n < 0)
-    {
-      g_task_return_error (task, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT,
-                                                                  "Cannot list the guests"));
-      return;
-    }
-  /* One connection per destination, for every guest's checks. */
-  free_memory = g_new0 (guint64, g_strv_length (p->destinations) + 1);
   for (guint t = 0; p->destinations[t] != NULL; t++)
+    g_ptr_array_add (targets, virt_migrate_drain_target_new (p->destinations[t],
+                                                             virt_migrate_hypervisor_free_memory (p->hypervisor,
+                                                                                                  p->destinations[t])));
+  for (guint i = 0; i < guests->len; i++)
     {
-      virConnectPtr dconn = virConnectOpenReadOnly (p->destinations[t]);
-
-      g_ptr_array_add (dconns, dconn);
-      if (dconn != NULL)
-        free_memory[t] = virNodeGetFreeMemory (dconn);
-      g_ptr_array_add (targets, virt_migrate_drain_target_new (p->destinations[t], free_memory[t]));
-    }
-  for (int i = 0; i < n; i++)
-    {
-      g_autoptr(virDomain) dom = doms[i];
-      const char *name = virDomainGetName (dom);
-      char uuid[VIR_UUID_STRING_BUFLEN] = "";
-      virDomainInfo info = { 0 };
+      VirtMigrateGuestInfo *guest = g_ptr_array_index (guests, i);
       VirtMigrateDrainCandidate *c;
 
       if (g_cancellable_is_cancelled (cancellable))
+        break;
+      if ((p->include != NULL && p->include[0] != NULL && !matches_any (p->include, guest->name)) ||
+          matches_any (p->exclude, guest->name))
         continue;
-      if ((p->include != NULL && p->include[0] != NULL && !matches_any (p->include, name)) ||
-          matches_any (p->exclude, name))
-        continue;
-      virDomainGetUUIDString (dom, uuid);
-      virDomainGetInfo (dom, &info);
-      c = virt_migrate_drain_candidate_new (name, uuid, (guint64) info.memory * 1024);
+      c = virt_migrate_drain_candidate_new (guest->name, guest->uuid, guest->memory);
       g_ptr_array_add (candidates, c);
       for (guint t = 0; p->destinations[t] != NULL; t++)
         {
           g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
           g_autoptr(VirtMigrateRequest) request = virt_migrate_request_copy (p->request);
+          g_autoptr(GError) local = NULL;
 
-          g_object_set (request, "domain", name, "dest-uri", p->destinations[t], NULL);
-          virt_migrate_preflight_gather (conn, g_ptr_array_index (dconns, t), dom, request,
-                                         p->destinations[t], facts);
+          g_object_set (request, "domain", guest->name, "dest-uri", p->destinations[t], NULL);
+          if (!virt_migrate_hypervisor_gather_facts (p->hypervisor, request, p->destinations[t], facts, &local))
+            {
+              /* Gone between the listing and its checks, or the source went away. */
+              g_free (c->error);
+              c->error = g_strdup (local->message);
+              break;
+            }
           g_ptr_array_add (c->verdicts,
                            g_variant_ref_sink (virt_migrate_preflight_verdict (facts, p->destinations[t])));
         }
     }
-  g_free (doms);
   if (g_task_return_error_if_cancelled (task))
     return;
   g_task_return_pointer (task, virt_migrate_drain_place (candidates, targets, p->placement),
@@ -328,6 +309,7 @@ start_planning (VirtMigrateDrain *self)
   PlanData *p = g_new0 (PlanData, 1);
 
   self->planning = g_cancellable_new ();
+  p->hypervisor = new_hypervisor (self);
   p->request = virt_migrate_request_copy (self->request);
   p->destinations = g_strdupv (self->destinations);
   p->include = g_strdupv (self->include);
@@ -403,36 +385,39 @@ virt_migrate_drain_run_finish (VirtMigrateDrain  *self,
 
 /* After a restart: each guest that was migrating is either still followed
  * (a job the manager adopted), or found where it is now. */
+typedef struct {
+  VirtMigrateHypervisor *hypervisor;
+  GPtrArray             *work; /* the source URI, then char* uuid, char* destination, pairs */
+} Reconcile;
+
+static void
+reconcile_free (Reconcile *r)
+{
+  g_clear_object (&r->hypervisor);
+  g_ptr_array_unref (r->work);
+  g_free (r);
+}
+
 static void
 reconcile_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
-  GPtrArray *work = task_data; /* char* uuid, char* destination, pairs */
-  const char *source_uri = g_ptr_array_index (work, 0);
-  g_autoptr(virConnect) conn = virConnectOpenReadOnly (source_uri);
+  Reconcile *r = task_data;
+  const char *source_uri = g_ptr_array_index (r->work, 0);
   GPtrArray *answers = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 1; i + 1 < work->len; i += 2)
+  for (guint i = 1; i + 1 < r->work->len; i += 2)
     {
-      const char *uuid = g_ptr_array_index (work, i);
-      const char *dest = g_ptr_array_index (work, i + 1);
-      g_autoptr(virDomain) on_source = conn != NULL ? virDomainLookupByUUIDString (conn, uuid) : NULL;
-      g_autoptr(virConnect) dconn = NULL;
-      g_autoptr(virDomain) on_dest = NULL;
+      const char *uuid = g_ptr_array_index (r->work, i);
+      const char *dest = g_ptr_array_index (r->work, i + 1);
+      VirtMigrateGuestWhere on_source = virt_migrate_hypervisor_locate_guest (r->hypervisor, source_uri, uuid);
 
-      if (conn == NULL)
-        {
-          g_ptr_array_add (answers, g_strdup ("unknown"));
-          continue;
-        }
-      if (on_source != NULL && virDomainIsActive (on_source) == 1)
-        {
-          g_ptr_array_add (answers, g_strdup ("source"));
-          continue;
-        }
-      dconn = virConnectOpenReadOnly (dest);
-      on_dest = dconn != NULL ? virDomainLookupByUUIDString (dconn, uuid) : NULL;
-      g_ptr_array_add (answers, g_strdup (on_dest != NULL && virDomainIsActive (on_dest) == 1 ?
-                                          "destination" : "nowhere"));
+      if (on_source == VIRT_MIGRATE_GUEST_UNREACHABLE)
+        g_ptr_array_add (answers, g_strdup ("unknown"));
+      else if (on_source == VIRT_MIGRATE_GUEST_RUNNING)
+        g_ptr_array_add (answers, g_strdup ("source"));
+      else
+        g_ptr_array_add (answers, g_strdup (virt_migrate_hypervisor_locate_guest (r->hypervisor, dest, uuid) ==
+                                            VIRT_MIGRATE_GUEST_RUNNING ? "destination" : "nowhere"));
     }
   g_task_return_pointer (task, answers, (GDestroyNotify) g_ptr_array_unref);
 }
@@ -504,6 +489,12 @@ virt_migrate_drain_resume (VirtMigrateDrain *self)
   virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_PLANNING);
   task = g_task_new (NULL, NULL, reconcile_done, g_object_ref (self));
   g_task_set_name (task, "[virt-migrate] drain resume");
-  g_task_set_task_data (task, g_steal_pointer (&work), (GDestroyNotify) g_ptr_array_unref);
+  {
+    Reconcile *r = g_new0 (Reconcile, 1);
+
+    r->hypervisor = new_hypervisor (self);
+    r->work = g_steal_pointer (&work);
+    g_task_set_task_data (task, r, (GDestroyNotify) reconcile_free);
+  }
   g_task_run_in_thread (task, reconcile_thread);
 }

@@ -9,8 +9,10 @@ G_BEGIN_DECLS
 
 VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
                                                 VirtMigrateConnectionPool *pool);
+/* @backend: the seam to follow it through (NULL: libvirt's, over @pool). */
 VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *request,
                                                 VirtMigrateConnectionPool *pool,
+                                                VirtMigrateBackend        *backend,
                                                 guint                      id);
 void            virt_migrate_job_set_id        (VirtMigrateJob            *self,
                                                 guint                      id);

@@ -459,9 +459,11 @@ virt_migrate_job_log (VirtMigrateJob *self,
 VirtMigrateJob *
 virt_migrate_job_new_adopted (VirtMigrateRequest        *request,
                               VirtMigrateConnectionPool *pool,
+                              VirtMigrateBackend        *backend,
                               guint                      id)
 {
-  VirtMigrateJob *self = virt_migrate_job_new_with_pool (request, pool);
+  VirtMigrateJob *self = backend != NULL ? virt_migrate_job_new_with_backend (request, backend)
+                                         : virt_migrate_job_new_with_pool (request, pool);
 
   virt_migrate_job_set_id (self, id);
   self->adopted = TRUE;

@@ -28,6 +28,9 @@ struct _VirtMigrateManager
   VirtMigrateBackendFunc     backend_func;
   gpointer                   backend_data;
   GDestroyNotify             backend_destroy;
+  VirtMigrateHypervisorFunc  hypervisor_func; /* NULL: libvirt's */
+  gpointer                   hypervisor_data;
+  GDestroyNotify             hypervisor_destroy;
   GPtrArray                 *drains;  /* VirtMigrateDrain, oldest first (virt-migrate-manager-drain.c) */
   char                      *state_directory; /* nullable */
 };

@@ -3,6 +3,7 @@
 
 #include "virt-migrate-backend.h"
 #include "virt-migrate-drain.h"
+#include "virt-migrate-hypervisor.h"
 #include "virt-migrate-manager.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,16 @@ void            virt_migrate_manager_set_backend_func (VirtMigrateManager     *s
                                                        VirtMigrateBackendFunc  func,
                                                        gpointer                user_data,
                                                        GDestroyNotify          destroy);
+
+/* Makes the hypervisor seam for one piece of work (a drain's plan, a
+ * restart's reconciliation): libvirt's unless the tests chose a fake. */
+typedef VirtMigrateHypervisor *(*VirtMigrateHypervisorFunc) (gpointer user_data);
+
+void                   virt_migrate_manager_set_hypervisor_func (VirtMigrateManager        *self,
+                                                                 VirtMigrateHypervisorFunc  func,
+                                                                 gpointer                   user_data,
+                                                                 GDestroyNotify             destroy);
+VirtMigrateHypervisor *virt_migrate_manager_new_hypervisor      (VirtMigrateManager        *self);
 
 /* The drains (virt-migrate-manager-drain.c): the manager's list, where
  * their records go, and resuming them after a restart. */

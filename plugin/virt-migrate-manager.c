@@ -15,6 +15,7 @@
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-manager-internal.h"
+#include "virt-migrate-libvirt-hypervisor.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-settings.h"
 
@@ -170,6 +171,8 @@ virt_migrate_manager_dispose (GObject *object)
   g_clear_pointer (&self->state_directory, g_free);
   if (self->backend_destroy != NULL)
     g_clear_pointer (&self->backend_data, self->backend_destroy);
+  if (self->hypervisor_destroy != NULL)
+    g_clear_pointer (&self->hypervisor_data, self->hypervisor_destroy);
 
   G_OBJECT_CLASS (virt_migrate_manager_parent_class)->dispose (object);
 }
@@ -661,7 +664,13 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
 
-  job = virt_migrate_job_new_adopted (request, self->pool, id);
+  {
+    /* Through the same seam as the manager's new jobs (the tests' fake). */
+    g_autoptr(VirtMigrateBackend) backend =
+      self->backend_func != NULL ? self->backend_func (request, TRUE, self->backend_data) : NULL;
+
+    job = virt_migrate_job_new_adopted (request, self->pool, backend, id);
+  }
   virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   virt_migrate_job_set_started_by_uid (job, owner_uid);
@@ -813,6 +822,29 @@ virt_migrate_manager_get_n_connections (VirtMigrateManager *self)
 
 /* Where the manager's jobs do their blocking work: @func makes the backend
  * for each new job (the tests' fake); the default is libvirt. */
+void
+virt_migrate_manager_set_hypervisor_func (VirtMigrateManager        *self,
+                                          VirtMigrateHypervisorFunc  func,
+                                          gpointer                   user_data,
+                                          GDestroyNotify             destroy)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
+  if (self->hypervisor_destroy != NULL)
+    g_clear_pointer (&self->hypervisor_data, self->hypervisor_destroy);
+  self->hypervisor_func = func;
+  self->hypervisor_data = user_data;
+  self->hypervisor_destroy = destroy;
+}
+
+VirtMigrateHypervisor *
+virt_migrate_manager_new_hypervisor (VirtMigrateManager *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
+  if (self->hypervisor_func != NULL)
+    return self->hypervisor_func (self->hypervisor_data);
+  return virt_migrate_libvirt_hypervisor_new ();
+}
+
 void
 virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
                                        VirtMigrateBackendFunc  func,
