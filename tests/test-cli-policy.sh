@@ -104,7 +104,7 @@ echo "# took ${took} s"
 [ $rc -eq 1 ] || fail "no post-copy: exit status $rc, expected 1"
 grep -q "policy: watching: .*completion timeout 30 s" "$dir/clito.out" || fail "no post-copy: the settings' timeout was not used"
 grep -q "watching one more pass before giving up" "$dir/clito.out" || fail "no post-copy: no early warning"
-grep -Eq "^error: The migration of 'clito' cannot converge: it needs about [0-9.]+ s of downtime and the ceiling is 5 s: allow post-copy" \
+grep -Eq "^virt-migrate: error: The migration of 'clito' cannot converge: it needs about [0-9.]+ s of downtime and the ceiling is 5 s: allow post-copy" \
 	"$dir/clito.out" || fail "no post-copy: the error does not name the downtime needed"
 [ $took -lt 60 ] || fail "no post-copy: took ${took} s"
 [ "$(virsh -q -c "$src" domstate clito)" = running ] || fail "no post-copy: the guest is not running on the source"

@@ -116,6 +116,10 @@ def main():
     assert early and all(len(p) <= 79 for p in early), [p for p in early if len(p) > 79]
     assert later and all(len(p) <= 49 for p in later[1:]), [p for p in later if len(p) > 49]
     assert all_frames[-1].rstrip().endswith("done"), all_frames[-1]
+    # What is shown of the expected end only counts down (a rise is hidden).
+    shown = [int(m.group(1)) * 60 + int(m.group(2)) for p in all_frames
+             for m in [re.search(r"ETA (\d+):(\d\d)", p)] if m]
+    assert all(b <= a + 2 + a // 10 for a, b in zip(shown, shown[1:])), shown
     screen_lines = [line for line in visible_lines(text) if line.strip()]
     bars = [line for line in screen_lines if " ETA " in line]
     # One bar, at most 79 columns; each message once, on a line of its own

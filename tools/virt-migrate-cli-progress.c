@@ -40,8 +40,10 @@ cli_terminal_width (int fd)
 
 /* The expected end as "m:ss", or "--:--": unknown, in the switch-over or
  * the finish (where libvirt's figures say nothing of the pause), over, or
- * climbing once the outcome is near (from 90 %: an end that moves away
- * there is the estimate being wrong, not the migration slowing). */
+ * climbing: an end that moves away (by more than 10 % and 2 s of the one
+ * shown; from 90 % on, at all) is the estimate having been wrong, and a
+ * person reading a bar trusts a countdown, so it is hidden until the
+ * estimate comes back under what was shown. */
 static void
 format_eta (char *buf, gsize len, const CliProgressFrame *f, gint64 now, CliProgressEta *eta)
 {
@@ -52,7 +54,7 @@ format_eta (char *buf, gsize len, const CliProgressFrame *f, gint64 now, CliProg
       g_strcmp0 (f->phase, "finishing") == 0)
     return;
   left = MAX ((f->end - now) / G_USEC_PER_SEC, 0);
-  if (f->progress >= 0.9 && eta->last_left >= 0 && left > eta->last_left)
+  if (eta->last_left >= 0 && left > eta->last_left + (f->progress >= 0.9 ? 0 : 2 + eta->last_left / 10))
     return;
   eta->last_left = left;
   g_snprintf (buf, len, "%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT, left / 60, left % 60);

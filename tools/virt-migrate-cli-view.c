@@ -64,6 +64,10 @@ draw_progress (Cli *cli, const char *outcome)
   snapshot (cli, &s);
   if (s.total == 0 && outcome == NULL)
     return; /* nothing known yet */
+  /* The job's last phase is "done" whatever the outcome: the frame that
+   * ends the bar is the one that says how it ended. */
+  if (outcome == NULL && g_strcmp0 (s.phase, "done") == 0)
+    return;
   s.outcome = outcome;
   if (cli->paused_copy && g_strcmp0 (s.phase, "switch-over") == 0)
     s.phase = "guest paused, copying";

@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <locale.h>
 #include <stdio.h>
 
@@ -14,6 +17,7 @@ typedef struct {
   VirtMigrateDBusService *service;
   guint                   idle_timeout; /* seconds, 0: never exit when idle */
   guint                   idle_source;
+  guint                   trim_source;  /* malloc_trim() once the jobs are gone */
   int                     exit_code;
 } Daemon;
 
@@ -55,10 +59,29 @@ on_job_messages (VirtMigrateJob *job, GParamSpec *pspec, gpointer user_data)
   g_object_set_data (G_OBJECT (job), "virt-migrated-logged", GUINT_TO_POINTER (logged));
 }
 
+/* When the last job's objects are gone, hand the memory they used back to
+ * the system: glibc keeps a burst's heap (a thousand failed requests, a
+ * large dest-xml) otherwise, and a daemon that runs for months should sit
+ * at its idle size between bursts. */
+static gboolean
+trim_cb (gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  d->trim_source = 0;
+#ifdef HAVE_MALLOC_TRIM
+  if (virt_migrate_dbus_service_get_n_jobs (d->service) == 0)
+    malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_jobs_changed (VirtMigrateManager *manager, VirtMigrateJob *job, Daemon *d)
 {
   rearm_idle (d);
+  if (d->trim_source == 0)
+    d->trim_source = g_timeout_add_seconds (2, trim_cb, d);
 }
 
 static void
@@ -287,6 +310,7 @@ main (int argc, char **argv)
 
   g_main_loop_run (loop);
 
+  g_clear_handle_id (&d.trim_source, g_source_remove);
   g_bus_unown_name (owner_id);
   if (http != NULL)
     virt_migrate_http_service_disconnect (http);
