@@ -13,9 +13,9 @@
 #     the daemon stays up;
 #  5. a damaged history (invalid UTF-8, a NUL, a torn line): GET /v1/history and
 #     'virt-migrate history' read it without a crash, within the bound;
-#  6. two bursts of 1,000 failing Migrate calls (4 callers at once, two
-#     carrying a 4 MiB dest-xml) while HTTP is polled: every reply in time,
-#     the second burst leaves memory where the first did, ids all distinct.
+#  6. three bursts of 1,000 failing Migrate calls (4 callers at once, 20
+#     of the first carrying a 4 MiB dest-xml) while HTTP is polled: every reply in time,
+#     the third burst leaves memory where the second did, ids all distinct.
 #
 #   tests/testbed/virt-migrate-testbed run -- /usr/bin/python3 tests/test-service-limits.py BUILD-DIR
 import http.client
@@ -171,7 +171,7 @@ def burst(env, request):
         def call(i):
             fields = {k: GLib.Variant(request.lookup_value(k, None).get_type_string(), v) for k, v in base.items()}
             fields["domain"] = GLib.Variant("s", f"burst-{i}")
-            if i in (10, 500):
+            if i < 1000 and i % 50 == 10:      # 20 in the first burst
                 fields["dest-xml"] = GLib.Variant("s", big_xml)
             reply = conn.call_sync(NAME, "/org/virtmigrate/VirtMigrate1/Manager", NAME + ".Manager", "Migrate",
                                    GLib.Variant.new_tuple(GLib.Variant("a{sv}", fields)), GLib.VariantType("(o)"),
@@ -199,7 +199,7 @@ def burst(env, request):
         poller = threading.Thread(target=poll)
         poller.start()
         rounds = []
-        for r in range(2):                      # the second round shows a leak, if any
+        for r in range(3):                      # the later rounds show a leak, if any
             started = time.monotonic()
             callers = [threading.Thread(target=caller, args=(k + r * 1000,)) for k in range(4)]
             for t in callers:
@@ -216,16 +216,21 @@ def burst(env, request):
         latencies.sort()
         p99, worst = latencies[int(len(latencies) * 0.99)], latencies[-1]
         memory = " ".join(f"{peak:.0f}/{after:.0f}" for _, peak, after in rounds)
-        print(f"# burst: 2 x 1000 Migrate calls in {rounds[0][0]:.1f} s and {rounds[1][0]:.1f} s; {len(latencies)} "
+        print(f"# burst: 3 x 1000 Migrate calls in {rounds[0][0]:.1f}, {rounds[1][0]:.1f}, {rounds[2][0]:.1f} s; {len(latencies)} "
               f"HTTP polls, p99 {p99 * 1000:.0f} ms, worst {worst * 1000:.0f} ms; RSS {rss0:.0f} MiB before, "
               f"then at the end of each round / once its jobs went: {memory}", flush=True)
-        assert len(set(ids)) == 2000, len(set(ids))
+        assert len(set(ids)) == 3000, len(set(ids))
         assert daemon.alive()
         assert worst < 1.5 and p99 < 0.5, (p99, worst)
-        assert rounds[0][2] - rss0 < 64 and rounds[1][2] - rounds[0][2] < 12, (rss0, rounds)
+        # No leak: the third burst leaves memory where the second did (the
+        # heap settles over the first two: small allocations fragment). And
+        # what stays after a burst is bounded: large buffers go back to the
+        # system (the daemon fixes glibc's mmap threshold); it once kept
+        # 460 MB after 300 such jobs.
+        assert rounds[2][2] - rounds[1][2] < 8 and rounds[0][2] - rss0 < 40, (rss0, rounds)
         records = json.loads(daemon.request("/v1/history?limit=3000")[1])
         assert len({r["Id"] for r in records}) == len(records) >= 1000, len(records)  # history-size 1000
-        ok(f"2 x 1,000 failing Migrate calls from 4 callers at once (two with a 4 MiB dest-xml): HTTP answered "
+        ok(f"3 x 1,000 failing Migrate calls from 4 callers at once (20 with a 4 MiB dest-xml): HTTP answered "
            f"throughout (p99 {p99 * 1000:.0f} ms, worst {worst * 1000:.0f} ms), memory {rss0:.0f} MiB before, "
            f"{memory} MiB after each round (peak/after), {len(records)} history records with distinct ids")
     finally:
