@@ -483,8 +483,9 @@ reserve_ids (gpointer data)
 static void
 test_unique_ids (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_autofree char *lock_path = g_strconcat (fx->path, ".lock", NULL);
+  /* Made after the forks: a child's _exit() would leave it lost. */
+  g_autoptr(GHashTable) seen = NULL;
+  g_autofree char *lock_path = NULL;
   g_autoptr(GError) error = NULL;
   guint ids[2 * N_WRITERS][IDS_EACH];
   gpointer thread_data[N_WRITERS][2];
@@ -533,6 +534,8 @@ test_unique_ids (Fixture *fx, gconstpointer data)
       g_assert_cmpint (waitpid (children[i], &status, 0), ==, children[i]);
       g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     }
+  seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  lock_path = g_strconcat (fx->path, ".lock", NULL);
   for (guint i = 0; i < 2 * N_WRITERS; i++)
     for (guint k = 0; k < IDS_EACH; k++)
       {
@@ -547,7 +550,7 @@ test_unique_ids (Fixture *fx, gconstpointer data)
     g_autoptr(GVariant) old = g_variant_parse (G_VARIANT_TYPE_VARDICT, "{'Id': <uint32 7000>, 'Domain': <'old'>}",
                                                NULL, NULL, &error);
 
-    g_assert_true (virt_migrate_history_append (fx->history, g_steal_pointer (&old), &error));
+    g_assert_true (virt_migrate_history_append (fx->history, old, &error));
     g_assert_no_error (error);
   }
   g_assert_true (g_file_set_contents (lock_path, "", 0, &error));
