@@ -58,10 +58,12 @@ host_uuid (virConnectPtr conn)
 static gboolean
 uri_is_local (const char *uri)
 {
-  const char *at = strstr (uri, "://");
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
 
-  return at != NULL && (at[3] == '/' || g_str_has_prefix (at + 3, "localhost/") ||
-                        g_str_has_prefix (at + 3, "127.0.0.1/"));
+  if (parsed == NULL || g_uri_get_port (parsed) != -1)
+    return FALSE;
+  return host == NULL || *host == '\0' || g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1");
 }
 
 /* A network file system that is not a cluster one: libvirt's rule for the
