@@ -800,51 +800,6 @@ virt_migrate_job_set_policy (VirtMigrateJob    *self,
 }
 
 /**
- * virt_migrate_job_get_poll_interval:
- * @self: a #VirtMigrateJob
- *
- * Returns: milliseconds between statistics polls
- */
-guint
-virt_migrate_job_get_poll_interval (VirtMigrateJob *self)
-{
-  guint interval;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
-  g_mutex_lock (&self->lock);
-  interval = self->poll_interval;
-  g_mutex_unlock (&self->lock);
-  return interval;
-}
-
-/**
- * virt_migrate_job_set_poll_interval:
- * @self: a #VirtMigrateJob
- * @interval_ms: milliseconds between statistics polls (10 to 60000)
- *
- * Sets how often libvirt's job statistics are polled; takes effect at the
- * next poll.
- */
-void
-virt_migrate_job_set_poll_interval (VirtMigrateJob *self,
-                                    guint           interval_ms)
-{
-  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
-  interval_ms = CLAMP (interval_ms, 10, 60000);
-  g_mutex_lock (&self->lock);
-  if (self->poll_interval == interval_ms)
-    {
-      g_mutex_unlock (&self->lock);
-      return;
-    }
-  self->poll_interval = interval_ms;
-  if (self->worker != NULL)
-    virt_migrate_worker_set_poll_interval (self->worker, interval_ms);
-  g_mutex_unlock (&self->lock);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_POLL_INTERVAL]);
-}
-
-/**
  * virt_migrate_job_get_config_outcome:
  * @self: a #VirtMigrateJob
  *
