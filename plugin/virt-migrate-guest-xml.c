@@ -210,19 +210,26 @@ text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_
 }
 
 gboolean
+virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer user_data)
+{
+  g_autoptr(GMarkupParseContext) context =
+    g_markup_parse_context_new (parser, G_MARKUP_IGNORE_QUALIFIED, user_data, NULL);
+
+  return g_markup_parse_context_parse (context, xml, -1, NULL) &&
+         g_markup_parse_context_end_parse (context, NULL);
+}
+
+gboolean
 virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
 {
   static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
 
   memset (g, 0, sizeof *g);
   g->networks = g_ptr_array_new_with_free_func (g_free);
   g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
   g->text = g_string_new (NULL);
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, g, NULL);
-  return g_markup_parse_context_parse (context, xml, -1, NULL) &&
-         g_markup_parse_context_end_parse (context, NULL);
+  return virt_migrate_xml_parse (&parser, xml, g);
 }
 
 /* --- one element's text ----------------------------------------------- */
@@ -280,13 +287,11 @@ virt_migrate_xml_path_text (const char        *xml,
                             char             **text)
 {
   static const GMarkupParser parser = { path_start, path_end, path_text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GString) found = g_string_new (NULL);
   PathText pt = { path, 0, 0, found, FALSE };
 
   *text = NULL;
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &pt, NULL);
-  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+  if (!virt_migrate_xml_parse (&parser, xml, &pt))
     return FALSE;
   g_strstrip (found->str);
   if (pt.found && found->str[0] != '\0')

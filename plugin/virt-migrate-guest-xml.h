@@ -48,6 +48,9 @@ typedef struct {
 } VirtMigrateDiskXml;
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
+/* Runs @parser over all of @xml (qualified names ignored); FALSE when
+ * @xml cannot be read. */
+gboolean virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer user_data);
 gboolean virt_migrate_xml_path_text (const char *xml, const char *const *path, char **text);
 /* (virt-migrate-xml-read.c) The first element at @path in @xml, written
  * out whole (attributes and text escaped); NULL: none, or unreadable XML. */

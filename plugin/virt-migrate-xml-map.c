@@ -5,6 +5,7 @@
 
 #include "virt-migrate-enums.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-xml-map.h"
 
 /* Every entry "SRC=DST" with both sides non-empty; for a disk-map SRC an
@@ -200,13 +201,11 @@ virt_migrate_map_xml (const char            *xml,
                       gpointer               user_data)
 {
   static const GMarkupParser parser = { map_start, map_end, map_text, map_passthrough, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GPtrArray) stack = g_ptr_array_new ();
   g_autoptr(GString) out = g_string_new (NULL);
   MapXml m = { disk_map, network_map, pool_dir, user_data, out, stack, FALSE };
 
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &m, NULL);
-  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
+  if (!virt_migrate_xml_parse (&parser, xml, &m))
     return NULL;
   return g_string_free (g_steal_pointer (&out), FALSE);
 }

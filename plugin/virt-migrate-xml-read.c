@@ -88,13 +88,10 @@ char *
 virt_migrate_xml_copy_element (const char *xml, const char *const *path)
 {
   static const GMarkupParser parser = { copy_start, copy_end, copy_text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   Copy c = { path, 0, 0, 0, out, FALSE };
 
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &c, NULL);
-  if (!g_markup_parse_context_parse (context, xml, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL) ||
-      !c.done)
+  if (!virt_migrate_xml_parse (&parser, xml, &c) || !c.done)
     return NULL;
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -175,14 +172,10 @@ int
 virt_migrate_domcaps_offer (const char *caps, const char *element, const char *enum_name, const char *value)
 {
   static const GMarkupParser parser = { offer_start, offer_end, offer_text, NULL, NULL };
-  g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   Offer o = { element, enum_name, value, 0, 0, FALSE, 0, -1, FALSE, FALSE, text };
 
-  context = g_markup_parse_context_new (&parser, G_MARKUP_IGNORE_QUALIFIED, &o, NULL);
-  if (!g_markup_parse_context_parse (context, caps, -1, NULL) || !g_markup_parse_context_end_parse (context, NULL))
-    return -1;
-  if (o.supported < 0)
+  if (!virt_migrate_xml_parse (&parser, caps, &o) || o.supported < 0)
     return -1;
   if (o.supported == 0)
     return 0;
