@@ -42,27 +42,42 @@ cli_bus_connect (gboolean system_bus)
 void
 cli_print_bus_error (GError *error)
 {
-  g_autofree char *text = NULL;
-
   g_dbus_error_strip_remote_error (error);
-  text = cli_words (error->message);
-  cli_error (NULL, "%s", text);
+  cli_error_in_words (error->message, 0);
+}
+
+/* @format's text with every control character but the newline escaped. */
+static char *
+escaped_vprintf (const char *format, va_list args)
+{
+  g_autofree char *text = g_strdup_vprintf (format, args);
+
+  return cli_escape (text);
 }
 
 void
 cli_error (const char *hint, const char *format, ...)
 {
-  g_autofree char *message = NULL;
   g_autofree char *safe = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  safe = escaped_vprintf (format, args);
   va_end (args);
-  safe = cli_escape (message);
   fprintf (stderr, "virt-migrate: error: %s\n", safe);
   if (hint != NULL)
     fprintf (stderr, "%s\n", hint);
+}
+
+void
+cli_error_in_words (const char *message, int libvirt_code)
+{
+  g_autofree char *text = cli_words (message);
+
+  if (libvirt_code != 0)
+    cli_error (NULL, "%s (libvirt error %d)", text, libvirt_code);
+  else
+    cli_error (NULL, "%s", text);
 }
 
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7" -> the job's object path. */
@@ -220,13 +235,11 @@ cli_escape (const char *text)
 void
 cli_print_safe (FILE *out, const char *format, ...)
 {
-  g_autofree char *text = NULL;
   g_autofree char *safe = NULL;
   va_list args;
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  safe = escaped_vprintf (format, args);
   va_end (args);
-  safe = cli_escape (text);
   fputs (safe, out);
 }

@@ -20,6 +20,11 @@ void             cli_print_bus_error (GError  *error);
 void             cli_error           (const char *hint,
                                       const char *format,
                                       ...) G_GNUC_PRINTF (2, 3);
+/* A message of the library's (which names request properties) as an
+ * error in the CLI's words (cli_words()), with libvirt's error number
+ * when it has one (0: none). */
+void             cli_error_in_words  (const char *message,
+                                      int         libvirt_code);
 /* "7" or "/org/virtmigrate/VirtMigrate1/jobs/7": the job's object path,
  * NULL for anything else. */
 char            *cli_job_path_for    (const char *arg);

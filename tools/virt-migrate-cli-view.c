@@ -13,7 +13,6 @@
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
 #include "virt-migrate-cli-view.h"
-#include "virt-migrate-cli-words.h"
 #include "virt-migrate-enums-private.h"
 
 
@@ -201,13 +200,8 @@ on_completed (VirtMigrateJob *job, Cli *cli)
         }
       else
         {
-          int code = error->domain == VIRT_MIGRATE_ERROR ? virt_migrate_error_get_libvirt_code (error) : 0;
-          g_autofree char *text = cli_words (error->message);
-
-          if (code != 0)
-            cli_error (NULL, "%s (libvirt error %d)", text, code);
-          else
-            cli_error (NULL, "%s", text);
+          cli_error_in_words (error->message, error->domain == VIRT_MIGRATE_ERROR
+                                                ? virt_migrate_error_get_libvirt_code (error) : 0);
           /* Refused before libvirt was asked: like a bad request. */
           cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
                              ? EXIT_USAGE : EXIT_FAILURE;
@@ -250,9 +244,7 @@ bus_finish (Cli *cli, gboolean success, const char *message)
     }
   else
     {
-      g_autofree char *text = cli_words (message);
-
-      cli_error (NULL, "%s", text);
+      cli_error_in_words (message, 0);
       cli->exit_code = EXIT_FAILURE;
     }
   g_main_loop_quit (cli->loop);

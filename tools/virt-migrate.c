@@ -17,7 +17,6 @@
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
 #include "virt-migrate-cli-progress.h"
-#include "virt-migrate-cli-words.h"
 #include "virt-migrate-cli-view.h"
 #include "virt-migrate-cli-help.h"
 
@@ -93,15 +92,6 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
       cli->exit_code = EXIT_SUCCESS;
     }
   g_main_loop_quit (cli->loop);
-}
-
-/* A request the library refused: say which option to change. */
-static void
-print_request_error (const GError *error)
-{
-  g_autofree char *text = cli_words (error->message);
-
-  cli_error (NULL, "%s", text);
 }
 
 static gboolean
@@ -544,20 +534,10 @@ main (int argc, char **argv)
 
   /* The migration's validation, for a check too (to each destination):
    * a check never says yes to what the migration would refuse. */
-  for (guint i = 0; check_destinations != NULL && check_destinations[i] != NULL; i++)
+  if (!virt_migrate_request_validate_for (request, (const char *const *) check_destinations, &error) ||
+      !virt_migrate_request_validate (request, &error))
     {
-      g_autoptr(VirtMigrateRequest) to = virt_migrate_request_copy (request);
-
-      g_object_set (to, "dest-uri", check_destinations[i], NULL);
-      if (!virt_migrate_request_validate (to, &error))
-        {
-          print_request_error (error);
-          return EXIT_USAGE;
-        }
-    }
-  if (!virt_migrate_request_validate (request, &error))
-    {
-      print_request_error (error);
+      cli_error_in_words (error->message, 0);
       return EXIT_USAGE;
     }
 
@@ -615,7 +595,7 @@ main (int argc, char **argv)
   job = virt_migrate_manager_create_job (manager, request, &error);
   if (job == NULL)
     {
-      print_request_error (error);
+      cli_error_in_words (error->message, 0);
       return EXIT_USAGE;
     }
   if (poll_interval > 0)
