@@ -232,21 +232,15 @@ virt_migrate_manager_check_async (VirtMigrateManager  *self,
   g_task_set_task_data (task, c, check_data_free);
   /* The same validation as a migration to each of them: a check never
    * says yes to a request the migration would refuse. */
-  for (guint i = 0; c->destinations[i] != NULL; i++)
-    {
-      g_autoptr(VirtMigrateRequest) to = virt_migrate_request_copy (c->request);
-      GError *error = NULL;
+  {
+    GError *error = NULL;
 
-      if (virt_migrate_request_get_flow (to) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
-        g_object_set (to, "dest-uri", c->destinations[i], NULL);
-      if (!virt_migrate_request_validate (to, &error))
-        {
-          if (c->destinations[1] != NULL)
-            g_prefix_error (&error, "For %s: ", c->destinations[i]);
-          g_task_return_error (task, error);
-          return;
-        }
-    }
+    if (!virt_migrate_request_validate_for (c->request, (const char *const *) c->destinations, &error))
+      {
+        g_task_return_error (task, error);
+        return;
+      }
+  }
   g_task_run_in_thread (task, check_thread);
 }
 

@@ -141,13 +141,15 @@ static gboolean
 is_unix_libvirt_uri (const char *uri)
 {
   g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GHashTable) params = NULL;
   const char *query;
 
   if (parsed == NULL)
     return FALSE;
   query = g_uri_get_query (parsed);
+  params = query != NULL ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
   return g_str_has_suffix (g_uri_get_scheme (parsed), "+unix") ||
-         (query != NULL && (g_str_has_prefix (query, "socket=") || strstr (query, "&socket=") != NULL));
+         (params != NULL && g_hash_table_contains (params, "socket"));
 }
 
 /**
@@ -464,3 +466,39 @@ virt_migrate_request_validate_for_guest (VirtMigrateRequest *self,
   return TRUE;
 }
 
+/**
+ * virt_migrate_request_validate_for:
+ * @self: a #VirtMigrateRequest
+ * @destinations: (array zero-terminated=1) (nullable): destination libvirt
+ *   URIs
+ * @error: return location for a #GError
+ *
+ * Validates @self as a migration to each of @destinations (its
+ * #VirtMigrateRequest:dest-uri replaced, unless the flow is unmanaged
+ * direct, which has none), as virt_migrate_request_validate() does: what a
+ * check of those destinations runs first, so that it never says yes to a
+ * request the migration would refuse.
+ *
+ * Returns: %TRUE if every one is valid; else %FALSE with the first
+ *   refusal, prefixed with its destination when there are several
+ */
+gboolean
+virt_migrate_request_validate_for (VirtMigrateRequest *self,
+                                   const char *const  *destinations,
+                                   GError            **error)
+{
+  for (guint i = 0; destinations != NULL && destinations[i] != NULL; i++)
+    {
+      g_autoptr(VirtMigrateRequest) to = virt_migrate_request_copy (self);
+
+      if (virt_migrate_request_get_flow (to) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
+        g_object_set (to, "dest-uri", destinations[i], NULL);
+      if (!virt_migrate_request_validate (to, error))
+        {
+          if (destinations[1] != NULL)
+            g_prefix_error (error, "For %s: ", destinations[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

@@ -26,6 +26,9 @@ gboolean             virt_migrate_request_validate             (VirtMigrateReque
 gboolean             virt_migrate_request_validate_for_guest   (VirtMigrateRequest *self,
                                                                 const char         *guest_uuid,
                                                                 GError            **error);
+gboolean             virt_migrate_request_validate_for         (VirtMigrateRequest *self,
+                                                                const char *const  *destinations,
+                                                                GError            **error);
 
 const char          *virt_migrate_request_get_domain           (VirtMigrateRequest *self);
 const char          *virt_migrate_request_get_source_uri       (VirtMigrateRequest *self);
