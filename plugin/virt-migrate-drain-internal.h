@@ -15,7 +15,8 @@ struct _VirtMigrateDrain
   GObject                    parent_instance;
 
   guint                      id;
-  VirtMigrateManager        *manager;       /* weak */
+  GObject                   *host;          /* weak: the manager that runs the jobs */
+  const VirtMigrateDrainHost *vtable;       /* what the host does for the drain */
   VirtMigrateRequest        *request;       /* the template */
   char                     **destinations;
   VirtMigrateDrainState      state;

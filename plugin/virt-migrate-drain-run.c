@@ -8,9 +8,8 @@
 #include "virt-migrate-drain-placement.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-hypervisor.h"
+#include "virt-migrate-preflight-private.h"
 #include "virt-migrate-job-private.h"
-#include "virt-migrate-libvirt-hypervisor.h"
-#include "virt-migrate-manager-private.h"
 #include "virt-migrate-preflight.h"
 
 /* --- running the jobs ------------------------------------------------------ */
@@ -76,7 +75,7 @@ start_row (VirtMigrateDrain *self, Row *row)
   g_autoptr(GError) error = NULL;
 
   g_object_set (request, "domain", row->domain, "dest-uri", row->destination, NULL);
-  job = virt_migrate_manager_create_job (self->manager, request, &error);
+  job = self->vtable->create_job (self->host, request, &error);
   if (job == NULL)
     {
       virt_migrate_drain_row_set (row, "failed", error->message);
@@ -86,7 +85,7 @@ start_row (VirtMigrateDrain *self, Row *row)
   if (self->started_by_uid >= 0)
     virt_migrate_job_set_started_by_uid (job, (guint) self->started_by_uid);
   attach (self, row, job);
-  virt_migrate_manager_run_job (self->manager, job, NULL);
+  self->vtable->run_job (self->host, job);
 }
 
 /* Starts the next guests, in order, up to the limit; ends the drain when
@@ -97,7 +96,7 @@ virt_migrate_drain_pump (VirtMigrateDrain *self)
   guint running = virt_migrate_drain_count (self, "running", NULL);
   gboolean changed = FALSE;
 
-  if (self->state != VIRT_MIGRATE_DRAIN_STATE_RUNNING || self->manager == NULL)
+  if (self->state != VIRT_MIGRATE_DRAIN_STATE_RUNNING || self->host == NULL)
     return;
   for (guint i = 0; i < self->rows->len && !self->cancelled; i++)
     {
@@ -200,12 +199,17 @@ matches_any (char **patterns, const char *name)
   return FALSE;
 }
 
-/* The hypervisor seam this drain's work goes through: its manager's. */
+/* The hypervisor seam this drain's work goes through: its manager's; NULL
+ * (the drain failed) when the manager is gone. */
 static VirtMigrateHypervisor *
 new_hypervisor (VirtMigrateDrain *self)
 {
-  return self->manager != NULL ? virt_migrate_manager_new_hypervisor (self->manager)
-                               : virt_migrate_libvirt_hypervisor_new ();
+  if (self->host != NULL)
+    return self->vtable->new_hypervisor (self->host);
+  virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_FAILED,
+                             g_error_new_literal (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_FAILED,
+                                                  "The manager that runs this drain is gone"));
+  return NULL;
 }
 
 static void
@@ -247,7 +251,7 @@ plan_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
           g_autoptr(GError) local = NULL;
 
           g_object_set (request, "domain", guest->name, "dest-uri", p->destinations[t], NULL);
-          if (!virt_migrate_hypervisor_gather_facts (p->hypervisor, request, p->destinations[t], facts, &local))
+          if (!virt_migrate_preflight_gather (p->hypervisor, request, p->destinations[t], facts, &local))
             {
               /* Gone between the listing and its checks, or the source went away. */
               g_free (c->error);
@@ -306,10 +310,14 @@ static void
 start_planning (VirtMigrateDrain *self)
 {
   g_autoptr(GTask) task = NULL;
-  PlanData *p = g_new0 (PlanData, 1);
+  g_autoptr(VirtMigrateHypervisor) hypervisor = new_hypervisor (self);
+  PlanData *p;
 
+  if (hypervisor == NULL)
+    return;
+  p = g_new0 (PlanData, 1);
   self->planning = g_cancellable_new ();
-  p->hypervisor = new_hypervisor (self);
+  p->hypervisor = g_steal_pointer (&hypervisor);
   p->request = virt_migrate_request_copy (self->request);
   p->destinations = g_strdupv (self->destinations);
   p->include = g_strdupv (self->include);
@@ -469,8 +477,7 @@ virt_migrate_drain_resume (VirtMigrateDrain *self)
 
       if (!virt_migrate_drain_row_is (row, "running"))
         continue;
-      job = row->job_id != 0 && self->manager != NULL ?
-            virt_migrate_manager_lookup_job (self->manager, row->job_id) : NULL;
+      job = row->job_id != 0 && self->host != NULL ? self->vtable->lookup_job (self->host, row->job_id) : NULL;
       if (job != NULL)
         {
           attach (self, row, job);
@@ -486,13 +493,17 @@ virt_migrate_drain_resume (VirtMigrateDrain *self)
       start_planning (self);
       return;
     }
-  virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_PLANNING);
-  task = g_task_new (NULL, NULL, reconcile_done, g_object_ref (self));
-  g_task_set_name (task, "[virt-migrate] drain resume");
   {
-    Reconcile *r = g_new0 (Reconcile, 1);
+    g_autoptr(VirtMigrateHypervisor) hypervisor = new_hypervisor (self);
+    Reconcile *r;
 
-    r->hypervisor = new_hypervisor (self);
+    if (hypervisor == NULL)
+      return;
+    virt_migrate_drain_set_state (self, VIRT_MIGRATE_DRAIN_STATE_PLANNING);
+    task = g_task_new (NULL, NULL, reconcile_done, g_object_ref (self));
+    g_task_set_name (task, "[virt-migrate] drain resume");
+    r = g_new0 (Reconcile, 1);
+    r->hypervisor = g_steal_pointer (&hypervisor);
     r->work = g_steal_pointer (&work);
     g_task_set_task_data (task, r, (GDestroyNotify) reconcile_free);
   }

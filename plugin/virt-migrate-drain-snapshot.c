@@ -127,7 +127,8 @@ virt_migrate_drain_to_record (VirtMigrateDrain *self)
 }
 
 VirtMigrateDrain *
-virt_migrate_drain_new_from_record (VirtMigrateManager  *manager,
+virt_migrate_drain_new_from_record (GObject                    *host,
+                                    const VirtMigrateDrainHost *vtable,
                                     GVariant            *record,
                                     GError             **error)
 {
@@ -153,7 +154,7 @@ virt_migrate_drain_new_from_record (VirtMigrateManager  *manager,
   request = virt_migrate_request_new_from_variant (dict, error);
   if (request == NULL)
     return NULL;
-  self = virt_migrate_drain_new (manager, request, destinations, id);
+  self = virt_migrate_drain_new (host, vtable, request, destinations, id);
   g_variant_lookup (record, "MaxParallel", "u", &self->max_parallel);
   if (g_variant_lookup (record, "StartedByUid", "u", &uid))
     self->started_by_uid = uid;

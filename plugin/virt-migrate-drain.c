@@ -125,7 +125,7 @@ virt_migrate_drain_dispose (GObject *object)
   if (self->rows != NULL)
     for (guint i = 0; i < self->rows->len; i++)
       virt_migrate_drain_row_detach (g_ptr_array_index (self->rows, i));
-  g_clear_weak_pointer (&self->manager);
+  g_clear_weak_pointer (&self->host);
   G_OBJECT_CLASS (virt_migrate_drain_parent_class)->dispose (object);
 }
 
@@ -343,14 +343,16 @@ virt_migrate_drain_init (VirtMigrateDrain *self)
 }
 
 VirtMigrateDrain *
-virt_migrate_drain_new (VirtMigrateManager *manager,
-                        VirtMigrateRequest *request,
-                        const char * const *destinations,
-                        guint               id)
+virt_migrate_drain_new (GObject                    *host,
+                        const VirtMigrateDrainHost *vtable,
+                        VirtMigrateRequest         *request,
+                        const char * const         *destinations,
+                        guint                       id)
 {
   VirtMigrateDrain *self = g_object_new (VIRT_MIGRATE_TYPE_DRAIN, NULL);
 
-  g_set_weak_pointer (&self->manager, manager);
+  g_set_weak_pointer (&self->host, host);
+  self->vtable = vtable;
   self->request = virt_migrate_request_copy (request);
   self->destinations = g_strdupv ((char **) destinations);
   self->id = id;

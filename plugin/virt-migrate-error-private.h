@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
 #include "virt-migrate-enums.h"
 #include "virt-migrate-error.h"
 
 G_BEGIN_DECLS
 
-/* Wraps the calling thread's last libvirt error; @fallback_code is used unless
- * the libvirt code maps to a more specific one.  @context is used only when
- * libvirt left no error. */
-GError *virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
-                                         const char      *context);
+/* An error in the %VIRT_MIGRATE_ERROR domain carrying the hypervisor's own
+ * error number and component (libvirt's virErrorNumber and
+ * virErrorDomain, read back with virt_migrate_error_get_libvirt_code()
+ * and virt_migrate_error_get_libvirt_domain()). @message is kept whole. */
+GError *virt_migrate_error_new_hypervisor (VirtMigrateError code,
+                                           const char      *message,
+                                           int              hypervisor_code,
+                                           int              hypervisor_domain);
 
 G_END_DECLS

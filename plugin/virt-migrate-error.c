@@ -80,29 +80,16 @@ virt_migrate_error_get_libvirt_domain (const GError *error)
 }
 
 GError *
-virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
-                                 const char      *context)
+virt_migrate_error_new_hypervisor (VirtMigrateError code,
+                                   const char      *message,
+                                   int              hypervisor_code,
+                                   int              hypervisor_domain)
 {
-  virErrorPtr verr = virGetLastError ();
-  VirtMigrateErrorPrivate *priv;
-  VirtMigrateError code = fallback_code;
-  GError *error;
+  GError *error = g_error_new_literal (VIRT_MIGRATE_ERROR, code, message);
+  VirtMigrateErrorPrivate *priv = virt_migrate_error_get_private (error);
 
-  if (verr == NULL || verr->code == VIR_ERR_OK)
-    {
-      return g_error_new (VIRT_MIGRATE_ERROR, fallback_code,
-                          "%s: libvirt gave no reason", context);
-    }
-
-  if (verr->code == VIR_ERR_NO_DOMAIN)
-    code = VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND;
-
-  /* libvirt's message stays intact: it is the whole message. */
-  error = g_error_new_literal (VIRT_MIGRATE_ERROR, code,
-                               verr->message != NULL ? verr->message : context);
-  priv = virt_migrate_error_get_private (error);
-  priv->libvirt_code = verr->code;
-  priv->libvirt_domain = verr->domain;
+  priv->libvirt_code = hypervisor_code;
+  priv->libvirt_domain = hypervisor_domain;
   return error;
 }
 

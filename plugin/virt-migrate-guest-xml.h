@@ -62,6 +62,13 @@ int      virt_migrate_domcaps_offer (const char *caps, const char *element, cons
                                      const char *value);
 gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
 char    *virt_migrate_backing_resolve (const char *image, const char *backing);
+/* (virt-migrate-xml-read.c) Storage pools, each as libvirt's pool XML:
+ * the directory of the pool @name, and the pool whose directory is @dir
+ * (NULL: none). virt_migrate_pools_dir_func() is the first for
+ * virt_migrate_map_path() (@pools a GPtrArray). */
+char    *virt_migrate_pools_dir (GPtrArray *pools, const char *name);
+char    *virt_migrate_pools_covering (GPtrArray *pools, const char *dir);
+char    *virt_migrate_pools_dir_func (const char *pool, gpointer pools);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "virt-migrate-error.h"
 #include "virt-migrate-hypervisor.h"
 
 G_DEFINE_INTERFACE (VirtMigrateHypervisor, virt_migrate_hypervisor, G_TYPE_OBJECT)
@@ -10,13 +11,71 @@ virt_migrate_hypervisor_default_init (VirtMigrateHypervisorInterface *iface)
 {
 }
 
+#define IFACE(self) VIRT_MIGRATE_HYPERVISOR_GET_IFACE (self)
+
+gboolean
+virt_migrate_hypervisor_reach (VirtMigrateHypervisor *self, const char *uri, GError **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), FALSE);
+  return IFACE (self)->reach (self, uri, error);
+}
+
 GPtrArray *
 virt_migrate_hypervisor_list_running_guests (VirtMigrateHypervisor *self,
                                              const char            *uri,
                                              GError               **error)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
-  return VIRT_MIGRATE_HYPERVISOR_GET_IFACE (self)->list_running_guests (self, uri, error);
+  return IFACE (self)->list_running_guests (self, uri, error);
+}
+
+VirtMigrateGuestInfo *
+virt_migrate_hypervisor_lookup_guest (VirtMigrateHypervisor *self,
+                                      const char            *uri,
+                                      const char            *name_or_uuid,
+                                      GError               **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->lookup_guest (self, uri, name_or_uuid, error);
+}
+
+char *
+virt_migrate_hypervisor_guest_xml (VirtMigrateHypervisor  *self,
+                                   const char             *uri,
+                                   const char             *name_or_uuid,
+                                   VirtMigrateGuestXmlKind kind,
+                                   GError                **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->guest_xml (self, uri, name_or_uuid, kind, error);
+}
+
+char *
+virt_migrate_hypervisor_capabilities (VirtMigrateHypervisor *self, const char *uri, GError **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->capabilities (self, uri, error);
+}
+
+char *
+virt_migrate_hypervisor_domain_capabilities (VirtMigrateHypervisor         *self,
+                                             const char                    *uri,
+                                             const VirtMigrateDomcapsQuery *query,
+                                             GError                       **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->domain_capabilities (self, uri, query, error);
+}
+
+int
+virt_migrate_hypervisor_compare_cpu (VirtMigrateHypervisor         *self,
+                                     const char                    *uri,
+                                     const VirtMigrateDomcapsQuery *query,
+                                     const char                    *cpu_xml,
+                                     GError                       **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), -1);
+  return IFACE (self)->compare_cpu (self, uri, query, cpu_xml, error);
 }
 
 guint64
@@ -24,18 +83,31 @@ virt_migrate_hypervisor_free_memory (VirtMigrateHypervisor *self,
                                      const char            *uri)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), 0);
-  return VIRT_MIGRATE_HYPERVISOR_GET_IFACE (self)->free_memory (self, uri);
+  return IFACE (self)->free_memory (self, uri);
 }
 
-gboolean
-virt_migrate_hypervisor_gather_facts (VirtMigrateHypervisor     *self,
-                                      VirtMigrateRequest        *request,
-                                      const char                *dest_uri,
-                                      VirtMigratePreflightFacts *facts,
-                                      GError                   **error)
+VirtMigrateFact
+virt_migrate_hypervisor_network_present (VirtMigrateHypervisor *self,
+                                         const char            *uri,
+                                         const char            *kind,
+                                         const char            *name)
 {
-  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), FALSE);
-  return VIRT_MIGRATE_HYPERVISOR_GET_IFACE (self)->gather_facts (self, request, dest_uri, facts, error);
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), VIRT_MIGRATE_FACT_UNKNOWN);
+  return IFACE (self)->network_present (self, uri, kind, name);
+}
+
+GPtrArray *
+virt_migrate_hypervisor_storage_pools (VirtMigrateHypervisor *self, const char *uri)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->storage_pools (self, uri);
+}
+
+char *
+virt_migrate_hypervisor_volume_xml (VirtMigrateHypervisor *self, const char *uri, const char *path)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->volume_xml (self, uri, path);
 }
 
 VirtMigrateGuestWhere
@@ -43,8 +115,15 @@ virt_migrate_hypervisor_locate_guest (VirtMigrateHypervisor *self,
                                       const char            *uri,
                                       const char            *uuid)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigrateGuestInfo) info = NULL;
+
   g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), VIRT_MIGRATE_GUEST_UNREACHABLE);
-  return VIRT_MIGRATE_HYPERVISOR_GET_IFACE (self)->locate_guest (self, uri, uuid);
+  info = IFACE (self)->lookup_guest (self, uri, uuid, &error);
+  if (info != NULL)
+    return info->running ? VIRT_MIGRATE_GUEST_RUNNING : VIRT_MIGRATE_GUEST_NOT_RUNNING;
+  return g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND)
+           ? VIRT_MIGRATE_GUEST_NOT_RUNNING : VIRT_MIGRATE_GUEST_UNREACHABLE;
 }
 
 VirtMigrateGuestInfo *

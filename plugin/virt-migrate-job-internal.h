@@ -31,7 +31,6 @@ struct _VirtMigrateJob
                                                 * copied again by every snapshot, D-Bus sync,
                                                 * HTTP reply or metrics scrape */
   VirtMigratePolicy         *policy;           /* nullable */
-  VirtMigrateConnectionPool *pool;
   VirtMigrateBackend        *backend;          /* nullable until the job runs */
   GMainContext              *context;
   GTask                     *task;

@@ -2,16 +2,12 @@
 #pragma once
 
 #include "virt-migrate-backend.h"
-#include "virt-migrate-connection-pool.h"
 #include "virt-migrate-job.h"
 
 G_BEGIN_DECLS
 
-VirtMigrateJob *virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
-                                                VirtMigrateConnectionPool *pool);
-/* @backend: the seam to follow it through (NULL: libvirt's, over @pool). */
+/* @backend: the seam to follow it through. */
 VirtMigrateJob *virt_migrate_job_new_adopted   (VirtMigrateRequest        *request,
-                                                VirtMigrateConnectionPool *pool,
                                                 VirtMigrateBackend        *backend,
                                                 guint                      id);
 void            virt_migrate_job_set_id        (VirtMigrateJob            *self,

@@ -11,7 +11,6 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-job-internal.h"
-#include "virt-migrate-libvirt-backend.h"
 #include "virt-migrate-request-private.h"
 
 /* The bandwidth schedule's clock: statistics may be seconds apart while
@@ -664,13 +663,6 @@ start_migration (VirtMigrateJob *self)
       self->convergence = virt_migrate_convergence_new (self->policy, &r);
     }
 
-  if (self->backend == NULL)
-    {
-      self->backend = virt_migrate_libvirt_backend_new (self->request,
-                                                      self->pool != NULL ? self->pool :
-                                                      virt_migrate_connection_pool_get_default (),
-                                                      self->adopted);
-    }
   virt_migrate_progress_set_bandwidth_cap (self->progress_unit,
                                            virt_migrate_request_get_bandwidth (self->request) * 1024 * 1024);
   input.max_downtime = virt_migrate_request_get_max_downtime (self->request);

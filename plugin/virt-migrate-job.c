@@ -3,6 +3,7 @@
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-job-internal.h"
+#include "virt-migrate-libvirt-backend.h"
 #include "virt-migrate-request-private.h"
 
 /**
@@ -128,7 +129,6 @@ virt_migrate_job_finalize (GObject *object)
   g_clear_object (&self->request);
   g_clear_pointer (&self->request_variant, g_variant_unref);
   g_clear_object (&self->policy);
-  g_clear_object (&self->pool);
   g_clear_pointer (&self->progress_unit, virt_migrate_progress_free);
   g_clear_pointer (&self->convergence, virt_migrate_convergence_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -385,20 +385,6 @@ virt_migrate_job_new_with_backend (VirtMigrateRequest *request,
   return self;
 }
 
-VirtMigrateJob *
-virt_migrate_job_new_with_pool (VirtMigrateRequest        *request,
-                                VirtMigrateConnectionPool *pool)
-{
-  VirtMigrateJob *self;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
-  g_return_val_if_fail (VIRT_MIGRATE_IS_CONNECTION_POOL (pool), NULL);
-
-  self = g_object_new (VIRT_MIGRATE_TYPE_JOB, "request", request, NULL);
-  self->pool = g_object_ref (pool);
-  return self;
-}
-
 /**
  * virt_migrate_job_set_started_by_uid:
  * @self: a #VirtMigrateJob
@@ -457,13 +443,11 @@ virt_migrate_job_log (VirtMigrateJob *self,
  * (or ran) for @request, under the id @id it had before (a restarted
  * daemon). New jobs get ids after it. */
 VirtMigrateJob *
-virt_migrate_job_new_adopted (VirtMigrateRequest        *request,
-                              VirtMigrateConnectionPool *pool,
-                              VirtMigrateBackend        *backend,
-                              guint                      id)
+virt_migrate_job_new_adopted (VirtMigrateRequest *request,
+                              VirtMigrateBackend *backend,
+                              guint               id)
 {
-  VirtMigrateJob *self = backend != NULL ? virt_migrate_job_new_with_backend (request, backend)
-                                         : virt_migrate_job_new_with_pool (request, pool);
+  VirtMigrateJob *self = virt_migrate_job_new_with_backend (request, backend);
 
   virt_migrate_job_set_id (self, id);
   self->adopted = TRUE;
@@ -503,7 +487,11 @@ virt_migrate_job_set_id (VirtMigrateJob *self,
 VirtMigrateJob *
 virt_migrate_job_new (VirtMigrateRequest *request)
 {
-  return virt_migrate_job_new_with_pool (request, virt_migrate_connection_pool_get_default ());
+  g_autoptr(VirtMigrateBackend) backend = NULL;
+
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
+  backend = virt_migrate_libvirt_backend_new (request, virt_migrate_connection_pool_get_default (), FALSE);
+  return virt_migrate_job_new_with_backend (request, backend);
 }
 
 /* --- getters ------------------------------------------------------------ */

@@ -11,6 +11,45 @@
 #include "virt-migrate-error.h"
 #include "virt-migrate-manager-private.h"
 
+/* --- what a manager does for its drains ------------------------------------ */
+
+static VirtMigrateJob *
+host_create_job (GObject *host, VirtMigrateRequest *request, GError **error)
+{
+  return virt_migrate_manager_create_job (VIRT_MIGRATE_MANAGER (host), request, error);
+}
+
+static void
+host_run_job (GObject *host, VirtMigrateJob *job)
+{
+  virt_migrate_manager_run_job (VIRT_MIGRATE_MANAGER (host), job, NULL);
+}
+
+static VirtMigrateJob *
+host_lookup_job (GObject *host, guint id)
+{
+  return virt_migrate_manager_lookup_job (VIRT_MIGRATE_MANAGER (host), id);
+}
+
+static VirtMigrateHypervisor *
+host_new_hypervisor (GObject *host)
+{
+  return virt_migrate_manager_new_hypervisor (VIRT_MIGRATE_MANAGER (host));
+}
+
+const VirtMigrateDrainHost *
+virt_migrate_manager_get_drain_host (void)
+{
+  static const VirtMigrateDrainHost host = {
+    .create_job = host_create_job,
+    .run_job = host_run_job,
+    .lookup_job = host_lookup_job,
+    .new_hypervisor = host_new_hypervisor,
+  };
+
+  return &host;
+}
+
 /* Finished drains kept in the list (for D-Bus, HTTP and a late reader). */
 #define KEEP_FINISHED 32
 
@@ -162,7 +201,7 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
     id = next_drain_id;
   if (id >= next_drain_id)
     next_drain_id = id + 1;
-  drain = virt_migrate_drain_new (self, request, destinations, id);
+  drain = virt_migrate_drain_new (G_OBJECT (self), virt_migrate_manager_get_drain_host (), request, destinations, id);
   virt_migrate_drain_set_started_by_uid (drain, getuid ());
   track (self, drain);
   return g_steal_pointer (&drain);
@@ -252,7 +291,8 @@ virt_migrate_manager_resume_drains (VirtMigrateManager *self)
           g_unlink (path);
           continue;
         }
-      drain = virt_migrate_drain_new_from_record (self, record, &error);
+      drain = virt_migrate_drain_new_from_record (G_OBJECT (self), virt_migrate_manager_get_drain_host (), record,
+                                                  &error);
       if (drain == NULL)
         {
           g_warning ("%s: %s: dropped", path, error->message);

@@ -5,28 +5,34 @@
  * thread over read-only connections of its own. */
 #include "config.h"
 
-#include <libvirt/libvirt.h>
-
-#include "virt-migrate-connection-pool.h"
-#include "virt-migrate-dest-storage.h"
-#include "virt-migrate-error-private.h"
+#include "virt-migrate-error.h"
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
 
-static virConnectPtr
-open_read_only (const char *uri, GError **error)
+/* disk-map, network-map: the destination XML a migration would send. */
+static void
+plan_dest_xml (VirtMigratePlan *plan, VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *uuid)
 {
-  virConnectPtr conn = virConnectOpenReadOnly (uri);
+  g_auto(GStrv) disk_map = NULL, network_map = NULL;
+  g_autofree char *xml = NULL, *mapped = NULL;
+  g_autoptr(GPtrArray) pools = NULL;
+  const char *dest_uri = virt_migrate_request_get_dest_uri (request);
 
-  if (conn == NULL)
-    g_propagate_prefixed_error (error,
-                                virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
-                                                                 "Connection failed"),
-                                "Cannot connect to %s: ", uri);
-  return conn;
+  g_object_get (request, "disk-map", &disk_map, "network-map", &network_map, NULL);
+  if ((disk_map == NULL || disk_map[0] == NULL) && (network_map == NULL || network_map[0] == NULL))
+    return;
+  xml = virt_migrate_hypervisor_guest_xml (hv, virt_migrate_request_get_source_uri (request), uuid,
+                                           VIRT_MIGRATE_GUEST_XML_LIVE, NULL);
+  if (xml == NULL)
+    return;
+  pools = dest_uri != NULL ? virt_migrate_hypervisor_storage_pools (hv, dest_uri) : NULL;
+  mapped = virt_migrate_map_xml (xml, (const char *const *) disk_map, (const char *const *) network_map,
+                                 virt_migrate_pools_dir_func, pools);
+  virt_migrate_plan_set_dest_xml (plan, mapped);
 }
 
 static void
@@ -37,56 +43,44 @@ plan_thread (GTask        *task,
 {
   VirtMigrateRequest *request = task_data;
   const char *dest_uri = virt_migrate_request_get_dest_uri (request);
-  g_autoptr(virConnect) conn = NULL;
-  g_autoptr(virConnect) dconn = NULL;
-  g_autoptr(virDomain) dom = NULL;
+  g_autoptr(VirtMigrateHypervisor) hv = virt_migrate_manager_new_hypervisor (source_object);
+  g_autoptr(VirtMigrateGuestInfo) guest = NULL;
   g_autoptr(GError) error = NULL;
-  char uuid[VIR_UUID_STRING_BUFLEN];
-  gboolean source_persistent, dest_checked = FALSE, dest_config_exists = FALSE;
+  gboolean dest_checked = FALSE, dest_config_exists = FALSE;
   VirtMigratePlan *plan;
 
   if (!virt_migrate_request_validate (request, &error))
     goto fail;
-  conn = open_read_only (virt_migrate_request_get_source_uri (request), &error);
-  if (conn == NULL)
+  guest = virt_migrate_hypervisor_lookup_guest (hv, virt_migrate_request_get_source_uri (request),
+                                                virt_migrate_request_get_domain (request), &error);
+  if (guest == NULL)
     goto fail;
-  dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (request), &error);
-  if (dom == NULL)
+  if (!virt_migrate_request_validate_for_guest (request, guest->uuid, &error))
     goto fail;
-  if (virDomainGetUUIDString (dom, uuid) < 0)
-    {
-      error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "No UUID");
-      goto fail;
-    }
-  if (!virt_migrate_request_validate_for_guest (request, uuid, &error))
-    goto fail;
-  source_persistent = virDomainIsPersistent (dom) == 1;
 
   if (dest_uri != NULL)
     {
       g_autoptr(GError) dest_error = NULL;
 
-      dconn = open_read_only (dest_uri, &dest_error);
-      if (dconn == NULL &&
-          virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT)
+      if (virt_migrate_hypervisor_reach (hv, dest_uri, &dest_error))
+        {
+          g_autoptr(VirtMigrateGuestInfo) there = virt_migrate_hypervisor_lookup_guest (hv, dest_uri, guest->uuid,
+                                                                                        NULL);
+
+          dest_checked = TRUE;
+          dest_config_exists = there != NULL && there->persistent;
+        }
+      else if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT)
         {
           /* A managed direct migration needs this connection too. */
           error = g_steal_pointer (&dest_error);
           goto fail;
         }
-      if (dconn != NULL)
-        {
-          g_autoptr(virDomain) ddom = virDomainLookupByUUIDString (dconn, uuid);
-
-          dest_checked = TRUE;
-          dest_config_exists = ddom != NULL && virDomainIsPersistent (ddom) == 1;
-        }
     }
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  plan = virt_migrate_plan_new (request, uuid, source_persistent, dest_checked,
-                                dest_config_exists, &error);
+  plan = virt_migrate_plan_new (request, guest->uuid, guest->persistent, dest_checked, dest_config_exists, &error);
   if (plan == NULL)
     goto fail;
   /* The pre-flight checks a migration would run first. */
@@ -94,28 +88,10 @@ plan_thread (GTask        *task,
     {
       g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
 
-      virt_migrate_preflight_gather (conn, NULL, dom, request, dest_uri, facts);
-      virt_migrate_plan_set_verdict (plan, virt_migrate_preflight_verdict (facts, dest_uri));
+      if (virt_migrate_preflight_gather (hv, request, dest_uri, facts, NULL))
+        virt_migrate_plan_set_verdict (plan, virt_migrate_preflight_verdict (facts, dest_uri));
     }
-  /* disk-map, network-map: the destination XML it would send. */
-  {
-    g_auto(GStrv) disk_map = NULL, network_map = NULL;
-
-    g_object_get (request, "disk-map", &disk_map, "network-map", &network_map, NULL);
-    if ((disk_map != NULL && disk_map[0] != NULL) || (network_map != NULL && network_map[0] != NULL))
-      {
-        g_autofree char *xml = virDomainGetXMLDesc (dom, 0);
-
-        if (xml != NULL)
-          {
-            g_autofree char *mapped = virt_migrate_map_xml (xml, (const char *const *) disk_map,
-                                                            (const char *const *) network_map,
-                                                            virt_migrate_dest_storage_pool_dir, dconn);
-
-            virt_migrate_plan_set_dest_xml (plan, mapped);
-          }
-      }
-  }
+  plan_dest_xml (plan, hv, request, guest->uuid);
   g_task_return_pointer (task, plan, g_object_unref);
   return;
 
@@ -147,27 +123,24 @@ check_thread (GTask        *task,
               GCancellable *cancellable)
 {
   CheckData *c = task_data;
-  g_autoptr(virConnect) conn = NULL;
-  g_autoptr(virDomain) dom = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigrateHypervisor) hv = virt_migrate_manager_new_hypervisor (source_object);
   GVariantBuilder verdicts;
 
-  conn = open_read_only (virt_migrate_request_get_source_uri (c->request), &error);
-  if (conn != NULL)
-    dom = virt_migrate_lookup_domain (conn, virt_migrate_request_get_domain (c->request), &error);
-  if (dom == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   g_variant_builder_init (&verdicts, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; c->destinations[i] != NULL; i++)
     {
       g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+      GError *error = NULL;
 
       if (g_cancellable_is_cancelled (cancellable))
         break;
-      virt_migrate_preflight_gather (conn, NULL, dom, c->request, c->destinations[i], facts);
+      /* The guest not found, the source unreachable: no verdict at all. */
+      if (!virt_migrate_preflight_gather (hv, c->request, c->destinations[i], facts, &error))
+        {
+          g_variant_builder_clear (&verdicts);
+          g_task_return_error (task, error);
+          return;
+        }
       g_variant_builder_add_value (&verdicts, virt_migrate_preflight_verdict (facts, c->destinations[i]));
     }
   if (g_task_return_error_if_cancelled (task))

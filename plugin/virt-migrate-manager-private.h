@@ -3,6 +3,7 @@
 
 #include "virt-migrate-backend.h"
 #include "virt-migrate-drain.h"
+#include "virt-migrate-drain-host.h"
 #include "virt-migrate-hypervisor.h"
 #include "virt-migrate-manager.h"
 
@@ -31,6 +32,11 @@ typedef VirtMigrateBackend *(*VirtMigrateBackendFunc) (VirtMigrateRequest *reque
                                                        gboolean            adopted,
                                                        gpointer            user_data);
 
+/* What a manager does for the drains it runs (manager-drain.c). */
+const VirtMigrateDrainHost *virt_migrate_manager_get_drain_host (void);
+VirtMigrateBackend *virt_migrate_manager_new_backend (VirtMigrateManager *self,
+                                                      VirtMigrateRequest *request,
+                                                      gboolean            adopted);
 void            virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
                                                        VirtMigrateBackendFunc  func,
                                                        gpointer                user_data,

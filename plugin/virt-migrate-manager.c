@@ -15,6 +15,7 @@
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-manager-internal.h"
+#include "virt-migrate-libvirt-backend.h"
 #include "virt-migrate-libvirt-hypervisor.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-settings.h"
@@ -489,13 +490,11 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   if (!virt_migrate_request_validate (request, error) || !check_not_busy (self, request, error))
     return NULL;
   copy = virt_migrate_manager_with_defaults (self, request);
-  if (self->backend_func != NULL)
-    {
-      g_autoptr(VirtMigrateBackend) backend = self->backend_func (copy, FALSE, self->backend_data);
-      job = virt_migrate_job_new_with_backend (copy, backend);
-    }
-  else
-    job = virt_migrate_job_new_with_pool (copy, self->pool);
+  {
+    g_autoptr(VirtMigrateBackend) backend = virt_migrate_manager_new_backend (self, copy, FALSE);
+
+    job = virt_migrate_job_new_with_backend (copy, backend);
+  }
   virt_migrate_manager_number (self, job);
   virt_migrate_job_set_started_by_uid (job, getuid ());
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
@@ -666,10 +665,9 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
 
   {
     /* Through the same seam as the manager's new jobs (the tests' fake). */
-    g_autoptr(VirtMigrateBackend) backend =
-      self->backend_func != NULL ? self->backend_func (request, TRUE, self->backend_data) : NULL;
+    g_autoptr(VirtMigrateBackend) backend = virt_migrate_manager_new_backend (self, request, TRUE);
 
-    job = virt_migrate_job_new_adopted (request, self->pool, backend, id);
+    job = virt_migrate_job_new_adopted (request, backend, id);
   }
   virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
@@ -843,6 +841,18 @@ virt_migrate_manager_new_hypervisor (VirtMigrateManager *self)
   if (self->hypervisor_func != NULL)
     return self->hypervisor_func (self->hypervisor_data);
   return virt_migrate_libvirt_hypervisor_new ();
+}
+
+/* The backend of a new job of @request: libvirt's on the manager's
+ * connections, unless the tests chose a fake. */
+VirtMigrateBackend *
+virt_migrate_manager_new_backend (VirtMigrateManager *self,
+                                  VirtMigrateRequest *request,
+                                  gboolean            adopted)
+{
+  if (self->backend_func != NULL)
+    return self->backend_func (request, adopted, self->backend_data);
+  return virt_migrate_libvirt_backend_new (request, self->pool, adopted);
 }
 
 void

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <libvirt/libvirt.h>
 
 #include "virt-migrate-plan-private.h"
 #include "virt-migrate-preflight.h"
@@ -41,22 +40,22 @@ static const struct {
   unsigned int flag;
   const char  *name;
 } flag_names[] = {
-  { VIR_MIGRATE_LIVE, "VIR_MIGRATE_LIVE" },
-  { VIR_MIGRATE_PEER2PEER, "VIR_MIGRATE_PEER2PEER" },
-  { VIR_MIGRATE_TUNNELLED, "VIR_MIGRATE_TUNNELLED" },
-  { VIR_MIGRATE_PERSIST_DEST, "VIR_MIGRATE_PERSIST_DEST" },
-  { VIR_MIGRATE_UNDEFINE_SOURCE, "VIR_MIGRATE_UNDEFINE_SOURCE" },
-  { VIR_MIGRATE_PAUSED, "VIR_MIGRATE_PAUSED" },
-  { VIR_MIGRATE_NON_SHARED_DISK, "VIR_MIGRATE_NON_SHARED_DISK" },
-  { VIR_MIGRATE_NON_SHARED_INC, "VIR_MIGRATE_NON_SHARED_INC" },
-  { VIR_MIGRATE_UNSAFE, "VIR_MIGRATE_UNSAFE" },
-  { VIR_MIGRATE_OFFLINE, "VIR_MIGRATE_OFFLINE" },
-  { VIR_MIGRATE_COMPRESSED, "VIR_MIGRATE_COMPRESSED" },
-  { VIR_MIGRATE_ABORT_ON_ERROR, "VIR_MIGRATE_ABORT_ON_ERROR" },
-  { VIR_MIGRATE_AUTO_CONVERGE, "VIR_MIGRATE_AUTO_CONVERGE" },
-  { VIR_MIGRATE_POSTCOPY, "VIR_MIGRATE_POSTCOPY" },
-  { VIR_MIGRATE_TLS, "VIR_MIGRATE_TLS" },
-  { VIR_MIGRATE_PARALLEL, "VIR_MIGRATE_PARALLEL" },
+  { VIRT_MIGRATE_CALL_LIVE, "VIR_MIGRATE_LIVE" },
+  { VIRT_MIGRATE_CALL_PEER2PEER, "VIR_MIGRATE_PEER2PEER" },
+  { VIRT_MIGRATE_CALL_TUNNELLED, "VIR_MIGRATE_TUNNELLED" },
+  { VIRT_MIGRATE_CALL_PERSIST_DEST, "VIR_MIGRATE_PERSIST_DEST" },
+  { VIRT_MIGRATE_CALL_UNDEFINE_SOURCE, "VIR_MIGRATE_UNDEFINE_SOURCE" },
+  { VIRT_MIGRATE_CALL_PAUSED, "VIR_MIGRATE_PAUSED" },
+  { VIRT_MIGRATE_CALL_NON_SHARED_DISK, "VIR_MIGRATE_NON_SHARED_DISK" },
+  { VIRT_MIGRATE_CALL_NON_SHARED_INC, "VIR_MIGRATE_NON_SHARED_INC" },
+  { VIRT_MIGRATE_CALL_UNSAFE, "VIR_MIGRATE_UNSAFE" },
+  { VIRT_MIGRATE_CALL_OFFLINE, "VIR_MIGRATE_OFFLINE" },
+  { VIRT_MIGRATE_CALL_COMPRESSED, "VIR_MIGRATE_COMPRESSED" },
+  { VIRT_MIGRATE_CALL_ABORT_ON_ERROR, "VIR_MIGRATE_ABORT_ON_ERROR" },
+  { VIRT_MIGRATE_CALL_AUTO_CONVERGE, "VIR_MIGRATE_AUTO_CONVERGE" },
+  { VIRT_MIGRATE_CALL_POSTCOPY, "VIR_MIGRATE_POSTCOPY" },
+  { VIRT_MIGRATE_CALL_TLS, "VIR_MIGRATE_TLS" },
+  { VIRT_MIGRATE_CALL_PARALLEL, "VIR_MIGRATE_PARALLEL" },
 };
 
 static void
@@ -88,58 +87,6 @@ virt_migrate_plan_init (VirtMigratePlan *self)
 {
 }
 
-/* Typed parameters as a{sv}; repeated string parameters (migrate_disks,
- * compression) become string arrays. */
-static GVariant *
-params_to_variant (const VirtMigrateCall *call)
-{
-  g_autoptr(GHashTable) repeated = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                          (GDestroyNotify) g_ptr_array_unref);
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  for (int i = 0; i < call->nparams; i++)
-    {
-      const virTypedParameter *p = &call->params[i];
-
-      switch (p->type)
-        {
-        case VIR_TYPED_PARAM_STRING:
-          if (g_str_equal (p->field, VIR_MIGRATE_PARAM_MIGRATE_DISKS) ||
-              g_str_equal (p->field, VIR_MIGRATE_PARAM_COMPRESSION))
-            {
-              GPtrArray *list = g_hash_table_lookup (repeated, p->field);
-              if (list == NULL)
-                {
-                  list = g_ptr_array_new_null_terminated (0, NULL, TRUE);
-                  g_hash_table_insert (repeated, (gpointer) p->field, list);
-                }
-              g_ptr_array_add (list, p->value.s);
-            }
-          else
-            g_variant_dict_insert (&dict, p->field, "s", p->value.s);
-          break;
-        case VIR_TYPED_PARAM_ULLONG:
-          g_variant_dict_insert (&dict, p->field, "t", (guint64) p->value.ul);
-          break;
-        case VIR_TYPED_PARAM_INT:
-          g_variant_dict_insert (&dict, p->field, "i", (gint32) p->value.i);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-  {
-    GHashTableIter iter;
-    gpointer key, value;
-
-    g_hash_table_iter_init (&iter, repeated);
-    while (g_hash_table_iter_next (&iter, &key, &value))
-      g_variant_dict_insert_value (&dict, key,
-                                   g_variant_new_strv ((const char *const *) ((GPtrArray *) value)->pdata, -1));
-  }
-  return g_variant_ref_sink (g_variant_dict_end (&dict));
-}
 
 static char *
 describe_data_path (VirtMigrateRequest *request)
@@ -224,7 +171,7 @@ virt_migrate_plan_new (VirtMigrateRequest *request,
     if (call.flags & flag_names[i].flag)
       g_strv_builder_add (names, flag_names[i].name);
   self->flag_names = g_strv_builder_end (names);
-  self->parameters = params_to_variant (&call);
+  self->parameters = g_variant_ref (call.params);
   virt_migrate_call_clear (&call);
   self->data_path = describe_data_path (request);
   self->guest_uuid = g_strdup (guest_uuid);

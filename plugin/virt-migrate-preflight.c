@@ -5,9 +5,8 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-preflight.h"
 
-/* libvirt's virCPUCompareResult, without its header in this pure unit. */
 #define CPU_ERROR        (-1)
-#define CPU_INCOMPATIBLE 0
+#define CPU_INCOMPATIBLE VIRT_MIGRATE_CPU_INCOMPATIBLE
 
 static void
 network_free (gpointer data)

@@ -8,12 +8,15 @@
 G_BEGIN_DECLS
 
 /* Pre-flight checks, a pure unit: what was learnt about the guest and one
- * destination (VirtMigratePreflightFacts, gathered from libvirt by
- * virt-migrate-preflight-libvirt.c, or made up by the unit tests from
- * libvirt's recorded answers) in; a verdict out, one check each with its
+ * destination (VirtMigratePreflightFacts, asked through the hypervisor seam by
+ * virt-migrate-preflight-gather.c) in; a verdict out, one check each with its
  * result, a reason a person understands and the fix. */
 
 #define VIRT_MIGRATE_CPU_NOT_COMPARED (-2)
+/* libvirt's virCPUCompareResult values this unit reads. */
+#define VIRT_MIGRATE_CPU_INCOMPATIBLE 0
+#define VIRT_MIGRATE_CPU_IDENTICAL    1
+#define VIRT_MIGRATE_CPU_SUPERSET     2
 
 typedef enum {
   VIRT_MIGRATE_FACT_UNKNOWN, /* could not be learnt */

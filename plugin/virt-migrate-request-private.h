@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libvirt/libvirt.h>
-
 #include "virt-migrate-request.h"
 
 G_BEGIN_DECLS
@@ -13,17 +11,72 @@ typedef enum {
   VIRT_MIGRATE_API_MIGRATE_TO_URI3, /* virDomainMigrateToURI3 (p2p, unmanaged) */
 } VirtMigrateApi;
 
+/* libvirt's virDomainMigrateFlags and VIR_MIGRATE_PARAM_* names, as its
+ * header has them (plugin/libvirt/ checks each against it when built): the
+ * call is described here without libvirt, and made there. */
+enum {
+  VIRT_MIGRATE_CALL_LIVE              = 1u << 0,
+  VIRT_MIGRATE_CALL_PEER2PEER         = 1u << 1,
+  VIRT_MIGRATE_CALL_TUNNELLED         = 1u << 2,
+  VIRT_MIGRATE_CALL_PERSIST_DEST      = 1u << 3,
+  VIRT_MIGRATE_CALL_UNDEFINE_SOURCE   = 1u << 4,
+  VIRT_MIGRATE_CALL_PAUSED            = 1u << 5,
+  VIRT_MIGRATE_CALL_NON_SHARED_DISK   = 1u << 6,
+  VIRT_MIGRATE_CALL_NON_SHARED_INC    = 1u << 7,
+  VIRT_MIGRATE_CALL_CHANGE_PROTECTION = 1u << 8,
+  VIRT_MIGRATE_CALL_UNSAFE            = 1u << 9,
+  VIRT_MIGRATE_CALL_OFFLINE           = 1u << 10,
+  VIRT_MIGRATE_CALL_COMPRESSED        = 1u << 11,
+  VIRT_MIGRATE_CALL_ABORT_ON_ERROR    = 1u << 12,
+  VIRT_MIGRATE_CALL_AUTO_CONVERGE     = 1u << 13,
+  VIRT_MIGRATE_CALL_RDMA_PIN_ALL      = 1u << 14,
+  VIRT_MIGRATE_CALL_POSTCOPY          = 1u << 15,
+  VIRT_MIGRATE_CALL_TLS               = 1u << 16,
+  VIRT_MIGRATE_CALL_PARALLEL          = 1u << 17,
+  VIRT_MIGRATE_CALL_NON_SHARED_SYNCHRONOUS_WRITES = 1u << 18,
+  VIRT_MIGRATE_CALL_POSTCOPY_RESUME   = 1u << 19,
+  VIRT_MIGRATE_CALL_ZEROCOPY          = 1u << 20,
+};
+
+#define VIRT_MIGRATE_PARAM_URI                      "migrate_uri"
+#define VIRT_MIGRATE_PARAM_DEST_NAME                "destination_name"
+#define VIRT_MIGRATE_PARAM_DEST_XML                 "destination_xml"
+#define VIRT_MIGRATE_PARAM_PERSIST_XML              "persistent_xml"
+#define VIRT_MIGRATE_PARAM_BANDWIDTH                "bandwidth"
+#define VIRT_MIGRATE_PARAM_BANDWIDTH_POSTCOPY       "bandwidth.postcopy"
+#define VIRT_MIGRATE_PARAM_GRAPHICS_URI             "graphics_uri"
+#define VIRT_MIGRATE_PARAM_LISTEN_ADDRESS           "listen_address"
+#define VIRT_MIGRATE_PARAM_MIGRATE_DISKS            "migrate_disks"
+#define VIRT_MIGRATE_PARAM_DISKS_PORT               "disks_port"
+#define VIRT_MIGRATE_PARAM_DISKS_URI                "disks_uri"
+#define VIRT_MIGRATE_PARAM_COMPRESSION              "compression"
+#define VIRT_MIGRATE_PARAM_COMPRESSION_MT_LEVEL     "compression.mt.level"
+#define VIRT_MIGRATE_PARAM_COMPRESSION_MT_THREADS   "compression.mt.threads"
+#define VIRT_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS  "compression.mt.dthreads"
+#define VIRT_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE "compression.xbzrle.cache"
+#define VIRT_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL    "auto_converge.initial"
+#define VIRT_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT  "auto_converge.increment"
+#define VIRT_MIGRATE_PARAM_PARALLEL_CONNECTIONS     "parallel.connections"
+#define VIRT_MIGRATE_PARAM_TLS_DESTINATION          "tls.destination"
+
+/* The call: which API, its flags, and its typed parameters as an a{sv}
+ * (strings "s", the repeated migrate_disks and compression "as",
+ * unsigned long longs "t", ints "i"). */
 typedef struct {
-  VirtMigrateApi        api;
-  unsigned int          flags;
-  virTypedParameterPtr  params;
-  int                   nparams;
-  char                 *dconnuri; /* virDomainMigrateToURI3's dconnuri, or NULL */
+  VirtMigrateApi  api;
+  unsigned int    flags;
+  GVariant       *params;   /* a{sv}, never NULL once built */
+  char           *dconnuri; /* virDomainMigrateToURI3's dconnuri, or NULL */
 } VirtMigrateCall;
 
 gboolean     virt_migrate_request_build_call (VirtMigrateRequest *self,
                                               VirtMigrateCall    *call,
                                               GError            **error);
+/* The same call with @dest_xml and @persistent_xml (when not NULL) set:
+ * a disk-map's or network-map's destination XML. */
+void         virt_migrate_call_set_dest_xml  (VirtMigrateCall    *call,
+                                              const char         *dest_xml,
+                                              const char         *persistent_xml);
 void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
 

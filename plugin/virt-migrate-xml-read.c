@@ -183,3 +183,44 @@ virt_migrate_domcaps_offer (const char *caps, const char *element, const char *e
     return -1;
   return o.value_seen ? 1 : 0;
 }
+
+/* --- storage pools ---------------------------------------------------------- */
+
+static const char *const pool_name_path[] = { "pool", "name", NULL };
+static const char *const pool_dir_path[] = { "pool", "target", "path", NULL };
+
+char *
+virt_migrate_pools_dir (GPtrArray *pools, const char *name)
+{
+  for (guint i = 0; pools != NULL && i < pools->len; i++)
+    {
+      g_autofree char *n = NULL;
+      char *dir = NULL;
+
+      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &n) &&
+          g_str_equal (n, name) && virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_dir_path, &dir))
+        return dir;
+    }
+  return NULL;
+}
+
+char *
+virt_migrate_pools_covering (GPtrArray *pools, const char *dir)
+{
+  for (guint i = 0; pools != NULL && i < pools->len; i++)
+    {
+      g_autofree char *d = NULL;
+      char *name = NULL;
+
+      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_dir_path, &d) &&
+          g_str_equal (d, dir) && virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &name))
+        return name;
+    }
+  return NULL;
+}
+
+char *
+virt_migrate_pools_dir_func (const char *pool, gpointer pools)
+{
+  return virt_migrate_pools_dir (pools, pool);
+}

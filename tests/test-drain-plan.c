@@ -306,7 +306,8 @@ test_resume_reconciles (Fixture *fx, gconstpointer data)
     "  {'domain': <'still'>, 'uuid': <'66666666-0000-4000-8000-000000000001'>, 'memory': <uint64 1073741824>,"
     "   'position': <uint32 3>, 'destination': <%s>, 'rule': <'first'>, 'outcome': <'running'>, 'reason': <''>}]>}",
     D1, SRC, D1, D1, D1));
-  drain = virt_migrate_drain_new_from_record (fx->manager, record, &error);
+  drain = virt_migrate_drain_new_from_record (G_OBJECT (fx->manager), virt_migrate_manager_get_drain_host (), record,
+                                             &error);
   g_assert_no_error (error);
   virt_migrate_drain_resume (drain);
   while (!virt_migrate_drain_is_finished (drain))
@@ -332,7 +333,8 @@ test_resume_source_unreachable (Fixture *fx, gconstpointer data)
     " 'Guests': <[{'domain': <'x'>, 'uuid': <'77777777-0000-4000-8000-000000000001'>, 'memory': <uint64 1>,"
     "   'position': <uint32 1>, 'destination': <%s>, 'rule': <'first'>, 'outcome': <'running'>, 'reason': <''>}]>}",
     D1, SRC, D1));
-  drain = virt_migrate_drain_new_from_record (fx->manager, record, &error);
+  drain = virt_migrate_drain_new_from_record (G_OBJECT (fx->manager), virt_migrate_manager_get_drain_host (), record,
+                                             &error);
   g_assert_no_error (error);
   virt_migrate_drain_resume (drain);
   while (!virt_migrate_drain_is_finished (drain))

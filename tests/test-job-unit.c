@@ -554,6 +554,7 @@ test_policy_timeout_pauses (void)
 
 typedef struct {
   GPtrArray *fakes;
+  guint      n_adopted;
 } Factory;
 
 static VirtMigrateBackend *
@@ -562,6 +563,7 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
   Factory *f = user_data;
   FakeBackend *fake = converging_backend (4);
 
+  f->n_adopted += adopted;
   fake_backend_set_blocking (fake, TRUE);
   g_ptr_array_add (f->fakes, g_object_ref (fake));
   return VIRT_MIGRATE_BACKEND (fake);
@@ -579,6 +581,7 @@ fake_manager (Factory *f, guint max_parallel, guint per_dest)
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
   manager = virt_migrate_manager_new_with_settings (settings);
   f->fakes = g_ptr_array_new_with_free_func (g_object_unref);
+  f->n_adopted = 0;
   virt_migrate_manager_set_backend_func (manager, make_fake, f, NULL);
   return manager;
 }
@@ -716,6 +719,52 @@ test_manager_applies_settings (void)
   g_assert_null (virt_migrate_job_get_policy (j2));
   g_assert_cmpint (virt_migrate_job_get_started_by_uid (j1), ==, (gint64) getuid ());
   g_assert_cmpuint (virt_migrate_job_get_poll_interval (j1), ==, 10);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_adopt (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 1, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateJob) busy = virt_migrate_manager_start (manager, r1, NULL, NULL);
+  g_autoptr(VirtMigrateJob) later = NULL;
+  const char *messages[] = { "policy: max downtime step 1/5, 1240 ms", NULL };
+  VirtMigrateJob *adopted;
+  gint64 began = g_get_real_time () - 30 * G_USEC_PER_SEC;
+
+  g_test_summary ("A restarted daemon's job, adopted through the manager's backend seam (adopted set): "
+                  "it keeps its id, owner, log and start, runs at once outside the limit of 1; "
+                  "a new job never takes its id");
+  adopted = virt_migrate_manager_adopt (manager, r2, 4242, 1000, messages, began);
+  g_assert_nonnull (adopted);
+  g_assert_cmpuint (f.n_adopted, ==, 1);
+  g_assert_cmpuint (virt_migrate_job_get_id (adopted), ==, 4242);
+  g_assert_cmpint (virt_migrate_job_get_started_by_uid (adopted), ==, 1000);
+  {
+    g_auto(GStrv) log = NULL;
+
+    g_object_get (adopted, "messages", &log, NULL);
+    g_assert_true (g_strv_contains ((const char *const *) log, messages[0]));
+  }
+  /* Admitted although the one slot is taken. */
+  while (fake_backend_get_n_prepared (g_ptr_array_index (f.fakes, 1)) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autoptr(VirtMigrateRequest) r3 = new_request ("three");
+
+    later = virt_migrate_manager_create_job (manager, r3, NULL);
+  }
+  g_assert_cmpuint (virt_migrate_job_get_id (later), !=, 4242);
+  release_fake (g_ptr_array_index (f.fakes, 1));
+  iterate_until (is_done, adopted);
+  g_assert_cmpint (virt_migrate_job_get_state (adopted), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  /* Its time counts from the migration's real start, not the adoption. */
+  g_assert_cmpuint (virt_migrate_job_get_elapsed (adopted), >=, 30000);
+  virt_migrate_job_cancel (busy, NULL);
+  iterate_until (is_done, busy);
   g_ptr_array_unref (f.fakes);
 }
 
@@ -938,5 +987,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/manager-unit/same-guest", test_manager_same_guest);
   g_test_add_func ("/virt-migrate/manager-unit/applies-settings", test_manager_applies_settings);
   g_test_add_func ("/virt-migrate/manager-unit/retention", test_manager_retention);
+  g_test_add_func ("/virt-migrate/manager-unit/adopt", test_manager_adopt);
   return g_test_run ();
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* VirtMigrateRequest without any libvirt daemon: the a{sv} form and the
  * mapping onto libvirt's flags and typed parameters. */
-#include <libvirt/libvirt.h>
 
 #include "virt-migrate.h"
+#include "virt-migrate-libvirt-private.h"
 #include "virt-migrate-request-private.h"
 
 static void
@@ -127,11 +127,31 @@ test_rejects (void)
 static gboolean
 has_string (VirtMigrateCall *call, const char *name, const char *value)
 {
-  for (int i = 0; i < call->nparams; i++)
-    if (g_str_equal (call->params[i].field, name) && call->params[i].type == VIR_TYPED_PARAM_STRING &&
-        g_str_equal (call->params[i].value.s, value))
-      return TRUE;
+  g_autoptr(GVariant) v = g_variant_lookup_value (call->params, name, NULL);
+
+  if (v != NULL && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    return g_str_equal (g_variant_get_string (v, NULL), value);
+  if (v != NULL && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING_ARRAY))
+    {
+      g_autofree const char **strv = g_variant_get_strv (v, NULL);
+
+      return g_strv_contains (strv, value);
+    }
   return FALSE;
+}
+
+/* 1 and the value where the call has @name as an unsigned long long, as
+ * virTypedParamsGetULLong() answers; 0 where it has none. */
+static int
+get_ullong (VirtMigrateCall *call, const char *name, unsigned long long *value)
+{
+  return g_variant_lookup (call->params, name, "t", value) ? 1 : 0;
+}
+
+static int
+get_int (VirtMigrateCall *call, const char *name, int *value)
+{
+  return g_variant_lookup (call->params, name, "i", value) ? 1 : 0;
 }
 
 static void
@@ -145,7 +165,7 @@ test_mapping (void)
   unsigned long long ull = 0;
   int i = 0;
 
-  g_test_summary ("Every request field becomes the matching VIR_MIGRATE_* flag or parameter");
+  g_test_summary ("Every request field becomes the matching VIRT_MIGRATE_CALL_* flag or parameter");
   g_object_set (req, "live", TRUE, "persist-dest", TRUE, "undefine-source", TRUE,
                 "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, "migrate-disks", disks,
                 "disks-uri", "unix:///run/nbd", "disks-port", 10809,
@@ -163,27 +183,26 @@ test_mapping (void)
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
   g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE3);
   g_assert_null (call.dconnuri);
-  g_assert_cmphex (call.flags, ==, VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST |
-                   VIR_MIGRATE_UNDEFINE_SOURCE | VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_TLS |
-                   VIR_MIGRATE_COMPRESSED | VIR_MIGRATE_PARALLEL | VIR_MIGRATE_AUTO_CONVERGE |
-                   VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PAUSED | VIR_MIGRATE_ABORT_ON_ERROR |
-                   VIR_MIGRATE_UNSAFE);
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DEST_NAME, "g2"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DEST_XML, "<domain/>"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_PERSIST_XML, "<domain/>"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, "10.0.0.1"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_DISKS_URI, "unix:///run/nbd"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vda"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vdb"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_COMPRESSION, "mt"));
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_TLS_DESTINATION, "dst.example"));
-  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &ull), ==, 1);
+  g_assert_cmphex (call.flags, ==, VIRT_MIGRATE_CALL_LIVE | VIRT_MIGRATE_CALL_PERSIST_DEST |
+                   VIRT_MIGRATE_CALL_UNDEFINE_SOURCE | VIRT_MIGRATE_CALL_NON_SHARED_INC | VIRT_MIGRATE_CALL_TLS |
+                   VIRT_MIGRATE_CALL_COMPRESSED | VIRT_MIGRATE_CALL_PARALLEL | VIRT_MIGRATE_CALL_AUTO_CONVERGE |
+                   VIRT_MIGRATE_CALL_POSTCOPY | VIRT_MIGRATE_CALL_PAUSED | VIRT_MIGRATE_CALL_ABORT_ON_ERROR |
+                   VIRT_MIGRATE_CALL_UNSAFE);
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_DEST_NAME, "g2"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_DEST_XML, "<domain/>"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_PERSIST_XML, "<domain/>"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_LISTEN_ADDRESS, "10.0.0.1"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_DISKS_URI, "unix:///run/nbd"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_MIGRATE_DISKS, "vda"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_MIGRATE_DISKS, "vdb"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_COMPRESSION, "mt"));
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_TLS_DESTINATION, "dst.example"));
+  g_assert_cmpint (get_ullong (&call, VIRT_MIGRATE_PARAM_BANDWIDTH, &ull), ==, 1);
   g_assert_cmpuint (ull, ==, 50);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_DISKS_PORT, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_DISKS_PORT, &i), ==, 1);
   g_assert_cmpint (i, ==, 10809);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams,
-                                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_PARALLEL_CONNECTIONS, &i), ==, 1);
   g_assert_cmpint (i, ==, 3);
   virt_migrate_call_clear (&call);
 
@@ -193,8 +212,8 @@ test_mapping (void)
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
   g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE_TO_URI3);
   g_assert_cmpstr (call.dconnuri, ==, "qemu+tls://dst/system");
-  g_assert_cmphex (call.flags & (VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED), ==,
-                   VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED);
+  g_assert_cmphex (call.flags & (VIRT_MIGRATE_CALL_PEER2PEER | VIRT_MIGRATE_CALL_TUNNELLED), ==,
+                   VIRT_MIGRATE_CALL_PEER2PEER | VIRT_MIGRATE_CALL_TUNNELLED);
   virt_migrate_call_clear (&call);
 
   /* Unmanaged direct: no PEER2PEER, no dconnuri, the hypervisor URI as param. */
@@ -203,16 +222,16 @@ test_mapping (void)
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
   g_assert_cmpint (call.api, ==, VIRT_MIGRATE_API_MIGRATE_TO_URI3);
   g_assert_null (call.dconnuri);
-  g_assert_cmphex (call.flags & VIR_MIGRATE_PEER2PEER, ==, 0);
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
+  g_assert_cmphex (call.flags & VIRT_MIGRATE_CALL_PEER2PEER, ==, 0);
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_URI, "tcp://10.0.0.1:49152"));
   virt_migrate_call_clear (&call);
 
   /* Offline. */
   g_object_set (req, "flow", VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "dest-uri", "qemu+ssh://d/system",
                 "offline", TRUE, NULL);
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
-  g_assert_cmphex (call.flags & (VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST), ==,
-                   VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST);
+  g_assert_cmphex (call.flags & (VIRT_MIGRATE_CALL_OFFLINE | VIRT_MIGRATE_CALL_PERSIST_DEST), ==,
+                   VIRT_MIGRATE_CALL_OFFLINE | VIRT_MIGRATE_CALL_PERSIST_DEST);
   virt_migrate_call_clear (&call);
 }
 
@@ -241,36 +260,80 @@ test_mapping_tuning (void)
                 "auto-converge-initial", 30, "auto-converge-increment", 15, NULL);
   g_assert_true (virt_migrate_request_validate (req, NULL));
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
-  g_assert_cmphex (call.flags & (VIR_MIGRATE_POSTCOPY_RESUME | VIR_MIGRATE_ZEROCOPY | VIR_MIGRATE_PARALLEL |
-                                 VIR_MIGRATE_CHANGE_PROTECTION | VIR_MIGRATE_RDMA_PIN_ALL |
-                                 VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES | VIR_MIGRATE_NON_SHARED_DISK),
-                   ==, VIR_MIGRATE_POSTCOPY_RESUME | VIR_MIGRATE_ZEROCOPY | VIR_MIGRATE_PARALLEL |
-                       VIR_MIGRATE_CHANGE_PROTECTION | VIR_MIGRATE_RDMA_PIN_ALL |
-                       VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES | VIR_MIGRATE_NON_SHARED_DISK);
-  g_assert_true (has_string (&call, VIR_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
-  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, &ull), ==, 1);
+  g_assert_cmphex (call.flags & (VIRT_MIGRATE_CALL_POSTCOPY_RESUME | VIRT_MIGRATE_CALL_ZEROCOPY | VIRT_MIGRATE_CALL_PARALLEL |
+                                 VIRT_MIGRATE_CALL_CHANGE_PROTECTION | VIRT_MIGRATE_CALL_RDMA_PIN_ALL |
+                                 VIRT_MIGRATE_CALL_NON_SHARED_SYNCHRONOUS_WRITES | VIRT_MIGRATE_CALL_NON_SHARED_DISK),
+                   ==, VIRT_MIGRATE_CALL_POSTCOPY_RESUME | VIRT_MIGRATE_CALL_ZEROCOPY | VIRT_MIGRATE_CALL_PARALLEL |
+                       VIRT_MIGRATE_CALL_CHANGE_PROTECTION | VIRT_MIGRATE_CALL_RDMA_PIN_ALL |
+                       VIRT_MIGRATE_CALL_NON_SHARED_SYNCHRONOUS_WRITES | VIRT_MIGRATE_CALL_NON_SHARED_DISK);
+  g_assert_true (has_string (&call, VIRT_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
+  g_assert_cmpint (get_ullong (&call, VIRT_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, &ull), ==, 1);
   g_assert_cmpuint (ull, ==, 2);
-  g_assert_cmpint (virTypedParamsGetULLong (call.params, call.nparams,
-                                            VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, &ull), ==, 1);
+  g_assert_cmpint (get_ullong (&call, VIRT_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, &ull), ==, 1);
   g_assert_cmpuint (ull, ==, 134217728);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 1);
   g_assert_cmpint (i, ==, 0);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 1);
   g_assert_cmpint (i, ==, 4);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, &i), ==, 1);
   g_assert_cmpint (i, ==, 2);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, &i), ==, 1);
   g_assert_cmpint (i, ==, 30);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, &i), ==, 1);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, &i), ==, 1);
   g_assert_cmpint (i, ==, 15);
   virt_migrate_call_clear (&call);
 
   /* Unset: no parameter at all (comp-mt-level -1). */
   g_object_set (req, "comp-mt-level", -1, "comp-mt-threads", 0, "graphics-uri", NULL, NULL);
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 0);
-  g_assert_cmpint (virTypedParamsGetInt (call.params, call.nparams, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 0);
-  g_assert_false (has_string (&call, VIR_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &i), ==, 0);
+  g_assert_cmpint (get_int (&call, VIRT_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &i), ==, 0);
+  g_assert_false (has_string (&call, VIRT_MIGRATE_PARAM_GRAPHICS_URI, "spice://10.0.0.2:5901"));
+  virt_migrate_call_clear (&call);
+}
+
+/* The description made into libvirt's typed parameters (plugin/libvirt/):
+ * each value with libvirt's name and type, a list as repeated strings. */
+static void
+test_libvirt_params (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system", "qemu+ssh://dst/system");
+  const char *disks[] = { "vda", "vdb", NULL };
+  VirtMigrateCall call;
+  virTypedParameterPtr params = NULL;
+  int nparams = 0, port = 0;
+  unsigned long long bw = 0;
+  const char **values = NULL;
+  guint n_values = 0;
+  const char *xml = NULL;
+
+  g_test_summary ("A call's a{sv} becomes libvirt's typed parameters: strings, repeated strings, "
+                  "unsigned long longs and ints under libvirt's names");
+  g_object_set (req, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "migrate-disks", disks, "bandwidth", (guint64) 40,
+                "disks-port", 10809, NULL);
+  g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
+  virt_migrate_call_set_dest_xml (&call, "<domain/>", NULL);
+  g_assert_true (virt_migrate_libvirt_call_params (&call, &params, &nparams, NULL));
+  for (int i = 0; i < nparams; i++)
+    if (g_str_equal (params[i].field, VIR_MIGRATE_PARAM_MIGRATE_DISKS))
+      {
+        g_assert_cmpint (params[i].type, ==, VIR_TYPED_PARAM_STRING);
+        values = g_renew (const char *, values, n_values + 2);
+        values[n_values++] = params[i].value.s;
+        values[n_values] = NULL;
+      }
+  g_assert_cmpuint (n_values, ==, 2);
+  g_assert_cmpstr (values[0], ==, "vda");
+  g_assert_cmpstr (values[1], ==, "vdb");
+  g_assert_cmpint (virTypedParamsGetULLong (params, nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), ==, 1);
+  g_assert_cmpuint (bw, ==, 40);
+  g_assert_cmpint (virTypedParamsGetInt (params, nparams, VIR_MIGRATE_PARAM_DISKS_PORT, &port), ==, 1);
+  g_assert_cmpint (port, ==, 10809);
+  g_assert_cmpint (virTypedParamsGetString (params, nparams, VIR_MIGRATE_PARAM_DEST_XML, &xml), ==, 1);
+  g_assert_cmpstr (xml, ==, "<domain/>");
+  g_assert_cmphex (call.flags, ==, VIR_MIGRATE_NON_SHARED_DISK);
+  g_free (values);
+  virTypedParamsFree (params, nparams);
   virt_migrate_call_clear (&call);
 }
 
@@ -551,6 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/integer-types", test_integer_types);
   g_test_add_func ("/virt-migrate/request/rejects", test_rejects);
   g_test_add_func ("/virt-migrate/request/mapping", test_mapping);
+  g_test_add_func ("/virt-migrate/request/libvirt-params", test_libvirt_params);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);

@@ -85,6 +85,8 @@ print_plan (Drain *d, const char *source, GVariant *guests, guint max_parallel, 
       g_variant_lookup (row, "domain", "&s", &domain);
       g_variant_lookup (row, "outcome", "&s", &outcome);
       g_variant_lookup (row, "reason", "&s", &reason);
+      /* What each guest's outcome was when planned: a change is printed. */
+      g_hash_table_replace (d->seen, g_strdup (domain), g_strdup (outcome));
       if (g_str_equal (outcome, "left"))
         {
           if (staying++ == 0)
@@ -134,7 +136,9 @@ print_changes (Drain *d, GVariant *guests)
       g_variant_lookup (r, "destination", "&s", &dest);
       g_variant_lookup (r, "reason", "&s", &reason);
       g_variant_lookup (r, "job", "u", &job);
-      if (g_strcmp0 (g_hash_table_lookup (d->seen, domain), outcome) == 0)
+      g_autofree char *before = g_strdup (g_hash_table_lookup (d->seen, domain));
+
+      if (g_strcmp0 (before, outcome) == 0)
         continue;
       g_hash_table_replace (d->seen, g_strdup (domain), g_strdup (outcome));
       if (g_str_equal (outcome, "running"))
@@ -143,8 +147,8 @@ print_changes (Drain *d, GVariant *guests)
         say (d, "%s: moved to %s\n", domain, dest);
       else if (g_str_equal (outcome, "failed") || g_str_equal (outcome, "cancelled"))
         say (d, "%s: %s, it runs on the source: %s\n", domain, outcome, reason);
-      else if (g_str_equal (outcome, "left") && d->plan_printed && *reason != '\0' &&
-               strstr (reason, "cancelled") != NULL)
+      /* Planned, then left: not started (the drain was cancelled). */
+      else if (g_str_equal (outcome, "left") && g_strcmp0 (before, "planned") == 0 && *reason != '\0')
         say (d, "%s: %s\n", domain, reason);
     }
 }

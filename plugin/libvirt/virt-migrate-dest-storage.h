@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libvirt/libvirt.h>
+#include "virt-migrate-libvirt-private.h"
 
 #include "virt-migrate-request.h"
 

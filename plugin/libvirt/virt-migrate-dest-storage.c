@@ -3,12 +3,8 @@
 
 #include <string.h>
 
-#include <libvirt/virterror.h>
-
 #include "virt-migrate-dest-storage.h"
 #include "virt-migrate-guest-xml.h"
-#include "virt-migrate-error-private.h"
-#include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
 
 struct _VirtMigrateDestStorage
@@ -31,42 +27,42 @@ virt_migrate_dest_storage_new (VirtMigrateRequest *request)
   return self;
 }
 
+GPtrArray *
+virt_migrate_libvirt_storage_pools (virConnectPtr conn)
+{
+  GPtrArray *xmls = g_ptr_array_new_with_free_func (g_free);
+  virStoragePoolPtr *pools = NULL;
+  int n = conn != NULL ? virConnectListAllStoragePools (conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE) : -1;
+
+  for (int i = 0; i < n; i++)
+    {
+      char *xml = virStoragePoolGetXMLDesc (pools[i], 0);
+
+      if (xml != NULL)
+        g_ptr_array_add (xmls, xml);
+      virStoragePoolFree (pools[i]);
+    }
+  free (pools);
+  return xmls;
+}
+
 /* The directory of the destination's storage pool @pool (a disk-map DST
  * that is no path). */
 char *
 virt_migrate_dest_storage_pool_dir (const char *pool, gpointer dconn)
 {
-  static const char *const target_path[] = { "pool", "target", "path", NULL };
-  virStoragePoolPtr p = dconn != NULL ? virStoragePoolLookupByName (dconn, pool) : NULL;
-  g_autofree char *xml = p != NULL ? virStoragePoolGetXMLDesc (p, 0) : NULL;
-  char *dir = NULL;
+  g_autoptr(GPtrArray) pools = virt_migrate_libvirt_storage_pools (dconn);
 
-  if (xml != NULL && !virt_migrate_xml_path_text (xml, target_path, &dir))
-    dir = NULL;
-  if (p != NULL)
-    virStoragePoolFree (p);
-  return dir;
+  return virt_migrate_pools_dir (pools, pool);
 }
 
 /* The name of @dconn's active storage pool whose directory is @dir, if any. */
 char *
 virt_migrate_dest_storage_pool_covering (virConnectPtr dconn, const char *dir)
 {
-  virStoragePoolPtr *pools = NULL;
-  char *found = NULL;
-  int n = virConnectListAllStoragePools (dconn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+  g_autoptr(GPtrArray) pools = virt_migrate_libvirt_storage_pools (dconn);
 
-  for (int i = 0; i < n; i++)
-    {
-      g_autofree char *pool_dir = found == NULL ? virt_migrate_dest_storage_pool_dir (virStoragePoolGetName (pools[i]), dconn)
-                                                : NULL;
-
-      if (pool_dir != NULL && g_str_equal (pool_dir, dir))
-        found = g_strdup (virStoragePoolGetName (pools[i]));
-      virStoragePoolFree (pools[i]);
-    }
-  free (pools);
-  return found;
+  return virt_migrate_pools_covering (pools, dir);
 }
 
 /* A pool of @dconn for @dir: one that covers it, or a transient one. */

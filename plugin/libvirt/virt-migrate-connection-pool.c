@@ -6,8 +6,7 @@
 
 #include <libvirt-glib/libvirt-glib.h>
 
-#include "virt-migrate-connection-pool.h"
-#include "virt-migrate-error-private.h"
+#include "virt-migrate-libvirt-private.h"
 
 /*
  * VirtMigrateConnectionPool:

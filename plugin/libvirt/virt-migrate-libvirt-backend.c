@@ -5,14 +5,11 @@
 
 #include <string.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
-#include "virt-migrate-error-private.h"
-#include "virt-migrate-libvirt-backend.h"
 #include "virt-migrate-dest-storage.h"
+#include "virt-migrate-libvirt-backend.h"
+#include "virt-migrate-libvirt-hypervisor.h"
+#include "virt-migrate-libvirt-private.h"
 #include "virt-migrate-preflight-private.h"
-#include "virt-migrate-request-private.h"
 
 /* How long to wait for libvirt's JOB_COMPLETED event after the migration
  * call returned, before falling back to the last polled statistics. */
@@ -34,6 +31,8 @@ struct _VirtMigrateLibvirtBackend
   virConnectPtr              check_conn;  /* where the outcome is checked, if reachable */
   virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
   VirtMigrateCall            call;
+  virTypedParameterPtr       params;      /* call's, as libvirt takes them */
+  int                        nparams;
   VirtMigrateDestStorage    *dest_storage; /* disk-map, network-map */
   GVariant                  *verdict;      /* the pre-flight checks' */
   unsigned char              uuid[VIR_UUID_BUFLEN];
@@ -474,7 +473,11 @@ backend_prepare (VirtMigrateBackend       *backend,
         {
           g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
 
-          virt_migrate_preflight_gather (self->conn, target, dom, request, dest_uri, facts);
+          g_autoptr(VirtMigrateLibvirtHypervisor) hv = virt_migrate_libvirt_hypervisor_new_with (
+            virt_migrate_request_get_source_uri (request), self->conn, dest_uri, target);
+
+          if (!virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (hv), request, dest_uri, facts, error))
+            return FALSE;
           g_clear_pointer (&self->verdict, g_variant_unref);
           self->verdict = g_variant_ref_sink (virt_migrate_preflight_verdict (facts, dest_uri));
           /* Unknown too: a migration goes ahead only on what is known,
@@ -501,20 +504,10 @@ backend_prepare (VirtMigrateBackend       *backend,
   if (!virt_migrate_request_build_call (request, &self->call, error))
     return FALSE;
   if (virt_migrate_dest_storage_get_xml (self->dest_storage) != NULL)
-    {
-      int maxparams = self->call.nparams;
-
-      if (virTypedParamsAddString (&self->call.params, &self->call.nparams, &maxparams, VIR_MIGRATE_PARAM_DEST_XML,
-                                   virt_migrate_dest_storage_get_xml (self->dest_storage)) < 0 ||
-          (virt_migrate_dest_storage_get_persistent_xml (self->dest_storage) != NULL &&
-           virTypedParamsAddString (&self->call.params, &self->call.nparams, &maxparams,
-                                    VIR_MIGRATE_PARAM_PERSIST_XML,
-                                    virt_migrate_dest_storage_get_persistent_xml (self->dest_storage)) < 0))
-        {
-          *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Parameters");
-          return FALSE;
-        }
-    }
+    virt_migrate_call_set_dest_xml (&self->call, virt_migrate_dest_storage_get_xml (self->dest_storage),
+                                    virt_migrate_dest_storage_get_persistent_xml (self->dest_storage));
+  if (!virt_migrate_libvirt_call_params (&self->call, &self->params, &self->nparams, error))
+    return FALSE;
 
   /* Where the configuration files stand before: the source's type and,
    * where the client can reach it, the destination's configuration. */
@@ -589,17 +582,17 @@ backend_migrate (VirtMigrateBackend *backend,
   if (dom == NULL)
     return not_running (error);
   g_debug ("%s: %s flags=0x%x nparams=%d dconnuri=%s", virt_migrate_request_get_domain (self->request),
-           virt_migrate_api_to_string (call->api), call->flags, call->nparams,
+           virt_migrate_api_to_string (call->api), call->flags, self->nparams,
            call->dconnuri != NULL ? call->dconnuri : "(null)");
   if (self->adopted)
     return follow_libvirt_job (self, dom, error);
   if (call->api == VIRT_MIGRATE_API_MIGRATE3)
     {
-      self->ddom = virDomainMigrate3 (dom, self->dconn, call->params, call->nparams, call->flags);
+      self->ddom = virDomainMigrate3 (dom, self->dconn, self->params, self->nparams, call->flags);
       rc = self->ddom != NULL ? 0 : -1;
     }
   else
-    rc = virDomainMigrateToURI3 (dom, call->dconnuri, call->params, call->nparams, call->flags);
+    rc = virDomainMigrateToURI3 (dom, call->dconnuri, self->params, self->nparams, call->flags);
   if (rc < 0)
     {
       g_propagate_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed"));
@@ -835,6 +828,7 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->control_dom, virDomainFree);
   g_clear_pointer (&self->control_conn, virConnectClose);
   virt_migrate_call_clear (&self->call);
+  virTypedParamsFree (self->params, self->nparams);
   g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
   g_clear_pointer (&self->verdict, g_variant_unref);
   g_clear_pointer (&self->dest_config_before, g_free);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Only plugin/libvirt/ includes libvirt's headers: this one. */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "virt-migrate-connection-pool.h"
+#include "virt-migrate-error-private.h"
+#include "virt-migrate-request-private.h"
+
+G_BEGIN_DECLS
+
+void          virt_migrate_libvirt_init                (void);
+virConnectPtr virt_migrate_connection_pool_get         (VirtMigrateConnectionPool *self,
+                                                        const char                *uri,
+                                                        GError                   **error);
+virConnectPtr virt_migrate_connection_pool_get_control (VirtMigrateConnectionPool *self,
+                                                        const char                *uri,
+                                                        GError                   **error);
+virDomainPtr  virt_migrate_lookup_domain               (virConnectPtr              conn,
+                                                        const char                *name_or_uuid,
+                                                        GError                   **error);
+
+/* (virt-migrate-libvirt-error.c) Wraps the calling thread's last libvirt
+ * error; @fallback_code is used unless the libvirt code maps to a more
+ * specific one. @context is used only when libvirt left no error. */
+GError       *virt_migrate_error_from_libvirt          (VirtMigrateError           fallback_code,
+                                                        const char                *context);
+
+/* (virt-migrate-libvirt-call.c) @call's parameters as libvirt's typed
+ * parameters (free with virTypedParamsFree()); FALSE with @error. */
+gboolean      virt_migrate_libvirt_call_params         (const VirtMigrateCall     *call,
+                                                        virTypedParameterPtr      *params,
+                                                        int                       *nparams,
+                                                        GError                   **error);
+
+/* The active storage pools of @conn, each as its XML. */
+GPtrArray    *virt_migrate_libvirt_storage_pools       (virConnectPtr              conn);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
+
+G_END_DECLS

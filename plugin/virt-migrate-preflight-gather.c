@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The pre-flight facts: the guest's definition and what the destination
+ * says about it, asked through the hypervisor seam (blocking calls: a
+ * worker thread) and read here, so that the unit tests run all of it on
+ * recorded answers. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/vfs.h>
+
+#include "virt-migrate-error.h"
+#include "virt-migrate-guest-xml.h"
+#include "virt-migrate-preflight-private.h"
+#include "virt-migrate-request-private.h"
+#include "virt-migrate-xml-map.h"
+
+/* The guest's <cpu> element, for the CPU comparison. */
+static char *
+cpu_element (const char *xml)
+{
+  static const char *const path[] = { "domain", "cpu", NULL };
+
+  return virt_migrate_xml_copy_element (xml, path);
+}
+
+static VirtMigrateFact
+caps_offer (const char *caps, const char *element, const char *enum_name, const char *value)
+{
+  switch (virt_migrate_domcaps_offer (caps, element, enum_name, value))
+    {
+    case 1:
+      return VIRT_MIGRATE_FACT_YES;
+    case 0:
+      return VIRT_MIGRATE_FACT_NO;
+    default:
+      return VIRT_MIGRATE_FACT_UNKNOWN;
+    }
+}
+
+static char *
+host_uuid (VirtMigrateHypervisor *hv, const char *uri)
+{
+  static const char *const uuid_path[] = { "capabilities", "host", "uuid", NULL };
+  g_autofree char *caps = virt_migrate_hypervisor_capabilities (hv, uri, NULL);
+  char *uuid = NULL;
+
+  if (caps == NULL || !virt_migrate_xml_path_text (caps, uuid_path, &uuid))
+    return NULL;
+  return uuid;
+}
+
+/* A URI without a host names this machine: its paths can be looked at here. */
+gboolean
+virt_migrate_uri_is_local (const char *uri)
+{
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+
+  if (parsed == NULL || g_uri_get_port (parsed) != -1)
+    return FALSE;
+  return host == NULL || *host == '\0' || g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1");
+}
+
+/* A network file system that is not a cluster one: libvirt's rule for the
+ * cache mode (NFS, SMB/CIFS). */
+static VirtMigrateFact
+on_network_fs (const char *path)
+{
+  struct statfs sfs;
+
+  if (statfs (path, &sfs) < 0)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  switch ((unsigned long) sfs.f_type)
+    {
+    case 0x6969:     /* NFS */
+    case 0xFF534D42: /* CIFS */
+    case 0xFE534D42: /* SMB2 */
+    case 0x517B:     /* SMB */
+      return VIRT_MIGRATE_FACT_YES;
+    default:
+      return VIRT_MIGRATE_FACT_NO;
+    }
+}
+
+static VirtMigrateFact
+volume_exists (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local, const char *pool)
+{
+  g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
+
+  if (vol != NULL)
+    return VIRT_MIGRATE_FACT_YES;
+  if (local)
+    return g_file_test (path, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  return pool != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+}
+
+/* The backing file of the qcow2 image at @path, read from its header (a
+ * file this machine can read: a local destination's). FALSE: not read. */
+static gboolean
+qcow2_backing (const char *path, char **backing)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  guint8 header[20];
+  gsize got = 0;
+  guint64 offset;
+  guint32 size;
+  g_autofree char *name = NULL;
+
+  *backing = NULL;
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, NULL))
+    return FALSE;
+  if (got < sizeof header || memcmp (header, "QFI\xfb", 4) != 0)
+    return got > 0; /* not qcow2: no backing file */
+  memcpy (&offset, header + 8, sizeof offset);
+  memcpy (&size, header + 16, sizeof size);
+  offset = GUINT64_FROM_BE (offset);
+  size = GUINT32_FROM_BE (size);
+  if (offset == 0 || size == 0)
+    return TRUE;
+  if (size > 1023) /* QEMU's own limit */
+    return FALSE;
+  name = g_malloc0 (size + 1);
+  if (!g_seekable_seek (G_SEEKABLE (in), (goffset) offset, G_SEEK_SET, NULL, NULL) ||
+      !g_input_stream_read_all (G_INPUT_STREAM (in), name, size, &got, NULL, NULL) || got != size)
+    return FALSE;
+  *backing = virt_migrate_backing_resolve (path, name);
+  return TRUE;
+}
+
+/* What the image at @path on the destination is backed by: through its
+ * storage pool, else (a local destination) from the file. FALSE: unknown. */
+static gboolean
+dest_image_backing (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local, char **backing)
+{
+  g_autofree char *xml = virt_migrate_hypervisor_volume_xml (hv, uri, path);
+
+  *backing = NULL;
+  if (xml != NULL)
+    {
+      g_autofree char *named = NULL;
+
+      if (!virt_migrate_volume_xml_backing (xml, &named))
+        return FALSE;
+      *backing = virt_migrate_backing_resolve (path, named);
+      return TRUE;
+    }
+  return local && qcow2_backing (path, backing);
+}
+
+static gboolean
+disk_is_copied (VirtMigrateRequest *request, const VirtMigrateDiskXml *d, const char *const *only)
+{
+  if (virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_SHARED || d->readonly ||
+      g_strcmp0 (d->device, "cdrom") == 0 || g_strcmp0 (d->device, "floppy") == 0)
+    return FALSE;
+  return only == NULL || only[0] == NULL || g_strv_contains (only, d->target);
+}
+
+/* The guest's own facts: its disks (and their chains), networks, devices,
+ * CPU, machine and emulator, from its definitions. */
+static void
+gather_guest (VirtMigrateRequest        *request,
+              const VirtMigrateGuestXml *guest,
+              const VirtMigrateGuestXml *live,
+              const VirtMigrateGuestXml *dest_guest,
+              VirtMigratePreflightFacts *facts)
+{
+  g_auto(GStrv) only = NULL, network_map = NULL;
+  gboolean local_source = virt_migrate_uri_is_local (virt_migrate_request_get_source_uri (request));
+
+  g_object_get (request, "migrate-disks", &only, "network-map", &network_map, NULL);
+  for (guint i = 0; guest->disks != NULL && i < guest->disks->len; i++)
+    {
+      const VirtMigrateDiskXml *d = g_ptr_array_index (guest->disks, i);
+      VirtMigratePreflightDisk *fd;
+
+      if (d->source == NULL || d->target == NULL)
+        continue;
+      fd = virt_migrate_preflight_add_disk (facts, d->target, d->source);
+      fd->copied = disk_is_copied (request, d, (const char *const *) only);
+      fd->readonly = d->readonly;
+      fd->cache = g_strdup (d->cache);
+      fd->shared_fs = local_source ? on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
+      for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
+        {
+          const VirtMigrateDiskXml *ld = g_ptr_array_index (live->disks, k);
+
+          for (guint b = 0; g_strcmp0 (ld->target, d->target) == 0 && b < ld->backing->len; b++)
+            {
+              const VirtMigrateBackingXml *bx = g_ptr_array_index (ld->backing, b);
+
+              virt_migrate_preflight_add_backing (fd, bx->path, bx->format);
+            }
+        }
+      for (guint k = 0; dest_guest->disks != NULL && k < dest_guest->disks->len; k++)
+        {
+          const VirtMigrateDiskXml *dd = g_ptr_array_index (dest_guest->disks, k);
+
+          if (g_strcmp0 (dd->target, d->target) == 0 && dd->source != NULL)
+            {
+              g_free (fd->dest_path);
+              fd->dest_path = g_strdup (dd->source);
+            }
+        }
+    }
+  for (guint i = 0; guest->networks != NULL && i + 1 < guest->networks->len; i += 2)
+    {
+      const char *kind = g_ptr_array_index (guest->networks, i);
+      const char *net = g_ptr_array_index (guest->networks, i + 1);
+      g_autofree char *mapped = g_str_equal (kind, "network")
+                                  ? virt_migrate_map_network ((const char *const *) network_map, net) : NULL;
+
+      virt_migrate_preflight_add_network (facts, kind, mapped != NULL ? mapped : net);
+    }
+  facts->n_hostdevs = guest->n_hostdevs;
+  facts->cpu_mode = g_strdup (guest->cpu_mode);
+  facts->machine = g_strdup (guest->machine);
+  facts->emulator = g_strdup (guest->emulator);
+}
+
+/* Other guests on the destination: one of the same name, this one. */
+static void
+gather_others (VirtMigrateHypervisor *hv, const char *dest_uri, const char *name, const char *uuid,
+               VirtMigratePreflightFacts *facts)
+{
+  g_autoptr(VirtMigrateGuestInfo) by_name = virt_migrate_hypervisor_lookup_guest (hv, dest_uri, name, NULL);
+  g_autoptr(VirtMigrateGuestInfo) by_uuid = virt_migrate_hypervisor_lookup_guest (hv, dest_uri, uuid, NULL);
+
+  if (by_name != NULL && g_ascii_strcasecmp (by_name->uuid, uuid) != 0)
+    {
+      facts->name_conflict_uuid = g_strdup (by_name->uuid);
+      facts->name_conflict_active = by_name->running;
+    }
+  facts->uuid_present = by_uuid != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  facts->uuid_active = by_uuid != NULL && by_uuid->running;
+}
+
+/* Can it run the guest: its devices in the domain capabilities, its CPU. */
+static void
+gather_capabilities (VirtMigrateHypervisor *hv, const char *dest_uri, const char *xml,
+                     const VirtMigrateGuestXml *guest, VirtMigratePreflightFacts *facts)
+{
+  VirtMigrateDomcapsQuery query = { guest->emulator, guest->arch, guest->machine, guest->virt_type };
+  g_autofree char *cpu = NULL;
+
+  if (guest->arch != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *caps = virt_migrate_hypervisor_domain_capabilities (hv, dest_uri, &query, &error);
+
+      /* Denied (a read-only connection): not known, not a blocker. */
+      facts->domcaps_ok = caps != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+      if (caps == NULL)
+        facts->domcaps_error = g_strdup (error != NULL ? error->message : "no answer");
+      for (guint i = 0; caps != NULL && i + 2 < guest->devices->len; i += 3)
+        {
+          const char *element = g_ptr_array_index (guest->devices, i);
+          const char *value = g_ptr_array_index (guest->devices, i + 2);
+          VirtMigrateFact offered = caps_offer (caps, element, g_ptr_array_index (guest->devices, i + 1), value);
+
+          virt_migrate_preflight_add_device (facts, element, value, offered);
+        }
+    }
+  cpu = guest->cpu_model && g_strcmp0 (guest->cpu_mode, "host-passthrough") != 0 ? cpu_element (xml) : NULL;
+  if (cpu != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      facts->cpu_compare = virt_migrate_hypervisor_compare_cpu (hv, dest_uri, &query, cpu, &error);
+      if (facts->cpu_compare < 0 || facts->cpu_compare == VIRT_MIGRATE_CPU_INCOMPATIBLE)
+        facts->cpu_error = g_strdup (error != NULL ? error->message : "incompatible");
+    }
+}
+
+/* The disks on the destination: where each goes (after disk-map), whether
+ * an image or a pool is there, and the backing chain under it. */
+static void
+gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *dest_uri,
+                   VirtMigratePreflightFacts *facts)
+{
+  g_auto(GStrv) disk_map = NULL;
+  g_autoptr(GPtrArray) pools = virt_migrate_hypervisor_storage_pools (hv, dest_uri);
+  gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+
+  g_object_get (request, "disk-map", &disk_map, NULL);
+  for (guint i = 0; i < facts->disks->len; i++)
+    {
+      VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
+      g_autofree char *mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source,
+                                                       virt_migrate_pools_dir_func, pools);
+      g_autofree char *dir = NULL;
+
+      if (mapped != NULL)
+        {
+          g_free (d->dest_path);
+          d->dest_path = g_steal_pointer (&mapped);
+          /* virt-migrate makes a missing image itself, in a pool there. */
+          d->created_by_us = d->copied;
+        }
+      dir = g_path_get_dirname (d->dest_path);
+      d->dest_pool = virt_migrate_pools_covering (pools, dir);
+      d->dest_exists = volume_exists (hv, dest_uri, d->dest_path, local_dest, d->dest_pool);
+      if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
+        d->dest_backing_known = dest_image_backing (hv, dest_uri, d->dest_path, local_dest, &d->dest_backing);
+      if (d->dest_backing != NULL)
+        {
+          g_autofree char *bdir = g_path_get_dirname (d->dest_backing);
+          g_autofree char *bpool = virt_migrate_pools_covering (pools, bdir);
+
+          d->dest_backing_exists = volume_exists (hv, dest_uri, d->dest_backing, local_dest, bpool);
+        }
+      /* The chain under it, where the destination's top image will look. */
+      for (guint k = 0; k < d->backing->len; k++)
+        {
+          VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
+          g_autofree char *bmapped = virt_migrate_map_path ((const char *const *) disk_map, b->source,
+                                                            virt_migrate_pools_dir_func, pools);
+          g_autofree char *bdir = NULL, *bpool = NULL;
+
+          if (bmapped != NULL)
+            {
+              g_free (b->dest_path);
+              b->dest_path = g_steal_pointer (&bmapped);
+            }
+          bdir = g_path_get_dirname (b->dest_path);
+          bpool = virt_migrate_pools_covering (pools, bdir);
+          b->dest_exists = volume_exists (hv, dest_uri, b->dest_path, local_dest, bpool);
+        }
+    }
+}
+
+/**
+ * virt_migrate_preflight_gather:
+ *
+ * Fills @facts for migrating @request's guest from its source to
+ * @dest_uri (the request's own when %NULL), asking @hv. FALSE with @error
+ * only when the guest cannot be looked at (the source unreachable, no such
+ * guest); what cannot be learnt of the destination stays unknown.
+ */
+gboolean
+virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
+                               VirtMigrateRequest        *request,
+                               const char                *dest_uri,
+                               VirtMigratePreflightFacts *facts,
+                               GError                   **error)
+{
+  const char *source_uri = virt_migrate_request_get_source_uri (request);
+  g_autoptr(VirtMigrateGuestInfo) info = NULL;
+  g_autoptr(GError) reach_error = NULL;
+  g_autofree char *xml = NULL, *live_xml = NULL, *dest_xml = NULL, *dname = NULL, *src_host = NULL;
+  VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
+
+  if (dest_uri == NULL)
+    dest_uri = virt_migrate_request_get_dest_uri (request);
+  info = virt_migrate_hypervisor_lookup_guest (hv, source_uri, virt_migrate_request_get_domain (request), error);
+  if (info == NULL)
+    return FALSE;
+
+  /* The migratable definition has what the checks read; the live one
+   * lists the backing chains. */
+  xml = virt_migrate_hypervisor_guest_xml (hv, source_uri, info->uuid, VIRT_MIGRATE_GUEST_XML_MIGRATABLE, NULL);
+  live_xml = virt_migrate_hypervisor_guest_xml (hv, source_uri, info->uuid, VIRT_MIGRATE_GUEST_XML_LIVE, NULL);
+  g_object_get (request, "dest-xml", &dest_xml, "dest-name", &dname, NULL);
+  facts->live = virt_migrate_request_get_live (request);
+  g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, NULL);
+  facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
+  facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
+  facts->guest_memory = info->running ? info->memory : 0;
+  if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
+    {
+      virt_migrate_guest_xml_clear (&guest);
+      memset (&guest, 0, sizeof guest);
+    }
+  if (dest_xml == NULL || !virt_migrate_guest_xml_parse (dest_xml, &dest_guest))
+    {
+      virt_migrate_guest_xml_clear (&dest_guest);
+      memset (&dest_guest, 0, sizeof dest_guest);
+    }
+  if (live_xml == NULL || !virt_migrate_guest_xml_parse (live_xml, &live))
+    {
+      virt_migrate_guest_xml_clear (&live);
+      memset (&live, 0, sizeof live);
+    }
+  gather_guest (request, &guest, &live, &dest_guest, facts);
+
+  if (dest_uri == NULL || !virt_migrate_hypervisor_reach (hv, dest_uri, &reach_error))
+    {
+      facts->reachable = FALSE;
+      facts->connect_error = g_strdup (reach_error != NULL ? reach_error->message : "No destination");
+      goto out;
+    }
+  facts->reachable = TRUE;
+
+  /* Another host? */
+  src_host = host_uuid (hv, source_uri);
+  facts->host_uuid = host_uuid (hv, dest_uri);
+  if (src_host != NULL && facts->host_uuid != NULL)
+    facts->same_host = g_str_equal (src_host, facts->host_uuid) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+
+  gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
+  gather_capabilities (hv, dest_uri, xml, &guest, facts);
+  facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
+  for (guint i = 0; i < facts->networks->len; i++)
+    {
+      VirtMigratePreflightNetwork *n = g_ptr_array_index (facts->networks, i);
+
+      n->present = virt_migrate_hypervisor_network_present (hv, dest_uri, n->kind, n->name);
+    }
+  gather_dest_disks (hv, request, dest_uri, facts);
+
+out:
+  virt_migrate_guest_xml_clear (&guest);
+  virt_migrate_guest_xml_clear (&live);
+  virt_migrate_guest_xml_clear (&dest_guest);
+  return TRUE;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A manager's dry-run plan and pre-flight checks, through the hypervisor
+ * seam against the scripted fake (libvirt's recorded XML): the guest's
+ * UUID and persistence, the destination's configuration, the call, the
+ * verdict, the destination XML of a disk-map and network-map, and the
+ * errors a person gets. No libvirtd. */
+#include "config.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
+#include "fake-hypervisor.h"
+#include "virt-migrate-manager-private.h"
+#include "virt-migrate.h"
+
+#define MiB (G_GUINT64_CONSTANT (1024) * 1024)
+#define GiB (MiB * 1024)
+#define SRC "qemu+ssh://src.example.org/system"
+#define DST "qemu+ssh://dst.example.org/system"
+#define DST2 "qemu+ssh://dst2.example.org/system"
+#define UUID "7a6f22e4-0000-4000-8000-000000000001"
+
+typedef struct {
+  FakeHypervisor     *hv;
+  VirtMigrateManager *manager;
+  VirtMigrateRequest *request;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+
+  fx->hv = fake_hypervisor_new ();
+  fx->manager = virt_migrate_manager_new_with_settings (settings);
+  virt_migrate_manager_set_history (fx->manager, NULL);
+  virt_migrate_manager_set_hypervisor_func (fx->manager, fake_hypervisor_ref_func, g_object_ref (fx->hv),
+                                            g_object_unref);
+  fake_hypervisor_add_host (fx->hv, SRC, 1 * GiB);
+  fake_hypervisor_add_host (fx->hv, DST, 4 * GiB);
+  fake_hypervisor_add_guest (fx->hv, SRC, "web", UUID, 512 * MiB, TRUE);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK, NULL);
+  fx->request = virt_migrate_request_new ("web", SRC, DST);
+  g_object_set (fx->request, "live", TRUE, NULL);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->request);
+  g_clear_object (&fx->manager);
+  g_clear_object (&fx->hv);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static VirtMigratePlan *
+plan (Fixture *fx, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  virt_migrate_manager_plan_async (fx->manager, fx->request, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return virt_migrate_manager_plan_finish (fx->manager, result, error);
+}
+
+static GVariant *
+check (Fixture *fx, const char *const *destinations, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  virt_migrate_manager_check_async (fx->manager, fx->request, destinations, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return virt_migrate_manager_check_finish (fx->manager, result, error);
+}
+
+static const char *
+result_of (GVariant *verdict)
+{
+  const char *result = NULL;
+
+  g_assert_true (g_variant_lookup (verdict, "result", "&s", &result));
+  return result;
+}
+
+static void
+test_plan_persistent (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+  VirtMigrateConfigOutcome *outcome;
+
+  g_test_summary ("A plan learns the guest's UUID and persistence from the source, checks the destination "
+                  "and predicts the configurations");
+  g_object_set (fx->request, "persist-dest", TRUE, NULL);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (virt_migrate_plan_get_guest_uuid (p), ==, UUID);
+  g_assert_true (virt_migrate_plan_get_source_persistent (p));
+  g_assert_true (virt_migrate_plan_get_dest_checked (p));
+  g_assert_false (virt_migrate_plan_get_dest_config_exists (p));
+  g_assert_cmpstr (virt_migrate_plan_get_libvirt_api (p), ==, "virDomainMigrate3");
+  g_assert_true (g_strv_contains (virt_migrate_plan_get_flag_names (p), "VIR_MIGRATE_LIVE"));
+  g_assert_true (g_strv_contains (virt_migrate_plan_get_flag_names (p), "VIR_MIGRATE_PERSIST_DEST"));
+  outcome = virt_migrate_plan_get_config_outcome (p);
+  g_assert_cmpint (virt_migrate_config_outcome_get_dest_type (outcome), ==, VIRT_MIGRATE_GUEST_TYPE_PERSISTENT);
+  g_assert_cmpint (virt_migrate_config_outcome_get_source_config (outcome), ==, VIRT_MIGRATE_SOURCE_CONFIG_KEPT);
+  g_assert_cmpstr (result_of (virt_migrate_plan_get_verdict (p)), ==, "ok");
+}
+
+static void
+test_plan_transient_dest_config (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+
+  g_test_summary ("A transient guest whose configuration the destination already has");
+  fake_hypervisor_set_transient (fx->hv, SRC, "web");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", UUID, 512 * MiB, FALSE);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  g_assert_false (virt_migrate_plan_get_source_persistent (p));
+  g_assert_true (virt_migrate_plan_get_dest_config_exists (p));
+  g_assert_cmpint (virt_migrate_config_outcome_get_source_config (virt_migrate_plan_get_config_outcome (p)), ==,
+                   VIRT_MIGRATE_SOURCE_CONFIG_NONE);
+}
+
+static void
+test_plan_dest_unreachable (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+
+  g_test_summary ("A managed migration to an unreachable destination cannot be planned (it needs that "
+                  "connection); peer-to-peer is, unchecked, with an unknown verdict");
+  fake_hypervisor_set_reachable (fx->hv, DST, FALSE);
+  p = plan (fx, &error);
+  g_assert_null (p);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, "Cannot connect to " DST));
+  g_clear_error (&error);
+
+  g_object_set (fx->request, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  g_assert_false (virt_migrate_plan_get_dest_checked (p));
+  g_assert_cmpstr (virt_migrate_plan_get_libvirt_api (p), ==, "virDomainMigrateToURI3");
+  g_assert_cmpstr (result_of (virt_migrate_plan_get_verdict (p)), ==, "unknown");
+}
+
+static void
+test_plan_no_guest (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+
+  g_test_summary ("No such guest, or the source unreachable: the plan fails with which");
+  g_object_set (fx->request, "domain", "nope", NULL);
+  p = plan (fx, &error);
+  g_assert_null (p);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
+  g_clear_error (&error);
+  g_object_set (fx->request, "domain", "web", NULL);
+  fake_hypervisor_set_reachable (fx->hv, SRC, FALSE);
+  p = plan (fx, &error);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED);
+}
+
+static void
+test_plan_blocker (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+  g_autofree char *text = NULL;
+
+  g_test_summary ("A plan carries the pre-flight verdict a migration would reach first, blockers in its text");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", "99999999-0000-4000-8000-000000000001", 64 * MiB, TRUE);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result_of (virt_migrate_plan_get_verdict (p)), ==, "blocker");
+  text = virt_migrate_plan_to_text (p);
+  g_assert_true (g_pattern_match_simple ("*A different guest of the same name (UUID 99999999-*", text));
+}
+
+static void
+test_plan_maps (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+  g_autoptr(GVariant) v = NULL;
+  const char *xml = NULL;
+  const char *disk_map[] = { FAKE_DISK_DIR "=fast", NULL };
+  const char *network_map[] = { "prod=lab&test", NULL };
+
+  g_test_summary ("disk-map (onto a pool by name) and network-map: the destination XML the migration "
+                  "would send, made from the recorded live XML, values escaped");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<interface type='user'>",
+                              "<interface type='network'><source network='prod'/>");
+  fake_hypervisor_add_pool (fx->hv, DST, "fast", "/srv/fast");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", disk_map,
+                "network-map", network_map, NULL);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  v = virt_migrate_plan_to_variant (p);
+  g_assert_true (g_variant_lookup (v, "dest-xml", "&s", &xml));
+  g_assert_true (g_pattern_match_simple ("*<source file=\"/srv/fast/web.qcow2\"*", xml) ||
+                 g_pattern_match_simple ("*<source file='/srv/fast/web.qcow2'*", xml));
+  g_assert_true (g_pattern_match_simple ("*/srv/fast/web-base.qcow2*", xml));
+  g_assert_true (g_pattern_match_simple ("*network=?lab&amp;test?*", xml));
+  g_assert_false (g_pattern_match_simple ("*lab&test*", xml));
+}
+
+static void
+test_check_two (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts = NULL;
+  g_autoptr(GVariant) first = NULL, second = NULL;
+  const char *destinations[] = { DST, DST2, NULL };
+  const char *dest = NULL;
+
+  g_test_summary ("Checks against two destinations: one verdict each, in order; one the fake does not know "
+                  "is unreachable");
+  verdicts = check (fx, destinations, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (verdicts), ==, 2);
+  first = g_variant_get_child_value (verdicts, 0);
+  second = g_variant_get_child_value (verdicts, 1);
+  g_assert_true (g_variant_lookup (first, "destination", "&s", &dest));
+  g_assert_cmpstr (dest, ==, DST);
+  g_assert_cmpstr (result_of (first), ==, "ok");
+  g_assert_true (g_variant_lookup (second, "destination", "&s", &dest));
+  g_assert_cmpstr (dest, ==, DST2);
+  g_assert_cmpstr (result_of (second), ==, "blocker");
+  g_assert_cmpuint (fake_hypervisor_get_n_gathered (fx->hv), ==, 2);
+}
+
+static void
+test_check_no_guest (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts = NULL;
+
+  g_test_summary ("Checks of a guest the source does not have: an error, no verdicts");
+  g_object_set (fx->request, "domain", "nope", NULL);
+  verdicts = check (fx, NULL, &error);
+  g_assert_null (verdicts);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add ("/manager-plan/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("persistent", test_plan_persistent);
+  ADD ("transient-dest-config", test_plan_transient_dest_config);
+  ADD ("dest-unreachable", test_plan_dest_unreachable);
+  ADD ("no-guest", test_plan_no_guest);
+  ADD ("blocker", test_plan_blocker);
+  ADD ("maps", test_plan_maps);
+  ADD ("check-two", test_check_two);
+  ADD ("check-no-guest", test_check_no_guest);
+  return g_test_run ();
+}

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every pre-flight rule, from what a host answers to the verdict: the
+ * facts gathered through the hypervisor seam (virt-migrate-preflight-
+ * gather.c) from the scripted fake, which serves libvirt's own recorded
+ * XML (tests/recorded/) edited per case. No libvirtd. */
+#include "config.h"
+
+#include "fake-hypervisor.h"
+#include "virt-migrate-preflight-private.h"
+#include "virt-migrate-request-private.h"
+#include "virt-migrate.h"
+
+#define MiB (G_GUINT64_CONSTANT (1024) * 1024)
+#define GiB (MiB * 1024)
+#define SRC "qemu+ssh://src.example.org/system"
+#define DST "qemu+ssh://dst.example.org/system"
+#define UUID "7a6f22e4-0000-4000-8000-000000000001"
+
+/* The recorded guest's interface and CPU, as libvirt wrote them. */
+#define USER_IFACE "<interface type='user'>"
+#define CPU_CUSTOM "<cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>"
+
+typedef struct {
+  FakeHypervisor     *hv;
+  VirtMigrateRequest *request;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  fx->hv = fake_hypervisor_new ();
+  fake_hypervisor_add_host (fx->hv, SRC, 1 * GiB);
+  fake_hypervisor_add_host (fx->hv, DST, 4 * GiB);
+  fake_hypervisor_add_guest (fx->hv, SRC, "web", UUID, 512 * MiB, TRUE);
+  fx->request = virt_migrate_request_new ("web", SRC, DST);
+  g_object_set (fx->request, "live", TRUE, NULL);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->request);
+  g_clear_object (&fx->hv);
+}
+
+/* The destination shares the guest's disk: a pool over its directory, the
+ * image in it. */
+static void
+share_disk (Fixture *fx)
+{
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK, FAKE_DISK_BACKING);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK_BACKING, NULL);
+}
+
+static GVariant *
+verdict (Fixture *fx)
+{
+  g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (fx->hv), fx->request, NULL, facts, &error));
+  g_assert_no_error (error);
+  return g_variant_ref_sink (virt_migrate_preflight_verdict (facts, DST));
+}
+
+static const char *
+result_of (GVariant *v)
+{
+  const char *result = NULL;
+
+  g_assert_true (g_variant_lookup (v, "result", "&s", &result));
+  return result;
+}
+
+/* Whether @v has a check @check with @result whose reason matches the
+ * glob @reason (NULL: any). */
+static gboolean
+has (GVariant *v, const char *check, const char *result, const char *reason)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (v, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter iter;
+  GVariant *c;
+
+  g_variant_iter_init (&iter, checks);
+  while ((c = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *name = "", *res = "", *why = "";
+      gboolean match;
+
+      g_variant_lookup (c, "check", "&s", &name);
+      g_variant_lookup (c, "result", "&s", &res);
+      g_variant_lookup (c, "reason", "&s", &why);
+      match = g_str_equal (name, check) && g_str_equal (res, result) &&
+              (reason == NULL || g_pattern_match_simple (reason, why));
+      g_variant_unref (c);
+      if (match)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+dump (GVariant *v)
+{
+  g_autofree char *text = g_variant_print (v, FALSE);
+
+  g_test_message ("%s", text);
+}
+
+#define assert_has(v, check, result, reason) \
+  G_STMT_START { if (!has (v, check, result, reason)) { dump (v); \
+    g_error ("no %s check %s matching '%s'", result, check, reason ? reason : "*"); } } G_STMT_END
+
+static void
+test_all_ok (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The recorded guest to a destination that shares its disk: every check ok, each "
+                  "read from libvirt's recorded XML");
+  share_disk (fx);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "ok");
+  assert_has (v, "reachable", "ok", DST " answers");
+  assert_has (v, "other-host", "ok", DST " is another host (host UUID *)");
+  assert_has (v, "name", "ok", NULL);
+  assert_has (v, "machine", "ok", "The destination offers machine type pc-i440fx-7.2 with /usr/bin/qemu-system-x86_64");
+  assert_has (v, "cpu", "ok", "The destination can run the guest's CPU (custom)");
+  assert_has (v, "memory", "ok", "512 MiB of memory needed, 4096 MiB free there");
+  assert_has (v, "devices", "ok", "The destination offers the guest's disk bus virtio, disk bus ide, graphics vnc, video model cirrus");
+  assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
+  g_assert_false (has (v, "disk", "ok", "hdc*"));
+  g_assert_cmpuint (fake_hypervisor_get_n_gathered (fx->hv), ==, 1);
+}
+
+static void
+test_unreachable (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A destination that cannot be reached is a blocker with libvirt's message; every check "
+                  "that needs it is unknown");
+  fake_hypervisor_set_reachable (fx->hv, DST, FALSE);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "blocker");
+  assert_has (v, "reachable", "blocker", "*Cannot connect to " DST "*No such file or directory*");
+  assert_has (v, "name", "unknown", NULL);
+  assert_has (v, "memory", "unknown", NULL);
+  assert_has (v, "cpu", "unknown", NULL);
+}
+
+static void
+test_unreachable_p2p (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Peer-to-peer, only the source's libvirtd must reach the destination: unknown, not a blocker");
+  fake_hypervisor_set_reachable (fx->hv, DST, FALSE);
+  g_object_set (fx->request, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "unknown");
+  assert_has (v, "reachable", "unknown", "*peer-to-peer*");
+}
+
+static void
+test_same_host (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *caps_uuid = g_strdup ("0f0f0f0f-0000-4000-8000-000000000001");
+
+  g_test_summary ("Two URIs of one machine (the same host UUID in both capabilities): a blocker");
+  fake_hypervisor_set_host_uuid (fx->hv, SRC, caps_uuid);
+  fake_hypervisor_set_host_uuid (fx->hv, DST, caps_uuid);
+  v = verdict (fx);
+  assert_has (v, "other-host", "blocker", NULL);
+}
+
+static void
+test_name_conflict (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Another guest of the same name on the destination (another UUID): a blocker naming it");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", "99999999-0000-4000-8000-000000000001", 64 * MiB, FALSE);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "blocker");
+  assert_has (v, "name", "blocker", "A different guest of the same name (UUID 99999999-0000-4000-8000-000000000001, "
+                                    "defined, not running)*");
+}
+
+static void
+test_name_conflict_dest_name (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("With dest-name the conflict is looked for under the new name: none for the old");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", "99999999-0000-4000-8000-000000000001", 64 * MiB, TRUE);
+  g_object_set (fx->request, "dest-name", "web2", NULL);
+  v = verdict (fx);
+  assert_has (v, "name", "ok", NULL);
+  fake_hypervisor_add_guest (fx->hv, DST, "web2", "99999999-0000-4000-8000-000000000002", 64 * MiB, TRUE);
+  g_clear_pointer (&v, g_variant_unref);
+  v = verdict (fx);
+  assert_has (v, "name", "blocker", "*running*");
+}
+
+static void
+test_uuid_running (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The guest itself already runs on the destination: a blocker");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", UUID, 512 * MiB, TRUE);
+  v = verdict (fx);
+  assert_has (v, "uuid", "blocker", "This guest (its UUID) already runs on the destination");
+  assert_has (v, "name", "ok", NULL);
+}
+
+static void
+test_uuid_defined (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The guest's configuration on the destination, not running: ok, it is replaced");
+  fake_hypervisor_add_guest (fx->hv, DST, "web", UUID, 512 * MiB, FALSE);
+  v = verdict (fx);
+  assert_has (v, "uuid", "ok", "The destination has this guest's configuration, not running*");
+}
+
+static void
+test_machine_missing (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Domain capabilities refused for the guest's machine type: a blocker with libvirt's message");
+  fake_hypervisor_fail_domcaps (fx->hv, DST, FALSE);
+  v = verdict (fx);
+  assert_has (v, "machine", "blocker", "The destination cannot run machine type pc-i440fx-7.2 with "
+                                       "/usr/bin/qemu-system-x86_64: invalid argument: the machine*");
+  g_assert_false (has (v, "devices", "ok", NULL));
+}
+
+static void
+test_machine_denied (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Domain capabilities denied (a read-only connection): not a blocker, devices not checked");
+  fake_hypervisor_fail_domcaps (fx->hv, DST, TRUE);
+  v = verdict (fx);
+  assert_has (v, "machine", "ok", NULL);
+  g_assert_false (has (v, "machine", "blocker", NULL));
+  g_assert_false (has (v, "devices", "ok", NULL));
+}
+
+static void
+test_cpu_incompatible (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("libvirt says the guest's CPU is incompatible with the destination's: a blocker with its reason");
+  fake_hypervisor_set_cpu_compare (fx->hv, DST, VIRT_MIGRATE_CPU_INCOMPATIBLE,
+                                   "the CPU is incompatible with host CPU: Host CPU does not provide required "
+                                   "features: avx512f");
+  v = verdict (fx);
+  assert_has (v, "cpu", "blocker", "The guest's CPU (custom) is incompatible with the destination's: *avx512f");
+}
+
+static void
+test_cpu_error (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The CPU comparison failing: a warning, not a blocker");
+  fake_hypervisor_set_cpu_compare (fx->hv, DST, -1, "internal error: unknown CPU model");
+  v = verdict (fx);
+  assert_has (v, "cpu", "warning", "*could not be compared*unknown CPU model");
+  g_assert_cmpstr (result_of (v), !=, "blocker");
+}
+
+static void
+test_cpu_passthrough (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("host-passthrough is not compared (libvirt cannot) and warned about");
+  fake_hypervisor_set_cpu_compare (fx->hv, DST, VIRT_MIGRATE_CPU_INCOMPATIBLE, "must not be asked");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", CPU_CUSTOM, "<cpu mode='host-passthrough' check='none'/>");
+  v = verdict (fx);
+  assert_has (v, "cpu", "warning", "The guest passes the source's CPU through*");
+}
+
+static void
+test_memory_short (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("More memory than the destination has free: a blocker");
+  fake_hypervisor_add_guest (fx->hv, SRC, "big", "7a6f22e4-0000-4000-8000-000000000002", 6 * GiB, TRUE);
+  g_object_set (fx->request, "domain", "big", NULL);
+  v = verdict (fx);
+  assert_has (v, "memory", "blocker", "The guest has 6144 MiB of memory and the destination 4096 MiB free");
+}
+
+static void
+test_memory_tight (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Memory that would leave the destination less than a tenth free: a warning");
+  fake_hypervisor_add_guest (fx->hv, SRC, "big", "7a6f22e4-0000-4000-8000-000000000002", 3800 * MiB, TRUE);
+  g_object_set (fx->request, "domain", "big", NULL);
+  v = verdict (fx);
+  assert_has (v, "memory", "warning", "*less than a tenth*");
+}
+
+static void
+test_memory_not_running (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest that does not run takes no memory on the destination (offline)");
+  fake_hypervisor_add_guest (fx->hv, SRC, "off", "7a6f22e4-0000-4000-8000-000000000003", 6 * GiB, FALSE);
+  g_object_set (fx->request, "domain", "off", "live", FALSE, "offline", TRUE, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "memory", "blocker", NULL));
+}
+
+static void
+test_device_not_offered (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A disk bus the destination's QEMU does not offer (its domain capabilities): a blocker");
+  fake_hypervisor_edit_domcaps (fx->hv, DST, "<value>scsi</value>\n        <value>virtio</value>", "<value>scsi</value>");
+  v = verdict (fx);
+  assert_has (v, "devices", "blocker", "The destination's QEMU offers no disk bus virtio, which the guest uses");
+  assert_has (v, "devices", "ok", "The destination offers the guest's disk bus ide, graphics vnc, video model cirrus");
+}
+
+static void
+test_hostdev (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A PCI host device: a blocker");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<memballoon model='none'/>",
+                              "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+                              "bus='0x06' slot='0x00' function='0x0'/></source></hostdev><memballoon model='none'/>");
+  v = verdict (fx);
+  assert_has (v, "devices", "blocker", "The guest uses 1 host device (PCI or USB passthrough), which cannot migrate");
+}
+
+static void
+use_network (Fixture *fx, const char *name)
+{
+  g_autofree char *iface = g_strdup_printf ("<interface type='network'><source network='%s'/>", name);
+
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", USER_IFACE, iface);
+}
+
+static void
+test_network_missing (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("The guest's virtual network absent, or not active, on the destination: a blocker");
+  use_network (fx, "prod");
+  v = verdict (fx);
+  assert_has (v, "network", "blocker", "The guest's network prod does not exist (or is not active) on the destination");
+  fake_hypervisor_add_network (fx->hv, DST, "network", "prod", FALSE);
+  g_clear_pointer (&v, g_variant_unref);
+  v = verdict (fx);
+  assert_has (v, "network", "blocker", NULL);
+  fake_hypervisor_add_network (fx->hv, DST, "network", "prod", TRUE);
+  g_clear_pointer (&v, g_variant_unref);
+  v = verdict (fx);
+  assert_has (v, "network", "ok", "The network prod exists on the destination");
+}
+
+static void
+test_network_map (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *map[] = { "prod=lab", NULL };
+
+  g_test_summary ("network-map: the mapped network is the one looked for");
+  use_network (fx, "prod");
+  fake_hypervisor_add_network (fx->hv, DST, "network", "lab", TRUE);
+  g_object_set (fx->request, "network-map", map, NULL);
+  v = verdict (fx);
+  assert_has (v, "network", "ok", "The network lab exists on the destination");
+  g_assert_false (has (v, "network", "blocker", NULL));
+}
+
+static void
+test_bridge (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A bridge interface: the host interface is looked for on the destination");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", USER_IFACE, "<interface type='bridge'><source bridge='br0'/>");
+  v = verdict (fx);
+  assert_has (v, "network", "blocker", "The guest's bridge br0 does not exist*");
+  fake_hypervisor_add_network (fx->hv, DST, "bridge", "br0", TRUE);
+  g_clear_pointer (&v, g_variant_unref);
+  v = verdict (fx);
+  assert_has (v, "network", "ok", "The bridge br0 exists on the destination");
+}
+
+static void
+test_disk_unseen (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Shared storage no pool of a remote destination covers: cannot be seen, a warning");
+  v = verdict (fx);
+  assert_has (v, "disk", "warning", "vda: whether " FAKE_DISK " is shared with the destination cannot be seen*");
+}
+
+static void
+test_disk_absent (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A pool over the disk's directory without the image: not shared, a blocker");
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: " FAKE_DISK " is not on the destination (its pool images has no such volume)");
+}
+
+static void
+test_copy_nowhere (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A storage copy with no image and no pool there: a blocker; the chain is copied whole");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: nothing at " FAKE_DISK " on the destination and no storage pool there*");
+  assert_has (v, "backing", "ok", "vda: the whole chain (the top image and 1 backing file) is copied into one image there");
+}
+
+static void
+test_copy_into_pool (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A storage copy where a pool covers the directory: created there");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied to " FAKE_DISK ", created in the destination's storage pool images");
+  g_assert_cmpstr (result_of (v), ==, "ok");
+}
+
+static void
+test_copy_disk_map_pool (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *map[] = { FAKE_DISK_DIR "=fast", NULL };
+
+  g_test_summary ("disk-map onto a storage pool by name: the pool's directory, read from its XML");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", map, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "fast", "/srv/fast");
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied to /srv/fast/web.qcow2, created in the destination's storage pool fast");
+}
+
+static void
+test_copy_disk_map_dir (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *map[] = { FAKE_DISK_DIR "=/srv/new", NULL };
+
+  g_test_summary ("disk-map onto a directory no pool covers: made there by virt-migrate");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", map, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied to /srv/new/web.qcow2 (disk-map), created there through its storage API*");
+}
+
+static void
+test_copy_only_some (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *only[] = { "vdb", NULL };
+
+  g_test_summary ("migrate-disks without vda: vda is not copied, so it must be shared");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "migrate-disks", only, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "warning", "vda: whether * is shared*");
+  g_assert_false (has (v, "disk", "blocker", NULL));
+}
+
+static void
+test_incremental_backing_missing (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An incremental copy whose backing file is missing on the destination: a blocker (the data "
+                  "it holds would be lost)");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  v = verdict (fx);
+  assert_has (v, "backing", "blocker", "vda: an incremental copy (--copy-storage-inc) moves only the top image, and "
+                                       "its backing file " FAKE_DISK_BACKING " is missing on the destination*");
+}
+
+static void
+test_incremental_backing_there (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An incremental copy with the backing file there: the top image is made on it");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK_BACKING, NULL);
+  v = verdict (fx);
+  assert_has (v, "backing", "ok", "vda: its backing file " FAKE_DISK_BACKING " is on the destination at *");
+  assert_has (v, "disk", "ok", "vda: its top image copied to " FAKE_DISK ", created there on top of *");
+  g_assert_cmpstr (result_of (v), ==, "ok");
+}
+
+static void
+test_incremental_flat_image_there (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An incremental copy into an image already there without a backing file: a blocker");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: " FAKE_DISK " exists on the destination without a backing file*");
+}
+
+static void
+test_incremental_image_on_backing (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An incremental copy into an image there on top of the backing file (its volume XML says so)");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
+  share_disk (fx);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: its top image copied into " FAKE_DISK ", which exists on the destination on top of "
+                               FAKE_DISK_BACKING);
+}
+
+static void
+test_dest_xml_paths (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("dest-xml moves a disk: it is looked for where the destination XML says");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL,
+                "dest-xml", "<domain type='qemu'><name>web</name><devices><disk type='file' device='disk'>"
+                            "<source file='/srv/other/web.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+                            "</devices></domain>", NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "other", "/srv/other");
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied to /srv/other/web.qcow2, created in the destination's storage pool other");
+}
+
+static void
+test_source_unreachable (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("The source unreachable, or no such guest: no verdict at all, the error says which");
+  g_object_set (fx->request, "domain", "nope", NULL);
+  g_assert_false (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (fx->hv), fx->request, NULL, facts, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
+  g_clear_error (&error);
+  fake_hypervisor_set_reachable (fx->hv, SRC, FALSE);
+  g_object_set (fx->request, "domain", "web", NULL);
+  g_assert_false (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (fx->hv), fx->request, NULL, facts, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED);
+  g_assert_cmpuint (fake_hypervisor_get_n_gathered (fx->hv), ==, 0);
+}
+
+static void
+test_hostile_name (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest whose name needs escaping in XML is read back whole");
+  fake_hypervisor_add_guest (fx->hv, SRC, "a&b <c>", "7a6f22e4-0000-4000-8000-000000000004", 64 * MiB, TRUE);
+  fake_hypervisor_add_guest (fx->hv, DST, "a&b <c>", "99999999-0000-4000-8000-000000000004", 64 * MiB, FALSE);
+  g_object_set (fx->request, "domain", "a&b <c>", NULL);
+  v = verdict (fx);
+  assert_has (v, "name", "blocker", "*99999999-0000-4000-8000-000000000004*");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add ("/preflight-gather/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("all-ok", test_all_ok);
+  ADD ("unreachable", test_unreachable);
+  ADD ("unreachable-p2p", test_unreachable_p2p);
+  ADD ("same-host", test_same_host);
+  ADD ("name-conflict", test_name_conflict);
+  ADD ("name-conflict-dest-name", test_name_conflict_dest_name);
+  ADD ("uuid-running", test_uuid_running);
+  ADD ("uuid-defined", test_uuid_defined);
+  ADD ("machine-missing", test_machine_missing);
+  ADD ("machine-denied", test_machine_denied);
+  ADD ("cpu-incompatible", test_cpu_incompatible);
+  ADD ("cpu-error", test_cpu_error);
+  ADD ("cpu-passthrough", test_cpu_passthrough);
+  ADD ("memory-short", test_memory_short);
+  ADD ("memory-tight", test_memory_tight);
+  ADD ("memory-not-running", test_memory_not_running);
+  ADD ("device-not-offered", test_device_not_offered);
+  ADD ("hostdev", test_hostdev);
+  ADD ("network-missing", test_network_missing);
+  ADD ("network-map", test_network_map);
+  ADD ("bridge", test_bridge);
+  ADD ("disk-unseen", test_disk_unseen);
+  ADD ("disk-absent", test_disk_absent);
+  ADD ("copy-nowhere", test_copy_nowhere);
+  ADD ("copy-into-pool", test_copy_into_pool);
+  ADD ("copy-disk-map-pool", test_copy_disk_map_pool);
+  ADD ("copy-disk-map-dir", test_copy_disk_map_dir);
+  ADD ("copy-only-some", test_copy_only_some);
+  ADD ("incremental-backing-missing", test_incremental_backing_missing);
+  ADD ("incremental-backing-there", test_incremental_backing_there);
+  ADD ("incremental-flat-image-there", test_incremental_flat_image_there);
+  ADD ("incremental-image-on-backing", test_incremental_image_on_backing);
+  ADD ("dest-xml-paths", test_dest_xml_paths);
+  ADD ("source-unreachable", test_source_unreachable);
+  ADD ("hostile-name", test_hostile_name);
+  return g_test_run ();
+}
