@@ -56,7 +56,13 @@ struct _VirtMigratePolicy
   gboolean                postcopy_on_stall;
   gboolean                predict;
   GStrv                   bandwidth_schedule;
+  GArray                 *schedule; /* ScheduleEntry: bandwidth_schedule, parsed once when set */
 };
+
+typedef struct {
+  guint   start; /* seconds */
+  guint64 mib;   /* MiB/s */
+} ScheduleEntry;
 
 enum {
   PROP_0,
@@ -124,13 +130,16 @@ virt_migrate_policy_set_property (GObject *object, guint prop_id, const GValue *
         const char *const *entries = g_value_get_boxed (value);
         g_autoptr(GStrvBuilder) valid = g_strv_builder_new ();
 
+        g_array_set_size (self->schedule, 0);
         for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
           {
-            guint start;
-            guint64 mib;
+            ScheduleEntry e;
 
-            if (parse_entry (entries[i], &start, &mib))
-              g_strv_builder_add (valid, entries[i]);
+            if (parse_entry (entries[i], &e.start, &e.mib))
+              {
+                g_strv_builder_add (valid, entries[i]);
+                g_array_append_val (self->schedule, e);
+              }
             else
               g_warning ("bandwidth schedule: '%s' is not SECONDS:MIB, ignored", entries[i]);
           }
@@ -161,6 +170,7 @@ static void
 virt_migrate_policy_finalize (GObject *object)
 {
   g_strfreev (VIRT_MIGRATE_POLICY (object)->bandwidth_schedule);
+  g_array_unref (VIRT_MIGRATE_POLICY (object)->schedule);
   G_OBJECT_CLASS (virt_migrate_policy_parent_class)->finalize (object);
 }
 
@@ -255,6 +265,7 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
 static void
 virt_migrate_policy_init (VirtMigratePolicy *self)
 {
+  self->schedule = g_array_new (FALSE, FALSE, sizeof (ScheduleEntry));
   self->enabled = TRUE;
   self->stall_window = 10;
   self->stall_iterations = 3;
@@ -303,6 +314,7 @@ virt_migrate_policy_copy (VirtMigratePolicy *self)
   copy->postcopy_on_stall = self->postcopy_on_stall;
   copy->predict = self->predict;
   copy->bandwidth_schedule = g_strdupv (self->bandwidth_schedule);
+  g_array_append_vals (copy->schedule, self->schedule->data, self->schedule->len);
   return copy;
 }
 
@@ -457,17 +469,14 @@ virt_migrate_policy_get_bandwidth_at (VirtMigratePolicy *self,
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_POLICY (self), 0);
   *entry = -1;
-  for (guint i = 0; self->bandwidth_schedule != NULL && self->bandwidth_schedule[i] != NULL; i++)
+  for (guint i = 0; i < self->schedule->len; i++)
     {
-      guint start;
-      guint64 mib;
+      const ScheduleEntry *e = &g_array_index (self->schedule, ScheduleEntry, i);
 
-      if (!parse_entry (self->bandwidth_schedule[i], &start, &mib))
-        continue;
-      if (start <= seconds && (*entry < 0 || start >= best_start))
+      if (e->start <= seconds && (*entry < 0 || e->start >= best_start))
         {
-          best_start = start;
-          best = mib;
+          best_start = e->start;
+          best = e->mib;
           *entry = (int) i;
         }
     }

@@ -289,6 +289,16 @@ test_bandwidth_schedule (void)
   g_test_summary ("The bandwidth schedule: each entry once, at its time, from samples or the "
                   "clock between them");
   g_object_set (policy, "bandwidth-schedule", schedule, NULL);
+  {
+    /* Parsed once when set; a copy has the parsed entries too. */
+    g_autoptr(VirtMigratePolicy) copy = virt_migrate_policy_copy (policy);
+    int entry = -1;
+
+    g_assert_cmpuint (virt_migrate_policy_get_bandwidth_at (copy, 4, &entry), ==, 33);
+    g_assert_cmpint (entry, ==, 1);
+    g_assert_cmpuint (virt_migrate_policy_get_bandwidth_at (copy, 2, &entry), ==, 9);
+    g_assert_cmpint (entry, ==, 0);
+  }
   c = virt_migrate_convergence_new (policy, &plain);
   g_assert_true (virt_migrate_convergence_has_schedule (c));
   feed (c, seen, 0, 100 * MIB, 8 * MIB, 1);
