@@ -8,15 +8,14 @@
 
 #include "virt-migrate-dbus-service-private.h"
 #include "virt-migrate-service.h"
-#include "virt-migrate-throttle-private.h"
+#include "virt-migrate-publisher.h"
 
 typedef struct {
   VirtMigrateDBusService        *service;
   VirtMigrateDrain              *drain;
   VirtMigrateDBusObjectSkeleton *object;
   VirtMigrateDBusDrain          *iface;
-  gint64                         last_sync;
-  guint                          sync_source;
+  VirtMigratePublisher          *publisher;
   guint                          expire_source;
   gulong                         notify_id;
   gulong                         completed_id;
@@ -31,8 +30,7 @@ sync_drain (DrainExport *ex)
   GVariantIter iter;
   GVariant *value;
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
-  ex->last_sync = g_get_monotonic_time ();
+  virt_migrate_publisher_sent (ex->publisher);
   g_object_freeze_notify (G_OBJECT (ex->iface));
   virt_migrate_dbus_set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
   /* The jobs' paths, from the table the snapshot already holds. */
@@ -50,14 +48,10 @@ sync_drain (DrainExport *ex)
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 
-static gboolean
+static void
 sync_drain_cb (gpointer user_data)
 {
-  DrainExport *ex = user_data;
-
-  ex->sync_source = 0;
-  sync_drain (ex);
-  return G_SOURCE_REMOVE;
+  sync_drain (user_data);
 }
 
 static void
@@ -66,9 +60,8 @@ on_drain_notify (VirtMigrateDrain *drain, GParamSpec *pspec, DrainExport *ex)
   /* The state and the table are news; the progress can wait for its slot. */
   if (g_str_equal (pspec->name, "state") || g_str_equal (pspec->name, "guests"))
     sync_drain (ex);
-  else if (virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
-                                  &ex->sync_source, sync_drain_cb, ex))
-    sync_drain (ex);
+  else
+    virt_migrate_publisher_changed (ex->publisher, (gint64) ex->service->progress_interval * 1000);
 }
 
 static gboolean
@@ -106,7 +99,7 @@ virt_migrate_dbus_drain_export_free (gpointer data)
 {
   DrainExport *ex = data;
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  g_clear_pointer (&ex->publisher, virt_migrate_publisher_free);
   g_clear_handle_id (&ex->expire_source, g_source_remove);
   g_clear_signal_handler (&ex->notify_id, ex->drain);
   g_clear_signal_handler (&ex->completed_id, ex->drain);
@@ -138,6 +131,7 @@ virt_migrate_dbus_service_export_drain (VirtMigrateDBusService *self, VirtMigrat
 
   ex->service = self;
   ex->drain = g_object_ref (drain);
+  ex->publisher = virt_migrate_publisher_new (sync_drain_cb, ex);
   ex->object = virt_migrate_dbus_object_skeleton_new (path);
   ex->iface = virt_migrate_dbus_drain_skeleton_new ();
   sync_drain (ex);

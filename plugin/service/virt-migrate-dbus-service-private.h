@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "virt-migrate-publisher.h"
+
 /* What the D-Bus service's three files share: the service itself
  * (virt-migrate-dbus-service.c: the Manager and the jobs), how a call is
  * authorised (virt-migrate-dbus-authorize.c) and the drains' objects
@@ -34,8 +36,7 @@ typedef struct {
   VirtMigrateDBusObjectSkeleton *object;
   VirtMigrateDBusJob     *iface;
   guint                   owner_uid;
-  gint64                  last_sync;
-  guint                   sync_source;
+  VirtMigratePublisher   *publisher;
   gulong                  notify_id;
   gulong                  completed_id;
 } VirtMigrateDBusJobExport;

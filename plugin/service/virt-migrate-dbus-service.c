@@ -12,7 +12,6 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
-#include "virt-migrate-throttle-private.h"
 #include "virt-migrate-service.h"
 #include "virt-migrate-version.h"
 
@@ -94,22 +93,16 @@ sync_job (VirtMigrateDBusJobExport *ex)
 {
   g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (ex->job));
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
-  ex->last_sync = g_get_monotonic_time ();
-
+  virt_migrate_publisher_sent (ex->publisher);
   g_object_freeze_notify (G_OBJECT (ex->iface));
   virt_migrate_dbus_set_skeleton_properties (G_OBJECT (ex->iface), snapshot);
   g_object_thaw_notify (G_OBJECT (ex->iface));
 }
 
-static gboolean
+static void
 sync_job_cb (gpointer user_data)
 {
-  VirtMigrateDBusJobExport *ex = user_data;
-
-  ex->sync_source = 0;
-  sync_job (ex);
-  return G_SOURCE_REMOVE;
+  sync_job (user_data);
 }
 
 static void
@@ -122,9 +115,8 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateDBusJobExport 
       sync_job (ex);
       update_job_counts (ex->service);
     }
-  else if (virt_migrate_throttle (ex->last_sync, (gint64) ex->service->progress_interval * 1000,
-                             &ex->sync_source, sync_job_cb, ex))
-    sync_job (ex);
+  else
+    virt_migrate_publisher_changed (ex->publisher, (gint64) ex->service->progress_interval * 1000);
 }
 
 static void
@@ -338,7 +330,7 @@ job_export_free (gpointer data)
 {
   VirtMigrateDBusJobExport *ex = data;
 
-  g_clear_handle_id (&ex->sync_source, g_source_remove);
+  g_clear_pointer (&ex->publisher, virt_migrate_publisher_free);
   g_clear_signal_handler (&ex->notify_id, ex->job);
   g_clear_signal_handler (&ex->completed_id, ex->job);
   g_clear_object (&ex->iface);
@@ -357,6 +349,7 @@ export_job (VirtMigrateDBusService *self, VirtMigrateJob *job)
 
   ex->service = self;
   ex->job = g_object_ref (job);
+  ex->publisher = virt_migrate_publisher_new (sync_job_cb, ex);
   /* Set by the manager at creation, by Migrate to the caller, or from
    * the record of a job recovered after a restart. */
   ex->owner_uid = owner >= 0 ? (guint) owner : (guint) getuid ();

@@ -19,7 +19,6 @@
 #include "virt-migrate-job-json.h"
 #include "virt-migrate-service.h"
 #include "virt-migrate-metrics.h"
-#include "virt-migrate-throttle-private.h"
 #include "virt-migrate-http-service-internal.h"
 
 /* --- event streams ------------------------------------------------------- */
@@ -133,22 +132,17 @@ emit_job (JobEntry *e, const char *event)
 {
   g_autofree char *text = NULL;
 
-  g_clear_handle_id (&e->emit_source, g_source_remove);
-  e->last_emit = g_get_monotonic_time ();
+  virt_migrate_publisher_sent (e->publisher);
   if (e->service->clients->len == 0)
     return;
   text = job_event (e, event);
   broadcast (e->service, text);
 }
 
-static gboolean
+static void
 emit_job_cb (gpointer user_data)
 {
-  JobEntry *e = user_data;
-
-  e->emit_source = 0;
-  emit_job (e, "job");
-  return G_SOURCE_REMOVE;
+  emit_job (user_data, "job");
 }
 
 static void
@@ -156,10 +150,10 @@ on_job_notify (VirtMigrateJob *job, GParamSpec *pspec, JobEntry *e)
 {
   if (virt_migrate_job_is_finished (job))
     return; /* "completed" says it */
-  if (g_str_equal (pspec->name, "state") ||
-      virt_migrate_throttle (e->last_emit, G_USEC_PER_SEC / MAX (e->service->events_rate, 1),
-                             &e->emit_source, emit_job_cb, e))
+  if (g_str_equal (pspec->name, "state"))
     emit_job (e, "job");
+  else
+    virt_migrate_publisher_changed (e->publisher, G_USEC_PER_SEC / MAX (e->service->events_rate, 1));
 }
 
 /* The job left the manager's list (its retention is over). */
@@ -185,7 +179,7 @@ virt_migrate_http_events_job_entry_free (gpointer data)
 {
   JobEntry *e = data;
 
-  g_clear_handle_id (&e->emit_source, g_source_remove);
+  g_clear_pointer (&e->publisher, virt_migrate_publisher_free);
   g_clear_signal_handler (&e->notify_id, e->job);
   g_clear_signal_handler (&e->completed_id, e->job);
   g_object_unref (e->job);
@@ -200,6 +194,7 @@ virt_migrate_http_events_job_added (VirtMigrateManager *manager, VirtMigrateJob 
 
   e->service = self;
   e->job = g_object_ref (job);
+  e->publisher = virt_migrate_publisher_new (emit_job_cb, e);
   e->notify_id = g_signal_connect (job, "notify", G_CALLBACK (on_job_notify), e);
   e->completed_id = g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), e);
   g_hash_table_replace (self->jobs, GUINT_TO_POINTER (virt_migrate_job_get_id (job)), e);

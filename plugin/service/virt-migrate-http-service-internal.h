@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "virt-migrate-publisher.h"
+
 #include <libsoup/soup.h>
 
 #include "virt-migrate-http-listener.h"
@@ -45,8 +47,7 @@ struct _JobEntry {
   VirtMigrateJob         *job;
   gulong                  notify_id;
   gulong                  completed_id;
-  gint64                  last_emit;
-  guint                   emit_source;
+  VirtMigratePublisher   *publisher;
 };
 
 typedef struct {

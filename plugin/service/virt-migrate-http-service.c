@@ -19,7 +19,6 @@
 #include "virt-migrate-job-json.h"
 #include "virt-migrate-service.h"
 #include "virt-migrate-metrics.h"
-#include "virt-migrate-throttle-private.h"
 
 /**
  * VirtMigrateHttpService:
