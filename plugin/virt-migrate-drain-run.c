@@ -20,38 +20,67 @@ on_job_progress (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateDrain *self)
   virt_migrate_drain_notify_progress (self);
 }
 
-static void
-on_job_completed (VirtMigrateJob *job, VirtMigrateDrain *self)
+static Row *
+row_of_job (VirtMigrateDrain *self, VirtMigrateJob *job)
 {
-  const GError *error = virt_migrate_job_get_error (job);
-
   for (guint i = 0; i < self->rows->len; i++)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (row->job != job)
-        continue;
-      switch (virt_migrate_job_get_state (job))
-        {
-        case VIRT_MIGRATE_JOB_STATE_SUCCEEDED:
-          virt_migrate_drain_row_set (row, "moved", "");
-          break;
-        case VIRT_MIGRATE_JOB_STATE_CANCELLED:
-          virt_migrate_drain_row_set (row, "cancelled", "The migration was cancelled; the guest stays on the source");
-          break;
-        case VIRT_MIGRATE_JOB_STATE_PENDING:
-        case VIRT_MIGRATE_JOB_STATE_PREPARING:
-        case VIRT_MIGRATE_JOB_STATE_RUNNING:
-        case VIRT_MIGRATE_JOB_STATE_POSTCOPY:
-        case VIRT_MIGRATE_JOB_STATE_COMPLETING:
-        case VIRT_MIGRATE_JOB_STATE_FAILED:
-        default:
-          virt_migrate_drain_row_set (row, "failed", error != NULL ? error->message : "The migration failed");
-          break;
-        }
-      virt_migrate_drain_row_detach (row);
+      if (row->job == job)
+        return row;
+    }
+  return NULL;
+}
+
+/* A queued guest's job left the host's queue: it runs. */
+static void
+on_job_state (VirtMigrateJob *job, GParamSpec *pspec, VirtMigrateDrain *self)
+{
+  Row *row = row_of_job (self, job);
+
+  if (row != NULL && virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED) &&
+      virt_migrate_job_get_state (job) != VIRT_MIGRATE_JOB_STATE_PENDING &&
+      !virt_migrate_job_state_is_final (virt_migrate_job_get_state (job)))
+    {
+      virt_migrate_drain_row_set (row, DRAIN_OUTCOME_RUNNING, "");
+      virt_migrate_drain_table_changed (self);
+    }
+}
+
+static void
+on_job_completed (VirtMigrateJob *job, VirtMigrateDrain *self)
+{
+  const GError *error = virt_migrate_job_get_error (job);
+  Row *row = row_of_job (self, job);
+
+  if (row == NULL)
+    return;
+  switch (virt_migrate_job_get_state (job))
+    {
+    case VIRT_MIGRATE_JOB_STATE_SUCCEEDED:
+      virt_migrate_drain_row_set (row, DRAIN_OUTCOME_MOVED, "");
+      break;
+    case VIRT_MIGRATE_JOB_STATE_CANCELLED:
+      /* Cancelled in the queue, before it ran: it never left the source. */
+      if (virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED))
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_LEFT, self->cancelled ? "Not started: the drain was cancelled"
+                                                                             : "Not started: its job was cancelled");
+      else
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_CANCELLED,
+                                    "The migration was cancelled; the guest stays on the source");
+      break;
+    case VIRT_MIGRATE_JOB_STATE_PENDING:
+    case VIRT_MIGRATE_JOB_STATE_PREPARING:
+    case VIRT_MIGRATE_JOB_STATE_RUNNING:
+    case VIRT_MIGRATE_JOB_STATE_POSTCOPY:
+    case VIRT_MIGRATE_JOB_STATE_COMPLETING:
+    case VIRT_MIGRATE_JOB_STATE_FAILED:
+    default:
+      virt_migrate_drain_row_set (row, DRAIN_OUTCOME_FAILED, error != NULL ? error->message : "The migration failed");
       break;
     }
+  virt_migrate_drain_row_detach (row);
   virt_migrate_drain_table_changed (self);
   virt_migrate_drain_pump (self);
 }
@@ -64,7 +93,10 @@ attach (VirtMigrateDrain *self, Row *row, VirtMigrateJob *job)
   /* After the manager's handler: the job's history record comes first. */
   row->completed_id = g_signal_connect_after (job, "completed", G_CALLBACK (on_job_completed), self);
   row->progress_id = g_signal_connect (job, "notify::progress", G_CALLBACK (on_job_progress), self);
-  virt_migrate_drain_row_set (row, "running", "");
+  row->state_id = g_signal_connect (job, "notify::state", G_CALLBACK (on_job_state), self);
+  /* Queued until it leaves the host's queue (on_job_state). */
+  virt_migrate_drain_row_set (row, virt_migrate_job_get_state (job) == VIRT_MIGRATE_JOB_STATE_PENDING
+                                     ? DRAIN_OUTCOME_QUEUED : DRAIN_OUTCOME_RUNNING, "");
 }
 
 static void
@@ -78,7 +110,7 @@ start_row (VirtMigrateDrain *self, Row *row)
   job = self->vtable->create_job (self->host, request, &error);
   if (job == NULL)
     {
-      virt_migrate_drain_row_set (row, "failed", error->message);
+      virt_migrate_drain_row_set (row, DRAIN_OUTCOME_FAILED, error->message);
       return;
     }
   virt_migrate_job_set_drain_id (job, self->id);
@@ -88,32 +120,33 @@ start_row (VirtMigrateDrain *self, Row *row)
   self->vtable->run_job (self->host, job);
 }
 
-/* Starts the next guests, in order, up to the limit; ends the drain when
- * nothing is queued or running any more. */
+/* Hands every guest not handed yet to the host's one queue, in order (the
+ * group's limit there keeps max-parallel); ends the drain when nothing is
+ * queued or running any more. */
 void
 virt_migrate_drain_pump (VirtMigrateDrain *self)
 {
-  guint running = virt_migrate_drain_count (self, "running", NULL);
   gboolean changed = FALSE;
 
   if (self->state != VIRT_MIGRATE_DRAIN_STATE_RUNNING || self->host == NULL)
     return;
+  if (!self->group_limited && self->max_parallel > 0)
+    {
+      self->vtable->set_group_limit (self->host, self->id, self->max_parallel);
+      self->group_limited = TRUE;
+    }
   for (guint i = 0; i < self->rows->len && !self->cancelled; i++)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (self->max_parallel > 0 && running >= self->max_parallel)
-        break;
-      if (!virt_migrate_drain_row_is (row, "queued"))
+      if (!virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED) || row->job != NULL)
         continue;
       start_row (self, row);
       changed = TRUE;
-      if (virt_migrate_drain_row_is (row, "running"))
-        running++;
     }
   if (changed)
     virt_migrate_drain_table_changed (self);
-  if (virt_migrate_drain_count (self, "queued", "running") > 0)
+  if (virt_migrate_drain_count (self, DRAIN_OUTCOME_QUEUED, DRAIN_OUTCOME_RUNNING) > 0)
     return;
   if (self->cancelled)
     virt_migrate_drain_finish (self, VIRT_MIGRATE_DRAIN_STATE_CANCELLED, NULL);
@@ -149,8 +182,9 @@ virt_migrate_drain_cancel (VirtMigrateDrain *self)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (virt_migrate_drain_row_is (row, "queued"))
-        virt_migrate_drain_row_set (row, "left", "Not started: the drain was cancelled");
+      /* Its job, if it has one, is cancelled in the queue below. */
+      if (virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED) && row->job == NULL)
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_LEFT, "Not started: the drain was cancelled");
     }
   jobs = virt_migrate_drain_list_jobs (self);
   for (guint i = 0; i < jobs->len; i++)
@@ -291,8 +325,8 @@ plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       Row *row = virt_migrate_drain_row_from_variant (item);
 
-      if (self->dry_run && virt_migrate_drain_row_is (row, "queued"))
-        virt_migrate_drain_row_set (row, "planned", NULL);
+      if (self->dry_run && virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED))
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_PLANNED, NULL);
       g_ptr_array_add (self->rows, row);
       g_variant_unref (item);
     }
@@ -448,11 +482,11 @@ reconcile_done (GObject *source, GAsyncResult *result, gpointer user_data)
       where = answers != NULL && k < answers->len ? g_ptr_array_index (answers, k) : "unknown";
       k++;
       if (g_str_equal (where, "source"))
-        virt_migrate_drain_row_set (row, "queued", "");
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_QUEUED, "");
       else if (g_str_equal (where, "destination"))
-        virt_migrate_drain_row_set (row, "moved", "Found running on the destination after virt-migrated restarted");
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_MOVED, "Found running on the destination after virt-migrated restarted");
       else
-        virt_migrate_drain_row_set (row, "failed", g_str_equal (where, "nowhere") ?
+        virt_migrate_drain_row_set (row, DRAIN_OUTCOME_FAILED, g_str_equal (where, "nowhere") ?
                  "After virt-migrated restarted, the guest runs on neither host" :
                  "After virt-migrated restarted, the source could not be reached to find the guest");
     }
@@ -475,7 +509,7 @@ virt_migrate_drain_resume (VirtMigrateDrain *self)
       Row *row = g_ptr_array_index (self->rows, i);
       VirtMigrateJob *job;
 
-      if (!virt_migrate_drain_row_is (row, "running"))
+      if (!virt_migrate_drain_row_is (row, DRAIN_OUTCOME_RUNNING))
         continue;
       job = row->job_id != 0 && self->host != NULL ? self->vtable->lookup_job (self->host, row->job_id) : NULL;
       if (job != NULL)

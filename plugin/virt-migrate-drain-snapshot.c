@@ -17,6 +17,7 @@ Row *
 virt_migrate_drain_row_from_variant (GVariant *v)
 {
   Row *row = g_new0 (Row, 1);
+  const char *outcome = NULL;
 
   g_variant_lookup (v, "domain", "s", &row->domain);
   g_variant_lookup (v, "uuid", "s", &row->uuid);
@@ -24,11 +25,10 @@ virt_migrate_drain_row_from_variant (GVariant *v)
   g_variant_lookup (v, "position", "u", &row->position);
   g_variant_lookup (v, "destination", "s", &row->destination);
   g_variant_lookup (v, "rule", "s", &row->rule);
-  g_variant_lookup (v, "outcome", "s", &row->outcome);
+  g_variant_lookup (v, "outcome", "&s", &outcome);
   g_variant_lookup (v, "reason", "s", &row->reason);
   g_variant_lookup (v, "job", "u", &row->job_id);
-  if (row->outcome == NULL)
-    row->outcome = g_strdup ("left");
+  row->outcome = virt_migrate_drain_outcome_from_nick (outcome);
   return row;
 }
 
@@ -44,7 +44,7 @@ virt_migrate_drain_row_to_variant (const Row *row)
   g_variant_dict_insert (&d, "position", "u", row->position);
   g_variant_dict_insert (&d, "destination", "s", row->destination != NULL ? row->destination : "");
   g_variant_dict_insert (&d, "rule", "s", row->rule != NULL ? row->rule : "");
-  g_variant_dict_insert (&d, "outcome", "s", row->outcome);
+  g_variant_dict_insert (&d, "outcome", "s", virt_migrate_drain_outcome_to_nick (row->outcome));
   g_variant_dict_insert (&d, "reason", "s", row->reason != NULL ? row->reason : "");
   g_variant_dict_insert (&d, "job", "u", row->job_id);
   return g_variant_dict_end (&d);

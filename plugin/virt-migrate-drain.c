@@ -79,6 +79,7 @@ virt_migrate_drain_row_detach (Row *row)
     {
       g_clear_signal_handler (&row->completed_id, row->job);
       g_clear_signal_handler (&row->progress_id, row->job);
+      g_clear_signal_handler (&row->state_id, row->job);
       g_clear_object (&row->job);
     }
 }
@@ -91,16 +92,41 @@ virt_migrate_drain_row_free (Row *row)
   g_free (row->uuid);
   g_free (row->destination);
   g_free (row->rule);
-  g_free (row->outcome);
   g_free (row->reason);
   g_free (row);
 }
 
-void
-virt_migrate_drain_row_set (Row *row, const char *outcome, const char *reason)
+static const char *const outcome_nicks[] = {
+  [DRAIN_OUTCOME_QUEUED] = "queued",
+  [DRAIN_OUTCOME_PLANNED] = "planned",
+  [DRAIN_OUTCOME_RUNNING] = "running",
+  [DRAIN_OUTCOME_MOVED] = "moved",
+  [DRAIN_OUTCOME_LEFT] = "left",
+  [DRAIN_OUTCOME_FAILED] = "failed",
+  [DRAIN_OUTCOME_CANCELLED] = "cancelled",
+};
+
+const char *
+virt_migrate_drain_outcome_to_nick (DrainOutcome outcome)
 {
-  g_free (row->outcome);
-  row->outcome = g_strdup (outcome);
+  g_return_val_if_fail (outcome >= 0 && (guint) outcome < G_N_ELEMENTS (outcome_nicks), "left");
+  return outcome_nicks[outcome];
+}
+
+/* A record's outcome; one this version does not know is "left". */
+DrainOutcome
+virt_migrate_drain_outcome_from_nick (const char *nick)
+{
+  for (guint i = 0; nick != NULL && i < G_N_ELEMENTS (outcome_nicks); i++)
+    if (g_str_equal (outcome_nicks[i], nick))
+      return (DrainOutcome) i;
+  return DRAIN_OUTCOME_LEFT;
+}
+
+void
+virt_migrate_drain_row_set (Row *row, DrainOutcome outcome, const char *reason)
+{
+  row->outcome = outcome;
   if (reason != NULL)
     {
       g_free (row->reason);
@@ -109,9 +135,9 @@ virt_migrate_drain_row_set (Row *row, const char *outcome, const char *reason)
 }
 
 gboolean
-virt_migrate_drain_row_is (const Row *row, const char *outcome)
+virt_migrate_drain_row_is (const Row *row, DrainOutcome outcome)
 {
-  return g_strcmp0 (row->outcome, outcome) == 0;
+  return row->outcome == outcome;
 }
 
 
@@ -437,12 +463,26 @@ gboolean
 virt_migrate_drain_is_finished (VirtMigrateDrain *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), FALSE);
-  return self->state >= VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED ||
-         self->state == VIRT_MIGRATE_DRAIN_STATE_PLANNED;
+  return virt_migrate_drain_state_is_final (self->state);
+}
+
+/**
+ * virt_migrate_drain_state_is_final:
+ * @state: a #VirtMigrateDrainState
+ *
+ * The one definition of a drain's end, for every front end.
+ *
+ * Returns: whether @state ends a drain: planned (a dry run), succeeded,
+ *   incomplete, cancelled or failed
+ */
+gboolean
+virt_migrate_drain_state_is_final (VirtMigrateDrainState state)
+{
+  return state >= VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED || state == VIRT_MIGRATE_DRAIN_STATE_PLANNED;
 }
 
 guint
-virt_migrate_drain_count (VirtMigrateDrain *self, const char *outcome, const char *or_outcome)
+virt_migrate_drain_count (VirtMigrateDrain *self, DrainOutcome outcome, DrainOutcome or_outcome)
 {
   guint n = 0;
 
@@ -450,7 +490,7 @@ virt_migrate_drain_count (VirtMigrateDrain *self, const char *outcome, const cha
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (virt_migrate_drain_row_is (row, outcome) || (or_outcome != NULL && virt_migrate_drain_row_is (row, or_outcome)))
+      if (virt_migrate_drain_row_is (row, outcome) || (or_outcome != DRAIN_OUTCOME_NONE && virt_migrate_drain_row_is (row, or_outcome)))
         n++;
     }
   return n;
@@ -477,9 +517,9 @@ virt_migrate_drain_get_progress (VirtMigrateDrain *self)
     {
       Row *row = g_ptr_array_index (self->rows, i);
 
-      if (virt_migrate_drain_row_is (row, "running") && row->job != NULL)
+      if (virt_migrate_drain_row_is (row, DRAIN_OUTCOME_RUNNING) && row->job != NULL)
         done += virt_migrate_job_get_progress (row->job);
-      else if (!virt_migrate_drain_row_is (row, "queued") && !virt_migrate_drain_row_is (row, "running"))
+      else if (!virt_migrate_drain_row_is (row, DRAIN_OUTCOME_QUEUED) && !virt_migrate_drain_row_is (row, DRAIN_OUTCOME_RUNNING))
         done += 1;
     }
   return CLAMP (done / self->rows->len, 0.0, 1.0);
@@ -521,7 +561,7 @@ guint
 virt_migrate_drain_get_n_moved (VirtMigrateDrain *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), 0);
-  return virt_migrate_drain_count (self, "moved", NULL);
+  return virt_migrate_drain_count (self, DRAIN_OUTCOME_MOVED, DRAIN_OUTCOME_NONE);
 }
 
 /**
@@ -534,7 +574,7 @@ guint
 virt_migrate_drain_get_n_left (VirtMigrateDrain *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), 0);
-  return virt_migrate_drain_count (self, "left", NULL);
+  return virt_migrate_drain_count (self, DRAIN_OUTCOME_LEFT, DRAIN_OUTCOME_NONE);
 }
 
 /**
@@ -547,7 +587,7 @@ guint
 virt_migrate_drain_get_n_failed (VirtMigrateDrain *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), 0);
-  return virt_migrate_drain_count (self, "failed", "cancelled");
+  return virt_migrate_drain_count (self, DRAIN_OUTCOME_FAILED, DRAIN_OUTCOME_CANCELLED);
 }
 
 /**
@@ -560,7 +600,7 @@ guint
 virt_migrate_drain_get_n_active (VirtMigrateDrain *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_DRAIN (self), 0);
-  return virt_migrate_drain_count (self, "queued", "running");
+  return virt_migrate_drain_count (self, DRAIN_OUTCOME_QUEUED, DRAIN_OUTCOME_RUNNING);
 }
 
 /**
@@ -800,8 +840,8 @@ virt_migrate_drain_summary (VirtMigrateDrain *self)
 {
   guint moved = virt_migrate_drain_get_n_moved (self);
   guint left = virt_migrate_drain_get_n_left (self);
-  guint failed = virt_migrate_drain_count (self, "failed", NULL);
-  guint cancelled = virt_migrate_drain_count (self, "cancelled", NULL);
+  guint failed = virt_migrate_drain_count (self, DRAIN_OUTCOME_FAILED, DRAIN_OUTCOME_NONE);
+  guint cancelled = virt_migrate_drain_count (self, DRAIN_OUTCOME_CANCELLED, DRAIN_OUTCOME_NONE);
 
   if (self->error_message != NULL)
     return g_strdup_printf ("Nothing moved: %s", self->error_message);
@@ -819,6 +859,9 @@ virt_migrate_drain_finish (VirtMigrateDrain *self, VirtMigrateDrainState state, 
   self->end_real_time = g_get_real_time ();
   if (error != NULL)
     self->error_message = g_strdup (error->message);
+  if (self->group_limited && self->host != NULL)
+    self->vtable->set_group_limit (self->host, self->id, 0);
+  self->group_limited = FALSE;
   g_object_freeze_notify (G_OBJECT (self));
   virt_migrate_drain_table_changed (self);
   virt_migrate_drain_set_state (self, state);

@@ -21,6 +21,7 @@ const char * const        *virt_migrate_drain_get_destinations  (VirtMigrateDrai
 VirtMigrateRequest        *virt_migrate_drain_get_request       (VirtMigrateDrain *self);
 VirtMigrateDrainState      virt_migrate_drain_get_state         (VirtMigrateDrain *self);
 gboolean                   virt_migrate_drain_is_finished       (VirtMigrateDrain *self);
+gboolean                   virt_migrate_drain_state_is_final    (VirtMigrateDrainState state);
 gdouble                    virt_migrate_drain_get_progress      (VirtMigrateDrain *self);
 GVariant                  *virt_migrate_drain_get_guests        (VirtMigrateDrain *self);
 guint                      virt_migrate_drain_get_n_guests      (VirtMigrateDrain *self);

@@ -127,7 +127,6 @@ extern guint virt_migrate_job_signals[N_SIGNALS];
 
 #define DEFAULT_POLL_INTERVAL 250
 
-gboolean virt_migrate_job_state_is_final   (VirtMigrateJobState state);
 void     virt_migrate_job_add_message      (VirtMigrateJob *self,
                                             const char     *format,
                                             ...) G_GNUC_PRINTF (2, 3);

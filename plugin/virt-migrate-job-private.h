@@ -27,5 +27,6 @@ gint64          virt_migrate_job_get_start_real_time (VirtMigrateJob *self);
 /* The drain that started @self (0: none), in its snapshot and history record. */
 void            virt_migrate_job_set_drain_id  (VirtMigrateJob            *self,
                                                 guint                      drain_id);
+guint           virt_migrate_job_get_drain_id  (VirtMigrateJob            *self);
 
 G_END_DECLS

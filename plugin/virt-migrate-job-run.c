@@ -17,6 +17,16 @@
  * libvirt is busy. */
 #define SCHEDULE_TICK_MS 200
 
+/**
+ * virt_migrate_job_state_is_final:
+ * @state: a #VirtMigrateJobState
+ *
+ * The one definition of a job's end, for every front end (the CLI reads a
+ * D-Bus job's `State` nick back into the enum and asks this).
+ *
+ * Returns: whether @state ends a job: succeeded, failed or cancelled
+ *   (recovering and post-copy are not)
+ */
 gboolean
 virt_migrate_job_state_is_final (VirtMigrateJobState state)
 {
@@ -426,18 +436,16 @@ static gboolean
 recovery_try_cb (gpointer user_data)
 {
   VirtMigrateJob *self = user_data;
-  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_copy (self->request);
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new_postcopy_resume (self->request);
   g_autoptr(VirtMigrateBackend) backend = NULL;
   VirtMigrateWorkerInput input = { 0 };
   VirtMigrateWorker *worker;
 
+  virt_migrate_request_freeze (request);
   g_clear_pointer (&self->recovery_source, g_source_unref);
   self->recovery_tries++;
   virt_migrate_job_add_message (self, "post-copy recovery: try %u (VIR_MIGRATE_POSTCOPY_RESUME)",
                                 self->recovery_tries);
-  /* The same flow and URIs, resumed; the maps' XML is already there. */
-  g_object_set (request, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
-                "network-map", NULL, NULL);
   backend = virt_migrate_backend_resume (self->backend, request);
   if (backend == NULL)
     {
@@ -628,12 +636,13 @@ on_cancellable_cancelled (GCancellable *cancellable,
 
 /* --- running -------------------------------------------------------------------- */
 
-/* Validates the request once more and starts the worker. */
+/* Starts the worker: the request validated (a manager's already was: no
+ * work) and its libvirt call shown. */
 static void
 start_migration (VirtMigrateJob *self)
 {
   g_autoptr(GError) error = NULL;
-  VirtMigrateCall call = { 0 };
+  const VirtMigrateCall *call;
   VirtMigrateWorkerInput input = { 0 };
   VirtMigrateWorker *worker;
 
@@ -642,14 +651,11 @@ start_migration (VirtMigrateJob *self)
       finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, error);
       return;
     }
-  if (virt_migrate_request_build_call (self->request, &call, NULL))
-    {
-      self->libvirt_api = g_strdup (virt_migrate_api_to_string (call.api));
-      self->libvirt_flags = call.flags;
-      virt_migrate_call_clear (&call);
-      g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_API]);
-      g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_FLAGS]);
-    }
+  call = virt_migrate_request_get_call (self->request);
+  self->libvirt_api = g_strdup (virt_migrate_api_to_string (call->api));
+  self->libvirt_flags = call->flags;
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_API]);
+  g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_LIBVIRT_FLAGS]);
 
   if (self->policy != NULL && virt_migrate_policy_get_enabled (self->policy) &&
       !virt_migrate_request_get_offline (self->request))

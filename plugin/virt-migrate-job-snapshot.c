@@ -177,6 +177,13 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   return g_variant_builder_end (&b);
 }
 
+guint
+virt_migrate_job_get_drain_id (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return self->drain_id;
+}
+
 void
 virt_migrate_job_set_drain_id (VirtMigrateJob *self,
                                guint           drain_id)

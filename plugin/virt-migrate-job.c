@@ -98,7 +98,14 @@ virt_migrate_job_set_property (GObject      *object,
     case PROP_REQUEST:
       /* A private copy: changing the caller's request later cannot change
        * a running migration. */
-      self->request = virt_migrate_request_copy (g_value_get_object (value));
+      /* Frozen (the manager's, shared with the backend): it cannot change. */
+      if (virt_migrate_request_is_frozen (g_value_get_object (value)))
+        self->request = g_object_ref (g_value_get_object (value));
+      else
+        {
+          self->request = virt_migrate_request_copy (g_value_get_object (value));
+          virt_migrate_request_freeze (self->request);
+        }
       self->request_variant = g_variant_ref_sink (virt_migrate_request_to_variant (self->request));
       break;
     case PROP_POLL_INTERVAL:
@@ -488,10 +495,14 @@ VirtMigrateJob *
 virt_migrate_job_new (VirtMigrateRequest *request)
 {
   g_autoptr(VirtMigrateBackend) backend = NULL;
+  g_autoptr(VirtMigrateRequest) frozen = NULL;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
-  backend = virt_migrate_libvirt_backend_new (request, virt_migrate_connection_pool_get_default (), FALSE);
-  return virt_migrate_job_new_with_backend (request, backend);
+  /* One copy for the job and its backend, which cannot change under them. */
+  frozen = virt_migrate_request_copy (request);
+  virt_migrate_request_freeze (frozen);
+  backend = virt_migrate_libvirt_backend_new (frozen, virt_migrate_connection_pool_get_default (), FALSE);
+  return virt_migrate_job_new_with_backend (frozen, backend);
 }
 
 /* --- getters ------------------------------------------------------------ */

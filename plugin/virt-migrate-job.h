@@ -67,6 +67,7 @@ void                 virt_migrate_job_set_poll_interval     (VirtMigrateJob     
 
 gboolean             virt_migrate_job_is_cancelable         (VirtMigrateJob      *self);
 gint64               virt_migrate_job_get_started_by_uid    (VirtMigrateJob      *self);
+gboolean             virt_migrate_job_state_is_final        (VirtMigrateJobState  state);
 void                 virt_migrate_job_set_started_by_uid    (VirtMigrateJob      *self,
                                                              guint                uid);
 GVariant            *virt_migrate_job_to_variant            (VirtMigrateJob      *self);

@@ -37,6 +37,12 @@ host_new_hypervisor (GObject *host)
   return virt_migrate_manager_new_hypervisor (VIRT_MIGRATE_MANAGER (host));
 }
 
+static void
+host_set_group_limit (GObject *host, guint group, guint limit)
+{
+  virt_migrate_manager_set_group_limit (VIRT_MIGRATE_MANAGER (host), group, limit);
+}
+
 const VirtMigrateDrainHost *
 virt_migrate_manager_get_drain_host (void)
 {
@@ -45,6 +51,7 @@ virt_migrate_manager_get_drain_host (void)
     .run_job = host_run_job,
     .lookup_job = host_lookup_job,
     .new_hypervisor = host_new_hypervisor,
+    .set_group_limit = host_set_group_limit,
   };
 
   return &host;

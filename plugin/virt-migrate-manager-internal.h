@@ -20,6 +20,7 @@ struct _VirtMigrateManager
   GPtrArray                 *model;   /* the GListModel: the jobs, and the finished ones for the retention */
   GHashTable                *retained; /* finished job -> its retention GSource id */
   GPtrArray                 *running; /* the jobs admitted */
+  GHashTable                *group_limits; /* a drain's id -> at most that many of its jobs at once */
   GQueue                     queue;   /* jobs waiting to be admitted, oldest first (not owned) */
   gulong                     settings_id;
   VirtMigrateJobStore       *store;   /* nullable: jobs are not recorded */

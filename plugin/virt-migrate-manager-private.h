@@ -34,6 +34,9 @@ typedef VirtMigrateBackend *(*VirtMigrateBackendFunc) (VirtMigrateRequest *reque
 
 /* What a manager does for the drains it runs (manager-drain.c). */
 const VirtMigrateDrainHost *virt_migrate_manager_get_drain_host (void);
+void            virt_migrate_manager_set_group_limit (VirtMigrateManager *self,
+                                                      guint               group,
+                                                      guint               limit);
 VirtMigrateBackend *virt_migrate_manager_new_backend (VirtMigrateManager *self,
                                                       VirtMigrateRequest *request,
                                                       gboolean            adopted);

@@ -4,10 +4,22 @@
  * jobs a previous process recorded there. */
 #include "config.h"
 
+#include "virt-migrate-enum-types.h"
 #include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-internal.h"
 #include "virt-migrate-request-private.h"
+
+/* A recorded State nick: ended, as the library defines it. */
+static gboolean
+state_is_final (const char *state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (VIRT_MIGRATE_TYPE_JOB_STATE);
+  GEnumValue *value = g_enum_get_value_by_nick (klass, state);
+
+  return value == NULL || virt_migrate_job_state_is_final (value->value);
+}
+
 
 void
 virt_migrate_manager_apply_history_size (VirtMigrateManager *self)
@@ -100,14 +112,16 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
       g_autofree char *note = NULL;
       VirtMigrateJob *job;
       const char *state = NULL;
-      guint id = 0, owner = 0;
+      guint id = 0, owner = 0, drain = 0;
       gint64 started = 0;
 
       g_variant_lookup (record, "Id", "u", &id);
       g_variant_lookup (record, "StartedByUid", "u", &owner);
       g_variant_lookup (record, "State", "&s", &state);
-      if (state == NULL || g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
-          g_str_equal (state, "cancelled"))
+      g_variant_lookup (record, "Drain", "u", &drain);
+      /* Ended: nothing to follow. Still in the queue for its drain: never
+       * asked of libvirt, and the drain hands its guest over again. */
+      if (state == NULL || state_is_final (state) || (drain != 0 && g_str_equal (state, "pending")))
         {
           virt_migrate_job_store_remove (self->store, id);
           continue;

@@ -15,8 +15,6 @@
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate-manager-internal.h"
-#include "virt-migrate-libvirt-backend.h"
-#include "virt-migrate-libvirt-hypervisor.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-settings.h"
 
@@ -159,6 +157,7 @@ virt_migrate_manager_dispose (GObject *object)
   VirtMigrateManager *self = VIRT_MIGRATE_MANAGER (object);
 
   g_queue_clear (&self->queue);
+  g_clear_pointer (&self->group_limits, g_hash_table_unref);
   g_clear_pointer (&self->retained, g_hash_table_unref);
   g_clear_pointer (&self->model, g_ptr_array_unref);
   g_clear_pointer (&self->running, g_ptr_array_unref);
@@ -286,6 +285,7 @@ virt_migrate_manager_init (VirtMigrateManager *self)
   self->running = g_ptr_array_new ();
   self->drains = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->queue);
+  self->group_limits = g_hash_table_new (NULL, NULL);
 }
 
 GPtrArray *
@@ -397,12 +397,28 @@ under_limit (GPtrArray *running, VirtMigrateJob *job, const char *(*key) (VirtMi
   return n < limit;
 }
 
+/* A group's jobs (a drain's) under its own limit, if it has one. */
+static gboolean
+under_group_limit (VirtMigrateManager *self, VirtMigrateJob *job)
+{
+  guint group = virt_migrate_job_get_drain_id (job);
+  guint limit = group != 0 ? GPOINTER_TO_UINT (g_hash_table_lookup (self->group_limits, GUINT_TO_POINTER (group))) : 0;
+  guint n = 0;
+
+  if (limit == 0)
+    return TRUE;
+  for (guint i = 0; i < self->running->len; i++)
+    if (virt_migrate_job_get_drain_id (g_ptr_array_index (self->running, i)) == group)
+      n++;
+  return n < limit;
+}
+
 static gboolean
 can_run (VirtMigrateManager *self, VirtMigrateJob *job)
 {
   guint max = virt_migrate_settings_get_max_parallel (self->settings);
 
-  return (max == 0 || self->running->len < max) &&
+  return (max == 0 || self->running->len < max) && under_group_limit (self, job) &&
          under_limit (self->running, job, job_source,
                       virt_migrate_settings_get_max_parallel_per_source (self->settings)) &&
          under_limit (self->running, job, job_destination,
@@ -487,9 +503,13 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
 
-  if (!virt_migrate_request_validate (request, error) || !check_not_busy (self, request, error))
-    return NULL;
+  /* What runs is validated: the request with the settings' defaults. The
+   * job's start asks again and gets the same answer without work. */
   copy = virt_migrate_manager_with_defaults (self, request);
+  if (!virt_migrate_request_validate (copy, error) || !check_not_busy (self, copy, error))
+    return NULL;
+  /* The job and its backend share it; nothing can change it any more. */
+  virt_migrate_request_freeze (copy);
   {
     g_autoptr(VirtMigrateBackend) backend = virt_migrate_manager_new_backend (self, copy, FALSE);
 
@@ -665,9 +685,12 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
 
   {
     /* Through the same seam as the manager's new jobs (the tests' fake). */
-    g_autoptr(VirtMigrateBackend) backend = virt_migrate_manager_new_backend (self, request, TRUE);
+    g_autoptr(VirtMigrateRequest) frozen = virt_migrate_request_copy (request);
+    g_autoptr(VirtMigrateBackend) backend = NULL;
 
-    job = virt_migrate_job_new_adopted (request, backend, id);
+    virt_migrate_request_freeze (frozen);
+    backend = virt_migrate_manager_new_backend (self, frozen, TRUE);
+    job = virt_migrate_job_new_adopted (frozen, backend, id);
   }
   virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
@@ -744,9 +767,7 @@ virt_migrate_manager_recover (VirtMigrateManager *self,
                    virt_migrate_job_get_id (job));
       return NULL;
     }
-  request = virt_migrate_request_copy (virt_migrate_job_get_request (job));
-  g_object_set (request, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
-                "network-map", NULL, NULL);
+  request = virt_migrate_request_new_postcopy_resume (virt_migrate_job_get_request (job));
   recovery = virt_migrate_manager_create_job (self, request, error);
   if (recovery == NULL)
     return NULL;
@@ -818,53 +839,19 @@ virt_migrate_manager_get_n_connections (VirtMigrateManager *self)
   return virt_migrate_connection_pool_get_size (self->pool);
 }
 
-/* Where the manager's jobs do their blocking work: @func makes the backend
- * for each new job (the tests' fake); the default is libvirt. */
+/* At most @limit jobs of the group @group (a drain's id) at once, besides
+ * the settings' limits; 0: no limit of its own. Its queued jobs wait in
+ * the one queue, in order. */
 void
-virt_migrate_manager_set_hypervisor_func (VirtMigrateManager        *self,
-                                          VirtMigrateHypervisorFunc  func,
-                                          gpointer                   user_data,
-                                          GDestroyNotify             destroy)
+virt_migrate_manager_set_group_limit (VirtMigrateManager *self,
+                                      guint               group,
+                                      guint               limit)
 {
   g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
-  if (self->hypervisor_destroy != NULL)
-    g_clear_pointer (&self->hypervisor_data, self->hypervisor_destroy);
-  self->hypervisor_func = func;
-  self->hypervisor_data = user_data;
-  self->hypervisor_destroy = destroy;
-}
-
-VirtMigrateHypervisor *
-virt_migrate_manager_new_hypervisor (VirtMigrateManager *self)
-{
-  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
-  if (self->hypervisor_func != NULL)
-    return self->hypervisor_func (self->hypervisor_data);
-  return virt_migrate_libvirt_hypervisor_new ();
-}
-
-/* The backend of a new job of @request: libvirt's on the manager's
- * connections, unless the tests chose a fake. */
-VirtMigrateBackend *
-virt_migrate_manager_new_backend (VirtMigrateManager *self,
-                                  VirtMigrateRequest *request,
-                                  gboolean            adopted)
-{
-  if (self->backend_func != NULL)
-    return self->backend_func (request, adopted, self->backend_data);
-  return virt_migrate_libvirt_backend_new (request, self->pool, adopted);
-}
-
-void
-virt_migrate_manager_set_backend_func (VirtMigrateManager     *self,
-                                       VirtMigrateBackendFunc  func,
-                                       gpointer                user_data,
-                                       GDestroyNotify          destroy)
-{
-  g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
-  if (self->backend_destroy != NULL)
-    g_clear_pointer (&self->backend_data, self->backend_destroy);
-  self->backend_func = func;
-  self->backend_data = user_data;
-  self->backend_destroy = destroy;
+  g_return_if_fail (group != 0);
+  if (limit == 0)
+    g_hash_table_remove (self->group_limits, GUINT_TO_POINTER (group));
+  else
+    g_hash_table_insert (self->group_limits, GUINT_TO_POINTER (group), GUINT_TO_POINTER (limit));
+  pump_queue (self);
 }

@@ -38,16 +38,12 @@ add_strv (GVariantDict *params, const char *name, const char *const *strv)
     g_variant_dict_insert_value (params, name, g_variant_new_strv (strv, -1));
 }
 
-void
-virt_migrate_call_set_dest_xml (VirtMigrateCall *call, const char *dest_xml, const char *persistent_xml)
+const VirtMigrateCall *
+virt_migrate_request_get_call (VirtMigrateRequest *self)
 {
-  GVariantDict params;
-
-  g_variant_dict_init (&params, call->params);
-  add_string (&params, VIRT_MIGRATE_PARAM_DEST_XML, dest_xml);
-  add_string (&params, VIRT_MIGRATE_PARAM_PERSIST_XML, persistent_xml);
-  g_clear_pointer (&call->params, g_variant_unref);
-  call->params = g_variant_ref_sink (g_variant_dict_end (&params));
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (self), NULL);
+  g_return_val_if_fail (self->frozen, NULL);
+  return self->call;
 }
 
 /*

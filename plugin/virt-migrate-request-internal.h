@@ -13,8 +13,11 @@ G_BEGIN_DECLS
 
 struct _VirtMigrateRequest
 {
-  GObject parent_instance;
-  GValue *values; /* indexed by property id */
+  GObject  parent_instance;
+  GValue  *values;    /* indexed by property id */
+  gboolean validated; /* these values passed virt_migrate_request_validate() */
+  gboolean frozen;    /* a job's own copy: no more changes */
+  struct _VirtMigrateCallCache *call; /* a frozen request's libvirt call, made once */
 };
 
 enum {

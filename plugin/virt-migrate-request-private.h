@@ -62,7 +62,7 @@ enum {
 /* The call: which API, its flags, and its typed parameters as an a{sv}
  * (strings "s", the repeated migrate_disks and compression "as",
  * unsigned long longs "t", ints "i"). */
-typedef struct {
+typedef struct _VirtMigrateCallCache {
   VirtMigrateApi  api;
   unsigned int    flags;
   GVariant       *params;   /* a{sv}, never NULL once built */
@@ -72,13 +72,14 @@ typedef struct {
 gboolean     virt_migrate_request_build_call (VirtMigrateRequest *self,
                                               VirtMigrateCall    *call,
                                               GError            **error);
-/* The same call with @dest_xml and @persistent_xml (when not NULL) set:
- * a disk-map's or network-map's destination XML. */
-void         virt_migrate_call_set_dest_xml  (VirtMigrateCall    *call,
-                                              const char         *dest_xml,
-                                              const char         *persistent_xml);
+/* The call of a frozen request (a job's), made once when it was frozen. */
+const VirtMigrateCall *virt_migrate_request_get_call (VirtMigrateRequest *self);
 void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
+
+void                virt_migrate_request_freeze              (VirtMigrateRequest *self);
+gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
+VirtMigrateRequest *virt_migrate_request_new_postcopy_resume (VirtMigrateRequest *self);
 
 /* Typed accessors for the keys the rest of the library reads. */
 gboolean                virt_migrate_request_get_live                   (VirtMigrateRequest *self);

@@ -250,17 +250,15 @@ validate_tuning (VirtMigrateRequest *self, GError **error)
   return TRUE;
 }
 
-gboolean
-virt_migrate_request_validate (VirtMigrateRequest *self,
-                               GError            **error)
+static gboolean
+validate_values (VirtMigrateRequest *self,
+                 GError            **error)
 {
   VirtMigrateFlow flow;
   const char *source_uri, *dest_uri, *hv_uri, *disks_uri;
   const char *const *methods;
   gboolean tunnelled, offline, copy, live, suspend, postcopy, qemu;
   int parallel, disks_port;
-
-  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (self), FALSE);
 
   flow = virt_migrate_request_get_flow (self);
   source_uri = request_get_string (self, PROP_SOURCE_URI);
@@ -410,6 +408,23 @@ virt_migrate_request_validate (VirtMigrateRequest *self,
                    "Unknown compression method '%s' in 'compression-methods': libvirt 9.0 "
                    "knows 'xbzrle' and 'mt'", methods[i]);
 
+  return TRUE;
+}
+
+gboolean
+virt_migrate_request_validate (VirtMigrateRequest *self,
+                               GError            **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (self), FALSE);
+
+  /* Once per set of values: a front end's early check, the manager's and a
+   * job's start ask the same question of the same values (a copy keeps
+   * the answer; any change forgets it). */
+  if (self->validated)
+    return TRUE;
+  if (!validate_values (self, error))
+    return FALSE;
+  self->validated = TRUE;
   return TRUE;
 }
 

@@ -62,6 +62,13 @@ virt_migrate_request_set_property (GObject      *object,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
     }
+  if (self->frozen)
+    {
+      g_critical ("The request of a job cannot change (%s): copy it with virt_migrate_request_copy()",
+                  pspec->name);
+      return;
+    }
+  self->validated = FALSE;
   g_value_unset (&self->values[prop_id]);
   g_value_init (&self->values[prop_id], G_PARAM_SPEC_VALUE_TYPE (pspec));
   g_value_copy (value, &self->values[prop_id]);
@@ -75,6 +82,11 @@ virt_migrate_request_finalize (GObject *object)
   for (guint i = 1; i < N_PROPS; i++)
     g_value_unset (&self->values[i]);
   g_free (self->values);
+  if (self->call != NULL)
+    {
+      virt_migrate_call_clear (self->call);
+      g_free (self->call);
+    }
 
   G_OBJECT_CLASS (virt_migrate_request_parent_class)->finalize (object);
 }
@@ -600,7 +612,43 @@ virt_migrate_request_copy (VirtMigrateRequest *self)
   copy = g_object_new (VIRT_MIGRATE_TYPE_REQUEST, NULL);
   for (guint i = 1; i < N_PROPS; i++)
     g_value_copy (&self->values[i], &copy->values[i]);
+  /* The same values: the same answer; a copy can change again. */
+  copy->validated = self->validated;
   return copy;
+}
+
+/* A job's own copy: any later change is refused (a critical), so what runs
+ * is what was validated and shown. */
+void
+virt_migrate_request_freeze (VirtMigrateRequest *self)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_REQUEST (self));
+  if (self->frozen)
+    return;
+  self->frozen = TRUE;
+  /* Its libvirt call, made once: the job shows it, the backend makes it. */
+  self->call = g_new0 (VirtMigrateCall, 1);
+  virt_migrate_request_build_call (self, self->call, NULL);
+}
+
+gboolean
+virt_migrate_request_is_frozen (VirtMigrateRequest *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (self), FALSE);
+  return self->frozen;
+}
+
+/* The request @self with post-copy recovery asked for: the same flow and
+ * URIs resumed (VIR_MIGRATE_POSTCOPY_RESUME); the maps' XML is already
+ * on the destination. For the job's own recovery and Recover() alike. */
+VirtMigrateRequest *
+virt_migrate_request_new_postcopy_resume (VirtMigrateRequest *self)
+{
+  VirtMigrateRequest *resume = virt_migrate_request_copy (self);
+
+  g_object_set (resume, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
+                "network-map", NULL, NULL);
+  return resume;
 }
 
 

@@ -283,6 +283,85 @@ test_drain_runs (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (virt_migrate_drain_get_n_moved (drain), ==, 2);
 }
 
+typedef struct {
+  VirtMigrateDrain *drain;
+  guint             running;     /* the drain's jobs past the queue now */
+  guint             most;        /* the most at once */
+  guint             queued_seen; /* the most rows queued with their job in the manager's queue */
+} Watch;
+
+static void
+on_state (VirtMigrateJob *job, GParamSpec *pspec, Watch *w)
+{
+  VirtMigrateJobState state = virt_migrate_job_get_state (job);
+  gboolean was = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (job), "watch-running"));
+  gboolean is = state != VIRT_MIGRATE_JOB_STATE_PENDING && !virt_migrate_job_state_is_final (state);
+
+  if (was == is)
+    return;
+  g_object_set_data (G_OBJECT (job), "watch-running", GUINT_TO_POINTER (is));
+  w->running += is ? 1 : -1;
+  w->most = MAX (w->most, w->running);
+  {
+      g_autoptr(GVariant) rows = virt_migrate_drain_get_guests (w->drain);
+      GVariantIter iter;
+      GVariant *r;
+      guint n = 0;
+
+      g_variant_iter_init (&iter, rows);
+      while ((r = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          const char *outcome = "";
+          guint job_id = 0;
+
+          g_variant_lookup (r, "outcome", "&s", &outcome);
+          g_variant_lookup (r, "job", "u", &job_id);
+          if (g_str_equal (outcome, "queued") && job_id != 0)
+            n++;
+          g_variant_unref (r);
+        }
+      w->queued_seen = MAX (w->queued_seen, n);
+  }
+}
+
+static void
+on_job_added (VirtMigrateManager *manager, VirtMigrateJob *job, Watch *w)
+{
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_state), w);
+}
+
+static void
+test_one_queue (Fixture *fx, gconstpointer data)
+{
+  const char *dests[] = { D1, NULL };
+  g_autoptr(VirtMigrateDrain) drain = NULL;
+  Watch w = { 0 };
+  gulong id;
+
+  g_test_summary ("A drain hands all its guests to the manager's one queue at once, as a group with "
+                  "its max-parallel: never more than 1 of its jobs past the queue, the others queued "
+                  "(with their job) meanwhile, all moved in order");
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("q%u", i);
+      g_autofree char *uuid = g_strdup_printf ("77777777-0000-4000-8000-00000000000%u", i);
+
+      fake_hypervisor_add_guest (fx->hv, SRC, name, uuid, i * 64 * MiB, TRUE);
+    }
+  drain = drain_of (fx, dests, FALSE);
+  virt_migrate_drain_set_max_parallel (drain, 1);
+  w.drain = drain;
+  id = g_signal_connect (fx->manager, "job-added", G_CALLBACK (on_job_added), &w);
+  g_assert_no_error (run_to_end (drain));
+  g_signal_handler_disconnect (fx->manager, id);
+  g_assert_cmpuint (w.most, ==, 1);
+  g_assert_cmpuint (w.queued_seen, >=, 1);
+  assert_row (drain, "q1", "moved " D1 " *");
+  assert_row (drain, "q2", "moved " D1 " *");
+  assert_row (drain, "q3", "moved " D1 " *");
+  g_assert_cmpint (virt_migrate_drain_get_state (drain), ==, VIRT_MIGRATE_DRAIN_STATE_SUCCEEDED);
+}
+
 static void
 test_resume_reconciles (Fixture *fx, gconstpointer data)
 {
@@ -419,6 +498,7 @@ main (int argc, char **argv)
   ADD ("filters", test_plan_filters);
   ADD ("source-unreachable", test_plan_source_unreachable);
   ADD ("runs", test_drain_runs);
+  ADD ("one-queue", test_one_queue);
   ADD ("resume-reconciles", test_resume_reconciles);
   ADD ("resume-source-unreachable", test_resume_source_unreachable);
   ADD ("restart-adopts", test_restart_adopts);

@@ -553,8 +553,9 @@ test_policy_timeout_pauses (void)
 /* --- the manager: queue, admission, the same guest -------------------------------- */
 
 typedef struct {
-  GPtrArray *fakes;
-  guint      n_adopted;
+  GPtrArray          *fakes;
+  guint               n_adopted;
+  VirtMigrateRequest *last_request; /* what the last backend was made for */
 } Factory;
 
 static VirtMigrateBackend *
@@ -564,6 +565,7 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
   FakeBackend *fake = converging_backend (4);
 
   f->n_adopted += adopted;
+  f->last_request = request;
   fake_backend_set_blocking (fake, TRUE);
   g_ptr_array_add (f->fakes, g_object_ref (fake));
   return VIRT_MIGRATE_BACKEND (fake);
@@ -719,6 +721,29 @@ test_manager_applies_settings (void)
   g_assert_null (virt_migrate_job_get_policy (j2));
   g_assert_cmpint (virt_migrate_job_get_started_by_uid (j1), ==, (gint64) getuid ());
   g_assert_cmpuint (virt_migrate_job_get_poll_interval (j1), ==, 10);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_one_request (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateJob) job = NULL;
+  VirtMigrateRequest *runs;
+
+  g_test_summary ("The manager validates the request with its defaults once and freezes it: the job and its "
+                  "backend share that one object, which cannot change; the caller's stays free");
+  job = virt_migrate_manager_create_job (manager, r1, NULL);
+  runs = virt_migrate_job_get_request (job);
+  g_assert_true (runs == f.last_request);
+  g_assert_true (runs != r1);
+  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_CRITICAL, "*request of a job cannot change (bandwidth)*");
+  g_object_set (runs, "bandwidth", (guint64) 1, NULL);
+  g_test_assert_expected_messages ();
+  g_object_set (r1, "bandwidth", (guint64) 1, NULL);
+  g_assert_cmpuint (virt_migrate_request_get_bandwidth (runs), !=, 1);
   g_ptr_array_unref (f.fakes);
 }
 
@@ -988,5 +1013,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/manager-unit/applies-settings", test_manager_applies_settings);
   g_test_add_func ("/virt-migrate/manager-unit/retention", test_manager_retention);
   g_test_add_func ("/virt-migrate/manager-unit/adopt", test_manager_adopt);
+  g_test_add_func ("/virt-migrate/manager-unit/one-request", test_manager_one_request);
   return g_test_run ();
 }

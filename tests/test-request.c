@@ -4,7 +4,7 @@
 
 #include "virt-migrate.h"
 #include "virt-migrate-libvirt-private.h"
-#include "virt-migrate-request-private.h"
+#include "virt-migrate-request-internal.h"
 
 static void
 test_round_trip (void)
@@ -312,8 +312,7 @@ test_libvirt_params (void)
   g_object_set (req, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "migrate-disks", disks, "bandwidth", (guint64) 40,
                 "disks-port", 10809, NULL);
   g_assert_true (virt_migrate_request_build_call (req, &call, NULL));
-  virt_migrate_call_set_dest_xml (&call, "<domain/>", NULL);
-  g_assert_true (virt_migrate_libvirt_call_params (&call, &params, &nparams, NULL));
+  g_assert_true (virt_migrate_libvirt_call_params (&call, "<domain/>", NULL, &params, &nparams, NULL));
   for (int i = 0; i < nparams; i++)
     if (g_str_equal (params[i].field, VIR_MIGRATE_PARAM_MIGRATE_DISKS))
       {
@@ -335,6 +334,49 @@ test_libvirt_params (void)
   g_free (values);
   virTypedParamsFree (params, nparams);
   virt_migrate_call_clear (&call);
+}
+
+static void
+test_validated_once (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system", "qemu+ssh://dst/system");
+  g_autoptr(VirtMigrateRequest) copy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Validation is asked once per set of values: a copy keeps the answer, a change forgets it");
+  g_assert_true (virt_migrate_request_validate (req, NULL));
+  g_assert_true (req->validated);
+  copy = virt_migrate_request_copy (req);
+  g_assert_true (copy->validated);
+  g_object_set (copy, "parallel-connections", 300, NULL);
+  g_assert_false (copy->validated);
+  g_assert_false (virt_migrate_request_validate (copy, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_assert_true (req->validated);
+}
+
+static void
+test_frozen (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system", "qemu+ssh://dst/system");
+  g_autoptr(VirtMigrateRequest) copy = NULL;
+  const VirtMigrateCall *call;
+
+  g_test_summary ("A job's frozen request refuses changes (a critical) and has its libvirt call made once; "
+                  "a copy of it can change");
+  g_object_set (req, "live", TRUE, NULL);
+  virt_migrate_request_freeze (req);
+  call = virt_migrate_request_get_call (req);
+  g_assert_nonnull (call);
+  g_assert_true (call == virt_migrate_request_get_call (req));
+  g_assert_cmphex (call->flags, ==, VIRT_MIGRATE_CALL_LIVE);
+  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_CRITICAL, "*request of a job cannot change (live)*");
+  g_object_set (req, "live", FALSE, NULL);
+  g_test_assert_expected_messages ();
+  g_assert_true (virt_migrate_request_get_live (req));
+  copy = virt_migrate_request_copy (req);
+  g_object_set (copy, "live", FALSE, NULL);
+  g_assert_false (virt_migrate_request_get_live (copy));
 }
 
 static void
@@ -615,6 +657,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/rejects", test_rejects);
   g_test_add_func ("/virt-migrate/request/mapping", test_mapping);
   g_test_add_func ("/virt-migrate/request/libvirt-params", test_libvirt_params);
+  g_test_add_func ("/virt-migrate/request/validated-once", test_validated_once);
+  g_test_add_func ("/virt-migrate/request/frozen", test_frozen);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);

@@ -212,11 +212,14 @@ on_completed (VirtMigrateJob *job, Cli *cli)
 
 /* --- through the daemon: --bus, jobs, cancel ----------------------------- */
 
+/* A D-Bus job's State nick: ended, as the library defines it. */
 static gboolean
 state_is_final (const char *state)
 {
-  return g_strcmp0 (state, "succeeded") == 0 || g_strcmp0 (state, "failed") == 0 ||
-         g_strcmp0 (state, "cancelled") == 0;
+  g_autoptr(GEnumClass) klass = g_type_class_ref (VIRT_MIGRATE_TYPE_JOB_STATE);
+  GEnumValue *value = state != NULL ? g_enum_get_value_by_nick (klass, state) : NULL;
+
+  return value != NULL && virt_migrate_job_state_is_final (value->value);
 }
 
 static void

@@ -30,7 +30,8 @@ struct _VirtMigrateLibvirtBackend
   virConnectPtr              dconn;       /* managed direct */
   virConnectPtr              check_conn;  /* where the outcome is checked, if reachable */
   virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
-  VirtMigrateCall            call;
+  VirtMigrateCall            own_call;    /* an unfrozen request's, made here */
+  const VirtMigrateCall     *call;        /* the request's (made once when frozen), or own_call */
   virTypedParameterPtr       params;      /* call's, as libvirt takes them */
   int                        nparams;
   VirtMigrateDestStorage    *dest_storage; /* disk-map, network-map */
@@ -501,12 +502,16 @@ backend_prepare (VirtMigrateBackend       *backend,
         return FALSE;
     }
 
-  if (!virt_migrate_request_build_call (request, &self->call, error))
+  if (virt_migrate_request_is_frozen (request))
+    self->call = virt_migrate_request_get_call (request);
+  else if (virt_migrate_request_build_call (request, &self->own_call, error))
+    self->call = &self->own_call;
+  else
     return FALSE;
-  if (virt_migrate_dest_storage_get_xml (self->dest_storage) != NULL)
-    virt_migrate_call_set_dest_xml (&self->call, virt_migrate_dest_storage_get_xml (self->dest_storage),
-                                    virt_migrate_dest_storage_get_persistent_xml (self->dest_storage));
-  if (!virt_migrate_libvirt_call_params (&self->call, &self->params, &self->nparams, error))
+  /* disk-map, network-map: their destination XML goes instead. */
+  if (!virt_migrate_libvirt_call_params (self->call, virt_migrate_dest_storage_get_xml (self->dest_storage),
+                                         virt_migrate_dest_storage_get_persistent_xml (self->dest_storage),
+                                         &self->params, &self->nparams, error))
     return FALSE;
 
   /* Where the configuration files stand before: the source's type and,
@@ -576,7 +581,7 @@ backend_migrate (VirtMigrateBackend *backend,
 {
   VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
   g_autoptr(virDomain) dom = ref_domain (self);
-  VirtMigrateCall *call = &self->call;
+  const VirtMigrateCall *call = self->call;
   int rc;
 
   if (dom == NULL)
@@ -827,7 +832,7 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->dom, virDomainFree);
   g_clear_pointer (&self->control_dom, virDomainFree);
   g_clear_pointer (&self->control_conn, virConnectClose);
-  virt_migrate_call_clear (&self->call);
+  virt_migrate_call_clear (&self->own_call);
   virTypedParamsFree (self->params, self->nparams);
   g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
   g_clear_pointer (&self->verdict, g_variant_unref);

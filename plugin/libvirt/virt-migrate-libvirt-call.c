@@ -63,6 +63,8 @@ libvirt_name (const char *name)
 
 gboolean
 virt_migrate_libvirt_call_params (const VirtMigrateCall *call,
+                                  const char            *dest_xml,
+                                  const char            *persistent_xml,
                                   virTypedParameterPtr  *params,
                                   int                   *nparams,
                                   GError               **error)
@@ -83,6 +85,9 @@ virt_migrate_libvirt_call_params (const VirtMigrateCall *call,
 
       if (name == NULL)
         rc = -1;
+      else if ((dest_xml != NULL && g_str_equal (key, VIRT_MIGRATE_PARAM_DEST_XML)) ||
+               (persistent_xml != NULL && g_str_equal (key, VIRT_MIGRATE_PARAM_PERSIST_XML)))
+        ; /* given instead */
       else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
         rc = virTypedParamsAddString (params, nparams, &maxparams, name, g_variant_get_string (value, NULL));
       else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))
@@ -100,6 +105,10 @@ virt_migrate_libvirt_call_params (const VirtMigrateCall *call,
         rc = -1;
       g_variant_unref (value);
     }
+  if (rc == 0 && dest_xml != NULL)
+    rc = virTypedParamsAddString (params, nparams, &maxparams, VIR_MIGRATE_PARAM_DEST_XML, dest_xml);
+  if (rc == 0 && persistent_xml != NULL)
+    rc = virTypedParamsAddString (params, nparams, &maxparams, VIR_MIGRATE_PARAM_PERSIST_XML, persistent_xml);
   if (rc != 0)
     {
       virTypedParamsFree (*params, *nparams);

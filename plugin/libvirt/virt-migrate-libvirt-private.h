@@ -29,8 +29,11 @@ GError       *virt_migrate_error_from_libvirt          (VirtMigrateError        
                                                         const char                *context);
 
 /* (virt-migrate-libvirt-call.c) @call's parameters as libvirt's typed
- * parameters (free with virTypedParamsFree()); FALSE with @error. */
+ * parameters (free with virTypedParamsFree()), with @dest_xml and
+ * @persistent_xml instead of the call's where not NULL; FALSE with @error. */
 gboolean      virt_migrate_libvirt_call_params         (const VirtMigrateCall     *call,
+                                                        const char                *dest_xml,
+                                                        const char                *persistent_xml,
                                                         virTypedParameterPtr      *params,
                                                         int                       *nparams,
                                                         GError                   **error);
