@@ -16,6 +16,7 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-keys.h"
+#include "virt-migrate-cli-options.h"
 #include "virt-migrate-cli-progress.h"
 #include "virt-migrate-cli-view.h"
 #include "virt-migrate-cli-help.h"
@@ -111,94 +112,45 @@ main (int argc, char **argv)
   g_autoptr(VirtMigrateManager) manager = NULL;
   g_autoptr(VirtMigrateJob) job = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *source_uri = NULL, *migrate_uri = NULL, *disks_uri = NULL;
-  g_autofree char *xml_file = NULL, *persistent_xml_file = NULL, *dname = NULL;
-  g_autofree char *listen_address = NULL, *tls_destination = NULL, *migrate_disks = NULL;
+  g_autofree char *source_uri = NULL;
+  g_autofree char *xml_file = NULL, *persistent_xml_file = NULL;
+  g_autofree char *migrate_disks = NULL;
   g_autofree char *comp_methods = NULL;
   g_autofree char *domain_opt = NULL, *desturi_opt = NULL;
   g_autofree char *dest_xml = NULL, *persistent_xml = NULL;
-  gboolean live = FALSE, p2p = FALSE, tunnelled = FALSE, direct = FALSE, offline = FALSE;
-  gboolean persistent = FALSE, undefine = FALSE, suspend = FALSE, copy_all = FALSE, copy_inc = FALSE;
-  gboolean tls = FALSE, compressed = FALSE, auto_converge = FALSE, postcopy = FALSE;
-  gboolean postcopy_after = FALSE, abort_on_error = FALSE, unsafe = FALSE, quiet = FALSE;
+  gboolean p2p = FALSE, tunnelled = FALSE, direct = FALSE;
+  gboolean copy_all = FALSE, copy_inc = FALSE, quiet = FALSE, live = FALSE, postcopy = FALSE;
   gboolean version = FALSE, dry_run = FALSE, use_bus = FALSE, system_bus = FALSE, no_policy = FALSE;
-  gboolean verbose = FALSE, json = FALSE, force = FALSE, check = FALSE, drain = FALSE;
+  gboolean verbose = FALSE, json = FALSE, check = FALSE, drain = FALSE;
   int limit = 0, max_parallel = -1;
   g_auto(GStrv) include = NULL;
   g_auto(GStrv) exclude = NULL;
   g_autofree char *placement = NULL;
   g_auto(GStrv) drain_destinations = NULL;
-  gint64 bandwidth = 0, max_downtime = 0, postcopy_bandwidth = 0;
-  int postcopy_recovery_timeout = 0;
-  gboolean postcopy_resume = FALSE;
-  gboolean zerocopy = FALSE, parallel_flag = FALSE, change_protection = FALSE, rdma_pin_all = FALSE;
-  gboolean sync_writes = FALSE, timeout_suspend = FALSE, timeout_postcopy = FALSE;
-  g_autofree char *graphics_uri = NULL;
-  int comp_mt_level = -1, comp_mt_threads = 0, comp_mt_dthreads = 0, timeout = 0;
-  int auto_converge_initial = 0, auto_converge_increment = 0;
-  gint64 comp_xbzrle_cache = 0;
-  int parallel = 0, disks_port = 0, poll_interval = 0;
+  gboolean timeout_suspend = FALSE, timeout_postcopy = FALSE;
+  int timeout = 0, poll_interval = 0;
+  g_autoptr(CliRequestOptions) generated = cli_request_options_new ();
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) check_destinations = NULL;
-  g_auto(GStrv) disk_map = NULL;
-  g_auto(GStrv) network_map = NULL;
   const char *domain, *dest_uri = NULL;
+  const char *positional[4] = { NULL }; /* MIGRATE-URI, GRAPHICS-URI, LISTEN-ADDRESS, DNAME */
   Cli cli = { 0 };
   const GOptionEntry entries[] = {
     { "domain", 0, 0, G_OPTION_ARG_STRING, &domain_opt, "The guest (as virsh's --domain; instead of DOMAIN)", "DOMAIN" },
     { "desturi", 0, 0, G_OPTION_ARG_STRING, &desturi_opt, "The destination (as virsh's --desturi; instead of DEST-URI)", "URI" },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &source_uri, "Source libvirt URI (default: $LIBVIRT_DEFAULT_URI or qemu:///system)", "URI" },
-    { "live", 0, 0, G_OPTION_ARG_NONE, &live, "Live migration: the guest keeps running", NULL },
     { "p2p", 0, 0, G_OPTION_ARG_NONE, &p2p, "Peer-to-peer: the source libvirtd drives the migration", NULL },
     { "tunnelled", 0, 0, G_OPTION_ARG_NONE, &tunnelled, "Tunnel the data through libvirtd (with --p2p)", NULL },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &direct, "Unmanaged direct: hand over to the hypervisor (needs --migrateuri)", NULL },
-    { "offline", 0, 0, G_OPTION_ARG_NONE, &offline, "Migrate only the definition (with --persistent)", NULL },
-    { "persistent", 0, 0, G_OPTION_ARG_NONE, &persistent, "Persist the guest on the destination", NULL },
-    { "undefinesource", 0, 0, G_OPTION_ARG_NONE, &undefine, "Undefine the guest on the source", NULL },
-    { "suspend", 0, 0, G_OPTION_ARG_NONE, &suspend, "Leave the guest paused on the destination", NULL },
     { "copy-storage-all", 0, 0, G_OPTION_ARG_NONE, &copy_all, "Copy whole non-shared disks", NULL },
     { "copy-storage-inc", 0, 0, G_OPTION_ARG_NONE, &copy_inc, "Copy the top image of non-shared disks", NULL },
     { "migrate-disks", 0, 0, G_OPTION_ARG_STRING, &migrate_disks, "Comma-separated disk targets to copy", "vda,vdb" },
-    { "disks-uri", 0, 0, G_OPTION_ARG_STRING, &disks_uri, "Where the destination NBD server listens", "URI" },
-    { "disks-port", 0, 0, G_OPTION_ARG_INT, &disks_port, "Port of the destination NBD server", "PORT" },
-    { "migrateuri", 0, 0, G_OPTION_ARG_STRING, &migrate_uri, "Hypervisor migration URI (tcp://, unix://, rdma://)", "URI" },
     { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xml_file, "Domain XML to use on the destination", "FILE" },
-    { "disk-map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &disk_map, "Put disks under SRC at DST on the destination (a directory or a storage pool; repeatable); missing images are created there", "SRC=DST" },
-    { "network-map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &network_map, "Connect interfaces on network SRC to network DST on the destination (repeatable)", "SRC=DST" },
     { "persistent-xml", 0, 0, G_OPTION_ARG_FILENAME, &persistent_xml_file, "Persistent XML for the destination", "FILE" },
-    { "dname", 0, 0, G_OPTION_ARG_STRING, &dname, "Rename the guest on the destination", "NAME" },
-    { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address the destination listens on", "ADDR" },
-    { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "Bandwidth cap in MiB/s", "MIB" },
-    { "max-downtime", 0, 0, G_OPTION_ARG_INT64, &max_downtime, "Longest switch-over pause in ms", "MS" },
-    { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, "Encrypt the native migration stream with TLS", NULL },
-    { "tls-destination", 0, 0, G_OPTION_ARG_STRING, &tls_destination, "Host name to check the TLS certificate against", "HOST" },
-    { "compressed", 0, 0, G_OPTION_ARG_NONE, &compressed, "Compress the migration stream", NULL },
     { "comp-methods", 0, 0, G_OPTION_ARG_STRING, &comp_methods, "Compression methods: xbzrle, mt (comma-separated)", "LIST" },
-    { "parallel-connections", 0, 0, G_OPTION_ARG_INT, &parallel, "Migrate over N parallel connections", "N" },
-    { "auto-converge", 0, 0, G_OPTION_ARG_NONE, &auto_converge, "Throttle the guest's CPUs if needed", NULL },
-    { "postcopy", 0, 0, G_OPTION_ARG_NONE, &postcopy, "Allow post-copy", NULL },
-    { "postcopy-after-precopy", 0, 0, G_OPTION_ARG_NONE, &postcopy_after, "Switch to post-copy after the first pass", NULL },
-    { "postcopy-resume", 0, 0, G_OPTION_ARG_NONE, &postcopy_resume, "Resume a post-copy migration whose stream broke (with --postcopy, the same hosts and flow)", NULL },
-    { "postcopy-bandwidth", 0, 0, G_OPTION_ARG_INT64, &postcopy_bandwidth, "Bandwidth cap in MiB/s once in post-copy", "MIB" },
-    { "zerocopy", 0, 0, G_OPTION_ARG_NONE, &zerocopy, "Send memory without copying it (with --parallel)", NULL },
-    { "parallel", 0, 0, G_OPTION_ARG_NONE, &parallel_flag, "Migrate over parallel connections (libvirt's default count; --parallel-connections sets it)", NULL },
-    { "change-protection", 0, 0, G_OPTION_ARG_NONE, &change_protection, "Refuse changes to the guest's configuration while it migrates", NULL },
-    { "rdma-pin-all", 0, 0, G_OPTION_ARG_NONE, &rdma_pin_all, "Pin all guest memory for an RDMA migration (rdma:// migration URI)", NULL },
-    { "copy-storage-synchronous-writes", 0, 0, G_OPTION_ARG_NONE, &sync_writes, "With a storage copy: guest writes wait for the mirror, so a busy disk converges", NULL },
-    { "graphicsuri", 0, 0, G_OPTION_ARG_STRING, &graphics_uri, "Where graphical clients reconnect (spice://HOST:PORT)", "URI" },
-    { "comp-mt-level", 0, 0, G_OPTION_ARG_INT, &comp_mt_level, "Multithread compression level, 0 to 9 (with --comp-methods mt)", "LEVEL" },
-    { "comp-mt-threads", 0, 0, G_OPTION_ARG_INT, &comp_mt_threads, "Compression threads (with --comp-methods mt)", "N" },
-    { "comp-mt-dthreads", 0, 0, G_OPTION_ARG_INT, &comp_mt_dthreads, "Decompression threads (with --comp-methods mt)", "N" },
-    { "comp-xbzrle-cache", 0, 0, G_OPTION_ARG_INT64, &comp_xbzrle_cache, "XBZRLE cache in bytes (with --comp-methods xbzrle)", "BYTES" },
-    { "auto-converge-initial", 0, 0, G_OPTION_ARG_INT, &auto_converge_initial, "First CPU throttle of auto-convergence, percent (with --auto-converge)", "PERCENT" },
-    { "auto-converge-increment", 0, 0, G_OPTION_ARG_INT, &auto_converge_increment, "Throttle increment of auto-convergence, percent (with --auto-converge)", "PERCENT" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "After S seconds, pause the guest (or with --timeout-postcopy switch to post-copy) so it finishes", "S" },
     { "timeout-suspend", 0, 0, G_OPTION_ARG_NONE, &timeout_suspend, "With --timeout: pause the guest (the default)", NULL },
     { "timeout-postcopy", 0, 0, G_OPTION_ARG_NONE, &timeout_postcopy, "With --timeout: switch to post-copy (needs --postcopy)", NULL },
-    { "postcopy-recovery-timeout", 0, 0, G_OPTION_ARG_INT, &postcopy_recovery_timeout, "If post-copy breaks, keep resuming it for S seconds (default: the settings', 300)", "S" },
-    { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_on_error, "Abort on disk I/O errors", NULL },
-    { "unsafe", 0, 0, G_OPTION_ARG_NONE, &unsafe, "Migrate even if libvirt considers it unsafe", NULL },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Migrate even when a pre-flight check finds a blocker: libvirt decides", NULL },
     { "no-policy", 0, 0, G_OPTION_ARG_NONE, &no_policy, "Plain libvirt: no convergence policy (downtime steps, post-copy on stall, completion timeout)", NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval, "Milliseconds between progress polls (10 to 60000)", "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar and no success line (warnings and errors still print)", NULL },
@@ -234,12 +186,17 @@ main (int argc, char **argv)
     "                                        move every running guest off SRC (exit 0: all moved; 1: some stayed)\n"
     "  virt-migrate history [DOMAIN]         the migrations that ended: this user's history\n"
     "                                        (--bus, --system: a virt-migrated's; --json, --limit N)");
+  /* The options that set one request property each come from the
+   * request's property specs; these are the others. */
+  g_option_context_set_main_group (context, cli_request_options_group (generated));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       cli_error ("Try 'virt-migrate --help'.", "%s", error->message);
       return EXIT_USAGE;
     }
+  live = cli_request_options_given (generated, "live");
+  postcopy = cli_request_options_given (generated, "postcopy");
   /* virsh's named --domain and --desturi: the positional places they take
    * (so a guest named like a subcommand can be given as --domain jobs). */
   if (domain_opt != NULL || desturi_opt != NULL)
@@ -379,33 +336,29 @@ main (int argc, char **argv)
   /* virsh's positional order: MIGRATE-URI, GRAPHICS-URI, LISTEN-ADDRESS, DNAME. */
   if (!drain)
     {
-      struct { char **value; const char *what; } more[] = {
-        { &migrate_uri, "MIGRATE-URI (argument and --migrateuri)" },
-        { &graphics_uri, "GRAPHICS-URI (argument and --graphicsuri)" },
-        { &listen_address, "LISTEN-ADDRESS (argument and --listen-address)" },
-        { &dname, "DNAME (argument and --dname)" },
+      struct { const char *property; const char *what; } more[] = {
+        { "hypervisor-uri", "MIGRATE-URI (argument and --migrateuri)" },
+        { "graphics-uri", "GRAPHICS-URI (argument and --graphicsuri)" },
+        { "listen-address", "LISTEN-ADDRESS (argument and --listen-address)" },
+        { "dest-name", "DNAME (argument and --dname)" },
       };
       guint first = direct ? 1 : 2;
 
       for (guint i = first; i < g_strv_length (args); i++)
         {
-          if (*more[i - first].value != NULL)
+          if (cli_request_options_given (generated, more[i - first].property))
             {
               cli_error ("Try 'virt-migrate --help'.", "%s given twice", more[i - first].what);
               return EXIT_USAGE;
             }
-          *more[i - first].value = g_strdup (args[i]);
+          positional[i - first] = args[i];
         }
     }
   {
+    /* (The request's own numbers are checked as they are parsed, and
+     * their ranges by its validation.) */
     const struct { const char *name; gint64 value; } numbers[] = {
-      { "--bandwidth", bandwidth }, { "--max-downtime", max_downtime },
-      { "--postcopy-bandwidth", postcopy_bandwidth }, { "--postcopy-recovery-timeout", postcopy_recovery_timeout },
-      { "--comp-mt-threads", comp_mt_threads }, { "--comp-mt-dthreads", comp_mt_dthreads },
-      { "--comp-xbzrle-cache", comp_xbzrle_cache }, { "--auto-converge-initial", auto_converge_initial },
-      { "--auto-converge-increment", auto_converge_increment }, { "--timeout", timeout },
-      { "--parallel-connections", parallel }, { "--disks-port", disks_port },
-      { "--poll-interval", poll_interval },
+      { "--timeout", timeout }, { "--poll-interval", poll_interval },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
@@ -452,11 +405,6 @@ main (int argc, char **argv)
       cli_error ("Try 'virt-migrate --help'.", "--timeout is carried out by the convergence policy: drop --no-policy");
       return EXIT_USAGE;
     }
-  if (comp_mt_level < -1 || comp_mt_level > 9)
-    {
-      cli_error (NULL, "--comp-mt-level must be between 0 and 9, not %d", comp_mt_level);
-      return EXIT_USAGE;
-    }
   if (copy_all && copy_inc)
     {
       cli_error ("Try 'virt-migrate --help'.", "--copy-storage-all and --copy-storage-inc exclude each other");
@@ -473,42 +421,28 @@ main (int argc, char **argv)
     }
 
   request = virt_migrate_request_new (domain, source_uri, dest_uri);
+  cli_request_options_apply (generated, request);
+  {
+    const char *const properties[] = { "hypervisor-uri", "graphics-uri", "listen-address", "dest-name" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
+      if (positional[i] != NULL)
+        g_object_set (request, properties[i], positional[i], NULL);
+  }
   g_object_set (request,
                 "flow", direct ? VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT :
                         p2p ? VIRT_MIGRATE_FLOW_PEER_TO_PEER : VIRT_MIGRATE_FLOW_MANAGED_DIRECT,
                 "transport", tunnelled ? VIRT_MIGRATE_TRANSPORT_TUNNELLED : VIRT_MIGRATE_TRANSPORT_NATIVE,
                 "storage", copy_all ? VIRT_MIGRATE_STORAGE_COPY_ALL :
                            copy_inc ? VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL : VIRT_MIGRATE_STORAGE_SHARED,
-                "live", live, "offline", offline, "persist-dest", persistent,
-                "undefine-source", undefine, "suspend", suspend,
-                "hypervisor-uri", migrate_uri, "disks-uri", disks_uri, "disks-port", disks_port,
-                "dest-xml", dest_xml, "persistent-xml", persistent_xml, "dest-name", dname,
-                "listen-address", listen_address, "bandwidth", (guint64) bandwidth,
-                "max-downtime", (guint64) max_downtime, "tls", tls,
-                "tls-destination", tls_destination, "compressed", compressed,
-                "parallel-connections", parallel, "auto-converge", auto_converge,
-                "postcopy", postcopy, "postcopy-after-precopy", postcopy_after,
-                "abort-on-error", abort_on_error, "unsafe", unsafe,
-                "convergence-policy", !no_policy, "force", force,
-                "postcopy-resume", postcopy_resume, "postcopy-bandwidth", (guint64) postcopy_bandwidth,
-                "postcopy-recovery-timeout", (guint) postcopy_recovery_timeout,
-                "zerocopy", zerocopy, "parallel", parallel_flag, "change-protection", change_protection,
-                "rdma-pin-all", rdma_pin_all, "copy-storage-synchronous-writes", sync_writes,
-                "graphics-uri", graphics_uri, "comp-mt-level", comp_mt_level,
-                "comp-mt-threads", (guint) comp_mt_threads, "comp-mt-dthreads", (guint) comp_mt_dthreads,
-                "comp-xbzrle-cache", (guint64) comp_xbzrle_cache,
-                "auto-converge-initial", (guint) auto_converge_initial,
-                "auto-converge-increment", (guint) auto_converge_increment, NULL);
+                "dest-xml", dest_xml, "persistent-xml", persistent_xml,
+                "convergence-policy", !no_policy, NULL);
   /* virsh's --timeout: the policy's completion timeout, then a pause
    * (--timeout-suspend, the default) or post-copy. */
   if (timeout > 0)
     g_object_set (request, "completion-timeout", (guint) timeout,
                   "completion-action", timeout_postcopy ? VIRT_MIGRATE_POLICY_ACTION_POSTCOPY :
                                                           VIRT_MIGRATE_POLICY_ACTION_PAUSE, NULL);
-  if (disk_map != NULL)
-    g_object_set (request, "disk-map", disk_map, NULL);
-  if (network_map != NULL)
-    g_object_set (request, "network-map", network_map, NULL);
   if (migrate_disks != NULL)
     {
       g_auto(GStrv) disks = g_strsplit (migrate_disks, ",", -1);
@@ -573,7 +507,7 @@ main (int argc, char **argv)
     g_unix_signal_add (SIGWINCH, cli_view_on_winch, &cli);
   if (!quiet)
     fprintf (stderr, "Migrating '%s' from %s to %s%s\n", domain, source_uri,
-             dest_uri != NULL ? dest_uri : migrate_uri,
+             dest_uri != NULL ? dest_uri : virt_migrate_request_get_hypervisor_uri (request),
              use_bus ? (system_bus ? " through the system bus's virt-migrated" : " through virt-migrated") : "");
   {
     gboolean is_live = FALSE, is_offline = FALSE;

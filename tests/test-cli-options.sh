@@ -1,0 +1,38 @@
+#!/bin/bash
+# The CLI's options that set one request property each, bound from the
+# request's property specs (tools/virt-migrate-cli-options.c): each kind
+# reaches the request and is refused in the option's words before anything
+# is asked of libvirt (exit 2). No libvirtd: every case fails validation.
+#   tests/test-cli-options.sh BUILD-DIR
+set -uo pipefail
+cli=$1/tools/virt-migrate
+n=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+fail() { echo "not ok $((n + 1)) $1"; exit 1; }
+echo "1..7"
+# CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
+refused() {
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$cli" "$@" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc -eq 2 ] || fail "$name: exit $rc, not 2 ($out)"
+	# shellcheck disable=SC2053
+	[[ $out == $want ]] || fail "$name: '$out' does not match '$want'"
+	ok "$name"
+}
+D=qemu+ssh://dst.example.org/system
+refused "an unsigned number typed negative names its option" \
+	"virt-migrate: error: --bandwidth cannot be negative (-5)*" --bandwidth -5 g $D
+refused "a number that is none names its option" \
+	"virt-migrate: error: --max-downtime needs a whole number, not '2s'*" --max-downtime 2s g $D
+refused "an int property's range is the request's validation's, in the option's words" \
+	"virt-migrate: error: --parallel-connections is 300, out of range*" --parallel-connections 300 g $D
+refused "a renamed option (--dname) reaches its property, and a positional DNAME is refused with it" \
+	"virt-migrate: error: DNAME (argument and --dname) given twice*" --dname a g $D tcp://h:1 spice://h:2 0.0.0.0 b
+refused "a repeatable SRC=DST option reaches its property (both entries checked)" \
+	"virt-migrate: error: disk-map entry 'nonsense' must be SRC=DST*" --disk-map /a=/b --disk-map nonsense g $D
+refused "a flag reaches its property (--offline without --persistent)" \
+	"virt-migrate: error: *--persistent*" --offline g $D
+refused "a string option reaches its property (a --migrateuri libvirt cannot use)" \
+	"virt-migrate: error: *MIGRATE-URI*" --migrateuri not-a-uri g $D
