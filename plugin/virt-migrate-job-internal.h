@@ -8,6 +8,7 @@
 #include "virt-migrate-convergence.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-progress.h"
+#include "virt-migrate-recovery.h"
 #include "virt-migrate-worker.h"
 
 G_BEGIN_DECLS
@@ -43,8 +44,7 @@ struct _VirtMigrateJob
   GSource                   *clock_source;     /* elapsed, every second while it runs */
   /* Post-copy recovery (VIR_MIGRATE_POSTCOPY_RESUME) */
   GSource                   *recovery_source;  /* the next try */
-  gint64                     recovery_deadline; /* monotonic µs, 0: not recovering */
-  guint                      recovery_tries;
+  VirtMigrateRecovery        recovery;          /* a broken post-copy's tries */
 
   /* Owned by the main context. */
   VirtMigrateJobState        state;

@@ -323,7 +323,7 @@ on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
     set_phase (self, virt_migrate_progress_get_state (self->progress_unit)->phase);
   publish_progress (self);
   update_elapsed (self);
-  if (self->recovery_deadline == 0)
+  if (!virt_migrate_recovery_started (&self->recovery))
     evaluate_policy (self, sample);
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -423,29 +423,19 @@ record_outcome (VirtMigrateJob *self, VirtMigrateBackendResult *result)
 
 static const VirtMigrateWorkerCallbacks worker_callbacks;
 
-/* The seconds this job keeps resuming a broken post-copy (0: it does not). */
-static guint
-recovery_timeout (VirtMigrateJob *self)
-{
-  if (!virt_migrate_request_get_postcopy (self->request))
-    return 0;
-  return virt_migrate_request_get_postcopy_recovery_timeout (self->request);
-}
-
 static gboolean
 recovery_try_cb (gpointer user_data)
 {
   VirtMigrateJob *self = user_data;
-  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new_postcopy_resume (self->request);
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_recovery_request (self->request);
   g_autoptr(VirtMigrateBackend) backend = NULL;
   VirtMigrateWorkerInput input = { 0 };
   VirtMigrateWorker *worker;
 
   virt_migrate_request_freeze (request);
   g_clear_pointer (&self->recovery_source, g_source_unref);
-  self->recovery_tries++;
   virt_migrate_job_add_message (self, "post-copy recovery: try %u (VIR_MIGRATE_POSTCOPY_RESUME)",
-                                self->recovery_tries);
+                                virt_migrate_recovery_try (&self->recovery));
   backend = virt_migrate_backend_resume (self->backend, request);
   if (backend == NULL)
     {
@@ -473,17 +463,17 @@ recovery_try_cb (gpointer user_data)
 static void
 recover (VirtMigrateJob *self, const GError *error)
 {
-  guint timeout = recovery_timeout (self);
-  gint64 now = g_get_monotonic_time ();
-  guint delay;
+  gboolean first = !virt_migrate_recovery_started (&self->recovery);
+  guint delay = virt_migrate_recovery_failed (&self->recovery, g_get_monotonic_time ());
+  const char *why = error != NULL ? error->message : "unknown error";
 
-  if (timeout == 0)
+  if (self->recovery.timeout == 0)
     {
       g_autoptr(GError) failed =
         g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
                      "Post-copy failed: %s. The guest is paused on the source and runs on the destination "
                      "in post-copy-failed state; resume it with Recover() (virt-migrate --postcopy "
-                     "--postcopy-resume with the same hosts)", error != NULL ? error->message : "unknown error");
+                     "--postcopy-resume with the same hosts)", why);
 
       finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, failed);
       return;
@@ -492,32 +482,26 @@ recover (VirtMigrateJob *self, const GError *error)
   g_clear_object (&self->worker);
   self->recovering = TRUE;
   g_mutex_unlock (&self->lock);
-  if (self->recovery_deadline == 0)
-    {
-      self->recovery_deadline = now + (gint64) timeout * G_USEC_PER_SEC;
-      virt_migrate_job_add_message (self, "post-copy failed (%s): the guest is paused on the source and runs "
-                                    "on the destination; resuming the migration for up to %u s",
-                                    error != NULL ? error->message : "unknown error", timeout);
-    }
+  if (first)
+    virt_migrate_job_add_message (self, "post-copy failed (%s): the guest is paused on the source and runs "
+                                  "on the destination; resuming the migration for up to %u s", why,
+                                  self->recovery.timeout);
   else
-    virt_migrate_job_add_message (self, "post-copy recovery: try %u failed: %s", self->recovery_tries,
-                                  error != NULL ? error->message : "unknown error");
-  if (now >= self->recovery_deadline)
+    virt_migrate_job_add_message (self, "post-copy recovery: try %u failed: %s", self->recovery.tries, why);
+  if (delay == 0)
     {
       g_autoptr(GError) failed =
         g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED,
                      "Post-copy failed and could not be resumed in %u s (%u tries; the last: %s). The guest "
                      "is paused on the source and runs on the destination in post-copy-failed state; try "
                      "again with Recover() (virt-migrate --postcopy --postcopy-resume with the same hosts)",
-                     timeout, self->recovery_tries, error != NULL ? error->message : "unknown error");
+                     self->recovery.timeout, self->recovery.tries, why);
 
       finish (self, VIRT_MIGRATE_JOB_STATE_FAILED, failed);
       return;
     }
   set_state (self, VIRT_MIGRATE_JOB_STATE_RECOVERING);
   set_phase (self, VIRT_MIGRATE_PHASE_POSTCOPY);
-  delay = MIN (1u << MIN (self->recovery_tries, 5u), 30u);
-  delay = (guint) MIN ((gint64) delay * 1000, MAX ((self->recovery_deadline - now) / 1000, 1));
   self->recovery_source = g_timeout_source_new (delay);
   g_source_set_callback (self->recovery_source, recovery_try_cb, self, NULL);
   g_source_set_static_name (self->recovery_source, "[virt-migrate] post-copy recovery");

@@ -96,9 +96,9 @@ virt_migrate_job_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_REQUEST:
-      /* A private copy: changing the caller's request later cannot change
-       * a running migration. */
-      /* Frozen (the manager's, shared with the backend): it cannot change. */
+      /* A frozen request (the manager's, shared with the backend) cannot
+       * change; another is copied and frozen, so that changing the
+       * caller's later cannot change a running migration. */
       if (virt_migrate_request_is_frozen (g_value_get_object (value)))
         self->request = g_object_ref (g_value_get_object (value));
       else
@@ -106,6 +106,7 @@ virt_migrate_job_set_property (GObject      *object,
           self->request = virt_migrate_request_copy (g_value_get_object (value));
           virt_migrate_request_freeze (self->request);
         }
+      virt_migrate_recovery_init (&self->recovery, self->request);
       self->request_variant = g_variant_ref_sink (virt_migrate_request_to_variant (self->request));
       break;
     case PROP_POLL_INTERVAL:

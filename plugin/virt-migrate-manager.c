@@ -11,6 +11,7 @@
 #include "virt-migrate-history.h"
 #include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
+#include "virt-migrate-recovery.h"
 #include "virt-migrate-job-store.h"
 #include "virt-migrate-manager.h"
 #include "virt-migrate-manager-private.h"
@@ -750,7 +751,6 @@ virt_migrate_manager_recover (VirtMigrateManager *self,
                               GError            **error)
 {
   g_autoptr(VirtMigrateRequest) request = NULL;
-  const GError *failure;
   VirtMigrateJob *recovery;
   gint64 owner;
   g_autofree char *note = NULL;
@@ -758,16 +758,10 @@ virt_migrate_manager_recover (VirtMigrateManager *self,
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (job), NULL);
 
-  failure = virt_migrate_job_get_error (job);
-  if (virt_migrate_job_get_state (job) != VIRT_MIGRATE_JOB_STATE_FAILED ||
-      !g_error_matches (failure, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_POSTCOPY_FAILED))
-    {
-      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
-                   "Job %u is not a post-copy migration that failed: nothing to recover",
-                   virt_migrate_job_get_id (job));
-      return NULL;
-    }
-  request = virt_migrate_request_new_postcopy_resume (virt_migrate_job_get_request (job));
+  /* The same unit as the job's own recovery: whether, and with what. */
+  if (!virt_migrate_recovery_check (job, error))
+    return NULL;
+  request = virt_migrate_recovery_request (virt_migrate_job_get_request (job));
   recovery = virt_migrate_manager_create_job (self, request, error);
   if (recovery == NULL)
     return NULL;

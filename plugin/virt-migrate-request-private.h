@@ -79,7 +79,6 @@ const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
 
 void                virt_migrate_request_freeze              (VirtMigrateRequest *self);
 gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
-VirtMigrateRequest *virt_migrate_request_new_postcopy_resume (VirtMigrateRequest *self);
 
 /* Typed accessors for the keys the rest of the library reads. */
 gboolean                virt_migrate_request_get_live                   (VirtMigrateRequest *self);

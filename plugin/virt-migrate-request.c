@@ -638,18 +638,6 @@ virt_migrate_request_is_frozen (VirtMigrateRequest *self)
   return self->frozen;
 }
 
-/* The request @self with post-copy recovery asked for: the same flow and
- * URIs resumed (VIR_MIGRATE_POSTCOPY_RESUME); the maps' XML is already
- * on the destination. For the job's own recovery and Recover() alike. */
-VirtMigrateRequest *
-virt_migrate_request_new_postcopy_resume (VirtMigrateRequest *self)
-{
-  VirtMigrateRequest *resume = virt_migrate_request_copy (self);
-
-  g_object_set (resume, "postcopy-resume", TRUE, "postcopy-after-precopy", FALSE, "disk-map", NULL,
-                "network-map", NULL, NULL);
-  return resume;
-}
 
 
 /**
