@@ -113,8 +113,11 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
         name = attr (names, values, "dev");
       if (name != NULL)
         {
-          g_ptr_array_add (g->networks, g_strdup (kind));
-          g_ptr_array_add (g->networks, g_strdup (name));
+          VirtMigrateInterfaceXml *iface = g_new0 (VirtMigrateInterfaceXml, 1);
+
+          iface->kind = g_strdup (kind);
+          iface->name = g_strdup (name);
+          g_ptr_array_add (g->networks, iface);
         }
     }
   else if (g_str_equal (element, "disk") && g_str_equal (parent, "devices"))
@@ -219,13 +222,23 @@ virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer u
          g_markup_parse_context_end_parse (context, NULL);
 }
 
+static void
+interface_free (gpointer data)
+{
+  VirtMigrateInterfaceXml *iface = data;
+
+  g_free (iface->kind);
+  g_free (iface->name);
+  g_free (iface);
+}
+
 gboolean
 virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
 {
   static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
 
   memset (g, 0, sizeof *g);
-  g->networks = g_ptr_array_new_with_free_func (g_free);
+  g->networks = g_ptr_array_new_with_free_func (interface_free);
   g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
   g->text = g_string_new (NULL);

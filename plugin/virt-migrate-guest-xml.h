@@ -15,7 +15,7 @@ typedef struct {
   char      *emulator;
   char      *cpu_mode;
   gboolean   cpu_model;   /* <cpu> names a model or features: compare it */
-  GPtrArray *networks;    /* char* pairs: kind, name */
+  GPtrArray *networks;    /* VirtMigrateInterfaceXml */
   GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* VirtMigrateDiskXml */
   guint      n_hostdevs;
@@ -27,6 +27,12 @@ typedef struct {
   char      *iface_kind;
   guint      backing_depth;
 } VirtMigrateGuestXml;
+
+/* A network interface: what it connects to on the host. */
+typedef struct {
+  char *kind; /* network, bridge, direct */
+  char *name; /* the network's name, the bridge, the host device */
+} VirtMigrateInterfaceXml;
 
 /* One image below a disk's top image, as the live XML's <backingStore>
  * chain lists them (top first). */

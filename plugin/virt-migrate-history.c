@@ -335,6 +335,25 @@ has_bad_escape (const char *text, gsize len)
   return FALSE;
 }
 
+
+/* A record written before the history shared the job snapshot's key names
+ * (`Iterations`), read under today's (`Iteration`). Takes @record. */
+static GVariant *
+current_keys (GVariant *record)
+{
+  g_autoptr(GVariant) old = record;
+  GVariantDict dict;
+  guint64 iterations = 0;
+
+  if (!g_variant_lookup (record, "Iterations", "t", &iterations))
+    return g_steal_pointer (&old);
+  g_variant_dict_init (&dict, record);
+  g_variant_dict_remove (&dict, "Iterations");
+  if (!g_variant_dict_contains (&dict, "Iteration"))
+    g_variant_dict_insert (&dict, "Iteration", "t", iterations);
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
+
 /* The records of @length bytes of the file, oldest first. A line that is
  * no record is skipped with a warning naming it: a torn last line after a
  * crash, bytes that are not UTF-8, a NUL (which would otherwise end the
@@ -374,7 +393,7 @@ virt_migrate_history_parse (const char *contents,
               if (record == NULL)
                 g_warning ("history: line %u skipped: %s", line, error != NULL ? error->message : "not a record");
               else
-                g_ptr_array_add (records, record); /* g_variant_parse(): not floating */
+                g_ptr_array_add (records, current_keys (record)); /* g_variant_parse(): not floating */
             }
         }
       at = nl != NULL ? nl + 1 : end;

@@ -40,12 +40,14 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   request = virt_migrate_job_get_request (self);
   error = virt_migrate_job_get_error (self);
   messages = virt_migrate_job_get_messages (self);
-  domain = virt_migrate_request_get_domain (request);
+  /* The guest as libvirt names it once looked up, else as asked for. */
+  domain = self->domain_name != NULL ? self->domain_name : virt_migrate_request_get_domain (request);
   end = virt_migrate_job_get_expected_end_time (self);
   uid = virt_migrate_job_get_started_by_uid (self);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
 #define ADD(key, value) g_variant_builder_add (&b, "{sv}", key, value)
+  ADD ("Id", g_variant_new_uint32 (virt_migrate_job_get_id (self)));
   ADD ("State", g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE,
                                                               virt_migrate_job_get_state (self))));
   ADD ("Phase", g_variant_new_string (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_PHASE,
@@ -117,34 +119,44 @@ request_flags (VirtMigrateRequest *request)
   return g_variant_new_strv ((const char *const *) flags->pdata, -1);
 }
 
-/* The history's record of a finished job (see #VirtMigrateHistory): who,
- * from where to where, how, when, with what outcome and cost. */
+/* The history's record of a finished job (see #VirtMigrateHistory): the
+ * snapshot's keys, under the same names (State, Iteration, Domain…), less
+ * what only a live job has; then who, from where to where, how, when, and
+ * the Outcome: the State, or `refused` where the pre-flight refused and
+ * libvirt was never asked. */
 GVariant *
 virt_migrate_job_to_history_record (VirtMigrateJob *self)
 {
+  static const char *const live_only[] = { "Phase", "Progress", "Rate", "ExpectedEndTime", "BytesRemaining",
+                                           "DirtyRate", "Cancelable", "Request", "Verdict", NULL };
+  g_autoptr(GVariant) snapshot = NULL;
   GVariantBuilder b;
+  GVariantIter iter;
   VirtMigrateRequest *request;
   const GError *error;
-  const char *const *messages;
-  const char *dest, *name;
-  gint64 uid;
+  const char *dest, *key;
+  GVariant *value;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), NULL);
 
+  snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (self));
   request = virt_migrate_job_get_request (self);
   error = virt_migrate_job_get_error (self);
-  messages = virt_migrate_job_get_messages (self);
-  uid = virt_migrate_job_get_started_by_uid (self);
   dest = virt_migrate_request_get_dest_uri (request);
   if (dest == NULL)
     dest = virt_migrate_request_get_hypervisor_uri (request);
-  name = self->domain_name != NULL ? self->domain_name : virt_migrate_request_get_domain (request);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, snapshot);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      /* A drain's jobs only say which drain. */
+      if (!g_strv_contains (live_only, key) && !(g_str_equal (key, "Drain") && self->drain_id == 0))
+        g_variant_builder_add (&b, "{sv}", key, value);
+      g_variant_unref (value);
+    }
 #define ADD(key, value) g_variant_builder_add (&b, "{sv}", key, value)
 #define STR(s) g_variant_new_string ((s) != NULL ? (s) : "")
-  ADD ("Id", g_variant_new_uint32 (virt_migrate_job_get_id (self)));
-  ADD ("Domain", STR (name));
   ADD ("DomainUuid", STR (self->domain_uuid));
   ADD ("Source", STR (virt_migrate_request_get_source_uri (request)));
   ADD ("Destination", STR (dest));
@@ -154,24 +166,14 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   ADD ("LibvirtFlags", g_variant_new_uint32 (virt_migrate_job_get_libvirt_flags (self)));
   ADD ("StartTime", g_variant_new_int64 (self->start_real_time));
   ADD ("EndTime", g_variant_new_int64 (self->end_real_time != 0 ? self->end_real_time : g_get_real_time ()));
-  ADD ("Elapsed", g_variant_new_uint64 (virt_migrate_job_get_elapsed (self)));
   /* Refused by its pre-flight check: nothing was asked of libvirt, so not
-   * a migration that failed (the job's state still says failed). */
+   * a migration that failed (its State still says failed). */
   if (g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT))
     ADD ("Outcome", g_variant_new_string ("refused"));
   else
     ADD ("Outcome", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (self))));
-  ADD ("Error", STR (error != NULL ? error->message : NULL));
-  ADD ("BytesProcessed", g_variant_new_uint64 (virt_migrate_job_get_data_processed (self)));
-  ADD ("BytesTotal", g_variant_new_uint64 (virt_migrate_job_get_data_total (self)));
   ADD ("BytesTransferred", g_variant_new_uint64 (virt_migrate_job_get_data_transferred (self)));
-  ADD ("Downtime", g_variant_new_uint64 (virt_migrate_job_get_downtime (self)));
-  ADD ("Iterations", g_variant_new_uint64 (virt_migrate_job_get_iteration (self)));
-  ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
-  ADD ("StartedByUid", g_variant_new_uint32 (uid >= 0 ? (guint32) uid : (guint32) getuid ()));
   ADD ("Host", STR (g_get_host_name ()));
-  if (self->drain_id != 0)
-    ADD ("Drain", g_variant_new_uint32 (self->drain_id));
 #undef STR
 #undef ADD
   return g_variant_builder_end (&b);

@@ -204,10 +204,11 @@ gather_guest (VirtMigrateRequest        *request,
             }
         }
     }
-  for (guint i = 0; guest->networks != NULL && i + 1 < guest->networks->len; i += 2)
+  for (guint i = 0; guest->networks != NULL && i < guest->networks->len; i++)
     {
-      const char *kind = g_ptr_array_index (guest->networks, i);
-      const char *net = g_ptr_array_index (guest->networks, i + 1);
+      const VirtMigrateInterfaceXml *iface = g_ptr_array_index (guest->networks, i);
+      const char *kind = iface->kind;
+      const char *net = iface->name;
       g_autofree char *mapped = g_str_equal (kind, "network")
                                   ? virt_migrate_map_network ((const char *const *) network_map, net) : NULL;
 

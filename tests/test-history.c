@@ -690,6 +690,38 @@ test_manager_records (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (g_variant_n_children (all), ==, 2);
 }
 
+static void
+test_old_key_names (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GVariant) old = NULL, current = NULL;
+  const char *text = "{'Id': <uint32 1>, 'Domain': <'web'>, 'Outcome': <'succeeded'>, 'Iterations': <uint64 3>}\n"
+                     "{'Id': <uint32 2>, 'Domain': <'db'>, 'Outcome': <'failed'>, 'State': <'failed'>, "
+                     "'Iteration': <uint64 5>}\n";
+  guint64 n = 0;
+
+  g_test_summary ("A record written before the history took the snapshot's key names reads under today's "
+                  "(Iterations as Iteration); a current one as it is");
+  {
+    g_autofree char *parent = g_path_get_dirname (fx->path);
+
+    g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  }
+  g_assert_true (g_file_set_contents (fx->path, text, -1, NULL));
+  records = query (fx->history, NULL);
+  g_assert_cmpuint (g_variant_n_children (records), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GVariant) r = g_variant_get_child_value (records, i);
+      guint32 id = 0;
+
+      g_assert_true (g_variant_lookup (r, "Id", "u", &id));
+      g_assert_false (g_variant_lookup (r, "Iterations", "t", &n));
+      g_assert_true (g_variant_lookup (r, "Iteration", "t", &n));
+      g_assert_cmpuint (n, ==, id == 1 ? 3 : 5);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -704,6 +736,7 @@ main (int argc, char **argv)
   ADD ("concurrent-compaction", test_concurrent_compaction);
   ADD ("unique-ids", test_unique_ids);
   ADD ("manager-records", test_manager_records);
+  ADD ("old-key-names", test_old_key_names);
 #undef ADD
   return g_test_run ();
 }

@@ -535,8 +535,13 @@ test_guest_xml (void)
   d = g_ptr_array_index (g.disks, 2);
   g_assert_cmpstr (d->device, ==, "cdrom");
   g_assert_true (d->readonly);
-  g_assert_cmpuint (g.networks->len, ==, 4);
-  g_assert_cmpstr (g_ptr_array_index (g.networks, 3), ==, "br0");
+  g_assert_cmpuint (g.networks->len, ==, 2);
+  {
+    const VirtMigrateInterfaceXml *iface = g_ptr_array_index (g.networks, 1);
+
+    g_assert_cmpstr (iface->kind, ==, "bridge");
+    g_assert_cmpstr (iface->name, ==, "br0");
+  }
   g_assert_cmpuint (g.n_hostdevs, ==, 1);
   /* disk bus virtio twice, sata, video qxl, graphics spice: five triples */
   g_assert_cmpuint (g.devices->len, ==, 15);

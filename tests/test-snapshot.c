@@ -126,6 +126,52 @@ test_json_has_every_property (void)
   g_assert_true (json_object_get_null_member (object, "StartedByUid"));
 }
 
+static void
+test_history_record_keys (void)
+{
+  g_autoptr(VirtMigrateJob) job = new_job ();
+  g_autoptr(GVariant) snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (job));
+  g_autoptr(GVariant) record = g_variant_ref_sink (virt_migrate_job_to_history_record (job));
+  static const char *const live_only[] = { "Phase", "Progress", "Rate", "ExpectedEndTime", "BytesRemaining",
+                                           "DirtyRate", "Cancelable", "Request", "Verdict", "Drain", NULL };
+  static const char *const own[] = { "DomainUuid", "Source", "Destination", "Flow", "Flags", "LibvirtApi",
+                                     "LibvirtFlags", "StartTime", "EndTime", "Outcome", "BytesTransferred",
+                                     "Host", NULL };
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+  guint32 id = 0, snapshot_id = 0;
+
+  g_test_summary ("A job's history record is its snapshot under the same key names (Id, State, Iteration, "
+                  "Domain…), less what only a live job has, plus the history's own keys");
+  g_variant_iter_init (&iter, snapshot);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) there = g_variant_lookup_value (record, key, NULL);
+
+      if (g_strv_contains (live_only, key))
+        g_assert_null (there);
+      else if (there == NULL)
+        g_error ("the history record lacks the snapshot's %s", key);
+      else
+        g_assert_true (g_variant_equal (there, value));
+      g_variant_unref (value);
+    }
+  g_variant_iter_init (&iter, record);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) in_snapshot = g_variant_lookup_value (snapshot, key, NULL);
+
+      if (in_snapshot == NULL && !g_strv_contains (own, key))
+        g_error ("the history record has %s, which is neither the snapshot's nor its own", key);
+      g_variant_unref (value);
+    }
+  g_assert_true (g_variant_lookup (snapshot, "Id", "u", &snapshot_id));
+  g_assert_true (g_variant_lookup (record, "Id", "u", &id));
+  g_assert_cmpuint (id, ==, snapshot_id);
+  g_assert_cmpuint (id, ==, virt_migrate_job_get_id (job));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -133,5 +179,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/snapshot/keys-match-interface", test_keys_match_interface);
   g_test_add_func ("/virt-migrate/snapshot/values", test_values);
   g_test_add_func ("/virt-migrate/snapshot/json-has-every-property", test_json_has_every_property);
+  g_test_add_func ("/virt-migrate/snapshot/history-record-keys", test_history_record_keys);
   return g_test_run ();
 }

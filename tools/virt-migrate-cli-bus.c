@@ -91,8 +91,9 @@ cli_job_path_for (const char *arg)
   return NULL;
 }
 
-/* A job's properties as D-Bus has them, plus its Id: the JSON of
- * `jobs --json`, the same keys as GET /v1/jobs. */
+/* A job's properties as D-Bus has them (Id among them; from the path for a
+ * daemon that predates it): the JSON of `jobs --json`, the same keys as
+ * GET /v1/jobs. */
 static GVariant *
 job_record (VirtMigrateDBusJob *job, const char *path)
 {

@@ -16,7 +16,6 @@ virt_migrate_job_to_json (VirtMigrateJob *job)
   JsonNode *node = json_gvariant_serialize (snapshot);
   JsonObject *object = json_node_get_object (node);
 
-  json_object_set_int_member (object, "Id", virt_migrate_job_get_id (job));
   json_object_set_string_member (object, "DestUri", virt_migrate_request_get_dest_uri (request));
   /* A job nobody claimed (a library user's) has no known owner. */
   if (virt_migrate_job_get_started_by_uid (job) < 0)
