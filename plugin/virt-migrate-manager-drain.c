@@ -163,6 +163,7 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
 {
   g_autoptr(VirtMigrateRequest) probe = NULL;
   g_autoptr(VirtMigrateDrain) drain = NULL;
+  g_auto(GStrv) uris = NULL;
   guint id;
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
@@ -174,6 +175,19 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
                    "A drain needs at least one destination");
       return NULL;
     }
+  /* Host names as their qemu+ssh:// URIs, as for a migration. */
+  {
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+    for (guint i = 0; destinations[i] != NULL; i++)
+      {
+        g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
+
+        g_strv_builder_add (b, uri);
+      }
+    uris = g_strv_builder_end (b);
+    destinations = (const char *const *) uris;
+  }
   if (virt_migrate_request_get_domain (request) != NULL)
     {
       g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,

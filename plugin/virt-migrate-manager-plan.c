@@ -62,6 +62,8 @@ plan_thread (GTask        *task,
     {
       g_autoptr(GError) dest_error = NULL;
 
+      /* Unreachable: the plan says so, and its verdict has the blocker (a
+       * managed direct migration needs this connection too). */
       if (virt_migrate_hypervisor_reach (hv, dest_uri, &dest_error))
         {
           g_autoptr(VirtMigrateGuestInfo) there = virt_migrate_hypervisor_lookup_guest (hv, dest_uri, guest->uuid,
@@ -69,12 +71,6 @@ plan_thread (GTask        *task,
 
           dest_checked = TRUE;
           dest_config_exists = there != NULL && there->persistent;
-        }
-      else if (virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_MANAGED_DIRECT)
-        {
-          /* A managed direct migration needs this connection too. */
-          error = g_steal_pointer (&dest_error);
-          goto fail;
         }
     }
 
@@ -192,7 +188,18 @@ virt_migrate_manager_check_async (VirtMigrateManager  *self,
   c = g_new0 (CheckData, 1);
   c->request = virt_migrate_request_copy (request);
   if (destinations != NULL && destinations[0] != NULL)
-    c->destinations = g_strdupv ((char **) destinations);
+    {
+      /* Host names as their qemu+ssh:// URIs, as for a migration. */
+      g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
+
+      for (guint i = 0; destinations[i] != NULL; i++)
+        {
+          g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
+
+          g_strv_builder_add (uris, uri);
+        }
+      c->destinations = g_strv_builder_end (uris);
+    }
   else if (virt_migrate_request_get_dest_uri (request) != NULL)
     c->destinations = g_strdupv ((char *[]) { (char *) virt_migrate_request_get_dest_uri (request), NULL });
   else

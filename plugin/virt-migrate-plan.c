@@ -425,6 +425,8 @@ virt_migrate_plan_to_text (VirtMigratePlan *self)
   g_string_append_printf (text, "Guest:         %s (%s, %s on the source)\n",
                           virt_migrate_request_get_domain (self->request), self->guest_uuid,
                           self->source_persistent ? "persistent" : "transient");
+  if (virt_migrate_request_get_dest_uri (self->request) != NULL)
+    g_string_append_printf (text, "To:            %s\n", virt_migrate_request_get_dest_uri (self->request));
   g_string_append_printf (text, "Call:          %s\n", self->libvirt_api);
   g_string_append_printf (text, "Flags:         %s\n", *flags != '\0' ? flags : "(none)");
   g_string_append_printf (text, "Parameters:    %s\n", params);

@@ -71,7 +71,11 @@ virt_migrate_request_set_property (GObject      *object,
   self->validated = FALSE;
   g_value_unset (&self->values[prop_id]);
   g_value_init (&self->values[prop_id], G_PARAM_SPEC_VALUE_TYPE (pspec));
-  g_value_copy (value, &self->values[prop_id]);
+  /* A destination given as a host name is its qemu+ssh:// URI. */
+  if (prop_id == PROP_DEST_URI)
+    g_value_take_string (&self->values[prop_id], virt_migrate_uri_for_destination (g_value_get_string (value)));
+  else
+    g_value_copy (value, &self->values[prop_id]);
 }
 
 static void
@@ -143,7 +147,10 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    * The libvirt connection URI of the destination host (the second URI).  In
    * a peer-to-peer migration it is used by the source libvirtd, so it must
    * be reachable from the source host with the source daemon's credentials.
-   * Not used by an unmanaged direct migration.
+   * Not used by an unmanaged direct migration.  A host name given instead
+   * (`host2`, `user@host2`, `host2:2222`) is stored as the URI
+   * virt_migrate_uri_for_destination() makes of it,
+   * `qemu+ssh://host2/system`.
    */
   virt_migrate_request_props[PROP_DEST_URI] = g_param_spec_string ("dest-uri", NULL, NULL, NULL, RW);
   /**
@@ -594,6 +601,69 @@ virt_migrate_request_new (const char *domain,
                        "source-uri", source_uri,
                        "dest-uri", dest_uri,
                        NULL);
+}
+
+/* [user@]host[:port]: a host name or address (IPv6 in brackets), no path. */
+static gboolean
+is_host (const char *text)
+{
+  const char *host = strchr (text, '@') != NULL ? strchr (text, '@') + 1 : text;
+  const char *end;
+
+  if (*text == '\0' || *text == '@' || strchr (host, '@') != NULL || *host == '\0')
+    return FALSE;
+  for (const char *c = text; c < host - 1; c++)
+    if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-' && *c != '.')
+      return FALSE;
+  if (*host == '[')
+    {
+      end = strchr (host, ']');
+      if (end == NULL || end == host + 1)
+        return FALSE;
+      for (const char *c = host + 1; c < end; c++)
+        if (!g_ascii_isxdigit (*c) && *c != ':' && *c != '.')
+          return FALSE;
+      end++;
+    }
+  else
+    {
+      for (end = host; *end != '\0' && *end != ':'; end++)
+        if (!g_ascii_isalnum (*end) && *end != '-' && *end != '.' && *end != '_')
+          return FALSE;
+      if (end == host)
+        return FALSE;
+    }
+  if (*end == ':')
+    {
+      guint64 port;
+
+      return g_ascii_string_to_unsigned (end + 1, 10, 1, 65535, &port, NULL);
+    }
+  return *end == '\0';
+}
+
+/**
+ * virt_migrate_uri_for_destination:
+ * @destination: (nullable): a libvirt URI, or a host name
+ *
+ * The libvirt URI of a destination as people name it: a plain host name
+ * (also `user@host`, `host:port`, an address, `[IPv6]`) is its system
+ * libvirtd over ssh, `qemu+ssh://host/system`, as virt-manager and
+ * cockpit-machines connect to remote hosts; anything else (a URI, or
+ * what is neither) is returned as it is, for the validation to judge.
+ * #VirtMigrateRequest:dest-uri, virt_migrate_manager_check_async() and
+ * virt_migrate_manager_create_drain() apply it.
+ *
+ * Returns: (transfer full) (nullable): the URI, %NULL for %NULL
+ */
+char *
+virt_migrate_uri_for_destination (const char *destination)
+{
+  if (destination == NULL)
+    return NULL;
+  if (!is_host (destination))
+    return g_strdup (destination);
+  return g_strdup_printf ("qemu+ssh://%s/system", destination);
 }
 
 /**

@@ -41,4 +41,6 @@ gboolean             virt_migrate_request_get_offline          (VirtMigrateReque
 guint64              virt_migrate_request_get_bandwidth        (VirtMigrateRequest *self);
 guint64              virt_migrate_request_get_max_downtime     (VirtMigrateRequest *self);
 
+char                *virt_migrate_uri_for_destination           (const char *destination);
+
 G_END_DECLS

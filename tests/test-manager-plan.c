@@ -138,15 +138,19 @@ test_plan_dest_unreachable (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VirtMigratePlan) p = NULL;
+  g_autofree char *text = NULL;
 
-  g_test_summary ("A managed migration to an unreachable destination cannot be planned (it needs that "
-                  "connection); peer-to-peer is, unchecked, with an unknown verdict");
+  g_test_summary ("A destination that cannot be reached: the plan says so (unchecked) with a blocker "
+                  "verdict for a managed migration, which needs that connection, and unknown for "
+                  "peer-to-peer, where only the source's libvirtd must reach it");
   fake_hypervisor_set_reachable (fx->hv, DST, FALSE);
   p = plan (fx, &error);
-  g_assert_null (p);
-  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED);
-  g_assert_true (g_str_has_prefix (error->message, "Cannot connect to " DST));
-  g_clear_error (&error);
+  g_assert_no_error (error);
+  g_assert_false (virt_migrate_plan_get_dest_checked (p));
+  g_assert_cmpstr (result_of (virt_migrate_plan_get_verdict (p)), ==, "blocker");
+  text = virt_migrate_plan_to_text (p);
+  g_assert_true (g_pattern_match_simple ("*To:            " DST "\n*", text));
+  g_clear_object (&p);
 
   g_object_set (fx->request, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
   p = plan (fx, &error);
@@ -154,6 +158,34 @@ test_plan_dest_unreachable (Fixture *fx, gconstpointer data)
   g_assert_false (virt_migrate_plan_get_dest_checked (p));
   g_assert_cmpstr (virt_migrate_plan_get_libvirt_api (p), ==, "virDomainMigrateToURI3");
   g_assert_cmpstr (result_of (virt_migrate_plan_get_verdict (p)), ==, "unknown");
+}
+
+static void
+test_host_names (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(VirtMigratePlan) p = NULL;
+  const char *destinations[] = { "dst.example.org", NULL };
+  const char *dest = NULL;
+  g_autofree char *text = NULL;
+
+  g_test_summary ("A destination named by its host: the plan and the checks use its qemu+ssh:// URI "
+                  "(the system libvirtd), and say which");
+  g_object_set (fx->request, "dest-uri", "dst.example.org", NULL);
+  g_assert_cmpstr (virt_migrate_request_get_dest_uri (fx->request), ==, DST);
+  p = plan (fx, &error);
+  g_assert_no_error (error);
+  g_assert_true (virt_migrate_plan_get_dest_checked (p));
+  text = virt_migrate_plan_to_text (p);
+  g_assert_true (g_pattern_match_simple ("*To:            qemu+ssh://dst.example.org/system\n*", text));
+  verdicts = check (fx, destinations, &error);
+  g_assert_no_error (error);
+  first = g_variant_get_child_value (verdicts, 0);
+  g_assert_true (g_variant_lookup (first, "destination", "&s", &dest));
+  g_assert_cmpstr (dest, ==, DST);
+  g_assert_cmpstr (result_of (first), ==, "ok");
 }
 
 static void
@@ -265,6 +297,7 @@ main (int argc, char **argv)
   ADD ("transient-dest-config", test_plan_transient_dest_config);
   ADD ("dest-unreachable", test_plan_dest_unreachable);
   ADD ("no-guest", test_plan_no_guest);
+  ADD ("host-names", test_host_names);
   ADD ("blocker", test_plan_blocker);
   ADD ("maps", test_plan_maps);
   ADD ("check-two", test_check_two);

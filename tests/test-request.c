@@ -380,6 +380,45 @@ test_frozen (void)
 }
 
 static void
+test_host_names (void)
+{
+  static const struct { const char *given, *uri; } cases[] = {
+    { "host2", "qemu+ssh://host2/system" },
+    { "root@host2", "qemu+ssh://root@host2/system" },
+    { "host2:2222", "qemu+ssh://host2:2222/system" },
+    { "admin@host2.example.org:22", "qemu+ssh://admin@host2.example.org:22/system" },
+    { "10.0.0.2", "qemu+ssh://10.0.0.2/system" },
+    { "[fe80::1]", "qemu+ssh://[fe80::1]/system" },
+    { "[fe80::1]:2222", "qemu+ssh://[fe80::1]:2222/system" },
+    /* Already URIs, or not host names: as they are. */
+    { "qemu:///system", "qemu:///system" },
+    { "qemu+ssh://h/session?socket=/run/x", "qemu+ssh://h/session?socket=/run/x" },
+    { "test:///default", "test:///default" },
+    { "host2:0", "host2:0" },
+    { "host2:99999", "host2:99999" },
+    { "bad name", "bad name" },
+    { "@host2", "@host2" },
+    { "a@b@c", "a@b@c" },
+    { "", "" },
+  };
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("g", "qemu:///system", "host2");
+
+  g_test_summary ("A destination named by its host ([user@]host[:port], an address, [IPv6]) is its system "
+                  "libvirtd over ssh; URIs and what is no host name stay as they are");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *uri = virt_migrate_uri_for_destination (cases[i].given);
+
+      g_assert_cmpstr (uri, ==, cases[i].uri);
+    }
+  g_assert_null (virt_migrate_uri_for_destination (NULL));
+  g_assert_cmpstr (virt_migrate_request_get_dest_uri (req), ==, "qemu+ssh://host2/system");
+  g_assert_true (virt_migrate_request_validate (req, NULL));
+  g_object_set (req, "dest-uri", "bad name", NULL);
+  g_assert_false (virt_migrate_request_validate (req, NULL));
+}
+
+static void
 test_validate_uris (void)
 {
   struct {
@@ -659,6 +698,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/libvirt-params", test_libvirt_params);
   g_test_add_func ("/virt-migrate/request/validated-once", test_validated_once);
   g_test_add_func ("/virt-migrate/request/frozen", test_frozen);
+  g_test_add_func ("/virt-migrate/request/host-names", test_host_names);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);
