@@ -387,8 +387,12 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
   if (dest_uri == NULL || !virt_migrate_hypervisor_reach (hv, dest_uri, &reach_error))
     {
+      g_autofree char *prefix = g_strdup_printf ("Cannot connect to %s: ", dest_uri);
+      const char *why = reach_error != NULL ? reach_error->message : "No destination";
+
+      /* The reason alone: the verdict names the destination itself. */
       facts->reachable = FALSE;
-      facts->connect_error = g_strdup (reach_error != NULL ? reach_error->message : "No destination");
+      facts->connect_error = g_strdup (g_str_has_prefix (why, prefix) ? why + strlen (prefix) : why);
       goto out;
     }
   facts->reachable = TRUE;

@@ -418,6 +418,35 @@ test_host_names (void)
   g_assert_false (virt_migrate_request_validate (req, NULL));
 }
 
+/* ssh's failures, as libvirt 9.0 reported them on the test bed (and in
+ * issue 28): each with what to do, naming the host, port and user. */
+static void
+test_ssh_hints (void)
+{
+  const char *uri = "qemu+ssh://vmtest@127.0.0.1:2299/session?socket=/run/x&keyfile=/k";
+  g_autofree char *unknown = virt_migrate_ssh_hint (uri, "Cannot recv data: Host key verification failed.: "
+                                                         "Connection reset by peer");
+  g_autofree char *refused = virt_migrate_ssh_hint (uri, "Cannot recv data: vmtest@127.0.0.1: Permission denied "
+                                                         "(publickey).: Connection reset by peer");
+  g_autofree char *down = virt_migrate_ssh_hint (uri, "Cannot recv data: ssh: connect to host 127.0.0.1 port "
+                                                      "2299: Connection refused: Connection reset by peer");
+  g_autofree char *plain = virt_migrate_ssh_hint ("qemu+ssh://host2/system", "Cannot recv data: ssh: Could not "
+                                                  "resolve hostname host2: Name or service not known: "
+                                                  "Connection reset by peer");
+
+  g_test_summary ("An ssh connection that failed says which way and what to do: an unknown host key, a "
+                  "refused login, a host that cannot be reached; nothing for other URIs or messages");
+  g_assert_true (g_pattern_match_simple ("The ssh host key of 127.0.0.1 is not known here*ssh-keyscan -p 2299 "
+                                         "127.0.0.1 >> ~/.ssh/known_hosts*ssh -p 2299 vmtest@127.0.0.1*", unknown));
+  g_assert_true (g_pattern_match_simple ("127.0.0.1 refused the ssh login of vmtest*ssh-copy-id -p 2299 "
+                                         "vmtest@127.0.0.1*keyfile=*", refused));
+  g_assert_true (g_pattern_match_simple ("127.0.0.1 cannot be reached over ssh on port 2299: check*", down));
+  g_assert_true (g_pattern_match_simple ("host2 cannot be reached over ssh: check*", plain));
+  g_assert_null (virt_migrate_ssh_hint ("qemu+tcp://h/system", "Host key verification failed"));
+  g_assert_null (virt_migrate_ssh_hint (uri, "Cannot recv data: something else"));
+  g_assert_null (virt_migrate_ssh_hint ("not a uri", "Permission denied"));
+}
+
 static void
 test_validate_uris (void)
 {
@@ -699,6 +728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/validated-once", test_validated_once);
   g_test_add_func ("/virt-migrate/request/frozen", test_frozen);
   g_test_add_func ("/virt-migrate/request/host-names", test_host_names);
+  g_test_add_func ("/virt-migrate/request/ssh-hints", test_ssh_hints);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);

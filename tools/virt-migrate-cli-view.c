@@ -202,8 +202,11 @@ on_completed (VirtMigrateJob *job, Cli *cli)
         {
           cli_error_in_words (error->message, error->domain == VIRT_MIGRATE_ERROR
                                                 ? virt_migrate_error_get_libvirt_code (error) : 0);
-          /* Refused before libvirt was asked: like a bad request. */
-          cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT)
+          /* Refused before libvirt was asked, or a host that could not be
+           * reached (an unknown ssh host key, a refused login): nothing
+           * moved, like a bad request. */
+          cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_PREFLIGHT) ||
+                           g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED)
                              ? EXIT_USAGE : EXIT_FAILURE;
         }
     }

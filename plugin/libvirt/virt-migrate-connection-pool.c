@@ -142,10 +142,7 @@ get_keyed (VirtMigrateConnectionPool *self,
   if (conn == NULL)
     {
       /* libvirt's message and code stay intact, behind the URI. */
-      g_propagate_prefixed_error (error,
-                                  virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
-                                                                   "Connection failed"),
-                                  "Cannot connect to %s: ", uri);
+      g_propagate_error (error, virt_migrate_libvirt_connect_error (uri));
       return NULL;
     }
   if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)

@@ -18,3 +18,57 @@ virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
   return virt_migrate_error_new_hypervisor (code, verr->message != NULL ? verr->message : context, verr->code,
                                             verr->domain);
 }
+
+/* What to do about an ssh connection libvirt could not make, from ssh's
+ * own words in libvirt's message; NULL: nothing to add. */
+char *
+virt_migrate_ssh_hint (const char *uri, const char *message)
+{
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host, *user;
+  g_autofree char *port = NULL, *login = NULL;
+
+  if (parsed == NULL || message == NULL || !g_str_has_suffix (g_uri_get_scheme (parsed), "+ssh"))
+    return NULL;
+  host = g_uri_get_host (parsed) != NULL && *g_uri_get_host (parsed) != '\0' ? g_uri_get_host (parsed) : "localhost";
+  user = g_uri_get_user (parsed);
+  port = g_uri_get_port (parsed) > 0 ? g_strdup_printf ("-p %d ", g_uri_get_port (parsed)) : g_strdup ("");
+  login = user != NULL ? g_strdup_printf ("%s@%s", user, host) : g_strdup (host);
+  if (g_pattern_match_simple ("*Host key verification failed*", message) ||
+      g_pattern_match_simple ("*REMOTE HOST IDENTIFICATION HAS CHANGED*", message))
+    return g_strdup_printf ("The ssh host key of %s is not known here (or has changed). Check its fingerprint "
+                            "with the host's administrator, then trust it: ssh-keyscan %s%s >> ~/.ssh/known_hosts "
+                            "(or connect once with ssh %s%s and accept it)", host, port, host, port, login);
+  if (g_pattern_match_simple ("*Permission denied*", message))
+    return g_strdup_printf ("%s refused the ssh login of %s: install this user's public key there "
+                            "(ssh-copy-id %s%s), or name the key to use with ?keyfile=PATH in the URI", host,
+                            user != NULL ? user : "this user", port, login);
+  if (g_pattern_match_simple ("*Connection refused*", message) ||
+      g_pattern_match_simple ("*No route to host*", message) ||
+      g_pattern_match_simple ("*Connection timed out*", message) ||
+      g_pattern_match_simple ("*Could not resolve hostname*", message) ||
+      g_pattern_match_simple ("*Name or service not known*", message))
+    {
+      g_autofree char *on_port = g_uri_get_port (parsed) > 0 ? g_strdup_printf (" on port %d", g_uri_get_port (parsed))
+                                                             : g_strdup ("");
+
+      return g_strdup_printf ("%s cannot be reached over ssh%s: check the host name and port, and that sshd "
+                              "runs there", host, on_port);
+    }
+  return NULL;
+}
+
+GError *
+virt_migrate_libvirt_connect_error (const char *uri)
+{
+  GError *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED, "Connection failed");
+  g_autofree char *hint = virt_migrate_ssh_hint (uri, error->message);
+  g_autofree char *message = NULL;
+
+  g_strchomp (error->message);
+  message = hint != NULL ? g_strdup_printf ("Cannot connect to %s: %s. %s", uri, error->message, hint)
+                         : g_strdup_printf ("Cannot connect to %s: %s", uri, error->message);
+  g_free (error->message);
+  error->message = g_steal_pointer (&message);
+  return error;
+}

@@ -49,10 +49,7 @@ connection (VirtMigrateLibvirtHypervisor *self, const char *uri, GError **error)
   if (conn == NULL)
     conn = virConnectOpenReadOnly (uri);
   if (conn == NULL)
-    g_propagate_prefixed_error (&local,
-                                virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED,
-                                                                 "Connection failed"),
-                                "Cannot connect to %s: ", uri);
+    local = virt_migrate_libvirt_connect_error (uri);
   g_mutex_lock (&self->lock);
   if (g_hash_table_lookup_extended (self->conns, uri, NULL, &found))
     {

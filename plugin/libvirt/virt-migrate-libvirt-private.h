@@ -28,6 +28,14 @@ virDomainPtr  virt_migrate_lookup_domain               (virConnectPtr           
 GError       *virt_migrate_error_from_libvirt          (VirtMigrateError           fallback_code,
                                                         const char                *context);
 
+/* (virt-migrate-libvirt-error.c) libvirt's error on failing to connect to
+ * @uri, as VIRT_MIGRATE_ERROR_CONNECT_FAILED naming the URI, with what to
+ * do about an ssh connection that failed (an unknown host key, a refused
+ * login, a host that cannot be reached). */
+GError       *virt_migrate_libvirt_connect_error       (const char                *uri);
+char         *virt_migrate_ssh_hint                    (const char                *uri,
+                                                        const char                *message);
+
 /* (virt-migrate-libvirt-call.c) @call's parameters as libvirt's typed
  * parameters (free with virTypedParamsFree()), with @dest_xml and
  * @persistent_xml instead of the call's where not NULL; FALSE with @error. */

@@ -1,0 +1,96 @@
+#!/bin/bash
+# Remote hosts for real: each test host also reachable over ssh (an sshd on
+# a loopback port, tests/testbed/virt-migrate-testbed-ssh), migrated to as
+# qemu+ssh://USER@127.0.0.1:PORT/session?socket=…&keyfile=…&command=…:
+#  1. the CLI migrates a guest over ssh (managed direct: this client opens
+#     the destination over ssh), and --dry-run to a plain host name prints
+#     the qemu+ssh:// URI it chose;
+#  2. an unknown host key, a refused key and a port nobody listens on each
+#     fail with exit 2 before anything moves, saying which and how to fix
+#     it, the guest running on the source;
+#  3. virt-migrated (--bus) migrates over ssh;
+#  4. a drain moves two guests to two ssh destinations.
+#   virt-migrate-testbed run -- tests/test-ssh.sh BUILD-DIR   (3 hosts, root)
+set -euo pipefail
+build=$1
+dir=$VIRT_MIGRATE_TESTBED_DIR
+src=$VIRT_MIGRATE_TESTBED_SRC_URI
+dst=$VIRT_MIGRATE_TESTBED_DST_URI
+cli=$build/tools/virt-migrate
+tool=$build/tests/vm-testbed-tool
+export XDG_STATE_HOME=$dir/ssh-state
+. "$(dirname "$0")/tap.sh"
+sshbed=$(dirname "$0")/testbed/virt-migrate-testbed-ssh
+
+echo "1..5"
+eval "$("$sshbed" start "$dir")"
+trap '"$sshbed" stop "$dir"; [ -n "${daemon:-}" ] && kill $daemon 2>/dev/null; [ -n "${bus_pid:-}" ] && kill $bus_pid 2>/dev/null; true' EXIT
+sdst=$VIRT_MIGRATE_SSH_DST_URI
+sdst2=$VIRT_MIGRATE_SSH_DST2_URI
+
+# 1. The CLI, over ssh.
+"$tool" guest s1
+"$cli" --live -c "$src" s1 "$sdst" "unix://$dir/s1.mig" > "$dir/s1.out" 2>&1 || { show "$dir/s1.out" "$VIRT_MIGRATE_SSH_DIR/sshd.log"; fail "the migration over ssh failed"; }
+[ "$("$tool" state dst s1)" = running ] && [ "$("$tool" state src s1)" = absent ] ||
+	fail "s1 is not running on the destination alone"
+grep -q "Accepted publickey for vmtest" "$VIRT_MIGRATE_SSH_DIR/sshd.log" || fail "sshd saw no login"
+"$tool" guest s2
+rc=0
+"$cli" --dry-run --live -c "$src" s2 host2.invalid > "$dir/s2.out" 2>&1 || rc=$?
+grep -q "^To: *qemu+ssh://host2.invalid/system$" "$dir/s2.out" || { show "$dir/s2.out"; fail "the plan does not name the URI it chose"; }
+grep -q "host2.invalid cannot be reached over ssh" "$dir/s2.out" || { show "$dir/s2.out"; fail "no reason for an unknown host"; }
+ok "the CLI migrates over qemu+ssh:// (sshd saw the login); --dry-run to host2.invalid plans qemu+ssh://host2.invalid/system and says it cannot be reached"
+
+# 2. Failures before anything moves.
+refused() { # NAME URI EXPECTED-GLOB
+	local name=$1 uri=$2 want=$3 rc=0
+	"$cli" --live -c "$src" s2 "$uri" "unix://$dir/s2.mig" > "$dir/$name.out" 2>&1 || rc=$?
+	[ $rc -eq 2 ] || { show "$dir/$name.out"; fail "$name: exit $rc, not 2"; }
+	# shellcheck disable=SC2053
+	[[ $(cat "$dir/$name.out") == $want ]] || { show "$dir/$name.out"; fail "$name: not said"; }
+	[ "$("$tool" state src s2)" = running ] && [ "$("$tool" state dst s2)" = absent ] ||
+		fail "$name: the guest is not running on the source alone"
+}
+: > "$dir/empty_known_hosts"
+# An ssh that knows no host key (libvirt passes ssh only its own
+# environment: the URI's command= names another ssh).
+printf '#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n' \
+	"$dir/empty_known_hosts" > "$dir/ssh-strict"
+chmod 0755 "$dir/ssh-strict"
+refused unknown-key "${sdst//command=$VIRT_MIGRATE_SSH_DIR\/ssh/command=$dir/ssh-strict}" \
+	"*The ssh host key of 127.0.0.1 is not known here*ssh-keyscan -p $VIRT_MIGRATE_SSH_PORT 127.0.0.1 >> ~/.ssh/known_hosts*"
+ssh-keygen -q -t ed25519 -N '' -f "$dir/stranger_key"
+chown "$VIRT_MIGRATE_TESTBED_UID" "$dir/stranger_key"
+refused refused-key "${sdst//ssh\/client_key/stranger_key}" "*127.0.0.1 refused the ssh login of vmtest*ssh-copy-id -p $VIRT_MIGRATE_SSH_PORT vmtest@127.0.0.1*"
+nobody=$(free_port)
+refused no-sshd "${sdst//:$VIRT_MIGRATE_SSH_PORT\//:$nobody/}" "*127.0.0.1 cannot be reached over ssh on port $nobody*"
+ok "an unknown host key, a refused key and a port nobody listens on: exit 2, which and the fix, the guest on the source"
+
+# 3. virt-migrated over ssh.
+read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
+export DBUS_SESSION_BUS_ADDRESS=$bus_address
+start_daemon
+"$cli" --bus --live -c "$src" s2 "$sdst" "unix://$dir/s2.mig" > "$dir/bus.out" 2>&1 || { show "$dir/bus.out" "$dir/daemon.log"; fail "the daemon's migration over ssh failed"; }
+[ "$("$tool" state dst s2)" = running ] && [ "$("$tool" state src s2)" = absent ] ||
+	fail "s2 is not running on the destination alone"
+ok "virt-migrated migrates over qemu+ssh:// (--bus)"
+
+# 4. A drain to two ssh destinations (peer-to-peer: the source's libvirtd
+# opens them over ssh, as the test user, with the same key and ssh).
+for g in d1 d2; do "$tool" guest "$g"; done
+# (s1, s2 are on the destination; the source has d1 and d2 only.)
+rc=0
+"$cli" drain -c "$src" --live --p2p --tunnelled "$sdst" "$sdst2" > "$dir/drain.out" 2>&1 || rc=$?
+[ $rc -eq 0 ] || { show "$dir/drain.out"; fail "the drain over ssh: exit $rc"; }
+for g in d1 d2; do
+	[ "$("$tool" state src "$g")" = absent ] || fail "$g is still on the source"
+done
+grep -q "qemu+ssh://vmtest@127.0.0.1:$VIRT_MIGRATE_SSH_PORT/session?socket=$dir/dst/" "$dir/drain.out" &&
+	grep -q "qemu+ssh://vmtest@127.0.0.1:$VIRT_MIGRATE_SSH_PORT/session?socket=$dir/dst2/" "$dir/drain.out" ||
+	{ show "$dir/drain.out"; fail "the drain did not use both ssh destinations"; }
+ok "a drain moves two guests to two qemu+ssh:// destinations"
+
+# 5. The caller's ~/.ssh untouched: every ssh went through the test bed's known_hosts.
+[ ! -e "$HOME/.ssh/known_hosts" ] || ! grep -q "127.0.0.1\]:$VIRT_MIGRATE_SSH_PORT" "$HOME/.ssh/known_hosts" ||
+	fail "the caller's known_hosts was written"
+ok "the caller's known_hosts is neither read nor written (the URI's command= ssh uses the test bed's)"
