@@ -9,7 +9,11 @@
 #     fail with exit 2 before anything moves, saying which and how to fix
 #     it, the guest running on the source;
 #  3. virt-migrated (--bus) migrates over ssh;
-#  4. a drain moves two guests to two ssh destinations.
+#  4. a drain moves two guests to two ssh destinations;
+#  5. a storage copy with --disk-map over ssh: the image is made on the
+#     destination through its storage API over that connection, and reads
+#     like the source's;
+#  6. the caller's known_hosts is neither read nor written.
 #   virt-migrate-testbed run -- tests/test-ssh.sh BUILD-DIR   (3 hosts, root)
 set -euo pipefail
 build=$1
@@ -22,7 +26,7 @@ export XDG_STATE_HOME=$dir/ssh-state
 . "$(dirname "$0")/tap.sh"
 sshbed=$(dirname "$0")/testbed/virt-migrate-testbed-ssh
 
-echo "1..5"
+echo "1..6"
 eval "$("$sshbed" start "$dir")"
 trap '"$sshbed" stop "$dir"; [ -n "${daemon:-}" ] && kill $daemon 2>/dev/null; [ -n "${bus_pid:-}" ] && kill $bus_pid 2>/dev/null; true' EXIT
 sdst=$VIRT_MIGRATE_SSH_DST_URI
@@ -90,7 +94,28 @@ grep -q "qemu+ssh://vmtest@127.0.0.1:$VIRT_MIGRATE_SSH_PORT/session?socket=$dir/
 	{ show "$dir/drain.out"; fail "the drain did not use both ssh destinations"; }
 ok "a drain moves two guests to two qemu+ssh:// destinations"
 
-# 5. The caller's ~/.ssh untouched: every ssh went through the test bed's known_hosts.
+# 5. A storage copy with --disk-map, over ssh.
+d=$dir/imgs-c1
+mkdir -p "$d" "$dir/dst-c1"
+qemu-img create -q -f qcow2 "$d/c1.qcow2" 32M
+qemu-io -f qcow2 -c "write -P 0x6b 4M 8M" "$d/c1.qcow2" > /dev/null
+chown -R "$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID" "$d" "$dir/dst-c1"
+cat > "$dir/c1.xml" <<XML
+<domain type='qemu'><name>c1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$d/c1.qcow2'/><target dev='vda' bus='virtio'/></disk>
+<memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$src" create "$dir/c1.xml" > /dev/null
+"$cli" -q -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/c1.mig" --disks-uri "unix://$dir/c1.nbd" \
+	--disk-map "$d=$dir/dst-c1" c1 "$sdst" > "$dir/c1.out" 2>&1 || { show "$dir/c1.out"; fail "the storage copy over ssh failed"; }
+[ "$("$tool" state dst c1)" = running ] && [ -f "$dir/dst-c1/c1.qcow2" ] || fail "c1 or its image is not on the destination"
+qemu-img compare -U "$d/c1.qcow2" "$dir/dst-c1/c1.qcow2" > "$dir/c1-compare.out" 2>&1 ||
+	{ show "$dir/c1-compare.out"; fail "the copied image differs"; }
+ok "a storage copy with --disk-map over ssh: the image made there through the ssh connection reads like the source's"
+
+# 6. The caller's ~/.ssh untouched: every ssh went through the test bed's known_hosts.
 [ ! -e "$HOME/.ssh/known_hosts" ] || ! grep -q "127.0.0.1\]:$VIRT_MIGRATE_SSH_PORT" "$HOME/.ssh/known_hosts" ||
 	fail "the caller's known_hosts was written"
 ok "the caller's known_hosts is neither read nor written (the URI's command= ssh uses the test bed's)"
