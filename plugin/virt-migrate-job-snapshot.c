@@ -68,6 +68,13 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
   ADD ("Request", self->request_variant); /* shared, not copied */
   ADD ("Domain", g_variant_new_string (domain != NULL ? domain : ""));
   ADD ("Error", g_variant_new_string (error != NULL ? error->message : ""));
+  {
+    /* Its D-Bus name (…VirtMigrate1.Error.ConnectFailed): what kind of
+     * failure, for a client that reads no message. */
+    g_autofree char *name = error != NULL ? g_dbus_error_encode_gerror (error) : NULL;
+
+    ADD ("ErrorName", g_variant_new_string (name != NULL ? name : ""));
+  }
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
   ADD ("Verdict", self->verdict != NULL ? g_variant_ref (self->verdict)
                                         : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));

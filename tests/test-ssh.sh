@@ -74,10 +74,17 @@ ok "an unknown host key, a refused key and a port nobody listens on: exit 2, whi
 read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SESSION_BUS_ADDRESS=$bus_address
 start_daemon
+"$tool" guest d0
 "$cli" --bus --live -c "$src" s2 "$sdst" "unix://$dir/s2.mig" > "$dir/bus.out" 2>&1 || { show "$dir/bus.out" "$dir/daemon.log"; fail "the daemon's migration over ssh failed"; }
 [ "$("$tool" state dst s2)" = running ] && [ "$("$tool" state src s2)" = absent ] ||
 	fail "s2 is not running on the destination alone"
-ok "virt-migrated migrates over qemu+ssh:// (--bus)"
+rc=0
+"$cli" --bus --live -c "$src" d0 "${sdst//:$VIRT_MIGRATE_SSH_PORT\//:$nobody/}" "unix://$dir/d0.mig" > "$dir/bus-no-sshd.out" 2>&1 || rc=$?
+[ $rc -eq 2 ] && grep -q "cannot be reached over ssh on port $nobody" "$dir/bus-no-sshd.out" ||
+	{ show "$dir/bus-no-sshd.out"; fail "through the daemon, a port nobody listens on: exit $rc"; }
+[ "$("$tool" state src d0)" = running ] || fail "d0 is not running on the source"
+virsh -q -c "$src" destroy d0 > /dev/null
+ok "virt-migrated migrates over qemu+ssh:// (--bus); a port nobody listens on through it: exit 2 and the fix (its ErrorName), the guest on the source"
 
 # 4. A drain to two ssh destinations (peer-to-peer: the source's libvirtd
 # opens them over ssh, as the test user, with the same key and ssh).

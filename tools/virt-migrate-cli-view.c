@@ -250,8 +250,14 @@ bus_finish (Cli *cli, gboolean success, const char *message)
     }
   else
     {
+      const char *name = virt_migrate_dbus_job_get_error_name (cli->bus_job);
+
       cli_error_in_words (message, 0);
-      cli->exit_code = EXIT_FAILURE;
+      /* As in this process: refused, or a host it could not reach, before
+       * anything moved. */
+      cli->exit_code = g_strcmp0 (name, "org.virtmigrate.VirtMigrate1.Error.Preflight") == 0 ||
+                       g_strcmp0 (name, "org.virtmigrate.VirtMigrate1.Error.ConnectFailed") == 0
+                         ? EXIT_USAGE : EXIT_FAILURE;
     }
   g_main_loop_quit (cli->loop);
 }
