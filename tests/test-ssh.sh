@@ -13,7 +13,10 @@
 #  5. a storage copy with --disk-map over ssh: the image is made on the
 #     destination through its storage API over that connection, and reads
 #     like the source's;
-#  6. the caller's known_hosts is neither read nor written.
+#  6. post-copy broken over ssh (peer-to-peer, interrupted with
+#     domjobabort --postcopy) is resumed by the job: exit 0, the guest on
+#     the destination only;
+#  7. the caller's known_hosts is neither read nor written.
 #   virt-migrate-testbed run -- tests/test-ssh.sh BUILD-DIR   (3 hosts, root)
 set -euo pipefail
 build=$1
@@ -26,7 +29,7 @@ export XDG_STATE_HOME=$dir/ssh-state
 . "$(dirname "$0")/tap.sh"
 sshbed=$(dirname "$0")/testbed/virt-migrate-testbed-ssh
 
-echo "1..6"
+echo "1..7"
 eval "$("$sshbed" start "$dir")"
 trap '"$sshbed" stop "$dir"; [ -n "${daemon:-}" ] && kill $daemon 2>/dev/null; [ -n "${bus_pid:-}" ] && kill $bus_pid 2>/dev/null; true' EXIT
 sdst=$VIRT_MIGRATE_SSH_DST_URI
@@ -122,7 +125,31 @@ qemu-img compare -U "$d/c1.qcow2" "$dir/dst-c1/c1.qcow2" > "$dir/c1-compare.out"
 	{ show "$dir/c1-compare.out"; fail "the copied image differs"; }
 ok "a storage copy with --disk-map over ssh: the image made there through the ssh connection reads like the source's"
 
-# 6. The caller's ~/.ssh untouched: every ssh went through the test bed's known_hosts.
+# 6. Post-copy recovery, over ssh (the source's libvirtd reconnects).
+reason() { virsh -q -c "$1" domstate --reason "$2" 2>/dev/null || echo absent; }
+"$tool" dirty-guest pcs 64 32 4
+sleep 3
+port=$(free_port)
+"$cli" -c "$src" --live --p2p --postcopy --postcopy-after-precopy --bandwidth 4 --postcopy-bandwidth 2 \
+	pcs "$sdst" "tcp://127.0.0.1:$port" > "$dir/pcs.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+	[ "$(reason "$src" pcs)" = "paused (post-copy)" ] && break
+	kill -0 $pid 2>/dev/null || { show "$dir/pcs.out"; fail "the migration of pcs ended before post-copy"; }
+	sleep 0.1
+done
+[ "$(reason "$src" pcs)" = "paused (post-copy)" ] || fail "pcs never reached post-copy"
+sleep 1
+virsh -q -c "$src" domjobabort --postcopy pcs || fail "domjobabort --postcopy"
+rc=0
+wait $pid || rc=$?
+[ $rc -eq 0 ] && grep -q "post-copy recovery: try 1 (VIR_MIGRATE_POSTCOPY_RESUME)" "$dir/pcs.out" ||
+	{ show "$dir/pcs.out"; fail "post-copy over ssh was not recovered: exit $rc"; }
+[ "$("$tool" state dst pcs)" = running ] && [ "$("$tool" state src pcs)" = absent ] ||
+	fail "pcs: destination $(reason "$dst" pcs), source $(reason "$src" pcs)"
+ok "post-copy broken over ssh (domjobabort --postcopy) is resumed by the job: exit 0, pcs on the destination only"
+
+# 7. The caller's ~/.ssh untouched: every ssh went through the test bed's known_hosts.
 [ ! -e "$HOME/.ssh/known_hosts" ] || ! grep -q "127.0.0.1\]:$VIRT_MIGRATE_SSH_PORT" "$HOME/.ssh/known_hosts" ||
 	fail "the caller's known_hosts was written"
 ok "the caller's known_hosts is neither read nor written (the URI's command= ssh uses the test bed's)"
