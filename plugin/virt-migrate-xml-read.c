@@ -189,34 +189,32 @@ virt_migrate_domcaps_offer (const char *caps, const char *element, const char *e
 static const char *const pool_name_path[] = { "pool", "name", NULL };
 static const char *const pool_dir_path[] = { "pool", "target", "path", NULL };
 
-char *
-virt_migrate_pools_dir (GPtrArray *pools, const char *name)
+/* The text at @want_path of the first pool whose text at @key_path is @key. */
+static char *
+pools_lookup (GPtrArray *pools, const char *const *key_path, const char *key, const char *const *want_path)
 {
   for (guint i = 0; pools != NULL && i < pools->len; i++)
     {
-      g_autofree char *n = NULL;
-      char *dir = NULL;
+      g_autofree char *k = NULL;
+      char *want = NULL;
 
-      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &n) &&
-          g_str_equal (n, name) && virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_dir_path, &dir))
-        return dir;
+      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), key_path, &k) && g_str_equal (k, key) &&
+          virt_migrate_xml_path_text (g_ptr_array_index (pools, i), want_path, &want))
+        return want;
     }
   return NULL;
 }
 
 char *
+virt_migrate_pools_dir (GPtrArray *pools, const char *name)
+{
+  return pools_lookup (pools, pool_name_path, name, pool_dir_path);
+}
+
+char *
 virt_migrate_pools_covering (GPtrArray *pools, const char *dir)
 {
-  for (guint i = 0; pools != NULL && i < pools->len; i++)
-    {
-      g_autofree char *d = NULL;
-      char *name = NULL;
-
-      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_dir_path, &d) &&
-          g_str_equal (d, dir) && virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &name))
-        return name;
-    }
-  return NULL;
+  return pools_lookup (pools, pool_dir_path, dir, pool_name_path);
 }
 
 char *
