@@ -46,30 +46,14 @@ virt_migrate_libvirt_storage_pools (virConnectPtr conn)
   return xmls;
 }
 
-/* The directory of the destination's storage pool @pool (a disk-map DST
- * that is no path). */
-char *
-virt_migrate_dest_storage_pool_dir (const char *pool, gpointer dconn)
-{
-  g_autoptr(GPtrArray) pools = virt_migrate_libvirt_storage_pools (dconn);
-
-  return virt_migrate_pools_dir (pools, pool);
-}
-
-/* The name of @dconn's active storage pool whose directory is @dir, if any. */
-char *
-virt_migrate_dest_storage_pool_covering (virConnectPtr dconn, const char *dir)
-{
-  g_autoptr(GPtrArray) pools = virt_migrate_libvirt_storage_pools (dconn);
-
-  return virt_migrate_pools_covering (pools, dir);
-}
-
 /* A pool of @dconn for @dir: one that covers it, or a transient one. */
 static virStoragePoolPtr
 pool_for (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *dir, GError **error)
 {
-  g_autofree char *name = virt_migrate_dest_storage_pool_covering (dconn, dir);
+  /* Asked again each time: a transient pool made for an earlier disk
+   * covers this one's directory too. */
+  g_autoptr(GPtrArray) pools = virt_migrate_libvirt_storage_pools (dconn);
+  g_autofree char *name = virt_migrate_pools_covering (pools, dir);
   g_autofree char *escaped = NULL, *xml = NULL, *transient = NULL;
   virStoragePoolPtr pool;
 
@@ -154,8 +138,8 @@ create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr do
  * copy and flat for a full one. @chains_only: only the disks with a chain
  * (no map given: libvirt makes the flat ones in a pool itself). */
 static gboolean
-create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dconn, const char *const *disk_map,
-               const char *const *only, gboolean chains_only, GError **error)
+create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dconn, GPtrArray *pools,
+               const char *const *disk_map, const char *const *only, gboolean chains_only, GError **error)
 {
   gboolean incremental = virt_migrate_request_get_storage (self->request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   g_autofree char *live_xml = virDomainGetXMLDesc (dom, 0);
@@ -193,7 +177,7 @@ create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dco
         continue;
       if (chains_only && (b == NULL || !incremental))
         continue;
-      path = virt_migrate_map_path (disk_map, d->source, virt_migrate_dest_storage_pool_dir, dconn);
+      path = virt_migrate_map_path (disk_map, d->source, virt_migrate_pools_dir_func, pools);
       for (guint k = 0; path == NULL && have_given && k < given.disks->len; k++)
         {
           const VirtMigrateDiskXml *gd = g_ptr_array_index (given.disks, k);
@@ -205,7 +189,7 @@ create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dco
         path = g_strdup (d->source);
       if (incremental && b != NULL)
         {
-          backing = virt_migrate_map_path (disk_map, b->path, virt_migrate_dest_storage_pool_dir, dconn);
+          backing = virt_migrate_map_path (disk_map, b->path, virt_migrate_pools_dir_func, pools);
           if (backing == NULL)
             backing = g_strdup (b->path);
         }
@@ -235,6 +219,7 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
 
   gboolean incremental = virt_migrate_request_get_storage (self->request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   gboolean mapped;
+  g_autoptr(GPtrArray) pools = NULL;
 
   g_object_get (self->request, "disk-map", &disk_map, "network-map", &network_map, "migrate-disks", &only, NULL);
   mapped = (disk_map != NULL && disk_map[0] != NULL) || (network_map != NULL && network_map[0] != NULL);
@@ -243,8 +228,11 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
    * make it flat, and the guest would lose what the chain holds. */
   if (!mapped && !(incremental && dconn != NULL))
     return TRUE;
+  /* The destination's pools, read once: a disk-map DST that is no path
+   * names one of them. */
+  pools = virt_migrate_libvirt_storage_pools (dconn);
   if (!mapped)
-    return create_images (self, dom, dconn, NULL, (const char *const *) only, TRUE, error);
+    return create_images (self, dom, dconn, pools, NULL, (const char *const *) only, TRUE, error);
   xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_MIGRATABLE);
   if (xml == NULL)
     {
@@ -252,7 +240,7 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
       return FALSE;
     }
   self->xml = virt_migrate_map_xml (xml, (const char *const *) disk_map, (const char *const *) network_map,
-                                    virt_migrate_dest_storage_pool_dir, dconn);
+                                    virt_migrate_pools_dir_func, pools);
   if (self->xml == NULL)
     {
       g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_LIBVIRT,
@@ -266,12 +254,13 @@ virt_migrate_dest_storage_prepare (VirtMigrateDestStorage *self,
       if (inactive != NULL)
         self->persistent_xml = virt_migrate_map_xml (inactive, (const char *const *) disk_map,
                                                      (const char *const *) network_map,
-                                                     virt_migrate_dest_storage_pool_dir, dconn);
+                                                     virt_migrate_pools_dir_func, pools);
     }
   if (!copy || dconn == NULL)
     return TRUE;
 
-  return create_images (self, dom, dconn, (const char *const *) disk_map, (const char *const *) only, FALSE, error);
+  return create_images (self, dom, dconn, pools, (const char *const *) disk_map, (const char *const *) only, FALSE,
+                        error);
 }
 
 const char *

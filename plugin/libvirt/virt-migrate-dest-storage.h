@@ -25,10 +25,6 @@ guint                   virt_migrate_dest_storage_get_n_created (VirtMigrateDest
 void                    virt_migrate_dest_storage_finish  (VirtMigrateDestStorage *self,
                                                            gboolean                success);
 void                    virt_migrate_dest_storage_free    (VirtMigrateDestStorage *self);
-char                   *virt_migrate_dest_storage_pool_dir (const char *pool,
-                                                            gpointer    dconn);
-char                   *virt_migrate_dest_storage_pool_covering (virConnectPtr dconn,
-                                                                 const char   *dir);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigrateDestStorage, virt_migrate_dest_storage_free)
 
