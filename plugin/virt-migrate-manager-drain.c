@@ -10,6 +10,7 @@
 #include "virt-migrate-drain-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-manager-private.h"
+#include "virt-migrate-request-private.h"
 
 /* --- what a manager does for its drains ------------------------------------ */
 
@@ -175,19 +176,8 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
                    "A drain needs at least one destination");
       return NULL;
     }
-  /* Host names as their qemu+ssh:// URIs, as for a migration. */
-  {
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-
-    for (guint i = 0; destinations[i] != NULL; i++)
-      {
-        g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
-
-        g_strv_builder_add (b, uri);
-      }
-    uris = g_strv_builder_end (b);
-    destinations = (const char *const *) uris;
-  }
+  uris = virt_migrate_uris_for_destinations (destinations);
+  destinations = (const char *const *) uris;
   if (virt_migrate_request_get_domain (request) != NULL)
     {
       g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST,

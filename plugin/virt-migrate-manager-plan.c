@@ -188,18 +188,7 @@ virt_migrate_manager_check_async (VirtMigrateManager  *self,
   c = g_new0 (CheckData, 1);
   c->request = virt_migrate_request_copy (request);
   if (destinations != NULL && destinations[0] != NULL)
-    {
-      /* Host names as their qemu+ssh:// URIs, as for a migration. */
-      g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
-
-      for (guint i = 0; destinations[i] != NULL; i++)
-        {
-          g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
-
-          g_strv_builder_add (uris, uri);
-        }
-      c->destinations = g_strv_builder_end (uris);
-    }
+    c->destinations = virt_migrate_uris_for_destinations (destinations);
   else if (virt_migrate_request_get_dest_uri (request) != NULL)
     c->destinations = g_strdupv ((char *[]) { (char *) virt_migrate_request_get_dest_uri (request), NULL });
   else

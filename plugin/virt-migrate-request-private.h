@@ -78,6 +78,7 @@ void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
 
 void                virt_migrate_request_freeze              (VirtMigrateRequest *self);
+char              **virt_migrate_uris_for_destinations       (const char *const  *destinations);
 gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
 
 /* Typed accessors for the keys the rest of the library reads. */

@@ -666,6 +666,22 @@ virt_migrate_uri_for_destination (const char *destination)
   return g_strdup_printf ("qemu+ssh://%s/system", destination);
 }
 
+/* Each of @destinations as virt_migrate_uri_for_destination() makes it
+ * (host names as their qemu+ssh:// URIs), as for a migration. */
+char **
+virt_migrate_uris_for_destinations (const char *const *destinations)
+{
+  g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
+
+  for (guint i = 0; destinations != NULL && destinations[i] != NULL; i++)
+    {
+      g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
+
+      g_strv_builder_add (uris, uri);
+    }
+  return g_strv_builder_end (uris);
+}
+
 /**
  * virt_migrate_request_copy:
  * @self: a #VirtMigrateRequest
