@@ -82,16 +82,24 @@ on_network_fs (const char *path)
     }
 }
 
+/* Whether a file is at @path on the destination, @vol its volume XML there
+ * (NULL: no pool knows one). */
 static VirtMigrateFact
-volume_exists (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local, const char *pool)
+image_exists (const char *vol, const char *path, gboolean local, const char *pool)
 {
-  g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
-
   if (vol != NULL)
     return VIRT_MIGRATE_FACT_YES;
   if (local)
     return g_file_test (path, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   return pool != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+}
+
+static VirtMigrateFact
+volume_exists (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local, const char *pool)
+{
+  g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
+
+  return image_exists (vol, path, local, pool);
 }
 
 /* The backing file of the qcow2 image at @path, read from its header (a
@@ -128,19 +136,18 @@ qcow2_backing (const char *path, char **backing)
   return TRUE;
 }
 
-/* What the image at @path on the destination is backed by: through its
- * storage pool, else (a local destination) from the file. FALSE: unknown. */
+/* What the image at @path on the destination is backed by: from its
+ * volume XML @vol, else (a local destination) from the file. FALSE:
+ * unknown. */
 static gboolean
-dest_image_backing (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local, char **backing)
+dest_image_backing (const char *vol, const char *path, gboolean local, char **backing)
 {
-  g_autofree char *xml = virt_migrate_hypervisor_volume_xml (hv, uri, path);
-
   *backing = NULL;
-  if (xml != NULL)
+  if (vol != NULL)
     {
       g_autofree char *named = NULL;
 
-      if (!virt_migrate_volume_xml_backing (xml, &named))
+      if (!virt_migrate_volume_xml_backing (vol, &named))
         return FALSE;
       *backing = virt_migrate_backing_resolve (path, named);
       return TRUE;
@@ -290,7 +297,7 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
       VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
       g_autofree char *mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source,
                                                        virt_migrate_pools_dir_func, pools);
-      g_autofree char *dir = NULL;
+      g_autofree char *dir = NULL, *vol = NULL;
 
       if (mapped != NULL)
         {
@@ -301,9 +308,10 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         }
       dir = g_path_get_dirname (d->dest_path);
       d->dest_pool = virt_migrate_pools_covering (pools, dir);
-      d->dest_exists = volume_exists (hv, dest_uri, d->dest_path, local_dest, d->dest_pool);
+      vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
+      d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
-        d->dest_backing_known = dest_image_backing (hv, dest_uri, d->dest_path, local_dest, &d->dest_backing);
+        d->dest_backing_known = dest_image_backing (vol, d->dest_path, local_dest, &d->dest_backing);
       if (d->dest_backing != NULL)
         {
           g_autofree char *bdir = g_path_get_dirname (d->dest_backing);
