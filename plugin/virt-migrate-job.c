@@ -99,13 +99,7 @@ virt_migrate_job_set_property (GObject      *object,
       /* A frozen request (the manager's, shared with the backend) cannot
        * change; another is copied and frozen, so that changing the
        * caller's later cannot change a running migration. */
-      if (virt_migrate_request_is_frozen (g_value_get_object (value)))
-        self->request = g_object_ref (g_value_get_object (value));
-      else
-        {
-          self->request = virt_migrate_request_copy (g_value_get_object (value));
-          virt_migrate_request_freeze (self->request);
-        }
+      self->request = virt_migrate_request_frozen (g_value_get_object (value));
       virt_migrate_recovery_init (&self->recovery, self->request);
       self->request_variant = g_variant_ref_sink (virt_migrate_request_to_variant (self->request));
       break;
@@ -500,8 +494,7 @@ virt_migrate_job_new (VirtMigrateRequest *request)
 
   g_return_val_if_fail (VIRT_MIGRATE_IS_REQUEST (request), NULL);
   /* One copy for the job and its backend, which cannot change under them. */
-  frozen = virt_migrate_request_copy (request);
-  virt_migrate_request_freeze (frozen);
+  frozen = virt_migrate_request_frozen (request);
   backend = virt_migrate_libvirt_backend_new (frozen, virt_migrate_connection_pool_get_default (), FALSE);
   return virt_migrate_job_new_with_backend (frozen, backend);
 }

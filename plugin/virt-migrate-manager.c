@@ -686,10 +686,9 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
 
   {
     /* Through the same seam as the manager's new jobs (the tests' fake). */
-    g_autoptr(VirtMigrateRequest) frozen = virt_migrate_request_copy (request);
+    g_autoptr(VirtMigrateRequest) frozen = virt_migrate_request_frozen (request);
     g_autoptr(VirtMigrateBackend) backend = NULL;
 
-    virt_migrate_request_freeze (frozen);
     backend = virt_migrate_manager_new_backend (self, frozen, TRUE);
     job = virt_migrate_job_new_adopted (frozen, backend, id);
   }

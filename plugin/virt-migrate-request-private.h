@@ -80,6 +80,7 @@ const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
 void                virt_migrate_request_freeze              (VirtMigrateRequest *self);
 char              **virt_migrate_uris_for_destinations       (const char *const  *destinations);
 gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
+VirtMigrateRequest *virt_migrate_request_frozen              (VirtMigrateRequest *self);
 
 /* Typed accessors for the keys the rest of the library reads. */
 gboolean                virt_migrate_request_get_live                   (VirtMigrateRequest *self);

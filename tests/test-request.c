@@ -377,6 +377,18 @@ test_frozen (void)
   copy = virt_migrate_request_copy (req);
   g_object_set (copy, "live", FALSE, NULL);
   g_assert_false (virt_migrate_request_get_live (copy));
+  /* What a job and its backend hold: a frozen request shared, another
+   * frozen as a copy. */
+  {
+    g_autoptr(VirtMigrateRequest) shared = virt_migrate_request_frozen (req);
+    g_autoptr(VirtMigrateRequest) held = virt_migrate_request_frozen (copy);
+
+    g_assert_true (shared == req);
+    g_assert_true (held != copy);
+    g_assert_true (virt_migrate_request_is_frozen (held));
+    g_assert_false (virt_migrate_request_is_frozen (copy));
+    g_assert_false (virt_migrate_request_get_live (held));
+  }
 }
 
 static void

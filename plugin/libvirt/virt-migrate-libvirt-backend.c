@@ -30,8 +30,7 @@ struct _VirtMigrateLibvirtBackend
   virConnectPtr              dconn;       /* managed direct */
   virConnectPtr              check_conn;  /* where the outcome is checked, if reachable */
   virDomainPtr               ddom;        /* the guest on the destination (managed direct) */
-  VirtMigrateCall            own_call;    /* an unfrozen request's, made here */
-  const VirtMigrateCall     *call;        /* the request's (made once when frozen), or own_call */
+  const VirtMigrateCall     *call;        /* the request's, made once when it was frozen */
   virTypedParameterPtr       params;      /* call's, as libvirt takes them */
   int                        nparams;
   VirtMigrateDestStorage    *dest_storage; /* disk-map, network-map */
@@ -502,12 +501,7 @@ backend_prepare (VirtMigrateBackend       *backend,
         return FALSE;
     }
 
-  if (virt_migrate_request_is_frozen (request))
-    self->call = virt_migrate_request_get_call (request);
-  else if (virt_migrate_request_build_call (request, &self->own_call, error))
-    self->call = &self->own_call;
-  else
-    return FALSE;
+  self->call = virt_migrate_request_get_call (request);
   /* disk-map, network-map: their destination XML goes instead. */
   if (!virt_migrate_libvirt_call_params (self->call, virt_migrate_dest_storage_get_xml (self->dest_storage),
                                          virt_migrate_dest_storage_get_persistent_xml (self->dest_storage),
@@ -832,7 +826,6 @@ virt_migrate_libvirt_backend_finalize (GObject *object)
   g_clear_pointer (&self->dom, virDomainFree);
   g_clear_pointer (&self->control_dom, virDomainFree);
   g_clear_pointer (&self->control_conn, virConnectClose);
-  virt_migrate_call_clear (&self->own_call);
   virTypedParamsFree (self->params, self->nparams);
   g_clear_pointer (&self->dest_storage, virt_migrate_dest_storage_free);
   g_clear_pointer (&self->verdict, g_variant_unref);
@@ -866,7 +859,8 @@ virt_migrate_libvirt_backend_new (VirtMigrateRequest        *request,
 {
   VirtMigrateLibvirtBackend *self = g_object_new (VIRT_MIGRATE_TYPE_LIBVIRT_BACKEND, NULL);
 
-  self->request = virt_migrate_request_copy (request);
+  /* The job's frozen request, shared: its call made once. */
+  self->request = virt_migrate_request_frozen (request);
   self->pool = g_object_ref (pool);
   self->adopted = adopted;
   return VIRT_MIGRATE_BACKEND (self);
