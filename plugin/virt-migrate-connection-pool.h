@@ -15,5 +15,8 @@ G_DECLARE_FINAL_TYPE (VirtMigrateConnectionPool, virt_migrate_connection_pool,
 VirtMigrateConnectionPool *virt_migrate_connection_pool_new         (void);
 VirtMigrateConnectionPool *virt_migrate_connection_pool_get_default (void);
 guint                      virt_migrate_connection_pool_get_size    (VirtMigrateConnectionPool *self);
+void                       virt_migrate_connection_pool_set_ssh_directory (VirtMigrateConnectionPool *self,
+                                                                           const char                *ssh_dir);
+const char                *virt_migrate_connection_pool_get_ssh_directory (VirtMigrateConnectionPool *self);
 
 G_END_DECLS

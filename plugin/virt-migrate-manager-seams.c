@@ -6,6 +6,7 @@
 
 #include "virt-migrate-libvirt-backend.h"
 #include "virt-migrate-libvirt-hypervisor.h"
+#include "virt-migrate-libvirt-private.h"
 #include "virt-migrate-manager-internal.h"
 
 /* Where a manager's plans, checks and drains ask their questions: @func
@@ -31,7 +32,46 @@ virt_migrate_manager_new_hypervisor (VirtMigrateManager *self)
   g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), NULL);
   if (self->hypervisor_func != NULL)
     return self->hypervisor_func (self->hypervisor_data);
-  return virt_migrate_libvirt_hypervisor_new ();
+  return virt_migrate_libvirt_hypervisor_new (virt_migrate_connection_pool_get_ssh_directory (self->pool));
+}
+
+/**
+ * virt_migrate_manager_set_ssh_directory:
+ * @self: a #VirtMigrateManager
+ * @directory: (type filename): the manager's own ssh directory, created if missing
+ * @error: return location for a #GError, or %NULL
+ *
+ * Gives the qemu+ssh:// connections the manager opens itself (a managed
+ * migration's destination, pre-flight checks, plans, drains) an ssh of
+ * their own, for a daemon whose home may be read-only:
+ *
+ * - `known_hosts` in @directory holds the hosts it trusts, before the
+ *   user's own `~/.ssh/known_hosts` (made empty if missing);
+ * - `id_ed25519` in @directory, if there is one, is its key, tried before
+ *   the user's keys;
+ * - `ssh` in @directory, written here, is the ssh libvirt runs for them
+ *   (libvirt's URI parameter `command=`, added unless the URI names one).
+ *
+ * An ssh failure then names these files in its advice. In a peer-to-peer
+ * migration the source's libvirtd opens the destination with its own
+ * user's ssh, so none of this applies to it. virt-migrated uses `ssh` in
+ * its state directory. Call it once, before starting jobs. Blocking.
+ *
+ * Returns: %TRUE, or %FALSE with @error set if @directory could not be made
+ *   ready (then the user's own ssh is used)
+ */
+gboolean
+virt_migrate_manager_set_ssh_directory (VirtMigrateManager *self,
+                                        const char         *directory,
+                                        GError            **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (directory != NULL, FALSE);
+
+  if (!virt_migrate_ssh_directory_prepare (directory, error))
+    return FALSE;
+  virt_migrate_connection_pool_set_ssh_directory (self->pool, directory);
+  return TRUE;
 }
 
 /* The backend of a new job of @request: libvirt's on the manager's

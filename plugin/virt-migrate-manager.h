@@ -40,6 +40,9 @@ VirtMigrateJob     *virt_migrate_manager_lookup_job          (VirtMigrateManager
                                                               guint               id);
 void                virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
                                                               const char         *directory);
+gboolean            virt_migrate_manager_set_ssh_directory   (VirtMigrateManager *self,
+                                                              const char         *directory,
+                                                              GError            **error);
 VirtMigrateHistory *virt_migrate_manager_get_history         (VirtMigrateManager *self);
 void                virt_migrate_manager_set_history         (VirtMigrateManager *self,
                                                               VirtMigrateHistory *history);

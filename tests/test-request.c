@@ -2,6 +2,8 @@
 /* VirtMigrateRequest without any libvirt daemon: the a{sv} form and the
  * mapping onto libvirt's flags and typed parameters. */
 
+#include <glib/gstdio.h>
+
 #include "virt-migrate.h"
 #include "virt-migrate-libvirt-private.h"
 #include "virt-migrate-request-internal.h"
@@ -436,27 +438,108 @@ static void
 test_ssh_hints (void)
 {
   const char *uri = "qemu+ssh://vmtest@127.0.0.1:2299/session?socket=/run/x&keyfile=/k";
-  g_autofree char *unknown = virt_migrate_ssh_hint (uri, "Cannot recv data: Host key verification failed.: "
-                                                         "Connection reset by peer");
-  g_autofree char *refused = virt_migrate_ssh_hint (uri, "Cannot recv data: vmtest@127.0.0.1: Permission denied "
-                                                         "(publickey).: Connection reset by peer");
+  const char *key_failed = "Cannot recv data: Host key verification failed.: Connection reset by peer";
+  const char *denied = "Cannot recv data: vmtest@127.0.0.1: Permission denied (publickey).: Connection reset by peer";
+  g_autofree char *unknown = virt_migrate_ssh_hint (uri, key_failed, NULL);
+  g_autofree char *refused = virt_migrate_ssh_hint (uri, denied, NULL);
   g_autofree char *down = virt_migrate_ssh_hint (uri, "Cannot recv data: ssh: connect to host 127.0.0.1 port "
-                                                      "2299: Connection refused: Connection reset by peer");
+                                                      "2299: Connection refused: Connection reset by peer", NULL);
   g_autofree char *plain = virt_migrate_ssh_hint ("qemu+ssh://host2/system", "Cannot recv data: ssh: Could not "
                                                   "resolve hostname host2: Name or service not known: "
-                                                  "Connection reset by peer");
+                                                  "Connection reset by peer", NULL);
+  /* Through a daemon's own ssh directory: its files, not ~/.ssh. */
+  g_autofree char *daemon_unknown = virt_migrate_ssh_hint (uri, key_failed, "/var/lib/virt-migrate/ssh");
+  g_autofree char *daemon_refused = virt_migrate_ssh_hint (uri, denied, "/var/lib/virt-migrate/ssh");
 
   g_test_summary ("An ssh connection that failed says which way and what to do: an unknown host key, a "
-                  "refused login, a host that cannot be reached; nothing for other URIs or messages");
+                  "refused login, a host that cannot be reached; through a daemon's ssh directory, its "
+                  "known_hosts and key; nothing for other URIs or messages");
   g_assert_true (g_pattern_match_simple ("The ssh host key of 127.0.0.1 is not known here*ssh-keyscan -p 2299 "
                                          "127.0.0.1 >> ~/.ssh/known_hosts*ssh -p 2299 vmtest@127.0.0.1*", unknown));
   g_assert_true (g_pattern_match_simple ("127.0.0.1 refused the ssh login of vmtest*ssh-copy-id -p 2299 "
                                          "vmtest@127.0.0.1*keyfile=*", refused));
   g_assert_true (g_pattern_match_simple ("127.0.0.1 cannot be reached over ssh on port 2299: check*", down));
   g_assert_true (g_pattern_match_simple ("host2 cannot be reached over ssh: check*", plain));
-  g_assert_null (virt_migrate_ssh_hint ("qemu+tcp://h/system", "Host key verification failed"));
-  g_assert_null (virt_migrate_ssh_hint (uri, "Cannot recv data: something else"));
-  g_assert_null (virt_migrate_ssh_hint ("not a uri", "Permission denied"));
+  g_assert_true (g_pattern_match_simple ("The ssh host key of 127.0.0.1 is not known to virt-migrated*ssh-keyscan "
+                                         "-p 2299 127.0.0.1 >> /var/lib/virt-migrate/ssh/known_hosts",
+                                         daemon_unknown));
+  g_assert_true (g_pattern_match_simple ("127.0.0.1 refused the ssh login of vmtest*-f /var/lib/virt-migrate/ssh/"
+                                         "id_ed25519*ssh-copy-id -i /var/lib/virt-migrate/ssh/id_ed25519.pub "
+                                         "-p 2299 vmtest@127.0.0.1*", daemon_refused));
+  g_assert_null (virt_migrate_ssh_hint ("qemu+tcp://h/system", "Host key verification failed", NULL));
+  g_assert_null (virt_migrate_ssh_hint (uri, "Cannot recv data: something else", NULL));
+  g_assert_null (virt_migrate_ssh_hint ("not a uri", "Permission denied", NULL));
+}
+
+/* A daemon's ssh directory reaches libvirt as command= on ssh URIs only,
+ * and never over a command the URI names itself. */
+static void
+test_ssh_uri (void)
+{
+  const struct { const char *uri, *dir, *want; } cases[] = {
+    { "qemu+ssh://host2/system", "/var/lib/virt-migrate/ssh",
+      "qemu+ssh://host2/system?command=/var/lib/virt-migrate/ssh/ssh" },
+    { "qemu+ssh://u@127.0.0.1:2222/session?socket=/run/s&keyfile=/k", "/s/ssh",
+      "qemu+ssh://u@127.0.0.1:2222/session?socket=/run/s&keyfile=/k&command=/s/ssh/ssh" },
+    { "qemu+ssh://[fe80::1]/system", "/d", "qemu+ssh://[fe80::1]/system?command=/d/ssh" },
+    { "qemu+ssh://h/system", "/a dir/with&odd=chars", "qemu+ssh://h/system?command=/a%20dir/with%26odd%3Dchars/ssh" },
+    { "qemu+ssh://h/system?command=/usr/bin/myssh", "/d", "qemu+ssh://h/system?command=/usr/bin/myssh" },
+    { "qemu+ssh://h/system?Command=/usr/bin/myssh", "/d", "qemu+ssh://h/system?Command=/usr/bin/myssh" },
+    { "qemu+libssh://h/system", "/d", "qemu+libssh://h/system" },
+    { "qemu+tcp://h/system", "/d", "qemu+tcp://h/system" },
+    { "qemu:///system", "/d", "qemu:///system" },
+    { "qemu+ssh://host2/system", NULL, "qemu+ssh://host2/system" },
+  };
+
+  g_test_summary ("A daemon's ssh reaches libvirt as command= on qemu+ssh:// URIs only, escaped, and never "
+                  "over the URI's own command");
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = virt_migrate_ssh_uri (cases[i].uri, cases[i].dir);
+
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+}
+
+/* The directory made ready: 0700, an empty known_hosts kept once written
+ * to, an ssh that names it (quoted, whatever the path). */
+static void
+test_ssh_directory (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("ssh-dir-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename (tmp, "it's a dir", "ssh", NULL);
+  g_autofree char *known = g_build_filename (dir, "known_hosts", NULL);
+  g_autofree char *ssh = g_build_filename (dir, "ssh", NULL);
+  g_autofree char *text = NULL, *kept = NULL, *quoted = g_shell_quote (dir);
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_test_summary ("A daemon's ssh directory: made 0700 with an empty known_hosts (0600) it keeps, and an ssh "
+                  "(0700) naming the directory, quoted");
+  g_assert_true (virt_migrate_ssh_directory_prepare (dir, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (known, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (st.st_size, ==, 0);
+  g_assert_cmpint (g_stat (ssh, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_true (g_file_get_contents (ssh, &text, NULL, NULL));
+  g_assert_nonnull (g_strstr_len (text, -1, quoted));
+  g_assert_true (g_file_set_contents (known, "[h]:22 ssh-ed25519 AAAA\n", -1, NULL));
+  g_assert_true (virt_migrate_ssh_directory_prepare (dir, &error));
+  g_assert_true (g_file_get_contents (known, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "[h]:22 ssh-ed25519 AAAA\n");
+  g_assert_cmpint (g_remove (known), ==, 0);
+  g_assert_cmpint (g_remove (ssh), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (text);
+  text = g_path_get_dirname (dir);
+  g_assert_cmpint (g_rmdir (text), ==, 0);
+  g_assert_false (virt_migrate_ssh_directory_prepare ("/tmp/a\"quote", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
 }
 
 static void
@@ -741,6 +824,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/frozen", test_frozen);
   g_test_add_func ("/virt-migrate/request/host-names", test_host_names);
   g_test_add_func ("/virt-migrate/request/ssh-hints", test_ssh_hints);
+  g_test_add_func ("/virt-migrate/request/ssh-uri", test_ssh_uri);
+  g_test_add_func ("/virt-migrate/request/ssh-directory", test_ssh_directory);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);
   g_test_add_func ("/virt-migrate/request/validate-uris", test_validate_uris);
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);

@@ -16,7 +16,12 @@
 #  6. post-copy broken over ssh (peer-to-peer, interrupted with
 #     domjobabort --postcopy) is resumed by the job: exit 0, the guest on
 #     the destination only;
-#  7. the caller's known_hosts is neither read nor written.
+#  7. the caller's known_hosts is neither read nor written;
+#  8. the daemon's own ssh (its state directory's ssh/), its home read-only
+#     as under the system unit (ProtectHome=read-only): an unknown host key,
+#     then a refused login, each refused before anything moves naming the
+#     daemon's own files; the administrator does what they say, and the
+#     migration goes through; the home is left as it was.
 #   virt-migrate-testbed run -- tests/test-ssh.sh BUILD-DIR   (3 hosts, root)
 set -euo pipefail
 build=$1
@@ -29,7 +34,7 @@ export XDG_STATE_HOME=$dir/ssh-state
 . "$(dirname "$0")/tap.sh"
 sshbed=$(dirname "$0")/testbed/virt-migrate-testbed-ssh
 
-echo "1..7"
+echo "1..8"
 eval "$("$sshbed" start "$dir")"
 trap '"$sshbed" stop "$dir"; [ -n "${daemon:-}" ] && kill $daemon 2>/dev/null; [ -n "${bus_pid:-}" ] && kill $bus_pid 2>/dev/null; true' EXIT
 sdst=$VIRT_MIGRATE_SSH_DST_URI
@@ -153,3 +158,48 @@ ok "post-copy broken over ssh (domjobabort --postcopy) is resumed by the job: ex
 [ ! -e "$HOME/.ssh/known_hosts" ] || ! grep -q "127.0.0.1\]:$VIRT_MIGRATE_SSH_PORT" "$HOME/.ssh/known_hosts" ||
 	fail "the caller's known_hosts was written"
 ok "the caller's known_hosts is neither read nor written (the URI's command= ssh uses the test bed's)"
+
+# 8. The daemon's own ssh, in a home it cannot write (the system unit's
+# ProtectHome=read-only, as a read-only bind mount in a mount namespace of
+# its own). The URI names neither a key nor an ssh: the daemon's are used.
+kill $daemon; wait $daemon 2>/dev/null || true
+home=$(getent passwd "$(id -un)" | cut -d: -f6)
+listing() { ls -laR --time-style=full-iso "$home/.ssh" 2>/dev/null || echo "no $home/.ssh"; }
+before=$(listing)
+state=$dir/sys-state
+unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
+	sandbox "$home" "$build/tools/virt-migrated" --retention 600 --state-dir "$state" >> "$dir/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 1 100); do
+	gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
+		org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && break
+	sleep 0.1
+done
+[ -x "$state/ssh/ssh" ] && [ -f "$state/ssh/known_hosts" ] || fail "the daemon made no ssh directory"
+plain="qemu+ssh://vmtest@127.0.0.1:$VIRT_MIGRATE_SSH_PORT/session?socket=$dir/dst/run/libvirt/libvirt-sock"
+"$tool" guest k1
+own() { # NAME: a migration through the daemon, exit code in $rc
+	rc=0
+	"$cli" --bus --live -c "$src" k1 "$plain" "unix://$dir/k1.mig" > "$dir/$1.out" 2>&1 || rc=$?
+}
+own own-unknown
+[ $rc -eq 2 ] && grep -q "The ssh host key of 127.0.0.1 is not known to virt-migrated" "$dir/own-unknown.out" ||
+	{ show "$dir/own-unknown.out" "$dir/daemon.log"; fail "an unknown host key through the daemon's ssh: exit $rc"; }
+[ "$("$tool" state src k1)" = running ] && [ "$("$tool" state dst k1)" = absent ] || fail "k1 moved"
+# The administrator does what it says, word for word.
+trust=$(grep -o "ssh-keyscan -p $VIRT_MIGRATE_SSH_PORT 127.0.0.1 >> $state/ssh/known_hosts" "$dir/own-unknown.out" | head -1)
+[ -n "$trust" ] || { show "$dir/own-unknown.out"; fail "no way to trust the host named"; }
+sh -c "$trust" 2>/dev/null
+own own-refused
+[ $rc -eq 2 ] && grep -q "127.0.0.1 refused the ssh login of vmtest: give virt-migrated a key (ssh-keygen -t ed25519 -N '' -f $state/ssh/id_ed25519" "$dir/own-refused.out" ||
+	{ show "$dir/own-refused.out"; fail "a refused login through the daemon's ssh: exit $rc"; }
+[ "$("$tool" state src k1)" = running ] && [ "$("$tool" state dst k1)" = absent ] || fail "k1 moved"
+ssh-keygen -q -t ed25519 -N '' -f "$state/ssh/id_ed25519"
+cat "$state/ssh/id_ed25519.pub" >> "$VIRT_MIGRATE_SSH_DIR/authorized_keys" # what ssh-copy-id does there
+own own-ok
+[ $rc -eq 0 ] || { show "$dir/own-ok.out" "$dir/daemon.log"; fail "the migration through the daemon's own ssh: exit $rc"; }
+[ "$("$tool" state dst k1)" = running ] && [ "$("$tool" state src k1)" = absent ] || fail "k1 is not on the destination alone"
+grep -q "Accepted publickey for vmtest.*$(ssh-keygen -lf "$state/ssh/id_ed25519.pub" | cut -d' ' -f2)" "$VIRT_MIGRATE_SSH_DIR/sshd.log" ||
+	fail "sshd did not see the daemon's key"
+[ "$(listing)" = "$before" ] || fail "the daemon's home changed"
+ok "the daemon's own ssh with a read-only home: an unknown host key, then a refused login, each exit 2 naming its own files; done as said, k1 migrates; the home untouched"

@@ -21,6 +21,7 @@ struct _VirtMigrateConnectionPool
   GObject     parent_instance;
   GMutex      lock;
   GHashTable *connections; /* uri -> virConnectPtr */
+  char       *ssh_dir;     /* set before the first connection; or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigrateConnectionPool, virt_migrate_connection_pool, G_TYPE_OBJECT)
@@ -78,6 +79,7 @@ virt_migrate_connection_pool_finalize (GObject *object)
   VirtMigrateConnectionPool *self = VIRT_MIGRATE_CONNECTION_POOL (object);
 
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->ssh_dir, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (virt_migrate_connection_pool_parent_class)->finalize (object);
@@ -137,14 +139,11 @@ get_keyed (VirtMigrateConnectionPool *self,
     }
   g_mutex_unlock (&self->lock);
 
-  /* Opening may take long: not under the lock. */
-  conn = virConnectOpen (uri);
+  /* Opening may take long: not under the lock. libvirt's message and
+   * code stay intact, behind the URI. */
+  conn = virt_migrate_libvirt_open (uri, self->ssh_dir, FALSE, error);
   if (conn == NULL)
-    {
-      /* libvirt's message and code stay intact, behind the URI. */
-      g_propagate_error (error, virt_migrate_libvirt_connect_error (uri));
-      return NULL;
-    }
+    return NULL;
   if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT) < 0)
     g_debug ("no keepalive on %s", uri);
 
@@ -186,6 +185,28 @@ virt_migrate_connection_pool_get_control (VirtMigrateConnectionPool *self,
 
   key = g_strconcat ("control ", uri, NULL);
   return get_keyed (self, key, uri, error);
+}
+
+/* The ssh directory of the pool's qemu+ssh:// connections
+ * (virt-migrate-libvirt-ssh.c): set once, before the first connection. */
+void
+virt_migrate_connection_pool_set_ssh_directory (VirtMigrateConnectionPool *self,
+                                                const char                *ssh_dir)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_CONNECTION_POOL (self));
+  if (g_strcmp0 (ssh_dir, self->ssh_dir) == 0)
+    return;
+  g_return_if_fail (g_hash_table_size (self->connections) == 0);
+
+  g_free (self->ssh_dir);
+  self->ssh_dir = g_strdup (ssh_dir);
+}
+
+const char *
+virt_migrate_connection_pool_get_ssh_directory (VirtMigrateConnectionPool *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_CONNECTION_POOL (self), NULL);
+  return self->ssh_dir;
 }
 
 guint

@@ -474,7 +474,8 @@ backend_prepare (VirtMigrateBackend       *backend,
           g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
 
           g_autoptr(VirtMigrateLibvirtHypervisor) hv = virt_migrate_libvirt_hypervisor_new_with (
-            virt_migrate_request_get_source_uri (request), self->conn, dest_uri, target);
+            virt_migrate_request_get_source_uri (request), self->conn, dest_uri, target,
+            virt_migrate_connection_pool_get_ssh_directory (self->pool));
 
           if (!virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (hv), request, dest_uri, facts, error))
             return FALSE;

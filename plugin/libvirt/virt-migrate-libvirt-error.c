@@ -20,9 +20,11 @@ virt_migrate_error_from_libvirt (VirtMigrateError fallback_code,
 }
 
 /* What to do about an ssh connection libvirt could not make, from ssh's
- * own words in libvirt's message; NULL: nothing to add. */
+ * own words in libvirt's message; NULL: nothing to add. @ssh_dir: the
+ * daemon's ssh directory the connection used (its known_hosts and key),
+ * or NULL for the user's ~/.ssh. */
 char *
-virt_migrate_ssh_hint (const char *uri, const char *message)
+virt_migrate_ssh_hint (const char *uri, const char *message, const char *ssh_dir)
 {
   g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
   const char *host, *user;
@@ -36,13 +38,26 @@ virt_migrate_ssh_hint (const char *uri, const char *message)
   login = user != NULL ? g_strdup_printf ("%s@%s", user, host) : g_strdup (host);
   if (g_pattern_match_simple ("*Host key verification failed*", message) ||
       g_pattern_match_simple ("*REMOTE HOST IDENTIFICATION HAS CHANGED*", message))
-    return g_strdup_printf ("The ssh host key of %s is not known here (or has changed). Check its fingerprint "
-                            "with the host's administrator, then trust it: ssh-keyscan %s%s >> ~/.ssh/known_hosts "
-                            "(or connect once with ssh %s%s and accept it)", host, port, host, port, login);
+    {
+      if (ssh_dir != NULL)
+        return g_strdup_printf ("The ssh host key of %s is not known to virt-migrated (or has changed). Check its "
+                                "fingerprint with the host's administrator, then trust it for virt-migrated: "
+                                "ssh-keyscan %s%s >> %s/known_hosts", host, port, host, ssh_dir);
+      return g_strdup_printf ("The ssh host key of %s is not known here (or has changed). Check its fingerprint "
+                              "with the host's administrator, then trust it: ssh-keyscan %s%s >> ~/.ssh/known_hosts "
+                              "(or connect once with ssh %s%s and accept it)", host, port, host, port, login);
+    }
   if (g_pattern_match_simple ("*Permission denied*", message))
-    return g_strdup_printf ("%s refused the ssh login of %s: install this user's public key there "
-                            "(ssh-copy-id %s%s), or name the key to use with ?keyfile=PATH in the URI", host,
-                            user != NULL ? user : "this user", port, login);
+    {
+      if (ssh_dir != NULL)
+        return g_strdup_printf ("%s refused the ssh login of %s: give virt-migrated a key (ssh-keygen -t ed25519 "
+                                "-N '' -f %s/id_ed25519, unless it has one) and install it there (ssh-copy-id -i "
+                                "%s/id_ed25519.pub %s%s), or name the key to use with ?keyfile=PATH in the URI",
+                                host, user != NULL ? user : "this user", ssh_dir, ssh_dir, port, login);
+      return g_strdup_printf ("%s refused the ssh login of %s: install this user's public key there "
+                              "(ssh-copy-id %s%s), or name the key to use with ?keyfile=PATH in the URI", host,
+                              user != NULL ? user : "this user", port, login);
+    }
   if (g_pattern_match_simple ("*Connection refused*", message) ||
       g_pattern_match_simple ("*No route to host*", message) ||
       g_pattern_match_simple ("*Connection timed out*", message) ||
@@ -59,10 +74,10 @@ virt_migrate_ssh_hint (const char *uri, const char *message)
 }
 
 GError *
-virt_migrate_libvirt_connect_error (const char *uri)
+virt_migrate_libvirt_connect_error (const char *uri, const char *ssh_dir)
 {
   GError *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_CONNECT_FAILED, "Connection failed");
-  g_autofree char *hint = virt_migrate_ssh_hint (uri, error->message);
+  g_autofree char *hint = virt_migrate_ssh_hint (uri, error->message, ssh_dir);
   g_autofree char *message = NULL;
 
   g_strchomp (error->message);

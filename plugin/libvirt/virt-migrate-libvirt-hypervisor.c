@@ -10,6 +10,7 @@ struct _VirtMigrateLibvirtHypervisor
   GMutex      lock;
   GHashTable *conns;  /* URI -> virConnectPtr, or NULL: it could not be opened */
   GHashTable *errors; /* URI -> libvirt's message when it could not */
+  char       *ssh_dir; /* the ssh of its qemu+ssh:// connections, or NULL */
 };
 
 static void virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface);
@@ -45,11 +46,9 @@ connection (VirtMigrateLibvirtHypervisor *self, const char *uri, GError **error)
   if (known)
     return found;
   virt_migrate_libvirt_init ();
-  conn = virConnectOpen (uri);
+  conn = virt_migrate_libvirt_open (uri, self->ssh_dir, FALSE, NULL);
   if (conn == NULL)
-    conn = virConnectOpenReadOnly (uri);
-  if (conn == NULL)
-    local = virt_migrate_libvirt_connect_error (uri);
+    conn = virt_migrate_libvirt_open (uri, self->ssh_dir, TRUE, &local);
   g_mutex_lock (&self->lock);
   if (g_hash_table_lookup_extended (self->conns, uri, NULL, &found))
     {
@@ -304,6 +303,7 @@ virt_migrate_libvirt_hypervisor_finalize (GObject *object)
 
   g_hash_table_unref (self->conns);
   g_hash_table_unref (self->errors);
+  g_free (self->ssh_dir);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (virt_migrate_libvirt_hypervisor_parent_class)->finalize (object);
 }
@@ -323,17 +323,21 @@ virt_migrate_libvirt_hypervisor_init (VirtMigrateLibvirtHypervisor *self)
 }
 
 VirtMigrateHypervisor *
-virt_migrate_libvirt_hypervisor_new (void)
+virt_migrate_libvirt_hypervisor_new (const char *ssh_dir)
 {
-  return g_object_new (VIRT_MIGRATE_TYPE_LIBVIRT_HYPERVISOR, NULL);
+  VirtMigrateLibvirtHypervisor *self = g_object_new (VIRT_MIGRATE_TYPE_LIBVIRT_HYPERVISOR, NULL);
+
+  self->ssh_dir = g_strdup (ssh_dir);
+  return VIRT_MIGRATE_HYPERVISOR (self);
 }
 
 VirtMigrateLibvirtHypervisor *
 virt_migrate_libvirt_hypervisor_new_with (const char *source_uri, gpointer conn, const char *dest_uri,
-                                          gpointer dconn)
+                                          gpointer dconn, const char *ssh_dir)
 {
   VirtMigrateLibvirtHypervisor *self = g_object_new (VIRT_MIGRATE_TYPE_LIBVIRT_HYPERVISOR, NULL);
 
+  self->ssh_dir = g_strdup (ssh_dir);
   if (source_uri != NULL && conn != NULL && virConnectRef (conn) == 0)
     g_hash_table_insert (self->conns, g_strdup (source_uri), conn);
   if (dest_uri != NULL && dconn != NULL && !g_hash_table_contains (self->conns, dest_uri) &&

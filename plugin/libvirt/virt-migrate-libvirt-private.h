@@ -31,10 +31,25 @@ GError       *virt_migrate_error_from_libvirt          (VirtMigrateError        
 /* (virt-migrate-libvirt-error.c) libvirt's error on failing to connect to
  * @uri, as VIRT_MIGRATE_ERROR_CONNECT_FAILED naming the URI, with what to
  * do about an ssh connection that failed (an unknown host key, a refused
- * login, a host that cannot be reached). */
-GError       *virt_migrate_libvirt_connect_error       (const char                *uri);
+ * login, a host that cannot be reached); @ssh_dir: the daemon's ssh
+ * directory the connection used, or NULL. */
+GError       *virt_migrate_libvirt_connect_error       (const char                *uri,
+                                                        const char                *ssh_dir);
 char         *virt_migrate_ssh_hint                    (const char                *uri,
-                                                        const char                *message);
+                                                        const char                *message,
+                                                        const char                *ssh_dir);
+
+/* (virt-migrate-libvirt-ssh.c) A daemon's own ssh for qemu+ssh://: @uri
+ * with command=SSH_DIR/ssh unless it names a command; the directory made
+ * ready (known_hosts, the ssh); @uri opened through it. */
+char         *virt_migrate_ssh_uri                     (const char                *uri,
+                                                        const char                *ssh_dir);
+gboolean      virt_migrate_ssh_directory_prepare       (const char                *ssh_dir,
+                                                        GError                   **error);
+virConnectPtr virt_migrate_libvirt_open                (const char                *uri,
+                                                        const char                *ssh_dir,
+                                                        gboolean                   read_only,
+                                                        GError                   **error);
 
 /* (virt-migrate-libvirt-call.c) @call's parameters as libvirt's typed
  * parameters (free with virTypedParamsFree()), with @dest_xml and

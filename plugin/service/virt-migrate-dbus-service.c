@@ -12,6 +12,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-manager-private.h"
 #include "virt-migrate-service.h"
 #include "virt-migrate-version.h"
 
@@ -817,7 +818,16 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   /* The manager records its jobs there and follows the ones a previous
    * daemon left running, which this service then exports like any other. */
   if (self->state_directory != NULL)
-    virt_migrate_manager_set_state_directory (self->manager, self->state_directory);
+    {
+      g_autofree char *ssh_dir = g_build_filename (self->state_directory, "ssh", NULL);
+      g_autoptr(GError) local = NULL;
+
+      /* Its own ssh for the qemu+ssh:// connections it opens: its home
+       * may be read-only (docs/remote.md). */
+      if (!virt_migrate_manager_set_ssh_directory (self->manager, ssh_dir, &local))
+        g_warning ("qemu+ssh:// connections use the user's own ssh: %s", local->message);
+      virt_migrate_manager_set_state_directory (self->manager, self->state_directory);
+    }
   return TRUE;
 }
 
