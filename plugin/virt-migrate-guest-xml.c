@@ -27,6 +27,7 @@ disk_xml_free (gpointer data)
   g_free (d->format);
   g_free (d->target);
   g_free (d->source);
+  g_free (d->network);
   g_free (d->cache);
   g_free (d);
 }
@@ -155,7 +156,11 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
     {
       VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
 
-      if (g_str_equal (element, "source") && d->source == NULL)
+      if (g_str_equal (element, "source") && d->source == NULL && d->network == NULL &&
+          attr (names, values, "protocol") != NULL)
+        d->network = g_strdup_printf ("%s:%s", attr (names, values, "protocol"),
+                                      attr (names, values, "name") != NULL ? attr (names, values, "name") : "");
+      else if (g_str_equal (element, "source") && d->source == NULL)
         d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
       else if (g_str_equal (element, "target"))
         {

@@ -47,6 +47,7 @@ typedef struct {
   char    *format;    /* the driver's type: qcow2, raw */
   char    *target;
   char    *source;
+  char    *network;   /* a network disk's PROTOCOL:NAME (source stays NULL) */
   char    *cache;
   gboolean readonly;
   GPtrArray *backing; /* VirtMigrateBackingXml, the image under the top first; empty without a chain

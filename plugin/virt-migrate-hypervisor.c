@@ -144,5 +144,6 @@ virt_migrate_guest_info_free (VirtMigrateGuestInfo *info)
     return;
   g_free (info->name);
   g_free (info->uuid);
+  g_free (info->state);
   g_free (info);
 }

@@ -28,6 +28,7 @@ typedef struct {
   guint64  memory;     /* bytes */
   gboolean running;
   gboolean persistent; /* defined, not only running */
+  char    *state;      /* libvirt's state as a word: running, paused, shut off…; NULL: not asked */
 } VirtMigrateGuestInfo;
 
 /* Where a guest is, by its UUID. */

@@ -66,6 +66,15 @@ GVariant           *virt_migrate_manager_check_finish        (VirtMigrateManager
                                                               GAsyncResult        *result,
                                                               GError             **error);
 
+void                virt_migrate_manager_list_guests_async   (VirtMigrateManager  *self,
+                                                              const char          *source_uri,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GVariant           *virt_migrate_manager_list_guests_finish  (VirtMigrateManager  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
+
 VirtMigrateDrain   *virt_migrate_manager_create_drain        (VirtMigrateManager  *self,
                                                               VirtMigrateRequest  *request,
                                                               const char * const  *destinations,

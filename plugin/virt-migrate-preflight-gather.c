@@ -63,8 +63,8 @@ virt_migrate_uri_is_local (const char *uri)
 
 /* A network file system that is not a cluster one: libvirt's rule for the
  * cache mode (NFS, SMB/CIFS). */
-static VirtMigrateFact
-on_network_fs (const char *path)
+VirtMigrateFact
+virt_migrate_path_on_network_fs (const char *path)
 {
   struct statfs sfs;
 
@@ -188,7 +188,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->cache = g_strdup (d->cache);
-      fd->shared_fs = local_source ? on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
+      fd->shared_fs = local_source ? virt_migrate_path_on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
       for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
         {
           const VirtMigrateDiskXml *ld = g_ptr_array_index (live->disks, k);

@@ -14,5 +14,7 @@ gboolean virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
                                         VirtMigratePreflightFacts *facts,
                                         GError                   **error);
 gboolean virt_migrate_uri_is_local     (const char                *uri);
+/* Whether @path is on a network file system (NFS, SMB/CIFS) here. */
+VirtMigrateFact virt_migrate_path_on_network_fs (const char *path);
 
 G_END_DECLS

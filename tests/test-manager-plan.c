@@ -8,6 +8,7 @@
 
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
 
 #include "fake-hypervisor.h"
 #include "virt-migrate-manager-private.h"
@@ -288,6 +289,109 @@ test_check_no_guest (Fixture *fx, gconstpointer data)
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
 }
 
+static GVariant *
+list_guests (Fixture *fx, const char *uri, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  virt_migrate_manager_list_guests_async (fx->manager, uri, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return virt_migrate_manager_list_guests_finish (fx->manager, result, error);
+}
+
+static GVariant *
+guest_named (GVariant *guests, const char *name)
+{
+  for (gsize i = 0; i < g_variant_n_children (guests); i++)
+    {
+      g_autoptr(GVariant) g = g_variant_get_child_value (guests, i);
+      const char *n = NULL;
+
+      if (g_variant_lookup (g, "name", "&s", &n) && g_str_equal (n, name))
+        return g_steal_pointer (&g);
+    }
+  return NULL;
+}
+
+static const char *
+key_of (GVariant *dict, const char *key)
+{
+  const char *value = NULL;
+
+  g_assert_true (g_variant_lookup (dict, key, "&s", &value));
+  return value;
+}
+
+static void
+test_list_guests (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) guests = NULL, remote = NULL, web = NULL, disks = NULL, disk = NULL, net = NULL;
+  g_autoptr(GVariant) stopped = NULL, local = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("list-guests-XXXXXX", NULL);
+  g_autofree char *image = g_build_filename (tmp, "db.qcow2", NULL);
+  g_autofree char *from = g_strdup_printf ("<source file='%s' index='2'/>", FAKE_DISK);
+  g_autofree char *to = g_strdup_printf ("<source file='%s' index='2'/>", image);
+  guint64 memory = 0;
+
+  g_test_summary ("A host's running guests, by name, each with its state, memory and whether its storage "
+                  "is shared (a network disk), local (a file here) or not known (a remote host's file); "
+                  "an unreachable host is an error");
+  /* A remote source: its files cannot be looked at from here. */
+  fake_hypervisor_add_guest (fx->hv, SRC, "app", "7a6f22e4-0000-4000-8000-000000000002", 256 * MiB, TRUE);
+  fake_hypervisor_add_guest (fx->hv, SRC, "off", "7a6f22e4-0000-4000-8000-000000000003", 256 * MiB, FALSE);
+  remote = list_guests (fx, SRC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (remote), ==, 2);
+  web = guest_named (remote, "web");
+  g_assert_nonnull (web);
+  g_assert_cmpstr (key_of (web, "uuid"), ==, UUID);
+  g_assert_cmpstr (key_of (web, "state"), ==, "running");
+  g_assert_true (g_variant_lookup (web, "memory", "t", &memory));
+  g_assert_cmpuint (memory, ==, 512 * MiB);
+  g_assert_cmpstr (key_of (web, "storage"), ==, "unknown");
+  disks = g_variant_lookup_value (web, "disks", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_cmpuint (g_variant_n_children (disks), ==, 1); /* the empty CD-ROM drive is left out */
+  disk = g_variant_get_child_value (disks, 0);
+  g_assert_cmpstr (key_of (disk, "target"), ==, "vda");
+  g_assert_cmpstr (key_of (disk, "source"), ==, FAKE_DISK);
+  g_assert_cmpstr (key_of (disk, "shared"), ==, "unknown");
+  { /* by name */
+    g_autoptr(GVariant) first = g_variant_get_child_value (remote, 0);
+
+    g_assert_cmpstr (key_of (first, "name"), ==, "app");
+  }
+  stopped = guest_named (remote, "off");
+  g_assert_null (stopped);
+
+  /* A local source: a file on this machine's disk is local, a network
+   * disk is shared. */
+  g_assert_true (g_file_set_contents (image, "", 0, NULL));
+  fake_hypervisor_add_host (fx->hv, "qemu:///system", 8 * GiB);
+  fake_hypervisor_add_guest (fx->hv, "qemu:///system", "db", "7a6f22e4-0000-4000-8000-000000000004", 1 * GiB, TRUE);
+  fake_hypervisor_edit_guest (fx->hv, "qemu:///system", "db", from, to);
+  fake_hypervisor_add_guest (fx->hv, "qemu:///system", "ceph", "7a6f22e4-0000-4000-8000-000000000005", 1 * GiB, TRUE);
+  fake_hypervisor_edit_guest (fx->hv, "qemu:///system", "ceph", "<disk type='file' device='disk'>",
+                              "<disk type='network' device='disk'>");
+  fake_hypervisor_edit_guest (fx->hv, "qemu:///system", "ceph", from,
+                              "<source protocol='rbd' name='pool/ceph' index='2'/>");
+  guests = list_guests (fx, "qemu:///system", &error);
+  g_assert_no_error (error);
+  local = guest_named (guests, "db");
+  g_assert_cmpstr (key_of (local, "storage"), ==, "local");
+  net = guest_named (guests, "ceph");
+  g_assert_cmpstr (key_of (net, "storage"), ==, "shared");
+  g_assert_cmpint (g_remove (image), ==, 0);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+
+  fake_hypervisor_set_reachable (fx->hv, SRC, FALSE);
+  g_clear_pointer (&guests, g_variant_unref);
+  guests = list_guests (fx, SRC, &error);
+  g_assert_null (guests);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CONNECT_FAILED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -302,5 +406,6 @@ main (int argc, char **argv)
   ADD ("maps", test_plan_maps);
   ADD ("check-two", test_check_two);
   ADD ("check-no-guest", test_check_no_guest);
+  ADD ("list-guests", test_list_guests);
   return g_test_run ();
 }

@@ -77,6 +77,23 @@ domain (VirtMigrateLibvirtHypervisor *self, const char *uri, const char *name_or
   return conn != NULL ? virt_migrate_lookup_domain (conn, name_or_uuid, error) : NULL;
 }
 
+/* virsh's words for libvirt's domain states. */
+static const char *
+state_word (unsigned char state)
+{
+  switch (state)
+    {
+    case VIR_DOMAIN_RUNNING: return "running";
+    case VIR_DOMAIN_BLOCKED: return "idle";
+    case VIR_DOMAIN_PAUSED: return "paused";
+    case VIR_DOMAIN_SHUTDOWN: return "in shutdown";
+    case VIR_DOMAIN_SHUTOFF: return "shut off";
+    case VIR_DOMAIN_CRASHED: return "crashed";
+    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
+    default: return "no state";
+    }
+}
+
 static VirtMigrateGuestInfo *
 guest_info (virDomainPtr dom)
 {
@@ -89,6 +106,7 @@ guest_info (virDomainPtr dom)
   guest = virt_migrate_guest_info_new (virDomainGetName (dom), uuid, (guint64) info.memory * 1024);
   guest->running = virDomainIsActive (dom) == 1;
   guest->persistent = virDomainIsPersistent (dom) == 1;
+  guest->state = g_strdup (state_word (info.state));
   return guest;
 }
 

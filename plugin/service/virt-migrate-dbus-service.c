@@ -531,6 +531,35 @@ handle_check (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+list_guests_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) guests = virt_migrate_manager_list_guests_finish (VIRT_MIGRATE_MANAGER (source), result,
+                                                                        &error);
+
+  if (guests == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&guests, 1));
+}
+
+/* The source's running guests: what libvirt's read-only access shows any
+ * local user, so no authorisation beyond the bus policy. */
+static gboolean
+handle_list_guests (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
+                    GVariant *options, VirtMigrateDBusService *self)
+{
+  const char *source_uri = "qemu:///system";
+
+  if (g_variant_lookup (options, "source-uri", "&s", &source_uri) && *source_uri == '\0')
+    source_uri = "qemu:///system";
+  virt_migrate_manager_list_guests_async (self->manager, source_uri, NULL, list_guests_done_cb,
+                                          g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
               GVariant *dict, VirtMigrateDBusService *self)
@@ -797,6 +826,7 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
   g_signal_connect (self->manager_iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
   g_signal_connect (self->manager_iface, "handle-check", G_CALLBACK (handle_check), self);
+  g_signal_connect (self->manager_iface, "handle-list-guests", G_CALLBACK (handle_list_guests), self);
   g_signal_connect (self->manager_iface, "handle-drain", G_CALLBACK (handle_drain), self);
 
   manager_path = g_strdup_printf ("%s/Manager", self->path);
