@@ -23,6 +23,8 @@ typedef void (*VirtMigrateIterationFunc) (guint64 iteration, gpointer user_data)
 /* What the backend found before the migration. */
 typedef struct {
   guint64  memory_bytes; /* the guest's RAM, 0 if unknown */
+  guint64  resident_bytes; /* what of it the source's QEMU has touched (its RSS), 0 if unknown:
+                            * a page never touched is zero, which a memory pass skips */
   char     name[256];    /* the guest's name, "" if unknown */
   char     uuid[37];     /* its UUID, "" if unknown */
   guint64  disk_bytes;   /* what a storage copy will move, 0 if none or unknown */

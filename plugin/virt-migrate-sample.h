@@ -26,6 +26,8 @@ typedef struct {
   guint64  time_elapsed;  /* ms */
   gboolean have_downtime;
   guint64  downtime;      /* ms */
+  guint64  memory_constant; /* MEMORY_CONSTANT: pages found zero (sent as a header), this migration */
+  guint64  memory_normal;   /* MEMORY_NORMAL: pages sent whole, this migration */
   gboolean postcopy;      /* the guest runs on the destination already */
   gboolean switch_over;   /* the source guest is paused for the switch-over */
 } VirtMigrateSample;

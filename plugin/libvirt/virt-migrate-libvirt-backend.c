@@ -75,6 +75,20 @@ param_ull (virTypedParameterPtr params, int nparams, const char *name, gboolean 
   return rc == 1 ? value : 0;
 }
 
+/* The source QEMU's resident set (libvirt's memory statistic "rss", there
+ * without a balloon driver), in bytes; 0 if libvirt gives none. */
+static guint64
+resident_bytes (virDomainPtr dom)
+{
+  virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+  int n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+
+  for (int i = 0; i < n; i++)
+    if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+      return (guint64) stats[i].val * 1024;
+  return 0;
+}
+
 static void
 sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params, int nparams)
 {
@@ -91,6 +105,8 @@ sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params,
   s->dirty_rate = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL);
   s->page_size = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, NULL);
   s->iteration = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
+  s->memory_constant = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_CONSTANT, NULL);
+  s->memory_normal = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_NORMAL, NULL);
   s->time_elapsed = param_ull (params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
   s->downtime = param_ull (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->have_downtime);
 }
@@ -440,6 +456,8 @@ backend_prepare (VirtMigrateBackend       *backend,
     }
   if (!offline && virDomainGetInfo (dom, &info) == 0)
     guest->memory_bytes = (guint64) info.memory * 1024;
+  if (!offline)
+    guest->resident_bytes = resident_bytes (dom);
   if (!offline)
     guest->disk_bytes = disk_bytes_to_copy (dom, request);
 
