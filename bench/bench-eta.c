@@ -22,6 +22,8 @@ typedef struct {
   gint64  at;   /* µs since the epoch */
   gint64  end;  /* the job's expected end, µs since the epoch, 0: unknown */
   guint64 rate; /* bytes/s */
+  gdouble progress;
+  guint64 iteration;
 } Reading;
 
 typedef struct {
@@ -34,7 +36,8 @@ sample_cb (gpointer data)
 {
   Sampler *s = data;
   Reading r = { g_get_real_time (), virt_migrate_job_get_expected_end_time (s->job),
-                virt_migrate_job_get_rate (s->job) };
+                virt_migrate_job_get_rate (s->job), virt_migrate_job_get_progress (s->job),
+                virt_migrate_job_get_iteration (s->job) };
 
   g_array_append_val (s->readings, r);
   return G_SOURCE_CONTINUE;
@@ -62,7 +65,18 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
   end = g_get_real_time ();
 
   for (guint i = 0; i < readings->len; i++)
-    max_rate = MAX (max_rate, g_array_index (readings, Reading, i).rate);
+    {
+      const Reading *r = &g_array_index (readings, Reading, i);
+
+      max_rate = MAX (max_rate, r->rate);
+      /* With VIRT_MIGRATE_BENCH_VERBOSE, every reading (to stderr). */
+      if (g_getenv ("VIRT_MIGRATE_BENCH_VERBOSE") != NULL)
+        g_printerr ("%s: %6.2f s pass %" G_GUINT64_FORMAT " progress %.3f expected end %s%.2f s (%+.0f %%)\n", label,
+                    (r->at - start) / 1e6, r->iteration, r->progress, r->end == 0 ? "unknown " : "",
+                    (r->end - start) / 1e6, r->end == 0 ? 0 : (r->end - end) * 100.0 / MAX (end - r->at, 1));
+    }
+  if (g_getenv ("VIRT_MIGRATE_BENCH_VERBOSE") != NULL)
+    g_printerr ("%s: ended at %.2f s\n", label, (end - start) / 1e6);
   g_print ("| %s | %.1f | %.1f (%.2f x cap) |", label, (end - start) / 1e6, max_rate / MIB,
            max_rate / (cap_mib * MIB));
   for (guint q = 1; q <= 3; q++)
@@ -81,35 +95,55 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
   g_print ("\n");
 }
 
+/* A converging memory-only guest: @ram MiB of RAM of which @ws MiB are
+ * rewritten at @pace MiB/s (tests/dirtier, paced by the clock), over a
+ * link capped at @link MiB/s; after @warm seconds of running. */
+static void
+memory_case (const char *name, guint ram, guint ws, guint pace, guint link, guint warm)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *file = g_strdup_printf ("%s.mig", name);
+  g_autofree char *sock = vm_testbed_path (file);
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  g_autofree char *label = g_strdup_printf ("memory, %u MiB, %u MiB rewritten at %u MiB/s, %u MiB/s", ram, ws,
+                                            pace, link);
+
+  vm_testbed_dirty_guest (name, ram, ws, pace);
+  g_usleep (warm * G_USEC_PER_SEC);
+  g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
+  measure (label, request, link);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
 int
 main (int argc, char **argv)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autoptr(VirtMigrateRequest) storage = vm_testbed_slow_request ("eta-disk", 96, 8);
-  g_autoptr(VirtMigrateRequest) memory = virt_migrate_request_new ("eta-mem", tb->src_uri, tb->dst_uri);
-  g_autofree char *sock = vm_testbed_path ("eta-mem.mig");
-  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
-  g_autoptr(VirtMigrateRequest) long_memory = virt_migrate_request_new ("eta-long", tb->src_uri, tb->dst_uri);
-  g_autofree char *long_sock = vm_testbed_path ("eta-long.mig");
-  g_autofree char *long_hv = g_strconcat ("unix://", long_sock, NULL);
+  const char *only = argc > 1 ? argv[1] : NULL;
 
   g_print ("Expected end against the real end (as a part of the time still left) at 25, 50 and "
            "75 %% of the wall time, sampled every 250 ms; the highest rate shown against the cap\n\n");
   g_print ("| migration | wall (s) | highest rate (MiB/s) | at 25 %% | at 50 %% | at 75 %% |\n");
   g_print ("| --- | --- | --- | --- | --- | --- |\n");
-  measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8);
-  vm_testbed_destroy_guest (tb->dst_uri, "eta-disk");
+  if (only == NULL || g_str_equal (only, "storage"))
+    {
+      measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8);
+      vm_testbed_destroy_guest (tb->dst_uri, "eta-disk");
+    }
+  {
+    const struct { const char *name; guint ram, ws, pace, link, warm; } cases[] = {
+      { "eta-m1", 256, 96, 8, 16, 6 },
+      { "eta-m2", 512, 192, 4, 8, 6 },
+      { "eta-m3", 1024, 128, 4, 24, 8 },
+      { "eta-m4", 768, 256, 6, 20, 10 },
+      { "eta-m5", 2048, 96, 3, 32, 6 },
+    };
 
-  vm_testbed_dirty_guest ("eta-mem", 256, 96, 8);
-  g_usleep (6 * G_USEC_PER_SEC); /* the dirtier running at its pace */
-  g_object_set (memory, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 16, NULL);
-  measure ("memory, 96 MiB rewritten at 8 MiB/s, 16 MiB/s", memory, 16);
-  vm_testbed_destroy_guest (tb->dst_uri, "eta-mem");
-
-  vm_testbed_dirty_guest ("eta-long", 512, 192, 4);
-  g_usleep (6 * G_USEC_PER_SEC); /* the dirtier running at its pace */
-  g_object_set (long_memory, "live", TRUE, "hypervisor-uri", long_hv, "bandwidth", (guint64) 8, NULL);
-  measure ("memory, 192 MiB rewritten at 4 MiB/s, 8 MiB/s", long_memory, 8);
-  vm_testbed_destroy_guest (tb->dst_uri, "eta-long");
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      if (only == NULL || g_str_equal (only, "memory") || g_str_equal (only, cases[i].name))
+        memory_case (cases[i].name, cases[i].ram, cases[i].ws, cases[i].pace, cases[i].link, cases[i].warm);
+  }
   return 0;
 }

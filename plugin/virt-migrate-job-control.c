@@ -24,6 +24,7 @@ virt_migrate_job_force_complete_now (VirtMigrateJob *self)
   /* The caller decided: the policy no longer steps in (it would abort a
    * paused guest that needs more than its ceiling). */
   g_clear_pointer (&self->convergence, virt_migrate_convergence_free);
+  virt_migrate_progress_force (self->progress_unit);
   if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY || self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING ||
       virt_migrate_worker_in_postcopy (worker))
     virt_migrate_job_add_message (self, "force-complete: already in post-copy; the migration finishes by itself");
@@ -133,6 +134,31 @@ virt_migrate_job_force_complete (VirtMigrateJob *self,
   return TRUE;
 }
 
+typedef struct {
+  VirtMigrateJob *job;
+  guint64         milliseconds;
+} DowntimeChange;
+
+/* The expected end follows a new downtime at once (the progress unit is
+ * the job context's). */
+static gboolean
+downtime_change_cb (gpointer data)
+{
+  DowntimeChange *c = data;
+
+  virt_migrate_progress_set_max_downtime (c->job->progress_unit, c->milliseconds);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+downtime_change_free (gpointer data)
+{
+  DowntimeChange *c = data;
+
+  g_object_unref (c->job);
+  g_free (c);
+}
+
 /**
  * virt_migrate_job_set_max_downtime:
  * @self: a #VirtMigrateJob
@@ -160,8 +186,18 @@ virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
       return FALSE;
     }
   worker = virt_migrate_job_ref_worker (self);
-  return worker != NULL ? virt_migrate_worker_set_max_downtime (worker, milliseconds, error)
-                        : not_running (error);
+  if (worker == NULL)
+    return not_running (error);
+  if (!virt_migrate_worker_set_max_downtime (worker, milliseconds, error))
+    return FALSE;
+  {
+    DowntimeChange *c = g_new0 (DowntimeChange, 1);
+
+    c->job = g_object_ref (self);
+    c->milliseconds = milliseconds;
+    virt_migrate_invoke_on_context (self->context, downtime_change_cb, c, downtime_change_free);
+  }
+  return TRUE;
 }
 
 typedef struct {

@@ -160,7 +160,8 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
         case VIRT_MIGRATE_DECISION_LOG:
           break;
         case VIRT_MIGRATE_DECISION_SET_DOWNTIME:
-          virt_migrate_worker_set_max_downtime (worker, d->value, NULL);
+          if (virt_migrate_worker_set_max_downtime (worker, d->value, NULL))
+            virt_migrate_progress_set_max_downtime (self->progress_unit, d->value);
           break;
         case VIRT_MIGRATE_DECISION_SET_SPEED:
           if (virt_migrate_worker_set_max_speed (worker, d->value, NULL))
@@ -168,9 +169,11 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
           break;
         case VIRT_MIGRATE_DECISION_POSTCOPY:
           virt_migrate_worker_start_postcopy (worker, NULL);
+          virt_migrate_progress_force (self->progress_unit);
           break;
         case VIRT_MIGRATE_DECISION_PAUSE:
           virt_migrate_worker_pause (worker);
+          virt_migrate_progress_force (self->progress_unit);
           break;
         case VIRT_MIGRATE_DECISION_ABORT:
           if (self->policy_error == NULL)
@@ -290,6 +293,7 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
   if (self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING)
     return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
+  virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes);
   virt_migrate_progress_start (self->progress_unit, g_get_monotonic_time (), guest->disk_bytes);
   if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
@@ -656,6 +660,7 @@ start_migration (VirtMigrateJob *self)
   virt_migrate_progress_set_bandwidth_cap (self->progress_unit,
                                            virt_migrate_request_get_bandwidth (self->request) * 1024 * 1024);
   input.max_downtime = virt_migrate_request_get_max_downtime (self->request);
+  virt_migrate_progress_set_max_downtime (self->progress_unit, input.max_downtime);
   input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);
   input.offline = virt_migrate_request_get_offline (self->request);
   input.keep_paused = virt_migrate_request_get_suspend (self->request);

@@ -34,6 +34,11 @@ void                            virt_migrate_progress_set_memory (VirtMigratePro
                                                                   guint64              memory_bytes);
 void                            virt_migrate_progress_set_bandwidth_cap (VirtMigrateProgress *self,
                                                                          guint64              bytes_per_second);
+void                            virt_migrate_progress_set_resident (VirtMigrateProgress *self,
+                                                                    guint64              resident_bytes);
+void                            virt_migrate_progress_set_max_downtime (VirtMigrateProgress *self,
+                                                                        guint64              milliseconds);
+void                            virt_migrate_progress_force      (VirtMigrateProgress *self);
 void                            virt_migrate_progress_start      (VirtMigrateProgress *self,
                                                                   gint64               time,
                                                                   guint64              disk_bytes);

@@ -179,7 +179,7 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
         return;
       self->trace_start = sample->time;
       fprintf (self->trace, "# time_ms active total remaining transferred memory_total memory_bps "
-                            "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages\n");
+                            "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages resident dirty_sampled\n");
     }
   relative.time = sample->time - self->trace_start;
   line = virt_migrate_sample_format (&relative);
@@ -555,6 +555,11 @@ virt_migrate_worker_finalize (GObject *object)
 
   g_clear_object (&self->backend);
   g_clear_object (&self->owner);
+  /* A recorded trace ends with when the job did (the worker goes with it):
+   * what the expected ends it replays are held to. */
+  if (self->trace != NULL)
+    fprintf (self->trace, "# the job ended at %" G_GINT64_FORMAT " ms\n",
+             (g_get_monotonic_time () - self->trace_start) / 1000);
   g_clear_pointer (&self->trace, fclose);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);

@@ -394,6 +394,178 @@ test_trace_hopeless (void)
   replay ("hopeless", FALSE);
 }
 
+/* A first-pass sample of a memory-only migration under a 16 MiB/s cap: 256
+ * MiB of RAM, @sent_mib sent whole, @scanned_mib scanned, QEMU holding
+ * @resident_mib. */
+static VirtMigrateSample
+memory_sample (gint64 time_ms, guint64 sent_mib, guint64 scanned_mib, guint64 resident_mib, guint64 iteration)
+{
+  VirtMigrateSample s = sample (time_ms, 256 * MIB, (256 - scanned_mib) * MIB, 256 * MIB, 16 * MIB);
+
+  s.transferred = sent_mib * MIB;
+  s.memory_normal = sent_mib * MIB / 4096;
+  s.memory_constant = (scanned_mib - sent_mib) * MIB / 4096;
+  s.resident = resident_mib * MIB;
+  s.page_size = 4096;
+  s.iteration = iteration;
+  return s;
+}
+
+/* @s again and again, 10 ms apart: the smoothed expected end settles on
+ * the model's. */
+static void
+settle (VirtMigrateProgress *p, VirtMigrateSample s)
+{
+  for (guint i = 0; i < 24; i++)
+    {
+      g_assert_true (virt_migrate_progress_add_sample (p, &s));
+      s.time += 10000;
+    }
+}
+
+static void
+test_memory_model (void)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+  VirtMigrateSample s;
+  gint64 idle, dirtying;
+
+  g_test_summary ("The first memory pass's payload is QEMU's resident set less its own 40 MiB, known "
+                  "from the migration call on; what went and what the scan passed are taken off; the "
+                  "later passes resend what the guest dirties, a series cut where what is left fits "
+                  "the downtime; then libvirt's finish");
+  virt_migrate_progress_set_memory (p, 256 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
+  virt_migrate_progress_set_resident (p, 140 * MIB);
+  virt_migrate_progress_start (p, 0, 0);
+  /* 100 MiB at 16 MiB/s, QEMU's setup, libvirt's finish. */
+  g_assert_cmpint (st->time_left, ==, 6250000 + 400000 + 1800000);
+  /* 16 MiB sent of the first 20 scanned: 84 MiB ahead. */
+  s = memory_sample (1000, 16, 20, 140, 1);
+  settle (p, s);
+  g_assert_cmpint (ABS (st->time_left - (5250000 + 1800000)), <, 100000);
+  idle = st->time_left;
+
+  /* The same, from a guest QEMU sampled dirtying 4 MiB/s: the passes after
+   * the first (6.25 s long: 25 MiB, then 6.25, then 1.6 MiB while paused). */
+  {
+    g_autoptr(VirtMigrateProgress) q = virt_migrate_progress_new ();
+    const VirtMigrateProgressState *qs = virt_migrate_progress_get_state (q);
+
+    virt_migrate_progress_set_memory (q, 256 * MIB);
+    virt_migrate_progress_set_bandwidth_cap (q, 16 * MIB);
+    virt_migrate_progress_set_resident (q, 140 * MIB);
+    virt_migrate_progress_start (q, 0, 0);
+    s = memory_sample (1000, 16, 20, 140, 1);
+    s.dirty_sampled = 4 * MIB;
+    settle (q, s);
+    dirtying = qs->time_left;
+    g_assert_cmpint (ABS (dirtying - idle - (gint64) ((25.0 + 6.25 + 1.5625) / 16 * G_USEC_PER_SEC)), <, 300000);
+  }
+
+  /* The scan reached the zeros: no more ahead than it has left to scan. */
+  s = memory_sample (2000, 32, 250, 140, 1);
+  settle (p, s);
+  g_assert_cmpint (st->time_left, <, (gint64) (6.0 / 16 * G_USEC_PER_SEC) + 1800000 + 100000);
+  g_assert_cmpfloat (st->fraction, >, 0.0);
+}
+
+/* A second pass under a 16 MiB/s cap, 8 MiB/s dirtied, begun at 7 s, the
+ * last sample at 9 s with 8 MiB left; @downtime ms allowed from 9 s on. */
+static gint64
+second_pass (guint64 downtime, gboolean settled)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  VirtMigrateSample s;
+
+  virt_migrate_progress_set_memory (p, 256 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
+  virt_migrate_progress_set_resident (p, 140 * MIB);
+  virt_migrate_progress_start (p, 0, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      s = memory_sample (7000 + i * 500, 100 + i * 8, 256, 140, 2);
+      s.remaining = (40 - i * 8) * MIB;
+      s.dirty_rate = 2048; /* 8 MiB/s: half the link */
+      virt_migrate_progress_add_sample (p, &s);
+    }
+  virt_migrate_progress_set_max_downtime (p, downtime);
+  s = memory_sample (9000, 132, 256, 140, 2);
+  s.remaining = 8 * MIB;
+  s.dirty_rate = 2048;
+  if (settled)
+    settle (p, s);
+  else
+    virt_migrate_progress_add_sample (p, &s);
+  return virt_migrate_progress_get_state (p)->time_left;
+}
+
+static void
+test_memory_downtime_at_once (void)
+{
+  gint64 raised, kept;
+
+  g_test_summary ("In a later pass the series follows QEMU's dirty rate; a raised downtime (the "
+                  "policy's step) cuts it short and the expected end follows at once, not a third of "
+                  "the way per sample");
+  /* The 8 MiB left of this pass (0.5 s), then what the guest dirtied during
+   * it (2.5 s at 8 MiB/s: 20 MiB) fits 5 s of downtime and goes at once
+   * (1.25 s), then the finish, from the first sample after the change. */
+  raised = second_pass (5000, FALSE);
+  g_assert_cmpint (ABS (raised - (500000 + 1250000 + 1800000)), <, 50000);
+  /* With 300 ms, passes of 20, 10 and 5 MiB come first (2.2 s more). */
+  kept = second_pass (300, TRUE);
+  g_assert_cmpint (ABS (kept - (500000 + 1250000 + 625000 + 312500 + 156250 + 1800000)), <, 300000);
+}
+
+/* A recorded memory-only migration (bench-eta's guests) replayed: known
+ * from the first sample, never going back, the rate held to the cap, and
+ * once QEMU's sampled dirty rate is in (the third second) an expected end
+ * within @tolerance of the time that was really left. */
+static void
+test_trace_memory (gconstpointer data)
+{
+  const struct { const char *name; guint64 cap, ram; gdouble tolerance; } *c = data;
+  g_autoptr(GArray) samples = trace_load (c->name);
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+  gint64 end = trace_end (c->name);
+  gdouble last = 0, worst = 0;
+
+  g_test_summary ("A recorded memory-only migration: an expected end from the first sample, within "
+                  "its tolerance of the time really left from the third second on; the fraction never "
+                  "goes back; the rate never above the cap");
+  virt_migrate_progress_set_memory (p, c->ram * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, c->cap * MIB);
+  virt_migrate_progress_start (p, 0, 0);
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const VirtMigrateSample *s = &g_array_index (samples, VirtMigrateSample, i);
+      gdouble error;
+
+      if (!virt_migrate_progress_add_sample (p, s) || s->memory_total == 0)
+        continue;
+      if (s->resident > 0 && st->iteration <= 1 && i < 3)
+        virt_migrate_progress_set_resident (p, s->resident);
+      g_assert_cmpfloat (st->fraction, >=, last);
+      last = st->fraction;
+      g_assert_cmpuint (st->rate, <=, c->cap * MIB * 105 / 100);
+      if (s->remaining == 0)
+        continue;
+      g_assert_cmpint (st->time_left, >, 0);
+      error = ((s->time + st->time_left) - end) / (gdouble) (end - s->time);
+      if (s->time >= 2800 * 1000)
+        {
+          worst = MAX (worst, ABS (error));
+          g_assert_cmpfloat (ABS (error), <=, c->tolerance);
+        }
+      g_test_message ("at %.2f s, pass %" G_GUINT64_FORMAT ": expected end %.2f s (%+.0f %%), fraction %.3f",
+                      s->time / 1e6, st->iteration, (s->time + st->time_left) / 1e6, error * 100, st->fraction);
+    }
+  g_test_message ("%s: worst from the third second on %.0f %%", c->name, worst * 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -413,6 +585,15 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/complete", test_complete);
   g_test_add_func ("/virt-migrate/progress/iteration-monotonic", test_iteration_monotonic);
   g_test_add_func ("/virt-migrate/progress/trace-storage", test_trace_storage);
+  g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
+  g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
+  {
+    static const struct { const char *name; guint64 cap, ram; gdouble tolerance; } fast = { "memory-fast", 16, 256, 0.2 },
+                                                                                     slow = { "memory-long", 8, 512, 0.35 };
+
+    g_test_add_data_func ("/virt-migrate/progress/trace-memory-fast", &fast, test_trace_memory);
+    g_test_add_data_func ("/virt-migrate/progress/trace-memory-long", &slow, test_trace_memory);
+  }
   g_test_add_func ("/virt-migrate/progress/odd-sample", test_odd_sample);
   g_test_add_func ("/virt-migrate/progress/trace-hopeless", test_trace_hopeless);
   return g_test_run ();
