@@ -3,17 +3,18 @@
  *
  *   storage  a 96 MiB disk of random data copied with the guest, capped at
  *            8 MiB/s (QEMU's mirror reports in 16 MiB batches);
- *   memory   the dirtying guest at rates that converge: 256 MiB of RAM,
- *            96 MiB rewritten at 8 MiB/s under a 16 MiB/s cap; and 512 MiB
- *            of RAM, 192 MiB rewritten at 4 MiB/s under an 8 MiB/s cap
- *            (several passes, half a minute).
+ *   memory   memory-only guests that converge by themselves (tests/dirtier
+ *            paced by the clock): RAM sizes of 256 MiB to 2 GiB, working
+ *            sets of 96 to 256 MiB rewritten at 3 to 8 MiB/s, caps of 8 to
+ *            32 MiB/s (see main()).
  *
  * The job is sampled every 250 ms, as a progress dialog would through the
  * typelib; at 25, 50 and 75 % of the wall time the expected end it showed
  * is compared with the real end, as a part of the time that was still
  * left then (what test-python's eta_you_can_trust holds to 20 %). The rate
- * is compared with the cap. One run, each case once:
- *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-eta */
+ * is compared with the cap. One run, each case once (or only "storage",
+ * "memory" or one case by name; VIRT_MIGRATE_BENCH_VERBOSE=1: every reading):
+ *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-eta [WHICH] */
 #include "vm-testbed.h"
 
 #define MIB (1024.0 * 1024.0)
