@@ -67,95 +67,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (VirtMigrateLibvirtBackend, virt_migrate_libvirt_b
                                G_IMPLEMENT_INTERFACE (VIRT_MIGRATE_TYPE_BACKEND,
                                                       virt_migrate_libvirt_backend_iface_init))
 
-/* --- statistics ---------------------------------------------------------- */
-
-static guint64
-param_ull (virTypedParameterPtr params, int nparams, const char *name, gboolean *found)
-{
-  unsigned long long value = 0;
-  int rc = virTypedParamsGetULLong (params, nparams, name, &value);
-
-  if (found != NULL)
-    *found = rc == 1;
-  return rc == 1 ? value : 0;
-}
-
-/* QEMU's sampled dirty rate: over this long. Its page sampling is noisy
- * (a second of a guest dirtying 8 MiB/s read 6 to 14, two seconds 5 to
- * 12; a second of one dirtying 4 MiB/s in 512 MiB often read 0, libvirt
- * giving whole MiB/s): two, there from the first pass's third second. */
-#define DIRTY_CALC_SECONDS 2
-
-/* The dirty rate QEMU measured, in bytes/s; 0 while it measures or if
- * libvirt gives none. */
-static guint64
-sampled_dirty_rate (virDomainPtr dom)
-{
-  virDomainPtr doms[] = { dom, NULL };
-  virDomainStatsRecordPtr *records = NULL;
-  long long mib = 0;
-  int status = 0;
-  int n = virDomainListGetStats (doms, VIR_DOMAIN_STATS_DIRTYRATE, &records, 0);
-
-  if (n == 1 &&
-      virTypedParamsGetInt (records[0]->params, records[0]->nparams, "dirtyrate.calc_status", &status) == 1 &&
-      status == 2 /* measured */)
-    virTypedParamsGetLLong (records[0]->params, records[0]->nparams, "dirtyrate.megabytes_per_second", &mib);
-  if (records != NULL)
-    virDomainStatsRecordListFree (records);
-  return mib > 0 ? (guint64) mib * 1024 * 1024 : 0;
-}
-
-/* The source QEMU's resident set (libvirt's memory statistic "rss", there
- * without a balloon driver), in bytes; 0 if libvirt gives none. */
-static guint64
-resident_bytes (virDomainPtr dom)
-{
-  virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
-  int n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
-
-  for (int i = 0; i < n; i++)
-    if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
-      return (guint64) stats[i].val * 1024;
-  return 0;
-}
-
-static void
-sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params, int nparams)
-{
-  memset (s, 0, sizeof (*s));
-  s->time = g_get_monotonic_time ();
-  s->active = type != VIR_DOMAIN_JOB_NONE;
-  s->completed = type == VIR_DOMAIN_JOB_COMPLETED;
-  s->total = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &s->have_total);
-  s->transferred = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, NULL);
-  s->remaining = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING, NULL);
-  s->memory_total = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, NULL);
-  s->memory_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, NULL);
-  s->disk_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_DISK_BPS, NULL);
-  s->dirty_rate = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL);
-  s->page_size = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, NULL);
-  s->iteration = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
-  s->memory_constant = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_CONSTANT, NULL);
-  s->memory_normal = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_NORMAL, NULL);
-  s->time_elapsed = param_ull (params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
-  s->downtime = param_ull (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->have_downtime);
-}
-
-static gboolean
-fetch_stats (virDomainPtr dom, unsigned int flags, VirtMigrateSample *s)
-{
-  virTypedParameterPtr params = NULL;
-  int nparams = 0;
-  int type = VIR_DOMAIN_JOB_NONE;
-
-  if (virDomainGetJobStats (dom, &type, &params, &nparams, flags) < 0)
-    return FALSE;
-  sample_from_params (s, type, params, nparams);
-  virTypedParamsFree (params, nparams);
-  return TRUE;
-}
-
 /* The source guest, referenced, or NULL after finish(). */
 static virDomainPtr
 ref_domain (VirtMigrateLibvirtBackend *self)
@@ -209,7 +120,7 @@ on_job_completed_event (virConnectPtr conn, virDomainPtr dom, virTypedParameterP
   VirtMigrateLibvirtBackend *self = opaque;
 
   g_mutex_lock (&self->lock);
-  sample_from_params (&self->event_stats, VIR_DOMAIN_JOB_COMPLETED, params, nparams);
+  virt_migrate_libvirt_sample_from_params (&self->event_stats, VIR_DOMAIN_JOB_COMPLETED, params, nparams);
   self->have_event_stats = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -488,7 +399,7 @@ backend_prepare (VirtMigrateBackend       *backend,
   if (!offline && virDomainGetInfo (dom, &info) == 0)
     guest->memory_bytes = (guint64) info.memory * 1024;
   if (!offline)
-    guest->resident_bytes = resident_bytes (dom);
+    guest->resident_bytes = virt_migrate_libvirt_resident_bytes (dom);
   /* How fast the guest dirties its memory is only reported from the
    * second memory pass on; QEMU can sample it before (libvirt allows no
    * such calculation while the migration runs): one, started now, read
@@ -668,15 +579,15 @@ backend_get_stats (VirtMigrateBackend *backend,
 
   if (dom == NULL)
     return not_running (error);
-  if (!fetch_stats (dom, 0, sample))
+  if (!virt_migrate_libvirt_fetch_stats (dom, 0, sample))
     return libvirt_failed ("No job statistics", error);
   /* While memory moves, what QEMU has touched: the first pass's payload
    * grows with it (a page first written ahead of the scan). */
   if (sample->memory_total > 0)
-    sample->resident = resident_bytes (dom);
+    sample->resident = virt_migrate_libvirt_resident_bytes (dom);
   if (self->dirty_calc_started && self->dirty_sampled == 0 && sample->memory_total > 0)
     {
-      self->dirty_sampled = sampled_dirty_rate (dom);
+      self->dirty_sampled = virt_migrate_libvirt_sampled_dirty_rate (dom);
       /* QEMU measured none: nothing more to ask. */
       if (self->dirty_sampled == 0 && sample->time_elapsed > (DIRTY_CALC_SECONDS + 3) * 1000)
         self->dirty_calc_started = FALSE;
@@ -772,7 +683,8 @@ backend_finish (VirtMigrateBackend       *backend,
       /* Final statistics: the source's JOB_COMPLETED event (which counts
        * mirrored disks) merged with the destination's completed job where
        * we have it (managed direct), which has the downtime QEMU measured. */
-      have_dest = self->ddom != NULL && fetch_stats (self->ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &dest_stats) &&
+      have_dest = self->ddom != NULL &&
+                  virt_migrate_libvirt_fetch_stats (self->ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &dest_stats) &&
                   dest_stats.have_total;
       g_mutex_lock (&self->lock);
       while (!self->have_event_stats)
@@ -813,8 +725,8 @@ backend_finish (VirtMigrateBackend       *backend,
       g_autoptr(virDomain) ddom = lookup_on_destination (self, NULL);
       VirtMigrateSample stats;
 
-      if ((ddom != NULL && fetch_stats (ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total) ||
-          (dom != NULL && fetch_stats (dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total))
+      if ((ddom != NULL && virt_migrate_libvirt_fetch_stats (ddom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total) ||
+          (dom != NULL && virt_migrate_libvirt_fetch_stats (dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &stats) && stats.have_total))
         {
           result->final = stats;
           result->have_final = TRUE;

@@ -8,6 +8,7 @@
 #include "virt-migrate-connection-pool.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-request-private.h"
+#include "virt-migrate-sample.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,25 @@ gboolean      virt_migrate_libvirt_call_params         (const VirtMigrateCall   
                                                         virTypedParameterPtr      *params,
                                                         int                       *nparams,
                                                         GError                   **error);
+
+/* (virt-migrate-libvirt-stats.c) A job's statistics (@flags: libvirt's
+ * virDomainGetJobStats() flags) as a sample; the source QEMU's resident
+ * set (bytes, 0: none given); the dirty rate QEMU sampled (bytes/s, 0:
+ * not measured yet or none). */
+/* QEMU's sampled dirty rate: over this long. Its page sampling is noisy
+ * (a second of a guest dirtying 8 MiB/s read 6 to 14, two seconds 5 to
+ * 12; a second of one dirtying 4 MiB/s in 512 MiB often read 0, libvirt
+ * giving whole MiB/s): two, there from the first pass's third second. */
+#define DIRTY_CALC_SECONDS 2
+void          virt_migrate_libvirt_sample_from_params  (VirtMigrateSample         *sample,
+                                                        int                        type,
+                                                        virTypedParameterPtr       params,
+                                                        int                        nparams);
+gboolean      virt_migrate_libvirt_fetch_stats         (virDomainPtr               dom,
+                                                        unsigned int               flags,
+                                                        VirtMigrateSample         *sample);
+guint64       virt_migrate_libvirt_resident_bytes      (virDomainPtr               dom);
+guint64       virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom);
 
 /* The active storage pools of @conn, each as its XML. */
 GPtrArray    *virt_migrate_libvirt_storage_pools       (virConnectPtr              conn);

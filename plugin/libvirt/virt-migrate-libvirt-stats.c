@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A migration's statistics as libvirt gives them, read into a sample; and
+ * what the memory model asks besides: QEMU's resident set and the dirty
+ * rate it sampled. */
+#include "config.h"
+
+#include <string.h>
+
+#include "virt-migrate-libvirt-private.h"
+
+static guint64
+param_ull (virTypedParameterPtr params, int nparams, const char *name, gboolean *found)
+{
+  unsigned long long value = 0;
+  int rc = virTypedParamsGetULLong (params, nparams, name, &value);
+
+  if (found != NULL)
+    *found = rc == 1;
+  return rc == 1 ? value : 0;
+}
+
+/* The dirty rate QEMU measured, in bytes/s; 0 while it measures or if
+ * libvirt gives none. */
+guint64
+virt_migrate_libvirt_sampled_dirty_rate (virDomainPtr dom)
+{
+  virDomainPtr doms[] = { dom, NULL };
+  virDomainStatsRecordPtr *records = NULL;
+  long long mib = 0;
+  int status = 0;
+  int n = virDomainListGetStats (doms, VIR_DOMAIN_STATS_DIRTYRATE, &records, 0);
+
+  if (n == 1 &&
+      virTypedParamsGetInt (records[0]->params, records[0]->nparams, "dirtyrate.calc_status", &status) == 1 &&
+      status == 2 /* measured */)
+    virTypedParamsGetLLong (records[0]->params, records[0]->nparams, "dirtyrate.megabytes_per_second", &mib);
+  if (records != NULL)
+    virDomainStatsRecordListFree (records);
+  return mib > 0 ? (guint64) mib * 1024 * 1024 : 0;
+}
+
+/* The source QEMU's resident set (libvirt's memory statistic "rss", there
+ * without a balloon driver), in bytes; 0 if libvirt gives none. */
+guint64
+virt_migrate_libvirt_resident_bytes (virDomainPtr dom)
+{
+  virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+  int n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+
+  for (int i = 0; i < n; i++)
+    if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+      return (guint64) stats[i].val * 1024;
+  return 0;
+}
+
+void
+virt_migrate_libvirt_sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params, int nparams)
+{
+  memset (s, 0, sizeof (*s));
+  s->time = g_get_monotonic_time ();
+  s->active = type != VIR_DOMAIN_JOB_NONE;
+  s->completed = type == VIR_DOMAIN_JOB_COMPLETED;
+  s->total = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &s->have_total);
+  s->transferred = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, NULL);
+  s->remaining = param_ull (params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING, NULL);
+  s->memory_total = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, NULL);
+  s->memory_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, NULL);
+  s->disk_bps = param_ull (params, nparams, VIR_DOMAIN_JOB_DISK_BPS, NULL);
+  s->dirty_rate = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL);
+  s->page_size = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, NULL);
+  s->iteration = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
+  s->memory_constant = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_CONSTANT, NULL);
+  s->memory_normal = param_ull (params, nparams, VIR_DOMAIN_JOB_MEMORY_NORMAL, NULL);
+  s->time_elapsed = param_ull (params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
+  s->downtime = param_ull (params, nparams, VIR_DOMAIN_JOB_DOWNTIME, &s->have_downtime);
+}
+
+gboolean
+virt_migrate_libvirt_fetch_stats (virDomainPtr dom, unsigned int flags, VirtMigrateSample *s)
+{
+  virTypedParameterPtr params = NULL;
+  int nparams = 0;
+  int type = VIR_DOMAIN_JOB_NONE;
+
+  if (virDomainGetJobStats (dom, &type, &params, &nparams, flags) < 0)
+    return FALSE;
+  virt_migrate_libvirt_sample_from_params (s, type, params, nparams);
+  virTypedParamsFree (params, nparams);
+  return TRUE;
+}
