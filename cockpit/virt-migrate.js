@@ -27,6 +27,9 @@
     let guests = [];
     let drainPath = null;
     let recentDestinations = [];
+    /* What this user may do (Manager.GetPermissions): yes, auth or no. */
+    let permissions = { migrate: "yes", "cancel-any": "no" };
+    let myUid = null;
 
     /* ---- small helpers ---- */
 
@@ -139,13 +142,45 @@
         }
         for (const b of document.querySelectorAll(".vm-needs-service"))
             b.disabled = !up;
-        $("drain-plan").disabled = !up;
+        for (const b of document.querySelectorAll(".vm-needs-migrate"))
+            b.disabled = !up || permissions.migrate !== "yes";
+        queueRenderJobs();
+        $("drain-plan").disabled = !up || permissions.migrate !== "yes";
         if (!up) {
             $("guests-state").textContent = _("The guests cannot be listed without the migration service.");
             $("guests-table").hidden = true;
             if ($("migrate-dialog").open)
                 $("migrate-dialog").close();
         }
+    }
+
+    function mayMigrate() {
+        return serviceUp && permissions.migrate === "yes";
+    }
+
+    /* Whether this user may cancel or tune a job @uid started. */
+    function mayTouch(uid) {
+        return serviceUp && (permissions["cancel-any"] === "yes" || (myUid !== null && uid === myUid));
+    }
+
+    function loadPermissions() {
+        if (!serviceUp)
+            return Promise.resolve();
+        return call("GetPermissions", [])
+                .then(([p]) => {
+                    permissions = dict(p);
+                    const e = $("permission-state");
+                    if (permissions.migrate === "no")
+                        e.textContent = _("You may not migrate guests on this host: polkit does not allow it (action org.virtmigrate.VirtMigrate1.migrate). An administrator can.");
+                    else if (permissions.migrate === "auth")
+                        e.textContent = _("Migrating guests here needs an administrator: turn on administrative access (in the top bar) to migrate. You can still look and check.");
+                    e.hidden = permissions.migrate === "yes";
+                    for (const b of document.querySelectorAll(".vm-needs-migrate"))
+                        b.disabled = !mayMigrate();
+                    $("drain-plan").disabled = !mayMigrate();
+                    queueRenderJobs();
+                })
+                .catch(() => { /* an older service: every call decides for itself */ });
     }
 
     /* ---- guests ---- */
@@ -175,9 +210,9 @@
                                   text: _("Check"), onclick: () => openDialog(g, true)
                               }),
                               el("button", {
-                                  type: "button", class: "vm-small vm-primary vm-needs-service",
+                                  type: "button", class: "vm-small vm-primary vm-needs-migrate",
                                   "aria-label": cockpit.format(_("Migrate $0"), g.name),
-                                  text: _("Migrate"), onclick: () => openDialog(g, false)
+                                  text: _("Migrate"), disabled: !mayMigrate(), onclick: () => openDialog(g, false)
                               }))));
         }
         $("guests-table").hidden = guests.length === 0;
@@ -242,7 +277,7 @@
         const result = verdict ? verdict.result : null;
         const blocked = result === "blocker" || result === "unknown";
         $("migrate-force-label").hidden = !blocked;
-        $("migrate-go").disabled = !serviceUp || dest === "" || verdict === null ||
+        $("migrate-go").disabled = !mayMigrate() || dest === "" || verdict === null ||
             (blocked && !$("migrate-force").checked);
     }
 
@@ -406,21 +441,25 @@
         bar.firstChild.style.width = pct + "%";
 
         const actions = el("div", { class: "vm-actions" });
+        const mine = mayTouch(j.StartedByUid);
+        const notMine = mine ? null : _("Started by another user: only they or an administrator may change it");
         if (!final) {
             actions.append(el("button", {
-                type: "button", class: "vm-small vm-needs-service", "aria-label": cockpit.format(_("Cancel $0"), name),
-                text: _("Cancel"), disabled: !j.Cancelable || !serviceUp, onclick: () => jobAction(path, "Cancel", name)
+                type: "button", class: "vm-small", "aria-label": cockpit.format(_("Cancel $0"), name),
+                text: _("Cancel"), disabled: !j.Cancelable || !mine, title: notMine,
+                onclick: () => jobAction(path, "Cancel", name)
             }));
             actions.append(el("button", {
-                type: "button", class: "vm-small vm-needs-service",
+                type: "button", class: "vm-small",
                 "aria-label": cockpit.format(_("Finish now $0"), name), text: _("Finish now"),
-                disabled: !(state === "running" || state === "postcopy") || !serviceUp,
+                disabled: !(state === "running" || state === "postcopy") || !mine, title: notMine,
                 onclick: () => jobAction(path, "ForceComplete", name)
             }));
         } else if (state === "failed" && (j.ErrorName || "").endsWith(".PostcopyFailed")) {
             actions.append(el("button", {
-                type: "button", class: "vm-small vm-primary vm-needs-service",
-                "aria-label": cockpit.format(_("Recover $0"), name), text: _("Recover"), disabled: !serviceUp,
+                type: "button", class: "vm-small vm-primary",
+                "aria-label": cockpit.format(_("Recover $0"), name), text: _("Recover"), disabled: !mine,
+                title: notMine,
                 onclick: () => jobAction(path, "Recover", name)
             }));
         }
@@ -520,7 +559,7 @@
             : cockpit.format(_("Drain $0: $1"), d.State, d.Summary || "");
         const running = !d.DryRun && !["succeeded", "incomplete", "cancelled", "failed"].includes(d.State);
         $("drain-cancel").hidden = !running;
-        $("drain-start").disabled = !(d.DryRun && d.State === "planned") || !serviceUp;
+        $("drain-start").disabled = !(d.DryRun && d.State === "planned") || !mayMigrate();
         const p = $("drain-progress");
         p.hidden = d.DryRun;
         const pct = Math.floor((d.Progress || 0) * 100);
@@ -589,13 +628,19 @@
     /* ---- start ---- */
 
     function connect() {
+        cockpit.user().then(user => {
+            myUid = user.id;
+            queueRenderJobs();
+        });
         client = cockpit.dbus(BUS, { bus: "system", superuser: "try" });
         client.addEventListener("owner", (event, owner) => {
             const was = serviceUp;
             setService(!!owner);
             if (owner && !was) {
-                loadGuests();
-                loadHistory();
+                loadPermissions().then(() => {
+                    loadGuests();
+                    loadHistory();
+                });
             }
             queueRenderJobs();
         });

@@ -187,6 +187,33 @@ test_migrate_denied (void)
 }
 
 static void
+test_permissions (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_auto(Result) granted;
+  g_auto(Result) other;
+  g_auto(Result) root;
+
+  g_test_summary ("GetPermissions says what polkit would: the test-bed user (a rule grants it) may "
+                  "migrate, nobody would need an administrator's password, as would cancelling "
+                  "another uid's job; root may do both");
+  gdbus_call_as (tb->uid, tb->gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.GetPermissions", NULL, &granted);
+  g_assert_true (granted.ok);
+  g_assert_nonnull (strstr (granted.out, "'migrate': <'yes'>"));
+  g_assert_nonnull (strstr (granted.out, "'cancel-any': <'auth'>"));
+  gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.GetPermissions", NULL, &other);
+  g_assert_true (other.ok);
+  g_assert_nonnull (strstr (other.out, "'migrate': <'auth'>"));
+  gdbus_call_as (0, 0, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.GetPermissions", NULL, &root);
+  g_assert_true (root.ok);
+  g_assert_nonnull (strstr (root.out, "'migrate': <'yes'>"));
+  g_assert_nonnull (strstr (root.out, "'cancel-any': <'yes'>"));
+}
+
+static void
 test_cancel_own_not_any (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
@@ -452,6 +479,7 @@ main (int argc, char **argv)
   setup (argv[1]);
 
   g_test_add_func ("/virt-migrate/polkit/migrate-denied", test_migrate_denied);
+  g_test_add_func ("/virt-migrate/polkit/permissions", test_permissions);
   g_test_add_func ("/virt-migrate/polkit/cancel-own-not-any", test_cancel_own_not_any);
   g_test_add_func ("/virt-migrate/polkit/admin-cancel", test_admin_cancel);
   g_test_add_func ("/virt-migrate/polkit/root-cli-jobs", test_root_cli_jobs);

@@ -210,3 +210,118 @@ virt_migrate_dbus_service_real_authorize (VirtMigrateDBusService *self,
     return TRUE;
   return uid == 0 || uid == job_owner (self, virt_migrate_job_get_id (job));
 }
+
+/* --- Manager.GetPermissions ------------------------------------------------ */
+
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  PolkitAuthority       *authority;
+  PolkitSubject         *subject;
+  GVariantDict           answer;
+  guint                  pending;
+} Permissions;
+
+static const char *const permission_actions[][2] = {
+  { "migrate", VIRT_MIGRATE_DBUS_NAME ".migrate" },
+  { "cancel-any", VIRT_MIGRATE_DBUS_NAME ".cancel-any" },
+};
+
+static void
+permissions_reply (Permissions *p)
+{
+  g_dbus_method_invocation_return_value (p->invocation,
+                                         g_variant_new ("(@a{sv})", g_variant_dict_end (&p->answer)));
+  g_object_unref (p->invocation);
+  g_clear_object (&p->authority);
+  g_clear_object (&p->subject);
+  g_variant_dict_clear (&p->answer);
+  g_free (p);
+}
+
+/* One polkit question of a GetPermissions call. */
+typedef struct {
+  Permissions *permissions;
+  const char  *key;
+} PermissionCheck;
+
+static void
+permission_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree PermissionCheck *check = user_data;
+  Permissions *p = check->permissions;
+  const char *key = check->key;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PolkitAuthorizationResult) res =
+    polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
+  const char *word = res == NULL ? "no" :
+                     polkit_authorization_result_get_is_authorized (res) ? "yes" :
+                     polkit_authorization_result_get_is_challenge (res) ? "auth" : "no";
+
+  g_variant_dict_insert (&p->answer, key, "s", word);
+  if (--p->pending == 0)
+    permissions_reply (p);
+}
+
+static void
+permissions_authority_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Permissions *p = user_data;
+  g_autoptr(GError) error = NULL;
+
+  p->authority = polkit_authority_get_finish (result, &error);
+  if (p->authority == NULL)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (permission_actions); i++)
+        g_variant_dict_insert (&p->answer, permission_actions[i][0], "s", "no");
+      permissions_reply (p);
+      return;
+    }
+  p->subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (p->invocation));
+  p->pending = G_N_ELEMENTS (permission_actions);
+  for (guint i = 0; i < G_N_ELEMENTS (permission_actions); i++)
+    {
+      PermissionCheck *check = g_new0 (PermissionCheck, 1);
+
+      check->permissions = p;
+      check->key = permission_actions[i][0];
+      polkit_authority_check_authorization (p->authority, p->subject, permission_actions[i][1], NULL,
+                                            POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE, NULL,
+                                            permission_checked_cb, check);
+    }
+}
+
+static void
+permissions_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Permissions *p = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  guint uid = G_MAXUINT;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &uid);
+  /* As the calls themselves are decided without polkit: the authorize
+   * signal's default lets anyone migrate; only root touches others' jobs. */
+  g_variant_dict_insert (&p->answer, "migrate", "s", reply != NULL ? "yes" : "no");
+  g_variant_dict_insert (&p->answer, "cancel-any", "s", uid == 0 ? "yes" : "no");
+  permissions_reply (p);
+}
+
+gboolean
+virt_migrate_dbus_service_get_permissions (VirtMigrateDBusManager *iface,
+                                           GDBusMethodInvocation  *invocation,
+                                           VirtMigrateDBusService *self)
+{
+  Permissions *p = g_new0 (Permissions, 1);
+
+  p->invocation = g_object_ref (invocation);
+  g_variant_dict_init (&p->answer, NULL);
+  if (self->polkit)
+    polkit_authority_get_async (NULL, permissions_authority_cb, p);
+  else
+    g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation), "org.freedesktop.DBus",
+                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+                            g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                            G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, permissions_uid_cb, p);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

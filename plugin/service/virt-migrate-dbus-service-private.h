@@ -74,6 +74,11 @@ typedef struct {
 void     virt_migrate_dbus_call_free          (VirtMigrateDBusCall *call);
 /* Takes @call; answers its invocation once decided and done. */
 void     virt_migrate_dbus_call_start         (VirtMigrateDBusCall *call);
+/* (virt-migrate-dbus-authorize.c) Manager.GetPermissions: replies to
+ * @invocation with what its caller may do. */
+gboolean virt_migrate_dbus_service_get_permissions (VirtMigrateDBusManager *iface,
+                                                    GDBusMethodInvocation  *invocation,
+                                                    VirtMigrateDBusService *self);
 /* Acts on an authorised call (virt-migrate-dbus-service.c); takes it. */
 void     virt_migrate_dbus_call_perform       (VirtMigrateDBusCall *call);
 

@@ -825,6 +825,8 @@ virt_migrate_dbus_service_export (VirtMigrateDBusService *self,
   g_signal_connect (self->manager_iface, "handle-validate", G_CALLBACK (handle_validate), self);
   g_signal_connect (self->manager_iface, "handle-get-jobs", G_CALLBACK (handle_get_jobs), self);
   g_signal_connect (self->manager_iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
+  g_signal_connect (self->manager_iface, "handle-get-permissions",
+                    G_CALLBACK (virt_migrate_dbus_service_get_permissions), self);
   g_signal_connect (self->manager_iface, "handle-check", G_CALLBACK (handle_check), self);
   g_signal_connect (self->manager_iface, "handle-list-guests", G_CALLBACK (handle_list_guests), self);
   g_signal_connect (self->manager_iface, "handle-drain", G_CALLBACK (handle_drain), self);
