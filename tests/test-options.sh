@@ -41,14 +41,21 @@ during() {
 	shift
 	migrate "$g" "$@" &
 	pid=$!
-	# (libvirt's job starts before it sets QEMU up: wait for QEMU's own.)
+	# (libvirt's job starts before it sets QEMU up: wait for QEMU's own,
+	# and ask again while it runs if a query found nothing: on a loaded
+	# machine one came back empty once.)
 	for _ in $(seq 1 300); do
-		virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate"}' 2>/dev/null |
-			grep -q '"status":"active"' && break
+		if virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate"}' 2>/dev/null |
+			grep -Eq '"status":"(setup|active)"'; then
+			virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate-capabilities"}' \
+				> "$dir/$g.caps" 2>&1 || true
+			virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate-parameters"}' \
+				> "$dir/$g.params" 2>&1 || true
+			grep -q '"return"' "$dir/$g.caps" && grep -q '"return"' "$dir/$g.params" && break
+		fi
+		kill -0 $pid 2>/dev/null || break
 		sleep 0.05
 	done
-	virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate-capabilities"}' > "$dir/$g.caps" 2>&1 || true
-	virsh -q -c "$src" qemu-monitor-command "$g" '{"execute":"query-migrate-parameters"}' > "$dir/$g.params" 2>&1 || true
 	wait $pid
 }
 # qemu_has GUEST NAME=VALUE...: each capability (true/false) or parameter
