@@ -134,29 +134,45 @@ virt_migrate_job_force_complete (VirtMigrateJob *self,
   return TRUE;
 }
 
+/* A change of a progress input, made from any thread, applied on the job's
+ * context (the progress unit's owner): the bandwidth cap (its rate is held
+ * to it) or the downtime (the expected end follows it at once). */
 typedef struct {
   VirtMigrateJob *job;
-  guint64         milliseconds;
-} DowntimeChange;
+  gboolean        downtime; /* else the bandwidth cap */
+  guint64         value;    /* ms, or bytes/s */
+} ProgressChange;
 
-/* The expected end follows a new downtime at once (the progress unit is
- * the job context's). */
 static gboolean
-downtime_change_cb (gpointer data)
+progress_change_cb (gpointer data)
 {
-  DowntimeChange *c = data;
+  ProgressChange *c = data;
 
-  virt_migrate_progress_set_max_downtime (c->job->progress_unit, c->milliseconds);
+  if (c->downtime)
+    virt_migrate_progress_set_max_downtime (c->job->progress_unit, c->value);
+  else
+    virt_migrate_progress_set_bandwidth_cap (c->job->progress_unit, c->value);
   return G_SOURCE_REMOVE;
 }
 
 static void
-downtime_change_free (gpointer data)
+progress_change_free (gpointer data)
 {
-  DowntimeChange *c = data;
+  ProgressChange *c = data;
 
   g_object_unref (c->job);
   g_free (c);
+}
+
+static void
+post_progress_change (VirtMigrateJob *self, gboolean downtime, guint64 value)
+{
+  ProgressChange *c = g_new0 (ProgressChange, 1);
+
+  c->job = g_object_ref (self);
+  c->downtime = downtime;
+  c->value = value;
+  virt_migrate_invoke_on_context (self->context, progress_change_cb, c, progress_change_free);
 }
 
 /**
@@ -190,37 +206,8 @@ virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
     return not_running (error);
   if (!virt_migrate_worker_set_max_downtime (worker, milliseconds, error))
     return FALSE;
-  {
-    DowntimeChange *c = g_new0 (DowntimeChange, 1);
-
-    c->job = g_object_ref (self);
-    c->milliseconds = milliseconds;
-    virt_migrate_invoke_on_context (self->context, downtime_change_cb, c, downtime_change_free);
-  }
+  post_progress_change (self, TRUE, milliseconds);
   return TRUE;
-}
-
-typedef struct {
-  VirtMigrateJob *job;
-  guint64         bytes_per_second;
-} SpeedChange;
-
-static gboolean
-speed_change_cb (gpointer data)
-{
-  SpeedChange *c = data;
-
-  virt_migrate_progress_set_bandwidth_cap (c->job->progress_unit, c->bytes_per_second);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-speed_change_free (gpointer data)
-{
-  SpeedChange *c = data;
-
-  g_object_unref (c->job);
-  g_free (c);
 }
 
 /**
@@ -254,14 +241,7 @@ virt_migrate_job_set_max_speed (VirtMigrateJob *self,
     return not_running (error);
   if (!virt_migrate_worker_set_max_speed (worker, mebibytes_per_second, error))
     return FALSE;
-  /* The progress unit's rate is held to the new cap, on the job's context. */
-  {
-    SpeedChange *c = g_new0 (SpeedChange, 1);
-
-    c->job = g_object_ref (self);
-    c->bytes_per_second = mebibytes_per_second * 1024 * 1024;
-    virt_migrate_invoke_on_context (self->context, speed_change_cb, c, speed_change_free);
-  }
+  post_progress_change (self, FALSE, mebibytes_per_second * 1024 * 1024);
   return TRUE;
 }
 

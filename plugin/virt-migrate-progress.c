@@ -89,7 +89,6 @@ struct _VirtMigrateProgress
 
   /* The memory model's inputs. */
   guint64                  resident;     /* the source QEMU's resident set, bytes, 0: unknown */
-  guint64                  dirty_prior;  /* the dirty rate sampled before the migration, bytes/s, 0: unknown */
   guint64                  max_downtime; /* ms, 0: QEMU's default */
   guint64                  pass;         /* the memory pass seen last */
   gint64                   pass_started; /* when it began, µs */
@@ -273,8 +272,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
    * than half the link, so that one high reading does not make a guest
    * that converges look as if it did not. */
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
-        : MIN (s != NULL && s->dirty_sampled > 0 ? (gdouble) s->dirty_sampled : (gdouble) self->dirty_prior,
-               rate / 2);
+        : MIN (s != NULL ? (gdouble) s->dirty_sampled : 0, rate / 2);
   if (s != NULL && (s->postcopy || s->switch_over))
     return (gint64) (s->remaining / rate * G_USEC_PER_SEC) + MEMORY_FINISH_US;
   if (iteration <= 1)

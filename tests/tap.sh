@@ -12,6 +12,10 @@ free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("
 start_daemon() {
 	"$build/tools/virt-migrated" --retention 600 --state-dir "$dir/daemon-state" "$@" >> "$dir/daemon.log" 2>&1 &
 	daemon=$!
+	wait_daemon
+}
+# wait_daemon: returns once a virt-migrated owns its name on the session bus.
+wait_daemon() {
 	for _ in $(seq 1 100); do
 		# (Asking the bus, not the name: that would activate an installed one.)
 		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \

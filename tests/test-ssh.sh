@@ -170,11 +170,7 @@ state=$dir/sys-state
 unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
 	sandbox "$home" "$build/tools/virt-migrated" --retention 600 --state-dir "$state" >> "$dir/daemon.log" 2>&1 &
 daemon=$!
-for _ in $(seq 1 100); do
-	gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
-		org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && break
-	sleep 0.1
-done
+wait_daemon
 [ -x "$state/ssh/ssh" ] && [ -f "$state/ssh/known_hosts" ] || fail "the daemon made no ssh directory"
 plain="qemu+ssh://vmtest@127.0.0.1:$VIRT_MIGRATE_SSH_PORT/session?socket=$dir/dst/run/libvirt/libvirt-sock"
 "$tool" guest k1

@@ -188,15 +188,21 @@ caller_uid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   virt_migrate_dbus_call_perform (call);
 }
 
+/* Asks the bus for the uid of @invocation's caller; @callback gets a "(u)". */
+static void
+ask_caller_uid (GDBusMethodInvocation *invocation, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
+                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixUser",
+                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, callback, user_data);
+}
+
 void
 virt_migrate_dbus_call_start (VirtMigrateDBusCall *call)
 {
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser",
-                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          caller_uid_cb, call);
+  ask_caller_uid (call->invocation, caller_uid_cb, call);
 }
 
 gboolean
@@ -319,9 +325,6 @@ virt_migrate_dbus_service_get_permissions (VirtMigrateDBusManager *iface,
   if (self->polkit)
     polkit_authority_get_async (NULL, permissions_authority_cb, p);
   else
-    g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation), "org.freedesktop.DBus",
-                            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
-                            g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
-                            G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, permissions_uid_cb, p);
+    ask_caller_uid (invocation, permissions_uid_cb, p);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
