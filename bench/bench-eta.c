@@ -118,6 +118,30 @@ memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link,
   vm_testbed_destroy_guest (tb->dst_uri, name);
 }
 
+/* The same over peer-to-peer tcp:// (@p2p), as a virt manager would. */
+static void
+memory_case_p2p (const char *name, guint ram, guint ws, guint pace, guint link, guint warm, gboolean p2p)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateRequest) request = NULL;
+  g_autofree char *label = NULL;
+
+  if (!p2p)
+    {
+      memory_case_full (name, ram, ws, pace, link, warm, FALSE, "");
+      return;
+    }
+  request = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  label = g_strdup_printf ("memory, %u MiB, %u MiB rewritten at %u MiB/s, %u MiB/s, peer-to-peer", ram, ws, pace,
+                           link);
+  vm_testbed_dirty_guest (name, ram, ws, pace);
+  g_usleep (warm * G_USEC_PER_SEC);
+  g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "hypervisor-uri", "tcp://127.0.0.1",
+                "bandwidth", (guint64) link, NULL);
+  measure (label, request, link);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
 static void
 memory_case (const char *name, guint ram, guint ws, guint pace, guint link, guint warm)
 {
@@ -153,6 +177,18 @@ main (int argc, char **argv)
       if (only == NULL || g_str_equal (only, "memory") || g_str_equal (only, cases[i].name))
         memory_case (cases[i].name, cases[i].ram, cases[i].ws, cases[i].pace, cases[i].link, cases[i].warm);
   }
+  /* Any other guest: "RAM,WS,PACE,LINK[,WARM[,p2p]]" (MiB, MiB, MiB/s,
+   * MiB/s, s). */
+  if (only != NULL && g_ascii_isdigit (only[0]))
+    {
+      g_auto(GStrv) f = g_strsplit (only, ",", -1);
+      guint n = g_strv_length (f);
+
+      if (n < 4)
+        g_error ("a guest is RAM,WS,PACE,LINK[,WARM[,p2p]]");
+      memory_case_p2p ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), n > 4 ? atoi (f[4]) : 6,
+                       n > 5 && g_str_equal (f[5], "p2p"));
+    }
   /* Guests the policy has to help: 32 MiB rewritten faster than the link
    * (about 4 s of downtime needed, under its 5 s ceiling: it raises the
    * downtime), and the same with post-copy allowed (it switches). */
