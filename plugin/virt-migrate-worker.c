@@ -373,6 +373,16 @@ migrate_thread (GTask        *task,
   result->success = ok;
   virt_migrate_backend_finish (self->backend, ok, ok && policy_paused && !self->input.keep_paused,
                                &result->backend);
+  /* A recorded trace ends with when the job did (the poller is gone, so
+   * it is this thread's now): what the expected ends it replays are held
+   * to. Written here, not when the worker goes, which a program holding
+   * the job may never let happen. */
+  if (self->trace != NULL)
+    {
+      fprintf (self->trace, "# the job ended at %" G_GINT64_FORMAT " ms\n",
+               (g_get_monotonic_time () - self->trace_start) / 1000);
+      g_clear_pointer (&self->trace, fclose);
+    }
 
 out:
   if (!result->success && !result->cancelled)
@@ -555,11 +565,6 @@ virt_migrate_worker_finalize (GObject *object)
 
   g_clear_object (&self->backend);
   g_clear_object (&self->owner);
-  /* A recorded trace ends with when the job did (the worker goes with it):
-   * what the expected ends it replays are held to. */
-  if (self->trace != NULL)
-    fprintf (self->trace, "# the job ended at %" G_GINT64_FORMAT " ms\n",
-             (g_get_monotonic_time () - self->trace_start) / 1000);
   g_clear_pointer (&self->trace, fclose);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);

@@ -423,52 +423,83 @@ settle (VirtMigrateProgress *p, VirtMigrateSample s)
     }
 }
 
+/* The passes after a first one @pass s long, under a 16 MiB/s cap with
+ * QEMU's default 300 ms downtime, from a guest dirtying @dirty MiB/s: each
+ * resends what was dirtied during the one before, until what is left fits
+ * the downtime (that goes while the guest is paused: the finish). */
+static gint64
+later_passes_us (gdouble dirty, gdouble pass)
+{
+  gdouble x = dirty * pass, t = 0;
+
+  while (x > 16 * 0.3)
+    {
+      t += x / 16;
+      x = dirty * x / 16;
+    }
+  return (gint64) (t * G_USEC_PER_SEC);
+}
+
+/* A guest 16 MiB into its first pass (20 MiB scanned, 84 MiB ahead),
+ * 1.24 s after the call, with QEMU's sampled dirty count @sampled MiB/s
+ * (0: none yet): the time left. */
+static gint64
+first_pass_left (guint64 sampled)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  VirtMigrateSample s;
+
+  virt_migrate_progress_set_memory (p, 256 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
+  virt_migrate_progress_set_resident (p, 140 * MIB);
+  virt_migrate_progress_start (p, 0, 0);
+  s = memory_sample (1000, 16, 20, 140, 1);
+  s.dirty_sampled = sampled * MIB;
+  settle (p, s);
+  return virt_migrate_progress_get_state (p)->time_left;
+}
+
 static void
 test_memory_model (void)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
   VirtMigrateSample s;
-  gint64 idle, dirtying;
 
   g_test_summary ("The first memory pass's payload is QEMU's resident set less its own 40 MiB, known "
                   "from the migration call on; what went and what the scan passed are taken off; the "
-                  "later passes resend what the guest dirties, a series cut where what is left fits "
+                  "later passes resend what the guest dirties (before QEMU measures it, a fifth of the "
+                  "link, moved towards QEMU's sampled count), a series cut where what is left fits "
                   "the downtime; then libvirt's finish");
   virt_migrate_progress_set_memory (p, 256 * MIB);
   virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
   virt_migrate_progress_set_resident (p, 140 * MIB);
   virt_migrate_progress_start (p, 0, 0);
-  /* 100 MiB at 16 MiB/s, QEMU's setup, libvirt's finish. */
-  g_assert_cmpint (st->time_left, ==, 6250000 + 400000 + 1800000);
-  /* 16 MiB sent of the first 20 scanned: 84 MiB ahead. */
+  /* 100 MiB at 16 MiB/s and QEMU's setup (6.65 s), the passes after it
+   * (the guest taken to dirty a fifth of the link, 3.2 MiB/s), libvirt's
+   * finish. */
+  g_assert_cmpint (ABS (st->time_left - (6650000 + later_passes_us (3.2, 6.65) + 1650000)), <, 1000);
+
+  /* 16 MiB sent of the first 20 scanned: 84 MiB ahead (5.25 s), in a pass
+   * begun 1.24 s ago. No count from QEMU yet: the prior. */
+  g_assert_cmpint (ABS (first_pass_left (0) - (5250000 + later_passes_us (3.2, 6.49) + 1650000)), <, 100000);
+  /* QEMU counted 4 MiB/s: (2 + 4) / (2 / 3.2 + 1) = 3.69 MiB/s, the
+   * posterior mean of a Poisson count with the Gamma prior. */
+  g_assert_cmpint (ABS (first_pass_left (4) - (5250000 + later_passes_us (6.0 / 1.625, 6.49) + 1650000)), <,
+                   100000);
+  /* A count of 1 for a guest of this link: less than the prior. */
+  g_assert_cmpint (ABS (first_pass_left (1) - (5250000 + later_passes_us (3.0 / 1.625, 6.49) + 1650000)), <,
+                   100000);
+  /* A count of 30: no more than half the link (8 MiB/s). */
+  g_assert_cmpint (ABS (first_pass_left (30) - (5250000 + later_passes_us (8, 6.49) + 1650000)), <, 100000);
+
+  /* The scan reached the zeros: no more ahead than it has left to scan
+   * (6 MiB), in a pass 2.24 s long so far. */
   s = memory_sample (1000, 16, 20, 140, 1);
   settle (p, s);
-  g_assert_cmpint (ABS (st->time_left - (5250000 + 1800000)), <, 100000);
-  idle = st->time_left;
-
-  /* The same, from a guest QEMU sampled dirtying 4 MiB/s: the passes after
-   * the first (6.25 s long: 25 MiB, then 6.25; then 1.6 MiB while paused,
-   * which QEMU sends without the cap: part of the finish). */
-  {
-    g_autoptr(VirtMigrateProgress) q = virt_migrate_progress_new ();
-    const VirtMigrateProgressState *qs = virt_migrate_progress_get_state (q);
-
-    virt_migrate_progress_set_memory (q, 256 * MIB);
-    virt_migrate_progress_set_bandwidth_cap (q, 16 * MIB);
-    virt_migrate_progress_set_resident (q, 140 * MIB);
-    virt_migrate_progress_start (q, 0, 0);
-    s = memory_sample (1000, 16, 20, 140, 1);
-    s.dirty_sampled = 4 * MIB;
-    settle (q, s);
-    dirtying = qs->time_left;
-    g_assert_cmpint (ABS (dirtying - idle - (gint64) ((25.0 + 6.25) / 16 * G_USEC_PER_SEC)), <, 300000);
-  }
-
-  /* The scan reached the zeros: no more ahead than it has left to scan. */
   s = memory_sample (2000, 32, 250, 140, 1);
   settle (p, s);
-  g_assert_cmpint (st->time_left, <, (gint64) (6.0 / 16 * G_USEC_PER_SEC) + 1800000 + 100000);
+  g_assert_cmpint (ABS (st->time_left - (375000 + later_passes_us (3.2, 2.24 + 0.375) + 1650000)), <, 100000);
   g_assert_cmpfloat (st->fraction, >, 0.0);
 }
 
@@ -515,31 +546,48 @@ test_memory_downtime_at_once (void)
    * guest is paused (uncapped: part of the finish), from the first sample
    * after the change. */
   raised = second_pass (5000, FALSE);
-  g_assert_cmpint (ABS (raised - (500000 + 1800000)), <, 50000);
+  g_assert_cmpint (ABS (raised - (500000 + 1650000)), <, 50000);
   /* With 300 ms, passes of 20, 10 and 5 MiB come first (1.9 s more). */
   kept = second_pass (300, TRUE);
-  g_assert_cmpint (ABS (kept - (500000 + 1250000 + 625000 + 312500 + 1800000)), <, 300000);
+  g_assert_cmpint (ABS (kept - (500000 + 1250000 + 625000 + 312500 + 1650000)), <, 300000);
 }
+
+typedef struct {
+  const char *name;
+  guint64     cap, ram;   /* MiB/s, MiB */
+  gdouble     tolerance;  /* of the time really left */
+  gint64      from;       /* ms, the first sample held to it; 0: from a quarter of the wall time */
+} MemoryTrace;
 
 /* A recorded memory-only migration (bench-eta's guests) replayed: known
  * from the first sample, never going back, the rate held to the cap, and
- * once QEMU's sampled dirty rate is in (the third second) an expected end
- * within @tolerance of the time that was really left. */
+ * from @from on an expected end within @tolerance of the time that was
+ * really left. The wall time counts from the job's start, 0.3 s before its
+ * first sample (bench-eta against its traces). */
 static void
 test_trace_memory (gconstpointer data)
 {
-  const struct { const char *name; guint64 cap, ram; gdouble tolerance; } *c = data;
+  const MemoryTrace *c = data;
   g_autoptr(GArray) samples = trace_load (c->name);
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
   gint64 end = trace_end (c->name);
   gdouble last = 0, worst = 0;
+  gint64 from = c->from > 0 ? c->from * 1000 : -300000 + (end + 300000) / 4;
 
   g_test_summary ("A recorded memory-only migration: an expected end from the first sample, within "
-                  "its tolerance of the time really left from the third second on; the fraction never "
+                  "its tolerance of the time really left from a point on; the fraction never "
                   "goes back; the rate never above the cap");
   virt_migrate_progress_set_memory (p, c->ram * MIB);
   virt_migrate_progress_set_bandwidth_cap (p, c->cap * MIB);
+  /* The job reads the resident set before the call; the trace's first
+   * reading is the nearest there is. */
+  for (guint i = 0; i < samples->len; i++)
+    if (g_array_index (samples, VirtMigrateSample, i).resident > 0)
+      {
+        virt_migrate_progress_set_resident (p, g_array_index (samples, VirtMigrateSample, i).resident);
+        break;
+      }
   virt_migrate_progress_start (p, 0, 0);
   for (guint i = 0; i < samples->len; i++)
     {
@@ -548,8 +596,6 @@ test_trace_memory (gconstpointer data)
 
       if (!virt_migrate_progress_add_sample (p, s) || s->memory_total == 0)
         continue;
-      if (s->resident > 0 && st->iteration <= 1 && i < 3)
-        virt_migrate_progress_set_resident (p, s->resident);
       g_assert_cmpfloat (st->fraction, >=, last);
       last = st->fraction;
       g_assert_cmpuint (st->rate, <=, c->cap * MIB * 105 / 100);
@@ -557,7 +603,7 @@ test_trace_memory (gconstpointer data)
         continue;
       g_assert_cmpint (st->time_left, >, 0);
       error = ((s->time + st->time_left) - end) / (gdouble) (end - s->time);
-      if (s->time >= 2800 * 1000)
+      if (s->time >= from)
         {
           worst = MAX (worst, ABS (error));
           g_assert_cmpfloat (ABS (error), <=, c->tolerance);
@@ -565,7 +611,7 @@ test_trace_memory (gconstpointer data)
       g_test_message ("at %.2f s, pass %" G_GUINT64_FORMAT ": expected end %.2f s (%+.0f %%), fraction %.3f",
                       s->time / 1e6, st->iteration, (s->time + st->time_left) / 1e6, error * 100, st->fraction);
     }
-  g_test_message ("%s: worst from the third second on %.0f %%", c->name, worst * 100);
+  g_test_message ("%s: worst from %.2f s on %.0f %%", c->name, from / 1e6, worst * 100);
 }
 
 int
@@ -590,11 +636,26 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
   {
-    static const struct { const char *name; guint64 cap, ram; gdouble tolerance; } fast = { "memory-fast", 16, 256, 0.2 },
-                                                                                     slow = { "memory-long", 8, 512, 0.35 };
+    /* The issue's two guests and a large one, their working sets touched
+     * whole before the call: 20 % from the first quarter on. Guests still
+     * touching theirs (bench-eta's eta-m1, eta-m2) from the third second:
+     * the second's dirty rate rises pass by pass (4.2 to 5.9 MiB/s of an
+     * 8 MiB/s link) as it touches new pages, which no figure of the first
+     * pass shows (bench/README.md). */
+    static const MemoryTrace traces[] = {
+      { "memory-issue-a", 12, 256, 0.2, 0 },
+      { "memory-issue-b", 8, 384, 0.2, 0 },
+      { "memory-large", 20, 1280, 0.2, 0 },
+      { "memory-fast", 16, 256, 0.2, 2800 },
+      { "memory-long", 8, 512, 0.4, 2800 },
+    };
 
-    g_test_add_data_func ("/virt-migrate/progress/trace-memory-fast", &fast, test_trace_memory);
-    g_test_add_data_func ("/virt-migrate/progress/trace-memory-long", &slow, test_trace_memory);
+    for (guint i = 0; i < G_N_ELEMENTS (traces); i++)
+      {
+        g_autofree char *path = g_strconcat ("/virt-migrate/progress/trace-", traces[i].name, NULL);
+
+        g_test_add_data_func (path, &traces[i], test_trace_memory);
+      }
   }
   g_test_add_func ("/virt-migrate/progress/odd-sample", test_odd_sample);
   g_test_add_func ("/virt-migrate/progress/trace-hopeless", test_trace_hopeless);
