@@ -211,6 +211,52 @@ format_seconds (guint64 ms)
                         : g_strdup_printf ("%.1f s", ms / 1000.0);
 }
 
+/* The downtime the migration runs with now, ms. */
+static guint64
+downtime_now (VirtMigrateConvergence *self)
+{
+  if (self->started)
+    return self->downtime;
+  return self->request.max_downtime > 0 ? self->request.max_downtime : 300; /* QEMU's */
+}
+
+/* What the prediction does when a pass begins with @start bytes at @rate
+ * bytes/s, @q of it to be sent again by the next (the guest's dirty rate
+ * against the rate): *@need is the switch-over it would take, ms, and
+ * *@target the downtime it raises to. One answer for predict() and for
+ * virt_migrate_convergence_forecast(). */
+static VirtMigrateForecast
+forecast_pass (VirtMigrateConvergence *self, guint64 start, guint64 rate, gdouble q, guint64 *need, guint64 *target)
+{
+  guint64 ceiling = virt_migrate_policy_get_downtime_max (self->policy);
+  guint64 downtime = downtime_now (self);
+
+  *need = (guint64) ((gdouble) start * 1000.0 / rate) + 1;
+  *target = 0;
+  if (*need <= downtime)
+    return VIRT_MIGRATE_FORECAST_NOTHING; /* QEMU switches over by itself */
+  if (q < SHRINK_ENOUGH)
+    {
+      gdouble left = *need;
+
+      for (guint k = 0; k < PASSES_TO_WAIT && left > downtime; k++)
+        left *= q;
+      if (left <= downtime)
+        return VIRT_MIGRATE_FORECAST_NOTHING; /* converging on its own within a few passes */
+    }
+  if (self->request.postcopy_allowed && virt_migrate_policy_get_postcopy_on_stall (self->policy))
+    return VIRT_MIGRATE_FORECAST_POSTCOPY;
+  if (*need <= ceiling && !self->acted)
+    {
+      /* A quarter more for what the guest dirties meanwhile, in 100 ms. */
+      *target = MIN (ceiling, (*need * 5 / 4 + 99) / 100 * 100);
+      return VIRT_MIGRATE_FORECAST_DOWNTIME;
+    }
+  if (*need <= ceiling)
+    return VIRT_MIGRATE_FORECAST_NOTHING; /* raised already: the step rules take it from here */
+  return VIRT_MIGRATE_FORECAST_GIVE_UP;
+}
+
 /* A memory pass begins (the second or later): what it starts with is what
  * a switch-over now would send. Returns TRUE when the decision ends the
  * pre-copy (post-copy or abort). */
@@ -218,8 +264,9 @@ static gboolean
 predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtrArray *out)
 {
   guint64 start = s->remaining, ceiling = virt_migrate_policy_get_downtime_max (self->policy);
-  guint64 prev = self->prev_start, need;
+  guint64 prev = self->prev_start, need, target;
   gdouble q;
+  VirtMigrateForecast forecast;
   g_autofree char *facts = NULL;
   g_autofree char *need_s = NULL;
   g_autofree char *ceiling_s = NULL;
@@ -227,8 +274,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
   self->prev_start = start;
   if (s->rate == 0 || start == 0)
     return FALSE;
-  need = (guint64) ((gdouble) start * 1000.0 / s->rate) + 1;
-  if (need <= self->downtime)
+  if ((guint64) ((gdouble) start * 1000.0 / s->rate) + 1 <= self->downtime)
     return FALSE; /* QEMU switches over by itself */
 
   /* How much of this pass the next one will have to send again. */
@@ -238,15 +284,9 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
     q = (gdouble) start / prev;
   else
     return FALSE; /* nothing to predict from yet */
-  if (q < SHRINK_ENOUGH)
-    {
-      gdouble left = need;
-
-      for (guint k = 0; k < PASSES_TO_WAIT && left > self->downtime; k++)
-        left *= q;
-      if (left <= self->downtime)
-        return FALSE; /* converging on its own within a few passes */
-    }
+  forecast = forecast_pass (self, start, s->rate, q, &need, &target);
+  if (forecast == VIRT_MIGRATE_FORECAST_NOTHING)
+    return FALSE;
 
   need_s = format_seconds (need);
   ceiling_s = format_seconds (ceiling);
@@ -258,17 +298,14 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
     facts = g_strdup_printf ("pass %" G_GUINT64_FORMAT " starts with %.1f MiB at %.1f MiB/s, %.0f %% of what the "
                              "pass before started with: about %s of switch-over needed, more passes will not "
                              "shrink it", s->iteration, start / MIB, s->rate / MIB, q * 100, need_s);
-  if (self->request.postcopy_allowed && virt_migrate_policy_get_postcopy_on_stall (self->policy))
+  if (forecast == VIRT_MIGRATE_FORECAST_POSTCOPY)
     {
       self->postcopy = TRUE;
       decide (out, VIRT_MIGRATE_DECISION_POSTCOPY, 0, "policy: %s: switching to post-copy", facts);
       return TRUE;
     }
-  if (need <= ceiling && !self->acted)
+  if (forecast == VIRT_MIGRATE_FORECAST_DOWNTIME)
     {
-      /* A quarter more for what the guest dirties meanwhile, in 100 ms. */
-      guint64 target = MIN (ceiling, (need * 5 / 4 + 99) / 100 * 100);
-
       self->acted = TRUE;
       self->downtime = MAX (self->downtime, target);
       self->low_time = s->time; /* the stall rules start again from here */
@@ -276,8 +313,6 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
               "policy: %s: max downtime %" G_GUINT64_FORMAT " ms (the ceiling is %s)", facts, target, ceiling_s);
       return FALSE;
     }
-  if (need <= ceiling)
-    return FALSE; /* raised already: the step rules take it from here */
   if (completion_action (self) != VIRT_MIGRATE_POLICY_ACTION_ABORT)
     {
       if (!self->doubt)
@@ -302,6 +337,30 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
                                                  "raise policy-downtime-max, or lower the guest's load",
                                                  need_s, ceiling_s);
   return TRUE;
+}
+
+/* What the prediction will do when a memory pass begins with @start bytes
+ * to send at @rate bytes/s, the guest dirtying @dirty bytes/s: what the
+ * progress unit asks ahead of time, so that the expected end counts with
+ * the policy's action before it is taken. @downtime: the downtime it would
+ * raise to, ms. Pure: the policy's state does not change.
+ */
+VirtMigrateForecast
+virt_migrate_convergence_forecast (VirtMigrateConvergence *self,
+                                   guint64                 start,
+                                   guint64                 rate,
+                                   guint64                 dirty,
+                                   guint64                *downtime)
+{
+  guint64 need, target = 0;
+  VirtMigrateForecast forecast = VIRT_MIGRATE_FORECAST_NOTHING;
+
+  if (virt_migrate_policy_get_predict (self->policy) && !self->postcopy && !self->timed_out &&
+      rate > 0 && start > 0 && dirty > 0)
+    forecast = forecast_pass (self, start, rate, (gdouble) dirty / rate, &need, &target);
+  if (downtime != NULL)
+    *downtime = target;
+  return forecast;
 }
 
 /* One statistics sample of a running (pre-copy) migration. */

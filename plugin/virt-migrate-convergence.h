@@ -57,6 +57,14 @@ typedef struct {
   gboolean copying_disks; /* the storage copy's mirror runs, no memory pass yet */
 } VirtMigrateConvergenceSample;
 
+/* What the prediction will do at a pass's start, asked ahead of time. */
+typedef enum {
+  VIRT_MIGRATE_FORECAST_NOTHING,  /* the passes go on (QEMU switches over by itself in time) */
+  VIRT_MIGRATE_FORECAST_DOWNTIME, /* it raises the downtime: QEMU switches over at once */
+  VIRT_MIGRATE_FORECAST_POSTCOPY, /* it switches to post-copy */
+  VIRT_MIGRATE_FORECAST_GIVE_UP,  /* it aborts, or leaves it to the completion timeout */
+} VirtMigrateForecast;
+
 VirtMigrateConvergence *virt_migrate_convergence_new          (VirtMigratePolicy                   *policy,
                                                                const VirtMigrateConvergenceRequest *request);
 void                    virt_migrate_convergence_free         (VirtMigrateConvergence              *self);
@@ -65,6 +73,11 @@ GPtrArray              *virt_migrate_convergence_sample       (VirtMigrateConver
                                                                const VirtMigrateConvergenceSample  *sample);
 GPtrArray              *virt_migrate_convergence_tick         (VirtMigrateConvergence              *self,
                                                                gint64                               now);
+VirtMigrateForecast     virt_migrate_convergence_forecast     (VirtMigrateConvergence              *self,
+                                                               guint64                              start,
+                                                               guint64                              rate,
+                                                               guint64                              dirty,
+                                                               guint64                             *downtime);
 void                    virt_migrate_decision_free            (VirtMigrateDecision                 *decision);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigrateConvergence, virt_migrate_convergence_free)

@@ -189,6 +189,28 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
     }
 }
 
+/* The request's post-copy cap, MiB/s (0: none). */
+static guint64
+postcopy_bandwidth (VirtMigrateRequest *request)
+{
+  guint64 mib = 0;
+
+  g_object_get (request, "postcopy-bandwidth", &mib, NULL);
+  return mib;
+}
+
+/* The progress unit asks the policy what it will do at a pass to come
+ * (on the job's context, from a sample). */
+static VirtMigrateForecast
+forecast_cb (guint64 start, guint64 rate, guint64 dirty, guint64 *downtime, gpointer user_data)
+{
+  VirtMigrateJob *self = user_data;
+
+  if (self->convergence == NULL || virt_migrate_recovery_started (&self->recovery))
+    return VIRT_MIGRATE_FORECAST_NOTHING;
+  return virt_migrate_convergence_forecast (self->convergence, start, rate, dirty, downtime);
+}
+
 static gboolean
 schedule_tick_cb (gpointer user_data)
 {
@@ -655,10 +677,13 @@ start_migration (VirtMigrateJob *self)
         .max_downtime = virt_migrate_request_get_max_downtime (self->request),
       };
       self->convergence = virt_migrate_convergence_new (self->policy, &r);
+      virt_migrate_progress_set_forecast (self->progress_unit, forecast_cb, self);
     }
 
   virt_migrate_progress_set_bandwidth_cap (self->progress_unit,
                                            virt_migrate_request_get_bandwidth (self->request) * 1024 * 1024);
+  virt_migrate_progress_set_postcopy_cap (self->progress_unit,
+                                          postcopy_bandwidth (self->request) * 1024 * 1024);
   input.max_downtime = virt_migrate_request_get_max_downtime (self->request);
   virt_migrate_progress_set_max_downtime (self->progress_unit, input.max_downtime);
   input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);

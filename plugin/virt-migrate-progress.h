@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "virt-migrate-convergence.h"
 #include "virt-migrate-enums.h"
 #include "virt-migrate-sample.h"
 
@@ -28,17 +29,31 @@ typedef struct {
   VirtMigratePhase phase; /* from the last sample: disks, memory, switch-over, post-copy */
 } VirtMigrateProgressState;
 
+/* What the convergence policy will do when a memory pass begins with
+ * @start bytes at @rate bytes/s, the guest dirtying @dirty bytes/s
+ * (virt_migrate_convergence_forecast()). */
+typedef VirtMigrateForecast (*VirtMigrateProgressForecastFunc) (guint64  start,
+                                                                guint64  rate,
+                                                                guint64  dirty,
+                                                                guint64 *downtime,
+                                                                gpointer user_data);
+
 VirtMigrateProgress            *virt_migrate_progress_new        (void);
 void                            virt_migrate_progress_free       (VirtMigrateProgress *self);
 void                            virt_migrate_progress_set_memory (VirtMigrateProgress *self,
                                                                   guint64              memory_bytes);
 void                            virt_migrate_progress_set_bandwidth_cap (VirtMigrateProgress *self,
                                                                          guint64              bytes_per_second);
+void                            virt_migrate_progress_set_postcopy_cap (VirtMigrateProgress *self,
+                                                                        guint64              bytes_per_second);
 void                            virt_migrate_progress_set_resident (VirtMigrateProgress *self,
                                                                     guint64              resident_bytes);
 void                            virt_migrate_progress_set_max_downtime (VirtMigrateProgress *self,
                                                                         guint64              milliseconds);
 void                            virt_migrate_progress_force      (VirtMigrateProgress *self);
+void                            virt_migrate_progress_set_forecast (VirtMigrateProgress             *self,
+                                                                    VirtMigrateProgressForecastFunc  func,
+                                                                    gpointer                         user_data);
 void                            virt_migrate_progress_start      (VirtMigrateProgress *self,
                                                                   gint64               time,
                                                                   guint64              disk_bytes);
