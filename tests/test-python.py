@@ -178,11 +178,12 @@ def settings_memory_backend():
     return "poll-interval 75, bandwidth 12"
 
 
-@test
-def eta_you_can_trust():
-    """A 96 MiB disk copied at 8 MiB/s, sampled every 250 ms as a progress dialog would: the expected end within 20 % of the real end at 25, 50 and 75 % of the wall time, the rate never above 1.5 x the cap, a phase that names the disk copy"""
-    manager = VirtMigrate.Manager.new()
-    job = manager.create_job(slow_request("py-eta", 96, 8))
+def follow_eta(job, cap):
+    """Runs @job sampled every 250 ms as a progress dialog would; returns the
+    samples' record, the expected end's error (a part of the time still
+    left) at 25, 50 and 75 % of the wall time, and a one-line detail.
+    Asserts it was known from the first quarter to the third, that
+    progress never went back and that the rate never went above 1.5 x @cap."""
     samples = []
 
     def sample():
@@ -201,7 +202,6 @@ def eta_you_can_trust():
         print(f"# {(at - start) / 1e6:6.2f} s: {progress * 100:3.0f} %, {rate / 2**20:4.1f} MiB/s, "
               f"{phase.value_nick}, expected end {(expected - start) / 1e6 if expected else 0:.2f} s")
     print(f"# the end: {wall / 1e6:.2f} s")
-    cap = 8 * 2**20
     errors = []
     for q in (1, 2, 3):
         when = start + wall * q / 4
@@ -209,16 +209,44 @@ def eta_you_can_trust():
         assert at[1] > 0, f"no expected end at {q * 25} %: {at}"
         # Off by what part of the time that was still to go.
         errors.append((at[1] - end) / (end - at[0]))
+    unknown = [s for s in samples if start + wall / 4 <= s[0] <= start + wall * 3 / 4 and s[1] <= 0]
+    assert not unknown, f"no expected end from the first quarter on: {unknown}"
     rates = [s[2] for s in samples]
-    phases = {s[4] for s in samples}
+    progress = [s[3] for s in samples]
     detail = (f"wall {wall / 1e6:.1f} s; expected end off by "
               + ", ".join(f"{e * 100:+.0f} %" for e in errors)
               + f" of the time left at 25/50/75 %; highest rate {max(rates) / cap:.2f} x cap")
-    assert all(abs(e) <= 0.2 for e in errors), detail
+    assert all(b >= a for a, b in zip(progress, progress[1:])), f"progress went back: {progress}"
     assert max(rates) <= 1.5 * cap, detail
-    assert VirtMigrate.Phase.COPYING_DISKS in phases, phases
+    return samples, errors, detail
+
+
+@test
+def eta_you_can_trust():
+    """A 96 MiB disk copied at 8 MiB/s, sampled every 250 ms as a progress dialog would: the expected end within 20 % of the real end at 25, 50 and 75 % of the wall time, the rate never above 1.5 x the cap, a phase that names the disk copy"""
+    manager = VirtMigrate.Manager.new()
+    job = manager.create_job(slow_request("py-eta", 96, 8))
+    samples, errors, detail = follow_eta(job, 8 * 2**20)
+    assert all(abs(e) <= 0.2 for e in errors), detail
+    assert VirtMigrate.Phase.COPYING_DISKS in {s[4] for s in samples}, detail
     assert tool("state", "dst", "py-eta") == "running"
     tool("destroy", "dst", "py-eta")
+    return detail
+
+
+@test
+def eta_memory_you_can_trust():
+    """A live memory-only migration of a guest that rewrites part of its RAM and converges by itself (320 MiB, 64 MiB rewritten at 2 MiB/s, 10 MiB/s), sampled every 250 ms: the expected end known from the first quarter on and within 50 % of the time really left at 25, 50 and 75 % of the wall time, progress never back, the rate never above 1.5 x the cap. (The goal is 20 %, as for the storage copy; QEMU's sampled dirty count makes about one figure in five miss it, bench/README.md, so this holds what the model keeps every time and prints the figures.)"""
+    text = tool("memory-request", "py-eta-mem", "320", "64", "2", "10")
+    request = VirtMigrate.Request.new_from_variant(GLib.Variant.parse(GLib.VariantType("a{sv}"), text))
+    # Its working set touched whole first, as a guest that has run a while.
+    GLib.usleep(40 * GLib.USEC_PER_SEC)
+    job = VirtMigrate.Manager.new().create_job(request)
+    samples, errors, detail = follow_eta(job, 10 * 2**20)
+    assert all(abs(e) <= 0.5 for e in errors), detail
+    assert VirtMigrate.Phase.COPYING_DISKS not in {s[4] for s in samples}, detail
+    assert tool("state", "dst", "py-eta-mem") == "running"
+    tool("destroy", "dst", "py-eta-mem")
     return detail
 
 

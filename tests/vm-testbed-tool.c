@@ -10,6 +10,9 @@
  *   vm-testbed-tool guest NAME       an idle running guest on the source
  *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
  *       a guest on the source that keeps dirtying its memory (tests/dirtier)
+ *   vm-testbed-tool memory-request NAME MEM_MIB DIRTY_MIB RATE_MIB BANDWIDTH_MIB
+ *       the same guest; prints its live, memory-only request capped at
+ *       BANDWIDTH_MIB MiB/s (managed direct over unix://, as bench-eta's)
  *   vm-testbed-tool state src|dst|dst2 NAME
  *       prints absent, running, paused, shutoff or other
  *   vm-testbed-tool destroy src|dst NAME
@@ -76,6 +79,26 @@ main (int argc, char **argv)
                               (guint) g_ascii_strtoull (argv[5], NULL, 10));
       return 0;
     }
+  if (argc == 7 && g_str_equal (argv[1], "memory-request"))
+    {
+      const VmTestbed *tb = vm_testbed_get ();
+      g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (argv[2], tb->src_uri, tb->dst_uri);
+      g_autofree char *file = g_strdup_printf ("%s.mig", argv[2]);
+      g_autofree char *sock = vm_testbed_path (file);
+      g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+      g_autoptr(GVariant) dict = NULL;
+      g_autofree char *text = NULL;
+
+      vm_testbed_dirty_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                              (guint) g_ascii_strtoull (argv[4], NULL, 10),
+                              (guint) g_ascii_strtoull (argv[5], NULL, 10));
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", g_ascii_strtoull (argv[6], NULL, 10),
+                    NULL);
+      dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+      text = g_variant_print (dict, TRUE);
+      g_print ("%s\n", text);
+      return 0;
+    }
   if (argc == 4 && g_str_equal (argv[1], "state"))
     {
       g_print ("%s\n", states[vm_testbed_guest_state (host_uri (argv[2]), argv[3], NULL)]);
@@ -87,6 +110,8 @@ main (int argc, char **argv)
       return 0;
     }
   g_printerr ("usage: vm-testbed-tool slow-request NAME DISK_MIB BANDWIDTH_MIB | guest NAME |\n"
+              "                       dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB |\n"
+              "                       memory-request NAME MEM_MIB DIRTY_MIB RATE_MIB BANDWIDTH_MIB |\n"
               "                       state src|dst NAME | destroy src|dst NAME\n");
   return 2;
 }
