@@ -213,7 +213,12 @@ for _ in $(seq 1 900); do
 done
 echo "# drain after the restart: $s"
 show "$dir/daemon.log"
-[[ $s == *succeeded* ]] || fail "the resumed drain ended $s"
+# (The guests' outcomes in the failure's own line: CI's log keeps little.)
+outcomes() {
+	drain_prop "$path" Guests | grep -o "{[^}]*}" |
+		sed -E "s/.*'reason': <.([^>]*).>.*'domain': <'([^']*)'>.*'outcome': <'([^']*)'>.*/\2 \3 (\1);/" | tr '\n' ' '
+}
+[[ $s == *succeeded* ]] || fail "the resumed drain ended $s: $(outcomes)"
 for g in r1 r2 r3; do [ "$(one_host $g)" = dst ] || fail "$g did not end on the destination"; done
 grep -q "drain [0-9]*: recorded as running before a restart: resuming it" "$dir/daemon.log" || fail "no resume logged"
 guests=$(drain_prop "$path" Guests)
