@@ -3,18 +3,26 @@
  *
  *   storage  a 96 MiB disk of random data copied with the guest, capped at
  *            8 MiB/s (QEMU's mirror reports in 16 MiB batches);
- *   memory   memory-only guests that converge by themselves (tests/dirtier
- *            paced by the clock): RAM sizes of 256 MiB to 2 GiB, working
- *            sets of 96 to 256 MiB rewritten at 3 to 8 MiB/s, caps of 8 to
- *            32 MiB/s (see main()).
+ *   memory   memory-only guests that converge by themselves (tests/dirtier,
+ *            paced at boot against the clock): RAM sizes of 256 MiB to
+ *            2 GiB, working sets of 96 to 256 MiB rewritten at 3 to 8
+ *            MiB/s, caps of 8 to 32 MiB/s (see main());
+ *   policy   two guests that dirty faster than the link: the convergence
+ *            policy raises the downtime, or (allowed) switches to post-copy;
+ *   RAM,WS,PACE,LINK[,WARM[,p2p]]  any other memory-only guest, migrated
+ *            WARM s (default 6) after it starts, over peer-to-peer tcp://
+ *            with "p2p".
  *
  * The job is sampled every 250 ms, as a progress dialog would through the
  * typelib; at 25, 50 and 75 % of the wall time the expected end it showed
  * is compared with the real end, as a part of the time that was still
  * left then (what test-python's eta_you_can_trust holds to 20 %). The rate
  * is compared with the cap. One run, each case once (or only "storage",
- * "memory" or one case by name; VIRT_MIGRATE_BENCH_VERBOSE=1: every reading):
- *   tests/testbed/virt-migrate-testbed run -- build/bench/bench-eta [WHICH] */
+ * "memory", "policy", one case by name or a custom one;
+ * VIRT_MIGRATE_BENCH_VERBOSE=1: every reading; VIRT_MIGRATE_TRACE_DIR: the
+ * job's samples, for tests/traces/):
+ *   VIRT_MIGRATE_DIRTIER=build/tests/dirtier/dirtier.elf GSETTINGS_SCHEMA_DIR=build/schemas \
+ *     tests/testbed/virt-migrate-testbed run -- build/bench/bench-eta [WHICH] */
 #include "vm-testbed.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -44,7 +52,9 @@ sample_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
+/* Returns whether the guest moved; a migration that failed (a guest the
+ * policy gave up on) is a row of its own, and the run goes on. */
+static gboolean
 measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
 {
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (vm_testbed_memory_settings ());
@@ -61,7 +71,11 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
   start = g_get_real_time ();
   source = g_timeout_add (250, sample_cb, &s);
   if (!vm_testbed_run_job (job, NULL, &error))
-    g_error ("%s: %s", label, error->message);
+    {
+      g_source_remove (source);
+      g_print ("| %s | %.1f | failed: %s | | | |\n", label, (g_get_real_time () - start) / 1e6, error->message);
+      return FALSE;
+    }
   g_source_remove (source);
   end = g_get_real_time ();
 
@@ -94,6 +108,7 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
         g_print (" %+.0f %% |", (best->end - end) * 100.0 / (end - best->at));
     }
   g_print ("\n");
+  return TRUE;
 }
 
 /* A converging memory-only guest: @ram MiB of RAM of which @ws MiB are
@@ -114,8 +129,7 @@ memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link,
   vm_testbed_dirty_guest (name, ram, ws, pace);
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, "postcopy", postcopy, NULL);
-  measure (label, request, link);
-  vm_testbed_destroy_guest (tb->dst_uri, name);
+  vm_testbed_destroy_guest (measure (label, request, link) ? tb->dst_uri : tb->src_uri, name);
 }
 
 /* The same over peer-to-peer tcp:// (@p2p), as a virt manager would. */
@@ -138,8 +152,7 @@ memory_case_p2p (const char *name, guint ram, guint ws, guint pace, guint link, 
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "hypervisor-uri", "tcp://127.0.0.1",
                 "bandwidth", (guint64) link, NULL);
-  measure (label, request, link);
-  vm_testbed_destroy_guest (tb->dst_uri, name);
+  vm_testbed_destroy_guest (measure (label, request, link) ? tb->dst_uri : tb->src_uri, name);
 }
 
 static void
@@ -163,8 +176,9 @@ main (int argc, char **argv)
       /* Made only when measured: its guest runs from here on. */
       g_autoptr(VirtMigrateRequest) storage = vm_testbed_slow_request ("eta-disk", 96, 8);
 
-      measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8);
-      vm_testbed_destroy_guest (tb->dst_uri, "eta-disk");
+      vm_testbed_destroy_guest (measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8) ? tb->dst_uri
+                                                                                              : tb->src_uri,
+                                "eta-disk");
     }
   {
     const struct { const char *name; guint ram, ws, pace, link, warm; } cases[] = {
