@@ -116,6 +116,9 @@ struct _VirtMigrateProgress
   guint64                  max_downtime; /* ms, 0: QEMU's default */
   guint64                  pass;         /* the memory pass seen last */
   gint64                   pass_started; /* when it began, µs */
+  gboolean                 pass_seen_begin; /* a pass after the first sample's: the policy's own start */
+  gboolean                 pass_asked;   /* the policy's forecast for this pass asked */
+  VirtMigrateForecast      pass_action;  /* ...and what it said */
   struct {
     gint64  time;
     guint64 resident;
@@ -399,8 +402,11 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
        * while the guest goes on touching new ones (its resident set
        * growing): the scan has to catch up with them. */
       growth = s != NULL ? growth_rate (self, now, resident) : 0;
-      if (growth >= rate)
-        return 0;
+      /* Growth as fast as the link is the rate dipping for a moment (TCG
+       * stalls the stream for half a second at times) far more often than
+       * a guest touching new memory faster than the link: held to half of
+       * it, as the dirty rate is, not an unknown end mid-pass. */
+      growth = MIN (growth, rate / 2);
       left = ahead / (rate - growth);
       bytes += ahead + growth * left;
       /* A page written for the first time is a dirty page too: the guest
@@ -425,6 +431,31 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
         {
           self->to_send = s->remaining;
           return MEMORY_FINISH_US;
+        }
+      /* The policy decides at a pass's start, on its first sample (the
+       * same one): asked once, what it says holds for the pass. Post-copy
+       * or a raised downtime now ends this pass at once, as for the
+       * passes to come below. A give-up is left to the passes below:
+       * the policy watches one more pass before it gives up (and
+       * bench-eta's eta-m1, read so at its second pass's start on 4 Dec,
+       * converged at the next). */
+      if (self->forecast != NULL && self->pass_seen_begin && !self->pass_asked)
+        {
+          guint64 downtime = 0;
+
+          self->pass_action = self->forecast (s->remaining, (guint64) rate, (guint64) dirty, &downtime,
+                                              self->forecast_data);
+          self->pass_asked = TRUE;
+        }
+      if (self->pass_asked && (self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY ||
+                               self->pass_action == VIRT_MIGRATE_FORECAST_DOWNTIME))
+        {
+          gdouble paused = self->cap > 0 ? 0 : s->remaining / rate;
+
+          self->to_send = s->remaining;
+          return (gint64) ((self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY
+                            ? postcopy_time (self, s->remaining, rate) : paused) * G_USEC_PER_SEC) +
+                 MEMORY_FINISH_US;
         }
       left = s->remaining / rate;
       bytes += s->remaining;
@@ -725,6 +756,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
        * first pass's guess: the estimate from it is taken as it is. */
       if (self->pass <= 1 && sample->iteration >= 2 && sample->dirty_rate > 0)
         self->end = 0;
+      self->pass_seen_begin = self->pass >= 1;
+      self->pass_asked = FALSE;
       self->pass = sample->iteration;
       /* It began between the sample before and this one. */
       self->pass_started = self->last_sample > 0 ? (self->last_sample + sample->time) / 2 : sample->time;

@@ -617,6 +617,61 @@ policy_guest (gboolean policy_on, gboolean postcopy_allowed, guint64 ceiling, gu
   return virt_migrate_progress_get_state (p)->time_left;
 }
 
+/* The stream dipping below the pace at which the guest touches new memory
+ * (TCG stalls it for moments): the first pass still has an end. */
+static void
+test_memory_growth_dip (void)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+
+  g_test_summary ("A resident set growing faster than the stream goes for a moment leaves the first "
+                  "pass an expected end, never an unknown once one was shown");
+  virt_migrate_progress_set_memory (p, 256 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
+  virt_migrate_progress_set_resident (p, 100 * MIB);
+  virt_migrate_progress_start (p, 0, 0);
+  /* 4 MiB/s sent for 3 s while the resident set grows 8 MiB/s. */
+  for (guint i = 1; i <= 12; i++)
+    {
+      VirtMigrateSample s = memory_sample (i * 250, i, 2 * i, 100 + 2 * i, 1);
+
+      s.memory_bps = 4 * MIB;
+      g_assert_true (virt_migrate_progress_add_sample (p, &s));
+      if (i >= 4)
+        g_assert_cmpint (st->time_left, >, 0);
+    }
+}
+
+/* The same guest seen from its first pass: the second begins (the sample
+ * the policy decides on) with 40 MiB left; returns the time left then. */
+static gint64
+policy_guest_at_pass_start (gboolean postcopy_allowed, guint64 ceiling)
+{
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  VirtMigrateConvergenceRequest r = { .postcopy_allowed = postcopy_allowed };
+  g_autoptr(VirtMigrateConvergence) c = NULL;
+  VirtMigrateSample s;
+
+  g_object_set (policy, "downtime-max", ceiling, NULL);
+  c = virt_migrate_convergence_new (policy, &r);
+  virt_migrate_progress_set_memory (p, 256 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
+  virt_migrate_progress_set_resident (p, 140 * MIB);
+  virt_migrate_progress_set_forecast (p, forecast_cb, c);
+  virt_migrate_progress_start (p, 0, 0);
+  s = memory_sample (11000, 88, 250, 140, 1);
+  s.memory_bps = 8 * MIB;
+  g_assert_true (virt_migrate_progress_add_sample (p, &s));
+  s = memory_sample (12000, 96, 256, 140, 2);
+  s.remaining = 40 * MIB;
+  s.dirty_rate = 12 * 256;
+  s.memory_bps = 8 * MIB;
+  settle (p, s);
+  return virt_migrate_progress_get_state (p)->time_left;
+}
+
 static void
 test_memory_policy_forecast (void)
 {
@@ -624,7 +679,7 @@ test_memory_policy_forecast (void)
 
   g_test_summary ("A guest that does not converge by itself has no expected end, unless the convergence "
                   "policy will act: its own forecast (a raised downtime, post-copy) counts before it acts, "
-                  "and a guest it will give up on has none");
+                  "on the pass it sees begin too, and a guest it will give up on has none");
   /* No policy: the passes never shrink, no end. */
   alone = policy_guest (FALSE, FALSE, 5000, 0);
   g_assert_cmpint (alone, ==, 0);
@@ -645,6 +700,15 @@ test_memory_policy_forecast (void)
   /* Over a 2 s ceiling, no post-copy: it will give up, no end. */
   given_up = policy_guest (TRUE, FALSE, 2000, 0);
   g_assert_cmpint (given_up, ==, 0);
+
+  /* Seen as the pass begins (the sample the policy decides on), it acts
+   * on this pass, not the next: post-copy sends the 40 MiB uncapped with
+   * the finish, a raised downtime sends them while the guest is paused;
+   * no 5 s of this pass first. */
+  postcopy = policy_guest_at_pass_start (TRUE, 6000);
+  g_assert_cmpint (ABS (postcopy - 1650000), <, 300000);
+  raised = policy_guest_at_pass_start (FALSE, 6000);
+  g_assert_cmpint (ABS (raised - 1650000), <, 300000);
 }
 
 typedef struct {
@@ -731,6 +795,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
   g_test_add_func ("/virt-migrate/progress/memory-policy-forecast", test_memory_policy_forecast);
+  g_test_add_func ("/virt-migrate/progress/memory-growth-dip", test_memory_growth_dip);
   {
     /* The issue's two guests and a large one, their working sets touched
      * whole before the call: 20 % from the first quarter on. Guests still
