@@ -116,8 +116,8 @@ struct _VirtMigrateProgress
   guint64                  max_downtime; /* ms, 0: QEMU's default */
   guint64                  pass;         /* the memory pass seen last */
   gint64                   pass_started; /* when it began, µs */
-  gboolean                 pass_seen_begin; /* a pass after the first sample's: the policy's own start */
-  gboolean                 pass_asked;   /* the policy's forecast for this pass asked */
+  gboolean                 pass_decided; /* the policy's forecast for this pass asked (or none to ask:
+                                          * a pass begun before the first sample) */
   VirtMigrateForecast      pass_action;  /* ...and what it said */
   struct {
     gint64  time;
@@ -276,17 +276,25 @@ first_pass_dirty (VirtMigrateProgress *self, gdouble rate, guint64 sampled, gdou
   return MIN (estimate * MIB, self->forecast != NULL ? rate : rate / 2);
 }
 
+/* How long @bytes sent without the pre-copy cap take, s (while the guest
+ * is paused for the switch-over, or in post-copy): under a cap that is as
+ * fast as the link goes, not known ahead, part of the finish (bench-eta:
+ * 30 MiB of a guest capped at 8 MiB/s went with the finish in 2.1 s);
+ * without one, at the rate. */
+static gdouble
+uncapped_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
+{
+  return self->cap > 0 ? 0 : bytes / rate;
+}
+
 /* How long post-copy takes to send @bytes, s: at its own cap if the
- * request set one (libvirt's postcopy-bandwidth); otherwise uncapped, and
- * under a pre-copy cap that is as fast as the link goes, not known ahead:
- * part of the finish (bench-eta: 30 MiB of a guest capped at 8 MiB/s went
- * with the finish in 2.1 s). */
+ * request set one (libvirt's postcopy-bandwidth); otherwise uncapped. */
 static gdouble
 postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
 {
   if (self->postcopy_cap > 0)
     return bytes / self->postcopy_cap;
-  return self->cap > 0 ? 0 : bytes / rate;
+  return uncapped_time (self, bytes, rate);
 }
 
 /* The passes after the one now running, in seconds: each resends what the
@@ -336,8 +344,8 @@ later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pa
   *bytes += x;
   /* The last bit goes while the guest is paused, and QEMU sends it
    * without the cap (bench-eta: 31 MiB in well under the 4 s an 8 MiB/s
-   * cap would take): under a cap it counts as part of the finish. */
-  return self->cap > 0 ? t : t + x / rate;
+   * cap would take). */
+  return t + uncapped_time (self, x, rate);
 }
 
 /* The memory phase of a migration, modelled (iteration 0 or 1: the first
@@ -384,7 +392,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
     return (gint64) (postcopy_time (self, s->remaining, rate) * G_USEC_PER_SEC) + MEMORY_FINISH_US;
   /* Paused for the switch-over: QEMU sends what is left uncapped. */
   if (s != NULL && s->switch_over)
-    return (gint64) (self->cap > 0 ? 0 : s->remaining / rate * G_USEC_PER_SEC) + MEMORY_FINISH_US;
+    return (gint64) (uncapped_time (self, s->remaining, rate) * G_USEC_PER_SEC) + MEMORY_FINISH_US;
   if (iteration <= 1)
     {
       gdouble sent = s != NULL ? s->memory_normal * page : 0;
@@ -439,22 +447,20 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
        * the policy watches one more pass before it gives up (and
        * bench-eta's eta-m1, read so at its second pass's start on 4 Dec,
        * converged at the next). */
-      if (self->forecast != NULL && self->pass_seen_begin && !self->pass_asked)
+      if (self->forecast != NULL && !self->pass_decided)
         {
           guint64 downtime = 0;
 
           self->pass_action = self->forecast (s->remaining, (guint64) rate, (guint64) dirty, &downtime,
                                               self->forecast_data);
-          self->pass_asked = TRUE;
+          self->pass_decided = TRUE;
         }
-      if (self->pass_asked && (self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY ||
-                               self->pass_action == VIRT_MIGRATE_FORECAST_DOWNTIME))
+      if (self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY || self->pass_action == VIRT_MIGRATE_FORECAST_DOWNTIME)
         {
-          gdouble paused = self->cap > 0 ? 0 : s->remaining / rate;
-
           self->to_send = s->remaining;
           return (gint64) ((self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY
-                            ? postcopy_time (self, s->remaining, rate) : paused) * G_USEC_PER_SEC) +
+                            ? postcopy_time (self, s->remaining, rate)
+                            : uncapped_time (self, s->remaining, rate)) * G_USEC_PER_SEC) +
                  MEMORY_FINISH_US;
         }
       left = s->remaining / rate;
@@ -756,8 +762,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
        * first pass's guess: the estimate from it is taken as it is. */
       if (self->pass <= 1 && sample->iteration >= 2 && sample->dirty_rate > 0)
         self->end = 0;
-      self->pass_seen_begin = self->pass >= 1;
-      self->pass_asked = FALSE;
+      self->pass_decided = self->pass < 1;
+      self->pass_action = VIRT_MIGRATE_FORECAST_NOTHING;
       self->pass = sample->iteration;
       /* It began between the sample before and this one. */
       self->pass_started = self->last_sample > 0 ? (self->last_sample + sample->time) / 2 : sample->time;

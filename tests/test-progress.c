@@ -590,9 +590,12 @@ forecast_cb (guint64 start, guint64 rate, guint64 dirty, guint64 *downtime, gpoi
 /* A guest in its second pass that will not converge by itself: 40 MiB
  * left of it under an 8 MiB/s cap (5 s), the guest dirtying 12 MiB/s, with
  * the policy's forecast when @policy_on; post-copy when @postcopy_allowed,
- * at @postcopy_cap (0: none of its own). */
+ * at @postcopy_cap (0: none of its own). With @seen_begin, a sample of the
+ * first pass comes first: the second is seen to begin (on the sample the
+ * policy decides on). */
 static gint64
-policy_guest (gboolean policy_on, gboolean postcopy_allowed, guint64 ceiling, guint64 postcopy_cap)
+policy_guest (gboolean policy_on, gboolean postcopy_allowed, guint64 ceiling, guint64 postcopy_cap,
+              gboolean seen_begin)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
   g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
@@ -609,6 +612,12 @@ policy_guest (gboolean policy_on, gboolean postcopy_allowed, guint64 ceiling, gu
   if (policy_on)
     virt_migrate_progress_set_forecast (p, forecast_cb, c);
   virt_migrate_progress_start (p, 0, 0);
+  if (seen_begin)
+    {
+      s = memory_sample (11000, 88, 250, 140, 1);
+      s.memory_bps = 8 * MIB;
+      g_assert_true (virt_migrate_progress_add_sample (p, &s));
+    }
   s = memory_sample (12000, 100, 256, 140, 2);
   s.remaining = 40 * MIB;
   s.dirty_rate = 12 * 256; /* 12 MiB/s in 4 KiB pages */
@@ -643,35 +652,6 @@ test_memory_growth_dip (void)
     }
 }
 
-/* The same guest seen from its first pass: the second begins (the sample
- * the policy decides on) with 40 MiB left; returns the time left then. */
-static gint64
-policy_guest_at_pass_start (gboolean postcopy_allowed, guint64 ceiling)
-{
-  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
-  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
-  VirtMigrateConvergenceRequest r = { .postcopy_allowed = postcopy_allowed };
-  g_autoptr(VirtMigrateConvergence) c = NULL;
-  VirtMigrateSample s;
-
-  g_object_set (policy, "downtime-max", ceiling, NULL);
-  c = virt_migrate_convergence_new (policy, &r);
-  virt_migrate_progress_set_memory (p, 256 * MIB);
-  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
-  virt_migrate_progress_set_resident (p, 140 * MIB);
-  virt_migrate_progress_set_forecast (p, forecast_cb, c);
-  virt_migrate_progress_start (p, 0, 0);
-  s = memory_sample (11000, 88, 250, 140, 1);
-  s.memory_bps = 8 * MIB;
-  g_assert_true (virt_migrate_progress_add_sample (p, &s));
-  s = memory_sample (12000, 96, 256, 140, 2);
-  s.remaining = 40 * MIB;
-  s.dirty_rate = 12 * 256;
-  s.memory_bps = 8 * MIB;
-  settle (p, s);
-  return virt_migrate_progress_get_state (p)->time_left;
-}
-
 static void
 test_memory_policy_forecast (void)
 {
@@ -681,33 +661,33 @@ test_memory_policy_forecast (void)
                   "policy will act: its own forecast (a raised downtime, post-copy) counts before it acts, "
                   "on the pass it sees begin too, and a guest it will give up on has none");
   /* No policy: the passes never shrink, no end. */
-  alone = policy_guest (FALSE, FALSE, 5000, 0);
+  alone = policy_guest (FALSE, FALSE, 5000, 0, FALSE);
   g_assert_cmpint (alone, ==, 0);
   /* The policy raises the downtime at the next pass's start: what the
    * guest dirtied during this one's 5 s (60 MiB, capped at the 40 MiB
    * working set seen: 5 s of downtime needed, under the 6 s ceiling)
    * goes while it is paused, uncapped: this pass, then the finish. */
-  raised = policy_guest (TRUE, FALSE, 6000, 0);
+  raised = policy_guest (TRUE, FALSE, 6000, 0, FALSE);
   g_assert_cmpint (ABS (raised - (5000000 + 1650000)), <, 300000);
   /* Post-copy allowed: it switches at the next pass's start. Without a
    * post-copy cap of its own the pre-copy cap no longer holds (libvirt
    * lifts it): the rest goes uncapped, as part of the finish. */
-  postcopy = policy_guest (TRUE, TRUE, 6000, 0);
+  postcopy = policy_guest (TRUE, TRUE, 6000, 0, FALSE);
   g_assert_cmpint (ABS (postcopy - (5000000 + 1650000)), <, 300000);
   /* With a post-copy cap of 4 MiB/s, the 40 MiB take 10 s more. */
-  postcopy = policy_guest (TRUE, TRUE, 6000, 4 * MIB);
+  postcopy = policy_guest (TRUE, TRUE, 6000, 4 * MIB, FALSE);
   g_assert_cmpint (ABS (postcopy - (5000000 + 10000000 + 1650000)), <, 300000);
   /* Over a 2 s ceiling, no post-copy: it will give up, no end. */
-  given_up = policy_guest (TRUE, FALSE, 2000, 0);
+  given_up = policy_guest (TRUE, FALSE, 2000, 0, FALSE);
   g_assert_cmpint (given_up, ==, 0);
 
   /* Seen as the pass begins (the sample the policy decides on), it acts
    * on this pass, not the next: post-copy sends the 40 MiB uncapped with
    * the finish, a raised downtime sends them while the guest is paused;
    * no 5 s of this pass first. */
-  postcopy = policy_guest_at_pass_start (TRUE, 6000);
+  postcopy = policy_guest (TRUE, TRUE, 6000, 0, TRUE);
   g_assert_cmpint (ABS (postcopy - 1650000), <, 300000);
-  raised = policy_guest_at_pass_start (FALSE, 6000);
+  raised = policy_guest (TRUE, FALSE, 6000, 0, TRUE);
   g_assert_cmpint (ABS (raised - 1650000), <, 300000);
 }
 
