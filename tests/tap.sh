@@ -14,12 +14,16 @@ start_daemon() {
 	daemon=$!
 	wait_daemon
 }
-# wait_daemon: returns once a virt-migrated owns its name on the session bus.
+# wait_daemon: returns once the virt-migrated of pid $daemon owns its name on
+# the session bus (not a daemon just killed, whose name the bus may still
+# show for a moment).
 wait_daemon() {
 	for _ in $(seq 1 100); do
 		# (Asking the bus, not the name: that would activate an installed one.)
-		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus -m org.freedesktop.DBus.NameHasOwner \
-			org.virtmigrate.VirtMigrate1 2>/dev/null | grep -q true && return
+		gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+			-m org.freedesktop.DBus.GetConnectionUnixProcessID org.virtmigrate.VirtMigrate1 2>/dev/null |
+			grep -q "^(uint32 $daemon,)$" && return
+		kill -0 "$daemon" 2>/dev/null || fail "virt-migrated (pid $daemon) exited"
 		sleep 0.1
 	done
 	fail "virt-migrated did not start"

@@ -134,7 +134,7 @@ for args in "--parallel-connections 256" "--parallel-connections -1" "--disks-po
 	opt=${args%% *}
 	[ $rc -eq 2 ] || fail "$args: exit status $rc, expected 2 ($err)"
 	echo "$err" | grep -q -- "${opt#--}" || fail "$args: the message does not name $opt: $err"
-	echo "# $args -> $err"
+	echo "$args -> $err" | sed "s/^/# /"
 done
 [ "$("$tool" state src clito)" = running ] || fail "a refused option touched the guest"
 ok "out-of-range values exit 2 naming the option"

@@ -93,7 +93,7 @@ set -e
 words() { # EXPECTED ARGS...: exit 2 and EXPECTED in the message, no property name
 	local want=$1 out rc; shift
 	set +e; out=$("$build/tools/virt-migrate" "$@" 2>&1); rc=$?; set -e
-	echo "# $out"
+	echo "$out" | sed "s/^/# /"
 	[ $rc -eq 2 ] && echo "$out" | grep -qF -- "$want" || fail "'$*': rc=$rc, not '$want': $out"
 	! echo "$out" | grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" ||
 	  fail "'$*' names a request property: $out"
