@@ -12,8 +12,9 @@ struct _VirtMigrateConvergence
   gboolean                      started;
   gint64                        start;          /* µs of the first sample */
   gint64                        timeout;        /* µs after start, 0: none */
-  guint64                       low;            /* lowest data-remaining seen */
+  guint64                       low;            /* lowest data-remaining of this pass */
   gint64                        low_time;       /* when it was reached (or a step taken) */
+  gint64                        pass_low_time;  /* when a pass began with a new low (or a step taken) */
   guint64                       base_downtime;  /* ms */
   guint                         step;           /* downtime steps taken */
   gboolean                      postcopy;       /* switched to post-copy */
@@ -193,6 +194,7 @@ begin (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtr
   self->timeout = (gint64) timeout_s * G_USEC_PER_SEC;
   self->low = s->remaining;
   self->low_time = s->time;
+  self->pass_low_time = s->time;
   self->base_downtime = self->request.max_downtime > 0 ? self->request.max_downtime : 300; /* QEMU's */
   self->downtime = self->base_downtime;
   decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
@@ -309,6 +311,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
       self->acted = TRUE;
       self->downtime = MAX (self->downtime, target);
       self->low_time = s->time; /* the stall rules start again from here */
+      self->pass_low_time = s->time;
       decide (out, VIRT_MIGRATE_DECISION_SET_DOWNTIME, target,
               "policy: %s: max downtime %" G_GUINT64_FORMAT " ms (the ceiling is %s)", facts, target, ceiling_s);
       return FALSE;
@@ -376,6 +379,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
   guint64 remaining = s->remaining;
   guint64 max, base, needed, target = 0;
+  gboolean passes_stalled = FALSE;
   g_autofree char *reason = NULL;
 
   if (s->total == 0)
@@ -385,11 +389,24 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
 
   apply_schedule (self, now, out);
 
-  if (remaining + (guint64) MIB < self->low)
+  /* QEMU counts what the guest dirtied only when a pass begins, so the
+   * bytes left are a saw tooth: each pass starts above where the one
+   * before ended, and falls while it runs. Progress is either the current
+   * pass moving (fewer bytes left than at its last sample) or a pass
+   * beginning with a new low (below). The window is measured against
+   * both (no progress of either kind for that long) and, as a pass
+   * begins, against the second alone (passes not shrinking for that
+   * long, however much data moves). Compared across the teeth, the bytes
+   * left of a guest converging by itself made no new low once its later
+   * passes took longer than the window, a stall it never had (Nova
+   * removed its progress timeout for this: nova bug 1644248). */
+  if (self->low == G_MAXUINT64 || (s->iteration == self->pass && remaining < self->low))
     {
       self->low = remaining;
       self->low_time = now;
     }
+  else if (s->iteration > self->pass)
+    self->low = remaining; /* a new tooth: its own low, the clock goes on */
 
   /* A new memory pass: did it begin with clearly fewer bytes left (5 %,
    * at least 1 MiB) than any pass before? */
@@ -405,10 +422,22 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
           remaining + MAX ((guint64) MIB, self->pass_low / 20) < self->pass_low)
         {
           self->pass_low = remaining;
+          self->pass_low_time = now;
+          self->low_time = now; /* progress of the other kind */
           self->passes_no_gain = 0;
         }
+      else if (s->rate > 0 && remaining * 1000 / s->rate <= self->downtime)
+        {
+          /* No stall either: what it begins with fits the downtime, and
+           * QEMU switches over once its own measure of the rate agrees
+           * (a few short passes at the end, the bytes left hovering). */
+          self->low_time = now;
+        }
       else
-        self->passes_no_gain++;
+        {
+          self->passes_no_gain++;
+          passes_stalled = now - self->pass_low_time >= window;
+        }
       self->pass = s->iteration;
     }
 
@@ -428,12 +457,16 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
     {
       self->low = G_MAXUINT64;
       self->low_time = now;
+      self->pass_low_time = now;
       self->passes_no_gain = 0;
       return out;
     }
 
   if (now - self->low_time >= window)
     reason = g_strdup_printf ("no progress for %u s", virt_migrate_policy_get_stall_window (policy));
+  else if (passes_stalled)
+    reason = g_strdup_printf ("no progress for %u s (no memory pass began with fewer bytes left)",
+                              virt_migrate_policy_get_stall_window (policy));
   else if (stall_passes > 0 && self->passes_no_gain >= stall_passes)
     reason = g_strdup_printf ("%u memory passes without gain", self->passes_no_gain);
   else
@@ -468,6 +501,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
               "policy: %s at the last downtime step: switching to post-copy", reason);
     }
   self->low_time = now;
+  self->pass_low_time = now;
   self->passes_no_gain = 0;
   return out;
 }

@@ -16,8 +16,9 @@
  * sample and records each step it takes in #VirtMigrateJob:messages
  * ("policy: …"):
  *
- * - **stall**: `data-remaining` has not reached a new low for
- *   #VirtMigratePolicy:stall-window seconds, or
+ * - **stall**: no progress for #VirtMigratePolicy:stall-window seconds
+ *   (the current memory pass sending nothing, or no pass beginning with
+ *   fewer bytes left than the passes before), or
  *   #VirtMigratePolicy:stall-iterations memory passes in a row began
  *   without a new low (by 5 %) of the bytes left at the start of a pass (QEMU copies
  *   again what the guest dirtied during the last pass: when that never
@@ -192,7 +193,9 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
   /**
    * VirtMigratePolicy:stall-window:
    *
-   * Seconds without a new low of the bytes left that count as a stall.
+   * Seconds without progress that count as a stall: the current memory
+   * pass sending nothing (its bytes left making no new low by 1 MiB), or
+   * no pass beginning with fewer bytes left than the passes before.
    */
   props[PROP_STALL_WINDOW] = g_param_spec_uint ("stall-window", NULL, NULL, 1, 3600, 10, rw);
   /**

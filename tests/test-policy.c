@@ -125,6 +125,55 @@ test_stall_passes (void)
   vm_testbed_destroy_guest (tb->dst_uri, name);
 }
 
+/* A guest that converges by itself over passes longer than a (1 s) stall
+ * window: 48 MiB rewritten at 1 MiB/s over a 4 MiB/s link (on the test bed
+ * it dirties 1.1 to 2 MiB/s, so each pass begins with under half of the
+ * one before). It writes its pages for the first time at that pace too:
+ * after 20 s, pass 1 sends about 20 MiB in 5 s, and pass 2 begins with
+ * 5 MiB or more, over a second to send. Before, the window looked for a
+ * new low of the bytes left across passes; every pass starts above where
+ * the first ended, so a second into pass 2 it logged "no progress" and
+ * raised the downtime of a guest that needed none. */
+static void
+test_saw_tooth (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("policy-tooth");
+  g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sock = vm_testbed_path (name);
+  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
+  const char *const *messages;
+
+  g_test_summary ("A guest converging by itself through passes longer than the stall window "
+                  "(1 s): no stall is found, no downtime step taken; it ends by itself");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-window", 1);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  vm_testbed_dirty_guest (name, MEM_MIB, 48, 1);
+  g_usleep (20 * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 4, NULL);
+  job = virt_migrate_manager_create_job (manager, req, &error);
+  g_assert_no_error (error);
+  vm_testbed_run_job (job, NULL, NULL);
+  messages = virt_migrate_job_get_messages (job);
+  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
+    g_test_message ("%s", messages[i]);
+  g_test_message ("%" G_GUINT64_FORMAT " memory passes in %.1f s", virt_migrate_job_get_iteration (job),
+                  virt_migrate_job_get_elapsed (job) / 1000.0);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_assert_cmpuint (virt_migrate_job_get_iteration (job), >=, 3);
+  g_assert_false (job_has_message (job, "no progress for"));
+  g_assert_false (job_has_message (job, ": max downtime "));
+  g_assert_false (job_has_message (job, "max downtime step"));
+  g_assert_false (job_has_message (job, "without gain ("));
+  g_assert_cmpuint (virt_migrate_job_get_elapsed (job), >=, 5000);
+  vm_assert_guest (tb->dst_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+}
+
 static void
 test_timeout_abort (void)
 {
@@ -354,6 +403,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/virt-migrate/policy/converges", test_converges);
   g_test_add_func ("/virt-migrate/policy/stall-passes", test_stall_passes);
+  g_test_add_func ("/virt-migrate/policy/saw-tooth", test_saw_tooth);
   g_test_add_func ("/virt-migrate/policy/timeout-abort", test_timeout_abort);
   g_test_add_func ("/virt-migrate/policy/timeout-pause", test_timeout_pause);
   g_test_add_func ("/virt-migrate/policy/timeout-postcopy", test_timeout_postcopy);
