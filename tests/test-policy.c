@@ -19,9 +19,12 @@
 #define DIRTY_RATE 60
 #define BANDWIDTH 20
 
+/* A new dirtying guest @name (MEM_MIB, @dirty_mib rewritten at @rate
+ * MiB/s) migrated @warm s after boot at @bandwidth MiB/s, with @settings;
+ * the job's messages logged. */
 static VirtMigrateJob *
-run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigratePolicyAction action,
-                     guint completion_timeout)
+run_guest (VirtMigrateSettings *settings, const char *name, guint dirty_mib, guint rate, guint warm,
+           guint64 bandwidth, VirtMigratePolicyAction action, guint completion_timeout)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (settings);
@@ -32,10 +35,10 @@ run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigrat
   VirtMigrateJob *job;
   const char *const *messages;
 
-  vm_testbed_dirty_guest (name, MEM_MIB, DIRTY_MIB, DIRTY_RATE);
+  vm_testbed_dirty_guest (name, MEM_MIB, dirty_mib, rate);
   /* Let it boot and start dirtying. */
-  g_usleep (3 * G_USEC_PER_SEC);
-  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) BANDWIDTH,
+  g_usleep (warm * G_USEC_PER_SEC);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", bandwidth,
                 "completion-action", action, "completion-timeout", completion_timeout, NULL);
   job = virt_migrate_manager_create_job (manager, req, &error);
   g_assert_no_error (error);
@@ -44,10 +47,19 @@ run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigrat
   messages = virt_migrate_job_get_messages (job);
   for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
     g_test_message ("%s", messages[i]);
-  g_test_message ("ended in %.1f s, downtime %" G_GUINT64_FORMAT " ms, %.0f MiB sent",
-                  virt_migrate_job_get_elapsed (job) / 1000.0, virt_migrate_job_get_downtime (job),
+  g_test_message ("ended in %.1f s after %" G_GUINT64_FORMAT " memory passes, downtime %" G_GUINT64_FORMAT
+                  " ms, %.0f MiB sent", virt_migrate_job_get_elapsed (job) / 1000.0,
+                  virt_migrate_job_get_iteration (job), virt_migrate_job_get_downtime (job),
                   virt_migrate_job_get_data_transferred (job) / (1024.0 * 1024.0));
   return job;
+}
+
+/* The guest the policy is for: 3 s after boot, over the 20 MiB/s link. */
+static VirtMigrateJob *
+run_dirty_migration (VirtMigrateSettings *settings, const char *name, VirtMigratePolicyAction action,
+                     guint completion_timeout)
+{
+  return run_guest (settings, name, DIRTY_MIB, DIRTY_RATE, 3, BANDWIDTH, action, completion_timeout);
 }
 
 static void
@@ -140,29 +152,12 @@ test_saw_tooth (void)
   const VmTestbed *tb = vm_testbed_get ();
   g_autofree char *name = vm_testbed_unique_name ("policy-tooth");
   g_autoptr(VirtMigrateSettings) settings = vm_testbed_memory_settings ();
-  g_autoptr(VirtMigrateManager) manager = NULL;
-  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
   g_autoptr(VirtMigrateJob) job = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *sock = vm_testbed_path (name);
-  g_autofree char *hv = g_strconcat ("unix://", sock, ".mig", NULL);
-  const char *const *messages;
 
   g_test_summary ("A guest converging by itself through passes longer than the stall window "
                   "(1 s): no stall is found, no downtime step taken; it ends by itself");
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "policy-stall-window", 1);
-  manager = virt_migrate_manager_new_with_settings (settings);
-  vm_testbed_dirty_guest (name, MEM_MIB, 48, 1);
-  g_usleep (20 * G_USEC_PER_SEC);
-  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 4, NULL);
-  job = virt_migrate_manager_create_job (manager, req, &error);
-  g_assert_no_error (error);
-  vm_testbed_run_job (job, NULL, NULL);
-  messages = virt_migrate_job_get_messages (job);
-  for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
-    g_test_message ("%s", messages[i]);
-  g_test_message ("%" G_GUINT64_FORMAT " memory passes in %.1f s", virt_migrate_job_get_iteration (job),
-                  virt_migrate_job_get_elapsed (job) / 1000.0);
+  job = run_guest (settings, name, 48, 1, 20, 4, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, 0);
   g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
   g_assert_cmpuint (virt_migrate_job_get_iteration (job), >=, 3);
   g_assert_false (job_has_message (job, "no progress for"));
