@@ -25,8 +25,6 @@ struct _VirtMigrateConvergence
   guint                         passes_no_gain; /* passes in a row that began without a new low */
   guint64                       downtime;       /* ms the migration runs with now */
   guint64                       prev_start;     /* bytes the previous pass started with, 0: none seen */
-  gdouble                       dirty_sum;      /* QEMU's dirty rates the prediction read at passes' starts, bytes/s */
-  guint                         dirty_n;        /* how many */
   gboolean                      acted;          /* the prediction raised the downtime */
   gboolean                      doubt;          /* the prediction found it hopeless once */
 };
@@ -261,18 +259,6 @@ forecast_pass (VirtMigrateConvergence *self, guint64 start, guint64 rate, gdoubl
   return VIRT_MIGRATE_FORECAST_GIVE_UP;
 }
 
-/* The dirty rate the prediction goes by, bytes/s: QEMU's reading @now with
- * those of the passes before, averaged. One reading moves ±15 % from a
- * pass to the next under the same load (bench-eta: 0.6 to 0.84 of the link
- * for one guest), and a single high one decided against a guest that was
- * converging by itself; the average does not, while a guest that outruns
- * the link reads high every time. */
-static gdouble
-dirty_mean (VirtMigrateConvergence *self, gdouble now)
-{
-  return (self->dirty_sum + now) / (self->dirty_n + 1);
-}
-
 /* A memory pass begins (the second or later): what it starts with is what
  * a switch-over now would send. Returns TRUE when the decision ends the
  * pre-copy (post-copy or abort). */
@@ -281,7 +267,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
 {
   guint64 start = s->remaining, ceiling = virt_migrate_policy_get_downtime_max (self->policy);
   guint64 prev = self->prev_start, need, target;
-  gdouble q, dirty = 0;
+  gdouble q;
   VirtMigrateForecast forecast;
   g_autofree char *facts = NULL;
   g_autofree char *need_s = NULL;
@@ -295,12 +281,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
 
   /* How much of this pass the next one will have to send again. */
   if (s->dirty_rate > 0)
-    {
-      dirty = dirty_mean (self, s->dirty_rate);
-      q = dirty / s->rate;
-      self->dirty_sum += s->dirty_rate;
-      self->dirty_n++;
-    }
+    q = (gdouble) s->dirty_rate / s->rate;
   else if (prev > 0)
     q = (gdouble) start / prev;
   else
@@ -313,9 +294,8 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
   ceiling_s = format_seconds (ceiling);
   if (s->dirty_rate > 0)
     facts = g_strdup_printf ("pass %" G_GUINT64_FORMAT " starts with %.1f MiB at %.1f MiB/s, the guest dirtying "
-                             "%.1f MiB/s%s: about %s of switch-over needed, more passes will not shrink it",
-                             s->iteration, start / MIB, s->rate / MIB, dirty / MIB,
-                             self->dirty_n > 1 ? " (on average since pass 2)" : "", need_s);
+                             "%.1f MiB/s: about %s of switch-over needed, more passes will not shrink it",
+                             s->iteration, start / MIB, s->rate / MIB, s->dirty_rate / MIB, need_s);
   else
     facts = g_strdup_printf ("pass %" G_GUINT64_FORMAT " starts with %.1f MiB at %.1f MiB/s, %.0f %% of what the "
                              "pass before started with: about %s of switch-over needed, more passes will not "
@@ -365,9 +345,8 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
 /* What the prediction will do when a memory pass begins with @start bytes
  * to send at @rate bytes/s, the guest dirtying @dirty bytes/s: what the
  * progress unit asks ahead of time, so that the expected end counts with
- * the policy's action before it is taken (@dirty averaged with the readings
- * of the passes seen, as the prediction will). @downtime: the downtime it
- * would raise to, ms. Pure: the policy's state does not change.
+ * the policy's action before it is taken. @downtime: the downtime it would
+ * raise to, ms. Pure: the policy's state does not change.
  */
 VirtMigrateForecast
 virt_migrate_convergence_forecast (VirtMigrateConvergence *self,
@@ -381,7 +360,7 @@ virt_migrate_convergence_forecast (VirtMigrateConvergence *self,
 
   if (virt_migrate_policy_get_predict (self->policy) && !self->postcopy && !self->timed_out &&
       rate > 0 && start > 0 && dirty > 0)
-    forecast = forecast_pass (self, start, rate, dirty_mean (self, dirty) / rate, &need, &target);
+    forecast = forecast_pass (self, start, rate, (gdouble) dirty / rate, &need, &target);
   if (downtime != NULL)
     *downtime = target;
   return forecast;

@@ -376,20 +376,6 @@ test_trace_converges (void)
 }
 
 static void
-test_trace_near_line (void)
-{
-  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
-  g_autoptr(GArray) seen = replay ("near-line", policy, &plain);
-
-  g_test_summary ("A recorded guest converging by itself whose dirty rate read 0.70, 0.60, 0.65, then "
-                  "0.84 of the link at the passes' starts (96 MiB rewritten at 8 MiB/s, 16 MiB/s link): "
-                  "the prediction goes by the average (0.70) and leaves it alone; read one pass at a time, "
-                  "the last reading raised the downtime at pass 5 (14.2 s)");
-  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 0);
-  g_assert_cmpuint (seen->len, ==, 1);
-}
-
-static void
 test_trace_stall (void)
 {
   g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
@@ -565,7 +551,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/convergence/timeout-actions", test_timeout_actions);
   g_test_add_func ("/virt-migrate/convergence/bandwidth-schedule", test_bandwidth_schedule);
   g_test_add_func ("/virt-migrate/convergence/trace-converges", test_trace_converges);
-  g_test_add_func ("/virt-migrate/convergence/trace-near-line", test_trace_near_line);
   g_test_add_func ("/virt-migrate/convergence/trace-stall", test_trace_stall);
   g_test_add_func ("/virt-migrate/convergence/trace-hopeless", test_trace_hopeless);
   g_test_add_func ("/virt-migrate/convergence/abort-reason", test_abort_reason);
