@@ -15,6 +15,7 @@ struct _VirtMigrateConvergence
   guint64                       low;            /* lowest data-remaining of this pass */
   gint64                        low_time;       /* when it was reached (or a step taken) */
   gint64                        pass_low_time;  /* when a pass began with a new low (or a step taken) */
+  gint64                        hover_since;    /* the first of the passes in a row that began fitting the downtime, 0: none */
   guint64                       base_downtime;  /* ms */
   guint                         step;           /* downtime steps taken */
   gboolean                      postcopy;       /* switched to post-copy */
@@ -34,6 +35,12 @@ struct _VirtMigrateConvergence
 /* How many more passes a shrinking guest may take before the policy helps:
  * one that gets under the downtime by itself keeps libvirt's downtime. */
 #define PASSES_TO_WAIT 10
+/* Passes that begin with what fits the downtime (QEMU about to switch
+ * over, its own measure of the rate lagging ours) are no stall for this
+ * long: 14 of them took 0.6 s on the test bed. Hovering longer than that
+ * (QEMU's bitmap syncs, with a large RAM, taking as long as the guest
+ * needs to dirty a downtime's worth) is one. */
+#define HOVER_GRACE_US (5 * G_USEC_PER_SEC)
 
 void
 virt_migrate_decision_free (VirtMigrateDecision *decision)
@@ -312,6 +319,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
       self->downtime = MAX (self->downtime, target);
       self->low_time = s->time; /* the stall rules start again from here */
       self->pass_low_time = s->time;
+      self->hover_since = 0;
       decide (out, VIRT_MIGRATE_DECISION_SET_DOWNTIME, target,
               "policy: %s: max downtime %" G_GUINT64_FORMAT " ms (the ceiling is %s)", facts, target, ceiling_s);
       return FALSE;
@@ -379,7 +387,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   guint stall_passes = virt_migrate_policy_get_stall_iterations (policy);
   guint64 remaining = s->remaining;
   guint64 max, base, needed, target = 0;
-  gboolean passes_stalled = FALSE;
+  gboolean passes_stalled = FALSE, fits;
   g_autofree char *reason = NULL;
 
   if (s->total == 0)
@@ -418,6 +426,11 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
           self->pass = s->iteration;
           return out;
         }
+      fits = s->rate > 0 && remaining * 1000 / s->rate <= self->downtime;
+      if (!fits)
+        self->hover_since = 0;
+      else if (self->hover_since == 0)
+        self->hover_since = now;
       if (self->pass == 0 ||
           remaining + MAX ((guint64) MIB, self->pass_low / 20) < self->pass_low)
         {
@@ -426,7 +439,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
           self->low_time = now; /* progress of the other kind */
           self->passes_no_gain = 0;
         }
-      else if (s->rate > 0 && remaining * 1000 / s->rate <= self->downtime)
+      else if (fits && now - self->hover_since < HOVER_GRACE_US)
         {
           /* No stall either: what it begins with fits the downtime, and
            * QEMU switches over once its own measure of the rate agrees
@@ -502,6 +515,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
     }
   self->low_time = now;
   self->pass_low_time = now;
+  self->hover_since = 0;
   self->passes_no_gain = 0;
   return out;
 }

@@ -195,7 +195,9 @@ test_saw_tooth_no_step (void)
  * downtime (1.1 MiB at 4 MiB/s: 275 ms of 300), and QEMU, whose own
  * measure of the rate lags, syncs again and again before it switches
  * over. Seen on the test bed: 14 passes in 0.6 s. Before, the pass rule
- * counted them as passes without gain and raised the downtime. */
+ * counted them as passes without gain and raised the downtime. Hovering
+ * for good (QEMU's syncs as long as a downtime's worth of dirtying) is a
+ * stall once the grace is over. */
 static void
 test_hovering_no_step (void)
 {
@@ -205,12 +207,21 @@ test_hovering_no_step (void)
   guint64 pass = 1;
 
   g_test_summary ("Passes that each begin with what fits the downtime (QEMU about to switch over) "
-                  "are no stall, for however long and many they are");
+                  "are no stall for 5 s, however many they are; hovering longer is one");
   feed_dirty (c, seen, 0, 64 * MIB, 4 * MIB, pass, MIB);
-  for (gdouble t = 16; t < 40; t += 0.25)
+  for (gdouble t = 16; t < 21; t += 0.25)
     feed_dirty (c, seen, t, (guint64) (1.1 * MIB), 4 * MIB, ++pass, MIB);
   g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 0);
   g_assert_cmpuint (seen->len, ==, 1); /* "watching" */
+  /* Still hovering after the 5 s of grace: its passes count as passes
+   * without gain again, three make a stall (at 21.5 s); the step starts
+   * the grace anew. */
+  for (gdouble t = 21; t < 27; t += 0.25)
+    feed_dirty (c, seen, t, (guint64) (1.1 * MIB), 4 * MIB, ++pass, MIB);
+  g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME), ==, 1);
+  g_assert_cmpfloat (find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->at, ==, 21.5);
+  g_assert_nonnull (strstr (find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0)->message,
+                            "3 memory passes without gain"));
 }
 
 /* A throttled storage copy (1 MiB/s: QEMU's mirror reports a 16 MiB batch
