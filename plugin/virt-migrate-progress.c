@@ -302,14 +302,18 @@ postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
  * left fits the downtime; then that goes while the guest is paused. At
  * each pass's start the convergence policy (if any) may act first: a
  * raised downtime makes QEMU switch over at once, post-copy sends what is
- * left at the rate. A give-up it forecasts is not taken for one: the
- * policy watches one more pass before it gives up, and where the passes
- * still shrink that is a near thing, decided by the next pass's dirty rate
- * (bench-eta's 384 MiB guest over 6 MiB/s, 4 Dec: read so at its second
- * pass, it converged by itself; shown as unknown for that 8-s pass). -1:
+ * left at the rate. A give-up it forecasts ends the series (-1) only
+ * with @give_up_ends: from the second pass on, the policy watches one
+ * more pass before it gives up, and where the passes still shrink that is
+ * a near thing, decided by the next pass's dirty rate (bench-eta's 384 MiB
+ * guest over 6 MiB/s, 4 Dec: read so at its second pass, it converged by
+ * itself; shown as unknown for that 8-s pass). In the first pass the rate
+ * is QEMU's sampled count, and a give-up read from it is the cue to read
+ * the count as a converging guest's instead (see memory_time_left()). -1:
  * it does not converge at this rate. Adds the bytes to *@bytes. */
 static gdouble
-later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pass, gdouble *bytes)
+later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pass, gboolean give_up_ends,
+              gdouble *bytes)
 {
   gdouble threshold = rate * (self->max_downtime > 0 ? self->max_downtime : DEFAULT_DOWNTIME_MS) / 1000.0;
   /* A pass resends no more than the guest's working set: the largest pass
@@ -326,6 +330,8 @@ later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pa
 
       if (self->forecast != NULL)
         action = self->forecast ((guint64) x, (guint64) rate, (guint64) dirty, &downtime, self->forecast_data);
+      if (action == VIRT_MIGRATE_FORECAST_GIVE_UP && give_up_ends)
+        return -1;
       if (action == VIRT_MIGRATE_FORECAST_POSTCOPY)
         {
           *bytes += x;
@@ -470,7 +476,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
       elapsed = (now - self->pass_started) / (gdouble) G_USEC_PER_SEC;
     }
   sure = bytes;
-  later = later_passes (self, rate, dirty, MAX (elapsed, 0) + left, &bytes);
+  later = later_passes (self, rate, dirty, MAX (elapsed, 0) + left, iteration <= 1, &bytes);
   /* In the first pass QEMU's count alone never blanks the expected end:
    * read as a guest faster than the link whose passes would never end
    * (and that the policy would not help), it is read as a converging
@@ -478,7 +484,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   if (later < 0 && iteration <= 1 && converging < dirty)
     {
       bytes = sure;
-      later = later_passes (self, rate, converging, MAX (elapsed, 0) + left, &bytes);
+      later = later_passes (self, rate, converging, MAX (elapsed, 0) + left, TRUE, &bytes);
     }
   if (later < 0)
     return 0;
