@@ -194,7 +194,7 @@ virt_migrate_policy_class_init (VirtMigratePolicyClass *klass)
    * VirtMigratePolicy:stall-window:
    *
    * Seconds without progress that count as a stall: the current memory
-   * pass sending nothing (its bytes left making no new low by 1 MiB), or
+   * pass sending nothing (its bytes left falling no further), or
    * no pass beginning with fewer bytes left than the passes before.
    */
   props[PROP_STALL_WINDOW] = g_param_spec_uint ("stall-window", NULL, NULL, 1, 3600, 10, rw);
