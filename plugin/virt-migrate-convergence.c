@@ -229,6 +229,14 @@ downtime_now (VirtMigrateConvergence *self)
   return self->request.max_downtime > 0 ? self->request.max_downtime : 300; /* QEMU's */
 }
 
+/* The switch-over @bytes take at @rate bytes/s, ms (rounded up): what a
+ * pass that begins with them needs as its downtime. */
+static guint64
+need_ms (guint64 bytes, guint64 rate)
+{
+  return (guint64) ((gdouble) bytes * 1000.0 / rate) + 1;
+}
+
 /* What the prediction does when a pass begins with @start bytes at @rate
  * bytes/s, @q of it to be sent again by the next (the guest's dirty rate
  * against the rate): *@need is the switch-over it would take, ms, and
@@ -240,7 +248,7 @@ forecast_pass (VirtMigrateConvergence *self, guint64 start, guint64 rate, gdoubl
   guint64 ceiling = virt_migrate_policy_get_downtime_max (self->policy);
   guint64 downtime = downtime_now (self);
 
-  *need = (guint64) ((gdouble) start * 1000.0 / rate) + 1;
+  *need = need_ms (start, rate);
   *target = 0;
   if (*need <= downtime)
     return VIRT_MIGRATE_FORECAST_NOTHING; /* QEMU switches over by itself */
@@ -283,7 +291,7 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
   self->prev_start = start;
   if (s->rate == 0 || start == 0)
     return FALSE;
-  if ((guint64) ((gdouble) start * 1000.0 / s->rate) + 1 <= self->downtime)
+  if (need_ms (start, s->rate) <= self->downtime)
     return FALSE; /* QEMU switches over by itself */
 
   /* How much of this pass the next one will have to send again. */
@@ -426,7 +434,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
           self->pass = s->iteration;
           return out;
         }
-      fits = s->rate > 0 && remaining * 1000 / s->rate <= self->downtime;
+      fits = s->rate > 0 && need_ms (remaining, s->rate) <= self->downtime;
       if (!fits)
         self->hover_since = 0;
       else if (self->hover_since == 0)
