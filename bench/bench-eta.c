@@ -52,11 +52,14 @@ sample_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Returns whether the guest moved; a migration that failed (a guest the
- * policy gave up on) is a row of its own, and the run goes on. */
-static gboolean
+/* One row; then the guest is destroyed where it is. A migration that
+ * failed (a guest the policy gave up on) is a row of its own, and the run
+ * goes on. */
+static void
 measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
 {
+  const VmTestbed *tb = vm_testbed_get ();
+  const char *name = virt_migrate_request_get_domain (request);
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (vm_testbed_memory_settings ());
   g_autoptr(GArray) readings = g_array_new (FALSE, FALSE, sizeof (Reading));
   g_autoptr(GError) error = NULL;
@@ -74,7 +77,8 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
     {
       g_source_remove (source);
       g_print ("| %s | %.1f | failed: %s | | | |\n", label, (g_get_real_time () - start) / 1e6, error->message);
-      return FALSE;
+      vm_testbed_destroy_guest (tb->src_uri, name);
+      return;
     }
   g_source_remove (source);
   end = g_get_real_time ();
@@ -108,7 +112,7 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
         g_print (" %+.0f %% |", (best->end - end) * 100.0 / (end - best->at));
     }
   g_print ("\n");
-  return TRUE;
+  vm_testbed_destroy_guest (tb->dst_uri, name);
 }
 
 /* A converging memory-only guest: @ram MiB of RAM of which @ws MiB are
@@ -129,7 +133,7 @@ memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link,
   vm_testbed_dirty_guest (name, ram, ws, pace);
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, "postcopy", postcopy, NULL);
-  vm_testbed_destroy_guest (measure (label, request, link) ? tb->dst_uri : tb->src_uri, name);
+  measure (label, request, link);
 }
 
 /* The same over peer-to-peer tcp:// (@p2p), as a virt manager would. */
@@ -152,7 +156,7 @@ memory_case_p2p (const char *name, guint ram, guint ws, guint pace, guint link, 
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, "hypervisor-uri", "tcp://127.0.0.1",
                 "bandwidth", (guint64) link, NULL);
-  vm_testbed_destroy_guest (measure (label, request, link) ? tb->dst_uri : tb->src_uri, name);
+  measure (label, request, link);
 }
 
 static void
@@ -164,7 +168,6 @@ memory_case (const char *name, guint ram, guint ws, guint pace, guint link, guin
 int
 main (int argc, char **argv)
 {
-  const VmTestbed *tb = vm_testbed_get ();
   const char *only = argc > 1 ? argv[1] : NULL;
 
   g_print ("Expected end against the real end (as a part of the time still left) at 25, 50 and "
@@ -176,9 +179,7 @@ main (int argc, char **argv)
       /* Made only when measured: its guest runs from here on. */
       g_autoptr(VirtMigrateRequest) storage = vm_testbed_slow_request ("eta-disk", 96, 8);
 
-      vm_testbed_destroy_guest (measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8) ? tb->dst_uri
-                                                                                              : tb->src_uri,
-                                "eta-disk");
+      measure ("storage copy, 96 MiB disk, 8 MiB/s", storage, 8);
     }
   {
     const struct { const char *name; guint ram, ws, pace, link, warm; } cases[] = {
