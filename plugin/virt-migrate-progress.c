@@ -20,19 +20,24 @@
 /* How far each new estimate moves the expected end (the rest is the old one). */
 #define END_SMOOTHING 0.3
 /* Ahead of the disks' end, what the memory and libvirt's last phases will
- * cost is not reported yet. The memory: a twentieth of the guest's RAM at the
- * rate (QEMU sends zero pages as headers; QEMU's own figures replace the
- * guess from the first pass on). Then libvirt's finish and confirm phases
- * (the destination resumes the guest, the source's QEMU stops): about a
- * second on the test bed, after the memory or the switch-over. Measured
- * with bench-eta; see docs/progress.md. */
+ * cost is not reported yet. The memory: a twentieth of the guest's RAM
+ * (QEMU sends zero pages as headers; QEMU's own figures replace the guess
+ * from the first pass on), at the link's pace: after a storage copy
+ * libvirt leaves the memory uncapped (bench-eta: the 64 MiB guest's
+ * memory went in 0.03 to 0.12 s under an 8 MiB/s cap), so under a cap it
+ * counts as nothing, as in uncapped_time(). Then libvirt's finish
+ * (FINISH_US below). Measured with bench-eta; see
+ * docs/progress-and-history.md. */
 #define MEMORY_GUESS 0.05
-#define FINISH_US (G_USEC_PER_SEC)
-/* After a storage copy libvirt also completes the disks' mirrors and stops
- * the destination's NBD server at the switch-over: from the disks' end to
- * the job's end took 1.2 to 2.1 s in test-python's runs (more with both
- * CPUs busy), of which the memory guess below accounts for 0.4 s. */
-#define DISK_FINISH_US (1300 * 1000)
+/* After the memory (or the switch-over): the destination resumes the guest
+ * within 20 ms, then libvirt's confirm phase stops the source's QEMU and
+ * polls every 200 ms until its process is gone; the job ends with it. 0.22
+ * to 0.26 s on the test bed, memory-only or after a storage copy (whose
+ * mirrors complete at the switch-over). The poll sees the process gone
+ * only once whoever reaps it has: systemd at once; an init that reaps
+ * late adds its delay (this machine's pid 1 took 1 to 2 s, which is why
+ * the test bed runs each daemon under a reaper of its own, tini). */
+#define FINISH_US (250 * 1000)
 /* From the migration call to the mirror's first batch (bench-eta: 0.3 s
  * to 2 s on the test bed). */
 #define DISK_SETUP_US (300 * 1000)
@@ -49,13 +54,6 @@
 /* From the migration call to QEMU's first memory statistics (0.3 to 0.6 s
  * on the test bed). */
 #define MEMORY_SETUP_US (400 * 1000)
-/* After the memory: the switch-over, the destination's resume and
- * libvirt's finish and confirm phases, until the job ends (libvirt's
- * statistics call blocks meanwhile). Most of it is the source QEMU's
- * exit, which libvirt's confirm phase waits for in 200 ms polls: 1.2 to
- * 2.05 s over 18 recorded bench-eta runs (256 MiB to 2 GiB), median 1.65 s.
- * The spread is not in what libvirt reports beforehand. */
-#define MEMORY_FINISH_US (1650 * 1000)
 /* The dirty rate during the first pass, before QEMU measures one (its
  * first bitmap sync ends the pass). libvirt's page sampling (2 s, started
  * in prepare) hashes 512 pages per GiB, one per 2 MiB, so it finds about
@@ -297,6 +295,27 @@ postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
   return uncapped_time (self, bytes, rate);
 }
 
+/* Whether @s shows everything sent: the memory has begun (after any
+ * disks) and nothing is left. */
+static gboolean
+all_sent (const VirtMigrateSample *s)
+{
+  return s != NULL && s->memory_total > 0 && s->remaining == 0 && s->transferred > 0;
+}
+
+/* All sent: what is left is libvirt's finish, counting down from the first
+ * sample that showed it (never quite to nothing while the job runs). */
+static gint64
+finish_left (VirtMigrateProgress *self, gint64 now)
+{
+  if (self->memory_done == 0)
+    {
+      self->memory_done = now;
+      self->end = 0; /* what is left is known now: no smoothing towards it */
+    }
+  return MAX (FINISH_US - (now - self->memory_done), FINISH_US / 5);
+}
+
 /* The passes after the one now running, in seconds: each resends what the
  * guest dirtied during the one before (@pass seconds long), until what is
  * left fits the downtime; then that goes while the guest is paused. At
@@ -381,26 +400,17 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   gint64 now = s != NULL ? s->time : self->started;
 
   self->to_send = 0;
-  /* All sent: what is left is libvirt's finish, counting down (never
-   * quite to nothing while the job runs). */
-  if (s != NULL && s->memory_total > 0 && s->remaining == 0 && s->transferred > 0)
-    {
-      if (self->memory_done == 0)
-        {
-          self->memory_done = now;
-          self->end = 0; /* what is left is known now: no smoothing towards it */
-        }
-      return MAX (MEMORY_FINISH_US - (now - self->memory_done), G_USEC_PER_SEC / 5);
-    }
+  if (all_sent (s))
+    return finish_left (self, now);
   if (rate <= 0)
     return 0;
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
         : first_pass_dirty (self, rate, s != NULL ? s->dirty_sampled : 0, &converging);
   if (s != NULL && s->postcopy)
-    return (gint64) (postcopy_time (self, s->remaining, rate) * G_USEC_PER_SEC) + MEMORY_FINISH_US;
+    return (gint64) (postcopy_time (self, s->remaining, rate) * G_USEC_PER_SEC) + FINISH_US;
   /* Paused for the switch-over: QEMU sends what is left uncapped. */
   if (s != NULL && s->switch_over)
-    return (gint64) (uncapped_time (self, s->remaining, rate) * G_USEC_PER_SEC) + MEMORY_FINISH_US;
+    return (gint64) (uncapped_time (self, s->remaining, rate) * G_USEC_PER_SEC) + FINISH_US;
   if (iteration <= 1)
     {
       gdouble sent = s != NULL ? s->memory_normal * page : 0;
@@ -446,7 +456,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
       if (self->cap > 0 && s->remaining <= threshold / 2)
         {
           self->to_send = s->remaining;
-          return MEMORY_FINISH_US;
+          return FINISH_US;
         }
       /* The policy decides at a pass's start, on its first sample (the
        * same one): asked once, what it says holds for the pass. Post-copy
@@ -469,7 +479,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
           return (gint64) ((self->pass_action == VIRT_MIGRATE_FORECAST_POSTCOPY
                             ? postcopy_time (self, s->remaining, rate)
                             : uncapped_time (self, s->remaining, rate)) * G_USEC_PER_SEC) +
-                 MEMORY_FINISH_US;
+                 FINISH_US;
         }
       left = s->remaining / rate;
       bytes += s->remaining;
@@ -489,7 +499,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   if (later < 0)
     return 0;
   self->to_send = (guint64) bytes;
-  return (gint64) ((left + later) * G_USEC_PER_SEC) + MEMORY_FINISH_US;
+  return (gint64) ((left + later) * G_USEC_PER_SEC) + FINISH_US;
 }
 
 static void
@@ -606,6 +616,9 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
         return modelled;
     }
   self->to_send = 0;
+  /* After a storage copy too. */
+  if (all_sent (sample))
+    return finish_left (self, now);
   if (sample == NULL || sample->memory_total == 0)
     {
       gint64 end = disks_end (self, sample, rate);
@@ -613,7 +626,8 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
 
       if (end == 0 || memory_pace == 0 || (sample != NULL && st->remaining == 0))
         return 0;
-      return end - now + (gint64) (self->memory_bytes * MEMORY_GUESS / memory_pace * G_USEC_PER_SEC) + DISK_FINISH_US;
+      return end - now + (gint64) (uncapped_time (self, self->memory_bytes * MEMORY_GUESS, memory_pace) * G_USEC_PER_SEC) +
+             FINISH_US;
     }
   /* Under a cap, the link's pace while it sends memory: QEMU's own figure
    * for the pass, held to the cap (the window's average also holds the
