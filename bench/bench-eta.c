@@ -95,7 +95,8 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
                     (r->end - start) / 1e6, r->end == 0 ? 0 : (r->end - end) * 100.0 / MAX (end - r->at, 1));
     }
   if (g_getenv ("VIRT_MIGRATE_BENCH_VERBOSE") != NULL)
-    g_printerr ("%s: ended at %.2f s\n", label, (end - start) / 1e6);
+    g_printerr ("%s: ended at %.2f s (started at %.3f s since the epoch)\n", label, (end - start) / 1e6,
+                start / 1e6);
   g_print ("| %s | %.1f | %.1f (%.2f x cap) |", label, (end - start) / 1e6, max_rate / MIB,
            max_rate / (cap_mib * MIB));
   for (guint q = 1; q <= 3; q++)
