@@ -295,27 +295,6 @@ postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
   return uncapped_time (self, bytes, rate);
 }
 
-/* Whether @s shows everything sent: the memory has begun (after any
- * disks) and nothing is left. */
-static gboolean
-all_sent (const VirtMigrateSample *s)
-{
-  return s != NULL && s->memory_total > 0 && s->remaining == 0 && s->transferred > 0;
-}
-
-/* All sent: what is left is libvirt's finish, counting down from the first
- * sample that showed it (never quite to nothing while the job runs). */
-static gint64
-finish_left (VirtMigrateProgress *self, gint64 now)
-{
-  if (self->memory_done == 0)
-    {
-      self->memory_done = now;
-      self->end = 0; /* what is left is known now: no smoothing towards it */
-    }
-  return MAX (FINISH_US - (now - self->memory_done), FINISH_US / 5);
-}
-
 /* The passes after the one now running, in seconds: each resends what the
  * guest dirtied during the one before (@pass seconds long), until what is
  * left fits the downtime; then that goes while the guest is paused. At
@@ -400,8 +379,6 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   gint64 now = s != NULL ? s->time : self->started;
 
   self->to_send = 0;
-  if (all_sent (s))
-    return finish_left (self, now);
   if (rate <= 0)
     return 0;
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
@@ -602,6 +579,19 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
 
   if (self->cap > 0)
     rate = rate > 0 ? MIN (rate, self->cap) : 0;
+  /* All sent (memory-only or after a storage copy): what is left is
+   * libvirt's finish, counting down from the first sample that showed it
+   * (never quite to nothing while the job runs). */
+  if (sample != NULL && sample->memory_total > 0 && sample->remaining == 0 && sample->transferred > 0)
+    {
+      self->to_send = 0;
+      if (self->memory_done == 0)
+        {
+          self->memory_done = now;
+          self->end = 0; /* what is left is known now: no smoothing towards it */
+        }
+      return MAX (FINISH_US - (now - self->memory_done), FINISH_US / 5);
+    }
   /* Memory only (no disks to copy): the model, at QEMU's own pace for the
    * link (under a cap, the cap until it reports one). */
   if (self->disk_bytes == 0 && (sample == NULL || sample->total == 0 || sample->memory_total > 0))
@@ -616,9 +606,6 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
         return modelled;
     }
   self->to_send = 0;
-  /* After a storage copy too. */
-  if (all_sent (sample))
-    return finish_left (self, now);
   if (sample == NULL || sample->memory_total == 0)
     {
       gint64 end = disks_end (self, sample, rate);
