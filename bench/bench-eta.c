@@ -7,6 +7,8 @@
  *            paced at boot against the clock): RAM sizes of 256 MiB to
  *            2 GiB, working sets of 96 to 256 MiB rewritten at 3 to 8
  *            MiB/s, caps of 8 to 32 MiB/s (see main());
+ *   idle     two idle guests, the most common kind: data written once
+ *            (128 and 256 MiB of 512 MiB and 1 GiB), then nothing touched;
  *   policy   two guests that dirty faster than the link: the convergence
  *            policy raises the downtime, or (allowed) switches to post-copy;
  *   RAM,WS,PACE,LINK[,WARM[,p2p]]  any other memory-only guest, migrated
@@ -18,7 +20,7 @@
  * is compared with the real end, as a part of the time that was still
  * left then (what test-python's eta_you_can_trust holds to 20 %). The rate
  * is compared with the cap. One run, each case once (or only "storage",
- * "memory", "policy", one case by name or a custom one;
+ * "memory", "idle", "policy", one case by name or a custom one;
  * VIRT_MIGRATE_BENCH_VERBOSE=1: every reading; VIRT_MIGRATE_TRACE_DIR: the
  * job's samples, for tests/traces/):
  *   VIRT_MIGRATE_DIRTIER=build/tests/dirtier/dirtier.elf GSETTINGS_SCHEMA_DIR=build/schemas \
@@ -166,6 +168,24 @@ memory_case (const char *name, guint ram, guint ws, guint pace, guint link, guin
   memory_case_full (name, ram, ws, pace, link, warm, FALSE, "");
 }
 
+/* An idle guest, the most common one: @data MiB of its @ram written once,
+ * then nothing touched; migrated over @link MiB/s after @warm s. */
+static void
+idle_case (const char *name, guint ram, guint data, guint link, guint warm)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autofree char *file = g_strdup_printf ("%s.mig", name);
+  g_autofree char *sock = vm_testbed_path (file);
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  g_autofree char *label = g_strdup_printf ("idle, %u MiB, %u MiB written once, %u MiB/s", ram, data, link);
+
+  vm_testbed_idle_guest (name, ram, data);
+  g_usleep (warm * G_USEC_PER_SEC);
+  g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
+  measure (label, request, link);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +215,12 @@ main (int argc, char **argv)
       if (only == NULL || g_str_equal (only, "memory") || g_str_equal (only, cases[i].name))
         memory_case (cases[i].name, cases[i].ram, cases[i].ws, cases[i].pace, cases[i].link, cases[i].warm);
   }
+  /* Idle guests with data in their RAM. */
+  if (only == NULL || g_str_equal (only, "idle"))
+    {
+      idle_case ("eta-idle1", 512, 128, 16, 6);
+      idle_case ("eta-idle2", 1024, 256, 32, 6);
+    }
   /* Any other guest: "RAM,WS,PACE,LINK[,WARM[,p2p]]" (MiB, MiB, MiB/s,
    * MiB/s, s). */
   if (only != NULL && g_ascii_isdigit (only[0]))

@@ -13,6 +13,8 @@
  *   vm-testbed-tool memory-request NAME MEM_MIB DIRTY_MIB RATE_MIB BANDWIDTH_MIB
  *       the same guest; prints its live, memory-only request capped at
  *       BANDWIDTH_MIB MiB/s (managed direct over unix://, as bench-eta's)
+ *   vm-testbed-tool idle-request NAME MEM_MIB DATA_MIB BANDWIDTH_MIB
+ *       the same for a guest that writes DATA_MIB once, then idles
  *   vm-testbed-tool state src|dst|dst2 NAME
  *       prints absent, running, paused, shutoff or other
  *   vm-testbed-tool destroy src|dst NAME
@@ -79,9 +81,10 @@ main (int argc, char **argv)
                               (guint) g_ascii_strtoull (argv[5], NULL, 10));
       return 0;
     }
-  if (argc == 7 && g_str_equal (argv[1], "memory-request"))
+  if ((argc == 7 && g_str_equal (argv[1], "memory-request")) || (argc == 6 && g_str_equal (argv[1], "idle-request")))
     {
       const VmTestbed *tb = vm_testbed_get ();
+      gboolean idle = g_str_equal (argv[1], "idle-request");
       g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (argv[2], tb->src_uri, tb->dst_uri);
       g_autofree char *file = g_strdup_printf ("%s.mig", argv[2]);
       g_autofree char *sock = vm_testbed_path (file);
@@ -89,11 +92,15 @@ main (int argc, char **argv)
       g_autoptr(GVariant) dict = NULL;
       g_autofree char *text = NULL;
 
-      vm_testbed_dirty_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
-                              (guint) g_ascii_strtoull (argv[4], NULL, 10),
-                              (guint) g_ascii_strtoull (argv[5], NULL, 10));
-      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", g_ascii_strtoull (argv[6], NULL, 10),
-                    NULL);
+      if (idle)
+        vm_testbed_idle_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                               (guint) g_ascii_strtoull (argv[4], NULL, 10));
+      else
+        vm_testbed_dirty_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                                (guint) g_ascii_strtoull (argv[4], NULL, 10),
+                                (guint) g_ascii_strtoull (argv[5], NULL, 10));
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth",
+                    g_ascii_strtoull (argv[idle ? 5 : 6], NULL, 10), NULL);
       dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
       text = g_variant_print (dict, TRUE);
       g_print ("%s\n", text);

@@ -148,15 +148,13 @@ vm_testbed_guest_xml (const char *name,
                           "</domain>\n", name, disk != NULL ? disk : "");
 }
 
-/* A running guest on the source with @mem_mib MiB of RAM that keeps dirtying
- * @dirty_mib MiB of it at @rate_mib MiB/s (0: as fast as it can): the
+/* A running guest on the source with @mem_mib MiB of RAM, running the
  * multiboot kernel tests/dirtier builds ($VIRT_MIGRATE_DIRTIER), booted
- * through <kernel>. */
-void
-vm_testbed_dirty_guest (const char *name,
-                        guint       mem_mib,
-                        guint       dirty_mib,
-                        guint       rate_mib)
+ * through <kernel> with @cmdline. */
+static void
+dirtier_guest (const char *name,
+               guint       mem_mib,
+               const char *cmdline)
 {
   const VmTestbed *tb = vm_testbed_get ();
   const char *built = g_getenv ("VIRT_MIGRATE_DIRTIER");
@@ -185,18 +183,43 @@ vm_testbed_dirty_guest (const char *name,
                          "  <vcpu>1</vcpu>\n"
                          "  <os><type arch='x86_64' machine='pc'>hvm</type>\n"
                          "    <kernel>%s</kernel>\n"
-                         "    <cmdline>dirty_mib=%u rate=%u</cmdline></os>\n"
+                         "    <cmdline>%s</cmdline></os>\n"
                          "  <devices>\n"
                          "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
                          "    <memballoon model='none'/>\n"
                          "  </devices>\n"
-                         "</domain>\n", name, mem_mib, kernel, dirty_mib, rate_mib);
+                         "</domain>\n", name, mem_mib, kernel, cmdline);
   conn = vm_testbed_connect (tb->src_uri);
   dom = virDomainCreateXML (conn, xml, 0);
   if (dom == NULL)
     g_error ("create %s: %s", name, virGetLastErrorMessage ());
   virDomainFree (dom);
   virConnectClose (conn);
+}
+
+/* A guest that keeps dirtying @dirty_mib MiB of its @mem_mib at @rate_mib
+ * MiB/s (0: as fast as it can). */
+void
+vm_testbed_dirty_guest (const char *name,
+                        guint       mem_mib,
+                        guint       dirty_mib,
+                        guint       rate_mib)
+{
+  g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=%u", dirty_mib, rate_mib);
+
+  dirtier_guest (name, mem_mib, cmdline);
+}
+
+/* A guest that writes @data_mib MiB of its @mem_mib once, as fast as it
+ * can, then touches nothing: an idle guest with data in its RAM. */
+void
+vm_testbed_idle_guest (const char *name,
+                       guint       mem_mib,
+                       guint       data_mib)
+{
+  g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=0 rounds=1", data_mib);
+
+  dirtier_guest (name, mem_mib, cmdline);
 }
 
 void

@@ -50,6 +50,9 @@ void             vm_testbed_dirty_guest    (const char *name,
                                             guint       mem_mib,
                                             guint       dirty_mib,
                                             guint       rate_mib);
+void             vm_testbed_idle_guest     (const char *name,
+                                            guint       mem_mib,
+                                            guint       data_mib);
 void             vm_testbed_define_xml     (const char *uri,
                                             const char *xml);
 VmGuestState     vm_testbed_guest_state    (const char *uri,

@@ -6,6 +6,9 @@
  * Kernel command line (<cmdline>):
  *   dirty_mib=N   how much memory to keep dirtying (default 32), from 4 MiB up
  *   rate=M        MiB dirtied per second (default 0: as fast as it can)
+ *   rounds=R      go over the memory R times, then idle (default 0: for
+ *                 ever): rounds=1 is a guest that wrote its data once and
+ *                 now touches nothing, the common idle guest
  *
  * It dirties one word per 4 KiB page. The rate is paced by CPU work, not by
  * the clock: at boot it measures how much busy work fits in one second of
@@ -98,6 +101,7 @@ dirtier_main (u32 magic, struct multiboot_info *mbi)
   const char *cmdline = (magic == 0x2BADB002 && (mbi->flags & 4)) ? (const char *) mbi->cmdline : 0;
   u32 dirty_mib = param (cmdline, "dirty_mib", 32);
   u32 rate = param (cmdline, "rate", 0);
+  u32 rounds = param (cmdline, "rounds", 0), round = 0;
   u32 mem_mib = (magic == 0x2BADB002 && (mbi->flags & 1)) ? (mbi->mem_upper / 1024) : 64;
   volatile u32 *base = (volatile u32 *) (4u << 20);
   u32 pages, page = 0, counter = 0, total_mib = 0, units_per_second = 0, units_per_page;
@@ -135,7 +139,11 @@ dirtier_main (u32 magic, struct multiboot_info *mbi)
     {
       base[page * 1024] = counter++;
       if (++page == pages)
-        page = 0;
+        {
+          page = 0;
+          if (rounds != 0 && ++round == rounds)
+            break;
+        }
       if ((counter & 255) == 0)
         total_mib++;
       for (u32 i = 0; i < units_per_page; i++)
@@ -148,4 +156,7 @@ dirtier_main (u32 magic, struct multiboot_info *mbi)
           serial_puts (" MiB\n");
         }
     }
+  serial_puts ("idle\n");
+  for (;;)
+    __asm__ volatile ("cli; hlt");
 }
