@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Samples as text, one per line, for recorded traces (tests/traces/):
  *   TIME_MS ACTIVE TOTAL REMAINING TRANSFERRED MEMORY_TOTAL MEMORY_BPS DISK_BPS
- *   DIRTY_PAGES_PER_S PAGE_SIZE ITERATION POSTCOPY [CONSTANT_PAGES NORMAL_PAGES [RESIDENT DIRTY_SAMPLED]]
+ *   DIRTY_PAGES_PER_S PAGE_SIZE ITERATION POSTCOPY [CONSTANT_PAGES NORMAL_PAGES [RESIDENT DIRTY_SAMPLED
+ *   [DIRTY_MEASURED]]]
  * TIME_MS counts from the first sample; '#' starts a comment. The last
- * four (QEMU's zero and whole pages, its resident set, the dirty rate it
- * sampled before the migration) came later: older
- * traces lack them. */
+ * five (QEMU's zero and whole pages, its resident set, the dirty rate it
+ * sampled before the migration, 1 once it has: a 0 it measured is not a
+ * 0 it has not) came later: older traces lack them (there a sampled rate
+ * of 0 reads as none measured). */
 #include "config.h"
 
 #include <stdio.h>
@@ -17,20 +19,22 @@ gboolean
 virt_migrate_sample_parse (const char        *line,
                            VirtMigrateSample *sample)
 {
-  guint64 time_ms, active, postcopy;
+  guint64 time_ms, active, postcopy, measured = 0;
   int n;
 
   memset (sample, 0, sizeof (*sample));
   n = sscanf (line, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
               " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
               " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT,
               &time_ms, &active, &sample->total, &sample->remaining, &sample->transferred,
               &sample->memory_total, &sample->memory_bps, &sample->disk_bps, &sample->dirty_rate,
               &sample->page_size, &sample->iteration, &postcopy, &sample->memory_constant,
-              &sample->memory_normal, &sample->resident, &sample->dirty_sampled);
-  if (n != 12 && n != 14 && n != 16)
+              &sample->memory_normal, &sample->resident, &sample->dirty_sampled, &measured);
+  if (n != 12 && n != 14 && n != 16 && n != 17)
     return FALSE;
+  sample->dirty_measured = n == 17 ? measured != 0 : sample->dirty_sampled > 0;
   sample->time = (gint64) time_ms * 1000;
   sample->active = active != 0;
   sample->have_total = sample->active;
@@ -44,9 +48,9 @@ virt_migrate_sample_format (const VirtMigrateSample *s)
   return g_strdup_printf ("%" G_GINT64_FORMAT " %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT
-                          " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                          " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d",
                           s->time / 1000, s->active && s->have_total ? 1 : 0, s->total, s->remaining,
                           s->transferred, s->memory_total, s->memory_bps, s->disk_bps, s->dirty_rate,
                           s->page_size, s->iteration, s->postcopy ? 1 : 0, s->memory_constant,
-                          s->memory_normal, s->resident, s->dirty_sampled);
+                          s->memory_normal, s->resident, s->dirty_sampled, s->dirty_measured ? 1 : 0);
 }

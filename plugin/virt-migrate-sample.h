@@ -29,7 +29,8 @@ typedef struct {
   guint64  memory_constant; /* MEMORY_CONSTANT: pages found zero (sent as a header), this migration */
   guint64  memory_normal;   /* MEMORY_NORMAL: pages sent whole, this migration */
   guint64  resident;        /* the source QEMU's resident set (libvirt's rss), bytes; 0: not known */
-  guint64  dirty_sampled;   /* the dirty rate QEMU sampled before the migration, bytes/s; 0: not known */
+  guint64  dirty_sampled;   /* the dirty rate QEMU sampled before the migration, bytes/s */
+  gboolean dirty_measured;  /* ...and it has: dirty_sampled is its figure, 0 included (an idle guest) */
   gboolean postcopy;      /* the guest runs on the destination already */
   gboolean switch_over;   /* the source guest is paused for the switch-over */
 } VirtMigrateSample;

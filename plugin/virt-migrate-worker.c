@@ -179,7 +179,8 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
         return;
       self->trace_start = sample->time;
       fprintf (self->trace, "# time_ms active total remaining transferred memory_total memory_bps "
-                            "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages resident dirty_sampled\n");
+                            "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages resident dirty_sampled "
+                            "dirty_measured\n");
     }
   relative.time = sample->time - self->trace_start;
   line = virt_migrate_sample_format (&relative);

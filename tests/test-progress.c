@@ -458,7 +458,7 @@ later_passes_us (gdouble dirty, gdouble pass)
 
 /* A guest 16 MiB into its first pass (20 MiB scanned, 84 MiB ahead),
  * 1.24 s after the call, with QEMU's sampled dirty count @sampled MiB/s
- * (0: none yet): the time left. */
+ * (0: none yet, unless @measured): the time left. */
 /* What a stand-in policy does for a guest dirtying 0.8 of the link or
  * more (as the real one's passes that do not shrink enough): nothing,
  * raise the downtime, or give up (@user_data: a FastAction). It does
@@ -476,7 +476,7 @@ forecast_fast_only (guint64 start, guint64 rate, guint64 dirty, guint64 *downtim
 }
 
 static gint64
-first_pass_left_policy (guint64 sampled, gboolean policy, FastAction action)
+first_pass_left_full (guint64 sampled, gboolean measured, gboolean policy, FastAction action)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
   VirtMigrateSample s;
@@ -489,14 +489,43 @@ first_pass_left_policy (guint64 sampled, gboolean policy, FastAction action)
   virt_migrate_progress_start (p, 0, 0);
   s = memory_sample (1000, 16, 20, 140, 1);
   s.dirty_sampled = sampled * MIB;
+  s.dirty_measured = measured;
   settle (p, s);
   return virt_migrate_progress_get_state (p)->time_left;
+}
+
+static gint64
+first_pass_left_policy (guint64 sampled, gboolean policy, FastAction action)
+{
+  return first_pass_left_full (sampled, sampled > 0, policy, action);
 }
 
 static gint64
 first_pass_left (guint64 sampled)
 {
   return first_pass_left_policy (sampled, FALSE, FAST_NOTHING);
+}
+
+static void
+test_sample_measured (void)
+{
+  VirtMigrateSample s;
+  g_autofree char *line = NULL;
+
+  g_test_summary ("A trace keeps QEMU's sampled dirty rate of 0 apart from none measured; older traces, "
+                  "without the column, read a 0 as none");
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1", &s));
+  g_assert_true (s.dirty_measured);
+  g_assert_cmpuint (s.dirty_sampled, ==, 0);
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0", &s));
+  g_assert_false (s.dirty_measured);
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 1048576", &s));
+  g_assert_true (s.dirty_measured);
+  s.dirty_sampled = 0;
+  s.dirty_measured = TRUE;
+  line = virt_migrate_sample_format (&s);
+  g_assert_true (virt_migrate_sample_parse (line, &s));
+  g_assert_true (s.dirty_measured);
 }
 
 static void
@@ -527,6 +556,11 @@ test_memory_model (void)
    * posterior mean of a Poisson count with the Gamma prior. */
   g_assert_cmpint (ABS (first_pass_left (4) - (5250000 + later_passes_us (6.0 / 1.625, 6.49) + FINISH_US)), <,
                    60000);
+  /* QEMU counted nothing: a measurement, and the likeliest guest is an
+   * idle one ((2 + 0) / (2 / 0.1 + 1) = 0.1 MiB/s: 0.6 MiB dirtied in the
+   * pass, which goes with the switch-over): this pass, then the finish.
+   * Read as no count, it was the prior's 3.2 MiB/s (above). */
+  g_assert_cmpint (ABS (first_pass_left_full (0, TRUE, FALSE, FAST_NOTHING) - (5250000 + FINISH_US)), <, 60000);
   /* A count of 1 for a guest of this link: less than the prior. */
   g_assert_cmpint (ABS (first_pass_left (1) - (5250000 + later_passes_us (3.0 / 1.625, 6.49) + FINISH_US)), <,
                    60000);
@@ -848,6 +882,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/complete", test_complete);
   g_test_add_func ("/virt-migrate/progress/iteration-monotonic", test_iteration_monotonic);
   g_test_add_func ("/virt-migrate/progress/trace-storage", test_trace_storage);
+  g_test_add_func ("/virt-migrate/progress/sample-measured", test_sample_measured);
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
   g_test_add_func ("/virt-migrate/progress/memory-policy-forecast", test_memory_policy_forecast);
@@ -872,6 +907,10 @@ main (int argc, char **argv)
       { "memory-issue-b", 8, 384, 0.55, 0.2, 0 },
       { "memory-large", 20, 1280, 0.55, 0.35, 0 },
       { "memory-long", 8, 512, 0.6, 0.6, 2800 },
+      /* An idle guest: its whole migration one pass; from QEMU's count of
+       * 0 (1.8 s) on, worst 15 % (the last sample, 0.25 s before the
+       * end). */
+      { "memory-idle", 16, 512, 0.2, 0.2, 2000 },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (traces); i++)

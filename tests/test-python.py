@@ -251,6 +251,21 @@ def eta_memory_you_can_trust():
     return detail
 
 
+@test
+def eta_idle_you_can_trust():
+    """A live memory-only migration of an idle guest, the most common kind (512 MiB, 160 MiB written once, then nothing touched; 10 MiB/s), sampled every 250 ms: the expected end within 20 % of the time really left at 25, 50 and 75 % of the wall time (QEMU's sampled dirty count of 0 read as the measurement it is, not as none), progress never back, the rate never above 1.5 x the cap"""
+    text = tool("idle-request", "py-eta-idle", "512", "160", "10")
+    request = VirtMigrate.Request.new_from_variant(GLib.Variant.parse(GLib.VariantType("a{sv}"), text))
+    # Its data written (in well under a second under TCG), the guest idle.
+    GLib.usleep(4 * GLib.USEC_PER_SEC)
+    job = VirtMigrate.Manager.new().create_job(request)
+    samples, errors, detail = follow_eta(job, 10 * 2**20)
+    assert all(abs(e) <= 0.2 for e in errors), detail
+    assert tool("state", "dst", "py-eta-idle") == "running"
+    tool("destroy", "dst", "py-eta-idle")
+    return detail
+
+
 def main():
     global results
     # VIRT_MIGRATE_PY_ONLY=name,name: only those (the eta-loaded test).

@@ -59,6 +59,7 @@ struct _VirtMigrateLibvirtBackend
    * (bytes/s, once measured). */
   gboolean                   dirty_calc_started;
   guint64                    dirty_sampled;
+  gboolean                   dirty_measured;
 };
 
 static void virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface);
@@ -585,14 +586,15 @@ backend_get_stats (VirtMigrateBackend *backend,
    * grows with it (a page first written ahead of the scan). */
   if (sample->memory_total > 0)
     sample->resident = virt_migrate_libvirt_resident_bytes (dom);
-  if (self->dirty_calc_started && self->dirty_sampled == 0 && sample->memory_total > 0)
+  if (self->dirty_calc_started && !self->dirty_measured && sample->memory_total > 0)
     {
-      self->dirty_sampled = virt_migrate_libvirt_sampled_dirty_rate (dom);
-      /* QEMU measured none: nothing more to ask. */
-      if (self->dirty_sampled == 0 && sample->time_elapsed > (DIRTY_CALC_SECONDS + 3) * 1000)
+      self->dirty_measured = virt_migrate_libvirt_sampled_dirty_rate (dom, &self->dirty_sampled);
+      /* QEMU gave no figure: nothing more to ask. */
+      if (!self->dirty_measured && sample->time_elapsed > (DIRTY_CALC_SECONDS + 3) * 1000)
         self->dirty_calc_started = FALSE;
     }
   sample->dirty_sampled = self->dirty_sampled;
+  sample->dirty_measured = self->dirty_measured;
   if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
     {
       sample->postcopy = reason == VIR_DOMAIN_PAUSED_POSTCOPY;

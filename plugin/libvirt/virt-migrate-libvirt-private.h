@@ -79,7 +79,8 @@ gboolean      virt_migrate_libvirt_fetch_stats         (virDomainPtr            
                                                         unsigned int               flags,
                                                         VirtMigrateSample         *sample);
 guint64       virt_migrate_libvirt_resident_bytes      (virDomainPtr               dom);
-guint64       virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom);
+gboolean      virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom,
+                                                        guint64                   *bytes_per_second);
 
 /* The active storage pools of @conn, each as its XML. */
 GPtrArray    *virt_migrate_libvirt_storage_pools       (virConnectPtr              conn);

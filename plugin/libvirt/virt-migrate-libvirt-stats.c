@@ -19,24 +19,28 @@ param_ull (virTypedParameterPtr params, int nparams, const char *name, gboolean 
   return rc == 1 ? value : 0;
 }
 
-/* The dirty rate QEMU measured, in bytes/s; 0 while it measures or if
- * libvirt gives none. */
-guint64
-virt_migrate_libvirt_sampled_dirty_rate (virDomainPtr dom)
+/* The dirty rate QEMU measured, in bytes/s, in *@bytes_per_second (0
+ * included: an idle guest dirties nothing QEMU's sampling finds).
+ * Returns: %FALSE while it measures, or if libvirt gives none. */
+gboolean
+virt_migrate_libvirt_sampled_dirty_rate (virDomainPtr dom, guint64 *bytes_per_second)
 {
   virDomainPtr doms[] = { dom, NULL };
   virDomainStatsRecordPtr *records = NULL;
   long long mib = 0;
   int status = 0;
+  gboolean measured = FALSE;
   int n = virDomainListGetStats (doms, VIR_DOMAIN_STATS_DIRTYRATE, &records, 0);
 
   if (n == 1 &&
       virTypedParamsGetInt (records[0]->params, records[0]->nparams, "dirtyrate.calc_status", &status) == 1 &&
-      status == 2 /* measured */)
-    virTypedParamsGetLLong (records[0]->params, records[0]->nparams, "dirtyrate.megabytes_per_second", &mib);
+      status == 2 /* measured */ &&
+      virTypedParamsGetLLong (records[0]->params, records[0]->nparams, "dirtyrate.megabytes_per_second", &mib) == 1)
+    measured = TRUE;
   if (records != NULL)
     virDomainStatsRecordListFree (records);
-  return mib > 0 ? (guint64) mib * 1024 * 1024 : 0;
+  *bytes_per_second = mib > 0 ? (guint64) mib * 1024 * 1024 : 0;
+  return measured;
 }
 
 /* The source QEMU's resident set (libvirt's memory statistic "rss", there
