@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "virt-migrate-dirty-prior.h"
 #include "virt-migrate-progress.h"
 
 /* The rate is the bytes moved over this window of samples, never libvirt's
@@ -54,37 +55,12 @@
 /* From the migration call to QEMU's first memory statistics (0.3 to 0.6 s
  * on the test bed). */
 #define MEMORY_SETUP_US (400 * 1000)
-/* The dirty rate during the first pass, before QEMU measures one (its
- * first bitmap sync ends the pass). libvirt's page sampling (2 s, started
- * in prepare) hashes 512 pages per GiB, one per 2 MiB, so it finds about
- * one dirty page per MiB/s the guest dirties and reports that count as
- * whole MiB/s: a Poisson count whose mean is the rate, read as 1 for a
- * real 3 and 3 for a real 2 on the test bed (bench-eta). It is taken with
- * a prior of two kinds of guest: most converge and dirty about a fifth
- * of the link (a Gamma prior of shape 2), one in ten dirties faster than
- * the link (1.5 times it, the convergence policy's business). The count
- * picks the more likely kind (a negative binomial each), and the estimate
- * is that kind's posterior mean. Replayed over 16 recorded converging
- * guests (48 figures), a single prior of shape 2 gave 39 within 20 % and
- * one of shape 1 38; the second kind keeps the count of a guest that
- * needs the policy (12 for an 8 MiB/s link: +4 % at half-time instead of
- * +272 %) from being pulled down to a guest that converges. A third kind
- * is the idle guest, the most common of all (three in ten here, about 0.1
- * MiB/s whatever the link): QEMU's count of 0 is a measurement, not a
- * missing one, and makes it the likely kind unless the link is slow
- * enough for a converging guest to count 0 as often. Before, a count of
- * 0 read as none, and an idle guest was given a fifth of the link: its
- * end 30/47/85 % late at 25/50/75 % of bench-eta's idle guests (the
- * whole migration is its first pass); with the count, +30/+1/+1 (the
- * 25 % figure comes before the count), replayed, and the 45 recorded
- * converging guests as before (79 of 135 figures within 20 %, 78). */
-#define DIRTY_PRIOR_SHARE 0.2
-#define DIRTY_PRIOR_SHAPE 2.0
-#define DIRTY_FAST_SHARE 1.5
-#define DIRTY_FAST_WEIGHT 0.1
-#define DIRTY_IDLE_MIB 0.1
-#define DIRTY_IDLE_WEIGHT 0.3
-#define MIB (1024.0 * 1024.0)
+/* The dirty rate during the first pass, before QEMU measures one: from
+ * its sampled count and a prior of three kinds of guest
+ * (virt-migrate-dirty-prior.c). Without the policy's forecast, never more
+ * than half the link, so that one high count does not make a guest that
+ * converges look as if it never ended; with it, what the policy will do
+ * about such a guest decides. */
 /* The growth of the resident set is measured over this long. */
 #define GROWTH_US (2 * G_USEC_PER_SEC)
 #define GROWTH_SAMPLES 32
@@ -252,48 +228,6 @@ growth_rate (VirtMigrateProgress *self, gint64 now, guint64 resident)
   return 0;
 }
 
-/* The log of the chance of a Poisson @count whose mean has a Gamma prior
- * of shape @k and mean @mean, less the terms that depend on @count and @k
- * alone (a negative binomial): to compare two priors of the same shape. */
-static gdouble
-count_log_chance (gdouble k, gdouble mean, gdouble count)
-{
-  gdouble theta = mean / k;
-
-  return -k * log1p (theta) + count * (log (theta) - log1p (theta));
-}
-
-/* The guest's dirty rate during the first pass, bytes/s, from the link's
- * @rate and QEMU's sampled count (@sampled, bytes/s, once @measured): see
- * DIRTY_PRIOR_SHARE. Without the policy's forecast, never more than half
- * the link, so that one high count does not make a guest that converges
- * look as if it never ended; with it, what the policy will do about such a
- * guest decides. *@converging: the same read as a converging guest's. */
-static gdouble
-first_pass_dirty (VirtMigrateProgress *self, gdouble rate, guint64 sampled, gboolean measured, gdouble *converging)
-{
-  gdouble prior = rate * DIRTY_PRIOR_SHARE / MIB; /* MiB/s */
-  gdouble fast = rate * DIRTY_FAST_SHARE / MIB, count = sampled / MIB;
-  gdouble k = DIRTY_PRIOR_SHAPE, estimate, best;
-
-  if (prior <= 0)
-    return 0;
-  estimate = !measured ? prior : (k + count) / (k / prior + 1);
-  *converging = MIN (estimate * MIB, self->forecast != NULL ? rate : rate / 2);
-  if (!measured)
-    return *converging;
-  /* The most likely kind for the count, and its posterior mean. */
-  best = log (1 - DIRTY_FAST_WEIGHT - DIRTY_IDLE_WEIGHT) + count_log_chance (k, prior, count);
-  if (log (DIRTY_FAST_WEIGHT) + count_log_chance (k, fast, count) > best)
-    {
-      best = log (DIRTY_FAST_WEIGHT) + count_log_chance (k, fast, count);
-      estimate = (k + count) / (k / fast + 1);
-    }
-  if (log (DIRTY_IDLE_WEIGHT) + count_log_chance (k, DIRTY_IDLE_MIB, count) > best)
-    estimate = (k + count) / (k / DIRTY_IDLE_MIB + 1);
-  return MIN (estimate * MIB, self->forecast != NULL ? rate : rate / 2);
-}
-
 /* How long @bytes sent without the pre-copy cap take, s (while the guest
  * is paused for the switch-over, or in post-copy): under a cap that is as
  * fast as the link goes, not known ahead, part of the finish (bench-eta:
@@ -402,8 +336,9 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   if (rate <= 0)
     return 0;
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
-        : first_pass_dirty (self, rate, s != NULL ? s->dirty_sampled : 0, s != NULL && s->dirty_measured,
-                            &converging);
+        : virt_migrate_dirty_prior_estimate (rate, s != NULL ? s->dirty_sampled : 0,
+                                             s != NULL && s->dirty_measured,
+                                             self->forecast != NULL ? rate : rate / 2, &converging);
   if (s != NULL && s->postcopy)
     return (gint64) (postcopy_time (self, s->remaining, rate) * G_USEC_PER_SEC) + FINISH_US;
   /* Paused for the switch-over: QEMU sends what is left uncapped. */
