@@ -19,7 +19,8 @@ VirtMigrateJob *virt_migrate_manager_adopt (VirtMigrateManager *self,
                                             guint               id,
                                             guint               owner_uid,
                                             const char *const  *messages,
-                                            gint64              start_real_time);
+                                            gint64              start_real_time,
+                                            guint               drain_id);
 
 /* A new job's (or, with @job %NULL, a drain's) id from the history's
  * counter, unique across the processes writing that history; 0 (the job

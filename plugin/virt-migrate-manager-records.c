@@ -137,7 +137,7 @@ virt_migrate_manager_set_state_directory (VirtMigrateManager *self,
       g_message ("job %u: recorded as %s before a restart: following it again", id, state);
       g_variant_lookup (record, "Messages", "^a&s", &messages);
       g_variant_lookup (record, "StartTime", "x", &started);
-      job = virt_migrate_manager_adopt (self, request, id, owner, messages, started);
+      job = virt_migrate_manager_adopt (self, request, id, owner, messages, started, drain);
       note = g_strdup_printf ("virt-migrated restarted while this job was %s: following libvirt's "
                               "migration from here", state);
       virt_migrate_job_log (job, note);

@@ -482,6 +482,40 @@ check_not_busy (VirtMigrateManager *self, VirtMigrateRequest *request, GError **
   return FALSE;
 }
 
+/* The convergence policy for @job of @request (a snapshot of the
+ * settings' policy, with the request's own choices), unless the request
+ * opts out or is offline. A job adopted after a restart gets it too: a
+ * migration that cannot converge must not run for ever because the
+ * process that watched it was restarted. */
+static void
+give_policy (VirtMigrateManager *self, VirtMigrateJob *job, VirtMigrateRequest *request)
+{
+  g_autoptr(VirtMigratePolicy) live = NULL;
+  g_autoptr(VirtMigratePolicy) policy = NULL;
+  g_auto(GStrv) schedule = NULL;
+  guint window = virt_migrate_request_get_policy_stall_window (request);
+  guint iterations = virt_migrate_request_get_policy_stall_iterations (request);
+  guint64 downtime_max = 0;
+
+  if (!virt_migrate_request_get_convergence_policy (request) || virt_migrate_request_get_offline (request))
+    return;
+  live = virt_migrate_settings_create_policy (self->settings);
+  if (!virt_migrate_policy_get_enabled (live))
+    return;
+  /* A snapshot: the settings may change while the job runs. */
+  policy = virt_migrate_policy_copy (live);
+  g_object_get (request, "policy-downtime-max", &downtime_max, "policy-bandwidth-schedule", &schedule, NULL);
+  if (window > 0)
+    g_object_set (policy, "stall-window", window, NULL);
+  if (iterations > 0)
+    g_object_set (policy, "stall-iterations", iterations, NULL);
+  if (downtime_max > 0)
+    g_object_set (policy, "downtime-max", downtime_max, NULL);
+  if (schedule != NULL)
+    g_object_set (policy, "bandwidth-schedule", schedule, NULL);
+  virt_migrate_job_set_policy (job, policy);
+}
+
 /**
  * virt_migrate_manager_create_job:
  * @self: a #VirtMigrateManager
@@ -519,33 +553,7 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   virt_migrate_manager_number (self, job);
   virt_migrate_job_set_started_by_uid (job, getuid ());
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
-  if (virt_migrate_request_get_convergence_policy (copy) &&
-      !virt_migrate_request_get_offline (copy))
-    {
-      g_autoptr(VirtMigratePolicy) live = virt_migrate_settings_create_policy (self->settings);
-
-      if (virt_migrate_policy_get_enabled (live))
-        {
-          /* A snapshot (the settings may change while the job runs), with
-           * the request's own choices. */
-          g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_copy (live);
-          g_auto(GStrv) schedule = NULL;
-          guint window = virt_migrate_request_get_policy_stall_window (copy);
-          guint iterations = virt_migrate_request_get_policy_stall_iterations (copy);
-          guint64 downtime_max = 0;
-
-          g_object_get (copy, "policy-downtime-max", &downtime_max, "policy-bandwidth-schedule", &schedule, NULL);
-          if (window > 0)
-            g_object_set (policy, "stall-window", window, NULL);
-          if (iterations > 0)
-            g_object_set (policy, "stall-iterations", iterations, NULL);
-          if (downtime_max > 0)
-            g_object_set (policy, "downtime-max", downtime_max, NULL);
-          if (schedule != NULL)
-            g_object_set (policy, "bandwidth-schedule", schedule, NULL);
-          virt_migrate_job_set_policy (job, policy);
-        }
-    }
+  give_policy (self, job, copy);
   return job;
 }
 
@@ -669,15 +677,18 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
 }
 
 /* Follows a migration this process did not start (a restarted daemon's
- * job @id, begun at @start_real_time, 0: unknown): runs at once, outside
- * the limits, since libvirt already runs it. */
+ * job @id, begun at @start_real_time, 0: unknown; of the drain @drain_id,
+ * 0: none): runs at once, outside the limits, since libvirt already runs
+ * it, but counts in its drain's limit (the drain starts no more beside
+ * it), and under the convergence policy as any job. */
 VirtMigrateJob *
 virt_migrate_manager_adopt (VirtMigrateManager *self,
                             VirtMigrateRequest *request,
                             guint               id,
                             guint               owner_uid,
                             const char *const  *messages,
-                            gint64              start_real_time)
+                            gint64              start_real_time,
+                            guint               drain_id)
 {
   VirtMigrateJob *job;
 
@@ -695,6 +706,9 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
   virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   virt_migrate_job_set_started_by_uid (job, owner_uid);
+  if (drain_id != 0)
+    virt_migrate_job_set_drain_id (job, drain_id);
+  give_policy (self, job, virt_migrate_job_get_request (job));
   for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
     virt_migrate_job_log (job, messages[i]);
   track (self, job);

@@ -555,6 +555,7 @@ test_policy_timeout_pauses (void)
 typedef struct {
   GPtrArray          *fakes;
   guint               n_adopted;
+  gboolean            diverging;    /* the next backends' guest never converges */
   VirtMigrateRequest *last_request; /* what the last backend was made for */
 } Factory;
 
@@ -562,10 +563,12 @@ static VirtMigrateBackend *
 make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
 {
   Factory *f = user_data;
-  FakeBackend *fake = converging_backend (4);
+  FakeBackend *fake = f->diverging ? fake_backend_new () : converging_backend (4);
 
   f->n_adopted += adopted;
   f->last_request = request;
+  if (f->diverging)
+    fake_backend_add_memory_pass (fake, 64 * MIB, 50 * MIB, 1, FALSE);
   fake_backend_set_blocking (fake, TRUE);
   g_ptr_array_add (f->fakes, g_object_ref (fake));
   return VIRT_MIGRATE_BACKEND (fake);
@@ -584,6 +587,7 @@ fake_manager (Factory *f, guint max_parallel, guint per_dest)
   manager = virt_migrate_manager_new_with_settings (settings);
   f->fakes = g_ptr_array_new_with_free_func (g_object_unref);
   f->n_adopted = 0;
+  f->diverging = FALSE;
   virt_migrate_manager_set_backend_func (manager, make_fake, f, NULL);
   return manager;
 }
@@ -763,7 +767,7 @@ test_manager_adopt (void)
   g_test_summary ("A restarted daemon's job, adopted through the manager's backend seam (adopted set): "
                   "it keeps its id, owner, log and start, runs at once outside the limit of 1; "
                   "a new job never takes its id");
-  adopted = virt_migrate_manager_adopt (manager, r2, 4242, 1000, messages, began);
+  adopted = virt_migrate_manager_adopt (manager, r2, 4242, 1000, messages, began, 0);
   g_assert_nonnull (adopted);
   g_assert_cmpuint (f.n_adopted, ==, 1);
   g_assert_cmpuint (virt_migrate_job_get_id (adopted), ==, 4242);
@@ -790,6 +794,66 @@ test_manager_adopt (void)
   g_assert_cmpuint (virt_migrate_job_get_elapsed (adopted), >=, 30000);
   virt_migrate_job_cancel (busy, NULL);
   iterate_until (is_done, busy);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_adopt_drain_limit (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) r1 = new_request ("one");
+  g_autoptr(VirtMigrateRequest) r2 = new_request ("two");
+  g_autoptr(VirtMigrateJob) next = NULL;
+  VirtMigrateJob *adopted;
+
+  g_test_summary ("A drain's job adopted after a restart counts in its drain's limit: with max-parallel 1 "
+                  "the drain's next guest waits for it, then runs");
+  virt_migrate_manager_set_group_limit (manager, 7, 1);
+  adopted = virt_migrate_manager_adopt (manager, r1, 4242, 1000, NULL, 0, 7);
+  g_assert_cmpuint (virt_migrate_job_get_drain_id (adopted), ==, 7);
+  next = virt_migrate_manager_create_job (manager, r2, NULL);
+  virt_migrate_job_set_drain_id (next, 7);
+  virt_migrate_manager_run_job (manager, next, NULL);
+  while (fake_backend_get_n_prepared (g_ptr_array_index (f.fakes, 0)) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (virt_migrate_job_get_state (next), ==, VIRT_MIGRATE_JOB_STATE_PENDING);
+  g_assert_cmpuint (fake_backend_get_n_prepared (g_ptr_array_index (f.fakes, 1)), ==, 0);
+  release_fake (g_ptr_array_index (f.fakes, 0));
+  iterate_until (is_done, adopted);
+  release_fake (g_ptr_array_index (f.fakes, 1));
+  iterate_until (is_done, next);
+  g_assert_cmpint (virt_migrate_job_get_state (next), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  g_ptr_array_unref (f.fakes);
+}
+
+static void
+test_manager_adopt_policy (void)
+{
+  Factory f;
+  g_autoptr(VirtMigrateManager) manager = fake_manager (&f, 0, 0);
+  g_autoptr(VirtMigrateRequest) request = new_request ("web1");
+  VirtMigrateJob *adopted;
+
+  g_test_summary ("A job adopted after a restart runs under the convergence policy as the one it "
+                  "follows did: a migration that does not converge is stopped at its completion "
+                  "timeout, not followed for ever");
+  g_object_set (request, "completion-timeout", 1, "postcopy", FALSE, NULL);
+  f.diverging = TRUE;
+  adopted = virt_migrate_manager_adopt (manager, request, 4242, 1000, NULL, 0, 0);
+  g_assert_nonnull (virt_migrate_job_get_policy (adopted));
+  {
+    /* Without the policy it would run for ever: 10 s is plenty. */
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (!is_done (adopted) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  }
+  g_assert_cmpint (virt_migrate_job_get_state (adopted), ==, VIRT_MIGRATE_JOB_STATE_FAILED);
+  g_assert_error (virt_migrate_job_get_error (adopted), VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE);
+  g_assert_cmpuint (fake_backend_get_n_aborts (g_ptr_array_index (f.fakes, 0)), ==, 1);
   g_ptr_array_unref (f.fakes);
 }
 
@@ -1013,6 +1077,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/manager-unit/applies-settings", test_manager_applies_settings);
   g_test_add_func ("/virt-migrate/manager-unit/retention", test_manager_retention);
   g_test_add_func ("/virt-migrate/manager-unit/adopt", test_manager_adopt);
+  g_test_add_func ("/virt-migrate/manager-unit/adopt-drain-limit", test_manager_adopt_drain_limit);
+  g_test_add_func ("/virt-migrate/manager-unit/adopt-policy", test_manager_adopt_policy);
   g_test_add_func ("/virt-migrate/manager-unit/one-request", test_manager_one_request);
   return g_test_run ();
 }
