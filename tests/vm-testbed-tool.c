@@ -10,6 +10,9 @@
  *   vm-testbed-tool guest NAME       an idle running guest on the source
  *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
  *       a guest on the source that keeps dirtying its memory (tests/dirtier)
+ *   vm-testbed-tool idle-guest NAME MEM_MIB DATA_MIB
+ *       a guest on the source that writes DATA_MIB once, then idles: as
+ *       slow to move as its data, and sure to converge
  *   vm-testbed-tool memory-request NAME MEM_MIB DIRTY_MIB RATE_MIB BANDWIDTH_MIB
  *       the same guest; prints its live, memory-only request capped at
  *       BANDWIDTH_MIB MiB/s (managed direct over unix://, as bench-eta's)
@@ -72,6 +75,12 @@ main (int argc, char **argv)
   if (argc == 3 && g_str_equal (argv[1], "guest"))
     {
       vm_testbed_create_guest (vm_testbed_get ()->src_uri, argv[2], NULL, FALSE, TRUE);
+      return 0;
+    }
+  if (argc == 5 && g_str_equal (argv[1], "idle-guest"))
+    {
+      vm_testbed_idle_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                             (guint) g_ascii_strtoull (argv[4], NULL, 10));
       return 0;
     }
   if (argc == 6 && g_str_equal (argv[1], "dirty-guest"))

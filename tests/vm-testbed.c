@@ -148,13 +148,44 @@ vm_testbed_guest_xml (const char *name,
                           "</domain>\n", name, disk != NULL ? disk : "");
 }
 
+/* The dirtier's state words (tests/dirtier/dirtier.c): at this guest
+ * physical address, its magic then its state. */
+#define DIRTIER_STATUS_ADDRESS 0x7000
+#define DIRTIER_MAGIC 0x54524944u
+#define DIRTIER_IDLE 2u
+
+/* Waits (up to a minute) until the dirtier in @dom says @state, read from
+ * the guest's memory. */
+static void
+wait_dirtier_state (virDomainPtr dom,
+                    const char  *name,
+                    guint32      state)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint32 words[2] = { 0, 0 };
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (virDomainMemoryPeek (dom, DIRTIER_STATUS_ADDRESS, sizeof (words), words, VIR_MEMORY_PHYSICAL) < 0)
+        g_error ("peek into %s: %s", name, virGetLastErrorMessage ());
+      /* The guest is x86: little-endian, as this host. */
+      if (GUINT32_FROM_LE (words[0]) == DIRTIER_MAGIC && GUINT32_FROM_LE (words[1]) >= state)
+        return;
+      g_usleep (100 * 1000);
+    }
+  g_error ("%s: the dirtier did not reach state %u within a minute (it says %#x %u)", name, state,
+           GUINT32_FROM_LE (words[0]), GUINT32_FROM_LE (words[1]));
+}
+
 /* A running guest on the source with @mem_mib MiB of RAM, running the
  * multiboot kernel tests/dirtier builds ($VIRT_MIGRATE_DIRTIER), booted
- * through <kernel> with @cmdline. */
+ * through <kernel> with @cmdline; with @wait_state, once the dirtier says
+ * it. */
 static void
 dirtier_guest (const char *name,
                guint       mem_mib,
-               const char *cmdline)
+               const char *cmdline,
+               guint32     wait_state)
 {
   const VmTestbed *tb = vm_testbed_get ();
   const char *built = g_getenv ("VIRT_MIGRATE_DIRTIER");
@@ -193,6 +224,8 @@ dirtier_guest (const char *name,
   dom = virDomainCreateXML (conn, xml, 0);
   if (dom == NULL)
     g_error ("create %s: %s", name, virGetLastErrorMessage ());
+  if (wait_state != 0)
+    wait_dirtier_state (dom, name, wait_state);
   virDomainFree (dom);
   virConnectClose (conn);
 }
@@ -207,11 +240,13 @@ vm_testbed_dirty_guest (const char *name,
 {
   g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=%u", dirty_mib, rate_mib);
 
-  dirtier_guest (name, mem_mib, cmdline);
+  dirtier_guest (name, mem_mib, cmdline, 0);
 }
 
 /* A guest that writes @data_mib MiB of its @mem_mib once, as fast as it
- * can, then touches nothing: an idle guest with data in its RAM. */
+ * can, then touches nothing: an idle guest with data in its RAM. Returns
+ * once the data is written (else a migration begun at once, as a drain's
+ * first, could move the guest before it wrote anything, in a second). */
 void
 vm_testbed_idle_guest (const char *name,
                        guint       mem_mib,
@@ -219,7 +254,7 @@ vm_testbed_idle_guest (const char *name,
 {
   g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=0 rounds=1", data_mib);
 
-  dirtier_guest (name, mem_mib, cmdline);
+  dirtier_guest (name, mem_mib, cmdline, DIRTIER_IDLE);
 }
 
 void
