@@ -706,8 +706,7 @@ virt_migrate_manager_adopt (VirtMigrateManager *self,
   virt_migrate_job_set_adopted_start (job, start_real_time);
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   virt_migrate_job_set_started_by_uid (job, owner_uid);
-  if (drain_id != 0)
-    virt_migrate_job_set_drain_id (job, drain_id);
+  virt_migrate_job_set_drain_id (job, drain_id);
   give_policy (self, job, virt_migrate_job_get_request (job));
   for (guint i = 0; messages != NULL && messages[i] != NULL; i++)
     virt_migrate_job_log (job, messages[i]);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_SETTINGS_ENABLE_BACKEND
 #include "vm-testbed.h"
+#include "dirtier/dirtier-status.h"
 
 #include <gio/gsettingsbackend.h>
 
@@ -147,12 +148,6 @@ vm_testbed_guest_xml (const char *name,
                           "  </devices>\n"
                           "</domain>\n", name, disk != NULL ? disk : "");
 }
-
-/* The dirtier's state words (tests/dirtier/dirtier.c): at this guest
- * physical address, its magic then its state. */
-#define DIRTIER_STATUS_ADDRESS 0x7000
-#define DIRTIER_MAGIC 0x54524944u
-#define DIRTIER_IDLE 2u
 
 /* Waits (up to a minute) until the dirtier in @dom says @state, read from
  * the guest's memory. */

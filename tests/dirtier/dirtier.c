@@ -15,14 +15,11 @@
  * the CMOS real-time clock, then spaces its writes with that work. So, like
  * a real workload, it dirties less when its vCPU is throttled (QEMU's
  * auto-converge). It reports on the first serial port once a second, and
- * its state in two words at physical address 0x7000 (free low memory), for
- * the test bed to read with virDomainMemoryPeek(): DIRTIER_MAGIC, then
- * DIRTIER_DIRTYING once it writes (past the clock's calibration) and
- * DIRTIER_IDLE once its rounds are done. */
+ * its state in guest memory (dirtier-status.h): DIRTIER_DIRTYING once it
+ * writes (past the clock's calibration), DIRTIER_IDLE once its rounds are
+ * done. */
 
-#define DIRTIER_MAGIC 0x54524944u /* "DIRT" */
-#define DIRTIER_DIRTYING 1u
-#define DIRTIER_IDLE 2u
+#include "dirtier-status.h"
 
 typedef unsigned int u32;
 typedef unsigned char u8;
@@ -112,7 +109,7 @@ dirtier_main (u32 magic, struct multiboot_info *mbi)
   u32 rounds = param (cmdline, "rounds", 0), round = 0;
   u32 mem_mib = (magic == 0x2BADB002 && (mbi->flags & 1)) ? (mbi->mem_upper / 1024) : 64;
   volatile u32 *base = (volatile u32 *) (4u << 20);
-  volatile u32 *status = (volatile u32 *) 0x7000;
+  volatile u32 *status = (volatile u32 *) DIRTIER_STATUS_ADDRESS;
   u32 pages, page = 0, counter = 0, total_mib = 0, units_per_second = 0, units_per_page;
   u8 second;
 
