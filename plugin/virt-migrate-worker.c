@@ -41,6 +41,7 @@ struct _VirtMigrateWorker
 
   FILE                      *trace;            /* $VIRT_MIGRATE_TRACE_DIR: every sample, for tests/traces/ */
   gint64                     trace_start;
+  guint64                    trace_resident;   /* the guest's resident set before the call, for the trace */
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigrateWorker, virt_migrate_worker, G_TYPE_OBJECT)
@@ -181,6 +182,8 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
       fprintf (self->trace, "# time_ms active total remaining transferred memory_total memory_bps "
                             "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages resident dirty_sampled "
                             "dirty_measured\n");
+      /* What the job's progress starts from (read before the call). */
+      fprintf (self->trace, "# resident before the call: %" G_GUINT64_FORMAT "\n", self->trace_resident);
     }
   relative.time = sample->time - self->trace_start;
   line = virt_migrate_sample_format (&relative);
@@ -355,6 +358,7 @@ migrate_thread (GTask        *task,
   p->guest = guest;
   post (self, p);
 
+  self->trace_resident = guest.resident_bytes;
   if (!self->input.offline)
     poller = g_thread_new ("vm-job-poll", poll_thread, g_object_ref (self));
 
