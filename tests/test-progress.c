@@ -472,7 +472,8 @@ later_passes_us (gdouble dirty, gdouble pass)
 }
 
 /* A guest 16 MiB into its first pass (20 MiB scanned, 84 MiB ahead),
- * 1.24 s after the call, with QEMU's sampled dirty count @sampled MiB/s
+ * 1.24 s after the call (its first sample at 1 s: the pass began at 0.5 s,
+ * for all the unit knows), with QEMU's sampled dirty count @sampled MiB/s
  * (0: none yet, unless @measured): the time left. */
 /* What a stand-in policy does for a guest dirtying 0.8 of the link or
  * more (as the real one's passes that do not shrink enough): nothing,
@@ -559,17 +560,17 @@ test_memory_model (void)
   virt_migrate_progress_set_bandwidth_cap (p, 16 * MIB);
   virt_migrate_progress_set_resident (p, 140 * MIB);
   virt_migrate_progress_start (p, 0, 0);
-  /* 100 MiB at 16 MiB/s and QEMU's setup (6.65 s), the passes after it
-   * (the guest taken to dirty a fifth of the link, 3.2 MiB/s), libvirt's
-   * finish. */
-  g_assert_cmpint (ABS (st->time_left - (6650000 + later_passes_us (3.2, 6.65) + FINISH_US)), <, 1000);
+  /* QEMU's setup, 100 MiB at 16 MiB/s (6.25 s: 6.9 s), the passes after
+   * it (the guest taken to dirty a fifth of the link, 3.2 MiB/s, during
+   * the 6.25 s: pages are logged from the setup on), libvirt's finish. */
+  g_assert_cmpint (ABS (st->time_left - (6900000 + later_passes_us (3.2, 6.25) + FINISH_US)), <, 1000);
 
   /* 16 MiB sent of the first 20 scanned: 84 MiB ahead (5.25 s), in a pass
-   * begun 1.24 s ago. No count from QEMU yet: the prior. */
-  g_assert_cmpint (ABS (first_pass_left (0) - (5250000 + later_passes_us (3.2, 6.49) + FINISH_US)), <, 100000);
+   * begun 0.74 s ago. No count from QEMU yet: the prior. */
+  g_assert_cmpint (ABS (first_pass_left (0) - (5250000 + later_passes_us (3.2, 5.99) + FINISH_US)), <, 100000);
   /* QEMU counted 4 MiB/s: (2 + 4) / (2 / 3.2 + 1) = 3.69 MiB/s, the
    * posterior mean of a Poisson count with the Gamma prior. */
-  g_assert_cmpint (ABS (first_pass_left (4) - (5250000 + later_passes_us (6.0 / 1.625, 6.49) + FINISH_US)), <,
+  g_assert_cmpint (ABS (first_pass_left (4) - (5250000 + later_passes_us (6.0 / 1.625, 5.99) + FINISH_US)), <,
                    60000);
   /* QEMU counted nothing: a measurement, and the likeliest guest is an
    * idle one ((2 + 0) / (2 / 0.1 + 1) = 0.1 MiB/s: 0.6 MiB dirtied in the
@@ -577,20 +578,20 @@ test_memory_model (void)
    * Read as no count, it was the prior's 3.2 MiB/s (above). */
   g_assert_cmpint (ABS (first_pass_left_full (0, TRUE, FALSE, FAST_NOTHING) - (5250000 + FINISH_US)), <, 60000);
   /* A count of 1 for a guest of this link: less than the prior. */
-  g_assert_cmpint (ABS (first_pass_left (1) - (5250000 + later_passes_us (3.0 / 1.625, 6.49) + FINISH_US)), <,
+  g_assert_cmpint (ABS (first_pass_left (1) - (5250000 + later_passes_us (3.0 / 1.625, 5.99) + FINISH_US)), <,
                    60000);
   /* With the policy's forecast, no half-link bound: a count of 12 is
    * still more likely a guest that converges (8.6 MiB/s), the policy does
    * nothing; one of 20 a guest faster than the link (the second kind,
    * 20.3 MiB/s, held to the link), whose downtime the policy will raise at
    * the next pass: this pass, then the finish. */
-  g_assert_cmpint (ABS (first_pass_left_policy (12, TRUE, FAST_RAISES) - (5250000 + later_passes_us (14.0 / 1.625, 6.49) +
+  g_assert_cmpint (ABS (first_pass_left_policy (12, TRUE, FAST_RAISES) - (5250000 + later_passes_us (14.0 / 1.625, 5.99) +
                                                                     FINISH_US)), <, 150000);
   g_assert_cmpint (ABS (first_pass_left_policy (20, TRUE, FAST_RAISES) - (5250000 + FINISH_US)), <, 60000);
   /* A policy that would not help: the count never blanks the expected end
    * in the first pass; it is read as a converging guest's (13.5 MiB/s). */
   g_assert_cmpint (ABS (first_pass_left_policy (20, TRUE, FAST_NOTHING) -
-                        (5250000 + later_passes_us (22.0 / 1.625, 6.49) + FINISH_US)), <, 1000000);
+                        (5250000 + later_passes_us (22.0 / 1.625, 5.99) + FINISH_US)), <, 1000000);
   /* Nor one that would give up on it: a count of 14 is the second kind's
    * (14.8 MiB/s, 0.92 of the link: 36 passes to the downtime, over a
    * minute), which the policy would give up on; a give-up read from the
@@ -598,17 +599,17 @@ test_memory_model (void)
    * for a count that never ends. In later passes a forecast give-up leaves
    * the series going (memory-policy-near-give-up). */
   g_assert_cmpint (ABS (first_pass_left_policy (14, TRUE, FAST_GIVES_UP) -
-                        (5250000 + later_passes_us (16.0 / 1.625, 6.49) + FINISH_US)), <, 1000000);
+                        (5250000 + later_passes_us (16.0 / 1.625, 5.99) + FINISH_US)), <, 1000000);
   /* A count of 30: no more than half the link (8 MiB/s). */
-  g_assert_cmpint (ABS (first_pass_left (30) - (5250000 + later_passes_us (8, 6.49) + FINISH_US)), <, 100000);
+  g_assert_cmpint (ABS (first_pass_left (30) - (5250000 + later_passes_us (8, 5.99) + FINISH_US)), <, 100000);
 
   /* The scan reached the zeros: no more ahead than it has left to scan
-   * (6 MiB), in a pass 2.24 s long so far. */
+   * (6 MiB), in a pass 1.74 s long so far (begun at 0.5 s). */
   s = memory_sample (1000, 16, 20, 140, 1);
   settle (p, s);
   s = memory_sample (2000, 32, 250, 140, 1);
   settle (p, s);
-  g_assert_cmpint (ABS (st->time_left - (375000 + later_passes_us (3.2, 2.24 + 0.375) + FINISH_US)), <, 100000);
+  g_assert_cmpint (ABS (st->time_left - (375000 + later_passes_us (3.2, 1.74 + 0.375) + FINISH_US)), <, 100000);
   g_assert_cmpfloat (st->fraction, >, 0.0);
 }
 
