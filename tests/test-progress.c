@@ -6,6 +6,7 @@
 #include <virt-migrate.h>
 
 #include "trace.h"
+#include "virt-migrate-dirty-prior.h"
 #include "virt-migrate-progress.h"
 
 #define MIB (1024 * 1024)
@@ -545,6 +546,65 @@ test_sample_measured (void)
 }
 
 static void
+test_sample_vcpus (void)
+{
+  VirtMigrateSample s;
+  g_autofree char *line = NULL;
+
+  g_test_summary ("A trace keeps how busy the guest's vCPUs were (permille), -1 while not known; "
+                  "older traces, without the column, do not know it");
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1 982", &s));
+  g_assert_true (s.vcpu_measured);
+  g_assert_cmpuint (s.vcpu_busy, ==, 982);
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1 -1", &s));
+  g_assert_false (s.vcpu_measured);
+  g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1", &s));
+  g_assert_false (s.vcpu_measured);
+  s.vcpu_busy = 0;
+  s.vcpu_measured = TRUE;
+  line = virt_migrate_sample_format (&s);
+  g_assert_true (g_str_has_suffix (line, " 1 0"));
+  g_assert_true (virt_migrate_sample_parse (line, &s));
+  g_assert_true (s.vcpu_measured);
+  s.vcpu_measured = FALSE;
+  g_clear_pointer (&line, g_free);
+  line = virt_migrate_sample_format (&s);
+  g_assert_true (g_str_has_suffix (line, " -1"));
+}
+
+/* The first pass's dirty rate for QEMU's count @count MiB/s over a link of
+ * @link MiB/s, the vCPUs @busy (negative: not known), in MiB/s. */
+static gdouble
+prior (gdouble link, guint64 count, gdouble busy)
+{
+  gdouble converging;
+
+  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, TRUE, busy, link * MIB, &converging) / MIB;
+}
+
+static void
+test_dirty_prior_vcpus (void)
+{
+  g_test_summary ("A count of 0 from vCPUs that ran a quarter of their time or more is a converging "
+                  "guest's, from vCPUs that hardly ran an idle guest's whatever the link; between, "
+                  "or not known, the count alone decides");
+  /* 16 MiB/s: a count of 0 reads as an idle guest's (0.1 MiB/s: (2 + 0) /
+   * (2 / 0.1 + 1)), unless the vCPUs ran: then a converging one's, a
+   * fifth of the link taken down by the count ((2 + 0) / (2 / 3.2 + 1)). */
+  g_assert_cmpfloat_with_epsilon (prior (16, 0, -1), 2.0 / 21, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior (16, 0, 0.1), 2.0 / 21, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior (16, 0, 1.0), 2.0 / 1.625, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior (16, 0, 0.25), 2.0 / 1.625, 0.001);
+  /* 4 MiB/s: a converging guest counts 0 often enough to be the likelier
+   * ((2 + 0) / (2 / 0.8 + 1)), unless the vCPUs hardly ran. */
+  g_assert_cmpfloat_with_epsilon (prior (4, 0, -1), 2.0 / 3.5, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior (4, 0, 0.01), 2.0 / 21, 0.001);
+  /* A count above 0 is the count's, busy or not. */
+  g_assert_cmpfloat_with_epsilon (prior (16, 4, 0.01), 6.0 / 1.625, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior (16, 4, 1.0), 6.0 / 1.625, 0.001);
+}
+
+static void
 test_memory_model (void)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
@@ -902,6 +962,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/iteration-monotonic", test_iteration_monotonic);
   g_test_add_func ("/virt-migrate/progress/trace-storage", test_trace_storage);
   g_test_add_func ("/virt-migrate/progress/sample-measured", test_sample_measured);
+  g_test_add_func ("/virt-migrate/progress/sample-vcpus", test_sample_vcpus);
+  g_test_add_func ("/virt-migrate/progress/dirty-prior-vcpus", test_dirty_prior_vcpus);
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
   g_test_add_func ("/virt-migrate/progress/memory-policy-forecast", test_memory_policy_forecast);

@@ -60,6 +60,14 @@ struct _VirtMigrateLibvirtBackend
   gboolean                   dirty_calc_started;
   guint64                    dirty_sampled;
   gboolean                   dirty_measured;
+  /* ...and how busy the guest's vCPUs were meanwhile: their time when the
+   * calculation started (prepare's, before the poller exists), then the
+   * share of it they ran, permille. */
+  guint64                    vcpu_time_start;
+  gint64                     vcpu_clock_start;
+  guint                      vcpus;
+  guint64                    vcpu_busy;
+  gboolean                   vcpu_measured;
 };
 
 static void virt_migrate_libvirt_backend_iface_init (VirtMigrateBackendInterface *iface);
@@ -407,7 +415,13 @@ backend_prepare (VirtMigrateBackend       *backend,
    * by the poller once done, for the expected end of the first pass. */
   if (!offline && !self->adopted && virDomainIsActive (dom) == 1 &&
       virDomainStartDirtyRateCalc (dom, DIRTY_CALC_SECONDS, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
-    self->dirty_calc_started = TRUE;
+    {
+      self->dirty_calc_started = TRUE;
+      /* A count of 0 is an idle guest's, or one of a guest that dirties a
+       * little and was unlucky: whether its vCPUs ran tells them apart. */
+      if (virt_migrate_libvirt_vcpu_time (dom, &self->vcpu_time_start, &self->vcpus))
+        self->vcpu_clock_start = g_get_monotonic_time ();
+    }
   if (!offline)
     guest->disk_bytes = disk_bytes_to_copy (dom, request);
 
@@ -569,6 +583,22 @@ backend_migrate (VirtMigrateBackend *backend,
   return TRUE;
 }
 
+/* How busy the guest's vCPUs were since the dirty-rate calculation
+ * began (poll thread). */
+static void
+read_vcpu_busy (VirtMigrateLibvirtBackend *self, virDomainPtr dom)
+{
+  guint64 now_time = 0;
+  guint vcpus = 0;
+  gint64 span = g_get_monotonic_time () - self->vcpu_clock_start;
+
+  if (self->vcpu_clock_start == 0 || span <= 0 || !virt_migrate_libvirt_vcpu_time (dom, &now_time, &vcpus) ||
+      vcpus != self->vcpus || now_time < self->vcpu_time_start)
+    return;
+  self->vcpu_busy = MIN ((now_time - self->vcpu_time_start) / (span * (guint64) vcpus), 1000);
+  self->vcpu_measured = TRUE;
+}
+
 static gboolean
 backend_get_stats (VirtMigrateBackend *backend,
                    VirtMigrateSample  *sample,
@@ -589,12 +619,16 @@ backend_get_stats (VirtMigrateBackend *backend,
   if (self->dirty_calc_started && !self->dirty_measured && sample->memory_total > 0)
     {
       self->dirty_measured = virt_migrate_libvirt_sampled_dirty_rate (dom, &self->dirty_sampled);
+      if (self->dirty_measured)
+        read_vcpu_busy (self, dom);
       /* QEMU gave no figure: nothing more to ask. */
       if (!self->dirty_measured && sample->time_elapsed > (DIRTY_CALC_SECONDS + 3) * 1000)
         self->dirty_calc_started = FALSE;
     }
   sample->dirty_sampled = self->dirty_sampled;
   sample->dirty_measured = self->dirty_measured;
+  sample->vcpu_busy = self->vcpu_busy;
+  sample->vcpu_measured = self->vcpu_measured;
   if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
     {
       sample->postcopy = reason == VIR_DOMAIN_PAUSED_POSTCOPY;

@@ -81,6 +81,9 @@ gboolean      virt_migrate_libvirt_fetch_stats         (virDomainPtr            
 guint64       virt_migrate_libvirt_resident_bytes      (virDomainPtr               dom);
 gboolean      virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom,
                                                         guint64                   *bytes_per_second);
+gboolean      virt_migrate_libvirt_vcpu_time           (virDomainPtr               dom,
+                                                        guint64                   *nanoseconds,
+                                                        guint                     *vcpus);
 
 /* The active storage pools of @conn, each as its XML. */
 GPtrArray    *virt_migrate_libvirt_storage_pools       (virConnectPtr              conn);

@@ -43,6 +43,23 @@ virt_migrate_libvirt_sampled_dirty_rate (virDomainPtr dom, guint64 *bytes_per_se
   return measured;
 }
 
+/* The time the guest's vCPUs have run, in ns, summed in *@nanoseconds,
+ * and how many there are in *@vcpus (libvirt reads each vCPU thread's
+ * time from the host; a halted vCPU does not run).
+ * Returns: %FALSE if libvirt gives none. */
+gboolean
+virt_migrate_libvirt_vcpu_time (virDomainPtr dom, guint64 *nanoseconds, guint *vcpus)
+{
+  virVcpuInfo info[64];
+  int n = virDomainGetVcpus (dom, info, G_N_ELEMENTS (info), NULL, 0);
+
+  *nanoseconds = 0;
+  *vcpus = n > 0 ? (guint) n : 0;
+  for (int i = 0; i < n; i++)
+    *nanoseconds += info[i].cpuTime;
+  return n > 0;
+}
+
 /* The source QEMU's resident set (libvirt's memory statistic "rss", there
  * without a balloon driver), in bytes; 0 if libvirt gives none. */
 guint64
