@@ -62,7 +62,7 @@ struct _VirtMigrateLibvirtBackend
   gboolean                   dirty_measured;
   /* ...and how busy the guest's vCPUs were meanwhile: their time when the
    * calculation started (prepare's, before the poller exists), then the
-   * share of it they ran, permille. */
+   * share of it they ran or waited to run, permille. */
   guint64                    vcpu_time_start;
   gint64                     vcpu_clock_start;
   guint                      vcpus;

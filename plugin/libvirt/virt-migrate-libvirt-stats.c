@@ -43,21 +43,39 @@ virt_migrate_libvirt_sampled_dirty_rate (virDomainPtr dom, guint64 *bytes_per_se
   return measured;
 }
 
-/* The time the guest's vCPUs have run, in ns, summed in *@nanoseconds,
- * and how many there are in *@vcpus (libvirt reads each vCPU thread's
- * time from the host; a halted vCPU does not run).
+/* The time the guest's vCPUs have wanted a host CPU, in ns, summed in
+ * *@nanoseconds (each vCPU thread's run time, and its wait for a CPU when
+ * libvirt reads that too: a guest on a busy host is no less busy for
+ * waiting), and how many vCPUs there are in *@vcpus. A halted vCPU wants
+ * none.
  * Returns: %FALSE if libvirt gives none. */
 gboolean
 virt_migrate_libvirt_vcpu_time (virDomainPtr dom, guint64 *nanoseconds, guint *vcpus)
 {
-  virVcpuInfo info[64];
-  int n = virDomainGetVcpus (dom, info, G_N_ELEMENTS (info), NULL, 0);
+  virDomainPtr doms[] = { dom, NULL };
+  virDomainStatsRecordPtr *records = NULL;
+  int n = virDomainListGetStats (doms, VIR_DOMAIN_STATS_VCPU, &records, 0);
 
   *nanoseconds = 0;
-  *vcpus = n > 0 ? (guint) n : 0;
-  for (int i = 0; i < n; i++)
-    *nanoseconds += info[i].cpuTime;
-  return n > 0;
+  *vcpus = 0;
+  if (n == 1)
+    for (int i = 0; i < records[0]->nparams; i++)
+      {
+        const virTypedParameter *param = &records[0]->params[i];
+
+        if (param->type != VIR_TYPED_PARAM_ULLONG || !g_str_has_prefix (param->field, "vcpu."))
+          continue;
+        if (g_str_has_suffix (param->field, ".time"))
+          {
+            *nanoseconds += param->value.ul;
+            (*vcpus)++;
+          }
+        else if (g_str_has_suffix (param->field, ".delay"))
+          *nanoseconds += param->value.ul;
+      }
+  if (records != NULL)
+    virDomainStatsRecordListFree (records);
+  return *vcpus > 0;
 }
 
 /* The source QEMU's resident set (libvirt's memory statistic "rss", there
