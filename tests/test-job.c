@@ -310,26 +310,15 @@ test_poll_interval (void)
 static gint64
 trace_vcpu_busy (const char *directory)
 {
-  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
-  const char *file;
+  g_autoptr(GPtrArray) samples = vm_testbed_trace_samples (directory);
   gint64 busy = -2;
 
-  g_assert_nonnull (dir);
-  while ((file = g_dir_read_name (dir)) != NULL)
+  for (guint i = 0; i < samples->len; i++)
     {
-      g_autofree char *path = g_build_filename (directory, file, NULL);
-      g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
+      g_auto(GStrv) fields = g_strsplit (g_ptr_array_index (samples, i), " ", -1);
 
-      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-      lines = g_strsplit (text, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          g_auto(GStrv) fields = g_strsplit (lines[i], " ", -1);
-
-          if (lines[i][0] != '\0' && lines[i][0] != '#' && g_strv_length (fields) == 18)
-            busy = g_ascii_strtoll (fields[17], NULL, 10);
-        }
+      if (g_strv_length (fields) == 18)
+        busy = g_ascii_strtoll (fields[17], NULL, 10);
     }
   return busy;
 }

@@ -519,13 +519,14 @@ vm_testbed_median (GArray *values)
 }
 
 /* The statistics samples the jobs that ran with $VIRT_MIGRATE_TRACE_DIR
- * set to @directory took: the lines of their traces. */
-guint
-vm_testbed_count_trace_samples (const char *directory)
+ * set to @directory took: the lines of their traces, in order (one job's
+ * after another's). */
+GPtrArray *
+vm_testbed_trace_samples (const char *directory)
 {
   g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+  GPtrArray *samples = g_ptr_array_new_with_free_func (g_free);
   const char *name;
-  guint n = 0;
 
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)
@@ -537,7 +538,16 @@ vm_testbed_count_trace_samples (const char *directory)
       g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
       lines = g_strsplit (text, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
-        n += lines[i][0] != '\0' && lines[i][0] != '#';
+        if (lines[i][0] != '\0' && lines[i][0] != '#')
+          g_ptr_array_add (samples, g_strdup (lines[i]));
     }
-  return n;
+  return samples;
+}
+
+guint
+vm_testbed_count_trace_samples (const char *directory)
+{
+  g_autoptr(GPtrArray) samples = vm_testbed_trace_samples (directory);
+
+  return samples->len;
 }

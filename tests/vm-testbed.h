@@ -75,6 +75,7 @@ char            *vm_testbed_unique_name    (const char *prefix);
 /* For the benchmarks: a GArray of gdouble, sorted in place. */
 void             vm_testbed_sort_doubles   (GArray     *values);
 gdouble          vm_testbed_median         (GArray     *values);
+GPtrArray       *vm_testbed_trace_samples  (const char *directory);
 guint            vm_testbed_count_trace_samples (const char *directory);
 
 #define vm_assert_guest(uri, name, expected) \
