@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "virt-migrate-dirty-prior.h"
+#include "virt-migrate-growth.h"
 #include "virt-migrate-progress.h"
 
 /* The rate is the bytes moved over this window of samples, never libvirt's
@@ -62,9 +63,6 @@
  * than half the link, so that one high count does not make a guest that
  * converges look as if it never ended; with it, what the policy will do
  * about such a guest decides. */
-/* The growth of the resident set is measured over this long. */
-#define GROWTH_US (8 * G_USEC_PER_SEC)
-#define GROWTH_SAMPLES 40
 
 struct _VirtMigrateProgress
 {
@@ -105,14 +103,7 @@ struct _VirtMigrateProgress
   gboolean                 pass_decided; /* the policy's forecast for this pass asked (or none to ask:
                                           * a pass begun before the first sample) */
   VirtMigrateForecast      pass_action;  /* ...and what it said */
-  struct {
-    gint64  time;
-    guint64 resident;
-  }                        growth[GROWTH_SAMPLES];
-  guint                    growth_len;
-  guint                    growth_next;
-  guint64                  growth_step;      /* the last step up of the resident set, bytes */
-  gint64                   growth_step_time; /* ...and when it came, µs */
+  VirtMigrateGrowth        growth;       /* the resident set's readings */
   guint64                  to_send;      /* bytes the model expects still to send, memory only; 0: none known */
   guint64                  resend_max;   /* the largest pass after the first seen: a bound of the working set */
   gint64                   memory_done;  /* when the memory was seen all sent, µs; 0: not yet */
@@ -201,56 +192,6 @@ virt_migrate_progress_set_forecast (VirtMigrateProgress             *self,
 {
   self->forecast = func;
   self->forecast_data = user_data;
-}
-
-static void
-growth_add (VirtMigrateProgress *self, gint64 now, guint64 resident)
-{
-  guint last = (self->growth_next + GROWTH_SAMPLES - 1) % GROWTH_SAMPLES;
-
-  /* The last step up: when, and how big. */
-  if (self->growth_len > 0 && resident > self->growth[last].resident)
-    {
-      self->growth_step = resident - self->growth[last].resident;
-      self->growth_step_time = now;
-    }
-  self->growth[self->growth_next].time = now;
-  self->growth[self->growth_next].resident = resident;
-  self->growth_next = (self->growth_next + 1) % GROWTH_SAMPLES;
-  self->growth_len = MIN (self->growth_len + 1, GROWTH_SAMPLES);
-}
-
-/* How fast the resident set grows (pages the guest writes for the first
- * time), bytes/s; 0 while it does not. The kernel backs guest RAM with
- * transparent huge pages, so the set grows in 2 MiB steps: a guest
- * touching 1 MiB/s of new memory shows a step every 2 s, and a short
- * window reads 0, 1 or 2 MiB/s by turns (bench-eta's 192 MiB guest over
- * 4 MiB/s, 5 Dec: its expected end +4, +47, +79, +25, +97 % within 2 s).
- * So the growth is the slope over the last GROWTH_US (8 s, from the
- * migration's start while it is shorter), and over once no step has come
- * for twice the time a step takes at that slope (its working set all
- * touched): the 192 MiB guest's figures from a quarter of the wall time
- * on, replayed, 21 of 29 within 20 % against 10. */
-static gdouble
-growth_rate (VirtMigrateProgress *self, gint64 now, guint64 resident)
-{
-  for (guint i = self->growth_len; i-- > 0;)
-    {
-      guint k = (self->growth_next + GROWTH_SAMPLES - self->growth_len + i) % GROWTH_SAMPLES;
-
-      if (now - self->growth[k].time >= GROWTH_US || i == 0)
-        {
-          gdouble slope;
-
-          if (now - self->growth[k].time < G_USEC_PER_SEC / 2 || resident <= self->growth[k].resident)
-            return 0;
-          slope = (resident - self->growth[k].resident) * (gdouble) G_USEC_PER_SEC / (now - self->growth[k].time);
-          if (now - self->growth_step_time > MAX (2 * self->growth_step * G_USEC_PER_SEC / slope, G_USEC_PER_SEC))
-            return 0;
-          return slope;
-        }
-    }
-  return 0;
 }
 
 /* How long @bytes sent without the pre-copy cap take, s (while the guest
@@ -386,7 +327,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
       /* Pages touched for the first time ahead of the scan add to it
        * while the guest goes on touching new ones (its resident set
        * growing): the scan has to catch up with them. */
-      growth = s != NULL ? growth_rate (self, now, resident) : 0;
+      growth = s != NULL ? virt_migrate_growth_rate (&self->growth, now, resident) : 0;
       /* Growth as fast as the link is the rate dipping for a moment (TCG
        * stalls the stream for half a second at times) far more often than
        * a guest touching new memory faster than the link: held to half of
@@ -781,7 +722,7 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
         self->end = 0;
     }
   if (sample->resident > 0)
-    growth_add (self, sample->time, sample->resident);
+    virt_migrate_growth_add (&self->growth, sample->time, sample->resident);
   /* A sample whose disk bytes went back (libvirt's count read low once)
    * bounds no step's time: the next step is dated from the one before. */
   if (sample->memory_total != 0 || sample->total == 0 ||
@@ -834,8 +775,8 @@ virt_migrate_progress_start (VirtMigrateProgress *self,
   self->have_started = TRUE;
   /* The resident set read before the migration: where its growth is
    * measured from. */
-  if (self->resident > 0 && self->growth_len == 0)
-    growth_add (self, time, self->resident);
+  if (self->resident > 0 && self->growth.len == 0)
+    virt_migrate_growth_add (&self->growth, time, self->resident);
   self->disk_bytes = disk_bytes;
   if (disk_bytes > 0)
     self->state.phase = VIRT_MIGRATE_PHASE_COPYING_DISKS;

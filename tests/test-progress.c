@@ -7,6 +7,7 @@
 
 #include "trace.h"
 #include "virt-migrate-dirty-prior.h"
+#include "virt-migrate-growth.h"
 #include "virt-migrate-progress.h"
 
 #define MIB (1024 * 1024)
@@ -605,6 +606,64 @@ test_dirty_prior_vcpus (void)
 }
 
 static void
+test_growth_steps (void)
+{
+  VirtMigrateGrowth g = { 0 };
+  gdouble lowest = G_MAXDOUBLE, highest = 0;
+
+  g_test_summary ("A resident set growing in 2-MiB steps (transparent huge pages), one every 2 s, "
+                  "reads as about 1 MiB/s between the steps, not 0 and 2 by turns; once the steps stop "
+                  "it fades as the window slides past them, and one that grew fast is over once no step "
+                  "has come for twice a step's time");
+  /* Read every 250 ms for 12 s: a step 1.5 or 2.5 s after the one before
+   * (at 1, 2.5, 5, 6.5, 9 and 10.5 s: about 1 MiB/s). */
+  const gint64 steps[] = { 1000, 2500, 5000, 6500, 9000, 10500 };
+
+  for (gint64 t = 0; t <= 12000; t += 250)
+    {
+      guint64 resident = 100 * MIB;
+      gdouble rate;
+
+      for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+        resident += t >= steps[i] ? 2 * MIB : 0;
+
+      virt_migrate_growth_add (&g, t * 1000, resident);
+      rate = virt_migrate_growth_rate (&g, t * 1000, resident);
+      if (t >= 4000)
+        {
+          lowest = MIN (lowest, rate);
+          highest = MAX (highest, rate);
+        }
+    }
+  g_assert_cmpfloat (lowest, >, 0.6 * MIB);
+  g_assert_cmpfloat (highest, <, 1.5 * MIB);
+  /* No step after 10.5 s: the slope over the last 8 s fades (half of it by
+   * 16 s), and is none once the window holds no step (from 18.5 s). */
+  for (gint64 t = 12250; t <= 19000; t += 250)
+    {
+      virt_migrate_growth_add (&g, t * 1000, 112 * MIB);
+      if (t == 16000)
+        g_assert_cmpfloat (virt_migrate_growth_rate (&g, t * 1000, 112 * MIB), <=, 0.5 * MIB);
+    }
+  g_assert_cmpfloat (virt_migrate_growth_rate (&g, 19000 * 1000, 112 * MIB), ==, 0);
+
+  /* 4 MiB/s (a step every half second) for 3 s, then none: still read
+   * 1 s on, over 2 s on (twice the time a step takes at the slope the
+   * window then reads, 2.4 MiB/s), not 8 s on. */
+  memset (&g, 0, sizeof g);
+  for (gint64 t = 0; t <= 3000; t += 250)
+    virt_migrate_growth_add (&g, t * 1000, (100 + 2 * (t / 500)) * MIB);
+  g_assert_cmpfloat (virt_migrate_growth_rate (&g, 3000 * 1000, 112 * MIB), >, 3 * MIB);
+  for (gint64 t = 3250; t <= 5000; t += 250)
+    {
+      virt_migrate_growth_add (&g, t * 1000, 112 * MIB);
+      if (t == 4000)
+        g_assert_cmpfloat (virt_migrate_growth_rate (&g, t * 1000, 112 * MIB), >, 2 * MIB);
+    }
+  g_assert_cmpfloat (virt_migrate_growth_rate (&g, 5000 * 1000, 112 * MIB), ==, 0);
+}
+
+static void
 test_memory_model (void)
 {
   g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
@@ -964,6 +1023,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/sample-measured", test_sample_measured);
   g_test_add_func ("/virt-migrate/progress/sample-vcpus", test_sample_vcpus);
   g_test_add_func ("/virt-migrate/progress/dirty-prior-vcpus", test_dirty_prior_vcpus);
+  g_test_add_func ("/virt-migrate/progress/growth-steps", test_growth_steps);
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);
   g_test_add_func ("/virt-migrate/progress/memory-policy-forecast", test_memory_policy_forecast);
