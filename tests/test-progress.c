@@ -344,34 +344,30 @@ replay (const char *name, gboolean with_memory)
                   st->rate / (gdouble) MIB);
 }
 
-/* "# the job ended at N ms" in the trace's header. */
+/* The number after @prefix in the trace's header (@prefix a whole
+ * comment's start, "# ... "), in *@value; %FALSE if the header has none. */
+static gboolean
+trace_header_number (const char *name, const char *prefix, guint64 *value)
+{
+  g_autofree char *file = g_strconcat (name, ".trace", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "traces", file, NULL);
+  g_autofree char *text = NULL;
+  const char *at;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  at = strstr (text, prefix);
+  *value = at != NULL ? g_ascii_strtoull (at + strlen (prefix), NULL, 10) : 0;
+  return at != NULL;
+}
+
+/* "# the job ended at N ms" in the trace's header, µs. */
 static gint64
 trace_end (const char *name)
 {
-  g_autofree char *file = g_strconcat (name, ".trace", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "traces", file, NULL);
-  g_autofree char *text = NULL;
-  const char *at;
+  guint64 ms;
 
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  at = strstr (text, "# the job ended at ");
-  g_assert_nonnull (at);
-  return g_ascii_strtoll (at + strlen ("# the job ended at "), NULL, 10) * 1000;
-}
-
-/* The guest's resident set before the call, as a trace recorded since
- * 5 Dec says; 0: not said. */
-static guint64
-trace_resident_before (const char *name)
-{
-  g_autofree char *file = g_strconcat (name, ".trace", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "traces", file, NULL);
-  g_autofree char *text = NULL;
-  const char *at;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  at = strstr (text, "# resident before the call: ");
-  return at != NULL ? g_ascii_strtoull (at + strlen ("# resident before the call: "), NULL, 10) : 0;
+  g_assert_true (trace_header_number (name, "# the job ended at ", &ms));
+  return (gint64) ms * 1000;
 }
 
 static void
@@ -955,6 +951,7 @@ test_trace_memory (gconstpointer data)
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
   gint64 end = trace_end (c->name);
   gdouble last = 0, worst = 0;
+  guint64 before;
   gint64 from = c->from > 0 ? c->from * 1000 : -300000 + (end + 300000) / 4;
 
   g_test_summary ("A recorded memory-only migration: an expected end from the first sample, within "
@@ -964,8 +961,8 @@ test_trace_memory (gconstpointer data)
   virt_migrate_progress_set_bandwidth_cap (p, c->cap * MIB);
   /* The job reads the resident set before the call: as the trace says,
    * or (recorded before traces said it) its first reading. */
-  if (trace_resident_before (c->name) > 0)
-    virt_migrate_progress_set_resident (p, trace_resident_before (c->name));
+  if (trace_header_number (c->name, "# resident before the call: ", &before) && before > 0)
+    virt_migrate_progress_set_resident (p, before);
   else
     for (guint i = 0; i < samples->len; i++)
       if (g_array_index (samples, VirtMigrateSample, i).resident > 0)
