@@ -110,10 +110,11 @@ virt_migrate_dirty_prior_estimate (gdouble   link_rate,
       best = log (DIRTY_FAST_WEIGHT) + count_log_chance (k, fast, count);
       estimate = posterior_mean (k, fast, count);
     }
-  if (busy >= IDLE_BUSY_MAX)
-    return MIN (estimate * MIB, ceiling);
-  if ((busy >= 0 && busy < IDLE_BUSY_SURE && count == 0) ||
-      log (DIRTY_IDLE_WEIGHT) + count_log_chance (k, DIRTY_IDLE_MIB, count) > best)
+  /* Busy vCPUs are not an idle guest's; ones that hardly ran with a
+   * count of 0 are. */
+  if (busy < IDLE_BUSY_MAX &&
+      ((busy >= 0 && busy < IDLE_BUSY_SURE && count == 0) ||
+       log (DIRTY_IDLE_WEIGHT) + count_log_chance (k, DIRTY_IDLE_MIB, count) > best))
     estimate = posterior_mean (k, DIRTY_IDLE_MIB, count);
   return MIN (estimate * MIB, ceiling);
 }
