@@ -54,7 +54,8 @@
  * on 4 Dec's. A little under the median, as a short copy's first figures
  * on a faster machine would otherwise come late. */
 #define DISK_SETUP_US (1000 * 1000)
-/* QEMU's mirror batch, until smaller steps are seen. */
+/* QEMU's mirror batch (the disk's remainder may be less): a step in the
+ * sample after a part that fits in it with that part is the same batch. */
 #define DEFAULT_BATCH (16 * 1024 * 1024)
 /* The memory model (see memory_time_left()). QEMU's own resident memory
  * beside the guest's pages (its code and libraries, device state, TCG's
@@ -629,8 +630,9 @@ track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
     {
       if (self->disk_changed == 0)
         {
-          /* A first sighting of more than a batch: the mirror's first
-           * batches seen together, the last of them dated here. */
+          /* Bytes before the first batch: none, unless its sighting
+           * holds more than a batch (batches seen together, the last of
+           * them dated here). */
           self->disk_first = done - MIN (done, DEFAULT_BATCH);
           self->disk_first_changed = sample->time;
         }
