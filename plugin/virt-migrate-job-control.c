@@ -218,7 +218,9 @@ virt_migrate_job_set_max_downtime (VirtMigrateJob *self,
  *
  * Changes the bandwidth cap of the running migration
  * (`virDomainMigrateSetMaxSpeed()`), at the poller's next tick.  May be
- * called from any thread.
+ * called from any thread.  A storage copy's disk mirrors keep the cap
+ * they started with (libvirt 9.0), and so do the expected end and the
+ * rate shown while they run.
  *
  * Returns: %TRUE if the change was queued
  */

@@ -81,6 +81,7 @@ struct _VirtMigrateProgress
   VirtMigrateProgressState state;
   guint64                  memory_bytes; /* the guest's RAM, counted from the start */
   guint64                  cap;          /* bytes/s, 0: none known */
+  guint64                  disk_cap;     /* the disks' mirrors': the cap at the call (see disks_cap()) */
   gint64                   end;          /* smoothed expected end, monotonic µs, 0: unknown */
   gint64                   raw[3];       /* the last raw estimates of the end, newest at raw_next - 1 */
   guint                    raw_len;
@@ -460,6 +461,27 @@ window_rate (VirtMigrateProgress *self, gint64 now, guint64 value, gboolean proc
   return (value - then) * G_USEC_PER_SEC / (guint64) (now - self->window[oldest].time);
 }
 
+/* The cap the disks are copied at: the one at the migration call.
+ * libvirt 9.0 starts the mirrors at it and a later
+ * virDomainMigrateSetMaxSpeed() leaves them so (measured: a cap lowered
+ * from 8 to 4 MiB/s 5 s into a storage copy, the batches still came every
+ * 2 s); it applies to the memory that follows. */
+static guint64
+disks_cap (VirtMigrateProgress *self)
+{
+  return self->have_started ? self->disk_cap : self->cap;
+}
+
+/* The cap of what @sample shows moving: the disks' while they are copied. */
+static guint64
+moving_cap (VirtMigrateProgress *self, const VirtMigrateSample *sample)
+{
+  gboolean disks = self->disk_bytes > 0 ? sample == NULL || sample->memory_total == 0
+                                        : sample != NULL && sample->memory_total == 0 && sample->total > 0;
+
+  return disks ? disks_cap (self) : self->cap;
+}
+
 /* When the disks will have moved, in the samples' clock; 0: unknown.
  * Under a cap, no sooner than the cap allows from the migration's start:
  * QEMU's mirror writes a batch (16 MiB) at once, reports it, then owes the
@@ -477,16 +499,17 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
   gint64 from_start = 0, from_reports = 0;
   gdouble pace = rate;
   guint64 before;
+  guint64 cap = disks_cap (self);
 
   if (disk_total == 0)
     return 0; /* nothing known yet: not even whether there are disks */
   /* (Once the first batch is seen promptly, the mirror's real start: the
    * set-up varies from machine to machine, 0.4 s to 1.4 s.) */
-  if (self->cap > 0 && self->disk_first_began > 0)
+  if (cap > 0 && self->disk_first_began > 0)
     from_start = self->disk_first_began +
-                 (gint64) ((disk_total - MIN (self->disk_first, disk_total)) / (gdouble) self->cap * G_USEC_PER_SEC);
-  else if (self->cap > 0 && self->have_started && disk_total > 0)
-    from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) self->cap * G_USEC_PER_SEC);
+                 (gint64) ((disk_total - MIN (self->disk_first, disk_total)) / (gdouble) cap * G_USEC_PER_SEC);
+  else if (cap > 0 && self->have_started && disk_total > 0)
+    from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) cap * G_USEC_PER_SEC);
   /* A step is seen at the first sample after it: it happened between that
    * one and the sample before (a sample that read low, or came late,
    * shows a batch later than it was). The pace from the earliest time the
@@ -497,19 +520,19 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
    * is not the pace's (a last batch of 8 MiB after one of 16 at 2 MiB/s
    * read as 1 MiB/s, the end +60 % at 75 %). */
   before = self->disk_done - self->disk_step - MIN (self->disk_first, self->disk_done - self->disk_step);
-  if (self->cap > 0 && self->disk_seen_after > self->disk_first_changed)
+  if (cap > 0 && self->disk_seen_after > self->disk_first_changed)
     pace = MIN (before * (gdouble) G_USEC_PER_SEC / (self->disk_seen_after - self->disk_first_changed),
-                (gdouble) self->cap);
-  else if (self->cap > 0 && self->disk_changed > self->disk_first_changed)
+                (gdouble) cap);
+  else if (cap > 0 && self->disk_changed > self->disk_first_changed)
     pace = MIN (before * (gdouble) G_USEC_PER_SEC / (self->disk_changed - self->disk_first_changed),
-                (gdouble) self->cap);
-  else if (self->cap > 0)
-    pace = self->cap; /* one batch: the pace is the cap's until the next */
+                (gdouble) cap);
+  else if (cap > 0)
+    pace = cap; /* one batch: the pace is the cap's until the next */
   /* The last batch still owes the cap its time from when it began, all of
    * it seen so far (the rest is in the remaining bytes), unless the
    * statistics blocked before it was seen: then it was written up to that
    * long ago, and the start's bound above decides. */
-  if (self->cap > 0 && self->disk_changed > 0 && self->disk_prompt)
+  if (cap > 0 && self->disk_changed > 0 && self->disk_prompt)
     disk_left += self->disk_step;
   /* The last step is dated halfway between the sample that showed it and
    * the one before. */
@@ -532,9 +555,10 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
   const VirtMigrateProgressState *st = &self->state;
   gint64 now = sample != NULL ? sample->time : self->started;
   gdouble memory_rate;
+  guint64 cap = moving_cap (self, sample);
 
-  if (self->cap > 0)
-    rate = rate > 0 ? MIN (rate, self->cap) : 0;
+  if (cap > 0)
+    rate = rate > 0 ? MIN (rate, cap) : 0;
   /* All sent (memory-only or after a storage copy): what is left is
    * libvirt's finish, counting down from the first sample that showed it
    * (never quite to nothing while the job runs). */
@@ -750,8 +774,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   rate = window_rate (self, sample->time, sample->transferred, FALSE);
   self->pace = window_rate (self, sample->time, total > remaining ? total - remaining : 0, TRUE);
   window_add (self, sample->time, sample->transferred, total > remaining ? total - remaining : 0);
-  if (self->cap > 0 && rate > self->cap * CAP_NOISE)
-    rate = (guint64) (self->cap * CAP_NOISE);
+  if (moving_cap (self, sample) > 0 && rate > moving_cap (self, sample) * CAP_NOISE)
+    rate = (guint64) (moving_cap (self, sample) * CAP_NOISE);
 
   st->total = total;
   st->remaining = remaining;
@@ -792,6 +816,7 @@ virt_migrate_progress_start (VirtMigrateProgress *self,
 {
   self->started = time;
   self->have_started = TRUE;
+  self->disk_cap = self->cap;
   /* The resident set read before the migration: where its growth is
    * measured from. */
   if (self->resident > 0 && self->growth.len == 0)

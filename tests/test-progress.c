@@ -258,6 +258,48 @@ test_mirror_batches (gconstpointer data)
   g_assert_cmpint (worst, <=, 300 * 1000);
 }
 
+/* @data: the new cap, MiB/s. */
+static void
+test_mirror_cap_changed (gconstpointer data)
+{
+  guint64 new_cap = GPOINTER_TO_UINT (data);
+  g_autoptr(VirtMigrateProgress) p = virt_migrate_progress_new ();
+  const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
+  /* 96 MiB at 8 MiB/s, the first batch 1 s after the call: the mirror keeps
+   * its cap, the disks end at 13 s. */
+  gint64 truth = 13000 * 1000LL + FINISH_US;
+  gint64 worst = 0;
+  guint64 highest = 0;
+
+  g_test_summary ("A cap changed while the disks are copied (8 MiB/s, then 4 or 16 from 5 s on, as "
+                  "SetMaxSpeed does): libvirt 9.0 leaves the mirrors at the cap of the call, so "
+                  "the expected end stays within 0.3 s of theirs from the second batch on and the "
+                  "rate shown after it is theirs (with the new cap the end read 12 s late or "
+                  "0.5 s early, the rate was held to 4 MiB/s)");
+  virt_migrate_progress_set_memory (p, 64 * MIB);
+  virt_migrate_progress_set_bandwidth_cap (p, 8 * MIB);
+  virt_migrate_progress_start (p, 0, 96 * MIB);
+  for (gint64 t = 250; t < 13000; t += 250)
+    {
+      guint64 done = t < 1000 ? 0 : MIN ((guint64) (t - 1000) / 2000 + 1, 6) * 16;
+      VirtMigrateSample s = sample (t, 96 * MIB, (96 - done) * MIB, 0, 0);
+
+      if (t == 5000)
+        virt_migrate_progress_set_bandwidth_cap (p, new_cap * MIB);
+      s.transferred = done * MIB;
+      g_assert_true (virt_migrate_progress_add_sample (p, &s));
+      if (t > 3250)
+        worst = MAX (worst, ABS (s.time + st->time_left - truth));
+      if (t > 7000)
+        highest = MAX (highest, st->rate);
+    }
+  g_test_message ("8 then %" G_GUINT64_FORMAT " MiB/s: the expected end at most %.2f s off, the rate at most "
+                  "%.1f MiB/s", new_cap, worst / 1e6, highest / (gdouble) MIB);
+  g_assert_cmpint (worst, <=, 300 * 1000);
+  g_assert_cmpuint (highest, >=, 7 * MIB);
+  g_assert_cmpuint (highest, <=, 8 * MIB * 105 / 100);
+}
+
 static void
 test_inactive_ignored (void)
 {
@@ -1101,6 +1143,8 @@ main (int argc, char **argv)
         g_test_add_data_func (path, &mirror[i], test_mirror_batches);
       }
   }
+  g_test_add_data_func ("/virt-migrate/progress/mirror-cap-lowered", GUINT_TO_POINTER (4), test_mirror_cap_changed);
+  g_test_add_data_func ("/virt-migrate/progress/mirror-cap-raised", GUINT_TO_POINTER (16), test_mirror_cap_changed);
   g_test_add_func ("/virt-migrate/progress/rate-capped", test_rate_capped);
   g_test_add_func ("/virt-migrate/progress/not-converging-unknown", test_not_converging_unknown);
   g_test_add_func ("/virt-migrate/progress/memory-policy-near-give-up", test_memory_policy_near_give_up);
