@@ -496,7 +496,7 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
   guint64 disk_total = reported ? sample->total : self->disk_bytes;
   gdouble disk_left = reported ? sample->remaining : self->disk_bytes;
   gint64 now = sample != NULL ? sample->time : self->started;
-  gint64 from_start = 0, from_reports = 0;
+  gint64 from_start = 0, from_reports = 0, last;
   gdouble pace = rate;
   guint64 before;
   guint64 cap = disks_cap (self);
@@ -520,12 +520,9 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
    * is not the pace's (a last batch of 8 MiB after one of 16 at 2 MiB/s
    * read as 1 MiB/s, the end +60 % at 75 %). */
   before = self->disk_done - self->disk_step - MIN (self->disk_first, self->disk_done - self->disk_step);
-  if (cap > 0 && self->disk_seen_after > self->disk_first_changed)
-    pace = MIN (before * (gdouble) G_USEC_PER_SEC / (self->disk_seen_after - self->disk_first_changed),
-                (gdouble) cap);
-  else if (cap > 0 && self->disk_changed > self->disk_first_changed)
-    pace = MIN (before * (gdouble) G_USEC_PER_SEC / (self->disk_changed - self->disk_first_changed),
-                (gdouble) cap);
+  last = self->disk_seen_after > self->disk_first_changed ? self->disk_seen_after : self->disk_changed;
+  if (cap > 0 && last > self->disk_first_changed)
+    pace = MIN (before * (gdouble) G_USEC_PER_SEC / (last - self->disk_first_changed), (gdouble) cap);
   else if (cap > 0)
     pace = cap; /* one batch: the pace is the cap's until the next */
   /* The last batch still owes the cap its time from when it began, all of
@@ -727,7 +724,7 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   VirtMigrateProgressState *st = &self->state;
   guint64 total = sample->total;
   guint64 remaining = sample->remaining;
-  guint64 rate;
+  guint64 rate, cap;
 
   if (!sample->active || !sample->have_total)
     return FALSE;
@@ -774,8 +771,9 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   rate = window_rate (self, sample->time, sample->transferred, FALSE);
   self->pace = window_rate (self, sample->time, total > remaining ? total - remaining : 0, TRUE);
   window_add (self, sample->time, sample->transferred, total > remaining ? total - remaining : 0);
-  if (moving_cap (self, sample) > 0 && rate > moving_cap (self, sample) * CAP_NOISE)
-    rate = (guint64) (moving_cap (self, sample) * CAP_NOISE);
+  cap = moving_cap (self, sample);
+  if (cap > 0 && rate > cap * CAP_NOISE)
+    rate = (guint64) (cap * CAP_NOISE);
 
   st->total = total;
   st->remaining = remaining;
