@@ -166,7 +166,7 @@ grep -q "^Destination XML (disk-map, network-map):" "$dir/dry5.out" &&
   { show "$dir/map5.out"; fail "the --disk-map migration failed"; }
 [ "$("$tool" state dst mapd)" = running ] && [ "$("$tool" state src mapd)" = absent ] ||
   fail "mapd is not running on the destination only"
-virsh -q -c "$dst" domblklist mapd | grep -q "$dir/mapped/$(basename "$src_image")" ||
+virsh -q -c "$dst" domblklist mapd | grep "$dir/mapped/$(basename "$src_image")" >/dev/null ||
   fail "the guest does not run from the mapped path"
 [ -s "$dir/mapped/$(basename "$src_image")" ] || fail "no image at the mapped path"
 ok "--disk-map: the image made on the destination, the guest running there from the mapped path"

@@ -133,14 +133,14 @@ for args in "--parallel-connections 256" "--parallel-connections -1" "--disks-po
 	set -e
 	opt=${args%% *}
 	[ $rc -eq 2 ] || fail "$args: exit status $rc, expected 2 ($err)"
-	echo "$err" | grep -q -- "${opt#--}" || fail "$args: the message does not name $opt: $err"
+	grep -q -- "${opt#--}" <<<"$err" || fail "$args: the message does not name $opt: $err"
 	echo "$args -> $err" | sed "s/^/# /"
 done
 [ "$("$tool" state src clito)" = running ] || fail "a refused option touched the guest"
 ok "out-of-range values exit 2 naming the option"
 
 # 5. The help offers only compression methods validation accepts.
-"$cli" --help | grep -- "--comp-methods" | grep -Eq "zlib|zstd" && fail "--help offers zlib/zstd"
+"$cli" --help | grep -- "--comp-methods" | grep -E "zlib|zstd" >/dev/null && fail "--help offers zlib/zstd"
 set +e
 err=$("$cli" -c "$src" --live --compressed --comp-methods zstd clito "$dst" "unix://$dir/never.mig" 2>&1); rc=$?
 set -e

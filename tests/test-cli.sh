@@ -20,9 +20,9 @@ echo "1..11"
 
 # 1. The demo from the README's quick start.
 out=$("$here/../tools/virt-migrate-demo" "$build" 2>&1) || { echo "$out" | sed 's/^/# /'; fail "demo"; }
-echo "$out" | grep -q "100%" || fail "demo: no 100% in the progress output"
-echo "$out" | grep -q "Migrated 'demo'" || fail "demo: no success line"
-echo "$out" | grep -Eq "$logline" && { echo "$out" | sed 's/^/# /'; fail "demo: a GLib log line in the output"; }
+grep -q "100%" <<<"$out" || fail "demo: no 100% in the progress output"
+grep -q "Migrated 'demo'" <<<"$out" || fail "demo: no success line"
+grep -Eq "$logline" <<<"$out" && { echo "$out" | sed 's/^/# /'; fail "demo: a GLib log line in the output"; }
 [ "$(virsh -q -c "$dst" domstate demo)" = "running" ] || fail "demo: not running on dest"
 virsh -q -c "$src" domstate demo >/dev/null 2>&1 && fail "demo: still on source"
 ok "demo migration with progress bar"
@@ -67,9 +67,9 @@ ok "Ctrl-C leaves the guest running on the source"
 # and as JSON.
 table=$("$build/tools/virt-migrate" history demo)
 echo "$table" | sed 's/^/# /'
-echo "$table" | grep -E "^[0-9-]+ [0-9:]+ +demo +succeeded +[0-9]+:[0-9]{2} +[0-9]+ ms +[0-9.]+ MiB +managed-direct +" | grep -qF "$dst" ||
+echo "$table" | grep -E "^[0-9-]+ [0-9:]+ +demo +succeeded +[0-9]+:[0-9]{2} +[0-9]+ ms +[0-9.]+ MiB +managed-direct +" | grep -F "$dst" >/dev/null ||
   fail "history demo: no succeeded row with its downtime"
-"$build/tools/virt-migrate" history cli | grep -Eq " cli +cancelled " || fail "history cli: no cancelled row"
+"$build/tools/virt-migrate" history cli | grep -E " cli +cancelled " >/dev/null || fail "history cli: no cancelled row"
 "$build/tools/virt-migrate" history --json | /usr/bin/python3 -c '
 import json, sys
 records = json.load(sys.stdin)
@@ -87,15 +87,15 @@ ok "virt-migrate history shows both migrations with outcome and downtime (table 
 set +e
 err=$("$build/tools/virt-migrate" -c "$src" cli "tcp://127.0.0.1:1" 2>&1); rc=$?
 set -e
-[ $rc -eq 2 ] && echo "$err" | grep -q "hypervisor migration URI" || fail "bad URI: rc=$rc $err"
+[ $rc -eq 2 ] && grep -q "hypervisor migration URI" <<<"$err" || fail "bad URI: rc=$rc $err"
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "bad URI touched the guest"
 # Refusals name what the user types, not the library's property names.
 words() { # EXPECTED ARGS...: exit 2 and EXPECTED in the message, no property name
 	local want=$1 out rc; shift
 	set +e; out=$("$build/tools/virt-migrate" "$@" 2>&1); rc=$?; set -e
 	echo "$out" | sed "s/^/# /"
-	[ $rc -eq 2 ] && echo "$out" | grep -qF -- "$want" || fail "'$*': rc=$rc, not '$want': $out"
-	! echo "$out" | grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" ||
+	[ $rc -eq 2 ] && grep -qF -- "$want" <<<"$out" || fail "'$*': rc=$rc, not '$want': $out"
+	! grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" <<<"$out" ||
 	  fail "'$*' names a request property: $out"
 }
 words "give MIGRATE-URI (a third argument, or --migrateuri)" -c "$src" cli "$dst"
@@ -110,16 +110,16 @@ words "Try 'virt-migrate --help'." --liv cli "$dst"
 words "too many arguments" a b c d e f g
 out=$("$build/tools/virt-migrate" --liv cli "$dst" 2>&1 || true)
 [ "${out%%$'\n'*}" = "virt-migrate: error: Unknown option --liv" ] || fail "error style: $out"
-"$build/tools/virt-migrate" check --help | grep -q "^usage: virt-migrate check" || fail "check --help"
+"$build/tools/virt-migrate" check --help | grep "^usage: virt-migrate check" >/dev/null || fail "check --help"
 ok "a misplaced URI is refused with a clear message; refusals name the options (MIGRATE-URI, --live, --copy-storage-all); subcommands and errors in one style"
 
 # 5. --dry-run prints the plan and moves nothing.
 plan=$("$build/tools/virt-migrate" -c "$src" --dry-run --live --persistent \
   --migrateuri "unix://$dir/dry.sock" cli "$dst")
 echo "$plan" | sed 's/^/# /'
-echo "$plan" | grep -q "^Call: *virDomainMigrate3" || fail "dry run: no call"
-echo "$plan" | grep -q "VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST" || fail "dry run: no flags"
-echo "$plan" | grep -q "^Configuration: destination: persistent, source config: none, destination config: created" ||
+grep -q "^Call: *virDomainMigrate3" <<<"$plan" || fail "dry run: no call"
+grep -q "VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST" <<<"$plan" || fail "dry run: no flags"
+grep -q "^Configuration: destination: persistent, source config: none, destination config: created" <<<"$plan" ||
   fail "dry run: no configuration outcome"
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "dry run moved the guest"
 virsh -q -c "$dst" domstate cli >/dev/null 2>&1 && fail "dry run: guest on dest"
@@ -150,9 +150,9 @@ pid=$!
 wait_for_progress "$dir/bus2.out" || fail "--bus: no progress bar (2)"
 job=$(sed -n 's|^Job .*/jobs/||p' "$dir/bus2.out")
 "$build/tools/virt-migrate" jobs | sed 's/^/# /'
-"$build/tools/virt-migrate" jobs | grep -Eq "^$job +running +[0-9]+% +$(id -u) +cli " ||
+"$build/tools/virt-migrate" jobs | grep -E "^$job +running +[0-9]+% +$(id -u) +cli " >/dev/null ||
   fail "jobs: job $job not listed as running"
-"$build/tools/virt-migrate" cancel "$job" | grep -q "Cancelling .*/jobs/$job" || fail "cancel $job"
+"$build/tools/virt-migrate" cancel "$job" | grep "Cancelling .*/jobs/$job" >/dev/null || fail "cancel $job"
 set +e; wait $pid; rc=$?; set -e
 [ $rc -eq 130 ] || fail "cancel JOB: the migrating CLI exited $rc, expected 130"
 [ "$(virsh -q -c "$src" domstate cli)" = "running" ] || fail "cancel JOB: guest not running on source"
@@ -162,11 +162,11 @@ ok "virt-migrate jobs lists the running job; virt-migrate cancel JOB stops it"
 set +e
 err=$("$build/tools/virt-migrate" cancel "$job" 2>&1); rc=$?
 set -e
-[ $rc -eq 1 ] && echo "$err" | grep -q "already finished" || fail "late cancel: rc=$rc $err"
+[ $rc -eq 1 ] && grep -q "already finished" <<<"$err" || fail "late cancel: rc=$rc $err"
 set +e
 err=$("$build/tools/virt-migrate" cancel 999 2>&1); rc=$?
 set -e
-[ $rc -eq 1 ] && echo "$err" | grep -q "no job 999" || fail "unknown job: rc=$rc $err"
+[ $rc -eq 1 ] && grep -q "no job 999" <<<"$err" || fail "unknown job: rc=$rc $err"
 ok "cancelling a finished or unknown job fails clearly"
 
 # A --bus migration to the end.
@@ -174,7 +174,7 @@ ok "cancelling a finished or unknown job fails clearly"
 sed 's/^/# /' "$dir/bus3.out"
 grep -q "100%" "$dir/bus3.out" && grep -q "^Migrated 'cli': Migrated in" "$dir/bus3.out" || fail "--bus: no 100% or result"
 [ "$(virsh -q -c "$dst" domstate cli)" = "running" ] || fail "--bus: not running on dest"
-"$build/tools/virt-migrate" jobs | grep -Eq "succeeded +100% .* cli " || fail "jobs: no succeeded job"
+"$build/tools/virt-migrate" jobs | grep -E "succeeded +100% .* cli " >/dev/null || fail "jobs: no succeeded job"
 ok "--bus migrates to the end with the same progress bar and result line"
 
 # The daemon's history (its state directory): the --bus jobs, through

@@ -41,7 +41,7 @@ for opt in --timeout --disk-map --network-map --graphicsuri --postcopy-bandwidth
 	[ -z "$got" ] || fail "$opt <TAB> offers: $(echo $got)"
 done
 got=$(complete_words "$cli" --timeout 30 "")
-echo "$got" | grep -qx jobs && echo "$got" | grep -qx guest1 || fail "after --timeout 30, no subcommands or guests: $got"
+grep -qx jobs <<<"$got" && grep -qx guest1 <<<"$got" || fail "after --timeout 30, no subcommands or guests: $got"
 got=$(complete_words "$cli" --timeout 30 guest1 "qemu+")
-echo "$got" | grep -qx "qemu+ssh://" || fail "no destination URIs after the guest: $got"
+grep -qx "qemu+ssh://" <<<"$got" || fail "no destination URIs after the guest: $got"
 ok "a value position offers nothing (--timeout, --disk-map, --graphicsuri … <TAB>); after '--timeout 30' the guests and subcommands, then destination URIs"

@@ -21,10 +21,10 @@ rc=$?
 set -e
 echo "$out" | sed 's/^/# /'
 [ $rc -eq 0 ] || { echo "not ok 1 the dialog exited $rc"; exit 1; }
-echo "$out" | grep -q "^result: Done: Migrated 'dialog'" || { echo "not ok 1 no success result"; exit 1; }
+grep -q "^result: Done: Migrated 'dialog'" <<<"$out" || { echo "not ok 1 no success result"; exit 1; }
 [ "$("$tool" state dst dialog)" = running ] && [ "$("$tool" state src dialog)" = absent ] ||
   { echo "not ok 1 the guest is not on the destination"; exit 1; }
-echo "$out" | grep -Eq "^verdict: (ok|warning): " || { echo "not ok 1 no verdict before the migration"; exit 1; }
+grep -Eq "^verdict: (ok|warning): " <<<"$out" || { echo "not ok 1 no verdict before the migration"; exit 1; }
 echo "ok 1 the dialog showed the pre-flight verdict, migrated the guest and exited 0"
 
 line=$(echo "$out" | grep "^screenshot: .*progress.png") || { echo "not ok 2 no progress screenshot"; exit 1; }
@@ -33,7 +33,7 @@ fraction=$(echo "$line" | sed -n 's/.*bar \([0-9.]*\)).*/\1/p')
   { echo "not ok 2 progress screenshot: $line"; exit 1; }
 echo "ok 2 a screenshot with the bar partly filled ($fraction): $shots/progress.png"
 
-echo "$out" | grep -q "^screenshot: .*done.png (final, bar 1.00)" && [ -s "$shots/done.png" ] ||
+grep -q "^screenshot: .*done.png (final, bar 1.00)" <<<"$out" && [ -s "$shots/done.png" ] ||
   { echo "not ok 3 no final screenshot"; exit 1; }
 echo "ok 3 a screenshot of the final success state: $shots/done.png"
 "$tool" destroy dst dialog
@@ -52,8 +52,8 @@ out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE
 rc=$?
 set -e
 echo "$out" | sed 's/^/# /'
-[ $rc -eq 1 ] && echo "$out" | grep -q "^verdict: blocker: .*A different guest of the same name" &&
-  echo "$out" | grep -q "^result: Cannot migrate" && [ -s "$shots/refused/done.png" ] &&
+[ $rc -eq 1 ] && grep -q "^verdict: blocker: .*A different guest of the same name" <<<"$out" &&
+  grep -q "^result: Cannot migrate" <<<"$out" && [ -s "$shots/refused/done.png" ] &&
   [ "$("$tool" state src dialog2)" = running ] ||
   { echo "not ok 4 the dialog did not stop at the blocker (exit $rc)"; exit 1; }
 echo "ok 4 a blocker shown before anything moves, the guest running on the source: $shots/refused/done.png"
@@ -69,8 +69,8 @@ out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE
 rc=$?
 set -e
 echo "$out" | sed 's/^/# /'
-[ $rc -eq 0 ] && echo "$out" | grep -q "^drain: succeeded: 2 of 2 guests moved" &&
-  echo "$out" | grep -q "^guest: dd1 moved " && echo "$out" | grep -q "^guest: dd2 moved " &&
+[ $rc -eq 0 ] && grep -q "^drain: succeeded: 2 of 2 guests moved" <<<"$out" &&
+  grep -q "^guest: dd1 moved " <<<"$out" && grep -q "^guest: dd2 moved " <<<"$out" &&
   [ -s "$shots/drain/drain.png" ] &&
   [ "$("$tool" state dst dd1)" = running ] && [ "$("$tool" state src dd2)" = absent ] ||
   { echo "not ok 5 the dialog did not drain the host (exit $rc)"; exit 1; }
@@ -94,10 +94,10 @@ out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE
 rc=$?
 set -e
 echo "$out" | sed 's/^/# /'
-[ $rc -eq 0 ] && echo "$out" | grep -q "^clicked: Finish now" &&
-  echo "$out" | grep -q "^message: force-complete: pausing the guest on the source" &&
-  echo "$out" | grep -q "^result: Done: Migrated 'dlgfc'" &&
-  ! echo "$out" | grep -q "^message: policy: .*aborting" &&
+[ $rc -eq 0 ] && grep -q "^clicked: Finish now" <<<"$out" &&
+  grep -q "^message: force-complete: pausing the guest on the source" <<<"$out" &&
+  grep -q "^result: Done: Migrated 'dlgfc'" <<<"$out" &&
+  ! grep -q "^message: policy: .*aborting" <<<"$out" &&
   [ "$("$tool" state dst dlgfc)" = running ] && [ "$("$tool" state src dlgfc)" = absent ] ||
   { echo "not ok 6 Finish now did not finish the migration (exit $rc)"; exit 1; }
 echo "ok 6 Finish now paused the guest that could not converge, it finished and runs on the destination"

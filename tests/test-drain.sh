@@ -199,7 +199,7 @@ done
 # phase), so that the migration libvirt carries on is the one to follow.
 mover=$(sed -n 's/^\(r[0-9]\): migrating to .*/\1/p' "$dir/bus.out" | tail -n 1)
 for _ in $(seq 1 300); do
-	virsh -q -c "$src" domjobinfo "$mover" 2>/dev/null | grep -Eq "^Memory processed: +[1-9]" && break
+	virsh -q -c "$src" domjobinfo "$mover" 2>/dev/null | grep -E "^Memory processed: +[1-9]" >/dev/null && break
 	sleep 0.2
 done
 show "$dir/bus.out"

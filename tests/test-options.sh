@@ -231,7 +231,7 @@ qemu_logs() { cat "$VIRT_MIGRATE_TESTBED_DIR"/{src,dst}/cache/libvirt/qemu/log/t
 # TLS would pass a looser test.
 cert_error="Certificate does not match the hostname wrong.example"
 if ! grep -q "$cert_error" "$dir/tls2.out"; then
-	grep -q "qemu unexpectedly closed the monitor" "$dir/tls2.out" && qemu_logs | grep -q "$cert_error" ||
+	grep -q "qemu unexpectedly closed the monitor" "$dir/tls2.out" && grep -q "$cert_error" <(qemu_logs) ||
 		{ qemu_logs | tail -5 | sed 's/^/# /'; fail "a mismatched certificate: not the certificate's error"; }
 fi
 [ "$("$tool" state src tls2)" = running ] && [ "$("$tool" state dst tls2)" = absent ] || fail "tls2 is not on the source"
