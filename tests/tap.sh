@@ -2,7 +2,8 @@
 # Needs $build and $dir (the test bed's directory) for start_daemon.
 n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
+# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
+fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
 show() { sed 's/^/# /' "$@"; }
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -29,7 +29,8 @@ tool=$build/tests/vm-testbed-tool
 cli=$build/tools/virt-migrate
 n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { echo "not ok $((n + 1)) $*"; exit 1; }
+# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
+fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
 show() { sed 's/^/# /' "$@"; }
 no_log_lines() { # OUTPUT-FILE
 	if grep -Eq "(VirtMigrate|GLib)(-[A-Za-z]+)?-(Message|WARNING|CRITICAL|DEBUG|INFO)" "$1"; then

@@ -9,7 +9,8 @@ build=$1 source=$2
 cli=$build/tools/virt-migrate
 n=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
-fail() { echo "not ok $((n + 1)) $1"; exit 1; }
+# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
+fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
 echo "1..2"
 
 from_help=$("$cli" --help-all | sed -n 's/^ *\(-[a-z], \)\?\(--[a-z-]*\)=.*/\2/p' | sort -u)
