@@ -44,6 +44,9 @@ typedef struct {
   VirtMigratePolicyAction completion_action;  /* DEFAULT: the policy's */
   gboolean                postcopy_allowed;
   guint64                 max_downtime;       /* ms the migration starts with, 0: QEMU's 300 */
+  gboolean                auto_converge;      /* QEMU throttles the guest's vCPUs (VIR_MIGRATE_AUTO_CONVERGE) */
+  guint                   auto_converge_initial;   /* its first throttle, %, 0: QEMU's 20 */
+  guint                   auto_converge_increment; /* each raise, %, 0: QEMU's 10 */
 } VirtMigrateConvergenceRequest;
 
 /* One statistics sample as the policy sees it. */

@@ -675,6 +675,10 @@ start_migration (VirtMigrateJob *self)
         .completion_action = virt_migrate_request_get_completion_action (self->request),
         .postcopy_allowed = virt_migrate_request_get_postcopy (self->request),
         .max_downtime = virt_migrate_request_get_max_downtime (self->request),
+        /* The call's flag: the request's, or the policy's policy-auto-converge. */
+        .auto_converge = (call->flags & VIRT_MIGRATE_CALL_AUTO_CONVERGE) != 0,
+        .auto_converge_initial = virt_migrate_request_get_auto_converge_initial (self->request),
+        .auto_converge_increment = virt_migrate_request_get_auto_converge_increment (self->request),
       };
       self->convergence = virt_migrate_convergence_new (self->policy, &r);
       virt_migrate_progress_set_forecast (self->progress_unit, forecast_cb, self);

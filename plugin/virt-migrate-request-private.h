@@ -95,6 +95,8 @@ guint                   virt_migrate_request_get_postcopy_recovery_timeout (Virt
 gboolean                virt_migrate_request_get_postcopy_resume        (VirtMigrateRequest *self);
 guint                   virt_migrate_request_get_policy_stall_window    (VirtMigrateRequest *self);
 guint                   virt_migrate_request_get_policy_stall_iterations (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_auto_converge_initial  (VirtMigrateRequest *self);
+guint                   virt_migrate_request_get_auto_converge_increment (VirtMigrateRequest *self);
 VirtMigratePolicyAction virt_migrate_request_get_completion_action      (VirtMigrateRequest *self);
 
 G_END_DECLS

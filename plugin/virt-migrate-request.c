@@ -818,6 +818,8 @@ UINT_ACCESSOR (postcopy_recovery_timeout, PROP_POSTCOPY_RECOVERY_TIMEOUT)
 BOOL_ACCESSOR (postcopy_resume, PROP_POSTCOPY_RESUME)
 UINT_ACCESSOR (policy_stall_window, PROP_POLICY_STALL_WINDOW)
 UINT_ACCESSOR (policy_stall_iterations, PROP_POLICY_STALL_ITERATIONS)
+UINT_ACCESSOR (auto_converge_initial, PROP_AUTO_CONVERGE_INITIAL)
+UINT_ACCESSOR (auto_converge_increment, PROP_AUTO_CONVERGE_INCREMENT)
 
 VirtMigratePolicyAction
 virt_migrate_request_get_completion_action (VirtMigrateRequest *self)

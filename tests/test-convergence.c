@@ -548,6 +548,45 @@ test_predict_converging (void)
                             "100 % of what the pass before started with"));
 }
 
+static void
+test_auto_converge (void)
+{
+  g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+  VirtMigrateConvergenceRequest with_throttle = { 0, VIRT_MIGRATE_POLICY_ACTION_DEFAULT, FALSE, 0, TRUE, 30, 20 };
+  g_autoptr(VirtMigrateConvergence) c = virt_migrate_convergence_new (policy, &plain);
+  g_autoptr(VirtMigrateConvergence) c2 = virt_migrate_convergence_new (policy, &with_throttle);
+  g_autoptr(VirtMigrateConvergence) c3 = virt_migrate_convergence_new (policy, &with_throttle);
+  g_autoptr(GArray) seen = new_seen ();
+  g_autoptr(GArray) seen2 = new_seen ();
+  g_autoptr(GArray) seen3 = new_seen ();
+  /* The throttled guest's dirty rate, MiB/s, at each pass's start
+   * (QEMU's 30, 50 % from the ends of passes 2 and 4), each pass six
+   * seconds of it. */
+  static const guint64 throttled[] = { 0, 0, 8, 8, 6, 6, 4, 4 };
+
+  g_test_summary ("With QEMU's auto-converge (30 %, then 20 more every second pass) a guest that needs "
+                  "6 s of switch-over against the 5 s ceiling is not given up on at pass 3, as it is "
+                  "without: not before the throttle is at its most (pass 11) and has had a pass to show "
+                  "it; a guest the throttle slows is never given up on");
+  for (guint pass = 1; pass <= 13; pass++)
+    {
+      if (count (seen, VIRT_MIGRATE_DECISION_ABORT) == 0)
+        feed_dirty (c, seen, pass * 6.0, pass == 1 ? 100 * MIB : 48 * MIB, 8 * MIB, pass, pass == 1 ? 0 : 8 * MIB);
+      feed_dirty (c2, seen2, pass * 6.0, pass == 1 ? 100 * MIB : 48 * MIB, 8 * MIB, pass, pass == 1 ? 0 : 8 * MIB);
+      if (pass < G_N_ELEMENTS (throttled))
+        feed_dirty (c3, seen3, pass * 6.0, pass == 1 ? 100 * MIB : throttled[pass] * 6 * MIB, 8 * MIB, pass,
+                    throttled[pass] * MIB);
+    }
+  g_assert_cmpfloat (find (seen, VIRT_MIGRATE_DECISION_ABORT, 0)->at, ==, 18.0);
+  g_assert_cmpuint (count (seen2, VIRT_MIGRATE_DECISION_ABORT), ==, 1);
+  g_assert_cmpfloat (find (seen2, VIRT_MIGRATE_DECISION_ABORT, 0)->at, ==, 13 * 6.0);
+  g_assert_nonnull (strstr (find (seen2, VIRT_MIGRATE_DECISION_LOG, 1)->message,
+                            "auto-converge throttles the guest more every second pass (at its most from pass 11)"));
+  g_assert_nonnull (strstr (find (seen2, VIRT_MIGRATE_DECISION_LOG, 2)->message,
+                            "pass 12 starts with 48.0 MiB"));
+  g_assert_cmpuint (count (seen3, VIRT_MIGRATE_DECISION_ABORT), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,5 +606,6 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/convergence/abort-reason", test_abort_reason);
   g_test_add_func ("/virt-migrate/convergence/predict-fits", test_predict_fits);
   g_test_add_func ("/virt-migrate/convergence/predict-converging", test_predict_converging);
+  g_test_add_func ("/virt-migrate/convergence/auto-converge", test_auto_converge);
   return g_test_run ();
 }
