@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 gdouble virt_migrate_dirty_prior_estimate (gdouble   link_rate,
                                            guint64   sampled,
                                            gboolean  measured,
+                                           guint64   seconds,
                                            gdouble   busy,
                                            gdouble   ceiling,
                                            gdouble  *converging);

@@ -316,7 +316,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
     return 0;
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
         : virt_migrate_dirty_prior_estimate (rate, s != NULL ? s->dirty_sampled : 0,
-                                             s != NULL && s->dirty_measured,
+                                             s != NULL && s->dirty_measured, s != NULL ? s->dirty_seconds : 0,
                                              s != NULL && s->vcpu_measured ? s->vcpu_busy / 1000.0 : -1,
                                              self->forecast != NULL ? rate : rate / 2, &converging);
   if (s != NULL && s->postcopy)

@@ -32,7 +32,8 @@ typedef struct {
   guint64  dirty_sampled;   /* the dirty rate QEMU sampled before the migration, bytes/s */
   gboolean dirty_measured;  /* ...and it has: dirty_sampled is its figure, 0 included (an idle guest) */
   guint64  vcpu_busy;       /* how busy the guest's vCPUs were meanwhile, permille of their time */
-  gboolean vcpu_measured;   /* ...known (read with the sampled rate): vcpu_busy is its figure */
+  gboolean vcpu_measured;   /* ...known: vcpu_busy is its figure (since the sampling began; final with its rate) */
+  guint64  dirty_seconds;   /* how long QEMU sampled the dirty rate, s; 0: 2, as before this was recorded */
   gboolean postcopy;      /* the guest runs on the destination already */
   gboolean switch_over;   /* the source guest is paused for the switch-over */
 } VirtMigrateSample;

@@ -181,7 +181,7 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
       self->trace_start = sample->time;
       fprintf (self->trace, "# time_ms active total remaining transferred memory_total memory_bps "
                             "disk_bps dirty_pages_per_s page_size iteration postcopy constant_pages normal_pages resident dirty_sampled "
-                            "dirty_measured vcpu_busy\n");
+                            "dirty_measured vcpu_busy dirty_seconds\n");
       /* What the job's progress starts from (read before the call). */
       fprintf (self->trace, "# resident before the call: %" G_GUINT64_FORMAT "\n", self->trace_resident);
     }

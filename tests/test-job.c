@@ -278,7 +278,7 @@ test_poll_interval (void)
 
       g_setenv ("VIRT_MIGRATE_TRACE_DIR", traces, TRUE);
       g_assert_cmpint (g_mkdir_with_parents (traces, 0700), ==, 0);
-          g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8, NULL);
+          g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 4, NULL);
       job = virt_migrate_job_new (req);
       virt_migrate_job_set_poll_interval (job, intervals[i]);
       g_assert_true (vm_testbed_run_job (job, NULL, &error));
@@ -305,20 +305,27 @@ test_poll_interval (void)
 }
 
 /* How busy the guest's vCPUs were, as the job's trace in @directory
- * records it with QEMU's sampled dirty count (its last column, permille;
- * -1: not known; -2: no such column). */
+ * records it last (its 18th column, permille; -1: not known; -2: no such
+ * column), and over how many seconds QEMU sampled the dirty count (0: it
+ * never gave it). */
 static gint64
-trace_vcpu_busy (const char *directory)
+trace_vcpu_busy (const char *directory, guint64 *seconds, gint64 *early)
 {
   g_autoptr(GPtrArray) samples = vm_testbed_trace_samples (directory);
   gint64 busy = -2;
 
+  *seconds = 0;
+  *early = -1; /* the first reading before the count */
   for (guint i = 0; i < samples->len; i++)
     {
       g_auto(GStrv) fields = g_strsplit (g_ptr_array_index (samples, i), " ", -1);
 
-      if (g_strv_length (fields) == 18)
+      if (g_strv_length (fields) >= 18)
         busy = g_ascii_strtoll (fields[17], NULL, 10);
+      if (g_strv_length (fields) >= 18 && *early < 0 && g_str_equal (fields[16], "0") && busy >= 0)
+        *early = busy;
+      if (g_strv_length (fields) >= 19 && g_str_equal (fields[16], "1"))
+        *seconds = g_ascii_strtoull (fields[18], NULL, 10);
     }
   return busy;
 }
@@ -330,16 +337,19 @@ test_vcpus_with_dirty_count (void)
   g_autofree char *dirty = vm_testbed_unique_name ("busy");
   g_autofree char *idle = vm_testbed_unique_name ("idle");
   const char *names[2] = { dirty, idle };
-  gint64 busy[2];
+  gint64 busy[2], early[2];
+  guint64 seconds[2];
 
-  g_test_summary ("With QEMU's sampled dirty count the job reads how busy the guest's vCPUs were: a "
-                  "guest writing memory runs, an idle one does not (what tells an unlucky count of 0 "
-                  "from an idle guest)");
-  /* 32 MiB rewritten at 2 MiB/s; 24 MiB written once, then halted. Each
-   * takes more than the count's 2 s to move at 8 MiB/s. */
+  g_test_summary ("With QEMU's sampled dirty count (over 4 s) the job reads how busy the guest's vCPUs "
+                  "were: a guest writing memory runs, an idle one does not (what tells an unlucky count "
+                  "of 0 from an idle guest), and reads it from the first statistics on, before the count");
+  /* 32 MiB rewritten at 2 MiB/s, 20 of them touched by the migration;
+   * 40 MiB written once, then halted. Each takes more than the count's 4 s
+   * to move at 4 MiB/s (after 3 s, with 24 MiB, they took 2.2 and 3.6 s:
+   * most of their RAM was never touched). */
   vm_testbed_dirty_guest (dirty, 128, 32, 2);
-  vm_testbed_idle_guest (idle, 128, 24);
-  g_usleep (3 * G_USEC_PER_SEC);
+  vm_testbed_idle_guest (idle, 128, 40);
+  g_usleep (10 * G_USEC_PER_SEC);
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (names[i], tb->src_uri, tb->dst_uri);
@@ -358,13 +368,19 @@ test_vcpus_with_dirty_count (void)
       g_assert_true (vm_testbed_run_job (job, NULL, &error));
       g_assert_no_error (error);
       g_unsetenv ("VIRT_MIGRATE_TRACE_DIR");
-      busy[i] = trace_vcpu_busy (traces);
-      g_test_message ("%s: vCPUs busy %" G_GINT64_FORMAT " permille", names[i], busy[i]);
+      busy[i] = trace_vcpu_busy (traces, &seconds[i], &early[i]);
+      g_test_message ("%s: vCPUs busy %" G_GINT64_FORMAT " permille (%" G_GINT64_FORMAT " before the count), "
+                      "QEMU's count over %" G_GUINT64_FORMAT " s", names[i], busy[i], early[i], seconds[i]);
       vm_testbed_destroy_guest (tb->dst_uri, names[i]);
     }
+  g_assert_cmpuint (seconds[0], ==, 4);
+  g_assert_cmpuint (seconds[1], ==, 4);
   g_assert_cmpint (busy[0], >=, 500);
   g_assert_cmpint (busy[1], >=, 0);
   g_assert_cmpint (busy[1], <=, 50);
+  g_assert_cmpint (early[0], >=, 500);
+  g_assert_cmpint (early[1], >=, 0);
+  g_assert_cmpint (early[1], <=, 50);
 }
 
 int

@@ -629,25 +629,28 @@ test_sample_vcpus (void)
   VirtMigrateSample s;
   g_autofree char *line = NULL;
 
-  g_test_summary ("A trace keeps how busy the guest's vCPUs were (permille), -1 while not known; "
-                  "older traces, without the column, do not know it");
+  g_test_summary ("A trace keeps how busy the guest's vCPUs were (permille), -1 while not known, and how "
+                  "long QEMU sampled the dirty rate; older traces, without the columns, know neither (2 s)");
   g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1 982", &s));
   g_assert_true (s.vcpu_measured);
   g_assert_cmpuint (s.vcpu_busy, ==, 982);
+  g_assert_cmpuint (s.dirty_seconds, ==, 0);
   g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1 -1", &s));
   g_assert_false (s.vcpu_measured);
   g_assert_true (virt_migrate_sample_parse ("2000 1 100 90 10 100 5 0 0 4096 1 0 1 2 3 0 1", &s));
   g_assert_false (s.vcpu_measured);
   s.vcpu_busy = 0;
   s.vcpu_measured = TRUE;
+  s.dirty_seconds = 4;
   line = virt_migrate_sample_format (&s);
-  g_assert_true (g_str_has_suffix (line, " 1 0"));
+  g_assert_true (g_str_has_suffix (line, " 1 0 4"));
   g_assert_true (virt_migrate_sample_parse (line, &s));
   g_assert_true (s.vcpu_measured);
+  g_assert_cmpuint (s.dirty_seconds, ==, 4);
   s.vcpu_measured = FALSE;
   g_clear_pointer (&line, g_free);
   line = virt_migrate_sample_format (&s);
-  g_assert_true (g_str_has_suffix (line, " -1"));
+  g_assert_true (g_str_has_suffix (line, " -1 4"));
 }
 
 /* The first pass's dirty rate for QEMU's count @count MiB/s over a link of
@@ -657,7 +660,7 @@ prior (gdouble link, guint64 count, gdouble busy)
 {
   gdouble converging;
 
-  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, TRUE, busy, link * MIB, &converging) / MIB;
+  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, TRUE, 0, busy, link * MIB, &converging) / MIB;
 }
 
 static void
@@ -680,6 +683,38 @@ test_dirty_prior_vcpus (void)
   /* A count above 0 is the count's, busy or not. */
   g_assert_cmpfloat_with_epsilon (prior (16, 4, 0.01), 6.0 / 1.625, 0.001);
   g_assert_cmpfloat_with_epsilon (prior (16, 4, 1.0), 6.0 / 1.625, 0.001);
+}
+
+/* The same before QEMU's figure (@measured FALSE) or for one it sampled
+ * over @seconds. */
+static gdouble
+prior_full (gdouble link, guint64 count, gboolean measured, guint64 seconds, gdouble busy)
+{
+  gdouble converging;
+
+  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, measured, seconds, busy, link * MIB,
+                                            &converging) / MIB;
+}
+
+static void
+test_dirty_prior_seconds (void)
+{
+  g_test_summary ("Before QEMU's count, vCPUs that hardly ran are an idle guest's (busy ones, or not known: "
+                  "the converging prior, a fifth of the link); a count over 4 s is QEMU's figure r "
+                  "halved from a count of 2r or 2r + 1 over twice the time: the same figure moves the "
+                  "estimate further from the prior than over 2 s");
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 0, FALSE, 0, 0.01), 0.1, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 0, FALSE, 0, 1.0), 3.2, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 0, FALSE, 0, -1), 3.2, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 0, FALSE, 0, 0.1), 3.2, 0.001);
+  /* 16 MiB/s, a figure of 6 MiB/s: (2 + 6) / (2 / 3.2 + 1) over 2 s,
+   * over 4 s (a count of 12.5 over twice the time, spreading 1.5 times a
+   * Poisson count's) (2 + 12.5 / 1.5) / (2 / 3.2 + 2 / 1.5). */
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 6, TRUE, 2, 1.0), 8 / 1.625, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 6, TRUE, 0, 1.0), 8 / 1.625, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 6, TRUE, 4, 1.0), (2 + 12.5 / 1.5) / (0.625 + 2 / 1.5), 0.001);
+  /* A figure of 0 over 4 s from idle vCPUs: an idle guest's still. */
+  g_assert_cmpfloat_with_epsilon (prior_full (16, 0, TRUE, 4, 0.01), (2 + 0.5 / 1.5) / (20 + 2 / 1.5), 0.001);
 }
 
 static void
@@ -1128,6 +1163,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/sample-measured", test_sample_measured);
   g_test_add_func ("/virt-migrate/progress/sample-vcpus", test_sample_vcpus);
   g_test_add_func ("/virt-migrate/progress/dirty-prior-vcpus", test_dirty_prior_vcpus);
+  g_test_add_func ("/virt-migrate/progress/dirty-prior-seconds", test_dirty_prior_seconds);
   g_test_add_func ("/virt-migrate/progress/growth-steps", test_growth_steps);
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
   g_test_add_func ("/virt-migrate/progress/memory-downtime-at-once", test_memory_downtime_at_once);

@@ -584,7 +584,10 @@ backend_migrate (VirtMigrateBackend *backend,
 }
 
 /* How busy the guest's vCPUs were since the dirty-rate calculation
- * began (poll thread). */
+ * began (poll thread): read at each sample until QEMU's figure comes (an
+ * idle guest is told from the first statistics on), then kept, the
+ * share over the sampling's own time. */
+#define VCPU_SPAN_MIN_US (G_USEC_PER_SEC / 2)
 static void
 read_vcpu_busy (VirtMigrateLibvirtBackend *self, virDomainPtr dom)
 {
@@ -592,7 +595,8 @@ read_vcpu_busy (VirtMigrateLibvirtBackend *self, virDomainPtr dom)
   guint vcpus = 0;
   gint64 span = g_get_monotonic_time () - self->vcpu_clock_start;
 
-  if (self->vcpu_clock_start == 0 || span <= 0 || !virt_migrate_libvirt_vcpu_time (dom, &now_time, &vcpus) ||
+  if (self->vcpu_clock_start == 0 || span < VCPU_SPAN_MIN_US ||
+      !virt_migrate_libvirt_vcpu_time (dom, &now_time, &vcpus) ||
       vcpus != self->vcpus || now_time < self->vcpu_time_start)
     return;
   self->vcpu_busy = MIN ((now_time - self->vcpu_time_start) / (span * (guint64) vcpus), 1000);
@@ -619,8 +623,7 @@ backend_get_stats (VirtMigrateBackend *backend,
   if (self->dirty_calc_started && !self->dirty_measured && sample->memory_total > 0)
     {
       self->dirty_measured = virt_migrate_libvirt_sampled_dirty_rate (dom, &self->dirty_sampled);
-      if (self->dirty_measured)
-        read_vcpu_busy (self, dom);
+      read_vcpu_busy (self, dom);
       /* QEMU gave no figure: nothing more to ask. */
       if (!self->dirty_measured && sample->time_elapsed > (DIRTY_CALC_SECONDS + 3) * 1000)
         self->dirty_calc_started = FALSE;
@@ -629,6 +632,7 @@ backend_get_stats (VirtMigrateBackend *backend,
   sample->dirty_measured = self->dirty_measured;
   sample->vcpu_busy = self->vcpu_busy;
   sample->vcpu_measured = self->vcpu_measured;
+  sample->dirty_seconds = self->dirty_measured ? DIRTY_CALC_SECONDS : 0;
   if (virDomainGetState (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
     {
       sample->postcopy = reason == VIR_DOMAIN_PAUSED_POSTCOPY;
