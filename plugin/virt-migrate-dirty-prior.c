@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The dirty rate during a migration's first pass, before QEMU measures
- * one (its first bitmap sync ends the pass). libvirt's page sampling (2 s,
- * started in prepare) hashes 512 pages per GiB, one per 2 MiB, so it finds
- * about one dirty page per MiB/s the guest dirties and reports that count
+ * one (its first bitmap sync ends the pass). libvirt's page sampling (4 s,
+ * started in prepare; 2 s in older traces) hashes 512 pages per GiB, one
+ * per 2 MiB, so over 2 s it finds about one dirty page per MiB/s the guest
+ * dirties and reports that count
  * as whole MiB/s: a Poisson count whose mean is the rate, read as 1 for a
  * real 3 and 3 for a real 2 on the test bed (bench-eta; bench/README.md
  * measures it over 102 traces: its mean 0.95 of the truth, the spread
