@@ -1,4 +1,5 @@
-# Sourced by the shell tests: TAP output and the helpers they share.
+# Sourced by the shell tests: TAP output and the helpers they share (ok, fail,
+# show need nothing else).
 # Needs $build and $dir (the test bed's directory) for start_daemon.
 n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }

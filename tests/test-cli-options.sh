@@ -6,10 +6,7 @@
 #   tests/test-cli-options.sh BUILD-DIR
 set -uo pipefail
 cli=$1/tools/virt-migrate
-n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
-fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
+. "$(dirname "$0")/tap.sh"
 echo "1..7"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {

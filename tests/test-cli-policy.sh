@@ -27,11 +27,7 @@ src=$VIRT_MIGRATE_TESTBED_SRC_URI
 dst=$VIRT_MIGRATE_TESTBED_DST_URI
 tool=$build/tests/vm-testbed-tool
 cli=$build/tools/virt-migrate
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
-fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
+. "$(dirname "$0")/tap.sh"
 no_log_lines() { # OUTPUT-FILE
 	if grep -Eq "(VirtMigrate|GLib)(-[A-Za-z]+)?-(Message|WARNING|CRITICAL|DEBUG|INFO)" "$1"; then
 		show "$1"; fail "GLib log lines in the CLI's output"

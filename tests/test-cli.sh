@@ -7,10 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$VIRT_MIGRATE_TESTBED_DIR
 src=$VIRT_MIGRATE_TESTBED_SRC_URI
 dst=$VIRT_MIGRATE_TESTBED_DST_URI
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
-fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
+. "$(dirname "$0")/tap.sh"
 
 # The in-process CLI records its migrations in this user's history.
 export XDG_STATE_HOME=$dir/cli-state

@@ -7,10 +7,7 @@
 set -euo pipefail
 build=$1 source=$2
 cli=$build/tools/virt-migrate
-n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-# A message of several lines: its first on the "not ok" line, the rest as TAP comments.
-fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
+. "$(dirname "$0")/tap.sh"
 echo "1..2"
 
 from_help=$("$cli" --help-all | sed -n 's/^ *\(-[a-z], \)\?\(--[a-z-]*\)=.*/\2/p' | sort -u)
