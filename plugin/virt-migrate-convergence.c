@@ -308,7 +308,7 @@ static gboolean
 predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GPtrArray *out)
 {
   guint64 start = s->remaining, ceiling = virt_migrate_policy_get_downtime_max (self->policy);
-  guint64 prev = self->prev_start, need, target;
+  guint64 prev = self->prev_start, need, target, throttled = throttle_passes (self);
   gdouble q;
   VirtMigrateForecast forecast;
   g_autofree char *facts = NULL;
@@ -365,13 +365,12 @@ predict (VirtMigrateConvergence *self, const VirtMigrateConvergenceSample *s, GP
    * MiB/s over 8 MiB/s read 5.1 s needed at pass 3, and was aborted there
    * before the throttle's first raise); the completion timeout still
    * bounds it. */
-  if (s->iteration < throttle_passes (self))
+  if (s->iteration < throttled)
     {
       if (!self->throttle_noted)
         decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
                 "policy: %s, over the %s ceiling; QEMU's auto-converge throttles the guest more every second "
-                "pass (at its most from pass %" G_GUINT64_FORMAT "): watching", facts, ceiling_s,
-                throttle_passes (self) - 1);
+                "pass (at its most from pass %" G_GUINT64_FORMAT "): watching", facts, ceiling_s, throttled - 1);
       self->throttle_noted = TRUE;
       return FALSE;
     }

@@ -66,6 +66,14 @@
 #define COUNT_SPREAD 1.5
 #define MIB (1024.0 * 1024.0)
 
+/* Whether the guest's vCPUs hardly ran (@busy: their share, negative
+ * while not known): an idle guest's. */
+static gboolean
+hardly_ran (gdouble busy)
+{
+  return busy >= 0 && busy < IDLE_BUSY_SURE;
+}
+
 /* The log of the chance of a Poisson @count whose mean has a Gamma prior
  * of shape @k and mean @mean, less the terms that depend on @count and @k
  * alone (a negative binomial): to compare two priors of the same shape. */
@@ -123,7 +131,7 @@ virt_migrate_dirty_prior_estimate (gdouble   link_rate,
   estimate = !measured ? prior : posterior_mean (k, prior, count, exposure);
   *converging = MIN (estimate * MIB, ceiling);
   if (!measured)
-    return busy >= 0 && busy < IDLE_BUSY_SURE ? MIN (DIRTY_IDLE_MIB * MIB, ceiling) : *converging;
+    return hardly_ran (busy) ? MIN (DIRTY_IDLE_MIB * MIB, ceiling) : *converging;
   /* The most likely kind for the count, and its posterior mean. */
   best = log (1 - DIRTY_FAST_WEIGHT - DIRTY_IDLE_WEIGHT) + count_log_chance (k, prior * exposure, count);
   if (log (DIRTY_FAST_WEIGHT) + count_log_chance (k, fast * exposure, count) > best)
@@ -134,7 +142,7 @@ virt_migrate_dirty_prior_estimate (gdouble   link_rate,
   /* Busy vCPUs are not an idle guest's; ones that hardly ran with a
    * count of 0 are. */
   if (busy < IDLE_BUSY_MAX &&
-      ((busy >= 0 && busy < IDLE_BUSY_SURE && sampled == 0) ||
+      ((hardly_ran (busy) && sampled == 0) ||
        log (DIRTY_IDLE_WEIGHT) + count_log_chance (k, DIRTY_IDLE_MIB * exposure, count) > best))
     estimate = posterior_mean (k, DIRTY_IDLE_MIB, count, exposure);
   return MIN (estimate * MIB, ceiling);

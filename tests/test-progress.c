@@ -653,14 +653,23 @@ test_sample_vcpus (void)
   g_assert_true (g_str_has_suffix (line, " -1 4"));
 }
 
-/* The first pass's dirty rate for QEMU's count @count MiB/s over a link of
- * @link MiB/s, the vCPUs @busy (negative: not known), in MiB/s. */
+/* The first pass's dirty rate for QEMU's figure @count MiB/s over a link
+ * of @link MiB/s, sampled over @seconds (0: 2) or not yet (@measured
+ * FALSE), the vCPUs @busy (negative: not known), in MiB/s. */
 static gdouble
-prior (gdouble link, guint64 count, gdouble busy)
+prior_full (gdouble link, guint64 count, gboolean measured, guint64 seconds, gdouble busy)
 {
   gdouble converging;
 
-  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, TRUE, 0, busy, link * MIB, &converging) / MIB;
+  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, measured, seconds, busy, link * MIB,
+                                            &converging) / MIB;
+}
+
+/* The same for a 2-s count. */
+static gdouble
+prior (gdouble link, guint64 count, gdouble busy)
+{
+  return prior_full (link, count, TRUE, 0, busy);
 }
 
 static void
@@ -683,17 +692,6 @@ test_dirty_prior_vcpus (void)
   /* A count above 0 is the count's, busy or not. */
   g_assert_cmpfloat_with_epsilon (prior (16, 4, 0.01), 6.0 / 1.625, 0.001);
   g_assert_cmpfloat_with_epsilon (prior (16, 4, 1.0), 6.0 / 1.625, 0.001);
-}
-
-/* The same before QEMU's figure (@measured FALSE) or for one it sampled
- * over @seconds. */
-static gdouble
-prior_full (gdouble link, guint64 count, gboolean measured, guint64 seconds, gdouble busy)
-{
-  gdouble converging;
-
-  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, measured, seconds, busy, link * MIB,
-                                            &converging) / MIB;
 }
 
 static void

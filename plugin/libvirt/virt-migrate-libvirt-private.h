@@ -72,9 +72,10 @@ gboolean      virt_migrate_libvirt_call_params         (const VirtMigrateCall   
  * giving whole MiB/s). Four seconds halve the spread of two (14 of each
  * by turns on two paced guests, 5 Dec: variance 4.7 -> 2.5 and 3.7 ->
  * 2.1, the means alike), and the recorded first passes replayed with
- * counts drawn so (the rate QEMU measured next as their mean) kept 72 %
+ * counts drawn so (the rate QEMU measured next as their mean) kept 73 %
  * of their figures within 20 % instead of 66 %, the later news counted
- * in; until it comes the vCPUs' share tells an idle guest. */
+ * in (see virt-migrate-dirty-prior.c); until it comes the vCPUs' share
+ * tells an idle guest. */
 #define DIRTY_CALC_SECONDS 4
 void          virt_migrate_libvirt_sample_from_params  (VirtMigrateSample         *sample,
                                                         int                        type,
