@@ -536,14 +536,24 @@ settle (VirtMigrateProgress *p, VirtMigrateSample s)
 /* The passes after a first one @pass s long, under a 16 MiB/s cap with
  * QEMU's default 300 ms downtime, from a guest dirtying @dirty MiB/s: each
  * resends what was dirtied during the one before, until what is left fits
- * the downtime (that goes while the guest is paused: the finish). */
+ * the downtime (that goes while the guest is paused: the finish). The
+ * last pass is sent at the cap only down to 0.9 of the downtime's worth
+ * if it is the second, 0.5 if a later one (QEMU switches over there,
+ * mid-pass). */
 static gint64
 later_passes_us (gdouble dirty, gdouble pass)
 {
   gdouble x = dirty * pass, t = 0;
 
-  while (x > 16 * 0.3)
+  for (guint n = 0; x > 16 * 0.3; n++)
     {
+      gdouble fits = 16 * 0.3 * (n == 0 ? 0.9 : 0.5);
+
+      if (dirty * x / 16 <= fits)
+        {
+          t += MAX (x - fits, 0) / 16;
+          break;
+        }
       t += x / 16;
       x = dirty * x / 16;
     }
