@@ -66,14 +66,17 @@
 /* QEMU's downtime limit unless one is set (migrate-set-parameters). */
 #define DEFAULT_DOWNTIME_MS 300
 /* The part of the downtime's worth (the rate times the allowed downtime)
- * at which QEMU switches over in the middle of the last pass: it checks
- * what is left against its own reading of the rate, near the cap's at the
- * second pass and lower after each later bitmap sync (the same readings as
- * the switch-over rule in memory_time_left()). Replayed over 72 recorded
- * migrations (216 figures at 25/50/75 %), cutting the last pass there
- * instead of sending it whole at the cap puts 168 figures within 20 %
- * instead of 165, and 78 % of the readings from 25 to 80 % of the wall
- * time instead of 74 % (their mean error +3 % before, -2 % after). */
+ * at which QEMU switches over in the middle of a pass: it checks what is
+ * left against its own reading of the rate, the cap's at the second pass
+ * (every second pass of 27 to 92 % of that worth recorded on 5 Dec, 13
+ * guests, ended with the finish) and lower after each later bitmap sync,
+ * which stalls the stream (a pass of 71 to 91 % went on at the cap:
+ * memory-issue-a's fifth to seventh). Replayed over 72 recorded
+ * migrations (216 figures at 25/50/75 %), cutting the last pass of the
+ * series to come there (later_passes()) instead of sending it whole at
+ * the cap puts 168 figures within 20 % instead of 165, and 78 % of the
+ * readings from 25 to 80 % of the wall time instead of 74 % (their mean
+ * error +3 % before, -2 % after). */
 #define LAST_PASS_FITS_SECOND 0.9
 #define LAST_PASS_FITS_LATER 0.5
 /* From the migration call to QEMU's first memory statistics: the median
@@ -239,28 +242,38 @@ postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
   return uncapped_time (self, bytes, rate);
 }
 
+/* The allowed downtime's worth at @rate, bytes: all of it (@pass 0), or
+ * what is left when QEMU switches over during pass @pass (2: the second). */
+static gdouble
+downtime_worth (VirtMigrateProgress *self, gdouble rate, guint64 pass)
+{
+  gdouble worth = rate * (self->max_downtime > 0 ? self->max_downtime : DEFAULT_DOWNTIME_MS) / 1000.0;
+
+  return pass == 0 ? worth : worth * (pass == 2 ? LAST_PASS_FITS_SECOND : LAST_PASS_FITS_LATER);
+}
+
 /* The passes after the one now running (pass @iteration; 0 before QEMU's
  * first statistics), in seconds: each resends what the guest dirtied
  * during the one before (@pass seconds long), until what is left fits the
- * downtime; then that goes while the guest is paused. The last pass goes
- * at the rate only down to the part of the downtime's worth where QEMU
- * switches over mid-pass (LAST_PASS_FITS_SECOND, _LATER). At
- * each pass's start the convergence policy (if any) may act first: a
- * raised downtime makes QEMU switch over at once, post-copy sends what is
- * left at the rate. A give-up it forecasts ends the series (-1) only
- * with @give_up_ends: from the second pass on, the policy watches one
- * more pass before it gives up, and where the passes still shrink that is
- * a near thing, decided by the next pass's dirty rate (bench-eta's 384 MiB
- * guest over 6 MiB/s, 4 Dec: read so at its second pass, it converged by
- * itself; shown as unknown for that 8-s pass). In the first pass the rate
- * is QEMU's sampled count, and a give-up read from it is the cue to read
- * the count as a converging guest's instead (see memory_time_left()). -1:
- * it does not converge at this rate. Adds the bytes to *@bytes. */
+ * downtime; the last goes at the rate only down to where QEMU switches
+ * over mid-pass (downtime_worth()), the rest while the guest is
+ * paused. At each pass's start the convergence policy (if any) may act
+ * first: a raised downtime makes QEMU switch over at once, post-copy
+ * sends what is left at the rate. A give-up it forecasts ends the series
+ * (-1) only in the first pass (@iteration 0 or 1): from the second pass
+ * on, the policy watches one more pass before it gives up, and where the
+ * passes still shrink that is a near thing, decided by the next pass's
+ * dirty rate (bench-eta's 384 MiB guest over 6 MiB/s, 4 Dec: read so at
+ * its second pass, it converged by itself; shown as unknown for that 8-s
+ * pass). In the first pass the rate is QEMU's sampled count, and a
+ * give-up read from it is the cue to read the count as a converging
+ * guest's instead (see memory_time_left()). -1: it does not converge at
+ * this rate. Adds the bytes to *@bytes. */
 static gdouble
 later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pass, guint64 iteration,
-              gboolean give_up_ends, gdouble *bytes)
+              gdouble *bytes)
 {
-  gdouble threshold = rate * (self->max_downtime > 0 ? self->max_downtime : DEFAULT_DOWNTIME_MS) / 1000.0;
+  gdouble threshold = downtime_worth (self, rate, 0);
   /* A pass resends no more than the guest's working set: the largest pass
    * after the first seen (QEMU's dirty rate counts each page once per
    * pass, however often it is written). */
@@ -275,7 +288,7 @@ later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pa
 
       if (self->forecast != NULL)
         action = self->forecast ((guint64) x, (guint64) rate, (guint64) dirty, &downtime, self->forecast_data);
-      if (action == VIRT_MIGRATE_FORECAST_GIVE_UP && give_up_ends)
+      if (action == VIRT_MIGRATE_FORECAST_GIVE_UP && iteration <= 1)
         return -1;
       if (action == VIRT_MIGRATE_FORECAST_POSTCOPY)
         {
@@ -290,15 +303,12 @@ later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pa
        * end, until the policy or the caller changes something. */
       if (next >= x * 0.95 || n == 64)
         return -1;
-      /* QEMU does not finish the last pass at the cap: it switches over
-       * as soon as what is left fits the downtime (by its own reading of
-       * the rate), and that last part goes while the guest is paused. */
-      fits = threshold * (MAX (iteration, 1) + 1 + n == 2 ? LAST_PASS_FITS_SECOND : LAST_PASS_FITS_LATER);
+      fits = downtime_worth (self, rate, MAX (iteration, 1) + 1 + n); /* <= threshold < x */
       if (next <= fits)
         {
-          t += MAX (x - fits, 0) / rate;
-          *bytes += MAX (x - fits, 0);
-          x = MIN (x, fits);
+          t += (x - fits) / rate;
+          *bytes += x - fits;
+          x = fits;
           break;
         }
       t += x / rate;
@@ -389,18 +399,10 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
     }
   else
     {
-      gdouble threshold = rate * (self->max_downtime > 0 ? self->max_downtime : DEFAULT_DOWNTIME_MS) / 1000.0;
-
-      /* What is left fits the downtime well (raised by the policy, say):
-       * QEMU switches over now, and sends it uncapped while the guest is
-       * paused (part of the finish, as below). QEMU's own figure of the
-       * rate decides at the edge: at the second pass (after a first at
-       * the cap) it is the cap's, and every second pass of 27 to 92 % of
-       * the downtime's worth recorded on 5 Dec (13 guests) ended with the
-       * finish; later passes, each after a bitmap sync that stalls the
-       * stream, read it lower, and a pass of 71 to 91 % went on at the cap
-       * (memory-issue-a's fifth to seventh): half of it there. */
-      if (self->cap > 0 && s->remaining <= (s->iteration == 2 ? threshold * 0.9 : threshold / 2))
+      /* What is left fits the downtime (raised by the policy, say), as
+       * QEMU reads it: QEMU switches over now, and sends it uncapped while
+       * the guest is paused (part of the finish, as below). */
+      if (self->cap > 0 && s->remaining <= downtime_worth (self, rate, s->iteration))
         {
           self->to_send = s->remaining;
           return FINISH_US;
@@ -433,7 +435,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
       elapsed = (now - self->pass_started) / (gdouble) G_USEC_PER_SEC;
     }
   sure = bytes;
-  later = later_passes (self, rate, dirty, MAX (elapsed, 0) + left, iteration, iteration <= 1, &bytes);
+  later = later_passes (self, rate, dirty, MAX (elapsed, 0) + left, iteration, &bytes);
   /* In the first pass QEMU's count alone never blanks the expected end:
    * read as a guest faster than the link whose passes would never end
    * (and that the policy would not help), it is read as a converging
@@ -441,7 +443,7 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   if (later < 0 && iteration <= 1 && converging < dirty)
     {
       bytes = sure;
-      later = later_passes (self, rate, converging, MAX (elapsed, 0) + left, iteration, TRUE, &bytes);
+      later = later_passes (self, rate, converging, MAX (elapsed, 0) + left, iteration, &bytes);
     }
   if (later < 0)
     return 0;
