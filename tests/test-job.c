@@ -278,7 +278,7 @@ test_poll_interval (void)
 
       g_setenv ("VIRT_MIGRATE_TRACE_DIR", traces, TRUE);
       g_assert_cmpint (g_mkdir_with_parents (traces, 0700), ==, 0);
-          g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 4, NULL);
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8, NULL);
       job = virt_migrate_job_new (req);
       virt_migrate_job_set_poll_interval (job, intervals[i]);
       g_assert_true (vm_testbed_run_job (job, NULL, &error));
@@ -363,7 +363,7 @@ test_vcpus_with_dirty_count (void)
 
       g_setenv ("VIRT_MIGRATE_TRACE_DIR", traces, TRUE);
       g_assert_cmpint (g_mkdir_with_parents (traces, 0700), ==, 0);
-      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 8, NULL);
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 4, NULL);
       job = virt_migrate_job_new (req);
       g_assert_true (vm_testbed_run_job (job, NULL, &error));
       g_assert_no_error (error);
