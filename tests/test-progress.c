@@ -1206,6 +1206,11 @@ main (int argc, char **argv)
       { "memory-thp", 4, 192, 0.65, 0.35, 0 },
       /* A two-second migration: QEMU's set-up is a third of it. */
       { "memory-short", 12, 448, 0.25, 0.2, 0 },
+      /* A one-second migration on a machine whose QEMU gives its first
+       * statistics within 0.3 s of the call, not the 0.75 s guessed:
+       * from them on, worst +14 % (the last sample, pass 2); the end
+       * smoothed towards from the guess instead was +48 to +125 % late. */
+      { "memory-fast-setup", 12, 256, 0.2, 0.2, 0 },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (traces); i++)
