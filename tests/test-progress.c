@@ -551,7 +551,7 @@ later_passes_us (gdouble dirty, gdouble pass)
 
       if (dirty * x / 16 <= fits)
         {
-          t += MAX (x - fits, 0) / 16;
+          t += (x - fits) / 16; /* fits < 16 * 0.3 < x */
           break;
         }
       t += x / 16;
