@@ -12,9 +12,9 @@
  *            (128 and 256 MiB of 512 MiB and 1 GiB), then nothing touched;
  *   policy   two guests that dirty faster than the link: the convergence
  *            policy raises the downtime, or (allowed) switches to post-copy;
- *   RAM,WS,PACE,LINK[,WARM[,p2p]]  any other memory-only guest, migrated
- *            WARM s (default 6) after it starts, over peer-to-peer tcp://
- *            with "p2p".
+ *   RAM,WS,PACE,LINK[,WARM[,p2p]]...  any other memory-only guests (one
+ *            after another), each migrated WARM s (default 6) after it
+ *            starts, over peer-to-peer tcp:// with "p2p".
  *
  * The job is sampled every 250 ms, as a progress dialog would through the
  * typelib; at 25, 50 and 75 % of the wall time the expected end it showed
@@ -236,11 +236,12 @@ main (int argc, char **argv)
       idle_case ("eta-idle1", 512, 128, 16, 6);
       idle_case ("eta-idle2", 1024, 256, 32, 6);
     }
-  /* Any other guest: "RAM,WS,PACE,LINK[,WARM[,p2p]]" (MiB, MiB, MiB/s,
-   * MiB/s, s). */
-  if (only != NULL && g_ascii_isdigit (only[0]))
+  /* Any other guests: "RAM,WS,PACE,LINK[,WARM[,p2p]]" (MiB, MiB, MiB/s,
+   * MiB/s, s), one after another (the later ones expect QEMU's set-up as
+   * the earlier ones measured it, from the history). */
+  for (int a = 1; a < argc && g_ascii_isdigit (argv[a][0]); a++)
     {
-      g_auto(GStrv) f = g_strsplit (only, ",", -1);
+      g_auto(GStrv) f = g_strsplit (argv[a], ",", -1);
       guint n = g_strv_length (f);
 
       if (n < 4)

@@ -29,4 +29,12 @@ void            virt_migrate_job_set_drain_id  (VirtMigrateJob            *self,
                                                 guint                      drain_id);
 guint           virt_migrate_job_get_drain_id  (VirtMigrateJob            *self);
 
+/* How long QEMU's set-up took on the last migrations between the same
+ * hosts (µs, 0: not known), for the expected end before its statistics;
+ * and in this one (from the call to its first memory statistics, memory
+ * only; 0 until then). */
+void            virt_migrate_job_set_setup_time (VirtMigrateJob *self,
+                                                 gint64          setup_us);
+gint64          virt_migrate_job_get_setup_time (VirtMigrateJob *self);
+
 G_END_DECLS

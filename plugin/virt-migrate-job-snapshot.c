@@ -181,6 +181,11 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
     ADD ("Outcome", STR (virt_migrate_enum_nick (VIRT_MIGRATE_TYPE_JOB_STATE, virt_migrate_job_get_state (self))));
   ADD ("BytesTransferred", g_variant_new_uint64 (virt_migrate_job_get_data_transferred (self)));
   ADD ("Host", STR (g_get_host_name ()));
+  /* From the call to QEMU's first memory statistics (memory only, µs):
+   * what the next migrations between these hosts expect instead of a
+   * guess (virt_migrate_manager_create_job()). */
+  if (virt_migrate_job_get_setup_time (self) > 0)
+    ADD ("SetupTime", g_variant_new_int64 (virt_migrate_job_get_setup_time (self)));
 #undef STR
 #undef ADD
   return g_variant_builder_end (&b);
@@ -199,4 +204,19 @@ virt_migrate_job_set_drain_id (VirtMigrateJob *self,
 {
   g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
   self->drain_id = drain_id;
+}
+
+void
+virt_migrate_job_set_setup_time (VirtMigrateJob *self,
+                                 gint64          setup_us)
+{
+  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
+  virt_migrate_progress_set_setup (self->progress_unit, setup_us);
+}
+
+gint64
+virt_migrate_job_get_setup_time (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return virt_migrate_progress_get_setup (self->progress_unit);
 }

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <math.h>
-
 #include <string.h>
 
 #include "virt-migrate-dirty-prior.h"
@@ -21,38 +20,23 @@
 #define CAP_NOISE 1.05
 /* How far each new estimate moves the expected end (the rest is the old one). */
 #define END_SMOOTHING 0.3
-/* Ahead of the disks' end, what the memory and libvirt's last phases will
- * cost is not reported yet. The memory: a twentieth of the guest's RAM
- * (QEMU sends zero pages as headers; QEMU's own figures replace the guess
- * from the first pass on), at the link's pace: after a storage copy
- * libvirt leaves the memory uncapped (bench-eta: the 64 MiB guest's
- * memory went in 0.03 to 0.12 s under an 8 MiB/s cap), so under a cap it
- * counts as nothing, as in uncapped_time(). Then libvirt's finish
- * (FINISH_US below). Measured with bench-eta; see
- * docs/progress-and-history.md. */
+/* Ahead of the disks' end, the memory is guessed as a twentieth of the
+ * guest's RAM (zero pages go as headers) at the link's pace: after a
+ * storage copy libvirt leaves it uncapped (bench-eta: 64 MiB in 0.03 to
+ * 0.12 s under an 8 MiB/s cap), as in uncapped_time(); then the finish. */
 #define MEMORY_GUESS 0.05
 /* After the memory (or the switch-over): the destination resumes the guest
- * within 20 ms, then libvirt's confirm phase stops the source's QEMU and
- * polls every 200 ms until its process is gone; the job ends with it. 0.22
- * to 0.26 s on the test bed, memory-only or after a storage copy (whose
- * mirrors complete at the switch-over). The poll sees the process gone
- * only once whoever reaps it has: systemd at once; an init that reaps
- * late adds its delay (this machine's pid 1 took 1 to 2 s, which is why
- * the test bed runs each daemon under a reaper of its own, tini). */
+ * within 20 ms, then libvirt's confirm phase polls every 200 ms until the
+ * source's QEMU is gone (reaped: at once under systemd, so the test bed
+ * runs each daemon under tini): 0.22 to 0.26 s on the test bed. */
 #define FINISH_US (250 * 1000)
-/* From the disks' end to libvirt's finish: libvirt starts QEMU's memory
- * migration once the mirrors are in sync, and the guest's RAM goes
- * uncapped (MEMORY_GUESS above). Beyond the finish it took 0.03 to 0.56 s
- * in 14 storage copies recorded on 5 Dec (64 MiB of RAM, caps of 1 to 32
- * MiB/s, some with both CPUs busy; the median 0.28 s), 0.03 s in the one
- * of 4 Dec (tests/traces/storage.trace): 0.1 s keeps both traces' last
- * second within 20 % (test-progress). */
+/* From the disks' end to libvirt's finish, beyond the finish: 0.03 to
+ * 0.56 s in 14 storage copies on 5 Dec (median 0.28 s), 0.03 s on 4 Dec:
+ * 0.1 s keeps both recorded traces' last second within 20 %. */
 #define AFTER_DISKS_US (100 * 1000)
-/* From the migration call to the mirror's first batch, until that batch
- * is seen (then its own start counts): 0.9 to 1.2 s on 5 Dec's test bed
- * (1.1 s the median of 8 copies; 1.3 to 1.6 s with both CPUs busy), 0.4 s
- * on 4 Dec's. A little under the median, as a short copy's first figures
- * on a faster machine would otherwise come late. */
+/* From the migration call to the mirror's first batch, until it is seen:
+ * 0.9 to 1.6 s on 5 Dec's test bed (median 1.1 s), 0.4 s on 4 Dec's; a
+ * little under the median, for faster machines. */
 #define DISK_SETUP_US (1000 * 1000)
 /* QEMU's mirror batch (the disk's remainder may be less): a step in the
  * sample after a part that fits in it with that part is the same batch. */
@@ -65,31 +49,22 @@
 #define QEMU_OVERHEAD (40.0 * 1024 * 1024)
 /* QEMU's downtime limit unless one is set (migrate-set-parameters). */
 #define DEFAULT_DOWNTIME_MS 300
-/* The part of the downtime's worth (the rate times the allowed downtime)
- * at which QEMU switches over in the middle of a pass: it checks what is
- * left against its own reading of the rate, the cap's at the second pass
- * (every second pass of 27 to 92 % of that worth recorded on 5 Dec, 13
- * guests, ended with the finish) and lower after each later bitmap sync,
- * which stalls the stream (a pass of 71 to 91 % went on at the cap:
- * memory-issue-a's fifth to seventh). Replayed over 72 recorded
- * migrations (216 figures at 25/50/75 %), cutting the last pass of the
- * series to come there (later_passes()) instead of sending it whole at
- * the cap puts 168 figures within 20 % instead of 165, and 78 % of the
- * readings from 25 to 80 % of the wall time instead of 74 % (their mean
- * error +3 % before, -2 % after). */
+/* The part of the downtime's worth (rate times allowed downtime) at which
+ * QEMU switches over mid-pass: it reads the rate as the cap's at the
+ * second pass (passes of 27 to 92 % of the worth ended, 5 Dec) and lower
+ * after each later bitmap sync, which stalls the stream. Replayed over 72
+ * migrations, 168 of 216 figures within 20 % (165 sending the last pass
+ * whole), 78 % of the readings (74 %). */
 #define LAST_PASS_FITS_SECOND 0.9
 #define LAST_PASS_FITS_LATER 0.5
-/* From the migration call to QEMU's first memory statistics, a guess
- * until they come (then the estimate is taken as it is): the median of 45
- * migrations on 5 Dec's test bed (0.6 to 1.3 s; 0.3 to 0.5 s on 4 Dec's
- * machine, under 0.3 s on a faster one late on 5 Dec). */
+/* From the migration call to QEMU's first memory statistics, unless the
+ * last migrations between the hosts measured it (set_setup()): the median
+ * of 45 migrations on 5 Dec's test bed (0.6 to 1.3 s; 0.3 to 0.5 s on 4
+ * Dec's machine and on 6 Dec's, under 0.3 s on another). */
 #define MEMORY_SETUP_US (750 * 1000)
-/* The dirty rate during the first pass, before QEMU measures one: from
- * its sampled count and a prior of three kinds of guest
- * (virt-migrate-dirty-prior.c). Without the policy's forecast, never more
- * than half the link, so that one high count does not make a guest that
- * converges look as if it never ended; with it, what the policy will do
- * about such a guest decides. */
+/* The first pass's dirty rate: see virt-migrate-dirty-prior.c; without
+ * the policy's forecast never above half the link (one high count would
+ * make a converging guest look endless). */
 
 struct _VirtMigrateProgress
 {
@@ -112,6 +87,8 @@ struct _VirtMigrateProgress
   guint64                  disk_bytes;   /* what the storage copy will move, as estimated before it */
   gint64                   started;      /* when the migration call began, µs */
   gboolean                 have_started;
+  gint64                   setup;        /* QEMU's set-up as measured before (µs), 0: the guess */
+  gint64                   setup_seen;   /* ...and in this migration, 0: not (yet) */
   gint64                   disk_first_changed; /* when the first batch was seen */
   gint64                   disk_first_began; /* when it began, if seen promptly (µs); 0: not known */
   struct {
@@ -396,7 +373,8 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
        * 704 MiB guest over 14 MiB/s, 5 Dec). */
       elapsed = self->pass >= 1 ? (now - self->pass_started) / (gdouble) G_USEC_PER_SEC : 0;
       if (s == NULL || s->memory_total == 0)
-        setup = MEMORY_SETUP_US / (gdouble) G_USEC_PER_SEC;
+        setup = MAX ((self->setup > 0 ? self->setup : MEMORY_SETUP_US) - (self->have_started ? now - self->started : 0),
+                     0) / (gdouble) G_USEC_PER_SEC;
     }
   else
     {
@@ -772,6 +750,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
        * first pass's guess: the estimate from either is taken as it is. */
       if ((self->pass == 0 && self->disk_bytes == 0) || (self->pass <= 1 && sample->iteration >= 2 && sample->dirty_rate > 0))
         self->end = 0;
+      if (self->pass == 0 && self->disk_bytes == 0 && self->have_started && sample->time > self->started)
+        self->setup_seen = sample->time - self->started;
       self->pass_decided = self->pass < 1;
       self->pass_action = VIRT_MIGRATE_FORECAST_NOTHING;
       self->pass = sample->iteration;
@@ -851,6 +831,23 @@ virt_migrate_progress_start (VirtMigrateProgress *self,
   if (disk_bytes > 0)
     self->state.phase = VIRT_MIGRATE_PHASE_COPYING_DISKS;
   update_end (self, time, estimate_time_left (self, NULL, 0));
+}
+
+/* QEMU's set-up (the call to its first memory statistics) on the last
+ * migrations between these hosts, µs (0: not known): for the guess. */
+void
+virt_migrate_progress_set_setup (VirtMigrateProgress *self,
+                                 gint64               setup_us)
+{
+  self->setup = MAX (setup_us, 0);
+}
+
+/* Returns: how long it took in this migration (memory only), µs; 0 until
+ * QEMU's first statistics. */
+gint64
+virt_migrate_progress_get_setup (VirtMigrateProgress *self)
+{
+  return self->setup_seen;
 }
 
 /* A MIGRATION_ITERATION event: a new memory pass. */

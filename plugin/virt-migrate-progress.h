@@ -54,6 +54,9 @@ void                            virt_migrate_progress_force      (VirtMigratePro
 void                            virt_migrate_progress_set_forecast (VirtMigrateProgress             *self,
                                                                     VirtMigrateProgressForecastFunc  func,
                                                                     gpointer                         user_data);
+void                            virt_migrate_progress_set_setup  (VirtMigrateProgress *self,
+                                                                  gint64               setup_us);
+gint64                          virt_migrate_progress_get_setup  (VirtMigrateProgress *self);
 void                            virt_migrate_progress_start      (VirtMigrateProgress *self,
                                                                   gint64               time,
                                                                   guint64              disk_bytes);

@@ -42,6 +42,7 @@ struct _VirtMigrateWorker
   FILE                      *trace;            /* $VIRT_MIGRATE_TRACE_DIR: every sample, for tests/traces/ */
   gint64                     trace_start;
   guint64                    trace_resident;   /* the guest's resident set before the call, for the trace */
+  gint64                     trace_call;       /* when the job began the call (monotonic), for the trace */
 };
 
 G_DEFINE_FINAL_TYPE (VirtMigrateWorker, virt_migrate_worker, G_TYPE_OBJECT)
@@ -184,6 +185,9 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
                             "dirty_measured vcpu_busy dirty_seconds\n");
       /* What the job's progress starts from (read before the call). */
       fprintf (self->trace, "# resident before the call: %" G_GUINT64_FORMAT "\n", self->trace_resident);
+      /* And when it began the call, before the first sample. */
+      fprintf (self->trace, "# the call began %" G_GINT64_FORMAT " ms before\n",
+               (sample->time - self->trace_call) / 1000);
     }
   relative.time = sample->time - self->trace_start;
   line = virt_migrate_sample_format (&relative);
@@ -353,6 +357,7 @@ migrate_thread (GTask        *task,
   self->stop_poll = FALSE;
   g_mutex_unlock (&self->lock);
 
+  self->trace_call = g_get_monotonic_time ();
   p = g_new0 (Post, 1);
   p->kind = POST_RUNNING;
   p->guest = guest;

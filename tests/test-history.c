@@ -691,6 +691,102 @@ test_manager_records (Fixture *fx, gconstpointer data)
 }
 
 static void
+append_text (VirtMigrateHistory *history, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *record = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (virt_migrate_history_append (history, record, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (virt_migrate_job_run_finish (VIRT_MIGRATE_JOB (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_setup_learnt (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new ("web1", "qemu:///system",
+                                                                    "qemu+ssh://learn-a/system");
+  g_autoptr(VirtMigrateRequest) other = virt_migrate_request_new ("web1", "qemu:///system",
+                                                                  "qemu+ssh://learn-b/system");
+  g_autoptr(VirtMigrateRequest) unseen = virt_migrate_request_new ("web1", "qemu:///system",
+                                                                   "qemu+ssh://learn-c/system");
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) record = NULL;
+  g_autoptr(GError) error = NULL;
+  BackendScript script = { FALSE };
+  VirtMigrateHistory *history;
+  gboolean done = FALSE;
+  gint64 setup = 0;
+
+  g_test_summary ("A memory migration's record holds how long QEMU's set-up took (the call to its "
+                  "first statistics); a new job between the same hosts expects the median of the "
+                  "last five that succeeded: this process's (its jobs run by the manager or not), "
+                  "else the history's; none for other hosts, none without a history");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  virt_migrate_manager_set_backend_func (manager, make_fake, &script, NULL);
+  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  history = virt_migrate_manager_get_history (manager);
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, request), ==, 0);
+
+  /* Six between these hosts in the history (the newest five count: 0.3,
+   * 0.31, 0.32, 0.9, 1.2 s), one that failed, one to another host, one
+   * that measured none (a storage copy), newest last. */
+#define RECORD(outcome, dest, setup) \
+  "{'Outcome': <'" outcome "'>, 'Source': <'qemu:///system'>, 'Destination': <'qemu+ssh://" dest "/system'>" setup "}"
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 5000000>"));
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 1200000>"));
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 300000>"));
+  append_text (history, RECORD ("failed", "learn-a", ", 'SetupTime': <int64 10000>"));
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 900000>"));
+  append_text (history, RECORD ("succeeded", "learn-b", ", 'SetupTime': <int64 50000>"));
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 320000>"));
+  append_text (history, RECORD ("succeeded", "learn-a", ""));
+  append_text (history, RECORD ("succeeded", "learn-a", ", 'SetupTime': <int64 310000>"));
+#undef RECORD
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, request), ==, 320000);
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, other), ==, 50000);
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, unseen), ==, 0);
+
+  /* A job of the manager run by the program itself (not recorded in the
+   * history): what it measured (the fake's first statistics come at its
+   * first poll, 10 ms on) is what the next between its hosts expect. */
+  g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  job = virt_migrate_manager_create_job (manager, request, &error);
+  g_assert_no_error (error);
+  virt_migrate_job_run_async (job, NULL, on_run_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  setup = virt_migrate_job_get_setup_time (job);
+  g_assert_cmpint (setup, >, 0);
+  g_assert_cmpint (setup, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, request), ==, setup);
+  record = virt_migrate_job_to_history_record (job);
+  g_assert_true (g_variant_lookup (record, "SetupTime", "x", &setup));
+  g_assert_cmpint (setup, ==, virt_migrate_job_get_setup_time (job));
+  all = query (history, NULL);
+  g_assert_cmpuint (g_variant_n_children (all), ==, 9);
+
+  /* history-size 0: nothing learnt from the history. */
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "history-size", 0);
+  g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, other), ==, 0);
+}
+
+static void
 test_old_key_names (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) records = NULL;
@@ -737,6 +833,7 @@ main (int argc, char **argv)
   ADD ("unique-ids", test_unique_ids);
   ADD ("manager-records", test_manager_records);
   ADD ("old-key-names", test_old_key_names);
+  ADD ("setup-learnt", test_setup_learnt);
 #undef ADD
   return g_test_run ();
 }
