@@ -29,7 +29,7 @@ guint           virt_migrate_manager_number (VirtMigrateManager *self,
                                              VirtMigrateJob     *job);
 
 /* How long QEMU's set-up took on the last migrations between @request's
- * hosts, as this process saw it or else the history recorded it (µs, 0:
+ * hosts, as the history recorded it and this process saw it since (µs, 0:
  * not known): what a new job expects instead of a guess. */
 gint64          virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
                                                    VirtMigrateRequest *request);

@@ -72,10 +72,11 @@ virt_migrate_manager_write_history (VirtMigrateManager *self, VirtMigrateJob *jo
 /* QEMU's set-up (from the call to its first memory statistics) takes
  * 0.3 s on one machine and 1.3 s on another, and about the same each time
  * between two hosts: a new job expects the median of the last
- * SETUP_RECORDS migrations between its hosts that measured it, this
- * process's (jobs of any manager, run by one or not: a program may make a
- * manager for each job and run it itself) or else the history's (among
- * its newest SETUP_SCAN that succeeded). */
+ * SETUP_RECORDS migrations between its hosts that measured it: those the
+ * history held (among its newest SETUP_SCAN that succeeded) when this
+ * process first asked, then those of this process's jobs (of any manager,
+ * run by one or not: a program may make a manager for each job and run
+ * the job itself). */
 #define SETUP_RECORDS 5
 #define SETUP_SCAN 100
 
@@ -123,42 +124,32 @@ add_sorted (gint64 *seen, guint *n, gint64 setup)
 {
   guint k;
 
+  if (*n == SETUP_RECORDS)
+    return;
   for (k = (*n)++; k > 0 && seen[k - 1] > setup; k--)
     seen[k] = seen[k - 1];
   seen[k] = setup;
 }
 
-gint64
-virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
-                                   VirtMigrateRequest *request)
+/* The set-up times the history holds for @request's hosts (see above),
+ * oldest first. */
+static GArray *
+history_setup_times (VirtMigrateManager *self, VirtMigrateRequest *request)
 {
   const char *source = virt_migrate_request_get_source_uri (request);
   const char *dest = virt_migrate_request_get_dest_uri (request);
-  g_autofree char *key = hosts_key (request);
+  GArray *times = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GVariant) records = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 seen[SETUP_RECORDS];
-  guint n = 0;
-  GArray *times;
 
-  G_LOCK (setup_seen);
-  times = setup_seen != NULL ? g_hash_table_lookup (setup_seen, key) : NULL;
-  for (guint i = 0; times != NULL && i < times->len; i++)
-    add_sorted (seen, &n, g_array_index (times, gint64, i));
-  G_UNLOCK (setup_seen);
-  if (n > 0 || self->history == NULL || virt_migrate_settings_get_history_size (self->settings) == 0)
-    return n > 0 ? seen[n / 2] : 0;
   if (dest == NULL)
     dest = virt_migrate_request_get_hypervisor_uri (request);
   records = virt_migrate_history_query (self->history,
                                         g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
                                                               (guint32) SETUP_SCAN), &error);
   if (records == NULL)
-    {
-      g_debug ("no set-up time from the history: %s", error->message);
-      return 0;
-    }
-  for (gsize i = g_variant_n_children (records); i-- > 0 && n < SETUP_RECORDS;)
+    g_debug ("no set-up time from the history: %s", error->message);
+  for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0 && times->len < SETUP_RECORDS;)
     {
       g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
       const char *from = NULL, *to = NULL;
@@ -167,7 +158,42 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
       if (g_variant_lookup (record, "SetupTime", "x", &setup) && setup > 0 &&
           g_variant_lookup (record, "Source", "&s", &from) && g_strcmp0 (from, source) == 0 &&
           g_variant_lookup (record, "Destination", "&s", &to) && g_strcmp0 (to, dest) == 0)
-        add_sorted (seen, &n, setup);
+        g_array_prepend_val (times, setup);
+    }
+  return times;
+}
+
+/* The history is read once a process for two hosts: what it held then,
+ * and what this process's jobs measured since, are what counts (a drain
+ * making a hundred jobs reads it once, not a hundred times). */
+gint64
+virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
+                                   VirtMigrateRequest *request)
+{
+  g_autofree char *key = hosts_key (request);
+  gint64 seen[SETUP_RECORDS];
+  gboolean known;
+  guint n = 0;
+  GArray *times;
+
+  G_LOCK (setup_seen);
+  times = setup_seen != NULL ? g_hash_table_lookup (setup_seen, key) : NULL;
+  known = times != NULL;
+  for (guint i = 0; times != NULL && i < times->len; i++)
+    add_sorted (seen, &n, g_array_index (times, gint64, i));
+  G_UNLOCK (setup_seen);
+  if (!known && self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
+    {
+      times = history_setup_times (self, request);
+      for (guint i = 0; i < times->len; i++)
+        add_sorted (seen, &n, g_array_index (times, gint64, i));
+      G_LOCK (setup_seen);
+      if (setup_seen == NULL)
+        setup_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+      if (!g_hash_table_contains (setup_seen, key))
+        g_hash_table_insert (setup_seen, g_steal_pointer (&key), g_steal_pointer (&times));
+      G_UNLOCK (setup_seen);
+      g_clear_pointer (&times, g_array_unref);
     }
   return n > 0 ? seen[n / 2] : 0;
 }
