@@ -21,7 +21,8 @@
  * hosts, flow and flags, start and end, outcome and error, bytes, downtime,
  * the policy's steps), kept in one file, newest last.
  *
- * A #VirtMigrateManager appends a record for every job it ran, to
+ * A #VirtMigrateManager appends a record for every job it made that
+ * ended (run by the manager or by the program itself), to
  * `$XDG_STATE_HOME/virt-migrate/history` by default (virt-migrated on the
  * system bus: `/var/lib/virt-migrate/history`), so the command line tool
  * and a session daemon of the same user write to one file.

@@ -198,8 +198,23 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
   return n > 0 ? seen[n / 2] : 0;
 }
 
-/* A new job of @request: it expects the set-up learnt, and what it
- * measures is learnt from. */
+/* A job of a manager that the program ran itself (never given to
+ * run_job(), which records it): into the history the manager had when it
+ * made it (the manager may be gone by now), so that it is there for the
+ * next process too. */
+static void
+record_untracked (VirtMigrateJob *job, gpointer user_data)
+{
+  VirtMigrateHistory *history = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_object_get_data (G_OBJECT (job), "virt-migrate-tracked") == NULL &&
+      !virt_migrate_history_append (history, virt_migrate_job_to_history_record (job), &error))
+    g_warning ("job %u: cannot write the history: %s", virt_migrate_job_get_id (job), error->message);
+}
+
+/* A new job of @request: it expects the set-up learnt, what it measures
+ * is learnt from, and it goes to the history however it is run. */
 void
 virt_migrate_manager_learn_setup (VirtMigrateManager *self,
                                   VirtMigrateJob     *job,
@@ -207,6 +222,9 @@ virt_migrate_manager_learn_setup (VirtMigrateManager *self,
 {
   virt_migrate_job_set_setup_time (job, virt_migrate_manager_learnt_setup (self, request));
   g_signal_connect (job, "completed", G_CALLBACK (note_setup), NULL);
+  if (self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
+    g_signal_connect_data (job, "completed", G_CALLBACK (record_untracked), g_object_ref (self->history),
+                           (GClosureNotify) (void (*) (void)) g_object_unref, 0);
 }
 
 /**

@@ -523,7 +523,11 @@ give_policy (VirtMigrateManager *self, VirtMigrateJob *job, VirtMigrateRequest *
  * @error: return location for a #GError
  *
  * Validates @request and creates a job for it that uses the manager's
- * connections, without starting it.
+ * connections, without starting it.  Start it with
+ * virt_migrate_manager_run_job() (queued under the manager's limits) or
+ * virt_migrate_job_run_async(); either way it goes to the manager's
+ * history when it ends, and a memory-only job expects QEMU's set-up to take
+ * as long as it did on the last migrations between the same hosts.
  *
  * Returns: (transfer full): a new job, or %NULL if the request is invalid
  */
@@ -661,6 +665,8 @@ virt_migrate_manager_run_job (VirtMigrateManager *self,
   g_return_if_fail (VIRT_MIGRATE_IS_MANAGER (self));
   g_return_if_fail (VIRT_MIGRATE_IS_JOB (job));
 
+  /* Recorded in the history when it ends, by this manager. */
+  g_object_set_data (G_OBJECT (job), "virt-migrate-tracked", GINT_TO_POINTER (TRUE));
   track (self, job);
   if (can_run (self, job))
     admit (self, job, cancellable);
