@@ -83,6 +83,7 @@ virt_migrate_manager_write_history (VirtMigrateManager *self, VirtMigrateJob *jo
 G_LOCK_DEFINE_STATIC (setup_seen);
 static GHashTable *setup_seen; /* "source\ndest" -> GArray of gint64, newest last */
 
+/* The hosts as a history record names them (its Source and Destination). */
 static char *
 hosts_key (VirtMigrateRequest *request)
 {
@@ -90,6 +91,15 @@ hosts_key (VirtMigrateRequest *request)
 
   return g_strdup_printf ("%s\n%s", virt_migrate_request_get_source_uri (request),
                           dest != NULL ? dest : virt_migrate_request_get_hypervisor_uri (request));
+}
+
+/* The table, made on first use; under the lock. */
+static GHashTable *
+setup_table (void)
+{
+  if (setup_seen == NULL)
+    setup_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  return setup_seen;
 }
 
 /* A job of a manager ended: what its set-up took, for the next ones. */
@@ -104,13 +114,11 @@ note_setup (VirtMigrateJob *job, gpointer user_data)
     return;
   key = hosts_key (virt_migrate_job_get_request (job));
   G_LOCK (setup_seen);
-  if (setup_seen == NULL)
-    setup_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
-  times = g_hash_table_lookup (setup_seen, key);
+  times = g_hash_table_lookup (setup_table (), key);
   if (times == NULL)
     {
       times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (setup_seen, g_steal_pointer (&key), times);
+      g_hash_table_insert (setup_table (), g_steal_pointer (&key), times);
     }
   if (times->len == SETUP_RECORDS)
     g_array_remove_index (times, 0);
@@ -131,19 +139,15 @@ add_sorted (gint64 *seen, guint *n, gint64 setup)
   seen[k] = setup;
 }
 
-/* The set-up times the history holds for @request's hosts (see above),
- * oldest first. */
+/* The set-up times the history holds for the hosts @key names (see
+ * above), oldest first. */
 static GArray *
-history_setup_times (VirtMigrateManager *self, VirtMigrateRequest *request)
+history_setup_times (VirtMigrateManager *self, const char *key)
 {
-  const char *source = virt_migrate_request_get_source_uri (request);
-  const char *dest = virt_migrate_request_get_dest_uri (request);
   GArray *times = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GVariant) records = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (dest == NULL)
-    dest = virt_migrate_request_get_hypervisor_uri (request);
   records = virt_migrate_history_query (self->history,
                                         g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
                                                               (guint32) SETUP_SCAN), &error);
@@ -154,10 +158,13 @@ history_setup_times (VirtMigrateManager *self, VirtMigrateRequest *request)
       g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
       const char *from = NULL, *to = NULL;
       gint64 setup = 0;
+      g_autofree char *hosts = NULL;
 
-      if (g_variant_lookup (record, "SetupTime", "x", &setup) && setup > 0 &&
-          g_variant_lookup (record, "Source", "&s", &from) && g_strcmp0 (from, source) == 0 &&
-          g_variant_lookup (record, "Destination", "&s", &to) && g_strcmp0 (to, dest) == 0)
+      if (!g_variant_lookup (record, "SetupTime", "x", &setup) || setup <= 0 ||
+          !g_variant_lookup (record, "Source", "&s", &from) || !g_variant_lookup (record, "Destination", "&s", &to))
+        continue;
+      hosts = g_strdup_printf ("%s\n%s", from, to);
+      if (g_str_equal (hosts, key))
         g_array_prepend_val (times, setup);
     }
   return times;
@@ -184,14 +191,12 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
   G_UNLOCK (setup_seen);
   if (!known && self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
     {
-      times = history_setup_times (self, request);
+      times = history_setup_times (self, key);
       for (guint i = 0; i < times->len; i++)
         add_sorted (seen, &n, g_array_index (times, gint64, i));
       G_LOCK (setup_seen);
-      if (setup_seen == NULL)
-        setup_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
-      if (!g_hash_table_contains (setup_seen, key))
-        g_hash_table_insert (setup_seen, g_steal_pointer (&key), g_steal_pointer (&times));
+      if (!g_hash_table_contains (setup_table (), key))
+        g_hash_table_insert (setup_table (), g_steal_pointer (&key), g_steal_pointer (&times));
       G_UNLOCK (setup_seen);
       g_clear_pointer (&times, g_array_unref);
     }
