@@ -12,6 +12,7 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
 #include "virt-migrate-job-internal.h"
+#include "virt-migrate-request-private.h"
 
 /**
  * virt_migrate_job_to_variant:
@@ -149,9 +150,7 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   snapshot = g_variant_ref_sink (virt_migrate_job_to_variant (self));
   request = virt_migrate_job_get_request (self);
   error = virt_migrate_job_get_error (self);
-  dest = virt_migrate_request_get_dest_uri (request);
-  if (dest == NULL)
-    dest = virt_migrate_request_get_hypervisor_uri (request);
+  dest = virt_migrate_request_get_destination_host (request);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_iter_init (&iter, snapshot);

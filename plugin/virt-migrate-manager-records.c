@@ -87,10 +87,8 @@ static GHashTable *setup_seen; /* "source\ndest" -> GArray of gint64, newest las
 static char *
 hosts_key (VirtMigrateRequest *request)
 {
-  const char *dest = virt_migrate_request_get_dest_uri (request);
-
   return g_strdup_printf ("%s\n%s", virt_migrate_request_get_source_uri (request),
-                          dest != NULL ? dest : virt_migrate_request_get_hypervisor_uri (request));
+                          virt_migrate_request_get_destination_host (request));
 }
 
 /* The table, made on first use; under the lock. */

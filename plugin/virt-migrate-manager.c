@@ -379,10 +379,7 @@ job_source (VirtMigrateJob *job)
 static const char *
 job_destination (VirtMigrateJob *job)
 {
-  VirtMigrateRequest *request = virt_migrate_job_get_request (job);
-
-  return virt_migrate_request_get_dest_uri (request) != NULL ?
-         virt_migrate_request_get_dest_uri (request) : virt_migrate_request_get_hypervisor_uri (request);
+  return virt_migrate_request_get_destination_host (virt_migrate_job_get_request (job));
 }
 
 static gboolean

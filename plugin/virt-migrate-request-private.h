@@ -83,6 +83,7 @@ gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest
 VirtMigrateRequest *virt_migrate_request_frozen              (VirtMigrateRequest *self);
 
 /* Typed accessors for the keys the rest of the library reads. */
+const char             *virt_migrate_request_get_destination_host       (VirtMigrateRequest *self);
 gboolean                virt_migrate_request_get_live                   (VirtMigrateRequest *self);
 gboolean                virt_migrate_request_get_persist_dest           (VirtMigrateRequest *self);
 gboolean                virt_migrate_request_get_undefine_source        (VirtMigrateRequest *self);

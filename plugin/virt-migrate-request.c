@@ -714,6 +714,17 @@ virt_migrate_request_get_hypervisor_uri (VirtMigrateRequest *self)
   return request_get_string (self, PROP_HYPERVISOR_URI);
 }
 
+/* The host the guest goes to, as the history and the per-host limits name
+ * it: the destination's connection URI, or for unmanaged direct (no
+ * destination libvirtd) the hypervisor URI. */
+const char *
+virt_migrate_request_get_destination_host (VirtMigrateRequest *self)
+{
+  const char *dest = virt_migrate_request_get_dest_uri (self);
+
+  return dest != NULL ? dest : virt_migrate_request_get_hypervisor_uri (self);
+}
+
 /**
  * virt_migrate_request_get_flow:
  * @self: a #VirtMigrateRequest
