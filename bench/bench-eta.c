@@ -12,9 +12,10 @@
  *            (128 and 256 MiB of 512 MiB and 1 GiB), then nothing touched;
  *   policy   two guests that dirty faster than the link: the convergence
  *            policy raises the downtime, or (allowed) switches to post-copy;
- *   RAM,WS,PACE,LINK[,WARM[,p2p]]...  any other memory-only guests (one
- *            after another), each migrated WARM s (default 6) after it
- *            starts, over peer-to-peer tcp:// with "p2p".
+ *   RAM,WS,PACE,LINK[,WARM[,p2p|back]]...  any other memory-only guests
+ *            (one after another), each migrated WARM s (default 6) after
+ *            it starts, over peer-to-peer tcp:// with "p2p"; with "back",
+ *            migrated back a second later (its dirty rate learnt).
  *
  * The job is sampled every 250 ms, as a progress dialog would through the
  * typelib; at 25, 50 and 75 % of the wall time the expected end it showed
@@ -59,9 +60,8 @@ sample_cb (gpointer data)
  * failed (a guest the policy gave up on) is a row of its own, and the run
  * goes on. */
 static void
-measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
+measure_full (const char *label, VirtMigrateRequest *request, guint64 cap_mib, gboolean keep)
 {
-  const VmTestbed *tb = vm_testbed_get ();
   const char *name = virt_migrate_request_get_domain (request);
   g_autoptr(VirtMigrateManager) manager = virt_migrate_manager_new_with_settings (vm_testbed_memory_settings ());
   g_autoptr(GArray) readings = g_array_new (FALSE, FALSE, sizeof (Reading));
@@ -80,7 +80,7 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
     {
       g_source_remove (source);
       g_print ("| %s | %.1f | failed: %s | | | |\n", label, (g_get_real_time () - start) / 1e6, error->message);
-      vm_testbed_destroy_guest (tb->src_uri, name);
+      vm_testbed_destroy_guest (virt_migrate_request_get_source_uri (request), name);
       return;
     }
   g_source_remove (source);
@@ -116,7 +116,14 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
         g_print (" %+.0f %% |", (best->end - end) * 100.0 / (end - best->at));
     }
   g_print ("\n");
-  vm_testbed_destroy_guest (tb->dst_uri, name);
+  if (!keep)
+    vm_testbed_destroy_guest (virt_migrate_request_get_dest_uri (request), name);
+}
+
+static void
+measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
+{
+  measure_full (label, request, cap_mib, FALSE);
 }
 
 /* A converging memory-only guest: @ram MiB of RAM of which @ws MiB are
@@ -138,6 +145,30 @@ memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link,
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, "postcopy", postcopy, NULL);
   measure (label, request, link);
+}
+
+/* The same guest there and back again: the way back expects the dirty
+ * rate QEMU measured on the way there (the guest's own, not a guess). */
+static void
+memory_case_back (const char *name, guint ram, guint ws, guint pace, guint link, guint warm)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autoptr(VirtMigrateRequest) there = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateRequest) back = virt_migrate_request_new (name, tb->dst_uri, tb->src_uri);
+  g_autofree char *file = g_strdup_printf ("%s.mig", name);
+  g_autofree char *sock = vm_testbed_path (file);
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  g_autofree char *label = g_strdup_printf ("memory, %u MiB, %u MiB rewritten at %u MiB/s, %u MiB/s", ram, ws, pace,
+                                            link);
+  g_autofree char *label_back = g_strconcat (label, ", back (its rate learnt)", NULL);
+
+  vm_testbed_dirty_guest (name, ram, ws, pace);
+  g_usleep (warm * G_USEC_PER_SEC);
+  g_object_set (there, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
+  g_object_set (back, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
+  measure_full (label, there, link, TRUE);
+  g_usleep (G_USEC_PER_SEC);
+  measure (label_back, back, link);
 }
 
 /* The same over peer-to-peer tcp:// (@p2p), as a virt manager would. */
@@ -236,7 +267,7 @@ main (int argc, char **argv)
       idle_case ("eta-idle1", 512, 128, 16, 6);
       idle_case ("eta-idle2", 1024, 256, 32, 6);
     }
-  /* Any other guests: "RAM,WS,PACE,LINK[,WARM[,p2p]]" (MiB, MiB, MiB/s,
+  /* Any other guests: "RAM,WS,PACE,LINK[,WARM[,p2p|back]]" (MiB, MiB, MiB/s,
    * MiB/s, s), one after another (the later ones expect QEMU's set-up as
    * the earlier ones measured it, from the history). */
   for (int a = 1; a < argc && g_ascii_isdigit (argv[a][0]); a++)
@@ -245,9 +276,12 @@ main (int argc, char **argv)
       guint n = g_strv_length (f);
 
       if (n < 4)
-        g_error ("a guest is RAM,WS,PACE,LINK[,WARM[,p2p]]");
-      memory_case_p2p ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), n > 4 ? atoi (f[4]) : 6,
-                       n > 5 && g_str_equal (f[5], "p2p"));
+        g_error ("a guest is RAM,WS,PACE,LINK[,WARM[,p2p|back]]");
+      if (n > 5 && g_str_equal (f[5], "back"))
+        memory_case_back ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), atoi (f[4]));
+      else
+        memory_case_p2p ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), n > 4 ? atoi (f[4]) : 6,
+                         n > 5 && g_str_equal (f[5], "p2p"));
     }
   /* Guests the policy has to help: 32 MiB rewritten faster than the link
    * (about 4 s of downtime needed, under its 5 s ceiling: it raises the
