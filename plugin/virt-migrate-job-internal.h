@@ -75,6 +75,7 @@ struct _VirtMigrateJob
   gint64                     end_real_time;    /* µs since the epoch, 0: not ended */
   char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
   char                      *domain_uuid;      /* NULL: not known yet */
+  guint64                    dirty_learnt;     /* its first-pass dirty rate last time, bytes/s; 0: none */
   GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
   guint                      drain_id;         /* the drain that started it, 0: none */
 

@@ -37,4 +37,12 @@ void            virt_migrate_job_set_setup_time (VirtMigrateJob *self,
                                                  gint64          setup_us);
 gint64          virt_migrate_job_get_setup_time (VirtMigrateJob *self);
 
+/* The guest's dirty rate in this migration's first pass (bytes/s: QEMU's
+ * first figure, from its second pass; 0 until then): what its next
+ * migration expects (guest-rates.c). */
+guint64         virt_migrate_job_get_first_dirty_rate (VirtMigrateJob *self);
+/* What it expected for the first pass instead (bytes/s, 0: none): the
+ * rate its guest's last migration measured. */
+guint64         virt_migrate_job_get_dirty_learnt (VirtMigrateJob *self);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error-private.h"
+#include "virt-migrate-guest-rates.h"
 #include "virt-migrate-job-internal.h"
 #include "virt-migrate-request-private.h"
 
@@ -316,6 +317,12 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
     return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
   virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes);
+  /* What the guest dirtied in its first pass last time, if it moved before. */
+  self->dirty_learnt = virt_migrate_guest_rates_lookup (self->domain_uuid);
+  virt_migrate_progress_set_dirty_learnt (self->progress_unit, self->dirty_learnt);
+  if (self->dirty_learnt > 0)
+    virt_migrate_job_add_message (self, "expected end: the guest dirtied %.1f MiB/s in its last migration's first pass "
+                                  "(QEMU's figure), expected again", self->dirty_learnt / (1024.0 * 1024.0));
   virt_migrate_progress_start (self->progress_unit, g_get_monotonic_time (), guest->disk_bytes);
   if (self->state == VIRT_MIGRATE_JOB_STATE_PREPARING)
     set_state (self, VIRT_MIGRATE_JOB_STATE_RUNNING);
@@ -402,6 +409,10 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
   set_state (self, state);
   set_phase (self, VIRT_MIGRATE_PHASE_DONE);
   g_object_thaw_notify (G_OBJECT (self));
+  /* What the guest dirtied, for its next migration (of any job). */
+  if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
+    virt_migrate_guest_rates_note (self->domain_uuid, virt_migrate_progress_get_dirty_first (self->progress_unit),
+                                   TRUE);
 
   g_signal_emit (self, virt_migrate_job_signals[SIGNAL_COMPLETED], 0);
 

@@ -185,6 +185,10 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
    * guess (virt_migrate_manager_create_job()). */
   if (virt_migrate_job_get_setup_time (self) > 0)
     ADD ("SetupTime", g_variant_new_int64 (virt_migrate_job_get_setup_time (self)));
+  /* The guest's dirty rate in the first pass, as QEMU measured it at the
+   * second (bytes/s): the next migration of the guest expects it. */
+  if (virt_migrate_job_get_first_dirty_rate (self) > 0)
+    ADD ("DirtyRate", g_variant_new_uint64 (virt_migrate_job_get_first_dirty_rate (self)));
 #undef STR
 #undef ADD
   return g_variant_builder_end (&b);
@@ -218,4 +222,18 @@ virt_migrate_job_get_setup_time (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
   return virt_migrate_progress_get_setup (self->progress_unit);
+}
+
+guint64
+virt_migrate_job_get_first_dirty_rate (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return virt_migrate_progress_get_dirty_first (self->progress_unit);
+}
+
+guint64
+virt_migrate_job_get_dirty_learnt (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return self->dirty_learnt;
 }

@@ -40,7 +40,7 @@ struct _VirtMigrateManager
 void virt_migrate_manager_apply_history_size (VirtMigrateManager *self);
 void virt_migrate_manager_write_history      (VirtMigrateManager *self,
                                               VirtMigrateJob     *job);
-void virt_migrate_manager_learn_setup        (VirtMigrateManager *self,
+void virt_migrate_manager_learn              (VirtMigrateManager *self,
                                               VirtMigrateJob     *job,
                                               VirtMigrateRequest *request);
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "virt-migrate-enum-types.h"
+#include "virt-migrate-guest-rates.h"
 #include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-internal.h"
@@ -201,6 +202,47 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
   return n > 0 ? seen[n / 2] : 0;
 }
 
+/* The guests' first-pass dirty rates (virt-migrate-guest-rates.c): what
+ * the history's newest DIRTY_SCAN successful migrations measured, read
+ * once a process for each history file (each job that moves its guest
+ * notes its own). */
+#define DIRTY_SCAN 100
+
+G_LOCK_DEFINE_STATIC (dirty_read);
+static GHashTable *dirty_read; /* the history files read */
+
+static void
+read_history_dirty (VirtMigrateManager *self)
+{
+  const char *path = virt_migrate_history_get_path (self->history);
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean read;
+
+  G_LOCK (dirty_read);
+  if (dirty_read == NULL)
+    dirty_read = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  read = !g_hash_table_add (dirty_read, g_strdup (path));
+  G_UNLOCK (dirty_read);
+  if (read)
+    return;
+  records = virt_migrate_history_query (self->history,
+                                        g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
+                                                              (guint32) DIRTY_SCAN), &error);
+  if (records == NULL)
+    g_debug ("no dirty rates from the history: %s", error->message);
+  /* Newest first (the records come oldest first): a guest's first is its newest. */
+  for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0;)
+    {
+      g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
+      const char *uuid = NULL;
+      guint64 rate = 0;
+
+      if (g_variant_lookup (record, "DirtyRate", "t", &rate) && g_variant_lookup (record, "DomainUuid", "&s", &uuid))
+        virt_migrate_guest_rates_note (uuid, rate, FALSE);
+    }
+}
+
 /* A job of a manager that the program ran itself (never given to
  * run_job(), which records it): into the history the manager had when it
  * made it (the manager may be gone by now), so that it is there for the
@@ -216,18 +258,22 @@ record_untracked (VirtMigrateJob *job, gpointer user_data)
     g_warning ("job %u: cannot write the history: %s", virt_migrate_job_get_id (job), error->message);
 }
 
-/* A new job of @request: it expects the set-up learnt, what it measures
- * is learnt from, and it goes to the history however it is run. */
+/* A new job of @request: it expects the set-up learnt (and, once it knows
+ * its guest, the guest's dirty rate), what it measures is learnt from, and
+ * it goes to the history however it is run. */
 void
-virt_migrate_manager_learn_setup (VirtMigrateManager *self,
-                                  VirtMigrateJob     *job,
-                                  VirtMigrateRequest *request)
+virt_migrate_manager_learn (VirtMigrateManager *self,
+                            VirtMigrateJob     *job,
+                            VirtMigrateRequest *request)
 {
   virt_migrate_job_set_setup_time (job, virt_migrate_manager_learnt_setup (self, request));
   g_signal_connect (job, "completed", G_CALLBACK (note_setup), NULL);
   if (self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
-    g_signal_connect_data (job, "completed", G_CALLBACK (record_untracked), g_object_ref (self->history),
-                           (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+    {
+      read_history_dirty (self);
+      g_signal_connect_data (job, "completed", G_CALLBACK (record_untracked), g_object_ref (self->history),
+                             (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+    }
 }
 
 /**

@@ -555,7 +555,7 @@ virt_migrate_manager_create_job (VirtMigrateManager *self,
   virt_migrate_job_set_started_by_uid (job, getuid ());
   virt_migrate_job_set_poll_interval (job, virt_migrate_settings_get_poll_interval (self->settings));
   give_policy (self, job, copy);
-  virt_migrate_manager_learn_setup (self, job, copy);
+  virt_migrate_manager_learn (self, job, copy);
   return job;
 }
 

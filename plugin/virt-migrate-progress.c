@@ -70,9 +70,6 @@
  * of 45 migrations on 5 Dec's test bed (0.6 to 1.3 s; 0.3 to 0.5 s on 4
  * Dec's machine and on 6 Dec's, under 0.3 s on another). */
 #define MEMORY_SETUP_US (750 * 1000)
-/* The first pass's dirty rate: see virt-migrate-dirty-prior.c; without
- * the policy's forecast never above half the link (one high count would
- * make a converging guest look endless). */
 
 struct _VirtMigrateProgress
 {
@@ -123,6 +120,8 @@ struct _VirtMigrateProgress
   gint64                   memory_done;  /* when the memory was seen all sent, µs; 0: not yet */
   guint64                  postcopy_cap; /* bytes/s post-copy is held to, 0: uncapped */
   gboolean                 dirty_measured; /* QEMU's sampled count seen */
+  guint64                  dirty_learnt; /* the guest's first-pass dirty rate last time, bytes/s, 0: unknown */
+  guint64                  dirty_first;  /* ...and this time (QEMU's first figure), 0: not (yet) */
   VirtMigrateProgressForecastFunc forecast; /* the convergence policy's, or NULL */
   gpointer                 forecast_data;
 };
@@ -208,11 +207,9 @@ virt_migrate_progress_set_forecast (VirtMigrateProgress             *self,
   self->forecast_data = user_data;
 }
 
-/* How long @bytes sent without the pre-copy cap take, s (while the guest
- * is paused for the switch-over, or in post-copy): under a cap that is as
- * fast as the link goes, not known ahead, part of the finish (bench-eta:
- * 30 MiB of a guest capped at 8 MiB/s went with the finish in 2.1 s);
- * without one, at the rate. */
+/* How long @bytes sent without the pre-copy cap take, s (paused for the
+ * switch-over, or post-copy): under a cap, as fast as the link goes, part of
+ * the finish (bench-eta: 30 MiB capped at 8 MiB/s, with it in 2.1 s). */
 static gdouble
 uncapped_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
 {
@@ -240,22 +237,16 @@ downtime_worth (VirtMigrateProgress *self, gdouble rate, guint64 pass)
 }
 
 /* The passes after the one now running (pass @iteration; 0 before QEMU's
- * first statistics), in seconds: each resends what the guest dirtied
- * during the one before (@pass seconds long), until what is left fits the
- * downtime; the last goes at the rate only down to where QEMU switches
- * over mid-pass (downtime_worth()), the rest while the guest is
- * paused. At each pass's start the convergence policy (if any) may act
- * first: a raised downtime makes QEMU switch over at once, post-copy
- * sends what is left at the rate. A give-up it forecasts ends the series
- * (-1) only in the first pass (@iteration 0 or 1): from the second pass
- * on, the policy watches one more pass before it gives up, and where the
- * passes still shrink that is a near thing, decided by the next pass's
- * dirty rate (bench-eta's 384 MiB guest over 6 MiB/s, 4 Dec: read so at
- * its second pass, it converged by itself; shown as unknown for that 8-s
- * pass). In the first pass the rate is QEMU's sampled count, and a
- * give-up read from it is the cue to read the count as a converging
- * guest's instead (see memory_time_left()). -1: it does not converge at
- * this rate. Adds the bytes to *@bytes. */
+ * first statistics), s: each resends what the guest dirtied during the one
+ * before (@pass s long) until what is left fits the downtime; the last goes
+ * at the rate down to where QEMU switches over mid-pass (downtime_worth()),
+ * the rest paused. At each pass's start the policy (if any) may act first:
+ * a raised downtime switches over at once, post-copy sends the rest at the
+ * rate. Its give-up ends the series (-1: no end at this rate) only in the
+ * first pass: later the policy watches one more pass, a near thing the next
+ * dirty rate decides (bench-eta's 384 MiB guest over 6 MiB/s converged so,
+ * 4 Dec); in the first, it is the cue to read QEMU's count as a converging
+ * guest's (memory_time_left()). Adds the bytes to *@bytes. */
 static gdouble
 later_passes (VirtMigrateProgress *self, gdouble rate, gdouble dirty, gdouble pass, guint64 iteration,
               gdouble *bytes)
@@ -336,8 +327,10 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
   self->to_send = 0;
   if (rate <= 0)
     return 0;
+  /* Never above half the link without the policy: one high count would
+   * make a converging guest look endless. */
   dirty = iteration > 1 && s->dirty_rate > 0 ? s->dirty_rate * page
-        : virt_migrate_dirty_prior_estimate (rate, s != NULL ? s->dirty_sampled : 0,
+        : virt_migrate_dirty_prior_estimate (rate, self->dirty_learnt, s != NULL ? s->dirty_sampled : 0,
                                              s != NULL && s->dirty_measured, s != NULL ? s->dirty_seconds : 0,
                                              s != NULL && s->vcpu_measured ? s->vcpu_busy / 1000.0 : -1,
                                              self->forecast != NULL ? rate : rate / 2, &converging);
@@ -514,25 +507,21 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
                  (gint64) ((disk_total - MIN (self->disk_first, disk_total)) / (gdouble) cap * G_USEC_PER_SEC);
   else if (cap > 0 && self->have_started && disk_total > 0)
     from_start = self->started + DISK_SETUP_US + (gint64) (disk_total / (gdouble) cap * G_USEC_PER_SEC);
-  /* A step happened between the sample that showed it and the one before:
-   * the pace from the earliest time the last step could have happened (a
-   * late sighting is no slower link), over the batches before the last
-   * (the last one's size, the disk's remainder, is not the pace's: a last
-   * batch of 8 MiB after one of 16 at 2 MiB/s read as 1 MiB/s, +60 %). */
+  /* The pace from the earliest time the last step could have happened (a
+   * late sighting is no slower link), over the batches before the last (the
+   * disk's remainder is not the pace's: 8 MiB after 16 at 2 MiB/s, +60 %). */
   before = self->disk_done - self->disk_step - MIN (self->disk_first, self->disk_done - self->disk_step);
   last = self->disk_seen_after > self->disk_first_changed ? self->disk_seen_after : self->disk_changed;
   if (cap > 0 && last > self->disk_first_changed)
     pace = MIN (before * (gdouble) G_USEC_PER_SEC / (last - self->disk_first_changed), (gdouble) cap);
   else if (cap > 0)
     pace = cap; /* one batch: the pace is the cap's until the next */
-  /* The last batch still owes the cap its time from when it began, all of
-   * it seen so far (the rest is in the remaining bytes), unless the
-   * statistics blocked before it was seen: then it was written up to that
-   * long ago, and the start's bound above decides. */
+  /* The last batch still owes the cap its time from when it began (the rest
+   * is in the remaining bytes), unless the statistics blocked before it was
+   * seen: then the start's bound above decides. */
   if (cap > 0 && self->disk_changed > 0 && self->disk_prompt)
     disk_left += self->disk_step;
-  /* The last step is dated halfway between the sample that showed it and
-   * the one before. */
+  /* The last step: halfway between the sample that showed it and the one before. */
   if (pace > 0)
     from_reports = (self->disk_changed > 0 ? (self->disk_seen_after + self->disk_changed) / 2 : now) +
                    (gint64) (disk_left / pace * G_USEC_PER_SEC);
@@ -541,11 +530,9 @@ disks_end (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 r
   return MAX (MAX (from_start, from_reports), now);
 }
 
-/* What is still ahead, in time: the disks, then the memory, whose passes
- * resend what the guest dirties meanwhile (counted at the rate minus the
- * dirty rate), then libvirt's finish. 0: unknown (no rate yet, or a guest
- * that dirties faster than the link moves). @sample: %NULL right after
- * virt_migrate_progress_start(). */
+/* What is still ahead, in time: the disks, the memory (passes resending
+ * what the guest dirties meanwhile), libvirt's finish. 0: unknown (no rate
+ * yet, or a guest dirtying faster than the link). @sample: %NULL after start. */
 static gint64
 estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, guint64 rate)
 {
@@ -624,13 +611,11 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
 
 /* The disks' progress moves in batches: when the last one began, and how
  * much of it has been seen. QEMU's capped mirror writes a batch (16 MiB,
- * the disk's remainder at its end) and owes the cap its time from when it
- * began; the writes complete over a while, so a sample can see a batch in
- * two parts (under load 10 and 6 MiB, or 11 and 5 at 16 MiB/s). A step in
- * the sample right after the one that showed a part, and that fits in one
- * batch with it, is the same batch: it keeps the batch's date (a second
- * batch dated from its own sighting, and owing only its second part, made
- * the end 0.8 s early at 75 %, eta-loaded in CI). */
+ * or the disk's remainder) and owes the cap its time from when it began; a
+ * sample can see a batch in two parts (under load 10 and 6 MiB). A step in
+ * the sample right after a part, fitting in one batch with it, is the same
+ * batch and keeps its date (dated from its own sighting, owing only its
+ * second part: the end 0.8 s early at 75 %, eta-loaded in CI). */
 static void
 track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
 {
@@ -651,9 +636,8 @@ track_disks (VirtMigrateProgress *self, const VirtMigrateSample *sample)
     {
       if (self->disk_changed == 0)
         {
-          /* Bytes before the first batch: none, unless its sighting
-           * holds more than a batch (batches seen together, the last of
-           * them dated here). */
+          /* Bytes before the first batch: none, unless its sighting holds
+           * more (batches seen together, the last dated here). */
           self->disk_first = done - MIN (done, DEFAULT_BATCH);
           self->disk_first_changed = sample->time;
         }
@@ -746,6 +730,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   track_disks (self, sample);
   if (sample->memory_total > 0 && sample->iteration > 1)
     self->resend_max = MAX (self->resend_max, sample->remaining);
+  if (self->dirty_first == 0 && sample->iteration > 1)
+    self->dirty_first = sample->dirty_rate * (sample->page_size > 0 ? sample->page_size : 4096);
   if (sample->memory_total > 0 && sample->iteration > self->pass)
     {
       /* QEMU's first statistics end the set-up guessed (MEMORY_SETUP_US),
@@ -836,8 +822,11 @@ virt_migrate_progress_start (VirtMigrateProgress *self,
   update_end (self, time, estimate_time_left (self, NULL, 0));
 }
 
-/* QEMU's set-up (the call to its first memory statistics) on the last
- * migrations between these hosts, µs (0: not known): for the guess. */
+/* What the last migrations measured, for this one's guesses: QEMU's set-up
+ * (the call to its first memory statistics) between these hosts, µs; the
+ * guest's dirty rate in its first pass, bytes/s; 0: not known. The getters
+ * return this migration's (the set-up of a memory-only one; QEMU's first
+ * dirty figure, from the second pass), 0 until known. */
 void
 virt_migrate_progress_set_setup (VirtMigrateProgress *self,
                                  gint64               setup_us)
@@ -845,12 +834,23 @@ virt_migrate_progress_set_setup (VirtMigrateProgress *self,
   self->setup = MAX (setup_us, 0);
 }
 
-/* Returns: how long it took in this migration (memory only), µs; 0 until
- * QEMU's first statistics. */
 gint64
 virt_migrate_progress_get_setup (VirtMigrateProgress *self)
 {
   return self->setup_seen;
+}
+
+void
+virt_migrate_progress_set_dirty_learnt (VirtMigrateProgress *self,
+                                        guint64              bytes_per_second)
+{
+  self->dirty_learnt = bytes_per_second;
+}
+
+guint64
+virt_migrate_progress_get_dirty_first (VirtMigrateProgress *self)
+{
+  return self->dirty_first;
 }
 
 /* A MIGRATION_ITERATION event: a new memory pass. */

@@ -57,6 +57,9 @@ void                            virt_migrate_progress_set_forecast (VirtMigrateP
 void                            virt_migrate_progress_set_setup  (VirtMigrateProgress *self,
                                                                   gint64               setup_us);
 gint64                          virt_migrate_progress_get_setup  (VirtMigrateProgress *self);
+void                            virt_migrate_progress_set_dirty_learnt (VirtMigrateProgress *self,
+                                                                        guint64              bytes_per_second);
+guint64                         virt_migrate_progress_get_dirty_first (VirtMigrateProgress *self);
 void                            virt_migrate_progress_start      (VirtMigrateProgress *self,
                                                                   gint64               time,
                                                                   guint64              disk_bytes);

@@ -14,6 +14,7 @@ struct _FakeBackend
   GArray     *samples;          /* VirtMigrateSample */
   guint       next;             /* the next sample get_stats() returns */
   guint64     memory_bytes;
+  char        uuid[37];
   char       *prepare_error;
   guint       fail_after;       /* 0: never */
   char       *fail_message;
@@ -63,6 +64,7 @@ fake_prepare (VirtMigrateBackend *backend, VirtMigrateIterationFunc on_iteration
   self->n_prepared++;
   wait_for_gate (self, FAKE_GATE_PREPARE);
   guest->memory_bytes = self->memory_bytes;
+  g_strlcpy (guest->uuid, self->uuid, sizeof guest->uuid);
   if (self->prepare_error != NULL)
     {
       g_set_error_literal (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND, self->prepare_error);
@@ -330,6 +332,12 @@ void
 fake_backend_set_memory (FakeBackend *self, guint64 memory_bytes)
 {
   self->memory_bytes = memory_bytes;
+}
+
+void
+fake_backend_set_uuid (FakeBackend *self, const char *uuid)
+{
+  g_strlcpy (self->uuid, uuid, sizeof self->uuid);
 }
 
 void

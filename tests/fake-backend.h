@@ -30,6 +30,9 @@ void         fake_backend_add_memory_pass (FakeBackend *self,
                                            gboolean     postcopy);
 void         fake_backend_set_memory      (FakeBackend *self,
                                            guint64      memory_bytes);
+/* The guest's UUID, as prepare() reports it ("" by default). */
+void         fake_backend_set_uuid        (FakeBackend *self,
+                                           const char  *uuid);
 void         fake_backend_fail_prepare    (FakeBackend *self,
                                            const char  *message);
 void         fake_backend_fail_after      (FakeBackend *self,

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "fake-backend.h"
+#include "virt-migrate-guest-rates.h"
 #include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-private.h"
@@ -572,7 +573,9 @@ test_unique_ids (Fixture *fx, gconstpointer data)
 /* --- the manager's records ------------------------------------------------------ */
 
 typedef struct {
-  gboolean fail;
+  gboolean    fail;
+  const char *uuid;       /* the guest's, or NULL */
+  guint64     dirty_rate; /* pages/s QEMU measures at a second pass, or 0: none */
 } BackendScript;
 
 static VirtMigrateBackend *
@@ -584,6 +587,16 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
   fake_backend_set_memory (fake, 64 * MIB);
   for (guint i = 0; i < 3; i++)
     fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
+  if (script->dirty_rate > 0)
+    {
+      VirtMigrateSample s = { .active = TRUE, .have_total = TRUE, .total = 64 * MIB, .remaining = 4 * MIB,
+                              .transferred = 60 * MIB, .memory_total = 64 * MIB, .memory_bps = 8 * MIB,
+                              .iteration = 2, .dirty_rate = script->dirty_rate, .page_size = 4096 };
+
+      fake_backend_add_sample (fake, &s);
+    }
+  if (script->uuid != NULL)
+    fake_backend_set_uuid (fake, script->uuid);
   if (script->fail)
     fake_backend_fail_after (fake, 2, "internal error: qemu unexpectedly closed the monitor");
   return VIRT_MIGRATE_BACKEND (fake);
@@ -805,6 +818,90 @@ test_setup_learnt (Fixture *fx, gconstpointer data)
   g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, late), ==, 80000);
 }
 
+/* Runs a job of @manager's for guest @domain to its end; TRUE if it moved
+ * it. @learnt: (out): the dirty rate it expected from the guest's last
+ * migration. */
+static gboolean
+run_learning (VirtMigrateManager *manager, const char *domain, guint64 *learnt)
+{
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new (domain, "qemu:///system",
+                                                                    "qemu+ssh://learn-e/system");
+  g_autoptr(GError) error = NULL;
+  VirtMigrateJob *job;
+
+  g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  job = virt_migrate_manager_start (manager, request, NULL, &error);
+  g_assert_no_error (error);
+  while (!virt_migrate_job_is_finished (job))
+    g_main_context_iteration (NULL, TRUE);
+  *learnt = virt_migrate_job_get_dirty_learnt (job);
+  return virt_migrate_job_get_state (job) == VIRT_MIGRATE_JOB_STATE_SUCCEEDED;
+}
+
+static void
+test_dirty_learnt (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr(VirtMigrateSettings) settings = virt_migrate_settings_new_with_backend (backend);
+  g_autoptr(VirtMigrateManager) manager = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) record = NULL;
+  BackendScript script = { FALSE };
+  VirtMigrateHistory *history;
+  const char *uuid = NULL;
+  guint64 rate = 0, learnt = 0;
+
+  g_test_summary ("A memory migration's record holds the dirty rate QEMU measured in its first pass and "
+                  "the guest's UUID; the guest's next migration (of this process, or of one that "
+                  "reads the history) expects it: its newest, of a migration that succeeded");
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  virt_migrate_manager_set_backend_func (manager, make_fake, &script, NULL);
+  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  history = virt_migrate_manager_get_history (manager);
+
+  /* The history's, read when the manager makes its first job: a guest's
+   * newest that succeeded counts. */
+#define RECORD(outcome, uuid, rate) \
+  "{'Outcome': <'" outcome "'>, 'Source': <'qemu:///system'>, 'Destination': <'qemu+ssh://learn-e/system'>, " \
+  "'DomainUuid': <'" uuid "'>, 'DirtyRate': <uint64 " rate ">}"
+  append_text (history, RECORD ("succeeded", "11111111-0000-4000-8000-000000000001", "1000000"));
+  append_text (history, RECORD ("succeeded", "11111111-0000-4000-8000-000000000001", "3000000"));
+  append_text (history, RECORD ("failed", "11111111-0000-4000-8000-000000000001", "9000000"));
+  append_text (history, RECORD ("failed", "11111111-0000-4000-8000-000000000002", "9000000"));
+#undef RECORD
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, 0);
+  script.uuid = "11111111-0000-4000-8000-000000000003";
+  g_assert_true (run_learning (manager, "learn1", &learnt));
+  g_assert_cmpuint (learnt, ==, 0);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, 3000000);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000002"), ==, 0);
+  /* A migration whose second pass never came measured nothing. */
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000003"), ==, 0);
+
+  /* The guest of the history's records: its job expects the newest (and
+   * measures 256 pages/s: its record says so, and it is the guest's newest
+   * now). */
+  script.uuid = "11111111-0000-4000-8000-000000000001";
+  script.dirty_rate = 256;
+  g_assert_true (run_learning (manager, "learn1", &learnt));
+  g_assert_cmpuint (learnt, ==, 3000000);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, MIB);
+  all = query (history, NULL);
+  record = g_variant_get_child_value (all, g_variant_n_children (all) - 1);
+  g_assert_true (g_variant_lookup (record, "DirtyRate", "t", &rate));
+  g_assert_cmpuint (rate, ==, MIB);
+  g_assert_true (g_variant_lookup (record, "DomainUuid", "&s", &uuid));
+  g_assert_cmpstr (uuid, ==, "11111111-0000-4000-8000-000000000001");
+
+  /* One that failed teaches nothing. */
+  script.dirty_rate = 1024;
+  script.fail = TRUE;
+  g_assert_false (run_learning (manager, "learn1", &learnt));
+  g_assert_cmpuint (learnt, ==, MIB);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, MIB);
+}
+
 static void
 test_old_key_names (Fixture *fx, gconstpointer data)
 {
@@ -853,6 +950,7 @@ main (int argc, char **argv)
   ADD ("manager-records", test_manager_records);
   ADD ("old-key-names", test_old_key_names);
   ADD ("setup-learnt", test_setup_learnt);
+  ADD ("dirty-learnt", test_dirty_learnt);
 #undef ADD
   return g_test_run ();
 }

@@ -671,7 +671,7 @@ prior_full (gdouble link, guint64 count, gboolean measured, guint64 seconds, gdo
 {
   gdouble converging;
 
-  return virt_migrate_dirty_prior_estimate (link * MIB, count * MIB, measured, seconds, busy, link * MIB,
+  return virt_migrate_dirty_prior_estimate (link * MIB, 0, count * MIB, measured, seconds, busy, link * MIB,
                                             &converging) / MIB;
 }
 
@@ -680,6 +680,42 @@ static gdouble
 prior (gdouble link, guint64 count, gdouble busy)
 {
   return prior_full (link, count, TRUE, 0, busy);
+}
+
+/* The same for a guest that dirtied @learnt MiB/s in its last migration's
+ * first pass, a 4-s count. */
+static gdouble
+prior_learnt (gdouble link, gdouble learnt, guint64 count, gboolean measured, gdouble busy)
+{
+  gdouble converging;
+
+  return virt_migrate_dirty_prior_estimate (link * MIB, learnt * MIB, count * MIB, measured, 4, busy, link * MIB,
+                                            &converging) / MIB;
+}
+
+static void
+test_dirty_prior_learnt (void)
+{
+  g_test_summary ("A guest migrated before: its own first-pass dirty rate (0.85 of it, shape 4) is the "
+                  "prior in place of a fifth of the link, QEMU's count weighed against it; vCPUs that "
+                  "hardly ran still make it idle");
+  /* Before the count: 0.85 of the 4 MiB/s it dirtied last time, not a
+   * fifth of the 16 MiB/s link (3.2), however busy its vCPUs. */
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 4, 0, FALSE, -1), 3.4, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 4, 0, FALSE, 1.0), 3.4, 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 0, 0, FALSE, 1.0), 3.2, 0.001);
+  /* A 4-s figure of 2 (a count of 4.5 worth 3, over 4/3 of two seconds):
+   * (4 + 3) / (4 / 3.4 + 4 / 3) with it, (2 + 3) / (2 / 3.2 + 4 / 3)
+   * without. */
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 4, 2, TRUE, 1.0), 7 / (4 / 3.4 + 4.0 / 3), 0.001);
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 0, 2, TRUE, 1.0), 5 / (2 / 3.2 + 4.0 / 3), 0.001);
+  /* A guest that hardly dirtied last time, now counted at 8 (over 8 s
+   * worth 11.33): the count wins over the prior, not the prior over it. */
+  g_assert_cmpfloat (prior_learnt (16, 0.2, 8, TRUE, 1.0), >, 4);
+  /* vCPUs that hardly ran: idle now, whatever it did before. */
+  g_assert_cmpfloat_with_epsilon (prior_learnt (16, 4, 0, FALSE, 0.01), 0.1, 0.001);
+  /* The link's rate not known yet: no estimate. */
+  g_assert_cmpfloat (prior_learnt (0, 4, 0, FALSE, 1.0), ==, 0);
 }
 
 static void
@@ -1123,7 +1159,7 @@ test_trace_memory (gconstpointer data)
   const VirtMigrateProgressState *st = virt_migrate_progress_get_state (p);
   gint64 end = trace_end (c->name);
   gdouble last = 0, worst = 0;
-  guint64 before, call = 0;
+  guint64 before, call = 0, learnt;
   gint64 start, from;
 
   g_test_summary ("A recorded memory-only migration: an expected end from the first sample, within "
@@ -1131,6 +1167,9 @@ test_trace_memory (gconstpointer data)
                   "goes back; the rate never above the cap");
   virt_migrate_progress_set_memory (p, c->ram * MIB);
   virt_migrate_progress_set_bandwidth_cap (p, c->cap * MIB);
+  /* A guest migrated before: its rate then, as the trace says. */
+  if (trace_header_number (c->name, "# the guest's dirty rate learnt: ", &learnt))
+    virt_migrate_progress_set_dirty_learnt (p, learnt);
   /* The job reads the resident set before the call: as the trace says,
    * or (recorded before traces said it) its first reading. */
   if (trace_header_number (c->name, "# resident before the call: ", &before) && before > 0)
@@ -1224,6 +1263,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/progress/sample-measured", test_sample_measured);
   g_test_add_func ("/virt-migrate/progress/sample-vcpus", test_sample_vcpus);
   g_test_add_func ("/virt-migrate/progress/dirty-prior-vcpus", test_dirty_prior_vcpus);
+  g_test_add_func ("/virt-migrate/progress/dirty-prior-learnt", test_dirty_prior_learnt);
   g_test_add_func ("/virt-migrate/progress/dirty-prior-seconds", test_dirty_prior_seconds);
   g_test_add_func ("/virt-migrate/progress/growth-steps", test_growth_steps);
   g_test_add_func ("/virt-migrate/progress/memory-model", test_memory_model);
@@ -1271,6 +1311,12 @@ main (int argc, char **argv)
        * as the end nears, within 17 % to the last half second (its last
        * sample, 0.24 s before the end, 34 %: 0.08 s). */
       { "memory-near-end", 12, 704, 0.2, 0.2, 0, 0.4 },
+      /* A guest migrated back, its dirty rate from the way there: within
+       * 17 % from its first sample (its first quarter 50 % early without
+       * it: QEMU's count comes at 28 %, and the link's fifth is 1.8 MiB/s
+       * for a real 4.5), within 7 % from the count to its last half
+       * second (the last samples' +10 to +48 %: 0.1 s). */
+      { "memory-learnt", 9, 272, 0.2, 0.2, 50, 0.5 },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (traces); i++)
