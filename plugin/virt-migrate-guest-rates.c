@@ -4,8 +4,9 @@
  * the rate QEMU measured in a guest's last migration's first pass (at the
  * second pass's start), known by the guest's UUID, which a migration keeps.
  * One table for the process, whatever manager or job asks: the managers
- * put in what their histories hold (DirtyRate, read once a file) and what
- * their jobs measure; a job looks its guest up once it knows the UUID. At
+ * put in what their histories hold (DirtyRate, read once a file), every
+ * job what it measured when it moved its guest; a job looks its guest up
+ * once it knows the UUID (libvirt's, from the source). At
  * most GUEST_RATES_MAX guests are remembered (past that the table starts
  * again: a daemon's memory stays bounded over months). */
 #include "config.h"

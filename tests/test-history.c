@@ -869,6 +869,12 @@ test_dirty_learnt (Fixture *fx, gconstpointer data)
   append_text (history, RECORD ("succeeded", "11111111-0000-4000-8000-000000000001", "3000000"));
   append_text (history, RECORD ("failed", "11111111-0000-4000-8000-000000000001", "9000000"));
   append_text (history, RECORD ("failed", "11111111-0000-4000-8000-000000000002", "9000000"));
+  /* Damaged or foreign records: of the wrong types, or a rate of 0. */
+  append_text (history, "{'Outcome': <'succeeded'>, 'DomainUuid': <'11111111-0000-4000-8000-000000000004'>, "
+                        "'DirtyRate': <'fast'>}");
+  append_text (history, "{'Outcome': <'succeeded'>, 'DomainUuid': <uint32 4>, 'DirtyRate': <uint64 5>}");
+  append_text (history, "{'Outcome': <'succeeded'>, 'DomainUuid': <'11111111-0000-4000-8000-000000000005'>, "
+                        "'DirtyRate': <uint64 0>}");
 #undef RECORD
   g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, 0);
   script.uuid = "11111111-0000-4000-8000-000000000003";
@@ -876,6 +882,8 @@ test_dirty_learnt (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (learnt, ==, 0);
   g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, 3000000);
   g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000002"), ==, 0);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000004"), ==, 0);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000005"), ==, 0);
   /* A migration whose second pass never came measured nothing. */
   g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000003"), ==, 0);
 
@@ -900,6 +908,18 @@ test_dirty_learnt (Fixture *fx, gconstpointer data)
   g_assert_false (run_learning (manager, "learn1", &learnt));
   g_assert_cmpuint (learnt, ==, MIB);
   g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, MIB);
+
+  /* A daemon that moves thousands of guests over months keeps at most
+   * 4096: past that the table starts again, the newest in it. */
+  for (guint i = 0; i < 5000; i++)
+    {
+      g_autofree char *many = g_strdup_printf ("22222222-0000-4000-8000-%012u", i);
+
+      virt_migrate_guest_rates_note (many, i + 1, TRUE);
+    }
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("22222222-0000-4000-8000-000000004999"), ==, 5000);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("22222222-0000-4000-8000-000000000000"), ==, 0);
+  g_assert_cmpuint (virt_migrate_guest_rates_lookup ("11111111-0000-4000-8000-000000000001"), ==, 0);
 }
 
 static void
