@@ -724,6 +724,20 @@ on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
   *(gboolean *) user_data = TRUE;
 }
 
+/* A manager of fake jobs played as @script says, polled every 10 ms, its
+ * history in the fixture's directory. */
+static VirtMigrateManager *
+learning_manager (Fixture *fx, VirtMigrateSettings *settings, BackendScript *script)
+{
+  VirtMigrateManager *manager;
+
+  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
+  manager = virt_migrate_manager_new_with_settings (settings);
+  virt_migrate_manager_set_backend_func (manager, make_fake, script, NULL);
+  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  return manager;
+}
+
 static void
 test_setup_learnt (Fixture *fx, gconstpointer data)
 {
@@ -751,10 +765,7 @@ test_setup_learnt (Fixture *fx, gconstpointer data)
                   "first statistics); a new job between the same hosts expects the median of the "
                   "last five that succeeded: this process's (its jobs run by the manager or not), "
                   "else the history's; none for other hosts, none without a history");
-  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
-  manager = virt_migrate_manager_new_with_settings (settings);
-  virt_migrate_manager_set_backend_func (manager, make_fake, &script, NULL);
-  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  manager = learning_manager (fx, settings, &script);
   history = virt_migrate_manager_get_history (manager);
 
   /* Six between these hosts in the history (the newest five count: 0.3,
@@ -854,10 +865,7 @@ test_dirty_learnt (Fixture *fx, gconstpointer data)
   g_test_summary ("A memory migration's record holds the dirty rate QEMU measured in its first pass and "
                   "the guest's UUID; the guest's next migration (of this process, or of one that "
                   "reads the history) expects it: its newest, of a migration that succeeded");
-  g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "poll-interval", 10);
-  manager = virt_migrate_manager_new_with_settings (settings);
-  virt_migrate_manager_set_backend_func (manager, make_fake, &script, NULL);
-  virt_migrate_manager_set_state_directory (manager, fx->dir);
+  manager = learning_manager (fx, settings, &script);
   history = virt_migrate_manager_get_history (manager);
 
   /* The history's, read when the manager makes its first job: a guest's
