@@ -74,12 +74,13 @@ virt_migrate_manager_write_history (VirtMigrateManager *self, VirtMigrateJob *jo
  * 0.3 s on one machine and 1.3 s on another, and about the same each time
  * between two hosts: a new job expects the median of the last
  * SETUP_RECORDS migrations between its hosts that measured it: those the
- * history held (among its newest SETUP_SCAN that succeeded) when this
+ * history held (among its newest HISTORY_SCAN that succeeded) when this
  * process first asked, then those of this process's jobs (of any manager,
  * run by one or not: a program may make a manager for each job and run
  * the job itself). */
 #define SETUP_RECORDS 5
-#define SETUP_SCAN 100
+/* How many of the history's newest successful records are learnt from. */
+#define HISTORY_SCAN 100
 
 G_LOCK_DEFINE_STATIC (setup_seen);
 static GHashTable *setup_seen; /* "source\ndest" -> GArray of gint64, newest last */
@@ -138,20 +139,33 @@ add_sorted (gint64 *seen, guint *n, gint64 setup)
   seen[k] = setup;
 }
 
+/* The history's newest HISTORY_SCAN successful records, oldest first
+ * (NULL: none readable), read once for all that a new job learns:
+ * *@records holds them once read. */
+static GVariant *
+newest_succeeded (VirtMigrateManager *self, GVariant **records)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (*records == NULL)
+    {
+      *records = virt_migrate_history_query (self->history,
+                                             g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
+                                                                   (guint32) HISTORY_SCAN), &error);
+      if (*records == NULL)
+        g_debug ("nothing learnt from the history: %s", error->message);
+    }
+  return *records;
+}
+
 /* The set-up times the history holds for the hosts @key names (see
  * above), oldest first. */
 static GArray *
-history_setup_times (VirtMigrateManager *self, const char *key)
+history_setup_times (VirtMigrateManager *self, const char *key, GVariant **cache)
 {
   GArray *times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GVariant) records = NULL;
-  g_autoptr(GError) error = NULL;
+  GVariant *records = newest_succeeded (self, cache);
 
-  records = virt_migrate_history_query (self->history,
-                                        g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
-                                                              (guint32) SETUP_SCAN), &error);
-  if (records == NULL)
-    g_debug ("no set-up time from the history: %s", error->message);
   for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0 && times->len < SETUP_RECORDS;)
     {
       g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
@@ -171,10 +185,10 @@ history_setup_times (VirtMigrateManager *self, const char *key)
 
 /* The history is read once a process for two hosts: what it held then,
  * and what this process's jobs measured since, are what counts (a drain
- * making a hundred jobs reads it once, not a hundred times). */
-gint64
-virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
-                                   VirtMigrateRequest *request)
+ * making a hundred jobs reads it once, not a hundred times). @cache: as
+ * for newest_succeeded(). */
+static gint64
+learnt_setup (VirtMigrateManager *self, VirtMigrateRequest *request, GVariant **cache)
 {
   g_autofree char *key = hosts_key (request);
   gint64 seen[SETUP_RECORDS];
@@ -190,7 +204,7 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
   G_UNLOCK (setup_seen);
   if (!known && self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
     {
-      times = history_setup_times (self, key);
+      times = history_setup_times (self, key, cache);
       for (guint i = 0; i < times->len; i++)
         add_sorted (seen, &n, g_array_index (times, gint64, i));
       G_LOCK (setup_seen);
@@ -202,21 +216,27 @@ virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
   return n > 0 ? seen[n / 2] : 0;
 }
 
-/* The guests' first-pass dirty rates (virt-migrate-guest-rates.c): what
- * the history's newest DIRTY_SCAN successful migrations measured, read
- * once a process for each history file (each job that moves its guest
- * notes its own). */
-#define DIRTY_SCAN 100
+gint64
+virt_migrate_manager_learnt_setup (VirtMigrateManager *self,
+                                   VirtMigrateRequest *request)
+{
+  g_autoptr(GVariant) records = NULL;
 
+  return learnt_setup (self, request, &records);
+}
+
+/* The guests' first-pass dirty rates (virt-migrate-guest-rates.c): what
+ * the history's newest HISTORY_SCAN successful migrations measured, read
+ * once a process for each history file (each job that moves its guest
+ * notes its own). @cache: as for newest_succeeded(). */
 G_LOCK_DEFINE_STATIC (dirty_read);
 static GHashTable *dirty_read; /* the history files read */
 
 static void
-read_history_dirty (VirtMigrateManager *self)
+read_history_dirty (VirtMigrateManager *self, GVariant **cache)
 {
   const char *path = virt_migrate_history_get_path (self->history);
-  g_autoptr(GVariant) records = NULL;
-  g_autoptr(GError) error = NULL;
+  GVariant *records;
   gboolean read;
 
   G_LOCK (dirty_read);
@@ -226,11 +246,7 @@ read_history_dirty (VirtMigrateManager *self)
   G_UNLOCK (dirty_read);
   if (read)
     return;
-  records = virt_migrate_history_query (self->history,
-                                        g_variant_new_parsed ("{'outcome': <'succeeded'>, 'limit': <@u %u>}",
-                                                              (guint32) DIRTY_SCAN), &error);
-  if (records == NULL)
-    g_debug ("no dirty rates from the history: %s", error->message);
+  records = newest_succeeded (self, cache);
   /* Newest first (the records come oldest first): a guest's first is its newest. */
   for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0;)
     {
@@ -266,11 +282,13 @@ virt_migrate_manager_learn (VirtMigrateManager *self,
                             VirtMigrateJob     *job,
                             VirtMigrateRequest *request)
 {
-  virt_migrate_job_set_setup_time (job, virt_migrate_manager_learnt_setup (self, request));
+  g_autoptr(GVariant) records = NULL; /* the history read once, if at all */
+
+  virt_migrate_job_set_setup_time (job, learnt_setup (self, request, &records));
   g_signal_connect (job, "completed", G_CALLBACK (note_setup), NULL);
   if (self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
     {
-      read_history_dirty (self);
+      read_history_dirty (self, &records);
       g_signal_connect_data (job, "completed", G_CALLBACK (record_untracked), g_object_ref (self->history),
                              (GClosureNotify) (void (*) (void)) g_object_unref, 0);
     }
