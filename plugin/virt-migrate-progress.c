@@ -730,8 +730,6 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   track_disks (self, sample);
   if (sample->memory_total > 0 && sample->iteration > 1)
     self->resend_max = MAX (self->resend_max, sample->remaining);
-  if (self->dirty_first == 0 && sample->iteration > 1)
-    self->dirty_first = sample->dirty_rate * (sample->page_size > 0 ? sample->page_size : 4096);
   if (sample->memory_total > 0 && sample->iteration > self->pass)
     {
       /* QEMU's first statistics end the set-up guessed (MEMORY_SETUP_US),
@@ -779,6 +777,8 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
   st->transferred = sample->transferred;
   st->rate = rate;
   st->dirty_rate = sample->dirty_rate * (sample->page_size > 0 ? sample->page_size : 4096);
+  if (self->dirty_first == 0 && sample->iteration > 1)
+    self->dirty_first = st->dirty_rate;
   st->iteration = MAX (st->iteration, sample->iteration);
   update_end (self, sample->time, estimate_time_left (self, sample, rate));
   /* Never backwards: re-dirtied pages make libvirt's remaining bytes grow.
