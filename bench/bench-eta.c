@@ -128,10 +128,12 @@ measure (const char *label, VirtMigrateRequest *request, guint64 cap_mib)
 
 /* A converging memory-only guest: @ram MiB of RAM of which @ws MiB are
  * rewritten at @pace MiB/s (tests/dirtier, paced by the clock), over a
- * link capped at @link MiB/s; after @warm seconds of running. */
+ * link capped at @link MiB/s; after @warm seconds of running. With @back,
+ * migrated back again a second later: the way back expects the dirty rate
+ * QEMU measured on the way there (the guest's own, not a guess). */
 static void
 memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link, guint warm, gboolean postcopy,
-                  const char *what)
+                  gboolean back, const char *what)
 {
   const VmTestbed *tb = vm_testbed_get ();
   g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
@@ -144,31 +146,17 @@ memory_case_full (const char *name, guint ram, guint ws, guint pace, guint link,
   vm_testbed_dirty_guest (name, ram, ws, pace);
   g_usleep (warm * G_USEC_PER_SEC);
   g_object_set (request, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, "postcopy", postcopy, NULL);
-  measure (label, request, link);
-}
+  measure_full (label, request, link, back);
+  if (back)
+    {
+      g_autoptr(VirtMigrateRequest) again = virt_migrate_request_new (name, tb->dst_uri, tb->src_uri);
+      g_autofree char *label_back = g_strconcat (label, ", back (its rate learnt)", NULL);
 
-/* The same guest there and back again: the way back expects the dirty
- * rate QEMU measured on the way there (the guest's own, not a guess). */
-static void
-memory_case_back (const char *name, guint ram, guint ws, guint pace, guint link, guint warm)
-{
-  const VmTestbed *tb = vm_testbed_get ();
-  g_autoptr(VirtMigrateRequest) there = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
-  g_autoptr(VirtMigrateRequest) back = virt_migrate_request_new (name, tb->dst_uri, tb->src_uri);
-  g_autofree char *file = g_strdup_printf ("%s.mig", name);
-  g_autofree char *sock = vm_testbed_path (file);
-  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
-  g_autofree char *label = g_strdup_printf ("memory, %u MiB, %u MiB rewritten at %u MiB/s, %u MiB/s", ram, ws, pace,
-                                            link);
-  g_autofree char *label_back = g_strconcat (label, ", back (its rate learnt)", NULL);
-
-  vm_testbed_dirty_guest (name, ram, ws, pace);
-  g_usleep (warm * G_USEC_PER_SEC);
-  g_object_set (there, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
-  g_object_set (back, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, NULL);
-  measure_full (label, there, link, TRUE);
-  g_usleep (G_USEC_PER_SEC);
-  measure (label_back, back, link);
+      g_object_set (again, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) link, "postcopy", postcopy,
+                    NULL);
+      g_usleep (G_USEC_PER_SEC);
+      measure (label_back, again, link);
+    }
 }
 
 /* The same over peer-to-peer tcp:// (@p2p), as a virt manager would. */
@@ -181,7 +169,7 @@ memory_case_p2p (const char *name, guint ram, guint ws, guint pace, guint link, 
 
   if (!p2p)
     {
-      memory_case_full (name, ram, ws, pace, link, warm, FALSE, "");
+      memory_case_full (name, ram, ws, pace, link, warm, FALSE, FALSE, "");
       return;
     }
   request = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
@@ -197,7 +185,7 @@ memory_case_p2p (const char *name, guint ram, guint ws, guint pace, guint link, 
 static void
 memory_case (const char *name, guint ram, guint ws, guint pace, guint link, guint warm)
 {
-  memory_case_full (name, ram, ws, pace, link, warm, FALSE, "");
+  memory_case_full (name, ram, ws, pace, link, warm, FALSE, FALSE, "");
 }
 
 /* An idle guest, the most common one: @data MiB of its @ram written once,
@@ -278,7 +266,8 @@ main (int argc, char **argv)
       if (n < 4)
         g_error ("a guest is RAM,WS,PACE,LINK[,WARM[,p2p|back]]");
       if (n > 5 && g_str_equal (f[5], "back"))
-        memory_case_back ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), atoi (f[4]));
+        memory_case_full ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), atoi (f[4]), FALSE, TRUE,
+                          "");
       else
         memory_case_p2p ("eta-custom", atoi (f[0]), atoi (f[1]), atoi (f[2]), atoi (f[3]), n > 4 ? atoi (f[4]) : 6,
                          n > 5 && g_str_equal (f[5], "p2p"));
@@ -288,8 +277,8 @@ main (int argc, char **argv)
    * downtime), and the same with post-copy allowed (it switches). */
   if (only == NULL || g_str_equal (only, "policy"))
     {
-      memory_case_full ("eta-policy", 256, 32, 12, 8, 6, FALSE, ", the policy raising the downtime");
-      memory_case_full ("eta-postcopy", 256, 32, 12, 8, 6, TRUE, ", post-copy allowed");
+      memory_case_full ("eta-policy", 256, 32, 12, 8, 6, FALSE, FALSE, ", the policy raising the downtime");
+      memory_case_full ("eta-postcopy", 256, 32, 12, 8, 6, TRUE, FALSE, ", post-copy allowed");
     }
   return 0;
 }
