@@ -76,6 +76,7 @@ struct _VirtMigrateJob
   char                      *domain_name;      /* as libvirt names the guest; NULL: not known yet */
   char                      *domain_uuid;      /* NULL: not known yet */
   guint64                    dirty_learnt;     /* its first-pass dirty rate last time, bytes/s; 0: none */
+  gint64                     setup_expected;   /* QEMU's set-up between its hosts lately, µs; 0: the guess */
   GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
   guint                      drain_id;         /* the drain that started it, 0: none */
 

@@ -29,13 +29,13 @@ void            virt_migrate_job_set_drain_id  (VirtMigrateJob            *self,
                                                 guint                      drain_id);
 guint           virt_migrate_job_get_drain_id  (VirtMigrateJob            *self);
 
-/* How long QEMU's set-up took on the last migrations between the same
- * hosts (µs, 0: not known), for the expected end before its statistics;
- * and in this one (from the call to its first memory statistics, memory
- * only; 0 until then). */
-void            virt_migrate_job_set_setup_time (VirtMigrateJob *self,
-                                                 gint64          setup_us);
+/* How long QEMU's set-up took in this migration (from the call to its
+ * first memory statistics, µs, memory only; 0 until then); the next
+ * migrations between the same hosts expect it (virt-migrate-host-setups.c). */
 gint64          virt_migrate_job_get_setup_time (VirtMigrateJob *self);
+/* ...and what it expected, as the last migrations between the same hosts
+ * measured it (their median, µs; 0: none known, the guess). */
+gint64          virt_migrate_job_get_setup_expected (VirtMigrateJob *self);
 
 /* The guest's dirty rate in this migration's first pass (bytes/s: QEMU's
  * first figure, from its second pass; 0 until then): what its next

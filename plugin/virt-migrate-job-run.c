@@ -11,6 +11,7 @@
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error-private.h"
 #include "virt-migrate-guest-rates.h"
+#include "virt-migrate-host-setups.h"
 #include "virt-migrate-job-internal.h"
 #include "virt-migrate-request-private.h"
 
@@ -294,6 +295,18 @@ take_verdict (VirtMigrateJob *self)
     g_object_notify_by_pspec (G_OBJECT (self), virt_migrate_job_props[PROP_VERDICT]);
 }
 
+/* QEMU's set-up between the request's hosts, as the last migrations
+ * between them measured it (a manager added its history's); 0: the guess. */
+static gint64
+expected_setup (VirtMigrateJob *self)
+{
+  g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
+  gint64 setup = 0;
+
+  virt_migrate_host_setups_lookup (hosts, &setup);
+  return setup;
+}
+
 static void
 on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
 {
@@ -317,7 +330,10 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
     return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
   virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes);
-  /* What the guest dirtied in its first pass last time, if it moved before. */
+  /* QEMU's set-up between these hosts as the last migrations measured it,
+   * and what the guest dirtied in its first pass last time, if it moved before. */
+  self->setup_expected = expected_setup (self);
+  virt_migrate_progress_set_setup (self->progress_unit, self->setup_expected);
   self->dirty_learnt = virt_migrate_guest_rates_lookup (self->domain_uuid);
   virt_migrate_progress_set_dirty_learnt (self->progress_unit, self->dirty_learnt);
   if (self->dirty_learnt > 0)
@@ -411,8 +427,13 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
   g_object_thaw_notify (G_OBJECT (self));
   /* What the guest dirtied, for its next migration (of any job). */
   if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
-    virt_migrate_guest_rates_note (self->domain_uuid, virt_migrate_progress_get_dirty_first (self->progress_unit),
-                                   TRUE);
+    {
+      g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
+
+      virt_migrate_guest_rates_note (self->domain_uuid, virt_migrate_progress_get_dirty_first (self->progress_unit),
+                                     TRUE);
+      virt_migrate_host_setups_note (hosts, virt_migrate_progress_get_setup (self->progress_unit));
+    }
 
   g_signal_emit (self, virt_migrate_job_signals[SIGNAL_COMPLETED], 0);
 

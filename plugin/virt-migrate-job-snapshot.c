@@ -182,7 +182,7 @@ virt_migrate_job_to_history_record (VirtMigrateJob *self)
   ADD ("Host", STR (g_get_host_name ()));
   /* From the call to QEMU's first memory statistics (memory only, µs):
    * what the next migrations between these hosts expect instead of a
-   * guess (virt_migrate_manager_create_job()). */
+   * guess (virt-migrate-host-setups.c). */
   if (virt_migrate_job_get_setup_time (self) > 0)
     ADD ("SetupTime", g_variant_new_int64 (virt_migrate_job_get_setup_time (self)));
   /* The guest's dirty rate in the first pass, as QEMU measured it at the
@@ -209,19 +209,18 @@ virt_migrate_job_set_drain_id (VirtMigrateJob *self,
   self->drain_id = drain_id;
 }
 
-void
-virt_migrate_job_set_setup_time (VirtMigrateJob *self,
-                                 gint64          setup_us)
-{
-  g_return_if_fail (VIRT_MIGRATE_IS_JOB (self));
-  virt_migrate_progress_set_setup (self->progress_unit, setup_us);
-}
-
 gint64
 virt_migrate_job_get_setup_time (VirtMigrateJob *self)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
   return virt_migrate_progress_get_setup (self->progress_unit);
+}
+
+gint64
+virt_migrate_job_get_setup_expected (VirtMigrateJob *self)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_JOB (self), 0);
+  return self->setup_expected;
 }
 
 guint64

@@ -6,6 +6,7 @@
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-guest-rates.h"
+#include "virt-migrate-host-setups.h"
 #include "virt-migrate-history-private.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-internal.h"
@@ -70,74 +71,11 @@ virt_migrate_manager_write_history (VirtMigrateManager *self, VirtMigrateJob *jo
     g_warning ("job %u: cannot write the history: %s", virt_migrate_job_get_id (job), error->message);
 }
 
-/* QEMU's set-up (from the call to its first memory statistics) takes
- * 0.3 s on one machine and 1.3 s on another, and about the same each time
- * between two hosts: a new job expects the median of the last
- * SETUP_RECORDS migrations between its hosts that measured it: those the
- * history held (among its newest HISTORY_SCAN that succeeded) when this
- * process first asked, then those of this process's jobs (of any manager,
- * run by one or not: a program may make a manager for each job and run
- * the job itself). */
-#define SETUP_RECORDS 5
+/* QEMU's set-up between two hosts is learnt (virt-migrate-host-setups.c):
+ * a manager adds what its history held, among its newest HISTORY_SCAN
+ * that succeeded, the first time the process goes between them. */
 /* How many of the history's newest successful records are learnt from. */
 #define HISTORY_SCAN 100
-
-G_LOCK_DEFINE_STATIC (setup_seen);
-static GHashTable *setup_seen; /* "source\ndest" -> GArray of gint64, newest last */
-
-/* The hosts as a history record names them (its Source and Destination). */
-static char *
-hosts_key (VirtMigrateRequest *request)
-{
-  return g_strdup_printf ("%s\n%s", virt_migrate_request_get_source_uri (request),
-                          virt_migrate_request_get_destination_host (request));
-}
-
-/* The table, made on first use; under the lock. */
-static GHashTable *
-setup_table (void)
-{
-  if (setup_seen == NULL)
-    setup_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
-  return setup_seen;
-}
-
-/* A job of a manager ended: what its set-up took, for the next ones. */
-static void
-note_setup (VirtMigrateJob *job, gpointer user_data)
-{
-  gint64 setup = virt_migrate_job_get_setup_time (job);
-  g_autofree char *key = NULL;
-  GArray *times;
-
-  if (setup <= 0 || virt_migrate_job_get_state (job) != VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
-    return;
-  key = hosts_key (virt_migrate_job_get_request (job));
-  G_LOCK (setup_seen);
-  times = g_hash_table_lookup (setup_table (), key);
-  if (times == NULL)
-    {
-      times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (setup_table (), g_steal_pointer (&key), times);
-    }
-  if (times->len == SETUP_RECORDS)
-    g_array_remove_index (times, 0);
-  g_array_append_val (times, setup);
-  G_UNLOCK (setup_seen);
-}
-
-/* Adds @setup to the @n in @seen, kept in order. */
-static void
-add_sorted (gint64 *seen, guint *n, gint64 setup)
-{
-  guint k;
-
-  if (*n == SETUP_RECORDS)
-    return;
-  for (k = (*n)++; k > 0 && seen[k - 1] > setup; k--)
-    seen[k] = seen[k - 1];
-  seen[k] = setup;
-}
 
 /* The history's newest HISTORY_SCAN successful records, oldest first
  * (NULL: none readable), read once for all that a new job learns:
@@ -166,7 +104,7 @@ history_setup_times (VirtMigrateManager *self, const char *key, GVariant **cache
   GArray *times = g_array_new (FALSE, FALSE, sizeof (gint64));
   GVariant *records = newest_succeeded (self, cache);
 
-  for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0 && times->len < SETUP_RECORDS;)
+  for (gsize i = records != NULL ? g_variant_n_children (records) : 0; i-- > 0;)
     {
       g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
       const char *from = NULL, *to = NULL;
@@ -186,34 +124,22 @@ history_setup_times (VirtMigrateManager *self, const char *key, GVariant **cache
 /* The history is read once a process for two hosts: what it held then,
  * and what this process's jobs measured since, are what counts (a drain
  * making a hundred jobs reads it once, not a hundred times). @cache: as
- * for newest_succeeded(). */
+ * for newest_succeeded(). Returns: the set-up a job between them expects. */
 static gint64
 learnt_setup (VirtMigrateManager *self, VirtMigrateRequest *request, GVariant **cache)
 {
-  g_autofree char *key = hosts_key (request);
-  gint64 seen[SETUP_RECORDS];
-  gboolean known;
-  guint n = 0;
-  GArray *times;
+  g_autofree char *key = virt_migrate_host_setups_key (request);
+  gint64 median = 0;
 
-  G_LOCK (setup_seen);
-  times = setup_seen != NULL ? g_hash_table_lookup (setup_seen, key) : NULL;
-  known = times != NULL;
-  for (guint i = 0; times != NULL && i < times->len; i++)
-    add_sorted (seen, &n, g_array_index (times, gint64, i));
-  G_UNLOCK (setup_seen);
-  if (!known && self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
+  if (!virt_migrate_host_setups_lookup (key, &median) && self->history != NULL &&
+      virt_migrate_settings_get_history_size (self->settings) > 0)
     {
-      times = history_setup_times (self, key, cache);
-      for (guint i = 0; i < times->len; i++)
-        add_sorted (seen, &n, g_array_index (times, gint64, i));
-      G_LOCK (setup_seen);
-      if (!g_hash_table_contains (setup_table (), key))
-        g_hash_table_insert (setup_table (), g_steal_pointer (&key), g_steal_pointer (&times));
-      G_UNLOCK (setup_seen);
-      g_clear_pointer (&times, g_array_unref);
+      g_autoptr(GArray) times = history_setup_times (self, key, cache);
+
+      virt_migrate_host_setups_seed (key, (const gint64 *) (gpointer) times->data, times->len);
+      virt_migrate_host_setups_lookup (key, &median);
     }
-  return n > 0 ? seen[n / 2] : 0;
+  return median;
 }
 
 gint64
@@ -284,8 +210,7 @@ virt_migrate_manager_learn (VirtMigrateManager *self,
 {
   g_autoptr(GVariant) records = NULL; /* the history read once, if at all */
 
-  virt_migrate_job_set_setup_time (job, learnt_setup (self, request, &records));
-  g_signal_connect (job, "completed", G_CALLBACK (note_setup), NULL);
+  learnt_setup (self, request, &records); /* the job expects it when it runs */
   if (self->history != NULL && virt_migrate_settings_get_history_size (self->settings) > 0)
     {
       read_history_dirty (self, &records);

@@ -17,6 +17,7 @@
 #include "fake-backend.h"
 #include "virt-migrate-guest-rates.h"
 #include "virt-migrate-history-private.h"
+#include "virt-migrate-host-setups.h"
 #include "virt-migrate-job-private.h"
 #include "virt-migrate-manager-private.h"
 #include "virt-migrate.h"
@@ -797,6 +798,7 @@ test_setup_learnt (Fixture *fx, gconstpointer data)
   virt_migrate_job_run_async (job, NULL, on_run_done, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (virt_migrate_job_get_setup_expected (job), ==, 320000);
   setup = virt_migrate_job_get_setup_time (job);
   g_assert_cmpint (setup, >, 0);
   g_assert_cmpint (setup, <, 5 * G_USEC_PER_SEC);
@@ -827,6 +829,64 @@ test_setup_learnt (Fixture *fx, gconstpointer data)
   g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, late), ==, 0);
   g_settings_set_uint (virt_migrate_settings_get_gsettings (settings), "history-size", 1000);
   g_assert_cmpint (virt_migrate_manager_learnt_setup (manager, late), ==, 80000);
+}
+
+/* Runs a job made without a manager (as a script may make it) between
+ * qemu:///system and @dest; returns it. */
+static VirtMigrateJob *
+run_plain (BackendScript *script, const char *dest)
+{
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new ("web1", "qemu:///system", dest);
+  g_autoptr(VirtMigrateBackend) backend = NULL;
+  VirtMigrateJob *job;
+  gboolean done = FALSE;
+
+  g_object_set (request, "live", TRUE, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER, NULL);
+  backend = make_fake (request, FALSE, script);
+  job = virt_migrate_job_new_with_backend (request, backend);
+  virt_migrate_job_set_poll_interval (job, 10);
+  virt_migrate_job_run_async (job, NULL, on_run_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+  return job;
+}
+
+static void
+test_setup_learnt_plain (void)
+{
+  BackendScript script = { FALSE };
+  g_autoptr(VirtMigrateJob) first = NULL;
+  g_autoptr(VirtMigrateJob) second = NULL;
+  g_autoptr(VirtMigrateJob) elsewhere = NULL;
+  g_autofree char *hosts = NULL;
+  gint64 median = -1;
+
+  g_test_summary ("Jobs made without a manager learn QEMU's set-up too: the second between two hosts "
+                  "expects what the first measured, a job to other hosts expects none; the process "
+                  "remembers at most 1024 pairs of hosts (a daemon asked for thousands stays bounded)");
+  first = run_plain (&script, "qemu+ssh://plain-a/system");
+  g_assert_cmpint (virt_migrate_job_get_setup_expected (first), ==, 0);
+  g_assert_cmpint (virt_migrate_job_get_setup_time (first), >, 0);
+  second = run_plain (&script, "qemu+ssh://plain-a/system");
+  g_assert_cmpint (virt_migrate_job_get_setup_expected (second), ==, virt_migrate_job_get_setup_time (first));
+  elsewhere = run_plain (&script, "qemu+ssh://plain-b/system");
+  g_assert_cmpint (virt_migrate_job_get_setup_expected (elsewhere), ==, 0);
+
+  /* Thousands of other hosts: the table starts again past 1024 pairs. */
+  hosts = virt_migrate_host_setups_key (virt_migrate_job_get_request (first));
+  g_assert_true (virt_migrate_host_setups_lookup (hosts, &median));
+  g_assert_cmpint (median, >, 0);
+  for (guint i = 0; i < 1100; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("qemu:///system\nqemu+ssh://many-%u/system", i);
+
+      virt_migrate_host_setups_note (key, 300000 + i);
+      g_assert_true (virt_migrate_host_setups_lookup (key, &median));
+      g_assert_cmpint (median, ==, 300000 + i);
+    }
+  g_assert_false (virt_migrate_host_setups_lookup (hosts, &median));
+  g_assert_cmpint (median, ==, 0);
 }
 
 /* Runs a job of @manager's for guest @domain to its end; TRUE if it moved
@@ -978,6 +1038,7 @@ main (int argc, char **argv)
   ADD ("manager-records", test_manager_records);
   ADD ("old-key-names", test_old_key_names);
   ADD ("setup-learnt", test_setup_learnt);
+  g_test_add_func ("/virt-migrate/history/setup-learnt-plain", test_setup_learnt_plain);
   ADD ("dirty-learnt", test_dirty_learnt);
 #undef ADD
   return g_test_run ();
