@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Live progress and cancellation of a real, throttled migration. */
+#include <string.h>
+
 #include <libvirt/libvirt.h>
 
 #include "vm-testbed.h"
@@ -413,6 +415,141 @@ test_vcpus_with_dirty_count (void)
   g_assert_cmpint (early[1], <=, 50);
 }
 
+/* Where the kernel makes a page resident when QEMU only reads it. */
+#define THP "/sys/kernel/mm/transparent_hugepage/"
+
+typedef struct {
+  VirtMigrateJob *job;
+  GArray         *seen; /* (real time, expected end) pairs, µs */
+} EndSeen;
+
+static gboolean
+note_end (gpointer user_data)
+{
+  EndSeen *e = user_data;
+  gint64 pair[2] = { g_get_real_time (), virt_migrate_job_get_expected_end_time (e->job) };
+
+  g_array_append_vals (e->seen, pair, 1);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The check itself, in a subprocess: its parent set the kernel so that
+ * a page QEMU reads becomes resident, and puts it back whatever happens. */
+static void
+resident_by_reads (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("reads");
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, tb->src_uri, tb->dst_uri);
+  g_autoptr(VirtMigrateJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *traces = vm_testbed_path ("reads-traces");
+  g_autofree char *sock = vm_testbed_path ("reads.sock");
+  g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+  g_autoptr(GPtrArray) samples = NULL;
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, 2 * sizeof (gint64));
+  EndSeen e = { NULL, seen };
+  gint64 start, end, at = 0, expected = 0;
+  guint source, read = 0;
+
+  /* 288 MiB, 40 rewritten at 4 MiB/s (all touched by the time it moves),
+   * over 10 MiB/s: most of its RAM never touched, some 7 s to move, its
+   * first quarter after QEMU's first statistics. */
+  vm_testbed_dirty_guest (name, 288, 40, 4);
+  g_usleep (11 * G_USEC_PER_SEC);
+  g_setenv ("VIRT_MIGRATE_TRACE_DIR", traces, TRUE);
+  g_assert_cmpint (g_mkdir_with_parents (traces, 0700), ==, 0);
+  g_object_set (req, "live", TRUE, "hypervisor-uri", hv, "bandwidth", (guint64) 10, NULL);
+  e.job = job = virt_migrate_job_new (req);
+  start = g_get_real_time ();
+  source = g_timeout_add (250, note_end, &e);
+  g_assert_true (vm_testbed_run_job (job, NULL, &error));
+  g_assert_no_error (error);
+  end = g_get_real_time ();
+  g_source_remove (source);
+  g_unsetenv ("VIRT_MIGRATE_TRACE_DIR");
+  vm_testbed_destroy_guest (tb->dst_uri, name);
+
+  /* The resident set not read while memory moved (QEMU's doing)... */
+  samples = vm_testbed_trace_samples (traces);
+  for (guint i = 0; i < samples->len; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (g_ptr_array_index (samples, i), " ", -1);
+
+      if (g_strv_length (fields) >= 15 && !g_str_equal (fields[5], "0"))
+        {
+          g_assert_cmpstr (fields[14], ==, "0");
+          read++;
+        }
+    }
+  g_assert_cmpuint (read, >, 4);
+  /* ...so the expected end at a quarter of the wall time rests on the
+   * resident set before, not on a set that QEMU's reads filled (ten
+   * times the time left, and more, with it). */
+  for (guint i = 0; i < seen->len; i++)
+    if (g_array_index (seen, gint64, 2 * i) <= start + (end - start) / 4)
+      {
+        at = g_array_index (seen, gint64, 2 * i);
+        expected = g_array_index (seen, gint64, 2 * i + 1);
+      }
+  g_test_message ("wall %.1f s; at %.1f s the expected end %.1f s", (end - start) / 1e6, (at - start) / 1e6,
+                  (expected - start) / 1e6);
+  g_assert_cmpint (expected, >, 0);
+  g_assert_cmpfloat (ABS ((gdouble) (expected - end) / (end - at)), <=, 1.0);
+}
+
+static gboolean
+write_knob (const char *knob, const char *value)
+{
+  g_autofree char *path = g_strconcat (THP, knob, NULL);
+
+  return g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL);
+}
+
+/* "always [madvise] never" -> "madvise" */
+static char *
+chosen (const char *text)
+{
+  const char *open = strchr (text, '['), *close = open != NULL ? strchr (open, ']') : NULL;
+
+  return close != NULL ? g_strndup (open + 1, close - open - 1) : g_strstrip (g_strdup (text));
+}
+
+static void
+test_resident_by_reads (void)
+{
+  g_autofree char *enabled_text = NULL, *zero_text = NULL, *enabled = NULL;
+
+  g_test_summary ("Where the kernel backs a page QEMU only reads with memory (seen with transparent huge "
+                  "pages on kernel 6.18; made so here with use_zero_page 0), QEMU's dirty-rate sampling "
+                  "and the migration's scan fill the resident set: the job notices when the sampling "
+                  "begins and reads it no more, and the expected end rests on the set before (it was ten "
+                  "times the time left and more)");
+  if (g_test_subprocess ())
+    {
+      resident_by_reads ();
+      return;
+    }
+  if (!g_file_get_contents (THP "enabled", &enabled_text, NULL, NULL) ||
+      !g_file_get_contents (THP "use_zero_page", &zero_text, NULL, NULL))
+    {
+      g_test_skip ("no transparent huge pages in this kernel");
+      return;
+    }
+  enabled = chosen (enabled_text);
+  g_strstrip (zero_text);
+  if (!write_knob ("use_zero_page", "0") || (g_str_equal (enabled, "never") && !write_knob ("enabled", "madvise")))
+    {
+      write_knob ("use_zero_page", zero_text);
+      g_test_skip ("cannot set transparent huge pages (not root)");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_assert_true (write_knob ("use_zero_page", zero_text));
+  g_assert_true (write_knob ("enabled", enabled));
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,6 +562,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/job/cancel-before-start", test_cancel_before_start);
   g_test_add_func ("/virt-migrate/job/poll-interval", test_poll_interval);
   g_test_add_func ("/virt-migrate/job/vcpus-with-dirty-count", test_vcpus_with_dirty_count);
+  g_test_add_func ("/virt-migrate/job/resident-by-reads", test_resident_by_reads);
 
   return g_test_run ();
 }

@@ -58,6 +58,8 @@ struct _VirtMigrateLibvirtBackend
   /* The poll thread's: the dirty rate QEMU sampled before the migration
    * (bytes/s, once measured). */
   gboolean                   dirty_calc_started;
+  gint64                     dirty_calc_clock;   /* when it started (monotonic µs) */
+  gboolean                   resident_by_reads;  /* QEMU's reads made pages resident: readings say nothing of the guest */
   guint64                    dirty_sampled;
   gboolean                   dirty_measured;
   /* ...and how busy the guest's vCPUs were meanwhile: their time when the
@@ -417,6 +419,7 @@ backend_prepare (VirtMigrateBackend       *backend,
       virDomainStartDirtyRateCalc (dom, DIRTY_CALC_SECONDS, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
     {
       self->dirty_calc_started = TRUE;
+      self->dirty_calc_clock = g_get_monotonic_time ();
       /* A count of 0 is an idle guest's, or one of a guest that dirties a
        * little and was unlucky: whether its vCPUs ran tells them apart. */
       if (virt_migrate_libvirt_vcpu_time (dom, &self->vcpu_time_start, &self->vcpus))
@@ -546,6 +549,26 @@ backend_prepare (VirtMigrateBackend       *backend,
         self->control_conn = g_steal_pointer (&control);
       g_mutex_unlock (&self->lock);
     }
+  /* QEMU's sampling read a page of every 2 MiB or so (and the migration
+   * will read every page): some kernels (6.18, THP on) back a page never
+   * touched with memory when it is read, so the resident set is QEMU's
+   * doing from now on, not the guest's. Told by the set read again once the
+   * sampling had time to read (it jumps within milliseconds; a guest
+   * touching that much new memory so fast would not converge anyway). */
+  if (self->dirty_calc_started && guest->resident_bytes > 0)
+    {
+      gint64 waited = g_get_monotonic_time () - self->dirty_calc_clock;
+      guint64 after;
+
+      if (waited < READS_SETTLE_US)
+        g_usleep (READS_SETTLE_US - waited);
+      after = virt_migrate_libvirt_resident_bytes (dom);
+      self->resident_by_reads = virt_migrate_libvirt_reads_made_resident (guest->resident_bytes, after);
+      if (self->resident_by_reads)
+        g_info ("%s: the resident set grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " MiB as QEMU "
+                "sampled it: not read again (pages QEMU reads become resident here)",
+                virt_migrate_request_get_domain (request), guest->resident_bytes >> 20, after >> 20);
+    }
   g_mutex_lock (&self->lock);
   self->dom = g_steal_pointer (&dom);
   g_mutex_unlock (&self->lock);
@@ -618,7 +641,7 @@ backend_get_stats (VirtMigrateBackend *backend,
     return libvirt_failed ("No job statistics", error);
   /* While memory moves, what QEMU has touched: the first pass's payload
    * grows with it (a page first written ahead of the scan). */
-  if (sample->memory_total > 0)
+  if (sample->memory_total > 0 && !self->resident_by_reads)
     sample->resident = virt_migrate_libvirt_resident_bytes (dom);
   if (self->dirty_calc_started && !self->dirty_measured && sample->memory_total > 0)
     {

@@ -92,6 +92,16 @@ virt_migrate_libvirt_resident_bytes (virDomainPtr dom)
   return 0;
 }
 
+/* Whether the resident set read @before QEMU sampled the guest's pages
+ * and @after it did grew by more than the guest itself could have touched
+ * meanwhile (READS_RESIDENT_BYTES): QEMU's reads made pages resident. */
+gboolean
+virt_migrate_libvirt_reads_made_resident (guint64 before,
+                                          guint64 after)
+{
+  return before > 0 && after > before + READS_RESIDENT_BYTES;
+}
+
 void
 virt_migrate_libvirt_sample_from_params (VirtMigrateSample *s, int type, virTypedParameterPtr params, int nparams)
 {
