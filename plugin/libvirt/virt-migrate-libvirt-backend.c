@@ -549,26 +549,11 @@ backend_prepare (VirtMigrateBackend       *backend,
         self->control_conn = g_steal_pointer (&control);
       g_mutex_unlock (&self->lock);
     }
-  /* QEMU's sampling read a page of every 2 MiB or so (and the migration
-   * will read every page): some kernels (6.18, THP on) back a page never
-   * touched with memory when it is read, so the resident set is QEMU's
-   * doing from now on, not the guest's. Told by the set read again once the
-   * sampling had time to read (it jumps within milliseconds; a guest
-   * touching that much new memory so fast would not converge anyway). */
-  if (self->dirty_calc_started && guest->resident_bytes > 0)
-    {
-      gint64 waited = g_get_monotonic_time () - self->dirty_calc_clock;
-      guint64 after;
-
-      if (waited < READS_SETTLE_US)
-        g_usleep (READS_SETTLE_US - waited);
-      after = virt_migrate_libvirt_resident_bytes (dom);
-      self->resident_by_reads = virt_migrate_libvirt_reads_made_resident (guest->resident_bytes, after);
-      if (self->resident_by_reads)
-        g_info ("%s: the resident set grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " MiB as QEMU "
-                "sampled it: not read again (pages QEMU reads become resident here)",
-                virt_migrate_request_get_domain (request), guest->resident_bytes >> 20, after >> 20);
-    }
+  /* Whether QEMU's reads make pages resident here: then the resident set
+   * says nothing more of the guest (virt-migrate-libvirt-stats.c). */
+  if (self->dirty_calc_started)
+    self->resident_by_reads = virt_migrate_libvirt_resident_by_reads (dom, guest->resident_bytes,
+                                                                      self->dirty_calc_clock);
   g_mutex_lock (&self->lock);
   self->dom = g_steal_pointer (&dom);
   g_mutex_unlock (&self->lock);

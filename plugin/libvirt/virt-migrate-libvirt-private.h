@@ -85,14 +85,14 @@ gboolean      virt_migrate_libvirt_fetch_stats         (virDomainPtr            
                                                         unsigned int               flags,
                                                         VirtMigrateSample         *sample);
 guint64       virt_migrate_libvirt_resident_bytes      (virDomainPtr               dom);
-/* QEMU's reads of a guest's pages (its dirty-rate sampling, the
- * migration's scan) make them resident on some kernels: a rise of more
- * than this between the readings before and READS_SETTLE_US after the
- * sampling began says so. */
+/* Whether QEMU's reads of a guest's pages make them resident (see the
+ * .c): a rise of more than READS_RESIDENT_BYTES READS_SETTLE_US after its
+ * dirty-rate sampling began. */
 #define READS_RESIDENT_BYTES (8 * 1024 * 1024)
 #define READS_SETTLE_US (50 * 1000)
-gboolean      virt_migrate_libvirt_reads_made_resident (guint64                    before,
-                                                        guint64                    after);
+gboolean      virt_migrate_libvirt_resident_by_reads   (virDomainPtr               dom,
+                                                        guint64                    before,
+                                                        gint64                     sampling_began);
 gboolean      virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom,
                                                         guint64                   *bytes_per_second);
 gboolean      virt_migrate_libvirt_vcpu_time           (virDomainPtr               dom,

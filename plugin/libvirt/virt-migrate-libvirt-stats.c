@@ -92,14 +92,33 @@ virt_migrate_libvirt_resident_bytes (virDomainPtr dom)
   return 0;
 }
 
-/* Whether the resident set read @before QEMU sampled the guest's pages
- * and @after it did grew by more than the guest itself could have touched
- * meanwhile (READS_RESIDENT_BYTES): QEMU's reads made pages resident. */
+/* QEMU's dirty-rate sampling reads a page of every 2 MiB or so (and the
+ * migration will read every page): some kernels (6.18, THP on; any with
+ * use_zero_page 0) back a page never touched with memory when it is read,
+ * so the resident set is QEMU's doing from then on, not the guest's. Told
+ * by the set read again once the sampling (begun at @sampling_began,
+ * monotonic µs) had READS_SETTLE_US to read: it jumps within milliseconds,
+ * by more than READS_RESIDENT_BYTES above the reading @before (a guest
+ * touching that much new memory so fast would not converge anyway). */
 gboolean
-virt_migrate_libvirt_reads_made_resident (guint64 before,
-                                          guint64 after)
+virt_migrate_libvirt_resident_by_reads (virDomainPtr dom,
+                                        guint64      before,
+                                        gint64       sampling_began)
 {
-  return before > 0 && after > before + READS_RESIDENT_BYTES;
+  gint64 waited = g_get_monotonic_time () - sampling_began;
+  guint64 after;
+
+  if (before == 0)
+    return FALSE;
+  if (waited < READS_SETTLE_US)
+    g_usleep (READS_SETTLE_US - waited);
+  after = virt_migrate_libvirt_resident_bytes (dom);
+  if (after <= before + READS_RESIDENT_BYTES)
+    return FALSE;
+  g_info ("%s: the resident set grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " MiB as QEMU sampled "
+          "it: not read again (pages QEMU reads become resident here)", virDomainGetName (dom), before >> 20,
+          after >> 20);
+  return TRUE;
 }
 
 void
