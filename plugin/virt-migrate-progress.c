@@ -6,6 +6,7 @@
 
 #include "virt-migrate-dirty-prior.h"
 #include "virt-migrate-growth.h"
+#include "virt-migrate-link-pace.h"
 #include "virt-migrate-progress.h"
 
 /* The rate is the bytes moved over this window of samples, never libvirt's
@@ -115,6 +116,7 @@ struct _VirtMigrateProgress
                                           * a pass begun before the first sample) */
   VirtMigrateForecast      pass_action;  /* ...and what it said */
   VirtMigrateGrowth        growth;       /* the resident set's readings */
+  VirtMigrateLinkPace      link;         /* QEMU's memory rate, less its readings that are not the link's */
   guint64                  to_send;      /* bytes the model expects still to send, memory only; 0: none known */
   guint64                  resend_max;   /* the largest pass after the first seen: a bound of the working set */
   gint64                   memory_done;  /* when the memory was seen all sent, µs; 0: not yet */
@@ -556,11 +558,10 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
         }
       return MAX (FINISH_US - (now - self->memory_done), FINISH_US / 5);
     }
-  /* Memory only (no disks to copy): the model, at QEMU's own pace for the
-   * link (under a cap, the cap until it reports one). */
+  /* Memory only: the model, at QEMU's pace for the link (under a cap, the cap until it reports one). */
   if (self->disk_bytes == 0 && (sample == NULL || sample->total == 0 || sample->memory_total > 0))
     {
-      gdouble pace = sample != NULL && sample->memory_bps > 0 ? (gdouble) sample->memory_bps : (gdouble) rate;
+      gdouble pace = sample != NULL && self->link.bps > 0 ? (gdouble) self->link.bps : (gdouble) rate;
       gint64 modelled;
 
       if (self->cap > 0)
@@ -580,12 +581,10 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
       return end - now + (gint64) (uncapped_time (self, self->memory_bytes * MEMORY_GUESS, memory_pace) * G_USEC_PER_SEC) +
              AFTER_DISKS_US + FINISH_US;
     }
-  /* Under a cap, the link's pace while it sends memory: QEMU's own figure
-   * for the pass, held to the cap (the window's average also holds the
-   * zero pages and any wait for the statistics, which read low). Without
-   * a cap, the window's: bursts read high. */
-  if (self->cap > 0 && sample->memory_bps > 0)
-    rate = MIN (sample->memory_bps, self->cap);
+  /* Under a cap, QEMU's own pace for the link (virt-migrate-link-pace.c),
+   * held to the cap; without, the window's: bursts read high. */
+  if (self->cap > 0 && self->link.bps > 0)
+    rate = MIN (self->link.bps, self->cap);
   /* The first pass skips zero pages: it goes at the pace the remaining
    * bytes fall, when that is faster than the wire, and until a second of
    * that pace is seen nobody knows (QEMU's wire rate alone made an idle
@@ -759,6 +758,7 @@ virt_migrate_progress_add_sample (VirtMigrateProgress     *self,
     }
   if (sample->resident > 0)
     virt_migrate_growth_add (&self->growth, sample->time, sample->resident);
+  virt_migrate_link_pace_add (&self->link, sample);
   /* A sample whose disk bytes went back (libvirt's count read low once)
    * bounds no step's time: the next step is dated from the one before. */
   if (sample->memory_total != 0 || sample->total == 0 ||
