@@ -561,11 +561,10 @@ estimate_time_left (VirtMigrateProgress *self, const VirtMigrateSample *sample, 
   /* Memory only: the model, at QEMU's pace for the link (under a cap, the cap until it reports one). */
   if (self->disk_bytes == 0 && (sample == NULL || sample->total == 0 || sample->memory_total > 0))
     {
-      gdouble pace = sample != NULL && self->link.bps > 0 ? (gdouble) self->link.bps : (gdouble) rate;
+      gdouble pace = sample != NULL && self->link.bps > 0 ? (gdouble) MIN (self->link.bps, self->cap ? self->cap : G_MAXUINT64)
+                   : self->cap > 0 ? (gdouble) self->cap : (gdouble) rate;
       gint64 modelled;
 
-      if (self->cap > 0)
-        pace = pace > 0 ? MIN (pace, (gdouble) self->cap) : (gdouble) self->cap;
       modelled = memory_time_left (self, sample, pace);
       if (modelled >= 0)
         return modelled;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Live progress and cancellation of a real, throttled migration. */
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 
@@ -415,6 +416,82 @@ test_vcpus_with_dirty_count (void)
   g_assert_cmpint (early[1], <=, 50);
 }
 
+/* The daemon behind @uri (a test bed host's) drops every client, as it
+ * drops one that left its keepalive unanswered for 30 s; returns how many. */
+static guint
+drop_clients (const char *uri)
+{
+  const char *at = strstr (uri, "socket=");
+  const char *user = g_getenv ("VIRT_MIGRATE_TESTBED_USER");
+  g_autofree char *dir = NULL, *admin = NULL, *as = NULL, *list = NULL, *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint dropped = 0;
+  int status = 0;
+
+  g_assert_nonnull (at);
+  dir = g_path_get_dirname (at + strlen ("socket="));
+  admin = g_strdup_printf ("libvirtd:///session?socket=%s/libvirt-admin-sock", dir);
+  /* The daemons run as the test bed's user when the tests run as root. */
+  as = geteuid () == 0 ? g_strdup_printf ("runuser -u %s -- ", user != NULL ? user : "vmtest") : g_strdup ("");
+  list = g_strdup_printf ("%svirt-admin -c '%s' srv-clients-list libvirtd", as, admin);
+  g_assert_true (g_spawn_command_line_sync (list, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *end = NULL;
+      guint64 id = g_ascii_strtoull (g_strstrip (lines[i]), &end, 10);
+      g_autofree char *drop = NULL;
+
+      if (end == lines[i] || (*end != ' ' && *end != '\0'))
+        continue;
+      drop = g_strdup_printf ("%svirt-admin -c '%s' client-disconnect libvirtd %" G_GUINT64_FORMAT, as, admin, id);
+      g_assert_true (g_spawn_command_line_sync (drop, NULL, NULL, &status, NULL));
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      dropped++;
+    }
+  return dropped;
+}
+
+static void
+test_dropped_connection (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *name = vm_testbed_unique_name ("dropped");
+
+  g_test_summary ("A process that ran no main loop between two migrations (a script sleeping) leaves its "
+                  "daemons' keepalive unanswered, and they drop its connections: the next job opens them "
+                  "again instead of failing at once with \"Cannot write data: Broken pipe\" (daemons made "
+                  "to drop them with virt-admin client-disconnect)");
+  vm_testbed_idle_guest (name, 64, 8);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new (name, i == 0 ? tb->src_uri : tb->dst_uri,
+                                                                    i == 0 ? tb->dst_uri : tb->src_uri);
+      g_autoptr(VirtMigrateJob) job = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *sock = vm_testbed_path ("dropped.sock");
+      g_autofree char *hv = g_strconcat ("unix://", sock, NULL);
+
+      /* The connections the first job left open, dropped by both daemons. */
+      if (i == 1)
+        {
+          g_assert_cmpuint (drop_clients (tb->src_uri), >, 0);
+          g_assert_cmpuint (drop_clients (tb->dst_uri), >, 0);
+        }
+      g_object_set (req, "live", TRUE, "hypervisor-uri", hv, NULL);
+      job = virt_migrate_job_new (req);
+      vm_testbed_run_job (job, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (virt_migrate_job_get_state (job), ==, VIRT_MIGRATE_JOB_STATE_SUCCEEDED);
+    }
+  vm_assert_guest (tb->src_uri, name, VM_GUEST_RUNNING);
+  vm_testbed_destroy_guest (tb->src_uri, name);
+}
+
+
 /* Where the kernel makes a page resident when QEMU only reads it. */
 #define THP "/sys/kernel/mm/transparent_hugepage/"
 
@@ -563,6 +640,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/job/poll-interval", test_poll_interval);
   g_test_add_func ("/virt-migrate/job/vcpus-with-dirty-count", test_vcpus_with_dirty_count);
   g_test_add_func ("/virt-migrate/job/resident-by-reads", test_resident_by_reads);
+  g_test_add_func ("/virt-migrate/job/dropped-connection", test_dropped_connection);
 
   return g_test_run ();
 }

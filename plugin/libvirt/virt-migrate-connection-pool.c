@@ -124,20 +124,35 @@ get_keyed (VirtMigrateConnectionPool *self,
 {
   virConnectPtr conn;
 
+  unsigned long version;
+
   g_mutex_lock (&self->lock);
   conn = g_hash_table_lookup (self->connections, key);
   if (conn != NULL && virConnectIsAlive (conn) == 1)
-    {
-      virConnectRef (conn);
-      g_mutex_unlock (&self->lock);
-      return conn;
-    }
-  if (conn != NULL)
+    virConnectRef (conn);
+  else if (conn != NULL)
     {
       g_debug ("connection to %s is dead, reopening", uri);
       g_hash_table_remove (self->connections, key);
+      conn = NULL;
     }
   g_mutex_unlock (&self->lock);
+  /* Alive as far as this client knows; but a daemon drops a client that
+   * left its keepalive unanswered for 30 s (a process that ran no main
+   * loop meanwhile: a script sleeping between two migrations), and only a
+   * call finds out: the next job failed at once with "Cannot write data:
+   * Broken pipe". So one round trip first (not under the lock). */
+  if (conn != NULL && virConnectGetLibVersion (conn, &version) == 0)
+    return conn;
+  if (conn != NULL)
+    {
+      g_debug ("connection to %s was dropped by its daemon, reopening", uri);
+      g_mutex_lock (&self->lock);
+      if (g_hash_table_lookup (self->connections, key) == conn)
+        g_hash_table_remove (self->connections, key);
+      g_mutex_unlock (&self->lock);
+      virConnectClose (conn);
+    }
 
   /* Opening may take long: not under the lock. libvirt's message and
    * code stay intact, behind the URI. */

@@ -58,8 +58,7 @@ struct _VirtMigrateLibvirtBackend
   /* The poll thread's: the dirty rate QEMU sampled before the migration
    * (bytes/s, once measured). */
   gboolean                   dirty_calc_started;
-  gint64                     dirty_calc_clock;   /* when it started (monotonic µs) */
-  gboolean                   resident_by_reads;  /* QEMU's reads made pages resident: readings say nothing of the guest */
+  VirtMigrateResident        resident;     /* ...and the source QEMU's resident set */
   guint64                    dirty_sampled;
   gboolean                   dirty_measured;
   /* ...and how busy the guest's vCPUs were meanwhile: their time when the
@@ -410,7 +409,10 @@ backend_prepare (VirtMigrateBackend       *backend,
   if (!offline && virDomainGetInfo (dom, &info) == 0)
     guest->memory_bytes = (guint64) info.memory * 1024;
   if (!offline)
-    guest->resident_bytes = virt_migrate_libvirt_resident_bytes (dom);
+    {
+      virt_migrate_libvirt_resident_read (&self->resident, dom);
+      guest->resident_bytes = self->resident.last;
+    }
   /* How fast the guest dirties its memory is only reported from the
    * second memory pass on; QEMU can sample it before (libvirt allows no
    * such calculation while the migration runs): one, started now, read
@@ -419,7 +421,6 @@ backend_prepare (VirtMigrateBackend       *backend,
       virDomainStartDirtyRateCalc (dom, DIRTY_CALC_SECONDS, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
     {
       self->dirty_calc_started = TRUE;
-      self->dirty_calc_clock = g_get_monotonic_time ();
       /* A count of 0 is an idle guest's, or one of a guest that dirties a
        * little and was unlucky: whether its vCPUs ran tells them apart. */
       if (virt_migrate_libvirt_vcpu_time (dom, &self->vcpu_time_start, &self->vcpus))
@@ -549,11 +550,8 @@ backend_prepare (VirtMigrateBackend       *backend,
         self->control_conn = g_steal_pointer (&control);
       g_mutex_unlock (&self->lock);
     }
-  /* Whether QEMU's reads make pages resident here: then the resident set
-   * says nothing more of the guest (virt-migrate-libvirt-stats.c). */
-  if (self->dirty_calc_started)
-    self->resident_by_reads = virt_migrate_libvirt_resident_by_reads (dom, guest->resident_bytes,
-                                                                      self->dirty_calc_clock);
+  /* Already filled by QEMU's sampling? (Checked again at each sample.) */
+  virt_migrate_libvirt_resident_read (&self->resident, dom);
   g_mutex_lock (&self->lock);
   self->dom = g_steal_pointer (&dom);
   g_mutex_unlock (&self->lock);
@@ -626,8 +624,8 @@ backend_get_stats (VirtMigrateBackend *backend,
     return libvirt_failed ("No job statistics", error);
   /* While memory moves, what QEMU has touched: the first pass's payload
    * grows with it (a page first written ahead of the scan). */
-  if (sample->memory_total > 0 && !self->resident_by_reads)
-    sample->resident = virt_migrate_libvirt_resident_bytes (dom);
+  if (sample->memory_total > 0 && virt_migrate_libvirt_resident_read (&self->resident, dom))
+    sample->resident = self->resident.last;
   if (self->dirty_calc_started && !self->dirty_measured && sample->memory_total > 0)
     {
       self->dirty_measured = virt_migrate_libvirt_sampled_dirty_rate (dom, &self->dirty_sampled);

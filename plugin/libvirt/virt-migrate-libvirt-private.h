@@ -85,14 +85,20 @@ gboolean      virt_migrate_libvirt_fetch_stats         (virDomainPtr            
                                                         unsigned int               flags,
                                                         VirtMigrateSample         *sample);
 guint64       virt_migrate_libvirt_resident_bytes      (virDomainPtr               dom);
-/* Whether QEMU's reads of a guest's pages make them resident (see the
- * .c): a rise of more than READS_RESIDENT_BYTES READS_SETTLE_US after its
- * dirty-rate sampling began. */
+/* Whether the resident set grew faster than a guest fills it: QEMU's
+ * reads of pages never touched make them resident (see the .c). */
 #define READS_RESIDENT_BYTES (8 * 1024 * 1024)
-#define READS_SETTLE_US (50 * 1000)
-gboolean      virt_migrate_libvirt_resident_by_reads   (virDomainPtr               dom,
-                                                        guint64                    before,
-                                                        gint64                     sampling_began);
+#define READS_GROWTH_MAX (16.0 * 1024 * 1024)
+gboolean      virt_migrate_libvirt_reads_resident      (guint64                    before,
+                                                        guint64                    after,
+                                                        gint64                     elapsed_us);
+typedef struct {
+  guint64  last;     /* the last reading, bytes (0: none) */
+  gint64   time;     /* ...and when, monotonic µs */
+  gboolean by_reads; /* QEMU's reads filling it: not read again */
+} VirtMigrateResident;
+gboolean      virt_migrate_libvirt_resident_read       (VirtMigrateResident       *self,
+                                                        virDomainPtr               dom);
 gboolean      virt_migrate_libvirt_sampled_dirty_rate  (virDomainPtr               dom,
                                                         guint64                   *bytes_per_second);
 gboolean      virt_migrate_libvirt_vcpu_time           (virDomainPtr               dom,

@@ -92,33 +92,50 @@ virt_migrate_libvirt_resident_bytes (virDomainPtr dom)
   return 0;
 }
 
-/* QEMU's dirty-rate sampling reads a page of every 2 MiB or so (and the
- * migration will read every page): some kernels (6.18, THP on; any with
+/* QEMU's dirty-rate sampling reads a page of every 2 MiB or so, and the
+ * migration's scan reads every page: some kernels (6.18, THP on; any with
  * use_zero_page 0) back a page never touched with memory when it is read,
- * so the resident set is QEMU's doing from then on, not the guest's. Told
- * by the set read again once the sampling (begun at @sampling_began,
- * monotonic µs) had READS_SETTLE_US to read: it jumps within milliseconds,
- * by more than READS_RESIDENT_BYTES above the reading @before (a guest
- * touching that much new memory so fast would not converge anyway). */
+ * so the resident set is QEMU's doing from then on, not the guest's (a
+ * 288 MiB guest's went from 98 to 138 MiB within 50 ms of the sampling,
+ * to 252 MiB by QEMU's first statistics; the scan crossing zero pages adds
+ * hundreds of MiB a second). Told by the set growing, from the reading
+ * @before to the one @after, @elapsed_us later, by more than
+ * READS_RESIDENT_BYTES plus READS_GROWTH_MAX a second: a guest touching new
+ * memory faster than that would not converge anyway. */
 gboolean
-virt_migrate_libvirt_resident_by_reads (virDomainPtr dom,
-                                        guint64      before,
-                                        gint64       sampling_began)
+virt_migrate_libvirt_reads_resident (guint64 before,
+                                     guint64 after,
+                                     gint64  elapsed_us)
 {
-  gint64 waited = g_get_monotonic_time () - sampling_began;
-  guint64 after;
+  return before > 0 && after > before + READS_RESIDENT_BYTES + (guint64) (MAX (elapsed_us, 0) / 1e6 * READS_GROWTH_MAX);
+}
 
-  if (before == 0)
+/* The source QEMU's resident set read (again) into @self: %FALSE (none)
+ * if libvirt gives none, and from the reading that grew faster than a
+ * guest fills it on (QEMU's reads filling it on this kernel), for the rest
+ * of the migration. */
+gboolean
+virt_migrate_libvirt_resident_read (VirtMigrateResident *self,
+                                    virDomainPtr         dom)
+{
+  guint64 resident;
+  gint64 now;
+
+  if (self->by_reads)
     return FALSE;
-  if (waited < READS_SETTLE_US)
-    g_usleep (READS_SETTLE_US - waited);
-  after = virt_migrate_libvirt_resident_bytes (dom);
-  if (after <= before + READS_RESIDENT_BYTES)
-    return FALSE;
-  g_info ("%s: the resident set grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " MiB as QEMU sampled "
-          "it: not read again (pages QEMU reads become resident here)", virDomainGetName (dom), before >> 20,
-          after >> 20);
-  return TRUE;
+  resident = virt_migrate_libvirt_resident_bytes (dom);
+  now = g_get_monotonic_time ();
+  if (self->last > 0 && virt_migrate_libvirt_reads_resident (self->last, resident, now - self->time))
+    {
+      g_info ("%s: the resident set grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " MiB in %.2f s, "
+              "QEMU's reads filling it: not read again", virDomainGetName (dom), self->last >> 20, resident >> 20,
+              (now - self->time) / 1e6);
+      self->by_reads = TRUE;
+      return FALSE;
+    }
+  self->last = resident;
+  self->time = now;
+  return resident > 0;
 }
 
 void
