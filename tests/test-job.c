@@ -599,9 +599,9 @@ test_resident_by_reads (void)
 
   g_test_summary ("Where the kernel backs a page QEMU only reads with memory (seen with transparent huge "
                   "pages on kernel 6.18; made so here with use_zero_page 0), QEMU's dirty-rate sampling "
-                  "and the migration's scan fill the resident set: the job notices when the sampling "
-                  "begins and reads it no more, and the expected end rests on the set before (it was ten "
-                  "times the time left and more)");
+                  "and the migration's scan fill the resident set: the job notices it growing faster "
+                  "than a guest fills it and reads it no more, and the expected end rests on the set "
+                  "before (it was ten times the time left and more)");
   if (g_test_subprocess ())
     {
       resident_by_reads ();
