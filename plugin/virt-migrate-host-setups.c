@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "virt-migrate-host-setups.h"
 #include "virt-migrate-request-private.h"
@@ -110,11 +109,8 @@ virt_migrate_host_setups_lookup (const char *key,
 
   G_LOCK (setups);
   times = setups != NULL && key != NULL ? g_hash_table_lookup (setups, key) : NULL;
-  if (times != NULL)
-    {
-      n = times->len;
-      memcpy (seen, times->data, n * sizeof (gint64));
-    }
+  for (guint i = 0; times != NULL && i < times->len; i++)
+    seen[n++] = g_array_index (times, gint64, i);
   G_UNLOCK (setups);
   qsort (seen, n, sizeof (gint64), compare);
   *median_us = n > 0 ? seen[n / 2] : 0;
