@@ -147,6 +147,7 @@ get_keyed (VirtMigrateConnectionPool *self,
   if (conn != NULL)
     {
       g_debug ("connection to %s was dropped by its daemon, reopening", uri);
+      virResetLastError (); /* the probe's, not the caller's */
       g_mutex_lock (&self->lock);
       if (g_hash_table_lookup (self->connections, key) == conn)
         g_hash_table_remove (self->connections, key);
