@@ -25,6 +25,8 @@ typedef struct {
   guint64  memory_bytes; /* the guest's RAM, 0 if unknown */
   guint64  resident_bytes; /* what of it the source's QEMU has touched (its RSS), 0 if unknown:
                             * a page never touched is zero, which a memory pass skips */
+  gboolean resident_by_reads; /* ...seen filled by QEMU's reads before the call (the kernel backs a page
+                               * read with memory): the pass's scan of zero pages costs */
   char     name[256];    /* the guest's name, "" if unknown */
   char     uuid[37];     /* its UUID, "" if unknown */
   guint64  disk_bytes;   /* what a storage copy will move, 0 if none or unknown */

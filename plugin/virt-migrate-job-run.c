@@ -329,7 +329,7 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
   if (self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING)
     return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
-  virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes);
+  virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes, guest->resident_by_reads);
   /* QEMU's set-up between these hosts as the last migrations measured it,
    * and what the guest dirtied in its first pass last time, if it moved before. */
   self->setup_expected = expected_setup (self);

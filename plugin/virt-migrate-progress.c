@@ -17,44 +17,40 @@
 #define WINDOW_US (10 * G_USEC_PER_SEC)
 #define WINDOW_MIN_US (G_USEC_PER_SEC) /* shorter, a window says nothing yet */
 #define CAP_NOISE 1.05 /* a known cap is exceeded only by measurement noise */
-/* How far each new estimate moves the expected end (the rest is the old
- * one): this share a sample, more near the end, where a fixed share (0.7 s
- * of lag at 250 ms samples) is most of what is left: the lag held to
- * 1/END_HORIZON of the time left, up to half the way a sample. Replayed:
- * 138 of 186 figures within 20 % (125 before) on the 62 it was tuned on;
- * on 20 recorded after, 36 of 60 either way, 241 of 365 readings (235). */
+/* How far each new estimate moves the expected end (the rest is the old one): this share a sample,
+ * more near the end, where a fixed share (0.7 s of lag at 250 ms samples) is most of what is left:
+ * the lag held to 1/END_HORIZON of the time left, up to half the way a sample. Replayed: 138 of 186
+ * figures within 20 % (125 before) on the 62 it was tuned on; on 20 recorded after, 36 of 60 either
+ * way, 241 of 365 readings (235). */
 #define END_SMOOTHING 0.3
 #define END_SMOOTHING_MAX 0.5
 #define END_HORIZON 8.0
 #define END_SAMPLE_US (250 * 1000) /* a sample at the default poll: sparser ones move no more */
-/* Ahead of the disks' end, the memory is guessed as a twentieth of the
- * guest's RAM (zero pages go as headers) at the link's pace: after a
- * storage copy libvirt leaves it uncapped (bench-eta: 64 MiB in 0.03 to
- * 0.12 s under an 8 MiB/s cap), as in uncapped_time(); then the finish. */
+/* Ahead of the disks' end, the memory is guessed as a twentieth of the guest's RAM (zero pages
+ * go as headers) at the link's pace: after a storage copy libvirt leaves it uncapped (bench-eta:
+ * 64 MiB in 0.03 to 0.12 s under an 8 MiB/s cap), as in uncapped_time(); then the finish. */
 #define MEMORY_GUESS 0.05
-/* After the memory (or the switch-over): the destination resumes the guest
- * within 20 ms, then libvirt's confirm phase polls every 200 ms until the
- * source's QEMU is gone (reaped: at once under systemd, so the test bed
- * runs each daemon under tini): 0.22 to 0.26 s on the test bed. */
+/* After the memory (or the switch-over): the destination resumes the guest within 20 ms, then
+ * libvirt's confirm phase polls every 200 ms until the source's QEMU is gone (reaped: at once
+ * under systemd, so the test bed runs each daemon under tini): 0.22 to 0.26 s on the test bed. */
 #define FINISH_US (250 * 1000)
 /* From the disks' end to libvirt's finish, beyond the finish: 0.03 to 0.56 s in 14 storage copies
  * on 5 Dec (median 0.28 s), 0.03 s on 4 Dec: 0.1 s keeps both traces' last second within 20 %. */
 #define AFTER_DISKS_US (100 * 1000)
-/* From the migration call to the mirror's first batch, until it is seen:
- * 0.9 to 1.6 s on 5 Dec's test bed (median 1.1 s), 0.4 s on 4 Dec's; a
- * little under the median, for faster machines. */
+/* From the migration call to the mirror's first batch, until it is seen: 0.9 to 1.6 s on 5 Dec's
+ * test bed (median 1.1 s), 0.4 s on 4 Dec's; a little under the median, for faster machines. */
 #define DISK_SETUP_US (1000 * 1000)
 /* QEMU's mirror batch (the disk's remainder may be less): a step in the
  * sample after a part that fits in it with that part is the same batch. */
 #define DEFAULT_BATCH (16 * 1024 * 1024)
-/* The memory model (see memory_time_left()). QEMU's own resident memory
- * beside the guest's pages (code, libraries, device state, TCG's translations):
- * 38 to 42 MiB on the test bed (QEMU 7.2 TCG), the resident set less the first
- * pass's payload of guests whose pages were all touched (bench-eta). */
+/* The memory model (see memory_time_left()). QEMU's own resident memory beside the guest's pages
+ * (code, libraries, device state, TCG's translations): 38 to 42 MiB on the test bed (QEMU 7.2
+ * TCG), the resident set less the first pass's payload of guests whose pages were all touched. */
 #define QEMU_OVERHEAD (40.0 * 1024 * 1024)
-/* Where QEMU's reads make pages resident (the backend stops reading the set:
- * virt-migrate-libvirt-stats.c) each zero page it scans costs a 2 MiB page
- * made and cleared: 300 to 400 MiB/s measured here (Linux 6.18), not free. */
+/* Where QEMU's reads make pages resident (the backend stops reading the set, or saw so before the
+ * call: virt-migrate-libvirt-stats.c) each zero page scanned costs a 2 MiB page made and cleared:
+ * 280 to 650 MiB/s (median 500) in 28 traces of 3 to 6 Dec (Linux 6.18); 400 keeps 55 of 90 replayed
+ * figures within 20 %, 500 47 (the model's other misses, growth it cannot see, are short). */
 #define ZERO_SCAN_BY_READS (400.0 * 1024 * 1024)
 /* QEMU's downtime limit unless one is set (migrate-set-parameters). */
 #define DEFAULT_DOWNTIME_MS 300
@@ -108,6 +104,7 @@ struct _VirtMigrateProgress
 
   /* The memory model's inputs. */
   guint64                  resident;     /* the source QEMU's resident set, bytes, 0: unknown */
+  gboolean                 by_reads;     /* ...filled by QEMU's reads: each zero page scanned costs */
   guint64                  max_downtime; /* ms, 0: QEMU's default */
   guint64                  pass;         /* the memory pass seen last */
   gint64                   pass_started; /* when it began, µs */
@@ -167,12 +164,15 @@ virt_migrate_progress_set_postcopy_cap (VirtMigrateProgress *self,
 }
 
 /* The source QEMU's resident set before the migration (libvirt's rss):
- * what the first memory pass can have to send, less QEMU's own. */
+ * what the first memory pass can have to send, less QEMU's own; @by_reads:
+ * QEMU's reads fill it (seen before the call), zero pages costing the scan. */
 void
 virt_migrate_progress_set_resident (VirtMigrateProgress *self,
-                                    guint64              resident_bytes)
+                                    guint64              resident_bytes,
+                                    gboolean             by_reads)
 {
   self->resident = resident_bytes;
+  self->by_reads = by_reads;
 }
 
 /* The downtime QEMU allows for the switch-over, in ms (0: its default):
@@ -210,21 +210,18 @@ virt_migrate_progress_set_forecast (VirtMigrateProgress             *self,
 
 /* How long @bytes sent without the pre-copy cap take, s (paused for the
  * switch-over, or post-copy): under a cap, as fast as the link goes, part of
- * the finish (bench-eta: 30 MiB capped at 8 MiB/s, with it in 2.1 s). */
+ * the finish (bench-eta: 30 MiB capped at 8 MiB/s, with it in 2.1 s); post-copy
+ * at its own cap if the request set one (libvirt's postcopy-bandwidth). */
 static gdouble
 uncapped_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
 {
   return self->cap > 0 ? 0 : bytes / rate;
 }
 
-/* How long post-copy takes to send @bytes, s: at its own cap if the
- * request set one (libvirt's postcopy-bandwidth); otherwise uncapped. */
 static gdouble
 postcopy_time (VirtMigrateProgress *self, gdouble bytes, gdouble rate)
 {
-  if (self->postcopy_cap > 0)
-    return bytes / self->postcopy_cap;
-  return uncapped_time (self, bytes, rate);
+  return self->postcopy_cap > 0 ? bytes / self->postcopy_cap : uncapped_time (self, bytes, rate);
 }
 
 /* The allowed downtime's worth at @rate, bytes: all of it (@pass 0), or
@@ -364,8 +361,11 @@ memory_time_left (VirtMigrateProgress *self, const VirtMigrateSample *s, gdouble
       growth = MIN (growth, rate / 2);
       left = ahead / (rate - growth);
       bytes += ahead + growth * left;
+      /* The zero pages still to scan where QEMU's reads fill the set. */
       if (s != NULL && s->memory_total > 0 && s->resident == 0 && self->resident > 0)
-        left += MAX ((gdouble) s->remaining - ahead, 0) / ZERO_SCAN_BY_READS; /* the zero pages still to scan */
+        left += MAX ((gdouble) s->remaining - ahead, 0) / ZERO_SCAN_BY_READS;
+      else if ((s == NULL || s->memory_total == 0) && self->by_reads)
+        left += MAX ((gdouble) self->memory_bytes - ahead, 0) / ZERO_SCAN_BY_READS;
       /* A page written for the first time is a dirty page too: the guest
        * dirties at least as fast as its resident set grows (measured, where
        * QEMU's count is a guess), up to half the link as above. */

@@ -47,7 +47,8 @@ void                            virt_migrate_progress_set_bandwidth_cap (VirtMig
 void                            virt_migrate_progress_set_postcopy_cap (VirtMigrateProgress *self,
                                                                         guint64              bytes_per_second);
 void                            virt_migrate_progress_set_resident (VirtMigrateProgress *self,
-                                                                    guint64              resident_bytes);
+                                                                    guint64              resident_bytes,
+                                                                    gboolean             by_reads);
 void                            virt_migrate_progress_set_max_downtime (VirtMigrateProgress *self,
                                                                         guint64              milliseconds);
 void                            virt_migrate_progress_force      (VirtMigrateProgress *self);

@@ -42,6 +42,7 @@ struct _VirtMigrateWorker
   FILE                      *trace;            /* $VIRT_MIGRATE_TRACE_DIR: every sample, for tests/traces/ */
   gint64                     trace_start;
   guint64                    trace_resident;   /* the guest's resident set before the call, for the trace */
+  gboolean                   trace_by_reads;   /* ...and whether QEMU's reads filled it */
   gint64                     trace_call;       /* when the job began the call (monotonic), for the trace */
 };
 
@@ -185,6 +186,7 @@ record_sample (VirtMigrateWorker *self, const VirtMigrateSample *sample)
                             "dirty_measured vcpu_busy dirty_seconds\n");
       /* What the job's progress starts from (read before the call). */
       fprintf (self->trace, "# resident before the call: %" G_GUINT64_FORMAT "\n", self->trace_resident);
+      fprintf (self->trace, "# resident filled by QEMU's reads: %d\n", self->trace_by_reads ? 1 : 0);
       /* And when it began the call, before the first sample. */
       fprintf (self->trace, "# the call began %" G_GINT64_FORMAT " ms before\n",
                (sample->time - self->trace_call) / 1000);
@@ -364,6 +366,7 @@ migrate_thread (GTask        *task,
   post (self, p);
 
   self->trace_resident = guest.resident_bytes;
+  self->trace_by_reads = guest.resident_by_reads;
   if (!self->input.offline)
     poller = g_thread_new ("vm-job-poll", poll_thread, g_object_ref (self));
 

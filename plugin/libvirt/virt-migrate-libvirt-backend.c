@@ -552,6 +552,7 @@ backend_prepare (VirtMigrateBackend       *backend,
     }
   /* Already filled by QEMU's sampling? (Checked again at each sample.) */
   virt_migrate_libvirt_resident_read (&self->resident, dom);
+  guest->resident_by_reads = self->resident.by_reads;
   g_mutex_lock (&self->lock);
   self->dom = g_steal_pointer (&dom);
   g_mutex_unlock (&self->lock);
