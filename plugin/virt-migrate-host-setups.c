@@ -8,7 +8,12 @@
  * its jobs itself), a manager puts in what its history held for two hosts
  * the first time one of its jobs goes between them (seed). At most
  * HOST_SETUPS_MAX pairs of hosts are remembered (past that the table starts
- * again: a daemon asked for thousands of hosts stays bounded over months). */
+ * again: a daemon asked for thousands of hosts stays bounded over months).
+ * Beside it, whether the source's kernel made pages QEMU only read
+ * resident (virt-migrate-libvirt-stats.c): the job's own check before the
+ * call can come before QEMU's sampling has filled the set (4 of 6
+ * migrations in a row missed it, 6 Dec), so the next migration between the
+ * hosts counts the zero pages' scan from the call as the last one found. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 
 G_LOCK_DEFINE_STATIC (setups);
 static GHashTable *setups; /* "source\ndest" -> GArray of gint64 (µs), newest last */
+static GHashTable *reads;  /* "source\ndest" -> GINT_TO_POINTER (1 + by_reads) */
 
 /* The hosts as a history record names them (its Source and Destination). */
 char *
@@ -115,4 +121,34 @@ virt_migrate_host_setups_lookup (const char *key,
   qsort (seen, n, sizeof (gint64), compare);
   *median_us = n > 0 ? seen[n / 2] : 0;
   return times != NULL;
+}
+
+/* The last migration between the hosts @key names that could tell found
+ * QEMU's reads filling the source's resident set (@by_reads) or not. */
+void
+virt_migrate_host_setups_note_reads (const char *key,
+                                     gboolean    by_reads)
+{
+  if (key == NULL)
+    return;
+  G_LOCK (setups);
+  if (reads == NULL)
+    reads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_size (reads) >= HOST_SETUPS_MAX && !g_hash_table_contains (reads, key))
+    g_hash_table_remove_all (reads);
+  g_hash_table_insert (reads, g_strdup (key), GINT_TO_POINTER (1 + !!by_reads));
+  G_UNLOCK (setups);
+}
+
+/* Returns: whether the last migration between the hosts @key names that
+ * could tell found QEMU's reads filling the resident set (%FALSE: none did). */
+gboolean
+virt_migrate_host_setups_lookup_reads (const char *key)
+{
+  gboolean by_reads;
+
+  G_LOCK (setups);
+  by_reads = reads != NULL && key != NULL && GPOINTER_TO_INT (g_hash_table_lookup (reads, key)) == 2;
+  G_UNLOCK (setups);
+  return by_reads;
 }

@@ -17,5 +17,10 @@ void     virt_migrate_host_setups_seed   (const char         *key,
                                           guint               n);
 gboolean virt_migrate_host_setups_lookup (const char         *key,
                                           gint64             *median_us);
+/* ...and whether QEMU's reads filled the source's resident set in the
+ * last migration between them that could tell. */
+void     virt_migrate_host_setups_note_reads   (const char   *key,
+                                                gboolean      by_reads);
+gboolean virt_migrate_host_setups_lookup_reads (const char   *key);
 
 G_END_DECLS

@@ -77,6 +77,8 @@ struct _VirtMigrateJob
   char                      *domain_uuid;      /* NULL: not known yet */
   guint64                    dirty_learnt;     /* its first-pass dirty rate last time, bytes/s; 0: none */
   gint64                     setup_expected;   /* QEMU's set-up between its hosts lately, µs; 0: the guess */
+  guint64                    resident_before;  /* the source QEMU's resident set before the call, 0: unknown */
+  gboolean                   resident_by_reads; /* ...seen filled by QEMU's reads (before the call or since) */
   GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
   guint                      drain_id;         /* the drain that started it, 0: none */
 

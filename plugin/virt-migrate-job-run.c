@@ -307,6 +307,14 @@ expected_setup (VirtMigrateJob *self)
   return setup;
 }
 
+static gboolean
+expected_by_reads (VirtMigrateJob *self)
+{
+  g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
+
+  return virt_migrate_host_setups_lookup_reads (hosts);
+}
+
 static void
 on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
 {
@@ -329,7 +337,13 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
   if (self->state == VIRT_MIGRATE_JOB_STATE_RECOVERING)
     return;
   virt_migrate_progress_set_memory (self->progress_unit, guest->memory_bytes);
-  virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes, guest->resident_by_reads);
+  /* QEMU's reads fill the resident set: seen before the call, or where
+   * the last migration between these hosts saw it (the check before the
+   * call can come before QEMU's sampling has filled it). */
+  self->resident_before = guest->resident_bytes;
+  self->resident_by_reads = guest->resident_by_reads;
+  virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes,
+                                      guest->resident_by_reads || expected_by_reads (self));
   /* QEMU's set-up between these hosts as the last migrations measured it,
    * and what the guest dirtied in its first pass last time, if it moved before. */
   self->setup_expected = expected_setup (self);
@@ -363,6 +377,9 @@ on_worker_sample (const VirtMigrateSample *sample, gpointer owner)
     }
   if (self->state == VIRT_MIGRATE_JOB_STATE_POSTCOPY)
     set_phase (self, VIRT_MIGRATE_PHASE_POSTCOPY);
+  /* The backend reads the resident set no more: QEMU's reads fill it. */
+  if (sample->memory_total > 0 && sample->resident == 0 && self->resident_before > 0)
+    self->resident_by_reads = TRUE;
   if (!virt_migrate_progress_add_sample (self->progress_unit, sample))
     return;
   g_object_freeze_notify (G_OBJECT (self));
@@ -425,6 +442,14 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
   set_state (self, state);
   set_phase (self, VIRT_MIGRATE_PHASE_DONE);
   g_object_thaw_notify (G_OBJECT (self));
+  /* Whether QEMU's reads filled the resident set, for the next migration
+   * between these hosts: as seen, or not seen in one that went through. */
+  if (self->resident_before > 0 && (self->resident_by_reads || state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED))
+    {
+      g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
+
+      virt_migrate_host_setups_note_reads (hosts, self->resident_by_reads);
+    }
   /* What the guest dirtied, for its next migration (of any job). */
   if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
     {
@@ -725,6 +750,7 @@ start_migration (VirtMigrateJob *self)
   input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);
   input.offline = virt_migrate_request_get_offline (self->request);
   input.keep_paused = virt_migrate_request_get_suspend (self->request);
+  input.by_reads_learnt = expected_by_reads (self);
   g_mutex_lock (&self->lock);
   input.poll_interval = self->poll_interval;
   worker = virt_migrate_worker_new (self->backend, &input, self->context, &worker_callbacks, G_OBJECT (self));

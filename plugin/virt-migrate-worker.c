@@ -42,7 +42,7 @@ struct _VirtMigrateWorker
   FILE                      *trace;            /* $VIRT_MIGRATE_TRACE_DIR: every sample, for tests/traces/ */
   gint64                     trace_start;
   guint64                    trace_resident;   /* the guest's resident set before the call, for the trace */
-  gboolean                   trace_by_reads;   /* ...and whether QEMU's reads filled it */
+  gboolean                   trace_by_reads;   /* ...and whether QEMU's reads fill it (seen, or learnt) */
   gint64                     trace_call;       /* when the job began the call (monotonic), for the trace */
 };
 
@@ -366,7 +366,7 @@ migrate_thread (GTask        *task,
   post (self, p);
 
   self->trace_resident = guest.resident_bytes;
-  self->trace_by_reads = guest.resident_by_reads;
+  self->trace_by_reads = guest.resident_by_reads || self->input.by_reads_learnt;
   if (!self->input.offline)
     poller = g_thread_new ("vm-job-poll", poll_thread, g_object_ref (self));
 

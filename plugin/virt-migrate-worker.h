@@ -20,6 +20,7 @@ typedef struct {
   gboolean offline;                /* nothing to poll */
   gboolean keep_paused;            /* the request asked for a paused guest on the destination */
   guint    poll_interval;          /* ms */
+  gboolean by_reads_learnt;        /* the hosts' last migration saw QEMU's reads fill the resident set (for the trace) */
 } VirtMigrateWorkerInput;
 
 typedef struct {

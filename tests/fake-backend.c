@@ -14,6 +14,8 @@ struct _FakeBackend
   GArray     *samples;          /* VirtMigrateSample */
   guint       next;             /* the next sample get_stats() returns */
   guint64     memory_bytes;
+  guint64     resident_bytes;   /* prepare()'s guest */
+  gboolean    resident_by_reads;
   char        uuid[37];
   char       *prepare_error;
   guint       fail_after;       /* 0: never */
@@ -64,6 +66,8 @@ fake_prepare (VirtMigrateBackend *backend, VirtMigrateIterationFunc on_iteration
   self->n_prepared++;
   wait_for_gate (self, FAKE_GATE_PREPARE);
   guest->memory_bytes = self->memory_bytes;
+  guest->resident_bytes = self->resident_bytes;
+  guest->resident_by_reads = self->resident_by_reads;
   g_strlcpy (guest->uuid, self->uuid, sizeof guest->uuid);
   if (self->prepare_error != NULL)
     {
@@ -332,6 +336,13 @@ void
 fake_backend_set_memory (FakeBackend *self, guint64 memory_bytes)
 {
   self->memory_bytes = memory_bytes;
+}
+
+void
+fake_backend_set_resident (FakeBackend *self, guint64 resident_bytes, gboolean by_reads)
+{
+  self->resident_bytes = resident_bytes;
+  self->resident_by_reads = by_reads;
 }
 
 void

@@ -30,6 +30,11 @@ void         fake_backend_add_memory_pass (FakeBackend *self,
                                            gboolean     postcopy);
 void         fake_backend_set_memory      (FakeBackend *self,
                                            guint64      memory_bytes);
+/* The source QEMU's resident set prepare() reports, and whether it saw
+ * QEMU's reads fill it before the call. */
+void         fake_backend_set_resident    (FakeBackend *self,
+                                           guint64      resident_bytes,
+                                           gboolean     by_reads);
 /* The guest's UUID, as prepare() reports it ("" by default). */
 void         fake_backend_set_uuid        (FakeBackend *self,
                                            const char  *uuid);

@@ -577,6 +577,9 @@ typedef struct {
   gboolean    fail;
   const char *uuid;       /* the guest's, or NULL */
   guint64     dirty_rate; /* pages/s QEMU measures at a second pass, or 0: none */
+  guint64     resident;   /* the resident set before the call (bytes; 0: unknown) */
+  gboolean    by_reads;   /* ...seen filled by QEMU's reads before the call */
+  gboolean    read;       /* ...and read in every sample (else never again: QEMU's reads fill it) */
 } BackendScript;
 
 static VirtMigrateBackend *
@@ -587,7 +590,14 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
 
   fake_backend_set_memory (fake, 64 * MIB);
   for (guint i = 0; i < 3; i++)
-    fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
+    {
+      VirtMigrateSample s = { .active = TRUE, .have_total = TRUE, .total = 64 * MIB,
+                              .remaining = 48 * MIB - i * 16 * MIB, .transferred = 16 * MIB + i * 16 * MIB,
+                              .memory_total = 64 * MIB, .memory_bps = 8 * MIB, .iteration = 1,
+                              .resident = script->read ? script->resident : 0 };
+
+      fake_backend_add_sample (fake, &s);
+    }
   if (script->dirty_rate > 0)
     {
       VirtMigrateSample s = { .active = TRUE, .have_total = TRUE, .total = 64 * MIB, .remaining = 4 * MIB,
@@ -598,6 +608,7 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
     }
   if (script->uuid != NULL)
     fake_backend_set_uuid (fake, script->uuid);
+  fake_backend_set_resident (fake, script->resident, script->by_reads);
   if (script->fail)
     fake_backend_fail_after (fake, 2, "internal error: qemu unexpectedly closed the monitor");
   return VIRT_MIGRATE_BACKEND (fake);
@@ -889,6 +900,65 @@ test_setup_learnt_plain (void)
   g_assert_cmpint (median, ==, 0);
 }
 
+static void
+test_reads_learnt_plain (void)
+{
+  BackendScript script = { FALSE };
+  g_autoptr(VirtMigrateJob) first = NULL;
+  g_autoptr(VirtMigrateJob) second = NULL;
+  g_autoptr(VirtMigrateJob) third = NULL;
+  g_autofree char *hosts = NULL;
+
+  g_test_summary ("Whether QEMU's reads fill the source's resident set is learnt between two hosts: a "
+                  "migration whose samples no longer carry the set (the backend stopped reading it) "
+                  "tells the next between them, which counts the zero pages' scan from the call even "
+                  "where its own check before the call came too soon; one that went through with the "
+                  "set read all along unlearns it");
+  /* The set read before the call, not in the samples: the backend found
+   * QEMU's reads filling it after the call. */
+  script.resident = 48 * MIB;
+  first = run_plain (&script, "qemu+ssh://reads-a/system");
+  hosts = virt_migrate_host_setups_key (virt_migrate_job_get_request (first));
+  g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
+  /* Seen before the call too. */
+  script.by_reads = TRUE;
+  second = run_plain (&script, "qemu+ssh://reads-a/system");
+  g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
+  /* Read all along: a kernel that fills it no more (use_zero_page set
+   * back, say). */
+  script.by_reads = FALSE;
+  script.read = TRUE;
+  g_clear_object (&second);
+  second = run_plain (&script, "qemu+ssh://reads-a/system");
+  g_assert_false (virt_migrate_host_setups_lookup_reads (hosts));
+  script.read = FALSE;
+  g_clear_object (&second);
+  second = run_plain (&script, "qemu+ssh://reads-a/system");
+  g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
+  /* Unknown before the call: nothing learnt either way. */
+  script.resident = 0;
+  script.by_reads = FALSE;
+  g_clear_object (&second);
+  second = run_plain (&script, "qemu+ssh://reads-a/system");
+  g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
+  /* Other hosts know nothing. */
+  g_clear_object (&third);
+  third = run_plain (&script, "qemu+ssh://reads-b/system");
+  g_free (hosts);
+  hosts = virt_migrate_host_setups_key (virt_migrate_job_get_request (third));
+  g_assert_false (virt_migrate_host_setups_lookup_reads (hosts));
+  for (guint i = 0; i < 1100; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("qemu:///system\nqemu+ssh://reads-many-%u/system", i);
+
+      virt_migrate_host_setups_note_reads (key, TRUE);
+      g_assert_true (virt_migrate_host_setups_lookup_reads (key));
+    }
+  g_free (hosts);
+  hosts = virt_migrate_host_setups_key (virt_migrate_job_get_request (first));
+  g_assert_false (virt_migrate_host_setups_lookup_reads (hosts));
+}
+
 /* Runs a job of @manager's for guest @domain to its end; TRUE if it moved
  * it. @learnt: (out): the dirty rate it expected from the guest's last
  * migration. */
@@ -1039,6 +1109,7 @@ main (int argc, char **argv)
   ADD ("old-key-names", test_old_key_names);
   ADD ("setup-learnt", test_setup_learnt);
   g_test_add_func ("/virt-migrate/history/setup-learnt-plain", test_setup_learnt_plain);
+  g_test_add_func ("/virt-migrate/history/reads-learnt-plain", test_reads_learnt_plain);
   ADD ("dirty-learnt", test_dirty_learnt);
 #undef ADD
   return g_test_run ();
