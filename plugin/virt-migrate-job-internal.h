@@ -79,6 +79,7 @@ struct _VirtMigrateJob
   gint64                     setup_expected;   /* QEMU's set-up between its hosts lately, µs; 0: the guess */
   guint64                    resident_before;  /* the source QEMU's resident set before the call, 0: unknown */
   gboolean                   resident_by_reads; /* ...seen filled by QEMU's reads (before the call or since) */
+  gboolean                   resident_reads_learnt; /* ...as the last migration between its hosts saw (at the call) */
   GVariant                  *verdict;          /* the pre-flight checks', NULL: none yet */
   guint                      drain_id;         /* the drain that started it, 0: none */
 

@@ -343,7 +343,7 @@ on_worker_running (const VirtMigrateBackendGuest *guest, gpointer owner)
   self->resident_before = guest->resident_bytes;
   self->resident_by_reads = guest->resident_by_reads;
   virt_migrate_progress_set_resident (self->progress_unit, guest->resident_bytes,
-                                      guest->resident_by_reads || expected_by_reads (self));
+                                      guest->resident_by_reads || self->resident_reads_learnt);
   /* QEMU's set-up between these hosts as the last migrations measured it,
    * and what the guest dirtied in its first pass last time, if it moved before. */
   self->setup_expected = expected_setup (self);
@@ -415,6 +415,7 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
   g_autoptr(VirtMigrateWorker) worker = NULL;
+  g_autofree char *hosts = NULL;
 
   g_assert (virt_migrate_job_state_is_final (state));
   virt_migrate_job_stop_schedule (self);
@@ -444,17 +445,12 @@ finish (VirtMigrateJob *self, VirtMigrateJobState state, const GError *error)
   g_object_thaw_notify (G_OBJECT (self));
   /* Whether QEMU's reads filled the resident set, for the next migration
    * between these hosts: as seen, or not seen in one that went through. */
+  hosts = virt_migrate_host_setups_key (self->request);
   if (self->resident_before > 0 && (self->resident_by_reads || state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED))
-    {
-      g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
-
-      virt_migrate_host_setups_note_reads (hosts, self->resident_by_reads);
-    }
+    virt_migrate_host_setups_note_reads (hosts, self->resident_by_reads);
   /* What the guest dirtied, for its next migration (of any job). */
   if (state == VIRT_MIGRATE_JOB_STATE_SUCCEEDED)
     {
-      g_autofree char *hosts = virt_migrate_host_setups_key (self->request);
-
       virt_migrate_guest_rates_note (self->domain_uuid, virt_migrate_progress_get_dirty_first (self->progress_unit),
                                      TRUE);
       virt_migrate_host_setups_note (hosts, virt_migrate_progress_get_setup (self->progress_unit));
@@ -750,7 +746,8 @@ start_migration (VirtMigrateJob *self)
   input.postcopy_after_precopy = virt_migrate_request_get_postcopy_after_precopy (self->request);
   input.offline = virt_migrate_request_get_offline (self->request);
   input.keep_paused = virt_migrate_request_get_suspend (self->request);
-  input.by_reads_learnt = expected_by_reads (self);
+  self->resident_reads_learnt = expected_by_reads (self);
+  input.by_reads_learnt = self->resident_reads_learnt;
   g_mutex_lock (&self->lock);
   input.poll_interval = self->poll_interval;
   worker = virt_migrate_worker_new (self->backend, &input, self->context, &worker_callbacks, G_OBJECT (self));

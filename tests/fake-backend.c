@@ -16,6 +16,7 @@ struct _FakeBackend
   guint64     memory_bytes;
   guint64     resident_bytes;   /* prepare()'s guest */
   gboolean    resident_by_reads;
+  gboolean    resident_read;    /* ...and every memory sample carries it */
   char        uuid[37];
   char       *prepare_error;
   guint       fail_after;       /* 0: never */
@@ -123,6 +124,8 @@ fake_get_stats (VirtMigrateBackend *backend, VirtMigrateSample *sample, GError *
       guint i = MIN (self->next, self->samples->len - 1);
 
       *sample = g_array_index (self->samples, VirtMigrateSample, i);
+      if (self->resident_read && sample->memory_total > 0)
+        sample->resident = self->resident_bytes;
       if (self->next < self->samples->len)
         self->next++;
     }
@@ -339,10 +342,11 @@ fake_backend_set_memory (FakeBackend *self, guint64 memory_bytes)
 }
 
 void
-fake_backend_set_resident (FakeBackend *self, guint64 resident_bytes, gboolean by_reads)
+fake_backend_set_resident (FakeBackend *self, guint64 resident_bytes, gboolean by_reads, gboolean read)
 {
   self->resident_bytes = resident_bytes;
   self->resident_by_reads = by_reads;
+  self->resident_read = read;
 }
 
 void

@@ -30,11 +30,13 @@ void         fake_backend_add_memory_pass (FakeBackend *self,
                                            gboolean     postcopy);
 void         fake_backend_set_memory      (FakeBackend *self,
                                            guint64      memory_bytes);
-/* The source QEMU's resident set prepare() reports, and whether it saw
- * QEMU's reads fill it before the call. */
+/* The source QEMU's resident set prepare() reports, whether it saw QEMU's
+ * reads fill it before the call, and whether every memory sample carries
+ * it (@read; else none: the backend no longer reads it). */
 void         fake_backend_set_resident    (FakeBackend *self,
                                            guint64      resident_bytes,
-                                           gboolean     by_reads);
+                                           gboolean     by_reads,
+                                           gboolean     read);
 /* The guest's UUID, as prepare() reports it ("" by default). */
 void         fake_backend_set_uuid        (FakeBackend *self,
                                            const char  *uuid);

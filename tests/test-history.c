@@ -590,14 +590,7 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
 
   fake_backend_set_memory (fake, 64 * MIB);
   for (guint i = 0; i < 3; i++)
-    {
-      VirtMigrateSample s = { .active = TRUE, .have_total = TRUE, .total = 64 * MIB,
-                              .remaining = 48 * MIB - i * 16 * MIB, .transferred = 16 * MIB + i * 16 * MIB,
-                              .memory_total = 64 * MIB, .memory_bps = 8 * MIB, .iteration = 1,
-                              .resident = script->read ? script->resident : 0 };
-
-      fake_backend_add_sample (fake, &s);
-    }
+    fake_backend_add_memory_pass (fake, 64 * MIB, 48 * MIB - i * 16 * MIB, 1, FALSE);
   if (script->dirty_rate > 0)
     {
       VirtMigrateSample s = { .active = TRUE, .have_total = TRUE, .total = 64 * MIB, .remaining = 4 * MIB,
@@ -608,7 +601,7 @@ make_fake (VirtMigrateRequest *request, gboolean adopted, gpointer user_data)
     }
   if (script->uuid != NULL)
     fake_backend_set_uuid (fake, script->uuid);
-  fake_backend_set_resident (fake, script->resident, script->by_reads);
+  fake_backend_set_resident (fake, script->resident, script->by_reads, script->read);
   if (script->fail)
     fake_backend_fail_after (fake, 2, "internal error: qemu unexpectedly closed the monitor");
   return VIRT_MIGRATE_BACKEND (fake);
