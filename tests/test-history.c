@@ -900,7 +900,9 @@ test_reads_learnt_plain (void)
   g_autoptr(VirtMigrateJob) first = NULL;
   g_autoptr(VirtMigrateJob) second = NULL;
   g_autoptr(VirtMigrateJob) third = NULL;
-  g_autofree char *hosts = NULL;
+  g_autofree char *hosts = NULL, *traces = NULL, *trace = NULL, *text = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
 
   g_test_summary ("Whether QEMU's reads fill the source's resident set is learnt between two hosts: a "
                   "migration whose samples no longer carry the set (the backend stopped reading it) "
@@ -913,8 +915,25 @@ test_reads_learnt_plain (void)
   first = run_plain (&script, "qemu+ssh://reads-a/system");
   hosts = virt_migrate_host_setups_key (virt_migrate_job_get_request (first));
   g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
+  /* The next job between them, its own check before the call too soon,
+   * is told (its trace says what the model was). */
+  traces = g_dir_make_tmp ("reads-learnt-XXXXXX", NULL);
+  g_assert_nonnull (traces);
+  g_setenv ("VIRT_MIGRATE_TRACE_DIR", traces, TRUE);
+  second = run_plain (&script, "qemu+ssh://reads-a/system");
+  g_unsetenv ("VIRT_MIGRATE_TRACE_DIR");
+  dir = g_dir_open (traces, 0, NULL);
+  g_assert_nonnull (dir);
+  name = g_dir_read_name (dir);
+  g_assert_nonnull (name);
+  trace = g_build_filename (traces, name, NULL);
+  g_assert_true (g_file_get_contents (trace, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "# resident filled by QEMU's reads: 1\n"));
+  g_assert_cmpint (g_unlink (trace), ==, 0);
+  g_assert_cmpint (g_rmdir (traces), ==, 0);
   /* Seen before the call too. */
   script.by_reads = TRUE;
+  g_clear_object (&second);
   second = run_plain (&script, "qemu+ssh://reads-a/system");
   g_assert_true (virt_migrate_host_setups_lookup_reads (hosts));
   /* Read all along: a kernel that fills it no more (use_zero_page set
