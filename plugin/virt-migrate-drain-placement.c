@@ -80,6 +80,14 @@ by_name (gconstpointer a, gconstpointer b)
                     (*(VirtMigrateDrainCandidate **) b)->domain);
 }
 
+static gboolean
+same_free (guint64 a, guint64 b)
+{
+  guint64 most = MAX (a, b);
+
+  return most - MIN (a, b) <= most / 16;
+}
+
 static GVariant *
 row (const VirtMigrateDrainCandidate *c, guint position, const char *destination,
      const char *rule, const char *outcome, const char *reason)
@@ -122,6 +130,7 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
       VirtMigrateDrainCandidate *c = g_ptr_array_index (order, i);
       g_autoptr(GString) why = g_string_new (NULL);
       gint chosen = -1;
+      guint64 most = 0;
 
       if (c->error != NULL)
         {
@@ -159,15 +168,21 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
                                       why->len > 0 ? "; " : "", target->uri, need, left);
               continue;
             }
+          most = MAX (most, free_left[t]);
           if (chosen < 0)
             chosen = (gint) t;
           else if (placement == VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY)
             {
-              /* Unknown free memory counts as less than any known; among
-               * equals, the one with fewer guests placed, then the first. */
+              /* Unknown free memory counts as less than any known. Free
+               * memory read a moment apart moves with page cache and other
+               * guests: readings within 1/16 of each other count as equal,
+               * and among equals the one with fewer guests placed wins,
+               * then the most free, then the first. */
               guint64 a = free_left[t], b = free_left[chosen];
 
-              if (a > b || (a == b && placed[t] < placed[chosen]))
+              if (same_free (a, b) ? (placed[t] < placed[chosen] ||
+                                      (placed[t] == placed[chosen] && a > b))
+                                   : a > b)
                 chosen = (gint) t;
             }
         }
@@ -195,9 +210,17 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
               g_strdup_printf (" once the %u guest%s placed there before it %s moved", placed[chosen],
                                placed[chosen] == 1 ? "" : "s", placed[chosen] == 1 ? "has" : "have");
 
-            rule = g_strdup_printf ("most free memory among the destinations that can take it: "
-                                    "%s free%s%s%s%s", free_text, after,
-                                    why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
+            g_autofree char *most_text = virt_migrate_drain_size_text (most);
+
+            if (free_left[chosen] < most)
+              rule = g_strdup_printf ("most free memory among the destinations that can take it, "
+                                      "within 1/16 of the most (%s), with the fewest guests placed: "
+                                      "%s free%s%s%s%s", most_text, free_text, after,
+                                      why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
+            else
+              rule = g_strdup_printf ("most free memory among the destinations that can take it: "
+                                      "%s free%s%s%s%s", free_text, after,
+                                      why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
           }
         else
           rule = g_strdup_printf ("free memory unknown: the one with the fewest guests placed%s%s%s",

@@ -5,7 +5,9 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 # A message of several lines: its first on the "not ok" line, the rest as TAP comments.
 fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]] || sed "s/^/# /" <<<"${m#*$'\n'}"; exit 1; }
-show() { sed 's/^/# /' "$@"; }
+# show FILE...: as TAP comments, and on stderr too (the part of a failed test's
+# output meson prints under --print-errorlogs).
+show() { local t; t=$(sed 's/^/# /' "$@"); printf '%s\n' "$t"; printf '%s\n' "$t" >&2; }
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start_daemon [OPTIONS...]: virt-migrated from the build tree on the
