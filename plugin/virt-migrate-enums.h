@@ -238,7 +238,8 @@ typedef enum {
  * VirtMigrateDrainPlacement:
  * @VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY: the destination that can
  *   take the guest with the most free memory, counting the guests placed
- *   before it (spreads the guests).
+ *   before it (spreads the guests); free memory read within 1/16 of the
+ *   most counts as equal, and among equals the fewest guests placed wins.
  * @VIRT_MIGRATE_DRAIN_PLACEMENT_FIRST: the first destination, in the order
  *   given, that can take the guest (fills them in order).
  *
