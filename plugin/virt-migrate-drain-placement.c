@@ -80,12 +80,13 @@ by_name (gconstpointer a, gconstpointer b)
                     (*(VirtMigrateDrainCandidate **) b)->domain);
 }
 
+/* Free memory read a moment apart moves with page cache and other guests:
+ * a reading within 1/16 of the most counts as equal to it. Unknown free
+ * memory (0) is near the most only where none is known. */
 static gboolean
-same_free (guint64 a, guint64 b)
+near_most (guint64 free_memory, guint64 most)
 {
-  guint64 most = MAX (a, b);
-
-  return most - MIN (a, b) <= most / 16;
+  return most - free_memory <= most / 16;
 }
 
 static GVariant *
@@ -117,6 +118,8 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
   g_autoptr(GPtrArray) stay_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autofree guint64 *free_left = g_new0 (guint64, MAX (targets->len, 1));
   g_autofree guint *placed = g_new0 (guint, MAX (targets->len, 1));
+  g_autofree gboolean *can = g_new0 (gboolean, MAX (targets->len, 1));
+  gboolean most_free = placement == VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY;
   GVariantBuilder rows;
 
   for (guint t = 0; t < targets->len; t++)
@@ -143,6 +146,7 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
           VirtMigrateDrainTarget *target = g_ptr_array_index (targets, t);
           GVariant *verdict = t < c->verdicts->len ? g_ptr_array_index (c->verdicts, t) : NULL;
 
+          can[t] = FALSE;
           if (verdict == NULL)
             {
               g_string_append_printf (why, "%s%s: not checked", why->len > 0 ? "; " : "", target->uri);
@@ -168,23 +172,20 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
                                       why->len > 0 ? "; " : "", target->uri, need, left);
               continue;
             }
+          can[t] = TRUE;
           most = MAX (most, free_left[t]);
-          if (chosen < 0)
+        }
+      /* First: the first that can take it. Most free memory: among those
+       * near the most (unknown counting as less than any known), the one
+       * with the fewest guests placed, then the most free, then the first. */
+      for (guint t = 0; t < targets->len; t++)
+        {
+          if (!can[t] || (most_free && !near_most (free_left[t], most)))
+            continue;
+          if (chosen < 0 ||
+              (most_free && (placed[t] < placed[chosen] ||
+                             (placed[t] == placed[chosen] && free_left[t] > free_left[chosen]))))
             chosen = (gint) t;
-          else if (placement == VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY)
-            {
-              /* Unknown free memory counts as less than any known. Free
-               * memory read a moment apart moves with page cache and other
-               * guests: readings within 1/16 of each other count as equal,
-               * and among equals the one with fewer guests placed wins,
-               * then the most free, then the first. */
-              guint64 a = free_left[t], b = free_left[chosen];
-
-              if (same_free (a, b) ? (placed[t] < placed[chosen] ||
-                                      (placed[t] == placed[chosen] && a > b))
-                                   : a > b)
-                chosen = (gint) t;
-            }
         }
       if (chosen < 0)
         {
@@ -211,16 +212,12 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
                                placed[chosen] == 1 ? "" : "s", placed[chosen] == 1 ? "has" : "have");
 
             g_autofree char *most_text = virt_migrate_drain_size_text (most);
+            g_autofree char *near = free_left[chosen] == most ? g_strdup ("") :
+              g_strdup_printf (", within 1/16 of the most (%s), with the fewest guests placed", most_text);
 
-            if (free_left[chosen] < most)
-              rule = g_strdup_printf ("most free memory among the destinations that can take it, "
-                                      "within 1/16 of the most (%s), with the fewest guests placed: "
-                                      "%s free%s%s%s%s", most_text, free_text, after,
-                                      why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
-            else
-              rule = g_strdup_printf ("most free memory among the destinations that can take it: "
-                                      "%s free%s%s%s%s", free_text, after,
-                                      why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
+            rule = g_strdup_printf ("most free memory among the destinations that can take it%s: "
+                                    "%s free%s%s%s%s", near, free_text, after,
+                                    why->len > 0 ? " (" : "", why->str, why->len > 0 ? ")" : "");
           }
         else
           rule = g_strdup_printf ("free memory unknown: the one with the fewest guests placed%s%s%s",

@@ -37,6 +37,17 @@ guest (GPtrArray *candidates, const char *name, guint64 memory)
   return c;
 }
 
+/* A guest each of @n_targets destinations can take. */
+static VirtMigrateDrainCandidate *
+guest_ok (GPtrArray *candidates, const char *name, guint64 memory, guint n_targets)
+{
+  VirtMigrateDrainCandidate *c = guest (candidates, name, memory);
+
+  for (guint t = 0; t < n_targets; t++)
+    g_ptr_array_add (c->verdicts, verdict_ok ());
+  return c;
+}
+
 static GVariant *
 row_of (GVariant *rows, const char *domain)
 {
@@ -130,9 +141,7 @@ test_most_free_memory (void)
     {
       g_autofree char *name = g_strdup_printf ("g%u", i);
 
-      c = guest (guests, name, (i + 1) * GiB);
-      g_ptr_array_add (c->verdicts, verdict_ok ());
-      g_ptr_array_add (c->verdicts, verdict_ok ());
+      guest_ok (guests, name, (i + 1) * GiB, 2);
     }
   c = guest (guests, "pinned", 512 * MiB);
   g_ptr_array_add (c->verdicts, verdict_blocked ("Network 'lan' is not on the destination", "define it"));
@@ -165,12 +174,7 @@ test_most_free_memory_noisy (void)
   g_ptr_array_add (targets, virt_migrate_drain_target_new ("A", 8 * GiB + 300 * MiB));
   g_ptr_array_add (targets, virt_migrate_drain_target_new ("B", 8 * GiB));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      VirtMigrateDrainCandidate *c = guest (guests, names[i], 64 * MiB);
-
-      g_ptr_array_add (c->verdicts, verdict_ok ());
-      g_ptr_array_add (c->verdicts, verdict_ok ());
-    }
+    guest_ok (guests, names[i], 64 * MiB, 2);
   rows = virt_migrate_drain_place (guests, targets, VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY);
   assert_row (rows, "d1", "queued", "A", 1);
   assert_row (rows, "d2", "queued", "B", 2);
@@ -182,6 +186,33 @@ test_most_free_memory_noisy (void)
   g_assert_cmpstr (lookup (rows, "d2", "rule"), ==,
                    "most free memory among the destinations that can take it, within 1/16 of the most "
                    "(8.2 GiB), with the fewest guests placed: 8.0 GiB free");
+}
+
+/* Near the most is near the most free of all, not near the one chosen so
+ * far: C (7.6 GiB) is within 1/16 of B (8.0) but not of A (8.5), so it
+ * takes no guest though none is placed there. */
+static void
+test_most_free_memory_band (void)
+{
+  g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_candidate_free);
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_target_free);
+  g_autoptr(GVariant) rows = NULL;
+  const char *names[] = { "d1", "d2", "d3", "d4" };
+
+  g_ptr_array_add (targets, virt_migrate_drain_target_new ("A", 8 * GiB + 600 * MiB));
+  g_ptr_array_add (targets, virt_migrate_drain_target_new ("B", 8 * GiB + 100 * MiB));
+  g_ptr_array_add (targets, virt_migrate_drain_target_new ("C", 7 * GiB + 614 * MiB));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    guest_ok (guests, names[i], 64 * MiB, 3);
+  rows = virt_migrate_drain_place (guests, targets, VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY);
+  assert_row (rows, "d1", "queued", "A", 1);
+  assert_row (rows, "d2", "queued", "B", 2);
+  assert_row (rows, "d3", "queued", "A", 3);
+  assert_row (rows, "d4", "queued", "B", 4);
+  g_assert_cmpstr (lookup (rows, "d4", "rule"), ==,
+                   "most free memory among the destinations that can take it, within 1/16 of the most "
+                   "(8.5 GiB), with the fewest guests placed: 8.0 GiB free once the 1 guest placed there "
+                   "before it has moved");
 }
 
 /* First fills in order; a guest that fits nowhere once the others are
@@ -198,12 +229,7 @@ test_first_and_full (void)
   g_ptr_array_add (targets, virt_migrate_drain_target_new ("A", 3 * GiB));
   g_ptr_array_add (targets, virt_migrate_drain_target_new ("B", 2 * GiB));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      VirtMigrateDrainCandidate *c = guest (guests, names[i], sizes[i]);
-
-      g_ptr_array_add (c->verdicts, verdict_ok ());
-      g_ptr_array_add (c->verdicts, verdict_ok ());
-    }
+    guest_ok (guests, names[i], sizes[i], 2);
   rows = virt_migrate_drain_place (guests, targets, VIRT_MIGRATE_DRAIN_PLACEMENT_FIRST);
   assert_row (rows, "a", "queued", "A", 1);
   assert_row (rows, "b", "queued", "A", 2);
@@ -356,6 +382,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/drain/one-destination", test_one_destination);
   g_test_add_func ("/virt-migrate/drain/most-free-memory", test_most_free_memory);
   g_test_add_func ("/virt-migrate/drain/most-free-memory-noisy", test_most_free_memory_noisy);
+  g_test_add_func ("/virt-migrate/drain/most-free-memory-band", test_most_free_memory_band);
   g_test_add_func ("/virt-migrate/drain/first-and-full", test_first_and_full);
   g_test_add_func ("/virt-migrate/drain/unknown", test_unknown);
   g_test_add_func ("/virt-migrate/drain/options", test_options);
