@@ -14,6 +14,8 @@ struct _VirtMigrateDestStorage
   char               *persistent_xml;
   GPtrArray          *created;         /* virStorageVolPtr: images made for this migration */
   GPtrArray          *transient_pools; /* virStoragePoolPtr: made for this migration */
+  unsigned char       uuid[VIR_UUID_BUFLEN]; /* the guest's, once images are made */
+  gboolean            have_uuid;
 };
 
 VirtMigrateDestStorage *
@@ -120,15 +122,27 @@ create_image (VirtMigrateDestStorage *self, virConnectPtr dconn, virDomainPtr do
                          "<target><format type='%s'/></target>%s</volume>", escaped, info.capacity, format,
                          backing_xml != NULL ? backing_xml : "");
   vol = virStorageVolCreateXML (pool, xml, 0);
+  if (vol == NULL)
+    /* (Read before the pool is freed: any call of libvirt's clears it.) */
+    g_propagate_prefixed_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Volume"),
+                                "Cannot create %s on the destination: ", path);
   virStoragePoolFree (pool);
   if (vol == NULL)
-    {
-      g_propagate_prefixed_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Volume"),
-                                  "Cannot create %s on the destination: ", path);
-      return FALSE;
-    }
-  g_ptr_array_add (self->created, vol);
+    return FALSE;
+  virt_migrate_dest_storage_track (self, dom, vol);
   return TRUE;
+}
+
+/* Counts @vol (taken) among the images made for the migration of @dom:
+ * removed again if it does not succeed (virt_migrate_dest_storage_finish()). */
+void
+virt_migrate_dest_storage_track (VirtMigrateDestStorage *self,
+                                 virDomainPtr            dom,
+                                 virStorageVolPtr        vol)
+{
+  if (!self->have_uuid)
+    self->have_uuid = virDomainGetUUID (dom, self->uuid) == 0;
+  g_ptr_array_add (self->created, vol);
 }
 
 /* The images the copy needs, where @disk_map puts them: each file-backed
@@ -200,7 +214,7 @@ create_images (VirtMigrateDestStorage *self, virDomainPtr dom, virConnectPtr dco
   if (given.disks != NULL)
     virt_migrate_guest_xml_clear (&given);
   if (!ok)
-    virt_migrate_dest_storage_finish (self, FALSE);
+    virt_migrate_dest_storage_finish (self, FALSE, FALSE);
   return ok;
 }
 
@@ -281,17 +295,70 @@ virt_migrate_dest_storage_get_n_created (VirtMigrateDestStorage *self)
   return self->created->len;
 }
 
-/* The images made for a migration that did not succeed are removed; the
- * transient pools go either way (their files stay). */
+/* Whether the guest runs on the destination from @path (the guest of the
+ * same UUID there, running or paused, names it among its disks); %TRUE
+ * also when the destination cannot be asked (*@why says why). */
+static gboolean
+runs_from (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *path, char **why)
+{
+  g_autoptr(virDomain) there = self->have_uuid ? virDomainLookupByUUID (dconn, self->uuid) : NULL;
+  g_autofree char *xml = NULL;
+  VirtMigrateGuestXml guest = { 0 };
+  gboolean uses = FALSE;
+
+  if (there == NULL)
+    {
+      virErrorPtr err = virGetLastError ();
+
+      if (!self->have_uuid || (err != NULL && err->code == VIR_ERR_NO_DOMAIN))
+        return FALSE;
+      *why = g_strdup_printf ("the destination cannot be asked whether the guest runs from it (%s)",
+                              virGetLastErrorMessage ());
+      return TRUE;
+    }
+  if (virDomainIsActive (there) != 1)
+    return FALSE;
+  xml = virDomainGetXMLDesc (there, 0);
+  if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
+    {
+      *why = g_strdup ("the guest runs on the destination and its disks cannot be read");
+      return TRUE;
+    }
+  for (guint i = 0; !uses && i < guest.disks->len; i++)
+    uses = g_strcmp0 (((const VirtMigrateDiskXml *) g_ptr_array_index (guest.disks, i))->source, path) == 0;
+  virt_migrate_guest_xml_clear (&guest);
+  if (uses)
+    *why = g_strdup ("the guest runs on the destination from it");
+  return uses;
+}
+
+/* The images made for a migration that did not succeed are removed, but
+ * never one the guest may need: with @postcopy (the source paused in
+ * post-copy, broken or not) the guest has run on the destination since
+ * the switch-over, its disks' writes there only, and Recover() or
+ * --postcopy-resume finishes the move onto them; nor one the guest runs
+ * from there (a migration libvirt reports failed after the destination
+ * took over), nor when the destination cannot be asked (those two said
+ * in a warning). The transient pools go either way (their files stay). */
 void
 virt_migrate_dest_storage_finish (VirtMigrateDestStorage *self,
-                                  gboolean                success)
+                                  gboolean                success,
+                                  gboolean                postcopy)
 {
   for (guint i = 0; i < self->created->len; i++)
     {
       virStorageVolPtr vol = g_ptr_array_index (self->created, i);
+      g_autofree char *path = success ? NULL : virStorageVolGetPath (vol);
+      g_autofree char *why = NULL;
 
-      if (!success && virStorageVolDelete (vol, 0) < 0)
+      if (success)
+        ;
+      else if (postcopy)
+        g_info ("the image made for the migration on the destination, %s, is kept: the guest runs there "
+                "in post-copy", path);
+      else if (runs_from (self, virStorageVolGetConnect (vol), path, &why))
+        g_warning ("the image made for the migration on the destination, %s, is kept: %s", path, why);
+      else if (virStorageVolDelete (vol, 0) < 0)
         g_warning ("cannot remove the image made for the migration: %s", virGetLastErrorMessage ());
       virStorageVolFree (vol);
     }
@@ -311,7 +378,7 @@ virt_migrate_dest_storage_free (VirtMigrateDestStorage *self)
 {
   if (self == NULL)
     return;
-  virt_migrate_dest_storage_finish (self, TRUE);
+  virt_migrate_dest_storage_finish (self, TRUE, FALSE);
   g_ptr_array_unref (self->created);
   g_ptr_array_unref (self->transient_pools);
   g_object_unref (self->request);

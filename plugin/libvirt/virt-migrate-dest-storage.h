@@ -22,8 +22,12 @@ gboolean                virt_migrate_dest_storage_prepare (VirtMigrateDestStorag
 const char             *virt_migrate_dest_storage_get_xml (VirtMigrateDestStorage *self);
 const char             *virt_migrate_dest_storage_get_persistent_xml (VirtMigrateDestStorage *self);
 guint                   virt_migrate_dest_storage_get_n_created (VirtMigrateDestStorage *self);
+void                    virt_migrate_dest_storage_track   (VirtMigrateDestStorage *self,
+                                                           virDomainPtr            dom,
+                                                           virStorageVolPtr        vol);
 void                    virt_migrate_dest_storage_finish  (VirtMigrateDestStorage *self,
-                                                           gboolean                success);
+                                                           gboolean                success,
+                                                           gboolean                postcopy);
 void                    virt_migrate_dest_storage_free    (VirtMigrateDestStorage *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigrateDestStorage, virt_migrate_dest_storage_free)

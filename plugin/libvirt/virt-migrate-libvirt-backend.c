@@ -716,10 +716,15 @@ backend_finish (VirtMigrateBackend       *backend,
   VirtMigrateLibvirtBackend *self = VIRT_MIGRATE_LIBVIRT_BACKEND (backend);
   gboolean offline = virt_migrate_request_get_offline (self->request);
   g_autoptr(virDomain) dom = ref_domain (self);
+  int state = 0, reason = 0;
+  int got = dom != NULL && !success ? virDomainGetState (dom, &state, &reason, 0) : -1;
+  gboolean postcopy = got == 0 && state == VIR_DOMAIN_PAUSED &&
+                      (reason == VIR_DOMAIN_PAUSED_POSTCOPY || reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED);
 
-  /* Images made for a migration that failed or was cancelled go again. */
+  /* Images made for a migration that failed or was cancelled go again
+   * (not those the guest runs from in post-copy). */
   if (self->dest_storage != NULL)
-    virt_migrate_dest_storage_finish (self->dest_storage, success);
+    virt_migrate_dest_storage_finish (self->dest_storage, success, postcopy);
 
   if (dom != NULL && success && !offline && !self->adopted)
     {
@@ -781,10 +786,7 @@ backend_finish (VirtMigrateBackend       *backend,
     }
   else if (dom != NULL && !success)
     {
-      int state = 0, reason = 0;
-
       gboolean resume = virt_migrate_request_get_postcopy_resume (self->request);
-      int got = virDomainGetState (dom, &state, &reason, 0);
 
       /* The stream broke in post-copy: the source keeps the guest paused
        * and libvirt can resume the migration (VIR_MIGRATE_POSTCOPY_RESUME).
