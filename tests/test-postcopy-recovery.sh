@@ -7,7 +7,8 @@
 # job resumes it (VIR_MIGRATE_POSTCOPY_RESUME) by itself: the CLI exits 0,
 # the guest runs on the destination and is gone from the source. Then the
 # same with the network failing (the stream's TCP connections destroyed
-# with ss -K); then the same with recovery turned off: the job fails saying so, and
+# with ss -K); then with a storage copy onto images made there, which stay
+# (the guest runs from them); then the same with recovery turned off: the job fails saying so, and
 # `virt-migrate --postcopy --postcopy-resume` finishes it by hand.
 set -euo pipefail
 build=$1
@@ -51,7 +52,7 @@ migrate_and_break() { # GUEST [EXTRA OPTIONS...]
 	echo "# $g: stream broken in post-copy; source: $(reason "$src" "$g"), destination: $(reason "$dst" "$g")"
 }
 
-echo "1..4"
+echo "1..5"
 
 # 1. The judged scenario: the job resumes it by itself.
 "$tool" dirty-guest pc1 64 32 4
@@ -91,6 +92,29 @@ grep -q "post-copy failed (.*): the guest is paused on the source and runs on th
 [ "$("$tool" state dst pcn)" = running ] && [ "$("$tool" state src pcn)" = absent ] ||
 	fail "pcn: destination $(reason "$dst" pcn), source $(reason "$src" pcn)"
 ok "the migration stream's TCP connections destroyed in post-copy (ss -K): the job resumed it, exit 0, pcn runs on the destination only"
+
+# 1c. With a storage copy onto images virt-migrate makes there
+# (--disk-map): in post-copy the guest runs on the destination from them,
+# its disk's writes there only. The broken migration's first try has failed
+# when the job resumes it; the images must not go with that try (they did:
+# the guest ran from a deleted file, its disk lost once it stopped).
+"$tool" dirty-guest pcd 64 32 4 16
+mkdir -p "$dir/pcd-images"
+[ "$(id -u)" -eq 0 ] && chown "$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID" "$dir/pcd-images"
+sleep 3
+migrate_and_break pcd --postcopy-bandwidth 8 --copy-storage-all --disk-map "$dir=$dir/pcd-images"
+set +e
+wait $pid; rc=$?
+set -e
+show "$dir/pcd.out"
+[ $rc -eq 0 ] || fail "post-copy with a storage copy exited $rc, expected 0 (recovered)"
+[ "$("$tool" state dst pcd)" = running ] && [ "$("$tool" state src pcd)" = absent ] ||
+	fail "pcd: destination $(reason "$dst" pcd), source $(reason "$src" pcd)"
+virsh -q -c "$dst" domblklist pcd | grep -q "$dir/pcd-images/pcd-src.qcow2" || fail "pcd does not run from the mapped image"
+[ -f "$dir/pcd-images/pcd-src.qcow2" ] || fail "the image pcd runs from on the destination was removed"
+qemu-img compare -U "$dir/pcd-src.qcow2" "$dir/pcd-images/pcd-src.qcow2" > /dev/null ||
+	fail "the destination's image does not read like the source's"
+ok "post-copy with a --disk-map storage copy, broken and resumed: pcd runs on the destination from the image made there, which stays and reads like the source's"
 
 # 2. Recovery off (the settings' postcopy-recovery-timeout 0, from a
 # keyfile as a user's dconf would hold it): the job fails at once naming

@@ -8,8 +8,9 @@
  *   vm-testbed-tool slow-request-cli NAME DISK_MIB BANDWIDTH_MIB
  *       the same guest; prints VM_DEST_XML=FILE, its destination XML
  *   vm-testbed-tool guest NAME       an idle running guest on the source
- *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB
- *       a guest on the source that keeps dirtying its memory (tests/dirtier)
+ *   vm-testbed-tool dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB [DISK_MIB]
+ *       a guest on the source that keeps dirtying its memory (tests/dirtier);
+ *       with DISK_MIB, with a disk of that much random data (vda, NAME-src.qcow2)
  *   vm-testbed-tool idle-guest NAME MEM_MIB DATA_MIB
  *       a guest on the source that writes DATA_MIB once, then idles: as
  *       slow to move as its data, and sure to converge
@@ -90,6 +91,14 @@ main (int argc, char **argv)
                               (guint) g_ascii_strtoull (argv[5], NULL, 10));
       return 0;
     }
+  if (argc == 7 && g_str_equal (argv[1], "dirty-guest"))
+    {
+      vm_testbed_dirty_disk_guest (argv[2], (guint) g_ascii_strtoull (argv[3], NULL, 10),
+                                   (guint) g_ascii_strtoull (argv[4], NULL, 10),
+                                   (guint) g_ascii_strtoull (argv[5], NULL, 10),
+                                   (guint) g_ascii_strtoull (argv[6], NULL, 10));
+      return 0;
+    }
   if ((argc == 7 && g_str_equal (argv[1], "memory-request")) || (argc == 6 && g_str_equal (argv[1], "idle-request")))
     {
       const VmTestbed *tb = vm_testbed_get ();
@@ -126,7 +135,7 @@ main (int argc, char **argv)
       return 0;
     }
   g_printerr ("usage: vm-testbed-tool slow-request NAME DISK_MIB BANDWIDTH_MIB | guest NAME |\n"
-              "                       dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB |\n"
+              "                       dirty-guest NAME MEM_MIB DIRTY_MIB RATE_MIB [DISK_MIB] |\n"
               "                       memory-request NAME MEM_MIB DIRTY_MIB RATE_MIB BANDWIDTH_MIB |\n"
               "                       state src|dst NAME | destroy src|dst NAME\n");
   return 2;

@@ -180,12 +180,13 @@ static void
 dirtier_guest (const char *name,
                guint       mem_mib,
                const char *cmdline,
+               const char *disk_path,
                guint32     wait_state)
 {
   const VmTestbed *tb = vm_testbed_get ();
   const char *built = g_getenv ("VIRT_MIGRATE_DIRTIER");
   g_autofree char *kernel = vm_testbed_path ("dirtier.elf");
-  g_autofree char *xml = NULL;
+  g_autofree char *xml = NULL, *disk = NULL;
   virConnectPtr conn;
   virDomainPtr dom;
 
@@ -203,6 +204,12 @@ dirtier_guest (const char *name,
       if (getuid () == 0 && chown (kernel, tb->uid, tb->gid) < 0)
         g_error ("chown %s: %s", kernel, g_strerror (errno));
     }
+  if (disk_path != NULL)
+    disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                            "      <driver name='qemu' type='qcow2'/>\n"
+                            "      <source file='%s'/>\n"
+                            "      <target dev='vda' bus='virtio'/>\n"
+                            "    </disk>\n", disk_path);
   xml = g_strdup_printf ("<domain type='qemu'>\n"
                          "  <name>%s</name>\n"
                          "  <memory unit='MiB'>%u</memory>\n"
@@ -212,9 +219,10 @@ dirtier_guest (const char *name,
                          "    <cmdline>%s</cmdline></os>\n"
                          "  <devices>\n"
                          "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                         "%s"
                          "    <memballoon model='none'/>\n"
                          "  </devices>\n"
-                         "</domain>\n", name, mem_mib, kernel, cmdline);
+                         "</domain>\n", name, mem_mib, kernel, cmdline, disk != NULL ? disk : "");
   conn = vm_testbed_connect (tb->src_uri);
   dom = virDomainCreateXML (conn, xml, 0);
   if (dom == NULL)
@@ -235,7 +243,23 @@ vm_testbed_dirty_guest (const char *name,
 {
   g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=%u", dirty_mib, rate_mib);
 
-  dirtier_guest (name, mem_mib, cmdline, 0);
+  dirtier_guest (name, mem_mib, cmdline, NULL, 0);
+}
+
+/* The same with a disk of @disk_mib MiB of random data (vda, NAME-src.qcow2
+ * in the test bed's directory), for a storage copy. */
+void
+vm_testbed_dirty_disk_guest (const char *name,
+                             guint       mem_mib,
+                             guint       dirty_mib,
+                             guint       rate_mib,
+                             guint       disk_mib)
+{
+  g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=%u", dirty_mib, rate_mib);
+  g_autofree char *file = g_strconcat (name, "-src.qcow2", NULL);
+  g_autofree char *disk = vm_testbed_make_disk (file, disk_mib, disk_mib);
+
+  dirtier_guest (name, mem_mib, cmdline, disk, 0);
 }
 
 /* A guest that writes @data_mib MiB of its @mem_mib once, as fast as it
@@ -249,7 +273,7 @@ vm_testbed_idle_guest (const char *name,
 {
   g_autofree char *cmdline = g_strdup_printf ("dirty_mib=%u rate=0 rounds=1", data_mib);
 
-  dirtier_guest (name, mem_mib, cmdline, DIRTIER_IDLE);
+  dirtier_guest (name, mem_mib, cmdline, NULL, DIRTIER_IDLE);
 }
 
 void

@@ -50,6 +50,11 @@ void             vm_testbed_dirty_guest    (const char *name,
                                             guint       mem_mib,
                                             guint       dirty_mib,
                                             guint       rate_mib);
+void             vm_testbed_dirty_disk_guest (const char *name,
+                                              guint       mem_mib,
+                                              guint       dirty_mib,
+                                              guint       rate_mib,
+                                              guint       disk_mib);
 void             vm_testbed_idle_guest     (const char *name,
                                             guint       mem_mib,
                                             guint       data_mib);
