@@ -110,6 +110,13 @@ virt_migrate_hypervisor_volume_xml (VirtMigrateHypervisor *self, const char *uri
   return IFACE (self)->volume_xml (self, uri, path);
 }
 
+GPtrArray *
+virt_migrate_hypervisor_list_disk_users (VirtMigrateHypervisor *self, const char *uri, GError **error)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->list_disk_users (self, uri, error);
+}
+
 VirtMigrateGuestWhere
 virt_migrate_hypervisor_locate_guest (VirtMigrateHypervisor *self,
                                       const char            *uri,
@@ -145,5 +152,6 @@ virt_migrate_guest_info_free (VirtMigrateGuestInfo *info)
   g_free (info->name);
   g_free (info->uuid);
   g_free (info->state);
+  g_strfreev (info->disks);
   g_free (info);
 }

@@ -29,6 +29,7 @@ typedef struct {
   gboolean running;
   gboolean persistent; /* defined, not only running */
   char    *state;      /* libvirt's state as a word: running, paused, shut off…; NULL: not asked */
+  char   **disks;      /* the images its disks use (the chains where libvirt lists them); NULL: not asked */
 } VirtMigrateGuestInfo;
 
 /* Where a guest is, by its UUID. */
@@ -114,6 +115,11 @@ struct _VirtMigrateHypervisorInterface
   char                 *(*volume_xml)          (VirtMigrateHypervisor     *self,
                                                 const char                *uri,
                                                 const char                *path);
+  /* Every guest of @uri, running or only defined, with its disks'
+   * images (VirtMigrateGuestInfo.disks), or NULL with @error. */
+  GPtrArray            *(*list_disk_users)     (VirtMigrateHypervisor     *self,
+                                                const char                *uri,
+                                                GError                   **error);
 };
 
 gboolean              virt_migrate_hypervisor_reach               (VirtMigrateHypervisor     *self,
@@ -154,6 +160,9 @@ GPtrArray            *virt_migrate_hypervisor_storage_pools       (VirtMigrateHy
 char                 *virt_migrate_hypervisor_volume_xml          (VirtMigrateHypervisor     *self,
                                                                    const char                *uri,
                                                                    const char                *path);
+GPtrArray            *virt_migrate_hypervisor_list_disk_users     (VirtMigrateHypervisor     *self,
+                                                                   const char                *uri,
+                                                                   GError                   **error);
 /* Where the guest @uuid is: running on @uri, not running there, or @uri
  * unreachable (from lookup_guest). */
 VirtMigrateGuestWhere virt_migrate_hypervisor_locate_guest        (VirtMigrateHypervisor     *self,

@@ -281,15 +281,39 @@ gather_capabilities (VirtMigrateHypervisor *hv, const char *dest_uri, const char
     }
 }
 
+/* Which other guest of the destination (not @uuid: this guest's own
+ * definition there names its images as a matter of course) has @path
+ * among its disks' images, from @users (list_disk_users()). */
+static const VirtMigrateGuestInfo *
+image_user (GPtrArray *users, const char *uuid, const char *path)
+{
+  for (guint i = 0; users != NULL && i < users->len; i++)
+    {
+      const VirtMigrateGuestInfo *g = g_ptr_array_index (users, i);
+
+      if (g_ascii_strcasecmp (g->uuid, uuid) != 0 && g->disks != NULL &&
+          g_strv_contains ((const char *const *) g->disks, path))
+        return g;
+    }
+  return NULL;
+}
+
 /* The disks on the destination: where each goes (after disk-map), whether
- * an image or a pool is there, and the backing chain under it. */
+ * an image or a pool is there, another guest's image it would be copied
+ * onto, and the backing chain under it. */
 static void
 gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *dest_uri,
-                   VirtMigratePreflightFacts *facts)
+                   const char *uuid, VirtMigratePreflightFacts *facts)
 {
   g_auto(GStrv) disk_map = NULL;
   g_autoptr(GPtrArray) pools = virt_migrate_hypervisor_storage_pools (hv, dest_uri);
+  g_autoptr(GPtrArray) users = NULL;
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+
+  /* Asked once, for a storage copy only (it writes the images). */
+  for (guint i = 0; users == NULL && i < facts->disks->len; i++)
+    if (((VirtMigratePreflightDisk *) g_ptr_array_index (facts->disks, i))->copied)
+      users = virt_migrate_hypervisor_list_disk_users (hv, dest_uri, NULL);
 
   g_object_get (request, "disk-map", &disk_map, NULL);
   for (guint i = 0; i < facts->disks->len; i++)
@@ -305,6 +329,13 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
           d->dest_path = g_steal_pointer (&mapped);
           /* virt-migrate makes a missing image itself, in a pool there. */
           d->created_by_us = d->copied;
+        }
+      if (d->copied)
+        {
+          const VirtMigrateGuestInfo *user = image_user (users, uuid, d->dest_path);
+
+          d->dest_user = user != NULL ? g_strdup (user->name) : NULL;
+          d->dest_user_running = user != NULL && user->running;
         }
       dir = g_path_get_dirname (d->dest_path);
       d->dest_pool = virt_migrate_pools_covering (pools, dir);
@@ -420,7 +451,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
       n->present = virt_migrate_hypervisor_network_present (hv, dest_uri, n->kind, n->name);
     }
-  gather_dest_disks (hv, request, dest_uri, facts);
+  gather_dest_disks (hv, request, dest_uri, info->uuid, facts);
 
 out:
   virt_migrate_guest_xml_clear (&guest);

@@ -41,6 +41,7 @@ disk_free (gpointer data)
   g_free (d->dest_path);
   g_free (d->cache);
   g_free (d->dest_pool);
+  g_free (d->dest_user);
   g_free (d);
 }
 
@@ -403,6 +404,16 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 
       if (d->source == NULL)
         continue;
+      /* The copy writes the image there: never another guest's disk. */
+      if (d->copied && d->dest_user != NULL)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Copy it to another path (--disk-map SRC=DST), or move that guest's disk first",
+               "%s: copied into %s, which is the disk of the guest %s (%s) on the destination: the copy "
+               "would overwrite it", d->target, d->dest_path, d->dest_user,
+               d->dest_user_running ? "running" : "not running");
+          continue;
+        }
       if (d->copied && f->incremental && d->backing->len > 0)
         {
           check_incremental_chain (v, d);

@@ -59,6 +59,8 @@ typedef struct {
   gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */
   char           *dest_backing;       /* that image's backing file, NULL: none */
   VirtMigrateFact dest_backing_exists; /* that backing file is on the destination */
+  char           *dest_user;   /* another guest of the destination (a name) whose disk image dest_path is */
+  gboolean        dest_user_running;
 } VirtMigratePreflightDisk;
 
 typedef struct {

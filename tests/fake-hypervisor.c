@@ -3,6 +3,7 @@
 
 #include "fake-hypervisor.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-guest-xml.h"
 
 #define RECORDED_UUID   "7a6f22e4-5f45-40ab-8f2b-c0086132120a"
 #define RECORDED_MEMORY "<memory unit='KiB'>65536</memory>"
@@ -314,6 +315,43 @@ volume_xml (VirtMigrateHypervisor *hv, const char *uri, const char *path)
   return h != NULL ? g_strdup (g_hash_table_lookup (h->volumes, path)) : NULL;
 }
 
+/* From each guest's live XML, as libvirt's block statistics name them:
+ * the disks' images and, for a running guest, their chains. */
+static GPtrArray *
+list_disk_users (VirtMigrateHypervisor *hv, const char *uri, GError **error)
+{
+  FakeHypervisor *self = FAKE_HYPERVISOR (hv);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = host (self, uri, error);
+  GPtrArray *out;
+
+  if (h == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_guest_info_free);
+  for (guint i = 0; i < h->guests->len; i++)
+    {
+      Guest *g = g_ptr_array_index (h->guests, i);
+      VirtMigrateGuestInfo *info = info_of (g);
+      g_autoptr(GStrvBuilder) disks = g_strv_builder_new ();
+      VirtMigrateGuestXml xml = { 0 };
+
+      if (virt_migrate_guest_xml_parse (g->live_xml, &xml))
+        for (guint k = 0; k < xml.disks->len; k++)
+          {
+            const VirtMigrateDiskXml *d = g_ptr_array_index (xml.disks, k);
+
+            if (d->source != NULL)
+              g_strv_builder_add (disks, d->source);
+            for (guint b = 0; g->running && b < d->backing->len; b++)
+              g_strv_builder_add (disks, ((const VirtMigrateBackingXml *) g_ptr_array_index (d->backing, b))->path);
+          }
+      virt_migrate_guest_xml_clear (&xml);
+      info->disks = g_strv_builder_end (disks);
+      g_ptr_array_add (out, info);
+    }
+  return out;
+}
+
 static void
 fake_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
 {
@@ -328,6 +366,7 @@ fake_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
+  iface->list_disk_users = list_disk_users;
 }
 
 static void

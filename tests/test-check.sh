@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..11"
+echo "1..12"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -187,6 +187,41 @@ show "$dir/map6.out"
 [ "$("$tool" state src mapc)" = running ] || fail "cancel: the guest is not running on the source"
 [ ! -e "$dir/mapped2/$(basename "$src_image")" ] || fail "cancel: the image made for the copy is still there"
 ok "a cancelled --disk-map copy leaves no image behind, the guest running on the source"
+
+# 6b. Copied onto another guest's disk: a guest defined on the destination
+# (not running) whose disk is the image at the mapped path. The image is
+# there, so libvirt copies into it and the other guest's data is gone
+# (tried: it did, and check said ok); check names the guest (exit 1), the
+# migration refuses before anything moves (exit 2), its image unchanged.
+eval "$("$tool" slow-request-cli ovw 16 64)"
+src_image=$(virsh -q -c "$src" domblklist ovw | awk '$1 == "vda" { print $2 }')
+mkdir -p "$dir/others"
+qemu-img create -q -f qcow2 "$dir/others/$(basename "$src_image")" 16M
+[ "$(id -u)" -eq 0 ] && chown -R "$owner" "$dir/others"
+cat > "$dir/other.xml" <<XML
+<domain type='qemu'><name>other</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/others/$(basename "$src_image")'/><target dev='vda' bus='virtio'/></disk>
+<memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$dst" define "$dir/other.xml" > /dev/null
+before=$(sha256sum < "$dir/others/$(basename "$src_image")")
+omap="$(dirname "$src_image")=$dir/others"
+set +e
+"$cli" -c "$src" check --live --copy-storage-all --migrateuri "unix://$dir/ovw.mig" --disks-uri "unix://$dir/ovw-nbd.sock" \
+  --disk-map "$omap" ovw "$dst" > "$dir/check6b.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/ovw.mig" --disks-uri "unix://$dir/ovw-nbd.sock" \
+  --disk-map "$omap" ovw "$dst" > "$dir/migrate6b.out" 2>&1; rc2=$?
+set -e
+show "$dir/check6b.out"; show "$dir/migrate6b.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/others/.*, which is the disk of the guest other \(not running\) on the destination: the copy would overwrite it" "$dir/check6b.out" ||
+  fail "check does not name the guest whose disk the copy would overwrite (exit $rc1)"
+[ $rc2 -eq 2 ] && grep -q "the disk of the guest other" "$dir/migrate6b.out" || fail "the migration was not refused (exit $rc2)"
+[ "$(sha256sum < "$dir/others/$(basename "$src_image")")" = "$before" ] || fail "the other guest's image changed"
+[ "$("$tool" state src ovw)" = running ] && [ "$("$tool" state dst ovw)" = absent ] || fail "ovw moved"
+virsh -q -c "$dst" undefine other > /dev/null
+ok "a copy onto the disk of another guest of the destination: check names it (exit 1), the migration is refused (exit 2), its image untouched"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -482,6 +482,45 @@ test_copy_disk_map_dir (Fixture *fx, gconstpointer data)
 }
 
 static void
+test_copy_onto_other_guest (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *map[] = { FAKE_DISK_DIR "=/srv/new", NULL };
+
+  g_test_summary ("A storage copy into the image of another guest of the destination (the recorded XML's "
+                  "disk, defined there, not running): a blocker naming it, though the image is there (the copy "
+                  "would overwrite it; libvirt does); mapped elsewhere, ok");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  share_disk (fx);
+  fake_hypervisor_add_guest (fx->hv, DST, "db", "99999999-0000-4000-8000-000000000003", 64 * MiB, FALSE);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "blocker");
+  assert_has (v, "disk", "blocker", "vda: copied into " FAKE_DISK ", which is the disk of the guest db (not running) "
+                                    "on the destination: the copy would overwrite it");
+  g_assert_false (has (v, "disk", "ok", NULL));
+
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "disk-map", map, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "disk", "blocker", NULL));
+  assert_has (v, "disk", "ok", "vda: copied to /srv/new/web.qcow2 (disk-map)*");
+}
+
+static void
+test_copy_onto_own_definition (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("This guest's own definition on the destination names the image: copied into it, ok");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  share_disk (fx);
+  fake_hypervisor_add_guest (fx->hv, DST, "web", UUID, 512 * MiB, FALSE);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied into " FAKE_DISK ", which exists on the destination");
+  g_assert_false (has (v, "disk", "blocker", NULL));
+}
+
+static void
 test_copy_only_some (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
@@ -627,6 +666,8 @@ main (int argc, char **argv)
   ADD ("copy-into-pool", test_copy_into_pool);
   ADD ("copy-disk-map-pool", test_copy_disk_map_pool);
   ADD ("copy-disk-map-dir", test_copy_disk_map_dir);
+  ADD ("copy-onto-other-guest", test_copy_onto_other_guest);
+  ADD ("copy-onto-own-definition", test_copy_onto_own_definition);
   ADD ("copy-only-some", test_copy_only_some);
   ADD ("incremental-backing-missing", test_incremental_backing_missing);
   ADD ("incremental-backing-there", test_incremental_backing_there);

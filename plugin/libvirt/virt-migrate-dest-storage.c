@@ -321,6 +321,7 @@ runs_from (VirtMigrateDestStorage *self, virConnectPtr dconn, const char *path, 
   xml = virDomainGetXMLDesc (there, 0);
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
+      virt_migrate_guest_xml_clear (&guest);
       *why = g_strdup ("the guest runs on the destination and its disks cannot be read");
       return TRUE;
     }

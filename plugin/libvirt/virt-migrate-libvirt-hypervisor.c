@@ -298,6 +298,47 @@ volume_xml (VirtMigrateHypervisor *hv, const char *uri, const char *path)
   return xml != NULL ? xml : g_strdup ("<volume/>");
 }
 
+/* One call for all the guests, running or not: their block statistics
+ * name each disk's image (block.N.path; the backing chains too for the
+ * running ones). */
+static GPtrArray *
+list_disk_users (VirtMigrateHypervisor *hv, const char *uri, GError **error)
+{
+  virConnectPtr conn = connection (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, error);
+  virDomainStatsRecordPtr *records = NULL;
+  GPtrArray *guests;
+  int n;
+
+  if (conn == NULL)
+    return NULL;
+  n = virConnectGetAllDomainStats (conn, VIR_DOMAIN_STATS_BLOCK, &records,
+                                   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING);
+  if (n < 0)
+    {
+      *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Cannot list the guests' disks");
+      return NULL;
+    }
+  guests = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_guest_info_free);
+  for (int i = 0; i < n; i++)
+    {
+      VirtMigrateGuestInfo *guest = guest_info (records[i]->dom);
+      g_autoptr(GStrvBuilder) disks = g_strv_builder_new ();
+
+      for (int k = 0; k < records[i]->nparams; k++)
+        {
+          const virTypedParameter *param = &records[i]->params[k];
+
+          if (param->type == VIR_TYPED_PARAM_STRING && g_str_has_prefix (param->field, "block.") &&
+              g_str_has_suffix (param->field, ".path"))
+            g_strv_builder_add (disks, param->value.s);
+        }
+      guest->disks = g_strv_builder_end (disks);
+      g_ptr_array_add (guests, guest);
+    }
+  virDomainStatsRecordListFree (records);
+  return guests;
+}
+
 static void
 virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
 {
@@ -312,6 +353,7 @@ virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *ifac
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
+  iface->list_disk_users = list_disk_users;
 }
 
 static void
