@@ -395,15 +395,43 @@ check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
        "and removed again if the migration fails", d->target, d->dest_path, first->dest_path);
 }
 
+/* Another of the guest's disks before @i copied into the same image there. */
+static const VirtMigratePreflightDisk *
+copied_into_same (const VirtMigratePreflightFacts *f, guint i)
+{
+  const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
+
+  for (guint k = 0; k < i; k++)
+    {
+      const VirtMigratePreflightDisk *e = g_ptr_array_index (f->disks, k);
+
+      if (e->copied && e->source != NULL && g_strcmp0 (e->dest_path, d->dest_path) == 0)
+        return e;
+    }
+  return NULL;
+}
+
 static void
 check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 {
   for (guint i = 0; i < f->disks->len; i++)
     {
       const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
+      const VirtMigratePreflightDisk *twin = d->copied && d->source != NULL ? copied_into_same (f, i) : NULL;
 
       if (d->source == NULL)
         continue;
+      /* Two disks mapped onto one path (--disk-map DIR1=X --disk-map
+       * DIR2=X, the same file name): one image for both, which QEMU
+       * refuses half-way ("Block node is read-only"). */
+      if (twin != NULL)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Map them to different paths (--disk-map SRC=DST for each)",
+               "%s and %s (%s, %s) would both be copied into %s on the destination", twin->target, d->target,
+               twin->source, d->source, d->dest_path);
+          continue;
+        }
       /* The copy writes the image there: never another guest's disk. */
       if (d->copied && d->dest_user != NULL)
         {

@@ -216,6 +216,50 @@ test_networks (void)
   assert_check (v, "network", "ok", "default exists");
 }
 
+/* Copied into an image there that is not the guest's to write: another
+ * guest's disk, or the same image for two of its disks. */
+static void
+test_disk_targets (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  VirtMigratePreflightDisk *e;
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *text = NULL;
+  const char *result = NULL;
+
+  g_test_summary ("A copy into another guest's disk there is a blocker naming it; two disks copied into one "
+                  "image there are a blocker naming both; the same disks shared (not copied) are not");
+  d->copied = TRUE;
+  d->dest_user = g_strdup ("db");
+  d->dest_user_running = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "which is the disk of the guest db (running) on the destination: the copy "
+                                      "would overwrite it");
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&d->dest_user, g_free);
+
+  e = virt_migrate_preflight_add_disk (f, "vdb", "/srv/other/web1.qcow2");
+  e->copied = TRUE;
+  e->dest_exists = VIRT_MIGRATE_FACT_YES;
+  g_free (e->dest_path);
+  e->dest_path = g_strdup (d->dest_path);
+  v = verdict_of (f);
+  text = virt_migrate_verdict_to_text (v);
+  g_test_message ("%s", text);
+  g_assert_true (g_variant_lookup (v, "result", "&s", &result));
+  g_assert_cmpstr (result, ==, "blocker");
+  g_assert_nonnull (strstr (text, "vda and vdb (/var/lib/libvirt/images/web1.qcow2, /srv/other/web1.qcow2) would "
+                                  "both be copied into /var/lib/libvirt/images/web1.qcow2 on the destination"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&text, g_free);
+
+  d->copied = e->copied = FALSE;
+  v = verdict_of (f);
+  text = virt_migrate_verdict_to_text (v);
+  g_assert_null (strstr (text, "would both be copied"));
+}
+
 static void
 test_disks (void)
 {
@@ -672,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
+  g_test_add_func ("/virt-migrate/preflight/disk-targets", test_disk_targets);
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
