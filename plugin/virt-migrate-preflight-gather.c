@@ -309,11 +309,13 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   g_autoptr(GPtrArray) pools = virt_migrate_hypervisor_storage_pools (hv, dest_uri);
   g_autoptr(GPtrArray) users = NULL;
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+  gboolean copy = FALSE;
 
   /* Asked once, for a storage copy only (it writes the images). */
-  for (guint i = 0; users == NULL && i < facts->disks->len; i++)
-    if (((VirtMigratePreflightDisk *) g_ptr_array_index (facts->disks, i))->copied)
-      users = virt_migrate_hypervisor_list_disk_users (hv, dest_uri, NULL);
+  for (guint i = 0; i < facts->disks->len; i++)
+    copy |= ((VirtMigratePreflightDisk *) g_ptr_array_index (facts->disks, i))->copied;
+  if (copy)
+    users = virt_migrate_hypervisor_list_disk_users (hv, dest_uri, NULL);
 
   g_object_get (request, "disk-map", &disk_map, NULL);
   for (guint i = 0; i < facts->disks->len; i++)
