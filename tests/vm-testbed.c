@@ -123,18 +123,25 @@ vm_testbed_make_disk (const char *name,
   return g_steal_pointer (&path);
 }
 
+/* A guest's disk vda on the qcow2 image @disk_path (NULL: none). */
+static char *
+disk_xml (const char *disk_path)
+{
+  if (disk_path == NULL)
+    return NULL;
+  return g_strdup_printf ("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='qcow2'/>\n"
+                          "      <source file='%s'/>\n"
+                          "      <target dev='vda' bus='virtio'/>\n"
+                          "    </disk>\n", disk_path);
+}
+
 char *
 vm_testbed_guest_xml (const char *name,
                       const char *disk_path)
 {
-  g_autofree char *disk = NULL;
+  g_autofree char *disk = disk_xml (disk_path);
 
-  if (disk_path != NULL)
-    disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
-                            "      <driver name='qemu' type='qcow2'/>\n"
-                            "      <source file='%s'/>\n"
-                            "      <target dev='vda' bus='virtio'/>\n"
-                            "    </disk>\n", disk_path);
   /* A TCG guest with no OS: it boots into its BIOS and idles there. */
   return g_strdup_printf ("<domain type='qemu'>\n"
                           "  <name>%s</name>\n"
@@ -204,12 +211,7 @@ dirtier_guest (const char *name,
       if (getuid () == 0 && chown (kernel, tb->uid, tb->gid) < 0)
         g_error ("chown %s: %s", kernel, g_strerror (errno));
     }
-  if (disk_path != NULL)
-    disk = g_strdup_printf ("    <disk type='file' device='disk'>\n"
-                            "      <driver name='qemu' type='qcow2'/>\n"
-                            "      <source file='%s'/>\n"
-                            "      <target dev='vda' bus='virtio'/>\n"
-                            "    </disk>\n", disk_path);
+  disk = disk_xml (disk_path);
   xml = g_strdup_printf ("<domain type='qemu'>\n"
                          "  <name>%s</name>\n"
                          "  <memory unit='MiB'>%u</memory>\n"
