@@ -157,81 +157,40 @@ test_too_big (void)
   fixture_close (&f);
 }
 
+/* How a migration ends, and whether the image made for it stays. */
+typedef struct {
+  const char *guest_disk; /* a guest of the same UUID runs on the destination from it; NULL: none there */
+  gboolean    success;
+  gboolean    postcopy;   /* broken in post-copy: the guest runs on the destination (even where the
+                           * destination cannot say so any more), its disk's writes there only */
+  const char *warning;    /* the warning finish() gives, NULL: none */
+  gboolean    kept;
+} Case;
+
+static const Case succeeded = { NULL, TRUE, FALSE, NULL, TRUE };
+static const Case failed = { NULL, FALSE, FALSE, NULL, FALSE };
+static const Case postcopy = { NULL, FALSE, TRUE, NULL, TRUE };
+static const Case runs_there = { "/dst/g.qcow2", FALSE, FALSE,
+                                 "*/dst/g.qcow2, is kept: the guest runs on the destination from it", TRUE };
+static const Case runs_there_from_others = { "/elsewhere/g.qcow2", FALSE, FALSE, NULL, FALSE };
+
 static void
-test_succeeded (void)
+test_finish (gconstpointer data)
 {
+  const Case *c = data;
   Fixture f = { 0 };
   VirtMigrateDestStorage *storage;
 
-  fixture_open (&f, NULL);
+  fixture_open (&f, c->guest_disk);
   storage = prepared (&f);
   g_assert_true (image_there (&f));
-  virt_migrate_dest_storage_finish (storage, TRUE, FALSE);
-  g_assert_true (image_there (&f));
-  virt_migrate_dest_storage_free (storage);
-  g_assert_true (image_there (&f));
-  fixture_close (&f);
-}
-
-static void
-test_failed (void)
-{
-  Fixture f = { 0 };
-  VirtMigrateDestStorage *storage;
-
-  fixture_open (&f, NULL);
-  storage = prepared (&f);
-  virt_migrate_dest_storage_finish (storage, FALSE, FALSE);
-  g_assert_false (image_there (&f));
-  virt_migrate_dest_storage_free (storage);
-  fixture_close (&f);
-}
-
-/* Broken in post-copy: the guest runs on the destination (even where the
- * destination cannot say so any more), its disk's writes there only. */
-static void
-test_postcopy (void)
-{
-  Fixture f = { 0 };
-  VirtMigrateDestStorage *storage;
-
-  fixture_open (&f, NULL);
-  storage = prepared (&f);
-  virt_migrate_dest_storage_finish (storage, FALSE, TRUE);
-  g_assert_true (image_there (&f));
-  virt_migrate_dest_storage_free (storage);
-  g_assert_true (image_there (&f));
-  fixture_close (&f);
-}
-
-static void
-test_runs_there (void)
-{
-  Fixture f = { 0 };
-  VirtMigrateDestStorage *storage;
-
-  fixture_open (&f, "/dst/g.qcow2");
-  storage = prepared (&f);
-  g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING,
-                         "*/dst/g.qcow2, is kept: the guest runs on the destination from it");
-  virt_migrate_dest_storage_finish (storage, FALSE, FALSE);
+  if (c->warning != NULL)
+    g_test_expect_message ("VirtMigrate", G_LOG_LEVEL_WARNING, c->warning);
+  virt_migrate_dest_storage_finish (storage, c->success, c->postcopy);
   g_test_assert_expected_messages ();
-  g_assert_true (image_there (&f));
+  g_assert_cmpint (image_there (&f), ==, c->kept);
   virt_migrate_dest_storage_free (storage);
-  fixture_close (&f);
-}
-
-static void
-test_runs_there_from_others (void)
-{
-  Fixture f = { 0 };
-  VirtMigrateDestStorage *storage;
-
-  fixture_open (&f, "/elsewhere/g.qcow2");
-  storage = prepared (&f);
-  virt_migrate_dest_storage_finish (storage, FALSE, FALSE);
-  g_assert_false (image_there (&f));
-  virt_migrate_dest_storage_free (storage);
+  g_assert_cmpint (image_there (&f), ==, c->kept);
   fixture_close (&f);
 }
 
@@ -247,10 +206,11 @@ main (int argc, char **argv)
   /* (A lookup that finds nothing is an error libvirt would print.) */
   virSetErrorFunc (NULL, quiet);
   g_test_add_func ("/virt-migrate/dest-storage/too-big", test_too_big);
-  g_test_add_func ("/virt-migrate/dest-storage/succeeded", test_succeeded);
-  g_test_add_func ("/virt-migrate/dest-storage/failed", test_failed);
-  g_test_add_func ("/virt-migrate/dest-storage/postcopy", test_postcopy);
-  g_test_add_func ("/virt-migrate/dest-storage/runs-there", test_runs_there);
-  g_test_add_func ("/virt-migrate/dest-storage/runs-there-from-others", test_runs_there_from_others);
+  g_test_add_data_func ("/virt-migrate/dest-storage/succeeded", &succeeded, test_finish);
+  g_test_add_data_func ("/virt-migrate/dest-storage/failed", &failed, test_finish);
+  g_test_add_data_func ("/virt-migrate/dest-storage/postcopy", &postcopy, test_finish);
+  g_test_add_data_func ("/virt-migrate/dest-storage/runs-there", &runs_there, test_finish);
+  g_test_add_data_func ("/virt-migrate/dest-storage/runs-there-from-others", &runs_there_from_others,
+                        test_finish);
   return g_test_run ();
 }
