@@ -10,6 +10,17 @@ fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]
 show() { local t; t=$(sed 's/^/# /' "$@"); printf '%s\n' "$t"; printf '%s\n' "$t" >&2; }
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# start_bus: a private session bus (tests/test-bus.conf: nothing activated,
+# so an installed virt-migrated never answers for the test's own), as
+# DBUS_SESSION_BUS_ADDRESS; its pid in $bus_pid.
+start_bus() {
+	local address
+	read -r address bus_pid < <(dbus-daemon --config-file="$(dirname "${BASH_SOURCE[0]}")/test-bus.conf" \
+		--fork --print-address=1 --print-pid=1 | paste -sd' ')
+	[ -n "$address" ] || fail "no private D-Bus"
+	export DBUS_SESSION_BUS_ADDRESS=$address
+}
+
 # start_daemon [OPTIONS...]: virt-migrated from the build tree on the
 # session bus, its state in $dir/daemon-state, its log appended to
 # $dir/daemon.log, its pid in $daemon; returns once it owns its name.

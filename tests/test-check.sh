@@ -251,16 +251,13 @@ grep -Eq "ok +network +The network dstnet exists on the destination" "$dir/check
 ok "a network on the source only is a blocker; --network-map onto one the destination has is ok"
 
 # 8. The same over D-Bus: Manager.Check on a private bus.
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-export DBUS_SESSION_BUS_ADDRESS=$bus_address
-"$build/tools/virt-migrated" --state-dir "$dir/check-daemon" 2> "$dir/check-daemon.log" &
-daemon_pid=$!
-trap 'kill $daemon_pid $bus_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do "$cli" jobs >/dev/null 2>&1 && break; sleep 0.1; done
+start_bus
+trap 'kill ${daemon:-} $bus_pid 2>/dev/null || true' EXIT
+start_daemon
 gdbus call --session --dest org.virtmigrate.VirtMigrate1 --object-path /org/virtmigrate/VirtMigrate1/Manager \
   --method org.virtmigrate.VirtMigrate1.Manager.Check \
   "{'domain': <'chk'>, 'source-uri': <'$src'>, 'live': <true>, 'hypervisor-uri': <'unix://$dir/chk.mig'>}" "['$dst', '$unreachable']" > "$dir/check-dbus.out" ||
-  { show "$dir/check-daemon.log"; fail "Manager.Check"; }
+  { show "$dir/daemon.log"; fail "Manager.Check"; }
 show "$dir/check-dbus.out"
 grep -q "'result': <'ok'>" "$dir/check-dbus.out" && grep -q "'result': <'blocker'>" "$dir/check-dbus.out" &&
   grep -q "Cannot connect to" "$dir/check-dbus.out" || fail "Manager.Check: not one verdict each"

@@ -29,8 +29,8 @@ manifest=$(find "$destdir" -path '*/share/cockpit/virt-migrate/manifest.json' | 
 share=$(dirname "$(dirname "$(dirname "$manifest")")")
 
 # One bus, as the system bus and the session bus.
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-export DBUS_SESSION_BUS_ADDRESS=$bus_address DBUS_SYSTEM_BUS_ADDRESS=$bus_address
+start_bus
+export DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
 trap 'kill ${daemon:-} ${ws:-} $bus_pid 2>/dev/null || true' EXIT
 start_daemon
 

@@ -14,7 +14,7 @@ echo "1..6"
 request=$("$tool" slow-request dialog 48 8)
 set +e
 out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  dbus-run-session --config-file="$source/tests/test-bus.conf" -- xvfb-run -a -s "-screen 0 1024x768x24" \
   /usr/bin/python3 "$source/examples/migrate-dialog.py" --request "$request" --start \
   --exit-when-done --screenshot-dir "$shots" 2>&1)
 rc=$?
@@ -46,7 +46,7 @@ virsh -q -c "$VIRT_MIGRATE_TESTBED_SRC_URI" dumpxml dialog2 |
 virsh -q -c "$VIRT_MIGRATE_TESTBED_DST_URI" define "$VIRT_MIGRATE_TESTBED_DIR/dialog2-other.xml" > /dev/null
 set +e
 out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  dbus-run-session --config-file="$source/tests/test-bus.conf" -- xvfb-run -a -s "-screen 0 1024x768x24" \
   /usr/bin/python3 "$source/examples/migrate-dialog.py" --request "$request" --start \
   --exit-when-done --screenshot-dir "$shots/refused" 2>&1)
 rc=$?
@@ -63,7 +63,7 @@ for g in dd1 dd2; do "$tool" guest "$g"; done
 "$tool" destroy src dialog2
 set +e
 out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  dbus-run-session --config-file="$source/tests/test-bus.conf" -- xvfb-run -a -s "-screen 0 1024x768x24" \
   /usr/bin/python3 "$source/examples/migrate-dialog.py" --drain --connect "$VIRT_MIGRATE_TESTBED_SRC_URI" \
   --dest "$VIRT_MIGRATE_TESTBED_DST_URI" --max-parallel 2 --start --exit-when-done --screenshot-dir "$shots/drain" 2>&1)
 rc=$?
@@ -88,7 +88,7 @@ sleep 3
 request="{'domain': <'dlgfc'>, 'source-uri': <'$VIRT_MIGRATE_TESTBED_SRC_URI'>, 'dest-uri': <'$VIRT_MIGRATE_TESTBED_DST_URI'>, 'live': <true>, 'bandwidth': <uint64 8>, 'hypervisor-uri': <'unix://$VIRT_MIGRATE_TESTBED_DIR/dlgfc.mig'>}"
 set +e
 out=$(GI_TYPELIB_PATH=$build/gir GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1024x768x24" \
+  dbus-run-session --config-file="$source/tests/test-bus.conf" -- xvfb-run -a -s "-screen 0 1024x768x24" \
   /usr/bin/python3 "$source/examples/migrate-dialog.py" --request "$request" --start --exit-when-done \
   --finish-now-after 2 --screenshot-dir "$shots/finish" 2>&1)
 rc=$?

@@ -160,8 +160,7 @@ ok "a cancel half-way (Ctrl-C): $moved moved, $stayed stayed, each running on ex
 # drain's max-parallel (the followed migration counts). Idle guests with
 # data, as in 4: sure to converge, each a few seconds to move.
 for g in r1 r2 r3; do "$tool" idle-guest "$g" 64 24; done
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-export DBUS_SESSION_BUS_ADDRESS=$bus_address
+start_bus
 http_port=$(free_port)
 hook_port=$(free_port)
 # A webhook receiver: each POST's body, a line each.

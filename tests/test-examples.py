@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from testlib import private_bus, wait_daemon
+
 BUILD, SOURCE = sys.argv[1], sys.argv[2]
 CLI = os.path.join(BUILD, "tools", "virt-migrate")
 DAEMON = os.path.join(BUILD, "tools", "virt-migrated")
@@ -127,14 +129,12 @@ def main():
     commands = [("man", c) for c in man_examples()] + [("README", c) for c in readme_commands()]
     print(f"1..{len(commands) + 1}", flush=True)
     assert len(commands) >= 10, commands
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
-                           text=True)
-    ENV["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    bus, ENV["DBUS_SESSION_BUS_ADDRESS"] = private_bus()
     daemon = subprocess.Popen([DAEMON, "--retention", "600", "--state-dir", os.path.join(DIR, "ex-daemon")],
                               env=ENV, stdout=open(os.path.join(DIR, "ex-daemon.log"), "a"), stderr=subprocess.STDOUT)
     background = None
     try:
-        time.sleep(1)
+        wait_daemon(ENV["DBUS_SESSION_BUS_ADDRESS"], daemon)
         for k, (where, command) in enumerate(commands):
             sub, words = substitute(command, k)
             if sub in (None, "check", "drain") and "--bus" not in words:

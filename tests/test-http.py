@@ -17,13 +17,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 
 import gi
 
 gi.require_version("Gio", "2.0")
 gi.require_version("Soup", "3.0")
-from testlib import free_port, wait_for  # noqa: E402
+from testlib import free_port, private_bus, wait_for  # noqa: E402
 from gi.repository import Gio, GLib, Soup  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
@@ -85,11 +84,6 @@ class Receiver:
 
 
 # --- the daemon -------------------------------------------------------------
-
-def start_bus():
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, text=True)
-    return bus, bus.stdout.readline().strip()
 
 
 def daemon_env(bus_address, config_home=None):
@@ -528,7 +522,7 @@ def https_on_any_address():
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
-    bus, address = start_bus()
+    bus, address = private_bus()
     port = free_port()
     log = open(os.path.join(DIR, "tls.log"), "w")
     daemon = subprocess.Popen([DAEMON, "--state-dir", os.path.join(DIR, "state-tls"), "--http", f"0.0.0.0:{port}",
@@ -587,7 +581,7 @@ def main():
                 "webhook-attempts=uint32 2\n"
                 "webhook-retry-delay=uint32 300\n"
                 "retention=uint32 20\n")
-    bus, address = start_bus()
+    bus, address = private_bus()
     ctx.env = daemon_env(address, config)
     ctx.port = free_port()
     ctx.token_file = os.path.join(DIR, "run", "http-token")

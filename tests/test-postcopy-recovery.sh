@@ -145,8 +145,7 @@ ok "with recovery off the job fails at once naming Recover(), the guest paused o
 # 3. virt-migrated killed during post-copy, the stream broken while it is
 # away: the restarted daemon finds its job's guest in post-copy-failed
 # state and resumes it.
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-export DBUS_SESSION_BUS_ADDRESS=$bus_address
+start_bus
 trap 'kill $bus_pid 2>/dev/null || true' EXIT
 job_state() {
 	gdbus call --session -d org.virtmigrate.VirtMigrate1 -o /org/virtmigrate/VirtMigrate1/jobs/1 \

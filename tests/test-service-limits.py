@@ -31,7 +31,7 @@ import time
 import gi
 
 gi.require_version("Gio", "2.0")
-from testlib import free_port, wait_for  # noqa: E402
+from testlib import free_port, private_bus, wait_for  # noqa: E402
 from gi.repository import Gio, GLib  # noqa: E402
 
 BUILD = sys.argv[1]
@@ -241,9 +241,7 @@ def burst(env, request):
 def main():
     shutil.rmtree(DIR, ignore_errors=True)
     os.makedirs(DIR)
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, text=True)
-    address = bus.stdout.readline().strip()
+    bus, address = private_bus()
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address, G_DEBUG="fatal-criticals")
     print("1..6", flush=True)
     job_records()

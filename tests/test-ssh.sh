@@ -79,8 +79,7 @@ refused no-sshd "${sdst//:$VIRT_MIGRATE_SSH_PORT\//:$nobody/}" "*127.0.0.1 canno
 ok "an unknown host key, a refused key and a port nobody listens on: exit 2, which and the fix, the guest on the source"
 
 # 3. virt-migrated over ssh.
-read -r bus_address bus_pid < <(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')
-export DBUS_SESSION_BUS_ADDRESS=$bus_address
+start_bus
 start_daemon
 "$tool" guest d0
 "$cli" --bus --live -c "$src" s2 "$sdst" "unix://$dir/s2.mig" > "$dir/bus.out" 2>&1 || { show "$dir/bus.out" "$dir/daemon.log"; fail "the daemon's migration over ssh failed"; }
