@@ -9,8 +9,8 @@
 #include "virt-migrate-preflight-private.h"
 
 /* Whether a disk's image is seen from another host too: a network disk
- * (iSCSI, RBD, NBD…) is; a file on NFS or SMB here is; a local file is
- * not; anything else (a block device, a file on a remote source) is not
+ * (iSCSI, RBD, NBD…) is; a file on a file system libvirt counts as shared
+ * here (NFS, SMB, CephFS, GFS2…) is; a local file is not; anything else (a block device, a file on a remote source) is not
  * known. */
 static const char *
 disk_shared (const VirtMigrateDiskXml *d, gboolean local_source)
@@ -19,10 +19,12 @@ disk_shared (const VirtMigrateDiskXml *d, gboolean local_source)
     return "yes";
   if (g_strcmp0 (d->type, "file") != 0 || !local_source)
     return "unknown";
-  switch (virt_migrate_path_on_network_fs (d->source))
+  switch (virt_migrate_path_fs_kind (d->source))
     {
-    case VIRT_MIGRATE_FACT_YES: return "yes";
-    case VIRT_MIGRATE_FACT_NO: return "no";
+    case VIRT_MIGRATE_FS_SHARED:
+    case VIRT_MIGRATE_FS_CLUSTER: return "yes";
+    case VIRT_MIGRATE_FS_LOCAL: return "no";
+    case VIRT_MIGRATE_FS_UNKNOWN:
     default: return "unknown";
     }
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/vfs.h>
 
+#include <gio/gunixmounts.h>
+
 #include "virt-migrate-error.h"
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-preflight-private.h"
@@ -61,24 +63,54 @@ virt_migrate_uri_is_local (const char *uri)
   return host == NULL || *host == '\0' || g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1");
 }
 
-/* A network file system that is not a cluster one: libvirt's rule for the
- * cache mode (NFS, SMB/CIFS). */
-VirtMigrateFact
-virt_migrate_path_on_network_fs (const char *path)
+/* What libvirt makes of the file system under @path (virFileIsSharedFS()
+ * and virFileIsClusterFS() in libvirt 9.0's src/util/virfile.c), read
+ * here: the magic numbers it knows, a FUSE mount by its type in the mount
+ * table; a path that cannot be read, from its nearest parent that can. */
+VirtMigrateFsKind
+virt_migrate_path_fs_kind (const char *path)
 {
+  g_autofree char *dir = g_strdup (path);
+  g_autoptr(GUnixMountEntry) mount = NULL;
   struct statfs sfs;
+  int rc;
 
-  if (statfs (path, &sfs) < 0)
-    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (path == NULL || !g_path_is_absolute (path))
+    return VIRT_MIGRATE_FS_UNKNOWN;
+  while ((rc = statfs (dir, &sfs)) < 0 && strcmp (dir, "/") != 0)
+    {
+      char *parent = g_path_get_dirname (dir);
+
+      g_free (dir);
+      dir = parent;
+    }
+  if (rc < 0)
+    return VIRT_MIGRATE_FS_UNKNOWN;
   switch ((unsigned long) sfs.f_type)
     {
+    case 0x01161970: /* GFS2 */
+    case 0x7461636f: /* OCFS2 */
+    case 0x00C36400: /* CephFS */
+      return VIRT_MIGRATE_FS_CLUSTER;
     case 0x6969:     /* NFS */
+    case 0x6B414653: /* AFS */
+    case 0x517B:     /* SMB */
     case 0xFF534D42: /* CIFS */
     case 0xFE534D42: /* SMB2 */
-    case 0x517B:     /* SMB */
-      return VIRT_MIGRATE_FACT_YES;
+    case 0x47504653: /* GPFS */
+    case 0x61636673: /* ACFS */
+      return VIRT_MIGRATE_FS_SHARED;
+    case 0x65735546: /* FUSE: GlusterFS and Quobyte are shared, by their mount's type */
+      mount = g_unix_mount_for (dir, NULL);
+      if (mount == NULL)
+        return VIRT_MIGRATE_FS_UNKNOWN;
+      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.glusterfs"))
+        return VIRT_MIGRATE_FS_CLUSTER;
+      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.quobyte"))
+        return VIRT_MIGRATE_FS_SHARED;
+      return VIRT_MIGRATE_FS_LOCAL;
     default:
-      return VIRT_MIGRATE_FACT_NO;
+      return VIRT_MIGRATE_FS_LOCAL;
     }
 }
 
@@ -188,7 +220,16 @@ gather_guest (VirtMigrateRequest        *request,
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->cache = g_strdup (d->cache);
-      fd->shared_fs = local_source ? virt_migrate_path_on_network_fs (d->source) : VIRT_MIGRATE_FACT_UNKNOWN;
+      /* libvirt asks the source host's file system; it is this one's. */
+      if (local_source && (d->type == NULL || g_str_equal (d->type, "file")))
+        {
+          VirtMigrateFsKind fs = virt_migrate_path_fs_kind (d->source);
+
+          fd->shared_fs = fs == VIRT_MIGRATE_FS_UNKNOWN ? VIRT_MIGRATE_FACT_UNKNOWN
+                          : fs == VIRT_MIGRATE_FS_SHARED ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+          fd->local_fs = fs == VIRT_MIGRATE_FS_UNKNOWN ? VIRT_MIGRATE_FACT_UNKNOWN
+                         : fs == VIRT_MIGRATE_FS_LOCAL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+        }
       for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
         {
           const VirtMigrateDiskXml *ld = g_ptr_array_index (live->disks, k);
@@ -405,6 +446,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   live_xml = virt_migrate_hypervisor_guest_xml (hv, source_uri, info->uuid, VIRT_MIGRATE_GUEST_XML_LIVE, NULL);
   g_object_get (request, "dest-xml", &dest_xml, "dest-name", &dname, NULL);
   facts->live = virt_migrate_request_get_live (request);
+  facts->offline = virt_migrate_request_get_offline (request);
   g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, NULL);
   facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;

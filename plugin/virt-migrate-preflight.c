@@ -453,7 +453,17 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
             add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: the whole chain (the top image and %u backing file%s) is copied into one image there",
                  d->target, d->backing->len, d->backing->len > 1 ? "s" : "");
-          if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
+          /* The same path on a shared file system: most likely the very
+           * image it runs from, which a copy would write onto itself (two
+           * QEMUs writing one image: QEMU refuses if the image is locked,
+           * "Block node is read-only"; a qcow2 unlocked is corrupted). */
+          if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->local_fs == VIRT_MIGRATE_FACT_NO &&
+              g_strcmp0 (d->dest_path, d->source) == 0)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+                 "On shared storage, migrate without a storage copy; else copy to another path (--disk-map SRC=DST)",
+                 "%s: copied into %s, the path of the image it runs from, which is on a shared file system: if the "
+                 "destination sees the same file, the copy writes the image onto itself", d->target, d->dest_path);
+          else if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: copied into %s, which exists on the destination",
                  d->target, d->dest_path);
           else if (d->dest_pool != NULL)
@@ -471,6 +481,25 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
                  d->target, d->dest_path);
           continue;
         }
+      /* Not copied, on a file system of the source that libvirt counts as
+       * local: it refuses the migration unless told it is safe
+       * (qemuMigrationSrcIsSafe(), for every migration but an offline one). */
+      if (!d->readonly && !f->offline && d->local_fs == VIRT_MIGRATE_FACT_YES)
+        {
+          if (!f->unsafe)
+            {
+              add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+                   "Copy the storage (--copy-storage-all), or, if the destination sees this very file, "
+                   "accept it with --unsafe",
+                   "%s: %s is not copied and is on a file system of the source that libvirt counts as local "
+                   "(not NFS, SMB, CephFS, GFS2, OCFS2, GlusterFS…): libvirt refuses the migration "
+                   "(\"Migration without shared storage is unsafe\")", d->target, d->source);
+              continue;
+            }
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, NULL,
+               "%s: %s is not copied and is on a file system of the source that libvirt counts as local: "
+               "accepted with --unsafe, the destination must see this very file", d->target, d->source);
+        }
       /* Not copied: it must be shared, and safe to switch over live. */
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
@@ -485,16 +514,17 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
              "Make sure it is shared, or copy the storage (--copy-storage-all)",
              "%s: whether %s is shared with the destination cannot be seen (no storage pool there covers it)",
              d->target, d->source);
-      /* libvirt's own rule (qemuMigrationSrcIsSafe): a disk on a network
-       * file system that is not a cluster one, written through a cache,
-       * may lose what the source had not flushed. */
+      /* A cache mode other than none or directsync on a network file
+       * system that is not a cluster one: libvirt refused it as unsafe
+       * before 5.6; since, with a QEMU that drops the destination's page
+       * cache at the switch-over (every QEMU libvirt 9.0 runs, from 4.2:
+       * qemuMigrationSrcIsSafe()), it lets it go, and so do we, saying so. */
       if (f->live && !d->readonly && d->shared_fs == VIRT_MIGRATE_FACT_YES &&
           g_strcmp0 (d->cache, "none") != 0 && g_strcmp0 (d->cache, "directsync") != 0)
-        add (v, "cache", f->unsafe ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-             f->unsafe ? NULL : "Set cache='none' on the disk, or accept the risk with --unsafe",
-             "%s: cache mode %s on a network file system: a live migration may lose writes the source "
-             "had not flushed%s", d->target, d->cache != NULL ? d->cache : "(the default)",
-             f->unsafe ? " (accepted with --unsafe)" : "");
+        add (v, "cache", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s: cache mode %s on a network file system: safe, the destination's QEMU drops its page "
+             "cache of the image at the switch-over (libvirt before 5.6 refused it)", d->target,
+             d->cache != NULL ? d->cache : "(the default)");
     }
 }
 

@@ -55,6 +55,7 @@ typedef struct {
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact shared_fs;   /* the source path is on a network file system that is not a cluster one (NFS, SMB) */
+  VirtMigrateFact local_fs;    /* the source path is on a file system libvirt counts as local (not NFS, CephFS…) */
   GPtrArray      *backing;     /* VirtMigratePreflightBacking: the chain under the top image, top first */
   gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */
   char           *dest_backing;       /* that image's backing file, NULL: none */
@@ -92,6 +93,7 @@ typedef struct {
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */
   gboolean        live;
+  gboolean        offline;             /* only the definition moves */
   gboolean        unsafe;
   gboolean        force;
 } VirtMigratePreflightFacts;

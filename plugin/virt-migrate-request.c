@@ -347,8 +347,9 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
   /**
    * VirtMigrateRequest:unsafe:
    *
-   * Migrate even where libvirt considers it unsafe, e.g. disks with a cache
-   * mode that may lose writes (`VIR_MIGRATE_UNSAFE`).
+   * Migrate even where libvirt considers it unsafe, e.g. a disk left
+   * uncopied on a file system it counts as local, which the destination
+   * must then see all the same (`VIR_MIGRATE_UNSAFE`).
    */
   virt_migrate_request_props[PROP_UNSAFE] = g_param_spec_boolean ("unsafe", NULL, NULL, FALSE, RW);
   /**

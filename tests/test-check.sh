@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..12"
+echo "1..13"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -222,6 +222,33 @@ show "$dir/check6b.out"; show "$dir/migrate6b.out"
 [ "$("$tool" state src ovw)" = running ] && [ "$("$tool" state dst ovw)" = absent ] || fail "ovw moved"
 virsh -q -c "$dst" undefine other > /dev/null
 ok "a copy onto the disk of another guest of the destination: check names it (exit 1), the migration is refused (exit 2), its image untouched"
+
+# 6c. A disk left uncopied on the source's local file system (the test
+# bed's directory: not NFS, CephFS…): libvirt refuses such a migration as
+# unsafe, and check said ok ("visible on the destination (shared)"). Now
+# a blocker (exit 1) in libvirt's words; the migration is refused before
+# libvirt is asked (exit 2); forced, libvirt refuses it itself; with
+# --unsafe a warning, and libvirt lets it go.
+eval "$("$tool" slow-request-cli loc 8 64)"
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/check6c.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/migrate6c.out" 2>&1; rc2=$?
+"$cli" -c "$src" --live --force --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/migrate6cf.out" 2>&1; rc3=$?
+"$cli" -c "$src" check --live --unsafe --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/check6cu.out" 2>&1; rc4=$?
+set -e
+show "$dir/check6c.out" "$dir/migrate6c.out" "$dir/migrate6cf.out" "$dir/check6cu.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: .* is not copied and is on a file system of the source that libvirt counts as local .*libvirt refuses the migration" "$dir/check6c.out" ||
+  fail "check of an uncopied disk on a local file system: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "that libvirt counts as local" "$dir/migrate6c.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Migration without shared storage is unsafe" "$dir/migrate6cf.out" ||
+  fail "forced: not libvirt's own refusal (exit $rc3)"
+[ $rc4 -eq 0 ] && grep -Eq "warning +disk +vda: .*accepted with --unsafe" "$dir/check6cu.out" || fail "check --unsafe: exit $rc4"
+[ "$("$tool" state src loc)" = running ] && [ "$("$tool" state dst loc)" = absent ] || fail "loc moved"
+"$cli" -c "$src" --live --unsafe --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/migrate6cu.out" 2>&1 ||
+  { show "$dir/migrate6cu.out"; fail "--unsafe: libvirt did not let it go"; }
+[ "$("$tool" state dst loc)" = running ] || fail "loc does not run on the destination after --unsafe"
+"$tool" destroy dst loc
+ok "a disk left uncopied on the source's local file system: check says libvirt refuses it (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; --unsafe a warning, and it moves"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.
