@@ -141,6 +141,7 @@ virt_migrate_guest_info_new (const char *name, const char *uuid, guint64 memory)
   info->name = g_strdup (name);
   info->uuid = g_strdup (uuid);
   info->memory = memory;
+  info->snapshots = -1;
   return info;
 }
 

@@ -30,6 +30,7 @@ typedef struct {
   gboolean persistent; /* defined, not only running */
   char    *state;      /* libvirt's state as a word: running, paused, shut off…; NULL: not asked */
   char   **disks;      /* the images its disks use (the chains where libvirt lists them); NULL: not asked */
+  gint     snapshots;  /* how many snapshots libvirt keeps of it (lookup_guest); -1: not known */
 } VirtMigrateGuestInfo;
 
 /* Where a guest is, by its UUID. */

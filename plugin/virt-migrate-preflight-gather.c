@@ -451,6 +451,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
+  facts->snapshots = info->snapshots;
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);

@@ -83,6 +83,7 @@ virt_migrate_preflight_facts_new (void)
   VirtMigratePreflightFacts *facts = g_new0 (VirtMigratePreflightFacts, 1);
 
   facts->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
+  facts->snapshots = -1;
   facts->domcaps_ok = TRUE;
   facts->networks = g_ptr_array_new_with_free_func (network_free);
   facts->disks = g_ptr_array_new_with_free_func (disk_free);
@@ -231,6 +232,22 @@ check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
     add (v, "uuid", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
          "The destination has this guest's configuration, not running: a persistent migration "
          "replaces it with the migrated one (the plan's configuration table says what happens)");
+}
+
+/* What the source's libvirt refuses to migrate whatever the destination
+ * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest with snapshots,
+ * for the metadata of its snapshots stays behind (offline too). */
+static void
+check_source (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  if (f->snapshots > 0)
+    add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Delete the snapshots (virsh snapshot-delete), or move their metadata by hand: virsh snapshot-dumpxml "
+         "each, virsh snapshot-delete --metadata here, after the migration virsh snapshot-create --redefine there",
+         "The guest has %d snapshot%s: libvirt refuses to migrate it (\"cannot migrate domain with %d snapshots\")",
+         f->snapshots, f->snapshots == 1 ? "" : "s", f->snapshots);
+  else if (f->snapshots == 0)
+    add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest has no snapshots (libvirt refuses one with any)");
 }
 
 static void
@@ -565,6 +582,7 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
       check_hardware (&v, facts);
       check_networks (&v, facts);
     }
+  check_source (&v, facts);
   check_disks (&v, facts);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);

@@ -90,6 +90,7 @@ typedef struct {
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
   guint           n_hostdevs;
+  gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */
   gboolean        live;

@@ -18,6 +18,7 @@ typedef struct {
   gboolean persistent;
   char    *live_xml;
   char    *migratable_xml;
+  gint     snapshots;
 } Guest;
 
 typedef struct {
@@ -187,6 +188,8 @@ lookup_guest (VirtMigrateHypervisor *hv, const char *uri, const char *name_or_uu
 
   if (h == NULL)
     return NULL;
+  VirtMigrateGuestInfo *info;
+
   g = find (h, name_or_uuid);
   if (g == NULL)
     {
@@ -194,7 +197,9 @@ lookup_guest (VirtMigrateHypervisor *hv, const char *uri, const char *name_or_uu
                    "Domain not found: no domain with matching name '%s'", name_or_uuid);
       return NULL;
     }
-  return info_of (g);
+  info = info_of (g);
+  info->snapshots = g->snapshots;
+  return info;
 }
 
 static char *
@@ -479,6 +484,14 @@ fake_hypervisor_set_transient (FakeHypervisor *self, const char *uri, const char
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   find_scripted (self, uri, name)->persistent = FALSE;
+}
+
+void
+fake_hypervisor_set_snapshots (FakeHypervisor *self, const char *uri, const char *name, gint snapshots)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  find_scripted (self, uri, name)->snapshots = snapshots;
 }
 
 void

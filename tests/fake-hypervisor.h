@@ -43,6 +43,11 @@ void            fake_hypervisor_add_guest  (FakeHypervisor *self,
 void            fake_hypervisor_set_transient (FakeHypervisor *self,
                                                const char     *uri,
                                                const char     *name);
+/* How many snapshots libvirt keeps of the guest (0 unless set; -1: not known). */
+void            fake_hypervisor_set_snapshots (FakeHypervisor *self,
+                                               const char     *uri,
+                                               const char     *name,
+                                               gint            snapshots);
 /* Replaces @from with @to in the guest's live and migratable XML (where
  * it is in either; it must be in one). */
 void            fake_hypervisor_edit_guest (FakeHypervisor *self,

@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..13"
+echo "1..14"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -249,6 +249,30 @@ show "$dir/check6c.out" "$dir/migrate6c.out" "$dir/migrate6cf.out" "$dir/check6c
 [ "$("$tool" state dst loc)" = running ] || fail "loc does not run on the destination after --unsafe"
 "$tool" destroy dst loc
 ok "a disk left uncopied on the source's local file system: check says libvirt refuses it (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; --unsafe a warning, and it moves"
+
+# 6d. A guest with a snapshot: libvirt refuses to migrate it ("cannot
+# migrate domain with 1 snapshots") and check said it could go. Now a
+# blocker (exit 1), the migration refused up front (exit 2), libvirt's
+# own refusal when forced; once the snapshot's metadata is gone, ok.
+eval "$("$tool" slow-request-cli snap 8 64)"
+virsh -q -c "$src" snapshot-create-as snap s1 > /dev/null # internal: the guest's state in its qcow2
+snapcopy=(--live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/snap.mig" --disks-uri "unix://$dir/snap-nbd.sock")
+set +e
+"$cli" -c "$src" check "${snapcopy[@]}" snap "$dst" > "$dir/check6d.out" 2>&1; rc1=$?
+"$cli" -c "$src" "${snapcopy[@]}" snap "$dst" > "$dir/migrate6d.out" 2>&1; rc2=$?
+"$cli" -c "$src" --force "${snapcopy[@]}" snap "$dst" > "$dir/migrate6df.out" 2>&1; rc3=$?
+set -e
+show "$dir/check6d.out" "$dir/migrate6d.out" "$dir/migrate6df.out"
+[ $rc1 -eq 1 ] && grep -Eq 'blocker +snapshots +The guest has 1 snapshot: libvirt refuses to migrate it \("cannot migrate domain with 1 snapshots"\)' "$dir/check6d.out" ||
+  fail "check of a guest with a snapshot: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "The guest has 1 snapshot" "$dir/migrate6d.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "cannot migrate domain with 1 snapshots" "$dir/migrate6df.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
+virsh -q -c "$src" snapshot-delete --metadata snap s1 > /dev/null
+"$cli" -c "$src" check "${snapcopy[@]}" snap "$dst" > "$dir/check6d2.out" 2>&1 ||
+  { show "$dir/check6d2.out"; fail "check after the snapshot's metadata went"; }
+grep -Eq "ok +snapshots +The guest has no snapshots" "$dir/check6d2.out" || fail "no snapshots check"
+[ "$("$tool" state src snap)" = running ] || fail "snap does not run on the source"
+ok "a guest with a snapshot: check names libvirt's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; without it ok"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

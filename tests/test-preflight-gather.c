@@ -130,8 +130,37 @@ test_all_ok (Fixture *fx, gconstpointer data)
   assert_has (v, "memory", "ok", "512 MiB of memory needed, 4096 MiB free there");
   assert_has (v, "devices", "ok", "The destination offers the guest's disk bus virtio, disk bus ide, graphics vnc, video model cirrus");
   assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
+  assert_has (v, "snapshots", "ok", "The guest has no snapshots*");
   g_assert_false (has (v, "disk", "ok", "hdc*"));
   g_assert_cmpuint (fake_hypervisor_get_n_gathered (fx->hv), ==, 1);
+}
+
+/* libvirt refuses to migrate a guest with snapshots (their metadata would
+ * stay behind): the source's count, asked with the guest. */
+static void
+test_snapshots (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest with snapshots: a blocker in libvirt's words, with the way out; even with the "
+                  "destination unreachable; a count not known says nothing");
+  share_disk (fx);
+  fake_hypervisor_set_snapshots (fx->hv, SRC, "web", 2);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "blocker");
+  assert_has (v, "snapshots", "blocker",
+              "The guest has 2 snapshots: libvirt refuses to migrate it (\"cannot migrate domain with 2 snapshots\")");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_reachable (fx->hv, DST, FALSE);
+  v = verdict (fx);
+  assert_has (v, "snapshots", "blocker", "The guest has 2 snapshots*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_reachable (fx->hv, DST, TRUE);
+  fake_hypervisor_set_snapshots (fx->hv, SRC, "web", -1);
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "ok");
+  g_assert_false (has (v, "snapshots", "ok", NULL) || has (v, "snapshots", "blocker", NULL) ||
+                  has (v, "snapshots", "unknown", NULL));
 }
 
 static void
@@ -640,6 +669,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add ("/preflight-gather/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("all-ok", test_all_ok);
+  ADD ("snapshots", test_snapshots);
   ADD ("unreachable", test_unreachable);
   ADD ("unreachable-p2p", test_unreachable_p2p);
   ADD ("same-host", test_same_host);

@@ -147,8 +147,13 @@ static VirtMigrateGuestInfo *
 lookup_guest (VirtMigrateHypervisor *hv, const char *uri, const char *name_or_uuid, GError **error)
 {
   g_autoptr(virDomain) dom = domain (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, name_or_uuid, error);
+  VirtMigrateGuestInfo *guest;
 
-  return dom != NULL ? guest_info (dom) : NULL;
+  if (dom == NULL)
+    return NULL;
+  guest = guest_info (dom);
+  guest->snapshots = virDomainSnapshotNum (dom, 0); /* -1: not known */
+  return guest;
 }
 
 static char *
