@@ -96,6 +96,11 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
     }
   else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
     g->n_hostdevs++;
+  else if (g_str_equal (element, "filesystem") && g_str_equal (parent, "devices"))
+    g->in_filesystem = TRUE;
+  else if (g->in_filesystem && g_str_equal (element, "driver") && g_str_equal (parent, "filesystem") &&
+           g_strcmp0 (attr (names, values, "type"), "virtiofs") == 0)
+    g->n_virtiofs++;
   else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
     {
       g->in_interface = TRUE;
@@ -179,6 +184,8 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
         }
       else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
         d->readonly = TRUE;
+      else if (g_str_equal (element, "transient"))
+        d->transient = TRUE;
     }
 }
 
@@ -206,6 +213,8 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
     g->in_disk = FALSE;
   else if (g_str_equal (element, "interface"))
     g->in_interface = FALSE;
+  else if (g_str_equal (element, "filesystem"))
+    g->in_filesystem = FALSE;
 }
 
 static void

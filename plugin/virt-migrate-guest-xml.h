@@ -19,11 +19,13 @@ typedef struct {
   GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* VirtMigrateDiskXml */
   guint      n_hostdevs;
+  guint      n_virtiofs;  /* <filesystem> shared through virtiofs */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
   gboolean   in_disk;
   gboolean   in_interface;
+  gboolean   in_filesystem;
   char      *iface_kind;
   guint      backing_depth;
 } VirtMigrateGuestXml;
@@ -50,6 +52,7 @@ typedef struct {
   char    *network;   /* a network disk's PROTOCOL:NAME (source stays NULL) */
   char    *cache;
   gboolean readonly;
+  gboolean transient; /* <transient/>: its writes in an overlay dropped at shutdown */
   GPtrArray *backing; /* VirtMigrateBackingXml, the image under the top first; empty without a chain
                        * (and in the migratable XML, which leaves the chain out) */
 } VirtMigrateDiskXml;

@@ -219,6 +219,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd = virt_migrate_preflight_add_disk (facts, d->target, d->source);
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
+      fd->transient = d->transient;
       fd->cache = g_strdup (d->cache);
       /* libvirt asks the source host's file system; it is this one's. */
       if (local_source && (d->type == NULL || g_str_equal (d->type, "file")))
@@ -263,6 +264,7 @@ gather_guest (VirtMigrateRequest        *request,
       virt_migrate_preflight_add_network (facts, kind, mapped != NULL ? mapped : net);
     }
   facts->n_hostdevs = guest->n_hostdevs;
+  facts->n_virtiofs = guest->n_virtiofs;
   facts->cpu_mode = g_strdup (guest->cpu_mode);
   facts->machine = g_strdup (guest->machine);
   facts->emulator = g_strdup (guest->emulator);

@@ -236,10 +236,26 @@ check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
 
 /* What the source's libvirt refuses to migrate whatever the destination
  * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest with snapshots,
- * for the metadata of its snapshots stays behind (offline too). */
+ * for the metadata of its snapshots stays behind (offline too); running,
+ * a directory shared through virtiofs or a transient disk. */
 static void
 check_source (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  if (!f->offline && f->n_virtiofs > 0)
+    add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Shut the guest down and migrate it offline (--offline), or detach the shared directory first",
+         "The guest shares %u director%s with the host through virtiofs: libvirt refuses to migrate it "
+         "(\"migration with virtiofs device is not supported\")", f->n_virtiofs, f->n_virtiofs > 1 ? "ies" : "y");
+  for (guint i = 0; !f->offline && i < f->disks->len; i++)
+    {
+      const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
+
+      if (d->transient)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Shut the guest down and migrate it offline (--offline), or start it without <transient/> on that disk",
+             "%s: a transient disk (its writes kept in an overlay dropped at shutdown): libvirt refuses to "
+             "migrate it (\"migration with transient disk is not supported\")", d->target);
+    }
   if (f->snapshots > 0)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Delete the snapshots (virsh snapshot-delete), or move their metadata by hand: virsh snapshot-dumpxml "

@@ -50,6 +50,7 @@ typedef struct {
   char           *dest_path;   /* where it will be on the destination (after any disk-map) */
   gboolean        copied;      /* part of the storage copy */
   gboolean        readonly;    /* readonly or shareable: safe as it is */
+  gboolean        transient;   /* <transient/>: libvirt 9.0 cannot migrate it */
   char           *cache;       /* the cache mode, NULL: the hypervisor's default */
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
@@ -90,6 +91,7 @@ typedef struct {
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
   guint           n_hostdevs;
+  guint           n_virtiofs;          /* directories shared through virtiofs */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */

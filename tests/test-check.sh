@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..14"
+echo "1..15"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -273,6 +273,35 @@ virsh -q -c "$src" snapshot-delete --metadata snap s1 > /dev/null
 grep -Eq "ok +snapshots +The guest has no snapshots" "$dir/check6d2.out" || fail "no snapshots check"
 [ "$("$tool" state src snap)" = running ] || fail "snap does not run on the source"
 ok "a guest with a snapshot: check names libvirt's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; without it ok"
+
+# 6e. A transient disk (<transient/>: its writes in an overlay dropped at
+# shutdown): libvirt refuses to migrate the guest ("migration with
+# transient disk is not supported"); check said it could go (with
+# --unsafe for the test bed's local file system). A blocker now (exit 1),
+# the migration refused up front (exit 2), libvirt's own refusal forced.
+qemu-img create -q -f qcow2 "$dir/tr.qcow2" 16M
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/tr.qcow2"
+cat > "$dir/tr.xml" <<XML
+<domain type='qemu'><name>tr</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/tr.qcow2'/><target dev='vda' bus='virtio'/><transient/></disk>
+<memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$src" create "$dir/tr.xml" > /dev/null
+set +e
+"$cli" -c "$src" check --live --unsafe --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/check6e.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --unsafe --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/migrate6e.out" 2>&1; rc2=$?
+"$cli" -c "$src" --live --unsafe --force --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/migrate6ef.out" 2>&1; rc3=$?
+set -e
+show "$dir/check6e.out" "$dir/migrate6e.out" "$dir/migrate6ef.out"
+[ $rc1 -eq 1 ] && grep -Eq 'blocker +disk +vda: a transient disk .*: libvirt refuses to migrate it \("migration with transient disk is not supported"\)' "$dir/check6e.out" ||
+  fail "check of a guest with a transient disk: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "vda: a transient disk" "$dir/migrate6e.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "migration with transient disk is not supported" "$dir/migrate6ef.out" ||
+  fail "forced: not libvirt's own refusal (exit $rc3)"
+[ "$("$tool" state src tr)" = running ] || fail "tr does not run on the source"
+ok "a transient disk: check names libvirt's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -80,6 +80,30 @@ assert_check (GVariant *verdict, const char *name, const char *result, const cha
     g_assert_nonnull (strstr (reason, in_reason));
 }
 
+/* Whether some check @name says @result with @in_reason in its reason (a
+ * name may have several: one per disk, an unknown before a blocker). */
+static gboolean
+has_check (GVariant *verdict, const char *name, const char *result, const char *in_reason)
+{
+  g_autoptr(GVariant) checks = g_variant_lookup_value (verdict, "checks", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter iter;
+  GVariant *check;
+  gboolean found = FALSE;
+
+  g_variant_iter_init (&iter, checks);
+  while (!found && (check = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *n = "", *r = "", *reason = "";
+
+      g_variant_lookup (check, "check", "&s", &n);
+      g_variant_lookup (check, "result", "&s", &r);
+      g_variant_lookup (check, "reason", "&s", &reason);
+      found = g_str_equal (n, name) && g_str_equal (r, result) && strstr (reason, in_reason) != NULL;
+      g_variant_unref (check);
+    }
+  return found;
+}
+
 static GVariant *
 verdict_of (VirtMigratePreflightFacts *f)
 {
@@ -282,6 +306,37 @@ test_local_fs (void)
   d->local_fs = VIRT_MIGRATE_FACT_UNKNOWN;
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "visible on the destination");
+}
+
+/* What libvirt 9.0 refuses to migrate running whatever the destination
+ * (qemuMigrationSrcIsAllowed()): a directory shared through virtiofs (the
+ * test bed's session-mode libvirtd cannot run one: "virtiofs is not yet
+ * supported in session mode"), a transient disk (test-check 6e for real). */
+static void
+test_source_refusals (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
+                  "unreachable; offline neither");
+  f->n_virtiofs = 2;
+  d->transient = TRUE;
+  f->reachable = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "devices", "blocker", "The guest shares 2 directories with the host through virtiofs: "
+                            "libvirt refuses to migrate it (\"migration with virtiofs device is not supported\")"));
+  g_assert_true (has_check (v, "disk", "blocker", "vda: a transient disk (its writes kept in an overlay dropped at "
+                            "shutdown): libvirt refuses to migrate it (\"migration with transient disk is not supported\")"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_clear_pointer (&v, g_variant_unref);
+  f->reachable = TRUE;
+  f->offline = TRUE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "devices", "blocker", "virtiofs"));
+  g_assert_false (has_check (v, "disk", "blocker", "transient"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
 }
 
 /* What libvirt makes of this machine's file systems: none of the ones a
@@ -632,12 +687,14 @@ test_guest_xml (void)
     "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/>"
     "<source file='/var/lib/images/g.qcow2'/><target dev='vda' bus='virtio'/></disk>"
     "<disk type='block' device='disk'><driver name='qemu' type='raw'/>"
-    "<source dev='/dev/vg/g-data'/><target dev='vdb' bus='virtio'/><shareable/></disk>"
+    "<source dev='/dev/vg/g-data'/><target dev='vdb' bus='virtio'/><shareable/><transient/></disk>"
     "<disk type='file' device='cdrom'><source file='/isos/x.iso'/><target dev='sda' bus='sata'/>"
     "<readonly/></disk>"
     "<interface type='network'><source network='default'/></interface>"
     "<interface type='bridge'><source bridge='br0'/></interface>"
     "<hostdev mode='subsystem' type='pci'/>"
+    "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv/a'/><target dir='a'/></filesystem>"
+    "<filesystem type='mount'><driver type='path'/><source dir='/srv/b'/><target dir='b'/></filesystem>"
     "<video><model type='qxl'/></video><graphics type='spice'/>"
     "</devices></domain>";
   VirtMigrateGuestXml g = { 0 };
@@ -657,10 +714,13 @@ test_guest_xml (void)
   g_assert_cmpstr (d->source, ==, "/var/lib/images/g.qcow2");
   g_assert_cmpstr (d->target, ==, "vda");
   g_assert_false (d->readonly);
+  g_assert_false (d->transient);
   d = g_ptr_array_index (g.disks, 1);
   g_assert_cmpstr (d->type, ==, "block");
   g_assert_cmpstr (d->source, ==, "/dev/vg/g-data");
   g_assert_true (d->readonly);
+  g_assert_true (d->transient);
+  g_assert_cmpuint (g.n_virtiofs, ==, 1); /* the 9p one is not */
   d = g_ptr_array_index (g.disks, 2);
   g_assert_cmpstr (d->device, ==, "cdrom");
   g_assert_true (d->readonly);
@@ -804,6 +864,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/disk-targets", test_disk_targets);
   g_test_add_func ("/virt-migrate/preflight/local-fs", test_local_fs);
   g_test_add_func ("/virt-migrate/preflight/fs-kind", test_fs_kind);
+  g_test_add_func ("/virt-migrate/preflight/source-refusals", test_source_refusals);
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
