@@ -117,6 +117,13 @@ virt_migrate_hypervisor_list_disk_users (VirtMigrateHypervisor *self, const char
   return IFACE (self)->list_disk_users (self, uri, error);
 }
 
+char *
+virt_migrate_hypervisor_guest_busy (VirtMigrateHypervisor *self, const char *uri, const char *uuid)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->guest_busy (self, uri, uuid);
+}
+
 VirtMigrateGuestWhere
 virt_migrate_hypervisor_locate_guest (VirtMigrateHypervisor *self,
                                       const char            *uri,

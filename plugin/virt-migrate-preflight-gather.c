@@ -454,6 +454,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
   facts->snapshots = info->snapshots;
+  facts->busy = info->running ? virt_migrate_hypervisor_guest_busy (hv, source_uri, info->uuid) : NULL;
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);

@@ -97,6 +97,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   if (facts == NULL)
     return;
   g_free (facts->connect_error);
+  g_free (facts->busy);
   g_free (facts->host_uuid);
   g_free (facts->name_conflict_uuid);
   g_free (facts->cpu_mode);
@@ -241,6 +242,10 @@ check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
 static void
 check_source (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  if (f->busy != NULL)
+    add (v, "busy", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",
+         "libvirt is running %s on the guest now: it starts no migration of it until that ends", f->busy);
   if (!f->offline && f->n_virtiofs > 0)
     add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Shut the guest down and migrate it offline (--offline), or detach the shared directory first",

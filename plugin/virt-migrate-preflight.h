@@ -93,6 +93,7 @@ typedef struct {
   guint           n_hostdevs;
   guint           n_virtiofs;          /* directories shared through virtiofs */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
+  char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */
   gboolean        live;

@@ -19,6 +19,7 @@ typedef struct {
   char    *live_xml;
   char    *migratable_xml;
   gint     snapshots;
+  char    *busy;
 } Guest;
 
 typedef struct {
@@ -77,6 +78,7 @@ guest_free (Guest *g)
   g_free (g->uuid);
   g_free (g->live_xml);
   g_free (g->migratable_xml);
+  g_free (g->busy);
   g_free (g);
 }
 
@@ -176,6 +178,17 @@ list_running_guests (VirtMigrateHypervisor *hv, const char *uri, GError **error)
         g_ptr_array_add (out, info_of (g));
     }
   return out;
+}
+
+static char *
+guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
+{
+  FakeHypervisor *self = FAKE_HYPERVISOR (hv);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = host (self, uri, NULL);
+  Guest *g = h != NULL ? find (h, uuid) : NULL;
+
+  return g != NULL ? g_strdup (g->busy) : NULL;
 }
 
 static VirtMigrateGuestInfo *
@@ -372,6 +385,7 @@ fake_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
   iface->list_disk_users = list_disk_users;
+  iface->guest_busy = guest_busy;
 }
 
 static void
@@ -492,6 +506,16 @@ fake_hypervisor_set_snapshots (FakeHypervisor *self, const char *uri, const char
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   find_scripted (self, uri, name)->snapshots = snapshots;
+}
+
+void
+fake_hypervisor_set_busy (FakeHypervisor *self, const char *uri, const char *name, const char *busy)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Guest *g = find_scripted (self, uri, name);
+
+  g_free (g->busy);
+  g->busy = g_strdup (busy);
 }
 
 void

@@ -48,6 +48,11 @@ void            fake_hypervisor_set_snapshots (FakeHypervisor *self,
                                                const char     *uri,
                                                const char     *name,
                                                gint            snapshots);
+/* The job libvirt runs on the guest, in words (NULL: none). */
+void            fake_hypervisor_set_busy (FakeHypervisor *self,
+                                          const char     *uri,
+                                          const char     *name,
+                                          const char     *busy);
 /* Replaces @from with @to in the guest's live and migratable XML (where
  * it is in either; it must be in one). */
 void            fake_hypervisor_edit_guest (FakeHypervisor *self,

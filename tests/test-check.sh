@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..15"
+echo "1..16"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -302,6 +302,52 @@ show "$dir/check6e.out" "$dir/migrate6e.out" "$dir/migrate6ef.out"
   fail "forced: not libvirt's own refusal (exit $rc3)"
 [ "$("$tool" state src tr)" = running ] || fail "tr does not run on the source"
 ok "a transient disk: check names libvirt's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced"
+
+# 6f. A guest libvirt is busy with: another client's migration of it
+# (check said ok after 30 s, the time the destination's disk statistics
+# waited for that migration's job; migrating said "already runs on the
+# destination", a minute later), then a block copy ("domain has active
+# block job"). A blocker naming the job, at once; the migration refused
+# up front (exit 2); forced, libvirt's own refusal; ok once it ended.
+eval "$("$tool" slow-request-cli busy 64 64)"
+busycopy=(--live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy.mig" --disks-uri "unix://$dir/busy-nbd.sock")
+virsh -q -c "$src" migrate --live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy-v.mig" \
+  --disks-uri "unix://$dir/busy-v.sock" --bandwidth 1 busy "$dst" > "$dir/busy-virsh.out" 2>&1 &
+virsh_pid=$!
+for _ in $(seq 1 100); do virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" && break; sleep 0.1; done
+set +e
+start=$SECONDS
+"$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6f.out" 2>&1; rc1=$?
+took=$((SECONDS - start))
+start=$SECONDS
+"$cli" -c "$src" "${busycopy[@]}" busy "$dst" > "$dir/migrate6f.out" 2>&1; rc2=$?
+mtook=$((SECONDS - start))
+set -e
+virsh -q -c "$src" domjobabort busy > /dev/null 2>&1 || true
+wait $virsh_pid || true
+show "$dir/check6f.out" "$dir/migrate6f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +busy +libvirt is running an outgoing migration on the guest now" "$dir/check6f.out" ||
+  fail "check of a guest another client migrates: exit $rc1"
+[ $took -lt 25 ] && [ $mtook -lt 25 ] ||
+  fail "check of a guest another client migrates took $took s, refusing its migration $mtook s (a call waited for its job)"
+[ $rc2 -eq 2 ] && grep -q "libvirt is running an outgoing migration on the guest" "$dir/migrate6f.out" ||
+  fail "the migration was not refused up front (exit $rc2)"
+[ "$("$tool" state src busy)" = running ] || fail "busy does not run on the source"
+qemu-img create -q -f qcow2 "$dir/busy-copy.qcow2" 64M
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/busy-copy.qcow2"
+virsh -q -c "$src" blockcopy busy vda "$dir/busy-copy.qcow2" --reuse-external --transient-job --bandwidth 1 > /dev/null
+set +e
+"$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6g.out" 2>&1; rc1=$?
+"$cli" -c "$src" --force "${busycopy[@]}" busy "$dst" > "$dir/migrate6gf.out" 2>&1; rc3=$?
+set -e
+virsh -q -c "$src" blockjob busy vda --abort > /dev/null
+show "$dir/check6g.out" "$dir/migrate6gf.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +busy +libvirt is running a block job on vda on the guest now" "$dir/check6g.out" ||
+  fail "check of a guest in a block copy: exit $rc1"
+[ $rc3 -eq 1 ] && grep -q "domain has active block job" "$dir/migrate6gf.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
+"$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6g2.out" 2>&1 ||
+  { show "$dir/check6g2.out"; fail "check once the block job ended"; }
+ok "a guest libvirt is busy with (another client's migration, a block copy): check names the job at once (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; ok once it ended"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

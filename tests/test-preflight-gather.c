@@ -135,6 +135,25 @@ test_all_ok (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fake_hypervisor_get_n_gathered (fx->hv), ==, 1);
 }
 
+/* A guest libvirt runs a job on (another client's migration, a block
+ * copy…): it starts no migration until that ends. */
+static void
+test_busy (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest in a job of libvirt's: a blocker naming the job, with the way out; none: no line");
+  share_disk (fx);
+  v = verdict (fx);
+  g_assert_false (has (v, "busy", "blocker", NULL) || has (v, "busy", "ok", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_busy (fx->hv, SRC, "web", "a block job on vda");
+  v = verdict (fx);
+  g_assert_cmpstr (result_of (v), ==, "blocker");
+  assert_has (v, "busy", "blocker",
+              "libvirt is running a block job on vda on the guest now: it starts no migration of it until that ends");
+}
+
 /* libvirt refuses to migrate a guest with snapshots (their metadata would
  * stay behind): the source's count, asked with the guest. */
 static void
@@ -670,6 +689,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/preflight-gather/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("all-ok", test_all_ok);
   ADD ("snapshots", test_snapshots);
+  ADD ("busy", test_busy);
   ADD ("unreachable", test_unreachable);
   ADD ("unreachable-p2p", test_unreachable_p2p);
   ADD ("same-host", test_same_host);

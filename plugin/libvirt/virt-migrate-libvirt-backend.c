@@ -413,19 +413,6 @@ backend_prepare (VirtMigrateBackend       *backend,
       virt_migrate_libvirt_resident_read (&self->resident, dom);
       guest->resident_bytes = self->resident.last;
     }
-  /* How fast the guest dirties its memory is only reported from the
-   * second memory pass on; QEMU can sample it before (libvirt allows no
-   * such calculation while the migration runs): one, started now, read
-   * by the poller once done, for the expected end of the first pass. */
-  if (!offline && !self->adopted && virDomainIsActive (dom) == 1 &&
-      virDomainStartDirtyRateCalc (dom, DIRTY_CALC_SECONDS, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
-    {
-      self->dirty_calc_started = TRUE;
-      /* A count of 0 is an idle guest's, or one of a guest that dirties a
-       * little and was unlucky: whether its vCPUs ran tells them apart. */
-      if (virt_migrate_libvirt_vcpu_time (dom, &self->vcpu_time_start, &self->vcpus))
-        self->vcpu_clock_start = g_get_monotonic_time ();
-    }
   if (!offline)
     guest->disk_bytes = disk_bytes_to_copy (dom, request);
 
@@ -488,6 +475,21 @@ backend_prepare (VirtMigrateBackend       *backend,
         return FALSE;
     }
 
+  /* How fast the guest dirties its memory is only reported from the
+   * second memory pass on; QEMU can sample it before (libvirt allows no
+   * such calculation while the migration runs): one, started now, read
+   * by the poller once done, for the expected end of the first pass.
+   * After the pre-flight: not on a guest it refused (one in another
+   * client's job held this call 30 s). */
+  if (!offline && !self->adopted && virDomainIsActive (dom) == 1 &&
+      virDomainStartDirtyRateCalc (dom, DIRTY_CALC_SECONDS, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
+    {
+      self->dirty_calc_started = TRUE;
+      /* A count of 0 is an idle guest's, or one of a guest that dirties a
+       * little and was unlucky: whether its vCPUs ran tells them apart. */
+      if (virt_migrate_libvirt_vcpu_time (dom, &self->vcpu_time_start, &self->vcpus))
+        self->vcpu_clock_start = g_get_monotonic_time ();
+    }
   self->call = virt_migrate_request_get_call (request);
   /* disk-map, network-map: their destination XML goes instead. */
   if (!virt_migrate_libvirt_call_params (self->call, virt_migrate_dest_storage_get_xml (self->dest_storage),

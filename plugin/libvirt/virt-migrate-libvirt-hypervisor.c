@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-libvirt-hypervisor.h"
 #include "virt-migrate-libvirt-private.h"
 
@@ -141,6 +142,63 @@ list_running_guests (VirtMigrateHypervisor *hv, const char *uri, GError **error)
     }
   g_free (doms);
   return guests;
+}
+
+/* The job libvirt runs on a running guest, in words, NULL if none: a
+ * domain job (another client's migration, a save, a backup…: libvirt
+ * takes no migration until it ends, and a query that needs the guest's
+ * monitor waits 30 s for it), or a block job (blockcopy, blockcommit…:
+ * "domain has active block job"), asked only when there is no domain job
+ * (that query waits for one). */
+static char *
+guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
+{
+  static const char *const operations[] = {
+    [VIR_DOMAIN_JOB_OPERATION_START] = "a start",
+    [VIR_DOMAIN_JOB_OPERATION_SAVE] = "a save",
+    [VIR_DOMAIN_JOB_OPERATION_RESTORE] = "a restore",
+    [VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN] = "an incoming migration",
+    [VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT] = "an outgoing migration",
+    [VIR_DOMAIN_JOB_OPERATION_SNAPSHOT] = "a snapshot",
+    [VIR_DOMAIN_JOB_OPERATION_SNAPSHOT_REVERT] = "a snapshot revert",
+    [VIR_DOMAIN_JOB_OPERATION_DUMP] = "a memory dump",
+    [VIR_DOMAIN_JOB_OPERATION_BACKUP] = "a backup",
+  };
+  g_autoptr(virDomain) dom = domain (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, uuid, NULL);
+  virTypedParameterPtr params = NULL;
+  g_autofree char *xml = NULL;
+  VirtMigrateGuestXml g = { 0 };
+  char *busy = NULL;
+  int type = VIR_DOMAIN_JOB_NONE, nparams = 0, operation = 0;
+
+  if (dom == NULL || virDomainIsActive (dom) != 1)
+    {
+      virResetLastError ();
+      return NULL;
+    }
+  if (virDomainGetJobStats (dom, &type, &params, &nparams, 0) == 0 &&
+      (type == VIR_DOMAIN_JOB_BOUNDED || type == VIR_DOMAIN_JOB_UNBOUNDED))
+    {
+      virTypedParamsGetInt (params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation);
+      busy = g_strdup (operation > 0 && (gsize) operation < G_N_ELEMENTS (operations) && operations[operation] != NULL
+                         ? operations[operation] : "a job");
+    }
+  virTypedParamsFree (params, nparams);
+  if (busy != NULL)
+    return busy;
+  xml = virDomainGetXMLDesc (dom, 0);
+  if (xml != NULL && virt_migrate_guest_xml_parse (xml, &g))
+    for (guint i = 0; busy == NULL && g.disks != NULL && i < g.disks->len; i++)
+      {
+        const VirtMigrateDiskXml *d = g_ptr_array_index (g.disks, i);
+        virDomainBlockJobInfo info = { 0 };
+
+        if (d->target != NULL && virDomainGetBlockJobInfo (dom, d->target, &info, 0) == 1)
+          busy = g_strdup_printf ("a block job on %s", d->target);
+      }
+  virt_migrate_guest_xml_clear (&g);
+  virResetLastError ();
+  return busy;
 }
 
 static VirtMigrateGuestInfo *
@@ -316,8 +374,11 @@ list_disk_users (VirtMigrateHypervisor *hv, const char *uri, GError **error)
 
   if (conn == NULL)
     return NULL;
+  /* NOWAIT: a guest in a job (an incoming migration) gives its disks
+   * from its definition at once, where it held this call 30 s. */
   n = virConnectGetAllDomainStats (conn, VIR_DOMAIN_STATS_BLOCK, &records,
-                                   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING);
+                                   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING |
+                                   VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
   if (n < 0)
     {
       *error = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Cannot list the guests' disks");
@@ -359,6 +420,7 @@ virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *ifac
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
   iface->list_disk_users = list_disk_users;
+  iface->guest_busy = guest_busy;
 }
 
 static void
