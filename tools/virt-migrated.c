@@ -308,11 +308,14 @@ main (int argc, char **argv)
   g_signal_connect (manager, "job-removed", G_CALLBACK (on_jobs_changed), &d);
   rearm_idle (&d);
 
+  /* Everything in place (the objects, the state and ssh directories, the
+   * jobs of a previous daemon) before the name is asked for: a client
+   * that sees the name may call at once. */
+  on_bus_acquired (connection, VIRT_MIGRATE_DBUS_NAME, &d);
   owner_id = g_bus_own_name_on_connection (connection, VIRT_MIGRATE_DBUS_NAME,
                                            G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                            (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
                                            on_name_acquired, on_name_lost, &d, NULL);
-  on_bus_acquired (connection, VIRT_MIGRATE_DBUS_NAME, &d);
   g_unix_signal_add (SIGTERM, on_terminate, &d);
   g_unix_signal_add (SIGINT, on_terminate, &d);
 
