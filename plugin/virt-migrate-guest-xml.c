@@ -132,6 +132,7 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
 
       d->type = g_strdup (attr (names, values, "type"));
       d->device = g_strdup (attr (names, values, "device"));
+      d->written = g_strcmp0 (d->device, "cdrom") != 0;
       d->backing = g_ptr_array_new_with_free_func (backing_xml_free);
       g_ptr_array_add (g->disks, d);
       g->in_disk = TRUE;
@@ -183,7 +184,10 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
           d->format = g_strdup (attr (names, values, "type"));
         }
       else if (g_str_equal (element, "readonly") || g_str_equal (element, "shareable"))
-        d->readonly = TRUE;
+        {
+          d->readonly = TRUE;
+          d->written &= g_str_equal (element, "shareable");
+        }
       else if (g_str_equal (element, "transient"))
         d->transient = TRUE;
     }

@@ -53,6 +53,7 @@ typedef struct {
   char    *cache;
   gboolean readonly;
   gboolean transient; /* <transient/>: its writes in an overlay dropped at shutdown */
+  gboolean written;   /* neither <readonly/> nor a CD-ROM (a <shareable/> one is written) */
   GPtrArray *backing; /* VirtMigrateBackingXml, the image under the top first; empty without a chain
                        * (and in the migratable XML, which leaves the chain out) */
 } VirtMigrateDiskXml;

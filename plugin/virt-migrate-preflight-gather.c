@@ -220,6 +220,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->transient = d->transient;
+      fd->written = d->written;
       fd->cache = g_strdup (d->cache);
       /* libvirt asks the source host's file system; it is this one's. */
       if (local_source && (d->type == NULL || g_str_equal (d->type, "file")))

@@ -134,6 +134,7 @@ virt_migrate_preflight_add_disk (VirtMigratePreflightFacts *facts,
   d->target = g_strdup (target);
   d->source = g_strdup (source);
   d->dest_path = g_strdup (source);
+  d->written = TRUE;
   d->backing = g_ptr_array_new_with_free_func (backing_free);
   g_ptr_array_add (facts->disks, d);
   return d;
@@ -522,7 +523,7 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
       /* Not copied, on a file system of the source that libvirt counts as
        * local: it refuses the migration unless told it is safe
        * (qemuMigrationSrcIsSafe(), for every migration but an offline one). */
-      if (!d->readonly && !f->offline && d->local_fs == VIRT_MIGRATE_FACT_YES)
+      if (d->written && !f->offline && d->local_fs == VIRT_MIGRATE_FACT_YES)
         {
           if (!f->unsafe)
             {

@@ -51,6 +51,7 @@ typedef struct {
   gboolean        copied;      /* part of the storage copy */
   gboolean        readonly;    /* readonly or shareable: safe as it is */
   gboolean        transient;   /* <transient/>: libvirt 9.0 cannot migrate it */
+  gboolean        written;     /* not read-only (a shareable disk is written): libvirt's local-file-system rule applies */
   char           *cache;       /* the cache mode, NULL: the hypervisor's default */
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */

@@ -248,7 +248,28 @@ show "$dir/check6c.out" "$dir/migrate6c.out" "$dir/migrate6cf.out" "$dir/check6c
   { show "$dir/migrate6cu.out"; fail "--unsafe: libvirt did not let it go"; }
 [ "$("$tool" state dst loc)" = running ] || fail "loc does not run on the destination after --unsafe"
 "$tool" destroy dst loc
-ok "a disk left uncopied on the source's local file system: check says libvirt refuses it (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; --unsafe a warning, and it moves"
+# A shareable disk is never copied but is written: the same rule (check
+# said ok for it still, and libvirt refused).
+truncate -s 16M "$dir/sh.raw"
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/sh.raw"
+cat > "$dir/sh.xml" <<XML
+<domain type='qemu'><name>sh</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='$dir/sh.raw'/><target dev='vdb' bus='virtio'/><shareable/></disk>
+<memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$src" create "$dir/sh.xml" > /dev/null
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/sh.mig" sh "$dst" > "$dir/check6cs.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --force --migrateuri "unix://$dir/sh.mig" sh "$dst" > "$dir/migrate6cs.out" 2>&1; rc3=$?
+set -e
+show "$dir/check6cs.out" "$dir/migrate6cs.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vdb: .* that libvirt counts as local" "$dir/check6cs.out" ||
+  fail "check of a shareable disk on a local file system: exit $rc1"
+[ $rc3 -eq 1 ] && grep -q "Migration without shared storage is unsafe" "$dir/migrate6cs.out" ||
+  fail "forced: not libvirt's own refusal for the shareable disk (exit $rc3)"
+ok "a disk left uncopied on the source's local file system (also a shareable one): check says libvirt refuses it (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; --unsafe a warning, and it moves"
 
 # 6d. A guest with a snapshot: libvirt refuses to migrate it ("cannot
 # migrate domain with 1 snapshots") and check said it could go. Now a

@@ -278,8 +278,14 @@ test_local_fs (void)
 
   g_clear_pointer (&v, g_variant_unref);
   d->readonly = TRUE;
+  d->written = FALSE;
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "visible on the destination");
+  /* Shareable: not copied, but written: libvirt's rule applies. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->written = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "that libvirt counts as local");
   d->readonly = FALSE;
 
   g_clear_pointer (&v, g_variant_unref);
@@ -714,16 +720,19 @@ test_guest_xml (void)
   g_assert_cmpstr (d->source, ==, "/var/lib/images/g.qcow2");
   g_assert_cmpstr (d->target, ==, "vda");
   g_assert_false (d->readonly);
+  g_assert_true (d->written);
   g_assert_false (d->transient);
   d = g_ptr_array_index (g.disks, 1);
   g_assert_cmpstr (d->type, ==, "block");
   g_assert_cmpstr (d->source, ==, "/dev/vg/g-data");
   g_assert_true (d->readonly);
+  g_assert_true (d->written); /* shareable */
   g_assert_true (d->transient);
   g_assert_cmpuint (g.n_virtiofs, ==, 1); /* the 9p one is not */
   d = g_ptr_array_index (g.disks, 2);
   g_assert_cmpstr (d->device, ==, "cdrom");
   g_assert_true (d->readonly);
+  g_assert_false (d->written);
   g_assert_cmpuint (g.networks->len, ==, 2);
   {
     const VirtMigrateInterfaceXml *iface = g_ptr_array_index (g.networks, 1);
