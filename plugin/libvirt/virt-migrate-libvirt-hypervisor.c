@@ -211,6 +211,8 @@ lookup_guest (VirtMigrateHypervisor *hv, const char *uri, const char *name_or_uu
     return NULL;
   guest = guest_info (dom);
   guest->snapshots = virDomainSnapshotNum (dom, 0); /* -1: not known */
+  if (guest->snapshots < 0)
+    virResetLastError ();
   return guest;
 }
 
