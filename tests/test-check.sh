@@ -330,12 +330,14 @@ ok "a transient disk: check names libvirt's refusal (exit 1), the migration is r
 # destination", a minute later), then a block copy ("domain has active
 # block job"). A blocker naming the job, at once; the migration refused
 # up front (exit 2); forced, libvirt's own refusal; ok once it ended.
-eval "$("$tool" slow-request-cli busy 64 64)"
+eval "$("$tool" slow-request-cli busy 128 64)"
 busycopy=(--live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy.mig" --disks-uri "unix://$dir/busy-nbd.sock")
 virsh -q -c "$src" migrate --live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy-v.mig" \
   --disks-uri "unix://$dir/busy-v.sock" --bandwidth 1 busy "$dst" > "$dir/busy-virsh.out" 2>&1 &
 virsh_pid=$!
-for _ in $(seq 1 100); do virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" && break; sleep 0.1; done
+for _ in $(seq 1 300); do virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" && break; sleep 0.1; done
+virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" ||
+  { show "$dir/busy-virsh.out"; fail "virsh's migration of busy did not start"; }
 set +e
 start=$SECONDS
 "$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6f.out" 2>&1; rc1=$?
@@ -354,7 +356,7 @@ show "$dir/check6f.out" "$dir/migrate6f.out"
 [ $rc2 -eq 2 ] && grep -q "libvirt is running an outgoing migration on the guest" "$dir/migrate6f.out" ||
   fail "the migration was not refused up front (exit $rc2)"
 [ "$("$tool" state src busy)" = running ] || fail "busy does not run on the source"
-qemu-img create -q -f qcow2 "$dir/busy-copy.qcow2" 64M
+qemu-img create -q -f qcow2 "$dir/busy-copy.qcow2" 128M
 [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/busy-copy.qcow2"
 virsh -q -c "$src" blockcopy busy vda "$dir/busy-copy.qcow2" --reuse-external --transient-job --bandwidth 1 > /dev/null
 set +e
