@@ -118,10 +118,11 @@ virt_migrate_hypervisor_list_disk_users (VirtMigrateHypervisor *self, const char
 }
 
 char *
-virt_migrate_hypervisor_guest_busy (VirtMigrateHypervisor *self, const char *uri, const char *uuid)
+virt_migrate_hypervisor_guest_busy (VirtMigrateHypervisor *self, const char *uri, const char *uuid,
+                                    const char *const *targets)
 {
   g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
-  return IFACE (self)->guest_busy (self, uri, uuid);
+  return IFACE (self)->guest_busy (self, uri, uuid, targets);
 }
 
 VirtMigrateGuestWhere

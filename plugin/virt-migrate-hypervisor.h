@@ -121,13 +121,15 @@ struct _VirtMigrateHypervisorInterface
   GPtrArray            *(*list_disk_users)     (VirtMigrateHypervisor     *self,
                                                 const char                *uri,
                                                 GError                   **error);
-  /* The job libvirt runs on the guest @uuid of @uri now, in words ("an
-   * outgoing migration", "a block job on vda"), without waiting for it;
-   * NULL: none, or not known. Asked of the source only: a guest migrating
-   * in holds its job, and some queries would wait 30 s for it. */
+  /* The job libvirt runs on the running guest @uuid of @uri now, in words
+   * ("an outgoing migration", "a block job on vda": @targets are its
+   * disks'), without waiting for it; NULL: none, or not known. Asked of
+   * the source only: a guest migrating in holds its job, and some queries
+   * would wait 30 s for it. */
   char                 *(*guest_busy)          (VirtMigrateHypervisor     *self,
                                                 const char                *uri,
-                                                const char                *uuid);
+                                                const char                *uuid,
+                                                const char *const         *targets);
 };
 
 gboolean              virt_migrate_hypervisor_reach               (VirtMigrateHypervisor     *self,
@@ -173,7 +175,8 @@ GPtrArray            *virt_migrate_hypervisor_list_disk_users     (VirtMigrateHy
                                                                    GError                   **error);
 char                 *virt_migrate_hypervisor_guest_busy          (VirtMigrateHypervisor     *self,
                                                                    const char                *uri,
-                                                                   const char                *uuid);
+                                                                   const char                *uuid,
+                                                                   const char *const         *targets);
 /* Where the guest @uuid is: running on @uri, not running there, or @uri
  * unreachable (from lookup_guest). */
 VirtMigrateGuestWhere virt_migrate_hypervisor_locate_guest        (VirtMigrateHypervisor     *self,

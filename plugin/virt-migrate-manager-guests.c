@@ -10,8 +10,8 @@
 
 /* Whether a disk's image is seen from another host too: a network disk
  * (iSCSI, RBD, NBD…) is; a file on a file system libvirt counts as shared
- * here (NFS, SMB, CephFS, GFS2…) is; a local file is not; anything else (a block device, a file on a remote source) is not
- * known. */
+ * here (NFS, SMB, CephFS, GFS2…) is; a local file is not; anything else
+ * (a block device, a file on a remote source) is not known. */
 static const char *
 disk_shared (const VirtMigrateDiskXml *d, gboolean local_source)
 {

@@ -224,14 +224,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd->cache = g_strdup (d->cache);
       /* libvirt asks the source host's file system; it is this one's. */
       if (local_source && (d->type == NULL || g_str_equal (d->type, "file")))
-        {
-          VirtMigrateFsKind fs = virt_migrate_path_fs_kind (d->source);
-
-          fd->shared_fs = fs == VIRT_MIGRATE_FS_UNKNOWN ? VIRT_MIGRATE_FACT_UNKNOWN
-                          : fs == VIRT_MIGRATE_FS_SHARED ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-          fd->local_fs = fs == VIRT_MIGRATE_FS_UNKNOWN ? VIRT_MIGRATE_FACT_UNKNOWN
-                         : fs == VIRT_MIGRATE_FS_LOCAL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-        }
+        fd->source_fs = virt_migrate_path_fs_kind (d->source);
       for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
         {
           const VirtMigrateDiskXml *ld = g_ptr_array_index (live->disks, k);
@@ -455,7 +448,6 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
   facts->snapshots = info->snapshots;
-  facts->busy = info->running ? virt_migrate_hypervisor_guest_busy (hv, source_uri, info->uuid) : NULL;
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);
@@ -472,6 +464,22 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
       memset (&live, 0, sizeof live);
     }
   gather_guest (request, &guest, &live, &dest_guest, facts);
+  if (info->running)
+    {
+      /* Its disks from the live XML, read once above. */
+      g_autoptr(GPtrArray) targets = g_ptr_array_new ();
+
+      for (guint i = 0; live.disks != NULL && i < live.disks->len; i++)
+        {
+          const VirtMigrateDiskXml *d = g_ptr_array_index (live.disks, i);
+
+          if (d->target != NULL)
+            g_ptr_array_add (targets, d->target);
+        }
+      g_ptr_array_add (targets, NULL);
+      facts->busy = virt_migrate_hypervisor_guest_busy (hv, source_uri, info->uuid,
+                                                        (const char *const *) targets->pdata);
+    }
 
   if (dest_uri == NULL || !virt_migrate_hypervisor_reach (hv, dest_uri, &reach_error))
     {

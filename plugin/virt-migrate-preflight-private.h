@@ -15,12 +15,6 @@ gboolean virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
                                         GError                   **error);
 gboolean virt_migrate_uri_is_local     (const char                *uri);
 /* What libvirt makes of the file system under a path of this machine. */
-typedef enum {
-  VIRT_MIGRATE_FS_UNKNOWN,
-  VIRT_MIGRATE_FS_LOCAL,   /* ext4, xfs, tmpfs…: a disk left there uncopied is "unsafe" */
-  VIRT_MIGRATE_FS_SHARED,  /* NFS, SMB/CIFS, AFS, GPFS, ACFS, Quobyte: shared, its cache not coherent */
-  VIRT_MIGRATE_FS_CLUSTER, /* GFS2, OCFS2, CephFS, GlusterFS: shared and coherent */
-} VirtMigrateFsKind;
 VirtMigrateFsKind virt_migrate_path_fs_kind (const char *path);
 
 G_END_DECLS

@@ -237,9 +237,10 @@ check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
 }
 
 /* What the source's libvirt refuses to migrate whatever the destination
- * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest with snapshots,
- * for the metadata of its snapshots stays behind (offline too); running,
- * a directory shared through virtiofs or a transient disk. */
+ * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest in a job, a guest
+ * with snapshots, for the metadata of its snapshots stays behind (offline
+ * too); running, a directory shared through virtiofs (a transient disk:
+ * check_disks()). */
 static void
 check_source (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -252,16 +253,6 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
          "Shut the guest down and migrate it offline (--offline), or detach the shared directory first",
          "The guest shares %u director%s with the host through virtiofs: libvirt refuses to migrate it "
          "(\"migration with virtiofs device is not supported\")", f->n_virtiofs, f->n_virtiofs > 1 ? "ies" : "y");
-  for (guint i = 0; !f->offline && i < f->disks->len; i++)
-    {
-      const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
-
-      if (d->transient)
-        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-             "Shut the guest down and migrate it offline (--offline), or start it without <transient/> on that disk",
-             "%s: a transient disk (its writes kept in an overlay dropped at shutdown): libvirt refuses to "
-             "migrate it (\"migration with transient disk is not supported\")", d->target);
-    }
   if (f->snapshots > 0)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Delete the snapshots (virsh snapshot-delete), or move their metadata by hand: virsh snapshot-dumpxml "
@@ -460,6 +451,13 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 
       if (d->source == NULL)
         continue;
+      /* libvirt refuses to migrate a running guest with one
+       * (qemuMigrationSrcIsAllowed()). */
+      if (d->transient && !f->offline)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Shut the guest down and migrate it offline (--offline), or start it without <transient/> on that disk",
+             "%s: a transient disk (its writes kept in an overlay dropped at shutdown): libvirt refuses to "
+             "migrate it (\"migration with transient disk is not supported\")", d->target);
       /* Two disks mapped onto one path (--disk-map DIR1=X --disk-map
        * DIR2=X, the same file name): one image for both, which QEMU
        * refuses half-way ("Block node is read-only"). */
@@ -496,7 +494,8 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
            * image it runs from, which a copy would write onto itself (two
            * QEMUs writing one image: QEMU refuses if the image is locked,
            * "Block node is read-only"; a qcow2 unlocked is corrupted). */
-          if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->local_fs == VIRT_MIGRATE_FACT_NO &&
+          if (d->dest_exists == VIRT_MIGRATE_FACT_YES &&
+              (d->source_fs == VIRT_MIGRATE_FS_SHARED || d->source_fs == VIRT_MIGRATE_FS_CLUSTER) &&
               g_strcmp0 (d->dest_path, d->source) == 0)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                  "On shared storage, migrate without a storage copy; else copy to another path (--disk-map SRC=DST)",
@@ -523,7 +522,7 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
       /* Not copied, on a file system of the source that libvirt counts as
        * local: it refuses the migration unless told it is safe
        * (qemuMigrationSrcIsSafe(), for every migration but an offline one). */
-      if (d->written && !f->offline && d->local_fs == VIRT_MIGRATE_FACT_YES)
+      if (d->written && !f->offline && d->source_fs == VIRT_MIGRATE_FS_LOCAL)
         {
           if (!f->unsafe)
             {
@@ -558,7 +557,7 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
        * before 5.6; since, with a QEMU that drops the destination's page
        * cache at the switch-over (every QEMU libvirt 9.0 runs, from 4.2:
        * qemuMigrationSrcIsSafe()), it lets it go, and so do we, saying so. */
-      if (f->live && !d->readonly && d->shared_fs == VIRT_MIGRATE_FACT_YES &&
+      if (f->live && !d->readonly && d->source_fs == VIRT_MIGRATE_FS_SHARED &&
           g_strcmp0 (d->cache, "none") != 0 && g_strcmp0 (d->cache, "directsync") != 0)
         add (v, "cache", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
              "%s: cache mode %s on a network file system: safe, the destination's QEMU drops its page "

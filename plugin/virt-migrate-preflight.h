@@ -24,6 +24,15 @@ typedef enum {
   VIRT_MIGRATE_FACT_YES,
 } VirtMigrateFact;
 
+/* What libvirt makes of the file system under a path (virFileIsSharedFS(),
+ * virFileIsClusterFS()). */
+typedef enum {
+  VIRT_MIGRATE_FS_UNKNOWN,
+  VIRT_MIGRATE_FS_LOCAL,   /* ext4, xfs, tmpfs…: a disk left there uncopied is "unsafe" */
+  VIRT_MIGRATE_FS_SHARED,  /* NFS, SMB/CIFS, AFS, GPFS, ACFS, Quobyte: shared, its cache not coherent */
+  VIRT_MIGRATE_FS_CLUSTER, /* GFS2, OCFS2, CephFS, GlusterFS: shared and coherent */
+} VirtMigrateFsKind;
+
 typedef struct {
   char           *kind;   /* "network", "bridge", "direct" */
   char           *name;   /* the network, bridge or host device, after any network-map */
@@ -56,8 +65,7 @@ typedef struct {
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
-  VirtMigrateFact shared_fs;   /* the source path is on a network file system that is not a cluster one (NFS, SMB) */
-  VirtMigrateFact local_fs;    /* the source path is on a file system libvirt counts as local (not NFS, CephFS…) */
+  VirtMigrateFsKind source_fs; /* the file system under the source path, as libvirt sees it (a local source only) */
   GPtrArray      *backing;     /* VirtMigratePreflightBacking: the chain under the top image, top first */
   gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */
   char           *dest_backing;       /* that image's backing file, NULL: none */

@@ -181,7 +181,7 @@ list_running_guests (VirtMigrateHypervisor *hv, const char *uri, GError **error)
 }
 
 static char *
-guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
+guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid, const char *const *targets)
 {
   FakeHypervisor *self = FAKE_HYPERVISOR (hv);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);

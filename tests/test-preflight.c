@@ -40,8 +40,7 @@ good_facts (void)
   d = virt_migrate_preflight_add_disk (f, "vda", "/var/lib/libvirt/images/web1.qcow2");
   d->cache = g_strdup ("none");
   d->dest_exists = VIRT_MIGRATE_FACT_YES;
-  d->shared_fs = VIRT_MIGRATE_FACT_YES;
-  d->local_fs = VIRT_MIGRATE_FACT_NO;
+  d->source_fs = VIRT_MIGRATE_FS_SHARED;
   return f;
 }
 
@@ -257,8 +256,7 @@ test_local_fs (void)
   g_test_summary ("an uncopied disk on the source's local file system: a blocker in libvirt's words; "
                   "--unsafe a warning; offline, read-only, copied or not known: not this rule; copied into "
                   "its own path on a shared file system: a warning (the image onto itself)");
-  d->shared_fs = VIRT_MIGRATE_FACT_NO;
-  d->local_fs = VIRT_MIGRATE_FACT_YES;
+  d->source_fs = VIRT_MIGRATE_FS_LOCAL;
   v = verdict_of (f);
   assert_check (v, "disk", "blocker", "libvirt refuses the migration (\"Migration without shared storage is unsafe\")");
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
@@ -295,7 +293,7 @@ test_local_fs (void)
   /* Copied into the same path on a shared file system: most likely the
    * image itself (two QEMUs writing one image). */
   g_clear_pointer (&v, g_variant_unref);
-  d->local_fs = VIRT_MIGRATE_FACT_NO;
+  d->source_fs = VIRT_MIGRATE_FS_CLUSTER;
   v = verdict_of (f);
   assert_check (v, "disk", "warning", "the copy writes the image onto itself");
   g_clear_pointer (&v, g_variant_unref);
@@ -305,11 +303,11 @@ test_local_fs (void)
   assert_check (v, "disk", "ok", "copied into /dst/images/web1.qcow2, which exists");
   g_free (d->dest_path);
   d->dest_path = g_strdup (d->source);
-  d->local_fs = VIRT_MIGRATE_FACT_YES;
+  d->source_fs = VIRT_MIGRATE_FS_LOCAL;
   d->copied = FALSE;
 
   g_clear_pointer (&v, g_variant_unref);
-  d->local_fs = VIRT_MIGRATE_FACT_UNKNOWN;
+  d->source_fs = VIRT_MIGRATE_FS_UNKNOWN;
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "visible on the destination");
 }
@@ -448,7 +446,7 @@ test_disks (void)
   assert_check (v, "cache", "ok", "cache mode writeback on a network file system: safe");
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
   g_clear_pointer (&v, g_variant_unref);
-  d->shared_fs = VIRT_MIGRATE_FACT_NO;
+  d->source_fs = VIRT_MIGRATE_FS_CLUSTER;
   v = verdict_of (f);
   g_assert_null (check_of (v, "cache"));
 }

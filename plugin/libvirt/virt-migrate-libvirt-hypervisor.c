@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-libvirt-hypervisor.h"
 #include "virt-migrate-libvirt-private.h"
 
@@ -151,7 +150,7 @@ list_running_guests (VirtMigrateHypervisor *hv, const char *uri, GError **error)
  * "domain has active block job"), asked only when there is no domain job
  * (that query waits for one). */
 static char *
-guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
+guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid, const char *const *targets)
 {
   static const char *const operations[] = {
     [VIR_DOMAIN_JOB_OPERATION_START] = "a start",
@@ -166,12 +165,10 @@ guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
   };
   g_autoptr(virDomain) dom = domain (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, uuid, NULL);
   virTypedParameterPtr params = NULL;
-  g_autofree char *xml = NULL;
-  VirtMigrateGuestXml g = { 0 };
   char *busy = NULL;
   int type = VIR_DOMAIN_JOB_NONE, nparams = 0, operation = 0;
 
-  if (dom == NULL || virDomainIsActive (dom) != 1)
+  if (dom == NULL)
     {
       virResetLastError ();
       return NULL;
@@ -184,19 +181,13 @@ guest_busy (VirtMigrateHypervisor *hv, const char *uri, const char *uuid)
                          ? operations[operation] : "a job");
     }
   virTypedParamsFree (params, nparams);
-  if (busy != NULL)
-    return busy;
-  xml = virDomainGetXMLDesc (dom, 0);
-  if (xml != NULL && virt_migrate_guest_xml_parse (xml, &g))
-    for (guint i = 0; busy == NULL && g.disks != NULL && i < g.disks->len; i++)
-      {
-        const VirtMigrateDiskXml *d = g_ptr_array_index (g.disks, i);
-        virDomainBlockJobInfo info = { 0 };
+  for (guint i = 0; busy == NULL && targets != NULL && targets[i] != NULL; i++)
+    {
+      virDomainBlockJobInfo info = { 0 };
 
-        if (d->target != NULL && virDomainGetBlockJobInfo (dom, d->target, &info, 0) == 1)
-          busy = g_strdup_printf ("a block job on %s", d->target);
-      }
-  virt_migrate_guest_xml_clear (&g);
+      if (virDomainGetBlockJobInfo (dom, targets[i], &info, 0) == 1)
+        busy = g_strdup_printf ("a block job on %s", targets[i]);
+    }
   virResetLastError ();
   return busy;
 }
