@@ -10,6 +10,18 @@ fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]
 show() { local t; t=$(sed 's/^/# /' "$@"); printf '%s\n' "$t"; printf '%s\n' "$t" >&2; }
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# domain_xml NAME DEVICES: a 64 MiB TCG guest NAME with the XML DEVICES
+# beside its emulator, no balloon (vm_testbed_guest_xml() in C).
+domain_xml() {
+	cat <<XML
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+$2
+<memballoon model='none'/></devices></domain>
+XML
+}
+
 # start_bus: a private session bus (tests/test-bus.conf: nothing activated,
 # so an installed virt-migrated never answers for the test's own), as
 # DBUS_SESSION_BUS_ADDRESS; its pid in $bus_pid.

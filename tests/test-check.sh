@@ -198,13 +198,7 @@ src_image=$(virsh -q -c "$src" domblklist ovw | awk '$1 == "vda" { print $2 }')
 mkdir -p "$dir/others"
 qemu-img create -q -f qcow2 "$dir/others/$(basename "$src_image")" 16M
 [ "$(id -u)" -eq 0 ] && chown -R "$owner" "$dir/others"
-cat > "$dir/other.xml" <<XML
-<domain type='qemu'><name>other</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/others/$(basename "$src_image")'/><target dev='vda' bus='virtio'/></disk>
-<memballoon model='none'/></devices></domain>
-XML
+domain_xml other "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/others/$(basename "$src_image")'/><target dev='vda' bus='virtio'/></disk>" > "$dir/other.xml"
 virsh -q -c "$dst" define "$dir/other.xml" > /dev/null
 before=$(sha256sum < "$dir/others/$(basename "$src_image")")
 omap="$(dirname "$src_image")=$dir/others"
@@ -252,13 +246,7 @@ show "$dir/check6c.out" "$dir/migrate6c.out" "$dir/migrate6cf.out" "$dir/check6c
 # said ok for it still, and libvirt refused).
 truncate -s 16M "$dir/sh.raw"
 [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/sh.raw"
-cat > "$dir/sh.xml" <<XML
-<domain type='qemu'><name>sh</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='$dir/sh.raw'/><target dev='vdb' bus='virtio'/><shareable/></disk>
-<memballoon model='none'/></devices></domain>
-XML
+domain_xml sh "<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/><source file='$dir/sh.raw'/><target dev='vdb' bus='virtio'/><shareable/></disk>" > "$dir/sh.xml"
 virsh -q -c "$src" create "$dir/sh.xml" > /dev/null
 set +e
 "$cli" -c "$src" check --live --migrateuri "unix://$dir/sh.mig" sh "$dst" > "$dir/check6cs.out" 2>&1; rc1=$?
@@ -302,13 +290,7 @@ ok "a guest with a snapshot: check names libvirt's refusal (exit 1), the migrati
 # the migration refused up front (exit 2), libvirt's own refusal forced.
 qemu-img create -q -f qcow2 "$dir/tr.qcow2" 16M
 [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/tr.qcow2"
-cat > "$dir/tr.xml" <<XML
-<domain type='qemu'><name>tr</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/tr.qcow2'/><target dev='vda' bus='virtio'/><transient/></disk>
-<memballoon model='none'/></devices></domain>
-XML
+domain_xml tr "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/tr.qcow2'/><target dev='vda' bus='virtio'/><transient/></disk>" > "$dir/tr.xml"
 virsh -q -c "$src" create "$dir/tr.xml" > /dev/null
 set +e
 "$cli" -c "$src" check --live --unsafe --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/check6e.out" 2>&1; rc1=$?

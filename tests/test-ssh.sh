@@ -114,13 +114,7 @@ mkdir -p "$d" "$dir/dst-c1"
 qemu-img create -q -f qcow2 "$d/c1.qcow2" 32M
 qemu-io -f qcow2 -c "write -P 0x6b 4M 8M" "$d/c1.qcow2" > /dev/null
 chown -R "$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID" "$d" "$dir/dst-c1"
-cat > "$dir/c1.xml" <<XML
-<domain type='qemu'><name>c1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$d/c1.qcow2'/><target dev='vda' bus='virtio'/></disk>
-<memballoon model='none'/></devices></domain>
-XML
+domain_xml c1 "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$d/c1.qcow2'/><target dev='vda' bus='virtio'/></disk>" > "$dir/c1.xml"
 virsh -q -c "$src" create "$dir/c1.xml" > /dev/null
 "$cli" -q -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/c1.mig" --disks-uri "unix://$dir/c1.nbd" \
 	--disk-map "$d=$dir/dst-c1" c1 "$sdst" > "$dir/c1.out" 2>&1 || { show "$dir/c1.out"; fail "the storage copy over ssh failed"; }

@@ -44,13 +44,7 @@ chain_guest() {
 # disk_guest NAME IMAGE: a running guest on the source with IMAGE as vda.
 disk_guest() {
 	chown -R "$owner" "$(dirname "$2")"
-	cat > "$dir/$1.xml" <<XML
-<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$2'/><target dev='vda' bus='virtio'/></disk>
-<memballoon model='none'/></devices></domain>
-XML
+	domain_xml "$1" "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$2'/><target dev='vda' bus='virtio'/></disk>" > "$dir/$1.xml"
 	virsh -q -c "$src" create "$dir/$1.xml" > /dev/null
 }
 # migrate NAME OPTIONS...: live, managed direct over UNIX sockets.
