@@ -312,20 +312,27 @@ ok "a transient disk: check names libvirt's refusal (exit 1), the migration is r
 # destination", a minute later), then a block copy ("domain has active
 # block job"). A blocker naming the job, at once; the migration refused
 # up front (exit 2); forced, libvirt's own refusal; ok once it ended.
-eval "$("$tool" slow-request-cli busy 128 64)"
-busycopy=(--live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy.mig" --disks-uri "unix://$dir/busy-nbd.sock")
-virsh -q -c "$src" migrate --live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/busy-v.mig" \
-  --disks-uri "unix://$dir/busy-v.sock" --bandwidth 1 busy "$dst" > "$dir/busy-virsh.out" 2>&1 &
+# A guest that keeps rewriting 48 MiB at 2 MiB/s: over 1 MiB/s its
+# migration never ends by itself (a storage copy ended too soon, once).
+"$tool" dirty-guest busy 128 48 2 16
+busyargs=(--live --unsafe --migrateuri "unix://$dir/busy.mig")
+# Its check as a storage copy too: the destination's disk users are asked.
+busycopy=(--live --copy-storage-all --disk-map "$dir=$dir/busy-map" --migrateuri "unix://$dir/busy.mig"
+  --disks-uri "unix://$dir/busy-nbd.sock")
+virsh -q -c "$src" migrate --live --unsafe --migrateuri "unix://$dir/busy-v.mig" --bandwidth 1 busy "$dst" \
+  > "$dir/busy-virsh.out" 2>&1 &
 virsh_pid=$!
 for _ in $(seq 1 300); do virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" && break; sleep 0.1; done
-virsh -q -c "$src" domjobinfo busy 2>/dev/null | grep -q "Outgoing migration" ||
-  { show "$dir/busy-virsh.out"; fail "virsh's migration of busy did not start"; }
+virsh -q -c "$src" domjobinfo busy > "$dir/busy-job.out" 2>&1
+grep -q "Outgoing migration" "$dir/busy-job.out" ||
+  { kill -0 $virsh_pid 2>/dev/null && echo "# virsh runs on" >&2; show "$dir/busy-virsh.out" "$dir/busy-job.out"
+    fail "virsh's migration of busy did not start"; }
 set +e
 start=$SECONDS
 "$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6f.out" 2>&1; rc1=$?
 took=$((SECONDS - start))
 start=$SECONDS
-"$cli" -c "$src" "${busycopy[@]}" busy "$dst" > "$dir/migrate6f.out" 2>&1; rc2=$?
+"$cli" -c "$src" "${busyargs[@]}" busy "$dst" > "$dir/migrate6f.out" 2>&1; rc2=$?
 mtook=$((SECONDS - start))
 set -e
 virsh -q -c "$src" domjobabort busy > /dev/null 2>&1 || true
@@ -338,20 +345,21 @@ show "$dir/check6f.out" "$dir/migrate6f.out"
 [ $rc2 -eq 2 ] && grep -q "libvirt is running an outgoing migration on the guest" "$dir/migrate6f.out" ||
   fail "the migration was not refused up front (exit $rc2)"
 [ "$("$tool" state src busy)" = running ] || fail "busy does not run on the source"
-qemu-img create -q -f qcow2 "$dir/busy-copy.qcow2" 128M
+qemu-img create -q -f qcow2 "$dir/busy-copy.qcow2" 16M
 [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/busy-copy.qcow2"
 virsh -q -c "$src" blockcopy busy vda "$dir/busy-copy.qcow2" --reuse-external --transient-job --bandwidth 1 > /dev/null
 set +e
-"$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6g.out" 2>&1; rc1=$?
-"$cli" -c "$src" --force "${busycopy[@]}" busy "$dst" > "$dir/migrate6gf.out" 2>&1; rc3=$?
+"$cli" -c "$src" check "${busyargs[@]}" busy "$dst" > "$dir/check6g.out" 2>&1; rc1=$?
+"$cli" -c "$src" --force "${busyargs[@]}" busy "$dst" > "$dir/migrate6gf.out" 2>&1; rc3=$?
 set -e
 virsh -q -c "$src" blockjob busy vda --abort > /dev/null
 show "$dir/check6g.out" "$dir/migrate6gf.out"
 [ $rc1 -eq 1 ] && grep -Eq "blocker +busy +libvirt is running a block job on vda on the guest now" "$dir/check6g.out" ||
   fail "check of a guest in a block copy: exit $rc1"
 [ $rc3 -eq 1 ] && grep -q "domain has active block job" "$dir/migrate6gf.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
-"$cli" -c "$src" check "${busycopy[@]}" busy "$dst" > "$dir/check6g2.out" 2>&1 ||
+"$cli" -c "$src" check "${busyargs[@]}" busy "$dst" > "$dir/check6g2.out" 2>&1 ||
   { show "$dir/check6g2.out"; fail "check once the block job ended"; }
+"$tool" destroy src busy
 ok "a guest libvirt is busy with (another client's migration, a block copy): check names the job at once (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; ok once it ended"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
