@@ -32,6 +32,38 @@ disk_xml_free (gpointer data)
   g_free (d);
 }
 
+static void
+pin_free (gpointer data)
+{
+  VirtMigratePin *pin = data;
+
+  g_free (pin->what);
+  g_free (pin);
+}
+
+GPtrArray *
+virt_migrate_pins_new (void)
+{
+  return g_ptr_array_new_with_free_func (pin_free);
+}
+
+VirtMigratePin *
+virt_migrate_pins_add (GPtrArray *pins, VirtMigratePinKind kind, const char *what)
+{
+  VirtMigratePin *pin = g_new0 (VirtMigratePin, 1);
+
+  pin->kind = kind;
+  pin->what = g_strdup (what);
+  g_ptr_array_add (pins, pin);
+  return pin;
+}
+
+static VirtMigratePin *
+add_pin (VirtMigrateGuestXml *g, VirtMigratePinKind kind, const char *what)
+{
+  return virt_migrate_pins_add (g->pins, kind, what);
+}
+
 void
 virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
 {
@@ -43,7 +75,9 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->networks, g_ptr_array_unref);
   g_clear_pointer (&g->devices, g_ptr_array_unref);
   g_clear_pointer (&g->disks, g_ptr_array_unref);
+  g_clear_pointer (&g->pins, g_ptr_array_unref);
   g_free (g->iface_kind);
+  g_free (g->fs_tag);
   if (g->text != NULL)
     g_string_free (g->text, TRUE);
 }
@@ -55,6 +89,14 @@ attr (const char **names, const char **values, const char *name)
     if (g_str_equal (names[i], name))
       return values[i];
   return NULL;
+}
+
+static const char *
+attr_or (const char **names, const char **values, const char *name, const char *fallback)
+{
+  const char *value = attr (names, values, name);
+
+  return value != NULL ? value : fallback;
 }
 
 static void
@@ -78,9 +120,16 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       g_string_truncate (g->text, 0);
     }
   else if (g_str_equal (element, "cpu") && g_str_equal (parent, "domain"))
-    g->cpu_mode = g_strdup (attr (names, values, "mode") ? attr (names, values, "mode") : "custom");
+    g->cpu_mode = g_strdup (attr_or (names, values, "mode", "custom"));
   else if ((g_str_equal (element, "model") || g_str_equal (element, "feature")) && g_str_equal (parent, "cpu"))
-    g->cpu_model = TRUE;
+    {
+      const char *policy = attr (names, values, "policy");
+
+      g->cpu_model = TRUE;
+      /* As libvirt's virCPUCheckFeature(): a feature disabled or forbidden is not asked for. */
+      if (g_str_equal (element, "feature") && g_strcmp0 (attr (names, values, "name"), "invtsc") == 0)
+        g->invtsc = g_strcmp0 (policy, "disable") != 0 && g_strcmp0 (policy, "forbid") != 0;
+    }
   else if ((g_str_equal (element, "model") && g_str_equal (parent, "video")) ||
            (g_str_equal (element, "graphics") && g_str_equal (parent, "devices")))
     {
@@ -94,18 +143,54 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
           g_ptr_array_add (g->devices, g_strdup (type));
         }
     }
+  else if (g_str_equal (element, "timer") && g_str_equal (parent, "clock") &&
+           g_strcmp0 (attr (names, values, "name"), "tsc") == 0)
+    g->tsc_frequency = g_ascii_strtoull (attr_or (names, values, "frequency", "0"), NULL, 10) > 0;
   else if (g_str_equal (element, "hostdev") && g_str_equal (parent, "devices"))
-    g->n_hostdevs++;
+    {
+      const char *mode = attr_or (names, values, "mode", "subsystem");
+      const char *type = attr_or (names, values, "type", "");
+      g_autofree char *what = g_strdup_printf ("<hostdev mode='%s' type='%s'>", mode, type);
+
+      g->hostdev = add_pin (g, g_str_equal (mode, "subsystem") && g_str_equal (type, "usb")
+                                 ? VIRT_MIGRATE_PIN_USB : VIRT_MIGRATE_PIN_HOSTDEV, what);
+    }
+  else if (g->hostdev != NULL && g_str_equal (element, "teaming") &&
+           g_strcmp0 (attr (names, values, "type"), "transient") == 0 && g->hostdev->kind == VIRT_MIGRATE_PIN_HOSTDEV)
+    g->hostdev->kind = VIRT_MIGRATE_PIN_TEAMED;
+  else if (g->hostdev != NULL && g->hostdev->kind == VIRT_MIGRATE_PIN_USB && g_str_equal (parent, "source") &&
+           (g_str_equal (element, "vendor") || g_str_equal (element, "product") || g_str_equal (element, "address")))
+    {
+      /* A USB device is found by its IDs, else by where it is plugged. */
+      g_autofree char *old = g->hostdev->what;
+
+      if (g_str_equal (element, "address"))
+        g->hostdev->what = g_strdup_printf ("%s bus %s device %s", old, attr_or (names, values, "bus", "?"),
+                                            attr_or (names, values, "device", "?"));
+      else
+        g->hostdev->what = g_strdup_printf ("%s %s %s", old, element, attr_or (names, values, "id", "?"));
+    }
+  else if (g_str_equal (element, "shmem") && g_str_equal (parent, "devices") &&
+           g_strcmp0 (attr (names, values, "role"), "master") != 0)
+    add_pin (g, VIRT_MIGRATE_PIN_SHMEM, attr (names, values, "name"));
   else if (g_str_equal (element, "filesystem") && g_str_equal (parent, "devices"))
-    g->in_filesystem = TRUE;
-  else if (g->in_filesystem && g_str_equal (element, "driver") && g_str_equal (parent, "filesystem") &&
-           g_strcmp0 (attr (names, values, "type"), "virtiofs") == 0)
-    g->n_virtiofs++;
+    {
+      g->in_filesystem = TRUE;
+      g->fs_virtiofs = FALSE;
+      g_clear_pointer (&g->fs_tag, g_free);
+    }
+  else if (g->in_filesystem && g_str_equal (element, "driver") && g_str_equal (parent, "filesystem"))
+    g->fs_virtiofs = g_strcmp0 (attr (names, values, "type"), "virtiofs") == 0;
+  else if (g->in_filesystem && g_str_equal (element, "target") && g_str_equal (parent, "filesystem"))
+    g->fs_tag = g_strdup (attr (names, values, "dir"));
   else if (g_str_equal (element, "interface") && g_str_equal (parent, "devices"))
     {
       g->in_interface = TRUE;
       g_free (g->iface_kind);
       g->iface_kind = g_strdup (attr (names, values, "type"));
+      /* A network card passed through: a PCI host device to libvirt. */
+      if (g_strcmp0 (g->iface_kind, "hostdev") == 0)
+        g->hostdev = add_pin (g, VIRT_MIGRATE_PIN_HOSTDEV, "<interface type='hostdev'>");
     }
   else if (g_str_equal (element, "source") && g->in_interface)
     {
@@ -215,10 +300,16 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
     }
   else if (g_str_equal (element, "disk"))
     g->in_disk = FALSE;
-  else if (g_str_equal (element, "interface"))
-    g->in_interface = FALSE;
-  else if (g_str_equal (element, "filesystem"))
-    g->in_filesystem = FALSE;
+  else if (g_str_equal (element, "interface") || g_str_equal (element, "hostdev"))
+    {
+      g->in_interface = FALSE;
+      g->hostdev = NULL;
+    }
+  else if (g_str_equal (element, "filesystem") && g->in_filesystem)
+    {
+      g->in_filesystem = FALSE;
+      add_pin (g, g->fs_virtiofs ? VIRT_MIGRATE_PIN_VIRTIOFS : VIRT_MIGRATE_PIN_9P, g->fs_tag);
+    }
 }
 
 static void
@@ -259,8 +350,14 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->networks = g_ptr_array_new_with_free_func (interface_free);
   g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
+  g->pins = virt_migrate_pins_new ();
   g->text = g_string_new (NULL);
-  return virt_migrate_xml_parse (&parser, xml, g);
+  if (!virt_migrate_xml_parse (&parser, xml, g))
+    return FALSE;
+  /* QEMU blocks a migration with the invariant TSC unless its frequency is given. */
+  if (g->invtsc && !g->tsc_frequency)
+    add_pin (g, VIRT_MIGRATE_PIN_INVTSC, "invtsc");
+  return TRUE;
 }
 
 /* --- one element's text ----------------------------------------------- */

@@ -8,6 +8,25 @@ G_BEGIN_DECLS
 /* A guest's libvirt XML, read once with GMarkup: what the pre-flight
  * checks and the destination's storage need to know of it. Pure. */
 
+/* A device by which libvirt 9.0 or QEMU 7.2 decides whether the guest can
+ * migrate running (qemuMigrationSrcIsAllowed(), QEMU's migration blockers,
+ * which libvirt asks for). */
+typedef enum {
+  VIRT_MIGRATE_PIN_HOSTDEV,  /* a PCI, mdev or SCSI host device, an <interface type='hostdev'>: refused */
+  VIRT_MIGRATE_PIN_TEAMED,   /* a PCI one with <teaming type='transient'/>: QEMU unplugs it for the migration */
+  VIRT_MIGRATE_PIN_USB,      /* a USB host device: QEMU reattaches it there, if the destination has it */
+  VIRT_MIGRATE_PIN_SHMEM,    /* shared memory (ivshmem) whose role is not 'master': refused by QEMU */
+  VIRT_MIGRATE_PIN_9P,       /* a directory shared through 9p: refused while the guest has it mounted */
+  VIRT_MIGRATE_PIN_VIRTIOFS, /* a directory shared through virtiofs: refused by libvirt */
+  VIRT_MIGRATE_PIN_INVTSC,   /* the invariant TSC without a TSC frequency: refused by libvirt */
+} VirtMigratePinKind;
+
+typedef struct {
+  VirtMigratePinKind kind;
+  char              *what; /* libvirt's words for it (<hostdev mode='subsystem' type='pci'>), the
+                            * USB device's IDs, the shared memory's name, the 9p mount tag */
+} VirtMigratePin;
+
 typedef struct {
   char      *virt_type;
   char      *arch;
@@ -18,14 +37,18 @@ typedef struct {
   GPtrArray *networks;    /* VirtMigrateInterfaceXml */
   GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* VirtMigrateDiskXml */
-  guint      n_hostdevs;
-  guint      n_virtiofs;  /* <filesystem> shared through virtiofs */
+  GPtrArray *pins;        /* VirtMigratePin, in the XML's order */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
   gboolean   in_disk;
   gboolean   in_interface;
   gboolean   in_filesystem;
+  gboolean   fs_virtiofs;
+  char      *fs_tag;
+  VirtMigratePin *hostdev; /* the <hostdev> or <interface type='hostdev'> being read */
+  gboolean   invtsc;      /* <cpu> asks for the invariant TSC */
+  gboolean   tsc_frequency; /* <clock><timer name='tsc' frequency='N'/> */
   char      *iface_kind;
   guint      backing_depth;
 } VirtMigrateGuestXml;
@@ -59,6 +82,9 @@ typedef struct {
 } VirtMigrateDiskXml;
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
+/* An empty list of VirtMigratePin, and one added to it. */
+GPtrArray      *virt_migrate_pins_new (void);
+VirtMigratePin *virt_migrate_pins_add (GPtrArray *pins, VirtMigratePinKind kind, const char *what);
 /* Runs @parser over all of @xml (qualified names ignored); FALSE when
  * @xml cannot be read. */
 gboolean virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer user_data);

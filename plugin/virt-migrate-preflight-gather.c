@@ -257,8 +257,8 @@ gather_guest (VirtMigrateRequest        *request,
 
       virt_migrate_preflight_add_network (facts, kind, mapped != NULL ? mapped : net);
     }
-  facts->n_hostdevs = guest->n_hostdevs;
-  facts->n_virtiofs = guest->n_virtiofs;
+  g_ptr_array_unref (facts->pins);
+  facts->pins = g_ptr_array_ref (guest->pins);
   facts->cpu_mode = g_strdup (guest->cpu_mode);
   facts->machine = g_strdup (guest->machine);
   facts->emulator = g_strdup (guest->emulator);

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "virt-migrate-enums.h"
+#include "virt-migrate-guest-xml.h"
 
 G_BEGIN_DECLS
 
@@ -99,8 +100,7 @@ typedef struct {
   GPtrArray      *networks;            /* VirtMigratePreflightNetwork */
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
-  guint           n_hostdevs;
-  guint           n_virtiofs;          /* directories shared through virtiofs */
+  GPtrArray      *pins;                /* VirtMigratePin: devices libvirt or QEMU judge a live migration by */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */

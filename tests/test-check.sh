@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..16"
+echo "1..17"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -361,6 +361,39 @@ show "$dir/check6g.out" "$dir/migrate6gf.out"
   { show "$dir/check6g2.out"; fail "check once the block job ended"; }
 "$tool" destroy src busy
 ok "a guest libvirt is busy with (another client's migration, a block copy): check names the job at once (exit 1), the migration is refused up front (exit 2), libvirt's own refusal when forced; ok once it ended"
+
+# 6h. Devices QEMU judges a live migration by (libvirt 9.0 asks QEMU for
+# its migration blockers): shared memory whose role is not 'master' (QEMU:
+# "peer mode"; check said ok, libvirt refused): a blocker (exit 1), the
+# migration refused up front (exit 2), forced libvirt's own refusal. With
+# role='master' it migrates; so does a 9p shared directory the guest has
+# not mounted (a warning: QEMU refuses while it has).
+domain_xml peer "<shmem name='vmtb-peer-$$'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>" > "$dir/peer.xml"
+domain_xml own "<shmem name='vmtb-own-$$' role='master'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>
+<filesystem type='mount' accessmode='mapped'><source dir='$dir'/><target dir='share'/></filesystem>" > "$dir/own.xml"
+virsh -q -c "$src" create "$dir/peer.xml" > /dev/null
+virsh -q -c "$src" create "$dir/own.xml" > /dev/null
+shmargs=(--live --migrateuri "unix://$dir/shm.mig")
+set +e
+"$cli" -c "$src" check "${shmargs[@]}" peer "$dst" > "$dir/check6h.out" 2>&1; rc1=$?
+"$cli" -c "$src" "${shmargs[@]}" peer "$dst" > "$dir/migrate6h.out" 2>&1; rc2=$?
+"$cli" -c "$src" --force "${shmargs[@]}" peer "$dst" > "$dir/migrate6hf.out" 2>&1; rc3=$?
+"$cli" -c "$src" check "${shmargs[@]}" own "$dst" > "$dir/check6h2.out" 2>&1; rc4=$?
+"$cli" -c "$src" "${shmargs[@]}" own "$dst" > "$dir/migrate6h2.out" 2>&1; rc5=$?
+set -e
+show "$dir/check6h.out" "$dir/migrate6h.out" "$dir/migrate6hf.out" "$dir/check6h2.out" "$dir/migrate6h2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +devices +The shared memory device vmtb-peer-$$ is a peer" "$dir/check6h.out" ||
+  fail "check of a guest with a peer's shared memory: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "vmtb-peer-$$ is a peer" "$dir/migrate6h.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Migration is disabled when using feature 'peer mode' in device 'ivshmem'" "$dir/migrate6hf.out" ||
+  fail "forced: not libvirt's own refusal (exit $rc3)"
+[ "$("$tool" state src peer)" = running ] || fail "peer does not run on the source"
+[ $rc4 -eq 0 ] && grep -Eq "warning +devices +The guest shares a directory of the host through 9p \(mount tag share\)" "$dir/check6h2.out" &&
+  ! grep -q "shared memory" "$dir/check6h2.out" || fail "check of the master's guest with a 9p directory: exit $rc4"
+[ $rc5 -eq 0 ] && [ "$("$tool" state dst own)" = running ] || fail "the master's guest did not migrate (exit $rc5)"
+"$tool" destroy src peer
+"$tool" destroy dst own
+ok "shared memory of a peer: check names QEMU's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own when forced; the master's migrates, with a 9p directory (a warning)"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -191,16 +191,55 @@ test_memory (void)
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
 }
 
+/* The devices libvirt 9.0 and QEMU 7.2 judge a live migration by, one line
+ * each: a blocker where they refuse, a warning where it moves on a
+ * condition (test-check 6g: the shared memory and 9p ones for real). */
 static void
 test_host_devices (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
   g_autoptr(GVariant) v = NULL;
 
-  g_test_summary ("A guest with a passed-through PCI device: a blocker");
-  f->n_hostdevs = 1;
+  g_test_summary ("A PCI host device, a peer's shared memory, the invariant TSC without its frequency: "
+                  "blockers; a USB device, a teamed card, a 9p directory: warnings; offline none");
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_HOSTDEV, "<hostdev mode='subsystem' type='pci'>");
   v = verdict_of (f);
-  assert_check (v, "devices", "blocker", "1 host device");
+  g_assert_true (has_check (v, "devices", "blocker", "The guest has a host device passed through, <hostdev "
+                            "mode='subsystem' type='pci'>: libvirt and QEMU refuse to migrate it running"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* libvirt lets USB devices go (QEMU reattaches them), and a teamed card QEMU unplugs. */
+  g_ptr_array_set_size (f->pins, 0);
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b");
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_TEAMED, "<interface type='hostdev'>");
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_9P, "share");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "devices", "warning", "(<hostdev mode='subsystem' type='usb'> vendor 0x046d product "
+                            "0xc52b): it moves only if the destination has the same device"));
+  g_assert_true (has_check (v, "devices", "warning", "The guest's <interface type='hostdev'> is teamed"));
+  g_assert_true (has_check (v, "devices", "warning", "through 9p (mount tag share): QEMU refuses to migrate the "
+                            "guest while it has it mounted"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+
+  g_ptr_array_set_size (f->pins, 0);
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_SHMEM, "shm0");
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_INVTSC, "invtsc");
+  f->reachable = FALSE; /* the source's refusals, whatever the destination */
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "devices", "blocker", "The shared memory device shm0 is a peer (its role is not "
+                            "'master'): QEMU refuses to migrate the guest (\"Migration is disabled when using "
+                            "feature 'peer mode' in device 'ivshmem'\")"));
+  g_assert_true (has_check (v, "cpu", "blocker", "(\"domain has 'invtsc' CPU feature but TSC frequency is not "
+                            "specified\")"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->reachable = TRUE;
+  f->offline = TRUE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "devices", NULL, "shm0"));
+  g_assert_false (has_check (v, "cpu", "blocker", NULL));
 }
 
 static void
@@ -325,7 +364,8 @@ test_source_refusals (void)
 
   g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
                   "unreachable; offline neither");
-  f->n_virtiofs = 2;
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_VIRTIOFS, "a");
+  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_VIRTIOFS, "b");
   d->transient = TRUE;
   f->reachable = FALSE;
   v = verdict_of (f);
@@ -697,6 +737,13 @@ test_guest_xml (void)
     "<interface type='network'><source network='default'/></interface>"
     "<interface type='bridge'><source bridge='br0'/></interface>"
     "<hostdev mode='subsystem' type='pci'/>"
+    "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc52b'/></source></hostdev>"
+    "<hostdev mode='subsystem' type='usb'><source><address bus='1' device='4'/></source></hostdev>"
+    "<interface type='hostdev'><source><address type='pci' bus='0x3b'/></source>"
+    "<teaming type='transient' persistent='ua-net0'/></interface>"
+    "<interface type='hostdev'><source><address type='pci' bus='0x3c'/></source></interface>"
+    "<shmem name='peer0'><model type='ivshmem-plain'/></shmem>"
+    "<shmem name='own0' role='master'><model type='ivshmem-plain'/></shmem>"
     "<filesystem type='mount'><driver type='virtiofs'/><source dir='/srv/a'/><target dir='a'/></filesystem>"
     "<filesystem type='mount'><driver type='path'/><source dir='/srv/b'/><target dir='b'/></filesystem>"
     "<video><model type='qxl'/></video><graphics type='spice'/>"
@@ -726,7 +773,6 @@ test_guest_xml (void)
   g_assert_true (d->readonly);
   g_assert_true (d->written); /* shareable */
   g_assert_true (d->transient);
-  g_assert_cmpuint (g.n_virtiofs, ==, 1); /* the 9p one is not */
   d = g_ptr_array_index (g.disks, 2);
   g_assert_cmpstr (d->device, ==, "cdrom");
   g_assert_true (d->readonly);
@@ -738,7 +784,28 @@ test_guest_xml (void)
     g_assert_cmpstr (iface->kind, ==, "bridge");
     g_assert_cmpstr (iface->name, ==, "br0");
   }
-  g_assert_cmpuint (g.n_hostdevs, ==, 1);
+  {
+    /* In the XML's order; the master's shared memory migrates. */
+    static const struct { VirtMigratePinKind kind; const char *what; } pins[] = {
+      { VIRT_MIGRATE_PIN_HOSTDEV, "<hostdev mode='subsystem' type='pci'>" },
+      { VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b" },
+      { VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> bus 1 device 4" },
+      { VIRT_MIGRATE_PIN_TEAMED, "<interface type='hostdev'>" },
+      { VIRT_MIGRATE_PIN_HOSTDEV, "<interface type='hostdev'>" },
+      { VIRT_MIGRATE_PIN_SHMEM, "peer0" },
+      { VIRT_MIGRATE_PIN_VIRTIOFS, "a" },
+      { VIRT_MIGRATE_PIN_9P, "b" },
+    };
+
+    g_assert_cmpuint (g.pins->len, ==, G_N_ELEMENTS (pins));
+    for (guint i = 0; i < G_N_ELEMENTS (pins); i++)
+      {
+        const VirtMigratePin *pin = g_ptr_array_index (g.pins, i);
+
+        g_assert_cmpint (pin->kind, ==, pins[i].kind);
+        g_assert_cmpstr (pin->what, ==, pins[i].what);
+      }
+  }
   /* disk bus virtio twice, sata, video qxl, graphics spice: five triples */
   g_assert_cmpuint (g.devices->len, ==, 15);
   virt_migrate_guest_xml_clear (&g);
@@ -746,6 +813,27 @@ test_guest_xml (void)
   memset (&g, 0, sizeof g);
   g_assert_false (virt_migrate_guest_xml_parse ("<domain><devices>", &g));
   virt_migrate_guest_xml_clear (&g);
+
+  /* The invariant TSC: pinned without a frequency, not with one, nor disabled. */
+  {
+    static const struct { const char *xml; guint pins; } tsc[] = {
+      { "<domain><cpu mode='custom'><model>Skylake-Server</model><feature policy='require' name='invtsc'/></cpu>"
+        "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock></domain>", 1 },
+      { "<domain><cpu><feature name='invtsc'/></cpu><clock><timer name='tsc' frequency='2095078000'/></clock></domain>", 0 },
+      { "<domain><cpu><feature policy='disable' name='invtsc'/></cpu></domain>", 0 },
+      { "<domain><cpu mode='host-passthrough'/></domain>", 0 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (tsc); i++)
+      {
+        memset (&g, 0, sizeof g);
+        g_assert_true (virt_migrate_guest_xml_parse (tsc[i].xml, &g));
+        g_assert_cmpuint (g.pins->len, ==, tsc[i].pins);
+        if (tsc[i].pins > 0)
+          g_assert_cmpint (((VirtMigratePin *) g_ptr_array_index (g.pins, 0))->kind, ==, VIRT_MIGRATE_PIN_INVTSC);
+        virt_migrate_guest_xml_clear (&g);
+      }
+  }
 }
 
 /* A backing chain as libvirt 9.0's live XML lists it (recorded on the test
