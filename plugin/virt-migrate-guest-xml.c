@@ -28,6 +28,8 @@ disk_xml_free (gpointer data)
   g_free (d->target);
   g_free (d->source);
   g_free (d->network);
+  g_free (d->pool);
+  g_free (d->volume);
   g_free (d->cache);
   g_free (d);
 }
@@ -251,6 +253,11 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
           attr (names, values, "protocol") != NULL)
         d->network = g_strdup_printf ("%s:%s", attr (names, values, "protocol"),
                                       attr (names, values, "name") != NULL ? attr (names, values, "name") : "");
+      else if (g_str_equal (element, "source") && d->pool == NULL && attr (names, values, "pool") != NULL)
+        {
+          d->pool = g_strdup (attr (names, values, "pool"));
+          d->volume = g_strdup (attr (names, values, "volume"));
+        }
       else if (g_str_equal (element, "source") && d->source == NULL)
         d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
       else if (g_str_equal (element, "target"))

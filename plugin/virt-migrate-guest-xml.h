@@ -73,6 +73,8 @@ typedef struct {
   char    *target;
   char    *source;
   char    *network;   /* a network disk's PROTOCOL:NAME (source stays NULL) */
+  char    *pool;      /* a volume disk's storage pool, by name on every host (source stays NULL) */
+  char    *volume;    /* and its volume there */
   char    *cache;
   gboolean readonly;
   gboolean transient; /* <transient/>: its writes in an overlay dropped at shutdown */
@@ -104,6 +106,8 @@ char    *virt_migrate_backing_resolve (const char *image, const char *backing);
  * (NULL: none). virt_migrate_pools_dir_func() is the first for
  * virt_migrate_map_path() (@pools a GPtrArray). */
 char    *virt_migrate_pools_dir (GPtrArray *pools, const char *name);
+/* Whether one of @pools is named @name. */
+gboolean virt_migrate_pools_has (GPtrArray *pools, const char *name);
 char    *virt_migrate_pools_covering (GPtrArray *pools, const char *dir);
 char    *virt_migrate_pools_dir_func (const char *pool, gpointer pools);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);

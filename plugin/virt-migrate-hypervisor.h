@@ -107,8 +107,8 @@ struct _VirtMigrateHypervisorInterface
                                                 const char                *uri,
                                                 const char                *kind,
                                                 const char                *name);
-  /* The XML of every active storage pool of @uri (empty when it has none
-   * or cannot be asked). */
+  /* The XML of every active storage pool of @uri (empty when it has none,
+   * NULL when it cannot be asked). */
   GPtrArray            *(*storage_pools)       (VirtMigrateHypervisor     *self,
                                                 const char                *uri);
   /* The XML of the storage volume at @path, NULL when no pool of @uri

@@ -200,6 +200,7 @@ disk_is_copied (VirtMigrateRequest *request, const VirtMigrateDiskXml *d, const 
  * CPU, machine and emulator, from its definitions. */
 static void
 gather_guest (VirtMigrateRequest        *request,
+              GPtrArray                 *src_pools,
               const VirtMigrateGuestXml *guest,
               const VirtMigrateGuestXml *live,
               const VirtMigrateGuestXml *dest_guest,
@@ -212,19 +213,26 @@ gather_guest (VirtMigrateRequest        *request,
   for (guint i = 0; guest->disks != NULL && i < guest->disks->len; i++)
     {
       const VirtMigrateDiskXml *d = g_ptr_array_index (guest->disks, i);
+      g_autofree char *pool_dir = d->pool != NULL ? virt_migrate_pools_dir (src_pools, d->pool) : NULL;
+      g_autofree char *volume = NULL;
       VirtMigratePreflightDisk *fd;
 
-      if (d->source == NULL || d->target == NULL)
+      /* A volume's path is where its pool says (a pool without a directory: its name). */
+      if (d->pool != NULL)
+        volume = pool_dir != NULL ? g_build_filename (pool_dir, d->volume, NULL)
+                                  : g_strdup_printf ("%s/%s", d->pool, d->volume);
+      if ((d->source == NULL && volume == NULL) || d->target == NULL)
         continue;
-      fd = virt_migrate_preflight_add_disk (facts, d->target, d->source);
+      fd = virt_migrate_preflight_add_disk (facts, d->target, volume != NULL ? volume : d->source);
+      fd->pool = g_strdup (d->pool);
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->transient = d->transient;
       fd->written = d->written;
       fd->cache = g_strdup (d->cache);
       /* libvirt asks the source host's file system; it is this one's. */
-      if (local_source && (d->type == NULL || g_str_equal (d->type, "file")))
-        fd->source_fs = virt_migrate_path_fs_kind (d->source);
+      if (local_source && (d->type == NULL || g_str_equal (d->type, "file") || pool_dir != NULL))
+        fd->source_fs = virt_migrate_path_fs_kind (fd->source);
       for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
         {
           const VirtMigrateDiskXml *ld = g_ptr_array_index (live->disks, k);
@@ -358,10 +366,24 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   for (guint i = 0; i < facts->disks->len; i++)
     {
       VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
-      g_autofree char *mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source,
-                                                       virt_migrate_pools_dir_func, pools);
+      /* A volume is found by its pool's name there (disk-map maps paths, not pools). */
+      g_autofree char *mapped = d->pool != NULL ? NULL
+                                                : virt_migrate_map_path ((const char *const *) disk_map, d->source,
+                                                                         virt_migrate_pools_dir_func, pools);
       g_autofree char *dir = NULL, *vol = NULL;
 
+      if (d->pool != NULL)
+        {
+          g_autofree char *pool_dir = virt_migrate_pools_dir (pools, d->pool);
+          g_autofree char *name = g_path_get_basename (d->source);
+
+          d->dest_pool_named = virt_migrate_pools_has (pools, d->pool) ? VIRT_MIGRATE_FACT_YES
+                               : pools != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+          if (d->dest_pool_named != VIRT_MIGRATE_FACT_YES)
+            continue;
+          g_free (d->dest_path);
+          d->dest_path = pool_dir != NULL ? g_build_filename (pool_dir, name, NULL) : g_strdup (d->source);
+        }
       if (mapped != NULL)
         {
           g_free (d->dest_path);
@@ -377,7 +399,7 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
           d->dest_user_running = user != NULL && user->running;
         }
       dir = g_path_get_dirname (d->dest_path);
-      d->dest_pool = virt_migrate_pools_covering (pools, dir);
+      d->dest_pool = d->pool != NULL ? g_strdup (d->pool) : virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
@@ -429,6 +451,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   g_autoptr(GError) reach_error = NULL;
   g_autofree char *xml = NULL, *live_xml = NULL, *dest_xml = NULL, *dname = NULL, *src_host = NULL;
   VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
+  g_autoptr(GPtrArray) src_pools = NULL;
 
   if (dest_uri == NULL)
     dest_uri = virt_migrate_request_get_dest_uri (request);
@@ -463,7 +486,10 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
       virt_migrate_guest_xml_clear (&live);
       memset (&live, 0, sizeof live);
     }
-  gather_guest (request, &guest, &live, &dest_guest, facts);
+  for (guint i = 0; guest.disks != NULL && i < guest.disks->len && src_pools == NULL; i++)
+    if (((VirtMigrateDiskXml *) g_ptr_array_index (guest.disks, i))->pool != NULL)
+      src_pools = virt_migrate_hypervisor_storage_pools (hv, source_uri);
+  gather_guest (request, src_pools, &guest, &live, &dest_guest, facts);
   if (info->running)
     {
       /* Its disks from the live XML, read once above. */

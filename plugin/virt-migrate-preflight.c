@@ -42,6 +42,7 @@ disk_free (gpointer data)
   g_free (d->cache);
   g_free (d->dest_pool);
   g_free (d->dest_user);
+  g_free (d->pool);
   g_free (d);
 }
 
@@ -543,6 +544,22 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
                d->dest_user_running ? "running" : "not running");
           continue;
         }
+      /* libvirt finds a volume's pool by name on the destination, copied or not. */
+      if (d->pool != NULL && d->dest_pool_named == VIRT_MIGRATE_FACT_NO)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Define and start a storage pool of that name there (over the same storage, unless the disk is copied)",
+               "%s: a volume of the storage pool %s, which the destination lacks (or has not started): libvirt "
+               "looks it up by name there and fails (\"Storage pool not found\")", d->target, d->pool);
+          continue;
+        }
+      if (d->pool != NULL && d->dest_pool_named == VIRT_MIGRATE_FACT_UNKNOWN)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure it exists there",
+               "%s: a volume of the storage pool %s: whether the destination has a pool of that name cannot be "
+               "seen (its storage pools cannot be listed)", d->target, d->pool);
+          continue;
+        }
       if (d->copied && f->incremental && d->backing->len > 0)
         {
           check_incremental_chain (v, d);
@@ -606,6 +623,12 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
              d->target, d->source);
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->pool != NULL)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Copy the storage (--copy-storage-all: libvirt creates the volume there), or give the pool there "
+             "the same storage",
+             "%s: the destination's storage pool %s has no volume %s (a shared disk must be in it already)",
+             d->target, d->pool, d->dest_path);
       else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->dest_pool != NULL)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              "Copy the storage (--copy-storage-all) or put the image on shared storage",

@@ -66,6 +66,9 @@ typedef struct {
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
+  char           *pool;        /* a volume disk's storage pool (libvirt finds it by name on each host), NULL: a path;
+                                * source and dest_path are then its volume's paths, where the pools say */
+  VirtMigrateFact dest_pool_named; /* the destination has an active pool of that name */
   VirtMigrateFsKind source_fs; /* the file system under the source path, as libvirt sees it (a local source only) */
   GPtrArray      *backing;     /* VirtMigratePreflightBacking: the chain under the top image, top first */
   gboolean        dest_backing_known; /* an image at dest_path was read: dest_backing is its backing file */

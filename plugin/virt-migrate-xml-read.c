@@ -217,6 +217,14 @@ virt_migrate_pools_covering (GPtrArray *pools, const char *dir)
   return pools_lookup (pools, pool_dir_path, dir, pool_name_path);
 }
 
+gboolean
+virt_migrate_pools_has (GPtrArray *pools, const char *name)
+{
+  g_autofree char *found = pools_lookup (pools, pool_name_path, name, pool_name_path);
+
+  return found != NULL;
+}
+
 char *
 virt_migrate_pools_dir_func (const char *pool, gpointer pools)
 {

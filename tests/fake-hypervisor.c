@@ -316,7 +316,7 @@ storage_pools (VirtMigrateHypervisor *hv, const char *uri)
   FakeHypervisor *self = FAKE_HYPERVISOR (hv);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   Host *h = host (self, uri, NULL);
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *out = h != NULL ? g_ptr_array_new_with_free_func (g_free) : NULL;
 
   for (guint i = 0; h != NULL && i < h->pools->len; i++)
     g_ptr_array_add (out, g_strdup (g_ptr_array_index (h->pools, i)));

@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..17"
+echo "1..18"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -394,6 +394,45 @@ show "$dir/check6h.out" "$dir/migrate6h.out" "$dir/migrate6hf.out" "$dir/check6h
 "$tool" destroy src peer
 "$tool" destroy dst own
 ok "shared memory of a peer: check names QEMU's refusal (exit 1), the migration is refused up front (exit 2), libvirt's own when forced; the master's migrates, with a 9p directory (a warning)"
+
+# 6i. A disk that is a storage pool's volume (<disk type='volume'>, found
+# by the pool's name on each host): check saw no disk in it and said ok,
+# where libvirt refuses ("Migration without shared storage is unsafe";
+# copied, "Storage pool not found" without that pool there). Now: no pool
+# of that name there, a blocker (exit 1), the migration refused up front
+# (exit 2), libvirt's own refusal when forced; with the pool there, left
+# in place, libvirt's local-file-system rule; copied, ok, and libvirt
+# makes the volume in that pool, the guest running there from it.
+mkdir -p "$dir/volsrc" "$dir/voldst"
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/volsrc" "$dir/voldst"
+virsh -q -c "$src" pool-create-as volp dir --target "$dir/volsrc" > /dev/null
+virsh -q -c "$src" vol-create-as volp vg.qcow2 16M --format qcow2 > /dev/null
+domain_xml vg "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='volp' volume='vg.qcow2'/><target dev='vda' bus='virtio'/></disk>" > "$dir/vg.xml"
+virsh -q -c "$src" create "$dir/vg.xml" > /dev/null
+volargs=(--live --copy-storage-all --migrateuri "unix://$dir/vg.mig" --disks-uri "unix://$dir/vg-nbd.sock")
+set +e
+"$cli" -c "$src" check "${volargs[@]}" vg "$dst" > "$dir/check6i.out" 2>&1; rc1=$?
+"$cli" -c "$src" "${volargs[@]}" vg "$dst" > "$dir/migrate6i.out" 2>&1; rc2=$?
+"$cli" -c "$src" --force "${volargs[@]}" vg "$dst" > "$dir/migrate6if.out" 2>&1; rc3=$?
+virsh -q -c "$dst" pool-create-as volp dir --target "$dir/voldst" > /dev/null
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/vg.mig" vg "$dst" > "$dir/check6i2.out" 2>&1; rc4=$?
+"$cli" -c "$src" check "${volargs[@]}" vg "$dst" > "$dir/check6i3.out" 2>&1; rc5=$?
+"$cli" -c "$src" "${volargs[@]}" vg "$dst" > "$dir/migrate6i2.out" 2>&1; rc6=$?
+set -e
+show "$dir/check6i.out" "$dir/migrate6i.out" "$dir/migrate6if.out" "$dir/check6i2.out" "$dir/check6i3.out" "$dir/migrate6i2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: a volume of the storage pool volp, which the destination lacks" "$dir/check6i.out" ||
+  fail "check of a volume disk whose pool the destination lacks: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "a volume of the storage pool volp" "$dir/migrate6i.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "no storage pool with matching name 'volp'" "$dir/migrate6if.out" ||
+  fail "forced: not libvirt's own refusal (exit $rc3)"
+[ $rc4 -eq 1 ] && grep -Eq "blocker +disk +vda: $dir/volsrc/vg.qcow2 is not copied and is on a file system of the source that libvirt counts as local" "$dir/check6i2.out" ||
+  fail "check of a volume disk left in place on a local file system: exit $rc4"
+[ $rc5 -eq 0 ] && grep -Eq "ok +disk +vda: copied to $dir/voldst/vg.qcow2, created in the destination's storage pool volp" "$dir/check6i3.out" ||
+  fail "check of a volume disk copied into the pool there: exit $rc5"
+[ $rc6 -eq 0 ] && [ "$("$tool" state dst vg)" = running ] && [ -s "$dir/voldst/vg.qcow2" ] ||
+  fail "the volume disk's guest did not move into the pool there (exit $rc6)"
+"$tool" destroy dst vg
+ok "a disk that is a pool's volume: without that pool there a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; left in place on a local file system a blocker; copied into the pool there ok, and the guest runs there from the volume libvirt made"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

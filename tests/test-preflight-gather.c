@@ -517,6 +517,42 @@ test_copy_disk_map_pool (Fixture *fx, gconstpointer data)
   assert_has (v, "disk", "ok", "vda: copied to /srv/fast/web.qcow2, created in the destination's storage pool fast");
 }
 
+/* A disk that is a storage pool's volume: libvirt finds the pool by name
+ * on each host (test-check 6i for real). */
+static void
+test_volume_disk (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+  const char *map[] = { FAKE_DISK_DIR "=/srv/new", NULL };
+
+  g_test_summary ("A volume disk: its path where the source's pool says; no pool of that name there a blocker, "
+                  "copied or not; copied into the pool there (a disk-map, which maps paths, leaves it alone); "
+                  "left in place, the volume must be in it");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<disk type='file' device='disk'>", "<disk type='volume' device='disk'>");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<source file='" FAKE_DISK "'", "<source pool='images' volume='web.qcow2'");
+  fake_hypervisor_add_pool (fx->hv, SRC, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_pool (fx->hv, DST, "other", "/srv/other");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", map, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: a volume of the storage pool images, which the destination lacks (or has "
+                                    "not started): libvirt looks it up by name there and fails*");
+  g_clear_pointer (&v, g_variant_unref);
+
+  fake_hypervisor_add_pool (fx->hv, DST, "images", "/srv/images");
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied to /srv/images/web.qcow2, created in the destination's storage pool images");
+  g_assert_cmpstr (result_of (v), ==, "ok");
+  g_clear_pointer (&v, g_variant_unref);
+
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_SHARED, "disk-map", NULL, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: the destination's storage pool images has no volume /srv/images/web.qcow2*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_add_volume (fx->hv, DST, "/srv/images/web.qcow2", NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
+}
+
 static void
 test_copy_disk_map_dir (Fixture *fx, gconstpointer data)
 {
@@ -707,6 +743,7 @@ main (int argc, char **argv)
   ADD ("memory-not-running", test_memory_not_running);
   ADD ("device-not-offered", test_device_not_offered);
   ADD ("hostdev", test_hostdev);
+  ADD ("volume-disk", test_volume_disk);
   ADD ("network-missing", test_network_missing);
   ADD ("network-map", test_network_map);
   ADD ("bridge", test_bridge);

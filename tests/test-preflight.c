@@ -97,7 +97,9 @@ has_check (GVariant *verdict, const char *name, const char *result, const char *
       g_variant_lookup (check, "check", "&s", &n);
       g_variant_lookup (check, "result", "&s", &r);
       g_variant_lookup (check, "reason", "&s", &reason);
-      found = g_str_equal (n, name) && g_str_equal (r, result) && strstr (reason, in_reason) != NULL;
+      /* A NULL @result or @in_reason: any. */
+      found = g_str_equal (n, name) && (result == NULL || g_str_equal (r, result)) &&
+              (in_reason == NULL || strstr (reason, in_reason) != NULL);
       g_variant_unref (check);
     }
   return found;
@@ -240,6 +242,27 @@ test_host_devices (void)
   v = verdict_of (f);
   g_assert_false (has_check (v, "devices", NULL, "shm0"));
   g_assert_false (has_check (v, "cpu", "blocker", NULL));
+}
+
+static void
+test_volume_pool (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A volume disk whose pool the destination lacks: a blocker; whose pools cannot be listed "
+                  "there: a warning, not ok");
+  d->pool = g_strdup ("images");
+  d->dest_pool_named = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "disk", "blocker", "vda: a volume of the storage pool images, which the destination lacks"));
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_pool_named = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "disk", "warning", "vda: a volume of the storage pool images: whether the destination "
+                            "has a pool of that name cannot be seen"));
+  g_assert_false (has_check (v, "disk", "ok", NULL));
 }
 
 static void
@@ -953,6 +976,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/machine-missing", test_machine_missing);
   g_test_add_func ("/virt-migrate/preflight/memory", test_memory);
   g_test_add_func ("/virt-migrate/preflight/host-devices", test_host_devices);
+  g_test_add_func ("/virt-migrate/preflight/volume-pool", test_volume_pool);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);

@@ -32,9 +32,14 @@ virt_migrate_dest_storage_new (VirtMigrateRequest *request)
 GPtrArray *
 virt_migrate_libvirt_storage_pools (virConnectPtr conn)
 {
-  GPtrArray *xmls = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *xmls;
   virStoragePoolPtr *pools = NULL;
   int n = conn != NULL ? virConnectListAllStoragePools (conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE) : -1;
+
+  /* Not known (no connection, no storage driver): not "none". */
+  if (n < 0)
+    return NULL;
+  xmls = g_ptr_array_new_with_free_func (g_free);
 
   for (int i = 0; i < n; i++)
     {
