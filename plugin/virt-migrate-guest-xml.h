@@ -108,6 +108,10 @@ char    *virt_migrate_backing_resolve (const char *image, const char *backing);
 char    *virt_migrate_pools_dir (GPtrArray *pools, const char *name);
 /* Whether one of @pools is named @name. */
 gboolean virt_migrate_pools_has (GPtrArray *pools, const char *name);
+/* Whether the pool @name keeps its volumes as files (dir, fs, netfs,
+ * vstorage: libvirt then treats a volume disk as a file; a logical or iSCSI
+ * pool's are block devices, an RBD one's network disks). */
+gboolean virt_migrate_pools_file_backed (GPtrArray *pools, const char *name);
 char    *virt_migrate_pools_covering (GPtrArray *pools, const char *dir);
 char    *virt_migrate_pools_dir_func (const char *pool, gpointer pools);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);

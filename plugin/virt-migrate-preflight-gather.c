@@ -231,7 +231,8 @@ gather_guest (VirtMigrateRequest        *request,
       fd->written = d->written;
       fd->cache = g_strdup (d->cache);
       /* libvirt asks the source host's file system; it is this one's. */
-      if (local_source && (d->type == NULL || g_str_equal (d->type, "file") || pool_dir != NULL))
+      if (local_source && (d->type == NULL || g_str_equal (d->type, "file") ||
+                           (d->pool != NULL && virt_migrate_pools_file_backed (src_pools, d->pool))))
         fd->source_fs = virt_migrate_path_fs_kind (fd->source);
       for (guint k = 0; live->disks != NULL && k < live->disks->len; k++)
         {
@@ -381,8 +382,12 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
                                : pools != NULL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
           if (d->dest_pool_named != VIRT_MIGRATE_FACT_YES)
             continue;
+          d->dest_pool = g_strdup (d->pool);
+          /* A pool without a directory (RBD…): its volumes are not paths to look at. */
+          if (pool_dir == NULL)
+            continue;
           g_free (d->dest_path);
-          d->dest_path = pool_dir != NULL ? g_build_filename (pool_dir, name, NULL) : g_strdup (d->source);
+          d->dest_path = g_build_filename (pool_dir, name, NULL);
         }
       if (mapped != NULL)
         {
@@ -399,7 +404,8 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
           d->dest_user_running = user != NULL && user->running;
         }
       dir = g_path_get_dirname (d->dest_path);
-      d->dest_pool = d->pool != NULL ? g_strdup (d->pool) : virt_migrate_pools_covering (pools, dir);
+      if (d->pool == NULL)
+        d->dest_pool = virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)

@@ -225,6 +225,34 @@ virt_migrate_pools_has (GPtrArray *pools, const char *name)
   return found != NULL;
 }
 
+static void
+pool_type_start (GMarkupParseContext *context, const char *element, const char **names,
+                 const char **values, gpointer user_data, GError **error)
+{
+  char **type = user_data;
+
+  for (guint i = 0; *type == NULL && g_str_equal (element, "pool") && names[i] != NULL; i++)
+    if (g_str_equal (names[i], "type"))
+      *type = g_strdup (values[i]);
+}
+
+gboolean
+virt_migrate_pools_file_backed (GPtrArray *pools, const char *name)
+{
+  static const GMarkupParser parser = { pool_type_start, NULL, NULL, NULL, NULL };
+
+  for (guint i = 0; pools != NULL && i < pools->len; i++)
+    {
+      g_autofree char *k = NULL, *type = NULL;
+
+      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &k) && g_str_equal (k, name))
+        return virt_migrate_xml_parse (&parser, g_ptr_array_index (pools, i), &type) && type != NULL &&
+               (g_str_equal (type, "dir") || g_str_equal (type, "fs") || g_str_equal (type, "netfs") ||
+                g_str_equal (type, "vstorage"));
+    }
+  return FALSE;
+}
+
 char *
 virt_migrate_pools_dir_func (const char *pool, gpointer pools)
 {

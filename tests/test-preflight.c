@@ -965,6 +965,25 @@ test_xml_reads (void)
   g_assert_cmpint (virt_migrate_domcaps_offer (caps, "video", "modelType", "vga"), ==, -1);
   g_assert_cmpint (virt_migrate_domcaps_offer ("<domainCapabilities><disk supported='yes'>", "disk", "bus", "virtio"),
                    ==, -1);
+
+  /* Pools by name: which keep their volumes as files (libvirt's local-file-system rule applies). */
+  {
+    g_autoptr(GPtrArray) pools = g_ptr_array_new ();
+
+    g_ptr_array_add (pools, "<pool type='logical'><name>vg</name><target><path>/dev/vg</path></target></pool>");
+    g_ptr_array_add (pools, "<pool type='dir'><name>images</name><target><path>/srv/images</path></target></pool>");
+    g_ptr_array_add (pools, "<pool type='netfs'><name>nfs</name><target><path>/mnt/nfs</path></target></pool>");
+    g_ptr_array_add (pools, "<pool type='rbd'><name>ceph</name></pool>");
+    g_assert_true (virt_migrate_pools_has (pools, "ceph"));
+    g_assert_false (virt_migrate_pools_has (pools, "default"));
+    g_assert_false (virt_migrate_pools_has (NULL, "images"));
+    g_assert_true (virt_migrate_pools_file_backed (pools, "images"));
+    g_assert_true (virt_migrate_pools_file_backed (pools, "nfs"));
+    g_assert_false (virt_migrate_pools_file_backed (pools, "vg"));
+    g_assert_false (virt_migrate_pools_file_backed (pools, "ceph"));
+    g_assert_false (virt_migrate_pools_file_backed (pools, "default"));
+    g_assert_cmpstr (virt_migrate_pools_dir (pools, "ceph"), ==, NULL);
+  }
 }
 
 int
