@@ -101,6 +101,24 @@ attr_or (const char **names, const char **values, const char *name, const char *
   return value != NULL ? value : fallback;
 }
 
+/* KiB in one of libvirt's memory units (b, KiB, MiB, GiB…; k, M, G…); 0: not one. */
+static guint64
+unit_kib (const char *unit)
+{
+  static const struct { const char *names[3]; guint64 kib; } units[] = {
+    { { "KiB", "k", "K" }, 1 },
+    { { "MiB", "M", "m" }, 1024 },
+    { { "GiB", "G", "g" }, 1024 * 1024 },
+    { { "TiB", "T", "t" }, 1024 * 1024 * 1024 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    for (guint k = 0; k < 3; k++)
+      if (g_str_equal (unit, units[i].names[k]))
+        return units[i].kib;
+  return 0;
+}
+
 static void
 start_element (GMarkupParseContext *context, const char *element, const char **names,
                const char **values, gpointer user_data, GError **error)
@@ -116,6 +134,17 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       g->arch = g_strdup (attr (names, values, "arch"));
       g->machine = g_strdup (attr (names, values, "machine"));
     }
+  else if (g_str_equal (element, "memory") && g_str_equal (parent, "domain"))
+    {
+      g->in_memory = TRUE;
+      g->memory_unit = unit_kib (attr_or (names, values, "unit", "KiB"));
+      g_string_truncate (g->text, 0);
+    }
+  else if (g_str_equal (element, "hugepages") && g_str_equal (parent, "memoryBacking"))
+    g->hugepage_kib = 2048; /* the default pool's size, which libvirt uses: 2 MiB on x86 */
+  else if (g_str_equal (element, "page") && g_str_equal (parent, "hugepages"))
+    g->hugepage_kib = (guint) (g_ascii_strtoull (attr_or (names, values, "size", "0"), NULL, 10) *
+                               unit_kib (attr_or (names, values, "unit", "KiB")));
   else if (g_str_equal (element, "emulator"))
     {
       g->in_emulator = TRUE;
@@ -295,6 +324,11 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
       g->in_emulator = FALSE;
       g->emulator = g_strstrip (g_strdup (g->text->str));
     }
+  else if (g_str_equal (element, "memory") && g->in_memory)
+    {
+      g->in_memory = FALSE;
+      g->memory_kib = g_ascii_strtoull (g->text->str, NULL, 10) * g->memory_unit;
+    }
   else if (g_str_equal (element, "backingStore") && g->in_disk && g->backing_depth > 0)
     {
       VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
@@ -324,7 +358,7 @@ text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_
 {
   VirtMigrateGuestXml *g = user_data;
 
-  if (g->in_emulator)
+  if (g->in_emulator || g->in_memory)
     g_string_append_len (g->text, text_, (gssize) len);
 }
 

@@ -38,9 +38,13 @@ typedef struct {
   GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* VirtMigrateDiskXml */
   GPtrArray *pins;        /* VirtMigratePin, in the XML's order */
+  guint64    memory_kib;  /* <memory>: what QEMU maps for its RAM */
+  guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
+  gboolean   in_memory;
+  guint64    memory_unit;
   gboolean   in_disk;
   gboolean   in_interface;
   gboolean   in_filesystem;

@@ -86,6 +86,15 @@ virt_migrate_hypervisor_free_memory (VirtMigrateHypervisor *self,
   return IFACE (self)->free_memory (self, uri);
 }
 
+gint64
+virt_migrate_hypervisor_free_pages (VirtMigrateHypervisor *self,
+                                    const char            *uri,
+                                    guint                  page_kib)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), -1);
+  return IFACE (self)->free_pages (self, uri, page_kib);
+}
+
 VirtMigrateFact
 virt_migrate_hypervisor_network_present (VirtMigrateHypervisor *self,
                                          const char            *uri,

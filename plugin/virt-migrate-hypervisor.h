@@ -101,6 +101,11 @@ struct _VirtMigrateHypervisorInterface
   /* The free memory of @uri in bytes; 0 when it cannot be asked. */
   guint64               (*free_memory)         (VirtMigrateHypervisor     *self,
                                                 const char                *uri);
+  /* How many huge pages of @page_kib KiB @uri has free, over all its
+   * NUMA cells; -1 when it cannot be asked. */
+  gint64                (*free_pages)          (VirtMigrateHypervisor     *self,
+                                                const char                *uri,
+                                                guint                      page_kib);
   /* Whether the virtual network (@kind "network", active) or the host
    * interface (a bridge, a direct device) @name is there. */
   VirtMigrateFact       (*network_present)     (VirtMigrateHypervisor     *self,
@@ -161,6 +166,9 @@ int                   virt_migrate_hypervisor_compare_cpu         (VirtMigrateHy
                                                                    GError                       **error);
 guint64               virt_migrate_hypervisor_free_memory         (VirtMigrateHypervisor     *self,
                                                                    const char                *uri);
+gint64                virt_migrate_hypervisor_free_pages          (VirtMigrateHypervisor     *self,
+                                                                   const char                *uri,
+                                                                   guint                      page_kib);
 VirtMigrateFact       virt_migrate_hypervisor_network_present     (VirtMigrateHypervisor     *self,
                                                                    const char                *uri,
                                                                    const char                *kind,

@@ -534,6 +534,10 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
+  facts->hugepage_kib = guest.hugepage_kib;
+  facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;
+  if (facts->hugepage_kib > 0)
+    facts->free_hugepages = virt_migrate_hypervisor_free_pages (hv, dest_uri, facts->hugepage_kib);
   for (guint i = 0; i < facts->networks->len; i++)
     {
       VirtMigratePreflightNetwork *n = g_ptr_array_index (facts->networks, i);

@@ -85,6 +85,7 @@ virt_migrate_preflight_facts_new (void)
 
   facts->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
   facts->snapshots = -1;
+  facts->free_hugepages = -1;
   facts->domcaps_ok = TRUE;
   facts->networks = g_ptr_array_new_with_free_func (network_free);
   facts->disks = g_ptr_array_new_with_free_func (disk_free);
@@ -332,6 +333,31 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest has no snapshots (libvirt refuses one with any)");
 }
 
+/* A guest whose memory is on huge pages needs them free there, reserved
+ * apart from the free memory: its QEMU maps them all at start ("unable to
+ * map backing store for guest RAM: Cannot allocate memory" otherwise). */
+static void
+check_hugepages (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  guint64 page = (guint64) f->hugepage_kib * 1024;
+  guint64 needed = (f->hugepage_memory + page - 1) / page;
+
+  if (f->free_hugepages < 0)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure it has them free",
+         "The guest's memory is on huge pages of %u KiB (%" G_GUINT64_FORMAT " of them): how many the destination "
+         "has free cannot be seen", f->hugepage_kib, needed);
+  else if ((guint64) f->free_hugepages < needed)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Reserve more huge pages there (sysctl vm.nr_hugepages, or /sys/kernel/mm/hugepages/), or choose another",
+         "The guest's memory is on huge pages of %u KiB: it needs %" G_GUINT64_FORMAT " of them and the "
+         "destination has %" G_GINT64_FORMAT " free (its QEMU would fail to start: \"unable to map backing store "
+         "for guest RAM: Cannot allocate memory\")", f->hugepage_kib, needed, f->free_hugepages);
+  else
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "%" G_GUINT64_FORMAT " huge pages of %u KiB needed, %" G_GINT64_FORMAT " free there", needed,
+         f->hugepage_kib, f->free_hugepages);
+}
+
 static void
 check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -361,7 +387,9 @@ check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
   else
     add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest asks for no particular CPU");
 
-  if (f->free_memory > 0 && f->guest_memory > f->free_memory)
+  if (f->hugepage_kib > 0 && f->guest_memory > 0)
+    check_hugepages (v, f);
+  else if (f->free_memory > 0 && f->guest_memory > f->free_memory)
     add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Free memory on the destination, or choose another",
          "The guest has %.0f MiB of memory and the destination %.0f MiB free", f->guest_memory / 1048576.0,
          f->free_memory / 1048576.0);

@@ -100,6 +100,9 @@ typedef struct {
   char           *domcaps_error;
   guint64         guest_memory;        /* bytes */
   guint64         free_memory;         /* bytes, 0: unknown */
+  guint           hugepage_kib;        /* the guest's memory on huge pages of this size; 0: not */
+  guint64         hugepage_memory;     /* bytes of them it maps (its <memory>) */
+  gint64          free_hugepages;      /* of that size on the destination; -1: unknown */
   GPtrArray      *networks;            /* VirtMigratePreflightNetwork */
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */

@@ -24,6 +24,8 @@ typedef struct {
 
 typedef struct {
   guint64     free_memory;
+  guint       page_kib;   /* its huge pages: this size, */
+  gint64      free_pages; /* this many free (-1: cannot be asked) */
   gboolean    reachable;
   char       *uuid;
   GPtrArray  *guests;   /* Guest */
@@ -295,6 +297,17 @@ free_memory (VirtMigrateHypervisor *hv, const char *uri)
   return h != NULL ? h->free_memory : 0;
 }
 
+static gint64
+free_pages (VirtMigrateHypervisor *hv, const char *uri, guint page_kib)
+{
+  FakeHypervisor *self = FAKE_HYPERVISOR (hv);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = host (self, uri, NULL);
+
+  /* libvirt counts 0 of a size the host has none of. */
+  return h == NULL || h->free_pages < 0 ? -1 : h->page_kib == page_kib ? h->free_pages : 0;
+}
+
 static VirtMigrateFact
 network_present (VirtMigrateHypervisor *hv, const char *uri, const char *kind, const char *name)
 {
@@ -381,6 +394,7 @@ fake_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
   iface->domain_capabilities = domain_capabilities;
   iface->compare_cpu = compare_cpu;
   iface->free_memory = free_memory;
+  iface->free_pages = free_pages;
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
@@ -418,12 +432,23 @@ fake_hypervisor_new (void)
 }
 
 void
+fake_hypervisor_set_free_pages (FakeHypervisor *self, const char *uri, guint page_kib, gint64 free_pages)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = scripted_host (self, uri);
+
+  h->page_kib = page_kib;
+  h->free_pages = free_pages;
+}
+
+void
 fake_hypervisor_add_host (FakeHypervisor *self, const char *uri, guint64 free_memory_bytes)
 {
   Host *h = g_new0 (Host, 1);
   g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, uri, -1);
 
   h->free_memory = free_memory_bytes;
+  h->free_pages = -1;
   h->reachable = TRUE;
   /* A UUID of its own, the same for the same URI. */
   h->uuid = g_strdup_printf ("%.8s-%.4s-4%.3s-8%.3s-%.12s", hash, hash + 8, hash + 12, hash + 15, hash + 18);

@@ -22,6 +22,11 @@ G_DECLARE_FINAL_TYPE (FakeHypervisor, fake_hypervisor, FAKE, HYPERVISOR, GObject
 #define FAKE_DISK_DIR     "/var/lib/testbed/imgs"
 
 FakeHypervisor *fake_hypervisor_new        (void);
+/* @uri's huge pages: @free_pages of @page_kib KiB free (-1: cannot be asked). */
+void            fake_hypervisor_set_free_pages (FakeHypervisor *self,
+                                                const char     *uri,
+                                                guint           page_kib,
+                                                gint64          free_pages);
 void            fake_hypervisor_add_host   (FakeHypervisor *self,
                                             const char     *uri,
                                             guint64         free_memory);

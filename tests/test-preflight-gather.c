@@ -553,6 +553,34 @@ test_volume_disk (Fixture *fx, gconstpointer data)
   assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
 }
 
+/* A guest on huge pages (test-check 6j for real). */
+static void
+test_hugepages (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest on huge pages: its <memory> in pages of the size asked for, against the destination's "
+                  "free pages of that size (none of that size: 0); not asked there: a warning");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<os>", "<memoryBacking><hugepages/></memoryBacking><os>");
+  fake_hypervisor_set_free_pages (fx->hv, DST, 2048, 255);
+  v = verdict (fx);
+  assert_has (v, "memory", "blocker", "The guest's memory is on huge pages of 2048 KiB: it needs 256 of them and the "
+                                      "destination has 255 free*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_free_pages (fx->hv, DST, 2048, 256);
+  v = verdict (fx);
+  assert_has (v, "memory", "ok", "256 huge pages of 2048 KiB needed, 256 free there");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<hugepages/>",
+                              "<hugepages><page size='1048576' unit='KiB'/></hugepages>");
+  v = verdict (fx);
+  assert_has (v, "memory", "blocker", "*it needs 1 of them and the destination has 0 free*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_free_pages (fx->hv, DST, 2048, -1);
+  v = verdict (fx);
+  assert_has (v, "memory", "warning", "The guest's memory is on huge pages of 1048576 KiB (1 of them): how many*");
+}
+
 static void
 test_copy_disk_map_dir (Fixture *fx, gconstpointer data)
 {
@@ -744,6 +772,7 @@ main (int argc, char **argv)
   ADD ("device-not-offered", test_device_not_offered);
   ADD ("hostdev", test_hostdev);
   ADD ("volume-disk", test_volume_disk);
+  ADD ("hugepages", test_hugepages);
   ADD ("network-missing", test_network_missing);
   ADD ("network-map", test_network_map);
   ADD ("bridge", test_bridge);

@@ -266,6 +266,32 @@ test_volume_pool (void)
 }
 
 static void
+test_hugepages (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A guest on huge pages: its pages against the destination's free ones of that size, not its "
+                  "free memory; not seen, a warning");
+  f->hugepage_kib = 1048576;
+  f->hugepage_memory = 4096 * MIB + 1;   /* a part of a page takes a page */
+  f->free_memory = 512 * MIB;         /* the huge pages are reserved apart */
+  f->free_hugepages = 4;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "blocker", "on huge pages of 1048576 KiB: it needs 5 of them and the "
+                            "destination has 4 free"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->free_hugepages = 5;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "ok", "5 huge pages of 1048576 KiB needed, 5 free there"));
+  g_assert_false (has_check (v, "memory", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  f->free_hugepages = -1;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "warning", "how many the destination has free cannot be seen"));
+}
+
+static void
 test_devices_offered (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
@@ -837,6 +863,27 @@ test_guest_xml (void)
   g_assert_false (virt_migrate_guest_xml_parse ("<domain><devices>", &g));
   virt_migrate_guest_xml_clear (&g);
 
+  /* The memory QEMU maps, and the huge pages it is on: the default size, or a page's own. */
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><memory unit='GiB'>4</memory><currentMemory unit='KiB'>1024"
+                                               "</currentMemory><memoryBacking><hugepages><page size='1' unit='G'/>"
+                                               "</hugepages></memoryBacking></domain>", &g));
+  g_assert_cmpuint (g.memory_kib, ==, 4 * 1024 * 1024);
+  g_assert_cmpuint (g.hugepage_kib, ==, 1024 * 1024);
+  virt_migrate_guest_xml_clear (&g);
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><memory unit='KiB'>65536</memory><memoryBacking><hugepages/>"
+                                               "</memoryBacking><numa><cell memory='65536'/></numa></domain>", &g));
+  g_assert_cmpuint (g.memory_kib, ==, 65536);
+  g_assert_cmpuint (g.hugepage_kib, ==, 2048);
+  virt_migrate_guest_xml_clear (&g);
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><memory>65536</memory><memoryBacking><locked/></memoryBacking>"
+                                               "</domain>", &g));
+  g_assert_cmpuint (g.memory_kib, ==, 65536);
+  g_assert_cmpuint (g.hugepage_kib, ==, 0);
+  virt_migrate_guest_xml_clear (&g);
+
   /* The invariant TSC: pinned without a frequency, not with one, nor disabled. */
   {
     static const struct { const char *xml; guint pins; } tsc[] = {
@@ -846,6 +893,7 @@ test_guest_xml (void)
       { "<domain><cpu><feature policy='disable' name='invtsc'/></cpu></domain>", 0 },
       { "<domain><cpu mode='host-passthrough'/></domain>", 0 },
     };
+
 
     for (guint i = 0; i < G_N_ELEMENTS (tsc); i++)
       {
@@ -996,6 +1044,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/memory", test_memory);
   g_test_add_func ("/virt-migrate/preflight/host-devices", test_host_devices);
   g_test_add_func ("/virt-migrate/preflight/volume-pool", test_volume_pool);
+  g_test_add_func ("/virt-migrate/preflight/hugepages", test_hugepages);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);

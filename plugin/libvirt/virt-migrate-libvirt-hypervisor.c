@@ -297,6 +297,27 @@ free_memory (VirtMigrateHypervisor *hv, const char *uri)
   return conn != NULL ? virNodeGetFreeMemory (conn) : 0;
 }
 
+/* Over every NUMA cell: as many as libvirt counts free memory for. */
+static gint64
+free_pages (VirtMigrateHypervisor *hv, const char *uri, guint page_kib)
+{
+  virConnectPtr conn = connection (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, NULL);
+  unsigned long long cells_free[256], counts[256];
+  unsigned int size = page_kib;
+  gint64 total = 0;
+  int cells, n;
+
+  if (conn == NULL || (cells = virNodeGetCellsFreeMemory (conn, cells_free, 0, G_N_ELEMENTS (cells_free))) <= 0 ||
+      (n = virNodeGetFreePages (conn, 1, &size, 0, (unsigned int) cells, counts, 0)) <= 0)
+    {
+      virResetLastError ();
+      return -1;
+    }
+  for (int i = 0; i < n; i++)
+    total += (gint64) counts[i];
+  return total;
+}
+
 static VirtMigrateFact
 network_present (VirtMigrateHypervisor *hv, const char *uri, const char *kind, const char *name)
 {
@@ -409,6 +430,7 @@ virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *ifac
   iface->domain_capabilities = domain_capabilities;
   iface->compare_cpu = compare_cpu;
   iface->free_memory = free_memory;
+  iface->free_pages = free_pages;
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;
   iface->volume_xml = volume_xml;
