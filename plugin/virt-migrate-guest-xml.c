@@ -35,6 +35,35 @@ disk_xml_free (gpointer data)
 }
 
 static void
+affinity_free (gpointer data)
+{
+  VirtMigrateAffinity *a = data;
+
+  g_free (a->what);
+  g_free (a->set);
+  g_free (a);
+}
+
+/* Takes @what. */
+static void
+add_affinity (VirtMigrateGuestXml *g, const char *set, gboolean numa, gboolean plural, char *what)
+{
+  VirtMigrateAffinity *a;
+
+  if (set == NULL)
+    {
+      g_free (what);
+      return;
+    }
+  a = g_new0 (VirtMigrateAffinity, 1);
+  a->what = what;
+  a->set = g_strdup (set);
+  a->numa = numa;
+  a->plural = plural;
+  g_ptr_array_add (g->affinities, a);
+}
+
+static void
 pin_free (gpointer data)
 {
   VirtMigratePin *pin = data;
@@ -78,6 +107,7 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->devices, g_ptr_array_unref);
   g_clear_pointer (&g->disks, g_ptr_array_unref);
   g_clear_pointer (&g->pins, g_ptr_array_unref);
+  g_clear_pointer (&g->affinities, g_ptr_array_unref);
   g_free (g->iface_kind);
   g_free (g->fs_tag);
   if (g->text != NULL)
@@ -140,6 +170,21 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       g->memory_unit = unit_kib (attr_or (names, values, "unit", "KiB"));
       g_string_truncate (g->text, 0);
     }
+  else if (g_str_equal (element, "vcpu") && g_str_equal (parent, "domain"))
+    add_affinity (g, attr (names, values, "cpuset"), FALSE, TRUE, g_strdup ("vCPUs"));
+  else if (g_str_equal (parent, "cputune") && g_str_equal (element, "vcpupin"))
+    add_affinity (g, attr (names, values, "cpuset"), FALSE, FALSE,
+                  g_strdup_printf ("vCPU %s", attr_or (names, values, "vcpu", "?")));
+  else if (g_str_equal (parent, "cputune") && g_str_equal (element, "emulatorpin"))
+    add_affinity (g, attr (names, values, "cpuset"), FALSE, TRUE, g_strdup ("emulator threads"));
+  else if (g_str_equal (parent, "cputune") && g_str_equal (element, "iothreadpin"))
+    add_affinity (g, attr (names, values, "cpuset"), FALSE, FALSE,
+                  g_strdup_printf ("I/O thread %s", attr_or (names, values, "iothread", "?")));
+  else if (g_str_equal (parent, "numatune") && g_str_equal (element, "memory"))
+    add_affinity (g, attr (names, values, "nodeset"), TRUE, FALSE, g_strdup ("memory"));
+  else if (g_str_equal (parent, "numatune") && g_str_equal (element, "memnode"))
+    add_affinity (g, attr (names, values, "nodeset"), TRUE, FALSE,
+                  g_strdup_printf ("NUMA cell %s's memory", attr_or (names, values, "cellid", "?")));
   else if (g_str_equal (element, "hugepages") && g_str_equal (parent, "memoryBacking"))
     g->hugepage_kib = 2048; /* the default pool's size, which libvirt uses: 2 MiB on x86 */
   else if (g_str_equal (element, "page") && g_str_equal (parent, "hugepages"))
@@ -392,6 +437,7 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
   g->pins = virt_migrate_pins_new ();
+  g->affinities = g_ptr_array_new_with_free_func (affinity_free);
   g->text = g_string_new (NULL);
   if (!virt_migrate_xml_parse (&parser, xml, g))
     return FALSE;

@@ -27,6 +27,15 @@ typedef struct {
                             * USB device's IDs, the shared memory's name, the 9p mount tag */
 } VirtMigratePin;
 
+/* Where the guest's threads or memory are pinned on its host: a set of
+ * host CPUs or NUMA nodes, in libvirt's syntax ("0-3,^2,8"). */
+typedef struct {
+  char    *what;   /* the guest's: "vCPU 0", "vCPUs", "emulator threads", "I/O thread 1", "memory"… */
+  char    *set;
+  gboolean numa;   /* NUMA nodes, else CPUs */
+  gboolean plural; /* "vCPUs", "emulator threads" */
+} VirtMigrateAffinity;
+
 typedef struct {
   char      *virt_type;
   char      *arch;
@@ -39,6 +48,7 @@ typedef struct {
   GPtrArray *disks;       /* VirtMigrateDiskXml */
   GPtrArray *pins;        /* VirtMigratePin, in the XML's order */
   guint64    memory_kib;  /* <memory>: what QEMU maps for its RAM */
+  GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   /* parser state */
   GString   *text;
@@ -88,6 +98,13 @@ typedef struct {
 } VirtMigrateDiskXml;
 
 gboolean virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g);
+/* (virt-migrate-xml-read.c) The ids of libvirt's set syntax ("0-3,^2,8"),
+ * sorted, in @ids (guint); FALSE: not that syntax. */
+gboolean virt_migrate_parse_id_set (const char *set, GArray *ids);
+/* (virt-migrate-xml-read.c) The CPUs and NUMA cells capabilities @caps
+ * list under <host><topology>, sorted, in @cpus and @cells (guint);
+ * FALSE: no topology there. */
+gboolean virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cells);
 /* An empty list of VirtMigratePin, and one added to it. */
 GPtrArray      *virt_migrate_pins_new (void);
 VirtMigratePin *virt_migrate_pins_add (GPtrArray *pins, VirtMigratePinKind kind, const char *what);

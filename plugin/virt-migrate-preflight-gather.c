@@ -533,6 +533,22 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
+  {
+    /* Pinned where the destination's XML says, if one is given. */
+    GPtrArray *affinities = dest_xml != NULL && dest_guest.affinities != NULL ? dest_guest.affinities
+                                                                             : guest.affinities;
+    g_autofree char *caps = affinities != NULL && affinities->len > 0
+                              ? virt_migrate_hypervisor_capabilities (hv, dest_uri, NULL) : NULL;
+    g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (guint));
+
+    facts->affinities = affinities != NULL ? g_ptr_array_ref (affinities) : NULL;
+    if (virt_migrate_caps_topology (caps, cpus, cells))
+      {
+        facts->dest_cpus = g_steal_pointer (&cpus);
+        facts->dest_cells = g_steal_pointer (&cells);
+      }
+  }
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

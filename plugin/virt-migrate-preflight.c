@@ -112,6 +112,9 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_ptr_array_unref (facts->disks);
   g_ptr_array_unref (facts->devices);
   g_ptr_array_unref (facts->pins);
+  g_clear_pointer (&facts->affinities, g_ptr_array_unref);
+  g_clear_pointer (&facts->dest_cpus, g_array_unref);
+  g_clear_pointer (&facts->dest_cells, g_array_unref);
   g_free (facts);
 }
 
@@ -358,6 +361,83 @@ check_hugepages (Verdict *v, const VirtMigratePreflightFacts *f)
          f->hugepage_kib, f->free_hugepages);
 }
 
+/* @ids as libvirt writes a set: "0-3,8". */
+static char *
+format_ids (GArray *ids)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint first = g_array_index (ids, guint, i);
+
+      while (i + 1 < ids->len && g_array_index (ids, guint, i + 1) == g_array_index (ids, guint, i) + 1)
+        i++;
+      g_string_append_printf (out, "%s%u", out->len > 0 ? "," : "", first);
+      if (g_array_index (ids, guint, i) != first)
+        g_string_append_printf (out, "-%u", g_array_index (ids, guint, i));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The host CPUs and NUMA nodes the guest is pinned to must be there: libvirt
+ * fails to start it otherwise ("cannot set CPU affinity on process: Invalid
+ * argument", "NUMA node 1 is unavailable"). A definition moved offline
+ * fails at its next start: a warning. */
+static void
+check_pinning (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  gboolean all_there = TRUE;
+
+  for (guint i = 0; f->affinities != NULL && i < f->affinities->len; i++)
+    {
+      const VirtMigrateAffinity *a = g_ptr_array_index (f->affinities, i);
+      GArray *have = a->numa ? f->dest_cells : f->dest_cpus;
+      const char *kind = a->numa ? "NUMA nodes" : "CPUs";
+      g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autoptr(GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autofree char *lacks = NULL, *has = NULL;
+
+      if (!virt_migrate_parse_id_set (a->set, ids) || have == NULL)
+        {
+          add (v, "pinning", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure the destination has them",
+               "The guest's %s %s pinned to host %s %s: whether the destination has them cannot be seen", a->what,
+               a->plural ? "are" : "is", kind, a->set);
+          all_there = FALSE;
+          continue;
+        }
+      for (guint k = 0; k < ids->len; k++)
+        {
+          guint id = g_array_index (ids, guint, k);
+          gboolean found = FALSE;
+
+          for (guint h = 0; h < have->len && !found; h++)
+            found = g_array_index (have, guint, h) == id;
+          if (!found)
+            g_array_append_val (missing, id);
+        }
+      if (missing->len == 0)
+        continue;
+      all_there = FALSE;
+      lacks = format_ids (missing);
+      has = format_ids (have);
+      add (v, "pinning", f->offline ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+           "Pin it to what the destination has: a destination XML (--xml) with the pinning for that host, or "
+           "unpin it first (virsh vcpupin, emulatorpin, numatune)",
+           "The guest's %s %s pinned to host %s %s; the destination has no %s %s (it has %s): libvirt %s "
+           "(\"%s\")", a->what, a->plural ? "are" : "is", kind, a->set, kind, lacks, has, f->offline ? "will fail to start the guest there" : "fails to start the guest there",
+           a->numa ? "NUMA node … is unavailable" : "cannot set CPU affinity on process: Invalid argument");
+    }
+  if (all_there && f->affinities != NULL && f->affinities->len > 0)
+    {
+      g_autofree char *cpus = format_ids (f->dest_cpus), *cells = format_ids (f->dest_cells);
+
+      add (v, "pinning", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+           "The destination has the host CPUs and NUMA nodes the guest is pinned to (it has CPUs %s, nodes %s)",
+           cpus, cells);
+    }
+}
+
 static void
 check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -387,6 +467,7 @@ check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
   else
     add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest asks for no particular CPU");
 
+  check_pinning (v, f);
   if (f->hugepage_kib > 0 && f->guest_memory > 0)
     check_hugepages (v, f);
   else if (f->free_memory > 0 && f->guest_memory > f->free_memory)

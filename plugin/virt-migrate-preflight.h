@@ -107,6 +107,9 @@ typedef struct {
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
   GPtrArray      *pins;                /* VirtMigratePin: devices libvirt or QEMU judge a live migration by */
+  GPtrArray      *affinities;          /* VirtMigrateAffinity: where the guest is pinned (its destination XML's) */
+  GArray         *dest_cpus;           /* guint: the destination's CPUs (its capabilities); NULL: unknown */
+  GArray         *dest_cells;          /* guint: its NUMA cells; NULL: unknown */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */

@@ -184,6 +184,118 @@ virt_migrate_domcaps_offer (const char *caps, const char *element, const char *e
   return o.value_seen ? 1 : 0;
 }
 
+/* --- host CPUs and NUMA nodes ---------------------------------------------- */
+
+static gint
+cmp_ids (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* libvirt's own bound on a CPU or node id (VIR_DOMAIN_CPUMASK_LEN). */
+#define MAX_IDS 16384
+
+gboolean
+virt_migrate_parse_id_set (const char *set, GArray *ids)
+{
+  g_auto(GStrv) parts = g_strsplit (set, ",", -1);
+  g_autofree guint8 *in = g_malloc0 (MAX_IDS / 8);
+  guint n = 0;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *part = g_strstrip (parts[i]), *end = NULL;
+      gboolean exclude = part[0] == '^';
+      guint64 first, last;
+
+      if (exclude)
+        part++;
+      if (!g_ascii_isdigit (part[0]))
+        return FALSE;
+      first = last = g_ascii_strtoull (part, &end, 10);
+      if (*end == '-' && !exclude)
+        {
+          if (!g_ascii_isdigit (end[1]))
+            return FALSE;
+          last = g_ascii_strtoull (end + 1, &end, 10);
+        }
+      if (*end != '\0' || last < first || last >= MAX_IDS)
+        return FALSE;
+      /* An exclusion takes the id out whatever its place in the list, as libvirt's. */
+      for (guint64 id = first; id <= last && !exclude; id++)
+        in[id / 8] |= 1 << (id % 8);
+      n++;
+    }
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '^')
+      {
+        guint64 id = g_ascii_strtoull (parts[i] + 1, NULL, 10);
+
+        in[id / 8] &= ~(1 << (id % 8));
+      }
+  for (guint id = 0; id < MAX_IDS; id++)
+    if (in[id / 8] & (1 << (id % 8)))
+      g_array_append_val (ids, id);
+  return n > 0;
+}
+
+typedef struct {
+  GArray  *cpus;
+  GArray  *cells;
+  gboolean in_host;
+  gboolean in_topology;
+} Topology;
+
+static void
+topology_start (GMarkupParseContext *context, const char *element, const char **names,
+                const char **values, gpointer user_data, GError **error)
+{
+  Topology *t = user_data;
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  const char *parent = stack->next != NULL ? stack->next->data : "";
+  GArray *into = NULL;
+
+  if (g_str_equal (element, "topology") && g_str_equal (parent, "host"))
+    t->in_topology = TRUE;
+  else if (t->in_topology && g_str_equal (element, "cell") && g_str_equal (parent, "cells"))
+    into = t->cells;
+  else if (t->in_topology && g_str_equal (element, "cpu") && g_str_equal (parent, "cpus"))
+    into = t->cpus;
+  for (guint i = 0; into != NULL && names[i] != NULL; i++)
+    if (g_str_equal (names[i], "id"))
+      {
+        guint id = (guint) g_ascii_strtoull (values[i], NULL, 10);
+
+        g_array_append_val (into, id);
+      }
+}
+
+static void
+topology_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  Topology *t = user_data;
+
+  if (g_str_equal (element, "topology"))
+    t->in_topology = FALSE;
+}
+
+gboolean
+virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cells)
+{
+  static const GMarkupParser parser = { topology_start, topology_end, NULL, NULL, NULL };
+  Topology t = { cpus, cells, FALSE, FALSE };
+
+  g_array_set_size (cpus, 0);
+  g_array_set_size (cells, 0);
+  if (caps == NULL || !virt_migrate_xml_parse (&parser, caps, &t))
+    return FALSE;
+  g_array_sort (cpus, cmp_ids);
+  g_array_sort (cells, cmp_ids);
+  return cpus->len > 0 && cells->len > 0;
+}
+
 /* --- storage pools ---------------------------------------------------------- */
 
 static const char *const pool_name_path[] = { "pool", "name", NULL };

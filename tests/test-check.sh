@@ -15,7 +15,7 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..19"
+echo "1..20"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -482,6 +482,46 @@ XML
 	[ $rc5 -eq 0 ] && [ "$state5" = running ] || fail "the guest on huge pages did not migrate (exit $rc5, $state5)"
 	ok "a guest on huge pages: too few free there a blocker (exit 1), refused up front (exit 2), QEMU's own failure forced (the guest running on); enough, ok and it migrates"
 fi
+
+# 6k. A guest pinned to host CPUs and NUMA nodes (<vcpu cpuset>,
+# <cputune>, <numatune>): its destination XML (--xml, as for a host of
+# other CPUs) pins a vCPU to CPU 1000, or its memory to node 7, which the
+# destination lacks: check said ok, libvirt failed to start it there.
+# Now a blocker (exit 1), the migration refused up front (exit 2), forced
+# libvirt's own failure, the guest running on; pinned to what is there, ok
+# and it migrates.
+cat > "$dir/pin.xml" <<XML
+<domain type='qemu'><name>pin</name><memory unit='MiB'>64</memory><vcpu cpuset='0'>2</vcpu>
+<cputune><vcpupin vcpu='1' cpuset='0'/><emulatorpin cpuset='0'/></cputune>
+<numatune><memory mode='strict' nodeset='0'/></numatune>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$src" create "$dir/pin.xml" > /dev/null
+virsh -q -c "$src" dumpxml --migratable pin | sed "s/vcpupin vcpu='1' cpuset='0'/vcpupin vcpu='1' cpuset='1000'/" > "$dir/pin-cpu.xml"
+virsh -q -c "$src" dumpxml --migratable pin | sed "s/nodeset='0'/nodeset='7'/" > "$dir/pin-node.xml"
+pinargs=(--live --migrateuri "unix://$dir/pin.mig")
+set +e
+"$cli" -c "$src" check "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/check6k.out" 2>&1; rc1=$?
+"$cli" -c "$src" "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/migrate6k.out" 2>&1; rc2=$?
+"$cli" -c "$src" --force "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/migrate6kf.out" 2>&1; rc3=$?
+"$cli" -c "$src" check "${pinargs[@]}" --xml "$dir/pin-node.xml" pin "$dst" > "$dir/check6k2.out" 2>&1; rc4=$?
+"$cli" -c "$src" check "${pinargs[@]}" pin "$dst" > "$dir/check6k3.out" 2>&1; rc5=$?
+"$cli" -c "$src" "${pinargs[@]}" pin "$dst" > "$dir/migrate6k2.out" 2>&1; rc6=$?
+set -e
+show "$dir/check6k.out" "$dir/migrate6k.out" "$dir/migrate6kf.out" "$dir/check6k2.out" "$dir/check6k3.out" "$dir/migrate6k2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +pinning +The guest's vCPU 1 is pinned to host CPUs 1000; the destination has no CPUs 1000" "$dir/check6k.out" ||
+  fail "check of a vCPU pinned to a CPU the destination lacks: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "vCPU 1 is pinned to host CPUs 1000" "$dir/migrate6k.out" || fail "the migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "cannot set CPU affinity" "$dir/migrate6kf.out" ||
+  fail "forced: not libvirt's own failure (exit $rc3)"
+[ $rc4 -eq 1 ] && grep -Eq "blocker +pinning +The guest's memory is pinned to host NUMA nodes 7; the destination has no NUMA nodes 7" "$dir/check6k2.out" ||
+  fail "check of memory pinned to a NUMA node the destination lacks: exit $rc4"
+[ $rc5 -eq 0 ] && grep -Eq "ok +pinning +The destination has the host CPUs and NUMA nodes the guest is pinned to" "$dir/check6k3.out" ||
+  fail "check of a guest pinned to what the destination has: exit $rc5"
+[ $rc6 -eq 0 ] && [ "$("$tool" state dst pin)" = running ] || fail "the pinned guest did not migrate (exit $rc6)"
+"$tool" destroy dst pin
+ok "a guest pinned to a CPU or NUMA node the destination lacks: a blocker (exit 1), refused up front (exit 2), libvirt's own failure forced; pinned to what it has, ok and it migrates"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

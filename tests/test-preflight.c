@@ -291,6 +291,99 @@ test_hugepages (void)
   g_assert_true (has_check (v, "memory", "warning", "how many the destination has free cannot be seen"));
 }
 
+static GArray *
+ids_of (const char *set)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  g_assert_true (virt_migrate_parse_id_set (set, ids));
+  return ids;
+}
+
+static void
+test_pinning (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GPtrArray) affinities = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  VirtMigrateGuestXml g = { 0 };
+
+  g_test_summary ("Where the guest is pinned against the destination's CPUs and NUMA nodes: libvirt's set syntax, "
+                  "the capabilities' topology, a blocker naming what it lacks (offline a warning), ok when all "
+                  "is there, a warning when its topology is not known");
+  g_assert_true (virt_migrate_parse_id_set ("0-3,^2, 8", ids));
+  g_assert_cmpuint (ids->len, ==, 4);
+  g_assert_cmpuint (g_array_index (ids, guint, 2), ==, 3);
+  g_assert_cmpuint (g_array_index (ids, guint, 3), ==, 8);
+  g_array_set_size (ids, 0);
+  g_assert_false (virt_migrate_parse_id_set ("", ids));
+  g_assert_false (virt_migrate_parse_id_set ("3-1", ids));
+  g_assert_false (virt_migrate_parse_id_set ("a", ids));
+  g_assert_false (virt_migrate_parse_id_set ("0-99999", ids));
+  g_array_set_size (ids, 0);
+  {
+    g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (guint));
+
+    /* libvirt 9.0's, recorded on the test bed: one cell, two CPUs (guest <cpu>s elsewhere are not the host's). */
+    g_assert_true (virt_migrate_caps_topology ("<capabilities><host><cpu><arch>x86_64</arch></cpu><topology>"
+                                               "<cells num='2'><cell id='1'><cpus num='1'><cpu id='3'/></cpus></cell>"
+                                               "<cell id='0'><cpus num='2'><cpu id='0' socket_id='0'/><cpu id='1'/>"
+                                               "</cpus></cell></cells></topology></host><guest/></capabilities>",
+                                               cpus, cells));
+    g_assert_cmpuint (cpus->len, ==, 3);
+    g_assert_cmpuint (g_array_index (cpus, guint, 2), ==, 3);
+    g_assert_cmpuint (cells->len, ==, 2);
+    g_assert_false (virt_migrate_caps_topology ("<capabilities><host/></capabilities>", cpus, cells));
+  }
+
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><vcpu placement='static' cpuset='0-1'>2</vcpu><cputune>"
+                                               "<vcpupin vcpu='1' cpuset='5'/><emulatorpin cpuset='0'/>"
+                                               "<iothreadpin iothread='1' cpuset='1'/></cputune><numatune>"
+                                               "<memory mode='strict' nodeset='0-1'/><memnode cellid='0' "
+                                               "nodeset='1'/></numatune><cpu><numa><cell id='0' memory='1'/></numa>"
+                                               "</cpu></domain>", &g));
+  affinities = g_ptr_array_ref (g.affinities);
+  virt_migrate_guest_xml_clear (&g);
+  g_assert_cmpuint (affinities->len, ==, 6);
+  g_assert_cmpstr (((VirtMigrateAffinity *) g_ptr_array_index (affinities, 1))->what, ==, "vCPU 1");
+  g_assert_cmpstr (((VirtMigrateAffinity *) g_ptr_array_index (affinities, 5))->what, ==, "NUMA cell 0's memory");
+
+  f->affinities = g_ptr_array_ref (affinities);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "pinning", "warning", "The guest's vCPUs are pinned to host CPUs 0-1: whether the "
+                            "destination has them cannot be seen"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->dest_cpus = ids_of ("0-3");
+  f->dest_cells = ids_of ("0");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "pinning", "blocker", "The guest's vCPU 1 is pinned to host CPUs 5; the destination "
+                            "has no CPUs 5 (it has 0-3)"));
+  g_assert_true (has_check (v, "pinning", "blocker", "The guest's memory is pinned to host NUMA nodes 0-1; the "
+                            "destination has no NUMA nodes 1 (it has 0)"));
+  g_assert_true (has_check (v, "pinning", "blocker", "The guest's NUMA cell 0's memory is pinned"));
+  g_assert_false (has_check (v, "pinning", "blocker", "emulator threads"));
+  g_assert_false (has_check (v, "pinning", "ok", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->offline = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "pinning", "warning", "vCPU 1 is pinned"));
+  g_assert_false (has_check (v, "pinning", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->offline = FALSE;
+  g_array_unref (f->dest_cpus);
+  g_array_unref (f->dest_cells);
+  f->dest_cpus = ids_of ("0-7");
+  f->dest_cells = ids_of ("0-1");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "pinning", "ok", "(it has CPUs 0-7, nodes 0-1)"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+}
+
 static void
 test_devices_offered (void)
 {
@@ -1045,6 +1138,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/host-devices", test_host_devices);
   g_test_add_func ("/virt-migrate/preflight/volume-pool", test_volume_pool);
   g_test_add_func ("/virt-migrate/preflight/hugepages", test_hugepages);
+  g_test_add_func ("/virt-migrate/preflight/pinning", test_pinning);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
