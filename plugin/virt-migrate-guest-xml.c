@@ -64,35 +64,35 @@ add_affinity (VirtMigrateGuestXml *g, const char *set, gboolean numa, gboolean p
 }
 
 static void
-pin_free (gpointer data)
+tie_free (gpointer data)
 {
-  VirtMigratePin *pin = data;
+  VirtMigrateTie *tie = data;
 
-  g_free (pin->what);
-  g_free (pin);
+  g_free (tie->what);
+  g_free (tie);
 }
 
 GPtrArray *
-virt_migrate_pins_new (void)
+virt_migrate_ties_new (void)
 {
-  return g_ptr_array_new_with_free_func (pin_free);
+  return g_ptr_array_new_with_free_func (tie_free);
 }
 
-VirtMigratePin *
-virt_migrate_pins_add (GPtrArray *pins, VirtMigratePinKind kind, const char *what)
+VirtMigrateTie *
+virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind, const char *what)
 {
-  VirtMigratePin *pin = g_new0 (VirtMigratePin, 1);
+  VirtMigrateTie *tie = g_new0 (VirtMigrateTie, 1);
 
-  pin->kind = kind;
-  pin->what = g_strdup (what);
-  g_ptr_array_add (pins, pin);
-  return pin;
+  tie->kind = kind;
+  tie->what = g_strdup (what);
+  g_ptr_array_add (ties, tie);
+  return tie;
 }
 
-static VirtMigratePin *
-add_pin (VirtMigrateGuestXml *g, VirtMigratePinKind kind, const char *what)
+static VirtMigrateTie *
+add_tie (VirtMigrateGuestXml *g, VirtMigrateTieKind kind, const char *what)
 {
-  return virt_migrate_pins_add (g->pins, kind, what);
+  return virt_migrate_ties_add (g->ties, kind, what);
 }
 
 void
@@ -106,7 +106,7 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->networks, g_ptr_array_unref);
   g_clear_pointer (&g->devices, g_ptr_array_unref);
   g_clear_pointer (&g->disks, g_ptr_array_unref);
-  g_clear_pointer (&g->pins, g_ptr_array_unref);
+  g_clear_pointer (&g->ties, g_ptr_array_unref);
   g_clear_pointer (&g->affinities, g_ptr_array_unref);
   g_free (g->iface_kind);
   g_free (g->fs_tag);
@@ -228,13 +228,13 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       const char *type = attr_or (names, values, "type", "");
       g_autofree char *what = g_strdup_printf ("<hostdev mode='%s' type='%s'>", mode, type);
 
-      g->hostdev = add_pin (g, g_str_equal (mode, "subsystem") && g_str_equal (type, "usb")
-                                 ? VIRT_MIGRATE_PIN_USB : VIRT_MIGRATE_PIN_HOSTDEV, what);
+      g->hostdev = add_tie (g, g_str_equal (mode, "subsystem") && g_str_equal (type, "usb")
+                                 ? VIRT_MIGRATE_TIE_USB : VIRT_MIGRATE_TIE_HOSTDEV, what);
     }
   else if (g->hostdev != NULL && g_str_equal (element, "teaming") &&
-           g_strcmp0 (attr (names, values, "type"), "transient") == 0 && g->hostdev->kind == VIRT_MIGRATE_PIN_HOSTDEV)
-    g->hostdev->kind = VIRT_MIGRATE_PIN_TEAMED;
-  else if (g->hostdev != NULL && g->hostdev->kind == VIRT_MIGRATE_PIN_USB && g_str_equal (parent, "source") &&
+           g_strcmp0 (attr (names, values, "type"), "transient") == 0 && g->hostdev->kind == VIRT_MIGRATE_TIE_HOSTDEV)
+    g->hostdev->kind = VIRT_MIGRATE_TIE_TEAMED;
+  else if (g->hostdev != NULL && g->hostdev->kind == VIRT_MIGRATE_TIE_USB && g_str_equal (parent, "source") &&
            (g_str_equal (element, "vendor") || g_str_equal (element, "product") || g_str_equal (element, "address")))
     {
       /* A USB device is found by its IDs, else by where it is plugged. */
@@ -248,7 +248,7 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
     }
   else if (g_str_equal (element, "shmem") && g_str_equal (parent, "devices") &&
            g_strcmp0 (attr (names, values, "role"), "master") != 0)
-    add_pin (g, VIRT_MIGRATE_PIN_SHMEM, attr (names, values, "name"));
+    add_tie (g, VIRT_MIGRATE_TIE_SHMEM, attr (names, values, "name"));
   else if (g_str_equal (element, "filesystem") && g_str_equal (parent, "devices"))
     {
       g->in_filesystem = TRUE;
@@ -266,7 +266,7 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       g->iface_kind = g_strdup (attr (names, values, "type"));
       /* A network card passed through: a PCI host device to libvirt. */
       if (g_strcmp0 (g->iface_kind, "hostdev") == 0)
-        g->hostdev = add_pin (g, VIRT_MIGRATE_PIN_HOSTDEV, "<interface type='hostdev'>");
+        g->hostdev = add_tie (g, VIRT_MIGRATE_TIE_HOSTDEV, "<interface type='hostdev'>");
     }
   else if (g_str_equal (element, "source") && g->in_interface)
     {
@@ -394,7 +394,7 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
   else if (g_str_equal (element, "filesystem") && g->in_filesystem)
     {
       g->in_filesystem = FALSE;
-      add_pin (g, g->fs_virtiofs ? VIRT_MIGRATE_PIN_VIRTIOFS : VIRT_MIGRATE_PIN_9P, g->fs_tag);
+      add_tie (g, g->fs_virtiofs ? VIRT_MIGRATE_TIE_VIRTIOFS : VIRT_MIGRATE_TIE_9P, g->fs_tag);
     }
 }
 
@@ -436,14 +436,14 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->networks = g_ptr_array_new_with_free_func (interface_free);
   g->devices = g_ptr_array_new_with_free_func (g_free);
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
-  g->pins = virt_migrate_pins_new ();
+  g->ties = virt_migrate_ties_new ();
   g->affinities = g_ptr_array_new_with_free_func (affinity_free);
   g->text = g_string_new (NULL);
   if (!virt_migrate_xml_parse (&parser, xml, g))
     return FALSE;
   /* QEMU blocks a migration with the invariant TSC unless its frequency is given. */
   if (g->invtsc && !g->tsc_frequency)
-    add_pin (g, VIRT_MIGRATE_PIN_INVTSC, "invtsc");
+    add_tie (g, VIRT_MIGRATE_TIE_INVTSC, "invtsc");
   return TRUE;
 }
 

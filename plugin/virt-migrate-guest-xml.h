@@ -8,24 +8,25 @@ G_BEGIN_DECLS
 /* A guest's libvirt XML, read once with GMarkup: what the pre-flight
  * checks and the destination's storage need to know of it. Pure. */
 
-/* A device by which libvirt 9.0 or QEMU 7.2 decides whether the guest can
- * migrate running (qemuMigrationSrcIsAllowed(), QEMU's migration blockers,
- * which libvirt asks for). */
+/* What ties a running guest to its host: a device or feature by which
+ * libvirt 9.0 or QEMU 7.2 decides whether it can migrate running
+ * (qemuMigrationSrcIsAllowed(), QEMU's migration blockers, which libvirt
+ * asks for). */
 typedef enum {
-  VIRT_MIGRATE_PIN_HOSTDEV,  /* a PCI, mdev or SCSI host device, an <interface type='hostdev'>: refused */
-  VIRT_MIGRATE_PIN_TEAMED,   /* a PCI one with <teaming type='transient'/>: QEMU unplugs it for the migration */
-  VIRT_MIGRATE_PIN_USB,      /* a USB host device: QEMU reattaches it there, if the destination has it */
-  VIRT_MIGRATE_PIN_SHMEM,    /* shared memory (ivshmem) whose role is not 'master': refused by QEMU */
-  VIRT_MIGRATE_PIN_9P,       /* a directory shared through 9p: refused while the guest has it mounted */
-  VIRT_MIGRATE_PIN_VIRTIOFS, /* a directory shared through virtiofs: refused by libvirt */
-  VIRT_MIGRATE_PIN_INVTSC,   /* the invariant TSC without a TSC frequency: refused by libvirt */
-} VirtMigratePinKind;
+  VIRT_MIGRATE_TIE_HOSTDEV,  /* a PCI, mdev or SCSI host device, an <interface type='hostdev'>: refused */
+  VIRT_MIGRATE_TIE_TEAMED,   /* a PCI one with <teaming type='transient'/>: QEMU unplugs it for the migration */
+  VIRT_MIGRATE_TIE_USB,      /* a USB host device: QEMU reattaches it there, if the destination has it */
+  VIRT_MIGRATE_TIE_SHMEM,    /* shared memory (ivshmem) whose role is not 'master': refused by QEMU */
+  VIRT_MIGRATE_TIE_9P,       /* a directory shared through 9p: refused while the guest has it mounted */
+  VIRT_MIGRATE_TIE_VIRTIOFS, /* a directory shared through virtiofs: refused by libvirt */
+  VIRT_MIGRATE_TIE_INVTSC,   /* the invariant TSC without a TSC frequency: refused by libvirt */
+} VirtMigrateTieKind;
 
 typedef struct {
-  VirtMigratePinKind kind;
+  VirtMigrateTieKind kind;
   char              *what; /* libvirt's words for it (<hostdev mode='subsystem' type='pci'>), the
                             * USB device's IDs, the shared memory's name, the 9p mount tag */
-} VirtMigratePin;
+} VirtMigrateTie;
 
 /* Where the guest's threads or memory are pinned on its host: a set of
  * host CPUs or NUMA nodes, in libvirt's syntax ("0-3,^2,8"). */
@@ -46,7 +47,7 @@ typedef struct {
   GPtrArray *networks;    /* VirtMigrateInterfaceXml */
   GPtrArray *devices;     /* char* triples: domcaps element, enum, value (disk bus virtio…) */
   GPtrArray *disks;       /* VirtMigrateDiskXml */
-  GPtrArray *pins;        /* VirtMigratePin, in the XML's order */
+  GPtrArray *ties;        /* VirtMigrateTie, in the XML's order */
   guint64    memory_kib;  /* <memory>: what QEMU maps for its RAM */
   GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
@@ -60,7 +61,7 @@ typedef struct {
   gboolean   in_filesystem;
   gboolean   fs_virtiofs;
   char      *fs_tag;
-  VirtMigratePin *hostdev; /* the <hostdev> or <interface type='hostdev'> being read */
+  VirtMigrateTie *hostdev; /* the <hostdev> or <interface type='hostdev'> being read */
   gboolean   invtsc;      /* <cpu> asks for the invariant TSC */
   gboolean   tsc_frequency; /* <clock><timer name='tsc' frequency='N'/> */
   char      *iface_kind;
@@ -105,9 +106,9 @@ gboolean virt_migrate_parse_id_set (const char *set, GArray *ids);
  * list under <host><topology>, sorted, in @cpus and @cells (guint);
  * FALSE: no topology there. */
 gboolean virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cells);
-/* An empty list of VirtMigratePin, and one added to it. */
-GPtrArray      *virt_migrate_pins_new (void);
-VirtMigratePin *virt_migrate_pins_add (GPtrArray *pins, VirtMigratePinKind kind, const char *what);
+/* An empty list of VirtMigrateTie, and one added to it. */
+GPtrArray      *virt_migrate_ties_new (void);
+VirtMigrateTie *virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind, const char *what);
 /* Runs @parser over all of @xml (qualified names ignored); FALSE when
  * @xml cannot be read. */
 gboolean virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer user_data);

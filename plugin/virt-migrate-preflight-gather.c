@@ -266,8 +266,8 @@ gather_guest (VirtMigrateRequest        *request,
 
       virt_migrate_preflight_add_network (facts, kind, mapped != NULL ? mapped : net);
     }
-  g_ptr_array_unref (facts->pins);
-  facts->pins = g_ptr_array_ref (guest->pins);
+  g_ptr_array_unref (facts->ties);
+  facts->ties = g_ptr_array_ref (guest->ties);
   facts->cpu_mode = g_strdup (guest->cpu_mode);
   facts->machine = g_strdup (guest->machine);
   facts->emulator = g_strdup (guest->emulator);
@@ -324,6 +324,27 @@ gather_capabilities (VirtMigrateHypervisor *hv, const char *dest_uri, const char
       facts->cpu_compare = virt_migrate_hypervisor_compare_cpu (hv, dest_uri, &query, cpu, &error);
       if (facts->cpu_compare < 0 || facts->cpu_compare == VIRT_MIGRATE_CPU_INCOMPATIBLE)
         facts->cpu_error = g_strdup (error != NULL ? error->message : "incompatible");
+    }
+}
+
+/* Where @guest is pinned (its destination XML's, if one is given), and the
+ * CPUs and NUMA cells the destination has. */
+static void
+gather_topology (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrateGuestXml *guest,
+                 VirtMigratePreflightFacts *facts)
+{
+  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *caps = NULL;
+
+  if (guest->affinities == NULL || guest->affinities->len == 0)
+    return;
+  facts->affinities = g_ptr_array_ref (guest->affinities);
+  caps = virt_migrate_hypervisor_capabilities (hv, dest_uri, NULL);
+  if (virt_migrate_caps_topology (caps, cpus, cells))
+    {
+      facts->dest_cpus = g_steal_pointer (&cpus);
+      facts->dest_cells = g_steal_pointer (&cells);
     }
 }
 
@@ -533,22 +554,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
-  {
-    /* Pinned where the destination's XML says, if one is given. */
-    GPtrArray *affinities = dest_xml != NULL && dest_guest.affinities != NULL ? dest_guest.affinities
-                                                                             : guest.affinities;
-    g_autofree char *caps = affinities != NULL && affinities->len > 0
-                              ? virt_migrate_hypervisor_capabilities (hv, dest_uri, NULL) : NULL;
-    g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-    g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (guint));
-
-    facts->affinities = affinities != NULL ? g_ptr_array_ref (affinities) : NULL;
-    if (virt_migrate_caps_topology (caps, cpus, cells))
-      {
-        facts->dest_cpus = g_steal_pointer (&cpus);
-        facts->dest_cells = g_steal_pointer (&cells);
-      }
-  }
+  gather_topology (hv, dest_uri, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

@@ -90,7 +90,7 @@ virt_migrate_preflight_facts_new (void)
   facts->networks = g_ptr_array_new_with_free_func (network_free);
   facts->disks = g_ptr_array_new_with_free_func (disk_free);
   facts->devices = g_ptr_array_new_with_free_func (device_free);
-  facts->pins = virt_migrate_pins_new ();
+  facts->ties = virt_migrate_ties_new ();
   return facts;
 }
 
@@ -111,7 +111,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_ptr_array_unref (facts->networks);
   g_ptr_array_unref (facts->disks);
   g_ptr_array_unref (facts->devices);
-  g_ptr_array_unref (facts->pins);
+  g_ptr_array_unref (facts->ties);
   g_clear_pointer (&facts->affinities, g_ptr_array_unref);
   g_clear_pointer (&facts->dest_cpus, g_array_unref);
   g_clear_pointer (&facts->dest_cells, g_array_unref);
@@ -246,61 +246,61 @@ check_guests (Verdict *v, const VirtMigratePreflightFacts *f)
 /* The devices libvirt 9.0 (qemuMigrationSrcIsAllowed()) and QEMU 7.2 (its
  * migration blockers, which libvirt asks for) judge a live migration by. */
 static void
-check_pins (Verdict *v, const VirtMigratePreflightFacts *f)
+check_ties (Verdict *v, const VirtMigratePreflightFacts *f)
 {
   guint n_virtiofs = 0;
 
-  for (guint i = 0; i < f->pins->len; i++)
+  for (guint i = 0; i < f->ties->len; i++)
     {
-      const VirtMigratePin *pin = g_ptr_array_index (f->pins, i);
+      const VirtMigrateTie *tie = g_ptr_array_index (f->ties, i);
 
-      switch (pin->kind)
+      switch (tie->kind)
         {
-        case VIRT_MIGRATE_PIN_HOSTDEV:
+        case VIRT_MIGRATE_TIE_HOSTDEV:
           add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
                "Detach it first (virsh detach-device --live) and attach it again after, or migrate the guest "
                "offline (--offline); a network card paired with a virtio one (<teaming>) is unplugged by QEMU instead",
                "The guest has a host device passed through, %s: libvirt and QEMU refuse to migrate it running "
                "(\"cannot migrate a domain with %s\"; a PCI device: \"VFIO device doesn\'t support migration\")",
-               pin->what, pin->what);
+               tie->what, tie->what);
           break;
-        case VIRT_MIGRATE_PIN_TEAMED:
+        case VIRT_MIGRATE_TIE_TEAMED:
           add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure the destination has the same device",
                "The guest's %s is teamed with a virtio network card (<teaming type='transient'/>): QEMU unplugs it "
                "for the migration, and the destination's libvirt must find the same device to plug it in there",
-               pin->what);
+               tie->what);
           break;
-        case VIRT_MIGRATE_PIN_USB:
+        case VIRT_MIGRATE_TIE_USB:
           add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                "Plug the same device into the destination, or detach it first (virsh detach-device --live)",
                "The guest has a USB device of the host passed through (%s): it moves only if the destination has "
                "the same device (libvirt looks for it there; missing, the migration fails and the guest stays here)",
-               pin->what);
+               tie->what);
           break;
-        case VIRT_MIGRATE_PIN_SHMEM:
+        case VIRT_MIGRATE_TIE_SHMEM:
           add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
                "Give the guest that owns the memory role='master' (it migrates, the memory with it), or detach "
                "the device first",
                "The shared memory device %s is a peer (its role is not 'master'): QEMU refuses to migrate the guest "
                "(\"Migration is disabled when using feature \'peer mode\' in device \'ivshmem\'\")",
-               pin->what != NULL ? pin->what : "(unnamed)");
+               tie->what != NULL ? tie->what : "(unnamed)");
           break;
-        case VIRT_MIGRATE_PIN_9P:
+        case VIRT_MIGRATE_TIE_9P:
           add (v, "devices", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                "Unmount it in the guest first, and give the destination the same directory",
                "The guest shares a directory of the host through 9p (mount tag %s): QEMU refuses to migrate the "
                "guest while it has it mounted (\"Migration is disabled when VirtFS export path … is mounted in "
                "the guest\"), and the destination must have that directory",
-               pin->what != NULL ? pin->what : "(none)");
+               tie->what != NULL ? tie->what : "(none)");
           break;
-        case VIRT_MIGRATE_PIN_INVTSC:
+        case VIRT_MIGRATE_TIE_INVTSC:
           add (v, "cpu", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
                "Give the guest its TSC frequency (<clock><timer name='tsc' frequency='HZ'/>, the source host's: "
                "virsh capabilities), or drop the invtsc feature; both need a restart of the guest",
                "The guest's CPU has the invariant TSC and no TSC frequency is given: libvirt refuses to migrate it "
                "(\"domain has \'invtsc\' CPU feature but TSC frequency is not specified\")");
           break;
-        case VIRT_MIGRATE_PIN_VIRTIOFS:
+        case VIRT_MIGRATE_TIE_VIRTIOFS:
           n_virtiofs++;
           break;
         }
@@ -325,7 +325,7 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
          "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",
          "libvirt is running %s on the guest now: it starts no migration of it until that ends", f->busy);
   if (!f->offline)
-    check_pins (v, f);
+    check_ties (v, f);
   if (f->snapshots > 0)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Delete the snapshots (virsh snapshot-delete), or move their metadata by hand: virsh snapshot-dumpxml "

@@ -106,7 +106,7 @@ typedef struct {
   GPtrArray      *networks;            /* VirtMigratePreflightNetwork */
   GPtrArray      *disks;               /* VirtMigratePreflightDisk */
   GPtrArray      *devices;             /* VirtMigratePreflightDevice */
-  GPtrArray      *pins;                /* VirtMigratePin: devices libvirt or QEMU judge a live migration by */
+  GPtrArray      *ties;                /* VirtMigrateTie: devices libvirt or QEMU judge a live migration by */
   GPtrArray      *affinities;          /* VirtMigrateAffinity: where the guest is pinned (its destination XML's) */
   GArray         *dest_cpus;           /* guint: the destination's CPUs (its capabilities); NULL: unknown */
   GArray         *dest_cells;          /* guint: its NUMA cells; NULL: unknown */

@@ -204,7 +204,7 @@ test_host_devices (void)
 
   g_test_summary ("A PCI host device, a peer's shared memory, the invariant TSC without its frequency: "
                   "blockers; a USB device, a teamed card, a 9p directory: warnings; offline none");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_HOSTDEV, "<hostdev mode='subsystem' type='pci'>");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_HOSTDEV, "<hostdev mode='subsystem' type='pci'>");
   v = verdict_of (f);
   g_assert_true (has_check (v, "devices", "blocker", "The guest has a host device passed through, <hostdev "
                             "mode='subsystem' type='pci'>: libvirt and QEMU refuse to migrate it running"));
@@ -212,10 +212,10 @@ test_host_devices (void)
   g_clear_pointer (&v, g_variant_unref);
 
   /* libvirt lets USB devices go (QEMU reattaches them), and a teamed card QEMU unplugs. */
-  g_ptr_array_set_size (f->pins, 0);
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_TEAMED, "<interface type='hostdev'>");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_9P, "share");
+  g_ptr_array_set_size (f->ties, 0);
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_TEAMED, "<interface type='hostdev'>");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_9P, "share");
   v = verdict_of (f);
   g_assert_true (has_check (v, "devices", "warning", "(<hostdev mode='subsystem' type='usb'> vendor 0x046d product "
                             "0xc52b): it moves only if the destination has the same device"));
@@ -225,9 +225,9 @@ test_host_devices (void)
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
   g_clear_pointer (&v, g_variant_unref);
 
-  g_ptr_array_set_size (f->pins, 0);
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_SHMEM, "shm0");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_INVTSC, "invtsc");
+  g_ptr_array_set_size (f->ties, 0);
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_SHMEM, "shm0");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_INVTSC, "invtsc");
   f->reachable = FALSE; /* the source's refusals, whatever the destination */
   v = verdict_of (f);
   g_assert_true (has_check (v, "devices", "blocker", "The shared memory device shm0 is a peer (its role is not "
@@ -506,8 +506,8 @@ test_source_refusals (void)
 
   g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
                   "unreachable; offline neither");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_VIRTIOFS, "a");
-  virt_migrate_pins_add (f->pins, VIRT_MIGRATE_PIN_VIRTIOFS, "b");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "a");
+  virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "b");
   d->transient = TRUE;
   f->reachable = FALSE;
   v = verdict_of (f);
@@ -928,24 +928,24 @@ test_guest_xml (void)
   }
   {
     /* In the XML's order; the master's shared memory migrates. */
-    static const struct { VirtMigratePinKind kind; const char *what; } pins[] = {
-      { VIRT_MIGRATE_PIN_HOSTDEV, "<hostdev mode='subsystem' type='pci'>" },
-      { VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b" },
-      { VIRT_MIGRATE_PIN_USB, "<hostdev mode='subsystem' type='usb'> bus 1 device 4" },
-      { VIRT_MIGRATE_PIN_TEAMED, "<interface type='hostdev'>" },
-      { VIRT_MIGRATE_PIN_HOSTDEV, "<interface type='hostdev'>" },
-      { VIRT_MIGRATE_PIN_SHMEM, "peer0" },
-      { VIRT_MIGRATE_PIN_VIRTIOFS, "a" },
-      { VIRT_MIGRATE_PIN_9P, "b" },
+    static const struct { VirtMigrateTieKind kind; const char *what; } ties[] = {
+      { VIRT_MIGRATE_TIE_HOSTDEV, "<hostdev mode='subsystem' type='pci'>" },
+      { VIRT_MIGRATE_TIE_USB, "<hostdev mode='subsystem' type='usb'> vendor 0x046d product 0xc52b" },
+      { VIRT_MIGRATE_TIE_USB, "<hostdev mode='subsystem' type='usb'> bus 1 device 4" },
+      { VIRT_MIGRATE_TIE_TEAMED, "<interface type='hostdev'>" },
+      { VIRT_MIGRATE_TIE_HOSTDEV, "<interface type='hostdev'>" },
+      { VIRT_MIGRATE_TIE_SHMEM, "peer0" },
+      { VIRT_MIGRATE_TIE_VIRTIOFS, "a" },
+      { VIRT_MIGRATE_TIE_9P, "b" },
     };
 
-    g_assert_cmpuint (g.pins->len, ==, G_N_ELEMENTS (pins));
-    for (guint i = 0; i < G_N_ELEMENTS (pins); i++)
+    g_assert_cmpuint (g.ties->len, ==, G_N_ELEMENTS (ties));
+    for (guint i = 0; i < G_N_ELEMENTS (ties); i++)
       {
-        const VirtMigratePin *pin = g_ptr_array_index (g.pins, i);
+        const VirtMigrateTie *tie = g_ptr_array_index (g.ties, i);
 
-        g_assert_cmpint (pin->kind, ==, pins[i].kind);
-        g_assert_cmpstr (pin->what, ==, pins[i].what);
+        g_assert_cmpint (tie->kind, ==, ties[i].kind);
+        g_assert_cmpstr (tie->what, ==, ties[i].what);
       }
   }
   /* disk bus virtio twice, sata, video qxl, graphics spice: five triples */
@@ -979,7 +979,7 @@ test_guest_xml (void)
 
   /* The invariant TSC: pinned without a frequency, not with one, nor disabled. */
   {
-    static const struct { const char *xml; guint pins; } tsc[] = {
+    static const struct { const char *xml; guint ties; } tsc[] = {
       { "<domain><cpu mode='custom'><model>Skylake-Server</model><feature policy='require' name='invtsc'/></cpu>"
         "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock></domain>", 1 },
       { "<domain><cpu><feature name='invtsc'/></cpu><clock><timer name='tsc' frequency='2095078000'/></clock></domain>", 0 },
@@ -992,9 +992,9 @@ test_guest_xml (void)
       {
         memset (&g, 0, sizeof g);
         g_assert_true (virt_migrate_guest_xml_parse (tsc[i].xml, &g));
-        g_assert_cmpuint (g.pins->len, ==, tsc[i].pins);
-        if (tsc[i].pins > 0)
-          g_assert_cmpint (((VirtMigratePin *) g_ptr_array_index (g.pins, 0))->kind, ==, VIRT_MIGRATE_PIN_INVTSC);
+        g_assert_cmpuint (g.ties->len, ==, tsc[i].ties);
+        if (tsc[i].ties > 0)
+          g_assert_cmpint (((VirtMigrateTie *) g_ptr_array_index (g.ties, 0))->kind, ==, VIRT_MIGRATE_TIE_INVTSC);
         virt_migrate_guest_xml_clear (&g);
       }
   }
