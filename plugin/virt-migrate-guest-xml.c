@@ -327,7 +327,8 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
           attr (names, values, "protocol") != NULL)
         d->network = g_strdup_printf ("%s:%s", attr (names, values, "protocol"),
                                       attr (names, values, "name") != NULL ? attr (names, values, "name") : "");
-      else if (g_str_equal (element, "source") && d->pool == NULL && attr (names, values, "pool") != NULL)
+      else if (g_str_equal (element, "source") && d->pool == NULL && attr (names, values, "pool") != NULL &&
+               attr (names, values, "volume") != NULL)
         {
           d->pool = g_strdup (attr (names, values, "pool"));
           d->volume = g_strdup (attr (names, values, "volume"));
