@@ -110,6 +110,7 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->affinities, g_ptr_array_unref);
   g_free (g->iface_kind);
   g_free (g->fs_tag);
+  g_free (g->nvram);
   if (g->text != NULL)
     g_string_free (g->text, TRUE);
 }
@@ -190,6 +191,15 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
   else if (g_str_equal (element, "page") && g_str_equal (parent, "hugepages"))
     g->hugepage_kib = (guint) (g_ascii_strtoull (attr_or (names, values, "size", "0"), NULL, 10) *
                                unit_kib (attr_or (names, values, "unit", "KiB")));
+  else if (g_str_equal (element, "nvram") && g_str_equal (parent, "os") &&
+           g_strcmp0 (attr_or (names, values, "type", "file"), "file") == 0)
+    {
+      /* Its path as the text, or (libvirt 8.5 on) a <source file>. */
+      g->in_nvram = TRUE;
+      g_string_truncate (g->text, 0);
+    }
+  else if (g->in_nvram && g_str_equal (element, "source") && g->nvram == NULL)
+    g->nvram = g_strdup (attr (names, values, "file"));
   else if (g_str_equal (element, "emulator"))
     {
       g->in_emulator = TRUE;
@@ -370,6 +380,13 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
       g->in_emulator = FALSE;
       g->emulator = g_strstrip (g_strdup (g->text->str));
     }
+  else if (g_str_equal (element, "nvram") && g->in_nvram)
+    {
+      g->in_nvram = FALSE;
+      g_strstrip (g->text->str);
+      if (g->nvram == NULL && g->text->str[0] != '\0')
+        g->nvram = g_strdup (g->text->str);
+    }
   else if (g_str_equal (element, "memory") && g->in_memory)
     {
       g->in_memory = FALSE;
@@ -404,7 +421,7 @@ text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_
 {
   VirtMigrateGuestXml *g = user_data;
 
-  if (g->in_emulator || g->in_memory)
+  if (g->in_emulator || g->in_memory || g->in_nvram)
     g_string_append_len (g->text, text_, (gssize) len);
 }
 

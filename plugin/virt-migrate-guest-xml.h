@@ -49,12 +49,14 @@ typedef struct {
   GPtrArray *disks;       /* VirtMigrateDiskXml */
   GPtrArray *ties;        /* VirtMigrateTie, in the XML's order */
   guint64    memory_kib;  /* <memory>: what QEMU maps for its RAM */
+  char      *nvram;       /* <os><nvram>: the file of its UEFI variables; NULL: none, or not a file */
   GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
   gboolean   in_memory;
+  gboolean   in_nvram;
   guint64    memory_unit;
   gboolean   in_disk;
   gboolean   in_interface;

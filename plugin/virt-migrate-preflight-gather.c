@@ -268,6 +268,9 @@ gather_guest (VirtMigrateRequest        *request,
     }
   g_ptr_array_unref (facts->ties);
   facts->ties = g_ptr_array_ref (guest->ties);
+  facts->nvram = g_strdup (guest->nvram);
+  if (local_source)
+    facts->nvram_fs = virt_migrate_path_fs_kind (guest->nvram);
   facts->cpu_mode = g_strdup (guest->cpu_mode);
   facts->machine = g_strdup (guest->machine);
   facts->emulator = g_strdup (guest->emulator);
@@ -517,6 +520,8 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
     if (((VirtMigrateDiskXml *) g_ptr_array_index (guest.disks, i))->pool != NULL)
       src_pools = virt_migrate_hypervisor_storage_pools (hv, source_uri);
   gather_guest (request, src_pools, &guest, &live, &dest_guest, facts);
+  /* Both hosts on this machine (as the test bed's): one file system. */
+  facts->nvram_seen_there = virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri);
   if (info->running)
     {
       /* Its disks from the live XML, read once above. */

@@ -106,6 +106,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->cpu_mode);
   g_free (facts->cpu_error);
   g_free (facts->machine);
+  g_free (facts->nvram);
   g_free (facts->emulator);
   g_free (facts->domcaps_error);
   g_ptr_array_unref (facts->networks);
@@ -312,6 +313,34 @@ check_ties (Verdict *v, const VirtMigratePreflightFacts *f)
          "(\"migration with virtiofs device is not supported\")", n_virtiofs, n_virtiofs > 1 ? "ies" : "y");
 }
 
+/* The file of a UEFI guest's variables: libvirt 9.0 moves none. The
+ * destination's QEMU opens the file at that path there, made from the
+ * template when missing (qemuPrepareNVRAM()); the running guest keeps its
+ * variables in its flash's memory, which does migrate, but the file there
+ * lacks them: after a shutdown there they are gone. */
+static void
+check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  if (f->nvram == NULL || f->same_host == VIRT_MIGRATE_FACT_YES)
+    return;
+  if (f->nvram_fs == VIRT_MIGRATE_FS_SHARED || f->nvram_fs == VIRT_MIGRATE_FS_CLUSTER)
+    add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The guest's UEFI variables (%s) are on a shared file system: the destination sees the same file", f->nvram);
+  else if (f->nvram_seen_there)
+    add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The guest's UEFI variables (%s): the destination runs on this machine too and opens that very file",
+         f->nvram);
+  else
+    add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Copy the file to the same path on the destination before migrating (it reads it at the start), or "
+         "keep the variables on shared storage",
+         "The guest's UEFI variables are in %s%s, a file libvirt does not move: %s, and the destination's file at "
+         "that path (made from the template if missing) lacks them, so after a shutdown there they are gone "
+         "(boot entries, enrolled keys)", f->nvram,
+         f->nvram_fs == VIRT_MIGRATE_FS_LOCAL ? " on this host's local file system" : "",
+         f->offline ? "the definition goes without them" : "the running guest keeps them in memory");
+}
+
 /* What the source's libvirt refuses to migrate whatever the destination
  * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest in a job, a guest
  * with snapshots, for the metadata of its snapshots stays behind (offline
@@ -326,6 +355,7 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
          "libvirt is running %s on the guest now: it starts no migration of it until that ends", f->busy);
   if (!f->offline)
     check_ties (v, f);
+  check_nvram (v, f);
   if (f->snapshots > 0)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Delete the snapshots (virsh snapshot-delete), or move their metadata by hand: virsh snapshot-dumpxml "

@@ -100,6 +100,9 @@ typedef struct {
   char           *domcaps_error;
   guint64         guest_memory;        /* bytes */
   guint64         free_memory;         /* bytes, 0: unknown */
+  char           *nvram;               /* the file of the guest's UEFI variables; NULL: none */
+  VirtMigrateFsKind nvram_fs;          /* the file system under it, as libvirt sees it (a local source only) */
+  gboolean        nvram_seen_there;    /* both hosts on this machine: the destination opens that very file */
   guint           hugepage_kib;        /* the guest's memory on huge pages of this size; 0: not */
   guint64         hugepage_memory;     /* bytes of them it maps (its <memory>) */
   gint64          free_hugepages;      /* of that size on the destination; -1: unknown */

@@ -581,6 +581,23 @@ test_hugepages (Fixture *fx, gconstpointer data)
   assert_has (v, "memory", "warning", "The guest's memory is on huge pages of 1048576 KiB (1 of them): how many*");
 }
 
+/* A UEFI guest between two machines (test-check 6l: on one machine). */
+static void
+test_nvram (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A UEFI guest's variables file on a remote source: a warning naming it (its file system not "
+                  "known from here)");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "</os>",
+                              "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
+                              "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/libvirt/qemu/nvram/"
+                              "web_VARS.fd</nvram></os>");
+  v = verdict (fx);
+  assert_has (v, "firmware", "warning", "The guest's UEFI variables are in /var/lib/libvirt/qemu/nvram/web_VARS.fd, "
+                                        "a file libvirt does not move: the running guest keeps them in memory*");
+}
+
 static void
 test_copy_disk_map_dir (Fixture *fx, gconstpointer data)
 {
@@ -773,6 +790,7 @@ main (int argc, char **argv)
   ADD ("hostdev", test_hostdev);
   ADD ("volume-disk", test_volume_disk);
   ADD ("hugepages", test_hugepages);
+  ADD ("nvram", test_nvram);
   ADD ("network-missing", test_network_missing);
   ADD ("network-map", test_network_map);
   ADD ("bridge", test_bridge);

@@ -385,6 +385,64 @@ test_pinning (void)
 }
 
 static void
+test_nvram (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  VirtMigrateGuestXml g = { 0 };
+
+  g_test_summary ("A UEFI guest's variables file, which libvirt does not move: on another machine a warning "
+                  "(a local file system named), on a shared one or seen by a destination on this machine ok, "
+                  "to the same host nothing; the file read from either <nvram> form, not a network one");
+  f->nvram = g_strdup ("/var/lib/libvirt/qemu/nvram/win11_VARS.fd");
+  f->nvram_fs = VIRT_MIGRATE_FS_LOCAL;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "warning", "The guest's UEFI variables are in "
+                            "/var/lib/libvirt/qemu/nvram/win11_VARS.fd on this host's local file system, a file libvirt "
+                            "does not move: the running guest keeps them in memory, and the destination's file at that "
+                            "path (made from the template if missing) lacks them, so after a shutdown there they are gone"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = TRUE;
+  f->nvram_fs = VIRT_MIGRATE_FS_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "warning", "win11_VARS.fd, a file libvirt does not move: the definition goes "
+                            "without them"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = FALSE;
+  f->nvram_fs = VIRT_MIGRATE_FS_SHARED;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "ok", "on a shared file system"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->nvram_fs = VIRT_MIGRATE_FS_LOCAL;
+  f->nvram_seen_there = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "ok", "the destination runs on this machine too and opens that very file"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->nvram_seen_there = FALSE;
+  f->same_host = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "firmware", NULL, NULL));
+
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><loader readonly='yes' type='pflash'>/usr/share/OVMF/"
+                                               "OVMF_CODE_4M.fd</loader><nvram template='/usr/share/OVMF/"
+                                               "OVMF_VARS_4M.fd'> /var/lib/libvirt/qemu/nvram/g_VARS.fd </nvram>"
+                                               "</os></domain>", &g));
+  g_assert_cmpstr (g.nvram, ==, "/var/lib/libvirt/qemu/nvram/g_VARS.fd");
+  virt_migrate_guest_xml_clear (&g);
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><nvram type='file'><source file='/srv/nv/g.fd'/></nvram>"
+                                               "</os></domain>", &g));
+  g_assert_cmpstr (g.nvram, ==, "/srv/nv/g.fd");
+  virt_migrate_guest_xml_clear (&g);
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><nvram type='network'><source protocol='iscsi' "
+                                               "name='iqn.2013-07.com.example:iscsi-nopool/0'/></nvram></os></domain>", &g));
+  g_assert_null (g.nvram);
+  virt_migrate_guest_xml_clear (&g);
+}
+
+static void
 test_devices_offered (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
@@ -1139,6 +1197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/volume-pool", test_volume_pool);
   g_test_add_func ("/virt-migrate/preflight/hugepages", test_hugepages);
   g_test_add_func ("/virt-migrate/preflight/pinning", test_pinning);
+  g_test_add_func ("/virt-migrate/preflight/nvram", test_nvram);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
