@@ -191,6 +191,10 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
   else if (g_str_equal (element, "page") && g_str_equal (parent, "hugepages"))
     g->hugepage_kib = (guint) (g_ascii_strtoull (attr_or (names, values, "size", "0"), NULL, 10) *
                                unit_kib (attr_or (names, values, "unit", "KiB")));
+  else if (g_str_equal (element, "os") && g_str_equal (parent, "domain"))
+    g->uefi |= g_strcmp0 (attr (names, values, "firmware"), "efi") == 0;
+  else if (g_str_equal (element, "loader") && g_str_equal (parent, "os"))
+    g->uefi |= g_strcmp0 (attr (names, values, "type"), "pflash") == 0;
   else if (g_str_equal (element, "nvram") && g_str_equal (parent, "os") &&
            g_strcmp0 (attr_or (names, values, "type", "file"), "file") == 0)
     {

@@ -50,6 +50,7 @@ typedef struct {
   GPtrArray *ties;        /* VirtMigrateTie, in the XML's order */
   guint64    memory_kib;  /* <memory>: what QEMU maps for its RAM */
   char      *nvram;       /* <os><nvram>: the file of its UEFI variables; NULL: none, or not a file */
+  gboolean   uefi;        /* <os firmware='efi'> or a pflash <loader>: it has variables, named or not yet */
   GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   /* parser state */

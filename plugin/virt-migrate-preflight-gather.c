@@ -269,6 +269,8 @@ gather_guest (VirtMigrateRequest        *request,
   g_ptr_array_unref (facts->ties);
   facts->ties = g_ptr_array_ref (guest->ties);
   facts->nvram = g_strdup (guest->nvram);
+  facts->uefi = guest->uefi || guest->nvram != NULL;
+  facts->dest_nvram = g_strdup (dest_guest->nvram != NULL ? dest_guest->nvram : guest->nvram);
   if (local_source)
     facts->nvram_fs = virt_migrate_path_fs_kind (guest->nvram);
   facts->cpu_mode = g_strdup (guest->cpu_mode);

@@ -107,6 +107,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->cpu_error);
   g_free (facts->machine);
   g_free (facts->nvram);
+  g_free (facts->dest_nvram);
   g_free (facts->emulator);
   g_free (facts->domcaps_error);
   g_ptr_array_unref (facts->networks);
@@ -313,32 +314,44 @@ check_ties (Verdict *v, const VirtMigratePreflightFacts *f)
          "(\"migration with virtiofs device is not supported\")", n_virtiofs, n_virtiofs > 1 ? "ies" : "y");
 }
 
-/* The file of a UEFI guest's variables: libvirt 9.0 moves none. The
- * destination's QEMU opens the file at that path there, made from the
- * template when missing (qemuPrepareNVRAM()); the running guest keeps its
- * variables in its flash's memory, which does migrate, but the file there
- * lacks them: after a shutdown there they are gone. */
+/* The file of a UEFI guest's variables. Running, they move: the
+ * destination's QEMU opens its file at that path (the destination XML's),
+ * made from the template when missing (qemuPrepareNVRAM()), and QEMU
+ * writes the migrated flash into it at the switch-over (seen: the file
+ * there reads like the source's). Offline only the definition moves: at
+ * its first start there the file is made from the template, the variables
+ * gone. */
 static void
 check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
 {
-  if (f->nvram == NULL || f->same_host == VIRT_MIGRATE_FACT_YES)
+  const char *there = f->dest_nvram != NULL ? f->dest_nvram : f->nvram;
+
+  if (f->same_host == VIRT_MIGRATE_FACT_YES || (f->nvram == NULL && !(f->uefi && f->offline)))
     return;
-  if (f->nvram_fs == VIRT_MIGRATE_FS_SHARED || f->nvram_fs == VIRT_MIGRATE_FS_CLUSTER)
+  /* A definition whose firmware libvirt picks at start names no file yet:
+   * one was made at its last start, in the source's nvram directory. */
+  if (f->nvram == NULL)
+    add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Migrate the guest running (QEMU then writes them there), or copy its variables file (NAME_VARS.fd in the "
+         "source's nvram directory) to the destination's",
+         "The guest boots UEFI, and an offline migration does not move the file of its variables (made in the "
+         "source's nvram directory at its first start): at its first start there a new one is made from the "
+         "template (boot entries, enrolled keys gone)");
+  else if (!f->offline)
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-         "The guest's UEFI variables (%s) are on a shared file system: the destination sees the same file", f->nvram);
-  else if (f->nvram_seen_there)
+         "The guest's UEFI variables (%s) move with it: QEMU writes them into %s there at the switch-over",
+         f->nvram, there);
+  else if (g_strcmp0 (there, f->nvram) == 0 &&
+           (f->nvram_seen_there || f->nvram_fs == VIRT_MIGRATE_FS_SHARED || f->nvram_fs == VIRT_MIGRATE_FS_CLUSTER))
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-         "The guest's UEFI variables (%s): the destination runs on this machine too and opens that very file",
-         f->nvram);
+         "The guest's UEFI variables (%s): the destination sees that very file (%s)", f->nvram,
+         f->nvram_seen_there ? "it runs on this machine too" : "a shared file system");
   else
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_WARNING,
-         "Copy the file to the same path on the destination before migrating (it reads it at the start), or "
-         "keep the variables on shared storage",
-         "The guest's UEFI variables are in %s%s, a file libvirt does not move: %s, and the destination's file at "
-         "that path (made from the template if missing) lacks them, so after a shutdown there they are gone "
-         "(boot entries, enrolled keys)", f->nvram,
-         f->nvram_fs == VIRT_MIGRATE_FS_LOCAL ? " on this host's local file system" : "",
-         f->offline ? "the definition goes without them" : "the running guest keeps them in memory");
+         "Copy the file there first, or migrate the guest running (QEMU then writes them there)",
+         "The guest's UEFI variables are in %s, a file an offline migration does not move: the definition goes "
+         "without them, and at its first start there %s is made from the template (boot entries, enrolled keys "
+         "gone)", f->nvram, there);
 }
 
 /* What the source's libvirt refuses to migrate whatever the destination

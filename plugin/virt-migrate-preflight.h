@@ -101,6 +101,8 @@ typedef struct {
   guint64         guest_memory;        /* bytes */
   guint64         free_memory;         /* bytes, 0: unknown */
   char           *nvram;               /* the file of the guest's UEFI variables; NULL: none */
+  gboolean        uefi;                /* it boots UEFI: it has variables, in nvram or a file libvirt makes at start */
+  char           *dest_nvram;          /* the one the destination opens (the destination XML's, if it names one) */
   VirtMigrateFsKind nvram_fs;          /* the file system under it, as libvirt sees it (a local source only) */
   gboolean        nvram_seen_there;    /* both hosts on this machine: the destination opens that very file */
   guint           hugepage_kib;        /* the guest's memory on huge pages of this size; 0: not */

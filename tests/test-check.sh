@@ -528,11 +528,13 @@ show "$dir/check6k.out" "$dir/migrate6k.out" "$dir/migrate6kf.out" "$dir/check6k
 "$tool" destroy dst pin
 ok "a guest pinned to a CPU or NUMA node the destination lacks: a blocker (exit 1), refused up front (exit 2), libvirt's own failure forced; pinned to what it has, ok and it migrates"
 
-# 6l. A UEFI guest: its variables are in a file (<nvram>) libvirt 9.0 does
-# not move; the destination's QEMU opens the file at that path there. The
-# test bed's hosts share this machine's files, so it opens that very one:
-# check says so (ok), and after the migration the destination's guest runs
-# from the source's file. (Between two machines, a warning: unit-tested.)
+# 6l. A UEFI guest: its variables are in a file (<nvram>). Moved offline,
+# only the definition goes: check warns, and the destination has no file at
+# the path its XML names (made from the template at its first start).
+# Running, they move: QEMU writes the migrated flash into the destination's
+# file at the switch-over: check says so, and that file then reads like the
+# source's, which the firmware had written to. The destination XML (--xml)
+# names a file of the destination's own, as another machine's would be.
 cat > "$dir/efi.xml" <<XML
 <domain type='qemu'><name>efi</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
 <os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>
@@ -542,18 +544,35 @@ XML
 virsh -q -c "$src" define "$dir/efi.xml" > /dev/null
 virsh -q -c "$src" start efi > /dev/null
 nvram=$(virsh -q -c "$src" dumpxml efi | sed -n "s|.*<nvram[^>]*>\(.*\)</nvram>.*|\1|p")
-[ -n "$nvram" ] && [ -f "$nvram" ] || fail "the UEFI guest has no variables file ($nvram)"
-efiargs=(--live --persistent --undefinesource --migrateuri "unix://$dir/efi.mig")
-"$cli" -c "$src" check "${efiargs[@]}" efi "$dst" > "$dir/check6l.out" 2>&1 ||
-  { show "$dir/check6l.out"; fail "check of a UEFI guest"; }
-"$cli" -c "$src" "${efiargs[@]}" efi "$dst" > "$dir/migrate6l.out" 2>&1 || { show "$dir/migrate6l.out"; fail "migrating a UEFI guest"; }
-show "$dir/check6l.out"
-grep -Eq "ok +firmware +The guest's UEFI variables \($nvram\): the destination runs on this machine too and opens that very file" "$dir/check6l.out" ||
-  fail "check does not say where the UEFI variables are"
-virsh -q -c "$dst" dumpxml efi | grep -q "<nvram[^>]*>$nvram</nvram>" && [ "$("$tool" state dst efi)" = running ] ||
-  fail "the destination's guest does not run from the source's variables file"
+template=$(virsh -q -c "$src" dumpxml efi | sed -n "s|.*<nvram template='\([^']*\)'.*|\1|p")
+[ -n "$nvram" ] && [ -f "$nvram" ] && [ -f "$template" ] || fail "the UEFI guest has no variables file ($nvram, $template)"
+# The firmware writes its variables at its first boot.
+for _ in $(seq 1 600); do cmp -s "$nvram" "$template" || break; sleep 0.1; done
+cmp -s "$nvram" "$template" && fail "the firmware wrote no variables in 60 s"
+dst_nvram=$dir/efi-dst_VARS.fd
+virsh -q -c "$src" dumpxml --migratable efi | sed "s|>$nvram<|>$dst_nvram<|" > "$dir/efi-dst.xml"
+virsh -q -c "$src" destroy efi > /dev/null
+set +e
+"$cli" -c "$src" check --offline --persistent --xml "$dir/efi-dst.xml" efi "$dst" > "$dir/check6l.out" 2>&1; rc1=$?
+"$cli" -c "$src" --offline --persistent --xml "$dir/efi-dst.xml" efi "$dst" > "$dir/migrate6l.out" 2>&1; rc2=$?
+offline_file=no
+[ -e "$dst_nvram" ] && offline_file=yes
+virsh -q -c "$dst" undefine --nvram efi > /dev/null 2>&1
+virsh -q -c "$src" start efi > /dev/null
+"$cli" -c "$src" check --live --persistent --undefinesource --migrateuri "unix://$dir/efi.mig" --xml "$dir/efi-dst.xml" efi "$dst" > "$dir/check6l2.out" 2>&1; rc3=$?
+"$cli" -c "$src" --live --persistent --undefinesource --migrateuri "unix://$dir/efi.mig" --xml "$dir/efi-dst.xml" efi "$dst" > "$dir/migrate6l2.out" 2>&1; rc4=$?
+set -e
+show "$dir/check6l.out" "$dir/migrate6l.out" "$dir/check6l2.out" "$dir/migrate6l2.out"
+# (Shut off, its definition names no file: libvirt picks the firmware, and makes the file, at each start.)
+[ $rc1 -eq 0 ] && grep -Eq "warning +firmware +The guest boots UEFI, and an offline migration does not move the file of its variables" "$dir/check6l.out" ||
+  fail "check of a UEFI guest moved offline: exit $rc1"
+[ $rc2 -eq 0 ] && [ $offline_file = no ] || fail "moved offline: exit $rc2, a variables file there: $offline_file"
+[ $rc3 -eq 0 ] && grep -Eq "ok +firmware +The guest's UEFI variables \($nvram\) move with it: QEMU writes them into $dst_nvram there" "$dir/check6l2.out" ||
+  fail "check of a running UEFI guest: exit $rc3"
+[ $rc4 -eq 0 ] && [ "$("$tool" state dst efi)" = running ] || fail "the running UEFI guest did not migrate (exit $rc4)"
+cmp "$dst_nvram" "$nvram" >&2 || fail "the destination's variables file does not read like the source's"
 "$tool" destroy dst efi
-ok "a UEFI guest: check says where its variables are (the destination, on this machine, opens that very file), and it runs there from it"
+ok "a UEFI guest: moved offline, check warns and no variables file goes; running, check says QEMU writes them there, and the destination's file reads like the source's"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

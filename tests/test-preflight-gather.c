@@ -587,15 +587,20 @@ test_nvram (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
 
-  g_test_summary ("A UEFI guest's variables file on a remote source: a warning naming it (its file system not "
-                  "known from here)");
+  g_test_summary ("A UEFI guest's variables file on a remote source: running, they move (named); offline a "
+                  "warning (its file system not known from here)");
   fake_hypervisor_edit_guest (fx->hv, SRC, "web", "</os>",
                               "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
                               "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/libvirt/qemu/nvram/"
                               "web_VARS.fd</nvram></os>");
   v = verdict (fx);
+  assert_has (v, "firmware", "ok", "The guest's UEFI variables (/var/lib/libvirt/qemu/nvram/web_VARS.fd) move with it: "
+                                   "QEMU writes them into /var/lib/libvirt/qemu/nvram/web_VARS.fd there at the switch-over");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "live", FALSE, "offline", TRUE, "persist-dest", TRUE, NULL);
+  v = verdict (fx);
   assert_has (v, "firmware", "warning", "The guest's UEFI variables are in /var/lib/libvirt/qemu/nvram/web_VARS.fd, "
-                                        "a file libvirt does not move: the running guest keeps them in memory*");
+                                        "a file an offline migration does not move*");
 }
 
 static void

@@ -391,35 +391,54 @@ test_nvram (void)
   g_autoptr(GVariant) v = NULL;
   VirtMigrateGuestXml g = { 0 };
 
-  g_test_summary ("A UEFI guest's variables file, which libvirt does not move: on another machine a warning "
-                  "(a local file system named), on a shared one or seen by a destination on this machine ok, "
-                  "to the same host nothing; the file read from either <nvram> form, not a network one");
+  g_test_summary ("A UEFI guest's variables file: running, they move (QEMU writes them into the destination's "
+                  "file); offline a warning, unless the destination sees that very file (shared, or on this "
+                  "machine); to the same host nothing; the file read from either <nvram> form, not a network one");
   f->nvram = g_strdup ("/var/lib/libvirt/qemu/nvram/win11_VARS.fd");
   f->nvram_fs = VIRT_MIGRATE_FS_LOCAL;
   v = verdict_of (f);
-  g_assert_true (has_check (v, "firmware", "warning", "The guest's UEFI variables are in "
-                            "/var/lib/libvirt/qemu/nvram/win11_VARS.fd on this host's local file system, a file libvirt "
-                            "does not move: the running guest keeps them in memory, and the destination's file at that "
-                            "path (made from the template if missing) lacks them, so after a shutdown there they are gone"));
-  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_assert_true (has_check (v, "firmware", "ok", "The guest's UEFI variables (/var/lib/libvirt/qemu/nvram/win11_VARS.fd) "
+                            "move with it: QEMU writes them into /var/lib/libvirt/qemu/nvram/win11_VARS.fd there at the "
+                            "switch-over"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->dest_nvram = g_strdup ("/srv/nvram/win11.fd");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "ok", "QEMU writes them into /srv/nvram/win11.fd there"));
   g_clear_pointer (&v, g_variant_unref);
   f->offline = TRUE;
-  f->nvram_fs = VIRT_MIGRATE_FS_UNKNOWN;
   v = verdict_of (f);
-  g_assert_true (has_check (v, "firmware", "warning", "win11_VARS.fd, a file libvirt does not move: the definition goes "
-                            "without them"));
+  g_assert_true (has_check (v, "firmware", "warning", "The guest's UEFI variables are in "
+                            "/var/lib/libvirt/qemu/nvram/win11_VARS.fd, a file an offline migration does not move: the "
+                            "definition goes without them, and at its first start there /srv/nvram/win11.fd is made "
+                            "from the template"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
   g_clear_pointer (&v, g_variant_unref);
-  f->offline = FALSE;
-  f->nvram_fs = VIRT_MIGRATE_FS_SHARED;
+  f->nvram_fs = VIRT_MIGRATE_FS_SHARED; /* but another path there */
   v = verdict_of (f);
-  g_assert_true (has_check (v, "firmware", "ok", "on a shared file system"));
+  g_assert_true (has_check (v, "firmware", "warning", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->dest_nvram, g_free);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "ok", "the destination sees that very file (a shared file system)"));
   g_clear_pointer (&v, g_variant_unref);
   f->nvram_fs = VIRT_MIGRATE_FS_LOCAL;
   f->nvram_seen_there = TRUE;
   v = verdict_of (f);
-  g_assert_true (has_check (v, "firmware", "ok", "the destination runs on this machine too and opens that very file"));
+  g_assert_true (has_check (v, "firmware", "ok", "(it runs on this machine too)"));
   g_clear_pointer (&v, g_variant_unref);
   f->nvram_seen_there = FALSE;
+  /* Shut off, its firmware picked at start: no file named yet. */
+  g_clear_pointer (&f->nvram, g_free);
+  f->uefi = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "firmware", "warning", "The guest boots UEFI, and an offline migration does not move "
+                            "the file of its variables"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = FALSE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "firmware", NULL, NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = TRUE;
   f->same_host = VIRT_MIGRATE_FACT_YES;
   v = verdict_of (f);
   g_assert_false (has_check (v, "firmware", NULL, NULL));
@@ -429,16 +448,23 @@ test_nvram (void)
                                                "OVMF_VARS_4M.fd'> /var/lib/libvirt/qemu/nvram/g_VARS.fd </nvram>"
                                                "</os></domain>", &g));
   g_assert_cmpstr (g.nvram, ==, "/var/lib/libvirt/qemu/nvram/g_VARS.fd");
+  g_assert_true (g.uefi);
   virt_migrate_guest_xml_clear (&g);
   memset (&g, 0, sizeof g);
   g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><nvram type='file'><source file='/srv/nv/g.fd'/></nvram>"
                                                "</os></domain>", &g));
   g_assert_cmpstr (g.nvram, ==, "/srv/nv/g.fd");
+  g_assert_false (g.uefi); /* (a <loader> would say so; the nvram alone tells the facts) */
   virt_migrate_guest_xml_clear (&g);
   memset (&g, 0, sizeof g);
   g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><nvram type='network'><source protocol='iscsi' "
                                                "name='iqn.2013-07.com.example:iscsi-nopool/0'/></nvram></os></domain>", &g));
   g_assert_null (g.nvram);
+  virt_migrate_guest_xml_clear (&g);
+  memset (&g, 0, sizeof g);
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><os firmware='efi'><type>hvm</type></os></domain>", &g));
+  g_assert_null (g.nvram);
+  g_assert_true (g.uefi);
   virt_migrate_guest_xml_clear (&g);
 }
 
