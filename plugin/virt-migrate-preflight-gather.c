@@ -39,11 +39,11 @@ caps_offer (const char *caps, const char *element, const char *enum_name, const 
     }
 }
 
+/* The host UUID of capabilities @caps; NULL: none, or @caps NULL. */
 static char *
-host_uuid (VirtMigrateHypervisor *hv, const char *uri)
+host_uuid (const char *caps)
 {
   static const char *const uuid_path[] = { "capabilities", "host", "uuid", NULL };
-  g_autofree char *caps = virt_migrate_hypervisor_capabilities (hv, uri, NULL);
   char *uuid = NULL;
 
   if (caps == NULL || !virt_migrate_xml_path_text (caps, uuid_path, &uuid))
@@ -333,19 +333,16 @@ gather_capabilities (VirtMigrateHypervisor *hv, const char *dest_uri, const char
 }
 
 /* Where @guest is pinned (its destination XML's, if one is given), and the
- * CPUs and NUMA cells the destination has. */
+ * CPUs and NUMA cells the destination has (its capabilities @caps). */
 static void
-gather_topology (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrateGuestXml *guest,
-                 VirtMigratePreflightFacts *facts)
+gather_topology (const char *caps, const VirtMigrateGuestXml *guest, VirtMigratePreflightFacts *facts)
 {
   g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree char *caps = NULL;
 
   if (guest->affinities == NULL || guest->affinities->len == 0)
     return;
   facts->affinities = g_ptr_array_ref (guest->affinities);
-  caps = virt_migrate_hypervisor_capabilities (hv, dest_uri, NULL);
   if (virt_migrate_caps_topology (caps, cpus, cells))
     {
       facts->dest_cpus = g_steal_pointer (&cpus);
@@ -482,6 +479,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   g_autoptr(VirtMigrateGuestInfo) info = NULL;
   g_autoptr(GError) reach_error = NULL;
   g_autofree char *xml = NULL, *live_xml = NULL, *dest_xml = NULL, *dname = NULL, *src_host = NULL;
+  g_autofree char *src_caps = NULL, *dest_caps = NULL;
   VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
   g_autoptr(GPtrArray) src_pools = NULL;
 
@@ -553,15 +551,17 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
     }
   facts->reachable = TRUE;
 
-  /* Another host? */
-  src_host = host_uuid (hv, source_uri);
-  facts->host_uuid = host_uuid (hv, dest_uri);
+  /* Another host? (The destination's capabilities read once: its topology too.) */
+  src_caps = virt_migrate_hypervisor_capabilities (hv, source_uri, NULL);
+  dest_caps = virt_migrate_hypervisor_capabilities (hv, dest_uri, NULL);
+  src_host = host_uuid (src_caps);
+  facts->host_uuid = host_uuid (dest_caps);
   if (src_host != NULL && facts->host_uuid != NULL)
     facts->same_host = g_str_equal (src_host, facts->host_uuid) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
 
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
-  gather_topology (hv, dest_uri, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
+  gather_topology (dest_caps, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;
