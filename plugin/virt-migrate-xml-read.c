@@ -301,20 +301,31 @@ virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cells)
 static const char *const pool_name_path[] = { "pool", "name", NULL };
 static const char *const pool_dir_path[] = { "pool", "target", "path", NULL };
 
+/* The XML of the first of @pools whose text at @key_path is @key; NULL: none. */
+static const char *
+pool_where (GPtrArray *pools, const char *const *key_path, const char *key)
+{
+  for (guint i = 0; pools != NULL && i < pools->len; i++)
+    {
+      const char *xml = g_ptr_array_index (pools, i);
+      g_autofree char *k = NULL;
+
+      if (virt_migrate_xml_path_text (xml, key_path, &k) && g_strcmp0 (k, key) == 0)
+        return xml;
+    }
+  return NULL;
+}
+
 /* The text at @want_path of the first pool whose text at @key_path is @key. */
 static char *
 pools_lookup (GPtrArray *pools, const char *const *key_path, const char *key, const char *const *want_path)
 {
-  for (guint i = 0; pools != NULL && i < pools->len; i++)
-    {
-      g_autofree char *k = NULL;
-      char *want = NULL;
+  const char *xml = pool_where (pools, key_path, key);
+  char *want = NULL;
 
-      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), key_path, &k) && g_str_equal (k, key) &&
-          virt_migrate_xml_path_text (g_ptr_array_index (pools, i), want_path, &want))
-        return want;
-    }
-  return NULL;
+  if (xml != NULL)
+    virt_migrate_xml_path_text (xml, want_path, &want);
+  return want;
 }
 
 char *
@@ -332,9 +343,7 @@ virt_migrate_pools_covering (GPtrArray *pools, const char *dir)
 gboolean
 virt_migrate_pools_has (GPtrArray *pools, const char *name)
 {
-  g_autofree char *found = pools_lookup (pools, pool_name_path, name, pool_name_path);
-
-  return found != NULL;
+  return pool_where (pools, pool_name_path, name) != NULL;
 }
 
 static void
@@ -352,17 +361,12 @@ gboolean
 virt_migrate_pools_file_backed (GPtrArray *pools, const char *name)
 {
   static const GMarkupParser parser = { pool_type_start, NULL, NULL, NULL, NULL };
+  const char *xml = pool_where (pools, pool_name_path, name);
+  g_autofree char *type = NULL;
 
-  for (guint i = 0; pools != NULL && i < pools->len; i++)
-    {
-      g_autofree char *k = NULL, *type = NULL;
-
-      if (virt_migrate_xml_path_text (g_ptr_array_index (pools, i), pool_name_path, &k) && g_str_equal (k, name))
-        return virt_migrate_xml_parse (&parser, g_ptr_array_index (pools, i), &type) && type != NULL &&
-               (g_str_equal (type, "dir") || g_str_equal (type, "fs") || g_str_equal (type, "netfs") ||
-                g_str_equal (type, "vstorage"));
-    }
-  return FALSE;
+  return xml != NULL && virt_migrate_xml_parse (&parser, xml, &type) && type != NULL &&
+         (g_str_equal (type, "dir") || g_str_equal (type, "fs") || g_str_equal (type, "netfs") ||
+          g_str_equal (type, "vstorage"));
 }
 
 char *
