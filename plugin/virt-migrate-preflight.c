@@ -8,162 +8,14 @@
 #define CPU_ERROR        (-1)
 #define CPU_INCOMPATIBLE VIRT_MIGRATE_CPU_INCOMPATIBLE
 
-static void
-network_free (gpointer data)
-{
-  VirtMigratePreflightNetwork *n = data;
-
-  g_free (n->kind);
-  g_free (n->name);
-  g_free (n);
-}
-
-static void
-backing_free (gpointer data)
-{
-  VirtMigratePreflightBacking *b = data;
-
-  g_free (b->source);
-  g_free (b->format);
-  g_free (b->dest_path);
-  g_free (b);
-}
-
-static void
-disk_free (gpointer data)
-{
-  VirtMigratePreflightDisk *d = data;
-
-  g_ptr_array_unref (d->backing);
-  g_free (d->dest_backing);
-  g_free (d->target);
-  g_free (d->source);
-  g_free (d->dest_path);
-  g_free (d->cache);
-  g_free (d->dest_pool);
-  g_free (d->dest_user);
-  g_free (d->pool);
-  g_free (d);
-}
-
-static void
-device_free (gpointer data)
-{
-  VirtMigratePreflightDevice *d = data;
-
-  g_free (d->kind);
-  g_free (d->value);
-  g_free (d);
-}
-
-void
-virt_migrate_preflight_add_device (VirtMigratePreflightFacts *facts,
-                                   const char                *kind,
-                                   const char                *value,
-                                   VirtMigrateFact            offered)
-{
-  VirtMigratePreflightDevice *d;
-
-  /* One line per kind and value. */
-  for (guint i = 0; i < facts->devices->len; i++)
-    {
-      d = g_ptr_array_index (facts->devices, i);
-      if (g_str_equal (d->kind, kind) && g_str_equal (d->value, value))
-        return;
-    }
-  d = g_new0 (VirtMigratePreflightDevice, 1);
-  d->kind = g_strdup (kind);
-  d->value = g_strdup (value);
-  d->offered = offered;
-  g_ptr_array_add (facts->devices, d);
-}
-
-VirtMigratePreflightFacts *
-virt_migrate_preflight_facts_new (void)
-{
-  VirtMigratePreflightFacts *facts = g_new0 (VirtMigratePreflightFacts, 1);
-
-  facts->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
-  facts->snapshots = -1;
-  facts->free_hugepages = -1;
-  facts->domcaps_ok = TRUE;
-  facts->networks = g_ptr_array_new_with_free_func (network_free);
-  facts->disks = g_ptr_array_new_with_free_func (disk_free);
-  facts->devices = g_ptr_array_new_with_free_func (device_free);
-  facts->ties = virt_migrate_ties_new ();
-  return facts;
-}
-
-void
-virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
-{
-  if (facts == NULL)
-    return;
-  g_free (facts->connect_error);
-  g_free (facts->busy);
-  g_free (facts->host_uuid);
-  g_free (facts->name_conflict_uuid);
-  g_free (facts->cpu_mode);
-  g_free (facts->cpu_error);
-  g_free (facts->machine);
-  g_free (facts->nvram);
-  g_free (facts->dest_nvram);
-  g_free (facts->emulator);
-  g_free (facts->domcaps_error);
-  g_ptr_array_unref (facts->networks);
-  g_ptr_array_unref (facts->disks);
-  g_ptr_array_unref (facts->devices);
-  g_ptr_array_unref (facts->ties);
-  g_clear_pointer (&facts->affinities, g_ptr_array_unref);
-  g_clear_pointer (&facts->dest_cpus, g_array_unref);
-  g_clear_pointer (&facts->dest_cells, g_array_unref);
-  g_free (facts);
-}
-
-VirtMigratePreflightNetwork *
-virt_migrate_preflight_add_network (VirtMigratePreflightFacts *facts,
-                                    const char                *kind,
-                                    const char                *name)
-{
-  VirtMigratePreflightNetwork *n = g_new0 (VirtMigratePreflightNetwork, 1);
-
-  n->kind = g_strdup (kind);
-  n->name = g_strdup (name);
-  g_ptr_array_add (facts->networks, n);
-  return n;
-}
-
-VirtMigratePreflightDisk *
-virt_migrate_preflight_add_disk (VirtMigratePreflightFacts *facts,
-                                 const char                *target,
-                                 const char                *source)
-{
-  VirtMigratePreflightDisk *d = g_new0 (VirtMigratePreflightDisk, 1);
-
-  d->target = g_strdup (target);
-  d->source = g_strdup (source);
-  d->dest_path = g_strdup (source);
-  d->written = TRUE;
-  d->backing = g_ptr_array_new_with_free_func (backing_free);
-  g_ptr_array_add (facts->disks, d);
-  return d;
-}
-
-VirtMigratePreflightBacking *
-virt_migrate_preflight_add_backing (VirtMigratePreflightDisk *disk,
-                                    const char               *source,
-                                    const char               *format)
-{
-  VirtMigratePreflightBacking *b = g_new0 (VirtMigratePreflightBacking, 1);
-
-  b->source = g_strdup (source);
-  b->format = g_strdup (format);
-  b->dest_path = g_strdup (source);
-  g_ptr_array_add (disk->backing, b);
-  return b;
-}
-
 /* --- the verdict ------------------------------------------------------------ */
+
+/* A file system every host sees the same (libvirt's shared ones, cluster ones included). */
+static gboolean
+fs_shared (VirtMigrateFsKind kind)
+{
+  return kind == VIRT_MIGRATE_FS_SHARED || kind == VIRT_MIGRATE_FS_CLUSTER;
+}
 
 typedef struct {
   GVariantBuilder        checks;
@@ -342,7 +194,7 @@ check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
          "The guest's UEFI variables (%s) move with it: QEMU writes them into %s there at the switch-over",
          f->nvram, there);
   else if (g_strcmp0 (there, f->nvram) == 0 &&
-           (f->nvram_seen_there || f->nvram_fs == VIRT_MIGRATE_FS_SHARED || f->nvram_fs == VIRT_MIGRATE_FS_CLUSTER))
+           (f->nvram_seen_there || fs_shared (f->nvram_fs)))
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
          "The guest's UEFI variables (%s): the destination sees that very file (%s)", f->nvram,
          f->nvram_seen_there ? "it runs on this machine too" : "a shared file system");
@@ -728,7 +580,7 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
            * QEMUs writing one image: QEMU refuses if the image is locked,
            * "Block node is read-only"; a qcow2 unlocked is corrupted). */
           if (d->dest_exists == VIRT_MIGRATE_FACT_YES &&
-              (d->source_fs == VIRT_MIGRATE_FS_SHARED || d->source_fs == VIRT_MIGRATE_FS_CLUSTER) &&
+              fs_shared (d->source_fs) &&
               g_strcmp0 (d->dest_path, d->source) == 0)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                  "On shared storage, migrate without a storage copy; else copy to another path (--disk-map SRC=DST)",
