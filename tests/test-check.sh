@@ -15,6 +15,17 @@ tool=$build/tests/vm-testbed-tool
 export XDG_STATE_HOME=$dir/check-state
 . "$(dirname "$0")/tap.sh"
 
+# refusal TAG ARGS... GUEST: the guest's check to $dst (its exit in $rc1, its
+# output in $dir/checkTAG.out), its migration (refused up front: $rc2,
+# migrateTAG.out) and the migration forced ($rc3, migrateTAGf.out).
+refusal() {
+	local tag=$1
+	shift
+	"$cli" -c "$src" check "$@" "$dst" > "$dir/check$tag.out" 2>&1 && rc1=0 || rc1=$?
+	"$cli" -c "$src" "$@" "$dst" > "$dir/migrate$tag.out" 2>&1 && rc2=0 || rc2=$?
+	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
+}
+
 echo "1..21"
 
 "$tool" guest chk
@@ -225,9 +236,7 @@ ok "a copy onto the disk of another guest of the destination: check names it (ex
 # --unsafe a warning, and libvirt lets it go.
 eval "$("$tool" slow-request-cli loc 8 64)"
 set +e
-"$cli" -c "$src" check --live --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/check6c.out" 2>&1; rc1=$?
-"$cli" -c "$src" --live --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/migrate6c.out" 2>&1; rc2=$?
-"$cli" -c "$src" --live --force --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/migrate6cf.out" 2>&1; rc3=$?
+refusal 6c --live --migrateuri "unix://$dir/loc.mig" loc
 "$cli" -c "$src" check --live --unsafe --migrateuri "unix://$dir/loc.mig" loc "$dst" > "$dir/check6cu.out" 2>&1; rc4=$?
 set -e
 show "$dir/check6c.out" "$dir/migrate6c.out" "$dir/migrate6cf.out" "$dir/check6cu.out"
@@ -267,9 +276,7 @@ eval "$("$tool" slow-request-cli snap 8 64)"
 virsh -q -c "$src" snapshot-create-as snap s1 > /dev/null # internal: the guest's state in its qcow2
 snapcopy=(--live --copy-storage-all --xml "$VM_DEST_XML" --migrateuri "unix://$dir/snap.mig" --disks-uri "unix://$dir/snap-nbd.sock")
 set +e
-"$cli" -c "$src" check "${snapcopy[@]}" snap "$dst" > "$dir/check6d.out" 2>&1; rc1=$?
-"$cli" -c "$src" "${snapcopy[@]}" snap "$dst" > "$dir/migrate6d.out" 2>&1; rc2=$?
-"$cli" -c "$src" --force "${snapcopy[@]}" snap "$dst" > "$dir/migrate6df.out" 2>&1; rc3=$?
+refusal 6d "${snapcopy[@]}" snap
 set -e
 show "$dir/check6d.out" "$dir/migrate6d.out" "$dir/migrate6df.out"
 [ $rc1 -eq 1 ] && grep -Eq 'blocker +snapshots +The guest has 1 snapshot: libvirt refuses to migrate it \("cannot migrate domain with 1 snapshots"\)' "$dir/check6d.out" ||
@@ -293,9 +300,7 @@ qemu-img create -q -f qcow2 "$dir/tr.qcow2" 16M
 domain_xml tr "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$dir/tr.qcow2'/><target dev='vda' bus='virtio'/><transient/></disk>" > "$dir/tr.xml"
 virsh -q -c "$src" create "$dir/tr.xml" > /dev/null
 set +e
-"$cli" -c "$src" check --live --unsafe --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/check6e.out" 2>&1; rc1=$?
-"$cli" -c "$src" --live --unsafe --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/migrate6e.out" 2>&1; rc2=$?
-"$cli" -c "$src" --live --unsafe --force --migrateuri "unix://$dir/tr.mig" tr "$dst" > "$dir/migrate6ef.out" 2>&1; rc3=$?
+refusal 6e --live --unsafe --migrateuri "unix://$dir/tr.mig" tr
 set -e
 show "$dir/check6e.out" "$dir/migrate6e.out" "$dir/migrate6ef.out"
 [ $rc1 -eq 1 ] && grep -Eq 'blocker +disk +vda: a transient disk .*: libvirt refuses to migrate it \("migration with transient disk is not supported"\)' "$dir/check6e.out" ||
@@ -375,9 +380,7 @@ virsh -q -c "$src" create "$dir/peer.xml" > /dev/null
 virsh -q -c "$src" create "$dir/own.xml" > /dev/null
 shmargs=(--live --migrateuri "unix://$dir/shm.mig")
 set +e
-"$cli" -c "$src" check "${shmargs[@]}" peer "$dst" > "$dir/check6h.out" 2>&1; rc1=$?
-"$cli" -c "$src" "${shmargs[@]}" peer "$dst" > "$dir/migrate6h.out" 2>&1; rc2=$?
-"$cli" -c "$src" --force "${shmargs[@]}" peer "$dst" > "$dir/migrate6hf.out" 2>&1; rc3=$?
+refusal 6h "${shmargs[@]}" peer
 "$cli" -c "$src" check "${shmargs[@]}" own "$dst" > "$dir/check6h2.out" 2>&1; rc4=$?
 "$cli" -c "$src" "${shmargs[@]}" own "$dst" > "$dir/migrate6h2.out" 2>&1; rc5=$?
 set -e
@@ -411,9 +414,7 @@ domain_xml vg "<disk type='volume' device='disk'><driver name='qemu' type='qcow2
 virsh -q -c "$src" create "$dir/vg.xml" > /dev/null
 volargs=(--live --copy-storage-all --migrateuri "unix://$dir/vg.mig" --disks-uri "unix://$dir/vg-nbd.sock")
 set +e
-"$cli" -c "$src" check "${volargs[@]}" vg "$dst" > "$dir/check6i.out" 2>&1; rc1=$?
-"$cli" -c "$src" "${volargs[@]}" vg "$dst" > "$dir/migrate6i.out" 2>&1; rc2=$?
-"$cli" -c "$src" --force "${volargs[@]}" vg "$dst" > "$dir/migrate6if.out" 2>&1; rc3=$?
+refusal 6i "${volargs[@]}" vg
 virsh -q -c "$dst" pool-create-as volp dir --target "$dir/voldst" > /dev/null
 "$cli" -c "$src" check --live --migrateuri "unix://$dir/vg.mig" vg "$dst" > "$dir/check6i2.out" 2>&1; rc4=$?
 "$cli" -c "$src" check "${volargs[@]}" vg "$dst" > "$dir/check6i3.out" 2>&1; rc5=$?
@@ -458,9 +459,7 @@ XML
 	hpargs=(--live --migrateuri "unix://$dir/hp.mig")
 	set +e
 	virsh -q -c "$src" create "$dir/hp.xml" > "$dir/hp-create.out" 2>&1; rc0=$?
-	"$cli" -c "$src" check "${hpargs[@]}" hp "$dst" > "$dir/check6j.out" 2>&1; rc1=$?
-	"$cli" -c "$src" "${hpargs[@]}" hp "$dst" > "$dir/migrate6j.out" 2>&1; rc2=$?
-	"$cli" -c "$src" --force "${hpargs[@]}" hp "$dst" > "$dir/migrate6jf.out" 2>&1; rc3=$?
+	refusal 6j "${hpargs[@]}" hp
 	state3=$("$tool" state src hp)
 	sysctl -qw vm.nr_hugepages=$((huge_used + 80))
 	"$cli" -c "$src" check "${hpargs[@]}" hp "$dst" > "$dir/check6j2.out" 2>&1; rc4=$?
@@ -507,9 +506,7 @@ virsh -q -c "$src" dumpxml --migratable pin | sed "s/vcpupin vcpu='1' cpuset='0'
 virsh -q -c "$src" dumpxml --migratable pin | sed "s/nodeset='0'/nodeset='7'/" > "$dir/pin-node.xml"
 pinargs=(--live --migrateuri "unix://$dir/pin.mig")
 set +e
-"$cli" -c "$src" check "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/check6k.out" 2>&1; rc1=$?
-"$cli" -c "$src" "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/migrate6k.out" 2>&1; rc2=$?
-"$cli" -c "$src" --force "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin "$dst" > "$dir/migrate6kf.out" 2>&1; rc3=$?
+refusal 6k "${pinargs[@]}" --xml "$dir/pin-cpu.xml" pin
 "$cli" -c "$src" check "${pinargs[@]}" --xml "$dir/pin-node.xml" pin "$dst" > "$dir/check6k2.out" 2>&1; rc4=$?
 "$cli" -c "$src" check "${pinargs[@]}" pin "$dst" > "$dir/check6k3.out" 2>&1; rc5=$?
 "$cli" -c "$src" "${pinargs[@]}" pin "$dst" > "$dir/migrate6k2.out" 2>&1; rc6=$?
