@@ -299,7 +299,8 @@ typedef enum {
  * @VIRT_MIGRATE_ERROR_UNKNOWN_COMPRESSION: a compression method libvirt 9.0
  *   does not know (it knows `xbzrle` and `mt`).
  * @VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH: dest-xml or persistent-xml
- *   describes another guest (its UUID differs).
+ *   describes another guest (its UUID differs), or dest-xml names the
+ *   guest otherwise (libvirt refuses both).
  * @VIRT_MIGRATE_ERROR_PREFLIGHT: a pre-flight check found a blocker (the
  *   message names it and the fix); nothing was asked of libvirt.
  * @VIRT_MIGRATE_ERROR_POSTCOPY_FAILED: post-copy failed and could not be

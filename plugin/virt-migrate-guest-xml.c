@@ -89,6 +89,36 @@ virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind, const char *wha
   return tie;
 }
 
+static void
+endpoint_free (gpointer data)
+{
+  VirtMigrateEndpoint *e = data;
+
+  g_free (e->what);
+  g_free (e->address);
+  g_free (e->guest);
+  g_free (e);
+}
+
+GPtrArray *
+virt_migrate_endpoints_new (void)
+{
+  return g_ptr_array_new_with_free_func (endpoint_free);
+}
+
+void
+virt_migrate_endpoints_add_copy (GPtrArray *endpoints, const VirtMigrateEndpoint *e, const char *guest)
+{
+  VirtMigrateEndpoint *copy = g_new0 (VirtMigrateEndpoint, 1);
+
+  copy->what = g_strdup (e->what);
+  copy->address = g_strdup (e->address);
+  copy->port = e->port;
+  copy->fixed = e->fixed;
+  copy->guest = g_strdup (guest != NULL ? guest : e->guest);
+  g_ptr_array_add (endpoints, copy);
+}
+
 static VirtMigrateTie *
 add_tie (VirtMigrateGuestXml *g, VirtMigrateTieKind kind, const char *what)
 {
@@ -108,6 +138,7 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->disks, g_ptr_array_unref);
   g_clear_pointer (&g->ties, g_ptr_array_unref);
   g_clear_pointer (&g->affinities, g_ptr_array_unref);
+  g_clear_pointer (&g->endpoints, g_ptr_array_unref);
   g_free (g->iface_kind);
   g_free (g->fs_tag);
   g_free (g->nvram);
@@ -150,6 +181,72 @@ unit_kib (const char *unit)
   return 0;
 }
 
+/* A port of the <graphics> being read: @port as libvirt writes it (absent
+ * or -1: chosen at start, and not in a definition). */
+static void
+add_endpoint (VirtMigrateGuestXml *g, const char *what, const char *port, gboolean fixed, const char *address)
+{
+  gint64 n = port != NULL ? g_ascii_strtoll (port, NULL, 10) : 0;
+  VirtMigrateEndpoint *e;
+
+  if (n <= 0 || n > G_MAXUINT16)
+    return;
+  e = g_new0 (VirtMigrateEndpoint, 1);
+  e->what = g_strdup (what);
+  e->address = g_strdup (address);
+  e->port = (guint) n;
+  e->fixed = fixed;
+  g_ptr_array_add (g->endpoints, e);
+}
+
+/* <graphics type='vnc|spice'>'s TCP ports (libvirt's
+ * virDomainGraphicsDefParseXML(): a port is the definition's own unless
+ * autoport='yes'; a websocket is, when given at all), and its first
+ * <listen> (an address; a socket or none: no TCP port). */
+static void
+graphics_start (VirtMigrateGuestXml *g, const char *element, const char *parent, const char **names,
+                const char **values)
+{
+  if (g_str_equal (element, "graphics") && g_str_equal (parent, "devices"))
+    {
+      const char *type = attr (names, values, "type"), *listen = attr (names, values, "listen");
+      gboolean fixed = g_strcmp0 (attr (names, values, "autoport"), "yes") != 0;
+
+      g->in_graphics = TRUE;
+      g->graphics_listen = FALSE;
+      g->graphics_from = g->endpoints->len;
+      if (g_strcmp0 (type, "vnc") == 0)
+        {
+          add_endpoint (g, "VNC", attr (names, values, "port"), fixed, listen);
+          add_endpoint (g, "VNC websocket", attr (names, values, "websocket"), TRUE, listen);
+        }
+      else if (g_strcmp0 (type, "spice") == 0)
+        {
+          add_endpoint (g, "SPICE", attr (names, values, "port"), fixed, listen);
+          add_endpoint (g, "SPICE TLS", attr (names, values, "tlsPort"), fixed, listen);
+        }
+    }
+  else if (g->in_graphics && g_str_equal (element, "listen") && g_str_equal (parent, "graphics") &&
+           !g->graphics_listen)
+    {
+      const char *type = attr_or (names, values, "type", "address");
+
+      g->graphics_listen = TRUE;
+      if (g_str_equal (type, "socket") || g_str_equal (type, "none"))
+        g_ptr_array_set_size (g->endpoints, g->graphics_from);
+      else if (attr (names, values, "address") != NULL)
+        for (guint i = g->graphics_from; i < g->endpoints->len; i++)
+          {
+            VirtMigrateEndpoint *e = g_ptr_array_index (g->endpoints, i);
+
+            /* (Without one, the listen attribute's, if any: libvirt keeps the two the same. A
+             * network's address is the host's business until the guest runs.) */
+            g_free (e->address);
+            e->address = g_strdup (attr (names, values, "address"));
+          }
+    }
+}
+
 static void
 start_element (GMarkupParseContext *context, const char *element, const char **names,
                const char **values, gpointer user_data, GError **error)
@@ -158,6 +255,7 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
   const GSList *stack = g_markup_parse_context_get_element_stack (context);
   const char *parent = stack->next != NULL ? stack->next->data : "";
 
+  graphics_start (g, element, parent, names, values);
   if (g_str_equal (element, "domain") && g->virt_type == NULL)
     g->virt_type = g_strdup (attr (names, values, "type"));
   else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
@@ -408,6 +506,8 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
     }
   else if (g_str_equal (element, "disk"))
     g->in_disk = FALSE;
+  else if (g_str_equal (element, "graphics"))
+    g->in_graphics = FALSE;
   else if (g_str_equal (element, "interface") || g_str_equal (element, "hostdev"))
     {
       g->in_interface = FALSE;
@@ -460,6 +560,7 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->disks = g_ptr_array_new_with_free_func (disk_xml_free);
   g->ties = virt_migrate_ties_new ();
   g->affinities = g_ptr_array_new_with_free_func (affinity_free);
+  g->endpoints = virt_migrate_endpoints_new ();
   g->text = g_string_new (NULL);
   if (!virt_migrate_xml_parse (&parser, xml, g))
     return FALSE;

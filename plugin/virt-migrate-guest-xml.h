@@ -37,6 +37,16 @@ typedef struct {
   gboolean plural; /* "vCPUs", "emulator threads" */
 } VirtMigrateAffinity;
 
+/* A TCP port a guest's graphics listen on: one its definition fixes, or
+ * (a running guest's live XML) one it holds, whoever chose it. */
+typedef struct {
+  char    *what;    /* "VNC", "VNC websocket", "SPICE", "SPICE TLS" */
+  char    *address; /* where it listens; NULL: where the host's qemu.conf says (vnc_listen…) */
+  guint    port;
+  gboolean fixed;   /* the definition asks for this very port (autoport='no', a websocket given) */
+  char    *guest;   /* the guest it is of, where the reader wants to say so; NULL: not set */
+} VirtMigrateEndpoint;
+
 typedef struct {
   char      *virt_type;
   char      *arch;
@@ -53,6 +63,7 @@ typedef struct {
   gboolean   uefi;        /* <os firmware='efi'> or a pflash <loader>: it has variables, named or not yet */
   GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
+  GPtrArray *endpoints;   /* VirtMigrateEndpoint: its graphics' TCP ports (port > 0), in the XML's order */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
@@ -68,6 +79,9 @@ typedef struct {
   gboolean   invtsc;      /* <cpu> asks for the invariant TSC */
   gboolean   tsc_frequency; /* <clock><timer name='tsc' frequency='N'/> */
   char      *iface_kind;
+  gboolean   in_graphics;
+  guint      graphics_from; /* the open <graphics>' first endpoint */
+  gboolean   graphics_listen; /* its first <listen> was read */
   guint      backing_depth;
 } VirtMigrateGuestXml;
 
@@ -109,6 +123,10 @@ gboolean virt_migrate_parse_id_set (const char *set, GArray *ids);
  * list under <host><topology>, sorted, in @cpus and @cells (guint);
  * FALSE: no topology there. */
 gboolean virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cells);
+/* An empty list of VirtMigrateEndpoint, and a copy of one added to it
+ * (its guest @guest). */
+GPtrArray *virt_migrate_endpoints_new (void);
+void       virt_migrate_endpoints_add_copy (GPtrArray *endpoints, const VirtMigrateEndpoint *e, const char *guest);
 /* An empty list of VirtMigrateTie, and one added to it. */
 GPtrArray      *virt_migrate_ties_new (void);
 VirtMigrateTie *virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind, const char *what);

@@ -55,7 +55,8 @@ plan_thread (GTask        *task,
                                                 virt_migrate_request_get_domain (request), &error);
   if (guest == NULL)
     goto fail;
-  if (!virt_migrate_request_validate_for_guest (request, guest->uuid, &error))
+  if (!virt_migrate_request_validate_for_guest (request, guest->uuid, &error) ||
+      !virt_migrate_request_check_guest_xml (request, guest->uuid, guest->name, &error))
     goto fail;
 
   if (dest_uri != NULL)

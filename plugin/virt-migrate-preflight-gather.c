@@ -350,6 +350,59 @@ gather_topology (const char *caps, const VirtMigrateGuestXml *guest, VirtMigrate
     }
 }
 
+/* The ports the running guests of @uri listen on, each with its guest's
+ * name; NULL when they cannot be listed. */
+static GPtrArray *
+ports_held (VirtMigrateHypervisor *hv, const char *uri)
+{
+  g_autoptr(GPtrArray) guests = virt_migrate_hypervisor_list_running_guests (hv, uri, NULL);
+  GPtrArray *held;
+
+  if (guests == NULL)
+    return NULL;
+  held = virt_migrate_endpoints_new ();
+  for (guint i = 0; i < guests->len; i++)
+    {
+      const VirtMigrateGuestInfo *info = g_ptr_array_index (guests, i);
+      g_autofree char *xml = virt_migrate_hypervisor_guest_xml (hv, uri, info->uuid, VIRT_MIGRATE_GUEST_XML_LIVE, NULL);
+      VirtMigrateGuestXml g = { 0 };
+
+      /* A guest gone since the list holds nothing. */
+      if (xml != NULL && virt_migrate_guest_xml_parse (xml, &g))
+        for (guint k = 0; k < g.endpoints->len; k++)
+          virt_migrate_endpoints_add_copy (held, g_ptr_array_index (g.endpoints, k), info->name);
+      virt_migrate_guest_xml_clear (&g);
+    }
+  return held;
+}
+
+/* The ports @guest's graphics fix, and those the destination's running
+ * guests hold (asked only when there are such ports: one call a guest).
+ * Only a live migration starts a QEMU there that listens. */
+static void
+gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *dest_uri,
+              const VirtMigrateGuestXml *guest, gboolean running, VirtMigratePreflightFacts *facts)
+{
+  if (!running || facts->offline || guest->endpoints == NULL)
+    return;
+  for (guint i = 0; i < guest->endpoints->len; i++)
+    {
+      const VirtMigrateEndpoint *e = g_ptr_array_index (guest->endpoints, i);
+
+      if (!e->fixed)
+        continue;
+      if (facts->endpoints == NULL)
+        facts->endpoints = virt_migrate_endpoints_new ();
+      virt_migrate_endpoints_add_copy (facts->endpoints, e, NULL);
+    }
+  if (facts->endpoints == NULL)
+    return;
+  facts->ports_held = ports_held (hv, dest_uri);
+  /* Both hosts on this machine (as the test bed's): one set of ports. */
+  if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
+    facts->ports_here = ports_held (hv, source_uri);
+}
+
 /* Which other guest of the destination (not @uuid: this guest's own
  * definition there names its images as a matter of course) has @path
  * among its disks' images, from @users (list_disk_users()). */
@@ -486,7 +539,8 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   if (dest_uri == NULL)
     dest_uri = virt_migrate_request_get_dest_uri (request);
   info = virt_migrate_hypervisor_lookup_guest (hv, source_uri, virt_migrate_request_get_domain (request), error);
-  if (info == NULL)
+  /* An XML of another guest: libvirt refuses the migration before it starts. */
+  if (info == NULL || !virt_migrate_request_check_guest_xml (request, info->uuid, info->name, error))
     return FALSE;
 
   /* The migratable definition has what the checks read; the live one
@@ -562,6 +616,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
   gather_topology (dest_caps, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
+  gather_ports (hv, source_uri, dest_uri, dest_guest.endpoints != NULL ? &dest_guest : &guest, info->running, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

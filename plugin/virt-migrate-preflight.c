@@ -333,6 +333,115 @@ check_pinning (Verdict *v, const VirtMigratePreflightFacts *f)
     }
 }
 
+/* --- graphics' fixed ports -------------------------------------------------- */
+
+typedef enum { ADDRESS_DEFAULT, ADDRESS_ANY, ADDRESS_LOOPBACK, ADDRESS_OTHER } AddressKind;
+
+/* What a listen address is to a host: NULL, the host's default (its
+ * qemu.conf's); one every host has (a wildcard, a loopback one); another. */
+static AddressKind
+address_kind (const char *address)
+{
+  g_autoptr(GInetAddress) inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
+
+  if (address == NULL)
+    return ADDRESS_DEFAULT;
+  if (inet == NULL)
+    return g_str_equal (address, "localhost") ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
+  return g_inet_address_get_is_any (inet) ? ADDRESS_ANY
+         : g_inet_address_get_is_loopback (inet) ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
+}
+
+/* Whether listening on @a and on @b (the same port) collide: a wildcard
+ * with anything, an address with itself; not known when either is the
+ * host's default or a name. */
+static VirtMigrateFact
+addresses_collide (const char *a, const char *b)
+{
+  g_autoptr(GInetAddress) ia = a != NULL ? g_inet_address_new_from_string (a) : NULL;
+  g_autoptr(GInetAddress) ib = b != NULL ? g_inet_address_new_from_string (b) : NULL;
+
+  if (address_kind (a) == ADDRESS_ANY || address_kind (b) == ADDRESS_ANY || (a != NULL && g_strcmp0 (a, b) == 0))
+    return VIRT_MIGRATE_FACT_YES;
+  if (ia != NULL && ib != NULL)
+    return g_inet_address_equal (ia, ib) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  return VIRT_MIGRATE_FACT_UNKNOWN;
+}
+
+/* The first of @ports on @port on @address (on any, @any_address); the
+ * first that may be on it, in @maybe if that is still NULL. */
+static const VirtMigrateEndpoint *
+port_user (GPtrArray *ports, guint port, gboolean any_address, const char *address,
+           const VirtMigrateEndpoint **maybe)
+{
+  for (guint k = 0; ports != NULL && k < ports->len; k++)
+    {
+      const VirtMigrateEndpoint *p = g_ptr_array_index (ports, k);
+      VirtMigrateFact collide = p->port != port ? VIRT_MIGRATE_FACT_NO
+                                : any_address ? VIRT_MIGRATE_FACT_YES : addresses_collide (address, p->address);
+
+      if (collide == VIRT_MIGRATE_FACT_YES)
+        return p;
+      if (collide == VIRT_MIGRATE_FACT_UNKNOWN && *maybe == NULL)
+        *maybe = p;
+    }
+  return NULL;
+}
+
+/* A port the guest's graphics fix is one libvirt reserves on the
+ * destination and its QEMU binds there at start; libvirt 9.0 moves the
+ * port and the listen address as they are. The destination's libvirtd
+ * refuses a port any guest of its holds, on any address (one table of
+ * ports, qemuProcessGraphicsReservePorts()); QEMU fails on one bound on the
+ * same address. What else holds a port there is not known. */
+static void
+check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  for (guint i = 0; f->endpoints != NULL && i < f->endpoints->len; i++)
+    {
+      const VirtMigrateEndpoint *e = g_ptr_array_index (f->endpoints, i);
+      const VirtMigrateEndpoint *maybe = NULL;
+      const VirtMigrateEndpoint *reserved = port_user (f->ports_held, e->port, TRUE, NULL, &maybe);
+      const VirtMigrateEndpoint *bound = port_user (f->ports_here, e->port, FALSE, e->address, &maybe);
+      const VirtMigrateEndpoint *h = reserved != NULL ? reserved : bound != NULL ? bound : maybe;
+      g_autofree char *held = NULL;
+      g_autofree char *where = e->address != NULL ? g_strdup_printf (" on %s", e->address)
+                                                  : g_strdup (" (on the address the destination's qemu.conf gives)");
+
+      if (h != NULL)
+        held = g_strdup_printf ("guest %s%s listens on %s port %u%s%s", h->guest,
+                                h != reserved ? " of the source (the same machine)" : "", h->what, h->port,
+                                h->address != NULL ? " on " : "", h->address != NULL ? h->address : "");
+      if (reserved != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Give the guest another port, or autoport='yes', with --xml; or stop the guest that holds it",
+             "%s port %u is taken there: %s, and libvirt reserves a port for one guest whatever the address "
+             "(\"Failed to reserve port %u\")", e->what, e->port, held, e->port);
+      else if (bound != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Give the guest another port, or autoport='yes', with --xml",
+             "%s port %u%s is taken there: %s; QEMU would fail to start there (\"Address already in use\")",
+             e->what, e->port, where, held);
+      else if (address_kind (e->address) == ADDRESS_OTHER)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+             "Make sure the destination has that address, or name one it has with --xml",
+             "%s port %u listens on %s: libvirt keeps the address, so QEMU fails to start on a destination "
+             "that does not have it (\"Cannot assign requested address\")", e->what, e->port, e->address);
+      else if (maybe != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Give the guest an address or another port with --xml",
+             "%s port %u%s may be taken there: %s, on an address that may be the same", e->what, e->port, where,
+             held);
+      else if (f->ports_held == NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure nothing listens on it there",
+             "%s port %u%s is fixed, and the destination's guests could not be listed to see whether one "
+             "holds it", e->what, e->port, where);
+      else
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s port %u%s: no guest of the destination%s holds it (other programs there are not known)",
+             e->what, e->port, where, f->ports_here != NULL ? " or of the source (the same machine)" : "");
+    }
+}
+
 static void
 check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -693,6 +802,7 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
       check_guests (&v, facts);
       check_hardware (&v, facts);
       check_networks (&v, facts);
+      check_ports (&v, facts);
     }
   check_source (&v, facts);
   check_disks (&v, facts);

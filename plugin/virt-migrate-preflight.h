@@ -115,6 +115,12 @@ typedef struct {
   GPtrArray      *affinities;          /* VirtMigrateAffinity: where the guest is pinned (its destination XML's) */
   GArray         *dest_cpus;           /* guint: the destination's CPUs (its capabilities); NULL: unknown */
   GArray         *dest_cells;          /* guint: its NUMA cells; NULL: unknown */
+  GPtrArray      *endpoints;           /* VirtMigrateEndpoint: the ports its graphics fix (its destination XML's),
+                                        * a running guest's in a live migration; NULL: none */
+  GPtrArray      *ports_held;          /* VirtMigrateEndpoint, each with its guest: the ports the destination's
+                                        * running guests hold (its libvirtd has them reserved); NULL: not known */
+  GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
+                                        * among them), which QEMU there cannot bind either; NULL: another machine */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */

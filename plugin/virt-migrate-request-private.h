@@ -78,6 +78,12 @@ void         virt_migrate_call_clear         (VirtMigrateCall    *call);
 const char  *virt_migrate_api_to_string      (VirtMigrateApi      api);
 
 void                virt_migrate_request_freeze              (VirtMigrateRequest *self);
+/* Whether dest-xml and persistent-xml are of the guest @uuid (and
+ * dest-xml names it @name, when given): libvirt refuses them otherwise. */
+gboolean            virt_migrate_request_check_guest_xml     (VirtMigrateRequest *self,
+                                                              const char         *uuid,
+                                                              const char         *name,
+                                                              GError            **error);
 char              **virt_migrate_uris_for_destinations       (const char *const  *destinations);
 gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
 VirtMigrateRequest *virt_migrate_request_frozen              (VirtMigrateRequest *self);

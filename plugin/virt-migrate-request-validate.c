@@ -7,6 +7,7 @@
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-error.h"
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-request-internal.h"
 #include "virt-migrate-xml-map.h"
 
@@ -460,24 +461,45 @@ virt_migrate_request_validate_for_guest (VirtMigrateRequest *self,
                                          const char         *guest_uuid,
                                          GError            **error)
 {
-  const guint xml_props[] = { PROP_DEST_XML, PROP_PERSISTENT_XML };
-
   g_return_val_if_fail (guest_uuid != NULL, FALSE);
 
-  if (!virt_migrate_request_validate (self, error))
-    return FALSE;
+  return virt_migrate_request_validate (self, error) &&
+         virt_migrate_request_check_guest_xml (self, guest_uuid, NULL, error);
+}
+
+/* Whether dest-xml and persistent-xml describe the guest @uuid, and
+ * dest-xml names it @name (when given: libvirt 9.0's ABI check refuses
+ * another, even with dest-name). */
+gboolean
+virt_migrate_request_check_guest_xml (VirtMigrateRequest *self,
+                                      const char         *uuid,
+                                      const char         *name,
+                                      GError            **error)
+{
+  static const char *const name_path[] = { "domain", "name", NULL };
+  const guint xml_props[] = { PROP_DEST_XML, PROP_PERSISTENT_XML };
+  const char *dest_xml = request_get_string (self, PROP_DEST_XML);
+  g_autofree char *xml_name = NULL;
+
   for (guint i = 0; i < G_N_ELEMENTS (xml_props); i++)
     {
-      g_autofree char *uuid = domain_xml_uuid (request_get_string (self, xml_props[i]));
-      g_autofree char *want = g_ascii_strdown (guest_uuid, -1);
+      g_autofree char *xml_uuid = domain_xml_uuid (request_get_string (self, xml_props[i]));
+      g_autofree char *want = g_ascii_strdown (uuid, -1);
 
-      if (uuid != NULL && !g_str_equal (uuid, want))
+      if (xml_uuid != NULL && !g_str_equal (xml_uuid, want))
         return fail (error, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
                      "'%s' describes the guest with UUID %s, but '%s' has UUID %s: the XML "
                      "must come from this guest (virsh dumpxml --migratable)",
-                     virt_migrate_request_props[xml_props[i]]->name, uuid,
+                     virt_migrate_request_props[xml_props[i]]->name, xml_uuid,
                      virt_migrate_request_get_domain (self), want);
     }
+  if (name != NULL && dest_xml != NULL && virt_migrate_xml_path_text (dest_xml, name_path, &xml_name) &&
+      xml_name != NULL && !g_str_equal (xml_name, name))
+    return fail (error, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH,
+                 "'dest-xml' names the guest '%s', but it is '%s': libvirt refuses another name there "
+                 "(\"Target domain name does not match source\"): keep its name in the XML, and give "
+                 "dest-name to rename it there",
+                 xml_name, name);
   return TRUE;
 }
 

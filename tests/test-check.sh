@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..21"
+echo "1..23"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -570,6 +570,91 @@ show "$dir/check6l.out" "$dir/migrate6l.out" "$dir/check6l2.out" "$dir/migrate6l
 cmp "$dst_nvram" "$nvram" >&2 || fail "the destination's variables file does not read like the source's"
 "$tool" destroy dst efi
 ok "a UEFI guest: moved offline, check warns and no variables file goes; running, check says QEMU writes them there, and the destination's file reads like the source's"
+
+# 6m. A guest whose VNC port is fixed (autoport='no'): libvirt moves the
+# port and the listen address as they are, reserves the port on the
+# destination (one table for all its guests, whatever the address) and
+# QEMU binds it there. check said ok to each of these; libvirt refused or
+# QEMU failed to start. Both hosts being this machine, the guest's own
+# port is taken there: a blocker, refused up front, QEMU's own failure
+# forced. Its destination XML (--xml) on a port a guest of the destination
+# holds on another address: a blocker, libvirt's refusal forced. On an
+# address the destination lacks: a warning, and QEMU fails there. On a
+# free port of 127.0.0.1: ok, and it migrates. The ports: a block of four
+# of this run's own.
+p1=$((20000 + ($$ % 2000) * 4)); p2=$((p1 + 1)); p3=$((p1 + 2))
+cat > "$dir/vnc.xml" <<XML
+<domain type='qemu'><name>vnc</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<graphics type='vnc' port='$p1' autoport='no' listen='127.0.0.3'/><memballoon model='none'/></devices></domain>
+XML
+sed -e "s/<name>vnc</<name>vnchold</" -e "s/$p1/$p2/" -e "s/127.0.0.3/127.0.0.1/" "$dir/vnc.xml" > "$dir/vnchold.xml"
+virsh -q -c "$src" create "$dir/vnc.xml" > /dev/null
+virsh -q -c "$dst" create "$dir/vnchold.xml" > /dev/null
+virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p2/" -e "s/127.0.0.3/127.0.0.2/g" > "$dir/vnc-held.xml"
+virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p3/" -e "s/127.0.0.3/192.0.2.1/g" > "$dir/vnc-far.xml"
+virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p3/" -e "s/127.0.0.3/127.0.0.1/g" > "$dir/vnc-free.xml"
+vncargs=(--live --migrateuri "unix://$dir/vnc.mig")
+set +e
+refusal 6m "${vncargs[@]}" vnc
+rc4=$rc1 rc5=$rc2 rc6=$rc3
+refusal 6m2 "${vncargs[@]}" --xml "$dir/vnc-held.xml" vnc
+"$cli" -c "$src" check "${vncargs[@]}" --xml "$dir/vnc-far.xml" vnc "$dst" > "$dir/check6m3.out" 2>&1; rc7=$?
+"$cli" -c "$src" "${vncargs[@]}" --xml "$dir/vnc-far.xml" vnc "$dst" > "$dir/migrate6m3.out" 2>&1; rc8=$?
+far_state=$("$tool" state src vnc)
+"$cli" -c "$src" check "${vncargs[@]}" --xml "$dir/vnc-free.xml" vnc "$dst" > "$dir/check6m4.out" 2>&1; rc9=$?
+"$cli" -c "$src" "${vncargs[@]}" --xml "$dir/vnc-free.xml" vnc "$dst" > "$dir/migrate6m4.out" 2>&1; rc10=$?
+set -e
+show "$dir/check6m.out" "$dir/migrate6m.out" "$dir/migrate6mf.out" "$dir/check6m2.out" "$dir/migrate6m2.out" \
+  "$dir/migrate6m2f.out" "$dir/check6m3.out" "$dir/migrate6m3.out" "$dir/check6m4.out" "$dir/migrate6m4.out"
+[ $rc4 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p1 on 127.0.0.3 is taken there: guest vnc of the source \(the same machine\)" "$dir/check6m.out" ||
+  fail "check of a fixed port the source's QEMU holds on this machine: exit $rc4"
+[ $rc5 -eq 2 ] && grep -q "VNC port $p1 on 127.0.0.3 is taken there" "$dir/migrate6m.out" || fail "the migration was not refused up front (exit $rc5)"
+[ $rc6 -eq 1 ] && grep -Eq "127.0.0.3:$((p1 - 5900)).*(Address already in use|Failed to find an available port)" "$dir/migrate6mf.out" ||
+  fail "forced: not QEMU's own failure (exit $rc6)"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p2 is taken there: guest vnchold listens on VNC port $p2 on 127.0.0.1, and libvirt reserves" "$dir/check6m2.out" ||
+  fail "check of a fixed port a guest of the destination holds on another address: exit $rc1"
+[ $rc2 -eq 2 ] || fail "the migration onto a held port was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Failed to reserve port $p2" "$dir/migrate6m2f.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
+[ $rc7 -eq 0 ] && grep -Eq "warning +ports +VNC port $p3 listens on 192.0.2.1: libvirt keeps the address" "$dir/check6m3.out" ||
+  fail "check of an address the destination lacks: exit $rc7"
+[ $rc8 -eq 1 ] && grep -q "Cannot assign requested address" "$dir/migrate6m3.out" || fail "QEMU bound an address the machine lacks? (exit $rc8)"
+[ "$far_state" = running ] || fail "the guest is $far_state on the source after QEMU failed there"
+[ $rc9 -eq 0 ] && grep -Eq "ok +ports +VNC port $p3 on 127.0.0.1: no guest of the destination or of the source \(the same machine\) holds it" "$dir/check6m4.out" ||
+  fail "check of a free port: exit $rc9"
+[ $rc10 -eq 0 ] && [ "$("$tool" state dst vnc)" = running ] || fail "the guest on a free port did not migrate (exit $rc10)"
+"$tool" destroy dst vnc
+"$tool" destroy dst vnchold
+ok "a fixed VNC port: taken there (the source's own on this machine, a destination guest's on any address) a blocker, refused up front, libvirt's or QEMU's failure forced; an address the destination lacks a warning (QEMU fails); a free one ok, and it migrates"
+
+# 6n. A destination XML (--xml) of another guest: libvirt refuses it before
+# anything starts ("Target domain uuid … does not match source", "Target
+# domain name … does not match source": even with --dname); check said ok.
+# Now check fails (exit 1) with the reason, as the migration would; the
+# guest's own XML, renamed with --dname, ok and it migrates.
+"$tool" guest xmlg
+virsh -q -c "$src" dumpxml --migratable xmlg > "$dir/xmlg.xml"
+sed "s|<name>xmlg</name>|<name>xmlg2</name>|" "$dir/xmlg.xml" > "$dir/xmlg-name.xml"
+sed "s|<uuid>[^<]*</uuid>|<uuid>00000000-0000-4000-8000-000000000001</uuid>|" "$dir/xmlg.xml" > "$dir/xmlg-uuid.xml"
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/xmlg.mig" --xml "$dir/xmlg-name.xml" --dname xmlg2 xmlg "$dst" > "$dir/check6n.out" 2>&1; rc1=$?
+virsh -c "$src" migrate --live --migrateuri "unix://$dir/xmlg.mig" --xml "$dir/xmlg-name.xml" --dname xmlg2 xmlg "$dst" > "$dir/virsh6n.out" 2>&1; rc2=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/xmlg.mig" --xml "$dir/xmlg-uuid.xml" xmlg "$dst" > "$dir/check6n2.out" 2>&1; rc3=$?
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/xmlg.mig" --xml "$dir/xmlg.xml" --dname xmlg2 xmlg "$dst" > "$dir/check6n3.out" 2>&1; rc4=$?
+"$cli" -c "$src" --live --migrateuri "unix://$dir/xmlg.mig" --xml "$dir/xmlg.xml" --dname xmlg2 xmlg "$dst" > "$dir/migrate6n3.out" 2>&1; rc5=$?
+set -e
+show "$dir/check6n.out" "$dir/virsh6n.out" "$dir/check6n2.out" "$dir/check6n3.out" "$dir/migrate6n3.out"
+[ $rc1 -eq 1 ] && grep -q "'dest-xml' names the guest 'xmlg2', but it is 'xmlg': libvirt refuses another name there" "$dir/check6n.out" ||
+  fail "check of an XML of another name: exit $rc1"
+[ $rc2 -eq 1 ] && grep -q "Target domain name 'xmlg2' does not match source 'xmlg'" "$dir/virsh6n.out" ||
+  fail "libvirt took an XML of another name? (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "'dest-xml' describes the guest with UUID 00000000-0000-4000-8000-000000000001" "$dir/check6n2.out" ||
+  fail "check of an XML of another UUID: exit $rc3"
+[ $rc4 -eq 0 ] && [ $rc5 -eq 0 ] && [ "$("$tool" state dst xmlg2)" = running ] ||
+  fail "the guest's own XML with --dname: check exit $rc4, migration exit $rc5"
+"$tool" destroy dst xmlg2
+ok "an XML of another guest (name or UUID): check fails with the reason, as libvirt refuses it; the guest's own with --dname, ok and it migrates"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

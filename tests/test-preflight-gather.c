@@ -5,6 +5,8 @@
  * XML (tests/recorded/) edited per case. No libvirtd. */
 #include "config.h"
 
+#include <string.h>
+
 #include "fake-hypervisor.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
@@ -553,6 +555,57 @@ test_volume_disk (Fixture *fx, gconstpointer data)
   assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
 }
 
+/* A guest whose VNC port is fixed (test-check 6m for real). */
+static void
+test_ports (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A fixed graphics port, from the guest's migratable XML (or --xml), against the ports the "
+                  "destination's running guests hold (their live XML): the recorded guest's autoport none; "
+                  "one a guest there was given a blocker, a free one ok; offline none");
+  v = verdict (fx);
+  g_assert_false (has (v, "ports", "ok", NULL) || has (v, "ports", "warning", NULL) || has (v, "ports", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  fake_hypervisor_add_guest (fx->hv, DST, "other", "7a6f22e4-0000-4000-8000-000000000002", 512 * MiB, TRUE);
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<graphics type='vnc' port='-1' autoport='yes'>",
+                              "<graphics type='vnc' port='5900' autoport='no'>");
+  v = verdict (fx);
+  assert_has (v, "ports", "blocker", "VNC port 5900 is taken there: guest other listens on VNC port 5900 on 127.0.0.1*");
+  g_clear_pointer (&v, g_variant_unref);
+
+  g_object_set (fx->request, "dest-xml", "<domain><name>web</name><uuid>" UUID "</uuid><devices><graphics type='vnc' "
+                "port='5901' autoport='no'><listen type='address' address='0.0.0.0'/></graphics></devices></domain>",
+                NULL);
+  v = verdict (fx);
+  assert_has (v, "ports", "ok", "VNC port 5901 on 0.0.0.0: no guest of the destination holds it*");
+  g_clear_pointer (&v, g_variant_unref);
+
+  g_object_set (fx->request, "dest-xml", NULL, "live", FALSE, "offline", TRUE, "persist-dest", TRUE, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "ports", "blocker", NULL) || has (v, "ports", "ok", NULL));
+}
+
+/* An XML of another guest: refused before any verdict, as libvirt does. */
+static void
+test_other_guest_xml (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A destination XML naming the guest otherwise, or of another UUID: no verdict, the reason");
+  g_object_set (fx->request, "dest-xml", "<domain><name>web2</name><uuid>" UUID "</uuid></domain>", NULL);
+  g_assert_false (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (fx->hv), fx->request, NULL, facts, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "'dest-xml' names the guest 'web2', but it is 'web'"));
+  g_clear_error (&error);
+  g_object_set (fx->request, "dest-xml", "<domain><name>web</name><uuid>7a6f22e4-0000-4000-8000-00000000000f</uuid>"
+                "</domain>", NULL);
+  g_assert_false (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (fx->hv), fx->request, NULL, facts, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DEST_XML_UUID_MISMATCH);
+}
+
 /* A guest on huge pages (test-check 6j for real). */
 static void
 test_hugepages (Fixture *fx, gconstpointer data)
@@ -795,6 +848,8 @@ main (int argc, char **argv)
   ADD ("hostdev", test_hostdev);
   ADD ("volume-disk", test_volume_disk);
   ADD ("hugepages", test_hugepages);
+  ADD ("ports", test_ports);
+  ADD ("other-guest-xml", test_other_guest_xml);
   ADD ("nvram", test_nvram);
   ADD ("network-missing", test_network_missing);
   ADD ("network-map", test_network_map);

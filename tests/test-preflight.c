@@ -384,6 +384,127 @@ test_pinning (void)
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
 }
 
+/* The endpoints of @xml's graphics, one "WHAT PORT ADDRESS FIXED" string
+ * each, joined by "; ". */
+static char *
+endpoints_of (const char *xml)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  VirtMigrateGuestXml g = { 0 };
+
+  g_assert_true (virt_migrate_guest_xml_parse (xml, &g));
+  for (guint i = 0; i < g.endpoints->len; i++)
+    {
+      const VirtMigrateEndpoint *e = g_ptr_array_index (g.endpoints, i);
+
+      g_string_append_printf (text, "%s%s %u %s %s", text->len > 0 ? "; " : "", e->what, e->port,
+                              e->address != NULL ? e->address : "-", e->fixed ? "fixed" : "chosen");
+    }
+  virt_migrate_guest_xml_clear (&g);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static GPtrArray *
+endpoints_one (const char *what, guint port, const char *address, const char *guest)
+{
+  GPtrArray *list = virt_migrate_endpoints_new ();
+  VirtMigrateEndpoint e = { (char *) what, (char *) address, port, TRUE, NULL };
+
+  virt_migrate_endpoints_add_copy (list, &e, guest);
+  return list;
+}
+
+static void
+test_ports (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  struct { const char *xml, *endpoints; } reads[] = {
+    /* libvirt's migratable XML of an autoport guest: nothing fixed */
+    { "<domain><devices><graphics type='vnc' port='-1' autoport='yes'><listen type='address'/></graphics>"
+      "</devices></domain>", "" },
+    /* its live XML: the port it was given */
+    { "<domain><devices><graphics type='vnc' port='5900' autoport='yes' listen='127.0.0.1'><listen type='address' "
+      "address='127.0.0.1'/></graphics></devices></domain>", "VNC 5900 127.0.0.1 chosen" },
+    /* a fixed port, the address from qemu.conf; a websocket */
+    { "<domain><devices><graphics type='vnc' port='5910' autoport='no' websocket='5710'><listen type='address'/>"
+      "</graphics></devices></domain>", "VNC 5910 - fixed; VNC websocket 5710 - fixed" },
+    /* the listen attribute without an address in <listen> */
+    { "<domain><devices><graphics type='vnc' port='5911' listen='0.0.0.0'><listen type='address'/></graphics>"
+      "</devices></domain>", "VNC 5911 0.0.0.0 fixed" },
+    /* SPICE's two; a UNIX socket has no port; none; a port out of range */
+    { "<domain><devices><graphics type='spice' port='5920' tlsPort='5921' autoport='no'><listen type='address' "
+      "address='::'/></graphics><graphics type='vnc' port='5930'><listen type='socket'/></graphics>"
+      "<graphics type='vnc' port='5931'><listen type='none'/></graphics><graphics type='vnc' port='70000'/>"
+      "<graphics type='sdl'/></devices></domain>", "SPICE 5920 :: fixed; SPICE TLS 5921 :: fixed" },
+  };
+
+  g_test_summary ("A port the guest's graphics fix against the destination's guests' (libvirt reserves a port for one "
+                  "of them whatever the address: a blocker) and, both hosts on one machine, the source's (the same "
+                  "address, or a wildcard: a blocker; not known: a warning); an address only some hosts have a "
+                  "warning; the destination's guests not listed a warning; else ok");
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autofree char *got = endpoints_of (reads[i].xml);
+
+      g_assert_cmpstr (got, ==, reads[i].endpoints);
+    }
+
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "ports", NULL, NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->endpoints = endpoints_one ("VNC", 5910, "127.0.0.1", NULL);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "VNC port 5910 on 127.0.0.1 is fixed, and the destination's "
+                            "guests could not be listed"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  f->ports_held = endpoints_one ("SPICE", 5910, "10.1.1.1", "db");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "blocker", "VNC port 5910 is taken there: guest db listens on SPICE port "
+                            "5910 on 10.1.1.1, and libvirt reserves a port for one guest whatever the address "
+                            "(\"Failed to reserve port 5910\")"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_ptr_array_set_size (f->ports_held, 0);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "ok", "VNC port 5910 on 127.0.0.1: no guest of the destination holds it "
+                            "(other programs there are not known)"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* One machine: the source's QEMUs bind the same ports. */
+  f->ports_here = endpoints_one ("VNC", 5910, "127.0.0.2", "web");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "ok", "no guest of the destination or of the source (the same machine)"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->ports_here, g_ptr_array_unref);
+  f->ports_here = endpoints_one ("VNC", 5910, "0.0.0.0", "web");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "blocker", "VNC port 5910 on 127.0.0.1 is taken there: guest web of the "
+                            "source (the same machine) listens on VNC port 5910 on 0.0.0.0; QEMU would fail"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->endpoints, g_ptr_array_unref);
+  f->endpoints = endpoints_one ("VNC", 5910, NULL, NULL);
+  g_clear_pointer (&f->ports_here, g_ptr_array_unref);
+  f->ports_here = endpoints_one ("VNC", 5910, "127.0.0.1", "web");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "VNC port 5910 (on the address the destination's qemu.conf "
+                            "gives) may be taken there: guest web of the source"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->ports_here, g_ptr_array_unref);
+
+  /* An address some hosts have; every host's. */
+  g_clear_pointer (&f->endpoints, g_ptr_array_unref);
+  f->endpoints = endpoints_one ("VNC", 5910, "192.0.2.1", NULL);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "VNC port 5910 listens on 192.0.2.1: libvirt keeps the address"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->endpoints, g_ptr_array_unref);
+  f->endpoints = endpoints_one ("VNC", 5910, "::1", NULL);
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "ok", NULL));
+}
+
 static void
 test_nvram (void)
 {
@@ -1223,6 +1344,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/volume-pool", test_volume_pool);
   g_test_add_func ("/virt-migrate/preflight/hugepages", test_hugepages);
   g_test_add_func ("/virt-migrate/preflight/pinning", test_pinning);
+  g_test_add_func ("/virt-migrate/preflight/ports", test_ports);
   g_test_add_func ("/virt-migrate/preflight/nvram", test_nvram);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);

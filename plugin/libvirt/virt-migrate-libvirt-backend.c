@@ -389,7 +389,8 @@ backend_prepare (VirtMigrateBackend       *backend,
     return FALSE;
   if (virDomainGetUUIDString (dom, uuid_string) == 0)
     {
-      if (!virt_migrate_request_validate_for_guest (request, uuid_string, error))
+      if (!virt_migrate_request_validate_for_guest (request, uuid_string, error) ||
+          !virt_migrate_request_check_guest_xml (request, uuid_string, virDomainGetName (dom), error))
         return FALSE;
       g_strlcpy (guest->uuid, uuid_string, sizeof guest->uuid);
     }
