@@ -30,6 +30,7 @@ disk_xml_free (gpointer data)
   g_free (d->network);
   g_free (d->pool);
   g_free (d->volume);
+  g_free (d->nvme);
   g_free (d->cache);
   g_free (d);
 }
@@ -431,6 +432,19 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       else if (g_str_equal (element, "format") && b->format == NULL)
         b->format = g_strdup (attr (names, values, "type"));
     }
+  else if (g->in_disk && g_str_equal (element, "address") && g_str_equal (parent, "source") &&
+           g->disks->len > 0 && ((VirtMigrateDiskXml *) g_ptr_array_index (g->disks, g->disks->len - 1))->nvme != NULL)
+    {
+      VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
+      g_autofree char *ns = d->nvme;
+      guint64 domain = g_ascii_strtoull (attr_or (names, values, "domain", "0"), NULL, 0);
+      guint64 bus = g_ascii_strtoull (attr_or (names, values, "bus", "0"), NULL, 0);
+      guint64 slot = g_ascii_strtoull (attr_or (names, values, "slot", "0"), NULL, 0);
+      guint64 function = g_ascii_strtoull (attr_or (names, values, "function", "0"), NULL, 0);
+
+      d->nvme = g_strdup_printf ("PCI %04" G_GINT64_MODIFIER "x:%02" G_GINT64_MODIFIER "x:%02" G_GINT64_MODIFIER
+                                 "x.%" G_GINT64_MODIFIER "x %s", domain, bus, slot, function, ns);
+    }
   else if (g->in_disk && g_str_equal (parent, "disk"))
     {
       VirtMigrateDiskXml *d = g_ptr_array_index (g->disks, g->disks->len - 1);
@@ -445,6 +459,8 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
           d->pool = g_strdup (attr (names, values, "pool"));
           d->volume = g_strdup (attr (names, values, "volume"));
         }
+      else if (g_str_equal (element, "source") && g_strcmp0 (d->type, "nvme") == 0)
+        d->nvme = g_strdup_printf ("namespace %s", attr_or (names, values, "namespace", "1"));
       else if (g_str_equal (element, "source") && d->source == NULL)
         d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
       else if (g_str_equal (element, "target"))

@@ -107,6 +107,7 @@ typedef struct {
   char    *network;   /* a network disk's PROTOCOL:NAME (source stays NULL) */
   char    *pool;      /* a volume disk's storage pool, by name on every host (source stays NULL) */
   char    *volume;    /* and its volume there */
+  char    *nvme;      /* an NVMe disk's host device: "PCI 0000:01:00.0 namespace 1" (source stays NULL) */
   char    *cache;
   gboolean readonly;
   gboolean transient; /* <transient/>: its writes in an overlay dropped at shutdown */

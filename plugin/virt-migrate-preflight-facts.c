@@ -40,6 +40,7 @@ disk_free (gpointer data)
   g_free (d->dest_pool);
   g_free (d->dest_user);
   g_free (d->pool);
+  g_free (d->nvme);
   g_free (d);
 }
 

@@ -221,10 +221,11 @@ gather_guest (VirtMigrateRequest        *request,
       if (d->pool != NULL)
         volume = pool_dir != NULL ? g_build_filename (pool_dir, d->volume, NULL)
                                   : g_strdup_printf ("%s/%s", d->pool, d->volume);
-      if ((d->source == NULL && volume == NULL) || d->target == NULL)
+      if ((d->source == NULL && volume == NULL && d->nvme == NULL) || d->target == NULL)
         continue;
       fd = virt_migrate_preflight_add_disk (facts, d->target, volume != NULL ? volume : d->source);
       fd->pool = g_strdup (d->pool);
+      fd->nvme = g_strdup (d->nvme);
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->transient = d->transient;
@@ -443,12 +444,14 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   for (guint i = 0; i < facts->disks->len; i++)
     {
       VirtMigratePreflightDisk *d = g_ptr_array_index (facts->disks, i);
-      /* A volume is found by its pool's name there (disk-map maps paths, not pools). */
-      g_autofree char *mapped = d->pool != NULL ? NULL
-                                                : virt_migrate_map_path ((const char *const *) disk_map, d->source,
-                                                                         virt_migrate_pools_dir_func, pools);
-      g_autofree char *dir = NULL, *vol = NULL;
+      g_autofree char *mapped = NULL, *dir = NULL, *vol = NULL;
 
+      /* An NVMe disk is a device, not a file to look for. */
+      if (d->source == NULL)
+        continue;
+      /* A volume is found by its pool's name there (disk-map maps paths, not pools). */
+      if (d->pool == NULL)
+        mapped = virt_migrate_map_path ((const char *const *) disk_map, d->source, virt_migrate_pools_dir_func, pools);
       if (d->pool != NULL)
         {
           g_autofree char *pool_dir = virt_migrate_pools_dir (pools, d->pool);

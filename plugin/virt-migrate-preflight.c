@@ -627,6 +627,27 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
       const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
       const VirtMigratePreflightDisk *twin = d->copied && d->source != NULL ? copied_into_same (f, i) : NULL;
 
+      /* An NVMe namespace the guest's QEMU drives itself (VFIO): libvirt
+       * counts it unsafe to leave, whatever the destination
+       * (qemuMigrationSrcIsSafe()); copied, it goes into whatever the
+       * destination XML names there. */
+      if (d->nvme != NULL && d->written && !f->offline)
+        {
+          if (d->copied)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Name the disk to copy into with --xml",
+                 "%s: an NVMe disk (the host's %s), copied: into the disk the destination XML names, which must "
+                 "be there (the same device, or another)", d->target, d->nvme);
+          else if (f->unsafe)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, NULL,
+                 "%s: an NVMe disk (the host's %s), not copied: accepted with --unsafe, the destination must "
+                 "reach the very namespace", d->target, d->nvme);
+          else
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+                 "Copy the storage (--copy-storage-all) into a disk of the destination (--xml), or, if it reaches "
+                 "this very namespace, accept it with --unsafe",
+                 "%s: an NVMe disk (the host's %s), not copied: libvirt refuses the migration (\"Migration "
+                 "without shared storage is unsafe\")", d->target, d->nvme);
+        }
       if (d->source == NULL)
         continue;
       /* libvirt refuses to migrate a running guest with one

@@ -66,6 +66,7 @@ typedef struct {
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
+  char           *nvme;        /* an NVMe disk's host device (source NULL) */
   char           *pool;        /* a volume disk's storage pool (libvirt finds it by name on each host), NULL: a path;
                                 * source and dest_path are then its volume's paths, where the pools say */
   VirtMigrateFact dest_pool_named; /* the destination has an active pool of that name */

@@ -555,6 +555,46 @@ test_volume_disk (Fixture *fx, gconstpointer data)
   assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
 }
 
+/* An NVMe disk (a host's PCI device the guest's QEMU drives): the test bed
+ * has none, so the rule is tested here only. */
+static void
+test_nvme (Fixture *fx, gconstpointer data)
+{
+  const char *map[] = { "/srv=/data", NULL };
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("An NVMe disk left in place: a blocker in libvirt's words (it counts one unsafe, "
+                  "qemuMigrationSrcIsSafe()), a warning with --unsafe; copied a warning (into what the destination "
+                  "XML names); read-only or offline no rule; never a path looked for (a disk-map too)");
+  share_disk (fx);
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "</devices>",
+                              "<disk type='nvme' device='disk'><driver name='qemu' type='raw'/><source type='pci' "
+                              "managed='yes' namespace='2'><address domain='0x0000' bus='0x01' slot='0x00' "
+                              "function='0x0'/></source><target dev='vdz' bus='virtio'/></disk></devices>");
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vdz: an NVMe disk (the host's PCI 0000:01:00.0 namespace 2), not copied: libvirt "
+                                    "refuses the migration (\"Migration without shared storage is unsafe\")");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "unsafe", TRUE, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "warning", "vdz: an NVMe disk *accepted with --unsafe*");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "unsafe", FALSE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", map, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "warning", "vdz: an NVMe disk (the host's PCI 0000:01:00.0 namespace 2), copied*");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_SHARED, "disk-map", NULL, "live", FALSE, "offline", TRUE,
+                "persist-dest", TRUE, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "disk", "blocker", "vdz*") || has (v, "disk", "warning", "vdz*"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "live", TRUE, "offline", FALSE, "persist-dest", FALSE, NULL);
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<target dev='vdz' bus='virtio'/>",
+                              "<target dev='vdz' bus='virtio'/><readonly/>");
+  v = verdict (fx);
+  g_assert_false (has (v, "disk", "blocker", "vdz*") || has (v, "disk", "warning", "vdz*"));
+}
+
 /* A guest whose VNC port is fixed (test-check 6m for real). */
 static void
 test_ports (Fixture *fx, gconstpointer data)
@@ -849,6 +889,7 @@ main (int argc, char **argv)
   ADD ("volume-disk", test_volume_disk);
   ADD ("hugepages", test_hugepages);
   ADD ("ports", test_ports);
+  ADD ("nvme", test_nvme);
   ADD ("other-guest-xml", test_other_guest_xml);
   ADD ("nvram", test_nvram);
   ADD ("network-missing", test_network_missing);
