@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "virt-migrate-guest-xml.h"
 
 static void
@@ -180,6 +182,64 @@ unit_kib (const char *unit)
       if (g_str_equal (unit, units[i].names[k]))
         return units[i].kib;
   return 0;
+}
+
+typedef enum { ADDRESS_DEFAULT, ADDRESS_ANY, ADDRESS_LOOPBACK, ADDRESS_OTHER } AddressKind;
+typedef enum { COLLIDE_NO, COLLIDE_YES, COLLIDE_MAYBE } Collide;
+
+/* What a listen address is to a host: NULL, the host's default (its
+ * qemu.conf's); one every host has (a wildcard, a loopback one); another. */
+static AddressKind
+address_kind (const char *address)
+{
+  g_autoptr(GInetAddress) inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
+
+  if (address == NULL)
+    return ADDRESS_DEFAULT;
+  if (inet == NULL)
+    return g_str_equal (address, "localhost") ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
+  return g_inet_address_get_is_any (inet) ? ADDRESS_ANY
+         : g_inet_address_get_is_loopback (inet) ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
+}
+
+gboolean
+virt_migrate_address_every_host (const char *address)
+{
+  return address_kind (address) != ADDRESS_OTHER;
+}
+
+/* Whether listening on @a and on @b (the same port) collide: a wildcard
+ * with anything, an address with itself; not known when either is the
+ * host's default or a name. */
+static Collide
+addresses_collide (const char *a, const char *b)
+{
+  g_autoptr(GInetAddress) ia = a != NULL ? g_inet_address_new_from_string (a) : NULL;
+  g_autoptr(GInetAddress) ib = b != NULL ? g_inet_address_new_from_string (b) : NULL;
+
+  if (address_kind (a) == ADDRESS_ANY || address_kind (b) == ADDRESS_ANY || (a != NULL && g_strcmp0 (a, b) == 0))
+    return COLLIDE_YES;
+  if (ia != NULL && ib != NULL)
+    return g_inet_address_equal (ia, ib) ? COLLIDE_YES : COLLIDE_NO;
+  return COLLIDE_MAYBE;
+}
+
+const VirtMigrateEndpoint *
+virt_migrate_endpoints_find (GPtrArray *ports, guint port, gboolean any_address, const char *address,
+                             const VirtMigrateEndpoint **maybe)
+{
+  for (guint k = 0; ports != NULL && k < ports->len; k++)
+    {
+      const VirtMigrateEndpoint *p = g_ptr_array_index (ports, k);
+      Collide collide = p->port != port ? COLLIDE_NO
+                        : any_address ? COLLIDE_YES : addresses_collide (address, p->address);
+
+      if (collide == COLLIDE_YES)
+        return p;
+      if (collide == COLLIDE_MAYBE && *maybe == NULL)
+        *maybe = p;
+    }
+  return NULL;
 }
 
 /* A port of the <graphics> being read: @port as libvirt writes it (absent

@@ -128,6 +128,15 @@ gboolean virt_migrate_caps_topology (const char *caps, GArray *cpus, GArray *cel
  * (its guest @guest). */
 GPtrArray *virt_migrate_endpoints_new (void);
 void       virt_migrate_endpoints_add_copy (GPtrArray *endpoints, const VirtMigrateEndpoint *e, const char *guest);
+/* The first of @ports on @port on @address (on any, @any_address:
+ * listening on the same port and address collides, a wildcard with any);
+ * the first that may be on it (an address not known, a name) in @maybe, if
+ * that is still NULL. */
+const VirtMigrateEndpoint *virt_migrate_endpoints_find (GPtrArray *ports, guint port, gboolean any_address,
+                                                        const char *address, const VirtMigrateEndpoint **maybe);
+/* Whether every host has @address to listen on: NULL (the host's default),
+ * a wildcard, a loopback one. */
+gboolean   virt_migrate_address_every_host (const char *address);
 /* An empty list of VirtMigrateTie, and one added to it. */
 GPtrArray      *virt_migrate_ties_new (void);
 VirtMigrateTie *virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind, const char *what);

@@ -168,6 +168,52 @@ qcow2_backing (const char *path, char **backing)
   return TRUE;
 }
 
+/* The size of the disk an image holds (its virtual size), in bytes: from
+ * its volume XML @vol, else (a file this machine can read) from the qcow2
+ * header or the raw file's length. 0: unknown. */
+static guint64
+image_capacity (const char *vol, const char *path, gboolean local)
+{
+  static const char *const capacity_path[] = { "volume", "capacity", NULL };
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  guint8 header[32];
+  gsize got = 0;
+  guint64 size;
+
+  if (vol != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* libvirt writes it in bytes (unit='bytes'). */
+      if (!virt_migrate_xml_path_text (vol, capacity_path, &text) || text == NULL)
+        return 0;
+      return g_ascii_strtoull (text, NULL, 10);
+    }
+  if (!local)
+    return 0;
+  file = g_file_new_for_path (path);
+  in = g_file_read (file, NULL, NULL);
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, NULL))
+    return 0;
+  if (got == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
+    {
+      memcpy (&size, header + 24, sizeof size);
+      return GUINT64_FROM_BE (size);
+    }
+  info = g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, NULL);
+  return info != NULL ? (guint64) g_file_info_get_size (info) : 0;
+}
+
+static guint64
+volume_capacity (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local)
+{
+  g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
+
+  return image_capacity (vol, path, local);
+}
+
 /* What the image at @path on the destination is backed by: from its
  * volume XML @vol, else (a local destination) from the file. FALSE:
  * unknown. */
@@ -431,7 +477,9 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   g_auto(GStrv) disk_map = NULL;
   g_autoptr(GPtrArray) pools = virt_migrate_hypervisor_storage_pools (hv, dest_uri);
   g_autoptr(GPtrArray) users = NULL;
+  const char *source_uri = virt_migrate_request_get_source_uri (request);
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+  gboolean local_source = virt_migrate_uri_is_local (source_uri);
   gboolean copy = FALSE;
 
   /* Asked once, for a storage copy only (it writes the images). */
@@ -512,6 +560,12 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
           bdir = g_path_get_dirname (b->dest_path);
           bpool = virt_migrate_pools_covering (pools, bdir);
           b->dest_exists = volume_exists (hv, dest_uri, b->dest_path, local_dest, bpool);
+          /* An incremental copy puts the top image over what is there: the same disk, or data lost. */
+          if (facts->incremental && d->copied && b->dest_exists == VIRT_MIGRATE_FACT_YES)
+            {
+              b->capacity = volume_capacity (hv, source_uri, b->source, local_source);
+              b->dest_capacity = volume_capacity (hv, dest_uri, b->dest_path, local_dest);
+            }
         }
     }
 }

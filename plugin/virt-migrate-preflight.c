@@ -335,59 +335,6 @@ check_pinning (Verdict *v, const VirtMigratePreflightFacts *f)
 
 /* --- graphics' fixed ports -------------------------------------------------- */
 
-typedef enum { ADDRESS_DEFAULT, ADDRESS_ANY, ADDRESS_LOOPBACK, ADDRESS_OTHER } AddressKind;
-
-/* What a listen address is to a host: NULL, the host's default (its
- * qemu.conf's); one every host has (a wildcard, a loopback one); another. */
-static AddressKind
-address_kind (const char *address)
-{
-  g_autoptr(GInetAddress) inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
-
-  if (address == NULL)
-    return ADDRESS_DEFAULT;
-  if (inet == NULL)
-    return g_str_equal (address, "localhost") ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
-  return g_inet_address_get_is_any (inet) ? ADDRESS_ANY
-         : g_inet_address_get_is_loopback (inet) ? ADDRESS_LOOPBACK : ADDRESS_OTHER;
-}
-
-/* Whether listening on @a and on @b (the same port) collide: a wildcard
- * with anything, an address with itself; not known when either is the
- * host's default or a name. */
-static VirtMigrateFact
-addresses_collide (const char *a, const char *b)
-{
-  g_autoptr(GInetAddress) ia = a != NULL ? g_inet_address_new_from_string (a) : NULL;
-  g_autoptr(GInetAddress) ib = b != NULL ? g_inet_address_new_from_string (b) : NULL;
-
-  if (address_kind (a) == ADDRESS_ANY || address_kind (b) == ADDRESS_ANY || (a != NULL && g_strcmp0 (a, b) == 0))
-    return VIRT_MIGRATE_FACT_YES;
-  if (ia != NULL && ib != NULL)
-    return g_inet_address_equal (ia, ib) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-  return VIRT_MIGRATE_FACT_UNKNOWN;
-}
-
-/* The first of @ports on @port on @address (on any, @any_address); the
- * first that may be on it, in @maybe if that is still NULL. */
-static const VirtMigrateEndpoint *
-port_user (GPtrArray *ports, guint port, gboolean any_address, const char *address,
-           const VirtMigrateEndpoint **maybe)
-{
-  for (guint k = 0; ports != NULL && k < ports->len; k++)
-    {
-      const VirtMigrateEndpoint *p = g_ptr_array_index (ports, k);
-      VirtMigrateFact collide = p->port != port ? VIRT_MIGRATE_FACT_NO
-                                : any_address ? VIRT_MIGRATE_FACT_YES : addresses_collide (address, p->address);
-
-      if (collide == VIRT_MIGRATE_FACT_YES)
-        return p;
-      if (collide == VIRT_MIGRATE_FACT_UNKNOWN && *maybe == NULL)
-        *maybe = p;
-    }
-  return NULL;
-}
-
 /* A port the guest's graphics fix is one libvirt reserves on the
  * destination and its QEMU binds there at start; libvirt 9.0 moves the
  * port and the listen address as they are. The destination's libvirtd
@@ -401,8 +348,8 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
     {
       const VirtMigrateEndpoint *e = g_ptr_array_index (f->endpoints, i);
       const VirtMigrateEndpoint *maybe = NULL;
-      const VirtMigrateEndpoint *reserved = port_user (f->ports_held, e->port, TRUE, NULL, &maybe);
-      const VirtMigrateEndpoint *bound = port_user (f->ports_here, e->port, FALSE, e->address, &maybe);
+      const VirtMigrateEndpoint *reserved = virt_migrate_endpoints_find (f->ports_held, e->port, TRUE, NULL, &maybe);
+      const VirtMigrateEndpoint *bound = virt_migrate_endpoints_find (f->ports_here, e->port, FALSE, e->address, &maybe);
       const VirtMigrateEndpoint *h = reserved != NULL ? reserved : bound != NULL ? bound : maybe;
       g_autofree char *held = NULL;
       g_autofree char *where = e->address != NULL ? g_strdup_printf (" on %s", e->address)
@@ -422,7 +369,7 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
              "Give the guest another port, or autoport='yes', with --xml",
              "%s port %u%s is taken there: %s; QEMU would fail to start there (\"Address already in use\")",
              e->what, e->port, where, held);
-      else if (address_kind (e->address) == ADDRESS_OTHER)
+      else if (!virt_migrate_address_every_host (e->address))
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING,
              "Make sure the destination has that address, or name one it has with --xml",
              "%s port %u listens on %s: libvirt keeps the address, so QEMU fails to start on a destination "
@@ -530,6 +477,25 @@ check_networks (Verdict *v, const VirtMigratePreflightFacts *f)
 /* An incremental copy (copy-inc) moves a disk's top image only: what its
  * backing chain holds must already be on the destination, where the top
  * image there will look for it, or the guest runs on a disk without it. */
+/* A backing file there of another size than the source's holds another
+ * disk: the top image copied over it would read other data. (The same
+ * size says nothing of the contents, which are not compared.) */
+static gboolean
+backing_differs (const VirtMigratePreflightBacking *b)
+{
+  return b->capacity > 0 && b->dest_capacity > 0 && b->capacity != b->dest_capacity;
+}
+
+static void
+add_backing_differs (Verdict *v, const VirtMigratePreflightDisk *d, const VirtMigratePreflightBacking *b)
+{
+  add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+       "Copy the source's backing file there (the same content), or copy the whole chain with --copy-storage-all",
+       "%s: the backing file at %s on the destination is a disk of %" G_GUINT64_FORMAT " bytes, the source's %s "
+       "one of %" G_GUINT64_FORMAT ": not the same data, and the top image copied over it would read it, the "
+       "guest's disk corrupted", d->target, b->dest_path, b->dest_capacity, b->source, b->capacity);
+}
+
 static void
 check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
 {
@@ -569,6 +535,8 @@ check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
              "%s: %s on the destination is backed by %s, not by %s where the source's chain would be: "
              "an incremental copy keeps what that file holds", d->target, d->dest_path, d->dest_backing,
              first->dest_path);
+      else if (backing_differs (first))
+        add_backing_differs (v, d, first);
       else
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
              "%s: its top image copied into %s, which exists on the destination on top of %s", d->target,
@@ -580,9 +548,14 @@ check_incremental_chain (Verdict *v, const VirtMigratePreflightDisk *d)
     {
       const VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
 
-      if (b->dest_exists == VIRT_MIGRATE_FACT_YES)
+      if (b->dest_exists == VIRT_MIGRATE_FACT_YES && backing_differs (b))
+        add_backing_differs (v, d, b);
+      else if (b->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-             "%s: its backing file %s is on the destination at %s", d->target, b->source, b->dest_path);
+             "%s: its backing file %s is on the destination at %s%s", d->target, b->source, b->dest_path,
+             b->capacity > 0 && b->dest_capacity > 0
+               ? ", a disk of the same size (the contents are not compared: it must be a copy of the source's)"
+               : "");
       else if (b->dest_exists == VIRT_MIGRATE_FACT_NO)
         add (v, "backing", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              "Copy the backing file there first (the same content), or copy the whole chain with "

@@ -52,6 +52,8 @@ typedef struct {
   char           *format;      /* qcow2, raw…; NULL: not given */
   char           *dest_path;   /* where the destination's top image must find it (after any disk-map) */
   VirtMigrateFact dest_exists; /* a file at dest_path on the destination */
+  guint64         capacity;    /* the disk it holds, in bytes (its virtual size), on the source; 0: unknown */
+  guint64         dest_capacity; /* that of the file at dest_path there; 0: unknown */
 } VirtMigratePreflightBacking;
 
 typedef struct {

@@ -641,6 +641,17 @@ fake_hypervisor_add_volume (FakeHypervisor *self, const char *uri, const char *p
   g_hash_table_replace (scripted_host (self, uri)->volumes, g_strdup (path), vol);
 }
 
+void
+fake_hypervisor_edit_volume (FakeHypervisor *self, const char *uri, const char *path, const char *from, const char *to)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  GHashTable *volumes = scripted_host (self, uri)->volumes;
+  const char *xml = g_hash_table_lookup (volumes, path);
+
+  g_assert_nonnull (xml);
+  g_hash_table_replace (volumes, g_strdup (path), replace (xml, from, to));
+}
+
 guint
 fake_hypervisor_get_n_gathered (FakeHypervisor *self)
 {

@@ -96,6 +96,9 @@ void            fake_hypervisor_add_volume (FakeHypervisor *self,
                                             const char     *uri,
                                             const char     *path,
                                             const char     *backing);
+/* @from (which must be there) replaced by @to in the volume XML at @path. */
+void fake_hypervisor_edit_volume (FakeHypervisor *self, const char *uri, const char *path, const char *from,
+                                  const char *to);
 /* How many times a guest's pre-flight facts were gathered (its migratable
  * XML asked for). */
 guint           fake_hypervisor_get_n_gathered (FakeHypervisor *self);

@@ -779,7 +779,8 @@ test_incremental_backing_there (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
 
-  g_test_summary ("An incremental copy with the backing file there: the top image is made on it");
+  g_test_summary ("An incremental copy with the backing file there: the top image is made on it; a backing file "
+                  "there of another size than the source's: a blocker (another disk)");
   g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
   fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
   fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK_BACKING, NULL);
@@ -787,6 +788,19 @@ test_incremental_backing_there (Fixture *fx, gconstpointer data)
   assert_has (v, "backing", "ok", "vda: its backing file " FAKE_DISK_BACKING " is on the destination at *");
   assert_has (v, "disk", "ok", "vda: its top image copied to " FAKE_DISK ", created there on top of *");
   g_assert_cmpstr (result_of (v), ==, "ok");
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* Both sizes known (the volumes' capacity): the same, said; another, a blocker. */
+  fake_hypervisor_add_volume (fx->hv, SRC, FAKE_DISK_BACKING, NULL);
+  v = verdict (fx);
+  assert_has (v, "backing", "ok", "vda: its backing file * a disk of the same size (the contents are not compared*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK_BACKING, "<capacity unit='bytes'>16777216</capacity>",
+                               "<capacity unit='bytes'>33554432</capacity>");
+  v = verdict (fx);
+  assert_has (v, "backing", "blocker", "vda: the backing file at " FAKE_DISK_BACKING " on the destination is a disk of "
+                                       "33554432 bytes, the source's " FAKE_DISK_BACKING " one of 16777216: not the "
+                                       "same data*");
 }
 
 static void

@@ -11,7 +11,11 @@
 #  4. --copy-storage-inc with a hand-written destination XML (shared
 #     nothing, not mapped): an image already there without a backing file
 #     is a blocker; once removed, it is made on top of the base, identical;
-#  5. --copy-storage-inc of a disk without a chain, mapped: identical.
+#  5. --copy-storage-inc of a disk without a chain, mapped: identical;
+#  6. --copy-storage-inc onto another base of that name there (a disk of
+#     another size): check names it (exit 1), the migration is refused
+#     (exit 2); forced, libvirt does it and the guest's disk there reads
+#     other data than the source's (what the check is for).
 # (The test bed also compares every destination disk with its source when
 # the run ends: virt-migrate-testbed verify-disks.)
 set -euo pipefail
@@ -25,7 +29,7 @@ owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
 export XDG_STATE_HOME=$dir/chain-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..5"
+echo "1..6"
 
 # chain_guest NAME: a running guest on the source whose disk
 # $dir/imgs-NAME/NAME.qcow2 has 4 MiB of its own on top of
@@ -139,3 +143,28 @@ migrate flat1 --copy-storage-inc --disk-map "$dir/imgs-flat1=$dir/dst-flat1" || 
 moved flat1 || fail "flat1 did not move"
 same "$dir/imgs-flat1/flat1.qcow2" "$dir/dst-flat1/flat1.qcow2" || fail "the destination disk differs from the source's"
 ok "--copy-storage-inc of a disk without a chain: identical"
+
+# 6. Another base there under that name (another template, of another
+# size): the top image made over it reads other data.
+chain_guest inc6
+dest_dir "$dir/dst-inc6"
+qemu-img create -q -f qcow2 "$dir/dst-inc6/inc6-base.qcow2" 32M
+qemu-io -f qcow2 -c "write -P 0x11 0 16M" "$dir/dst-inc6/inc6-base.qcow2" > /dev/null
+chown -R "$owner" "$dir/dst-inc6"
+map="$dir/imgs-inc6=$dir/dst-inc6"
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-inc --disk-map "$map" inc6 "$dst" > "$dir/check6.out" 2>&1; crc=$?
+migrate inc6 --copy-storage-inc --disk-map "$map"; rc=$?
+cp "$dir/inc6.out" "$dir/inc6-refused.out"
+migrate inc6 --copy-storage-inc --disk-map "$map" --force; frc=$?
+set -e
+show "$dir/check6.out" "$dir/inc6-refused.out" "$dir/inc6.out"
+[ $crc -eq 1 ] && grep -Eq "blocker +backing +vda: the backing file at $dir/dst-inc6/inc6-base.qcow2 on the destination is a disk of 33554432 bytes, the source's $dir/imgs-inc6/inc6-base.qcow2 one of 50331648: not the same data" "$dir/check6.out" ||
+	fail "check of an incremental copy onto another base: exit $crc"
+[ $rc -eq 2 ] || fail "the migration onto another base exited $rc, expected 2"
+[ $frc -eq 0 ] && moved inc6 || fail "forced: exit $frc"
+same "$dir/imgs-inc6/inc6.qcow2" "$dir/dst-inc6/inc6.qcow2" 2> /dev/null &&
+	fail "forced onto another base, the guest's disk reads the same: the check would guard nothing"
+# (Its disk differs by design: not one for the test bed's verify-disks.)
+"$tool" destroy dst inc6
+ok "--copy-storage-inc onto another base there: check names it (exit 1), refused (exit 2); forced, the guest's disk there reads other data"
