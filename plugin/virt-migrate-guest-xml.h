@@ -153,6 +153,9 @@ char    *virt_migrate_xml_copy_element (const char *xml, const char *const *path
 int      virt_migrate_domcaps_offer (const char *caps, const char *element, const char *enum_name,
                                      const char *value);
 gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
+/* (virt-migrate-xml-read.c) A storage volume's format (its target's:
+ * qcow2, raw…), NULL: not given or not read. */
+char    *virt_migrate_volume_xml_format (const char *xml);
 char    *virt_migrate_backing_resolve (const char *image, const char *backing);
 /* (virt-migrate-xml-read.c) Storage pools, each as libvirt's pool XML:
  * the directory of the pool @name, and the pool whose directory is @dir

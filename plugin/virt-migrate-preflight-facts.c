@@ -41,6 +41,8 @@ disk_free (gpointer data)
   g_free (d->dest_user);
   g_free (d->pool);
   g_free (d->nvme);
+  g_free (d->format);
+  g_free (d->dest_format);
   g_free (d);
 }
 

@@ -206,6 +206,28 @@ image_capacity (const char *vol, const char *path, gboolean local)
   return info != NULL ? (guint64) g_file_info_get_size (info) : 0;
 }
 
+/* The format of the image at @path on the destination: from its volume XML
+ * @vol, else (a file this machine can read) qcow2 by its magic, raw
+ * otherwise. NULL: unknown. */
+static char *
+image_format (const char *vol, const char *path, gboolean local)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  guint8 magic[4];
+  gsize got = 0;
+
+  if (vol != NULL)
+    return virt_migrate_volume_xml_format (vol);
+  if (!local)
+    return NULL;
+  file = g_file_new_for_path (path);
+  in = g_file_read (file, NULL, NULL);
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), magic, sizeof magic, &got, NULL, NULL))
+    return NULL;
+  return g_strdup (got == sizeof magic && memcmp (magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw");
+}
+
 static guint64
 volume_capacity (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local)
 {
@@ -277,6 +299,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd->transient = d->transient;
       fd->written = d->written;
       fd->cache = g_strdup (d->cache);
+      fd->format = g_strdup (d->format);
       /* libvirt asks the source host's file system; it is this one's. */
       if (local_source && (d->type == NULL || g_str_equal (d->type, "file") ||
                            (d->pool != NULL && virt_migrate_pools_file_backed (src_pools, d->pool))))
@@ -535,6 +558,13 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_pool = virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
+      /* QEMU copies only into an image of the disk's very size. */
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES)
+        {
+          d->capacity = volume_capacity (hv, source_uri, d->source, local_source);
+          d->dest_capacity = image_capacity (vol, d->dest_path, local_dest);
+          d->dest_format = image_format (vol, d->dest_path, local_dest);
+        }
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->backing->len > 0)
         d->dest_backing_known = dest_image_backing (vol, d->dest_path, local_dest, &d->dest_backing);
       if (d->dest_backing != NULL)

@@ -672,6 +672,27 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
           check_incremental_chain (v, d);
           continue;
         }
+      /* The destination's QEMU opens the image there in the disk's format. */
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && g_strcmp0 (d->format, "qcow2") == 0 &&
+          d->dest_format != NULL && !g_str_equal (d->dest_format, "qcow2"))
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Remove that image there (it is made again as qcow2), or convert it (qemu-img convert -O qcow2)",
+               "%s: copied into %s, which exists on the destination as a %s image, where the disk is qcow2: QEMU "
+               "fails to start there (\"Image is not in qcow2 format\")", d->target, d->dest_path, d->dest_format);
+          continue;
+        }
+      /* QEMU mirrors only into a target of the disk's very size. */
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && d->capacity > 0 && d->dest_capacity > 0 &&
+          d->capacity != d->dest_capacity)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Remove that image there (it is made again of the right size), or resize it to the disk's",
+               "%s: copied into %s, which exists on the destination and holds a disk of %" G_GUINT64_FORMAT
+               " bytes, where the guest's is %" G_GUINT64_FORMAT ": QEMU fails the copy part-way (\"Source and "
+               "target image have different sizes\")", d->target, d->dest_path, d->dest_capacity, d->capacity);
+          continue;
+        }
       if (d->copied)
         {
           if (d->backing->len > 0)

@@ -66,6 +66,10 @@ typedef struct {
   gboolean        written;     /* not read-only (a shareable disk is written): libvirt's local-file-system rule applies */
   char           *cache;       /* the cache mode, NULL: the hypervisor's default */
   VirtMigrateFact dest_exists; /* a volume at dest_path on the destination */
+  guint64         capacity;    /* copied into an image there: the guest's disk's size, in bytes; 0: unknown */
+  guint64         dest_capacity; /* and the size of the disk that image holds; 0: unknown */
+  char           *format;      /* the disk's format (its driver's type: qcow2, raw), NULL: not given */
+  char           *dest_format; /* copied into an image there: that image's format; NULL: unknown */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */

@@ -369,6 +369,34 @@ virt_migrate_pools_file_backed (GPtrArray *pools, const char *name)
           g_str_equal (type, "vstorage"));
 }
 
+static void
+volume_format_start (GMarkupParseContext *context, const char *element, const char **names,
+                     const char **values, gpointer user_data, GError **error)
+{
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  char **format = user_data;
+
+  /* <volume><target><format type='qcow2'/>, not a <backingStore>'s. */
+  if (*format != NULL || !g_str_equal (element, "format") || stack->next == NULL ||
+      !g_str_equal (stack->next->data, "target") || stack->next->next == NULL ||
+      !g_str_equal (stack->next->next->data, "volume"))
+    return;
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_str_equal (names[i], "type"))
+      *format = g_strdup (values[i]);
+}
+
+char *
+virt_migrate_volume_xml_format (const char *xml)
+{
+  static const GMarkupParser parser = { volume_format_start, NULL, NULL, NULL, NULL };
+  char *format = NULL;
+
+  if (xml == NULL || !virt_migrate_xml_parse (&parser, xml, &format))
+    g_clear_pointer (&format, g_free);
+  return format;
+}
+
 char *
 virt_migrate_pools_dir_func (const char *pool, gpointer pools)
 {

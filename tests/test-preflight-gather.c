@@ -494,6 +494,38 @@ test_copy_nowhere (Fixture *fx, gconstpointer data)
 }
 
 static void
+test_copy_into_image_there (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A storage copy into an image already there (its volume XML, the disk's from the source's): of "
+                  "the disk's size and format ok; of another size, or not qcow2 for a qcow2 disk, a blocker in "
+                  "QEMU's words; a size not known, nothing claimed of it");
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK, NULL);
+  fake_hypervisor_add_volume (fx->hv, SRC, FAKE_DISK, NULL);
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied into " FAKE_DISK ", which exists on the destination");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<capacity unit='bytes'>16777216</capacity>",
+                               "<capacity unit='bytes'>8388608</capacity>");
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: copied into " FAKE_DISK ", which exists on the destination and holds a disk "
+                                    "of 8388608 bytes, where the guest's is 16777216: QEMU fails the copy part-way*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<format type='qcow2'/>", "<format type='raw'/>");
+  v = verdict (fx);
+  assert_has (v, "disk", "blocker", "vda: copied into " FAKE_DISK ", which exists on the destination as a raw image, "
+                                    "where the disk is qcow2*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<format type='raw'/>", "<format type='qcow2'/>");
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<capacity unit='bytes'>8388608</capacity>", "");
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied into " FAKE_DISK ", which exists on the destination");
+}
+
+static void
 test_copy_into_pool (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
@@ -912,6 +944,7 @@ main (int argc, char **argv)
   ADD ("disk-unseen", test_disk_unseen);
   ADD ("disk-absent", test_disk_absent);
   ADD ("copy-nowhere", test_copy_nowhere);
+  ADD ("copy-into-image-there", test_copy_into_image_there);
   ADD ("copy-into-pool", test_copy_into_pool);
   ADD ("copy-disk-map-pool", test_copy_disk_map_pool);
   ADD ("copy-disk-map-dir", test_copy_disk_map_dir);

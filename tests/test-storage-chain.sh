@@ -15,7 +15,11 @@
 #  6. --copy-storage-inc onto another base of that name there (a disk of
 #     another size): check names it (exit 1), the migration is refused
 #     (exit 2); forced, libvirt does it and the guest's disk there reads
-#     other data than the source's (what the check is for).
+#     other data than the source's (what the check is for);
+#  7. --copy-storage-all into an image already there: of another size, or
+#     raw where the disk is qcow2, check names it (exit 1), the migration is
+#     refused (exit 2), forced QEMU's own failure with the guest running on
+#     the source; of the disk's size and format, ok, and identical.
 # (The test bed also compares every destination disk with its source when
 # the run ends: virt-migrate-testbed verify-disks.)
 set -euo pipefail
@@ -29,7 +33,7 @@ owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
 export XDG_STATE_HOME=$dir/chain-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..6"
+echo "1..7"
 
 # chain_guest NAME: a running guest on the source whose disk
 # $dir/imgs-NAME/NAME.qcow2 has 4 MiB of its own on top of
@@ -168,3 +172,48 @@ same "$dir/imgs-inc6/inc6.qcow2" "$dir/dst-inc6/inc6.qcow2" 2> /dev/null &&
 # (Its disk differs by design: not one for the test bed's verify-disks.)
 "$tool" destroy dst inc6
 ok "--copy-storage-inc onto another base there: check names it (exit 1), refused (exit 2); forced, the guest's disk there reads other data"
+
+# 7. A copy into an image already there: QEMU copies only into one of the
+# disk's very size, and opens it in the disk's format.
+mkdir -p "$dir/imgs-pre7"
+head -c 8M /dev/urandom > "$dir/imgs-pre7/pre7.raw"
+qemu-img convert -q -f raw -O qcow2 "$dir/imgs-pre7/pre7.raw" "$dir/imgs-pre7/pre7.qcow2"
+rm "$dir/imgs-pre7/pre7.raw"
+qemu-img resize -q "$dir/imgs-pre7/pre7.qcow2" 32M
+disk_guest pre7 "$dir/imgs-pre7/pre7.qcow2"
+dest_dir "$dir/dst-pre7"
+map="$dir/imgs-pre7=$dir/dst-pre7"
+pre7() { # TAG: check, the migration, and forced
+	"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$map" pre7 "$dst" > "$dir/check7$1.out" 2>&1 && crc=0 || crc=$?
+	migrate pre7 --copy-storage-all --disk-map "$map" && rc=0 || rc=$?
+	cp "$dir/pre7.out" "$dir/pre7$1.out"
+	migrate pre7 --copy-storage-all --disk-map "$map" --force && frc=0 || frc=$?
+	cp "$dir/pre7.out" "$dir/pre7$1f.out"
+	show "$dir/check7$1.out" "$dir/pre7$1.out" "$dir/pre7$1f.out"
+}
+qemu-img create -q -f qcow2 "$dir/dst-pre7/pre7.qcow2" 64M
+chown -R "$owner" "$dir/dst-pre7"
+pre7 size
+[ $crc -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/dst-pre7/pre7.qcow2, which exists on the destination and holds a disk of 67108864 bytes, where the guest's is 33554432" "$dir/check7size.out" ||
+	fail "check of a copy into an image of another size: exit $crc"
+[ $rc -eq 2 ] || fail "the copy into an image of another size exited $rc, expected 2"
+[ $frc -eq 1 ] && grep -q "Source and target image have different sizes" "$dir/pre7sizef.out" || fail "forced: not QEMU's own failure (exit $frc)"
+[ "$("$tool" state src pre7)" = running ] && [ "$("$tool" state dst pre7)" = absent ] || fail "pre7 is not running on the source only"
+rm "$dir/dst-pre7/pre7.qcow2"
+truncate -s 32M "$dir/dst-pre7/pre7.qcow2"
+chown "$owner" "$dir/dst-pre7/pre7.qcow2"
+pre7 format
+[ $crc -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/dst-pre7/pre7.qcow2, which exists on the destination as a raw image, where the disk is qcow2" "$dir/check7format.out" ||
+	fail "check of a copy into a raw image: exit $crc"
+[ $rc -eq 2 ] || fail "the copy into a raw image exited $rc, expected 2"
+[ $frc -eq 1 ] && grep -q "Image is not in qcow2 format" "$dir/pre7formatf.out" || fail "forced: not QEMU's own failure (exit $frc)"
+[ "$("$tool" state src pre7)" = running ] && [ "$("$tool" state dst pre7)" = absent ] || fail "pre7 is not running on the source only"
+rm "$dir/dst-pre7/pre7.qcow2"
+qemu-img create -q -f qcow2 "$dir/dst-pre7/pre7.qcow2" 32M
+chown "$owner" "$dir/dst-pre7/pre7.qcow2"
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$map" pre7 "$dst" > "$dir/check7ok.out" 2>&1 ||
+	{ show "$dir/check7ok.out"; fail "check of a copy into an image of the disk's size and format"; }
+migrate pre7 --copy-storage-all --disk-map "$map" || { show "$dir/pre7.out"; fail "the copy into an image of the disk's size failed"; }
+moved pre7 || fail "pre7 did not move"
+same "$dir/imgs-pre7/pre7.qcow2" "$dir/dst-pre7/pre7.qcow2" || fail "the destination disk differs from the source's"
+ok "--copy-storage-all into an image there: of another size, or raw for a qcow2 disk, check names it (exit 1), refused (exit 2), QEMU's own failure forced (the guest on the source); of its size and format, ok and identical"
