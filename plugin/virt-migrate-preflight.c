@@ -682,9 +682,10 @@ check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
                "fails to start there (\"Image is not in qcow2 format\")", d->target, d->dest_path, d->dest_format);
           continue;
         }
-      /* QEMU mirrors only into a target of the disk's very size. */
+      /* QEMU mirrors only into a target of the disk's very size (as it
+       * reads it: in the disk's format, the image's size in its own). */
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && d->capacity > 0 && d->dest_capacity > 0 &&
-          d->capacity != d->dest_capacity)
+          d->format != NULL && g_strcmp0 (d->format, d->dest_format) == 0 && d->capacity != d->dest_capacity)
         {
           add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
                "Remove that image there (it is made again of the right size), or resize it to the disk's",

@@ -523,6 +523,13 @@ test_copy_into_image_there (Fixture *fx, gconstpointer data)
   fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<capacity unit='bytes'>8388608</capacity>", "");
   v = verdict (fx);
   assert_has (v, "disk", "ok", "vda: copied into " FAKE_DISK ", which exists on the destination");
+  g_clear_pointer (&v, g_variant_unref);
+  /* A raw disk reads a qcow2 image there as raw: its virtual size is not what QEMU sees. */
+  fake_hypervisor_edit_volume (fx->hv, DST, FAKE_DISK, "<allocation", "<capacity unit='bytes'>8388608</capacity><allocation");
+  fake_hypervisor_edit_guest (fx->hv, SRC, "web", "<driver name='qemu' type='qcow2' cache='none'/>",
+                              "<driver name='qemu' type='raw' cache='none'/>");
+  v = verdict (fx);
+  assert_has (v, "disk", "ok", "vda: copied into " FAKE_DISK ", which exists on the destination");
 }
 
 static void
