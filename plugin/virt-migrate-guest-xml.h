@@ -162,6 +162,8 @@ char    *virt_migrate_backing_resolve (const char *image, const char *backing);
  * (NULL: none). virt_migrate_pools_dir_func() is the first for
  * virt_migrate_map_path() (@pools a GPtrArray). */
 char    *virt_migrate_pools_dir (GPtrArray *pools, const char *name);
+/* The bytes free in the pool @name (its <available>); 0: not known. */
+guint64  virt_migrate_pools_available (GPtrArray *pools, const char *name);
 /* Whether one of @pools is named @name. */
 gboolean virt_migrate_pools_has (GPtrArray *pools, const char *name);
 /* Whether the pool @name keeps its volumes as files (dir, fs, netfs,

@@ -43,6 +43,7 @@ disk_free (gpointer data)
   g_free (d->nvme);
   g_free (d->format);
   g_free (d->dest_format);
+  g_free (d->space_where);
   g_free (d);
 }
 

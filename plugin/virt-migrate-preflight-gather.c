@@ -236,6 +236,65 @@ volume_capacity (VirtMigrateHypervisor *hv, const char *uri, const char *path, g
   return image_capacity (vol, path, local);
 }
 
+/* What an image at @path takes on its storage, in bytes: its volume's
+ * <allocation> on @uri, else (a file this machine can read) its blocks.
+ * 0: unknown. */
+static guint64
+volume_allocation (VirtMigrateHypervisor *hv, const char *uri, const char *path, gboolean local)
+{
+  static const char *const allocation_path[] = { "volume", "allocation", NULL };
+  g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
+  g_autofree char *text = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+
+  if (vol != NULL)
+    return virt_migrate_xml_path_text (vol, allocation_path, &text) && text != NULL
+             ? g_ascii_strtoull (text, NULL, 10) : 0;
+  if (!local)
+    return 0;
+  file = g_file_new_for_path (path);
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_UNIX_BLOCKS, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  return info != NULL ? g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_BLOCKS) * 512 : 0;
+}
+
+/* A copy into a new image at @dir there: about what it writes (what the
+ * source's images it reads take: the whole chain, or the top image of an
+ * incremental copy), and the room where it is made (this machine's file
+ * system, else the covering pool's <available>). */
+static void
+gather_space (VirtMigrateHypervisor *hv, const char *source_uri, gboolean local_source, gboolean local_dest,
+              GPtrArray *pools, gboolean incremental, const char *dir, VirtMigratePreflightDisk *d)
+{
+  guint64 bytes = volume_allocation (hv, source_uri, d->source, local_source);
+
+  for (guint k = 0; !incremental && bytes > 0 && k < d->backing->len; k++)
+    {
+      guint64 more = volume_allocation (hv, source_uri, ((VirtMigratePreflightBacking *)
+                                                         g_ptr_array_index (d->backing, k))->source, local_source);
+
+      bytes = more > 0 ? bytes + more : 0;
+    }
+  d->copy_bytes = bytes;
+  if (local_dest)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (dir);
+      g_autoptr(GFileInfo) info = g_file_query_filesystem_info (file, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, NULL);
+      g_autoptr(GUnixMountEntry) mount = g_unix_mount_for (dir, NULL);
+
+      if (info != NULL && mount != NULL)
+        {
+          d->space_where = g_strdup_printf ("the file system at %s", g_unix_mount_get_mount_path (mount));
+          d->space_free = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+        }
+    }
+  else if (d->dest_pool != NULL)
+    {
+      d->space_where = g_strdup_printf ("the storage pool %s", d->dest_pool);
+      d->space_free = virt_migrate_pools_available (pools, d->dest_pool);
+    }
+}
+
 /* What the image at @path on the destination is backed by: from its
  * volume XML @vol, else (a local destination) from the file. FALSE:
  * unknown. */
@@ -558,6 +617,8 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_pool = virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_NO)
+        gather_space (hv, source_uri, local_source, local_dest, pools, facts->incremental, dir, d);
       /* QEMU copies only into an image of the disk's very size. */
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES)
         {

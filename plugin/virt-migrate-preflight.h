@@ -70,6 +70,10 @@ typedef struct {
   guint64         dest_capacity; /* and the size of the disk that image holds; 0: unknown */
   char           *format;      /* the disk's format (its driver's type: qcow2, raw), NULL: not given */
   char           *dest_format; /* copied into an image there: that image's format; NULL: unknown */
+  guint64         copy_bytes;  /* copied into a new image: about what the copy writes (the allocation of the
+                                * source's images it reads), bytes; 0: unknown */
+  char           *space_where; /* where that image is made: a file system of this machine, a pool there */
+  guint64         space_free;  /* bytes free there; 0: unknown */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */

@@ -340,6 +340,16 @@ virt_migrate_pools_covering (GPtrArray *pools, const char *dir)
   return pools_lookup (pools, pool_dir_path, dir, pool_name_path);
 }
 
+guint64
+virt_migrate_pools_available (GPtrArray *pools, const char *name)
+{
+  static const char *const available_path[] = { "pool", "available", NULL };
+  g_autofree char *text = pools_lookup (pools, pool_name_path, name, available_path);
+
+  /* libvirt writes it in bytes (unit='bytes'). */
+  return text != NULL ? g_ascii_strtoull (text, NULL, 10) : 0;
+}
+
 gboolean
 virt_migrate_pools_has (GPtrArray *pools, const char *name)
 {

@@ -642,6 +642,25 @@ fake_hypervisor_add_volume (FakeHypervisor *self, const char *uri, const char *p
 }
 
 void
+fake_hypervisor_edit_pool (FakeHypervisor *self, const char *uri, const char *name, const char *from, const char *to)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  GPtrArray *pools = scripted_host (self, uri)->pools;
+  g_autofree char *key = g_strdup_printf ("<name>%s</name>", name);
+
+  for (guint i = 0; i < pools->len; i++)
+    if (strstr (g_ptr_array_index (pools, i), key) != NULL)
+      {
+        char *edited = replace (g_ptr_array_index (pools, i), from, to);
+
+        g_free (g_ptr_array_index (pools, i));
+        pools->pdata[i] = edited;
+        return;
+      }
+  g_error ("no pool %s", name);
+}
+
+void
 fake_hypervisor_edit_volume (FakeHypervisor *self, const char *uri, const char *path, const char *from, const char *to)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);

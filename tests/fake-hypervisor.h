@@ -96,6 +96,9 @@ void            fake_hypervisor_add_volume (FakeHypervisor *self,
                                             const char     *uri,
                                             const char     *path,
                                             const char     *backing);
+/* @from (which must be there) replaced by @to in the XML of the pool @name. */
+void fake_hypervisor_edit_pool (FakeHypervisor *self, const char *uri, const char *name, const char *from,
+                                const char *to);
 /* @from (which must be there) replaced by @to in the volume XML at @path. */
 void fake_hypervisor_edit_volume (FakeHypervisor *self, const char *uri, const char *path, const char *from,
                                   const char *to);

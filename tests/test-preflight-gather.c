@@ -537,12 +537,37 @@ test_copy_into_pool (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
 
-  g_test_summary ("A storage copy where a pool covers the directory: created there");
+  g_test_summary ("A storage copy where a pool covers the directory: created there; what the copy writes (the "
+                  "source's volumes' allocation: the chain, the top image only of an incremental copy) against "
+                  "the pool's <available>: said, a blocker when more; nothing claimed when not known");
   g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
   fake_hypervisor_add_pool (fx->hv, DST, "images", FAKE_DISK_DIR);
   v = verdict (fx);
   assert_has (v, "disk", "ok", "vda: copied to " FAKE_DISK ", created in the destination's storage pool images");
   g_assert_cmpstr (result_of (v), ==, "ok");
+  g_assert_false (has (v, "space", "ok", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  fake_hypervisor_add_volume (fx->hv, SRC, FAKE_DISK, FAKE_DISK_BACKING);
+  fake_hypervisor_add_volume (fx->hv, SRC, FAKE_DISK_BACKING, NULL);
+  fake_hypervisor_edit_volume (fx->hv, SRC, FAKE_DISK, "<allocation unit='bytes'>200704</allocation>",
+                               "<allocation unit='bytes'>3221225472</allocation>");
+  fake_hypervisor_edit_volume (fx->hv, SRC, FAKE_DISK_BACKING, "<allocation unit='bytes'>200704</allocation>",
+                               "<allocation unit='bytes'>1073741824</allocation>");
+  v = verdict (fx);
+  assert_has (v, "space", "ok", "The copies of vda write about 4096 MiB (what the source's images take) into the "
+                                "storage pool images on the destination, which has 240450 MiB free");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_pool (fx->hv, DST, "images", "<available unit='bytes'>252130414592</available>",
+                             "<available unit='bytes'>4000000000</available>");
+  v = verdict (fx);
+  assert_has (v, "space", "blocker", "The copies of vda write about 4096 MiB into the storage pool images on the "
+                                     "destination, which has 3815 MiB free*");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "storage", VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL, NULL);
+  fake_hypervisor_add_volume (fx->hv, DST, FAKE_DISK_BACKING, NULL);
+  v = verdict (fx);
+  assert_has (v, "space", "ok", "The copies of vda write about 3072 MiB*");
 }
 
 static void

@@ -19,7 +19,12 @@
 #  7. --copy-storage-all into an image already there: of another size, or
 #     raw where the disk is qcow2, check names it (exit 1), the migration is
 #     refused (exit 2), forced QEMU's own failure with the guest running on
-#     the source; of the disk's size and format, ok, and identical.
+#     the source; of the disk's size and format, ok, and identical;
+#  8. --copy-storage-all into a file system with too little room (a tmpfs of
+#     16 MiB for 32 MiB of data; root only): check names it (exit 1), the
+#     migration is refused (exit 2), forced the copy fails part-way with the
+#     guest on the source and nothing left there; with room, ok and it says
+#     how much.
 # (The test bed also compares every destination disk with its source when
 # the run ends: virt-migrate-testbed verify-disks.)
 set -euo pipefail
@@ -33,7 +38,7 @@ owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
 export XDG_STATE_HOME=$dir/chain-state
 . "$(dirname "$0")/tap.sh"
 
-echo "1..7"
+echo "1..8"
 
 # chain_guest NAME: a running guest on the source whose disk
 # $dir/imgs-NAME/NAME.qcow2 has 4 MiB of its own on top of
@@ -217,3 +222,37 @@ migrate pre7 --copy-storage-all --disk-map "$map" || { show "$dir/pre7.out"; fai
 moved pre7 || fail "pre7 did not move"
 same "$dir/imgs-pre7/pre7.qcow2" "$dir/dst-pre7/pre7.qcow2" || fail "the destination disk differs from the source's"
 ok "--copy-storage-all into an image there: of another size, or raw for a qcow2 disk, check names it (exit 1), refused (exit 2), QEMU's own failure forced (the guest on the source); of its size and format, ok and identical"
+
+# 8. Too little room there for what the copy writes.
+if [ "$(id -u)" -ne 0 ]; then
+	ok "a copy into a file system too small # SKIP mounting a small tmpfs is root's"
+else
+	mkdir -p "$dir/imgs-sp8" "$dir/small8"
+	mount -t tmpfs -o size=16m tmpfs "$dir/small8"
+	trap 'umount "$dir/small8" 2> /dev/null || true' EXIT
+	chown "$owner" "$dir/small8"
+	head -c 32M /dev/urandom > "$dir/imgs-sp8/sp8.raw"
+	qemu-img convert -q -f raw -O qcow2 "$dir/imgs-sp8/sp8.raw" "$dir/imgs-sp8/sp8.qcow2"
+	rm "$dir/imgs-sp8/sp8.raw"
+	disk_guest sp8 "$dir/imgs-sp8/sp8.qcow2"
+	dest_dir "$dir/dst-sp8"
+	set +e
+	"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$dir/imgs-sp8=$dir/small8" sp8 "$dst" > "$dir/check8.out" 2>&1; crc=$?
+	migrate sp8 --copy-storage-all --disk-map "$dir/imgs-sp8=$dir/small8"; rc=$?
+	cp "$dir/sp8.out" "$dir/sp8-refused.out"
+	migrate sp8 --copy-storage-all --disk-map "$dir/imgs-sp8=$dir/small8" --force; frc=$?
+	"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$dir/imgs-sp8=$dir/dst-sp8" sp8 "$dst" > "$dir/check8ok.out" 2>&1; okrc=$?
+	set -e
+	show "$dir/check8.out" "$dir/sp8-refused.out" "$dir/sp8.out" "$dir/check8ok.out"
+	[ $crc -eq 1 ] && grep -Eq "blocker +space +The copies of vda write about 3[2-3] MiB into the file system at $dir/small8 on the destination, which has 16 MiB free" "$dir/check8.out" ||
+		fail "check of a copy into too little room: exit $crc"
+	[ $rc -eq 2 ] || fail "the copy into too little room exited $rc, expected 2"
+	[ $frc -eq 1 ] && grep -q "No space left on device" "$dir/sp8.out" || fail "forced: not QEMU's own failure (exit $frc)"
+	[ "$("$tool" state src sp8)" = running ] && [ "$("$tool" state dst sp8)" = absent ] || fail "sp8 is not running on the source only"
+	[ -z "$(ls -A "$dir/small8")" ] || fail "something was left there: $(ls "$dir/small8")"
+	[ $okrc -eq 0 ] && grep -Eq "ok +space +The copies of vda write about 3[2-3] MiB \(what the source's images take\) into the file system at /" "$dir/check8ok.out" ||
+		fail "check of a copy with room: exit $okrc"
+	umount "$dir/small8"
+	trap - EXIT
+	ok "--copy-storage-all into a file system with too little room: check names it (exit 1), refused (exit 2), forced the copy fails part-way (the guest on the source, nothing left); with room, ok saying how much"
+fi
