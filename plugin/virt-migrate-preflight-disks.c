@@ -253,6 +253,11 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
           else if (d->dest_pool != NULL)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s, created in the destination's storage pool %s", d->target, d->dest_path, d->dest_pool);
+          else if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_NO)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+                 "Create the directory there (its libvirtd's user must write in it), or map the disk elsewhere",
+                 "%s: copied to %s (disk-map), whose directory is not on the destination: no storage pool can be "
+                 "made there for the image (\"cannot open directory\")", d->target, d->dest_path);
           else if (d->created_by_us)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s (disk-map), created there through its storage API in a transient pool "

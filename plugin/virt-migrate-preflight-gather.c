@@ -617,6 +617,9 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_pool = virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
+      /* Its pool there is made over that directory, which must be there. */
+      if (d->created_by_us && local_dest)
+        d->dest_dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_NO)
         gather_space (hv, source_uri, local_source, local_dest, pools, facts->incremental, dir, d);
       /* QEMU copies only into an image of the disk's very size. */

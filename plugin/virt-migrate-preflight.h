@@ -76,6 +76,7 @@ typedef struct {
   guint64         space_free;  /* bytes free there; 0: unknown */
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
+  VirtMigrateFact dest_dir_exists; /* the directory it is made in is there (a local destination's; else unknown) */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */
   char           *pool;        /* a volume disk's storage pool (libvirt finds it by name on each host), NULL: a path;
                                 * source and dest_path are then its volume's paths, where the pools say */

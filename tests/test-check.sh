@@ -157,6 +157,9 @@ ok "--dry-run shows the pre-flight checks"
 # 5. --disk-map instead of a hand-written XML: no image on the
 # destination, no pool: the check says virt-migrate makes it, the plan
 # shows the mapped XML, and the guest runs there from the mapped path.
+# Mapped to a directory the destination lacks: a blocker (exit 1; check
+# said ok before, and the migration failed making a pool there), refused
+# up front (exit 2).
 owner=$VIRT_MIGRATE_TESTBED_UID:$VIRT_MIGRATE_TESTBED_GID
 eval "$("$tool" slow-request-cli mapd 16 64)"
 src_image=$(virsh -q -c "$src" domblklist mapd | awk '$1 == "vda" { print $2 }')
@@ -167,6 +170,13 @@ map="$(dirname "$src_image")=$dir/mapped"
   { show "$dir/check5.out"; fail "check with --disk-map"; }
 grep -Eq "ok +disk +vda: copied to $dir/mapped/.*\(disk-map\), created there" "$dir/check5.out" ||
   { show "$dir/check5.out"; fail "check does not say the image will be made"; }
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$(dirname "$src_image")=$dir/nowhere" mapd "$dst" > "$dir/check5n.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$(dirname "$src_image")=$dir/nowhere" mapd "$dst" > "$dir/map5n.out" 2>&1; rc2=$?
+set -e
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied to $dir/nowhere/.*\(disk-map\), whose directory is not on the destination" "$dir/check5n.out" ||
+  { show "$dir/check5n.out"; fail "check of a disk mapped to a directory the destination lacks: exit $rc1"; }
+[ $rc2 -eq 2 ] || { show "$dir/map5n.out"; fail "the migration to a missing directory exited $rc2, expected 2"; }
 "$cli" -c "$src" --dry-run --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" \
   --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$map" mapd "$dst" > "$dir/dry5.out"
 grep -q "^Destination XML (disk-map, network-map):" "$dir/dry5.out" &&
