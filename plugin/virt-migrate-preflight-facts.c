@@ -117,6 +117,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_ptr_array_unref (facts->ties);
   g_clear_pointer (&facts->affinities, g_ptr_array_unref);
   g_clear_pointer (&facts->endpoints, g_ptr_array_unref);
+  g_free (facts->state);
   g_clear_pointer (&facts->ports_held, g_ptr_array_unref);
   g_clear_pointer (&facts->ports_here, g_ptr_array_unref);
   g_clear_pointer (&facts->dest_cpus, g_array_unref);

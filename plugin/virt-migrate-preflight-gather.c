@@ -706,6 +706,8 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
   facts->snapshots = info->snapshots;
+  facts->not_running = !info->running;
+  facts->state = g_strdup (info->state);
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);

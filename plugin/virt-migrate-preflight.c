@@ -206,6 +206,12 @@ check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
 static void
 check_source (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  /* libvirt moves a guest that does not run only offline (qemuMigrationSrcBegin...: "domain is not running"). */
+  if (f->not_running && !f->offline)
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Start the guest first, or move its definition only with --offline --persistent",
+         "The guest is not running (%s): libvirt migrates it only offline (\"domain is not running\")",
+         f->state != NULL ? f->state : "not active");
   if (f->busy != NULL)
     add (v, "busy", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",

@@ -134,6 +134,8 @@ typedef struct {
   GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
                                         * among them), which QEMU there cannot bind either; NULL: another machine */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
+  gboolean        not_running;         /* the guest is not running on the source (shut off, crashed) */
+  char           *state;               /* then libvirt's word for its state; NULL: not known */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */

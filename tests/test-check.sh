@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..23"
+echo "1..24"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -665,6 +665,29 @@ show "$dir/check6n.out" "$dir/virsh6n.out" "$dir/check6n2.out" "$dir/check6n3.ou
   fail "the guest's own XML with --dname: check exit $rc4, migration exit $rc5"
 "$tool" destroy dst xmlg2
 ok "an XML of another guest (name or UUID): check fails with the reason, as libvirt refuses it; the guest's own with --dname, ok and it migrates"
+
+# 6o. A guest that does not run (defined, shut off), migrated otherwise
+# than offline: check said ok, and libvirt refused ("domain is not
+# running"). Now a blocker (exit 1), refused up front (exit 2), libvirt's
+# own refusal forced; offline, ok and its definition moves.
+"$tool" guest offg
+virsh -q -c "$src" dumpxml offg > "$dir/offg.xml"
+virsh -q -c "$src" destroy offg > /dev/null
+virsh -q -c "$src" define "$dir/offg.xml" > /dev/null
+set +e
+refusal 6o --live --migrateuri "unix://$dir/offg.mig" offg
+"$cli" -c "$src" check --offline --persistent offg "$dst" > "$dir/check6o2.out" 2>&1; rc4=$?
+"$cli" -c "$src" --offline --persistent offg "$dst" > "$dir/migrate6o2.out" 2>&1; rc5=$?
+set -e
+show "$dir/check6o.out" "$dir/migrate6o.out" "$dir/migrate6of.out" "$dir/check6o2.out" "$dir/migrate6o2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +state +The guest is not running \(shut off\): libvirt migrates it only offline" "$dir/check6o.out" ||
+  fail "check of a shut-off guest migrated live: exit $rc1"
+[ $rc2 -eq 2 ] || fail "the live migration of a shut-off guest was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "domain is not running" "$dir/migrate6of.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
+[ $rc4 -eq 0 ] && ! grep -Eq "blocker +state" "$dir/check6o2.out" || fail "check of the shut-off guest offline: exit $rc4"
+[ $rc5 -eq 0 ] && virsh -q -c "$dst" dominfo offg > /dev/null 2>&1 || fail "the offline migration: exit $rc5"
+virsh -q -c "$dst" undefine offg > /dev/null
+ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; offline ok, and its definition moves"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

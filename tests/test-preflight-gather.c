@@ -371,11 +371,17 @@ test_memory_not_running (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GVariant) v = NULL;
 
-  g_test_summary ("A guest that does not run takes no memory on the destination (offline)");
+  g_test_summary ("A guest that does not run takes no memory on the destination (offline); migrated otherwise "
+                  "than offline, a blocker in libvirt's words");
   fake_hypervisor_add_guest (fx->hv, SRC, "off", "7a6f22e4-0000-4000-8000-000000000003", 6 * GiB, FALSE);
   g_object_set (fx->request, "domain", "off", "live", FALSE, "offline", TRUE, NULL);
   v = verdict (fx);
   g_assert_false (has (v, "memory", "blocker", NULL));
+  g_assert_false (has (v, "state", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "live", TRUE, "offline", FALSE, NULL);
+  v = verdict (fx);
+  assert_has (v, "state", "blocker", "The guest is not running (*): libvirt migrates it only offline*");
 }
 
 static void
