@@ -33,6 +33,7 @@ disk_xml_free (gpointer data)
   g_free (d->pool);
   g_free (d->volume);
   g_free (d->nvme);
+  g_free (d->startup_policy);
   g_free (d->cache);
   g_free (d);
 }
@@ -142,6 +143,9 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->ties, g_ptr_array_unref);
   g_clear_pointer (&g->affinities, g_ptr_array_unref);
   g_clear_pointer (&g->endpoints, g_ptr_array_unref);
+  g_clear_pointer (&g->char_files, g_ptr_array_unref);
+  g_free (g->chardev_what);
+  g_free (g->chardev_file_kind);
   g_free (g->iface_kind);
   g_free (g->fs_tag);
   g_free (g->nvram);
@@ -308,6 +312,40 @@ graphics_start (VirtMigrateGuestXml *g, const char *element, const char *parent,
     }
 }
 
+/* The files a character device writes: a <serial type='file'> (console,
+ * parallel port, channel) and any device's <log file>. */
+static void
+chardev_start (VirtMigrateGuestXml *g, const char *element, const char *parent, const char **names,
+               const char **values)
+{
+  static const char *const kinds[][2] = {
+    { "serial", "serial port" }, { "console", "console" }, { "parallel", "parallel port" }, { "channel", "channel" },
+  };
+
+  if (g_str_equal (parent, "devices"))
+    for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+      if (g_str_equal (element, kinds[i][0]))
+        {
+          g->in_chardev = kinds[i][0];
+          g_free (g->chardev_file_kind);
+          g->chardev_file_kind = g_strcmp0 (attr (names, values, "type"), "file") == 0 ? g_strdup (kinds[i][1]) : NULL;
+          g_free (g->chardev_what);
+          g->chardev_what = g_strdup (kinds[i][1]);
+        }
+  if (g->in_chardev == NULL || !g_str_equal (parent, g->in_chardev))
+    return;
+  if (g_str_equal (element, "source") && g->chardev_file_kind != NULL && attr (names, values, "path") != NULL)
+    {
+      g_ptr_array_add (g->char_files, g_strdup (g->chardev_file_kind));
+      g_ptr_array_add (g->char_files, g_strdup (attr (names, values, "path")));
+    }
+  else if (g_str_equal (element, "log") && attr (names, values, "file") != NULL)
+    {
+      g_ptr_array_add (g->char_files, g_strdup_printf ("%s's log", g->chardev_what));
+      g_ptr_array_add (g->char_files, g_strdup (attr (names, values, "file")));
+    }
+}
+
 static void
 start_element (GMarkupParseContext *context, const char *element, const char **names,
                const char **values, gpointer user_data, GError **error)
@@ -317,6 +355,7 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
   const char *parent = stack->next != NULL ? stack->next->data : "";
 
   graphics_start (g, element, parent, names, values);
+  chardev_start (g, element, parent, names, values);
   if (g_str_equal (element, "domain") && g->virt_type == NULL)
     g->virt_type = g_strdup (attr (names, values, "type"));
   else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
@@ -522,7 +561,10 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
       else if (g_str_equal (element, "source") && g_strcmp0 (d->type, "nvme") == 0)
         d->nvme = g_strdup_printf ("namespace %s", attr_or (names, values, "namespace", "1"));
       else if (g_str_equal (element, "source") && d->source == NULL)
-        d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
+        {
+          d->source = g_strdup (attr (names, values, "file") ? attr (names, values, "file") : attr (names, values, "dev"));
+          d->startup_policy = g_strdup (attr (names, values, "startupPolicy"));
+        }
       else if (g_str_equal (element, "target"))
         {
           d->target = g_strdup (attr (names, values, "dev"));
@@ -584,6 +626,8 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
     g->in_disk = FALSE;
   else if (g_str_equal (element, "graphics"))
     g->in_graphics = FALSE;
+  else if (g->in_chardev != NULL && g_str_equal (element, g->in_chardev))
+    g->in_chardev = NULL;
   else if (g_str_equal (element, "interface") || g_str_equal (element, "hostdev"))
     {
       g->in_interface = FALSE;
@@ -637,6 +681,7 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->ties = virt_migrate_ties_new ();
   g->affinities = g_ptr_array_new_with_free_func (affinity_free);
   g->endpoints = virt_migrate_endpoints_new ();
+  g->char_files = g_ptr_array_new_with_free_func (g_free);
   g->text = g_string_new (NULL);
   if (!virt_migrate_xml_parse (&parser, xml, g))
     return FALSE;

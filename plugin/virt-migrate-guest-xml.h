@@ -64,6 +64,7 @@ typedef struct {
   GPtrArray *affinities;  /* VirtMigrateAffinity: <vcpu cpuset>, <cputune>'s pins, <numatune>'s nodesets */
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   GPtrArray *endpoints;   /* VirtMigrateEndpoint: its graphics' TCP ports (port > 0), in the XML's order */
+  GPtrArray *char_files;  /* char* pairs: what (a serial port, its log…), the file it writes (QEMU opens it) */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
@@ -79,6 +80,9 @@ typedef struct {
   gboolean   invtsc;      /* <cpu> asks for the invariant TSC */
   gboolean   tsc_frequency; /* <clock><timer name='tsc' frequency='N'/> */
   char      *iface_kind;
+  const char *in_chardev; /* the <serial>, <console>, <parallel> or <channel> being read */
+  char      *chardev_what; /* its words ("serial port") */
+  char      *chardev_file_kind; /* the same, when it writes a file (type='file'); NULL: not */
   gboolean   in_graphics;
   guint      graphics_from; /* the open <graphics>' first endpoint */
   gboolean   graphics_listen; /* its first <listen> was read */
@@ -107,6 +111,7 @@ typedef struct {
   char    *network;   /* a network disk's PROTOCOL:NAME (source stays NULL) */
   char    *pool;      /* a volume disk's storage pool, by name on every host (source stays NULL) */
   char    *volume;    /* and its volume there */
+  char    *startup_policy; /* <source startupPolicy>: optional, requisite, mandatory; NULL: not given */
   char    *nvme;      /* an NVMe disk's host device: "PCI 0000:01:00.0 namespace 1" (source stays NULL) */
   char    *cache;
   gboolean readonly;

@@ -131,6 +131,8 @@ copied_into_same (const VirtMigratePreflightFacts *f, guint i)
 void
 virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  g_autofree char *named = NULL;
+
   for (guint i = 0; i < f->disks->len; i++)
     {
       const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
@@ -289,10 +291,14 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                "%s: %s is not copied and is on a file system of the source that libvirt counts as local: "
                "accepted with --unsafe, the destination must see this very file", d->target, d->source);
         }
-      /* Not copied: it must be shared, and safe to switch over live. */
+      /* Not copied: it must be shared, and safe to switch over live. (The
+       * destination may know it by another path: its XML's, its pool's.) */
+      g_free (named);
+      named = g_strcmp0 (d->dest_path, d->source) == 0 ? g_strdup (d->source)
+                                                       : g_strdup_printf ("%s there (%s here)", d->dest_path, d->source);
       if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
-             d->target, d->source);
+             d->target, named);
       else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->pool != NULL)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              "Copy the storage (--copy-storage-all: libvirt creates the volume there), or give the pool there "
@@ -302,13 +308,25 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
       else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->dest_pool != NULL)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              "Copy the storage (--copy-storage-all) or put the image on shared storage",
-             "%s: %s is not on the destination (its pool %s has no such volume)", d->target, d->source,
+             "%s: %s is not on the destination (its pool %s has no such volume)", d->target, named,
              d->dest_pool);
+      /* Looked at directly: this machine is the destination. libvirt
+       * leaves out a medium whose startupPolicy allows it. */
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->droppable)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Put the image there if the guest needs it",
+             "%s: %s is missing on the destination: libvirt leaves the medium out there (its startupPolicy)",
+             d->target, named);
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_NO)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             d->written ? "Copy the storage (--copy-storage-all) or put the image on shared storage"
+                        : "Put the image there at that path, or eject the medium first (virsh change-media --eject)",
+             "%s: %s is missing on the destination: the guest cannot start there (\"Cannot access storage file\")",
+             d->target, named);
       else
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
              "Make sure it is shared, or copy the storage (--copy-storage-all)",
              "%s: whether %s is shared with the destination cannot be seen (no storage pool there covers it)",
-             d->target, d->source);
+             d->target, named);
       /* A cache mode other than none or directsync on a network file
        * system that is not a cluster one: libvirt refused it as unsafe
        * before 5.6; since, with a QEMU that drops the destination's page

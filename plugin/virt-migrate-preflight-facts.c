@@ -48,6 +48,29 @@ disk_free (gpointer data)
 }
 
 static void
+file_free (gpointer data)
+{
+  VirtMigratePreflightFile *f = data;
+
+  g_free (f->what);
+  g_free (f->path);
+  g_free (f);
+}
+
+VirtMigratePreflightFile *
+virt_migrate_preflight_add_file (VirtMigratePreflightFacts *facts, const char *what, const char *path)
+{
+  VirtMigratePreflightFile *f = g_new0 (VirtMigratePreflightFile, 1);
+
+  if (facts->files == NULL)
+    facts->files = g_ptr_array_new_with_free_func (file_free);
+  f->what = g_strdup (what);
+  f->path = g_strdup (path);
+  g_ptr_array_add (facts->files, f);
+  return f;
+}
+
+static void
 device_free (gpointer data)
 {
   VirtMigratePreflightDevice *d = data;
@@ -120,6 +143,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->state);
   g_clear_pointer (&facts->ports_held, g_ptr_array_unref);
   g_clear_pointer (&facts->ports_here, g_ptr_array_unref);
+  g_clear_pointer (&facts->files, g_ptr_array_unref);
   g_clear_pointer (&facts->dest_cpus, g_array_unref);
   g_clear_pointer (&facts->dest_cells, g_array_unref);
   g_free (facts);

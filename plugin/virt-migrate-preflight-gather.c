@@ -353,6 +353,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd = virt_migrate_preflight_add_disk (facts, d->target, volume != NULL ? volume : d->source);
       fd->pool = g_strdup (d->pool);
       fd->nvme = g_strdup (d->nvme);
+      fd->droppable = g_strcmp0 (d->startup_policy, "optional") == 0 || g_strcmp0 (d->startup_policy, "requisite") == 0;
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->transient = d->transient;
@@ -382,6 +383,8 @@ gather_guest (VirtMigrateRequest        *request,
             {
               g_free (fd->dest_path);
               fd->dest_path = g_strdup (dd->source);
+              fd->droppable = g_strcmp0 (dd->startup_policy, "optional") == 0 ||
+                              g_strcmp0 (dd->startup_policy, "requisite") == 0;
             }
         }
     }
@@ -530,6 +533,28 @@ gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *des
   /* Both hosts on this machine (as the test bed's): one set of ports. */
   if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
     facts->ports_here = ports_held (hv, source_uri);
+}
+
+/* The files @guest's character devices write, which its QEMU opens at
+ * start there: their directories must be there (seen on a local
+ * destination). Only a live migration starts one. */
+static void
+gather_files (const VirtMigrateGuestXml *guest, gboolean running, gboolean local_dest, VirtMigratePreflightFacts *facts)
+{
+  if (!running || facts->offline || guest->char_files == NULL)
+    return;
+  for (guint i = 0; i + 1 < guest->char_files->len; i += 2)
+    {
+      const char *path = g_ptr_array_index (guest->char_files, i + 1);
+      g_autofree char *dir = g_path_get_dirname (path);
+      VirtMigratePreflightFile *f;
+
+      if (!g_path_is_absolute (path))
+        continue;
+      f = virt_migrate_preflight_add_file (facts, g_ptr_array_index (guest->char_files, i), path);
+      if (local_dest)
+        f->dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+    }
 }
 
 /* Which other guest of the destination (not @uuid: this guest's own
@@ -770,6 +795,8 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
   gather_topology (dest_caps, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
   gather_ports (hv, source_uri, dest_uri, dest_guest.endpoints != NULL ? &dest_guest : &guest, info->running, facts);
+  gather_files (dest_guest.char_files != NULL ? &dest_guest : &guest, info->running,
+                virt_migrate_uri_is_local (dest_uri), facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

@@ -387,6 +387,35 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
     }
 }
 
+/* The files the guest's character devices write: each is opened as the
+ * guest starts there, and no directory is made for it (libvirt: "Unable
+ * to open file"). A console that mirrors a serial port names it twice. */
+static void
+check_files (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  g_autoptr(GHashTable) said = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; f->files != NULL && i < f->files->len; i++)
+    {
+      const VirtMigratePreflightFile *file = g_ptr_array_index (f->files, i);
+
+      if (!g_hash_table_add (said, file->path))
+        continue;
+      if (file->dir_exists == VIRT_MIGRATE_FACT_NO)
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Create the directory there, or name another file with --xml",
+             "The guest's %s writes to %s, whose directory is missing on the destination: the guest fails to "
+             "start there (\"Unable to open file\")", file->what, file->path);
+      else if (file->dir_exists == VIRT_MIGRATE_FACT_UNKNOWN)
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure its directory exists there",
+             "The guest's %s writes to %s: it is opened on the destination, whose directories cannot be seen "
+             "from here", file->what, file->path);
+      else
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "The guest's %s writes to %s, whose directory is on the destination", file->what, file->path);
+    }
+}
+
 static void
 check_hardware (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -509,6 +538,7 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
       check_hardware (&v, facts);
       check_networks (&v, facts);
       check_ports (&v, facts);
+      check_files (&v, facts);
     }
   check_source (&v, facts);
   virt_migrate_preflight_check_disks (&v, facts);

@@ -56,6 +56,14 @@ typedef struct {
   guint64         dest_capacity; /* that of the file at dest_path there; 0: unknown */
 } VirtMigratePreflightBacking;
 
+/* A file a character device writes (a serial port's, a log), which the
+ * destination's QEMU opens at start. */
+typedef struct {
+  char           *what;        /* "serial port", "console's log"… */
+  char           *path;        /* its destination XML's */
+  VirtMigrateFact dir_exists;  /* its directory on the destination (a local one's; else unknown) */
+} VirtMigratePreflightFile;
+
 typedef struct {
   char           *target;      /* vda */
   char           *source;      /* the path on the source, NULL: no medium */
@@ -78,6 +86,7 @@ typedef struct {
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact dest_dir_exists; /* the directory it is made in is there (a local destination's; else unknown) */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */
+  gboolean        droppable;   /* startupPolicy optional or requisite: libvirt leaves a medium missing there out */
   char           *pool;        /* a volume disk's storage pool (libvirt finds it by name on each host), NULL: a path;
                                 * source and dest_path are then its volume's paths, where the pools say */
   VirtMigrateFact dest_pool_named; /* the destination has an active pool of that name */
@@ -131,6 +140,7 @@ typedef struct {
                                         * a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_held;          /* VirtMigrateEndpoint, each with its guest: the ports the destination's
                                         * running guests hold (its libvirtd has them reserved); NULL: not known */
+  GPtrArray      *files;               /* VirtMigratePreflightFile: a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
                                         * among them), which QEMU there cannot bind either; NULL: another machine */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
@@ -157,6 +167,9 @@ void                       virt_migrate_preflight_add_device  (VirtMigratePrefli
 VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
                                                                const char                *target,
                                                                const char                *source);
+VirtMigratePreflightFile  *virt_migrate_preflight_add_file    (VirtMigratePreflightFacts *facts,
+                                                               const char                *what,
+                                                               const char                *path);
 VirtMigratePreflightBacking *virt_migrate_preflight_add_backing (VirtMigratePreflightDisk *disk,
                                                                  const char               *source,
                                                                  const char               *format);

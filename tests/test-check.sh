@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..24"
+echo "1..25"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -688,6 +688,51 @@ show "$dir/check6o.out" "$dir/migrate6o.out" "$dir/migrate6of.out" "$dir/check6o
 [ $rc5 -eq 0 ] && virsh -q -c "$dst" dominfo offg > /dev/null 2>&1 || fail "the offline migration: exit $rc5"
 virsh -q -c "$dst" undefine offg > /dev/null
 ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; offline ok, and its definition moves"
+
+# 6p. What the destination opens at the guest's start, named by its
+# destination XML (--xml): a CD-ROM's image, a serial port's file. Missing
+# there (this machine is the destination, so it is looked at): check said
+# "cannot be seen" of the image and nothing of the file, and the guest
+# failed to start there. Now blockers (exit 1), refused up front (exit 2),
+# libvirt's own failures forced; a medium whose startupPolicy lets libvirt
+# leave it out, a warning, and the guest moves without it.
+truncate -s 1M "$dir/cd.iso"
+[ "$(id -u)" -ne 0 ] || chown "$owner" "$dir/cd.iso"
+cat > "$dir/cdg.xml" <<XML
+<domain type='qemu'><name>cdg</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$dir/cd.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>
+<serial type='file'><source path='$dir/cdg-serial.log'/><target port='0'/></serial><memballoon model='none'/></devices></domain>
+XML
+virsh -q -c "$src" create "$dir/cdg.xml" > /dev/null
+virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cd.iso|$dir/noiso/cd.iso|" > "$dir/cdg-noiso.xml"
+sed "s|<source file='$dir/noiso/cd.iso'|<source file='$dir/noiso/cd.iso' startupPolicy='optional'|" "$dir/cdg-noiso.xml" > "$dir/cdg-optional.xml"
+virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cdg-serial.log|$dir/nolog/cdg-serial.log|" > "$dir/cdg-nolog.xml"
+cdargs=(--live --migrateuri "unix://$dir/cdg.mig")
+set +e
+refusal 6p "${cdargs[@]}" --xml "$dir/cdg-noiso.xml" cdg
+rc4=$rc1 rc5=$rc2 rc6=$rc3
+refusal 6p2 "${cdargs[@]}" --xml "$dir/cdg-nolog.xml" cdg
+"$cli" -c "$src" check "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/check6p3.out" 2>&1; rc7=$?
+"$cli" -c "$src" "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/migrate6p3.out" 2>&1; rc8=$?
+set -e
+show "$dir/check6p.out" "$dir/migrate6p.out" "$dir/migrate6pf.out" "$dir/check6p2.out" "$dir/migrate6p2.out" \
+  "$dir/migrate6p2f.out" "$dir/check6p3.out" "$dir/migrate6p3.out"
+[ $rc4 -eq 1 ] && grep -Eq "blocker +disk +hdc: $dir/noiso/cd.iso there \($dir/cd.iso here\) is missing on the destination" "$dir/check6p.out" ||
+  fail "check of a CD-ROM image missing there: exit $rc4"
+[ $rc5 -eq 2 ] || fail "the migration with the image missing there was not refused up front (exit $rc5)"
+[ $rc6 -eq 1 ] && grep -q "Cannot access storage file" "$dir/migrate6pf.out" || fail "forced: not libvirt's own failure (exit $rc6)"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +files +The guest's serial port writes to $dir/nolog/cdg-serial.log, whose directory is missing" "$dir/check6p2.out" ||
+  fail "check of a serial port's file in a directory missing there: exit $rc1"
+[ $rc2 -eq 2 ] || fail "the migration with the serial file's directory missing was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Unable to open file" "$dir/migrate6p2f.out" || fail "forced: not libvirt's own failure (exit $rc3)"
+[ $rc7 -eq 0 ] && grep -Eq "warning +disk +hdc: .* is missing on the destination: libvirt leaves the medium out there" "$dir/check6p3.out" ||
+  fail "check of an optional medium missing there: exit $rc7"
+[ $rc8 -eq 0 ] && [ "$("$tool" state dst cdg)" = running ] || fail "the guest with an optional medium did not move (exit $rc8)"
+virsh -q -c "$dst" domblklist cdg | grep -q "hdc *-" || fail "the medium was not left out there"
+"$tool" destroy dst cdg
+ok "what the destination opens (a CD-ROM image, a serial port's file) missing there: blockers (exit 1), refused up front (exit 2), libvirt's own failures forced; an optional medium a warning, and the guest moves without it"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

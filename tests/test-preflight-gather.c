@@ -622,7 +622,8 @@ test_volume_disk (Fixture *fx, gconstpointer data)
   g_clear_pointer (&v, g_variant_unref);
   fake_hypervisor_add_volume (fx->hv, DST, "/srv/images/web.qcow2", NULL);
   v = verdict (fx);
-  assert_has (v, "disk", "ok", "vda: " FAKE_DISK " is visible on the destination (shared)");
+  assert_has (v, "disk", "ok", "vda: /srv/images/web.qcow2 there (" FAKE_DISK " here) is visible on the destination "
+                               "(shared)");
 }
 
 /* An NVMe disk (a host's PCI device the guest's QEMU drives): the test bed

@@ -506,6 +506,66 @@ test_ports (void)
 }
 
 static void
+test_files (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  VirtMigrateGuestXml g = { 0 };
+
+  g_test_summary ("The files a guest's character devices write (a file serial port, a console mirroring it, a "
+                  "pty's log; not a pty itself): their directory missing on the destination a blocker, not seen a "
+                  "warning, there ok; a file named twice said once");
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><devices><serial type='file'><source path='/var/log/vm/s0.log'/>"
+                                               "<target port='0'/></serial><console type='file'><source "
+                                               "path='/var/log/vm/s0.log'/></console><serial type='pty'><log "
+                                               "file='/var/log/vm/s1.log' append='on'/></serial><channel "
+                                               "type='pty'><source path='/dev/pts/3'/></channel></devices></domain>",
+                                               &g));
+  g_assert_cmpuint (g.char_files->len, ==, 6);
+  g_assert_cmpstr (g_ptr_array_index (g.char_files, 0), ==, "serial port");
+  g_assert_cmpstr (g_ptr_array_index (g.char_files, 3), ==, "/var/log/vm/s0.log");
+  g_assert_cmpstr (g_ptr_array_index (g.char_files, 4), ==, "serial port's log");
+  g_assert_cmpstr (g_ptr_array_index (g.char_files, 5), ==, "/var/log/vm/s1.log");
+  virt_migrate_guest_xml_clear (&g);
+
+  virt_migrate_preflight_add_file (f, "serial port", "/var/log/vm/s0.log")->dir_exists = VIRT_MIGRATE_FACT_NO;
+  virt_migrate_preflight_add_file (f, "console", "/var/log/vm/s0.log")->dir_exists = VIRT_MIGRATE_FACT_NO;
+  virt_migrate_preflight_add_file (f, "serial port's log", "/var/log/vm/s1.log");
+  virt_migrate_preflight_add_file (f, "channel", "/srv/ch")->dir_exists = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "files", "blocker", "The guest's serial port writes to /var/log/vm/s0.log, whose "
+                            "directory is missing on the destination: the guest fails to start there"));
+  g_assert_false (has_check (v, "files", NULL, "console"));
+  g_assert_true (has_check (v, "files", "warning", "The guest's serial port's log writes to /var/log/vm/s1.log: it is "
+                            "opened on the destination"));
+  g_assert_true (has_check (v, "files", "ok", "The guest's channel writes to /srv/ch, whose directory is on the destination"));
+}
+
+static void
+test_missing_there (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+  VirtMigratePreflightDisk *cd = virt_migrate_preflight_add_disk (f, "hdc", "/isos/a.iso");
+  VirtMigratePreflightDisk *cd2 = virt_migrate_preflight_add_disk (f, "hdd", "/isos/b.iso");
+
+  g_test_summary ("A disk left in place that a local destination lacks (looked at: it is this machine): a "
+                  "blocker naming its path there; a medium libvirt may leave out (startupPolicy), a warning");
+  cd->readonly = TRUE;
+  cd->dest_exists = VIRT_MIGRATE_FACT_NO;
+  g_free (cd->dest_path);
+  cd->dest_path = g_strdup ("/srv/isos/a.iso");
+  cd2->readonly = TRUE;
+  cd2->dest_exists = VIRT_MIGRATE_FACT_NO;
+  cd2->droppable = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "disk", "blocker", "hdc: /srv/isos/a.iso there (/isos/a.iso here) is missing on the "
+                            "destination: the guest cannot start there"));
+  g_assert_true (has_check (v, "disk", "warning", "hdd: /isos/b.iso is missing on the destination: libvirt leaves the "
+                            "medium out there"));
+}
+
+static void
 test_nvram (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
@@ -1345,6 +1405,8 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/hugepages", test_hugepages);
   g_test_add_func ("/virt-migrate/preflight/pinning", test_pinning);
   g_test_add_func ("/virt-migrate/preflight/ports", test_ports);
+  g_test_add_func ("/virt-migrate/preflight/files", test_files);
+  g_test_add_func ("/virt-migrate/preflight/missing-there", test_missing_there);
   g_test_add_func ("/virt-migrate/preflight/nvram", test_nvram);
   g_test_add_func ("/virt-migrate/preflight/devices-offered", test_devices_offered);
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
