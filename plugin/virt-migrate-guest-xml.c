@@ -144,6 +144,7 @@ virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g)
   g_clear_pointer (&g->affinities, g_ptr_array_unref);
   g_clear_pointer (&g->endpoints, g_ptr_array_unref);
   g_clear_pointer (&g->char_files, g_ptr_array_unref);
+  g_clear_pointer (&g->boot_files, g_ptr_array_unref);
   g_free (g->chardev_what);
   g_free (g->chardev_file_kind);
   g_free (g->iface_kind);
@@ -356,6 +357,15 @@ start_element (GMarkupParseContext *context, const char *element, const char **n
 
   graphics_start (g, element, parent, names, values);
   chardev_start (g, element, parent, names, values);
+  /* The files QEMU reads as it starts: a kernel booted directly, the firmware. */
+  if (g_str_equal (parent, "os"))
+    {
+      g->in_boot_file = g_str_equal (element, "kernel") ? "kernel" : g_str_equal (element, "initrd") ? "initrd"
+                        : g_str_equal (element, "dtb") ? "device tree" : g_str_equal (element, "loader") ? "firmware"
+                        : NULL;
+      if (g->in_boot_file != NULL)
+        g_string_truncate (g->text, 0);
+    }
   if (g_str_equal (element, "domain") && g->virt_type == NULL)
     g->virt_type = g_strdup (attr (names, values, "type"));
   else if (g_str_equal (element, "type") && g_str_equal (parent, "os"))
@@ -595,6 +605,16 @@ end_element (GMarkupParseContext *context, const char *element, gpointer user_da
 {
   VirtMigrateGuestXml *g = user_data;
 
+  if (g->in_boot_file != NULL)
+    {
+      g_strstrip (g->text->str);
+      if (g->text->str[0] != '\0')
+        {
+          g_ptr_array_add (g->boot_files, g_strdup (g->in_boot_file));
+          g_ptr_array_add (g->boot_files, g_strdup (g->text->str));
+        }
+      g->in_boot_file = NULL;
+    }
   if (g_str_equal (element, "emulator") && g->in_emulator)
     {
       g->in_emulator = FALSE;
@@ -645,7 +665,7 @@ text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_
 {
   VirtMigrateGuestXml *g = user_data;
 
-  if (g->in_emulator || g->in_memory || g->in_nvram)
+  if (g->in_emulator || g->in_memory || g->in_nvram || g->in_boot_file != NULL)
     g_string_append_len (g->text, text_, (gssize) len);
 }
 
@@ -682,6 +702,7 @@ virt_migrate_guest_xml_parse (const char *xml, VirtMigrateGuestXml *g)
   g->affinities = g_ptr_array_new_with_free_func (affinity_free);
   g->endpoints = virt_migrate_endpoints_new ();
   g->char_files = g_ptr_array_new_with_free_func (g_free);
+  g->boot_files = g_ptr_array_new_with_free_func (g_free);
   g->text = g_string_new (NULL);
   if (!virt_migrate_xml_parse (&parser, xml, g))
     return FALSE;

@@ -65,6 +65,7 @@ typedef struct {
   guint      hugepage_kib; /* <memoryBacking><hugepages>: the page size (KiB); 0: none */
   GPtrArray *endpoints;   /* VirtMigrateEndpoint: its graphics' TCP ports (port > 0), in the XML's order */
   GPtrArray *char_files;  /* char* pairs: what (a serial port, its log…), the file it writes (QEMU opens it) */
+  GPtrArray *boot_files;  /* char* pairs: what (kernel, initrd, device tree, firmware), the file QEMU reads at start */
   /* parser state */
   GString   *text;
   gboolean   in_emulator;
@@ -80,6 +81,7 @@ typedef struct {
   gboolean   invtsc;      /* <cpu> asks for the invariant TSC */
   gboolean   tsc_frequency; /* <clock><timer name='tsc' frequency='N'/> */
   char      *iface_kind;
+  const char *in_boot_file; /* the <os> child whose text is a file being read: its words */
   const char *in_chardev; /* the <serial>, <console>, <parallel> or <channel> being read */
   char      *chardev_what; /* its words ("serial port") */
   char      *chardev_file_kind; /* the same, when it writes a file (type='file'); NULL: not */
@@ -158,6 +160,10 @@ char    *virt_migrate_xml_copy_element (const char *xml, const char *const *path
 int      virt_migrate_domcaps_offer (const char *caps, const char *element, const char *enum_name,
                                      const char *value);
 gboolean virt_migrate_volume_xml_backing (const char *xml, char **backing);
+/* (virt-migrate-xml-read.c) The firmware files domain capabilities @caps
+ * list (<os><loader><value>: its firmware descriptors'), NULL when @caps
+ * cannot be read. */
+char   **virt_migrate_domcaps_loaders (const char *caps);
 /* (virt-migrate-xml-read.c) A storage volume's format (its target's:
  * qcow2, raw…), NULL: not given or not read. */
 char    *virt_migrate_volume_xml_format (const char *xml);

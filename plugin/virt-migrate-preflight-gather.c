@@ -444,6 +444,7 @@ gather_capabilities (VirtMigrateHypervisor *hv, const char *dest_uri, const char
       facts->domcaps_ok = caps != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
       if (caps == NULL)
         facts->domcaps_error = g_strdup (error != NULL ? error->message : "no answer");
+      facts->dest_loaders = virt_migrate_domcaps_loaders (caps);
       for (guint i = 0; caps != NULL && i + 2 < guest->devices->len; i += 3)
         {
           const char *element = g_ptr_array_index (guest->devices, i);
@@ -535,15 +536,21 @@ gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *des
     facts->ports_here = ports_held (hv, source_uri);
 }
 
-/* The files @guest's character devices write, which its QEMU opens at
- * start there: their directories must be there (seen on a local
- * destination). Only a live migration starts one. */
+/* The files @guest's QEMU opens as it starts there: those its character
+ * devices write (their directories must be there) and those it reads
+ * (a kernel booted directly, the firmware: they must be there), seen on a
+ * local destination or as a volume of a pool there, firmware also where
+ * the destination's domain capabilities list it. Only a live migration
+ * starts one. */
 static void
-gather_files (const VirtMigrateGuestXml *guest, gboolean running, gboolean local_dest, VirtMigratePreflightFacts *facts)
+gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrateGuestXml *guest, gboolean running,
+              VirtMigratePreflightFacts *facts)
 {
-  if (!running || facts->offline || guest->char_files == NULL)
+  gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+
+  if (!running || facts->offline)
     return;
-  for (guint i = 0; i + 1 < guest->char_files->len; i += 2)
+  for (guint i = 0; guest->char_files != NULL && i + 1 < guest->char_files->len; i += 2)
     {
       const char *path = g_ptr_array_index (guest->char_files, i + 1);
       g_autofree char *dir = g_path_get_dirname (path);
@@ -553,7 +560,24 @@ gather_files (const VirtMigrateGuestXml *guest, gboolean running, gboolean local
         continue;
       f = virt_migrate_preflight_add_file (facts, g_ptr_array_index (guest->char_files, i), path);
       if (local_dest)
-        f->dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+        f->there = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+    }
+  for (guint i = 0; guest->boot_files != NULL && i + 1 < guest->boot_files->len; i += 2)
+    {
+      const char *what = g_ptr_array_index (guest->boot_files, i), *path = g_ptr_array_index (guest->boot_files, i + 1);
+      g_autofree char *vol = NULL;
+      VirtMigratePreflightFile *f;
+
+      if (!g_path_is_absolute (path))
+        continue;
+      f = virt_migrate_preflight_add_file (facts, what, path);
+      f->read = TRUE;
+      vol = local_dest ? NULL : virt_migrate_hypervisor_volume_xml (hv, dest_uri, path);
+      f->there = image_exists (vol, path, local_dest, NULL);
+      /* Firmware its libvirt lists (the descriptors its package installs with the files). */
+      if (f->there == VIRT_MIGRATE_FACT_UNKNOWN && g_str_equal (what, "firmware") && facts->dest_loaders != NULL &&
+          g_strv_contains ((const char *const *) facts->dest_loaders, path))
+        f->there = VIRT_MIGRATE_FACT_YES;
     }
 }
 
@@ -795,8 +819,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
   gather_topology (dest_caps, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
   gather_ports (hv, source_uri, dest_uri, dest_guest.endpoints != NULL ? &dest_guest : &guest, info->running, facts);
-  gather_files (dest_guest.char_files != NULL ? &dest_guest : &guest, info->running,
-                virt_migrate_uri_is_local (dest_uri), facts);
+  gather_files (hv, dest_uri, dest_guest.char_files != NULL ? &dest_guest : &guest, info->running, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

@@ -387,9 +387,10 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
     }
 }
 
-/* The files the guest's character devices write: each is opened as the
- * guest starts there, and no directory is made for it (libvirt: "Unable
- * to open file"). A console that mirrors a serial port names it twice. */
+/* The files opened as the guest starts there: one a character device
+ * writes is made, not its directory (libvirt: "Unable to open file"); one
+ * QEMU reads must be there ("could not open kernel file"). A console that
+ * mirrors a serial port names its file twice. */
 static void
 check_files (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -398,21 +399,25 @@ check_files (Verdict *v, const VirtMigratePreflightFacts *f)
   for (guint i = 0; f->files != NULL && i < f->files->len; i++)
     {
       const VirtMigratePreflightFile *file = g_ptr_array_index (f->files, i);
+      const char *needs = file->read ? "it" : "its directory";
 
       if (!g_hash_table_add (said, file->path))
         continue;
-      if (file->dir_exists == VIRT_MIGRATE_FACT_NO)
+      if (file->there == VIRT_MIGRATE_FACT_NO)
         add (v, "files", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-             "Create the directory there, or name another file with --xml",
-             "The guest's %s writes to %s, whose directory is missing on the destination: the guest fails to "
-             "start there (\"Unable to open file\")", file->what, file->path);
-      else if (file->dir_exists == VIRT_MIGRATE_FACT_UNKNOWN)
-        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Make sure its directory exists there",
-             "The guest's %s writes to %s: it is opened on the destination, whose directories cannot be seen "
-             "from here", file->what, file->path);
+             file->read ? "Put the file there, or name one the destination has with --xml"
+                        : "Create the directory there, or name another file with --xml",
+             "The guest's %s %s %s, %s missing on the destination: the guest fails to start there (%s)", file->what,
+             file->read ? "is" : "writes to", file->path, file->read ? "which is" : "whose directory is",
+             file->read ? "\"could not open\"" : "\"Unable to open file\"");
+      else if (file->there == VIRT_MIGRATE_FACT_UNKNOWN)
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+             file->read ? "Make sure it is there" : "Make sure its directory is there",
+             "The guest's %s %s %s: the destination needs %s, and its files cannot be seen from here", file->what,
+             file->read ? "is" : "writes to", file->path, needs);
       else
-        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-             "The guest's %s writes to %s, whose directory is on the destination", file->what, file->path);
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest's %s %s %s, %s on the destination", file->what,
+             file->read ? "is" : "writes to", file->path, file->read ? "which is" : "whose directory is");
     }
 }
 

@@ -56,12 +56,14 @@ typedef struct {
   guint64         dest_capacity; /* that of the file at dest_path there; 0: unknown */
 } VirtMigratePreflightBacking;
 
-/* A file a character device writes (a serial port's, a log), which the
- * destination's QEMU opens at start. */
+/* A file opened as the guest starts on the destination: one a character
+ * device writes (a serial port's, a log), or one QEMU reads (a kernel
+ * booted directly, the firmware). */
 typedef struct {
-  char           *what;        /* "serial port", "console's log"… */
+  char           *what;        /* "serial port", "console's log", "kernel", "firmware"… */
   char           *path;        /* its destination XML's */
-  VirtMigrateFact dir_exists;  /* its directory on the destination (a local one's; else unknown) */
+  gboolean        read;        /* read, so the file must be there; else written, so its directory */
+  VirtMigrateFact there;       /* that on the destination (a local one's, a volume of a pool there; else unknown) */
 } VirtMigratePreflightFile;
 
 typedef struct {
@@ -140,6 +142,7 @@ typedef struct {
                                         * a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_held;          /* VirtMigrateEndpoint, each with its guest: the ports the destination's
                                         * running guests hold (its libvirtd has them reserved); NULL: not known */
+  char          **dest_loaders;        /* the firmware files the destination's domain capabilities list; NULL: unknown */
   GPtrArray      *files;               /* VirtMigratePreflightFile: a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
                                         * among them), which QEMU there cannot bind either; NULL: another machine */

@@ -380,6 +380,55 @@ virt_migrate_pools_file_backed (GPtrArray *pools, const char *name)
 }
 
 static void
+loaders_start (GMarkupParseContext *context, const char *element, const char **names,
+               const char **values, gpointer user_data, GError **error)
+{
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+  GString *text = ((gpointer *) user_data)[1];
+
+  /* <domainCapabilities><os><loader><value>, not an <enum>'s. */
+  if (g_str_equal (element, "value") && stack->next != NULL && g_str_equal (stack->next->data, "loader") &&
+      stack->next->next != NULL && g_str_equal (stack->next->next->data, "os"))
+    g_string_assign (text, "\n");
+}
+
+static void
+loaders_text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+{
+  GString *text = ((gpointer *) user_data)[1];
+
+  if (text->len > 0)
+    g_string_append_len (text, text_, (gssize) len);
+}
+
+static void
+loaders_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
+{
+  GPtrArray *paths = ((gpointer *) user_data)[0];
+  GString *text = ((gpointer *) user_data)[1];
+
+  if (text->len > 0 && g_str_equal (element, "value"))
+    {
+      g_ptr_array_add (paths, g_strdup (g_strstrip (text->str)));
+      g_string_truncate (text, 0);
+    }
+}
+
+char **
+virt_migrate_domcaps_loaders (const char *caps)
+{
+  static const GMarkupParser parser = { loaders_start, loaders_end, loaders_text, NULL, NULL };
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) text = g_string_new (NULL);
+  gpointer data[] = { paths, text };
+
+  if (caps == NULL || !virt_migrate_xml_parse (&parser, caps, data))
+    return NULL;
+  g_ptr_array_add (paths, NULL);
+  return (char **) g_ptr_array_steal (paths, NULL);
+}
+
+static void
 volume_format_start (GMarkupParseContext *context, const char *element, const char **names,
                      const char **values, gpointer user_data, GError **error)
 {

@@ -690,10 +690,10 @@ virsh -q -c "$dst" undefine offg > /dev/null
 ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; offline ok, and its definition moves"
 
 # 6p. What the destination opens at the guest's start, named by its
-# destination XML (--xml): a CD-ROM's image, a serial port's file. Missing
-# there (this machine is the destination, so it is looked at): check said
-# "cannot be seen" of the image and nothing of the file, and the guest
-# failed to start there. Now blockers (exit 1), refused up front (exit 2),
+# destination XML (--xml): a CD-ROM's image, a serial port's file, a
+# kernel booted directly. Missing there (this machine is the destination,
+# so it is looked at): check said "cannot be seen" of the image and
+# nothing of the files, and the guest failed to start there. Now blockers (exit 1), refused up front (exit 2),
 # libvirt's own failures forced; a medium whose startupPolicy lets libvirt
 # leave it out, a warning, and the guest moves without it.
 truncate -s 1M "$dir/cd.iso"
@@ -709,16 +709,23 @@ virsh -q -c "$src" create "$dir/cdg.xml" > /dev/null
 virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cd.iso|$dir/noiso/cd.iso|" > "$dir/cdg-noiso.xml"
 sed "s|<source file='$dir/noiso/cd.iso'|<source file='$dir/noiso/cd.iso' startupPolicy='optional'|" "$dir/cdg-noiso.xml" > "$dir/cdg-optional.xml"
 virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cdg-serial.log|$dir/nolog/cdg-serial.log|" > "$dir/cdg-nolog.xml"
+"$tool" dirty-guest kern 64 1 1
+kernel=$(virsh -q -c "$src" dumpxml kern | sed -n "s|.*<kernel>\(.*\)</kernel>.*|\1|p")
+virsh -q -c "$src" dumpxml --migratable kern | sed "s|<kernel>$kernel</kernel>|<kernel>$dir/nokernel/k.elf</kernel>|" > "$dir/kern-nokernel.xml"
 cdargs=(--live --migrateuri "unix://$dir/cdg.mig")
 set +e
 refusal 6p "${cdargs[@]}" --xml "$dir/cdg-noiso.xml" cdg
 rc4=$rc1 rc5=$rc2 rc6=$rc3
 refusal 6p2 "${cdargs[@]}" --xml "$dir/cdg-nolog.xml" cdg
+rc9=$rc1 rc10=$rc2 rc11=$rc3
+refusal 6p4 --live --migrateuri "unix://$dir/kern.mig" --xml "$dir/kern-nokernel.xml" kern
+rc12=$rc1 rc13=$rc2 rc14=$rc3 rc1=$rc9 rc2=$rc10 rc3=$rc11
 "$cli" -c "$src" check "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/check6p3.out" 2>&1; rc7=$?
 "$cli" -c "$src" "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/migrate6p3.out" 2>&1; rc8=$?
 set -e
 show "$dir/check6p.out" "$dir/migrate6p.out" "$dir/migrate6pf.out" "$dir/check6p2.out" "$dir/migrate6p2.out" \
-  "$dir/migrate6p2f.out" "$dir/check6p3.out" "$dir/migrate6p3.out"
+  "$dir/migrate6p2f.out" "$dir/check6p3.out" "$dir/migrate6p3.out" "$dir/check6p4.out" "$dir/migrate6p4.out" \
+  "$dir/migrate6p4f.out"
 [ $rc4 -eq 1 ] && grep -Eq "blocker +disk +hdc: $dir/noiso/cd.iso there \($dir/cd.iso here\) is missing on the destination" "$dir/check6p.out" ||
   fail "check of a CD-ROM image missing there: exit $rc4"
 [ $rc5 -eq 2 ] || fail "the migration with the image missing there was not refused up front (exit $rc5)"
@@ -731,8 +738,12 @@ show "$dir/check6p.out" "$dir/migrate6p.out" "$dir/migrate6pf.out" "$dir/check6p
   fail "check of an optional medium missing there: exit $rc7"
 [ $rc8 -eq 0 ] && [ "$("$tool" state dst cdg)" = running ] || fail "the guest with an optional medium did not move (exit $rc8)"
 virsh -q -c "$dst" domblklist cdg | grep -q "hdc *-" || fail "the medium was not left out there"
+[ -n "$kernel" ] && [ $rc12 -eq 1 ] && grep -Eq "blocker +files +The guest's kernel is $dir/nokernel/k.elf, which is missing on the destination" "$dir/check6p4.out" ||
+  fail "check of a kernel missing there: exit $rc12"
+[ $rc13 -eq 2 ] || fail "the migration with the kernel missing there was not refused up front (exit $rc13)"
+[ $rc14 -eq 1 ] && grep -q "could not open kernel file" "$dir/migrate6p4f.out" || fail "forced: not QEMU's own failure (exit $rc14)"
 "$tool" destroy dst cdg
-ok "what the destination opens (a CD-ROM image, a serial port's file) missing there: blockers (exit 1), refused up front (exit 2), libvirt's own failures forced; an optional medium a warning, and the guest moves without it"
+ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there: blockers (exit 1), refused up front (exit 2), libvirt's own failures forced; an optional medium a warning, and the guest moves without it"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -752,7 +752,8 @@ test_nvram (Fixture *fx, gconstpointer data)
   g_autoptr(GVariant) v = NULL;
 
   g_test_summary ("A UEFI guest's variables file on a remote source: running, they move (named); offline a "
-                  "warning (its file system not known from here)");
+                  "warning (its file system not known from here); its firmware file, not seen there a warning, "
+                  "listed in the destination's domain capabilities ok");
   fake_hypervisor_edit_guest (fx->hv, SRC, "web", "</os>",
                               "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
                               "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/libvirt/qemu/nvram/"
@@ -760,6 +761,13 @@ test_nvram (Fixture *fx, gconstpointer data)
   v = verdict (fx);
   assert_has (v, "firmware", "ok", "The guest's UEFI variables (/var/lib/libvirt/qemu/nvram/web_VARS.fd) move with it: "
                                    "QEMU writes them into /var/lib/libvirt/qemu/nvram/web_VARS.fd there at the switch-over");
+  /* Its firmware file: not seen on a remote destination, unless its libvirt lists it. */
+  assert_has (v, "files", "warning", "The guest's firmware is /usr/share/OVMF/OVMF_CODE_4M.fd: the destination needs it*");
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_edit_domcaps (fx->hv, DST, "<loader supported='yes'>",
+                                "<loader supported='yes'><value>/usr/share/OVMF/OVMF_CODE_4M.fd</value>");
+  v = verdict (fx);
+  assert_has (v, "files", "ok", "The guest's firmware is /usr/share/OVMF/OVMF_CODE_4M.fd, which is on the destination");
   g_clear_pointer (&v, g_variant_unref);
   g_object_set (fx->request, "live", FALSE, "offline", TRUE, "persist-dest", TRUE, NULL);
   v = verdict (fx);

@@ -514,7 +514,8 @@ test_files (void)
 
   g_test_summary ("The files a guest's character devices write (a file serial port, a console mirroring it, a "
                   "pty's log; not a pty itself): their directory missing on the destination a blocker, not seen a "
-                  "warning, there ok; a file named twice said once");
+                  "warning, there ok; a file named twice said once; the files QEMU reads (the firmware, a kernel, "
+                  "an initrd): missing a blocker, not seen a warning");
   g_assert_true (virt_migrate_guest_xml_parse ("<domain><devices><serial type='file'><source path='/var/log/vm/s0.log'/>"
                                                "<target port='0'/></serial><console type='file'><source "
                                                "path='/var/log/vm/s0.log'/></console><serial type='pty'><log "
@@ -528,17 +529,37 @@ test_files (void)
   g_assert_cmpstr (g_ptr_array_index (g.char_files, 5), ==, "/var/log/vm/s1.log");
   virt_migrate_guest_xml_clear (&g);
 
-  virt_migrate_preflight_add_file (f, "serial port", "/var/log/vm/s0.log")->dir_exists = VIRT_MIGRATE_FACT_NO;
-  virt_migrate_preflight_add_file (f, "console", "/var/log/vm/s0.log")->dir_exists = VIRT_MIGRATE_FACT_NO;
+  virt_migrate_preflight_add_file (f, "serial port", "/var/log/vm/s0.log")->there = VIRT_MIGRATE_FACT_NO;
+  virt_migrate_preflight_add_file (f, "console", "/var/log/vm/s0.log")->there = VIRT_MIGRATE_FACT_NO;
   virt_migrate_preflight_add_file (f, "serial port's log", "/var/log/vm/s1.log");
-  virt_migrate_preflight_add_file (f, "channel", "/srv/ch")->dir_exists = VIRT_MIGRATE_FACT_YES;
+  virt_migrate_preflight_add_file (f, "channel", "/srv/ch")->there = VIRT_MIGRATE_FACT_YES;
   v = verdict_of (f);
   g_assert_true (has_check (v, "files", "blocker", "The guest's serial port writes to /var/log/vm/s0.log, whose "
                             "directory is missing on the destination: the guest fails to start there"));
   g_assert_false (has_check (v, "files", NULL, "console"));
-  g_assert_true (has_check (v, "files", "warning", "The guest's serial port's log writes to /var/log/vm/s1.log: it is "
-                            "opened on the destination"));
+  g_assert_true (has_check (v, "files", "warning", "The guest's serial port's log writes to /var/log/vm/s1.log: the "
+                            "destination needs its directory, and its files cannot be seen from here"));
   g_assert_true (has_check (v, "files", "ok", "The guest's channel writes to /srv/ch, whose directory is on the destination"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* What QEMU reads: the file itself. */
+  g_assert_true (virt_migrate_guest_xml_parse ("<domain><os><type>hvm</type><loader type='pflash'>/usr/share/OVMF/"
+                                               "OVMF_CODE.fd</loader><kernel>/boot/vmlinuz</kernel><initrd> /boot/initrd"
+                                               " </initrd><cmdline>quiet</cmdline></os></domain>", &g));
+  g_assert_cmpuint (g.boot_files->len, ==, 6);
+  g_assert_cmpstr (g_ptr_array_index (g.boot_files, 0), ==, "firmware");
+  g_assert_cmpstr (g_ptr_array_index (g.boot_files, 3), ==, "/boot/vmlinuz");
+  g_assert_cmpstr (g_ptr_array_index (g.boot_files, 5), ==, "/boot/initrd");
+  virt_migrate_guest_xml_clear (&g);
+  virt_migrate_preflight_add_file (f, "kernel", "/boot/vmlinuz")->read = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "files", "warning", "The guest's kernel is /boot/vmlinuz: the destination needs it, and "
+                            "its files cannot be seen from here"));
+  g_clear_pointer (&v, g_variant_unref);
+  ((VirtMigratePreflightFile *) g_ptr_array_index (f->files, f->files->len - 1))->there = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "files", "blocker", "The guest's kernel is /boot/vmlinuz, which is missing on the "
+                            "destination: the guest fails to start there"));
 }
 
 static void
