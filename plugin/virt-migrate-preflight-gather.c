@@ -168,6 +168,20 @@ qcow2_backing (const char *path, char **backing)
   return TRUE;
 }
 
+/* The first @size bytes of the file at @path (a file this machine can
+ * read) in @head; how many were read, 0: none. */
+static gsize
+file_head (const char *path, guint8 *head, gsize size)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
+  gsize got = 0;
+
+  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), head, size, &got, NULL, NULL))
+    return 0;
+  return got;
+}
+
 /* The size of the disk an image holds (its virtual size), in bytes: from
  * its volume XML @vol, else (a file this machine can read) from the qcow2
  * header or the raw file's length. 0: unknown. */
@@ -176,10 +190,8 @@ image_capacity (const char *vol, const char *path, gboolean local)
 {
   static const char *const capacity_path[] = { "volume", "capacity", NULL };
   g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GFileInfo) info = NULL;
   guint8 header[32];
-  gsize got = 0;
   guint64 size;
 
   if (vol != NULL)
@@ -193,16 +205,13 @@ image_capacity (const char *vol, const char *path, gboolean local)
     }
   if (!local)
     return 0;
-  file = g_file_new_for_path (path);
-  in = g_file_read (file, NULL, NULL);
-  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, NULL))
-    return 0;
-  if (got == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
+  if (file_head (path, header, sizeof header) == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
     {
       memcpy (&size, header + 24, sizeof size);
       return GUINT64_FROM_BE (size);
     }
-  info = g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, NULL);
+  file = g_file_new_for_path (path);
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
   return info != NULL ? (guint64) g_file_info_get_size (info) : 0;
 }
 
@@ -212,18 +221,12 @@ image_capacity (const char *vol, const char *path, gboolean local)
 static char *
 image_format (const char *vol, const char *path, gboolean local)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) in = NULL;
   guint8 magic[4];
-  gsize got = 0;
+  gsize got;
 
   if (vol != NULL)
     return virt_migrate_volume_xml_format (vol);
-  if (!local)
-    return NULL;
-  file = g_file_new_for_path (path);
-  in = g_file_read (file, NULL, NULL);
-  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), magic, sizeof magic, &got, NULL, NULL))
+  if (!local || (got = file_head (path, magic, sizeof magic)) == 0)
     return NULL;
   return g_strdup (got == sizeof magic && memcmp (magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw");
 }
@@ -314,6 +317,14 @@ dest_image_backing (const char *vol, const char *path, gboolean local, char **ba
   return local && qcow2_backing (path, backing);
 }
 
+/* Whether libvirt leaves a disk's medium out where it is missing, at a
+ * migration's start there (<source startupPolicy>). */
+static gboolean
+droppable (const char *startup_policy)
+{
+  return g_strcmp0 (startup_policy, "optional") == 0 || g_strcmp0 (startup_policy, "requisite") == 0;
+}
+
 static gboolean
 disk_is_copied (VirtMigrateRequest *request, const VirtMigrateDiskXml *d, const char *const *only)
 {
@@ -353,7 +364,7 @@ gather_guest (VirtMigrateRequest        *request,
       fd = virt_migrate_preflight_add_disk (facts, d->target, volume != NULL ? volume : d->source);
       fd->pool = g_strdup (d->pool);
       fd->nvme = g_strdup (d->nvme);
-      fd->droppable = g_strcmp0 (d->startup_policy, "optional") == 0 || g_strcmp0 (d->startup_policy, "requisite") == 0;
+      fd->droppable = droppable (d->startup_policy);
       fd->copied = disk_is_copied (request, d, (const char *const *) only);
       fd->readonly = d->readonly;
       fd->transient = d->transient;
@@ -383,8 +394,7 @@ gather_guest (VirtMigrateRequest        *request,
             {
               g_free (fd->dest_path);
               fd->dest_path = g_strdup (dd->source);
-              fd->droppable = g_strcmp0 (dd->startup_policy, "optional") == 0 ||
-                              g_strcmp0 (dd->startup_policy, "requisite") == 0;
+              fd->droppable = droppable (dd->startup_policy);
             }
         }
     }
