@@ -779,6 +779,19 @@ virt_migrate_xml_path_text (const char        *xml,
   return TRUE;
 }
 
+/* A size libvirt writes in bytes (unit='bytes': a volume's <capacity>,
+ * <allocation>, a pool's <available>) at @path in @xml; 0: none, or not
+ * read. */
+guint64
+virt_migrate_xml_path_bytes (const char *xml, const char *const *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!virt_migrate_xml_path_text (xml, path, &text) || text == NULL)
+    return 0;
+  return g_ascii_strtoull (text, NULL, 10);
+}
+
 /* The backing file a storage volume's XML (virStorageVolGetXMLDesc) names,
  * in @backing (NULL: none). FALSE when the XML cannot be read. */
 gboolean

@@ -151,6 +151,8 @@ VirtMigrateTie *virt_migrate_ties_add (GPtrArray *ties, VirtMigrateTieKind kind,
  * @xml cannot be read. */
 gboolean virt_migrate_xml_parse (const GMarkupParser *parser, const char *xml, gpointer user_data);
 gboolean virt_migrate_xml_path_text (const char *xml, const char *const *path, char **text);
+/* A size libvirt writes in bytes at @path in @xml (a volume's <capacity>…); 0: none. */
+guint64  virt_migrate_xml_path_bytes (const char *xml, const char *const *path);
 /* (virt-migrate-xml-read.c) The first element at @path in @xml, written
  * out whole (attributes and text escaped); NULL: none, or unreadable XML. */
 char    *virt_migrate_xml_copy_element (const char *xml, const char *const *path);

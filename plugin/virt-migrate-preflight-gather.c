@@ -195,14 +195,7 @@ image_capacity (const char *vol, const char *path, gboolean local)
   guint64 size;
 
   if (vol != NULL)
-    {
-      g_autofree char *text = NULL;
-
-      /* libvirt writes it in bytes (unit='bytes'). */
-      if (!virt_migrate_xml_path_text (vol, capacity_path, &text) || text == NULL)
-        return 0;
-      return g_ascii_strtoull (text, NULL, 10);
-    }
+    return virt_migrate_xml_path_bytes (vol, capacity_path);
   if (!local)
     return 0;
   if (file_head (path, header, sizeof header) == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
@@ -247,13 +240,11 @@ volume_allocation (VirtMigrateHypervisor *hv, const char *uri, const char *path,
 {
   static const char *const allocation_path[] = { "volume", "allocation", NULL };
   g_autofree char *vol = virt_migrate_hypervisor_volume_xml (hv, uri, path);
-  g_autofree char *text = NULL;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInfo) info = NULL;
 
   if (vol != NULL)
-    return virt_migrate_xml_path_text (vol, allocation_path, &text) && text != NULL
-             ? g_ascii_strtoull (text, NULL, 10) : 0;
+    return virt_migrate_xml_path_bytes (vol, allocation_path);
   if (!local)
     return 0;
   file = g_file_new_for_path (path);
@@ -703,7 +694,7 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
           VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
           g_autofree char *bmapped = virt_migrate_map_path ((const char *const *) disk_map, b->source,
                                                             virt_migrate_pools_dir_func, pools);
-          g_autofree char *bdir = NULL, *bpool = NULL;
+          g_autofree char *bdir = NULL, *bpool = NULL, *bvol = NULL;
 
           if (bmapped != NULL)
             {
@@ -712,12 +703,13 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
             }
           bdir = g_path_get_dirname (b->dest_path);
           bpool = virt_migrate_pools_covering (pools, bdir);
-          b->dest_exists = volume_exists (hv, dest_uri, b->dest_path, local_dest, bpool);
+          bvol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, b->dest_path);
+          b->dest_exists = image_exists (bvol, b->dest_path, local_dest, bpool);
           /* An incremental copy puts the top image over what is there: the same disk, or data lost. */
           if (facts->incremental && d->copied && b->dest_exists == VIRT_MIGRATE_FACT_YES)
             {
               b->capacity = volume_capacity (hv, source_uri, b->source, local_source);
-              b->dest_capacity = volume_capacity (hv, dest_uri, b->dest_path, local_dest);
+              b->dest_capacity = image_capacity (bvol, b->dest_path, local_dest);
             }
         }
     }
@@ -744,6 +736,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   g_autofree char *xml = NULL, *live_xml = NULL, *dest_xml = NULL, *dname = NULL, *src_host = NULL;
   g_autofree char *src_caps = NULL, *dest_caps = NULL;
   VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
+  const VirtMigrateGuestXml *there;
   g_autoptr(GPtrArray) src_pools = NULL;
 
   if (dest_uri == NULL)
@@ -827,9 +820,11 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
   gather_others (hv, dest_uri, dname != NULL ? dname : info->name, info->uuid, facts);
   gather_capabilities (hv, dest_uri, xml, &guest, facts);
-  gather_topology (dest_caps, dest_guest.affinities != NULL ? &dest_guest : &guest, facts);
-  gather_ports (hv, source_uri, dest_uri, dest_guest.endpoints != NULL ? &dest_guest : &guest, info->running, facts);
-  gather_files (hv, dest_uri, dest_guest.char_files != NULL ? &dest_guest : &guest, info->running, facts);
+  /* What the destination starts: its XML's, if one was given (and read). */
+  there = dest_guest.disks != NULL ? &dest_guest : &guest;
+  gather_topology (dest_caps, there, facts);
+  gather_ports (hv, source_uri, dest_uri, there, info->running, facts);
+  gather_files (hv, dest_uri, there, info->running, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

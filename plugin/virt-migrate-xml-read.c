@@ -344,10 +344,9 @@ guint64
 virt_migrate_pools_available (GPtrArray *pools, const char *name)
 {
   static const char *const available_path[] = { "pool", "available", NULL };
-  g_autofree char *text = pools_lookup (pools, pool_name_path, name, available_path);
+  const char *xml = pool_where (pools, pool_name_path, name);
 
-  /* libvirt writes it in bytes (unit='bytes'). */
-  return text != NULL ? g_ascii_strtoull (text, NULL, 10) : 0;
+  return xml != NULL ? virt_migrate_xml_path_bytes (xml, available_path) : 0;
 }
 
 gboolean
@@ -379,39 +378,42 @@ virt_migrate_pools_file_backed (GPtrArray *pools, const char *name)
           g_str_equal (type, "vstorage"));
 }
 
+typedef struct {
+  GPtrArray *paths;
+  GString   *text;
+  gboolean   in_value;
+} Loaders;
+
 static void
 loaders_start (GMarkupParseContext *context, const char *element, const char **names,
                const char **values, gpointer user_data, GError **error)
 {
   const GSList *stack = g_markup_parse_context_get_element_stack (context);
-  GString *text = ((gpointer *) user_data)[1];
+  Loaders *l = user_data;
 
   /* <domainCapabilities><os><loader><value>, not an <enum>'s. */
-  if (g_str_equal (element, "value") && stack->next != NULL && g_str_equal (stack->next->data, "loader") &&
-      stack->next->next != NULL && g_str_equal (stack->next->next->data, "os"))
-    g_string_assign (text, "\n");
+  l->in_value = g_str_equal (element, "value") && stack->next != NULL && g_str_equal (stack->next->data, "loader") &&
+                stack->next->next != NULL && g_str_equal (stack->next->next->data, "os");
+  g_string_truncate (l->text, 0);
 }
 
 static void
-loaders_text (GMarkupParseContext *context, const char *text_, gsize len, gpointer user_data, GError **error)
+loaders_text (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
 {
-  GString *text = ((gpointer *) user_data)[1];
+  Loaders *l = user_data;
 
-  if (text->len > 0)
-    g_string_append_len (text, text_, (gssize) len);
+  if (l->in_value)
+    g_string_append_len (l->text, text, (gssize) len);
 }
 
 static void
 loaders_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
 {
-  GPtrArray *paths = ((gpointer *) user_data)[0];
-  GString *text = ((gpointer *) user_data)[1];
+  Loaders *l = user_data;
 
-  if (text->len > 0 && g_str_equal (element, "value"))
-    {
-      g_ptr_array_add (paths, g_strdup (g_strstrip (text->str)));
-      g_string_truncate (text, 0);
-    }
+  if (l->in_value)
+    g_ptr_array_add (l->paths, g_strdup (g_strstrip (l->text->str)));
+  l->in_value = FALSE;
 }
 
 char **
@@ -420,9 +422,9 @@ virt_migrate_domcaps_loaders (const char *caps)
   static const GMarkupParser parser = { loaders_start, loaders_end, loaders_text, NULL, NULL };
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) text = g_string_new (NULL);
-  gpointer data[] = { paths, text };
+  Loaders l = { paths, text, FALSE };
 
-  if (caps == NULL || !virt_migrate_xml_parse (&parser, caps, data))
+  if (caps == NULL || !virt_migrate_xml_parse (&parser, caps, &l))
     return NULL;
   g_ptr_array_add (paths, NULL);
   return (char **) g_ptr_array_steal (paths, NULL);
