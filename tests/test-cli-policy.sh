@@ -8,7 +8,8 @@
 #      `virsh migrate --postcopy --postcopy-after-precopy` on the same kind
 #      of guest in the same run, twice each, interleaved: the best of ours
 #      within 1.2 x the best of virsh's; the policy switched to post-copy at
-#      the start of pass 2, the guest runs on the destination only.
+#      the start of pass 2 or 3 (the guest's measured dirty rate), the guest
+#      runs on the destination only.
 #   2. no post-copy: the policy gives up within 60 s (one pass after it saw
 #      the guest cannot fit the ceiling), the CLI exits 1 with an error
 #      naming the downtime the guest needs; the guest keeps running, not
@@ -66,8 +67,16 @@ for k in 1 2; do
 	echo "# virt-migrate --postcopy: ${t} s"
 	[ $rc -eq 0 ] || fail "--postcopy: exit status $rc"
 	grep -q "policy: watching" "$dir/clipc$k.out" || fail "--postcopy: the CLI ran without the policy"
-	grep -q "policy: pass 2 starts with .*: switching to post-copy" "$dir/clipc$k.out" ||
-		fail "--postcopy: the policy did not switch to post-copy at the start of pass 2"
+	# The guest rewrites all of its data in every pass, so QEMU's dirty
+	# rate reads about the link's own rate (q close to 1, counted with
+	# noise): the switch comes with the policy's reason at the start of
+	# pass 2, or of pass 3 when pass 2's count read below 0.8 of the rate
+	# (a guest that may still converge). Later is a wasted pass.
+	pass=$(sed -n 's/.*policy: pass \([0-9]*\) starts with .*the guest dirtying .*: switching to post-copy.*/\1/p' \
+		"$dir/clipc$k.out" | head -n 1)
+	[ -n "$pass" ] || fail "--postcopy: the policy did not switch to post-copy at the start of a pass"
+	[ "$pass" -le 3 ] || fail "--postcopy: the policy switched to post-copy only at pass $pass"
+	echo "# switched to post-copy at the start of pass $pass"
 	grep -Eq "^ +[0-9.]+ s  memory, pass [0-9]+" "$dir/clipc$k.out" || fail "--verbose: no phase lines"
 	grep -q "memory passes" "$dir/clipc$k.out" || fail "--verbose: no totals"
 	[ "$("$tool" state dst clipc$k)" = running ] || fail "--postcopy: not running on the destination"
