@@ -96,7 +96,8 @@ words() { # EXPECTED ARGS...: exit 2 and EXPECTED in the message, no property na
 	! grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" <<<"$out" ||
 	  fail "'$*' names a request property: $out"
 }
-words "give MIGRATE-URI (a third argument, or --migrateuri)" -c "$src" cli "$dst"
+words "give MIGRATE-URI (--migrateuri, or a migration's third argument)" -c "$src" cli "$dst"
+words "give MIGRATE-URI (--migrateuri" -c "$src" check cli "$dst" # check takes DEST-URIs only
 words "DEST-URI '$dst'" -c "$src" cli "$dst"
 words "add --live" -c "$src" --postcopy cli "$dst" tcp://127.0.0.1
 words "(--copy-storage-all or --copy-storage-inc)" -c "$src" --copy-storage-synchronous-writes cli "$dst" tcp://127.0.0.1
