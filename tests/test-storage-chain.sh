@@ -211,7 +211,7 @@ pre7 format
 [ $crc -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/dst-pre7/pre7.qcow2, which exists on the destination as a raw image, where the disk is qcow2" "$dir/check7format.out" ||
 	fail "check of a copy into a raw image: exit $crc"
 [ $rc -eq 2 ] || fail "the copy into a raw image exited $rc, expected 2"
-[ $frc -eq 1 ] && grep -q "Image is not in qcow2 format" "$dir/pre7formatf.out" || fail "forced: not QEMU's own failure (exit $frc)"
+[ $frc -eq 1 ] && qemu_said "Image is not in qcow2 format" pre7 "$dir/pre7formatf.out" || fail "forced: not QEMU's own failure (exit $frc)"
 [ "$("$tool" state src pre7)" = running ] && [ "$("$tool" state dst pre7)" = absent ] || fail "pre7 is not running on the source only"
 rm "$dir/dst-pre7/pre7.qcow2"
 qemu-img create -q -f qcow2 "$dir/dst-pre7/pre7.qcow2" 32M
