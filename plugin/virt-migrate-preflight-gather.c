@@ -12,6 +12,7 @@
 
 #include "virt-migrate-error.h"
 #include "virt-migrate-guest-xml.h"
+#include "virt-migrate-listeners.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
@@ -535,6 +536,9 @@ gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *des
   /* Both hosts on this machine (as the test bed's): one set of ports. */
   if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
     facts->ports_here = ports_held (hv, source_uri);
+  /* The destination is this machine: whatever listens there, seen. */
+  if (virt_migrate_uri_is_local (dest_uri))
+    facts->listeners = virt_migrate_listeners_read ("/proc", facts->endpoints);
 }
 
 /* The files @guest's QEMU opens as it starts there: those its character

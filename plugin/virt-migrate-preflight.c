@@ -338,16 +338,29 @@ check_pinning (Verdict *v, const VirtMigratePreflightFacts *f)
  * port and the listen address as they are. The destination's libvirtd
  * refuses a port any guest of its holds, on any address (one table of
  * ports, qemuProcessGraphicsReservePorts()); QEMU fails on one bound on the
- * same address. What else holds a port there is not known. */
+ * same address, by a guest or any other program. What else holds a port
+ * there is known only of a destination that is this machine. */
+
+/* "python3 (pid 42) listens on 127.0.0.1:5901" */
+static char *
+program_listening (const VirtMigrateEndpoint *l)
+{
+  return g_strdup_printf ("%s listens on %s%s%s:%u", l->guest != NULL ? l->guest : "a program",
+                          strchr (l->address, ':') != NULL ? "[" : "", l->address,
+                          strchr (l->address, ':') != NULL ? "]" : "", l->port);
+}
+
 static void
 check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
 {
   for (guint i = 0; f->endpoints != NULL && i < f->endpoints->len; i++)
     {
       const VirtMigrateEndpoint *e = g_ptr_array_index (f->endpoints, i);
-      const VirtMigrateEndpoint *maybe = NULL;
+      const VirtMigrateEndpoint *maybe = NULL, *program_maybe = NULL;
       const VirtMigrateEndpoint *reserved = virt_migrate_endpoints_find (f->ports_held, e->port, TRUE, NULL, &maybe);
       const VirtMigrateEndpoint *bound = virt_migrate_endpoints_find (f->ports_here, e->port, FALSE, e->address, &maybe);
+      const VirtMigrateEndpoint *program = virt_migrate_endpoints_find (f->listeners, e->port, FALSE, e->address,
+                                                                        &program_maybe);
       const VirtMigrateEndpoint *h = reserved != NULL ? reserved : bound != NULL ? bound : maybe;
       g_autofree char *held = NULL;
       g_autofree char *where = e->address != NULL ? g_strdup_printf (" on %s", e->address)
@@ -357,6 +370,8 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
         held = g_strdup_printf ("guest %s%s listens on %s port %u%s%s", h->guest,
                                 h != reserved ? " of the source (the same machine)" : "", h->what, h->port,
                                 h->address != NULL ? " on " : "", h->address != NULL ? h->address : "");
+      else if (program != NULL || program_maybe != NULL)
+        held = program_listening (program != NULL ? program : program_maybe);
       if (reserved != NULL)
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              "Give the guest another port, or autoport='yes', with --xml; or stop the guest that holds it",
@@ -367,12 +382,17 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
              "Give the guest another port, or autoport='yes', with --xml",
              "%s port %u%s is taken there: %s; QEMU would fail to start there (\"Address already in use\")",
              e->what, e->port, where, held);
+      else if (program != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Give the guest another port, or autoport='yes', with --xml; or stop the program that listens on it",
+             "%s port %u%s is taken there (this machine): %s; QEMU would fail to start there "
+             "(\"Address already in use\")", e->what, e->port, where, held);
       else if (!virt_migrate_address_every_host (e->address))
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING,
              "Make sure the destination has that address, or name one it has with --xml",
              "%s port %u listens on %s: libvirt keeps the address, so QEMU fails to start on a destination "
              "that does not have it (\"Cannot assign requested address\")", e->what, e->port, e->address);
-      else if (maybe != NULL)
+      else if (held != NULL)
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Give the guest an address or another port with --xml",
              "%s port %u%s may be taken there: %s, on an address that may be the same", e->what, e->port, where,
              held);
@@ -382,8 +402,10 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
              "holds it", e->what, e->port, where);
       else
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-             "%s port %u%s: no guest of the destination%s holds it (other programs there are not known)",
-             e->what, e->port, where, f->ports_here != NULL ? " or of the source (the same machine)" : "");
+             "%s port %u%s: no guest of the destination%s holds it%s", e->what, e->port, where,
+             f->ports_here != NULL ? " or of the source (the same machine)" : "",
+             f->listeners != NULL ? ", no program of this machine (the destination) listens on it"
+                                  : " (other programs there are not known)");
     }
 }
 

@@ -146,6 +146,8 @@ typedef struct {
   GPtrArray      *files;               /* VirtMigratePreflightFile: a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
                                         * among them), which QEMU there cannot bind either; NULL: another machine */
+  GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
+                                        * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   gboolean        not_running;         /* the guest is not running on the source (shut off, crashed) */
   char           *state;               /* then libvirt's word for its state; NULL: not known */

@@ -8,15 +8,15 @@ fail() { local m="$*"; echo "not ok $((n + 1)) ${m%%$'\n'*}"; [[ $m != *$'\n'* ]
 # show FILE...: as TAP comments, and on stderr too (the part of a failed test's
 # output meson prints under --print-errorlogs).
 show() { local t; t=$(sed 's/^/# /' "$@"); printf '%s\n' "$t"; printf '%s\n' "$t" >&2; }
-# qemu_said PATTERN GUEST FILE...: QEMU's own message PATTERN, passed on by
+# qemu_said ERE GUEST FILE...: QEMU's own message (ERE), passed on by
 # libvirt into one of FILE, or (as under load libvirt reports only "qemu
 # unexpectedly closed the monitor") in the destination's log of GUEST, where
 # virtlogd writes it a moment later; that log shown when neither has it.
 qemu_said() {
 	local pattern=$1 log=$dir/dst/cache/libvirt/qemu/log/$2.log
 	shift 2
-	grep -qs "$pattern" "$@" && return 0
-	for _ in $(seq 1 50); do grep -qs "$pattern" "$log" && return 0; sleep 0.1; done
+	grep -Eqs "$pattern" "$@" && return 0
+	for _ in $(seq 1 50); do grep -Eqs "$pattern" "$log" && return 0; sleep 0.1; done
 	[ ! -f "$log" ] || show "$log"
 	return 1
 }

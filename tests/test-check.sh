@@ -585,9 +585,11 @@ ok "a UEFI guest: moved offline, check warns and no variables file goes; running
 # forced. Its destination XML (--xml) on a port a guest of the destination
 # holds on another address: a blocker, libvirt's refusal forced. On an
 # address the destination lacks: a warning, and QEMU fails there. On a
-# free port of 127.0.0.1: ok, and it migrates. The ports: a block of four
-# of this run's own.
-p1=$((20000 + ($$ % 2000) * 4)); p2=$((p1 + 1)); p3=$((p1 + 2))
+# port a program of this machine (the destination) listens on: a blocker
+# naming it, refused up front, QEMU's own failure forced. On a free port of
+# 127.0.0.1: ok, and it migrates. The ports: a block of four of this run's
+# own.
+p1=$((20000 + ($$ % 2000) * 4)); p2=$((p1 + 1)); p3=$((p1 + 2)); p4=$((p1 + 3))
 cat > "$dir/vnc.xml" <<XML
 <domain type='qemu'><name>vnc</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='pc'>hvm</type></os>
@@ -600,38 +602,54 @@ virsh -q -c "$dst" create "$dir/vnchold.xml" > /dev/null
 virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p2/" -e "s/127.0.0.3/127.0.0.2/g" > "$dir/vnc-held.xml"
 virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p3/" -e "s/127.0.0.3/192.0.2.1/g" > "$dir/vnc-far.xml"
 virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p3/" -e "s/127.0.0.3/127.0.0.1/g" > "$dir/vnc-free.xml"
+virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p4/" -e "s/127.0.0.3/127.0.0.1/g" > "$dir/vnc-prog.xml"
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(300)' "$p4" &
+listener=$!
+for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$p4")" ] && break; sleep 0.1; done
 vncargs=(--live --migrateuri "unix://$dir/vnc.mig")
 set +e
 refusal 6m "${vncargs[@]}" vnc
 rc4=$rc1 rc5=$rc2 rc6=$rc3
 refusal 6m2 "${vncargs[@]}" --xml "$dir/vnc-held.xml" vnc
+held1=$rc1 held2=$rc2 held3=$rc3
 "$cli" -c "$src" check "${vncargs[@]}" --xml "$dir/vnc-far.xml" vnc "$dst" > "$dir/check6m3.out" 2>&1; rc7=$?
 "$cli" -c "$src" "${vncargs[@]}" --xml "$dir/vnc-far.xml" vnc "$dst" > "$dir/migrate6m3.out" 2>&1; rc8=$?
 far_state=$("$tool" state src vnc)
+refusal 6m5 "${vncargs[@]}" --xml "$dir/vnc-prog.xml" vnc
+rc11=$rc1 rc12=$rc2 rc13=$rc3
+prog_state=$("$tool" state src vnc)
+kill $listener
 "$cli" -c "$src" check "${vncargs[@]}" --xml "$dir/vnc-free.xml" vnc "$dst" > "$dir/check6m4.out" 2>&1; rc9=$?
 "$cli" -c "$src" "${vncargs[@]}" --xml "$dir/vnc-free.xml" vnc "$dst" > "$dir/migrate6m4.out" 2>&1; rc10=$?
 set -e
 show "$dir/check6m.out" "$dir/migrate6m.out" "$dir/migrate6mf.out" "$dir/check6m2.out" "$dir/migrate6m2.out" \
-  "$dir/migrate6m2f.out" "$dir/check6m3.out" "$dir/migrate6m3.out" "$dir/check6m4.out" "$dir/migrate6m4.out"
+  "$dir/migrate6m2f.out" "$dir/check6m3.out" "$dir/migrate6m3.out" "$dir/check6m5.out" "$dir/migrate6m5.out" \
+  "$dir/migrate6m5f.out" "$dir/check6m4.out" "$dir/migrate6m4.out"
 [ $rc4 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p1 on 127.0.0.3 is taken there: guest vnc of the source \(the same machine\)" "$dir/check6m.out" ||
   fail "check of a fixed port the source's QEMU holds on this machine: exit $rc4"
 [ $rc5 -eq 2 ] && grep -q "VNC port $p1 on 127.0.0.3 is taken there" "$dir/migrate6m.out" || fail "the migration was not refused up front (exit $rc5)"
-[ $rc6 -eq 1 ] && grep -Eq "127.0.0.3:$((p1 - 5900)).*(Address already in use|Failed to find an available port)" "$dir/migrate6mf.out" ||
+[ $rc6 -eq 1 ] && qemu_said "127.0.0.3:$((p1 - 5900)).*(Address already in use|Failed to find an available port)" vnc "$dir/migrate6mf.out" ||
   fail "forced: not QEMU's own failure (exit $rc6)"
-[ $rc1 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p2 is taken there: guest vnchold listens on VNC port $p2 on 127.0.0.1, and libvirt reserves" "$dir/check6m2.out" ||
-  fail "check of a fixed port a guest of the destination holds on another address: exit $rc1"
-[ $rc2 -eq 2 ] || fail "the migration onto a held port was not refused up front (exit $rc2)"
-[ $rc3 -eq 1 ] && grep -q "Failed to reserve port $p2" "$dir/migrate6m2f.out" || fail "forced: not libvirt's own refusal (exit $rc3)"
+[ $held1 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p2 is taken there: guest vnchold listens on VNC port $p2 on 127.0.0.1, and libvirt reserves" "$dir/check6m2.out" ||
+  fail "check of a fixed port a guest of the destination holds on another address: exit $held1"
+[ $held2 -eq 2 ] || fail "the migration onto a held port was not refused up front (exit $held2)"
+[ $held3 -eq 1 ] && grep -q "Failed to reserve port $p2" "$dir/migrate6m2f.out" || fail "forced: not libvirt's own refusal (exit $held3)"
 [ $rc7 -eq 0 ] && grep -Eq "warning +ports +VNC port $p3 listens on 192.0.2.1: libvirt keeps the address" "$dir/check6m3.out" ||
   fail "check of an address the destination lacks: exit $rc7"
 [ $rc8 -eq 1 ] && grep -q "Cannot assign requested address" "$dir/migrate6m3.out" || fail "QEMU bound an address the machine lacks? (exit $rc8)"
 [ "$far_state" = running ] || fail "the guest is $far_state on the source after QEMU failed there"
+[ $rc11 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p4 on 127.0.0.1 is taken there \(this machine\): python3 \(pid $listener\) listens on 127.0.0.1:$p4" "$dir/check6m5.out" ||
+  fail "check of a fixed port a program of this machine listens on: exit $rc11"
+[ $rc12 -eq 2 ] && grep -q "VNC port $p4 on 127.0.0.1 is taken there" "$dir/migrate6m5.out" || fail "the migration onto a program's port was not refused up front (exit $rc12)"
+[ $rc13 -eq 1 ] && qemu_said "127.0.0.1:$((p4 - 5900)).*(Address already in use|Failed to find an available port)" vnc "$dir/migrate6m5f.out" &&
+  [ "$prog_state" = running ] || fail "forced onto a program's port: not QEMU's own failure with the guest running on the source (exit $rc13, $prog_state)"
 [ $rc9 -eq 0 ] && grep -Eq "ok +ports +VNC port $p3 on 127.0.0.1: no guest of the destination or of the source \(the same machine\) holds it" "$dir/check6m4.out" ||
   fail "check of a free port: exit $rc9"
 [ $rc10 -eq 0 ] && [ "$("$tool" state dst vnc)" = running ] || fail "the guest on a free port did not migrate (exit $rc10)"
 "$tool" destroy dst vnc
 "$tool" destroy dst vnchold
-ok "a fixed VNC port: taken there (the source's own on this machine, a destination guest's on any address) a blocker, refused up front, libvirt's or QEMU's failure forced; an address the destination lacks a warning (QEMU fails); a free one ok, and it migrates"
+ok "a fixed VNC port: taken there (the source's own on this machine, a destination guest's on any address, a program's of this machine) a blocker, refused up front, libvirt's or QEMU's failure forced; an address the destination lacks a warning (QEMU fails); a free one ok, and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

@@ -7,7 +7,12 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "fake-hypervisor.h"
+#include "virt-migrate-guest-xml.h"
+#include "virt-migrate-listeners.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate.h"
@@ -954,6 +959,75 @@ test_hostile_name (Fixture *fx, gconstpointer data)
   assert_has (v, "name", "blocker", "*99999999-0000-4000-8000-000000000004*");
 }
 
+/* The kernel's tables of TCP sockets, as a made-up proc file system: the
+ * listening ones on the ports asked about, with their programs where a
+ * process's descriptors show them. */
+static void
+test_listeners (void)
+{
+  g_autofree char *proc = g_dir_make_tmp ("vm-proc-XXXXXX", NULL);
+  g_autofree char *net = g_build_filename (proc, "net", NULL);
+  g_autofree char *fd = g_build_filename (proc, "4242", "fd", NULL);
+  g_autofree char *tcp = g_build_filename (net, "tcp", NULL);
+  g_autofree char *tcp6 = g_build_filename (net, "tcp6", NULL);
+  g_autofree char *link = g_build_filename (fd, "7", NULL);
+  g_autofree char *comm = g_build_filename (proc, "4242", "comm", NULL);
+  g_autofree char *pid = g_build_filename (proc, "4242", NULL);
+  g_autofree char *v4 = NULL;
+  g_autofree char *v6 = NULL;
+  g_autoptr(GPtrArray) ports = virt_migrate_endpoints_new ();
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  VirtMigrateEndpoint vnc = { (char *) "VNC", NULL, 5910, TRUE, NULL };
+  VirtMigrateEndpoint spice = { (char *) "SPICE", NULL, 5930, TRUE, NULL };
+  const char *head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+
+  g_test_summary ("The TCP sockets listening on the ports asked about, from /proc/net/tcp and tcp6 (addresses in "
+                  "the kernel's words of the machine's byte order), each with the program whose descriptor holds "
+                  "it; a socket connected, or on another port, left out; no table: not known");
+  g_assert_nonnull (proc);
+  virt_migrate_endpoints_add_copy (ports, &vnc, NULL);
+  virt_migrate_endpoints_add_copy (ports, &spice, NULL);
+  g_assert_null (virt_migrate_listeners_read (proc, ports));
+
+  g_assert_cmpint (g_mkdir_with_parents (net, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (fd, 0700), ==, 0);
+  /* 127.0.0.1:5910 listening (inode 12345), 0.0.0.0:5930 connected, 10.0.0.5:22 listening. */
+  v4 = g_strconcat (head,
+    "   0: 0100007F:1716 00000000:0000 0A 00000000:00000000 00:00000000 00000000   999        0 12345 1 0 100 0 0 10 0\n"
+    "   1: 00000000:172A 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0 100 0 0 10 0\n"
+    "   2: 0500000A:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0 100 0 0 10 0\n"
+    "   3: garbage\n", NULL);
+  g_assert_true (g_file_set_contents (tcp, v4, -1, NULL));
+  /* [::]:5930 listening (inode 999, no process seen) */
+  v6 = g_strconcat (head,
+    "   0: 00000000000000000000000000000000:172A 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+    "00:00000000 00000000     0        0 999 1 0 100 0 0 10 0\n", NULL);
+  g_assert_true (g_file_set_contents (tcp6, v6, -1, NULL));
+  g_assert_cmpint (symlink ("socket:[12345]", link), ==, 0);
+  g_assert_true (g_file_set_contents (comm, "vncserver\n", -1, NULL));
+
+  got = virt_migrate_listeners_read (proc, ports);
+  g_assert_nonnull (got);
+  for (guint i = 0; i < got->len; i++)
+    {
+      const VirtMigrateEndpoint *e = g_ptr_array_index (got, i);
+
+      g_string_append_printf (text, "%s%s %s:%u %s", i > 0 ? "; " : "", e->what, e->address, e->port,
+                              e->guest != NULL ? e->guest : "-");
+    }
+  g_assert_cmpstr (text->str, ==, "TCP 127.0.0.1:5910 vncserver (pid 4242); TCP :::5930 -");
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_unlink (comm), ==, 0);
+  g_assert_cmpint (g_rmdir (fd), ==, 0);
+  g_assert_cmpint (g_rmdir (pid), ==, 0);
+  g_assert_cmpint (g_unlink (tcp), ==, 0);
+  g_assert_cmpint (g_unlink (tcp6), ==, 0);
+  g_assert_cmpint (g_rmdir (net), ==, 0);
+  g_assert_cmpint (g_rmdir (proc), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1005,5 +1079,6 @@ main (int argc, char **argv)
   ADD ("dest-xml-paths", test_dest_xml_paths);
   ADD ("source-unreachable", test_source_unreachable);
   ADD ("hostile-name", test_hostile_name);
+  g_test_add_func ("/preflight-gather/listeners", test_listeners);
   return g_test_run ();
 }

@@ -419,6 +419,17 @@ test_ports (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
   g_autoptr(GVariant) v = NULL;
+  /* What listens on this machine, the guest's port on its address (none:
+   * the destination's qemu.conf's). */
+  const struct { const char *guest, *address, *holder, *result, *text; } listening[] = {
+    { NULL, "127.0.0.1", "python3 (pid 42)", "warning", "VNC port 5910 (on the address the destination's qemu.conf "
+      "gives) may be taken there: python3 (pid 42) listens on 127.0.0.1:5910, on an address" },
+    { "127.0.0.1", "127.0.0.1", "python3 (pid 42)", "blocker", "VNC port 5910 on 127.0.0.1 is taken there (this machine): "
+      "python3 (pid 42) listens on 127.0.0.1:5910; QEMU would fail to start there (\"Address already in use\")" },
+    { "127.0.0.1", "::", NULL, "blocker", "is taken there (this machine): a program listens on [::]:5910" },
+    { "127.0.0.1", "127.0.0.2", NULL, "ok", "VNC port 5910 on 127.0.0.1: no guest of the destination holds it, "
+      "no program of this machine (the destination) listens on it" },
+  };
   struct { const char *xml, *endpoints; } reads[] = {
     /* libvirt's migratable XML of an autoport guest: nothing fixed */
     { "<domain><devices><graphics type='vnc' port='-1' autoport='yes'><listen type='address'/></graphics>"
@@ -441,7 +452,8 @@ test_ports (void)
 
   g_test_summary ("A port the guest's graphics fix against the destination's guests' (libvirt reserves a port for one "
                   "of them whatever the address: a blocker) and, both hosts on one machine, the source's (the same "
-                  "address, or a wildcard: a blocker; not known: a warning); an address only some hosts have a "
+                  "address, or a wildcard: a blocker; not known: a warning), the destination being this machine, any "
+                  "program listening there (the same rules); an address only some hosts have a "
                   "warning; the destination's guests not listed a warning; else ok");
   for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
     {
@@ -492,6 +504,19 @@ test_ports (void)
                             "gives) may be taken there: guest web of the source"));
   g_clear_pointer (&v, g_variant_unref);
   g_clear_pointer (&f->ports_here, g_ptr_array_unref);
+
+  /* The destination is this machine: what else listens there. */
+  for (guint i = 0; i < G_N_ELEMENTS (listening); i++)
+    {
+      g_clear_pointer (&f->endpoints, g_ptr_array_unref);
+      f->endpoints = endpoints_one ("VNC", 5910, listening[i].guest, NULL);
+      g_clear_pointer (&f->listeners, g_ptr_array_unref);
+      f->listeners = endpoints_one ("TCP", 5910, listening[i].address, listening[i].holder);
+      v = verdict_of (f);
+      g_assert_true (has_check (v, "ports", listening[i].result, listening[i].text));
+      g_clear_pointer (&v, g_variant_unref);
+    }
+  g_clear_pointer (&f->listeners, g_ptr_array_unref);
 
   /* An address some hosts have; every host's. */
   g_clear_pointer (&f->endpoints, g_ptr_array_unref);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The TCP sockets listening on this machine, from the kernel's tables
+ * (/proc/net/tcp, /proc/net/tcp6): what a graphics port fixed by a guest
+ * meets on a destination that is this machine, whoever listens (a guest's
+ * QEMU, a VNC server, a web server). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "virt-migrate-guest-xml.h"
+#include "virt-migrate-listeners.h"
+
+#define TCP_LISTEN 0x0A /* the kernel's TCP_LISTEN, the "st" column */
+
+/* An address as the kernel's tables print it: the address's bytes in
+ * 32-bit words, each printed as a number of the machine's byte order. */
+static GInetAddress *
+table_address (const char *hex)
+{
+  gsize len = strlen (hex);
+  guint8 bytes[16];
+
+  if (len != 8 && len != 32)
+    return NULL;
+  for (gsize w = 0; w < len / 8; w++)
+    {
+      char word[9];
+      char *end = NULL;
+      guint32 v;
+
+      memcpy (word, hex + w * 8, 8);
+      word[8] = '\0';
+      v = (guint32) g_ascii_strtoull (word, &end, 16);
+      if (end != word + 8)
+        return NULL;
+      memcpy (bytes + w * 4, &v, 4);
+    }
+  return g_inet_address_new_from_bytes (bytes, len == 8 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+}
+
+static gboolean
+wanted (GPtrArray *ports, guint port)
+{
+  for (guint i = 0; i < ports->len; i++)
+    if (((const VirtMigrateEndpoint *) g_ptr_array_index (ports, i))->port == port)
+      return TRUE;
+  return FALSE;
+}
+
+/* "python3 (pid 42)": the process that holds the socket of @inode, where
+ * this process may look at its descriptors; NULL: not found. */
+static char *
+socket_holder (const char *proc, const char *inode)
+{
+  g_autoptr(GDir) dir = g_dir_open (proc, 0, NULL);
+  g_autofree char *link = g_strdup_printf ("socket:[%s]", inode);
+  const char *pid;
+
+  while (dir != NULL && (pid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *fds = NULL;
+      g_autoptr(GDir) fd_dir = NULL;
+      const char *fd;
+
+      if (strspn (pid, "0123456789") != strlen (pid))
+        continue;
+      fds = g_build_filename (proc, pid, "fd", NULL);
+      fd_dir = g_dir_open (fds, 0, NULL);
+      while (fd_dir != NULL && (fd = g_dir_read_name (fd_dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (fds, fd, NULL);
+          g_autofree char *target = g_file_read_link (path, NULL);
+
+          if (g_strcmp0 (target, link) == 0)
+            {
+              g_autofree char *comm_path = g_build_filename (proc, pid, "comm", NULL);
+              g_autofree char *comm = NULL;
+
+              if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+                return g_strdup_printf ("pid %s", pid);
+              return g_strdup_printf ("%s (pid %s)", g_strstrip (comm), pid);
+            }
+        }
+    }
+  return NULL;
+}
+
+/* One table (@proc/net/tcp or tcp6): its listening sockets on @ports added
+ * to @out. FALSE: not read. */
+static gboolean
+read_table (const char *proc, const char *name, GPtrArray *ports, GPtrArray *out)
+{
+  g_autofree char *path = g_build_filename (proc, "net", name, NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  /* sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode … */
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr(GPtrArray) cols = g_ptr_array_new ();
+      g_autoptr(GInetAddress) address = NULL;
+      const char *local, *colon;
+      g_autofree char *hex = NULL;
+      guint64 port, state;
+      VirtMigrateEndpoint e = { .what = (char *) "TCP" };
+      g_autofree char *holder = NULL;
+
+      for (guint k = 0; fields[k] != NULL; k++)
+        if (*fields[k] != '\0')
+          g_ptr_array_add (cols, fields[k]);
+      if (cols->len < 10)
+        continue;
+      local = g_ptr_array_index (cols, 1);
+      if ((colon = strchr (local, ':')) == NULL)
+        continue;
+      state = g_ascii_strtoull (g_ptr_array_index (cols, 3), NULL, 16);
+      port = g_ascii_strtoull (colon + 1, NULL, 16);
+      if (state != TCP_LISTEN || port == 0 || port > G_MAXUINT16 || !wanted (ports, (guint) port))
+        continue;
+      hex = g_strndup (local, colon - local);
+      if ((address = table_address (hex)) == NULL)
+        continue;
+      e.address = g_inet_address_to_string (address);
+      e.port = (guint) port;
+      holder = socket_holder (proc, g_ptr_array_index (cols, 9));
+      virt_migrate_endpoints_add_copy (out, &e, holder);
+      g_free (e.address);
+    }
+  return TRUE;
+}
+
+/**
+ * virt_migrate_listeners_read:
+ * @proc: where the proc file system is ("/proc"; another root in tests)
+ * @ports: (element-type VirtMigrateEndpoint): the ports asked about
+ *
+ * The TCP sockets of this machine listening on one of @ports' ports, from
+ * @proc/net/tcp and tcp6: a #VirtMigrateEndpoint each (what "TCP", the
+ * bound address, and as its guest the program that holds it, "name (pid N)",
+ * where this process may see it, else NULL).
+ *
+ * Returns: (transfer full) (nullable): the listeners; NULL when neither
+ *   table could be read
+ */
+GPtrArray *
+virt_migrate_listeners_read (const char *proc, GPtrArray *ports)
+{
+  g_autoptr(GPtrArray) out = virt_migrate_endpoints_new ();
+  gboolean v4 = read_table (proc, "tcp", ports, out);
+  gboolean v6 = read_table (proc, "tcp6", ports, out);
+
+  return v4 || v6 ? g_steal_pointer (&out) : NULL;
+}
