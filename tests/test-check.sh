@@ -637,7 +637,7 @@ show "$dir/check6m.out" "$dir/migrate6m.out" "$dir/migrate6mf.out" "$dir/check6m
 [ $held3 -eq 1 ] && grep -q "Failed to reserve port $p2" "$dir/migrate6m2f.out" || fail "forced: not libvirt's own refusal (exit $held3)"
 [ $rc7 -eq 0 ] && grep -Eq "warning +ports +VNC port $p3 listens on 192.0.2.1: libvirt keeps the address" "$dir/check6m3.out" ||
   fail "check of an address the destination lacks: exit $rc7"
-[ $rc8 -eq 1 ] && grep -q "Cannot assign requested address" "$dir/migrate6m3.out" || fail "QEMU bound an address the machine lacks? (exit $rc8)"
+[ $rc8 -eq 1 ] && qemu_said "Cannot assign requested address" vnc "$dir/migrate6m3.out" || fail "QEMU bound an address the machine lacks? (exit $rc8)"
 [ "$far_state" = running ] || fail "the guest is $far_state on the source after QEMU failed there"
 [ $rc11 -eq 1 ] && grep -Eq "blocker +ports +VNC port $p4 on 127.0.0.1 is taken there \(this machine\): python3 \(pid $listener\) listens on 127.0.0.1:$p4" "$dir/check6m5.out" ||
   fail "check of a fixed port a program of this machine listens on: exit $rc11"
@@ -754,7 +754,7 @@ virsh -q -c "$dst" domblklist cdg | grep -q "hdc *-" || fail "the medium was not
 [ -n "$kernel" ] && [ $rc12 -eq 1 ] && grep -Eq "blocker +files +The guest's kernel is $dir/nokernel/k.elf, which is missing on the destination" "$dir/check6p4.out" ||
   fail "check of a kernel missing there: exit $rc12"
 [ $rc13 -eq 2 ] || fail "the migration with the kernel missing there was not refused up front (exit $rc13)"
-[ $rc14 -eq 1 ] && grep -q "could not open kernel file" "$dir/migrate6p4f.out" || fail "forced: not QEMU's own failure (exit $rc14)"
+[ $rc14 -eq 1 ] && qemu_said "could not open kernel file" kern "$dir/migrate6p4f.out" || fail "forced: not QEMU's own failure (exit $rc14)"
 "$tool" destroy dst cdg
 ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there: blockers (exit 1), refused up front (exit 2), libvirt's own failures forced; an optional medium a warning, and the guest moves without it"
 
