@@ -143,6 +143,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->state);
   g_clear_pointer (&facts->ports_held, g_ptr_array_unref);
   g_clear_pointer (&facts->ports_here, g_ptr_array_unref);
+  g_clear_pointer (&facts->streams, g_ptr_array_unref);
   g_clear_pointer (&facts->listeners, g_ptr_array_unref);
   g_clear_pointer (&facts->files, g_ptr_array_unref);
   g_strfreev (facts->dest_loaders);

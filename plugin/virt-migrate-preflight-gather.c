@@ -514,13 +514,50 @@ ports_held (VirtMigrateHypervisor *hv, const char *uri)
 /* The ports @guest's graphics fix, and those the destination's running
  * guests hold (asked only when there are such ports: one call a guest).
  * Only a live migration starts a QEMU there that listens. */
+/* To @streams: @what's port in @uri, a tcp:// one, at its host (or
+ * @port, when given, at @host). */
 static void
-gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *dest_uri,
+add_stream (GPtrArray *streams, const char *what, const char *uri, guint port, const char *host)
+{
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  gboolean tcp = parsed != NULL && g_strcmp0 (g_uri_get_scheme (parsed), "tcp") == 0 && g_uri_get_port (parsed) > 0;
+  VirtMigrateEndpoint e = { .what = (char *) what, .port = tcp ? (guint) g_uri_get_port (parsed) : port,
+                            .address = tcp ? (char *) g_uri_get_host (parsed) : (char *) host };
+
+  if (e.port > 0)
+    virt_migrate_endpoints_add_copy (streams, &e, NULL);
+}
+
+/* The ports a live migration to this machine has QEMU listen on there that
+ * the request fixes: the stream's (tcp://HOST:PORT), the storage copy's
+ * NBD server's (--disks-uri tcp://HOST:PORT, or --disks-port at the
+ * stream's host); the source connects to HOST. */
+static GPtrArray *
+streams_fixed (VirtMigrateRequest *request)
+{
+  g_autoptr(GPtrArray) streams = virt_migrate_endpoints_new ();
+  const char *stream = virt_migrate_request_get_hypervisor_uri (request);
+  g_autoptr(GUri) hv = stream != NULL ? g_uri_parse (stream, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autofree char *disks_uri = NULL;
+  gint disks_port = 0;
+
+  add_stream (streams, "The migration stream's", stream, 0, NULL);
+  g_object_get (request, "disks-uri", &disks_uri, "disks-port", &disks_port, NULL);
+  if (virt_migrate_request_get_storage (request) != VIRT_MIGRATE_STORAGE_SHARED)
+    add_stream (streams, "The storage copy's", disks_uri, disks_uri == NULL ? (guint) disks_port : 0,
+                hv != NULL ? g_uri_get_host (hv) : NULL);
+  return streams->len > 0 ? g_steal_pointer (&streams) : NULL;
+}
+
+static void
+gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
               const VirtMigrateGuestXml *guest, gboolean running, VirtMigratePreflightFacts *facts)
 {
-  if (!running || facts->offline || guest->endpoints == NULL)
+  g_autoptr(GPtrArray) asked = virt_migrate_endpoints_new ();
+
+  if (!running || facts->offline)
     return;
-  for (guint i = 0; i < guest->endpoints->len; i++)
+  for (guint i = 0; guest->endpoints != NULL && i < guest->endpoints->len; i++)
     {
       const VirtMigrateEndpoint *e = g_ptr_array_index (guest->endpoints, i);
 
@@ -529,16 +566,24 @@ gather_ports (VirtMigrateHypervisor *hv, const char *source_uri, const char *des
       if (facts->endpoints == NULL)
         facts->endpoints = virt_migrate_endpoints_new ();
       virt_migrate_endpoints_add_copy (facts->endpoints, e, NULL);
+      virt_migrate_endpoints_add_copy (asked, e, NULL);
     }
-  if (facts->endpoints == NULL)
+  if (facts->endpoints != NULL)
+    {
+      facts->ports_held = ports_held (hv, dest_uri);
+      /* Both hosts on this machine (as the test bed's): one set of ports. */
+      if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
+        facts->ports_here = ports_held (hv, source_uri);
+    }
+  /* The destination is this machine: whatever listens on those ports and
+   * on the migration's own there, seen. */
+  if (!virt_migrate_uri_is_local (dest_uri))
     return;
-  facts->ports_held = ports_held (hv, dest_uri);
-  /* Both hosts on this machine (as the test bed's): one set of ports. */
-  if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
-    facts->ports_here = ports_held (hv, source_uri);
-  /* The destination is this machine: whatever listens there, seen. */
-  if (virt_migrate_uri_is_local (dest_uri))
-    facts->listeners = virt_migrate_listeners_read ("/proc", facts->endpoints);
+  facts->streams = streams_fixed (request);
+  for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
+    virt_migrate_endpoints_add_copy (asked, g_ptr_array_index (facts->streams, i), NULL);
+  if (asked->len > 0)
+    facts->listeners = virt_migrate_listeners_read ("/proc", asked);
 }
 
 /* The files @guest's QEMU opens as it starts there: those its character
@@ -827,7 +872,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   /* What the destination starts: its XML's, if one was given (and read). */
   there = dest_guest.disks != NULL ? &dest_guest : &guest;
   gather_topology (dest_caps, there, facts);
-  gather_ports (hv, source_uri, dest_uri, there, info->running, facts);
+  gather_ports (hv, request, source_uri, dest_uri, there, info->running, facts);
   gather_files (hv, dest_uri, there, info->running, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;

@@ -407,6 +407,30 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
              f->listeners != NULL ? ", no program of this machine (the destination) listens on it"
                                   : " (other programs there are not known)");
     }
+  /* The migration's own ports that its URIs fix, on a destination that is
+   * this machine: QEMU listens on a wildcard there (libvirt 9.0's
+   * migration_address), beside a program on the host's address, and the
+   * source connects to that program (seen: the stream went to it, and the
+   * migration hung in its switch-over until it failed). */
+  for (guint i = 0; f->streams != NULL && f->listeners != NULL && i < f->streams->len; i++)
+    {
+      const VirtMigrateEndpoint *s = g_ptr_array_index (f->streams, i), *maybe = NULL;
+      const VirtMigrateEndpoint *l = virt_migrate_endpoints_find (f->listeners, s->port, FALSE, s->address, &maybe);
+      g_autofree char *held = l != NULL || maybe != NULL ? program_listening (l != NULL ? l : maybe) : NULL;
+      g_autofree char *where = s->address != NULL ? g_strdup_printf (" on %s", s->address) : g_strdup ("");
+      const char *fix = g_str_has_prefix (s->what, "The storage")
+                          ? "Give --disks-port (or --disks-uri) a free port, or none: libvirt picks a free one"
+                          : "Give --migrateuri a free port, or none: libvirt picks a free one";
+
+      if (held != NULL)
+        add (v, "ports", l != NULL ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING, fix,
+             "%s port %u%s %s there (this machine): %s%s; the source would connect to that program, not to the "
+             "guest's QEMU, or QEMU fail to listen (\"Address already in use\")", s->what, s->port, where,
+             l != NULL ? "is taken" : "may be taken", held, l != NULL ? "" : ", on an address that may be the same");
+      else
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s port %u%s: no program of this machine (the destination) listens on it", s->what, s->port, where);
+    }
 }
 
 /* The files opened as the guest starts there: one a character device

@@ -146,6 +146,9 @@ typedef struct {
   GPtrArray      *files;               /* VirtMigratePreflightFile: a running guest's in a live migration; NULL: none */
   GPtrArray      *ports_here;          /* both hosts on this machine: the source's guests' (the guest's own
                                         * among them), which QEMU there cannot bind either; NULL: another machine */
+  GPtrArray      *streams;             /* VirtMigrateEndpoint: the migration's own ports there that its URIs fix
+                                        * (the stream's, the storage copy's), at the host the source connects to,
+                                        * a live migration's to this machine; NULL: none */
   GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
                                         * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */

@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..25"
+echo "1..26"
 
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
@@ -650,6 +650,54 @@ show "$dir/check6m.out" "$dir/migrate6m.out" "$dir/migrate6mf.out" "$dir/check6m
 "$tool" destroy dst vnc
 "$tool" destroy dst vnchold
 ok "a fixed VNC port: taken there (the source's own on this machine, a destination guest's on any address, a program's of this machine) a blocker, refused up front, libvirt's or QEMU's failure forced; an address the destination lacks a warning (QEMU fails); a free one ok, and it migrates"
+
+# 6m6. The migration stream's own port, fixed by --migrateuri
+# tcp://127.0.0.1:PORT, that a program of this machine listens on: QEMU
+# listens on [::]:PORT there beside it, and the source connects to the
+# program (seen: the migration hung in its switch-over, the guest paused,
+# until the completion timeout). Now a blocker naming the program, refused
+# up front; forced, the program gets the stream (QEMU's "QEVM" magic) and
+# the migration fails with the guest running on the source. Once the port
+# is free, ok, and the guest moves. The storage copy's NBD port
+# (--disks-port) likewise: a blocker, refused up front (forced, the source's
+# NBD client waited on that program, libvirt's job stuck in its monitor
+# call and past cancelling, until the program closed the connection).
+p5=$(free_port)
+"$tool" guest strm
+/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+c, _ = s.accept(); open(sys.argv[2], "wb").write(c.recv(4)); c.close()' "$p5" "$dir/caught6m6" &
+listener=$!
+for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$p5")" ] && break; sleep 0.1; done
+p6=$(free_port)
+set +e
+nbdargs=(--live --migrateuri tcp://127.0.0.1:$p6 --copy-storage-all --disks-port "$p5" strm "$dst")
+"$cli" -c "$src" check "${nbdargs[@]}" > "$dir/check6m6nbd.out" 2>&1; rc6=$?
+"$cli" -c "$src" "${nbdargs[@]}" > "$dir/migrate6m6nbd.out" 2>&1; rc7=$?
+refusal 6m6 --live --migrateuri tcp://127.0.0.1:$p5 strm
+wait $listener
+strm_state=$("$tool" state src strm)
+"$cli" -c "$src" check --live --migrateuri tcp://127.0.0.1:$p5 strm "$dst" > "$dir/check6m6ok.out" 2>&1; rc4=$?
+"$cli" -c "$src" --live strm "$dst" tcp://127.0.0.1:$p5 > "$dir/migrate6m6ok.out" 2>&1; rc5=$?
+set -e
+show "$dir/check6m6nbd.out" "$dir/migrate6m6nbd.out" "$dir/check6m6.out" "$dir/migrate6m6.out" "$dir/migrate6m6f.out" \
+  "$dir/check6m6ok.out" "$dir/migrate6m6ok.out"
+[ $rc6 -eq 1 ] && grep -Eq "blocker +ports +The storage copy's port $p5 on 127.0.0.1 is taken there \(this machine\): python3 \(pid $listener\)" "$dir/check6m6nbd.out" &&
+  grep -Eq "ok +ports +The migration stream's port $p6 on 127.0.0.1: no program" "$dir/check6m6nbd.out" ||
+  fail "check of a storage copy's port a program of this machine listens on: exit $rc6"
+[ $rc7 -eq 2 ] && grep -q "Pre-flight check: .*The storage copy's port $p5 on 127.0.0.1 is taken there" "$dir/migrate6m6nbd.out" ||
+  fail "the storage copy onto a program's port was not refused up front (exit $rc7)"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +ports +The migration stream's port $p5 on 127.0.0.1 is taken there \(this machine\): python3 \(pid $listener\) listens on 127.0.0.1:$p5; the source would connect to that program" "$dir/check6m6.out" ||
+  fail "check of a migration port a program of this machine listens on: exit $rc1"
+[ $rc2 -eq 2 ] && grep -q "Pre-flight check: The migration stream's port $p5 on 127.0.0.1 is taken there" "$dir/migrate6m6.out" ||
+  fail "the migration onto a program's port was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && [ "$(cat "$dir/caught6m6" 2>/dev/null)" = QEVM ] && [ "$strm_state" = running ] ||
+  fail "forced: exit $rc3, the program caught '$(cat "$dir/caught6m6" 2>/dev/null)', the guest $strm_state on the source"
+[ $rc4 -eq 0 ] && grep -Eq "ok +ports +The migration stream's port $p5 on 127.0.0.1: no program of this machine \(the destination\) listens on it" "$dir/check6m6ok.out" ||
+  fail "check of a free migration port: exit $rc4"
+[ $rc5 -eq 0 ] && [ "$("$tool" state dst strm)" = running ] || fail "the guest did not migrate over a free port (exit $rc5)"
+"$tool" destroy dst strm
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; free, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

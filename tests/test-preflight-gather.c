@@ -962,6 +962,102 @@ test_hostile_name (Fixture *fx, gconstpointer data)
 /* The kernel's tables of TCP sockets, as a made-up proc file system: the
  * listening ones on the ports asked about, with their programs where a
  * process's descriptors show them. */
+/* The verdict on migrating the guest "web" to a destination that is this
+ * machine (two local URIs, as the test bed's) with @request's options. */
+static GVariant *
+local_verdict (FakeHypervisor *hv, VirtMigrateRequest *request)
+{
+  g_autoptr(VirtMigratePreflightFacts) facts = virt_migrate_preflight_facts_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (virt_migrate_preflight_gather (VIRT_MIGRATE_HYPERVISOR (hv), request, NULL, facts, &error));
+  g_assert_no_error (error);
+  return g_variant_ref_sink (virt_migrate_preflight_verdict (facts, "qemu:///session"));
+}
+
+static void
+test_streams (void)
+{
+  g_autoptr(FakeHypervisor) hv = fake_hypervisor_new ();
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new ("web", "qemu:///system", "qemu:///session");
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *uri = NULL, *taken = NULL, *maybe = NULL, *free_port = NULL, *nbd = NULL;
+  guint port;
+
+  g_test_summary ("The migration's own ports a request fixes (--migrateuri tcp://HOST:PORT, --disks-port, "
+                  "--disks-uri), on a destination that is this machine, against the sockets listening there (this "
+                  "test's own): taken on the host's address a blocker naming the program, on a name that may be "
+                  "it a warning, free ok; a storage copy's only when disks are copied; a remote destination none");
+  fake_hypervisor_add_host (hv, "qemu:///system", 1 * GiB);
+  fake_hypervisor_add_host (hv, "qemu:///session", 4 * GiB);
+  fake_hypervisor_add_guest (hv, "qemu:///system", "web", UUID, 512 * MiB, TRUE);
+  g_assert_nonnull (sock);
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  g_assert_true (g_socket_listen (sock, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  taken = g_strdup_printf ("The migration stream's port %u on 127.0.0.1 is taken there (this machine): * (pid %d) "
+                           "listens on 127.0.0.1:%u; the source would connect to that program*", port, (int) getpid (),
+                           port);
+  maybe = g_strdup_printf ("The migration stream's port %u on localhost may be taken there (this machine): * (pid %d) "
+                           "listens on 127.0.0.1:%u, on an address that may be the same*", port, (int) getpid (), port);
+  free_port = g_strdup_printf ("The migration stream's port %u on 127.0.0.1: no program of this machine (the "
+                               "destination) listens on it", port == 65535 ? 65534 : port + 1);
+  nbd = g_strdup_printf ("The storage copy's port %u on 127.0.0.1 is taken there (this machine): * (pid %d)*", port,
+                         (int) getpid ());
+
+  g_object_set (request, "live", TRUE, NULL);
+  v = local_verdict (hv, request);
+  g_assert_false (has (v, "ports", "ok", NULL) || has (v, "ports", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
+  g_object_set (request, "hypervisor-uri", uri, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "blocker", taken);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (uri);
+
+  uri = g_strdup_printf ("tcp://localhost:%u", port);
+  g_object_set (request, "hypervisor-uri", uri, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "warning", maybe);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (uri);
+
+  /* The stream on a free port, the storage copy's NBD server on the taken one. */
+  uri = g_strdup_printf ("tcp://127.0.0.1:%u", port == 65535 ? 65534 : port + 1);
+  g_object_set (request, "hypervisor-uri", uri, "disks-port", (gint) port, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "ok", free_port);
+  g_assert_false (has (v, "ports", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (request, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "blocker", nbd);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (uri);
+  uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
+  g_object_set (request, "disks-port", 0, "disks-uri", uri, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "blocker", nbd);
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (request, "disks-uri", "unix:///run/nbd.sock", NULL);
+  v = local_verdict (hv, request);
+  g_assert_false (has (v, "ports", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* Offline: no stream. */
+  g_object_set (request, "hypervisor-uri", uri, "storage", VIRT_MIGRATE_STORAGE_SHARED, "live", FALSE, "offline", TRUE,
+                "persist-dest", TRUE, NULL);
+  v = local_verdict (hv, request);
+  g_assert_false (has (v, "ports", "blocker", NULL) || has (v, "ports", "ok", NULL));
+}
+
 static void
 test_listeners (void)
 {
@@ -1080,5 +1176,6 @@ main (int argc, char **argv)
   ADD ("source-unreachable", test_source_unreachable);
   ADD ("hostile-name", test_hostile_name);
   g_test_add_func ("/preflight-gather/listeners", test_listeners);
+  g_test_add_func ("/preflight-gather/streams", test_streams);
   return g_test_run ();
 }
