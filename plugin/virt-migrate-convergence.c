@@ -29,6 +29,8 @@ struct _VirtMigrateConvergence
   gboolean                      acted;          /* the prediction raised the downtime */
   gboolean                      doubt;          /* the prediction found it hopeless once */
   gboolean                      throttle_noted; /* ...while QEMU's auto-converge could still slow the guest */
+  gboolean                      sent;           /* nothing left to send (no disk copy running)... */
+  gint64                        sent_at;        /* ...since then, µs */
 };
 
 /* A pass that keeps more than this part of the one before is not helping. */
@@ -182,7 +184,7 @@ last_decision (GPtrArray *out)
 }
 
 static void
-act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
+act_on_timeout (VirtMigrateConvergence *self, gint64 now, GPtrArray *out)
 {
   VirtMigratePolicyAction action = completion_action (self);
   gdouble seconds = self->timeout / (gdouble) G_USEC_PER_SEC;
@@ -207,6 +209,21 @@ act_on_timeout (VirtMigrateConvergence *self, GPtrArray *out)
     default:
       decide (out, VIRT_MIGRATE_DECISION_ABORT, 0,
               "policy: completion timeout after %.0f s: aborting; the guest stays on the source", seconds);
+      /* Everything sent long since, and the destination never took the
+       * stream's end: no guest too busy to move, but a stream that does
+       * not reach the destination's QEMU (seen: a program listening on the
+       * fixed migration port there got it). */
+      if (self->sent && now - self->sent_at >= (gint64) virt_migrate_policy_get_stall_window (self->policy) *
+                                                 G_USEC_PER_SEC)
+        {
+          last_decision (out)->stuck = TRUE;
+          last_decision (out)->reason =
+            g_strdup_printf ("all of it was sent %.0f s ago, and the destination has not taken the end of the "
+                             "stream since: its QEMU may not be receiving it (a program listening on a fixed "
+                             "migration port there gets it, or the network drops it)",
+                             (now - self->sent_at) / (gdouble) G_USEC_PER_SEC);
+          break;
+        }
       last_decision (out)->reason =
         g_strdup_printf ("it did not finish within its completion timeout (%.0f s): allow post-copy, choose the "
                          "pause completion action, or give it more time", seconds);
@@ -446,6 +463,13 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
     begin (self, s, out);
 
   apply_schedule (self, now, out);
+  if (remaining > 0 || s->copying_disks)
+    self->sent = FALSE;
+  else if (!self->sent)
+    {
+      self->sent = TRUE;
+      self->sent_at = now;
+    }
 
   /* QEMU counts what the guest dirtied only when a pass begins, so the
    * bytes left are a saw tooth: each pass starts above where the one
@@ -507,7 +531,7 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
   if (self->timeout > 0 && !self->timed_out && now - self->start >= self->timeout)
     {
       self->timed_out = TRUE;
-      act_on_timeout (self, out);
+      act_on_timeout (self, now, out);
       return out;
     }
   if (self->timed_out)

@@ -36,6 +36,7 @@ typedef struct {
   guint64                 value;
   char                   *message; /* the line for the job's log */
   char                   *reason;  /* ABORT from a prediction: why the guest cannot move, for the job's error */
+  gboolean                stuck;   /* ABORT: all had been sent, and the destination never took the end of it */
 } VirtMigrateDecision;
 
 /* What the request adds to the policy. */

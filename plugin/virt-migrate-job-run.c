@@ -179,10 +179,11 @@ apply_decisions (VirtMigrateJob *self, GPtrArray *decisions)
           break;
         case VIRT_MIGRATE_DECISION_ABORT:
           if (self->policy_error == NULL)
-            self->policy_error = g_error_new (VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_CANNOT_CONVERGE,
-                                              "The migration of '%s' cannot converge: %s. The guest keeps "
-                                              "running on the source",
-                                              virt_migrate_request_get_domain (self->request), d->reason);
+            self->policy_error = g_error_new (VIRT_MIGRATE_ERROR,
+                                              d->stuck ? VIRT_MIGRATE_ERROR_FAILED : VIRT_MIGRATE_ERROR_CANNOT_CONVERGE,
+                                              "The migration of '%s' %s: %s. The guest keeps running on the source",
+                                              virt_migrate_request_get_domain (self->request),
+                                              d->stuck ? "did not finish" : "cannot converge", d->reason);
           virt_migrate_job_cancel (self, NULL);
           break;
         default:

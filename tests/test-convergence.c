@@ -15,12 +15,15 @@ typedef struct {
   guint64                 value;
   gdouble                 at;      /* seconds since the first sample */
   char                   *message;
+  char                   *reason;
+  gboolean                stuck;
 } Seen;
 
 static void
 seen_clear (gpointer data)
 {
   g_free (((Seen *) data)->message);
+  g_free (((Seen *) data)->reason);
 }
 
 static void
@@ -29,7 +32,8 @@ collect (GArray *seen, GPtrArray *decisions, gint64 time)
   for (guint i = 0; i < decisions->len; i++)
     {
       VirtMigrateDecision *d = g_ptr_array_index (decisions, i);
-      Seen s = { d->kind, d->value, time / (gdouble) G_USEC_PER_SEC, g_strdup (d->message) };
+      Seen s = { d->kind, d->value, time / (gdouble) G_USEC_PER_SEC, g_strdup (d->message), g_strdup (d->reason),
+                 d->stuck };
 
       g_test_message ("%.1f s: %s", s.at, s.message);
       g_array_append_val (seen, s);
@@ -337,6 +341,49 @@ test_timeout_actions (void)
     }
 }
 
+/* All sent and the end never taken (the stream went to another program
+ * on the destination's fixed port: the source paused in its switch-over,
+ * nothing left, until the timeout). */
+static void
+test_timeout_stuck (void)
+{
+  const struct { gdouble sent_at; gboolean stuck; } cases[] = {
+    { 5.0, TRUE },   /* nothing left from 5 s on: 25 s at the timeout, over the 10-s window */
+    { 25.0, FALSE }, /* only 5 s before the timeout: not long enough to tell */
+    { -1, FALSE },   /* bytes left to the end: the plain timeout */
+  };
+
+  g_test_summary ("At the completion timeout, a migration that had sent everything for longer than the stall "
+                  "window and never finished is not called one that cannot converge: its error says the "
+                  "destination did not take the stream's end, and it is no CannotConverge");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
+      VirtMigrateConvergenceRequest r = { 30, VIRT_MIGRATE_POLICY_ACTION_ABORT, FALSE, 0 };
+      g_autoptr(VirtMigrateConvergence) c = NULL;
+      g_autoptr(GArray) seen = new_seen ();
+      const Seen *d;
+
+      c = virt_migrate_convergence_new (policy, &r);
+      for (gdouble t = 0; t <= 31.0; t += 1.0)
+        {
+          gboolean done = cases[i].sent_at >= 0 && t >= cases[i].sent_at;
+
+          feed (c, seen, t, done ? 0 : 64 * MIB, done ? 0 : 8 * MIB, done ? 2 : 1);
+        }
+      d = find (seen, VIRT_MIGRATE_DECISION_ABORT, 0);
+      g_assert_nonnull (d);
+      g_assert_cmpfloat (d->at, ==, 30.0);
+      g_assert_cmpint (d->stuck, ==, cases[i].stuck);
+      if (cases[i].stuck)
+        g_assert_cmpstr (d->reason, ==, "all of it was sent 25 s ago, and the destination has not taken the end of "
+                                        "the stream since: its QEMU may not be receiving it (a program listening on "
+                                        "a fixed migration port there gets it, or the network drops it)");
+      else
+        g_assert_true (g_str_has_prefix (d->reason, "it did not finish within its completion timeout (30 s)"));
+    }
+}
+
 static void
 test_bandwidth_schedule (void)
 {
@@ -599,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/convergence/passes-without-gain", test_passes_without_gain);
   g_test_add_func ("/virt-migrate/convergence/postcopy-after-last-step", test_postcopy_after_last_step);
   g_test_add_func ("/virt-migrate/convergence/timeout-actions", test_timeout_actions);
+  g_test_add_func ("/virt-migrate/convergence/timeout-stuck", test_timeout_stuck);
   g_test_add_func ("/virt-migrate/convergence/bandwidth-schedule", test_bandwidth_schedule);
   g_test_add_func ("/virt-migrate/convergence/trace-converges", test_trace_converges);
   g_test_add_func ("/virt-migrate/convergence/trace-stall", test_trace_stall);
