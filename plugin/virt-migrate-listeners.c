@@ -2,7 +2,8 @@
 /* The TCP sockets listening on this machine, from the kernel's tables
  * (/proc/net/tcp, /proc/net/tcp6): what a graphics port fixed by a guest
  * meets on a destination that is this machine, whoever listens (a guest's
- * QEMU, a VNC server, a web server). */
+ * QEMU, a VNC server, a web server); and the ports of a migration's own
+ * that its request fixes there. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -155,4 +156,59 @@ virt_migrate_listeners_read (const char *proc, GPtrArray *ports)
   gboolean v6 = read_table (proc, "tcp6", ports, out);
 
   return v4 || v6 ? g_steal_pointer (&out) : NULL;
+}
+
+/* @uri as a GUri: libvirt's older tcp:HOST:PORT as tcp://HOST:PORT. */
+static GUri *
+parse_tcp (const char *uri)
+{
+  g_autofree char *full = uri != NULL && g_str_has_prefix (uri, "tcp:") && !g_str_has_prefix (uri, "tcp://")
+                            ? g_strconcat ("tcp://", uri + 4, NULL) : g_strdup (uri);
+
+  return full != NULL ? g_uri_parse (full, G_URI_FLAGS_NONE, NULL) : NULL;
+}
+
+/* To @streams: @what's port in @uri, a tcp:// one, at its host (or
+ * @port, when given, at @host). */
+static void
+add_stream (GPtrArray *streams, const char *what, const char *uri, guint port, const char *host)
+{
+  g_autoptr(GUri) parsed = parse_tcp (uri);
+  gboolean tcp = parsed != NULL && g_strcmp0 (g_uri_get_scheme (parsed), "tcp") == 0 && g_uri_get_port (parsed) > 0;
+  VirtMigrateEndpoint e = { .what = (char *) what, .port = tcp ? (guint) g_uri_get_port (parsed) : port,
+                            .address = tcp ? (char *) g_uri_get_host (parsed) : (char *) host };
+
+  if (e.address != NULL && *e.address == '\0')
+    e.address = NULL;
+  if (e.port > 0)
+    virt_migrate_endpoints_add_copy (streams, &e, NULL);
+}
+
+/**
+ * virt_migrate_listeners_streams:
+ * @request: a live migration's
+ *
+ * The ports a live migration has QEMU listen on at the destination that
+ * @request fixes: the stream's (`tcp://HOST:PORT`, or libvirt's older
+ * `tcp:HOST:PORT`), the storage copy's NBD server's (`disks-uri`
+ * `tcp://HOST:PORT`, or `disks-port` at the stream's host), each at HOST,
+ * where the source connects.
+ *
+ * Returns: (transfer full) (nullable): #VirtMigrateEndpoint each; NULL: none
+ */
+GPtrArray *
+virt_migrate_listeners_streams (VirtMigrateRequest *request)
+{
+  g_autoptr(GPtrArray) streams = virt_migrate_endpoints_new ();
+  const char *stream = virt_migrate_request_get_hypervisor_uri (request);
+  g_autoptr(GUri) hv = parse_tcp (stream);
+  g_autofree char *disks_uri = NULL;
+  gint disks_port = 0;
+
+  add_stream (streams, "The migration stream's", stream, 0, NULL);
+  g_object_get (request, "disks-uri", &disks_uri, "disks-port", &disks_port, NULL);
+  if (virt_migrate_request_get_storage (request) != VIRT_MIGRATE_STORAGE_SHARED)
+    add_stream (streams, "The storage copy's", disks_uri, disks_uri == NULL ? (guint) disks_port : 0,
+                hv != NULL ? g_uri_get_host (hv) : NULL);
+  return streams->len > 0 ? g_steal_pointer (&streams) : NULL;
 }

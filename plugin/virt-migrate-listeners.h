@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The TCP ports programs of this machine listen on (private). */
+/* The TCP ports programs of this machine listen on, and those a migration
+ * has QEMU listen on (private). */
 #pragma once
 
 #include <glib.h>
 
+#include "virt-migrate-request.h"
+
 G_BEGIN_DECLS
 
-GPtrArray *virt_migrate_listeners_read (const char *proc, GPtrArray *ports);
+GPtrArray *virt_migrate_listeners_read    (const char *proc, GPtrArray *ports);
+GPtrArray *virt_migrate_listeners_streams (VirtMigrateRequest *request);
 
 G_END_DECLS

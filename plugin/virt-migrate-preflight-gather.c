@@ -514,41 +514,6 @@ ports_held (VirtMigrateHypervisor *hv, const char *uri)
 /* The ports @guest's graphics fix, and those the destination's running
  * guests hold (asked only when there are such ports: one call a guest).
  * Only a live migration starts a QEMU there that listens. */
-/* To @streams: @what's port in @uri, a tcp:// one, at its host (or
- * @port, when given, at @host). */
-static void
-add_stream (GPtrArray *streams, const char *what, const char *uri, guint port, const char *host)
-{
-  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
-  gboolean tcp = parsed != NULL && g_strcmp0 (g_uri_get_scheme (parsed), "tcp") == 0 && g_uri_get_port (parsed) > 0;
-  VirtMigrateEndpoint e = { .what = (char *) what, .port = tcp ? (guint) g_uri_get_port (parsed) : port,
-                            .address = tcp ? (char *) g_uri_get_host (parsed) : (char *) host };
-
-  if (e.port > 0)
-    virt_migrate_endpoints_add_copy (streams, &e, NULL);
-}
-
-/* The ports a live migration to this machine has QEMU listen on there that
- * the request fixes: the stream's (tcp://HOST:PORT), the storage copy's
- * NBD server's (--disks-uri tcp://HOST:PORT, or --disks-port at the
- * stream's host); the source connects to HOST. */
-static GPtrArray *
-streams_fixed (VirtMigrateRequest *request)
-{
-  g_autoptr(GPtrArray) streams = virt_migrate_endpoints_new ();
-  const char *stream = virt_migrate_request_get_hypervisor_uri (request);
-  g_autoptr(GUri) hv = stream != NULL ? g_uri_parse (stream, G_URI_FLAGS_NONE, NULL) : NULL;
-  g_autofree char *disks_uri = NULL;
-  gint disks_port = 0;
-
-  add_stream (streams, "The migration stream's", stream, 0, NULL);
-  g_object_get (request, "disks-uri", &disks_uri, "disks-port", &disks_port, NULL);
-  if (virt_migrate_request_get_storage (request) != VIRT_MIGRATE_STORAGE_SHARED)
-    add_stream (streams, "The storage copy's", disks_uri, disks_uri == NULL ? (guint) disks_port : 0,
-                hv != NULL ? g_uri_get_host (hv) : NULL);
-  return streams->len > 0 ? g_steal_pointer (&streams) : NULL;
-}
-
 static void
 gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
               const VirtMigrateGuestXml *guest, gboolean running, VirtMigratePreflightFacts *facts)
@@ -579,7 +544,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
    * on the migration's own there, seen. */
   if (!virt_migrate_uri_is_local (dest_uri))
     return;
-  facts->streams = streams_fixed (request);
+  facts->streams = virt_migrate_listeners_streams (request);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
     virt_migrate_endpoints_add_copy (asked, g_ptr_array_index (facts->streams, i), NULL);
   if (asked->len > 0)

@@ -991,7 +991,8 @@ test_streams (void)
   g_test_summary ("The migration's own ports a request fixes (--migrateuri tcp://HOST:PORT, --disks-port, "
                   "--disks-uri), on a destination that is this machine, against the sockets listening there (this "
                   "test's own): taken on the host's address a blocker naming the program, on a name that may be "
-                  "it a warning, free ok; a storage copy's only when disks are copied; a remote destination none");
+                  "it a warning, free ok (libvirt's older tcp:HOST:PORT too; no host, a warning); a storage "
+                  "copy's only when disks are copied; offline none");
   fake_hypervisor_add_host (hv, "qemu:///system", 1 * GiB);
   fake_hypervisor_add_host (hv, "qemu:///session", 4 * GiB);
   fake_hypervisor_add_guest (hv, "qemu:///system", "web", UUID, 512 * MiB, TRUE);
@@ -1025,6 +1026,23 @@ test_streams (void)
   uri = g_strdup_printf ("tcp://localhost:%u", port);
   g_object_set (request, "hypervisor-uri", uri, NULL);
   v = local_verdict (hv, request);
+  assert_has (v, "ports", "warning", maybe);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (uri);
+
+  /* libvirt's older form; no host. */
+  uri = g_strdup_printf ("tcp:127.0.0.1:%u", port);
+  g_object_set (request, "hypervisor-uri", uri, NULL);
+  v = local_verdict (hv, request);
+  assert_has (v, "ports", "blocker", taken);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (uri);
+  uri = g_strdup_printf ("tcp://:%u", port);
+  g_object_set (request, "hypervisor-uri", uri, NULL);
+  v = local_verdict (hv, request);
+  g_free (maybe);
+  maybe = g_strdup_printf ("The migration stream's port %u may be taken there (this machine): * (pid %d) listens on "
+                           "127.0.0.1:%u, on an address that may be the same*", port, (int) getpid (), port);
   assert_has (v, "ports", "warning", maybe);
   g_clear_pointer (&v, g_variant_unref);
   g_free (uri);
