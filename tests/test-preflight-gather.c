@@ -1016,38 +1016,31 @@ test_streams (void)
   g_assert_false (has (v, "ports", "ok", NULL) || has (v, "ports", "blocker", NULL));
   g_clear_pointer (&v, g_variant_unref);
 
-  uri = g_strdup_printf ("tcp://127.0.0.1:%u", port);
-  g_object_set (request, "hypervisor-uri", uri, NULL);
-  v = local_verdict (hv, request);
-  assert_has (v, "ports", "blocker", taken);
-  g_clear_pointer (&v, g_variant_unref);
+  /* The stream's URI: libvirt's older form too; no host. */
   g_free (uri);
+  uri = g_strdup_printf ("The migration stream's port %u may be taken there (this machine): * (pid %d) listens on "
+                         "127.0.0.1:%u, on an address that may be the same*", port, (int) getpid (), port);
+  {
+    const struct { const char *prefix, *result, *reason; } streams[] = {
+      { "tcp://127.0.0.1:", "blocker", taken },
+      { "tcp://localhost:", "warning", maybe },
+      { "tcp:127.0.0.1:", "blocker", taken },
+      { "tcp://:", "warning", uri },
+    };
 
-  uri = g_strdup_printf ("tcp://localhost:%u", port);
-  g_object_set (request, "hypervisor-uri", uri, NULL);
-  v = local_verdict (hv, request);
-  assert_has (v, "ports", "warning", maybe);
-  g_clear_pointer (&v, g_variant_unref);
-  g_free (uri);
+    for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+      {
+        g_autofree char *stream = g_strdup_printf ("%s%u", streams[i].prefix, port);
 
-  /* libvirt's older form; no host. */
-  uri = g_strdup_printf ("tcp:127.0.0.1:%u", port);
-  g_object_set (request, "hypervisor-uri", uri, NULL);
-  v = local_verdict (hv, request);
-  assert_has (v, "ports", "blocker", taken);
-  g_clear_pointer (&v, g_variant_unref);
-  g_free (uri);
-  uri = g_strdup_printf ("tcp://:%u", port);
-  g_object_set (request, "hypervisor-uri", uri, NULL);
-  v = local_verdict (hv, request);
-  g_free (maybe);
-  maybe = g_strdup_printf ("The migration stream's port %u may be taken there (this machine): * (pid %d) listens on "
-                           "127.0.0.1:%u, on an address that may be the same*", port, (int) getpid (), port);
-  assert_has (v, "ports", "warning", maybe);
-  g_clear_pointer (&v, g_variant_unref);
-  g_free (uri);
+        g_object_set (request, "hypervisor-uri", stream, NULL);
+        v = local_verdict (hv, request);
+        assert_has (v, "ports", streams[i].result, streams[i].reason);
+        g_clear_pointer (&v, g_variant_unref);
+      }
+  }
 
   /* The stream on a free port, the storage copy's NBD server on the taken one. */
+  g_free (uri);
   uri = g_strdup_printf ("tcp://127.0.0.1:%u", port == 65535 ? 65534 : port + 1);
   g_object_set (request, "hypervisor-uri", uri, "disks-port", (gint) port, NULL);
   v = local_verdict (hv, request);
