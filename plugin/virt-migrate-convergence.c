@@ -31,6 +31,7 @@ struct _VirtMigrateConvergence
   gboolean                      throttle_noted; /* ...while QEMU's auto-converge could still slow the guest */
   gboolean                      sent;           /* nothing left to send (no disk copy running)... */
   gint64                        sent_at;        /* ...since then, µs */
+  gboolean                      sent_noted;     /* a stall with nothing left to send was logged */
 };
 
 /* A pass that keeps more than this part of the one before is not helping. */
@@ -558,6 +559,22 @@ virt_migrate_convergence_sample (VirtMigrateConvergence             *self,
     reason = g_strdup_printf ("%u memory passes without gain", self->passes_no_gain);
   else
     return out;
+
+  /* Nothing left to send: no downtime or post-copy helps a destination
+   * that does not take the end of the stream; said once, and the
+   * completion timeout ends it. */
+  if (self->sent)
+    {
+      if (!self->sent_noted)
+        decide (out, VIRT_MIGRATE_DECISION_LOG, 0,
+                "policy: %s, with nothing left to send: the destination has not taken the end of the stream "
+                "(no downtime step or post-copy helps; the completion timeout ends it)", reason);
+      self->sent_noted = TRUE;
+      self->low_time = now;
+      self->pass_low_time = now;
+      self->passes_no_gain = 0;
+      return out;
+    }
 
   /* Stalled: the next downtime step that covers what the guest needs and
    * is above what the migration already runs with (a prediction may have

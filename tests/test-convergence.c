@@ -355,7 +355,8 @@ test_timeout_stuck (void)
 
   g_test_summary ("At the completion timeout, a migration that had sent everything for longer than the stall "
                   "window and never finished is not called one that cannot converge: its error says the "
-                  "destination did not take the stream's end, and it is no CannotConverge");
+                  "destination did not take the stream's end, and it is no CannotConverge; its stall raised no "
+                  "downtime (nothing left to send) and was said once");
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(VirtMigratePolicy) policy = virt_migrate_policy_new ();
@@ -375,6 +376,16 @@ test_timeout_stuck (void)
       g_assert_nonnull (d);
       g_assert_cmpfloat (d->at, ==, 30.0);
       g_assert_cmpint (d->stuck, ==, cases[i].stuck);
+      /* Nothing left from 5 s on: the stall at 15 s said once, no downtime step. */
+      if (cases[i].stuck)
+        {
+          g_assert_null (find (seen, VIRT_MIGRATE_DECISION_SET_DOWNTIME, 0));
+          g_assert_cmpuint (count (seen, VIRT_MIGRATE_DECISION_LOG), ==, 2);
+          g_assert_cmpstr (find (seen, VIRT_MIGRATE_DECISION_LOG, 1)->message, ==,
+                           "policy: no progress for 10 s, with nothing left to send: the destination has not taken "
+                           "the end of the stream (no downtime step or post-copy helps; the completion timeout "
+                           "ends it)");
+        }
       if (cases[i].stuck)
         g_assert_cmpstr (d->reason, ==, "all of it was sent 25 s ago, and the destination has not taken the end of "
                                         "the stream since: its QEMU may not be receiving it (a program listening on "
