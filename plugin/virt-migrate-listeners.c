@@ -205,10 +205,10 @@ virt_migrate_listeners_streams (VirtMigrateRequest *request)
   g_autofree char *disks_uri = NULL;
   gint disks_port = 0;
 
-  add_stream (streams, "The migration stream's", stream, 0, NULL);
+  add_stream (streams, VIRT_MIGRATE_STREAM_MEMORY, stream, 0, NULL);
   g_object_get (request, "disks-uri", &disks_uri, "disks-port", &disks_port, NULL);
   if (virt_migrate_request_get_storage (request) != VIRT_MIGRATE_STORAGE_SHARED)
-    add_stream (streams, "The storage copy's", disks_uri, disks_uri == NULL ? (guint) disks_port : 0,
+    add_stream (streams, VIRT_MIGRATE_STREAM_STORAGE, disks_uri, disks_uri == NULL ? (guint) disks_port : 0,
                 hv != NULL ? g_uri_get_host (hv) : NULL);
   return streams->len > 0 ? g_steal_pointer (&streams) : NULL;
 }

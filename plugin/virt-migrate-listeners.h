@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* The "what" of the ports virt_migrate_listeners_streams() returns. */
+#define VIRT_MIGRATE_STREAM_MEMORY "The migration stream's"
+#define VIRT_MIGRATE_STREAM_STORAGE "The storage copy's"
+
 GPtrArray *virt_migrate_listeners_read    (const char *proc, GPtrArray *ports);
 GPtrArray *virt_migrate_listeners_streams (VirtMigrateRequest *request);
 

@@ -519,6 +519,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
               const VirtMigrateGuestXml *guest, gboolean running, VirtMigratePreflightFacts *facts)
 {
   g_autoptr(GPtrArray) asked = virt_migrate_endpoints_new ();
+  gboolean local = virt_migrate_uri_is_local (dest_uri);
 
   if (!running || facts->offline)
     return;
@@ -537,12 +538,12 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
     {
       facts->ports_held = ports_held (hv, dest_uri);
       /* Both hosts on this machine (as the test bed's): one set of ports. */
-      if (virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri))
+      if (local && virt_migrate_uri_is_local (source_uri))
         facts->ports_here = ports_held (hv, source_uri);
     }
   /* The destination is this machine: whatever listens on those ports and
    * on the migration's own there, seen. */
-  if (!virt_migrate_uri_is_local (dest_uri))
+  if (!local)
     return;
   facts->streams = virt_migrate_listeners_streams (request);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)

@@ -3,6 +3,7 @@
 
 #include "virt-migrate-enum-types.h"
 #include "virt-migrate-enums-private.h"
+#include "virt-migrate-listeners.h"
 #include "virt-migrate-preflight-rules.h"
 
 /* (Every rule adds its checks so.) */
@@ -418,7 +419,7 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
       const VirtMigrateEndpoint *l = virt_migrate_endpoints_find (f->listeners, s->port, FALSE, s->address, &maybe);
       g_autofree char *held = l != NULL || maybe != NULL ? program_listening (l != NULL ? l : maybe) : NULL;
       g_autofree char *where = s->address != NULL ? g_strdup_printf (" on %s", s->address) : g_strdup ("");
-      const char *fix = g_str_has_prefix (s->what, "The storage")
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
                           ? "Give --disks-port (or --disks-uri) a free port, or none: libvirt picks a free one"
                           : "Give --migrateuri a free port, or none: libvirt picks a free one";
 
