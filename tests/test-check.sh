@@ -28,6 +28,9 @@ refusal() {
 
 echo "1..26"
 
+# listening PORT: returns once something listens on TCP PORT (5 s at most).
+listening() { for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$1")" ] && return; sleep 0.1; done; }
+
 "$tool" guest chk
 unreachable="qemu+unix:///session?socket=$dir/nobody-listens.sock"
 
@@ -606,7 +609,7 @@ virsh -q -c "$src" dumpxml --migratable vnc | sed -e "s/$p1/$p4/" -e "s/127.0.0.
 /usr/bin/python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(300)' "$p4" &
 listener=$!
-for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$p4")" ] && break; sleep 0.1; done
+listening "$p4"
 vncargs=(--live --migrateuri "unix://$dir/vnc.mig")
 set +e
 refusal 6m "${vncargs[@]}" vnc
@@ -668,7 +671,7 @@ p5=$(free_port)
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
 c, _ = s.accept(); open(sys.argv[2], "wb").write(c.recv(4)); c.close()' "$p5" "$dir/caught6m6" &
 listener=$!
-for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$p5")" ] && break; sleep 0.1; done
+listening "$p5"
 p6=$(free_port)
 set +e
 nbdargs=(--live --migrateuri tcp://127.0.0.1:$p6 --copy-storage-all --disks-port "$p5" strm "$dst")
