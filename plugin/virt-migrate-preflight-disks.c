@@ -189,6 +189,20 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                d->dest_user_running ? "running" : "not running");
           continue;
         }
+      /* Both hosts on this machine: a copy into the very file the guest
+       * runs from, or one under it, writes the image onto itself (QEMU
+       * refuses a locked one; unlocked, a qcow2 is corrupted). */
+      if (d->copied && d->dest_same_as != NULL)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Copy it to another path (--disk-map SRC=DST); if the destination sees this very file, migrate "
+               "without a storage copy",
+               "%s: copied into %s, which on this machine is %s %s: the copy would write the "
+               "image onto itself (QEMU refuses, \"Block node is read-only\")", d->target, d->dest_path,
+               g_strcmp0 (d->dest_same_as, d->source) == 0 ? "the very image it runs from," : "its own backing file",
+               d->dest_same_as);
+          continue;
+        }
       /* libvirt finds a volume's pool by name on the destination, copied or not. */
       if (d->pool != NULL && d->dest_pool_named == VIRT_MIGRATE_FACT_NO)
         {
@@ -260,6 +274,26 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                  "Create the directory there (its libvirtd's user must write in it), or map the disk elsewhere",
                  "%s: copied to %s (disk-map), whose directory is not on the destination: no storage pool can be "
                  "made there for the image (\"cannot open directory\")", d->target, d->dest_path);
+          /* Its libvirtd makes the image as its own user (qemu-img create). */
+          else if (d->created_by_us && d->dest_dir_writable == VIRT_MIGRATE_FACT_NO)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+                 "Let the destination's libvirtd write in that directory (its owner, group or mode), or map the "
+                 "disk elsewhere",
+                 "%s: copied to %s (disk-map), in a directory that the destination's %s may not write in: it "
+                 "cannot make the image there (\"Permission denied\")", d->target, d->dest_path,
+                 d->dest_daemon != NULL ? d->dest_daemon : "libvirtd");
+          else if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES &&
+                   d->dest_dir_writable == VIRT_MIGRATE_FACT_UNKNOWN)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+                 "Make sure the destination's libvirtd may write in that directory",
+                 "%s: copied to %s (disk-map), made there by %s: whether it may write in that directory cannot "
+                 "be told (an access control list, or a directory that cannot be read)", d->target, d->dest_path,
+                 d->dest_daemon != NULL ? d->dest_daemon : "its libvirtd (not identified)");
+          else if (d->created_by_us && d->dest_daemon != NULL)
+            add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+                 "%s: copied to %s (disk-map), created there by %s, which may write in that directory, through "
+                 "its storage API in a transient pool, and removed again if the migration fails", d->target,
+                 d->dest_path, d->dest_daemon);
           else if (d->created_by_us)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s (disk-map), created there through its storage API in a transient pool "

@@ -39,6 +39,8 @@ disk_free (gpointer data)
   g_free (d->cache);
   g_free (d->dest_pool);
   g_free (d->dest_user);
+  g_free (d->dest_daemon);
+  g_free (d->dest_same_as);
   g_free (d->pool);
   g_free (d->nvme);
   g_free (d->format);

@@ -13,6 +13,7 @@
 #include "virt-migrate-error.h"
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
+#include "virt-migrate-local-host.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
@@ -627,6 +628,7 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   const char *source_uri = virt_migrate_request_get_source_uri (request);
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
   gboolean local_source = virt_migrate_uri_is_local (source_uri);
+  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
   gboolean copy = FALSE;
 
   /* Asked once, for a storage copy only (it writes the images). */
@@ -682,9 +684,20 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_pool = virt_migrate_pools_covering (pools, dir);
       vol = virt_migrate_hypervisor_volume_xml (hv, dest_uri, d->dest_path);
       d->dest_exists = image_exists (vol, d->dest_path, local_dest, d->dest_pool);
-      /* Its pool there is made over that directory, which must be there. */
+      /* Its pool there is made over that directory, which must be there,
+       * and its libvirtd makes the image in it. */
       if (d->created_by_us && local_dest)
         d->dest_dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+      if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES && d->dest_exists == VIRT_MIGRATE_FACT_NO)
+        {
+          if (daemon == NULL)
+            daemon = virt_migrate_daemon_user_of (dest_uri);
+          d->dest_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
+          d->dest_dir_writable = virt_migrate_daemon_user_can_write (daemon, dir);
+        }
+      /* Both hosts on this machine: never a copy onto the source's own image. */
+      if (d->copied && local_source && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
+        d->dest_same_as = virt_migrate_same_file_as_source (d);
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_NO)
         gather_space (hv, source_uri, local_source, local_dest, pools, facts->incremental, dir, d);
       /* QEMU copies only into an image of the disk's very size. */

@@ -87,6 +87,10 @@ typedef struct {
   char           *dest_pool;   /* a storage pool of the destination covering its directory */
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact dest_dir_exists; /* the directory it is made in is there (a local destination's; else unknown) */
+  VirtMigrateFact dest_dir_writable; /* and its libvirtd may write in it (a local destination's; else unknown) */
+  char           *dest_daemon; /* that libvirtd, "libvirtd (pid 812, user vmtb)", NULL: not known */
+  char           *dest_same_as; /* copied into dest_path, which is on this machine the very file of this image of
+                                 * the source's guest (its top image or a backing file), NULL: not seen so */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */
   gboolean        droppable;   /* startupPolicy optional or requisite: libvirt leaves a medium missing there out */
   char           *pool;        /* a volume disk's storage pool (libvirt finds it by name on each host), NULL: a path;

@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..26"
+echo "1..27"
 
 # listening PORT: returns once something listens on TCP PORT (5 s at most).
 listening() { for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$1")" ] && return; sleep 0.1; done; }
@@ -180,6 +180,38 @@ set -e
 [ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied to $dir/nowhere/.*\(disk-map\), whose directory is not on the destination" "$dir/check5n.out" ||
   { show "$dir/check5n.out"; fail "check of a disk mapped to a directory the destination lacks: exit $rc1"; }
 [ $rc2 -eq 2 ] || { show "$dir/map5n.out"; fail "the migration to a missing directory exited $rc2, expected 2"; }
+
+# 5w. Mapped to a directory the destination's libvirtd may not write in
+# (0555; root's when the test runs as root): a blocker naming that daemon
+# and its user (check said ok before 7 Dec, and the migration failed
+# making the image, "Permission denied"), refused up front; forced,
+# libvirt's own error. Mapped through a link onto the source's own
+# directory (both hosts are this machine): the copy would write the image
+# onto itself, a blocker; forced, QEMU refuses ("Block node is read-only").
+# The guest runs on the source throughout.
+mkdir -p "$dir/shut"
+chmod 0555 "$dir/shut"
+ln -sfn "$(dirname "$src_image")" "$dir/srclink"
+set +e
+refusal 5w --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" \
+  --disk-map "$(dirname "$src_image")=$dir/shut" mapd
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied to $dir/shut/.*\(disk-map\), in a directory that the destination's libvirtd \(pid [0-9]+, user [^)]+\) may not write in" "$dir/check5w.out" ||
+  { show "$dir/check5w.out"; fail "check of a disk mapped to a directory its libvirtd may not write in: exit $rc1"; }
+[ $rc2 -eq 2 ] || { show "$dir/migrate5w.out"; fail "the migration to an unwritable directory exited $rc2, expected 2"; }
+[ $rc3 -ne 0 ] && grep -q "Permission denied" "$dir/migrate5wf.out" ||
+  { show "$dir/migrate5wf.out"; fail "forced into an unwritable directory: exit $rc3, not libvirt's refusal"; }
+refusal 5l --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" \
+  --disk-map "$(dirname "$src_image")=$dir/srclink" mapd
+set -e
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/srclink/.*, which on this machine is the very image it runs from, $src_image: the copy would write the image onto itself" "$dir/check5l.out" ||
+  { show "$dir/check5l.out"; fail "check of a copy onto the source's own image (through a link): exit $rc1"; }
+[ $rc2 -eq 2 ] || { show "$dir/migrate5l.out"; fail "the copy onto the source's own image exited $rc2, expected 2"; }
+[ $rc3 -ne 0 ] && grep -q "Block node is read-only" "$dir/migrate5lf.out" ||
+  { show "$dir/migrate5lf.out"; fail "forced onto the source's own image: exit $rc3, not QEMU's refusal"; }
+[ "$("$tool" state src mapd)" = running ] && [ "$("$tool" state dst mapd)" = absent ] ||
+  fail "mapd does not run on the source only after the refused copies"
+[ -z "$(ls -A "$dir/shut")" ] || fail "something was left in the unwritable directory"
+ok "5w. a copy into a directory the destination's libvirtd may not write in, and onto the source's own image: blockers, refused; forced, libvirt's and QEMU's own refusals, the guest running on"
 "$cli" -c "$src" --dry-run --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" \
   --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$map" mapd "$dst" > "$dir/dry5.out"
 grep -q "^Destination XML (disk-map, network-map):" "$dir/dry5.out" &&

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 #include <unistd.h>
 
 #include "fake-hypervisor.h"
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
+#include "virt-migrate-local-host.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate.h"
@@ -1135,6 +1137,115 @@ test_listeners (void)
   g_assert_cmpint (g_rmdir (proc), ==, 0);
 }
 
+/* A local destination's libvirtd: who it runs as (its socket's peer), what
+ * that user may write in, and one file under two paths. */
+static void
+test_local_host (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("vm-host-XXXXXX", NULL);
+  g_autofree char *sock_path = g_build_filename (tmp, "libvirt-sock", NULL);
+  g_autofree char *uri = g_strdup_printf ("qemu+unix:///session?socket=%s", sock_path);
+  g_autofree char *shut = g_build_filename (tmp, "shut", NULL);
+  g_autofree char *open_dir = g_build_filename (shut, "open", NULL);
+  g_autofree char *file = g_build_filename (tmp, "disk.qcow2", NULL);
+  g_autofree char *other = g_build_filename (tmp, "other.qcow2", NULL);
+  g_autofree char *link = g_build_filename (tmp, "link", NULL);
+  g_autofree char *via_link = g_build_filename (link, "disk.qcow2", NULL);
+  g_autofree char *pid_words = g_strdup_printf ("(pid %d, ", (int) getpid ());
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (sock_path);
+  g_autoptr(VirtMigrateDaemonUser) me = NULL;
+  g_autofree char *none = NULL;
+  VirtMigrateDaemonUser other_user = { 1, 4242, 4242, NULL, (char *) "libvirtd (pid 1, uid 4242)" };
+  VirtMigrateDaemonUser root = { 1, 0, 0, NULL, (char *) "libvirtd (pid 1, user root)" };
+  guint group = 77;
+  struct stat st = { 0 };
+
+  g_test_summary ("The socket of a local URI (its socket parameter; none over ssh or tcp, or for another driver); "
+                  "the user its daemon runs as, from the socket's peer (this process here); write and search by "
+                  "the owner's, group's or others' bits, root always, every directory above searched; two paths "
+                  "of one file through a link");
+  g_assert_nonnull (tmp);
+  g_assert_cmpstr (none = virt_migrate_uri_socket_path ("qemu+unix:///session?socket=/run/x/sock&no_tty=1"), ==,
+                   "/run/x/sock");
+  g_clear_pointer (&none, g_free);
+  g_assert_null (virt_migrate_uri_socket_path ("qemu+ssh://host/system?socket=/run/x/sock"));
+  g_assert_null (virt_migrate_uri_socket_path ("qemu+tcp://host/system"));
+  g_assert_null (virt_migrate_uri_socket_path ("test:///default"));
+  g_assert_null (virt_migrate_uri_socket_path ("not a uri"));
+  g_assert_null (virt_migrate_uri_socket_path (NULL));
+
+  /* Nobody listens yet: not known. */
+  g_assert_null (virt_migrate_daemon_user_of (uri));
+  g_assert_true (g_socket_bind (sock, addr, FALSE, NULL));
+  g_assert_true (g_socket_listen (sock, NULL));
+  me = virt_migrate_daemon_user_of (uri);
+  g_assert_nonnull (me);
+  g_assert_cmpint (me->pid, ==, getpid ());
+  g_assert_cmpuint (me->uid, ==, geteuid ());
+  g_assert_cmpuint (me->gid, ==, getegid ());
+  g_assert_nonnull (strstr (me->name, pid_words));
+
+  /* The bits: the owner's, the group's (its own or a supplementary one), the others'. */
+  other_user.groups = g_array_new (FALSE, FALSE, sizeof (guint));
+  st.st_mode = S_IFDIR | 0750;
+  st.st_uid = 4242;
+  st.st_gid = 10;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  st.st_mode = S_IFDIR | 0570;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  st.st_uid = 0;
+  st.st_mode = S_IFDIR | 0775;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  st.st_gid = 77;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_array_append_val (other_user.groups, group);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  st.st_gid = 4242;
+  st.st_mode = S_IFDIR | 0705;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_NO);
+  st.st_gid = 10;
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&root, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+
+  /* Directories of this machine: another user may write in one open to
+   * all, not in this process's own 0755 one, nor below a directory it
+   * cannot pass. */
+  g_assert_cmpint (g_mkdir_with_parents (open_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (tmp, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (shut, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (open_dir, 0777), ==, 0);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, tmp), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, open_dir), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (g_chmod (shut, 0700), ==, 0);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, open_dir), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (me, open_dir), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, "relative"), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (NULL, tmp), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, "/nonexistent/dir"), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+
+  /* One file, two paths. */
+  g_assert_true (g_file_set_contents (file, "QFI", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "QFI", -1, NULL));
+  g_assert_cmpint (symlink (tmp, link), ==, 0);
+  g_assert_true (virt_migrate_same_file (file, via_link));
+  g_assert_true (virt_migrate_same_file (file, file));
+  g_assert_false (virt_migrate_same_file (file, other));
+  g_assert_false (virt_migrate_same_file (file, "/nonexistent"));
+  g_assert_false (virt_migrate_same_file (NULL, file));
+
+  g_array_unref (other_user.groups);
+  g_socket_close (sock, NULL);
+  g_assert_cmpint (g_unlink (sock_path), ==, 0);
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_assert_cmpint (g_unlink (other), ==, 0);
+  g_assert_cmpint (g_rmdir (open_dir), ==, 0);
+  g_assert_cmpint (g_rmdir (shut), ==, 0);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1188,5 +1299,6 @@ main (int argc, char **argv)
   ADD ("hostile-name", test_hostile_name);
   g_test_add_func ("/preflight-gather/listeners", test_listeners);
   g_test_add_func ("/preflight-gather/streams", test_streams);
+  g_test_add_func ("/preflight-gather/local-host", test_local_host);
   return g_test_run ();
 }

@@ -944,6 +944,68 @@ test_disks (void)
   g_assert_null (check_of (v, "cache"));
 }
 
+/* Both hosts on this machine (the test bed, or a destination on this
+ * machine): a copy onto the very file the source's guest runs from, and a
+ * disk-map copy into a directory the destination's libvirtd may not write
+ * in (test-check 5 for real). */
+static void
+test_disks_local_host (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, 0);
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A copy onto the source's own image (or a backing file of it) on this machine: a blocker; "
+                  "a disk-map copy into a directory its libvirtd may not write in: a blocker naming it, not "
+                  "known a warning, known to be writable an ok naming it");
+  d->copied = TRUE;
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  g_free (d->dest_path);
+  d->dest_path = g_strdup ("/srv/link/web1.qcow2");
+  d->dest_same_as = g_strdup (d->source);
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "vda: copied into /srv/link/web1.qcow2, which on this machine is the very image "
+                "it runs from, /var/lib/libvirt/images/web1.qcow2: the copy would write the image onto itself");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (d->dest_same_as);
+  d->dest_same_as = g_strdup ("/var/lib/libvirt/images/base.qcow2");
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "which on this machine is its own backing file /var/lib/libvirt/images/base.qcow2");
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&d->dest_same_as, g_free);
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "copied into /srv/link/web1.qcow2, which exists");
+
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
+  d->created_by_us = TRUE;
+  d->dest_dir_exists = VIRT_MIGRATE_FACT_YES;
+  d->dest_dir_writable = VIRT_MIGRATE_FACT_NO;
+  d->dest_daemon = g_strdup ("libvirtd (pid 812, user vmtest)");
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "vda: copied to /srv/link/web1.qcow2 (disk-map), in a directory that the "
+                "destination's libvirtd (pid 812, user vmtest) may not write in: it cannot make the image there "
+                "(\"Permission denied\")");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_dir_writable = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "disk", "warning", "made there by libvirtd (pid 812, user vmtest): whether it may write in that "
+                "directory cannot be told");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_dir_writable = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "created there by libvirtd (pid 812, user vmtest), which may write in that directory");
+  /* A remote destination: nothing seen of the directory, nothing claimed of it. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_dir_exists = VIRT_MIGRATE_FACT_UNKNOWN;
+  d->dest_dir_writable = VIRT_MIGRATE_FACT_UNKNOWN;
+  g_clear_pointer (&d->dest_daemon, g_free);
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "vda: copied to /srv/link/web1.qcow2 (disk-map), created there through its storage API");
+}
+
 /* An incremental copy of a disk with a backing chain (recorded on the test
  * bed: inc1.qcow2 on base1.qcow2): the base must be where the top image
  * there will look for it; an image already there must sit on it. */
@@ -1458,6 +1520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/networks", test_networks);
   g_test_add_func ("/virt-migrate/preflight/disks", test_disks);
   g_test_add_func ("/virt-migrate/preflight/disk-targets", test_disk_targets);
+  g_test_add_func ("/virt-migrate/preflight/disks-local-host", test_disks_local_host);
   g_test_add_func ("/virt-migrate/preflight/local-fs", test_local_fs);
   g_test_add_func ("/virt-migrate/preflight/fs-kind", test_fs_kind);
   g_test_add_func ("/virt-migrate/preflight/source-refusals", test_source_refusals);

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What this machine shows of a destination that runs on it. A storage
+ * copy's new image is made by the destination's libvirtd (its storage
+ * driver runs qemu-img as itself), so whether it can be made is whether
+ * that daemon's user may write in the directory: that user is read from
+ * the daemon's UNIX socket (SO_PEERCRED), its groups from /proc. And a
+ * copy whose destination path is, on this machine, the very file the
+ * source's guest runs from would write the image onto itself. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "virt-migrate-local-host.h"
+
+void
+virt_migrate_daemon_user_free (VirtMigrateDaemonUser *user)
+{
+  if (user == NULL)
+    return;
+  g_clear_pointer (&user->groups, g_array_unref);
+  g_free (user->name);
+  g_free (user);
+}
+
+static char *
+first_socket (const char *dir)
+{
+  /* A modular daemon's (virtqemud) before the monolithic libvirtd's, as
+   * libvirt's client looks. */
+  const char *const names[] = { "virtqemud-sock", "libvirt-sock" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+/**
+ * virt_migrate_uri_socket_path:
+ *
+ * The UNIX socket a local libvirt URI connects to: its `socket`
+ * parameter, else the system's or this user's session daemon's. %NULL for
+ * a URI over a network transport (ssh, tcp, tls) or a driver other than
+ * QEMU's.
+ */
+char *
+virt_migrate_uri_socket_path (const char *uri)
+{
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL) : NULL;
+  g_autoptr(GHashTable) params = NULL;
+  const char *scheme, *path, *query, *socket;
+
+  if (parsed == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (parsed);
+  path = g_uri_get_path (parsed);
+  query = g_uri_get_query (parsed);
+  if (g_strcmp0 (scheme, "qemu") != 0 && g_strcmp0 (scheme, "qemu+unix") != 0)
+    return NULL;
+  if (g_uri_get_host (parsed) != NULL && *g_uri_get_host (parsed) != '\0')
+    return NULL;
+  if (query != NULL)
+    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  socket = params != NULL ? g_hash_table_lookup (params, "socket") : NULL;
+  if (socket != NULL)
+    return g_strdup (socket);
+  if (g_strcmp0 (path, "/system") == 0)
+    return first_socket ("/run/libvirt");
+  if (g_strcmp0 (path, "/session") == 0)
+    {
+      g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "libvirt", NULL);
+
+      return first_socket (dir);
+    }
+  return NULL;
+}
+
+/* The effective group and the supplementary groups of the process @pid,
+ * from its /proc/PID/status ("Gid:" real, effective…; "Groups:"). */
+static gboolean
+proc_groups (int pid, guint *gid, GArray *groups)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean found = FALSE;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gboolean is_gid = g_str_has_prefix (lines[i], "Gid:");
+      g_auto(GStrv) words = NULL;
+      guint n = 0;
+
+      if (!is_gid && !g_str_has_prefix (lines[i], "Groups:"))
+        continue;
+      words = g_strsplit_set (strchr (lines[i], ':') + 1, " \t", -1);
+      for (guint k = 0; words[k] != NULL; k++)
+        {
+          guint64 v;
+
+          if (*words[k] == '\0' || !g_ascii_string_to_unsigned (words[k], 10, 0, G_MAXUINT32, &v, NULL))
+            continue;
+          /* Gid: real, effective, saved, file system: the effective one. */
+          if (is_gid && n++ == 1)
+            {
+              *gid = (guint) v;
+              found = TRUE;
+            }
+          else if (!is_gid)
+            g_array_append_vals (groups, &(guint) { (guint) v }, 1);
+        }
+    }
+  return found;
+}
+
+static char *
+describe (int pid, guint uid)
+{
+  g_autofree char *comm_path = g_strdup_printf ("/proc/%d/comm", pid);
+  g_autofree char *comm = NULL;
+  struct passwd pw, *found = NULL;
+  char buf[1024];
+
+  if (g_file_get_contents (comm_path, &comm, NULL, NULL))
+    g_strstrip (comm);
+  if (getpwuid_r (uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
+    return g_strdup_printf ("%s (pid %d, user %s)", comm != NULL ? comm : "libvirtd", pid, found->pw_name);
+  return g_strdup_printf ("%s (pid %d, uid %u)", comm != NULL ? comm : "libvirtd", pid, uid);
+}
+
+/**
+ * virt_migrate_daemon_user_of:
+ *
+ * The user the libvirt daemon of the local @uri runs as, from its socket's
+ * peer credentials; %NULL when not known (a remote URI, no socket, a
+ * daemon that does not answer).
+ */
+VirtMigrateDaemonUser *
+virt_migrate_daemon_user_of (const char *uri)
+{
+  g_autofree char *path = virt_migrate_uri_socket_path (uri);
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GCredentials) creds = NULL;
+  VirtMigrateDaemonUser *user;
+  pid_t pid;
+  uid_t uid;
+
+  if (path == NULL)
+    return NULL;
+  sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  if (sock == NULL)
+    return NULL;
+  addr = g_unix_socket_address_new (path);
+  if (!g_socket_connect (sock, addr, NULL, NULL))
+    return NULL;
+  creds = g_socket_get_credentials (sock, NULL);
+  g_socket_close (sock, NULL);
+  if (creds == NULL || (pid = g_credentials_get_unix_pid (creds, NULL)) <= 0 ||
+      (uid = g_credentials_get_unix_user (creds, NULL)) == (uid_t) -1)
+    return NULL;
+  user = g_new0 (VirtMigrateDaemonUser, 1);
+  user->pid = pid;
+  user->uid = uid;
+  user->groups = g_array_new (FALSE, FALSE, sizeof (guint));
+  if (!proc_groups (pid, &user->gid, user->groups))
+    {
+      virt_migrate_daemon_user_free (user);
+      return NULL;
+    }
+  user->name = describe (pid, uid);
+  return user;
+}
+
+/**
+ * virt_migrate_daemon_user_may:
+ *
+ * Whether @user may write in (@write) or pass through a directory whose
+ * status is @st, by its mode bits: its owner's, its group's (the user's
+ * group or one of its groups), else the others'. Root may. Unknown where
+ * an access control list may say otherwise (the owner's bits are exact).
+ */
+VirtMigrateFact
+virt_migrate_daemon_user_may (const VirtMigrateDaemonUser *user, const struct stat *st, gboolean write)
+{
+  gboolean group = st->st_gid == user->gid;
+  mode_t need;
+
+  if (user->uid == 0)
+    return VIRT_MIGRATE_FACT_YES;
+  for (guint i = 0; !group && user->groups != NULL && i < user->groups->len; i++)
+    group = g_array_index (user->groups, guint, i) == st->st_gid;
+  if (st->st_uid == user->uid)
+    need = S_IXUSR | (write ? S_IWUSR : 0);
+  else if (group)
+    need = S_IXGRP | (write ? S_IWGRP : 0);
+  else
+    need = S_IXOTH | (write ? S_IWOTH : 0);
+  return (st->st_mode & need) == need ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+}
+
+static gboolean
+has_acl (const char *path)
+{
+  return getxattr (path, "system.posix_acl_access", NULL, 0) >= 0;
+}
+
+/**
+ * virt_migrate_daemon_user_can_write:
+ *
+ * Whether @user may make a file in the directory @dir of this machine:
+ * write and pass through it, pass through every directory above it, on a
+ * file system mounted writable. A root daemon is asked as this process
+ * asks (access(), which a network file system's server answers) when this
+ * process is root too; unknown where an access control list is set for
+ * others than the owner, or a directory cannot be read.
+ */
+VirtMigrateFact
+virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const char *dir)
+{
+  g_autofree char *at = NULL;
+  struct statvfs vfs;
+  gboolean first = TRUE;
+
+  if (user == NULL || dir == NULL || !g_path_is_absolute (dir))
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (statvfs (dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return VIRT_MIGRATE_FACT_NO;
+  if (user->uid == 0)
+    {
+      if (geteuid () != 0)
+        return VIRT_MIGRATE_FACT_YES;
+      return access (dir, W_OK | X_OK) == 0 ? VIRT_MIGRATE_FACT_YES
+             : errno == EACCES || errno == EROFS ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+    }
+  at = g_strdup (dir);
+  for (;;)
+    {
+      struct stat st;
+      VirtMigrateFact may;
+      char *parent;
+
+      if (stat (at, &st) < 0 || !S_ISDIR (st.st_mode))
+        return VIRT_MIGRATE_FACT_UNKNOWN;
+      /* An access control list may grant or deny others than the owner. */
+      if (st.st_uid != user->uid && has_acl (at))
+        return VIRT_MIGRATE_FACT_UNKNOWN;
+      may = virt_migrate_daemon_user_may (user, &st, first);
+      if (may != VIRT_MIGRATE_FACT_YES)
+        return may;
+      if (g_str_equal (at, "/"))
+        return VIRT_MIGRATE_FACT_YES;
+      parent = g_path_get_dirname (at);
+      g_free (at);
+      at = parent;
+      first = FALSE;
+    }
+}
+
+/**
+ * virt_migrate_same_file:
+ *
+ * Whether the paths @a and @b of this machine are one file (the same
+ * device and inode: through a link, another mount of it, the same path).
+ */
+gboolean
+virt_migrate_same_file (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  if (a == NULL || b == NULL || stat (a, &sa) < 0 || stat (b, &sb) < 0)
+    return FALSE;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/**
+ * virt_migrate_same_file_as_source:
+ *
+ * The image of the source's guest (@d's top image or a backing file of
+ * it) that @d's destination path is, on this machine; %NULL: none.
+ */
+char *
+virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d)
+{
+  if (virt_migrate_same_file (d->dest_path, d->source))
+    return g_strdup (d->source);
+  for (guint k = 0; k < d->backing->len; k++)
+    {
+      const VirtMigratePreflightBacking *b = g_ptr_array_index (d->backing, k);
+
+      if (virt_migrate_same_file (d->dest_path, b->source))
+        return g_strdup (b->source);
+    }
+  return NULL;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What this machine shows of a destination that runs on it: the user its
+ * libvirtd runs as, whether that user may write in a directory, whether
+ * two paths are one file (private). */
+#pragma once
+
+#include <sys/stat.h>
+#include <glib.h>
+
+#include "virt-migrate-preflight.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int      pid;
+  guint    uid;
+  guint    gid;
+  GArray  *groups;  /* guint: its supplementary groups */
+  char    *name;    /* "libvirtd (pid 812, user vmtb)" */
+} VirtMigrateDaemonUser;
+
+void                   virt_migrate_daemon_user_free  (VirtMigrateDaemonUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigrateDaemonUser, virt_migrate_daemon_user_free)
+
+char                  *virt_migrate_uri_socket_path   (const char *uri);
+VirtMigrateDaemonUser *virt_migrate_daemon_user_of    (const char *uri);
+VirtMigrateFact        virt_migrate_daemon_user_may   (const VirtMigrateDaemonUser *user, const struct stat *st,
+                                                       gboolean write);
+VirtMigrateFact        virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const char *dir);
+gboolean               virt_migrate_same_file         (const char *a, const char *b);
+char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
+
+G_END_DECLS
