@@ -189,13 +189,12 @@ virt_migrate_daemon_user_of (const char *uri)
 /**
  * virt_migrate_daemon_user_may:
  *
- * Whether @user may write in (@write) or pass through a directory whose
- * status is @st, by its mode bits: its owner's, its group's (the user's
- * group or one of its groups), else the others'. Root may. Unknown where
- * an access control list may say otherwise (the owner's bits are exact).
+ * Whether @user may do @perms (`R_OK`, `W_OK`, `X_OK` together) to a file
+ * whose status is @st, by its mode bits: its owner's, its group's (the
+ * user's group or one of its groups), else the others'. Root may.
  */
 VirtMigrateFact
-virt_migrate_daemon_user_may (const VirtMigrateDaemonUser *user, const struct stat *st, gboolean write)
+virt_migrate_daemon_user_may (const VirtMigrateDaemonUser *user, const struct stat *st, int perms)
 {
   gboolean group = st->st_gid == user->gid;
   mode_t need;
@@ -205,11 +204,11 @@ virt_migrate_daemon_user_may (const VirtMigrateDaemonUser *user, const struct st
   for (guint i = 0; !group && user->groups != NULL && i < user->groups->len; i++)
     group = g_array_index (user->groups, guint, i) == st->st_gid;
   if (st->st_uid == user->uid)
-    need = S_IXUSR | (write ? S_IWUSR : 0);
+    need = (mode_t) perms << 6;
   else if (group)
-    need = S_IXGRP | (write ? S_IWGRP : 0);
+    need = (mode_t) perms << 3;
   else
-    need = S_IXOTH | (write ? S_IWOTH : 0);
+    need = (mode_t) perms;
   return (st->st_mode & need) == need ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
 }
 
@@ -219,47 +218,42 @@ has_acl (const char *path)
   return getxattr (path, "system.posix_acl_access", NULL, 0) >= 0;
 }
 
-/**
- * virt_migrate_daemon_user_can_write:
- *
- * Whether @user may make a file in the directory @dir of this machine:
- * write and pass through it, pass through every directory above it, on a
- * file system mounted writable. A root daemon is asked as this process
- * asks (access(), which a network file system's server answers) when this
- * process is root too; unknown where an access control list is set for
- * others than the owner, or a directory cannot be read.
- */
-VirtMigrateFact
-virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const char *dir)
+/* Whether @user may do @perms to @path and pass through every directory
+ * above it, on a file system mounted writable if @perms writes (a
+ * directory: @dir). A root daemon is asked as this process asks (access(),
+ * which a network file system's server answers) when this process is root
+ * too; unknown where an access control list is set for others than the
+ * owner, or a path cannot be read. */
+static VirtMigrateFact
+reach (const VirtMigrateDaemonUser *user, const char *path, int perms, gboolean dir)
 {
   g_autofree char *at = NULL;
   struct statvfs vfs;
-  gboolean first = TRUE;
 
-  if (user == NULL || dir == NULL || !g_path_is_absolute (dir))
+  if (user == NULL || path == NULL || !g_path_is_absolute (path))
     return VIRT_MIGRATE_FACT_UNKNOWN;
-  if (statvfs (dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+  if ((perms & W_OK) && statvfs (path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
     return VIRT_MIGRATE_FACT_NO;
   if (user->uid == 0)
     {
       if (geteuid () != 0)
         return VIRT_MIGRATE_FACT_YES;
-      return access (dir, W_OK | X_OK) == 0 ? VIRT_MIGRATE_FACT_YES
+      return access (path, perms) == 0 ? VIRT_MIGRATE_FACT_YES
              : errno == EACCES || errno == EROFS ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
     }
-  at = g_strdup (dir);
+  at = g_strdup (path);
   for (;;)
     {
       struct stat st;
       VirtMigrateFact may;
       char *parent;
 
-      if (stat (at, &st) < 0 || !S_ISDIR (st.st_mode))
+      if (stat (at, &st) < 0 || (dir && !S_ISDIR (st.st_mode)))
         return VIRT_MIGRATE_FACT_UNKNOWN;
       /* An access control list may grant or deny others than the owner. */
       if (st.st_uid != user->uid && has_acl (at))
         return VIRT_MIGRATE_FACT_UNKNOWN;
-      may = virt_migrate_daemon_user_may (user, &st, first);
+      may = virt_migrate_daemon_user_may (user, &st, perms);
       if (may != VIRT_MIGRATE_FACT_YES)
         return may;
       if (g_str_equal (at, "/"))
@@ -267,8 +261,35 @@ virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const cha
       parent = g_path_get_dirname (at);
       g_free (at);
       at = parent;
-      first = FALSE;
+      /* Above it: passed through. */
+      perms = X_OK;
+      dir = TRUE;
     }
+}
+
+/**
+ * virt_migrate_daemon_user_can_write:
+ *
+ * Whether @user may make a file in the directory @dir of this machine:
+ * write and pass through it, pass through every directory above it, on a
+ * file system mounted writable (see reach()).
+ */
+VirtMigrateFact
+virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const char *dir)
+{
+  return reach (user, dir, W_OK | X_OK, TRUE);
+}
+
+/**
+ * virt_migrate_daemon_user_can_open:
+ *
+ * Whether @user may open the file @path of this machine to read it (and
+ * to write it, if @write): a guest's QEMU runs as a session daemon's user.
+ */
+VirtMigrateFact
+virt_migrate_daemon_user_can_open (const VirtMigrateDaemonUser *user, const char *path, gboolean write)
+{
+  return reach (user, path, R_OK | (write ? W_OK : 0), FALSE);
 }
 
 /**
@@ -306,4 +327,20 @@ virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d)
         return g_strdup (b->source);
     }
   return NULL;
+}
+
+/**
+ * virt_migrate_dest_daemon:
+ *
+ * A local destination's libvirtd, looked up at the first need (kept in
+ * @daemon), named in @facts; %NULL: not known.
+ */
+const VirtMigrateDaemonUser *
+virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
+{
+  if (*daemon == NULL)
+    *daemon = virt_migrate_daemon_user_of (dest_uri);
+  if (*daemon != NULL && facts->dest_daemon == NULL)
+    facts->dest_daemon = g_strdup ((*daemon)->name);
+  return *daemon;
 }

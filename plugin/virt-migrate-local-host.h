@@ -25,9 +25,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VirtMigrateDaemonUser, virt_migrate_daemon_user_f
 char                  *virt_migrate_uri_socket_path   (const char *uri);
 VirtMigrateDaemonUser *virt_migrate_daemon_user_of    (const char *uri);
 VirtMigrateFact        virt_migrate_daemon_user_may   (const VirtMigrateDaemonUser *user, const struct stat *st,
-                                                       gboolean write);
+                                                       int perms);
 VirtMigrateFact        virt_migrate_daemon_user_can_write (const VirtMigrateDaemonUser *user, const char *dir);
+VirtMigrateFact        virt_migrate_daemon_user_can_open (const VirtMigrateDaemonUser *user, const char *path,
+                                                          gboolean write);
 gboolean               virt_migrate_same_file         (const char *a, const char *b);
+const VirtMigrateDaemonUser *virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon,
+                                                      VirtMigratePreflightFacts *facts);
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
 
 G_END_DECLS

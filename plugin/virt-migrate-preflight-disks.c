@@ -246,6 +246,17 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                "target image have different sizes\")", d->target, d->dest_path, d->dest_capacity, d->capacity);
           continue;
         }
+      /* A session daemon's QEMU opens the image as that daemon's user. */
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && d->dest_openable == VIRT_MIGRATE_FACT_NO)
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Let the destination's libvirtd's user read and write that image (its owner, group or mode), or "
+               "remove it there (it is made again)",
+               "%s: copied into %s, which exists on the destination, where its %s may not read and write it: its "
+               "QEMU cannot copy into it (\"Block node is read-only\")", d->target, d->dest_path,
+               f->dest_daemon != NULL ? f->dest_daemon : "libvirtd");
+          continue;
+        }
       if (d->copied)
         {
           if (d->backing->len > 0)
@@ -281,19 +292,19 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                  "disk elsewhere",
                  "%s: copied to %s (disk-map), in a directory that the destination's %s may not write in: it "
                  "cannot make the image there (\"Permission denied\")", d->target, d->dest_path,
-                 d->dest_daemon != NULL ? d->dest_daemon : "libvirtd");
+                 f->dest_daemon != NULL ? f->dest_daemon : "libvirtd");
           else if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES &&
                    d->dest_dir_writable == VIRT_MIGRATE_FACT_UNKNOWN)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                  "Make sure the destination's libvirtd may write in that directory",
                  "%s: copied to %s (disk-map), made there by %s: whether it may write in that directory cannot "
                  "be told (an access control list, or a directory that cannot be read)", d->target, d->dest_path,
-                 d->dest_daemon != NULL ? d->dest_daemon : "its libvirtd (not identified)");
-          else if (d->created_by_us && d->dest_daemon != NULL)
+                 f->dest_daemon != NULL ? f->dest_daemon : "its libvirtd (not identified)");
+          else if (d->created_by_us && f->dest_daemon != NULL)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s (disk-map), created there by %s, which may write in that directory, through "
                  "its storage API in a transient pool, and removed again if the migration fails", d->target,
-                 d->dest_path, d->dest_daemon);
+                 d->dest_path, f->dest_daemon);
           else if (d->created_by_us)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s (disk-map), created there through its storage API in a transient pool "

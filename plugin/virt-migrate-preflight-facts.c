@@ -39,7 +39,6 @@ disk_free (gpointer data)
   g_free (d->cache);
   g_free (d->dest_pool);
   g_free (d->dest_user);
-  g_free (d->dest_daemon);
   g_free (d->dest_same_as);
   g_free (d->pool);
   g_free (d->nvme);
@@ -134,6 +133,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->machine);
   g_free (facts->nvram);
   g_free (facts->dest_nvram);
+  g_free (facts->dest_daemon);
   g_free (facts->emulator);
   g_free (facts->domcaps_error);
   g_ptr_array_unref (facts->networks);

@@ -564,6 +564,7 @@ gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrate
               VirtMigratePreflightFacts *facts)
 {
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
+  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
 
   if (!running || facts->offline)
     return;
@@ -578,6 +579,11 @@ gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrate
       f = virt_migrate_preflight_add_file (facts, g_ptr_array_index (guest->char_files, i), path);
       if (local_dest)
         f->there = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+      /* Its QEMU writes it there as a session daemon's user. */
+      if (local_dest && f->there == VIRT_MIGRATE_FACT_YES)
+        f->usable = g_file_test (path, G_FILE_TEST_EXISTS)
+                      ? virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), path, TRUE)
+                      : virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, &daemon, facts), dir);
     }
   for (guint i = 0; guest->boot_files != NULL && i + 1 < guest->boot_files->len; i += 2)
     {
@@ -591,6 +597,8 @@ gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrate
       f->read = TRUE;
       vol = local_dest ? NULL : virt_migrate_hypervisor_volume_xml (hv, dest_uri, path);
       f->there = image_exists (vol, path, local_dest, NULL);
+      if (local_dest && f->there == VIRT_MIGRATE_FACT_YES)
+        f->usable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), path, FALSE);
       /* Firmware its libvirt lists (the descriptors its package installs with the files). */
       if (f->there == VIRT_MIGRATE_FACT_UNKNOWN && g_str_equal (what, "firmware") && facts->dest_loaders != NULL &&
           g_strv_contains ((const char *const *) facts->dest_loaders, path))
@@ -689,12 +697,10 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
       if (d->created_by_us && local_dest)
         d->dest_dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
       if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES && d->dest_exists == VIRT_MIGRATE_FACT_NO)
-        {
-          if (daemon == NULL)
-            daemon = virt_migrate_daemon_user_of (dest_uri);
-          d->dest_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
-          d->dest_dir_writable = virt_migrate_daemon_user_can_write (daemon, dir);
-        }
+        d->dest_dir_writable = virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, &daemon, facts), dir);
+      /* The destination's QEMU opens an image there to copy into it. */
+      if (d->copied && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
+        d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), d->dest_path, TRUE);
       /* Both hosts on this machine: never a copy onto the source's own image. */
       if (d->copied && local_source && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
         d->dest_same_as = virt_migrate_same_file_as_source (d);

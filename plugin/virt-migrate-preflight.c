@@ -457,6 +457,17 @@ check_files (Verdict *v, const VirtMigratePreflightFacts *f)
              "The guest's %s %s %s, %s missing on the destination: the guest fails to start there (%s)", file->what,
              file->read ? "is" : "writes to", file->path, file->read ? "which is" : "whose directory is",
              file->read ? "\"could not open\"" : "\"Unable to open file\"");
+      /* A session daemon's QEMU opens it as that daemon's user. */
+      else if (file->usable == VIRT_MIGRATE_FACT_NO)
+        add (v, "files", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             file->read ? "Let the destination's libvirtd's user read it (its owner, group or mode), or name "
+                          "another file with --xml"
+                        : "Let the destination's libvirtd's user write there (its owner, group or mode), or name "
+                          "another file with --xml",
+             "The guest's %s %s %s, which the destination's %s may not %s: the guest fails to start there (%s)",
+             file->what, file->read ? "is" : "writes to", file->path,
+             f->dest_daemon != NULL ? f->dest_daemon : "libvirtd", file->read ? "read" : "write",
+             file->read ? "\"could not open … Permission denied\"" : "\"Permission denied\"");
       else if (file->there == VIRT_MIGRATE_FACT_UNKNOWN)
         add (v, "files", VIRT_MIGRATE_CHECK_RESULT_WARNING,
              file->read ? "Make sure it is there" : "Make sure its directory is there",

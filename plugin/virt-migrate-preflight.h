@@ -64,6 +64,7 @@ typedef struct {
   char           *path;        /* its destination XML's */
   gboolean        read;        /* read, so the file must be there; else written, so its directory */
   VirtMigrateFact there;       /* that on the destination (a local one's, a volume of a pool there; else unknown) */
+  VirtMigrateFact usable;      /* and its libvirtd's user may read it (write in its directory); a local one's */
 } VirtMigratePreflightFile;
 
 typedef struct {
@@ -88,7 +89,8 @@ typedef struct {
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact dest_dir_exists; /* the directory it is made in is there (a local destination's; else unknown) */
   VirtMigrateFact dest_dir_writable; /* and its libvirtd may write in it (a local destination's; else unknown) */
-  char           *dest_daemon; /* that libvirtd, "libvirtd (pid 812, user vmtb)", NULL: not known */
+  VirtMigrateFact dest_openable; /* copied into an image there: its libvirtd's user may read and write it (QEMU
+                                 * runs as a session daemon's user; a local destination's; else unknown) */
   char           *dest_same_as; /* copied into dest_path, which is on this machine the very file of this image of
                                  * the source's guest (its top image or a backing file), NULL: not seen so */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */
@@ -132,6 +134,7 @@ typedef struct {
   char           *dest_nvram;          /* the one the destination opens (the destination XML's, if it names one) */
   VirtMigrateFsKind nvram_fs;          /* the file system under it, as libvirt sees it (a local source only) */
   gboolean        nvram_seen_there;    /* both hosts on this machine: the destination opens that very file */
+  char           *dest_daemon;         /* a local destination's libvirtd, "libvirtd (pid 812, user vmtb)"; NULL: not known */
   guint           hugepage_kib;        /* the guest's memory on huge pages of this size; 0: not */
   guint64         hugepage_memory;     /* bytes of them it maps (its <memory>) */
   gint64          free_hugepages;      /* of that size on the destination; -1: unknown */

@@ -188,6 +188,8 @@ set -e
 # libvirt's own error. Mapped through a link onto the source's own
 # directory (both hosts are this machine): the copy would write the image
 # onto itself, a blocker; forced, QEMU refuses ("Block node is read-only").
+# Into an image there of the disk's size that its libvirtd's user may not
+# write (0444): a blocker; forced, QEMU opens it read-only and refuses.
 # The guest runs on the source throughout.
 mkdir -p "$dir/shut"
 chmod 0555 "$dir/shut"
@@ -208,10 +210,23 @@ set -e
 [ $rc2 -eq 2 ] || { show "$dir/migrate5l.out"; fail "the copy onto the source's own image exited $rc2, expected 2"; }
 [ $rc3 -ne 0 ] && grep -q "Block node is read-only" "$dir/migrate5lf.out" ||
   { show "$dir/migrate5lf.out"; fail "forced onto the source's own image: exit $rc3, not QEMU's refusal"; }
+[ -z "$(ls -A "$dir/shut")" ] || fail "something was left in the unwritable directory"
+size=$(qemu-img info -U --output=json "$src_image" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p')
+mkdir -p "$dir/roimg"
+qemu-img create -q -f qcow2 "$dir/roimg/$(basename "$src_image")" "$size"
+chmod 0444 "$dir/roimg/$(basename "$src_image")"
+set +e
+refusal 5r --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" \
+  --disk-map "$(dirname "$src_image")=$dir/roimg" mapd
+set -e
+[ $rc1 -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/roimg/.*, which exists on the destination, where its libvirtd \(pid [0-9]+, user [^)]+\) may not read and write it" "$dir/check5r.out" ||
+  { show "$dir/check5r.out"; fail "check of a copy into an image there its libvirtd may not write: exit $rc1"; }
+[ $rc2 -eq 2 ] || { show "$dir/migrate5r.out"; fail "the copy into an image its libvirtd may not write exited $rc2, expected 2"; }
+[ $rc3 -ne 0 ] && grep -q "Block node is read-only" "$dir/migrate5rf.out" ||
+  { show "$dir/migrate5rf.out"; fail "forced into an image its libvirtd may not write: exit $rc3, not QEMU's refusal"; }
 [ "$("$tool" state src mapd)" = running ] && [ "$("$tool" state dst mapd)" = absent ] ||
   fail "mapd does not run on the source only after the refused copies"
-[ -z "$(ls -A "$dir/shut")" ] || fail "something was left in the unwritable directory"
-ok "5w. a copy into a directory the destination's libvirtd may not write in, and onto the source's own image: blockers, refused; forced, libvirt's and QEMU's own refusals, the guest running on"
+ok "5w. a copy into a directory the destination's libvirtd may not write in, into an image there it may not write, and onto the source's own image: blockers, refused; forced, libvirt's and QEMU's own refusals, the guest running on"
 "$cli" -c "$src" --dry-run --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" \
   --disks-uri "unix://$dir/mapd-nbd.sock" --disk-map "$map" mapd "$dst" > "$dir/dry5.out"
 grep -q "^Destination XML (disk-map, network-map):" "$dir/dry5.out" &&
@@ -791,7 +806,10 @@ ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2
 # so it is looked at): check said "cannot be seen" of the image and
 # nothing of the files, and the guest failed to start there. Now blockers (exit 1), refused up front (exit 2),
 # libvirt's own failures forced; a medium whose startupPolicy lets libvirt
-# leave it out, a warning, and the guest moves without it.
+# leave it out, a warning, and the guest moves without it. A kernel there
+# in a directory the destination's libvirtd may not pass (mode 0): check
+# said ok, and QEMU failed, "could not open kernel file … Permission
+# denied"; now a blocker naming the daemon and its user.
 truncate -s 1M "$dir/cd.iso"
 [ "$(id -u)" -ne 0 ] || chown "$owner" "$dir/cd.iso"
 cat > "$dir/cdg.xml" <<XML
@@ -808,6 +826,10 @@ virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cdg-serial.log|$dir/no
 "$tool" dirty-guest kern 64 1 1
 kernel=$(virsh -q -c "$src" dumpxml kern | sed -n "s|.*<kernel>\(.*\)</kernel>.*|\1|p")
 virsh -q -c "$src" dumpxml --migratable kern | sed "s|<kernel>$kernel</kernel>|<kernel>$dir/nokernel/k.elf</kernel>|" > "$dir/kern-nokernel.xml"
+mkdir -p "$dir/shutk"
+cp "$kernel" "$dir/shutk/k.elf"
+chmod 0 "$dir/shutk"
+virsh -q -c "$src" dumpxml --migratable kern | sed "s|<kernel>$kernel</kernel>|<kernel>$dir/shutk/k.elf</kernel>|" > "$dir/kern-shutk.xml"
 cdargs=(--live --migrateuri "unix://$dir/cdg.mig")
 set +e
 refusal 6p "${cdargs[@]}" --xml "$dir/cdg-noiso.xml" cdg
@@ -815,7 +837,10 @@ rc4=$rc1 rc5=$rc2 rc6=$rc3
 refusal 6p2 "${cdargs[@]}" --xml "$dir/cdg-nolog.xml" cdg
 rc9=$rc1 rc10=$rc2 rc11=$rc3
 refusal 6p4 --live --migrateuri "unix://$dir/kern.mig" --xml "$dir/kern-nokernel.xml" kern
-rc12=$rc1 rc13=$rc2 rc14=$rc3 rc1=$rc9 rc2=$rc10 rc3=$rc11
+rc12=$rc1 rc13=$rc2 rc14=$rc3
+refusal 6p5 --live --migrateuri "unix://$dir/kern.mig" --xml "$dir/kern-shutk.xml" kern
+rc15=$rc1 rc16=$rc2 rc17=$rc3 rc1=$rc9 rc2=$rc10 rc3=$rc11
+chmod 0755 "$dir/shutk"
 "$cli" -c "$src" check "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/check6p3.out" 2>&1; rc7=$?
 "$cli" -c "$src" "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/migrate6p3.out" 2>&1; rc8=$?
 set -e
@@ -838,8 +863,15 @@ virsh -q -c "$dst" domblklist cdg | grep -q "hdc *-" || fail "the medium was not
   fail "check of a kernel missing there: exit $rc12"
 [ $rc13 -eq 2 ] || fail "the migration with the kernel missing there was not refused up front (exit $rc13)"
 [ $rc14 -eq 1 ] && qemu_said "could not open kernel file" kern "$dir/migrate6p4f.out" || fail "forced: not QEMU's own failure (exit $rc14)"
+show "$dir/check6p5.out" "$dir/migrate6p5.out" "$dir/migrate6p5f.out"
+[ $rc15 -eq 1 ] && grep -Eq "blocker +files +The guest's kernel is $dir/shutk/k.elf, which the destination's libvirtd \(pid [0-9]+, user [^)]+\) may not read" "$dir/check6p5.out" ||
+  fail "check of a kernel there its libvirtd may not read: exit $rc15"
+[ $rc16 -eq 2 ] || fail "the migration with a kernel there its libvirtd may not read was not refused up front (exit $rc16)"
+[ $rc17 -eq 1 ] && qemu_said "could not open kernel file .*Permission denied" kern "$dir/migrate6p5f.out" ||
+  fail "forced: not QEMU's own failure on the kernel it may not read (exit $rc17)"
+[ "$("$tool" state src kern)" = running ] || fail "kern does not run on the source after the refused migrations"
 "$tool" destroy dst cdg
-ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there: blockers (exit 1), refused up front (exit 2), libvirt's own failures forced; an optional medium a warning, and the guest moves without it"
+ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there, or a kernel its libvirtd may not read: blockers (exit 1), refused up front (exit 2), libvirt's and QEMU's own failures forced; an optional medium a warning, and the guest moves without it"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

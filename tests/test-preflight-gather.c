@@ -1163,8 +1163,8 @@ test_local_host (void)
 
   g_test_summary ("The socket of a local URI (its socket parameter; none over ssh or tcp, or for another driver); "
                   "the user its daemon runs as, from the socket's peer (this process here); write and search by "
-                  "the owner's, group's or others' bits, root always, every directory above searched; two paths "
-                  "of one file through a link");
+                  "the owner's, group's or others' bits, root always, every directory above searched; a file opened "
+                  "to read or write by the same bits; two paths of one file through a link");
   g_assert_nonnull (tmp);
   g_assert_cmpstr (none = virt_migrate_uri_socket_path ("qemu+unix:///session?socket=/run/x/sock&no_tty=1"), ==,
                    "/run/x/sock");
@@ -1191,23 +1191,23 @@ test_local_host (void)
   st.st_mode = S_IFDIR | 0750;
   st.st_uid = 4242;
   st.st_gid = 10;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_YES);
   st.st_mode = S_IFDIR | 0570;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, X_OK), ==, VIRT_MIGRATE_FACT_YES);
   st.st_uid = 0;
   st.st_mode = S_IFDIR | 0775;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_NO);
   st.st_gid = 77;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_NO);
   g_array_append_val (other_user.groups, group);
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_YES);
   st.st_gid = 4242;
   st.st_mode = S_IFDIR | 0705;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, X_OK), ==, VIRT_MIGRATE_FACT_NO);
   st.st_gid = 10;
-  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, FALSE), ==, VIRT_MIGRATE_FACT_YES);
-  g_assert_cmpint (virt_migrate_daemon_user_may (&root, &st, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&other_user, &st, X_OK), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_may (&root, &st, W_OK | X_OK), ==, VIRT_MIGRATE_FACT_YES);
 
   /* Directories of this machine: another user may write in one open to
    * all, not in this process's own 0755 one, nor below a directory it
@@ -1228,6 +1228,15 @@ test_local_host (void)
   /* One file, two paths. */
   g_assert_true (g_file_set_contents (file, "QFI", -1, NULL));
   g_assert_true (g_file_set_contents (other, "QFI", -1, NULL));
+  /* Opened by another user: read by the others' bits, written not (0644). */
+  g_assert_cmpint (g_chmod (file, 0644), ==, 0);
+  g_assert_cmpint (virt_migrate_daemon_user_can_open (&other_user, file, FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_daemon_user_can_open (&other_user, file, TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_can_open (me, file, TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (g_chmod (file, 0600), ==, 0);
+  g_assert_cmpint (virt_migrate_daemon_user_can_open (&other_user, file, FALSE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_daemon_user_can_open (&other_user, "/nonexistent/f", FALSE), ==,
+                   VIRT_MIGRATE_FACT_UNKNOWN);
   g_assert_cmpint (symlink (tmp, link), ==, 0);
   g_assert_true (virt_migrate_same_file (file, via_link));
   g_assert_true (virt_migrate_same_file (file, file));

@@ -540,7 +540,8 @@ test_files (void)
   g_test_summary ("The files a guest's character devices write (a file serial port, a console mirroring it, a "
                   "pty's log; not a pty itself): their directory missing on the destination a blocker, not seen a "
                   "warning, there ok; a file named twice said once; the files QEMU reads (the firmware, a kernel, "
-                  "an initrd): missing a blocker, not seen a warning");
+                  "an initrd): missing a blocker, not seen a warning; there but not for its libvirtd's user, a "
+                  "blocker naming it");
   g_assert_true (virt_migrate_guest_xml_parse ("<domain><devices><serial type='file'><source path='/var/log/vm/s0.log'/>"
                                                "<target port='0'/></serial><console type='file'><source "
                                                "path='/var/log/vm/s0.log'/></console><serial type='pty'><log "
@@ -585,6 +586,18 @@ test_files (void)
   v = verdict_of (f);
   g_assert_true (has_check (v, "files", "blocker", "The guest's kernel is /boot/vmlinuz, which is missing on the "
                             "destination: the guest fails to start there"));
+  /* There, but its libvirtd's user (a session daemon's QEMU) may not read it, or write beside it. */
+  g_clear_pointer (&v, g_variant_unref);
+  ((VirtMigratePreflightFile *) g_ptr_array_index (f->files, f->files->len - 1))->there = VIRT_MIGRATE_FACT_YES;
+  ((VirtMigratePreflightFile *) g_ptr_array_index (f->files, f->files->len - 1))->usable = VIRT_MIGRATE_FACT_NO;
+  ((VirtMigratePreflightFile *) g_ptr_array_index (f->files, 3))->usable = VIRT_MIGRATE_FACT_NO;
+  f->dest_daemon = g_strdup ("libvirtd (pid 812, user vmtest)");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "files", "blocker", "The guest's kernel is /boot/vmlinuz, which the destination's "
+                            "libvirtd (pid 812, user vmtest) may not read: the guest fails to start there (\"could not "
+                            "open … Permission denied\")"));
+  g_assert_true (has_check (v, "files", "blocker", "The guest's channel writes to /srv/ch, which the destination's "
+                            "libvirtd (pid 812, user vmtest) may not write"));
 }
 
 static void
@@ -982,7 +995,7 @@ test_disks_local_host (void)
   d->created_by_us = TRUE;
   d->dest_dir_exists = VIRT_MIGRATE_FACT_YES;
   d->dest_dir_writable = VIRT_MIGRATE_FACT_NO;
-  d->dest_daemon = g_strdup ("libvirtd (pid 812, user vmtest)");
+  f->dest_daemon = g_strdup ("libvirtd (pid 812, user vmtest)");
   v = verdict_of (f);
   assert_check (v, "disk", "blocker", "vda: copied to /srv/link/web1.qcow2 (disk-map), in a directory that the "
                 "destination's libvirtd (pid 812, user vmtest) may not write in: it cannot make the image there "
@@ -997,11 +1010,23 @@ test_disks_local_host (void)
   d->dest_dir_writable = VIRT_MIGRATE_FACT_YES;
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "created there by libvirtd (pid 812, user vmtest), which may write in that directory");
+  /* An image already there that its user may not write. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  d->dest_openable = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "vda: copied into /srv/link/web1.qcow2, which exists on the destination, where "
+                "its libvirtd (pid 812, user vmtest) may not read and write it: its QEMU cannot copy into it");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_openable = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "vda: copied into /srv/link/web1.qcow2, which exists on the destination");
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
   /* A remote destination: nothing seen of the directory, nothing claimed of it. */
   g_clear_pointer (&v, g_variant_unref);
   d->dest_dir_exists = VIRT_MIGRATE_FACT_UNKNOWN;
   d->dest_dir_writable = VIRT_MIGRATE_FACT_UNKNOWN;
-  g_clear_pointer (&d->dest_daemon, g_free);
+  g_clear_pointer (&f->dest_daemon, g_free);
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "vda: copied to /srv/link/web1.qcow2 (disk-map), created there through its storage API");
 }
