@@ -341,7 +341,13 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
       g_free (named);
       named = g_strcmp0 (d->dest_path, d->source) == 0 ? g_strdup (d->source)
                                                        : g_strdup_printf ("%s there (%s here)", d->dest_path, d->source);
-      if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
+      if (d->dest_exists == VIRT_MIGRATE_FACT_YES && d->dest_openable == VIRT_MIGRATE_FACT_NO)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Let the destination's libvirtd's user open it (its owner, group or mode, and the directories above it)",
+             "%s: %s is on the destination, where its %s may not %s it: the guest cannot start there (\"Cannot "
+             "access storage file … Permission denied\")", d->target, named,
+             f->dest_daemon != NULL ? f->dest_daemon : "libvirtd", d->written ? "read and write" : "read");
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
              d->target, named);
       else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && d->pool != NULL)

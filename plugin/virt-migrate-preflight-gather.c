@@ -698,9 +698,11 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
       if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES && d->dest_exists == VIRT_MIGRATE_FACT_NO)
         d->dest_dir_writable = virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, &daemon, facts), dir);
-      /* The destination's QEMU opens an image there to copy into it. */
-      if (d->copied && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
-        d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), d->dest_path, TRUE);
+      /* The destination's QEMU opens the image there: to copy into it, or
+       * to run from it (written unless read-only). */
+      if (local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
+        d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts),
+                                                              d->dest_path, d->copied || d->written);
       /* Both hosts on this machine: never a copy onto the source's own image. */
       if (d->copied && local_source && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
         d->dest_same_as = virt_migrate_same_file_as_source (d);

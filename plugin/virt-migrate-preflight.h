@@ -89,8 +89,8 @@ typedef struct {
   gboolean        created_by_us; /* a disk-map copy: a missing image is made there through its storage API */
   VirtMigrateFact dest_dir_exists; /* the directory it is made in is there (a local destination's; else unknown) */
   VirtMigrateFact dest_dir_writable; /* and its libvirtd may write in it (a local destination's; else unknown) */
-  VirtMigrateFact dest_openable; /* copied into an image there: its libvirtd's user may read and write it (QEMU
-                                 * runs as a session daemon's user; a local destination's; else unknown) */
+  VirtMigrateFact dest_openable; /* an image there: its libvirtd's user may read it, and write it if copied into or
+                                 * written (QEMU runs as a session daemon's user; a local destination's; else unknown) */
   char           *dest_same_as; /* copied into dest_path, which is on this machine the very file of this image of
                                  * the source's guest (its top image or a backing file), NULL: not seen so */
   char           *nvme;        /* an NVMe disk's host device (source NULL) */

@@ -809,7 +809,8 @@ ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2
 # leave it out, a warning, and the guest moves without it. A kernel there
 # in a directory the destination's libvirtd may not pass (mode 0): check
 # said ok, and QEMU failed, "could not open kernel file … Permission
-# denied"; now a blocker naming the daemon and its user.
+# denied"; a CD-ROM image there: libvirt failed, "Cannot access storage
+# file … Permission denied"; now blockers naming the daemon and its user.
 truncate -s 1M "$dir/cd.iso"
 [ "$(id -u)" -ne 0 ] || chown "$owner" "$dir/cd.iso"
 cat > "$dir/cdg.xml" <<XML
@@ -828,7 +829,9 @@ kernel=$(virsh -q -c "$src" dumpxml kern | sed -n "s|.*<kernel>\(.*\)</kernel>.*
 virsh -q -c "$src" dumpxml --migratable kern | sed "s|<kernel>$kernel</kernel>|<kernel>$dir/nokernel/k.elf</kernel>|" > "$dir/kern-nokernel.xml"
 mkdir -p "$dir/shutk"
 cp "$kernel" "$dir/shutk/k.elf"
+cp "$dir/cd.iso" "$dir/shutk/cd.iso"
 chmod 0 "$dir/shutk"
+virsh -q -c "$src" dumpxml --migratable cdg | sed "s|$dir/cd.iso|$dir/shutk/cd.iso|" > "$dir/cdg-shutk.xml"
 virsh -q -c "$src" dumpxml --migratable kern | sed "s|<kernel>$kernel</kernel>|<kernel>$dir/shutk/k.elf</kernel>|" > "$dir/kern-shutk.xml"
 cdargs=(--live --migrateuri "unix://$dir/cdg.mig")
 set +e
@@ -839,7 +842,9 @@ rc9=$rc1 rc10=$rc2 rc11=$rc3
 refusal 6p4 --live --migrateuri "unix://$dir/kern.mig" --xml "$dir/kern-nokernel.xml" kern
 rc12=$rc1 rc13=$rc2 rc14=$rc3
 refusal 6p5 --live --migrateuri "unix://$dir/kern.mig" --xml "$dir/kern-shutk.xml" kern
-rc15=$rc1 rc16=$rc2 rc17=$rc3 rc1=$rc9 rc2=$rc10 rc3=$rc11
+rc15=$rc1 rc16=$rc2 rc17=$rc3
+refusal 6p6 "${cdargs[@]}" --xml "$dir/cdg-shutk.xml" cdg
+rc18=$rc1 rc19=$rc2 rc20=$rc3 rc1=$rc9 rc2=$rc10 rc3=$rc11
 chmod 0755 "$dir/shutk"
 "$cli" -c "$src" check "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/check6p3.out" 2>&1; rc7=$?
 "$cli" -c "$src" "${cdargs[@]}" --xml "$dir/cdg-optional.xml" cdg "$dst" > "$dir/migrate6p3.out" 2>&1; rc8=$?
@@ -870,8 +875,14 @@ show "$dir/check6p5.out" "$dir/migrate6p5.out" "$dir/migrate6p5f.out"
 [ $rc17 -eq 1 ] && qemu_said "could not open kernel file .*Permission denied" kern "$dir/migrate6p5f.out" ||
   fail "forced: not QEMU's own failure on the kernel it may not read (exit $rc17)"
 [ "$("$tool" state src kern)" = running ] || fail "kern does not run on the source after the refused migrations"
+show "$dir/check6p6.out" "$dir/migrate6p6.out" "$dir/migrate6p6f.out"
+[ $rc18 -eq 1 ] && grep -Eq "blocker +disk +hdc: $dir/shutk/cd.iso there \($dir/cd.iso here\) is on the destination, where its libvirtd \(pid [0-9]+, user [^)]+\) may not read it" "$dir/check6p6.out" ||
+  fail "check of a CD-ROM image there its libvirtd may not read: exit $rc18"
+[ $rc19 -eq 2 ] || fail "the migration with a CD-ROM image there its libvirtd may not read was not refused up front (exit $rc19)"
+[ $rc20 -eq 1 ] && grep -q "Cannot access storage file.*Permission denied" "$dir/migrate6p6f.out" ||
+  fail "forced: not libvirt's own failure on the image it may not read (exit $rc20)"
 "$tool" destroy dst cdg
-ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there, or a kernel its libvirtd may not read: blockers (exit 1), refused up front (exit 2), libvirt's and QEMU's own failures forced; an optional medium a warning, and the guest moves without it"
+ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there, or a kernel or CD-ROM image its libvirtd may not read: blockers (exit 1), refused up front (exit 2), libvirt's and QEMU's own failures forced; an optional medium a warning, and the guest moves without it"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

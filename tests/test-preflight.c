@@ -1022,6 +1022,30 @@ test_disks_local_host (void)
   v = verdict_of (f);
   assert_check (v, "disk", "ok", "vda: copied into /srv/link/web1.qcow2, which exists on the destination");
   d->dest_exists = VIRT_MIGRATE_FACT_NO;
+  /* Left in place (shared), there but not open to its user. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->copied = FALSE;
+  d->created_by_us = FALSE;
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  d->dest_openable = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "vda: /srv/link/web1.qcow2 there (/var/lib/libvirt/images/web1.qcow2 here) is "
+                "on the destination, where its libvirtd (pid 812, user vmtest) may not read and write it: the guest "
+                "cannot start there");
+  g_clear_pointer (&v, g_variant_unref);
+  d->written = FALSE;
+  d->readonly = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "may not read it: the guest cannot start there");
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_openable = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  assert_check (v, "disk", "ok", "is visible on the destination (shared)");
+  d->written = TRUE;
+  d->readonly = FALSE;
+  d->copied = TRUE;
+  d->created_by_us = TRUE;
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
   /* A remote destination: nothing seen of the directory, nothing claimed of it. */
   g_clear_pointer (&v, g_variant_unref);
   d->dest_dir_exists = VIRT_MIGRATE_FACT_UNKNOWN;
