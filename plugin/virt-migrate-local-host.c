@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -343,4 +344,42 @@ virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon, 
   if (*daemon != NULL && facts->dest_daemon == NULL)
     facts->dest_daemon = g_strdup ((*daemon)->name);
   return *daemon;
+}
+
+/**
+ * virt_migrate_address_here:
+ *
+ * Whether @address (an IP address, bracketed or not) is one of this
+ * machine's, so that a program here can listen on it: a wildcard or a
+ * loopback address is; another is if a socket binds to it (no port taken:
+ * port 0, closed at once). Unknown for a host name.
+ */
+VirtMigrateFact
+virt_migrate_address_here (const char *address)
+{
+  g_autofree char *bare = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+  struct sockaddr_storage native;
+  int fd, rc, saved;
+
+  if (address == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  bare = g_str_has_prefix (address, "[") && g_str_has_suffix (address, "]")
+           ? g_strndup (address + 1, strlen (address) - 2) : g_strdup (address);
+  inet = g_inet_address_new_from_string (bare);
+  if (inet == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (g_inet_address_get_is_any (inet) || g_inet_address_get_is_loopback (inet))
+    return VIRT_MIGRATE_FACT_YES;
+  sa = g_inet_socket_address_new (inet, 0);
+  if (!g_socket_address_to_native (sa, &native, sizeof native, NULL))
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  fd = socket (native.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  rc = bind (fd, (struct sockaddr *) &native, g_socket_address_get_native_size (sa));
+  saved = errno;
+  close (fd);
+  return rc == 0 ? VIRT_MIGRATE_FACT_YES : saved == EADDRNOTAVAIL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
 }

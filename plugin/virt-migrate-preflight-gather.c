@@ -547,6 +547,8 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
   if (!local)
     return;
   facts->streams = virt_migrate_listeners_streams (request);
+  g_object_get (request, "listen-address", &facts->listen_address, NULL);
+  facts->listen_here = virt_migrate_address_here (facts->listen_address);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
     virt_migrate_endpoints_add_copy (asked, g_ptr_array_index (facts->streams, i), NULL);
   if (asked->len > 0)

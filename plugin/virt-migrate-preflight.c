@@ -432,6 +432,16 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
              "%s port %u%s: no program of this machine (the destination) listens on it", s->what, s->port, where);
     }
+  /* Where QEMU listens there (libvirt passes it to the destination's
+   * QEMU, and to its NBD server for a storage copy). */
+  if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_NO)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Give an address this machine has (--listen-address), or none: QEMU then listens on all of them",
+         "The listen address %s is not an address of this machine (the destination): its QEMU cannot listen "
+         "there (\"Failed to bind socket: Cannot assign requested address\")", f->listen_address);
+  else if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_YES)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The listen address %s: this machine (the destination) can listen there", f->listen_address);
 }
 
 /* The files opened as the guest starts there: one a character device

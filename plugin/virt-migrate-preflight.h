@@ -156,6 +156,9 @@ typedef struct {
   GPtrArray      *streams;             /* VirtMigrateEndpoint: the migration's own ports there that its URIs fix
                                         * (the stream's, the storage copy's), at the host the source connects to,
                                         * a live migration's to this machine; NULL: none */
+  char           *listen_address;      /* where the destination's QEMU listens (the request's listen-address), a live
+                                        * migration's; NULL: its default */
+  VirtMigrateFact listen_here;         /* that address is one of this machine's, the destination (else unknown) */
   GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
                                         * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */

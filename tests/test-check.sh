@@ -712,6 +712,9 @@ ok "a fixed VNC port: taken there (the source's own on this machine, a destinati
 # (--disks-port) likewise: a blocker, refused up front (forced, the source's
 # NBD client waited on that program, libvirt's job stuck in its monitor
 # call and past cancelling, until the program closed the connection).
+# A listen address (--listen-address) that this machine, the destination,
+# lacks: check said ok, and QEMU failed there ("Failed to bind socket:
+# Cannot assign requested address"); now a blocker, refused up front.
 p5=$(free_port)
 "$tool" guest strm
 /usr/bin/python3 -c 'import socket, sys
@@ -727,9 +730,32 @@ nbdargs=(--live --migrateuri tcp://127.0.0.1:$p6 --copy-storage-all --disks-port
 refusal 6m6 --live --migrateuri tcp://127.0.0.1:$p5 strm
 wait $listener
 strm_state=$("$tool" state src strm)
-"$cli" -c "$src" check --live --migrateuri tcp://127.0.0.1:$p5 strm "$dst" > "$dir/check6m6ok.out" 2>&1; rc4=$?
-"$cli" -c "$src" --live strm "$dst" tcp://127.0.0.1:$p5 > "$dir/migrate6m6ok.out" 2>&1; rc5=$?
+# A listen address this machine lacks (the first of three documentation
+# addresses that no socket here can bind).
+noaddr=$(/usr/bin/python3 -c 'import errno, socket
+for a in ("198.51.100.77", "203.0.113.77", "192.0.2.254"):
+    s = socket.socket()
+    try:
+        s.bind((a, 0))
+    except OSError as e:
+        if e.errno == errno.EADDRNOTAVAIL:
+            print(a)
+            break
+    finally:
+        s.close()')
+rc1s=$rc1 rc2s=$rc2 rc3s=$rc3
+refusal 6m7 --live --listen-address "$noaddr" --migrateuri tcp://127.0.0.1:$p6 strm
+rc8=$rc1 rc9=$rc2 rc10=$rc3 rc1=$rc1s rc2=$rc2s rc3=$rc3s
+strm_state2=$("$tool" state src strm)
+"$cli" -c "$src" check --live --listen-address 127.0.0.1 --migrateuri tcp://127.0.0.1:$p5 strm "$dst" > "$dir/check6m6ok.out" 2>&1; rc4=$?
+"$cli" -c "$src" --live --listen-address 127.0.0.1 strm "$dst" tcp://127.0.0.1:$p5 > "$dir/migrate6m6ok.out" 2>&1; rc5=$?
 set -e
+show "$dir/check6m7.out" "$dir/migrate6m7.out" "$dir/migrate6m7f.out"
+[ -n "$noaddr" ] && [ $rc8 -eq 1 ] && grep -Eq "blocker +ports +The listen address $noaddr is not an address of this machine \(the destination\)" "$dir/check6m7.out" ||
+  fail "check of a listen address this machine lacks ('$noaddr'): exit $rc8"
+[ $rc9 -eq 2 ] || fail "the migration with a listen address this machine lacks was not refused up front (exit $rc9)"
+[ $rc10 -eq 1 ] && grep -q "Cannot assign requested address" "$dir/migrate6m7f.out" && [ "$strm_state2" = running ] ||
+  fail "forced with a listen address this machine lacks: exit $rc10, not QEMU's failure, or the guest $strm_state2"
 show "$dir/check6m6nbd.out" "$dir/migrate6m6nbd.out" "$dir/check6m6.out" "$dir/migrate6m6.out" "$dir/migrate6m6f.out" \
   "$dir/check6m6ok.out" "$dir/migrate6m6ok.out"
 [ $rc6 -eq 1 ] && grep -Eq "blocker +ports +The storage copy's port $p5 on 127.0.0.1 is taken there \(this machine\): python3 \(pid $listener\)" "$dir/check6m6nbd.out" &&
@@ -743,11 +769,12 @@ show "$dir/check6m6nbd.out" "$dir/migrate6m6nbd.out" "$dir/check6m6.out" "$dir/m
   fail "the migration onto a program's port was not refused up front (exit $rc2)"
 [ $rc3 -eq 1 ] && [ "$(cat "$dir/caught6m6" 2>/dev/null)" = QEVM ] && [ "$strm_state" = running ] ||
   fail "forced: exit $rc3, the program caught '$(cat "$dir/caught6m6" 2>/dev/null)', the guest $strm_state on the source"
-[ $rc4 -eq 0 ] && grep -Eq "ok +ports +The migration stream's port $p5 on 127.0.0.1: no program of this machine \(the destination\) listens on it" "$dir/check6m6ok.out" ||
+[ $rc4 -eq 0 ] && grep -Eq "ok +ports +The migration stream's port $p5 on 127.0.0.1: no program of this machine \(the destination\) listens on it" "$dir/check6m6ok.out" &&
+  grep -Eq "ok +ports +The listen address 127.0.0.1: this machine \(the destination\) can listen there" "$dir/check6m6ok.out" ||
   fail "check of a free migration port: exit $rc4"
 [ $rc5 -eq 0 ] && [ "$("$tool" state dst strm)" = running ] || fail "the guest did not migrate over a free port (exit $rc5)"
 "$tool" destroy dst strm
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; free, ok and it migrates"
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced; free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

@@ -1164,7 +1164,8 @@ test_local_host (void)
   g_test_summary ("The socket of a local URI (its socket parameter; none over ssh or tcp, or for another driver); "
                   "the user its daemon runs as, from the socket's peer (this process here); write and search by "
                   "the owner's, group's or others' bits, root always, every directory above searched; a file opened "
-                  "to read or write by the same bits; two paths of one file through a link");
+                  "to read or write by the same bits; two paths of one file through a link; the addresses this "
+                  "machine can listen on");
   g_assert_nonnull (tmp);
   g_assert_cmpstr (none = virt_migrate_uri_socket_path ("qemu+unix:///session?socket=/run/x/sock&no_tty=1"), ==,
                    "/run/x/sock");
@@ -1224,6 +1225,19 @@ test_local_host (void)
   g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, "relative"), ==, VIRT_MIGRATE_FACT_UNKNOWN);
   g_assert_cmpint (virt_migrate_daemon_user_can_write (NULL, tmp), ==, VIRT_MIGRATE_FACT_UNKNOWN);
   g_assert_cmpint (virt_migrate_daemon_user_can_write (&other_user, "/nonexistent/dir"), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+
+  /* Addresses this machine has: a wildcard, a loopback one; one that no
+   * socket here binds (the first of three documentation addresses; the
+   * machine might have one); a host name, not known. */
+  g_assert_cmpint (virt_migrate_address_here ("0.0.0.0"), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_here ("[::]"), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_here ("127.0.0.1"), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_here ("::1"), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_here ("host.example"), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_address_here (NULL), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_true (virt_migrate_address_here ("198.51.100.77") == VIRT_MIGRATE_FACT_NO ||
+                 virt_migrate_address_here ("203.0.113.77") == VIRT_MIGRATE_FACT_NO ||
+                 virt_migrate_address_here ("192.0.2.254") == VIRT_MIGRATE_FACT_NO);
 
   /* One file, two paths. */
   g_assert_true (g_file_set_contents (file, "QFI", -1, NULL));

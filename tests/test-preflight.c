@@ -528,6 +528,25 @@ test_ports (void)
   f->endpoints = endpoints_one ("VNC", 5910, "::1", NULL);
   v = verdict_of (f);
   g_assert_true (has_check (v, "ports", "ok", NULL));
+
+  /* The migration's listen address on a local destination: not one of
+   * its addresses, a blocker; one, ok; a host name (unknown), nothing. */
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&f->endpoints, g_ptr_array_unref);
+  f->listen_address = g_strdup ("198.51.100.77");
+  f->listen_here = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "blocker", "The listen address 198.51.100.77 is not an address of this machine "
+                            "(the destination): its QEMU cannot listen there"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->listen_here = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "ok", "The listen address 198.51.100.77: this machine (the destination) can "
+                            "listen there"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->listen_here = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "ports"));
 }
 
 static void
