@@ -12,6 +12,24 @@ build=$1
 dir=$VIRT_MIGRATE_TESTBED_DIR
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tap.sh"
+# Chromium's profile and singleton socket: in the test bed, which goes
+# with it (in /tmp they stayed, one set a run).
+export TMPDIR=$dir/tmp
+mkdir -p "$TMPDIR"
+# What the test started and left: the ssh-agent that cockpit-bridge starts
+# outlived it (found running after a run, its socket in /tmp: setgid, it
+# does not see TMPDIR). Every process with this test's TMPDIR is asked to
+# end (an agent then removes its socket).
+reap() {
+	local e pid
+	for e in /proc/[0-9]*/environ; do
+		pid=${e#/proc/}
+		pid=${pid%/environ}
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		grep -qzx "TMPDIR=$TMPDIR" "$e" 2> /dev/null && kill "$pid" 2> /dev/null
+	done
+	true
+}
 # Missing tools fail the test, never skip it: a skipped page test proves
 # nothing (tools/install-deps installs Cockpit and Chromium; Node 20 with
 # --experimental-websocket is on the machine).
@@ -31,7 +49,7 @@ share=$(dirname "$(dirname "$(dirname "$manifest")")")
 # One bus, as the system bus and the session bus.
 start_bus
 export DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
-trap 'kill ${daemon:-} ${ws:-} $bus_pid 2>/dev/null || true' EXIT
+trap 'kill ${daemon:-} ${ws:-} $bus_pid 2>/dev/null || true; reap' EXIT
 start_daemon
 
 # Cockpit, serving the installed package (and its own base1).

@@ -8,6 +8,7 @@
  * Built with libFuzzer (clang, -Dfuzzing=true) it is the fuzzer; built
  * with fuzz-main.c it replays the seed corpus (tests/fuzz/history-corpus)
  * and every crash found as a unit test. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,10 +23,27 @@ drop_log (const char *domain, GLogLevelFlags level, const char *message, gpointe
 {
 }
 
+static char *dir = NULL;
+
+/* The directory made for the inputs, removed at exit (the replay runs in
+ * every unit suite: it left one in /tmp each time). */
+static void
+remove_dir (void)
+{
+  const char *const names[] = { "history", "history.lock" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  static char *dir = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(VirtMigrateHistory) history = NULL;
@@ -37,6 +55,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   if (dir == NULL)
     {
       dir = g_dir_make_tmp ("fuzz-history-XXXXXX", NULL);
+      g_assert_nonnull (dir);
+      atexit (remove_dir);
       g_log_set_handler ("VirtMigrate", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, drop_log, NULL);
     }
   records = virt_migrate_history_parse ((const char *) data, size, &lines);
