@@ -227,6 +227,13 @@ validate_tuning (VirtMigrateRequest *self, GError **error)
     return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
                  "'auto-converge-initial' and 'auto-converge-increment' tune auto-convergence: set "
                  "'auto-converge' (libvirt: \"Turn auto convergence on to tune it\")");
+  /* libvirt 9.0 hands the name to QEMU only with VIR_MIGRATE_TLS
+   * (qemuMigrationSrcRun()): without it the name is dropped and the
+   * stream goes unencrypted, which whoever gave a name did not mean. */
+  if (request_get_string (self, PROP_TLS_DESTINATION) != NULL && !request_get_bool (self, PROP_TLS))
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'tls-destination' names the host whose TLS certificate is checked: set 'tls' too (without it "
+                 "libvirt ignores the name and the migration stream is not encrypted)");
   if (request_get_bool (self, PROP_ZEROCOPY) && !parallel)
     return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
                  "'zerocopy' needs 'parallel' (libvirt: \"zero-copy is only available for parallel migration\")");

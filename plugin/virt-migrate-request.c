@@ -284,7 +284,8 @@ virt_migrate_request_class_init (VirtMigrateRequestClass *klass)
    *
    * The host name the destination's TLS certificate is checked against
    * (`VIR_MIGRATE_PARAM_TLS_DESTINATION`), when it differs from the one in
-   * the migration URI.
+   * the migration URI. Only with #VirtMigrateRequest:tls: libvirt ignores it
+   * otherwise, so a request with it alone is refused.
    */
   virt_migrate_request_props[PROP_TLS_DESTINATION] = g_param_spec_string ("tls-destination", NULL, NULL, NULL, RW);
   /**

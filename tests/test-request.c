@@ -677,6 +677,8 @@ static const Rule rules[] = {
     "Turn xbzrle compression on", "{'compression-methods': <['xbzrle']>}" },
   { "auto-converge tuning without it", "{'auto-converge-initial': <@u 30>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
     "Turn auto convergence on", "{'auto-converge': <true>}" },
+  { "tls-destination without tls", "{'tls-destination': <'dst.example.org'>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "set 'tls' too", "{'tls': <true>}" },
   { "zerocopy without parallel", "{'zerocopy': <true>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
     "zero-copy is only available for parallel migration", "{'parallel': <true>}" },
   { "synchronous writes without a copy", "{'copy-storage-synchronous-writes': <true>}",

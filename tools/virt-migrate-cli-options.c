@@ -30,7 +30,7 @@ static const struct {
   { "bandwidth", NULL, "Bandwidth cap in MiB/s", "MIB" },
   { "max-downtime", NULL, "Longest switch-over pause in ms", "MS" },
   { "tls", NULL, "Encrypt the native migration stream with TLS", NULL },
-  { "tls-destination", NULL, "Host name to check the TLS certificate against", "HOST" },
+  { "tls-destination", NULL, "Host name to check the TLS certificate against (with --tls)", "HOST" },
   { "compressed", NULL, "Compress the migration stream", NULL },
   { "parallel-connections", NULL, "Migrate over N parallel connections", "N" },
   { "auto-converge", NULL, "Throttle the guest's CPUs if needed", NULL },
