@@ -28,7 +28,10 @@ typedef struct {
   guint64  memory;     /* bytes */
   gboolean running;
   gboolean persistent; /* defined, not only running */
-  char    *state;      /* libvirt's state as a word: running, paused, shut off…; NULL: not asked */
+  char    *state;      /* libvirt's state as a word: running, paused, shut off…, with a post-copy reason as virsh
+                        * gives it ("paused (post-copy failed)"); NULL: not asked */
+  gboolean in_postcopy;     /* in a post-copy migration (paused or running "post-copy") */
+  gboolean postcopy_failed; /* in one that broke ("post-copy failed") */
   char   **disks;      /* the images its disks use (the chains where libvirt lists them); NULL: not asked */
   gint     snapshots;  /* how many snapshots libvirt keeps of it (lookup_guest); -1: not known */
 } VirtMigrateGuestInfo;

@@ -798,6 +798,9 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->snapshots = info->snapshots;
   facts->not_running = !info->running;
   facts->state = g_strdup (info->state);
+  facts->resume = virt_migrate_request_get_postcopy_resume (request);
+  facts->in_postcopy = info->in_postcopy;
+  facts->postcopy_failed = info->postcopy_failed;
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);

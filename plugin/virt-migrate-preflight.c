@@ -199,6 +199,28 @@ check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
          "gone)", f->nvram, there);
 }
 
+/* A resume (VIR_MIGRATE_POSTCOPY_RESUME) needs a post-copy migration
+ * that broke: libvirt 9.0 refuses any other ("domain is not being
+ * migrated"). One still moving is followed. */
+static void
+check_resume (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  const char *state = f->state != NULL ? f->state : "in no state known";
+
+  if (f->postcopy_failed)
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The guest is %s on the source: its post-copy migration broke, and libvirt can resume it", state);
+  else if (f->in_postcopy)
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The guest is %s on the source: its post-copy migration is still moving, and virt-migrate follows it",
+         state);
+  else
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Migrate it without --postcopy-resume (a resume finishes a post-copy migration that broke)",
+         "Nothing to resume: the guest is %s on the source, not in a post-copy migration that broke (libvirt: "
+         "\"domain is not being migrated\")", state);
+}
+
 /* What the source's libvirt refuses to migrate whatever the destination
  * (qemuMigrationSrcIsAllowed() in libvirt 9.0): a guest in a job, a guest
  * with snapshots, for the metadata of its snapshots stays behind (offline
@@ -585,7 +607,22 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
   GVariantBuilder b;
 
   g_variant_builder_init (&v.checks, G_VARIANT_TYPE ("aa{sv}"));
-  if (!facts->reachable)
+  /* Resuming a post-copy migration that broke: the guest already runs
+   * there, so nothing of a new migration's checks applies (they would
+   * find it "already running there"); what matters is that there is one
+   * to resume. */
+  if (facts->resume)
+    {
+      if (facts->reachable)
+        add (&v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
+      else
+        add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN
+                                                  : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+             "Check the URI, that libvirtd runs there and that this user may connect", "Cannot connect to %s: %s",
+             destination, facts->connect_error != NULL ? facts->connect_error : "unknown error");
+      check_resume (&v, facts);
+    }
+  else if (!facts->reachable)
     {
       static const char *const not_run[] = { "other-host", "name", "uuid", "machine", "cpu", "memory", "devices",
                                              "network", NULL };
@@ -613,9 +650,12 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
       check_ports (&v, facts);
       check_files (&v, facts);
     }
-  check_source (&v, facts);
-  virt_migrate_preflight_check_disks (&v, facts);
-  virt_migrate_preflight_check_space (&v, facts);
+  if (!facts->resume)
+    {
+      check_source (&v, facts);
+      virt_migrate_preflight_check_disks (&v, facts);
+      virt_migrate_preflight_check_space (&v, facts);
+    }
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&b, "{sv}", "destination", g_variant_new_string (destination));

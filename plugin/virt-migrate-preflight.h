@@ -164,6 +164,9 @@ typedef struct {
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */
   gboolean        not_running;         /* the guest is not running on the source (shut off, crashed) */
   char           *state;               /* then libvirt's word for its state; NULL: not known */
+  gboolean        resume;              /* the request resumes a post-copy migration that broke (postcopy-resume) */
+  gboolean        in_postcopy;         /* the guest is in a post-copy migration on the source */
+  gboolean        postcopy_failed;     /* one that broke there ("post-copy failed") */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */

@@ -123,6 +123,15 @@ mkdir -p "$dir/cfg/glib-2.0/settings"
 printf '[org/virtmigrate/VirtMigrate]\npostcopy-recovery-timeout=uint32 0\n' > "$dir/cfg/glib-2.0/settings/keyfile"
 "$tool" dirty-guest pc2 64 32 4
 sleep 3
+# check of a resume: nothing to resume while it simply runs (check said
+# ok before 7 Dec, and libvirt refused, "domain is not being migrated").
+port=$(free_port)
+set +e
+"$cli" -c "$src" check --live --p2p --postcopy --postcopy-resume --migrateuri "tcp://127.0.0.1:$port" pc2 "$dst" \
+	> "$dir/pc2-check-running.out" 2>&1; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -Eq "blocker +state +Nothing to resume: the guest is running on the source, not in a post-copy migration that broke" \
+	"$dir/pc2-check-running.out" || { show "$dir/pc2-check-running.out"; fail "check of a resume of a running guest: exit $rc"; }
 GSETTINGS_BACKEND=keyfile XDG_CONFIG_HOME=$dir/cfg migrate_and_break pc2
 set +e
 wait $pid; rc=$?
@@ -132,6 +141,16 @@ show "$dir/pc2.out"
 grep -q "Post-copy failed: .*resume it with Recover()" "$dir/pc2.out" || fail "the failure does not say what to do"
 [ "$(reason "$src" pc2)" = "paused (post-copy failed)" ] || fail "source: $(reason "$src" pc2)"
 port=$(free_port)
+# check of the resume now: only that there is one to resume (the checks of
+# a new migration would find the guest already running there).
+set +e
+"$cli" -c "$src" check --live --p2p --postcopy --postcopy-resume --migrateuri "tcp://127.0.0.1:$port" pc2 "$dst" \
+	> "$dir/pc2-check.out" 2>&1; rc=$?
+set -e
+show "$dir/pc2-check.out"
+[ $rc -eq 0 ] && grep -Eq "ok +state +The guest is paused \(post-copy failed\) on the source: its post-copy migration broke, and libvirt can resume it" \
+	"$dir/pc2-check.out" && ! grep -Eq "^ +(blocker|warning) " "$dir/pc2-check.out" ||
+	fail "check of the resume of a broken post-copy: exit $rc"
 set +e
 "$cli" -c "$src" --live --p2p --postcopy --postcopy-resume pc2 "$dst" "tcp://127.0.0.1:$port" \
 	> "$dir/pc2-resume.out" 2>&1; rc=$?
@@ -140,7 +159,7 @@ show "$dir/pc2-resume.out"
 [ $rc -eq 0 ] || fail "--postcopy-resume exited $rc"
 [ "$("$tool" state dst pc2)" = running ] && [ "$("$tool" state src pc2)" = absent ] ||
 	fail "pc2: destination $(reason "$dst" pc2), source $(reason "$src" pc2)"
-ok "with recovery off the job fails at once naming Recover(), the guest paused on the source; --postcopy --postcopy-resume finishes it"
+ok "with recovery off the job fails at once naming Recover(), the guest paused on the source; check of a resume says there is one (a blocker before, while it simply ran); --postcopy --postcopy-resume finishes it"
 
 # 3. virt-migrated killed during post-copy, the stream broken while it is
 # away: the restarted daemon finds its job's guest in post-copy-failed

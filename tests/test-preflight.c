@@ -836,6 +836,48 @@ test_local_fs (void)
   assert_check (v, "disk", "ok", "visible on the destination");
 }
 
+/* A resume of a post-copy migration that broke (postcopy-resume): only
+ * that there is one; a new migration's checks would find the guest
+ * already running there (test-postcopy-recovery 2 for real). */
+static void
+test_resume (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A resume: the guest in post-copy failed ok, still in post-copy ok (followed), running a "
+                  "blocker (libvirt: not being migrated); no check of a new migration, even with the guest "
+                  "already there; the destination unreachable a blocker");
+  f->resume = TRUE;
+  f->uuid_present = VIRT_MIGRATE_FACT_YES;
+  f->uuid_active = TRUE;
+  f->state = g_strdup ("running");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "blocker", "Nothing to resume: the guest is running on the source, not in a "
+                            "post-copy migration that broke (libvirt: \"domain is not being migrated\")"));
+  g_assert_null (check_of (v, "uuid"));
+  g_assert_null (check_of (v, "memory"));
+  g_assert_null (check_of (v, "disk"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (f->state);
+  f->state = g_strdup ("paused (post-copy failed)");
+  f->in_postcopy = f->postcopy_failed = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "ok", "The guest is paused (post-copy failed) on the source: its post-copy "
+                            "migration broke, and libvirt can resume it"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+  g_clear_pointer (&v, g_variant_unref);
+  f->postcopy_failed = FALSE;
+  g_free (f->state);
+  f->state = g_strdup ("paused (post-copy)");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "ok", "still moving, and virt-migrate follows it"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->reachable = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "reachable", "blocker", NULL));
+}
+
 /* What libvirt 9.0 refuses to migrate running whatever the destination
  * (qemuMigrationSrcIsAllowed()): a directory shared through virtiofs (the
  * test bed's session-mode libvirtd cannot run one: "virtiofs is not yet
@@ -1592,6 +1634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/local-fs", test_local_fs);
   g_test_add_func ("/virt-migrate/preflight/fs-kind", test_fs_kind);
   g_test_add_func ("/virt-migrate/preflight/source-refusals", test_source_refusals);
+  g_test_add_func ("/virt-migrate/preflight/resume", test_resume);
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);

@@ -100,13 +100,25 @@ guest_info (virDomainPtr dom)
   char uuid[VIR_UUID_STRING_BUFLEN] = "";
   virDomainInfo info = { 0 };
   VirtMigrateGuestInfo *guest;
+  int state = VIR_DOMAIN_NOSTATE, reason = 0;
 
   virDomainGetUUIDString (dom, uuid);
   virDomainGetInfo (dom, &info);
   guest = virt_migrate_guest_info_new (virDomainGetName (dom), uuid, (guint64) info.memory * 1024);
   guest->running = virDomainIsActive (dom) == 1;
   guest->persistent = virDomainIsPersistent (dom) == 1;
-  guest->state = g_strdup (state_word (info.state));
+  if (virDomainGetState (dom, &state, &reason, 0) < 0)
+    state = info.state;
+  /* The reasons a post-copy migration gives, in virsh's words. */
+  guest->postcopy_failed = (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED) ||
+                           (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
+  guest->in_postcopy = guest->postcopy_failed ||
+                       (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY) ||
+                       (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY);
+  guest->state = guest->in_postcopy
+                   ? g_strdup_printf ("%s (%s)", state_word (state), guest->postcopy_failed ? "post-copy failed"
+                                                                                             : "post-copy")
+                   : g_strdup (state_word (state));
   return guest;
 }
 
