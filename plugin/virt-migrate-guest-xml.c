@@ -814,3 +814,41 @@ virt_migrate_backing_resolve (const char *image, const char *backing)
   dir = g_path_get_dirname (image);
   return g_canonicalize_filename (backing, dir);
 }
+
+/**
+ * virt_migrate_guest_xml_unknown_targets:
+ *
+ * Those of @targets that name no disk of @guest (by its target, as
+ * `vda`); %NULL when every one does. Then @known_out is set to the guest's
+ * disks' targets ("vda, hdc").
+ */
+char **
+virt_migrate_guest_xml_unknown_targets (const VirtMigrateGuestXml *guest, const char *const *targets, char **known_out)
+{
+  g_autoptr(GStrvBuilder) unknown = g_strv_builder_new ();
+  g_autoptr(GString) known = g_string_new (NULL);
+  g_auto(GStrv) out = NULL;
+
+  for (guint i = 0; targets != NULL && targets[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint k = 0; guest->disks != NULL && k < guest->disks->len && !found; k++)
+        found = g_strcmp0 (((const VirtMigrateDiskXml *) g_ptr_array_index (guest->disks, k))->target, targets[i]) == 0;
+      if (!found)
+        g_strv_builder_add (unknown, targets[i]);
+    }
+  out = g_strv_builder_end (unknown);
+  if (out[0] == NULL)
+    return NULL;
+  for (guint k = 0; guest->disks != NULL && k < guest->disks->len; k++)
+    {
+      const char *target = ((const VirtMigrateDiskXml *) g_ptr_array_index (guest->disks, k))->target;
+
+      if (target != NULL)
+        g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", target);
+    }
+  if (known_out != NULL)
+    *known_out = g_string_free (g_steal_pointer (&known), FALSE);
+  return g_steal_pointer (&out);
+}

@@ -187,4 +187,7 @@ char    *virt_migrate_pools_covering (GPtrArray *pools, const char *dir);
 char    *virt_migrate_pools_dir_func (const char *pool, gpointer pools);
 void     virt_migrate_guest_xml_clear (VirtMigrateGuestXml *g);
 
+char   **virt_migrate_guest_xml_unknown_targets (const VirtMigrateGuestXml *guest, const char *const *targets,
+                                                char                    **known_out);
+
 G_END_DECLS

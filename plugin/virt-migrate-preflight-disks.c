@@ -133,6 +133,13 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
 {
   g_autofree char *named = NULL;
 
+  /* qemuMigrationSrcBeginPhase(): every disk named must be the guest's. */
+  for (guint i = 0; f->unknown_disks != NULL && f->unknown_disks[i] != NULL; i++)
+    add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Name the disks to copy by their targets, as virsh domblklist lists them",
+         "--migrate-disks names %s, which is not a disk of the guest (its disks: %s): libvirt refuses the "
+         "migration (\"disk target %s not found\")", f->unknown_disks[i],
+         f->disk_targets != NULL && *f->disk_targets != '\0' ? f->disk_targets : "none", f->unknown_disks[i]);
   for (guint i = 0; i < f->disks->len; i++)
     {
       const VirtMigratePreflightDisk *d = g_ptr_array_index (f->disks, i);
@@ -367,6 +374,11 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Put the image there if the guest needs it",
              "%s: %s is missing on the destination: libvirt leaves the medium out there (its startupPolicy)",
              d->target, named);
+      /* Offline only the definition moves (libvirt looks at no image). */
+      else if (d->dest_exists == VIRT_MIGRATE_FACT_NO && f->offline)
+        add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING, "Put the image there before the guest starts there",
+             "%s: %s is missing on the destination: the definition moves, and the guest will not start there "
+             "until it is there (\"Cannot access storage file\")", d->target, named);
       else if (d->dest_exists == VIRT_MIGRATE_FACT_NO)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
              d->written ? "Copy the storage (--copy-storage-all) or put the image on shared storage"

@@ -135,6 +135,8 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->dest_nvram);
   g_free (facts->dest_daemon);
   g_free (facts->listen_address);
+  g_strfreev (facts->unknown_disks);
+  g_free (facts->disk_targets);
   g_free (facts->emulator);
   g_free (facts->domcaps_error);
   g_ptr_array_unref (facts->networks);

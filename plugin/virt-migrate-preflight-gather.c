@@ -391,6 +391,9 @@ gather_guest (VirtMigrateRequest        *request,
             }
         }
     }
+  /* libvirt refuses a copy that names a disk the guest lacks. */
+  facts->unknown_disks = virt_migrate_guest_xml_unknown_targets (guest, (const char *const *) only,
+                                                                 &facts->disk_targets);
   for (guint i = 0; guest->networks != NULL && i < guest->networks->len; i++)
     {
       const VirtMigrateInterfaceXml *iface = g_ptr_array_index (guest->networks, i);

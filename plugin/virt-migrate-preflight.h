@@ -165,6 +165,8 @@ typedef struct {
   gboolean        not_running;         /* the guest is not running on the source (shut off, crashed) */
   char           *state;               /* then libvirt's word for its state; NULL: not known */
   gboolean        resume;              /* the request resumes a post-copy migration that broke (postcopy-resume) */
+  char          **unknown_disks;       /* the request's migrate-disks that name no disk of the guest; NULL: none */
+  char           *disk_targets;        /* then the guest's disks' targets, "vda, hdc" */
   gboolean        in_postcopy;         /* the guest is in a post-copy migration on the source */
   gboolean        postcopy_failed;     /* one that broke there ("post-copy failed") */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */

@@ -982,7 +982,8 @@ test_disks (void)
 
   g_test_summary ("Disks: a copy into a missing image with no pool is a blocker, with a pool ok; a "
                   "shared disk not in its pool is a blocker, unseen a warning; a cached disk on NFS "
-                  "is said to be safe (libvirt 9.0 lets it go), cache=none not mentioned");
+                  "is said to be safe (libvirt 9.0 lets it go), cache=none not mentioned; offline a missing image a "
+                  "warning; a disk named for the copy that the guest lacks, a blocker");
   d->copied = TRUE;
   d->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
   v = verdict_of (f);
@@ -1002,6 +1003,24 @@ test_disks (void)
   d->dest_exists = VIRT_MIGRATE_FACT_UNKNOWN;
   v = verdict_of (f);
   assert_check (v, "disk", "warning", "cannot be seen");
+
+  /* Offline only the definition moves: missing there, a warning. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->dest_exists = VIRT_MIGRATE_FACT_NO;
+  f->offline = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "disk", "warning", "is missing on the destination: the definition moves, and the guest will not "
+                "start there until it is there");
+  f->offline = FALSE;
+  /* A disk named for the copy that the guest lacks. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->unknown_disks = g_strsplit ("vdz", ",", -1);
+  f->disk_targets = g_strdup ("vda");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "disk", "blocker", "--migrate-disks names vdz, which is not a disk of the guest (its "
+                            "disks: vda): libvirt refuses the migration (\"disk target vdz not found\")"));
+  g_clear_pointer (&f->unknown_disks, g_strfreev);
+  g_assert_null (virt_migrate_guest_xml_unknown_targets (&(VirtMigrateGuestXml) { 0 }, NULL, NULL));
 
   g_clear_pointer (&v, g_variant_unref);
   d->dest_exists = VIRT_MIGRATE_FACT_YES;
@@ -1377,6 +1396,19 @@ test_guest_xml (void)
   const VirtMigrateDiskXml *d;
 
   g_assert_true (virt_migrate_guest_xml_parse (xml, &g));
+  {
+    const char *const named[] = { "vdb", "vdz", "sda", "hdq", NULL };
+    const char *const known[] = { "vda", "sda", NULL };
+    g_autofree char *targets = NULL;
+    g_auto(GStrv) unknown = virt_migrate_guest_xml_unknown_targets (&g, named, &targets);
+
+    g_assert_nonnull (unknown);
+    g_assert_cmpstr (targets, ==, "vda, vdb, sda");
+    g_assert_cmpstr (unknown[0], ==, "vdz");
+    g_assert_cmpstr (unknown[1], ==, "hdq");
+    g_assert_null (unknown[2]);
+    g_assert_null (virt_migrate_guest_xml_unknown_targets (&g, known, NULL));
+  }
   g_assert_cmpstr (g.virt_type, ==, "kvm");
   g_assert_cmpstr (g.machine, ==, "pc-q35-7.2");
   g_assert_cmpstr (g.emulator, ==, "/usr/bin/qemu-system-x86_64");
