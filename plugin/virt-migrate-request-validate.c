@@ -185,6 +185,10 @@ check_lengths (VirtMigrateRequest *self,
         return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE, "'%s' is too long (%" G_GSIZE_FORMAT
                      " bytes, at most %" G_GSIZE_FORMAT ")", key, strlen (g_value_get_string (value)),
                      request_string_limit (key));
+      /* As over D-Bus: text, never bytes a GVariant cannot hold. */
+      if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL &&
+          !g_utf8_validate (g_value_get_string (value), -1, NULL))
+        return fail (error, VIRT_MIGRATE_ERROR_WRONG_TYPE, "'%s' is not valid UTF-8 text", key);
       if (G_VALUE_HOLDS (value, G_TYPE_STRV) && g_value_get_boxed (value) != NULL)
         {
           const char *const *strv = g_value_get_boxed (value);
@@ -196,6 +200,9 @@ check_lengths (VirtMigrateRequest *self,
             if (strlen (strv[k]) > MAX_STRING_LENGTH)
               return fail (error, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
                            "'%s' has an element that is too long (at most %d bytes)", key, MAX_STRING_LENGTH);
+            else if (!g_utf8_validate (strv[k], -1, NULL))
+              return fail (error, VIRT_MIGRATE_ERROR_WRONG_TYPE, "'%s' has an element that is not valid UTF-8 text",
+                           key);
         }
     }
   return TRUE;
@@ -402,6 +409,14 @@ validate_values (VirtMigrateRequest *self,
                  "'postcopy-bandwidth' needs 'postcopy'");
   if (!validate_tuning (self, error))
     return FALSE;
+
+  /* libvirt 9.0's QEMU driver takes a name with '/' but cannot start
+   * the guest under it: its log file is named after it ("Unable to open
+   * file: …/qemu/log/a/b.log"), failed part-way on the destination. */
+  if (request_get_string (self, PROP_DEST_NAME) != NULL && strchr (request_get_string (self, PROP_DEST_NAME), '/'))
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "'dest-name' '%s' contains '/': the destination's QEMU driver cannot start a guest of that name "
+                 "(its log file is named after it)", request_get_string (self, PROP_DEST_NAME));
 
   /* Where the destination listens. */
   if (request_get_string (self, PROP_LISTEN_ADDRESS) != NULL && hv_uri != NULL &&

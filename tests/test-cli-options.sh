@@ -7,7 +7,7 @@
 set -uo pipefail
 cli=$1/tools/virt-migrate
 . "$(dirname "$0")/tap.sh"
-echo "1..7"
+echo "1..12"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {
 	local name=$1 want=$2 out rc
@@ -34,3 +34,16 @@ refused "a flag reaches its property (--offline without --persistent)" \
 	"virt-migrate: error: *--persistent*" --offline g $D
 refused "a string option reaches its property (a --migrateuri libvirt cannot use)" \
 	"virt-migrate: error: *MIGRATE-URI*" --migrateuri not-a-uri g $D
+refused "an empty string option is refused, not taken as none (libvirt moved the guest under its own name)" \
+	"virt-migrate: error: --dname was given an empty value*" --dname "" g $D
+refused "a --dname with '/' (libvirt's QEMU driver cannot start a guest of that name)" \
+	"virt-migrate: error: --dname 'a/b' contains '/'*" --dname a/b g $D
+refused "--tls-destination without --tls (libvirt ignored it and the stream went unencrypted)" \
+	"virt-migrate: error: --tls-destination names the host whose TLS certificate is checked: set --tls too*" \
+	--tls-destination dst.example.org g $D
+refused "an empty --xml file (taken as no XML before)" "virt-migrate: error: --xml /dev/null is empty*" --xml /dev/null g $D
+bin=$(mktemp)
+printf '<domain>\377\376</domain>' > "$bin"
+refused "an --xml file that is not UTF-8 text (GLib criticals before)" "virt-migrate: error: --xml $bin is not text*" \
+	--xml "$bin" g $D
+rm -f "$bin"

@@ -677,6 +677,8 @@ static const Rule rules[] = {
     "Turn xbzrle compression on", "{'compression-methods': <['xbzrle']>}" },
   { "auto-converge tuning without it", "{'auto-converge-initial': <@u 30>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
     "Turn auto convergence on", "{'auto-converge': <true>}" },
+  { "dest-name with a slash", "{'dest-name': <'web/1'>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+    "contains '/'", "{'dest-name': <'web-1'>}" },
   { "tls-destination without tls", "{'tls-destination': <'dst.example.org'>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
     "set 'tls' too", "{'tls': <true>}" },
   { "zerocopy without parallel", "{'zerocopy': <true>}", VIRT_MIGRATE_ERROR_INVALID_REQUEST,
@@ -766,6 +768,27 @@ test_validate_for_guest (void)
 }
 
 static void
+test_property_utf8 (void)
+{
+  g_autoptr(VirtMigrateRequest) req = virt_migrate_request_new ("web1", "qemu:///system", "qemu+ssh://dst/system");
+  g_autoptr(VirtMigrateRequest) req2 = virt_migrate_request_new ("web1", "qemu:///system", "qemu+ssh://dst/system");
+  const char *bad[] = { "net0=\377", NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Bytes that are not UTF-8 set as a GObject (C) property, a string or a list's element: "
+                  "validation refuses them naming the key (they reached GVariant as GLib criticals before)");
+  g_object_set (req, "dest-xml", "<domain>\377\376</domain>", NULL);
+  g_assert_false (virt_migrate_request_validate (req, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
+  g_assert_nonnull (strstr (error->message, "'dest-xml' is not valid UTF-8 text"));
+  g_clear_error (&error);
+  g_object_set (req2, "network-map", bad, NULL);
+  g_assert_false (virt_migrate_request_validate (req2, &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_WRONG_TYPE);
+  g_assert_nonnull (strstr (error->message, "'network-map' has an element that is not valid UTF-8 text"));
+}
+
+static void
 test_property_ranges (void)
 {
   const struct { const char *key; gint64 value; } cases[] = {
@@ -833,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/validation-rules", test_validation_rules);
   g_test_add_func ("/virt-migrate/request/validate-for-guest", test_validate_for_guest);
   g_test_add_func ("/virt-migrate/request/property-ranges", test_property_ranges);
+  g_test_add_func ("/virt-migrate/request/property-utf8", test_property_utf8);
 
   return g_test_run ();
 }

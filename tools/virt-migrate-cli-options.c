@@ -151,6 +151,13 @@ on_option (const char *name, const char *text, gpointer data, GError **error)
     }
   else if (type == G_TYPE_BOOLEAN)
     g_value_set_boolean (&o->value, TRUE);
+  /* An empty value is a script's unset variable more often than a choice:
+   * libvirt took an empty --dname or --listen-address as none. */
+  else if (type == G_TYPE_STRING && *text == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s was given an empty value", o->option);
+      return FALSE;
+    }
   else if (type == G_TYPE_STRING)
     g_value_set_string (&o->value, text);
   else if (!parse_number (o, text, error))

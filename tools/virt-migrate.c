@@ -95,12 +95,29 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (cli->loop);
 }
 
+/* A domain XML file: text, and not empty (an empty one was taken as no
+ * XML at all, and the guest moved without what it said). */
 static gboolean
-read_file_option (const char *path, char **contents, GError **error)
+read_file_option (const char *option, const char *path, char **contents, GError **error)
 {
+  gsize len = 0;
+
   if (path == NULL)
     return TRUE;
-  return g_file_get_contents (path, contents, NULL, error);
+  if (!g_file_get_contents (path, contents, &len, error))
+    return FALSE;
+  if (len == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s %s is empty: give a domain XML", option, path);
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (*contents, len, NULL) || memchr (*contents, '\0', len) != NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s %s is not text (a domain XML is UTF-8)", option,
+                   path);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int
@@ -413,8 +430,8 @@ main (int argc, char **argv)
   if (source_uri == NULL)
     source_uri = g_strdup (g_getenv ("LIBVIRT_DEFAULT_URI") ? g_getenv ("LIBVIRT_DEFAULT_URI")
                                                             : "qemu:///system");
-  if (!read_file_option (xml_file, &dest_xml, &error) ||
-      !read_file_option (persistent_xml_file, &persistent_xml, &error))
+  if (!read_file_option ("--xml", xml_file, &dest_xml, &error) ||
+      !read_file_option ("--persistent-xml", persistent_xml_file, &persistent_xml, &error))
     {
       cli_error ("Try 'virt-migrate --help'.", "%s", error->message);
       return EXIT_USAGE;
