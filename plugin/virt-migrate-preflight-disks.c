@@ -241,6 +241,21 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                "fails to start there (\"Image is not in qcow2 format\")", d->target, d->dest_path, d->dest_format);
           continue;
         }
+      /* A raw disk into an image of a format: QEMU opens it as raw there,
+       * its file's length the disk's size, and refuses the copy (seen:
+       * "Source and target image have different sizes"; of the same
+       * length, it would write the disk over that image). */
+      if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && g_strcmp0 (d->format, "raw") == 0 &&
+          d->dest_format != NULL && !g_str_equal (d->dest_format, "raw"))
+        {
+          add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+               "Remove that image there (it is made again as raw), or convert it (qemu-img convert -O raw)",
+               "%s: copied into %s, which exists on the destination as a %s image, where the disk is raw: QEMU "
+               "opens it as raw there and fails the copy (\"Source and target image have different sizes\"), "
+               "or, were its file the disk's size, writes the disk over that image", d->target, d->dest_path,
+               d->dest_format);
+          continue;
+        }
       /* QEMU mirrors only into a target of the disk's very size (as it
        * reads it: in the disk's format, the image's size in its own). */
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_YES && d->capacity > 0 && d->dest_capacity > 0 &&

@@ -1004,6 +1004,18 @@ test_disks (void)
   v = verdict_of (f);
   assert_check (v, "disk", "warning", "cannot be seen");
 
+  /* A raw disk copied into a qcow2 image there: opened as raw, refused. */
+  g_clear_pointer (&v, g_variant_unref);
+  d->copied = TRUE;
+  d->dest_exists = VIRT_MIGRATE_FACT_YES;
+  d->format = g_strdup ("raw");
+  d->dest_format = g_strdup ("qcow2");
+  v = verdict_of (f);
+  assert_check (v, "disk", "blocker", "which exists on the destination as a qcow2 image, where the disk is raw: QEMU "
+                "opens it as raw there and fails the copy");
+  g_clear_pointer (&d->format, g_free);
+  g_clear_pointer (&d->dest_format, g_free);
+  d->copied = FALSE;
   /* Offline only the definition moves: missing there, a warning. */
   g_clear_pointer (&v, g_variant_unref);
   d->dest_exists = VIRT_MIGRATE_FACT_NO;

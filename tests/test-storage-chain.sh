@@ -179,7 +179,8 @@ same "$dir/imgs-inc6/inc6.qcow2" "$dir/dst-inc6/inc6.qcow2" 2> /dev/null &&
 ok "--copy-storage-inc onto another base there: check names it (exit 1), refused (exit 2); forced, the guest's disk there reads other data"
 
 # 7. A copy into an image already there: QEMU copies only into one of the
-# disk's very size, and opens it in the disk's format.
+# disk's very size, and opens it in the disk's format (a qcow2 image for a
+# raw disk, too: opened as raw, refused).
 mkdir -p "$dir/imgs-pre7"
 head -c 8M /dev/urandom > "$dir/imgs-pre7/pre7.raw"
 qemu-img convert -q -f raw -O qcow2 "$dir/imgs-pre7/pre7.raw" "$dir/imgs-pre7/pre7.qcow2"
@@ -213,6 +214,30 @@ pre7 format
 [ $rc -eq 2 ] || fail "the copy into a raw image exited $rc, expected 2"
 [ $frc -eq 1 ] && qemu_said "Image is not in qcow2 format" pre7 "$dir/pre7formatf.out" || fail "forced: not QEMU's own failure (exit $frc)"
 [ "$("$tool" state src pre7)" = running ] && [ "$("$tool" state dst pre7)" = absent ] || fail "pre7 is not running on the source only"
+# A raw disk into a qcow2 image there of its virtual size: QEMU opens it as
+# raw (the guest's format), and refuses; check said ok before 7 Dec.
+mkdir -p "$dir/imgs-raw7"
+truncate -s 16M "$dir/imgs-raw7/raw7.img"
+chown -R "$owner" "$dir/imgs-raw7"
+domain_xml raw7 "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$dir/imgs-raw7/raw7.img'/><target dev='vda' bus='virtio'/></disk>" > "$dir/raw7.xml"
+virsh -q -c "$src" create "$dir/raw7.xml" > /dev/null
+dest_dir "$dir/dst-raw7"
+qemu-img create -q -f qcow2 "$dir/dst-raw7/raw7.img" 16M
+chown "$owner" "$dir/dst-raw7/raw7.img"
+before=$(md5sum < "$dir/dst-raw7/raw7.img")
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/chk.mig" --disks-uri "unix://$dir/chk-nbd.sock" --copy-storage-all --disk-map "$dir/imgs-raw7=$dir/dst-raw7" raw7 "$dst" > "$dir/check7raw.out" 2>&1; crc=$?
+migrate raw7 --copy-storage-all --disk-map "$dir/imgs-raw7=$dir/dst-raw7"; rc=$?
+cp "$dir/raw7.out" "$dir/raw7r.out"
+migrate raw7 --copy-storage-all --disk-map "$dir/imgs-raw7=$dir/dst-raw7" --force; frc=$?
+set -e
+show "$dir/check7raw.out" "$dir/raw7r.out" "$dir/raw7.out"
+[ $crc -eq 1 ] && grep -Eq "blocker +disk +vda: copied into $dir/dst-raw7/raw7.img, which exists on the destination as a qcow2 image, where the disk is raw" "$dir/check7raw.out" ||
+	fail "check of a raw disk copied into a qcow2 image: exit $crc"
+[ $rc -eq 2 ] || fail "the raw disk's copy into a qcow2 image exited $rc, expected 2"
+[ $frc -eq 1 ] && grep -q "Source and target image have different sizes" "$dir/raw7.out" || fail "forced: not QEMU's own failure (exit $frc)"
+[ "$("$tool" state src raw7)" = running ] && [ "$(md5sum < "$dir/dst-raw7/raw7.img")" = "$before" ] ||
+	fail "raw7 is not running on the source, or the qcow2 image there changed"
 rm "$dir/dst-pre7/pre7.qcow2"
 qemu-img create -q -f qcow2 "$dir/dst-pre7/pre7.qcow2" 32M
 chown "$owner" "$dir/dst-pre7/pre7.qcow2"
@@ -221,7 +246,7 @@ chown "$owner" "$dir/dst-pre7/pre7.qcow2"
 migrate pre7 --copy-storage-all --disk-map "$map" || { show "$dir/pre7.out"; fail "the copy into an image of the disk's size failed"; }
 moved pre7 || fail "pre7 did not move"
 same "$dir/imgs-pre7/pre7.qcow2" "$dir/dst-pre7/pre7.qcow2" || fail "the destination disk differs from the source's"
-ok "--copy-storage-all into an image there: of another size, or raw for a qcow2 disk, check names it (exit 1), refused (exit 2), QEMU's own failure forced (the guest on the source); of its size and format, ok and identical"
+ok "--copy-storage-all into an image there: of another size, raw for a qcow2 disk or qcow2 for a raw one, check names it (exit 1), refused (exit 2), QEMU's own failure forced (the guest on the source, the image there unchanged); of its size and format, ok and identical"
 
 # 8. Too little room there for what the copy writes.
 if [ "$(id -u)" -ne 0 ]; then
