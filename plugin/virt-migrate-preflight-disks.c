@@ -276,7 +276,7 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                "remove it there (it is made again)",
                "%s: copied into %s, which exists on the destination, where its %s may not read and write it: its "
                "QEMU cannot copy into it (\"Block node is read-only\")", d->target, d->dest_path,
-               f->dest_daemon != NULL ? f->dest_daemon : "libvirtd");
+               virt_migrate_preflight_daemon (f));
           continue;
         }
       if (d->copied)
@@ -314,14 +314,14 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
                  "disk elsewhere",
                  "%s: copied to %s (disk-map), in a directory that the destination's %s may not write in: it "
                  "cannot make the image there (\"Permission denied\")", d->target, d->dest_path,
-                 f->dest_daemon != NULL ? f->dest_daemon : "libvirtd");
+                 virt_migrate_preflight_daemon (f));
           else if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES &&
                    d->dest_dir_writable == VIRT_MIGRATE_FACT_UNKNOWN)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_WARNING,
                  "Make sure the destination's libvirtd may write in that directory",
                  "%s: copied to %s (disk-map), made there by %s: whether it may write in that directory cannot "
                  "be told (an access control list, or a directory that cannot be read)", d->target, d->dest_path,
-                 f->dest_daemon != NULL ? f->dest_daemon : "its libvirtd (not identified)");
+                 virt_migrate_preflight_daemon (f));
           else if (d->created_by_us && f->dest_daemon != NULL)
             add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
                  "%s: copied to %s (disk-map), created there by %s, which may write in that directory, through "
@@ -368,7 +368,7 @@ virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts 
              "Let the destination's libvirtd's user open it (its owner, group or mode, and the directories above it)",
              "%s: %s is on the destination, where its %s may not %s it: the guest cannot start there (\"Cannot "
              "access storage file … Permission denied\")", d->target, named,
-             f->dest_daemon != NULL ? f->dest_daemon : "libvirtd", d->written ? "read and write" : "read");
+             virt_migrate_preflight_daemon (f), d->written ? "read and write" : "read");
       else if (d->dest_exists == VIRT_MIGRATE_FACT_YES)
         add (v, "disk", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s: %s is visible on the destination (shared)",
              d->target, named);

@@ -170,6 +170,14 @@ virt_migrate_preflight_add_network (VirtMigratePreflightFacts *facts,
   return n;
 }
 
+/* The destination's libvirtd as the checks name it: "libvirtd (pid 812,
+ * user vmtest)" where it was identified. */
+const char *
+virt_migrate_preflight_daemon (const VirtMigratePreflightFacts *facts)
+{
+  return facts->dest_daemon != NULL ? facts->dest_daemon : "libvirtd (not identified)";
+}
+
 VirtMigratePreflightDisk *
 virt_migrate_preflight_add_disk (VirtMigratePreflightFacts *facts,
                                  const char                *target,

@@ -498,7 +498,7 @@ check_files (Verdict *v, const VirtMigratePreflightFacts *f)
                           "another file with --xml",
              "The guest's %s %s %s, which the destination's %s may not %s: the guest fails to start there (%s)",
              file->what, file->read ? "is" : "writes to", file->path,
-             f->dest_daemon != NULL ? f->dest_daemon : "libvirtd", file->read ? "read" : "write",
+             virt_migrate_preflight_daemon (f), file->read ? "read" : "write",
              file->read ? "\"could not open … Permission denied\"" : "\"Permission denied\"");
       else if (file->there == VIRT_MIGRATE_FACT_UNKNOWN)
         add (v, "files", VIRT_MIGRATE_CHECK_RESULT_WARNING,

@@ -187,6 +187,7 @@ void                       virt_migrate_preflight_add_device  (VirtMigratePrefli
                                                                const char                *kind,
                                                                const char                *value,
                                                                VirtMigrateFact            offered);
+const char                *virt_migrate_preflight_daemon      (const VirtMigratePreflightFacts *facts);
 VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
                                                                const char                *target,
                                                                const char                *source);
