@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "virt-migrate-guest-xml.h"
@@ -49,13 +50,14 @@ wanted (GPtrArray *ports, guint port)
   return FALSE;
 }
 
-/* "python3 (pid 42)": the process that holds the socket of @inode, where
- * this process may look at its descriptors; NULL: not found. */
-static char *
-socket_holder (const char *proc, const char *inode)
+/* The processes that hold the socket of @inode (pids, as strings), where
+ * this process may look at their descriptors. */
+static GPtrArray *
+socket_holders (const char *proc, const char *inode)
 {
   g_autoptr(GDir) dir = g_dir_open (proc, 0, NULL);
   g_autofree char *link = g_strdup_printf ("socket:[%s]", inode);
+  GPtrArray *pids = g_ptr_array_new_with_free_func (g_free);
   const char *pid;
 
   while (dir != NULL && (pid = g_dir_read_name (dir)) != NULL)
@@ -75,16 +77,85 @@ socket_holder (const char *proc, const char *inode)
 
           if (g_strcmp0 (target, link) == 0)
             {
-              g_autofree char *comm_path = g_build_filename (proc, pid, "comm", NULL);
-              g_autofree char *comm = NULL;
-
-              if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
-                return g_strdup_printf ("pid %s", pid);
-              return g_strdup_printf ("%s (pid %s)", g_strstrip (comm), pid);
+              g_ptr_array_add (pids, g_strdup (pid));
+              break;
             }
         }
     }
-  return NULL;
+  return pids;
+}
+
+static char *
+comm_of (const char *proc, const char *pid)
+{
+  g_autofree char *comm_path = g_build_filename (proc, pid, "comm", NULL);
+  g_autofree char *comm = NULL;
+
+  if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+    return NULL;
+  return g_strdup (g_strstrip (comm));
+}
+
+/* "python3 (pid 42)": the process that holds the socket of @inode, where
+ * this process may look at its descriptors; NULL: not found. */
+static char *
+socket_holder (const char *proc, const char *inode)
+{
+  g_autoptr(GPtrArray) pids = socket_holders (proc, inode);
+  g_autofree char *comm = NULL;
+
+  if (pids->len == 0)
+    return NULL;
+  comm = comm_of (proc, g_ptr_array_index (pids, 0));
+  return comm != NULL ? g_strdup_printf ("%s (pid %s)", comm, (const char *) g_ptr_array_index (pids, 0))
+                      : g_strdup_printf ("pid %s", (const char *) g_ptr_array_index (pids, 0));
+}
+
+/**
+ * virt_migrate_listeners_unix_pid:
+ * @proc: where the proc file system is ("/proc"; another root in tests)
+ * @path: a UNIX socket's path
+ *
+ * The process listening on the UNIX socket at @path (from
+ * @proc/net/unix and the processes' descriptors), a libvirt daemon
+ * before another holder of it (systemd, which made it for socket
+ * activation); 0: not found.
+ */
+int
+virt_migrate_listeners_unix_pid (const char *proc, const char *path)
+{
+  g_autofree char *table = g_build_filename (proc, "net", "unix", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (path == NULL || !g_file_get_contents (table, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      /* Num RefCount Protocol Flags Type St Inode Path; listening: __SO_ACCEPTCON in Flags. */
+      g_auto(GStrv) cols = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr(GPtrArray) words = g_ptr_array_new ();
+      g_autoptr(GPtrArray) pids = NULL;
+
+      for (guint k = 0; cols[k] != NULL; k++)
+        if (*cols[k] != '\0')
+          g_ptr_array_add (words, cols[k]);
+      if (words->len < 8 || g_strcmp0 (g_ptr_array_index (words, 7), path) != 0 ||
+          g_ascii_strtoull (g_ptr_array_index (words, 3), NULL, 16) != 0x10000)
+        continue;
+      pids = socket_holders (proc, g_ptr_array_index (words, 6));
+      for (guint k = 0; k < pids->len; k++)
+        {
+          g_autofree char *comm = comm_of (proc, g_ptr_array_index (pids, k));
+
+          if (g_strcmp0 (comm, "libvirtd") == 0 || g_strcmp0 (comm, "virtqemud") == 0)
+            return atoi (g_ptr_array_index (pids, k));
+        }
+      if (pids->len > 0)
+        return atoi (g_ptr_array_index (pids, 0));
+    }
+  return 0;
 }
 
 /* One table (@proc/net/tcp or tcp6): its listening sockets on @ports added

@@ -2,8 +2,8 @@
 /* What this machine shows of a destination that runs on it. A storage
  * copy's new image is made by the destination's libvirtd (its storage
  * driver runs qemu-img as itself), so whether it can be made is whether
- * that daemon's user may write in the directory: that user is read from
- * the daemon's UNIX socket (SO_PEERCRED), its groups from /proc. And a
+ * that daemon's user may write in the directory: that user, its groups,
+ * are read from /proc, for the process listening on its UNIX socket. And a
  * copy whose destination path is, on this machine, the very file the
  * source's guest runs from would write the image onto itself. */
 #include "config.h"
@@ -16,8 +16,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 
+#include "virt-migrate-listeners.h"
 #include "virt-migrate-local-host.h"
 
 void
@@ -87,26 +87,27 @@ virt_migrate_uri_socket_path (const char *uri)
   return NULL;
 }
 
-/* The effective group and the supplementary groups of the process @pid,
- * from its /proc/PID/status ("Gid:" real, effective…; "Groups:"). */
+/* The effective user and group and the supplementary groups of the
+ * process @pid, from its /proc/PID/status ("Uid:"/"Gid:" real, effective…;
+ * "Groups:"). */
 static gboolean
-proc_groups (int pid, guint *gid, GArray *groups)
+proc_ids (int pid, guint *uid, guint *gid, GArray *groups)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
-  gboolean found = FALSE;
+  guint found = 0;
 
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return FALSE;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      gboolean is_gid = g_str_has_prefix (lines[i], "Gid:");
+      guint *id = g_str_has_prefix (lines[i], "Uid:") ? uid : g_str_has_prefix (lines[i], "Gid:") ? gid : NULL;
       g_auto(GStrv) words = NULL;
       guint n = 0;
 
-      if (!is_gid && !g_str_has_prefix (lines[i], "Groups:"))
+      if (id == NULL && !g_str_has_prefix (lines[i], "Groups:"))
         continue;
       words = g_strsplit_set (strchr (lines[i], ':') + 1, " \t", -1);
       for (guint k = 0; words[k] != NULL; k++)
@@ -115,17 +116,17 @@ proc_groups (int pid, guint *gid, GArray *groups)
 
           if (*words[k] == '\0' || !g_ascii_string_to_unsigned (words[k], 10, 0, G_MAXUINT32, &v, NULL))
             continue;
-          /* Gid: real, effective, saved, file system: the effective one. */
-          if (is_gid && n++ == 1)
+          /* Uid:, Gid: real, effective, saved, file system: the effective one. */
+          if (id != NULL && n++ == 1)
             {
-              *gid = (guint) v;
-              found = TRUE;
+              *id = (guint) v;
+              found++;
             }
-          else if (!is_gid)
+          else if (id == NULL)
             g_array_append_vals (groups, &(guint) { (guint) v }, 1);
         }
     }
-  return found;
+  return found == 2;
 }
 
 static char *
@@ -146,44 +147,29 @@ describe (int pid, guint uid)
 /**
  * virt_migrate_daemon_user_of:
  *
- * The user the libvirt daemon of the local @uri runs as, from its socket's
- * peer credentials; %NULL when not known (a remote URI, no socket, a
- * daemon that does not answer).
+ * The user the libvirt daemon of the local @uri runs as: the process
+ * listening on its UNIX socket, read from /proc (never connecting to it:
+ * a connection closed unannounced is an error in the daemon's log);
+ * %NULL when not known (a remote URI, no socket, no such process seen).
  */
 VirtMigrateDaemonUser *
 virt_migrate_daemon_user_of (const char *uri)
 {
   g_autofree char *path = virt_migrate_uri_socket_path (uri);
-  g_autoptr(GSocket) sock = NULL;
-  g_autoptr(GSocketAddress) addr = NULL;
-  g_autoptr(GCredentials) creds = NULL;
   VirtMigrateDaemonUser *user;
-  pid_t pid;
-  uid_t uid;
+  int pid = path != NULL ? virt_migrate_listeners_unix_pid ("/proc", path) : 0;
 
-  if (path == NULL)
-    return NULL;
-  sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
-  if (sock == NULL)
-    return NULL;
-  addr = g_unix_socket_address_new (path);
-  if (!g_socket_connect (sock, addr, NULL, NULL))
-    return NULL;
-  creds = g_socket_get_credentials (sock, NULL);
-  g_socket_close (sock, NULL);
-  if (creds == NULL || (pid = g_credentials_get_unix_pid (creds, NULL)) <= 0 ||
-      (uid = g_credentials_get_unix_user (creds, NULL)) == (uid_t) -1)
+  if (pid <= 0)
     return NULL;
   user = g_new0 (VirtMigrateDaemonUser, 1);
   user->pid = pid;
-  user->uid = uid;
   user->groups = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (!proc_groups (pid, &user->gid, user->groups))
+  if (!proc_ids (pid, &user->uid, &user->gid, user->groups))
     {
       virt_migrate_daemon_user_free (user);
       return NULL;
     }
-  user->name = describe (pid, uid);
+  user->name = describe (pid, user->uid);
   return user;
 }
 

@@ -194,6 +194,13 @@ set -e
 mkdir -p "$dir/shut"
 chmod 0555 "$dir/shut"
 ln -sfn "$(dirname "$src_image")" "$dir/srclink"
+# Its user is read from /proc, without a connection to its socket (one
+# closed unannounced is an error in its log, a pair a check at first).
+eofs=$(grep -c "End of file while reading data" "$dir/dst/libvirtd.log" || true)
+"$cli" -c "$src" check --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" \
+  --disk-map "$(dirname "$src_image")=$dir/shut" mapd "$dst" > /dev/null 2>&1 || true
+[ "$(grep -c "End of file while reading data" "$dir/dst/libvirtd.log" || true)" = "$eofs" ] ||
+  { tail -5 "$dir/dst/libvirtd.log"; fail "looking at the destination's libvirtd left errors in its log"; }
 set +e
 refusal 5w --live --copy-storage-all --migrateuri "unix://$dir/mapd.mig" --disks-uri "unix://$dir/mapd-nbd.sock" \
   --disk-map "$(dirname "$src_image")=$dir/shut" mapd

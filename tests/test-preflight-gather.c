@@ -1169,7 +1169,7 @@ test_local_host (void)
   struct stat st = { 0 };
 
   g_test_summary ("The socket of a local URI (its socket parameter; none over ssh or tcp, or for another driver); "
-                  "the user its daemon runs as, from the socket's peer (this process here); write and search by "
+                  "the user its daemon runs as, the process listening there (this process here); write and search by "
                   "the owner's, group's or others' bits, root always, every directory above searched; a file opened "
                   "to read or write by the same bits; two paths of one file through a link; the addresses this "
                   "machine can listen on");
@@ -1276,6 +1276,63 @@ test_local_host (void)
   g_assert_cmpint (g_rmdir (tmp), ==, 0);
 }
 
+/* The process listening on a UNIX socket, from a made-up /proc: the daemon
+ * before systemd (socket activation: both hold it); a socket that is not
+ * listening (a client's) and another path left out. */
+static void
+test_unix_listener (void)
+{
+  g_autofree char *proc = g_dir_make_tmp ("vm-proc-XXXXXX", NULL);
+  const char *const pids[] = { "1", "4243", "77" };
+  const char *const comms[] = { "systemd\n", "libvirtd\n", "virsh\n" };
+  const char *const inodes[] = { "5000", "5000", "6000" };
+  g_autofree char *net = g_build_filename (proc, "net", NULL);
+  g_autofree char *unix_table = g_build_filename (net, "unix", NULL);
+
+  g_test_summary ("The process listening on a UNIX socket, from /proc/net/unix and the processes' descriptors: "
+                  "libvirtd before systemd holding the same socket; a connected socket of that path, or another "
+                  "path, not it; no table, nothing");
+  g_assert_nonnull (proc);
+  g_assert_cmpint (virt_migrate_listeners_unix_pid (proc, "/run/libvirt/libvirt-sock"), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (net, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (unix_table,
+    "Num       RefCount Protocol Flags    Type St Inode Path\n"
+    "0000000000000001: 00000002 00000000 00000000 0001 03 6000 /run/libvirt/libvirt-sock\n"
+    "0000000000000002: 00000002 00000000 00010000 0001 01 5000 /run/libvirt/libvirt-sock\n"
+    "0000000000000003: 00000002 00000000 00010000 0001 01 7000 /run/other-sock\n"
+    "0000000000000004: 00000002 00000000 00000000 0002 01 8000\n", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+    {
+      g_autofree char *fd = g_build_filename (proc, pids[i], "fd", NULL);
+      g_autofree char *link = g_build_filename (fd, "3", NULL);
+      g_autofree char *target = g_strdup_printf ("socket:[%s]", inodes[i]);
+      g_autofree char *comm = g_build_filename (proc, pids[i], "comm", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (fd, 0700), ==, 0);
+      g_assert_cmpint (symlink (target, link), ==, 0);
+      g_assert_true (g_file_set_contents (comm, comms[i], -1, NULL));
+    }
+  g_assert_cmpint (virt_migrate_listeners_unix_pid (proc, "/run/libvirt/libvirt-sock"), ==, 4243);
+  g_assert_cmpint (virt_migrate_listeners_unix_pid (proc, "/run/other-sock"), ==, 0);
+  g_assert_cmpint (virt_migrate_listeners_unix_pid (proc, "/run/none"), ==, 0);
+  g_assert_cmpint (virt_migrate_listeners_unix_pid (proc, NULL), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+    {
+      g_autofree char *dir = g_build_filename (proc, pids[i], NULL);
+      g_autofree char *fd = g_build_filename (dir, "fd", NULL);
+      g_autofree char *link = g_build_filename (fd, "3", NULL);
+      g_autofree char *comm = g_build_filename (dir, "comm", NULL);
+
+      g_assert_cmpint (g_unlink (link), ==, 0);
+      g_assert_cmpint (g_unlink (comm), ==, 0);
+      g_assert_cmpint (g_rmdir (fd), ==, 0);
+      g_assert_cmpint (g_rmdir (dir), ==, 0);
+    }
+  g_assert_cmpint (g_unlink (unix_table), ==, 0);
+  g_assert_cmpint (g_rmdir (net), ==, 0);
+  g_assert_cmpint (g_rmdir (proc), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1330,5 +1387,6 @@ main (int argc, char **argv)
   g_test_add_func ("/preflight-gather/listeners", test_listeners);
   g_test_add_func ("/preflight-gather/streams", test_streams);
   g_test_add_func ("/preflight-gather/local-host", test_local_host);
+  g_test_add_func ("/preflight-gather/unix-listener", test_unix_listener);
   return g_test_run ();
 }
