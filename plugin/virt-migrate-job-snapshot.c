@@ -77,7 +77,9 @@ virt_migrate_job_to_variant (VirtMigrateJob *self)
     ADD ("ErrorName", g_variant_new_string (name != NULL ? name : ""));
   }
   ADD ("Messages", g_variant_new_strv (messages, messages != NULL ? -1 : 0));
-  ADD ("Verdict", self->verdict != NULL ? g_variant_ref (self->verdict)
+  /* The builder takes its own reference ("v" sinks or refs): one more
+   * here was never released, and each job's verdict outlived it. */
+  ADD ("Verdict", self->verdict != NULL ? self->verdict
                                         : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
   ADD ("Drain", g_variant_new_uint32 (self->drain_id));
 #undef ADD

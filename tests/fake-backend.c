@@ -36,6 +36,7 @@ struct _FakeBackend
   guint64     last_downtime;
   guint64     last_speed;
   gboolean    postcopy_failed;  /* a failure leaves the guest split (resumable) */
+  GVariant   *verdict;          /* what get_verdict() returns; NULL: none */
   FakeBackend *resume;          /* what resume() hands back */
   gboolean    resumed;          /* made by resume(): its request had postcopy-resume */
 };
@@ -241,9 +242,26 @@ fake_resume (VirtMigrateBackend *backend, VirtMigrateRequest *request)
   return next != NULL ? VIRT_MIGRATE_BACKEND (next) : NULL;
 }
 
+static GVariant *
+fake_get_verdict (VirtMigrateBackend *backend)
+{
+  FakeBackend *self = FAKE_BACKEND (backend);
+
+  return self->verdict != NULL ? g_variant_ref (self->verdict) : NULL;
+}
+
+/* The pre-flight verdict prepare() made, as the job takes it after. */
+void
+fake_backend_set_verdict (FakeBackend *self, GVariant *verdict)
+{
+  g_clear_pointer (&self->verdict, g_variant_unref);
+  self->verdict = verdict != NULL ? g_variant_ref_sink (verdict) : NULL;
+}
+
 static void
 fake_backend_iface_init (VirtMigrateBackendInterface *iface)
 {
+  iface->get_verdict = fake_get_verdict;
   iface->prepare = fake_prepare;
   iface->migrate = fake_migrate;
   iface->get_stats = fake_get_stats;
@@ -267,6 +285,7 @@ fake_backend_finalize (GObject *object)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_clear_object (&self->resume);
+  g_clear_pointer (&self->verdict, g_variant_unref);
   G_OBJECT_CLASS (fake_backend_parent_class)->finalize (object);
 }
 

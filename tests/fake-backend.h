@@ -40,6 +40,8 @@ void         fake_backend_set_resident    (FakeBackend *self,
 /* The guest's UUID, as prepare() reports it ("" by default). */
 void         fake_backend_set_uuid        (FakeBackend *self,
                                            const char  *uuid);
+void         fake_backend_set_verdict     (FakeBackend *self,
+                                           GVariant    *verdict);
 void         fake_backend_fail_prepare    (FakeBackend *self,
                                            const char  *message);
 void         fake_backend_fail_after      (FakeBackend *self,
