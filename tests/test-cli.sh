@@ -208,9 +208,15 @@ checker=(valgrind --error-exitcode=99 --errors-for-leak-kinds=definite --leak-ch
   --log-file="$dir/cli-valgrind.log")
 ldd "$build/tools/virt-migrate" | grep -q libasan && checker=()
 : > "$dir/cli-valgrind.log"
+# Its connections closed as a client should: no "End of file while reading
+# data" in either daemon's log (one to three a migration before 7 Dec).
+eofs() { cat "$dir/src/libvirtd.log" "$dir/dst/libvirtd.log" | grep -c "End of file while reading data" || true; }
+eof_before=$(eofs)
 "${checker[@]}" "$build/tools/virt-migrate" -q -c "$src" --live vg "$dst" \
   "tcp://127.0.0.1:$(free_port)" > "$dir/cli-valgrind.out" 2>&1 && rc=0 || rc=$?
 [ $rc -eq 0 ] && [ "$(virsh -q -c "$dst" domstate vg)" = running ] ||
   { sed 's/^/# /' "$dir/cli-valgrind.out" "$dir/cli-valgrind.log" | tail -60; fail "the CLI under valgrind: exit $rc"; }
+[ "$(eofs)" = "$eof_before" ] ||
+  { tail -5 "$dir/src/libvirtd.log" "$dir/dst/libvirtd.log" | sed 's/^/# /'; fail "the CLI closed its connections unannounced"; }
 virsh -q -c "$dst" destroy vg >/dev/null
-ok "a migration with the CLI under valgrind: no definite leak, no invalid access"
+ok "a migration with the CLI under valgrind: no definite leak, no invalid access, its connections closed cleanly"

@@ -435,5 +435,11 @@ cli_drain (VirtMigrateRequest    *request,
   g_clear_object (&d.drain);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  /* The manager goes, and what its connections left pending runs (as
+   * the migration's cli_release(): closed unannounced, each was an error
+   * in its daemon's log). */
+  g_clear_object (&manager);
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
   return d.exit_code;
 }

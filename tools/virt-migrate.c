@@ -97,6 +97,21 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A domain XML file: text, and not empty (an empty one was taken as no
  * XML at all, and the guest moved without what it said). */
+/* Lets the job and the manager go, then runs what their going left
+ * pending on the main context: libvirt-glib removes a connection's event
+ * handles in idle callbacks, and a process that exited before them closed
+ * its connections unannounced, an error in each daemon's log ("End of
+ * file while reading data", one to three a migration). */
+static int
+cli_release (VirtMigrateManager **manager, VirtMigrateJob **job, int code)
+{
+  g_clear_object (job);
+  g_clear_object (manager);
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  return code;
+}
+
 static gboolean
 read_file_option (const char *option, const char *path, char **contents, GError **error)
 {
@@ -504,13 +519,13 @@ main (int argc, char **argv)
       virt_migrate_manager_check_async (manager, request, (const char *const *) check_destinations, NULL,
                                         on_check_done, &cli);
       g_main_loop_run (loop);
-      return cli.exit_code;
+      return cli_release (&manager, &job, cli.exit_code);
     }
   if (dry_run)
     {
       virt_migrate_manager_plan_async (manager, request, NULL, on_plan_done, &cli);
       g_main_loop_run (loop);
-      return cli.exit_code;
+      return cli_release (&manager, &job, cli.exit_code);
     }
 
   cli.tty = isatty (STDERR_FILENO);
@@ -555,5 +570,5 @@ main (int argc, char **argv)
   virt_migrate_manager_run_job (manager, job, NULL);
   g_main_loop_run (loop);
 
-  return cli.exit_code;
+  return cli_release (&manager, &job, cli.exit_code);
 }
