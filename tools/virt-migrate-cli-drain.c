@@ -13,6 +13,7 @@
 #include "virt-migrate-cli-bus.h"
 #include "virt-migrate-cli-drain.h"
 #include "virt-migrate-cli-history.h"
+#include "virt-migrate-cli-view.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-enums-private.h"
 #include "virt-migrate-service.h"
@@ -435,11 +436,6 @@ cli_drain (VirtMigrateRequest    *request,
   g_clear_object (&d.drain);
   g_source_remove (sigint);
   g_source_remove (sigterm);
-  /* The manager goes, and what its connections left pending runs (as
-   * the migration's cli_release(): closed unannounced, each was an error
-   * in its daemon's log). */
-  g_clear_object (&manager);
-  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
+  cli_view_release_manager (&manager);
   return d.exit_code;
 }

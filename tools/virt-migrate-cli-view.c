@@ -419,3 +419,17 @@ cli_view_follow_job (Cli *cli, VirtMigrateJob *job)
   g_signal_connect (job, "completed", G_CALLBACK (on_completed), cli);
   start_keys (cli);
 }
+
+/* Lets the manager (and with it its jobs and connections) go, then runs
+ * what its going left pending on the main context: libvirt-glib removes a
+ * connection's event handles in idle callbacks, and a process that exited
+ * before them closed its connections unannounced, an error in each
+ * daemon's log ("End of file while reading data", one to three a
+ * migration). At most 100 iterations: nothing here waits. */
+void
+cli_view_release_manager (VirtMigrateManager **manager)
+{
+  g_clear_object (manager);
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}

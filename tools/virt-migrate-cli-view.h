@@ -43,5 +43,7 @@ void     cli_view_migrate_over_bus (Cli                *cli,
 /* SIGINT/SIGTERM (cancels) and SIGWINCH (redraws at the new width). */
 gboolean cli_view_on_interrupt     (gpointer            user_data);
 gboolean cli_view_on_winch         (gpointer            user_data);
+/* Lets the manager go and runs what its going left pending (see the .c). */
+void     cli_view_release_manager  (VirtMigrateManager **manager);
 
 G_END_DECLS

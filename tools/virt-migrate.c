@@ -97,18 +97,12 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A domain XML file: text, and not empty (an empty one was taken as no
  * XML at all, and the guest moved without what it said). */
-/* Lets the job and the manager go, then runs what their going left
- * pending on the main context: libvirt-glib removes a connection's event
- * handles in idle callbacks, and a process that exited before them closed
- * its connections unannounced, an error in each daemon's log ("End of
- * file while reading data", one to three a migration). */
+/* The job, then the manager, let go before the exit (cli_view_release_manager()). */
 static int
 cli_release (VirtMigrateManager **manager, VirtMigrateJob **job, int code)
 {
   g_clear_object (job);
-  g_clear_object (manager);
-  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
+  cli_view_release_manager (manager);
   return code;
 }
 
