@@ -825,7 +825,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_guest (request, src_pools, &guest, &live, &dest_guest, facts);
   /* Both hosts on this machine (as the test bed's): one file system. */
   facts->nvram_seen_there = virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri);
-  if (info->running)
+  if (info->running && !facts->resume)
     {
       /* Its disks from the live XML, read once above. */
       g_autoptr(GPtrArray) targets = g_ptr_array_new ();
@@ -853,6 +853,9 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
       goto out;
     }
   facts->reachable = TRUE;
+  /* A resume is judged by the guest's state alone: nothing more to ask. */
+  if (facts->resume)
+    goto out;
 
   /* Another host? (The destination's capabilities read once: its topology too.) */
   src_caps = virt_migrate_hypervisor_capabilities (hv, source_uri, NULL);

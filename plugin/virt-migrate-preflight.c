@@ -199,6 +199,24 @@ check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
          "gone)", f->nvram, there);
 }
 
+/* Whether this client reaches the destination. Peer-to-peer, the
+ * source's libvirtd may reach what this client cannot: not a blocker, but
+ * nothing is known of the destination. */
+static void
+check_reachable (Verdict *v, const VirtMigratePreflightFacts *f, const char *destination)
+{
+  if (f->reachable)
+    add (v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
+  else
+    add (v, "reachable", f->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         f->peer_to_peer ? "Check from a machine that reaches the destination, or migrate with --force: "
+                           "the source's libvirtd connects itself" :
+                           "Check the URI, that libvirtd runs there and that this user may connect",
+         "Cannot connect to %s%s: %s", destination,
+         f->peer_to_peer ? " from here (peer-to-peer: only the source's libvirtd must reach it)" : "",
+         f->connect_error != NULL ? f->connect_error : "unknown error");
+}
+
 /* A resume (VIR_MIGRATE_POSTCOPY_RESUME) needs a post-copy migration
  * that broke: libvirt 9.0 refuses any other ("domain is not being
  * migrated"). One still moving is followed. */
@@ -607,42 +625,24 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
   GVariantBuilder b;
 
   g_variant_builder_init (&v.checks, G_VARIANT_TYPE ("aa{sv}"));
+  check_reachable (&v, facts, destination);
   /* Resuming a post-copy migration that broke: the guest already runs
    * there, so nothing of a new migration's checks applies (they would
    * find it "already running there"); what matters is that there is one
    * to resume. */
   if (facts->resume)
-    {
-      if (facts->reachable)
-        add (&v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
-      else
-        add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN
-                                                  : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-             "Check the URI, that libvirtd runs there and that this user may connect", "Cannot connect to %s: %s",
-             destination, facts->connect_error != NULL ? facts->connect_error : "unknown error");
-      check_resume (&v, facts);
-    }
+    check_resume (&v, facts);
   else if (!facts->reachable)
     {
       static const char *const not_run[] = { "other-host", "name", "uuid", "machine", "cpu", "memory", "devices",
                                              "network", NULL };
 
-      /* Peer-to-peer, the source's libvirtd may reach what this client
-       * cannot: not a blocker, but nothing is known of the destination. */
-      add (&v, "reachable", facts->peer_to_peer ? VIRT_MIGRATE_CHECK_RESULT_UNKNOWN : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
-           facts->peer_to_peer ? "Check from a machine that reaches the destination, or migrate with --force: "
-                                 "the source's libvirtd connects itself" :
-                                 "Check the URI, that libvirtd runs there and that this user may connect",
-           "Cannot connect to %s%s: %s", destination,
-           facts->peer_to_peer ? " from here (peer-to-peer: only the source's libvirtd must reach it)" : "",
-           facts->connect_error != NULL ? facts->connect_error : "unknown error");
       for (guint i = 0; not_run[i] != NULL; i++)
         add (&v, not_run[i], VIRT_MIGRATE_CHECK_RESULT_UNKNOWN, NULL,
              "Not run: the destination cannot be reached from here");
     }
   else
     {
-      add (&v, "reachable", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "%s answers", destination);
       check_destination (&v, facts, destination);
       check_guests (&v, facts);
       check_hardware (&v, facts);
