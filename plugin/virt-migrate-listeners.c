@@ -283,3 +283,21 @@ virt_migrate_listeners_streams (VirtMigrateRequest *request)
                 hv != NULL ? g_uri_get_host (hv) : NULL);
   return streams->len > 0 ? g_steal_pointer (&streams) : NULL;
 }
+
+/**
+ * virt_migrate_listeners_stream_host:
+ * @request: a live migration's
+ *
+ * The host the source connects to for the migration stream: a `tcp://`
+ * (or `tcp:`) hypervisor URI's, with or without a port.
+ *
+ * Returns: (transfer full) (nullable): the host; NULL: none given
+ */
+char *
+virt_migrate_listeners_stream_host (VirtMigrateRequest *request)
+{
+  g_autoptr(GUri) hv = parse_tcp (virt_migrate_request_get_hypervisor_uri (request));
+  const char *host = hv != NULL && g_strcmp0 (g_uri_get_scheme (hv), "tcp") == 0 ? g_uri_get_host (hv) : NULL;
+
+  return host != NULL && *host != '\0' ? g_strdup (host) : NULL;
+}

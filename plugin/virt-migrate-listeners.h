@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 GPtrArray *virt_migrate_listeners_read    (const char *proc, GPtrArray *ports);
 GPtrArray *virt_migrate_listeners_streams (VirtMigrateRequest *request);
+char      *virt_migrate_listeners_stream_host (VirtMigrateRequest *request);
 int        virt_migrate_listeners_unix_pid (const char *proc, const char *path);
 
 G_END_DECLS

@@ -332,6 +332,20 @@ virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon, 
   return *daemon;
 }
 
+/* @address (an IP address, bracketed or not) as a #GInetAddress; NULL for
+ * a host name or none. */
+static GInetAddress *
+inet_address_of (const char *address)
+{
+  g_autofree char *bare = NULL;
+
+  if (address == NULL)
+    return NULL;
+  bare = g_str_has_prefix (address, "[") && g_str_has_suffix (address, "]")
+           ? g_strndup (address + 1, strlen (address) - 2) : g_strdup (address);
+  return g_inet_address_new_from_string (bare);
+}
+
 /**
  * virt_migrate_address_here:
  *
@@ -343,17 +357,11 @@ virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon, 
 VirtMigrateFact
 virt_migrate_address_here (const char *address)
 {
-  g_autofree char *bare = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GInetAddress) inet = inet_address_of (address);
   g_autoptr(GSocketAddress) sa = NULL;
   struct sockaddr_storage native;
   int fd, rc, saved;
 
-  if (address == NULL)
-    return VIRT_MIGRATE_FACT_UNKNOWN;
-  bare = g_str_has_prefix (address, "[") && g_str_has_suffix (address, "]")
-           ? g_strndup (address + 1, strlen (address) - 2) : g_strdup (address);
-  inet = g_inet_address_new_from_string (bare);
   if (inet == NULL)
     return VIRT_MIGRATE_FACT_UNKNOWN;
   if (g_inet_address_get_is_any (inet) || g_inet_address_get_is_loopback (inet))
@@ -368,4 +376,45 @@ virt_migrate_address_here (const char *address)
   saved = errno;
   close (fd);
   return rc == 0 ? VIRT_MIGRATE_FACT_YES : saved == EADDRNOTAVAIL ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_UNKNOWN;
+}
+
+/**
+ * virt_migrate_address_reaches:
+ * @host: where a client connects (an IP address, bracketed or not, or a name)
+ * @listen: the one address a server there listens on
+ * @resolve: whether @host may be looked up here (the client is this machine)
+ *
+ * Whether connecting to @host reaches a socket bound to @listen only: yes
+ * for a wildcard @listen, for @host that very address or a name with it
+ * among its addresses (as libvirt and QEMU try each in turn); no for
+ * another address, or a name whose addresses are all others; unknown for
+ * a @listen that is no address, or a name not looked up or not found.
+ * Blocks while a name is looked up.
+ */
+VirtMigrateFact
+virt_migrate_address_reaches (const char *host, const char *listen, gboolean resolve)
+{
+  g_autoptr(GInetAddress) at = inet_address_of (listen);
+  g_autoptr(GInetAddress) literal = inet_address_of (host);
+  g_autoptr(GResolver) resolver = NULL;
+  GList *named;
+  VirtMigrateFact reaches = VIRT_MIGRATE_FACT_NO;
+
+  if (at == NULL || host == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (g_inet_address_get_is_any (at))
+    return VIRT_MIGRATE_FACT_YES;
+  if (literal != NULL)
+    return g_inet_address_equal (literal, at) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  if (!resolve)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  resolver = g_resolver_get_default ();
+  named = g_resolver_lookup_by_name (resolver, host, NULL, NULL);
+  if (named == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  for (GList *l = named; l != NULL; l = l->next)
+    if (g_inet_address_equal (l->data, at))
+      reaches = VIRT_MIGRATE_FACT_YES;
+  g_resolver_free_addresses (named);
+  return reaches;
 }

@@ -31,6 +31,7 @@ VirtMigrateFact        virt_migrate_daemon_user_can_open (const VirtMigrateDaemo
                                                           gboolean write);
 gboolean               virt_migrate_same_file         (const char *a, const char *b);
 VirtMigrateFact        virt_migrate_address_here      (const char *address);
+VirtMigrateFact        virt_migrate_address_reaches   (const char *host, const char *listen, gboolean resolve);
 const VirtMigrateDaemonUser *virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon,
                                                       VirtMigratePreflightFacts *facts);
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);

@@ -135,6 +135,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->dest_nvram);
   g_free (facts->dest_daemon);
   g_free (facts->listen_address);
+  g_free (facts->stream_host);
   g_strfreev (facts->unknown_disks);
   g_free (facts->disk_targets);
   g_free (facts->emulator);

@@ -482,6 +482,22 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
   else if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_YES)
     add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
          "The listen address %s: this machine (the destination) can listen there", f->listen_address);
+  /* The source connects to the migrate URI's host (libvirt 9.0: the
+   * storage copy's NBD server too, without a disks URI of its own), QEMU
+   * listens on that one address only: on one machine, nothing carries the
+   * connection from one to the other (seen: "Connection refused", and
+   * check said ok); between two, a forward on the way may. */
+  if (f->stream_reaches == VIRT_MIGRATE_FACT_NO)
+    add (v, "ports", f->same_machine ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Give --listen-address the migrate URI's host, or --migrateuri the listen address, or no listen address",
+         "The source connects to %s (the migrate URI's host), and the destination's QEMU listens on %s only: %s",
+         f->stream_host, f->listen_address,
+         f->same_machine ? "both hosts are this machine, so the connection is refused (\"Connection refused\")"
+                         : "the connection fails unless something on the way forwards it there");
+  else if (f->stream_reaches == VIRT_MIGRATE_FACT_YES && f->listen_address != NULL)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The source connects to %s (the migrate URI's host), where the destination's QEMU listens (%s)",
+         f->stream_host, f->listen_address);
 }
 
 /* The files opened as the guest starts there: one a character device

@@ -159,6 +159,11 @@ typedef struct {
   char           *listen_address;      /* where the destination's QEMU listens (the request's listen-address), a live
                                         * migration's; NULL: its default */
   VirtMigrateFact listen_here;         /* that address is one of this machine's, the destination (else unknown) */
+  char           *stream_host;         /* the host the source connects to for the stream (a tcp migrate URI's), a
+                                        * live migration's with a listen address; NULL: not given */
+  VirtMigrateFact stream_reaches;      /* connecting there reaches that listen address (a wildcard, the address,
+                                        * or a name for it looked up where the source is this machine) */
+  gboolean        same_machine;        /* both hosts are this machine */
   GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
                                         * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */

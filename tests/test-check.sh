@@ -800,8 +800,24 @@ show "$dir/check6m6nbd.out" "$dir/migrate6m6nbd.out" "$dir/check6m6.out" "$dir/m
   grep -Eq "ok +ports +The listen address 127.0.0.1: this machine \(the destination\) can listen there" "$dir/check6m6ok.out" ||
   fail "check of a free migration port: exit $rc4"
 [ $rc5 -eq 0 ] && [ "$("$tool" state dst strm)" = running ] || fail "the guest did not migrate over a free port (exit $rc5)"
+grep -Eq "ok +ports +The source connects to 127.0.0.1 \(the migrate URI's host\), where the destination's QEMU listens \(127.0.0.1\)" "$dir/check6m6ok.out" ||
+  fail "check of a listen address that is the migrate URI's host said nothing of it"
 "$tool" destroy dst strm
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced; free, on 127.0.0.1, ok and it migrates"
+# A listen address that this machine has, but not the migrate URI's host:
+# the source connects to 127.0.0.1, QEMU listens on 127.0.0.2 only, and
+# libvirt failed ("Connection refused") after check said ok.
+"$tool" guest lsn
+set +e
+refusal 6m8 --live --listen-address 127.0.0.2 --migrateuri "tcp://127.0.0.1:$(free_port)" lsn
+set -e
+show "$dir/check6m8.out" "$dir/migrate6m8.out" "$dir/migrate6m8f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +ports +The source connects to 127.0.0.1 \(the migrate URI's host\), and the destination's QEMU listens on 127.0.0.2 only: both hosts are this machine" "$dir/check6m8.out" ||
+  fail "check of a listen address other than the migrate URI's host: exit $rc1"
+[ $rc2 -eq 2 ] || fail "the migration listening elsewhere than the migrate URI's host was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Connection refused" "$dir/migrate6m8f.out" && [ "$("$tool" state src lsn)" = running ] ||
+  fail "forced, listening elsewhere than the migrate URI's host: exit $rc3, not libvirt's failure, or the guest not running on the source"
+"$tool" destroy src lsn
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

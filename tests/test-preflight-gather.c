@@ -1246,6 +1246,21 @@ test_local_host (void)
                  virt_migrate_address_here ("203.0.113.77") == VIRT_MIGRATE_FACT_NO ||
                  virt_migrate_address_here ("192.0.2.254") == VIRT_MIGRATE_FACT_NO);
 
+  /* Where a client connecting to a host reaches a server listening on one
+   * address: a wildcard, the address, a name for it (looked up only when
+   * asked to); another address, not; a listen address that is a name, or
+   * a name not looked up, not known. */
+  g_assert_cmpint (virt_migrate_address_reaches ("127.0.0.2", "0.0.0.0", FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_reaches ("[::1]", "::1", FALSE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_reaches ("127.0.0.1", "127.0.0.2", FALSE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_address_reaches ("127.0.0.1", "[::1]", TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_address_reaches ("localhost", "127.0.0.1", FALSE), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_address_reaches ("localhost", "127.0.0.1", TRUE), ==, VIRT_MIGRATE_FACT_YES);
+  g_assert_cmpint (virt_migrate_address_reaches ("localhost", "127.0.0.2", TRUE), ==, VIRT_MIGRATE_FACT_NO);
+  g_assert_cmpint (virt_migrate_address_reaches ("127.0.0.1", "host.example", TRUE), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_address_reaches (NULL, "127.0.0.1", TRUE), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+  g_assert_cmpint (virt_migrate_address_reaches ("127.0.0.1", NULL, TRUE), ==, VIRT_MIGRATE_FACT_UNKNOWN);
+
   /* One file, two paths. */
   g_assert_true (g_file_set_contents (file, "QFI", -1, NULL));
   g_assert_true (g_file_set_contents (other, "QFI", -1, NULL));

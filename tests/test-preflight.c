@@ -547,6 +547,27 @@ test_ports (void)
   f->listen_here = VIRT_MIGRATE_FACT_UNKNOWN;
   v = verdict_of (f);
   g_assert_null (check_of (v, "ports"));
+
+  /* The migrate URI's host where the source connects, not where QEMU
+   * listens: both hosts on this machine, a blocker; between two, a
+   * warning (a forward may carry it); where it listens, ok. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->stream_host = g_strdup ("127.0.0.1");
+  f->stream_reaches = VIRT_MIGRATE_FACT_NO;
+  f->same_machine = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "blocker", "The source connects to 127.0.0.1 (the migrate URI's host), and the "
+                            "destination's QEMU listens on 198.51.100.77 only: both hosts are this machine"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->same_machine = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "listens on 198.51.100.77 only: the connection fails unless "
+                            "something on the way forwards it there"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->stream_reaches = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "ok", "The source connects to 127.0.0.1 (the migrate URI's host), where the "
+                            "destination's QEMU listens (198.51.100.77)"));
 }
 
 static void
