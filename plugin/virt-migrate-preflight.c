@@ -253,6 +253,15 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
          "Start the guest first, or move its definition only with --offline --persistent",
          "The guest is not running (%s): libvirt migrates it only offline (\"domain is not running\")",
          f->state != NULL ? f->state : "not active");
+  /* Offline, libvirt moves a running guest's definition and leaves the
+   * guest running here (--undefinesource: as a transient guest): nothing
+   * then keeps the copy there from being started while it runs (seen:
+   * moved, running here, defined there; the same disks where shared). */
+  if (f->offline && !f->not_running)
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Shut the guest down here first (virsh shutdown), or start it there only once it has stopped here",
+         "The guest is running: an offline migration moves only its definition and the guest runs on here; "
+         "started there before it stops here, two QEMUs would run it, each writing its disks");
   if (f->busy != NULL)
     add (v, "busy", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",

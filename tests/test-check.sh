@@ -868,7 +868,21 @@ show "$dir/check6o.out" "$dir/migrate6o.out" "$dir/migrate6of.out" "$dir/check6o
 [ $rc4 -eq 0 ] && ! grep -Eq "blocker +state" "$dir/check6o2.out" || fail "check of the shut-off guest offline: exit $rc4"
 [ $rc5 -eq 0 ] && virsh -q -c "$dst" dominfo offg > /dev/null 2>&1 || fail "the offline migration: exit $rc5"
 virsh -q -c "$dst" undefine offg > /dev/null
-ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; offline ok, and its definition moves"
+# A running guest moved offline: libvirt moves its definition and leaves it
+# running here, defined there too; check said ok. Now a warning saying so.
+"$tool" guest offr
+set +e
+"$cli" -c "$src" check --offline --persistent offr "$dst" > "$dir/check6o3.out" 2>&1; rc1=$?
+"$cli" -c "$src" --offline --persistent offr "$dst" > "$dir/migrate6o3.out" 2>&1; rc2=$?
+set -e
+show "$dir/check6o3.out" "$dir/migrate6o3.out"
+[ $rc1 -eq 0 ] && grep -Eq "warning +state +The guest is running: an offline migration moves only its definition and the guest runs on here" "$dir/check6o3.out" ||
+  fail "check of a running guest moved offline: exit $rc1, no warning that it runs on here"
+[ $rc2 -eq 0 ] && [ "$("$tool" state src offr)" = running ] && [ "$("$tool" state dst offr)" = shutoff ] ||
+  fail "a running guest moved offline: exit $rc2, $("$tool" state src offr) here, $("$tool" state dst offr) there"
+virsh -q -c "$dst" undefine offr > /dev/null
+"$tool" destroy src offr
+ok "a shut-off guest migrated live: a blocker (exit 1), refused up front (exit 2), libvirt's own refusal forced; offline ok, and its definition moves; a running one moved offline, a warning that it runs on here (it does, defined there too)"
 
 # 6p. What the destination opens at the guest's start, named by its
 # destination XML (--xml): a CD-ROM's image, a serial port's file, a

@@ -911,7 +911,7 @@ test_source_refusals (void)
   g_autoptr(GVariant) v = NULL;
 
   g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
-                  "unreachable; offline neither");
+                  "unreachable; offline neither, a running guest moved offline a warning (it runs on here)");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "a");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "b");
   d->transient = TRUE;
@@ -928,6 +928,14 @@ test_source_refusals (void)
   v = verdict_of (f);
   g_assert_false (has_check (v, "devices", "blocker", "virtiofs"));
   g_assert_false (has_check (v, "disk", "blocker", "transient"));
+  /* A running guest moved offline runs on here: a warning. */
+  g_assert_true (has_check (v, "state", "warning", "The guest is running: an offline migration moves only its "
+                            "definition and the guest runs on here; started there before it stops here, two QEMUs"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+  f->not_running = TRUE;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "state"));
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
 }
 
