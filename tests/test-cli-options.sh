@@ -7,7 +7,7 @@
 set -uo pipefail
 cli=$1/tools/virt-migrate
 . "$(dirname "$0")/tap.sh"
-echo "1..12"
+echo "1..16"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {
 	local name=$1 want=$2 out rc
@@ -47,3 +47,16 @@ printf '<domain>\377\376</domain>' > "$bin"
 refused "an --xml file that is not UTF-8 text (GLib criticals before)" "virt-migrate: error: --xml $bin is not text*" \
 	--xml "$bin" g $D
 rm -f "$bin"
+# Combinations libvirt or QEMU refused only after the migration had begun
+# (seen on the test bed), with check saying ok.
+refused "--p2p --tunnelled --parallel (libvirt: the flags are mutually exclusive)" \
+	"virt-migrate: error: A tunnelled migration cannot use parallel connections (--parallel; libvirt: \"mutually exclusive\")*" \
+	--live --p2p --tunnelled --parallel g $D
+refused "--zerocopy with --compressed (QEMU: zero copy only without compression or TLS)" \
+	"virt-migrate: error: --zerocopy cannot go with --compressed (QEMU: \"Zero copy only available for non-compressed non-TLS*" \
+	--live --parallel --zerocopy --compressed g $D tcp://h:1
+refused "--zerocopy with --tls" "virt-migrate: error: --zerocopy cannot go with --tls (QEMU:*" \
+	--live --parallel --zerocopy --tls g $D tcp://h:1
+refused "--parallel with multithread compression (QEMU: multifd is not compatible with compress)" \
+	"virt-migrate: error: --parallel cannot go with multithread compression ('mt' in --comp-methods; QEMU: \"Multifd is not compatible with compress\")*" \
+	--live --parallel --compressed --comp-methods mt g $D tcp://h:1
