@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <gio/gio.h>
 
+#include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
 #include "virt-migrate-local-host.h"
 
@@ -417,4 +418,115 @@ virt_migrate_address_reaches (const char *host, const char *listen, gboolean res
       reaches = VIRT_MIGRATE_FACT_YES;
   g_resolver_free_addresses (named);
   return reaches;
+}
+
+/* Whether @cmdline (NUL-separated, @len bytes) has "-uuid @uuid" and no
+ * "-incoming": a guest's running QEMU, not one waiting for it. */
+static gboolean
+runs_guest (const char *cmdline, gsize len, const char *uuid)
+{
+  gboolean found = FALSE;
+
+  for (const char *arg = cmdline; arg < cmdline + len; arg += strlen (arg) + 1)
+    {
+      const char *next = arg + strlen (arg) + 1;
+
+      if (g_str_equal (arg, "-incoming"))
+        return FALSE;
+      if (g_str_equal (arg, "-uuid") && next < cmdline + len && g_ascii_strcasecmp (next, uuid) == 0)
+        found = TRUE;
+    }
+  return found;
+}
+
+/**
+ * virt_migrate_qemu_memlock:
+ * @proc: where the proc file system is ("/proc"; another root in tests)
+ * @uuid: a running guest's UUID
+ *
+ * The hard limit on locked memory of the QEMU process of this machine that
+ * runs the guest with @uuid (started with `-uuid`, not waiting for an
+ * incoming migration), as libvirt reads it before raising it
+ * (virProcessGetMaxMemLock()).
+ *
+ * Returns: bytes; %G_MAXINT64 for unlimited; -1 when not known (no such
+ *   process here, or its limits not readable)
+ */
+gint64
+virt_migrate_qemu_memlock (const char *proc, const char *uuid)
+{
+  g_autoptr(GDir) dir = g_dir_open (proc, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && uuid != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *cmdline_path = g_build_filename (proc, entry, "cmdline", NULL);
+      g_autofree char *limits_path = g_build_filename (proc, entry, "limits", NULL);
+      g_autofree char *cmdline = NULL, *limits = NULL;
+      g_auto(GStrv) lines = NULL;
+      gsize len = 0;
+
+      if (!g_ascii_isdigit (entry[0]) || !g_file_get_contents (cmdline_path, &cmdline, &len, NULL) ||
+          !runs_guest (cmdline, len, uuid))
+        continue;
+      if (!g_file_get_contents (limits_path, &limits, NULL, NULL))
+        return -1;
+      /* "Max locked memory   8388608   8388608   bytes": soft, hard. */
+      lines = g_strsplit (limits, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (g_str_has_prefix (lines[i], "Max locked memory"))
+          {
+            g_auto(GStrv) cols = g_strsplit_set (lines[i] + strlen ("Max locked memory"), " \t", -1);
+            guint n = 0;
+
+            for (guint k = 0; cols[k] != NULL; k++)
+              if (cols[k][0] != '\0' && ++n == 2)
+                return g_str_equal (cols[k], "unlimited") ? G_MAXINT64 : (gint64) g_ascii_strtoll (cols[k], NULL, 10);
+          }
+      return -1;
+    }
+  return -1;
+}
+
+/* Whether process @pid has capability @cap in its effective set (its
+ * CapEff in /proc); unknown when not readable. */
+static VirtMigrateFact
+proc_has_capability (int pid, guint cap)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *eff;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) || (eff = strstr (status, "\nCapEff:")) == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  return (g_ascii_strtoull (eff + strlen ("\nCapEff:"), NULL, 16) >> cap) & 1 ? VIRT_MIGRATE_FACT_YES
+                                                                             : VIRT_MIGRATE_FACT_NO;
+}
+
+/**
+ * virt_migrate_source_memlock:
+ *
+ * For a zero-copy migration of a running guest from a source that is this
+ * machine: how much memory libvirt has its QEMU lock (its `hard_limit`,
+ * else its memory, from its @xml), the hard limit its QEMU has now, and
+ * whether the source's daemon may raise it (CAP_SYS_RESOURCE), in @facts.
+ */
+void
+virt_migrate_source_memlock (const char *source_uri, const char *uuid, const char *xml,
+                             VirtMigratePreflightFacts *facts)
+{
+  static const char *const hard_limit[] = { "domain", "memtune", "hard_limit", NULL };
+  static const char *const memory[] = { "domain", "memory", NULL };
+  g_autoptr(VirtMigrateDaemonUser) daemon = virt_migrate_daemon_user_of (source_uri);
+  g_autofree char *kib = NULL;
+
+  if (xml != NULL && virt_migrate_xml_path_text (xml, hard_limit, &kib) && kib == NULL)
+    virt_migrate_xml_path_text (xml, memory, &kib);
+  facts->memlock_needed = kib != NULL ? g_ascii_strtoull (kib, NULL, 10) * 1024 : 0;
+  facts->memlock_limit = daemon != NULL ? virt_migrate_qemu_memlock ("/proc", uuid) : -1;
+  /* Raising a hard limit takes CAP_SYS_RESOURCE (24): root here lacks it
+   * in some containers (seen: prlimit refused as root). */
+  facts->source_daemon_raises = daemon != NULL ? proc_has_capability (daemon->pid, 24) : VIRT_MIGRATE_FACT_UNKNOWN;
+  g_free (facts->source_daemon);
+  facts->source_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
 }

@@ -35,5 +35,8 @@ VirtMigrateFact        virt_migrate_address_reaches   (const char *host, const c
 const VirtMigrateDaemonUser *virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon,
                                                       VirtMigratePreflightFacts *facts);
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
+gint64                 virt_migrate_qemu_memlock      (const char *proc, const char *uuid);
+void                   virt_migrate_source_memlock    (const char *source_uri, const char *uuid, const char *xml,
+                                                       VirtMigratePreflightFacts *facts);
 
 G_END_DECLS

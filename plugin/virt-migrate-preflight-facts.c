@@ -111,6 +111,7 @@ virt_migrate_preflight_facts_new (void)
   facts->cpu_compare = VIRT_MIGRATE_CPU_NOT_COMPARED;
   facts->snapshots = -1;
   facts->free_hugepages = -1;
+  facts->memlock_limit = -1;
   facts->domcaps_ok = TRUE;
   facts->networks = g_ptr_array_new_with_free_func (network_free);
   facts->disks = g_ptr_array_new_with_free_func (disk_free);
@@ -136,6 +137,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->dest_daemon);
   g_free (facts->listen_address);
   g_free (facts->stream_host);
+  g_free (facts->source_daemon);
   g_strfreev (facts->unknown_disks);
   g_free (facts->disk_targets);
   g_free (facts->emulator);

@@ -545,8 +545,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
       if (local && virt_migrate_uri_is_local (source_uri))
         facts->ports_here = ports_held (hv, source_uri);
     }
-  /* Where the source connects for the stream, against where QEMU listens
-   * there (a name looked up as the source would, where it is this one). */
+  /* Where the source connects for the stream, against where QEMU listens there. */
   g_object_get (request, "listen-address", &facts->listen_address, NULL);
   facts->stream_host = virt_migrate_listeners_stream_host (request);
   facts->same_machine = local && virt_migrate_uri_is_local (source_uri);
@@ -800,7 +799,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   g_object_get (request, "dest-xml", &dest_xml, "dest-name", &dname, NULL);
   facts->live = virt_migrate_request_get_live (request);
   facts->offline = virt_migrate_request_get_offline (request);
-  g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, NULL);
+  g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, "zerocopy", &facts->zerocopy, NULL);
   facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
@@ -878,6 +877,8 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_topology (dest_caps, there, facts);
   gather_ports (hv, request, source_uri, dest_uri, there, info->running, facts);
   gather_files (hv, dest_uri, there, info->running, facts);
+  if (facts->zerocopy && info->running && !facts->offline && virt_migrate_uri_is_local (source_uri))
+    virt_migrate_source_memlock (source_uri, info->uuid, live_xml, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

@@ -279,6 +279,41 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
     add (v, "snapshots", VIRT_MIGRATE_CHECK_RESULT_OK, NULL, "The guest has no snapshots (libvirt refuses one with any)");
 }
 
+/* Zero-copy: libvirt raises the locked-memory limit of the guest's QEMU to
+ * all its memory (qemuMigrationSrcRun(), after QEMU's capabilities are
+ * set), unless its hard limit is that much already; a daemon without
+ * CAP_SYS_RESOURCE may not (seen in session mode, and of root here in a
+ * container: "cannot limit locked memory of process …: Operation not
+ * permitted", after check said ok). */
+static void
+check_zerocopy (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  double needed = f->memlock_needed / 1048576.0;
+
+  if (!f->zerocopy || f->not_running || f->offline)
+    return;
+  if (f->memlock_limit >= 0 && f->memlock_needed > 0 && (guint64) f->memlock_limit >= f->memlock_needed)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "Zero-copy: the guest's QEMU may lock its %.0f MiB of memory already", needed);
+  else if (f->memlock_limit >= 0 && f->source_daemon_raises == VIRT_MIGRATE_FACT_NO)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Drop --zerocopy, or start the guest under a daemon whose locked-memory limit covers it (LimitMEMLOCK=, "
+         "ulimit -l)",
+         "Zero-copy: libvirt must let the guest's QEMU lock all its memory (%.0f MiB), its limit is %.0f MiB, and "
+         "the source's %s may not raise it: it lacks CAP_SYS_RESOURCE (\"cannot limit locked memory … Operation "
+         "not permitted\")", needed, f->memlock_limit / 1048576.0, f->source_daemon);
+  else if (f->memlock_limit >= 0 && f->source_daemon_raises == VIRT_MIGRATE_FACT_YES)
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "Zero-copy: the source's %s may raise the locked-memory limit of the guest's QEMU to its memory "
+         "(CAP_SYS_RESOURCE)", f->source_daemon);
+  else
+    add (v, "memory", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Make sure the source's libvirtd may raise limits (root with CAP_SYS_RESOURCE), or that its guests may "
+         "lock their memory",
+         "Zero-copy: libvirt raises the locked-memory limit of the guest's QEMU to all its memory; whether the "
+         "source's daemon may is not seen (only a source on this machine is)");
+}
+
 /* A guest whose memory is on huge pages needs them free there, reserved
  * apart from the free memory: its QEMU maps them all at start ("unable to
  * map backing store for guest RAM: Cannot allocate memory" otherwise). */
@@ -678,6 +713,7 @@ virt_migrate_preflight_verdict (const VirtMigratePreflightFacts *facts,
   if (!facts->resume)
     {
       check_source (&v, facts);
+      check_zerocopy (&v, facts);
       virt_migrate_preflight_check_disks (&v, facts);
       virt_migrate_preflight_check_space (&v, facts);
     }

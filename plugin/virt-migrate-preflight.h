@@ -164,6 +164,12 @@ typedef struct {
   VirtMigrateFact stream_reaches;      /* connecting there reaches that listen address (a wildcard, the address,
                                         * or a name for it looked up where the source is this machine) */
   gboolean        same_machine;        /* both hosts are this machine */
+  gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
+  guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
+  gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source
+                                        * that is this machine; -1: not known */
+  char           *source_daemon;       /* the source's libvirtd, "libvirtd (pid 8, user vmtb)"; NULL: not known */
+  VirtMigrateFact source_daemon_raises; /* it may raise that limit (it has CAP_SYS_RESOURCE) */
   GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
                                         * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */

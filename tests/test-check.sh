@@ -817,7 +817,30 @@ show "$dir/check6m8.out" "$dir/migrate6m8.out" "$dir/migrate6m8f.out"
 [ $rc3 -eq 1 ] && grep -q "Connection refused" "$dir/migrate6m8f.out" && [ "$("$tool" state src lsn)" = running ] ||
   fail "forced, listening elsewhere than the migrate URI's host: exit $rc3, not libvirt's failure, or the guest not running on the source"
 "$tool" destroy src lsn
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); free, on 127.0.0.1, ok and it migrates"
+# Zero-copy: libvirt raises the locked-memory limit of the guest's QEMU to
+# its memory, which the test bed's daemons (an unprivileged user) may not:
+# libvirt failed ("cannot limit locked memory … Operation not permitted")
+# after check said ok. Now a blocker naming the limit, refused up front;
+# with a limit that covers the guest already (a machine whose ulimit -l is
+# high), ok.
+"$tool" guest zcg
+zc_limit=$(awk '/^Max locked memory/ { print $5 }' "/proc/$(pgrep -f -- "-uuid $(virsh -q -c "$src" domuuid zcg)" | head -1)/limits")
+set +e
+refusal 6m9 --live --parallel --zerocopy --migrateuri "tcp://127.0.0.1:$(free_port)" zcg
+set -e
+show "$dir/check6m9.out" "$dir/migrate6m9.out" "$dir/migrate6m9f.out"
+if [ "$zc_limit" != unlimited ] && [ "$zc_limit" -lt $((64 * 1048576)) ]; then
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +memory +Zero-copy: libvirt must let the guest's QEMU lock all its memory \(64 MiB\), its limit is $((zc_limit / 1048576)) MiB, and the source's libvirtd \(pid [0-9]+, user [^)]+\) may not raise it" "$dir/check6m9.out" ||
+    fail "check of a zero-copy migration whose QEMU may not lock the guest's memory: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "that zero-copy migration was not refused up front (exit $rc2)"
+  [ $rc3 -eq 1 ] && grep -q "cannot limit locked memory" "$dir/migrate6m9f.out" && [ "$("$tool" state src zcg)" = running ] ||
+    fail "forced, zero-copy: exit $rc3, not libvirt's failure, or the guest not running on the source"
+else
+  grep -Eq "ok +memory +Zero-copy: the guest's QEMU may lock its 64 MiB of memory already" "$dir/check6m9.out" ||
+    fail "check of a zero-copy migration whose QEMU may lock the guest's memory (limit $zc_limit): no ok"
+fi
+"$tool" destroy src zcg 2>/dev/null || "$tool" destroy dst zcg
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

@@ -1348,6 +1348,59 @@ test_unix_listener (void)
   g_assert_cmpint (g_rmdir (proc), ==, 0);
 }
 
+/* A process @pid in the made-up @proc: its command line @argv (written
+ * NUL-separated, as the kernel does) and its @limits. */
+static void
+add_process (const char *proc, const char *pid, const char *const *argv, const char *limits)
+{
+  g_autofree char *dir = g_build_filename (proc, pid, NULL);
+  g_autofree char *cmdline = g_build_filename (dir, "cmdline", NULL);
+  g_autofree char *lim = g_build_filename (dir, "limits", NULL);
+  g_autoptr(GString) args = g_string_new (NULL);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_string_append_len (args, argv[i], (gssize) strlen (argv[i]) + 1);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (cmdline, args->str, (gssize) args->len, NULL));
+  g_assert_true (g_file_set_contents (lim, limits, -1, NULL));
+}
+
+/* The locked-memory limit of a guest's running QEMU, found in a made-up
+ * /proc by its -uuid (one waiting for an incoming migration passed over,
+ * as is a process of another guest): the hard limit, unlimited, none. */
+static void
+test_qemu_memlock (void)
+{
+  g_autofree char *proc = g_dir_make_tmp ("vm-proc-XXXXXX", NULL);
+  g_autofree char *rm = NULL;
+  const char *uuid = "0b8d2a4e-5b0c-4a8e-9f3d-2f1e0c9b7a61";
+  static const char limits[] = "Limit                     Soft Limit           Hard Limit           Units     \n"
+                               "Max open files            1024                 524288               files     \n"
+                               "Max locked memory         8388608              16777216             bytes     \n";
+  const char *const waiting[] = { "qemu", "-uuid", "0b8d2a4e-5b0c-4a8e-9f3d-2f1e0c9b7a61", "-incoming", "defer", NULL };
+  const char *const other[] = { "qemu", "-uuid", "11111111-2222-3333-4444-555555555555", NULL };
+  const char *const running[] = { "qemu", "-name", "guest=g", "-uuid", "0B8D2A4E-5B0C-4A8E-9F3D-2F1E0C9B7A61", NULL };
+
+  g_test_summary ("The hard locked-memory limit of the QEMU running a guest, found by its -uuid in /proc (not one "
+                  "waiting for an incoming migration, not another guest's): bytes, unlimited, not known");
+  g_assert_nonnull (proc);
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, uuid), ==, -1);
+  add_process (proc, "100", waiting, limits);
+  add_process (proc, "101", other, limits);
+  add_process (proc, "self", running, limits);
+  /* Only the waiting one, another guest's, and no process's directory: none. */
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, uuid), ==, -1);
+  add_process (proc, "102", running, limits);
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, uuid), ==, 16777216);
+  add_process (proc, "102", running, "Max locked memory         unlimited            unlimited            bytes\n");
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, uuid), ==, G_MAXINT64);
+  add_process (proc, "102", running, "Max open files 1024 4096 files\n");
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, uuid), ==, -1);
+  g_assert_cmpint (virt_migrate_qemu_memlock (proc, NULL), ==, -1);
+  rm = g_strdup_printf ("rm -rf '%s'", proc);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1402,6 +1455,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preflight-gather/listeners", test_listeners);
   g_test_add_func ("/preflight-gather/streams", test_streams);
   g_test_add_func ("/preflight-gather/local-host", test_local_host);
+  g_test_add_func ("/preflight-gather/qemu-memlock", test_qemu_memlock);
   g_test_add_func ("/preflight-gather/unix-listener", test_unix_listener);
   return g_test_run ();
 }

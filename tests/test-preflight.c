@@ -1683,6 +1683,55 @@ test_xml_reads (void)
   }
 }
 
+/* Zero-copy: libvirt raises the locked-memory limit of the guest's QEMU to
+ * its memory (test-check 6m9 for real: a session daemon may not). */
+static void
+test_zerocopy (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Zero-copy: the QEMU's limit short of the guest's memory and a daemon that may not raise it, a "
+                  "blocker in libvirt's words; one that may, ok; a limit that covers it, ok; not seen, a warning; "
+                  "not asked for, offline or shut off, nothing");
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "memory", NULL, "Zero-copy"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->zerocopy = TRUE;
+  f->memlock_needed = 64 * 1048576;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "warning", "Zero-copy: libvirt raises the locked-memory limit of the guest's "
+                            "QEMU to all its memory; whether the source's daemon may is not seen"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->memlock_limit = 8 * 1048576;
+  f->source_daemon = g_strdup ("libvirtd (pid 8, user vmtb)");
+  f->source_daemon_raises = VIRT_MIGRATE_FACT_NO;
+  f->reachable = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "blocker", "Zero-copy: libvirt must let the guest's QEMU lock all its memory "
+                            "(64 MiB), its limit is 8 MiB, and the source's libvirtd (pid 8, user vmtb) may not raise "
+                            "it: it lacks CAP_SYS_RESOURCE (\"cannot limit locked memory"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->reachable = TRUE;
+  f->source_daemon_raises = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "ok", "Zero-copy: the source's libvirtd (pid 8, user vmtb) may raise"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->source_daemon_raises = VIRT_MIGRATE_FACT_NO;
+  f->memlock_limit = G_MAXINT64;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "ok", "Zero-copy: the guest's QEMU may lock its 64 MiB of memory already"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->memlock_limit = 64 * 1048576;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "memory", "ok", "may lock its 64 MiB of memory already"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->memlock_limit = 8 * 1048576;
+  f->not_running = TRUE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "memory", NULL, "Zero-copy"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1711,6 +1760,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/unreachable", test_unreachable);
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
+  g_test_add_func ("/virt-migrate/preflight/zerocopy", test_zerocopy);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
   g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);
