@@ -20,6 +20,7 @@
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
 #include "virt-migrate-local-host.h"
+#include "virt-migrate-preflight-private.h"
 
 void
 virt_migrate_daemon_user_free (VirtMigrateDaemonUser *user)
@@ -529,4 +530,44 @@ virt_migrate_source_memlock (const char *source_uri, const char *uuid, const cha
   facts->source_daemon_raises = daemon != NULL ? proc_has_capability (daemon->pid, 24) : VIRT_MIGRATE_FACT_UNKNOWN;
   g_free (facts->source_daemon);
   facts->source_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
+}
+
+/**
+ * virt_migrate_streams_gather:
+ *
+ * Where a live migration's streams go, in @facts: the listen address and
+ * the stream's host (whether connecting there reaches it; a name looked up
+ * as the source would, where it is this machine), the ports the request's
+ * URIs fix; of a destination that is this machine, whether it has that
+ * address, and, where a port is below the lowest one an unprivileged
+ * program may bind (net.ipv4.ip_unprivileged_port_start), whether its
+ * daemon runs as root.
+ */
+void
+virt_migrate_streams_gather (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
+                             VirtMigratePreflightFacts *facts)
+{
+  gboolean source_here = virt_migrate_uri_is_local (source_uri), local = virt_migrate_uri_is_local (dest_uri);
+  g_autofree char *start = NULL;
+  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
+  gboolean low = FALSE;
+
+  g_object_get (request, "listen-address", &facts->listen_address, NULL);
+  facts->stream_host = virt_migrate_listeners_stream_host (request);
+  facts->same_machine = local && source_here;
+  facts->stream_reaches = virt_migrate_address_reaches (facts->stream_host, facts->listen_address, source_here);
+  facts->streams = virt_migrate_listeners_streams (request);
+  if (!local)
+    return;
+  facts->listen_here = virt_migrate_address_here (facts->listen_address);
+  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_unprivileged_port_start", &start, NULL, NULL))
+    facts->unprivileged_port_start = (guint) g_ascii_strtoull (start, NULL, 10);
+  for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
+    low |= ((VirtMigrateEndpoint *) g_ptr_array_index (facts->streams, i))->port < facts->unprivileged_port_start;
+  if (low && (daemon = virt_migrate_daemon_user_of (dest_uri)) != NULL)
+    {
+      facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+      if (facts->dest_daemon == NULL)
+        facts->dest_daemon = g_strdup (daemon->name);
+    }
 }

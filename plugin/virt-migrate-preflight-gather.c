@@ -545,18 +545,11 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
       if (local && virt_migrate_uri_is_local (source_uri))
         facts->ports_here = ports_held (hv, source_uri);
     }
-  /* Where the source connects for the stream, against where QEMU listens there. */
-  g_object_get (request, "listen-address", &facts->listen_address, NULL);
-  facts->stream_host = virt_migrate_listeners_stream_host (request);
-  facts->same_machine = local && virt_migrate_uri_is_local (source_uri);
-  facts->stream_reaches = virt_migrate_address_reaches (facts->stream_host, facts->listen_address,
-                                                        virt_migrate_uri_is_local (source_uri));
+  virt_migrate_streams_gather (request, source_uri, dest_uri, facts);
   /* The destination is this machine: whatever listens on those ports and
    * on the migration's own there, seen. */
   if (!local)
     return;
-  facts->streams = virt_migrate_listeners_streams (request);
-  facts->listen_here = virt_migrate_address_here (facts->listen_address);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
     virt_migrate_endpoints_add_copy (asked, g_ptr_array_index (facts->streams, i), NULL);
   if (asked->len > 0)

@@ -516,6 +516,33 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
              "%s port %u%s: no program of this machine (the destination) listens on it", s->what, s->port, where);
     }
+  /* A port below the lowest an unprivileged program binds: libvirt runs
+   * QEMU unprivileged (qemu.conf's user, its capabilities cleared by
+   * default; a session daemon's user), which fails to listen there (seen:
+   * "Failed to bind socket: Permission denied", after check said ok). */
+  for (guint i = 0; f->streams != NULL && i < f->streams->len; i++)
+    {
+      const VirtMigrateEndpoint *s = g_ptr_array_index (f->streams, i);
+      guint start = f->unprivileged_port_start > 0 ? f->unprivileged_port_start : 1024;
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
+                          ? "Give --disks-port (or --disks-uri) a port of 1024 or above, or none"
+                          : "Give --migrateuri a port of 1024 or above, or none: libvirt picks one (49152 and up)";
+
+      if (s->port >= start)
+        continue;
+      if (f->unprivileged_port_start > 0 && f->dest_daemon_root == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s port %u is below %u, the lowest an unprivileged program of this machine (the destination) may "
+             "listen on (net.ipv4.ip_unprivileged_port_start), and its QEMU runs unprivileged, as the user of %s: "
+             "it cannot listen there (\"Failed to bind socket: Permission denied\")", s->what, s->port, start,
+             f->dest_daemon != NULL ? f->dest_daemon : "its libvirtd");
+      else
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, fix,
+             "%s port %u is below %u, the lowest an unprivileged program %s may listen on: libvirt runs QEMU "
+             "unprivileged (qemu.conf's user, its capabilities cleared), so it is likely to fail to listen there "
+             "(\"Failed to bind socket: Permission denied\")", s->what, s->port, start,
+             f->unprivileged_port_start > 0 ? "of this machine (the destination)" : "there (by default)");
+    }
   /* Where QEMU listens there (libvirt passes it to the destination's
    * QEMU, and to its NBD server for a storage copy). */
   if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_NO)

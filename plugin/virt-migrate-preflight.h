@@ -155,7 +155,11 @@ typedef struct {
                                         * among them), which QEMU there cannot bind either; NULL: another machine */
   GPtrArray      *streams;             /* VirtMigrateEndpoint: the migration's own ports there that its URIs fix
                                         * (the stream's, the storage copy's), at the host the source connects to,
-                                        * a live migration's to this machine; NULL: none */
+                                        * a live migration's; NULL: none */
+  guint           unprivileged_port_start; /* a local destination's net.ipv4.ip_unprivileged_port_start: its QEMU,
+                                        * unprivileged, binds no port below it; 0: not known */
+  VirtMigrateFact dest_daemon_root;    /* that destination's daemon runs as root (its QEMU may then not be
+                                        * unprivileged); asked only of a port below that */
   char           *listen_address;      /* where the destination's QEMU listens (the request's listen-address), a live
                                         * migration's; NULL: its default */
   VirtMigrateFact listen_here;         /* that address is one of this machine's, the destination (else unknown) */

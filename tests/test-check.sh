@@ -840,7 +840,27 @@ else
     fail "check of a zero-copy migration whose QEMU may lock the guest's memory (limit $zc_limit): no ok"
 fi
 "$tool" destroy src zcg 2>/dev/null || "$tool" destroy dst zcg
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; free, on 127.0.0.1, ok and it migrates"
+# A port below the lowest an unprivileged program may bind: the test bed's
+# QEMU (as any libvirt runs) cannot listen there, and libvirt failed
+# ("Failed to bind socket: Permission denied") after check said ok.
+"$tool" guest lowp
+low_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+set +e
+refusal 6m10 --live --migrateuri "tcp://127.0.0.1:$((low_start > 1 ? low_start - 1 : 1023))" lowp
+set -e
+show "$dir/check6m10.out" "$dir/migrate6m10.out" "$dir/migrate6m10f.out"
+if [ "$low_start" -gt 1 ]; then
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +ports +The migration stream's port $((low_start - 1)) is below $low_start, the lowest an unprivileged program of this machine \(the destination\) may listen on" "$dir/check6m10.out" ||
+    fail "check of a migration port below $low_start: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "the migration onto a port below $low_start was not refused up front (exit $rc2)"
+  [ $rc3 -eq 1 ] && grep -q "Failed to bind socket: Permission denied" "$dir/migrate6m10f.out" && [ "$("$tool" state src lowp)" = running ] ||
+    fail "forced onto a port below $low_start: exit $rc3, not QEMU's failure, or the guest not running on the source"
+  "$tool" destroy src lowp
+else
+  ! grep -q "is below" "$dir/check6m10.out" || fail "a port this machine lets anyone bind was said to be below the limit"
+  "$tool" destroy dst lowp
+fi
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; a stream port below the unprivileged ones, a blocker, QEMU's \"Permission denied\" forced; free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

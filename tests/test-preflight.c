@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "virt-migrate-guest-xml.h"
+#include "virt-migrate-listeners.h"
 #include "virt-migrate-preflight.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-xml-map.h"
@@ -547,6 +548,35 @@ test_ports (void)
   f->listen_here = VIRT_MIGRATE_FACT_UNKNOWN;
   v = verdict_of (f);
   g_assert_null (check_of (v, "ports"));
+
+  /* A stream's port below the lowest an unprivileged program may bind:
+   * on this machine, its daemon not root, a blocker; root, or another
+   * machine (1024 by default), a warning; above it, nothing. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->streams = endpoints_one (VIRT_MIGRATE_STREAM_MEMORY, 81, "127.0.0.1", NULL);
+  f->unprivileged_port_start = 1024;
+  f->dest_daemon_root = VIRT_MIGRATE_FACT_NO;
+  f->dest_daemon = g_strdup ("libvirtd (pid 8, user vmtb)");
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "blocker", "The migration stream's port 81 is below 1024, the lowest an "
+                            "unprivileged program of this machine (the destination) may listen on "
+                            "(net.ipv4.ip_unprivileged_port_start), and its QEMU runs unprivileged, as the user of "
+                            "libvirtd (pid 8, user vmtb)"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->dest_daemon_root = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "port 81 is below 1024, the lowest an unprivileged program of this "
+                            "machine (the destination) may listen on: libvirt runs QEMU unprivileged"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->unprivileged_port_start = 0;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "ports", "warning", "port 81 is below 1024, the lowest an unprivileged program there "
+                            "(by default) may listen on"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->unprivileged_port_start = 80;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "ports", NULL, "is below"));
+  g_clear_pointer (&f->streams, g_ptr_array_unref);
 
   /* The migrate URI's host where the source connects, not where QEMU
    * listens: both hosts on this machine, a blocker; between two, a
