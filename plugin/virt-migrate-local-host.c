@@ -496,12 +496,16 @@ proc_has_capability (int pid, guint cap)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
   g_autofree char *status = NULL;
-  const char *eff;
+  g_auto(GStrv) lines = NULL;
 
-  if (!g_file_get_contents (path, &status, NULL, NULL) || (eff = strstr (status, "\nCapEff:")) == NULL)
+  if (!g_file_get_contents (path, &status, NULL, NULL))
     return VIRT_MIGRATE_FACT_UNKNOWN;
-  return (g_ascii_strtoull (eff + strlen ("\nCapEff:"), NULL, 16) >> cap) & 1 ? VIRT_MIGRATE_FACT_YES
-                                                                             : VIRT_MIGRATE_FACT_NO;
+  lines = g_strsplit (status, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "CapEff:"))
+      return (g_ascii_strtoull (lines[i] + strlen ("CapEff:"), NULL, 16) >> cap) & 1 ? VIRT_MIGRATE_FACT_YES
+                                                                                 : VIRT_MIGRATE_FACT_NO;
+  return VIRT_MIGRATE_FACT_UNKNOWN;
 }
 
 /**

@@ -254,14 +254,17 @@ ok "--tls with a certificate that does not match (--tls-destination wrong.exampl
 # Cannot run here: libvirt's own errors reach the caller, the guests stay.
 "$tool" guest zc1
 set +e
-migrate zc1 --parallel --zerocopy; zrc=$?
+"$cli" -q -c "$src" --live --p2p --parallel --zerocopy zc1 "$dst" "tcp://127.0.0.1:$(free_port)" > "$dir/zc1-checked.out" 2>&1; zrc0=$?
+migrate zc1 --force --parallel --zerocopy; zrc=$?
 "$cli" -q -c "$src" --live --p2p --rdma-pin-all zc1 "$dst" "rdma://127.0.0.1:$(free_port)" > "$dir/rdma.out" 2>&1; rrc=$?
 set -e
-show "$dir/zc1.out" "$dir/rdma.out"
-[ $zrc -eq 1 ] && grep -q "locked memory" "$dir/zc1.out" || fail "zerocopy: exit $zrc"
+show "$dir/zc1-checked.out" "$dir/zc1.out" "$dir/rdma.out"
+[ $zrc0 -eq 2 ] && grep -q "Pre-flight check: Zero-copy: libvirt must let the guest's QEMU lock all its memory" "$dir/zc1-checked.out" ||
+  fail "zerocopy where the QEMU may not lock the guest's memory: exit $zrc0, not refused up front"
+[ $zrc -eq 1 ] && grep -q "locked memory" "$dir/zc1.out" || fail "zerocopy, forced: exit $zrc"
 [ $rrc -eq 1 ] && grep -q "RDMA" "$dir/rdma.out" || fail "rdma-pin-all: exit $rrc"
 [ "$("$tool" state src zc1)" = running ] || fail "zc1 is not running on the source"
-ok "--zerocopy and --rdma-pin-all: libvirt's own errors (locked memory; RDMA), exit 1, the guest running on the source"
+ok "--zerocopy (refused up front: the QEMU may not lock the guest's memory; forced) and --rdma-pin-all: libvirt's own errors (locked memory; RDMA), exit 1, the guest running on the source"
 
 # virsh 9.0's own rules for --timeout, refused before anything is asked.
 set +e
