@@ -32,6 +32,7 @@ typedef struct {
                         * gives it ("paused (post-copy failed)"); NULL: not asked */
   gboolean in_postcopy;     /* in a post-copy migration (paused or running "post-copy") */
   gboolean postcopy_failed; /* in one that broke ("post-copy failed") */
+  gboolean io_error;   /* paused by a disk I/O error ("paused (I/O error)") */
   char   **disks;      /* the images its disks use (the chains where libvirt lists them); NULL: not asked */
   gint     snapshots;  /* how many snapshots libvirt keeps of it (lookup_guest); -1: not known */
 } VirtMigrateGuestInfo;

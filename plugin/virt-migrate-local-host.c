@@ -536,6 +536,36 @@ virt_migrate_source_memlock (const char *source_uri, const char *uuid, const cha
   facts->source_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
 }
 
+/* The UNIX socket a `unix://` URI of @request's @property has the local
+ * destination's QEMU make: its directory there and writable by the
+ * daemon's user, and what is at its path now that is no socket (QEMU
+ * removes whatever is there to bind it: seen, a file there was gone). */
+static void
+gather_socket (VirtMigrateRequest *request, const char *property, const char *what, const char *dest_uri,
+               VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
+{
+  g_autofree char *uri = NULL, *dir = NULL;
+  g_autoptr(GUri) parsed = NULL;
+  VirtMigratePreflightFile *f;
+  struct stat st;
+
+  g_object_get (request, property, &uri, NULL);
+  parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (parsed == NULL || g_strcmp0 (g_uri_get_scheme (parsed), "unix") != 0 ||
+      !g_path_is_absolute (g_uri_get_path (parsed)))
+    return;
+  f = virt_migrate_preflight_add_socket (facts, what, g_uri_get_path (parsed));
+  dir = g_path_get_dirname (f->path);
+  f->there = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  if (f->there == VIRT_MIGRATE_FACT_YES)
+    f->usable = virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, daemon, facts), dir);
+  if (lstat (f->path, &st) == 0 && !S_ISSOCK (st.st_mode))
+    f->occupant = S_ISREG (st.st_mode) ? g_strdup_printf ("a file of %" G_GUINT64_FORMAT " bytes", (guint64) st.st_size)
+                  : S_ISDIR (st.st_mode) ? g_strdup ("a directory")
+                  : S_ISLNK (st.st_mode) ? g_strdup ("a symbolic link")
+                                         : g_strdup ("a device or pipe");
+}
+
 /**
  * virt_migrate_streams_gather:
  *
@@ -568,10 +598,8 @@ virt_migrate_streams_gather (VirtMigrateRequest *request, const char *source_uri
     facts->unprivileged_port_start = (guint) g_ascii_strtoull (start, NULL, 10);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
     low |= ((VirtMigrateEndpoint *) g_ptr_array_index (facts->streams, i))->port < facts->unprivileged_port_start;
-  if (low && (daemon = virt_migrate_daemon_user_of (dest_uri)) != NULL)
-    {
-      facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-      if (facts->dest_daemon == NULL)
-        facts->dest_daemon = g_strdup (daemon->name);
-    }
+  if (low && virt_migrate_dest_daemon (dest_uri, &daemon, facts) != NULL)
+    facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  gather_socket (request, "hypervisor-uri", VIRT_MIGRATE_STREAM_MEMORY, dest_uri, &daemon, facts);
+  gather_socket (request, "disks-uri", VIRT_MIGRATE_STREAM_STORAGE, dest_uri, &daemon, facts);
 }

@@ -55,7 +55,21 @@ file_free (gpointer data)
 
   g_free (f->what);
   g_free (f->path);
+  g_free (f->occupant);
   g_free (f);
+}
+
+VirtMigratePreflightFile *
+virt_migrate_preflight_add_socket (VirtMigratePreflightFacts *facts, const char *what, const char *path)
+{
+  VirtMigratePreflightFile *f = g_new0 (VirtMigratePreflightFile, 1);
+
+  if (facts->sockets == NULL)
+    facts->sockets = g_ptr_array_new_with_free_func (file_free);
+  f->what = g_strdup (what);
+  f->path = g_strdup (path);
+  g_ptr_array_add (facts->sockets, f);
+  return f;
 }
 
 VirtMigratePreflightFile *
@@ -152,6 +166,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_clear_pointer (&facts->ports_held, g_ptr_array_unref);
   g_clear_pointer (&facts->ports_here, g_ptr_array_unref);
   g_clear_pointer (&facts->streams, g_ptr_array_unref);
+  g_clear_pointer (&facts->sockets, g_ptr_array_unref);
   g_clear_pointer (&facts->listeners, g_ptr_array_unref);
   g_clear_pointer (&facts->files, g_ptr_array_unref);
   g_strfreev (facts->dest_loaders);

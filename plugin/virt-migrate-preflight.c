@@ -262,6 +262,18 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
          "Shut the guest down here first (virsh shutdown), or start it there only once it has stopped here",
          "The guest is running: an offline migration moves only its definition and the guest runs on here; "
          "started there before it stops here, two QEMUs would run it, each writing its disks");
+  /* Paused by a disk I/O error (QEMU's error policy 'stop'): libvirt
+   * refuses it with abort-on-error (qemuMigrationSrcIsAllowed()); without,
+   * it moves paused, the disk's fault with it where the storage is shared. */
+  if (f->io_error && !f->offline)
+    add (v, "state", f->abort_on_error ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         f->abort_on_error ? "Mend the disk's fault and resume the guest first (virsh resume), or migrate without "
+                             "--abort-on-error"
+                           : "Mend the disk's fault first: on shared storage it is the same disk there",
+         f->abort_on_error ? "The guest is paused by a disk I/O error, and --abort-on-error is given: libvirt "
+                             "refuses the migration (\"cannot migrate domain with I/O error\")"
+                           : "The guest is paused by a disk I/O error: it moves paused and stays paused there "
+                             "until resumed (virsh resume)");
   if (f->busy != NULL)
     add (v, "busy", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",
@@ -515,6 +527,39 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
       else
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
              "%s port %u%s: no program of this machine (the destination) listens on it", s->what, s->port, where);
+    }
+  /* The UNIX sockets the destination's QEMU makes on this machine: it
+   * removes whatever is at the path first (seen: a file there was gone,
+   * check said ok), and binds as the daemon's user ("Failed to bind socket
+   * to …: Permission denied", seen). */
+  for (guint i = 0; f->sockets != NULL && i < f->sockets->len; i++)
+    {
+      const VirtMigratePreflightFile *s = g_ptr_array_index (f->sockets, i);
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
+                          ? "Give --disks-uri a path in a directory the destination's libvirtd may write in, where "
+                            "nothing is"
+                          : "Give --migrateuri a path in a directory the destination's libvirtd may write in, where "
+                            "nothing is";
+
+      if (s->occupant != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: %s is at that path on this machine (the destination), %s", s->what, s->path,
+             s->occupant, g_str_equal (s->occupant, "a directory")
+                            ? "where its QEMU cannot listen"
+                            : "and its QEMU removes it to listen there: it would be lost");
+      else if (s->there == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: its directory is missing on this machine (the destination), so its QEMU cannot "
+             "listen there", s->what, s->path);
+      else if (s->usable == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: the destination's %s may not write in its directory, so its QEMU cannot listen "
+             "there (\"Failed to bind socket to … Permission denied\")", s->what, s->path,
+             virt_migrate_preflight_daemon (f));
+      else if (s->usable == VIRT_MIGRATE_FACT_YES)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s UNIX socket %s: nothing is there, and the destination's %s may make it", s->what, s->path,
+             virt_migrate_preflight_daemon (f));
     }
   /* A port below the lowest an unprivileged program binds: libvirt runs
    * QEMU unprivileged (qemu.conf's user, its capabilities cleared by

@@ -65,6 +65,7 @@ typedef struct {
   gboolean        read;        /* read, so the file must be there; else written, so its directory */
   VirtMigrateFact there;       /* that on the destination (a local one's, a volume of a pool there; else unknown) */
   VirtMigrateFact usable;      /* and its libvirtd's user may read it (write in its directory); a local one's */
+  char           *occupant;    /* a socket's path: what is there now that is no socket ("a file of 9 bytes") */
 } VirtMigratePreflightFile;
 
 typedef struct {
@@ -156,6 +157,8 @@ typedef struct {
   GPtrArray      *streams;             /* VirtMigrateEndpoint: the migration's own ports there that its URIs fix
                                         * (the stream's, the storage copy's), at the host the source connects to,
                                         * a live migration's; NULL: none */
+  GPtrArray      *sockets;             /* VirtMigratePreflightFile: the UNIX sockets the destination's QEMU makes
+                                        * (a unix:// migrate or disks URI's), a live migration's to this machine */
   guint           unprivileged_port_start; /* a local destination's net.ipv4.ip_unprivileged_port_start: its QEMU,
                                         * unprivileged, binds no port below it; 0: not known */
   VirtMigrateFact dest_daemon_root;    /* that destination's daemon runs as root (its QEMU may then not be
@@ -184,6 +187,8 @@ typedef struct {
   char           *disk_targets;        /* then the guest's disks' targets, "vda, hdc" */
   gboolean        in_postcopy;         /* the guest is in a post-copy migration on the source */
   gboolean        postcopy_failed;     /* one that broke there ("post-copy failed") */
+  gboolean        io_error;            /* the guest is paused by a disk I/O error */
+  gboolean        abort_on_error;      /* the request's abort-on-error */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */
@@ -206,6 +211,9 @@ const char                *virt_migrate_preflight_daemon      (const VirtMigrate
 VirtMigratePreflightDisk  *virt_migrate_preflight_add_disk    (VirtMigratePreflightFacts *facts,
                                                                const char                *target,
                                                                const char                *source);
+VirtMigratePreflightFile  *virt_migrate_preflight_add_socket  (VirtMigratePreflightFacts *facts,
+                                                               const char                *what,
+                                                               const char                *path);
 VirtMigratePreflightFile  *virt_migrate_preflight_add_file    (VirtMigratePreflightFacts *facts,
                                                                const char                *what,
                                                                const char                *path);

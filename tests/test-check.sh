@@ -860,7 +860,70 @@ else
   ! grep -q "is below" "$dir/check6m10.out" || fail "a port this machine lets anyone bind was said to be below the limit"
   "$tool" destroy dst lowp
 fi
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; a stream port below the unprivileged ones, a blocker, QEMU's \"Permission denied\" forced; free, on 127.0.0.1, ok and it migrates"
+# A unix:// migrate URI on this machine: the destination's QEMU removes what
+# is at the path to listen there (a file there was gone, check said ok),
+# and binds as its daemon's user (a directory it may not write in: "Failed
+# to bind socket to … Permission denied", check said ok). Now blockers,
+# refused up front; forced, the file is gone and the guest moved; the
+# unwritable directory, QEMU's own failure.
+"$tool" guest usock
+echo "nine byte" > "$dir/precious.txt"
+mkdir -p "$dir/rootonly"
+chown root:root "$dir/rootonly"
+chmod 755 "$dir/rootonly"
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/precious.txt" usock "$dst" > "$dir/check6m11.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live usock "$dst" "unix://$dir/precious.txt" > "$dir/migrate6m11.out" 2>&1; rc2=$?
+before_force=$(cat "$dir/precious.txt")
+refusal 6m12 --live --migrateuri "unix://$dir/rootonly/m.sock" usock
+rc4=$rc1 rc5=$rc2 rc6=$rc3
+"$cli" -c "$src" --force --live usock "$dst" "unix://$dir/precious.txt" > "$dir/migrate6m11f.out" 2>&1; rc3=$?
+set -e
+show "$dir/check6m11.out" "$dir/migrate6m11.out" "$dir/migrate6m11f.out" "$dir/check6m12.out" "$dir/migrate6m12f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +ports +The migration stream's UNIX socket $dir/precious.txt: a file of 10 bytes is at that path on this machine \(the destination\), and its QEMU removes it" "$dir/check6m11.out" ||
+  fail "check of a migrate URI onto a file: exit $rc1"
+[ $rc2 -eq 2 ] && [ "$before_force" = "nine byte" ] || fail "the migration onto a file was not refused up front (exit $rc2), or the file changed"
+[ $rc3 -eq 0 ] && [ ! -e "$dir/precious.txt" ] && [ "$("$tool" state dst usock)" = running ] ||
+  fail "forced onto a file: exit $rc3, the file $( [ -e "$dir/precious.txt" ] && echo kept || echo gone)"
+[ $rc4 -eq 1 ] && grep -Eq "blocker +ports +The migration stream's UNIX socket $dir/rootonly/m.sock: the destination's libvirtd \(pid [0-9]+, user [^)]+\) may not write in its directory" "$dir/check6m12.out" ||
+  fail "check of a migrate URI in a directory the destination's libvirtd may not write in: exit $rc4"
+[ $rc5 -eq 2 ] || fail "the migration with that socket was not refused up front (exit $rc5)"
+[ $rc6 -eq 1 ] && grep -q "Permission denied" "$dir/migrate6m12f.out" || fail "forced with that socket: exit $rc6, not QEMU's failure"
+"$tool" destroy dst usock
+# A guest paused by a disk I/O error (its qcow2 image corrupt under it: an
+# L2 entry unaligned, so QEMU's reads fail with EIO, the disk read-only so
+# that QEMU does not take the image away; error_policy 'stop'; the BIOS
+# reads it as the guest boots):
+# with --abort-on-error libvirt refused it ("cannot migrate domain with I/O
+# error") after check said ok. Now a blocker, refused up front, libvirt's
+# own refusal forced; without it, a warning that it moves paused.
+qemu-img create -q -f qcow2 "$dir/ioerr.qcow2" 16M
+qemu-io -c 'write -P 0x55 0 64k' "$dir/ioerr.qcow2" > /dev/null
+/usr/bin/python3 -c 'import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(40); l1 = struct.unpack(">Q", f.read(8))[0]
+    f.seek(l1); l2 = struct.unpack(">Q", f.read(8))[0] & 0x00fffffffffffe00
+    f.seek(l2); f.write(struct.pack(">Q", (1 << 63) | 0x10200))' "$dir/ioerr.qcow2"
+[ "$(id -u)" -eq 0 ] && chown "$owner" "$dir/ioerr.qcow2"
+domain_xml ioerr "<disk type='file' device='disk'><driver name='qemu' type='qcow2' error_policy='stop' rerror_policy='stop'/><source file='$dir/ioerr.qcow2'/><target dev='vda' bus='virtio'/><readonly/></disk>" > "$dir/ioerr.xml"
+virsh -q -c "$src" create "$dir/ioerr.xml" > /dev/null
+for _ in $(seq 1 100); do [ "$(virsh -q -c "$src" domstate --reason ioerr)" = "paused (I/O error)" ] && break; sleep 0.1; done
+ioerr_state=$(virsh -q -c "$src" domstate --reason ioerr)
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/ioerr.mig" ioerr "$dst" > "$dir/check6o4w.out" 2>&1; rc4=$?
+refusal 6o4 --live --abort-on-error --migrateuri "unix://$dir/ioerr.mig" ioerr
+set -e
+show "$dir/check6o4.out" "$dir/migrate6o4.out" "$dir/migrate6o4f.out" "$dir/check6o4w.out"
+[ "$ioerr_state" = "paused (I/O error)" ] || fail "the guest on a corrupt image did not pause with an I/O error: $ioerr_state"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +state +The guest is paused by a disk I/O error, and --abort-on-error is given: libvirt refuses the migration" "$dir/check6o4.out" ||
+  fail "check of a guest paused by an I/O error, with --abort-on-error: exit $rc1"
+[ $rc2 -eq 2 ] || fail "its migration with --abort-on-error was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "cannot migrate domain with I/O error" "$dir/migrate6o4f.out" ||
+  fail "forced, with --abort-on-error: exit $rc3, not libvirt's refusal"
+[ $rc4 -eq 0 ] && grep -Eq "warning +state +The guest is paused by a disk I/O error: it moves paused" "$dir/check6o4w.out" ||
+  fail "check of a guest paused by an I/O error, without --abort-on-error: exit $rc4, no warning"
+virsh -q -c "$src" destroy ioerr > /dev/null
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; a stream port below the unprivileged ones, a blocker, QEMU's \"Permission denied\" forced; a unix:// migrate URI onto a file (forced: the file gone) or in a directory its daemon may not write in, blockers; a guest paused by an I/O error, with --abort-on-error a blocker (libvirt's refusal forced), without a warning; free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

@@ -549,6 +549,42 @@ test_ports (void)
   v = verdict_of (f);
   g_assert_null (check_of (v, "ports"));
 
+  /* The UNIX sockets a local destination's QEMU makes: something at the
+   * path (a file it would remove, a directory), the directory missing or
+   * not writable for the daemon's user: blockers; free, ok. */
+  {
+    VirtMigratePreflightFile *sock = virt_migrate_preflight_add_socket (f, VIRT_MIGRATE_STREAM_MEMORY, "/srv/m.sock");
+
+    g_clear_pointer (&v, g_variant_unref);
+    sock->occupant = g_strdup ("a file of 9 bytes");
+    v = verdict_of (f);
+    g_assert_true (has_check (v, "ports", "blocker", "The migration stream's UNIX socket /srv/m.sock: a file of 9 bytes "
+                              "is at that path on this machine (the destination), and its QEMU removes it to listen "
+                              "there: it would be lost"));
+    g_clear_pointer (&v, g_variant_unref);
+    g_free (sock->occupant);
+    sock->occupant = g_strdup ("a directory");
+    v = verdict_of (f);
+    g_assert_true (has_check (v, "ports", "blocker", "a directory is at that path on this machine (the destination), "
+                              "where its QEMU cannot listen"));
+    g_clear_pointer (&v, g_variant_unref);
+    g_clear_pointer (&sock->occupant, g_free);
+    sock->there = VIRT_MIGRATE_FACT_NO;
+    v = verdict_of (f);
+    g_assert_true (has_check (v, "ports", "blocker", "/srv/m.sock: its directory is missing on this machine"));
+    g_clear_pointer (&v, g_variant_unref);
+    sock->there = VIRT_MIGRATE_FACT_YES;
+    sock->usable = VIRT_MIGRATE_FACT_NO;
+    v = verdict_of (f);
+    g_assert_true (has_check (v, "ports", "blocker", "/srv/m.sock: the destination's libvirtd (not identified) may not "
+                              "write in its directory"));
+    g_clear_pointer (&v, g_variant_unref);
+    sock->usable = VIRT_MIGRATE_FACT_YES;
+    v = verdict_of (f);
+    g_assert_true (has_check (v, "ports", "ok", "/srv/m.sock: nothing is there, and the destination's"));
+    g_clear_pointer (&f->sockets, g_ptr_array_unref);
+  }
+
   /* A stream's port below the lowest an unprivileged program may bind:
    * on this machine, its daemon not root, a blocker; root, or another
    * machine (1024 by default), a warning; above it, nothing. */
@@ -941,7 +977,8 @@ test_source_refusals (void)
   g_autoptr(GVariant) v = NULL;
 
   g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
-                  "unreachable; offline neither, a running guest moved offline a warning (it runs on here)");
+                  "unreachable; offline neither, a running guest moved offline a warning (it runs on here); paused by "
+                  "a disk I/O error, with abort-on-error a blocker, without a warning");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "a");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "b");
   d->transient = TRUE;
@@ -967,6 +1004,30 @@ test_source_refusals (void)
   v = verdict_of (f);
   g_assert_null (check_of (v, "state"));
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+
+  /* Paused by a disk I/O error: with abort-on-error libvirt refuses it (a
+   * blocker), without it moves paused (a warning); offline, nothing. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = FALSE;
+  f->not_running = FALSE;
+  f->io_error = TRUE;
+  f->abort_on_error = TRUE;
+  g_clear_pointer (&f->ties, g_ptr_array_unref);
+  f->ties = virt_migrate_ties_new ();
+  d->transient = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "blocker", "The guest is paused by a disk I/O error, and --abort-on-error is "
+                            "given: libvirt refuses the migration (\"cannot migrate domain with I/O error\")"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->abort_on_error = FALSE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "warning", "The guest is paused by a disk I/O error: it moves paused"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+  f->offline = TRUE;
+  f->abort_on_error = TRUE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "state", NULL, "I/O error"));
 }
 
 /* What libvirt makes of this machine's file systems: none of the ones a

@@ -115,10 +115,12 @@ guest_info (virDomainPtr dom)
   guest->in_postcopy = guest->postcopy_failed ||
                        (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY) ||
                        (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY);
+  guest->io_error = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR;
   guest->state = guest->in_postcopy
                    ? g_strdup_printf ("%s (%s)", state_word (state), guest->postcopy_failed ? "post-copy failed"
                                                                                              : "post-copy")
-                   : g_strdup (state_word (state));
+                 : guest->io_error ? g_strdup ("paused (I/O error)")
+                                   : g_strdup (state_word (state));
   return guest;
 }
 
