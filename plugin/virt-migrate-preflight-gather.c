@@ -793,7 +793,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->live = virt_migrate_request_get_live (request);
   facts->offline = virt_migrate_request_get_offline (request);
   g_object_get (request, "unsafe", &facts->unsafe, "force", &facts->force, "zerocopy", &facts->zerocopy,
-                "abort-on-error", &facts->abort_on_error, NULL);
+                "abort-on-error", &facts->abort_on_error, "postcopy", &facts->postcopy, NULL);
   facts->peer_to_peer = virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_PEER_TO_PEER;
   facts->incremental = virt_migrate_request_get_storage (request) == VIRT_MIGRATE_STORAGE_COPY_INCREMENTAL;
   facts->guest_memory = info->running ? info->memory : 0;
@@ -804,6 +804,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   facts->in_postcopy = info->in_postcopy;
   facts->postcopy_failed = info->postcopy_failed;
   facts->io_error = info->io_error;
+  facts->paused = !info->in_postcopy && g_str_has_prefix (info->state != NULL ? info->state : "", "paused");
   if (xml == NULL || !virt_migrate_guest_xml_parse (xml, &guest))
     {
       virt_migrate_guest_xml_clear (&guest);

@@ -274,6 +274,15 @@ check_source (Verdict *v, const VirtMigratePreflightFacts *f)
                              "refuses the migration (\"cannot migrate domain with I/O error\")"
                            : "The guest is paused by a disk I/O error: it moves paused and stays paused there "
                              "until resumed (virsh resume)");
+  /* A paused guest moves paused (libvirt adds VIR_MIGRATE_PAUSED), and the
+   * destination refuses post-copy for it (qemuMigrationDstPrepareAny(),
+   * seen: "post-copy migration is not supported with non-live or paused
+   * migration", after check said ok). */
+  if (f->paused && f->postcopy && !f->resume && !f->offline)
+    add (v, "state", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Resume the guest first (virsh resume), or migrate it without --postcopy",
+         "The guest is paused: libvirt migrates it paused, and refuses post-copy for a paused guest (\"post-copy "
+         "migration is not supported with non-live or paused migration\")");
   if (f->busy != NULL)
     add (v, "busy", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
          "Wait for it to end, or abort it (virsh domjobabort, or virsh blockjob --abort for a block job)",

@@ -189,6 +189,8 @@ typedef struct {
   gboolean        postcopy_failed;     /* one that broke there ("post-copy failed") */
   gboolean        io_error;            /* the guest is paused by a disk I/O error */
   gboolean        abort_on_error;      /* the request's abort-on-error */
+  gboolean        paused;              /* the guest is paused on the source (not in a post-copy migration) */
+  gboolean        postcopy;            /* the request allows post-copy */
   char           *busy;                /* the job libvirt runs on the guest now, in words; NULL: none */
   /* the request */
   gboolean        incremental;         /* copy-inc: only the top images are copied */

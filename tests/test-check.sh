@@ -923,7 +923,25 @@ show "$dir/check6o4.out" "$dir/migrate6o4.out" "$dir/migrate6o4f.out" "$dir/chec
 [ $rc4 -eq 0 ] && grep -Eq "warning +state +The guest is paused by a disk I/O error: it moves paused" "$dir/check6o4w.out" ||
   fail "check of a guest paused by an I/O error, without --abort-on-error: exit $rc4, no warning"
 virsh -q -c "$src" destroy ioerr > /dev/null
-ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; a stream port below the unprivileged ones, a blocker, QEMU's \"Permission denied\" forced; a unix:// migrate URI onto a file (forced: the file gone) or in a directory its daemon may not write in, blockers; a guest paused by an I/O error, with --abort-on-error a blocker (libvirt's refusal forced), without a warning; free, on 127.0.0.1, ok and it migrates"
+# A paused guest with post-copy allowed: libvirt migrates it paused and
+# refused post-copy for it ("post-copy migration is not supported with
+# non-live or paused migration") after check said ok. Now a blocker,
+# refused up front, libvirt's refusal forced; without --postcopy, ok.
+"$tool" guest pz
+virsh -q -c "$src" suspend pz > /dev/null
+set +e
+refusal 6o5 --live --postcopy --migrateuri "tcp://127.0.0.1:$(free_port)" pz
+"$cli" -c "$src" check --live --migrateuri "tcp://127.0.0.1:$(free_port)" pz "$dst" > "$dir/check6o5ok.out" 2>&1; rc4=$?
+set -e
+show "$dir/check6o5.out" "$dir/migrate6o5.out" "$dir/migrate6o5f.out" "$dir/check6o5ok.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +state +The guest is paused: libvirt migrates it paused, and refuses post-copy for a paused guest" "$dir/check6o5.out" ||
+  fail "check of a paused guest with --postcopy: exit $rc1"
+[ $rc2 -eq 2 ] || fail "the paused guest's post-copy migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "post-copy migration is not supported with non-live or paused migration" "$dir/migrate6o5f.out" &&
+  [ "$("$tool" state src pz)" = paused ] || fail "forced, a paused guest with --postcopy: exit $rc3, not libvirt's refusal"
+[ $rc4 -eq 0 ] && ! grep -Eq "blocker|state +The guest is paused" "$dir/check6o5ok.out" || fail "check of the paused guest without --postcopy: exit $rc4"
+virsh -q -c "$src" destroy pz > /dev/null
+ok "the migration stream's or storage copy's port a program of this machine listens on: a blocker naming it (exit 1), refused up front (exit 2); the stream's forced, the program gets the stream and the migration fails, the guest running on the source; a listen address this machine lacks likewise, QEMU's own failure forced, and one that is not the migrate URI's host (libvirt's \"Connection refused\" forced); zero-copy where the guest's QEMU may not lock its memory, a blocker, libvirt's \"cannot limit locked memory\" forced; a stream port below the unprivileged ones, a blocker, QEMU's \"Permission denied\" forced; a unix:// migrate URI onto a file (forced: the file gone) or in a directory its daemon may not write in, blockers; a guest paused by an I/O error, with --abort-on-error a blocker (libvirt's refusal forced), without a warning; a paused guest with --postcopy, a blocker (libvirt's refusal forced), without it ok; free, on 127.0.0.1, ok and it migrates"
 
 # 6n. A destination XML (--xml) of another guest: libvirt refuses it before
 # anything starts ("Target domain uuid … does not match source", "Target

@@ -978,7 +978,8 @@ test_source_refusals (void)
 
   g_test_summary ("virtiofs and a transient disk: blockers in libvirt's words, even with the destination "
                   "unreachable; offline neither, a running guest moved offline a warning (it runs on here); paused by "
-                  "a disk I/O error, with abort-on-error a blocker, without a warning");
+                  "a disk I/O error, with abort-on-error a blocker, without a warning; paused with post-copy allowed, a "
+                  "blocker");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "a");
   virt_migrate_ties_add (f->ties, VIRT_MIGRATE_TIE_VIRTIOFS, "b");
   d->transient = TRUE;
@@ -1028,6 +1029,21 @@ test_source_refusals (void)
   f->abort_on_error = TRUE;
   v = verdict_of (f);
   g_assert_false (has_check (v, "state", NULL, "I/O error"));
+
+  /* A paused guest with post-copy allowed: libvirt refuses it (a blocker);
+   * without post-copy, or offline, nothing. */
+  g_clear_pointer (&v, g_variant_unref);
+  f->io_error = FALSE;
+  f->offline = FALSE;
+  f->paused = TRUE;
+  f->postcopy = TRUE;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "state", "blocker", "The guest is paused: libvirt migrates it paused, and refuses "
+                            "post-copy for a paused guest"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->postcopy = FALSE;
+  v = verdict_of (f);
+  g_assert_false (has_check (v, "state", NULL, "paused"));
 }
 
 /* What libvirt makes of this machine's file systems: none of the ones a
