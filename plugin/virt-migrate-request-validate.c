@@ -364,7 +364,10 @@ validate_values (VirtMigrateRequest *self,
                            ? "parallel connections ('parallel'; libvirt: \"mutually exclusive\")" :
                          postcopy ? "post-copy ('postcopy')" :
                          hv_uri != NULL ? "a hypervisor URI ('hypervisor-uri'; the data goes "
-                                          "through libvirtd's connection)" : NULL;
+                                          "through libvirtd's connection)" :
+                         request_get_string (self, PROP_LISTEN_ADDRESS) != NULL
+                           ? "a listen address ('listen-address'; libvirt: \"listen address is not supported by "
+                             "tunnelled migration\")" : NULL;
       if (what != NULL)
         return fail (error, VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT,
                      "A tunnelled migration cannot use %s: drop it, or use the native transport",

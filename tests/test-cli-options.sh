@@ -7,7 +7,7 @@
 set -uo pipefail
 cli=$1/tools/virt-migrate
 . "$(dirname "$0")/tap.sh"
-echo "1..16"
+echo "1..17"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {
 	local name=$1 want=$2 out rc
@@ -60,3 +60,6 @@ refused "--zerocopy with --tls" "virt-migrate: error: --zerocopy cannot go with 
 refused "--parallel with multithread compression (QEMU: multifd is not compatible with compress)" \
 	"virt-migrate: error: --parallel cannot go with multithread compression ('mt' in --comp-methods; QEMU: \"Multifd is not compatible with compress\")*" \
 	--live --parallel --compressed --comp-methods mt g $D tcp://h:1
+refused "--p2p --tunnelled --listen-address (libvirt: not supported by tunnelled migration)" \
+	"virt-migrate: error: A tunnelled migration cannot use a listen address (--listen-address; libvirt: \"listen address is not supported by tunnelled migration\")*" \
+	--live --p2p --tunnelled --listen-address 127.0.0.1 g $D

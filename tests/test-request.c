@@ -633,6 +633,9 @@ static const Rule rules[] = {
     VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "post-copy", "{'postcopy': <false>}" },
   { "tunnelled + hypervisor URI", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'hypervisor-uri': <'tcp://dst'>}",
     VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "hypervisor-uri", "{'hypervisor-uri': <''>}" },
+  { "tunnelled + listen address", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'live': <true>, "
+    "'listen-address': <'127.0.0.1'>}", VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "listen address is not supported",
+    "{'listen-address': <''>}" },
   { "tunnelled + parallel flag", "{'flow': <'peer-to-peer'>, 'transport': <'tunnelled'>, 'parallel': <true>}",
     VIRT_MIGRATE_ERROR_TUNNELLED_CONFLICT, "mutually exclusive", "{'parallel': <false>}" },
   { "zerocopy + compressed", "{'live': <true>, 'parallel': <true>, 'zerocopy': <true>, 'compressed': <true>}",
