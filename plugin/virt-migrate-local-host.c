@@ -91,9 +91,10 @@ virt_migrate_uri_socket_path (const char *uri)
 
 /* The effective user and group and the supplementary groups of the
  * process @pid, from its /proc/PID/status ("Uid:"/"Gid:" real, effective…;
- * "Groups:"). */
+ * "Groups:"), and in @raises whether it may raise another process's hard
+ * limits ("CapEff:", CAP_SYS_RESOURCE). */
 static gboolean
-proc_ids (int pid, guint *uid, guint *gid, GArray *groups)
+proc_ids (int pid, guint *uid, guint *gid, GArray *groups, VirtMigrateFact *raises)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
   g_autofree char *text = NULL;
@@ -109,6 +110,10 @@ proc_ids (int pid, guint *uid, guint *gid, GArray *groups)
       g_auto(GStrv) words = NULL;
       guint n = 0;
 
+      /* Its effective capabilities: CAP_SYS_RESOURCE (24) raises a limit. */
+      if (g_str_has_prefix (lines[i], "CapEff:"))
+        *raises = (g_ascii_strtoull (lines[i] + strlen ("CapEff:"), NULL, 16) >> 24) & 1 ? VIRT_MIGRATE_FACT_YES
+                                                                                     : VIRT_MIGRATE_FACT_NO;
       if (id == NULL && !g_str_has_prefix (lines[i], "Groups:"))
         continue;
       words = g_strsplit_set (strchr (lines[i], ':') + 1, " \t", -1);
@@ -166,7 +171,7 @@ virt_migrate_daemon_user_of (const char *uri)
   user = g_new0 (VirtMigrateDaemonUser, 1);
   user->pid = pid;
   user->groups = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (!proc_ids (pid, &user->uid, &user->gid, user->groups))
+  if (!proc_ids (pid, &user->uid, &user->gid, user->groups, &user->raises_limits))
     {
       virt_migrate_daemon_user_free (user);
       return NULL;
@@ -489,25 +494,6 @@ virt_migrate_qemu_memlock (const char *proc, const char *uuid)
   return -1;
 }
 
-/* Whether process @pid has capability @cap in its effective set (its
- * CapEff in /proc); unknown when not readable. */
-static VirtMigrateFact
-proc_has_capability (int pid, guint cap)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *status = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL))
-    return VIRT_MIGRATE_FACT_UNKNOWN;
-  lines = g_strsplit (status, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "CapEff:"))
-      return (g_ascii_strtoull (lines[i] + strlen ("CapEff:"), NULL, 16) >> cap) & 1 ? VIRT_MIGRATE_FACT_YES
-                                                                                 : VIRT_MIGRATE_FACT_NO;
-  return VIRT_MIGRATE_FACT_UNKNOWN;
-}
-
 /**
  * virt_migrate_source_memlock:
  *
@@ -531,7 +517,7 @@ virt_migrate_source_memlock (const char *source_uri, const char *uuid, const cha
   facts->memlock_limit = daemon != NULL ? virt_migrate_qemu_memlock ("/proc", uuid) : -1;
   /* Raising a hard limit takes CAP_SYS_RESOURCE (24): root here lacks it
    * in some containers (seen: prlimit refused as root). */
-  facts->source_daemon_raises = daemon != NULL ? proc_has_capability (daemon->pid, 24) : VIRT_MIGRATE_FACT_UNKNOWN;
+  facts->source_daemon_raises = daemon != NULL ? daemon->raises_limits : VIRT_MIGRATE_FACT_UNKNOWN;
   g_free (facts->source_daemon);
   facts->source_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
 }

@@ -17,6 +17,7 @@ typedef struct {
   guint    gid;
   GArray  *groups;  /* guint: its supplementary groups */
   char    *name;    /* "libvirtd (pid 812, user vmtb)" */
+  VirtMigrateFact raises_limits; /* it has CAP_SYS_RESOURCE (may raise another process's hard limits) */
 } VirtMigrateDaemonUser;
 
 void                   virt_migrate_daemon_user_free  (VirtMigrateDaemonUser *user);

@@ -59,30 +59,30 @@ file_free (gpointer data)
   g_free (f);
 }
 
-VirtMigratePreflightFile *
-virt_migrate_preflight_add_socket (VirtMigratePreflightFacts *facts, const char *what, const char *path)
+/* A new file @what at @path, added to *@list (made on first use). */
+static VirtMigratePreflightFile *
+add_file_to (GPtrArray **list, const char *what, const char *path)
 {
   VirtMigratePreflightFile *f = g_new0 (VirtMigratePreflightFile, 1);
 
-  if (facts->sockets == NULL)
-    facts->sockets = g_ptr_array_new_with_free_func (file_free);
+  if (*list == NULL)
+    *list = g_ptr_array_new_with_free_func (file_free);
   f->what = g_strdup (what);
   f->path = g_strdup (path);
-  g_ptr_array_add (facts->sockets, f);
+  g_ptr_array_add (*list, f);
   return f;
+}
+
+VirtMigratePreflightFile *
+virt_migrate_preflight_add_socket (VirtMigratePreflightFacts *facts, const char *what, const char *path)
+{
+  return add_file_to (&facts->sockets, what, path);
 }
 
 VirtMigratePreflightFile *
 virt_migrate_preflight_add_file (VirtMigratePreflightFacts *facts, const char *what, const char *path)
 {
-  VirtMigratePreflightFile *f = g_new0 (VirtMigratePreflightFile, 1);
-
-  if (facts->files == NULL)
-    facts->files = g_ptr_array_new_with_free_func (file_free);
-  f->what = g_strdup (what);
-  f->path = g_strdup (path);
-  g_ptr_array_add (facts->files, f);
-  return f;
+  return add_file_to (&facts->files, what, path);
 }
 
 static void
