@@ -574,7 +574,6 @@ virt_migrate_streams_gather (VirtMigrateRequest *request, const char *source_uri
 
   g_object_get (request, "listen-address", &facts->listen_address, NULL);
   facts->stream_host = virt_migrate_listeners_stream_host (request);
-  facts->same_machine = local && source_here;
   facts->stream_reaches = virt_migrate_address_reaches (facts->stream_host, facts->listen_address, source_here);
   facts->streams = virt_migrate_listeners_streams (request);
   if (!local)

@@ -542,7 +542,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
     {
       facts->ports_held = ports_held (hv, dest_uri);
       /* Both hosts on this machine (as the test bed's): one set of ports. */
-      if (local && virt_migrate_uri_is_local (source_uri))
+      if (facts->same_machine)
         facts->ports_here = ports_held (hv, source_uri);
     }
   virt_migrate_streams_gather (request, source_uri, dest_uri, facts);
@@ -707,7 +707,7 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
         d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts),
                                                               d->dest_path, d->copied || d->written);
       /* Both hosts on this machine: never a copy onto the source's own image. */
-      if (d->copied && local_source && local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
+      if (d->copied && facts->same_machine && d->dest_exists == VIRT_MIGRATE_FACT_YES)
         d->dest_same_as = virt_migrate_same_file_as_source (d);
       if (d->copied && d->dest_exists == VIRT_MIGRATE_FACT_NO)
         gather_space (hv, source_uri, local_source, local_dest, pools, facts->incremental, dir, d);
@@ -825,7 +825,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
       src_pools = virt_migrate_hypervisor_storage_pools (hv, source_uri);
   gather_guest (request, src_pools, &guest, &live, &dest_guest, facts);
   /* Both hosts on this machine (as the test bed's): one file system. */
-  facts->nvram_seen_there = virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri);
+  facts->same_machine = virt_migrate_uri_is_local (source_uri) && virt_migrate_uri_is_local (dest_uri);
   if (info->running && !facts->resume)
     {
       /* Its disks from the live XML, read once above. */

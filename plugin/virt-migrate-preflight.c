@@ -187,10 +187,10 @@ check_nvram (Verdict *v, const VirtMigratePreflightFacts *f)
          "The guest's UEFI variables (%s) move with it: QEMU writes them into %s there at the switch-over",
          f->nvram, there);
   else if (g_strcmp0 (there, f->nvram) == 0 &&
-           (f->nvram_seen_there || virt_migrate_fs_shared (f->nvram_fs)))
+           (f->same_machine || virt_migrate_fs_shared (f->nvram_fs)))
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
          "The guest's UEFI variables (%s): the destination sees that very file (%s)", f->nvram,
-         f->nvram_seen_there ? "it runs on this machine too" : "a shared file system");
+         f->same_machine ? "it runs on this machine too" : "a shared file system");
   else
     add (v, "firmware", VIRT_MIGRATE_CHECK_RESULT_WARNING,
          "Copy the file there first, or migrate the guest running (QEMU then writes them there)",
@@ -589,7 +589,7 @@ check_ports (Verdict *v, const VirtMigratePreflightFacts *f)
              "%s port %u is below %u, the lowest an unprivileged program of this machine (the destination) may "
              "listen on (net.ipv4.ip_unprivileged_port_start), and its QEMU runs unprivileged, as the user of %s: "
              "it cannot listen there (\"Failed to bind socket: Permission denied\")", s->what, s->port, start,
-             f->dest_daemon != NULL ? f->dest_daemon : "its libvirtd");
+             virt_migrate_preflight_daemon (f));
       else
         add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, fix,
              "%s port %u is below %u, the lowest an unprivileged program %s may listen on: libvirt runs QEMU "

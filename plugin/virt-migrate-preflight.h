@@ -134,7 +134,8 @@ typedef struct {
   gboolean        uefi;                /* it boots UEFI: it has variables, in nvram or a file libvirt makes at start */
   char           *dest_nvram;          /* the one the destination opens (the destination XML's, if it names one) */
   VirtMigrateFsKind nvram_fs;          /* the file system under it, as libvirt sees it (a local source only) */
-  gboolean        nvram_seen_there;    /* both hosts on this machine: the destination opens that very file */
+  gboolean        same_machine;        /* both hosts are this machine (the destination opens the source's very
+                                        * files: its UEFI variables; one set of ports; nothing between them) */
   char           *dest_daemon;         /* a local destination's libvirtd, "libvirtd (pid 812, user vmtb)"; NULL: not known */
   guint           hugepage_kib;        /* the guest's memory on huge pages of this size; 0: not */
   guint64         hugepage_memory;     /* bytes of them it maps (its <memory>) */
@@ -170,7 +171,6 @@ typedef struct {
                                         * live migration's with a listen address; NULL: not given */
   VirtMigrateFact stream_reaches;      /* connecting there reaches that listen address (a wildcard, the address,
                                         * or a name for it looked up where the source is this machine) */
-  gboolean        same_machine;        /* both hosts are this machine */
   gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
   guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
   gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source

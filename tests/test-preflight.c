@@ -768,11 +768,11 @@ test_nvram (void)
   g_assert_true (has_check (v, "firmware", "ok", "the destination sees that very file (a shared file system)"));
   g_clear_pointer (&v, g_variant_unref);
   f->nvram_fs = VIRT_MIGRATE_FS_LOCAL;
-  f->nvram_seen_there = TRUE;
+  f->same_machine = TRUE;
   v = verdict_of (f);
   g_assert_true (has_check (v, "firmware", "ok", "(it runs on this machine too)"));
   g_clear_pointer (&v, g_variant_unref);
-  f->nvram_seen_there = FALSE;
+  f->same_machine = FALSE;
   /* Shut off, its firmware picked at start: no file named yet. */
   g_clear_pointer (&f->nvram, g_free);
   f->uefi = TRUE;
