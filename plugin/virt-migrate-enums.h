@@ -276,8 +276,10 @@ typedef enum {
  *   without the hypervisor URI.
  * @VIRT_MIGRATE_ERROR_DEST_URI_UNUSED: an unmanaged direct migration given a
  *   destination libvirt URI, which that flow never uses.
- * @VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI: the destination libvirt URI
- *   is a UNIX socket, so libvirt cannot guess the hypervisor URI: give one.
+ * @VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI: no longer raised (it was
+ *   for a destination libvirt URI over a UNIX socket without a hypervisor
+ *   URI, which libvirt migrates to the destination's host name; the
+ *   pre-flight check's `stream-host` says whether the source reaches it).
  * @VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH: a hypervisor URI where a libvirt URI
  *   belongs, or the other way round.
  * @VIRT_MIGRATE_ERROR_TUNNELLED_NEEDS_P2P: tunnelled transport outside the

@@ -86,6 +86,14 @@ virt_migrate_hypervisor_free_memory (VirtMigrateHypervisor *self,
   return IFACE (self)->free_memory (self, uri);
 }
 
+char *
+virt_migrate_hypervisor_host_name (VirtMigrateHypervisor *self,
+                                   const char            *uri)
+{
+  g_return_val_if_fail (VIRT_MIGRATE_IS_HYPERVISOR (self), NULL);
+  return IFACE (self)->host_name (self, uri);
+}
+
 gint64
 virt_migrate_hypervisor_free_pages (VirtMigrateHypervisor *self,
                                     const char            *uri,

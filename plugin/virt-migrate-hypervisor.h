@@ -139,6 +139,11 @@ struct _VirtMigrateHypervisorInterface
                                                 const char                *uri,
                                                 const char                *uuid,
                                                 const char *const         *targets);
+  /* The host name @uri's libvirtd gives for itself (virConnectGetHostname():
+   * the one its migrations name for the stream without a migrate URI);
+   * NULL when it cannot be asked. */
+  char                 *(*host_name)           (VirtMigrateHypervisor     *self,
+                                                const char                *uri);
 };
 
 gboolean              virt_migrate_hypervisor_reach               (VirtMigrateHypervisor     *self,
@@ -189,6 +194,8 @@ char                 *virt_migrate_hypervisor_guest_busy          (VirtMigrateHy
                                                                    const char                *uri,
                                                                    const char                *uuid,
                                                                    const char *const         *targets);
+char                 *virt_migrate_hypervisor_host_name           (VirtMigrateHypervisor     *self,
+                                                                   const char                *uri);
 /* Where the guest @uuid is: running on @uri, not running there, or @uri
  * unreachable (from lookup_guest). */
 VirtMigrateGuestWhere virt_migrate_hypervisor_locate_guest        (VirtMigrateHypervisor     *self,

@@ -552,10 +552,103 @@ gather_socket (VirtMigrateRequest *request, const char *property, const char *wh
                                          : g_strdup ("a device or pipe");
 }
 
+/* The value of @key in the libvirt configuration file @text (`key =
+ * "value"` lines, `#` comments); NULL where it is not set or empty. */
+static char *
+conf_string (const char *text, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]), *eq = strchr (line, '='), *value, *end;
+
+      if (line[0] == '#' || eq == NULL)
+        continue;
+      *eq = '\0';
+      value = g_strstrip (eq + 1);
+      if (!g_str_equal (g_strstrip (line), key) || value[0] != '"' || (end = strchr (value + 1, '"')) == NULL)
+        continue;
+      return end > value + 1 ? g_strndup (value + 1, (gsize) (end - value - 1)) : NULL;
+    }
+  return NULL;
+}
+
+/* The qemu.conf that @daemon, this machine's behind @uri, reads: a system
+ * one's /etc/libvirt/qemu.conf; a session one's in the configuration
+ * directory of its environment ($XDG_CONFIG_HOME, else $HOME/.config).
+ * NULL: not known (its environment not readable). */
+static char *
+daemon_qemu_conf (const char *uri, const VirtMigrateDaemonUser *daemon)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/environ", daemon->pid), *env = NULL;
+  const char *config = NULL, *home = NULL;
+  gsize len = 0;
+
+  if (parsed != NULL && g_strcmp0 (g_uri_get_path (parsed), "/system") == 0)
+    return g_strdup ("/etc/libvirt/qemu.conf");
+  if (!g_file_get_contents (path, &env, &len, NULL))
+    return NULL;
+  for (const char *v = env; v < env + len; v += strlen (v) + 1)
+    {
+      if (g_str_has_prefix (v, "XDG_CONFIG_HOME=") && v[strlen ("XDG_CONFIG_HOME=")] != '\0')
+        config = v + strlen ("XDG_CONFIG_HOME=");
+      else if (g_str_has_prefix (v, "HOME="))
+        home = v + strlen ("HOME=");
+    }
+  return config != NULL ? g_build_filename (config, "libvirt", "qemu.conf", NULL)
+         : home != NULL ? g_build_filename (home, ".config", "libvirt", "qemu.conf", NULL)
+                        : NULL;
+}
+
+/* With no migrate URI, libvirt 9.0 has the source connect to
+ * tcp://NAME:PORT, NAME the destination's migration_host (its qemu.conf),
+ * else its host name: that name in @facts (migration_host read from a
+ * local destination's qemu.conf), looked up as the source's QEMU does
+ * where the source is this machine. */
+static void
+gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean local, gboolean source_here,
+                  VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
+{
+  g_autofree char *conf_path = NULL, *conf = NULL, *configured = NULL;
+  g_autoptr(GResolver) resolver = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = NULL;
+  GList *addresses;
+
+  if (local && virt_migrate_dest_daemon (dest_uri, daemon, facts) != NULL &&
+      (conf_path = daemon_qemu_conf (dest_uri, *daemon)) != NULL &&
+      (g_file_get_contents (conf_path, &conf, NULL, NULL) || !g_file_test (conf_path, G_FILE_TEST_EXISTS)))
+    {
+      configured = conf != NULL ? conf_string (conf, "migration_host") : NULL;
+      facts->dest_name_set = configured != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+    }
+  facts->dest_name = configured != NULL ? g_steal_pointer (&configured) : virt_migrate_hypervisor_host_name (hv, dest_uri);
+  if (facts->dest_name == NULL || !source_here)
+    return;
+  resolver = g_resolver_get_default ();
+  addresses = g_resolver_lookup_by_name (resolver, facts->dest_name, NULL, &error);
+  facts->dest_name_resolves = addresses != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  facts->dest_name_loopback = addresses != NULL;
+  text = g_string_new (error != NULL ? error->message : NULL);
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      g_autofree char *address = g_inet_address_to_string (l->data);
+
+      if (!g_inet_address_get_is_loopback (l->data))
+        facts->dest_name_loopback = FALSE;
+      g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "", address);
+    }
+  g_resolver_free_addresses (addresses);
+  facts->dest_name_addresses = g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 /**
  * virt_migrate_streams_gather:
  *
- * Where a live migration's streams go, in @facts: the listen address and
+ * Where a live migration's streams go, in @facts: with no migrate URI,
+ * the name the destination gives for the stream (asked through @hv); the listen address and
  * the stream's host (whether connecting there reaches it; a name looked up
  * as the source would, where it is this machine), the ports the request's
  * URIs fix; of a destination that is this machine, whether it has that
@@ -564,8 +657,8 @@ gather_socket (VirtMigrateRequest *request, const char *property, const char *wh
  * daemon runs as root.
  */
 void
-virt_migrate_streams_gather (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
-                             VirtMigratePreflightFacts *facts)
+virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri,
+                             const char *dest_uri, VirtMigratePreflightFacts *facts)
 {
   gboolean source_here = virt_migrate_uri_is_local (source_uri), local = virt_migrate_uri_is_local (dest_uri);
   g_autofree char *start = NULL;
@@ -576,6 +669,10 @@ virt_migrate_streams_gather (VirtMigrateRequest *request, const char *source_uri
   facts->stream_host = virt_migrate_listeners_stream_host (request);
   facts->stream_reaches = virt_migrate_address_reaches (facts->stream_host, facts->listen_address, source_here);
   facts->streams = virt_migrate_listeners_streams (request);
+  if (virt_migrate_request_get_hypervisor_uri (request) == NULL &&
+      virt_migrate_request_get_transport (request) == VIRT_MIGRATE_TRANSPORT_NATIVE &&
+      virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
+    gather_dest_name (hv, dest_uri, local, source_here, &daemon, facts);
   if (!local)
     return;
   facts->listen_here = virt_migrate_address_here (facts->listen_address);

@@ -151,6 +151,8 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->dest_daemon);
   g_free (facts->listen_address);
   g_free (facts->stream_host);
+  g_free (facts->dest_name);
+  g_free (facts->dest_name_addresses);
   g_free (facts->source_daemon);
   g_strfreev (facts->unknown_disks);
   g_free (facts->disk_targets);

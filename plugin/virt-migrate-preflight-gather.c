@@ -545,7 +545,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
       if (facts->same_machine)
         facts->ports_here = ports_held (hv, source_uri);
     }
-  virt_migrate_streams_gather (request, source_uri, dest_uri, facts);
+  virt_migrate_streams_gather (hv, request, source_uri, dest_uri, facts);
   /* The destination is this machine: whatever listens on those ports and
    * on the migration's own there, seen. */
   if (!local)

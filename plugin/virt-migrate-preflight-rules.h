@@ -28,6 +28,12 @@ virt_migrate_fs_shared (VirtMigrateFsKind kind)
   return kind == VIRT_MIGRATE_FS_SHARED || kind == VIRT_MIGRATE_FS_CLUSTER;
 }
 
+/* "python3 (pid 42) listens on 127.0.0.1:5901" (virt-migrate-preflight.c) */
+char *virt_migrate_preflight_program_listening (const VirtMigrateEndpoint *l);
+
+/* (virt-migrate-preflight-streams.c) */
+void virt_migrate_preflight_check_streams (Verdict *v, const VirtMigratePreflightFacts *f);
+
 /* (virt-migrate-preflight-disks.c) */
 void virt_migrate_preflight_check_disks (Verdict *v, const VirtMigratePreflightFacts *f);
 void virt_migrate_preflight_check_space (Verdict *v, const VirtMigratePreflightFacts *f);

@@ -171,6 +171,15 @@ typedef struct {
                                         * live migration's with a listen address; NULL: not given */
   VirtMigrateFact stream_reaches;      /* connecting there reaches that listen address (a wildcard, the address,
                                         * or a name for it looked up where the source is this machine) */
+  char           *dest_name;           /* with no migrate URI, the host the destination's libvirtd names for the stream
+                                        * (its qemu.conf's migration_host, else its host name: libvirt 9.0's
+                                        * tcp://NAME:PORT), a live migration's over the hypervisor's own connection;
+                                        * NULL: none, or not known */
+  VirtMigrateFact dest_name_set;       /* that name is migration_host (YES), its host name and no migration_host is
+                                        * set (NO: a local destination's qemu.conf read), or not known which */
+  VirtMigrateFact dest_name_resolves;  /* it resolves where the source is this machine (else unknown) */
+  char           *dest_name_addresses; /* then to these, "127.0.0.1, ::1"; or why not (the resolver's error) */
+  gboolean        dest_name_loopback;  /* only to loopback addresses */
   gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
   guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
   gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source

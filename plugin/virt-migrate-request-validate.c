@@ -55,7 +55,7 @@ check_libvirt_uri (const char *key,
     return fail (error, VIRT_MIGRATE_ERROR_URI_KIND_MISMATCH,
                  "%s '%s' is a hypervisor migration URI; a libvirt connection URI such as "
                  "'qemu+ssh://host/system' is needed here (put tcp://, unix:// and rdma:// "
-                 "URIs in hypervisor-uri)", key, uri);
+                 "URIs in 'hypervisor-uri')", key, uri);
   return TRUE;
 }
 
@@ -136,21 +136,6 @@ check_ranges (VirtMigrateRequest *self,
                      virt_migrate_request_limits[i].min, virt_migrate_request_limits[i].max);
     }
   return TRUE;
-}
-
-static gboolean
-is_unix_libvirt_uri (const char *uri)
-{
-  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
-  g_autoptr(GHashTable) params = NULL;
-  const char *query;
-
-  if (parsed == NULL)
-    return FALSE;
-  query = g_uri_get_query (parsed);
-  params = query != NULL ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
-  return g_str_has_suffix (g_uri_get_scheme (parsed), "+unix") ||
-         (params != NULL && g_hash_table_contains (params, "socket"));
 }
 
 /**
@@ -346,12 +331,6 @@ validate_values (VirtMigrateRequest *self,
     return FALSE;
   if (disks_uri != NULL && !check_hypervisor_uri ("disks-uri", disks_uri, TRUE, error))
     return FALSE;
-  if (dest_uri != NULL && hv_uri == NULL && !tunnelled && !offline &&
-      is_unix_libvirt_uri (dest_uri))
-    return fail (error, VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI,
-                 "dest-uri '%s' reaches libvirtd over a UNIX socket, so libvirt cannot guess "
-                 "where the hypervisor should listen: set 'hypervisor-uri' (unix:///PATH, "
-                 "or tcp://HOST:PORT)", dest_uri);
 
   /* Transport. */
   if (tunnelled && flow != VIRT_MIGRATE_FLOW_PEER_TO_PEER)

@@ -36,6 +36,7 @@ typedef struct {
   GHashTable *networks; /* "kind:name" -> "1" active, "0" not */
   GPtrArray  *pools;    /* pool XML */
   GHashTable *volumes;  /* path -> volume XML */
+  char       *host_name; /* NULL: cannot be asked */
 } Host;
 
 struct _FakeHypervisor
@@ -94,6 +95,7 @@ host_free (Host *h)
   g_hash_table_unref (h->networks);
   g_ptr_array_unref (h->pools);
   g_hash_table_unref (h->volumes);
+  g_free (h->host_name);
   g_free (h);
 }
 
@@ -297,6 +299,16 @@ free_memory (VirtMigrateHypervisor *hv, const char *uri)
   return h != NULL ? h->free_memory : 0;
 }
 
+static char *
+host_name (VirtMigrateHypervisor *hv, const char *uri)
+{
+  FakeHypervisor *self = FAKE_HYPERVISOR (hv);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = host (self, uri, NULL);
+
+  return h != NULL ? g_strdup (h->host_name) : NULL;
+}
+
 static gint64
 free_pages (VirtMigrateHypervisor *hv, const char *uri, guint page_kib)
 {
@@ -394,6 +406,7 @@ fake_hypervisor_iface_init (VirtMigrateHypervisorInterface *iface)
   iface->domain_capabilities = domain_capabilities;
   iface->compare_cpu = compare_cpu;
   iface->free_memory = free_memory;
+  iface->host_name = host_name;
   iface->free_pages = free_pages;
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;
@@ -479,6 +492,16 @@ fake_hypervisor_set_host_uuid (FakeHypervisor *self, const char *uri, const char
 
   g_free (h->uuid);
   h->uuid = g_strdup (uuid);
+}
+
+void
+fake_hypervisor_set_host_name (FakeHypervisor *self, const char *uri, const char *name)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  Host *h = scripted_host (self, uri);
+
+  g_free (h->host_name);
+  h->host_name = g_strdup (name);
 }
 
 /* The recorded guest as @g. */

@@ -38,6 +38,10 @@ void            fake_hypervisor_set_reachable (FakeHypervisor *self,
 void            fake_hypervisor_set_host_uuid (FakeHypervisor *self,
                                                const char     *uri,
                                                const char     *uuid);
+/* The host name @uri's libvirtd gives (NULL unless set: cannot be asked). */
+void            fake_hypervisor_set_host_name (FakeHypervisor *self,
+                                               const char     *uri,
+                                               const char     *name);
 /* A guest on @uri: @running, or only defined (persistent either way). */
 void            fake_hypervisor_add_guest  (FakeHypervisor *self,
                                             const char     *uri,

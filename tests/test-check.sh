@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..27"
+echo "1..28"
 
 # listening PORT: returns once something listens on TCP PORT (5 s at most).
 listening() { for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$1")" ] && return; sleep 0.1; done; }
@@ -57,17 +57,15 @@ ok "check: one verdict per destination, the unreachable one with libvirt's reaso
 # 1c. A check runs the migration's own validation: it never says yes to a
 # request the migration refuses, and names the option to add.
 set +e
-"$cli" -c "$src" check --live --copy-storage-all chk "$dst" > "$dir/check1c.out" 2>&1; rc1=$?
 "$cli" -c "$src" check --live --copy-storage-all --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/check1d.out" 2>&1; rc2=$?
 "$cli" -c "$src" --live --copy-storage-all --migrateuri "unix://$dir/chk.mig" chk "$dst" > "$dir/migrate1d.out" 2>&1; rc3=$?
 set -e
-show "$dir/check1c.out"; show "$dir/check1d.out"
-[ $rc1 -eq 2 ] && grep -q "give MIGRATE-URI" "$dir/check1c.out" || fail "check without a migration URI: exit $rc1"
+show "$dir/check1d.out"
 [ $rc2 -eq 2 ] && grep -q -- "needs --disks-uri too" "$dir/check1d.out" && ! grep -q "can take the guest" "$dir/check1d.out" ||
   fail "check of a storage copy over UNIX without --disks-uri: exit $rc2"
 [ $rc3 -eq 2 ] && grep -q -- "needs --disks-uri too" "$dir/migrate1d.out" || fail "the migration: exit $rc3"
 [ "$("$tool" state src chk)" = running ] || fail "chk does not run on the source"
-ok "check runs the migration's validation: a storage copy to a UNIX-socket destination without MIGRATE-URI, then without --disks-uri, is refused (exit 2) naming the option, as the migration is"
+ok "check runs the migration's validation: a storage copy over a unix:// migrate URI without --disks-uri is refused (exit 2) naming the option, as the migration is"
 
 # 1b. Peer-to-peer to a destination this client cannot reach: only the
 # source's libvirtd must reach it, so nothing is known either way: never
@@ -1091,6 +1089,73 @@ show "$dir/check6p6.out" "$dir/migrate6p6.out" "$dir/migrate6p6f.out"
   fail "forced: not libvirt's own failure on the image it may not read (exit $rc20)"
 "$tool" destroy dst cdg
 ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there, or a kernel or CD-ROM image its libvirtd may not read: blockers (exit 1), refused up front (exit 2), libvirt's and QEMU's own failures forced; an optional medium a warning, and the guest moves without it"
+
+# 6q. No migrate URI: libvirt's destination names itself for the stream
+# (tcp://NAME:PORT: its qemu.conf's migration_host, else its host name),
+# and the source's QEMU looks that name up. Each host of the test bed has a
+# host name of its own (as root; the machine's to begin with). The
+# machine's name: check says where it resolves, and the guest migrates
+# there and back (or, where this machine's name does not resolve, a blocker
+# and QEMU's own failure). Renamed localhost.localdomain: libvirt refused
+# ("hostname on destination resolved to localhost"), and before 7 Dec this
+# request was refused up front for a destination over a UNIX socket,
+# wrongly: now a blocker with libvirt's words. Its migration_host set
+# (qemu.conf, the daemon restarted) to a name that does not resolve: the
+# check reads it and names it, and libvirt uses it (QEMU: "Unable to
+# resolve address").
+"$tool" guest nouri
+me=$(hostname)
+testbed=$(dirname "$0")/testbed/virt-migrate-testbed
+set +e
+"$cli" -c "$src" check --live nouri "$dst" > "$dir/check6q1.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live nouri "$dst" > "$dir/migrate6q1.out" 2>&1; rc2=$?
+set -e
+show "$dir/check6q1.out" "$dir/migrate6q1.out"
+if getent ahosts "$me" > /dev/null; then
+  [ $rc1 -eq 0 ] && grep -Eq "ok +stream +With no migrate URI the source connects to '[^']+' \(the destination's name for itself, its host name\), which resolves here, where the source is, to " "$dir/check6q1.out" ||
+    fail "check without a migrate URI to a destination whose name resolves: exit $rc1"
+  [ $rc2 -eq 0 ] && [ "$("$tool" state dst nouri)" = running ] || fail "the migration without a migrate URI: exit $rc2"
+  "$cli" -c "$dst" check --p2p --live nouri "$src" > "$dir/check6q1b.out" 2>&1 || fail "check back, peer-to-peer"
+  "$cli" -c "$dst" --live --p2p nouri "$src" > "$dir/migrate6q1b.out" 2>&1 || fail "back, peer-to-peer without a migrate URI"
+else
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +.*does not resolve on this machine" "$dir/check6q1.out" ||
+    fail "check without a migrate URI, this machine's name '$me' not resolving: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "the migration without a migrate URI was not refused up front (exit $rc2)"
+fi
+[ "$("$tool" state src nouri)" = running ] || fail "nouri does not run on the source"
+if [ "$(id -u)" -eq 0 ]; then
+  "$testbed" hostname "$dir" dst localhost.localdomain
+  set +e
+  refusal 6q2 --live nouri
+  set -e
+  show "$dir/check6q2.out" "$dir/migrate6q2.out" "$dir/migrate6q2f.out"
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the destination names itself for the stream, and its name is 'localhost.localdomain' \(its host name\): libvirt refuses it" "$dir/check6q2.out" ||
+    fail "check without a migrate URI to a destination named localhost.localdomain: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+  [ $rc3 -eq 1 ] && grep -q "hostname on destination resolved to localhost" "$dir/migrate6q2f.out" ||
+    fail "forced: exit $rc3, not libvirt's refusal"
+  cp "$dir/dst/config/libvirt/qemu.conf" "$dir/qemu.conf.kept"
+  echo 'migration_host = "nowhere.invalid"' >> "$dir/dst/config/libvirt/qemu.conf"
+  "$testbed" restart "$dir" dst
+  "$testbed" hostname "$dir" dst localhost.localdomain
+  set +e
+  refusal 6q3 --live nouri
+  set -e
+  show "$dir/check6q3.out" "$dir/migrate6q3.out" "$dir/migrate6q3f.out"
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the source connects to 'nowhere.invalid' \(the destination's name for itself, its qemu.conf's migration_host\), which does not resolve on this machine \(the source\)" "$dir/check6q3.out" ||
+    fail "check without a migrate URI, the destination's migration_host not resolving: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+  [ $rc3 -eq 1 ] && grep -q "Unable to resolve address 'nowhere.invalid'" "$dir/migrate6q3f.out" ||
+    fail "forced: exit $rc3, not QEMU's failure on migration_host"
+  cp "$dir/qemu.conf.kept" "$dir/dst/config/libvirt/qemu.conf"
+  "$testbed" restart "$dir" dst
+  [ "$("$tool" state src nouri)" = running ] || fail "nouri does not run on the source after the refused migrations"
+  "$tool" destroy src nouri
+  ok "no migrate URI: the destination's name for itself looked up (ok, it migrates there and back, both flows), named localhost.localdomain a blocker (libvirt's refusal forced), its qemu.conf's migration_host read and named (QEMU's failure to resolve it forced)"
+else
+  "$tool" destroy src nouri
+  ok "no migrate URI: the destination's name for itself looked up # SKIP renaming a host needs root (a UTS namespace)"
+fi
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -96,9 +96,10 @@ words() { # EXPECTED ARGS...: exit 2 and EXPECTED in the message, no property na
 	! grep -Eq "'(hypervisor-uri|dest-uri|storage|live|persist-dest|force|compression-methods)'" <<<"$out" ||
 	  fail "'$*' names a request property: $out"
 }
-words "give MIGRATE-URI (--migrateuri, or a migration's third argument)" -c "$src" cli "$dst"
-words "give MIGRATE-URI (--migrateuri" -c "$src" check cli "$dst" # check takes DEST-URIs only
-words "DEST-URI '$dst'" -c "$src" cli "$dst"
+words "with a UNIX MIGRATE-URI (--migrateuri) needs --disks-uri too" -c "$src" --copy-storage-all cli "$dst" "unix://$dir/w.sock"
+words "with a UNIX MIGRATE-URI (--migrateuri) needs --disks-uri" -c "$src" check --copy-storage-all --migrateuri "unix://$dir/w.sock" cli "$dst" # check takes DEST-URIs only
+words "DEST-URI 'tcp://127.0.0.1:1' is a hypervisor migration URI" -c "$src" cli "tcp://127.0.0.1:1"
+words "URIs in MIGRATE-URI (--migrateuri))" -c "$src" cli "tcp://127.0.0.1:1"
 words "add --live" -c "$src" --postcopy cli "$dst" tcp://127.0.0.1
 words "(--copy-storage-all or --copy-storage-inc)" -c "$src" --copy-storage-synchronous-writes cli "$dst" tcp://127.0.0.1
 words "--max-downtime is" -c "$src" --max-downtime 999999999 cli "$dst" tcp://127.0.0.1

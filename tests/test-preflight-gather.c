@@ -707,6 +707,43 @@ test_ports (Fixture *fx, gconstpointer data)
   g_assert_false (has (v, "ports", "blocker", NULL) || has (v, "ports", "ok", NULL));
 }
 
+/* No migrate URI: the destination names itself (its host name, asked
+ * through the seam); a remote one's migration_host is not seen. */
+static void
+test_dest_name (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("No migrate URI: the destination's host name asked through the seam, one beginning with "
+                  "localhost a warning for a remote destination (its qemu.conf not seen), a remote source's lookup "
+                  "not made; a migrate URI, a tunnelled migration or an offline one: not asked");
+  v = verdict (fx);
+  g_assert_false (has (v, "stream", "ok", NULL) || has (v, "stream", "warning", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_host_name (fx->hv, DST, "dst.example.org");
+  v = verdict (fx);
+  g_assert_false (has (v, "stream", "ok", NULL) || has (v, "stream", "warning", NULL) || has (v, "stream", "blocker", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  fake_hypervisor_set_host_name (fx->hv, DST, "localhost.localdomain");
+  v = verdict (fx);
+  assert_has (v, "stream", "warning", "*its name is 'localhost.localdomain' (its host name): libvirt refuses it*"
+              "unless its qemu.conf sets migration_host (not seen from here)");
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "hypervisor-uri", "tcp://192.0.2.7", NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "stream", "warning", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "hypervisor-uri", NULL, "flow", VIRT_MIGRATE_FLOW_PEER_TO_PEER,
+                "transport", VIRT_MIGRATE_TRANSPORT_TUNNELLED, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "stream", "warning", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  g_object_set (fx->request, "transport", VIRT_MIGRATE_TRANSPORT_NATIVE, "live", FALSE, "offline", TRUE,
+                "persist-dest", TRUE, NULL);
+  v = verdict (fx);
+  g_assert_false (has (v, "stream", "warning", NULL));
+}
+
 /* An XML of another guest: refused before any verdict, as libvirt does. */
 static void
 test_other_guest_xml (Fixture *fx, gconstpointer data)
@@ -1429,6 +1466,7 @@ main (int argc, char **argv)
   ADD ("volume-disk", test_volume_disk);
   ADD ("hugepages", test_hugepages);
   ADD ("ports", test_ports);
+  ADD ("dest-name", test_dest_name);
   ADD ("nvme", test_nvme);
   ADD ("other-guest-xml", test_other_guest_xml);
   ADD ("nvram", test_nvram);

@@ -1839,6 +1839,70 @@ test_zerocopy (void)
   g_assert_false (has_check (v, "memory", NULL, "Zero-copy"));
 }
 
+static void
+test_dest_name (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("No migrate URI: the destination's name for the stream beginning with localhost, not resolving "
+                  "where the source is, or resolving to loopback from another machine: blockers where the name is "
+                  "known (a local destination's qemu.conf read), warnings where its migration_host is not seen; "
+                  "resolving: ok with its addresses; no name, or not looked up: nothing");
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "stream"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->dest_name = g_strdup ("localhost.localdomain");
+  f->dest_name_set = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "stream", "blocker", "its name is 'localhost.localdomain' (its host name): libvirt refuses it "
+                "(\"hostname on destination resolved to localhost, but migration requires an FQDN\")");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_clear_pointer (&v, g_variant_unref);
+  f->dest_name_set = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  assert_check (v, "stream", "warning", "unless its qemu.conf sets migration_host (not seen from here)");
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (f->dest_name);
+  f->dest_name = g_strdup ("nowhere.invalid");
+  f->dest_name_set = VIRT_MIGRATE_FACT_YES;
+  f->dest_name_resolves = VIRT_MIGRATE_FACT_NO;
+  f->dest_name_addresses = g_strdup ("Name or service not known");
+  v = verdict_of (f);
+  assert_check (v, "stream", "blocker", "the source connects to 'nowhere.invalid' (the destination's name for "
+                "itself, its qemu.conf's migration_host), which does not resolve on this machine (the source): "
+                "Name or service not known");
+  g_clear_pointer (&v, g_variant_unref);
+  g_free (f->dest_name);
+  g_free (f->dest_name_addresses);
+  f->dest_name = g_strdup ("web1");
+  f->dest_name_set = VIRT_MIGRATE_FACT_NO;
+  f->dest_name_resolves = VIRT_MIGRATE_FACT_YES;
+  f->dest_name_addresses = g_strdup ("127.0.1.1");
+  f->dest_name_loopback = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "stream", "blocker", "which resolves here, where the source is, to 127.0.1.1: this machine, not "
+                "the destination");
+  g_clear_pointer (&v, g_variant_unref);
+  f->same_machine = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "stream", "ok", "the source connects to 'web1' (the destination's name for itself, its host "
+                "name), which resolves here, where the source is, to 127.0.1.1");
+  g_clear_pointer (&v, g_variant_unref);
+  f->same_machine = FALSE;
+  f->dest_name_loopback = FALSE;
+  g_free (f->dest_name_addresses);
+  f->dest_name_addresses = g_strdup ("192.0.2.7, 2001:db8::7");
+  v = verdict_of (f);
+  assert_check (v, "stream", "ok", "to 192.0.2.7, 2001:db8::7");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+  g_clear_pointer (&v, g_variant_unref);
+  /* A remote source: not looked up, nothing said. */
+  f->dest_name_resolves = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "stream"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1868,6 +1932,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/guests-there", test_guests_there);
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
   g_test_add_func ("/virt-migrate/preflight/zerocopy", test_zerocopy);
+  g_test_add_func ("/virt-migrate/preflight/dest-name", test_dest_name);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
   g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);

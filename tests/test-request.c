@@ -556,6 +556,11 @@ test_validate_uris (void)
     { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", NULL, NULL, FALSE },
     { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, NULL, "qemu+ssh://d/system", NULL, FALSE },
     { VIRT_MIGRATE_FLOW_PEER_TO_PEER, "qemu:///system", "qemu+ssh://d/system", NULL, TRUE },
+    /* A destination over a UNIX socket without a migrate URI: libvirt
+     * gives the destination's host name (the pre-flight check looks it
+     * up), as over any other connection. */
+    { VIRT_MIGRATE_FLOW_MANAGED_DIRECT, "qemu:///system", "qemu+unix:///system?socket=/run/d.sock", NULL, TRUE },
+    { VIRT_MIGRATE_FLOW_PEER_TO_PEER, "qemu:///system", "qemu:///session?socket=/run/d.sock", NULL, TRUE },
     /* Unmanaged direct is Xen's flow: its hypervisor URIs are its own. */
     { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "xen:///system", NULL, "xenmigr://d/", TRUE },
     { VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT, "qemu:///system", NULL, "tcp://d:4444", TRUE },
@@ -605,12 +610,6 @@ static const Rule rules[] = {
     "{'hypervisor-uri': <'tcp://dst:49152'>}" },
   { "unmanaged with dest", "{'flow': <'unmanaged-direct'>, 'hypervisor-uri': <'tcp://dst:49152'>}",
     VIRT_MIGRATE_ERROR_DEST_URI_UNUSED, "dest-uri", "{'dest-uri': <''>}" },
-  { "unix dest without migrate URI", "{'dest-uri': <'qemu+unix:///system?socket=/run/d.sock'>}",
-    VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI, "hypervisor-uri",
-    "{'hypervisor-uri': <'unix:///run/mig.sock'>}" },
-  { "unix dest, socket parameter", "{'dest-uri': <'qemu:///session?socket=/run/d.sock'>}",
-    VIRT_MIGRATE_ERROR_UNIX_DEST_NEEDS_MIGRATE_URI, "UNIX socket",
-    "{'hypervisor-uri': <'unix:///run/mig.sock'>}" },
   { "malformed dest", "{'dest-uri': <'not a uri'>}", VIRT_MIGRATE_ERROR_INVALID_URI, "not a valid",
     "{'dest-uri': <'qemu+ssh://dst/system'>}" },
   { "malformed hypervisor URI", "{'hypervisor-uri': <'tcp://[bad'>}", VIRT_MIGRATE_ERROR_INVALID_URI,

@@ -14,7 +14,6 @@ static const struct {
   const char *cli;
 } phrases[] = {
   { "set 'storage' to 'copy-all' or 'copy-incremental'", "add --copy-storage-all or --copy-storage-inc" },
-  { "set 'hypervisor-uri'", "give MIGRATE-URI (--migrateuri, or a migration's third argument)" },
   { "set 'domain' to", "give DOMAIN," },
   { "set 'source-uri' to", "give --connect (-c)," },
   { "set 'dest-uri' to", "give DEST-URI," },

@@ -311,6 +311,17 @@ free_memory (VirtMigrateHypervisor *hv, const char *uri)
   return conn != NULL ? virNodeGetFreeMemory (conn) : 0;
 }
 
+static char *
+host_name (VirtMigrateHypervisor *hv, const char *uri)
+{
+  virConnectPtr conn = connection (VIRT_MIGRATE_LIBVIRT_HYPERVISOR (hv), uri, NULL);
+  char *name = conn != NULL ? virConnectGetHostname (conn) : NULL;
+  char *copy = g_strdup (name);
+
+  free (name);
+  return copy;
+}
+
 /* Over every NUMA cell: as many as libvirt counts free memory for. */
 static gint64
 free_pages (VirtMigrateHypervisor *hv, const char *uri, guint page_kib)
@@ -444,6 +455,7 @@ virt_migrate_libvirt_hypervisor_iface_init (VirtMigrateHypervisorInterface *ifac
   iface->domain_capabilities = domain_capabilities;
   iface->compare_cpu = compare_cpu;
   iface->free_memory = free_memory;
+  iface->host_name = host_name;
   iface->free_pages = free_pages;
   iface->network_present = network_present;
   iface->storage_pools = storage_pools;

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The pre-flight's rules on the migration's own streams (beside the
+ * guest's ports, virt-migrate-preflight.c): where the source connects and
+ * where the destination's QEMU listens, their ports and sockets. */
+#include "config.h"
+
+#include "virt-migrate-enums-private.h"
+#include "virt-migrate-listeners.h"
+#include "virt-migrate-preflight-rules.h"
+
+#define add virt_migrate_verdict_add
+
+/* With no migrate URI, libvirt 9.0's destination names itself for the
+ * stream (tcp://NAME:PORT, NAME its qemu.conf's migration_host, else its
+ * host name), and the source's QEMU looks that name up. */
+static void
+check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  const char *fix = "Give --migrateuri tcp://ADDRESS (an address of the destination the source reaches; libvirt "
+                    "picks the port), or give the destination a host name the source resolves (or qemu.conf's "
+                    "migration_host)";
+  /* Which name it is, and whether another may be set where it is not seen. */
+  const char *which = f->dest_name_set == VIRT_MIGRATE_FACT_YES ? "its qemu.conf's migration_host" : "its host name";
+  gboolean known = f->dest_name_set != VIRT_MIGRATE_FACT_UNKNOWN;
+  const char *unless = known ? "" : ", unless its qemu.conf sets migration_host (not seen from here)";
+  VirtMigrateCheckResult bad = known ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING;
+
+  if (f->dest_name == NULL)
+    return;
+  if (g_str_has_prefix (f->dest_name, "localhost"))
+    add (v, "stream", bad, fix,
+         "With no migrate URI the destination names itself for the stream, and its name is '%s' (%s): libvirt "
+         "refuses it (\"hostname on destination resolved to localhost, but migration requires an FQDN\")%s",
+         f->dest_name, which, unless);
+  else if (f->dest_name_resolves == VIRT_MIGRATE_FACT_NO)
+    add (v, "stream", bad, fix,
+         "With no migrate URI the source connects to '%s' (the destination's name for itself, %s), which does "
+         "not resolve on this machine (the source): %s; its QEMU cannot connect%s",
+         f->dest_name, which, f->dest_name_addresses, unless);
+  else if (f->dest_name_resolves == VIRT_MIGRATE_FACT_YES && f->dest_name_loopback && !f->same_machine)
+    add (v, "stream", bad, fix,
+         "With no migrate URI the source connects to '%s' (the destination's name for itself, %s), which "
+         "resolves here, where the source is, to %s: this machine, not the destination%s",
+         f->dest_name, which, f->dest_name_addresses, unless);
+  else if (f->dest_name_resolves == VIRT_MIGRATE_FACT_YES)
+    add (v, "stream", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "With no migrate URI the source connects to '%s' (the destination's name for itself, %s), which "
+         "resolves here, where the source is, to %s", f->dest_name, which, f->dest_name_addresses);
+}
+
+/**
+ * virt_migrate_preflight_check_streams:
+ *
+ * The rules on a live migration's own streams, in @v.
+ */
+void
+virt_migrate_preflight_check_streams (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  check_dest_name (v, f);
+  /* The migration's own ports that its URIs fix, on a destination that is
+   * this machine: QEMU listens on a wildcard there (libvirt 9.0's
+   * migration_address), beside a program on the host's address, and the
+   * source connects to that program (seen: the stream went to it, and the
+   * migration hung in its switch-over until it failed). */
+  for (guint i = 0; f->streams != NULL && f->listeners != NULL && i < f->streams->len; i++)
+    {
+      const VirtMigrateEndpoint *s = g_ptr_array_index (f->streams, i), *maybe = NULL;
+      const VirtMigrateEndpoint *l = virt_migrate_endpoints_find (f->listeners, s->port, FALSE, s->address, &maybe);
+      g_autofree char *held = l != NULL || maybe != NULL
+                                ? virt_migrate_preflight_program_listening (l != NULL ? l : maybe) : NULL;
+      g_autofree char *where = s->address != NULL ? g_strdup_printf (" on %s", s->address) : g_strdup ("");
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
+                          ? "Give --disks-port (or --disks-uri) a free port, or none: libvirt picks a free one"
+                          : "Give --migrateuri a free port, or none: libvirt picks a free one";
+
+      if (held != NULL)
+        add (v, "ports", l != NULL ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING, fix,
+             "%s port %u%s %s there (this machine): %s%s; the source would connect to that program, not to the "
+             "guest's QEMU, or QEMU fail to listen (\"Address already in use\")", s->what, s->port, where,
+             l != NULL ? "is taken" : "may be taken", held, l != NULL ? "" : ", on an address that may be the same");
+      else
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s port %u%s: no program of this machine (the destination) listens on it", s->what, s->port, where);
+    }
+  /* The UNIX sockets the destination's QEMU makes on this machine: it
+   * removes whatever is at the path first (seen: a file there was gone,
+   * check said ok), and binds as the daemon's user ("Failed to bind socket
+   * to …: Permission denied", seen). */
+  for (guint i = 0; f->sockets != NULL && i < f->sockets->len; i++)
+    {
+      const VirtMigratePreflightFile *s = g_ptr_array_index (f->sockets, i);
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
+                          ? "Give --disks-uri a path in a directory the destination's libvirtd may write in, where "
+                            "nothing is"
+                          : "Give --migrateuri a path in a directory the destination's libvirtd may write in, where "
+                            "nothing is";
+
+      if (s->occupant != NULL)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: %s is at that path on this machine (the destination), %s", s->what, s->path,
+             s->occupant, g_str_equal (s->occupant, "a directory")
+                            ? "where its QEMU cannot listen"
+                            : "and its QEMU removes it to listen there: it would be lost");
+      else if (s->there == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: its directory is missing on this machine (the destination), so its QEMU cannot "
+             "listen there", s->what, s->path);
+      else if (s->usable == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s UNIX socket %s: the destination's %s may not write in its directory, so its QEMU cannot listen "
+             "there (\"Failed to bind socket to … Permission denied\")", s->what, s->path,
+             virt_migrate_preflight_daemon (f));
+      else if (s->usable == VIRT_MIGRATE_FACT_YES)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+             "%s UNIX socket %s: nothing is there, and the destination's %s may make it", s->what, s->path,
+             virt_migrate_preflight_daemon (f));
+    }
+  /* A port below the lowest an unprivileged program binds: libvirt runs
+   * QEMU unprivileged (qemu.conf's user, its capabilities cleared by
+   * default; a session daemon's user), which fails to listen there (seen:
+   * "Failed to bind socket: Permission denied", after check said ok). */
+  for (guint i = 0; f->streams != NULL && i < f->streams->len; i++)
+    {
+      const VirtMigrateEndpoint *s = g_ptr_array_index (f->streams, i);
+      guint start = f->unprivileged_port_start > 0 ? f->unprivileged_port_start : 1024;
+      const char *fix = g_str_equal (s->what, VIRT_MIGRATE_STREAM_STORAGE)
+                          ? "Give --disks-port (or --disks-uri) a port of 1024 or above, or none"
+                          : "Give --migrateuri a port of 1024 or above, or none: libvirt picks one (49152 and up)";
+
+      if (s->port >= start)
+        continue;
+      if (f->unprivileged_port_start > 0 && f->dest_daemon_root == VIRT_MIGRATE_FACT_NO)
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+             "%s port %u is below %u, the lowest an unprivileged program of this machine (the destination) may "
+             "listen on (net.ipv4.ip_unprivileged_port_start), and its QEMU runs unprivileged, as the user of %s: "
+             "it cannot listen there (\"Failed to bind socket: Permission denied\")", s->what, s->port, start,
+             virt_migrate_preflight_daemon (f));
+      else
+        add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_WARNING, fix,
+             "%s port %u is below %u, the lowest an unprivileged program %s may listen on: libvirt runs QEMU "
+             "unprivileged (qemu.conf's user, its capabilities cleared), so it is likely to fail to listen there "
+             "(\"Failed to bind socket: Permission denied\")", s->what, s->port, start,
+             f->unprivileged_port_start > 0 ? "of this machine (the destination)" : "there (by default)");
+    }
+  /* Where QEMU listens there (libvirt passes it to the destination's
+   * QEMU, and to its NBD server for a storage copy). */
+  if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_NO)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Give an address this machine has (--listen-address), or none: QEMU then listens on all of them",
+         "The listen address %s is not an address of this machine (the destination): its QEMU cannot listen "
+         "there (\"Failed to bind socket: Cannot assign requested address\")", f->listen_address);
+  else if (f->listen_address != NULL && f->listen_here == VIRT_MIGRATE_FACT_YES)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The listen address %s: this machine (the destination) can listen there", f->listen_address);
+  /* The source connects to the migrate URI's host (libvirt 9.0: the
+   * storage copy's NBD server too, without a disks URI of its own), QEMU
+   * listens on that one address only: on one machine, nothing carries the
+   * connection from one to the other (seen: "Connection refused", and
+   * check said ok); between two, a forward on the way may. */
+  if (f->stream_reaches == VIRT_MIGRATE_FACT_NO)
+    add (v, "ports", f->same_machine ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING,
+         "Give --listen-address the migrate URI's host, or --migrateuri the listen address, or no listen address",
+         "The source connects to %s (the migrate URI's host), and the destination's QEMU listens on %s only: %s",
+         f->stream_host, f->listen_address,
+         f->same_machine ? "both hosts are this machine, so the connection is refused (\"Connection refused\")"
+                         : "the connection fails unless something on the way forwards it there");
+  else if (f->stream_reaches == VIRT_MIGRATE_FACT_YES && f->listen_address != NULL)
+    add (v, "ports", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The source connects to %s (the migrate URI's host), where the destination's QEMU listens (%s)",
+         f->stream_host, f->listen_address);
+}
