@@ -553,9 +553,10 @@ gather_socket (VirtMigrateRequest *request, const char *property, const char *wh
 }
 
 /* The value of @key in the libvirt configuration file @text (`key =
- * "value"` lines, `#` comments); NULL where it is not set or empty. */
+ * value` lines, a string in double quotes, `#` comments); NULL where it is
+ * not set or empty. */
 static char *
-conf_string (const char *text, const char *key)
+conf_value (const char *text, const char *key)
 {
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
 
@@ -567,9 +568,12 @@ conf_string (const char *text, const char *key)
         continue;
       *eq = '\0';
       value = g_strstrip (eq + 1);
-      if (!g_str_equal (g_strstrip (line), key) || value[0] != '"' || (end = strchr (value + 1, '"')) == NULL)
+      if (!g_str_equal (g_strstrip (line), key))
         continue;
-      return end > value + 1 ? g_strndup (value + 1, (gsize) (end - value - 1)) : NULL;
+      if (value[0] != '"')
+        return value[0] != '\0' ? g_strdup (value) : NULL;
+      end = strchr (value + 1, '"');
+      return end != NULL && end > value + 1 ? g_strndup (value + 1, (gsize) (end - value - 1)) : NULL;
     }
   return NULL;
 }
@@ -602,6 +606,23 @@ daemon_qemu_conf (const char *uri, const VirtMigrateDaemonUser *daemon)
                         : NULL;
 }
 
+/* What the qemu.conf of the daemon behind @uri (this machine's) says now:
+ * "" where there is none (libvirt's defaults); NULL: not known (no daemon
+ * seen, its environment or the file not readable). */
+static char *
+daemon_qemu_conf_text (const char *uri, const VirtMigrateDaemonUser *daemon)
+{
+  g_autofree char *path = daemon != NULL ? daemon_qemu_conf (uri, daemon) : NULL;
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  if (path == NULL)
+    return NULL;
+  if (g_file_get_contents (path, &text, NULL, &error))
+    return text;
+  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? g_strdup ("") : NULL;
+}
+
 /* With no migrate URI, libvirt 9.0 has the source connect to
  * tcp://NAME:PORT, NAME the destination's migration_host (its qemu.conf),
  * else its host name: that name in @facts (migration_host read from a
@@ -611,19 +632,16 @@ static void
 gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean local, gboolean source_here,
                   VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
 {
-  g_autofree char *conf_path = NULL, *conf = NULL, *configured = NULL;
+  g_autofree char *conf = local ? daemon_qemu_conf_text (dest_uri, virt_migrate_dest_daemon (dest_uri, daemon, facts))
+                                : NULL;
+  g_autofree char *configured = conf != NULL ? conf_value (conf, "migration_host") : NULL;
   g_autoptr(GResolver) resolver = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) text = NULL;
   GList *addresses;
 
-  if (local && virt_migrate_dest_daemon (dest_uri, daemon, facts) != NULL &&
-      (conf_path = daemon_qemu_conf (dest_uri, *daemon)) != NULL &&
-      (g_file_get_contents (conf_path, &conf, NULL, NULL) || !g_file_test (conf_path, G_FILE_TEST_EXISTS)))
-    {
-      configured = conf != NULL ? conf_string (conf, "migration_host") : NULL;
-      facts->dest_name_set = configured != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-    }
+  if (conf != NULL)
+    facts->dest_name_set = configured != NULL ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   facts->dest_name = configured != NULL ? g_steal_pointer (&configured) : virt_migrate_hypervisor_host_name (hv, dest_uri);
   if (facts->dest_name == NULL || !source_here)
     return;
@@ -684,4 +702,42 @@ virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *requ
     facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   gather_socket (request, "hypervisor-uri", VIRT_MIGRATE_STREAM_MEMORY, dest_uri, &daemon, facts);
   gather_socket (request, "disks-uri", VIRT_MIGRATE_STREAM_STORAGE, dest_uri, &daemon, facts);
+}
+
+/* Whether the daemon behind @uri, this machine's, takes migrations only
+ * with TLS (its qemu.conf's migrate_tls_force), its name in @name. */
+static VirtMigrateFact
+tls_forced (const char *uri, char **name)
+{
+  g_autoptr(VirtMigrateDaemonUser) daemon = virt_migrate_uri_is_local (uri) ? virt_migrate_daemon_user_of (uri) : NULL;
+  g_autofree char *conf = daemon_qemu_conf_text (uri, daemon);
+  g_autofree char *force = conf != NULL ? conf_value (conf, "migrate_tls_force") : NULL;
+
+  if (conf == NULL)
+    return VIRT_MIGRATE_FACT_UNKNOWN;
+  if (*name == NULL)
+    *name = g_strdup (daemon->name);
+  return force != NULL && g_ascii_strtoll (force, NULL, 10) != 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+}
+
+/**
+ * virt_migrate_tls_force_gather:
+ *
+ * For a migration neither over TLS nor tunnelled, whether the source's or
+ * the destination's daemon, where it is this machine, takes migrations only
+ * with TLS (its qemu.conf's migrate_tls_force, as the file says now), in
+ * @facts.
+ */
+void
+virt_migrate_tls_force_gather (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
+                               VirtMigratePreflightFacts *facts)
+{
+  gboolean tls = FALSE;
+
+  g_object_get (request, "tls", &tls, NULL);
+  if (tls || virt_migrate_request_get_transport (request) == VIRT_MIGRATE_TRANSPORT_TUNNELLED)
+    return;
+  facts->tls_forced_source = tls_forced (source_uri, &facts->source_daemon);
+  if (dest_uri != NULL)
+    facts->tls_forced_dest = tls_forced (dest_uri, &facts->dest_daemon);
 }

@@ -40,6 +40,8 @@ char                  *virt_migrate_same_file_as_source (const VirtMigratePrefli
 gint64                 virt_migrate_qemu_memlock      (const char *proc, const char *uuid);
 void                   virt_migrate_source_memlock    (const char *source_uri, const char *uuid, const char *xml,
                                                        VirtMigratePreflightFacts *facts);
+void                   virt_migrate_tls_force_gather  (VirtMigrateRequest *request, const char *source_uri,
+                                                       const char *dest_uri, VirtMigratePreflightFacts *facts);
 void                   virt_migrate_streams_gather    (VirtMigrateHypervisor *hv, VirtMigrateRequest *request,
                                                        const char *source_uri, const char *dest_uri,
                                                        VirtMigratePreflightFacts *facts);

@@ -875,6 +875,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   gather_files (hv, dest_uri, there, info->running, facts);
   if (facts->zerocopy && info->running && !facts->offline && virt_migrate_uri_is_local (source_uri))
     virt_migrate_source_memlock (source_uri, info->uuid, live_xml, facts);
+  virt_migrate_tls_force_gather (request, source_uri, dest_uri, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;

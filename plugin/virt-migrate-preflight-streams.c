@@ -48,6 +48,28 @@ check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
          "resolves here, where the source is, to %s", f->dest_name, which, f->dest_name_addresses);
 }
 
+/* A daemon that takes migrations only with TLS (qemu.conf's
+ * migrate_tls_force) refuses any other, but a tunnelled one, at once
+ * (libvirt 9.0: the source in its begin phase, the destination in its
+ * prepare). */
+static void
+check_tls_forced (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  const char *fix = "Add --tls (both hosts need their migration certificates, qemu.conf's "
+                    "migrate_tls_x509_cert_dir), or migrate --p2p --tunnelled";
+
+  if (f->tls_forced_source == VIRT_MIGRATE_FACT_YES)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+         "The source's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force): libvirt refuses "
+         "this one (\"this libvirtd instance allows migration only with VIR_MIGRATE_TLS flag\")",
+         f->source_daemon != NULL ? f->source_daemon : "libvirtd");
+  if (f->tls_forced_dest == VIRT_MIGRATE_FACT_YES)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
+         "The destination's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force): libvirt "
+         "refuses this one (\"this libvirtd instance allows migration only with VIR_MIGRATE_TLS flag\")",
+         virt_migrate_preflight_daemon (f));
+}
+
 /**
  * virt_migrate_preflight_check_streams:
  *
@@ -56,6 +78,7 @@ check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
 void
 virt_migrate_preflight_check_streams (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  check_tls_forced (v, f);
   check_dest_name (v, f);
   /* The migration's own ports that its URIs fix, on a destination that is
    * this machine: QEMU listens on a wildcard there (libvirt 9.0's

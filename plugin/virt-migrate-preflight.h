@@ -180,6 +180,9 @@ typedef struct {
   VirtMigrateFact dest_name_resolves;  /* it resolves where the source is this machine (else unknown) */
   char           *dest_name_addresses; /* then to these, "127.0.0.1, ::1"; or why not (the resolver's error) */
   gboolean        dest_name_loopback;  /* only to loopback addresses */
+  VirtMigrateFact tls_forced_source;   /* a migration neither over TLS nor tunnelled: the source's daemon takes
+                                        * migrations only with TLS (its qemu.conf's migrate_tls_force; a local one's) */
+  VirtMigrateFact tls_forced_dest;     /* the same of the destination's */
   gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
   guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
   gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source

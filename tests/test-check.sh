@@ -1102,7 +1102,8 @@ ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) 
 # wrongly: now a blocker with libvirt's words. Its migration_host set
 # (qemu.conf, the daemon restarted) to a name that does not resolve: the
 # check reads it and names it, and libvirt uses it (QEMU: "Unable to
-# resolve address").
+# resolve address"). The same restart sets migrate_tls_force: without
+# --tls libvirt refused the migration at once, check having said ok.
 "$tool" guest nouri
 me=$(hostname)
 testbed=$(dirname "$0")/testbed/virt-migrate-testbed
@@ -1135,23 +1136,35 @@ if [ "$(id -u)" -eq 0 ]; then
   [ $rc3 -eq 1 ] && grep -q "hostname on destination resolved to localhost" "$dir/migrate6q2f.out" ||
     fail "forced: exit $rc3, not libvirt's refusal"
   cp "$dir/dst/config/libvirt/qemu.conf" "$dir/qemu.conf.kept"
-  echo 'migration_host = "nowhere.invalid"' >> "$dir/dst/config/libvirt/qemu.conf"
+  printf 'migration_host = "nowhere.invalid"\nmigrate_tls_force = 1\n' >> "$dir/dst/config/libvirt/qemu.conf"
   "$testbed" restart "$dir" dst
   "$testbed" hostname "$dir" dst localhost.localdomain
   set +e
-  refusal 6q3 --live nouri
+  refusal 6q4 --live --migrateuri "tcp://127.0.0.1:$(free_port)" nouri
+  rc4=$rc1 rc5=$rc2 rc6=$rc3
+  refusal 6q3 --live --tls nouri
+  "$cli" -c "$src" check --live --tls --migrateuri "tcp://127.0.0.1:$(free_port)" nouri "$dst" > "$dir/check6q4ok.out" 2>&1; rc7=$?
   set -e
-  show "$dir/check6q3.out" "$dir/migrate6q3.out" "$dir/migrate6q3f.out"
+  show "$dir/check6q3.out" "$dir/migrate6q3.out" "$dir/migrate6q3f.out" "$dir/check6q4.out" "$dir/migrate6q4f.out" "$dir/check6q4ok.out"
   [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the source connects to 'nowhere.invalid' \(the destination's name for itself, its qemu.conf's migration_host\), which does not resolve on this machine \(the source\)" "$dir/check6q3.out" ||
     fail "check without a migrate URI, the destination's migration_host not resolving: exit $rc1"
+  ! grep -Eq "blocker +tls" "$dir/check6q3.out" || fail "check with --tls said the destination refuses it for want of TLS"
   [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
   [ $rc3 -eq 1 ] && grep -q "Unable to resolve address 'nowhere.invalid'" "$dir/migrate6q3f.out" ||
     fail "forced: exit $rc3, not QEMU's failure on migration_host"
+  # migrate_tls_force: without --tls, libvirt refused ("allows migration
+  # only with VIR_MIGRATE_TLS flag") after check said ok.
+  [ $rc4 -eq 1 ] && grep -Eq "blocker +tls +The destination's libvirtd \(pid [0-9]+, user [^)]+\) takes migrations only over TLS \(its qemu.conf's migrate_tls_force\)" "$dir/check6q4.out" ||
+    fail "check without --tls to a destination that forces it: exit $rc4"
+  [ $rc5 -eq 2 ] || fail "the migration without --tls was not refused up front (exit $rc5)"
+  [ $rc6 -eq 1 ] && grep -q "allows migration only with VIR_MIGRATE_TLS flag" "$dir/migrate6q4f.out" ||
+    fail "forced without --tls: exit $rc6, not libvirt's refusal"
+  [ $rc7 -eq 0 ] && ! grep -Eq " tls " "$dir/check6q4ok.out" || fail "check with --tls to a destination that forces it: exit $rc7"
   cp "$dir/qemu.conf.kept" "$dir/dst/config/libvirt/qemu.conf"
   "$testbed" restart "$dir" dst
   [ "$("$tool" state src nouri)" = running ] || fail "nouri does not run on the source after the refused migrations"
   "$tool" destroy src nouri
-  ok "no migrate URI: the destination's name for itself looked up (ok, it migrates there and back, both flows), named localhost.localdomain a blocker (libvirt's refusal forced), its qemu.conf's migration_host read and named (QEMU's failure to resolve it forced)"
+  ok "no migrate URI: the destination's name for itself looked up (ok, it migrates there and back, both flows), named localhost.localdomain a blocker (libvirt's refusal forced), its qemu.conf's migration_host read and named (QEMU's failure to resolve it forced); its migrate_tls_force read: without --tls a blocker (libvirt's refusal forced), with it ok"
 else
   "$tool" destroy src nouri
   ok "no migrate URI: the destination's name for itself looked up # SKIP renaming a host needs root (a UTS namespace)"

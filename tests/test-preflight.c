@@ -1903,6 +1903,34 @@ test_dest_name (void)
   g_assert_null (check_of (v, "stream"));
 }
 
+static void
+test_tls_forced (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A daemon that takes migrations only over TLS (migrate_tls_force): the source's or the "
+                  "destination's a blocker in libvirt's words; not forced or not known: nothing");
+  f->tls_forced_source = VIRT_MIGRATE_FACT_NO;
+  f->tls_forced_dest = VIRT_MIGRATE_FACT_UNKNOWN;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "tls"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_forced_dest = VIRT_MIGRATE_FACT_YES;
+  f->dest_daemon = g_strdup ("libvirtd (pid 9, user vmtb)");
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "The destination's libvirtd (pid 9, user vmtb) takes migrations only over TLS "
+                "(its qemu.conf's migrate_tls_force): libvirt refuses this one (\"this libvirtd instance allows "
+                "migration only with VIR_MIGRATE_TLS flag\")");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_forced_dest = VIRT_MIGRATE_FACT_NO;
+  f->tls_forced_source = VIRT_MIGRATE_FACT_YES;
+  f->source_daemon = g_strdup ("libvirtd (pid 8, user vmtb)");
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "The source's libvirtd (pid 8, user vmtb) takes migrations only over TLS");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1933,6 +1961,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/maps", test_maps);
   g_test_add_func ("/virt-migrate/preflight/zerocopy", test_zerocopy);
   g_test_add_func ("/virt-migrate/preflight/dest-name", test_dest_name);
+  g_test_add_func ("/virt-migrate/preflight/tls-forced", test_tls_forced);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
   g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);
