@@ -662,6 +662,99 @@ gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean loca
   facts->dest_name_addresses = g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* The directory of the migration certificates of a daemon whose qemu.conf
+ * says @conf, as libvirt 9.0 picks it (qemu_conf.c): its
+ * migrate_tls_x509_cert_dir; else /etc/pki/libvirt-migrate where it is;
+ * else its default_tls_x509_cert_dir, or /etc/pki/qemu. */
+static char *
+migrate_cert_dir (const char *conf)
+{
+  char *dir = conf_value (conf, "migrate_tls_x509_cert_dir");
+
+  if (dir == NULL && g_file_test ("/etc/pki/libvirt-migrate", G_FILE_TEST_IS_DIR))
+    dir = g_strdup ("/etc/pki/libvirt-migrate");
+  if (dir == NULL)
+    dir = conf_value (conf, "default_tls_x509_cert_dir");
+  return dir != NULL ? dir : g_strdup ("/etc/pki/qemu");
+}
+
+/* The DNS names and IP addresses @cert holds, "127.0.0.1, localhost". */
+static char *
+certificate_names (GTlsCertificate *cert)
+{
+  g_autoptr(GPtrArray) dns = NULL, ips = NULL;
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  g_object_get (cert, "dns-names", &dns, "ip-addresses", &ips, NULL);
+  for (guint i = 0; ips != NULL && i < ips->len; i++)
+    {
+      g_autofree char *ip = g_inet_address_to_string (g_ptr_array_index (ips, i));
+
+      g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", ip);
+    }
+  for (guint i = 0; dns != NULL && i < dns->len; i++)
+    {
+      gsize len = 0;
+      const char *name = g_bytes_get_data (g_ptr_array_index (dns, i), &len);
+
+      g_string_append_printf (names, "%s%.*s", names->len > 0 ? ", " : "", (int) len, name);
+    }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/* A live migration over TLS to a destination on this machine: its server
+ * certificate (its daemon's migration certificates' directory), the names
+ * it holds against the one the source's QEMU checks, its dates, and,
+ * where the source is this machine too, whether the source's CA signed
+ * it (the source's QEMU trusts that one only). */
+static void
+gather_tls (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri, VirtMigrateDaemonUser **daemon,
+            VirtMigratePreflightFacts *facts)
+{
+  g_autofree char *destination = NULL, *dest_conf = NULL, *dir = NULL, *source_conf = NULL, *source_dir = NULL;
+  g_autoptr(VirtMigrateDaemonUser) source_daemon = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL, ca = NULL, own_ca = NULL;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  gboolean tls = FALSE;
+  GTlsCertificateFlags flags;
+
+  g_object_get (request, "tls", &tls, "tls-destination", &destination, NULL);
+  if (!tls || virt_migrate_request_get_transport (request) == VIRT_MIGRATE_TRANSPORT_TUNNELLED)
+    return;
+  facts->tls_name_from = destination != NULL ? "--tls-destination" : facts->stream_host != NULL
+                         ? "the migrate URI's host" : "the destination's name for itself";
+  facts->tls_name = g_strdup (destination != NULL ? destination : facts->stream_host != NULL ? facts->stream_host
+                              : facts->dest_name);
+  dest_conf = daemon_qemu_conf_text (dest_uri, virt_migrate_dest_daemon (dest_uri, daemon, facts));
+  if (facts->tls_name == NULL || dest_conf == NULL)
+    return;
+  dir = migrate_cert_dir (dest_conf);
+  facts->tls_cert = g_build_filename (dir, "server-cert.pem", NULL);
+  facts->tls_cert_there = g_file_test (facts->tls_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  /* (No TLS backend: nothing more known.) */
+  if (facts->tls_cert_there != VIRT_MIGRATE_FACT_YES ||
+      (cert = g_tls_certificate_new_from_file (facts->tls_cert, NULL)) == NULL)
+    return;
+  if (virt_migrate_uri_is_local (source_uri) && (source_daemon = virt_migrate_daemon_user_of (source_uri)) != NULL &&
+      (source_conf = daemon_qemu_conf_text (source_uri, source_daemon)) != NULL)
+    {
+      source_dir = migrate_cert_dir (source_conf);
+      facts->tls_ca = g_build_filename (source_dir, "ca-cert.pem", NULL);
+      ca = g_tls_certificate_new_from_file (facts->tls_ca, NULL);
+    }
+  facts->tls_own_ca = g_build_filename (dir, "ca-cert.pem", NULL);
+  if ((own_ca = g_tls_certificate_new_from_file (facts->tls_own_ca, NULL)) != NULL)
+    facts->tls_cert_own_ca = g_tls_certificate_verify (cert, NULL, own_ca) & G_TLS_CERTIFICATE_UNKNOWN_CA
+                               ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
+  facts->tls_cert_names = certificate_names (cert);
+  identity = g_network_address_new (facts->tls_name, 0);
+  flags = g_tls_certificate_verify (cert, identity, ca);
+  facts->tls_cert_matches = flags & G_TLS_CERTIFICATE_BAD_IDENTITY ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
+  facts->tls_cert_expired = (flags & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)) != 0;
+  if (ca != NULL)
+    facts->tls_cert_trusted = flags & G_TLS_CERTIFICATE_UNKNOWN_CA ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
+}
+
 /**
  * virt_migrate_streams_gather:
  *
@@ -702,6 +795,7 @@ virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *requ
     facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   gather_socket (request, "hypervisor-uri", VIRT_MIGRATE_STREAM_MEMORY, dest_uri, &daemon, facts);
   gather_socket (request, "disks-uri", VIRT_MIGRATE_STREAM_STORAGE, dest_uri, &daemon, facts);
+  gather_tls (request, source_uri, dest_uri, &daemon, facts);
 }
 
 /* Whether the daemon behind @uri, this machine's, takes migrations only

@@ -70,6 +70,51 @@ check_tls_forced (Verdict *v, const VirtMigratePreflightFacts *f)
          virt_migrate_preflight_daemon (f));
 }
 
+/* Over TLS the source's QEMU checks the destination's certificate: that it
+ * holds the name it connects by (libvirt 9.0 passes the migrate URI's
+ * host, or --tls-destination; QEMU: "Certificate does not match the
+ * hostname …", and the migration failed as "load of migration failed:
+ * Invalid argument" after check said ok), that it is valid now, that the
+ * source's CA signed it. */
+static void
+check_tls_cert (Verdict *v, const VirtMigratePreflightFacts *f)
+{
+  if (f->tls_cert == NULL)
+    return;
+  if (f->tls_cert_there == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Put the destination's server certificate and key there (server-cert.pem, server-key.pem), or name the "
+         "directory in its qemu.conf (migrate_tls_x509_cert_dir)",
+         "The destination's migration certificate %s is missing: its QEMU cannot take a migration over TLS",
+         f->tls_cert);
+  else if (f->tls_cert_own_ca == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Sign the destination's certificate with the CA beside it (ca-cert.pem), or put that CA there",
+         "The destination's certificate (%s) is not signed by its own CA (%s): its QEMU refuses to use it "
+         "(\"Our own certificate … failed validation\")", f->tls_cert, f->tls_own_ca);
+  else if (f->tls_cert_matches == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Give --tls-destination (or --migrateuri tcp://NAME:PORT) a name the certificate holds, or give the "
+         "destination a certificate for that name",
+         "The source checks the destination's certificate (%s) against '%s' (%s), and it holds %s only: QEMU "
+         "refuses it (\"Certificate does not match the hostname %s\")", f->tls_cert, f->tls_name, f->tls_name_from,
+         f->tls_cert_names != NULL && *f->tls_cert_names != '\0' ? f->tls_cert_names : "no name", f->tls_name);
+  else if (f->tls_cert_expired)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, "Give the destination a certificate valid now",
+         "The destination's certificate (%s) has expired or is not valid yet: the source's QEMU refuses it",
+         f->tls_cert);
+  else if (f->tls_cert_trusted == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Sign the destination's certificate with the CA the source trusts, or give the source that CA",
+         "The destination's certificate (%s) is not signed by the CA the source trusts (%s): the source's QEMU "
+         "refuses it", f->tls_cert, f->tls_ca);
+  else if (f->tls_cert_matches == VIRT_MIGRATE_FACT_YES)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
+         "The destination's certificate (%s) holds '%s' (%s)%s%s", f->tls_cert, f->tls_name, f->tls_name_from,
+         f->tls_cert_trusted == VIRT_MIGRATE_FACT_YES ? ", signed by the CA the source trusts, " : "",
+         f->tls_cert_trusted == VIRT_MIGRATE_FACT_YES ? f->tls_ca : "");
+}
+
 /**
  * virt_migrate_preflight_check_streams:
  *
@@ -79,6 +124,7 @@ void
 virt_migrate_preflight_check_streams (Verdict *v, const VirtMigratePreflightFacts *f)
 {
   check_tls_forced (v, f);
+  check_tls_cert (v, f);
   check_dest_name (v, f);
   /* The migration's own ports that its URIs fix, on a destination that is
    * this machine: QEMU listens on a wildcard there (libvirt 9.0's

@@ -183,6 +183,20 @@ typedef struct {
   VirtMigrateFact tls_forced_source;   /* a migration neither over TLS nor tunnelled: the source's daemon takes
                                         * migrations only with TLS (its qemu.conf's migrate_tls_force; a local one's) */
   VirtMigrateFact tls_forced_dest;     /* the same of the destination's */
+  char           *tls_name;            /* a live migration over TLS: the name the source's QEMU checks the destination's
+                                        * certificate against (--tls-destination, else the migrate URI's host, else the
+                                        * destination's name for itself); NULL: not known */
+  const char     *tls_name_from;       /* where that name comes from, in words (static) */
+  char           *tls_cert;            /* the destination's server certificate (its migration certificates' directory's
+                                        * server-cert.pem), a local destination's; NULL: not known */
+  VirtMigrateFact tls_cert_there;      /* that file is there */
+  char           *tls_cert_names;      /* the names it holds, "127.0.0.1, localhost"; NULL: not read */
+  VirtMigrateFact tls_cert_matches;    /* one of them is tls_name (GnuTLS's check, QEMU's) */
+  gboolean        tls_cert_expired;    /* it has expired, or is not valid yet */
+  char           *tls_ca;              /* the source's CA certificate (ca-cert.pem there), a local source's; NULL */
+  VirtMigrateFact tls_cert_trusted;    /* the destination's certificate is signed by it */
+  char           *tls_own_ca;          /* the destination's own CA certificate (ca-cert.pem beside it); NULL: not read */
+  VirtMigrateFact tls_cert_own_ca;     /* its certificate is signed by that one (QEMU there checks it as it starts) */
   gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
   guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
   gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source

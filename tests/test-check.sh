@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..28"
+echo "1..29"
 
 # listening PORT: returns once something listens on TCP PORT (5 s at most).
 listening() { for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$1")" ] && return; sleep 0.1; done; }
@@ -1148,7 +1148,7 @@ if [ "$(id -u)" -eq 0 ]; then
   show "$dir/check6q3.out" "$dir/migrate6q3.out" "$dir/migrate6q3f.out" "$dir/check6q4.out" "$dir/migrate6q4f.out" "$dir/check6q4ok.out"
   [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the source connects to 'nowhere.invalid' \(the destination's name for itself, its qemu.conf's migration_host\), which does not resolve on this machine \(the source\)" "$dir/check6q3.out" ||
     fail "check without a migrate URI, the destination's migration_host not resolving: exit $rc1"
-  ! grep -Eq "blocker +tls" "$dir/check6q3.out" || fail "check with --tls said the destination refuses it for want of TLS"
+  ! grep -q "takes migrations only over TLS" "$dir/check6q3.out" || fail "check with --tls said the destination refuses it for want of TLS"
   [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
   [ $rc3 -eq 1 ] && grep -q "Unable to resolve address 'nowhere.invalid'" "$dir/migrate6q3f.out" ||
     fail "forced: exit $rc3, not QEMU's failure on migration_host"
@@ -1159,7 +1159,7 @@ if [ "$(id -u)" -eq 0 ]; then
   [ $rc5 -eq 2 ] || fail "the migration without --tls was not refused up front (exit $rc5)"
   [ $rc6 -eq 1 ] && grep -q "allows migration only with VIR_MIGRATE_TLS flag" "$dir/migrate6q4f.out" ||
     fail "forced without --tls: exit $rc6, not libvirt's refusal"
-  [ $rc7 -eq 0 ] && ! grep -Eq " tls " "$dir/check6q4ok.out" || fail "check with --tls to a destination that forces it: exit $rc7"
+  [ $rc7 -eq 0 ] && ! grep -q "takes migrations only over TLS" "$dir/check6q4ok.out" || fail "check with --tls to a destination that forces it: exit $rc7"
   cp "$dir/qemu.conf.kept" "$dir/dst/config/libvirt/qemu.conf"
   "$testbed" restart "$dir" dst
   [ "$("$tool" state src nouri)" = running ] || fail "nouri does not run on the source after the refused migrations"
@@ -1169,6 +1169,81 @@ else
   "$tool" destroy src nouri
   ok "no migrate URI: the destination's name for itself looked up # SKIP renaming a host needs root (a UTS namespace)"
 fi
+
+# 6r. Over TLS the source's QEMU checks the destination's certificate
+# against the name it connects by (libvirt 9.0: the migrate URI's host,
+# or --tls-destination), against the CA it trusts, and the destination's
+# QEMU checks its own against the CA beside it. The test bed's certificate
+# holds 127.0.0.1 and localhost: without a migrate URI the name is the
+# destination's own, and the migration failed ("load of migration failed:
+# Invalid argument"; the source's log: "Certificate does not match the
+# hostname") after check said ok. Now a blocker naming the names it holds;
+# --tls-destination localhost ok, and it migrates. The destination
+# restarted with a directory of its own: a certificate signed by another
+# CA (the source's QEMU: "hasn't got a known issuer"), one its own CA did
+# not sign ("Our own certificate … failed validation"), none: blockers,
+# refused up front, each failure forced with the guest running on.
+"$tool" guest tlsg
+set +e
+refusal 6r1 --live --tls tlsg
+"$cli" -c "$src" check --live --tls --tls-destination localhost --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg "$dst" > "$dir/check6r2.out" 2>&1; rc4=$?
+set -e
+show "$dir/check6r1.out" "$dir/migrate6r1.out" "$dir/migrate6r1f.out" "$dir/check6r2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The source checks the destination's certificate \($dir/pki/server-cert.pem\) against '[^']+' \(the destination's name for itself\), and it holds 127.0.0.1, localhost only: QEMU refuses it" "$dir/check6r1.out" ||
+  fail "check over TLS without a migrate URI, the certificate not for the destination's name: exit $rc1"
+[ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && [ "$("$tool" state src tlsg)" = running ] || fail "forced: exit $rc3, or tlsg not running on the source"
+[ $rc4 -eq 0 ] && grep -Eq "ok +tls +The destination's certificate \($dir/pki/server-cert.pem\) holds 'localhost' \(--tls-destination\), signed by the CA the source trusts" "$dir/check6r2.out" ||
+  fail "check over TLS with --tls-destination localhost: exit $rc4"
+"$cli" -c "$src" --live --tls --tls-destination localhost tlsg "$dst" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate6r2.out" 2>&1 &&
+  [ "$("$tool" state dst tlsg)" = running ] || fail "the migration over TLS with --tls-destination localhost"
+"$cli" -c "$dst" --live --tls tlsg "$src" "tcp://localhost:$(free_port)" > "$dir/migrate6r2b.out" 2>&1 ||
+  fail "back over TLS to tcp://localhost"
+# The destination's own directory: a CA of its own, a certificate it signed.
+pki2=$dir/pki2
+mkdir -p "$pki2"
+( cd "$pki2" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=another CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" -keyout ca-key.pem -out ca-cert.pem 2>/dev/null &&
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server-key.pem -out s.csr 2>/dev/null &&
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' > s.ext &&
+  openssl x509 -req -in s.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile s.ext -out server-cert.pem 2>/dev/null &&
+  rm -f s.csr s.ext ca-key.pem ca-cert.srl ) || fail "cannot make a second CA"
+chmod 0755 "$pki2"; chmod 0644 "$pki2"/*
+cp "$dir/dst/config/libvirt/qemu.conf" "$dir/qemu.conf.kept"
+sed -i "s|^migrate_tls_x509_cert_dir.*|migrate_tls_x509_cert_dir = \"$pki2\"|" "$dir/dst/config/libvirt/qemu.conf"
+"$testbed" restart "$dir" dst
+set +e
+refusal 6r3 --live --tls --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg
+set -e
+show "$dir/check6r3.out" "$dir/migrate6r3.out" "$dir/migrate6r3f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The destination's certificate \($pki2/server-cert.pem\) is not signed by the CA the source trusts \($dir/pki/ca-cert.pem\)" "$dir/check6r3.out" ||
+  fail "check over TLS, the destination's certificate from another CA: exit $rc1"
+[ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "hasn't got a known issuer" "$dir/migrate6r3f.out" || fail "forced: exit $rc3, not QEMU's failure"
+cp "$dir/pki/ca-cert.pem" "$pki2/ca-cert.pem"
+set +e
+refusal 6r4 --live --tls --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg
+set -e
+show "$dir/check6r4.out" "$dir/migrate6r4.out" "$dir/migrate6r4f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The destination's certificate \($pki2/server-cert.pem\) is not signed by its own CA \($pki2/ca-cert.pem\)" "$dir/check6r4.out" ||
+  fail "check over TLS, the destination's certificate not from its own CA: exit $rc1"
+[ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && grep -q "Our own certificate .* failed validation" "$dir/migrate6r4f.out" || fail "forced: exit $rc3, not QEMU's failure"
+rm "$pki2/server-cert.pem"
+set +e
+refusal 6r5 --live --tls --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg
+set -e
+show "$dir/check6r5.out" "$dir/migrate6r5.out" "$dir/migrate6r5f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The destination's migration certificate $pki2/server-cert.pem is missing" "$dir/check6r5.out" ||
+  fail "check over TLS, the destination's certificate missing: exit $rc1"
+[ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] || fail "forced: exit $rc3"
+[ "$("$tool" state src tlsg)" = running ] || fail "tlsg does not run on the source after the refused migrations"
+cp "$dir/qemu.conf.kept" "$dir/dst/config/libvirt/qemu.conf"
+"$testbed" restart "$dir" dst
+"$tool" destroy src tlsg
+ok "over TLS: a destination certificate not for the name the source checks (no migrate URI), from a CA the source does not trust, not from its own CA, or missing: blockers (exit 1) naming the files, refused up front (exit 2), QEMU's failures forced with the guest on the source; --tls-destination localhost ok, and it migrates"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

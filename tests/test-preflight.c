@@ -1931,6 +1931,57 @@ test_tls_forced (void)
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
 }
 
+static void
+test_tls_cert (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("Over TLS, the destination's certificate: missing, not signed by its own CA, not holding the "
+                  "name the source checks, expired, not signed by the CA the source trusts: blockers; holding it: "
+                  "ok; not read: nothing");
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "tls"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_name = g_strdup ("web1");
+  f->tls_name_from = "the destination's name for itself";
+  f->tls_cert = g_strdup ("/etc/pki/qemu/server-cert.pem");
+  f->tls_cert_there = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "The destination's migration certificate /etc/pki/qemu/server-cert.pem is missing");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_cert_there = VIRT_MIGRATE_FACT_YES;
+  f->tls_own_ca = g_strdup ("/etc/pki/qemu/ca-cert.pem");
+  f->tls_cert_own_ca = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "is not signed by its own CA (/etc/pki/qemu/ca-cert.pem): its QEMU refuses");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_cert_own_ca = VIRT_MIGRATE_FACT_YES;
+  f->tls_cert_names = g_strdup ("192.0.2.7, web1.example.org");
+  f->tls_cert_matches = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "The source checks the destination's certificate (/etc/pki/qemu/server-cert.pem) "
+                "against 'web1' (the destination's name for itself), and it holds 192.0.2.7, web1.example.org only: "
+                "QEMU refuses it (\"Certificate does not match the hostname web1\")");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_cert_matches = VIRT_MIGRATE_FACT_YES;
+  f->tls_cert_expired = TRUE;
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "has expired or is not valid yet");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_cert_expired = FALSE;
+  f->tls_ca = g_strdup ("/home/u/.pki/ca-cert.pem");
+  f->tls_cert_trusted = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  assert_check (v, "tls", "blocker", "is not signed by the CA the source trusts (/home/u/.pki/ca-cert.pem)");
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_cert_trusted = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  assert_check (v, "tls", "ok", "holds 'web1' (the destination's name for itself), signed by the CA the source "
+                "trusts, /home/u/.pki/ca-cert.pem");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1962,6 +2013,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/zerocopy", test_zerocopy);
   g_test_add_func ("/virt-migrate/preflight/dest-name", test_dest_name);
   g_test_add_func ("/virt-migrate/preflight/tls-forced", test_tls_forced);
+  g_test_add_func ("/virt-migrate/preflight/tls-cert", test_tls_cert);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
   g_test_add_func ("/virt-migrate/preflight/backing-chain", test_backing_chain);
