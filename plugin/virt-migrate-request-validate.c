@@ -244,6 +244,15 @@ validate_tuning (VirtMigrateRequest *self, GError **error)
     return fail (error, VIRT_MIGRATE_ERROR_DISKS_WITHOUT_COPY,
                  "'copy-storage-synchronous-writes' needs a storage copy ('storage' copy-all or "
                  "copy-incremental)");
+  /* libvirt's own rule (qemuMigrationSrcPerformNative): over a UNIX
+   * socket there is no host name to check the destination's certificate
+   * against. */
+  if (request_get_bool (self, PROP_TLS) && hv != NULL && g_str_has_prefix (hv, "unix:") &&
+      request_get_string (self, PROP_TLS_DESTINATION) == NULL && !request_get_bool (self, PROP_POSTCOPY_RESUME))
+    return fail (error, VIRT_MIGRATE_ERROR_INVALID_REQUEST,
+                 "A TLS migration over a UNIX 'hypervisor-uri' needs 'tls-destination': the name the destination's "
+                 "certificate holds (libvirt: \"Explicit destination hostname is required for TLS migration over "
+                 "UNIX socket\")");
   /* libvirt's own rule (qemuDomainMigratePrepare3Params): a disk mirror
    * cannot guess where its NBD server listens when memory goes over a
    * UNIX socket. */

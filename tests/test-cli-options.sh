@@ -7,7 +7,7 @@
 set -uo pipefail
 cli=$1/tools/virt-migrate
 . "$(dirname "$0")/tap.sh"
-echo "1..17"
+echo "1..18"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {
 	local name=$1 want=$2 out rc
@@ -63,3 +63,6 @@ refused "--parallel with multithread compression (QEMU: multifd is not compatibl
 refused "--p2p --tunnelled --listen-address (libvirt: not supported by tunnelled migration)" \
 	"virt-migrate: error: A tunnelled migration cannot use a listen address (--listen-address; libvirt: \"listen address is not supported by tunnelled migration\")*" \
 	--live --p2p --tunnelled --listen-address 127.0.0.1 g $D
+refused "--tls over a unix:// MIGRATE-URI without --tls-destination (libvirt: an explicit hostname is required)" \
+	"virt-migrate: error: A TLS migration over a UNIX MIGRATE-URI (--migrateuri) needs --tls-destination*" \
+	--live --tls g $D unix:///run/m.sock
