@@ -702,11 +702,39 @@ certificate_names (GTlsCertificate *cert)
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
+/* The destination's QEMU, unless its qemu.conf says not to
+ * (migrate_tls_x509_verify, else default_tls_x509_verify; libvirt 9.0's
+ * default: yes), wants the source's client certificate (client-cert.pem
+ * in the source's directory, @source_dir) signed by its own CA (in
+ * @dest_dir): without it QEMU failed "Cannot write to TLS channel:
+ * Input/output error". */
+static void
+gather_tls_client (const char *source_dir, const char *dest_conf, const char *dest_dir, VirtMigratePreflightFacts *facts)
+{
+  g_autofree char *verify = conf_value (dest_conf, "migrate_tls_x509_verify");
+  g_autofree char *ca_path = g_build_filename (dest_dir, "ca-cert.pem", NULL);
+  g_autoptr(GTlsCertificate) client = NULL, ca = NULL;
+
+  if (verify == NULL)
+    verify = conf_value (dest_conf, "default_tls_x509_verify");
+  if (verify != NULL && g_ascii_strtoll (verify, NULL, 10) == 0)
+    return;
+  facts->tls_client_cert = g_build_filename (source_dir, "client-cert.pem", NULL);
+  facts->tls_client_there = g_file_test (facts->tls_client_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES
+                                                                                     : VIRT_MIGRATE_FACT_NO;
+  if (facts->tls_client_there == VIRT_MIGRATE_FACT_YES &&
+      (client = g_tls_certificate_new_from_file (facts->tls_client_cert, NULL)) != NULL &&
+      (ca = g_tls_certificate_new_from_file (ca_path, NULL)) != NULL)
+    facts->tls_client_trusted = g_tls_certificate_verify (client, NULL, ca) & G_TLS_CERTIFICATE_UNKNOWN_CA
+                                  ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
+}
+
 /* A live migration over TLS to a destination on this machine: its server
  * certificate (its daemon's migration certificates' directory), the names
- * it holds against the one the source's QEMU checks, its dates, and,
- * where the source is this machine too, whether the source's CA signed
- * it (the source's QEMU trusts that one only). */
+ * it holds against the one the source's QEMU checks, its dates, its own
+ * CA's signature and, where the source is this machine too, whether the
+ * source's CA signed it (the source's QEMU trusts that one only), and the
+ * source's client certificate. */
 static void
 gather_tls (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri, VirtMigrateDaemonUser **daemon,
             VirtMigratePreflightFacts *facts)
@@ -729,19 +757,20 @@ gather_tls (VirtMigrateRequest *request, const char *source_uri, const char *des
   if (facts->tls_name == NULL || dest_conf == NULL)
     return;
   dir = migrate_cert_dir (dest_conf);
-  facts->tls_cert = g_build_filename (dir, "server-cert.pem", NULL);
-  facts->tls_cert_there = g_file_test (facts->tls_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-  /* (No TLS backend: nothing more known.) */
-  if (facts->tls_cert_there != VIRT_MIGRATE_FACT_YES ||
-      (cert = g_tls_certificate_new_from_file (facts->tls_cert, NULL)) == NULL)
-    return;
   if (virt_migrate_uri_is_local (source_uri) && (source_daemon = virt_migrate_daemon_user_of (source_uri)) != NULL &&
       (source_conf = daemon_qemu_conf_text (source_uri, source_daemon)) != NULL)
     {
       source_dir = migrate_cert_dir (source_conf);
       facts->tls_ca = g_build_filename (source_dir, "ca-cert.pem", NULL);
       ca = g_tls_certificate_new_from_file (facts->tls_ca, NULL);
+      gather_tls_client (source_dir, dest_conf, dir, facts);
     }
+  facts->tls_cert = g_build_filename (dir, "server-cert.pem", NULL);
+  facts->tls_cert_there = g_file_test (facts->tls_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
+  /* (No TLS backend: nothing more known.) */
+  if (facts->tls_cert_there != VIRT_MIGRATE_FACT_YES ||
+      (cert = g_tls_certificate_new_from_file (facts->tls_cert, NULL)) == NULL)
+    return;
   facts->tls_own_ca = g_build_filename (dir, "ca-cert.pem", NULL);
   if ((own_ca = g_tls_certificate_new_from_file (facts->tls_own_ca, NULL)) != NULL)
     facts->tls_cert_own_ca = g_tls_certificate_verify (cert, NULL, own_ca) & G_TLS_CERTIFICATE_UNKNOWN_CA

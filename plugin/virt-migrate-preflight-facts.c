@@ -158,6 +158,7 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->tls_cert_names);
   g_free (facts->tls_ca);
   g_free (facts->tls_own_ca);
+  g_free (facts->tls_client_cert);
   g_free (facts->source_daemon);
   g_strfreev (facts->unknown_disks);
   g_free (facts->disk_targets);

@@ -79,6 +79,18 @@ check_tls_forced (Verdict *v, const VirtMigratePreflightFacts *f)
 static void
 check_tls_cert (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  /* The destination's QEMU checks the source's certificate in turn
+   * (migrate_tls_x509_verify, on by default). */
+  if (f->tls_client_there == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Put the source's client certificate and key there (client-cert.pem, client-key.pem)",
+         "The source's client certificate %s is missing, and the destination's QEMU wants one "
+         "(migrate_tls_x509_verify): it refuses the connection (\"Cannot write to TLS channel\")", f->tls_client_cert);
+  else if (f->tls_client_trusted == VIRT_MIGRATE_FACT_NO)
+    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         "Sign the source's client certificate with the CA the destination trusts, or give the destination that CA",
+         "The source's client certificate (%s) is not signed by the CA the destination trusts (%s): its QEMU "
+         "refuses the connection", f->tls_client_cert, f->tls_own_ca != NULL ? f->tls_own_ca : "its ca-cert.pem");
   if (f->tls_cert == NULL)
     return;
   if (f->tls_cert_there == VIRT_MIGRATE_FACT_NO)
@@ -110,9 +122,11 @@ check_tls_cert (Verdict *v, const VirtMigratePreflightFacts *f)
          "refuses it", f->tls_cert, f->tls_ca);
   else if (f->tls_cert_matches == VIRT_MIGRATE_FACT_YES)
     add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_OK, NULL,
-         "The destination's certificate (%s) holds '%s' (%s)%s%s", f->tls_cert, f->tls_name, f->tls_name_from,
+         "The destination's certificate (%s) holds '%s' (%s)%s%s%s", f->tls_cert, f->tls_name, f->tls_name_from,
          f->tls_cert_trusted == VIRT_MIGRATE_FACT_YES ? ", signed by the CA the source trusts, " : "",
-         f->tls_cert_trusted == VIRT_MIGRATE_FACT_YES ? f->tls_ca : "");
+         f->tls_cert_trusted == VIRT_MIGRATE_FACT_YES ? f->tls_ca : "",
+         f->tls_client_trusted == VIRT_MIGRATE_FACT_YES
+           ? "; the source's client certificate is signed by the CA the destination trusts" : "");
 }
 
 /**

@@ -197,6 +197,10 @@ typedef struct {
   VirtMigrateFact tls_cert_trusted;    /* the destination's certificate is signed by it */
   char           *tls_own_ca;          /* the destination's own CA certificate (ca-cert.pem beside it); NULL: not read */
   VirtMigrateFact tls_cert_own_ca;     /* its certificate is signed by that one (QEMU there checks it as it starts) */
+  char           *tls_client_cert;     /* the source's client certificate (client-cert.pem in its directory), where the
+                                        * destination wants one (migrate_tls_x509_verify) and both are local; NULL */
+  VirtMigrateFact tls_client_there;    /* that file is there */
+  VirtMigrateFact tls_client_trusted;  /* it is signed by the destination's own CA */
   gboolean        zerocopy;            /* the request's: libvirt has the guest's QEMU lock all its memory */
   guint64         memlock_needed;      /* then how much (its hard_limit, else its memory), bytes; 0: not known */
   gint64          memlock_limit;       /* the hard limit its QEMU has now, bytes (G_MAXINT64: unlimited), a source

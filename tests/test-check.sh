@@ -1219,6 +1219,8 @@ set -e
 show "$dir/check6r3.out" "$dir/migrate6r3.out" "$dir/migrate6r3f.out"
 [ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The destination's certificate \($pki2/server-cert.pem\) is not signed by the CA the source trusts \($dir/pki/ca-cert.pem\)" "$dir/check6r3.out" ||
   fail "check over TLS, the destination's certificate from another CA: exit $rc1"
+grep -Eq "blocker +tls +The source's client certificate \($dir/pki/client-cert.pem\) is not signed by the CA the destination trusts \($pki2/ca-cert.pem\)" "$dir/check6r3.out" ||
+  fail "check over TLS, the source's client certificate from a CA the destination does not trust: no blocker"
 [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
 [ $rc3 -eq 1 ] && grep -q "hasn't got a known issuer" "$dir/migrate6r3f.out" || fail "forced: exit $rc3, not QEMU's failure"
 cp "$dir/pki/ca-cert.pem" "$pki2/ca-cert.pem"
@@ -1242,8 +1244,21 @@ show "$dir/check6r5.out" "$dir/migrate6r5.out" "$dir/migrate6r5f.out"
 [ "$("$tool" state src tlsg)" = running ] || fail "tlsg does not run on the source after the refused migrations"
 cp "$dir/qemu.conf.kept" "$dir/dst/config/libvirt/qemu.conf"
 "$testbed" restart "$dir" dst
+# The source's client certificate gone: the destination's QEMU wants one
+# (migrate_tls_x509_verify) and refused the connection ("Cannot write to
+# TLS channel: Input/output error") after check said ok.
+mv "$dir/pki/client-cert.pem" "$dir/client-cert.pem.kept"
+set +e
+refusal 6r6 --live --tls --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg
+set -e
+mv "$dir/client-cert.pem.kept" "$dir/pki/client-cert.pem"
+show "$dir/check6r6.out" "$dir/migrate6r6.out" "$dir/migrate6r6f.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The source's client certificate $dir/pki/client-cert.pem is missing, and the destination's QEMU wants one" "$dir/check6r6.out" ||
+  fail "check over TLS, the source's client certificate missing: exit $rc1"
+[ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
+[ $rc3 -eq 1 ] && [ "$("$tool" state src tlsg)" = running ] || fail "forced: exit $rc3, or tlsg not running on the source"
 "$tool" destroy src tlsg
-ok "over TLS: a destination certificate not for the name the source checks (no migrate URI), from a CA the source does not trust, not from its own CA, or missing: blockers (exit 1) naming the files, refused up front (exit 2), QEMU's failures forced with the guest on the source; --tls-destination localhost ok, and it migrates"
+ok "over TLS: a destination certificate not for the name the source checks (no migrate URI), from a CA the source does not trust, not from its own CA, or missing, the source's client certificate from a CA the destination does not trust or missing: blockers (exit 1) naming the files, refused up front (exit 2), QEMU's failures forced with the guest on the source; --tls-destination localhost ok, and it migrates"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

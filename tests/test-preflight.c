@@ -1980,6 +1980,23 @@ test_tls_cert (void)
   assert_check (v, "tls", "ok", "holds 'web1' (the destination's name for itself), signed by the CA the source "
                 "trusts, /home/u/.pki/ca-cert.pem");
   g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_OK);
+  g_clear_pointer (&v, g_variant_unref);
+  /* The source's client certificate, which the destination checks. */
+  f->tls_client_cert = g_strdup ("/home/u/.pki/client-cert.pem");
+  f->tls_client_there = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "tls", "blocker", "The source's client certificate /home/u/.pki/client-cert.pem is "
+                            "missing, and the destination's QEMU wants one (migrate_tls_x509_verify)"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_client_there = VIRT_MIGRATE_FACT_YES;
+  f->tls_client_trusted = VIRT_MIGRATE_FACT_NO;
+  v = verdict_of (f);
+  g_assert_true (has_check (v, "tls", "blocker", "The source's client certificate (/home/u/.pki/client-cert.pem) is "
+                            "not signed by the CA the destination trusts (/etc/pki/qemu/ca-cert.pem)"));
+  g_clear_pointer (&v, g_variant_unref);
+  f->tls_client_trusted = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  assert_check (v, "tls", "ok", "; the source's client certificate is signed by the CA the destination trusts");
 }
 
 int
