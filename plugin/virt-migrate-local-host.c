@@ -623,6 +623,37 @@ daemon_qemu_conf_text (const char *uri, const VirtMigrateDaemonUser *daemon)
   return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? g_strdup ("") : NULL;
 }
 
+/* Whether the libvirt URI @uri reaches a daemon of this machine: a local
+ * one, or over a network to a host that is one of this machine's
+ * addresses (qemu+ssh://127.0.0.1/system). Blocks while a name is looked
+ * up. */
+static gboolean
+uri_host_here (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+  g_autoptr(GResolver) resolver = NULL;
+  gboolean here = FALSE;
+  GList *addresses;
+
+  if (virt_migrate_uri_is_local (uri))
+    return TRUE;
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (virt_migrate_address_here (host) == VIRT_MIGRATE_FACT_YES)
+    return TRUE;
+  resolver = g_resolver_get_default ();
+  addresses = g_resolver_lookup_by_name (resolver, host, NULL, NULL);
+  for (GList *l = addresses; l != NULL && !here; l = l->next)
+    {
+      g_autofree char *address = g_inet_address_to_string (l->data);
+
+      here = virt_migrate_address_here (address) == VIRT_MIGRATE_FACT_YES;
+    }
+  g_resolver_free_addresses (addresses);
+  return here;
+}
+
 /* With no migrate URI, libvirt 9.0 has the source connect to
  * tcp://NAME:PORT, NAME the destination's migration_host (its qemu.conf),
  * else its host name: that name in @facts (migration_host read from a
@@ -660,6 +691,10 @@ gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean loca
     }
   g_resolver_free_addresses (addresses);
   facts->dest_name_addresses = g_string_free (g_steal_pointer (&text), FALSE);
+  /* Loopback addresses reach the destination where it is this machine
+   * (over ssh to 127.0.0.1, as the ssh test bed's). */
+  if (facts->dest_name_loopback && uri_host_here (dest_uri))
+    facts->dest_name_loopback = FALSE;
 }
 
 /* The directory of the migration certificates of a daemon whose qemu.conf

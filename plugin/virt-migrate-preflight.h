@@ -179,7 +179,8 @@ typedef struct {
                                         * set (NO: a local destination's qemu.conf read), or not known which */
   VirtMigrateFact dest_name_resolves;  /* it resolves where the source is this machine (else unknown) */
   char           *dest_name_addresses; /* then to these, "127.0.0.1, ::1"; or why not (the resolver's error) */
-  gboolean        dest_name_loopback;  /* only to loopback addresses */
+  gboolean        dest_name_loopback;  /* only to loopback addresses, and the destination is not this machine (its
+                                        * URI neither local nor to one of this machine's addresses) */
   VirtMigrateFact tls_forced_source;   /* a migration neither over TLS nor tunnelled: the source's daemon takes
                                         * migrations only with TLS (its qemu.conf's migrate_tls_force; a local one's) */
   VirtMigrateFact tls_forced_dest;     /* the same of the destination's */

@@ -42,6 +42,15 @@ sdst2=$VIRT_MIGRATE_SSH_DST2_URI
 
 # 1. The CLI, over ssh.
 "$tool" guest s1
+# Without a migrate URI the destination names itself; over ssh to
+# 127.0.0.1 it is this machine, so a name of loopback addresses reaches it
+# (no "this machine, not the destination").
+"$cli" -c "$src" check --live s1 "$sdst" > "$dir/s1check.out" 2>&1 || true
+if getent ahosts "$(hostname)" > /dev/null; then
+	grep -Eq "ok +stream +With no migrate URI the source connects to '[^']+' \(the destination's name for itself, its host name\), which resolves here" "$dir/s1check.out" ||
+		{ show "$dir/s1check.out"; fail "check over ssh without a migrate URI: no ok stream line"; }
+fi
+! grep -q "not the destination" "$dir/s1check.out" || { show "$dir/s1check.out"; fail "check over ssh to this machine said the name reaches another"; }
 "$cli" --live -c "$src" s1 "$sdst" "unix://$dir/s1.mig" > "$dir/s1.out" 2>&1 || { show "$dir/s1.out" "$VIRT_MIGRATE_SSH_DIR/sshd.log"; fail "the migration over ssh failed"; }
 [ "$("$tool" state dst s1)" = running ] && [ "$("$tool" state src s1)" = absent ] ||
 	fail "s1 is not running on the destination alone"
@@ -51,7 +60,7 @@ rc=0
 "$cli" --dry-run --live -c "$src" s2 host2.invalid > "$dir/s2.out" 2>&1 || rc=$?
 grep -q "^To: *qemu+ssh://host2.invalid/system$" "$dir/s2.out" || { show "$dir/s2.out"; fail "the plan does not name the URI it chose"; }
 grep -q "host2.invalid cannot be reached over ssh" "$dir/s2.out" || { show "$dir/s2.out"; fail "no reason for an unknown host"; }
-ok "the CLI migrates over qemu+ssh:// (sshd saw the login); --dry-run to host2.invalid plans qemu+ssh://host2.invalid/system and says it cannot be reached"
+ok "the CLI migrates over qemu+ssh:// (sshd saw the login; check without a migrate URI finds the destination's name reaching it); --dry-run to host2.invalid plans qemu+ssh://host2.invalid/system and says it cannot be reached"
 
 # 2. Failures before anything moves.
 refused() { # NAME URI EXPECTED-GLOB
