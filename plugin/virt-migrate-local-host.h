@@ -9,6 +9,7 @@
 
 #include "virt-migrate-hypervisor.h"
 #include "virt-migrate-preflight.h"
+#include "virt-migrate-request.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,12 @@ const VirtMigrateDaemonUser *virt_migrate_dest_daemon (const char *dest_uri, Vir
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
 gint64                 virt_migrate_qemu_memlock      (const char *proc, const char *uuid);
 void                   virt_migrate_source_memlock    (const char *source_uri, const char *uuid, const char *xml,
+                                                       VirtMigratePreflightFacts *facts);
+char                  *virt_migrate_conf_value        (const char *text, const char *key);
+char                  *virt_migrate_daemon_qemu_conf_text (const char *uri, const VirtMigrateDaemonUser *daemon);
+/* (virt-migrate-local-tls.c) */
+void                   virt_migrate_tls_gather        (VirtMigrateRequest *request, const char *source_uri,
+                                                       const char *dest_uri, VirtMigrateDaemonUser **daemon,
                                                        VirtMigratePreflightFacts *facts);
 void                   virt_migrate_tls_force_gather  (VirtMigrateRequest *request, const char *source_uri,
                                                        const char *dest_uri, VirtMigratePreflightFacts *facts);

@@ -1193,6 +1193,7 @@ show "$dir/check6r1.out" "$dir/migrate6r1.out" "$dir/migrate6r1f.out" "$dir/chec
   fail "check over TLS without a migrate URI, the certificate not for the destination's name: exit $rc1"
 [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
 [ $rc3 -eq 1 ] && [ "$("$tool" state src tlsg)" = running ] || fail "forced: exit $rc3, or tlsg not running on the source"
+grep -q "Over TLS, one side refused the other's certificate" "$dir/migrate6r1f.out" || fail "forced: the failure does not say where to look"
 [ $rc4 -eq 0 ] && grep -Eq "ok +tls +The destination's certificate \($dir/pki/server-cert.pem\) holds 'localhost' \(--tls-destination\), signed by the CA the source trusts" "$dir/check6r2.out" ||
   fail "check over TLS with --tls-destination localhost: exit $rc4"
 "$cli" -c "$src" --live --tls --tls-destination localhost tlsg "$dst" "tcp://127.0.0.1:$(free_port)" > "$dir/migrate6r2.out" 2>&1 &&
@@ -1257,6 +1258,7 @@ show "$dir/check6r6.out" "$dir/migrate6r6.out" "$dir/migrate6r6f.out"
   fail "check over TLS, the source's client certificate missing: exit $rc1"
 [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
 [ $rc3 -eq 1 ] && [ "$("$tool" state src tlsg)" = running ] || fail "forced: exit $rc3, or tlsg not running on the source"
+grep -q "Over TLS, one side refused the other's certificate" "$dir/migrate6r6f.out" || fail "forced: the failure does not say where to look"
 "$tool" destroy src tlsg
 ok "over TLS: a destination certificate not for the name the source checks (no migrate URI), from a CA the source does not trust, not from its own CA, or missing, the source's client certificate from a CA the destination does not trust or missing: blockers (exit 1) naming the files, refused up front (exit 2), QEMU's failures forced with the guest on the source; --tls-destination localhost ok, and it migrates"
 

@@ -471,6 +471,24 @@ test_ssh_hints (void)
   g_assert_null (virt_migrate_ssh_hint ("not a uri", "Permission denied", NULL));
 }
 
+/* A migration over TLS whose handshake failed (the test bed's, 7 Dec):
+ * libvirt reports QEMU's words from either side, the reason being only in
+ * the source's QEMU log; the message says where to look. */
+static void
+test_tls_hint (void)
+{
+  g_autofree char *load = virt_migrate_tls_hint ("2026-12-07T19:55:41.911783Z qemu-system-x86_64: load of migration "
+                                                 "failed: Invalid argument");
+  g_autofree char *write = virt_migrate_tls_hint ("operation failed: job 'migration out' failed: Cannot write to "
+                                                  "TLS channel: Input/output error");
+
+  g_test_summary ("A TLS handshake that failed says which certificates to look at; other failures get nothing");
+  g_assert_true (g_pattern_match_simple ("Over TLS, one side refused the other's certificate*source's QEMU log*", load));
+  g_assert_true (g_pattern_match_simple ("Over TLS*", write));
+  g_assert_null (virt_migrate_tls_hint ("domain 'g' already exists with uuid 1"));
+  g_assert_null (virt_migrate_tls_hint (NULL));
+}
+
 /* A daemon's ssh directory reaches libvirt as command= on ssh URIs only,
  * and never over a command the URI names itself. */
 static void
@@ -863,6 +881,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/request/frozen", test_frozen);
   g_test_add_func ("/virt-migrate/request/host-names", test_host_names);
   g_test_add_func ("/virt-migrate/request/ssh-hints", test_ssh_hints);
+  g_test_add_func ("/virt-migrate/request/tls-hint", test_tls_hint);
   g_test_add_func ("/virt-migrate/request/ssh-uri", test_ssh_uri);
   g_test_add_func ("/virt-migrate/request/ssh-directory", test_ssh_directory);
   g_test_add_func ("/virt-migrate/request/mapping-tuning", test_mapping_tuning);

@@ -587,7 +587,7 @@ backend_migrate (VirtMigrateBackend *backend,
     rc = virDomainMigrateToURI3 (dom, call->dconnuri, self->params, self->nparams, call->flags);
   if (rc < 0)
     {
-      g_propagate_error (error, virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed"));
+      g_propagate_error (error, virt_migrate_libvirt_migrate_error ((call->flags & VIR_MIGRATE_TLS) != 0));
       return FALSE;
     }
   return TRUE;

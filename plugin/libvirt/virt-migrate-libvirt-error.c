@@ -87,3 +87,41 @@ virt_migrate_libvirt_connect_error (const char *uri, const char *ssh_dir)
   error->message = g_steal_pointer (&message);
   return error;
 }
+
+/* What to add to the message of a migration over TLS that failed in its
+ * handshake, which libvirt reports in QEMU's words from either side
+ * ("Cannot write to TLS channel: Input/output error", "load of migration
+ * failed: Invalid argument": seen for a certificate of another name and a
+ * missing client certificate; the reason is only in the source's QEMU
+ * log); NULL: nothing. */
+char *
+virt_migrate_tls_hint (const char *message)
+{
+  if (message == NULL ||
+      !(g_pattern_match_simple ("*TLS channel*", message) ||
+        g_pattern_match_simple ("*load of migration failed*", message) ||
+        g_pattern_match_simple ("*known issuer*", message) ||
+        g_pattern_match_simple ("*does not match the hostname*", message)))
+    return NULL;
+  return g_strdup ("Over TLS, one side refused the other's certificate: its name (the migrate URI's host, or "
+                   "tls-destination), its CA, or a client certificate missing; the source's QEMU log names which, "
+                   "and a pre-flight check (virt-migrate check) reads the certificates of hosts on this machine");
+}
+
+/* libvirt's error on a migration that failed; over TLS (@tls) with what
+ * to look at where its handshake failed (virt_migrate_tls_hint()). */
+GError *
+virt_migrate_libvirt_migrate_error (gboolean tls)
+{
+  GError *failed = virt_migrate_error_from_libvirt (VIRT_MIGRATE_ERROR_LIBVIRT, "Migration failed");
+  g_autofree char *hint = tls ? virt_migrate_tls_hint (failed->message) : NULL;
+
+  if (hint != NULL)
+    {
+      char *message = g_strdup_printf ("%s. %s", failed->message, hint);
+
+      g_free (failed->message);
+      failed->message = message;
+    }
+  return failed;
+}

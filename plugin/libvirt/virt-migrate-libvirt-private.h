@@ -36,6 +36,10 @@ GError       *virt_migrate_error_from_libvirt          (VirtMigrateError        
  * directory the connection used, or NULL. */
 GError       *virt_migrate_libvirt_connect_error       (const char                *uri,
                                                         const char                *ssh_dir);
+/* libvirt's message on a migration over TLS whose handshake failed, with
+ * what to look at; virt_migrate_tls_hint(): that hint alone (NULL: none). */
+GError       *virt_migrate_libvirt_migrate_error       (gboolean                   tls);
+char         *virt_migrate_tls_hint                    (const char                *message);
 char         *virt_migrate_ssh_hint                    (const char                *uri,
                                                         const char                *message,
                                                         const char                *ssh_dir);
