@@ -231,9 +231,17 @@ grep -q '"execute":"nbd-server-start".*"tls-creds":"objlibvirt_migrate_tls0"' "$
 ok "--tls with --copy-storage-all (NBD over TLS on tcp://127.0.0.1): moved"
 
 # A certificate that does not match: the server's is for 127.0.0.1 and
-# localhost, the client checks it against another name.
+# localhost, the client checks it against another name. The pre-flight
+# reads it (the destination is this machine) and refuses up front (exit 2,
+# naming the names it holds); forced, libvirt's own failure.
 set +e
 migrate tls2 --tls --tls-destination wrong.example; rc=$?
+set -e
+show "$dir/tls2.out"
+[ $rc -eq 2 ] && grep -q "against 'wrong.example' (--tls-destination), and it holds 127.0.0.1, localhost only" "$dir/tls2.out" ||
+  fail "a mismatched certificate: not refused up front (exit $rc)"
+set +e
+migrate tls2 --force --tls --tls-destination wrong.example; rc=$?
 set -e
 show "$dir/tls2.out"
 # libvirt reports whichever side noticed first: the source QEMU's TLS
@@ -249,7 +257,7 @@ if ! grep -q "$cert_error" "$dir/tls2.out"; then
 		{ qemu_logs | tail -5 | sed 's/^/# /'; fail "a mismatched certificate: not the certificate's error"; }
 fi
 [ "$("$tool" state src tls2)" = running ] && [ "$("$tool" state dst tls2)" = absent ] || fail "tls2 is not on the source"
-ok "--tls with a certificate that does not match (--tls-destination wrong.example): libvirt's error, exit 1, the guest running on the source"
+ok "--tls with a certificate that does not match (--tls-destination wrong.example): refused up front (exit 2) by the pre-flight, which read the certificate; forced, libvirt's error, exit 1, the guest running on the source"
 
 # Cannot run here: libvirt's own errors reach the caller, the guests stay.
 "$tool" guest zc1
