@@ -663,8 +663,8 @@ static void
 gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean local, gboolean source_here,
                   VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
 {
-  g_autofree char *conf = local ? virt_migrate_daemon_qemu_conf_text (dest_uri, virt_migrate_dest_daemon (dest_uri, daemon, facts))
-                                : NULL;
+  const VirtMigrateDaemonUser *user = local ? virt_migrate_dest_daemon (dest_uri, daemon, facts) : NULL;
+  g_autofree char *conf = user != NULL ? virt_migrate_daemon_qemu_conf_text (dest_uri, user) : NULL;
   g_autofree char *configured = conf != NULL ? virt_migrate_conf_value (conf, "migration_host") : NULL;
   g_autoptr(GResolver) resolver = NULL;
   g_autoptr(GError) error = NULL;
@@ -698,10 +698,33 @@ gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean loca
 }
 
 /**
+ * virt_migrate_dest_name_gather:
+ *
+ * With no migrate URI (the native transport, a managed flow), the name
+ * the destination gives for the migration, asked through @hv, in @facts:
+ * libvirt 9.0 refuses one beginning with localhost even offline; where
+ * the guest's memory moves (not offline), looked up as the source would,
+ * where it is this machine.
+ */
+void
+virt_migrate_dest_name_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri,
+                               const char *dest_uri, VirtMigratePreflightFacts *facts)
+{
+  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
+
+  if (virt_migrate_request_get_hypervisor_uri (request) != NULL ||
+      virt_migrate_request_get_transport (request) != VIRT_MIGRATE_TRANSPORT_NATIVE ||
+      virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
+    return;
+  gather_dest_name (hv, dest_uri, virt_migrate_uri_is_local (dest_uri),
+                    virt_migrate_uri_is_local (source_uri) && !facts->offline, &daemon, facts);
+}
+
+/**
  * virt_migrate_streams_gather:
  *
- * Where a live migration's streams go, in @facts: with no migrate URI,
- * the name the destination gives for the stream (asked through @hv); the listen address and
+ * Where a live migration's streams go, in @facts (after
+ * virt_migrate_dest_name_gather()): the listen address and
  * the stream's host (whether connecting there reaches it; a name looked up
  * as the source would, where it is this machine), the ports the request's
  * URIs fix; of a destination that is this machine, whether it has that
@@ -722,10 +745,6 @@ virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *requ
   facts->stream_host = virt_migrate_listeners_stream_host (request);
   facts->stream_reaches = virt_migrate_address_reaches (facts->stream_host, facts->listen_address, source_here);
   facts->streams = virt_migrate_listeners_streams (request);
-  if (virt_migrate_request_get_hypervisor_uri (request) == NULL &&
-      virt_migrate_request_get_transport (request) == VIRT_MIGRATE_TRANSPORT_NATIVE &&
-      virt_migrate_request_get_flow (request) != VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
-    gather_dest_name (hv, dest_uri, local, source_here, &daemon, facts);
   if (!local)
     return;
   facts->listen_here = virt_migrate_address_here (facts->listen_address);

@@ -49,6 +49,9 @@ void                   virt_migrate_tls_gather        (VirtMigrateRequest *reque
                                                        VirtMigratePreflightFacts *facts);
 void                   virt_migrate_tls_force_gather  (VirtMigrateRequest *request, const char *source_uri,
                                                        const char *dest_uri, VirtMigratePreflightFacts *facts);
+void                   virt_migrate_dest_name_gather  (VirtMigrateHypervisor *hv, VirtMigrateRequest *request,
+                                                       const char *source_uri, const char *dest_uri,
+                                                       VirtMigratePreflightFacts *facts);
 void                   virt_migrate_streams_gather    (VirtMigrateHypervisor *hv, VirtMigrateRequest *request,
                                                        const char *source_uri, const char *dest_uri,
                                                        VirtMigratePreflightFacts *facts);

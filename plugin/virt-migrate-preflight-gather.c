@@ -525,6 +525,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
   g_autoptr(GPtrArray) asked = virt_migrate_endpoints_new ();
   gboolean local = virt_migrate_uri_is_local (dest_uri);
 
+  virt_migrate_dest_name_gather (hv, request, source_uri, dest_uri, facts);
   if (!running || facts->offline)
     return;
   for (guint i = 0; guest->endpoints != NULL && i < guest->endpoints->len; i++)

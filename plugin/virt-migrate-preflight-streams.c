@@ -12,7 +12,8 @@
 
 /* With no migrate URI, libvirt 9.0's destination names itself for the
  * stream (tcp://NAME:PORT, NAME its qemu.conf's migration_host, else its
- * host name), and the source's QEMU looks that name up. */
+ * host name), and the source's QEMU looks that name up; one beginning with
+ * localhost it refuses, offline too (seen). */
 static void
 check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
 {
@@ -29,7 +30,7 @@ check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
     return;
   if (g_str_has_prefix (f->dest_name, "localhost"))
     add (v, "stream", bad, fix,
-         "With no migrate URI the destination names itself for the stream, and its name is '%s' (%s): libvirt "
+         "With no migrate URI the destination names itself for the migration, and its name is '%s' (%s): libvirt "
          "refuses it (\"hostname on destination resolved to localhost, but migration requires an FQDN\")%s",
          f->dest_name, which, unless);
   else if (f->dest_name_resolves == VIRT_MIGRATE_FACT_NO)

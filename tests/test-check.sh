@@ -1090,7 +1090,7 @@ show "$dir/check6p6.out" "$dir/migrate6p6.out" "$dir/migrate6p6f.out"
 "$tool" destroy dst cdg
 ok "what the destination opens (a CD-ROM image, a serial port's file, a kernel) missing there, or a kernel or CD-ROM image its libvirtd may not read: blockers (exit 1), refused up front (exit 2), libvirt's and QEMU's own failures forced; an optional medium a warning, and the guest moves without it"
 
-# 6q. No migrate URI: libvirt's destination names itself for the stream
+# 6q. No migrate URI: libvirt's destination names itself for the migration
 # (tcp://NAME:PORT: its qemu.conf's migration_host, else its host name),
 # and the source's QEMU looks that name up. Each host of the test bed has a
 # host name of its own (as root; the machine's to begin with). The
@@ -1112,7 +1112,13 @@ set +e
 "$cli" -c "$src" --live nouri "$dst" > "$dir/migrate6q1.out" 2>&1; rc2=$?
 set -e
 show "$dir/check6q1.out" "$dir/migrate6q1.out"
-if getent ahosts "$me" > /dev/null; then
+case "$me" in localhost*) me_kind=localhost ;; *) getent ahosts "$me" > /dev/null && me_kind=resolves || me_kind=unknown ;; esac
+if [ "$me_kind" = localhost ]; then
+  # (A machine named localhost…: libvirt refuses to migrate to it without a migrate URI.)
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +.*its name is '$me' \(its host name\): libvirt refuses it" "$dir/check6q1.out" ||
+    fail "check without a migrate URI, this machine named '$me': exit $rc1"
+  [ $rc2 -eq 2 ] || fail "the migration without a migrate URI was not refused up front (exit $rc2)"
+elif [ "$me_kind" = resolves ]; then
   [ $rc1 -eq 0 ] && grep -Eq "ok +stream +With no migrate URI the source connects to '[^']+' \(the destination's name for itself, its host name\), which resolves here, where the source is, to " "$dir/check6q1.out" ||
     fail "check without a migrate URI to a destination whose name resolves: exit $rc1"
   [ $rc2 -eq 0 ] && [ "$("$tool" state dst nouri)" = running ] || fail "the migration without a migrate URI: exit $rc2"
@@ -1130,11 +1136,25 @@ if [ "$(id -u)" -eq 0 ]; then
   refusal 6q2 --live nouri
   set -e
   show "$dir/check6q2.out" "$dir/migrate6q2.out" "$dir/migrate6q2f.out"
-  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the destination names itself for the stream, and its name is 'localhost.localdomain' \(its host name\): libvirt refuses it" "$dir/check6q2.out" ||
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +With no migrate URI the destination names itself for the migration, and its name is 'localhost.localdomain' \(its host name\): libvirt refuses it" "$dir/check6q2.out" ||
     fail "check without a migrate URI to a destination named localhost.localdomain: exit $rc1"
   [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
   [ $rc3 -eq 1 ] && grep -q "hostname on destination resolved to localhost" "$dir/migrate6q2f.out" ||
     fail "forced: exit $rc3, not libvirt's refusal"
+  # Offline too: libvirt refused moving only the definition (seen on a
+  # machine named localhost), though no stream goes.
+  virsh -q -c "$src" dumpxml nouri | sed -e 's|<name>nouri</name>|<name>offq</name>|' -e '/<uuid>/d' > "$dir/offq.xml"
+  virsh -q -c "$src" define "$dir/offq.xml" > /dev/null
+  set +e
+  refusal 6q2o --offline --persistent offq
+  set -e
+  show "$dir/check6q2o.out" "$dir/migrate6q2o.out" "$dir/migrate6q2of.out"
+  [ $rc1 -eq 1 ] && grep -Eq "blocker +stream +.*its name is 'localhost.localdomain' \(its host name\): libvirt refuses it" "$dir/check6q2o.out" ||
+    fail "check of an offline migration without a migrate URI to a destination named localhost.localdomain: exit $rc1"
+  [ $rc2 -eq 2 ] || fail "that offline migration was not refused up front (exit $rc2)"
+  [ $rc3 -eq 1 ] && grep -q "hostname on destination resolved to localhost" "$dir/migrate6q2of.out" ||
+    fail "forced offline: exit $rc3, not libvirt's refusal"
+  virsh -q -c "$src" undefine offq > /dev/null
   cp "$dir/dst/config/libvirt/qemu.conf" "$dir/qemu.conf.kept"
   printf 'migration_host = "nowhere.invalid"\nmigrate_tls_force = 1\n' >> "$dir/dst/config/libvirt/qemu.conf"
   "$testbed" restart "$dir" dst
@@ -1164,7 +1184,7 @@ if [ "$(id -u)" -eq 0 ]; then
   "$testbed" restart "$dir" dst
   [ "$("$tool" state src nouri)" = running ] || fail "nouri does not run on the source after the refused migrations"
   "$tool" destroy src nouri
-  ok "no migrate URI: the destination's name for itself looked up (ok, it migrates there and back, both flows), named localhost.localdomain a blocker (libvirt's refusal forced), its qemu.conf's migration_host read and named (QEMU's failure to resolve it forced); its migrate_tls_force read: without --tls a blocker (libvirt's refusal forced), with it ok"
+  ok "no migrate URI: the destination's name for itself looked up (ok, it migrates there and back, both flows), named localhost.localdomain a blocker, offline too (libvirt's refusal forced), its qemu.conf's migration_host read and named (QEMU's failure to resolve it forced); its migrate_tls_force read: without --tls a blocker (libvirt's refusal forced), with it ok"
 else
   "$tool" destroy src nouri
   ok "no migrate URI: the destination's name for itself looked up # SKIP renaming a host needs root (a UTS namespace)"
@@ -1177,7 +1197,8 @@ fi
 # holds 127.0.0.1 and localhost: without a migrate URI the name is the
 # destination's own, and the migration failed ("load of migration failed:
 # Invalid argument"; the source's log: "Certificate does not match the
-# hostname") after check said ok. Now a blocker naming the names it holds;
+# hostname") after check said ok; so did one to tcp://127.0.0.2 (QEMU
+# listens on every address; the certificate is for 127.0.0.1). Now a blocker naming the names it holds;
 # --tls-destination localhost ok, and it migrates. The destination
 # restarted with a directory of its own: a certificate signed by another
 # CA (the source's QEMU: "hasn't got a known issuer"), one its own CA did
@@ -1185,12 +1206,20 @@ fi
 # refused up front, each failure forced with the guest running on.
 "$tool" guest tlsg
 set +e
-refusal 6r1 --live --tls tlsg
+refusal 6r1 --live --tls --migrateuri "tcp://127.0.0.2:$(free_port)" tlsg
 "$cli" -c "$src" check --live --tls --tls-destination localhost --migrateuri "tcp://127.0.0.1:$(free_port)" tlsg "$dst" > "$dir/check6r2.out" 2>&1; rc4=$?
+"$cli" -c "$src" check --live --tls tlsg "$dst" > "$dir/check6r1n.out" 2>&1
 set -e
-show "$dir/check6r1.out" "$dir/migrate6r1.out" "$dir/migrate6r1f.out" "$dir/check6r2.out"
-[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The source checks the destination's certificate \($dir/pki/server-cert.pem\) against '[^']+' \(the destination's name for itself\), and it holds 127.0.0.1, localhost only: QEMU refuses it" "$dir/check6r1.out" ||
-  fail "check over TLS without a migrate URI, the certificate not for the destination's name: exit $rc1"
+show "$dir/check6r1.out" "$dir/migrate6r1.out" "$dir/migrate6r1f.out" "$dir/check6r2.out" "$dir/check6r1n.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The source checks the destination's certificate \($dir/pki/server-cert.pem\) against '127.0.0.2' \(the migrate URI's host\), and it holds 127.0.0.1, localhost only: QEMU refuses it" "$dir/check6r1.out" ||
+  fail "check over TLS to tcp://127.0.0.2, the certificate not for that address: exit $rc1"
+# Without a migrate URI, the name is the destination's own (this machine's:
+# not in the test bed's certificate unless it is localhost).
+case "$me" in
+localhost) ;;
+*) grep -Eq "blocker +tls +The source checks the destination's certificate \($dir/pki/server-cert.pem\) against '[^']+' \(the destination's name for itself\), and it holds 127.0.0.1, localhost only" "$dir/check6r1n.out" ||
+     fail "check over TLS without a migrate URI, the certificate not for the destination's name" ;;
+esac
 [ $rc2 -eq 2 ] || fail "that migration was not refused up front (exit $rc2)"
 [ $rc3 -eq 1 ] && [ "$("$tool" state src tlsg)" = running ] || fail "forced: exit $rc3, or tlsg not running on the source"
 grep -q "Over TLS, one side refused the other's certificate" "$dir/migrate6r1f.out" || fail "forced: the failure does not say where to look"

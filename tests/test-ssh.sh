@@ -46,7 +46,7 @@ sdst2=$VIRT_MIGRATE_SSH_DST2_URI
 # 127.0.0.1 it is this machine, so a name of loopback addresses reaches it
 # (no "this machine, not the destination").
 "$cli" -c "$src" check --live s1 "$sdst" > "$dir/s1check.out" 2>&1 || true
-if getent ahosts "$(hostname)" > /dev/null; then
+if [[ $(hostname) != localhost* ]] && getent ahosts "$(hostname)" > /dev/null; then
 	grep -Eq "ok +stream +With no migrate URI the source connects to '[^']+' \(the destination's name for itself, its host name\), which resolves here" "$dir/s1check.out" ||
 		{ show "$dir/s1check.out"; fail "check over ssh without a migrate URI: no ok stream line"; }
 fi
