@@ -13,13 +13,15 @@
 #include <sys/socket.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <gio/gio.h>
+#include <gio/gunixmounts.h>
 
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
-#include "virt-migrate-local-host.h"
+#include "virt-migrate-local-daemons.h"
 #include "virt-migrate-preflight-private.h"
 
 void
@@ -47,6 +49,69 @@ first_socket (const char *dir)
         return g_steal_pointer (&path);
     }
   return NULL;
+}
+
+/* A URI without a host names this machine: its paths can be looked at here. */
+gboolean
+virt_migrate_uri_is_local (const char *uri)
+{
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+
+  if (parsed == NULL || g_uri_get_port (parsed) != -1)
+    return FALSE;
+  return host == NULL || *host == '\0' || g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1");
+}
+
+/* What libvirt makes of the file system under @path (virFileIsSharedFS()
+ * and virFileIsClusterFS() in libvirt 9.0's src/util/virfile.c), read
+ * here: the magic numbers it knows, a FUSE mount by its type in the mount
+ * table; a path that cannot be read, from its nearest parent that can. */
+VirtMigrateFsKind
+virt_migrate_path_fs_kind (const char *path)
+{
+  g_autofree char *dir = g_strdup (path);
+  g_autoptr(GUnixMountEntry) mount = NULL;
+  struct statfs sfs;
+  int rc;
+
+  if (path == NULL || !g_path_is_absolute (path))
+    return VIRT_MIGRATE_FS_UNKNOWN;
+  while ((rc = statfs (dir, &sfs)) < 0 && strcmp (dir, "/") != 0)
+    {
+      char *parent = g_path_get_dirname (dir);
+
+      g_free (dir);
+      dir = parent;
+    }
+  if (rc < 0)
+    return VIRT_MIGRATE_FS_UNKNOWN;
+  switch ((unsigned long) sfs.f_type)
+    {
+    case 0x01161970: /* GFS2 */
+    case 0x7461636f: /* OCFS2 */
+    case 0x00C36400: /* CephFS */
+      return VIRT_MIGRATE_FS_CLUSTER;
+    case 0x6969:     /* NFS */
+    case 0x6B414653: /* AFS */
+    case 0x517B:     /* SMB */
+    case 0xFF534D42: /* CIFS */
+    case 0xFE534D42: /* SMB2 */
+    case 0x47504653: /* GPFS */
+    case 0x61636673: /* ACFS */
+      return VIRT_MIGRATE_FS_SHARED;
+    case 0x65735546: /* FUSE: GlusterFS and Quobyte are shared, by their mount's type */
+      mount = g_unix_mount_for (dir, NULL);
+      if (mount == NULL)
+        return VIRT_MIGRATE_FS_UNKNOWN;
+      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.glusterfs"))
+        return VIRT_MIGRATE_FS_CLUSTER;
+      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.quobyte"))
+        return VIRT_MIGRATE_FS_SHARED;
+      return VIRT_MIGRATE_FS_LOCAL;
+    default:
+      return VIRT_MIGRATE_FS_LOCAL;
+    }
 }
 
 /**
@@ -323,22 +388,6 @@ virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d)
   return NULL;
 }
 
-/**
- * virt_migrate_dest_daemon:
- *
- * A local destination's libvirtd, looked up at the first need (kept in
- * @daemon), named in @facts; %NULL: not known.
- */
-const VirtMigrateDaemonUser *
-virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
-{
-  if (*daemon == NULL)
-    *daemon = virt_migrate_daemon_user_of (dest_uri);
-  if (*daemon != NULL && facts->dest_daemon == NULL)
-    facts->dest_daemon = g_strdup ((*daemon)->name);
-  return *daemon;
-}
-
 /* @address (an IP address, bracketed or not) as a #GInetAddress; NULL for
  * a host name or none. */
 static GInetAddress *
@@ -503,12 +552,12 @@ virt_migrate_qemu_memlock (const char *proc, const char *uuid)
  * whether the source's daemon may raise it (CAP_SYS_RESOURCE), in @facts.
  */
 void
-virt_migrate_source_memlock (const char *source_uri, const char *uuid, const char *xml,
+virt_migrate_source_memlock (VirtMigrateLocalDaemons *daemons, const char *uuid, const char *xml,
                              VirtMigratePreflightFacts *facts)
 {
   static const char *const hard_limit[] = { "domain", "memtune", "hard_limit", NULL };
   static const char *const memory[] = { "domain", "memory", NULL };
-  g_autoptr(VirtMigrateDaemonUser) daemon = virt_migrate_daemon_user_of (source_uri);
+  const VirtMigrateDaemonUser *daemon = virt_migrate_local_daemons_source (daemons);
   g_autofree char *kib = NULL;
 
   if (xml != NULL && virt_migrate_xml_path_text (xml, hard_limit, &kib) && kib == NULL)
@@ -518,8 +567,6 @@ virt_migrate_source_memlock (const char *source_uri, const char *uuid, const cha
   /* Raising a hard limit takes CAP_SYS_RESOURCE (24): root here lacks it
    * in some containers (seen: prlimit refused as root). */
   facts->source_daemon_raises = daemon != NULL ? daemon->raises_limits : VIRT_MIGRATE_FACT_UNKNOWN;
-  g_free (facts->source_daemon);
-  facts->source_daemon = daemon != NULL ? g_strdup (daemon->name) : NULL;
 }
 
 /* The UNIX socket a `unix://` URI of @request's @property has the local
@@ -527,8 +574,8 @@ virt_migrate_source_memlock (const char *source_uri, const char *uuid, const cha
  * daemon's user, and what is at its path now that is no socket (QEMU
  * removes whatever is there to bind it: seen, a file there was gone). */
 static void
-gather_socket (VirtMigrateRequest *request, const char *property, const char *what, const char *dest_uri,
-               VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
+gather_socket (VirtMigrateRequest *request, const char *property, const char *what,
+               VirtMigrateLocalDaemons *daemons, VirtMigratePreflightFacts *facts)
 {
   g_autofree char *uri = NULL, *dir = NULL;
   g_autoptr(GUri) parsed = NULL;
@@ -544,7 +591,7 @@ gather_socket (VirtMigrateRequest *request, const char *property, const char *wh
   dir = g_path_get_dirname (f->path);
   f->there = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   if (f->there == VIRT_MIGRATE_FACT_YES)
-    f->usable = virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, daemon, facts), dir);
+    f->usable = virt_migrate_daemon_user_can_write (virt_migrate_local_daemons_dest (daemons), dir);
   if (lstat (f->path, &st) == 0 && !S_ISSOCK (st.st_mode))
     f->occupant = S_ISREG (st.st_mode) ? g_strdup_printf ("a file of %" G_GUINT64_FORMAT " bytes", (guint64) st.st_size)
                   : S_ISDIR (st.st_mode) ? g_strdup ("a directory")
@@ -576,51 +623,6 @@ virt_migrate_conf_value (const char *text, const char *key)
       return end != NULL && end > value + 1 ? g_strndup (value + 1, (gsize) (end - value - 1)) : NULL;
     }
   return NULL;
-}
-
-/* The qemu.conf that @daemon, this machine's behind @uri, reads: a system
- * one's /etc/libvirt/qemu.conf; a session one's in the configuration
- * directory of its environment ($XDG_CONFIG_HOME, else $HOME/.config).
- * NULL: not known (its environment not readable). */
-static char *
-daemon_qemu_conf (const char *uri, const VirtMigrateDaemonUser *daemon)
-{
-  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *path = g_strdup_printf ("/proc/%d/environ", daemon->pid), *env = NULL;
-  const char *config = NULL, *home = NULL;
-  gsize len = 0;
-
-  if (parsed != NULL && g_strcmp0 (g_uri_get_path (parsed), "/system") == 0)
-    return g_strdup ("/etc/libvirt/qemu.conf");
-  if (!g_file_get_contents (path, &env, &len, NULL))
-    return NULL;
-  for (const char *v = env; v < env + len; v += strlen (v) + 1)
-    {
-      if (g_str_has_prefix (v, "XDG_CONFIG_HOME=") && v[strlen ("XDG_CONFIG_HOME=")] != '\0')
-        config = v + strlen ("XDG_CONFIG_HOME=");
-      else if (g_str_has_prefix (v, "HOME="))
-        home = v + strlen ("HOME=");
-    }
-  return config != NULL ? g_build_filename (config, "libvirt", "qemu.conf", NULL)
-         : home != NULL ? g_build_filename (home, ".config", "libvirt", "qemu.conf", NULL)
-                        : NULL;
-}
-
-/* What the qemu.conf of the daemon behind @uri (this machine's) says now:
- * "" where there is none (libvirt's defaults); NULL: not known (no daemon
- * seen, its environment or the file not readable). */
-char *
-virt_migrate_daemon_qemu_conf_text (const char *uri, const VirtMigrateDaemonUser *daemon)
-{
-  g_autofree char *path = daemon != NULL ? daemon_qemu_conf (uri, daemon) : NULL;
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  if (path == NULL)
-    return NULL;
-  if (g_file_get_contents (path, &text, NULL, &error))
-    return text;
-  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? g_strdup ("") : NULL;
 }
 
 /* Whether the libvirt URI @uri reaches a daemon of this machine: a local
@@ -660,11 +662,10 @@ uri_host_here (const char *uri)
  * local destination's qemu.conf), looked up as the source's QEMU does
  * where the source is this machine. */
 static void
-gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean local, gboolean source_here,
-                  VirtMigrateDaemonUser **daemon, VirtMigratePreflightFacts *facts)
+gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean source_here,
+                  VirtMigrateLocalDaemons *daemons, VirtMigratePreflightFacts *facts)
 {
-  const VirtMigrateDaemonUser *user = local ? virt_migrate_dest_daemon (dest_uri, daemon, facts) : NULL;
-  g_autofree char *conf = user != NULL ? virt_migrate_daemon_qemu_conf_text (dest_uri, user) : NULL;
+  const char *conf = virt_migrate_local_daemons_dest_conf (daemons);
   g_autofree char *configured = conf != NULL ? virt_migrate_conf_value (conf, "migration_host") : NULL;
   g_autoptr(GResolver) resolver = NULL;
   g_autoptr(GError) error = NULL;
@@ -708,16 +709,14 @@ gather_dest_name (VirtMigrateHypervisor *hv, const char *dest_uri, gboolean loca
  */
 void
 virt_migrate_dest_name_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri,
-                               const char *dest_uri, VirtMigratePreflightFacts *facts)
+                               const char *dest_uri, VirtMigrateLocalDaemons *daemons,
+                               VirtMigratePreflightFacts *facts)
 {
-  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
-
   if (virt_migrate_request_get_hypervisor_uri (request) != NULL ||
       virt_migrate_request_get_transport (request) != VIRT_MIGRATE_TRANSPORT_NATIVE ||
       virt_migrate_request_get_flow (request) == VIRT_MIGRATE_FLOW_UNMANAGED_DIRECT)
     return;
-  gather_dest_name (hv, dest_uri, virt_migrate_uri_is_local (dest_uri),
-                    virt_migrate_uri_is_local (source_uri) && !facts->offline, &daemon, facts);
+  gather_dest_name (hv, dest_uri, virt_migrate_uri_is_local (source_uri) && !facts->offline, daemons, facts);
 }
 
 /**
@@ -734,11 +733,12 @@ virt_migrate_dest_name_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *re
  */
 void
 virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri,
-                             const char *dest_uri, VirtMigratePreflightFacts *facts)
+                             const char *dest_uri, VirtMigrateLocalDaemons *daemons,
+                             VirtMigratePreflightFacts *facts)
 {
   gboolean source_here = virt_migrate_uri_is_local (source_uri), local = virt_migrate_uri_is_local (dest_uri);
   g_autofree char *start = NULL;
-  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
+  const VirtMigrateDaemonUser *daemon;
   gboolean low = FALSE;
 
   g_object_get (request, "listen-address", &facts->listen_address, NULL);
@@ -752,9 +752,9 @@ virt_migrate_streams_gather (VirtMigrateHypervisor *hv, VirtMigrateRequest *requ
     facts->unprivileged_port_start = (guint) g_ascii_strtoull (start, NULL, 10);
   for (guint i = 0; facts->streams != NULL && i < facts->streams->len; i++)
     low |= ((VirtMigrateEndpoint *) g_ptr_array_index (facts->streams, i))->port < facts->unprivileged_port_start;
-  if (low && virt_migrate_dest_daemon (dest_uri, &daemon, facts) != NULL)
+  if (low && (daemon = virt_migrate_local_daemons_dest (daemons)) != NULL)
     facts->dest_daemon_root = daemon->uid == 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
-  gather_socket (request, "hypervisor-uri", VIRT_MIGRATE_STREAM_MEMORY, dest_uri, &daemon, facts);
-  gather_socket (request, "disks-uri", VIRT_MIGRATE_STREAM_STORAGE, dest_uri, &daemon, facts);
-  virt_migrate_tls_gather (request, source_uri, dest_uri, &daemon, facts);
+  gather_socket (request, "hypervisor-uri", VIRT_MIGRATE_STREAM_MEMORY, daemons, facts);
+  gather_socket (request, "disks-uri", VIRT_MIGRATE_STREAM_STORAGE, daemons, facts);
+  virt_migrate_tls_gather (request, daemons, facts);
 }

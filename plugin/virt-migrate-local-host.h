@@ -35,25 +35,8 @@ VirtMigrateFact        virt_migrate_daemon_user_can_open (const VirtMigrateDaemo
 gboolean               virt_migrate_same_file         (const char *a, const char *b);
 VirtMigrateFact        virt_migrate_address_here      (const char *address);
 VirtMigrateFact        virt_migrate_address_reaches   (const char *host, const char *listen, gboolean resolve);
-const VirtMigrateDaemonUser *virt_migrate_dest_daemon (const char *dest_uri, VirtMigrateDaemonUser **daemon,
-                                                      VirtMigratePreflightFacts *facts);
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
 gint64                 virt_migrate_qemu_memlock      (const char *proc, const char *uuid);
-void                   virt_migrate_source_memlock    (const char *source_uri, const char *uuid, const char *xml,
-                                                       VirtMigratePreflightFacts *facts);
 char                  *virt_migrate_conf_value        (const char *text, const char *key);
-char                  *virt_migrate_daemon_qemu_conf_text (const char *uri, const VirtMigrateDaemonUser *daemon);
-/* (virt-migrate-local-tls.c) */
-void                   virt_migrate_tls_gather        (VirtMigrateRequest *request, const char *source_uri,
-                                                       const char *dest_uri, VirtMigrateDaemonUser **daemon,
-                                                       VirtMigratePreflightFacts *facts);
-void                   virt_migrate_tls_force_gather  (VirtMigrateRequest *request, const char *source_uri,
-                                                       const char *dest_uri, VirtMigratePreflightFacts *facts);
-void                   virt_migrate_dest_name_gather  (VirtMigrateHypervisor *hv, VirtMigrateRequest *request,
-                                                       const char *source_uri, const char *dest_uri,
-                                                       VirtMigratePreflightFacts *facts);
-void                   virt_migrate_streams_gather    (VirtMigrateHypervisor *hv, VirtMigrateRequest *request,
-                                                       const char *source_uri, const char *dest_uri,
-                                                       VirtMigratePreflightFacts *facts);
 
 G_END_DECLS

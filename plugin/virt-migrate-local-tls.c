@@ -7,7 +7,7 @@
 
 #include <gio/gio.h>
 
-#include "virt-migrate-local-host.h"
+#include "virt-migrate-local-daemons.h"
 #include "virt-migrate-preflight-private.h"
 
 /* The directory of the migration certificates of a daemon whose qemu.conf
@@ -89,11 +89,11 @@ gather_tls_client (const char *source_dir, const char *dest_conf, const char *de
  * destination's name for itself).
  */
 void
-virt_migrate_tls_gather (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri, VirtMigrateDaemonUser **daemon,
-            VirtMigratePreflightFacts *facts)
+virt_migrate_tls_gather (VirtMigrateRequest *request, VirtMigrateLocalDaemons *daemons,
+                         VirtMigratePreflightFacts *facts)
 {
-  g_autofree char *destination = NULL, *dest_conf = NULL, *dir = NULL, *source_conf = NULL, *source_dir = NULL;
-  g_autoptr(VirtMigrateDaemonUser) source_daemon = NULL;
+  g_autofree char *destination = NULL, *dir = NULL, *source_dir = NULL;
+  const char *dest_conf, *source_conf;
   g_autoptr(GTlsCertificate) cert = NULL, ca = NULL, own_ca = NULL;
   g_autoptr(GSocketConnectable) identity = NULL;
   gboolean tls = FALSE;
@@ -106,12 +106,11 @@ virt_migrate_tls_gather (VirtMigrateRequest *request, const char *source_uri, co
                          ? "the migrate URI's host" : "the destination's name for itself";
   facts->tls_name = g_strdup (destination != NULL ? destination : facts->stream_host != NULL ? facts->stream_host
                               : facts->dest_name);
-  dest_conf = virt_migrate_daemon_qemu_conf_text (dest_uri, virt_migrate_dest_daemon (dest_uri, daemon, facts));
+  dest_conf = virt_migrate_local_daemons_dest_conf (daemons);
   if (facts->tls_name == NULL || dest_conf == NULL)
     return;
   dir = migrate_cert_dir (dest_conf);
-  if (virt_migrate_uri_is_local (source_uri) && (source_daemon = virt_migrate_daemon_user_of (source_uri)) != NULL &&
-      (source_conf = virt_migrate_daemon_qemu_conf_text (source_uri, source_daemon)) != NULL)
+  if ((source_conf = virt_migrate_local_daemons_source_conf (daemons)) != NULL)
     {
       source_dir = migrate_cert_dir (source_conf);
       facts->tls_ca = g_build_filename (source_dir, "ca-cert.pem", NULL);
@@ -137,19 +136,15 @@ virt_migrate_tls_gather (VirtMigrateRequest *request, const char *source_uri, co
     facts->tls_cert_trusted = flags & G_TLS_CERTIFICATE_UNKNOWN_CA ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
 }
 
-/* Whether the daemon behind @uri, this machine's, takes migrations only
- * with TLS (its qemu.conf's migrate_tls_force), its name in @name. */
+/* Whether a daemon whose qemu.conf says @conf (NULL: not known) takes
+ * migrations only with TLS. */
 static VirtMigrateFact
-tls_forced (const char *uri, char **name)
+tls_forced (const char *conf)
 {
-  g_autoptr(VirtMigrateDaemonUser) daemon = virt_migrate_uri_is_local (uri) ? virt_migrate_daemon_user_of (uri) : NULL;
-  g_autofree char *conf = virt_migrate_daemon_qemu_conf_text (uri, daemon);
   g_autofree char *force = conf != NULL ? virt_migrate_conf_value (conf, "migrate_tls_force") : NULL;
 
   if (conf == NULL)
     return VIRT_MIGRATE_FACT_UNKNOWN;
-  if (*name == NULL)
-    *name = g_strdup (daemon->name);
   return force != NULL && g_ascii_strtoll (force, NULL, 10) != 0 ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
 }
 
@@ -162,7 +157,7 @@ tls_forced (const char *uri, char **name)
  * @facts.
  */
 void
-virt_migrate_tls_force_gather (VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
+virt_migrate_tls_force_gather (VirtMigrateRequest *request, VirtMigrateLocalDaemons *daemons,
                                VirtMigratePreflightFacts *facts)
 {
   gboolean tls = FALSE;
@@ -170,7 +165,6 @@ virt_migrate_tls_force_gather (VirtMigrateRequest *request, const char *source_u
   g_object_get (request, "tls", &tls, NULL);
   if (tls || virt_migrate_request_get_transport (request) == VIRT_MIGRATE_TRANSPORT_TUNNELLED)
     return;
-  facts->tls_forced_source = tls_forced (source_uri, &facts->source_daemon);
-  if (dest_uri != NULL)
-    facts->tls_forced_dest = tls_forced (dest_uri, &facts->dest_daemon);
+  facts->tls_forced_source = tls_forced (virt_migrate_local_daemons_source_conf (daemons));
+  facts->tls_forced_dest = tls_forced (virt_migrate_local_daemons_dest_conf (daemons));
 }

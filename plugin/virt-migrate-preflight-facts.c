@@ -160,6 +160,8 @@ virt_migrate_preflight_facts_free (VirtMigratePreflightFacts *facts)
   g_free (facts->tls_own_ca);
   g_free (facts->tls_client_cert);
   g_free (facts->source_daemon);
+  g_free (facts->source_conf.path);
+  g_free (facts->dest_conf.path);
   g_strfreev (facts->unknown_disks);
   g_free (facts->disk_targets);
   g_free (facts->emulator);

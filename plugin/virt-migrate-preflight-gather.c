@@ -6,14 +6,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/vfs.h>
-
 #include <gio/gunixmounts.h>
 
 #include "virt-migrate-error.h"
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
-#include "virt-migrate-local-host.h"
+#include "virt-migrate-local-daemons.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate-xml-map.h"
@@ -51,69 +49,6 @@ host_uuid (const char *caps)
   if (caps == NULL || !virt_migrate_xml_path_text (caps, uuid_path, &uuid))
     return NULL;
   return uuid;
-}
-
-/* A URI without a host names this machine: its paths can be looked at here. */
-gboolean
-virt_migrate_uri_is_local (const char *uri)
-{
-  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
-  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
-
-  if (parsed == NULL || g_uri_get_port (parsed) != -1)
-    return FALSE;
-  return host == NULL || *host == '\0' || g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1");
-}
-
-/* What libvirt makes of the file system under @path (virFileIsSharedFS()
- * and virFileIsClusterFS() in libvirt 9.0's src/util/virfile.c), read
- * here: the magic numbers it knows, a FUSE mount by its type in the mount
- * table; a path that cannot be read, from its nearest parent that can. */
-VirtMigrateFsKind
-virt_migrate_path_fs_kind (const char *path)
-{
-  g_autofree char *dir = g_strdup (path);
-  g_autoptr(GUnixMountEntry) mount = NULL;
-  struct statfs sfs;
-  int rc;
-
-  if (path == NULL || !g_path_is_absolute (path))
-    return VIRT_MIGRATE_FS_UNKNOWN;
-  while ((rc = statfs (dir, &sfs)) < 0 && strcmp (dir, "/") != 0)
-    {
-      char *parent = g_path_get_dirname (dir);
-
-      g_free (dir);
-      dir = parent;
-    }
-  if (rc < 0)
-    return VIRT_MIGRATE_FS_UNKNOWN;
-  switch ((unsigned long) sfs.f_type)
-    {
-    case 0x01161970: /* GFS2 */
-    case 0x7461636f: /* OCFS2 */
-    case 0x00C36400: /* CephFS */
-      return VIRT_MIGRATE_FS_CLUSTER;
-    case 0x6969:     /* NFS */
-    case 0x6B414653: /* AFS */
-    case 0x517B:     /* SMB */
-    case 0xFF534D42: /* CIFS */
-    case 0xFE534D42: /* SMB2 */
-    case 0x47504653: /* GPFS */
-    case 0x61636673: /* ACFS */
-      return VIRT_MIGRATE_FS_SHARED;
-    case 0x65735546: /* FUSE: GlusterFS and Quobyte are shared, by their mount's type */
-      mount = g_unix_mount_for (dir, NULL);
-      if (mount == NULL)
-        return VIRT_MIGRATE_FS_UNKNOWN;
-      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.glusterfs"))
-        return VIRT_MIGRATE_FS_CLUSTER;
-      if (g_str_equal (g_unix_mount_get_fs_type (mount), "fuse.quobyte"))
-        return VIRT_MIGRATE_FS_SHARED;
-      return VIRT_MIGRATE_FS_LOCAL;
-    default:
-      return VIRT_MIGRATE_FS_LOCAL;
-    }
 }
 
 /* Whether a file is at @path on the destination, @vol its volume XML there
@@ -520,12 +455,13 @@ ports_held (VirtMigrateHypervisor *hv, const char *uri)
  * Only a live migration starts a QEMU there that listens. */
 static void
 gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *source_uri, const char *dest_uri,
-              const VirtMigrateGuestXml *guest, gboolean running, VirtMigratePreflightFacts *facts)
+              const VirtMigrateGuestXml *guest, gboolean running, VirtMigrateLocalDaemons *daemons,
+              VirtMigratePreflightFacts *facts)
 {
   g_autoptr(GPtrArray) asked = virt_migrate_endpoints_new ();
   gboolean local = virt_migrate_uri_is_local (dest_uri);
 
-  virt_migrate_dest_name_gather (hv, request, source_uri, dest_uri, facts);
+  virt_migrate_dest_name_gather (hv, request, source_uri, dest_uri, daemons, facts);
   if (!running || facts->offline)
     return;
   for (guint i = 0; guest->endpoints != NULL && i < guest->endpoints->len; i++)
@@ -546,7 +482,7 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
       if (facts->same_machine)
         facts->ports_here = ports_held (hv, source_uri);
     }
-  virt_migrate_streams_gather (hv, request, source_uri, dest_uri, facts);
+  virt_migrate_streams_gather (hv, request, source_uri, dest_uri, daemons, facts);
   /* The destination is this machine: whatever listens on those ports and
    * on the migration's own there, seen. */
   if (!local)
@@ -565,10 +501,9 @@ gather_ports (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char
  * starts one. */
 static void
 gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrateGuestXml *guest, gboolean running,
-              VirtMigratePreflightFacts *facts)
+              VirtMigrateLocalDaemons *daemons, VirtMigratePreflightFacts *facts)
 {
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
-  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
 
   if (!running || facts->offline)
     return;
@@ -586,8 +521,8 @@ gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrate
       /* Its QEMU writes it there as a session daemon's user. */
       if (local_dest && f->there == VIRT_MIGRATE_FACT_YES)
         f->usable = g_file_test (path, G_FILE_TEST_EXISTS)
-                      ? virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), path, TRUE)
-                      : virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, &daemon, facts), dir);
+                      ? virt_migrate_daemon_user_can_open (virt_migrate_local_daemons_dest (daemons), path, TRUE)
+                      : virt_migrate_daemon_user_can_write (virt_migrate_local_daemons_dest (daemons), dir);
     }
   for (guint i = 0; guest->boot_files != NULL && i + 1 < guest->boot_files->len; i += 2)
     {
@@ -602,7 +537,7 @@ gather_files (VirtMigrateHypervisor *hv, const char *dest_uri, const VirtMigrate
       vol = local_dest ? NULL : virt_migrate_hypervisor_volume_xml (hv, dest_uri, path);
       f->there = image_exists (vol, path, local_dest, NULL);
       if (local_dest && f->there == VIRT_MIGRATE_FACT_YES)
-        f->usable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts), path, FALSE);
+        f->usable = virt_migrate_daemon_user_can_open (virt_migrate_local_daemons_dest (daemons), path, FALSE);
       /* Firmware its libvirt lists (the descriptors its package installs with the files). */
       if (f->there == VIRT_MIGRATE_FACT_UNKNOWN && g_str_equal (what, "firmware") && facts->dest_loaders != NULL &&
           g_strv_contains ((const char *const *) facts->dest_loaders, path))
@@ -632,7 +567,7 @@ image_user (GPtrArray *users, const char *uuid, const char *path)
  * onto, and the backing chain under it. */
 static void
 gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const char *dest_uri,
-                   const char *uuid, VirtMigratePreflightFacts *facts)
+                   const char *uuid, VirtMigrateLocalDaemons *daemons, VirtMigratePreflightFacts *facts)
 {
   g_auto(GStrv) disk_map = NULL;
   g_autoptr(GPtrArray) pools = virt_migrate_hypervisor_storage_pools (hv, dest_uri);
@@ -640,7 +575,6 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
   const char *source_uri = virt_migrate_request_get_source_uri (request);
   gboolean local_dest = virt_migrate_uri_is_local (dest_uri);
   gboolean local_source = virt_migrate_uri_is_local (source_uri);
-  g_autoptr(VirtMigrateDaemonUser) daemon = NULL;
   gboolean copy = FALSE;
 
   /* Asked once, for a storage copy only (it writes the images). */
@@ -701,11 +635,11 @@ gather_dest_disks (VirtMigrateHypervisor *hv, VirtMigrateRequest *request, const
       if (d->created_by_us && local_dest)
         d->dest_dir_exists = g_file_test (dir, G_FILE_TEST_IS_DIR) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
       if (d->created_by_us && d->dest_dir_exists == VIRT_MIGRATE_FACT_YES && d->dest_exists == VIRT_MIGRATE_FACT_NO)
-        d->dest_dir_writable = virt_migrate_daemon_user_can_write (virt_migrate_dest_daemon (dest_uri, &daemon, facts), dir);
+        d->dest_dir_writable = virt_migrate_daemon_user_can_write (virt_migrate_local_daemons_dest (daemons), dir);
       /* The destination's QEMU opens the image there: to copy into it, or
        * to run from it (written unless read-only). */
       if (local_dest && d->dest_exists == VIRT_MIGRATE_FACT_YES)
-        d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_dest_daemon (dest_uri, &daemon, facts),
+        d->dest_openable = virt_migrate_daemon_user_can_open (virt_migrate_local_daemons_dest (daemons),
                                                               d->dest_path, d->copied || d->written);
       /* Both hosts on this machine: never a copy onto the source's own image. */
       if (d->copied && facts->same_machine && d->dest_exists == VIRT_MIGRATE_FACT_YES)
@@ -778,9 +712,11 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   VirtMigrateGuestXml guest = { 0 }, dest_guest = { 0 }, live = { 0 };
   const VirtMigrateGuestXml *there;
   g_autoptr(GPtrArray) src_pools = NULL;
+  g_autoptr(VirtMigrateLocalDaemons) daemons = NULL;
 
   if (dest_uri == NULL)
     dest_uri = virt_migrate_request_get_dest_uri (request);
+  daemons = virt_migrate_local_daemons_new (source_uri, dest_uri, facts);
   info = virt_migrate_hypervisor_lookup_guest (hv, source_uri, virt_migrate_request_get_domain (request), error);
   /* An XML of another guest: libvirt refuses the migration before it starts. */
   if (info == NULL || !virt_migrate_request_check_guest_xml (request, info->uuid, info->name, error))
@@ -872,11 +808,11 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
   /* What the destination starts: its XML's, if one was given (and read). */
   there = dest_guest.disks != NULL ? &dest_guest : &guest;
   gather_topology (dest_caps, there, facts);
-  gather_ports (hv, request, source_uri, dest_uri, there, info->running, facts);
-  gather_files (hv, dest_uri, there, info->running, facts);
+  gather_ports (hv, request, source_uri, dest_uri, there, info->running, daemons, facts);
+  gather_files (hv, dest_uri, there, info->running, daemons, facts);
   if (facts->zerocopy && info->running && !facts->offline && virt_migrate_uri_is_local (source_uri))
-    virt_migrate_source_memlock (source_uri, info->uuid, live_xml, facts);
-  virt_migrate_tls_force_gather (request, source_uri, dest_uri, facts);
+    virt_migrate_source_memlock (daemons, info->uuid, live_xml, facts);
+  virt_migrate_tls_force_gather (request, daemons, facts);
   facts->free_memory = virt_migrate_hypervisor_free_memory (hv, dest_uri);
   facts->hugepage_kib = guest.hugepage_kib;
   facts->hugepage_memory = guest.memory_kib > 0 ? guest.memory_kib * 1024 : info->memory;
@@ -888,7 +824,7 @@ virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
 
       n->present = virt_migrate_hypervisor_network_present (hv, dest_uri, n->kind, n->name);
     }
-  gather_dest_disks (hv, request, dest_uri, info->uuid, facts);
+  gather_dest_disks (hv, request, dest_uri, info->uuid, daemons, facts);
 
 out:
   virt_migrate_guest_xml_clear (&guest);

@@ -13,6 +13,7 @@ gboolean virt_migrate_preflight_gather (VirtMigrateHypervisor     *hv,
                                         const char                *dest_uri,
                                         VirtMigratePreflightFacts *facts,
                                         GError                   **error);
+/* (virt-migrate-local-host.c) */
 gboolean virt_migrate_uri_is_local     (const char                *uri);
 /* What libvirt makes of the file system under a path of this machine. */
 VirtMigrateFsKind virt_migrate_path_fs_kind (const char *path);

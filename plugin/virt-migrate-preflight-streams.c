@@ -22,8 +22,12 @@ check_dest_name (Verdict *v, const VirtMigratePreflightFacts *f)
                     "migration_host)";
   /* Which name it is, and whether another may be set where it is not seen. */
   const char *which = f->dest_name_set == VIRT_MIGRATE_FACT_YES ? "its qemu.conf's migration_host" : "its host name";
-  gboolean known = f->dest_name_set != VIRT_MIGRATE_FACT_UNKNOWN;
-  const char *unless = known ? "" : ", unless its qemu.conf sets migration_host (not seen from here)";
+  /* A qemu.conf changed since its daemon started may not be what it runs with. */
+  gboolean known = f->dest_name_set != VIRT_MIGRATE_FACT_UNKNOWN && f->dest_conf.path == NULL;
+  const char *unless = known ? ""
+                       : f->dest_name_set != VIRT_MIGRATE_FACT_UNKNOWN
+                       ? ", unless its daemon still runs with another migration_host (its qemu.conf changed after it started)"
+                       : ", unless its qemu.conf sets migration_host (not seen from here)";
   VirtMigrateCheckResult bad = known ? VIRT_MIGRATE_CHECK_RESULT_BLOCKER : VIRT_MIGRATE_CHECK_RESULT_WARNING;
 
   if (f->dest_name == NULL)
@@ -58,17 +62,22 @@ check_tls_forced (Verdict *v, const VirtMigratePreflightFacts *f)
 {
   const char *fix = "Add --tls (both hosts need their migration certificates, qemu.conf's "
                     "migrate_tls_x509_cert_dir), or migrate --p2p --tunnelled";
+  /* Set in a file changed after the daemon started: it applies once the
+   * daemon restarts, and until then libvirt may take the migration. */
+  const char *later = ", set after it started: libvirt refuses this one once the daemon restarts, and may take it "
+                      "until then";
+  const char *now = ": libvirt refuses this one (\"this libvirtd instance allows migration only with "
+                    "VIR_MIGRATE_TLS flag\")";
 
   if (f->tls_forced_source == VIRT_MIGRATE_FACT_YES)
-    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
-         "The source's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force): libvirt refuses "
-         "this one (\"this libvirtd instance allows migration only with VIR_MIGRATE_TLS flag\")",
-         f->source_daemon != NULL ? f->source_daemon : "libvirtd");
+    add (v, "tls", f->source_conf.path != NULL ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         fix, "The source's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force%s)%s",
+         f->source_daemon != NULL ? f->source_daemon : "libvirtd", f->source_conf.path != NULL ? later : "",
+         f->source_conf.path != NULL ? "" : now);
   if (f->tls_forced_dest == VIRT_MIGRATE_FACT_YES)
-    add (v, "tls", VIRT_MIGRATE_CHECK_RESULT_BLOCKER, fix,
-         "The destination's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force): libvirt "
-         "refuses this one (\"this libvirtd instance allows migration only with VIR_MIGRATE_TLS flag\")",
-         virt_migrate_preflight_daemon (f));
+    add (v, "tls", f->dest_conf.path != NULL ? VIRT_MIGRATE_CHECK_RESULT_WARNING : VIRT_MIGRATE_CHECK_RESULT_BLOCKER,
+         fix, "The destination's %s takes migrations only over TLS (its qemu.conf's migrate_tls_force%s)%s",
+         virt_migrate_preflight_daemon (f), f->dest_conf.path != NULL ? later : "", f->dest_conf.path != NULL ? "" : now);
 }
 
 /* Over TLS the source's QEMU checks the destination's certificate: that it
@@ -130,6 +139,30 @@ check_tls_cert (Verdict *v, const VirtMigratePreflightFacts *f)
            ? "; the source's client certificate is signed by the CA the destination trusts" : "");
 }
 
+/* A daemon reads its qemu.conf only as it starts: one changed since is
+ * what it runs with after a restart, and the values a check read there
+ * (migration_host, migrate_tls_force, the certificates' directory) may not
+ * be the ones it runs with now. */
+static void
+check_conf_changed (Verdict *v, const char *whose, const char *daemon, const VirtMigrateConfChange *c)
+{
+  g_autoptr(GDateTime) changed = NULL, started = NULL;
+  g_autofree char *at = NULL, *since = NULL;
+
+  if (c->path == NULL)
+    return;
+  changed = g_date_time_new_from_unix_local (c->changed);
+  started = g_date_time_new_from_unix_local (c->started);
+  at = changed != NULL ? g_date_time_format (changed, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+  since = started != NULL ? g_date_time_format (started, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+  add (v, "qemu-conf", VIRT_MIGRATE_CHECK_RESULT_WARNING,
+       "Restart that daemon (systemctl restart libvirtd, or virtqemud) so that it runs with the file as it is "
+       "now, then check again",
+       "The %s's %s started at %s, before its qemu.conf (%s) was last changed, at %s: a daemon reads it only as it "
+       "starts, so what this check read there (migration_host, migrate_tls_force, the migration certificates' "
+       "directory) may not be what it runs with", whose, daemon, since, c->path, at);
+}
+
 /**
  * virt_migrate_preflight_check_streams:
  *
@@ -138,6 +171,8 @@ check_tls_cert (Verdict *v, const VirtMigratePreflightFacts *f)
 void
 virt_migrate_preflight_check_streams (Verdict *v, const VirtMigratePreflightFacts *f)
 {
+  check_conf_changed (v, "source", f->source_daemon != NULL ? f->source_daemon : "libvirtd", &f->source_conf);
+  check_conf_changed (v, "destination", virt_migrate_preflight_daemon (f), &f->dest_conf);
   check_tls_forced (v, f);
   check_tls_cert (v, f);
   check_dest_name (v, f);

@@ -108,6 +108,14 @@ typedef struct {
   gboolean        dest_user_running;
 } VirtMigratePreflightDisk;
 
+/* A daemon's qemu.conf that a check read, changed after the daemon
+ * started (it reads the file only then). */
+typedef struct {
+  char   *path;     /* NULL: none (not read, not changed since, or not known) */
+  gint64  changed;  /* when it was last changed, seconds since 1970 */
+  gint64  started;  /* when its daemon started */
+} VirtMigrateConfChange;
+
 typedef struct {
   /* the destination */
   gboolean        reachable;
@@ -208,6 +216,8 @@ typedef struct {
                                         * that is this machine; -1: not known */
   char           *source_daemon;       /* the source's libvirtd, "libvirtd (pid 8, user vmtb)"; NULL: not known */
   VirtMigrateFact source_daemon_raises; /* it may raise that limit (it has CAP_SYS_RESOURCE) */
+  VirtMigrateConfChange source_conf;   /* the source's daemon's qemu.conf, read and changed since it started */
+  VirtMigrateConfChange dest_conf;     /* the destination's */
   GPtrArray      *listeners;           /* VirtMigrateEndpoint: the destination being this machine, its TCP sockets
                                         * listening on those ports, each with its program where seen; NULL: not known */
   gint            snapshots;           /* libvirt's snapshots of the guest; -1: not known */

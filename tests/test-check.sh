@@ -26,7 +26,7 @@ refusal() {
 	"$cli" -c "$src" --force "$@" "$dst" > "$dir/migrate${tag}f.out" 2>&1 && rc3=0 || rc3=$?
 }
 
-echo "1..29"
+echo "1..30"
 
 # listening PORT: returns once something listens on TCP PORT (5 s at most).
 listening() { for _ in $(seq 1 50); do [ -n "$(ss -Hltn "sport = :$1")" ] && return; sleep 0.1; done; }
@@ -1290,6 +1290,44 @@ show "$dir/check6r6.out" "$dir/migrate6r6.out" "$dir/migrate6r6f.out"
 grep -q "Over TLS, one side refused the other's certificate" "$dir/migrate6r6f.out" || fail "forced: the failure does not say where to look"
 "$tool" destroy src tlsg
 ok "over TLS: a destination certificate not for the name the source checks (no migrate URI), from a CA the source does not trust, not from its own CA, or missing, the source's client certificate from a CA the destination does not trust or missing: blockers (exit 1) naming the files, refused up front (exit 2), QEMU's failures forced with the guest on the source; --tls-destination localhost ok, and it migrates"
+
+# 6s. A qemu.conf changed after its daemon started: a daemon reads the file
+# only as it starts. migrate_tls_force added to the destination's, the
+# daemon not restarted: libvirt took a migration without TLS, where check
+# (reading the file) called it a blocker before 8 Dec; now a warning, and a
+# qemu-conf warning naming the file and the times. Restarted: a blocker,
+# and no qemu-conf line.
+"$tool" guest cnf
+dconf="$dir/dst/config/libvirt/qemu.conf"
+cp "$dconf" "$dir/qemu.conf.kept"
+sleep 1.5
+printf 'migrate_tls_force = 1\n' >> "$dconf"
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/cnf.mig" cnf "$dst" > "$dir/check6s1.out" 2>&1; rc1=$?
+"$cli" -c "$src" --live --migrateuri "unix://$dir/cnf.mig" cnf "$dst" > "$dir/migrate6s1.out" 2>&1; rc2=$?
+set -e
+show "$dir/check6s1.out" "$dir/migrate6s1.out"
+[ $rc1 -eq 0 ] && grep -Eq "warning +qemu-conf +The destination's libvirtd \(pid [0-9]+, user [^)]+\) started at [0-9-]+ [0-9:]+, before its qemu.conf \($dconf\) was last changed, at [0-9-]+ [0-9:]+: a daemon reads it only as it starts" "$dir/check6s1.out" ||
+  fail "check to a destination whose qemu.conf changed after its daemon started: exit $rc1, or no qemu-conf warning"
+grep -Eq "warning +tls +The destination's libvirtd .* takes migrations only over TLS \(its qemu.conf's migrate_tls_force, set after it started: libvirt refuses this one once the daemon restarts, and may take it until then\)" "$dir/check6s1.out" ||
+  fail "migrate_tls_force set after the daemon started: not a warning saying so"
+! grep -Eq "qemu-conf +The source's" "$dir/check6s1.out" || fail "a qemu-conf line for the source, whose file did not change"
+[ $rc2 -eq 0 ] && [ "$("$tool" state dst cnf)" = running ] || fail "the daemon not restarted did not take the migration without TLS (exit $rc2)"
+"$cli" -c "$dst" --live --migrateuri "unix://$dir/cnf.mig" cnf "$src" > "$dir/migrate6s1b.out" 2>&1 ||
+  { show "$dir/migrate6s1b.out"; fail "back from the destination whose qemu.conf changed"; }
+"$testbed" restart "$dir" dst
+set +e
+"$cli" -c "$src" check --live --migrateuri "unix://$dir/cnf.mig" cnf "$dst" > "$dir/check6s2.out" 2>&1; rc1=$?
+set -e
+show "$dir/check6s2.out"
+[ $rc1 -eq 1 ] && grep -Eq "blocker +tls +The destination's libvirtd .* takes migrations only over TLS \(its qemu.conf's migrate_tls_force\): libvirt refuses this one" "$dir/check6s2.out" ||
+  fail "restarted with migrate_tls_force: exit $rc1, not a blocker"
+! grep -q "qemu-conf" "$dir/check6s2.out" || fail "a qemu-conf line after the daemon restarted"
+cp "$dir/qemu.conf.kept" "$dconf"
+"$testbed" restart "$dir" dst
+[ "$("$tool" state src cnf)" = running ] || fail "cnf does not run on the source"
+"$tool" destroy src cnf
+ok "a qemu.conf changed after its daemon started: a qemu-conf warning naming the file, its migrate_tls_force a warning (the daemon, not restarted, took the migration without TLS); restarted, a blocker and no such line"
 
 # 7. A network present on the source only: a blocker; mapped onto one the
 # destination has (--network-map), ok.

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
@@ -14,7 +15,7 @@
 #include "fake-hypervisor.h"
 #include "virt-migrate-guest-xml.h"
 #include "virt-migrate-listeners.h"
-#include "virt-migrate-local-host.h"
+#include "virt-migrate-local-daemons.h"
 #include "virt-migrate-preflight-private.h"
 #include "virt-migrate-request-private.h"
 #include "virt-migrate.h"
@@ -1404,6 +1405,34 @@ add_process (const char *proc, const char *pid, const char *const *argv, const c
   g_assert_true (g_file_set_contents (lim, limits, -1, NULL));
 }
 
+/* When a process started, from its /proc/PID/stat (field 22, ticks since
+ * boot): a name with spaces and parentheses read past; this process's own
+ * start is before now and after the test began; a damaged line unknown. */
+static void
+test_proc_start_time (void)
+{
+  const char *stat = "812 (lib) (virt d) S 1 812 812 0 -1 4194560 1 0 0 0 5 3 0 0 20 0 18 0 4200 1 2 3";
+  g_autofree char *own = NULL;
+  struct timespec boot;
+  gint64 now = g_get_real_time (), started;
+
+  g_test_summary ("A process's start time from /proc/PID/stat (field 22 after its name), as wall-clock time");
+  /* 4200 ticks at 100 a second: 42 s after boot; boot 100 s ago. */
+  g_assert_cmpint (virt_migrate_proc_start_time (stat, 1000 * G_USEC_PER_SEC, 100 * G_USEC_PER_SEC, 100), ==,
+                   942 * G_USEC_PER_SEC);
+  g_assert_cmpint (virt_migrate_proc_start_time ("812 (x) S 1 2", now, 1, 100), ==, -1);
+  g_assert_cmpint (virt_migrate_proc_start_time ("812 x S 1 812 812 0 -1 4194560 1 0 0 0 5 3 0 0 20 0 18 0 4200",
+                                                 now, 1, 100), ==, -1);
+  g_assert_cmpint (virt_migrate_proc_start_time (NULL, now, 1, 100), ==, -1);
+  g_assert_cmpint (virt_migrate_proc_start_time (stat, now, 1, 0), ==, -1);
+  g_assert_true (g_file_get_contents ("/proc/self/stat", &own, NULL, NULL));
+  g_assert_cmpint (clock_gettime (CLOCK_BOOTTIME, &boot), ==, 0);
+  started = virt_migrate_proc_start_time (own, now, (gint64) boot.tv_sec * G_USEC_PER_SEC + boot.tv_nsec / 1000,
+                                          sysconf (_SC_CLK_TCK));
+  g_assert_cmpint (started, <=, now + G_USEC_PER_SEC / 50);
+  g_assert_cmpint (started, >, now - 600 * G_USEC_PER_SEC);
+}
+
 /* The locked-memory limit of a guest's running QEMU, found in a made-up
  * /proc by its -uuid (one waiting for an incoming migration passed over,
  * as is a process of another guest): the hard limit, unlimited, none. */
@@ -1496,6 +1525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preflight-gather/streams", test_streams);
   g_test_add_func ("/preflight-gather/local-host", test_local_host);
   g_test_add_func ("/preflight-gather/qemu-memlock", test_qemu_memlock);
+  g_test_add_func ("/preflight-gather/proc-start-time", test_proc_start_time);
   g_test_add_func ("/preflight-gather/unix-listener", test_unix_listener);
   return g_test_run ();
 }

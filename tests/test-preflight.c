@@ -1932,6 +1932,53 @@ test_tls_forced (void)
 }
 
 static void
+test_conf_changed (void)
+{
+  g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A daemon's qemu.conf changed after the daemon started (it reads the file only then): a "
+                  "qemu-conf warning naming the file and both times; what the check read there no longer a "
+                  "blocker (migrate_tls_force a warning, migration_host not known); not changed: nothing");
+  f->tls_forced_dest = VIRT_MIGRATE_FACT_YES;
+  f->dest_daemon = g_strdup ("libvirtd (pid 9, user vmtb)");
+  f->dest_name = g_strdup ("localhost.localdomain");
+  f->dest_name_set = VIRT_MIGRATE_FACT_YES;
+  v = verdict_of (f);
+  g_assert_null (check_of (v, "qemu-conf"));
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_BLOCKER);
+  g_clear_pointer (&v, g_variant_unref);
+  f->dest_conf.path = g_strdup ("/home/vmtb/.config/libvirt/qemu.conf");
+  f->dest_conf.started = 1000000000;
+  f->dest_conf.changed = 1000000090;
+  v = verdict_of (f);
+  assert_check (v, "qemu-conf", "warning", "The destination's libvirtd (pid 9, user vmtb) started at ");
+  assert_check (v, "qemu-conf", "warning", ", before its qemu.conf (/home/vmtb/.config/libvirt/qemu.conf) was last "
+                "changed, at ");
+  assert_check (v, "tls", "warning", "takes migrations only over TLS (its qemu.conf's migrate_tls_force, set after "
+                "it started: libvirt refuses this one once the daemon restarts, and may take it until then)");
+  assert_check (v, "stream", "warning", "unless its daemon still runs with another migration_host (its qemu.conf "
+                "changed after it started)");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+  g_clear_pointer (&v, g_variant_unref);
+  /* The source's the same way; its migrate_tls_force still a blocker where its file did not change. */
+  g_clear_pointer (&f->dest_conf.path, g_free);
+  f->tls_forced_dest = VIRT_MIGRATE_FACT_NO;
+  f->tls_forced_source = VIRT_MIGRATE_FACT_YES;
+  f->source_daemon = g_strdup ("libvirtd (pid 8, user vmtb)");
+  f->source_conf.path = g_strdup ("/etc/libvirt/qemu.conf");
+  f->source_conf.started = 1000000000;
+  f->source_conf.changed = 1000000090;
+  g_free (f->dest_name);
+  f->dest_name = NULL;
+  v = verdict_of (f);
+  assert_check (v, "qemu-conf", "warning", "The source's libvirtd (pid 8, user vmtb) started at ");
+  assert_check (v, "tls", "warning", "The source's libvirtd (pid 8, user vmtb) takes migrations only over TLS (its "
+                "qemu.conf's migrate_tls_force, set after it started");
+  g_assert_cmpint (virt_migrate_preflight_result (v), ==, VIRT_MIGRATE_CHECK_RESULT_WARNING);
+}
+
+static void
 test_tls_cert (void)
 {
   g_autoptr(VirtMigratePreflightFacts) f = good_facts ();
@@ -2030,6 +2077,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/preflight/zerocopy", test_zerocopy);
   g_test_add_func ("/virt-migrate/preflight/dest-name", test_dest_name);
   g_test_add_func ("/virt-migrate/preflight/tls-forced", test_tls_forced);
+  g_test_add_func ("/virt-migrate/preflight/conf-changed", test_conf_changed);
   g_test_add_func ("/virt-migrate/preflight/tls-cert", test_tls_cert);
   g_test_add_func ("/virt-migrate/preflight/guest-xml", test_guest_xml);
   g_test_add_func ("/virt-migrate/preflight/chain-xml", test_chain_xml);
