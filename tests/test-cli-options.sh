@@ -7,7 +7,7 @@
 set -uo pipefail
 cli=$1/tools/virt-migrate
 . "$(dirname "$0")/tap.sh"
-echo "1..18"
+echo "1..20"
 # CASE NAME EXPECTED-MESSAGE-GLOB ARGS...: exit 2 and the message on stderr.
 refused() {
 	local name=$1 want=$2 out rc
@@ -47,6 +47,11 @@ printf '<domain>\377\376</domain>' > "$bin"
 refused "an --xml file that is not UTF-8 text (GLib criticals before)" "virt-migrate: error: --xml $bin is not text*" \
 	--xml "$bin" g $D
 rm -f "$bin"
+refused "an --xml that never ends (/dev/zero: all memory taken before)" \
+	"virt-migrate: error: --xml /dev/zero is larger than 10 MiB: not a domain XML*" --xml /dev/zero g $D
+refused "an --xml larger than libvirt takes (4 MiB), from a pipe" \
+	"virt-migrate: error: --xml is too long (5000000 bytes, at most 4194304)*" \
+	--xml <(printf '<domain>'; head -c 4999983 /dev/zero | tr '\0' ' '; printf '</domain>') g $D
 # Combinations libvirt or QEMU refused only after the migration had begun
 # (seen on the test bed), with check saying ok.
 refused "--p2p --tunnelled --parallel (libvirt: the flags are mutually exclusive)" \

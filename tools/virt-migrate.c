@@ -95,8 +95,6 @@ on_plan_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (cli->loop);
 }
 
-/* A domain XML file: text, and not empty (an empty one was taken as no
- * XML at all, and the guest moved without what it said). */
 /* The job, then the manager, let go before the exit (cli_view_release_manager()). */
 static int
 cli_release (VirtMigrateManager **manager, VirtMigrateJob **job, int code)
@@ -106,15 +104,37 @@ cli_release (VirtMigrateManager **manager, VirtMigrateJob **job, int code)
   return code;
 }
 
+/* virsh's bound on an XML file it reads (VSH_MAX_XML_FILE); libvirt takes
+ * 4 MiB at most, which the request says itself. */
+#define XML_FILE_MAX (10 * 1024 * 1024)
+
+/* A domain XML file: text, and not empty (an empty one was taken as no
+ * XML at all, and the guest moved without what it said); read to a bound
+ * (a device or a pipe that never ends, /dev/zero, took all memory), so a
+ * pipe (`--xml <(virsh dumpxml …)`) is read too. */
 static gboolean
 read_file_option (const char *option, const char *path, char **contents, GError **error)
 {
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autofree char *buf = NULL;
   gsize len = 0;
 
   if (path == NULL)
     return TRUE;
-  if (!g_file_get_contents (path, contents, &len, error))
+  file = g_file_new_for_path (path);
+  if ((in = g_file_read (file, NULL, error)) == NULL)
     return FALSE;
+  buf = g_malloc (XML_FILE_MAX + 1);
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), buf, XML_FILE_MAX + 1, &len, NULL, error))
+    return FALSE;
+  if (len > XML_FILE_MAX)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s %s is larger than %d MiB: not a domain XML", option,
+                   path, XML_FILE_MAX / (1024 * 1024));
+      return FALSE;
+    }
+  *contents = g_strndup (buf, len);
   if (len == 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s %s is empty: give a domain XML", option, path);
