@@ -16,6 +16,10 @@
 
 enum { SOURCE, DEST };
 
+/* A qemu.conf larger than this is no configuration (libvirt's, all
+ * commented, is some 40 KiB). */
+#define CONF_MAX (1024 * 1024)
+
 typedef struct {
   char                  *uri;
   gboolean               looked;  /* in /proc, once */
@@ -185,7 +189,7 @@ conf_of (VirtMigrateLocalDaemons *self, guint which)
   path = user != NULL ? daemon_qemu_conf (d->uri, user) : NULL;
   if (path == NULL)
     return NULL;
-  if (!g_file_get_contents (path, &d->conf, NULL, &error))
+  if ((d->conf = virt_migrate_read_regular_file (path, CONF_MAX, &error)) == NULL)
     {
       /* None: libvirt's defaults (a file made since is not read either). */
       if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -112,6 +113,64 @@ virt_migrate_path_fs_kind (const char *path)
     default:
       return VIRT_MIGRATE_FS_LOCAL;
     }
+}
+
+/**
+ * virt_migrate_read_regular_file:
+ * @path: a file of this machine
+ * @max: the most bytes it may hold
+ *
+ * The text of @path, NUL-terminated, where it is a regular file of at most
+ * @max bytes. It is opened without blocking and looked at before it is
+ * read: a path that the user of a daemon controls (its qemu.conf, the
+ * certificates its qemu.conf points at) may name a FIFO, which would hang
+ * the check, or a device such as /dev/zero, which would fill this process.
+ *
+ * Returns: (transfer full): the text; %NULL with @error (%G_FILE_ERROR_NOENT
+ *   where nothing is there)
+ */
+char *
+virt_migrate_read_regular_file (const char *path, gsize max, GError **error)
+{
+  g_autofree char *text = NULL;
+  struct stat st;
+  gsize len = 0;
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot open %s: %s", path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size > max)
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file of at most %" G_GSIZE_FORMAT
+                   " bytes", path, max);
+      return NULL;
+    }
+  /* It may grow while it is read: never past @max. */
+  text = g_malloc (max + 1);
+  while (len <= max)
+    {
+      gssize n = read (fd, text + len, max + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
+  if (len > max)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is larger than %" G_GSIZE_FORMAT " bytes", path, max);
+      return NULL;
+    }
+  text[len] = '\0';
+  return g_realloc (g_steal_pointer (&text), len + 1);
 }
 
 /**

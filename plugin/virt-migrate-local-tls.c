@@ -26,6 +26,16 @@ migrate_cert_dir (const char *conf)
   return dir != NULL ? dir : g_strdup ("/etc/pki/qemu");
 }
 
+/* The certificate (PEM) at @path, a regular file of this machine (the
+ * directory a daemon's qemu.conf names may hold anything); NULL: not read. */
+static GTlsCertificate *
+certificate_at (const char *path)
+{
+  g_autofree char *pem = virt_migrate_read_regular_file (path, 1024 * 1024, NULL);
+
+  return pem != NULL ? g_tls_certificate_new_from_pem (pem, -1, NULL) : NULL;
+}
+
 /* The DNS names and IP addresses @cert holds, "127.0.0.1, localhost". */
 static char *
 certificate_names (GTlsCertificate *cert)
@@ -71,8 +81,8 @@ gather_tls_client (const char *source_dir, const char *dest_conf, const char *de
   facts->tls_client_there = g_file_test (facts->tls_client_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES
                                                                                      : VIRT_MIGRATE_FACT_NO;
   if (facts->tls_client_there == VIRT_MIGRATE_FACT_YES &&
-      (client = g_tls_certificate_new_from_file (facts->tls_client_cert, NULL)) != NULL &&
-      (ca = g_tls_certificate_new_from_file (ca_path, NULL)) != NULL)
+      (client = certificate_at (facts->tls_client_cert)) != NULL &&
+      (ca = certificate_at (ca_path)) != NULL)
     facts->tls_client_trusted = g_tls_certificate_verify (client, NULL, ca) & G_TLS_CERTIFICATE_UNKNOWN_CA
                                   ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
 }
@@ -114,17 +124,17 @@ virt_migrate_tls_gather (VirtMigrateRequest *request, VirtMigrateLocalDaemons *d
     {
       source_dir = migrate_cert_dir (source_conf);
       facts->tls_ca = g_build_filename (source_dir, "ca-cert.pem", NULL);
-      ca = g_tls_certificate_new_from_file (facts->tls_ca, NULL);
+      ca = certificate_at (facts->tls_ca);
       gather_tls_client (source_dir, dest_conf, dir, facts);
     }
   facts->tls_cert = g_build_filename (dir, "server-cert.pem", NULL);
   facts->tls_cert_there = g_file_test (facts->tls_cert, G_FILE_TEST_EXISTS) ? VIRT_MIGRATE_FACT_YES : VIRT_MIGRATE_FACT_NO;
   /* (No TLS backend: nothing more known.) */
   if (facts->tls_cert_there != VIRT_MIGRATE_FACT_YES ||
-      (cert = g_tls_certificate_new_from_file (facts->tls_cert, NULL)) == NULL)
+      (cert = certificate_at (facts->tls_cert)) == NULL)
     return;
   facts->tls_own_ca = g_build_filename (dir, "ca-cert.pem", NULL);
-  if ((own_ca = g_tls_certificate_new_from_file (facts->tls_own_ca, NULL)) != NULL)
+  if ((own_ca = certificate_at (facts->tls_own_ca)) != NULL)
     facts->tls_cert_own_ca = g_tls_certificate_verify (cert, NULL, own_ca) & G_TLS_CERTIFICATE_UNKNOWN_CA
                                ? VIRT_MIGRATE_FACT_NO : VIRT_MIGRATE_FACT_YES;
   facts->tls_cert_names = certificate_names (cert);

@@ -5,7 +5,11 @@
  * recorded answers. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gunixmounts.h>
 
 #include "virt-migrate-error.h"
@@ -71,24 +75,43 @@ volume_exists (VirtMigrateHypervisor *hv, const char *uri, const char *path, gbo
   return image_exists (vol, path, local, pool);
 }
 
+/* @size bytes at @offset of the image at @path (a regular file or a block
+ * device this machine can read) in @buf; how many were read, 0: none.
+ * Opened without blocking: a path in a guest's definition or a disk map
+ * may name a FIFO, whose opening waited for a writer (the check hung). */
+static gsize
+image_read (const char *path, guint8 *buf, gsize size, guint64 offset)
+{
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  gssize got = 0;
+
+  if (fd < 0)
+    return 0;
+  if (fstat (fd, &st) == 0 && (S_ISREG (st.st_mode) || S_ISBLK (st.st_mode)))
+    do
+      got = pread (fd, buf, size, (off_t) offset);
+    while (got < 0 && errno == EINTR);
+  close (fd);
+  return got > 0 ? (gsize) got : 0;
+}
+
 /* The backing file of the qcow2 image at @path, read from its header (a
  * file this machine can read: a local destination's). FALSE: not read. */
 static gboolean
 qcow2_backing (const char *path, char **backing)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
   guint8 header[20];
-  gsize got = 0;
+  gsize got = image_read (path, header, sizeof header, 0);
   guint64 offset;
   guint32 size;
   g_autofree char *name = NULL;
 
   *backing = NULL;
-  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, NULL))
+  if (got == 0)
     return FALSE;
   if (got < sizeof header || memcmp (header, "QFI\xfb", 4) != 0)
-    return got > 0; /* not qcow2: no backing file */
+    return TRUE; /* not qcow2: no backing file */
   memcpy (&offset, header + 8, sizeof offset);
   memcpy (&size, header + 16, sizeof size);
   offset = GUINT64_FROM_BE (offset);
@@ -98,25 +121,10 @@ qcow2_backing (const char *path, char **backing)
   if (size > 1023) /* QEMU's own limit */
     return FALSE;
   name = g_malloc0 (size + 1);
-  if (!g_seekable_seek (G_SEEKABLE (in), (goffset) offset, G_SEEK_SET, NULL, NULL) ||
-      !g_input_stream_read_all (G_INPUT_STREAM (in), name, size, &got, NULL, NULL) || got != size)
+  if (image_read (path, (guint8 *) name, size, offset) != size)
     return FALSE;
   *backing = virt_migrate_backing_resolve (path, name);
   return TRUE;
-}
-
-/* The first @size bytes of the file at @path (a file this machine can
- * read) in @head; how many were read, 0: none. */
-static gsize
-file_head (const char *path, guint8 *head, gsize size)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
-  gsize got = 0;
-
-  if (in == NULL || !g_input_stream_read_all (G_INPUT_STREAM (in), head, size, &got, NULL, NULL))
-    return 0;
-  return got;
 }
 
 /* The size of the disk an image holds (its virtual size), in bytes: from
@@ -135,7 +143,7 @@ image_capacity (const char *vol, const char *path, gboolean local)
     return virt_migrate_xml_path_bytes (vol, capacity_path);
   if (!local)
     return 0;
-  if (file_head (path, header, sizeof header) == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
+  if (image_read (path, header, sizeof header, 0) == sizeof header && memcmp (header, "QFI\xfb", 4) == 0)
     {
       memcpy (&size, header + 24, sizeof size);
       return GUINT64_FROM_BE (size);
@@ -156,7 +164,7 @@ image_format (const char *vol, const char *path, gboolean local)
 
   if (vol != NULL)
     return virt_migrate_volume_xml_format (vol);
-  if (!local || (got = file_head (path, magic, sizeof magic)) == 0)
+  if (!local || (got = image_read (path, magic, sizeof magic, 0)) == 0)
     return NULL;
   return g_strdup (got == sizeof magic && memcmp (magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw");
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
@@ -1024,6 +1025,45 @@ local_verdict (FakeHypervisor *hv, VirtMigrateRequest *request)
   return g_variant_ref_sink (virt_migrate_preflight_verdict (facts, "qemu:///session"));
 }
 
+/* A disk's image that is a FIFO (a path in a guest's definition or a disk
+ * map names anything): its opening waited for a writer and the check hung;
+ * now it is not read, and its size and format are not known. */
+static void
+test_fifo_image (void)
+{
+  g_autoptr(FakeHypervisor) hv = fake_hypervisor_new ();
+  g_autoptr(VirtMigrateRequest) request = virt_migrate_request_new ("web", "qemu:///system", "qemu:///session");
+  g_autofree char *dir = g_dir_make_tmp ("vm-fifo-XXXXXX", NULL);
+  g_autofree char *src_dir = g_build_filename (dir, "src", NULL), *dst_dir = g_build_filename (dir, "dst", NULL);
+  g_autofree char *src = g_build_filename (src_dir, "web.qcow2", NULL), *dst = g_build_filename (dst_dir, "web.qcow2", NULL);
+  g_autofree char *source = g_strdup_printf ("<source file='%s'/>", src), *map = g_strdup_printf ("%s=%s", src_dir, dst_dir);
+  const char *disk_map[] = { map, NULL };
+  g_autoptr(GVariant) v = NULL;
+
+  g_test_summary ("A disk's image, on the source or where it is copied to, that is a FIFO: not opened to wait for "
+                  "a writer (the check hung), its size and format unknown");
+  g_assert_cmpint (g_mkdir (src_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (dst_dir, 0700), ==, 0);
+  g_assert_cmpint (mkfifo (src, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (dst, 0600), ==, 0);
+  fake_hypervisor_add_host (hv, "qemu:///system", 1 * GiB);
+  fake_hypervisor_add_host (hv, "qemu:///session", 4 * GiB);
+  fake_hypervisor_add_guest (hv, "qemu:///system", "web", UUID, 512 * MiB, TRUE);
+  fake_hypervisor_edit_guest (hv, "qemu:///system", "web", "<source file='/var/lib/testbed/imgs/web.qcow2'/>", source);
+  g_object_set (request, "live", TRUE, "storage", VIRT_MIGRATE_STORAGE_COPY_ALL, "disk-map", disk_map, NULL);
+  v = local_verdict (hv, request);
+  g_assert_true (has (v, "disk", "ok", "vda: copied into */dst/web.qcow2, which exists on the destination"));
+  g_clear_pointer (&v, g_variant_unref);
+  /* The same with the image there a FIFO and none on the source. */
+  g_unlink (src);
+  v = local_verdict (hv, request);
+  g_assert_true (has (v, "disk", "ok", "vda: copied into */dst/web.qcow2, which exists on the destination"));
+  g_unlink (dst);
+  g_rmdir (dst_dir);
+  g_rmdir (src_dir);
+  g_rmdir (dir);
+}
+
 static void
 test_streams (void)
 {
@@ -1405,6 +1445,43 @@ add_process (const char *proc, const char *pid, const char *const *argv, const c
   g_assert_true (g_file_set_contents (lim, limits, -1, NULL));
 }
 
+/* A file a daemon's user controls, read only where it is a regular file
+ * within its bound: a FIFO (which would hang the check) and a device
+ * (/dev/zero would fill the process) are refused at once. */
+static void
+test_read_regular_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vm-read-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "qemu.conf", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A regular file within its bound read; a FIFO, a device, a larger file refused without "
+                  "blocking; a missing one NOENT");
+  g_assert_true (g_file_set_contents (conf, "migration_host = \"web1\"\n", -1, NULL));
+  text = virt_migrate_read_regular_file (conf, 64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "migration_host = \"web1\"\n");
+  g_clear_pointer (&text, g_free);
+  g_assert_null (virt_migrate_read_regular_file (conf, 8, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_null (virt_migrate_read_regular_file (fifo, 1024, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+  g_assert_null (virt_migrate_read_regular_file ("/dev/zero", 1024, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_clear_error (&error);
+  g_assert_null (virt_migrate_read_regular_file (missing, 1024, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_unlink (conf);
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
 /* When a process started, from its /proc/PID/stat (field 22, ticks since
  * boot): a name with spaces and parentheses read past; this process's own
  * start is before now and after the test began; a damaged line unknown. */
@@ -1526,6 +1603,8 @@ main (int argc, char **argv)
   g_test_add_func ("/preflight-gather/local-host", test_local_host);
   g_test_add_func ("/preflight-gather/qemu-memlock", test_qemu_memlock);
   g_test_add_func ("/preflight-gather/proc-start-time", test_proc_start_time);
+  g_test_add_func ("/preflight-gather/read-regular-file", test_read_regular_file);
+  g_test_add_func ("/preflight-gather/fifo-image", test_fifo_image);
   g_test_add_func ("/preflight-gather/unix-listener", test_unix_listener);
   return g_test_run ();
 }
