@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "virt-migrate-error.h"
 #include "virt-migrate-request-private.h"
 
 /* [user@]host[:port]: a host name or address (IPv6 in brackets), no path. */
@@ -84,4 +85,23 @@ virt_migrate_uris_for_destinations (const char *const *destinations)
       g_strv_builder_add (uris, uri);
     }
   return g_strv_builder_end (uris);
+}
+
+/* Each of @destinations as a URI (virt_migrate_uris_for_destinations()),
+ * where there are at most VIRT_MIGRATE_MAX_DESTINATIONS of them: a check
+ * or a drain asks each in turn (an ssh connection, a pre-flight), and a
+ * check's verdicts come back in one reply. %NULL with @error otherwise. */
+char **
+virt_migrate_uris_for_destinations_checked (const char *const *destinations, GError **error)
+{
+  guint n = destinations != NULL ? g_strv_length ((char **) destinations) : 0;
+
+  if (n > VIRT_MIGRATE_MAX_DESTINATIONS)
+    {
+      g_set_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE,
+                   "%u destinations given, at most %d: check or drain to them in groups", n,
+                   VIRT_MIGRATE_MAX_DESTINATIONS);
+      return NULL;
+    }
+  return virt_migrate_uris_for_destinations (destinations);
 }

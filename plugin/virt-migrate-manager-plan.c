@@ -189,7 +189,16 @@ virt_migrate_manager_check_async (VirtMigrateManager  *self,
   c = g_new0 (CheckData, 1);
   c->request = virt_migrate_request_copy (request);
   if (destinations != NULL && destinations[0] != NULL)
-    c->destinations = virt_migrate_uris_for_destinations (destinations);
+    {
+      GError *error = NULL;
+
+      if ((c->destinations = virt_migrate_uris_for_destinations_checked (destinations, &error)) == NULL)
+        {
+          g_task_return_error (task, error);
+          check_data_free (c);
+          return;
+        }
+    }
   else if (virt_migrate_request_get_dest_uri (request) != NULL)
     c->destinations = g_strdupv ((char *[]) { (char *) virt_migrate_request_get_dest_uri (request), NULL });
   else

@@ -12,6 +12,7 @@
 
 #include "fake-backend.h"
 #include "virt-migrate-dbus-generated.h"
+#include "virt-migrate-dbus-reply.h"
 #include "virt-migrate-manager-private.h"
 
 #define MIB (1024 * 1024)
@@ -556,6 +557,70 @@ test_history (Fixture *fx, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* A method whose reply is as large as its argument says, returned
+ * through the service's bound. */
+static void
+big_method_call (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+                 const char *method, GVariant *parameters, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  guint32 size = 0;
+  g_autofree guint8 *bytes = NULL;
+
+  g_variant_get (parameters, "(u)", &size);
+  bytes = g_malloc0 (size);
+  virt_migrate_dbus_return_bounded (invocation,
+                                    g_variant_new ("(@ay)", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes,
+                                                                                       size, 1)),
+                                    "ask for less");
+}
+
+static GVariant *
+call_big (Fixture *fx, guint32 size, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_dbus_connection_call (fx->client, g_dbus_connection_get_unique_name (fx->service_conn), "/big", "org.example.Big",
+                          "Get", g_variant_new ("(u)", size), G_VARIANT_TYPE ("(ay)"), G_DBUS_CALL_FLAGS_NONE, 60000,
+                          NULL, on_result, &result);
+  return g_dbus_connection_call_finish (fx->client, wait_result (&result), error);
+}
+
+static void
+test_reply_bound (Fixture *fx, gconstpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { big_method_call, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (
+    "<node><interface name='org.example.Big'><method name='Get'><arg type='u' direction='in'/>"
+    "<arg type='ay' direction='out'/></method></interface></node>", NULL);
+  g_autoptr(GVariant) small = g_variant_ref_sink (g_variant_new_string ("0123456789"));
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint id;
+
+  g_test_summary ("A reply larger than the service sends in one message (the bus disconnects a sender of one "
+                  "larger than it takes, and the service dropped off the bus): the error OutOfRange saying what "
+                  "to ask for; the service still answers after it");
+  g_assert_true (virt_migrate_dbus_reply_fits (small, 11, "ask for less", &error));
+  g_assert_no_error (error);
+  g_assert_false (virt_migrate_dbus_reply_fits (small, 10, "ask for less", &error));
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  id = g_dbus_connection_register_object (fx->service_conn, "/big", node->interfaces[0], &vtable, fx, NULL, &error);
+  g_assert_no_error (error);
+  reply = call_big (fx, 1024, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call_big (fx, VIRT_MIGRATE_DBUS_REPLY_MAX + 1, &error);
+  g_assert_null (reply);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_assert_true (g_str_has_suffix (error->message, "more than this service sends in one D-Bus message (16 MiB): "
+                                   "ask for less"));
+  g_clear_error (&error);
+  reply = call_big (fx, 1024, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_unregister_object (fx->service_conn, id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -576,5 +641,7 @@ main (int argc, char **argv)
               fixture_set_up, test_drain, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/history", Fixture, GUINT_TO_POINTER (0),
               fixture_set_up, test_history, fixture_tear_down);
+  g_test_add ("/virt-migrate/dbus-unit/reply-bound", Fixture, GUINT_TO_POINTER (0), fixture_set_up, test_reply_bound,
+              fixture_tear_down);
   return g_test_run ();
 }

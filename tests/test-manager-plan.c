@@ -289,6 +289,38 @@ test_check_no_guest (Fixture *fx, gconstpointer data)
   g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_DOMAIN_NOT_FOUND);
 }
 
+static void
+test_check_many (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) verdicts = NULL;
+  g_autoptr(VirtMigrateDrain) drain = NULL;
+  g_autoptr(VirtMigrateRequest) all = virt_migrate_request_new (NULL, SRC, NULL);
+
+  g_test_summary ("A check or a drain to more than 256 destinations: refused before any is asked, naming the "
+                  "bound (a check asks each in turn and answers in one reply: more took the service off the bus); "
+                  "256: a verdict each");
+  for (guint i = 0; i < 256; i++)
+    g_ptr_array_add (destinations, g_strdup_printf ("qemu+ssh://dst%u.example.org/system", i));
+  g_ptr_array_add (destinations, NULL);
+  verdicts = check (fx, (const char *const *) destinations->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (verdicts), ==, 256);
+  g_clear_pointer (&verdicts, g_variant_unref);
+  g_ptr_array_remove_index (destinations, 256);
+  g_ptr_array_add (destinations, g_strdup (DST));
+  g_ptr_array_add (destinations, NULL);
+  verdicts = check (fx, (const char *const *) destinations->pdata, &error);
+  g_assert_null (verdicts);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+  g_assert_cmpstr (error->message, ==, "257 destinations given, at most 256: check or drain to them in groups");
+  g_clear_error (&error);
+  drain = virt_migrate_manager_create_drain (fx->manager, all, (const char *const *) destinations->pdata, &error);
+  g_assert_null (drain);
+  g_assert_error (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE);
+}
+
 static GVariant *
 list_guests (Fixture *fx, const char *uri, GError **error)
 {
@@ -406,6 +438,7 @@ main (int argc, char **argv)
   ADD ("maps", test_plan_maps);
   ADD ("check-two", test_check_two);
   ADD ("check-no-guest", test_check_no_guest);
+  ADD ("check-many", test_check_many);
   ADD ("list-guests", test_list_guests);
   return g_test_run ();
 }

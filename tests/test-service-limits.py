@@ -13,7 +13,9 @@
 #     the daemon stays up;
 #  5. a damaged history (invalid UTF-8, a NUL, a torn line): GET /v1/history and
 #     'virt-migrate history' read it without a crash, within the bound;
-#  6. three bursts of 1,000 failing Migrate calls (4 callers at once, 20
+#  6. Check of 257 destinations refused (OutOfRange), the service still on the
+#     bus; of 256 unreachable ones, a verdict each in one reply;
+#  7. three bursts of 1,000 failing Migrate calls (4 callers at once, 20
 #     of the first carrying a 4 MiB dest-xml) while HTTP is polled: every reply in time,
 #     the third burst leaves memory where the second did, ids all distinct.
 #
@@ -243,7 +245,7 @@ def main():
     os.makedirs(DIR)
     bus, address = private_bus()
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address, G_DEBUG="fatal-criticals")
-    print("1..6", flush=True)
+    print("1..7", flush=True)
     job_records()
     daemon = Daemon(env, free_port())
     try:
@@ -419,9 +421,43 @@ def main():
         assert daemon.alive()
         ok("a damaged history (invalid UTF-8, a \\udddd escape, a NUL, a torn line): HTTP and the CLI read the "
            "two good records, each bad line named in a warning, no crash")
+
+        # 6. Check to many destinations: each is asked in turn and the
+        # verdicts come back in one reply; a reply larger than the bus takes
+        # had dbus-daemon disconnect the service (seen with 300 on a bus
+        # limited below their 480 KB). 257: refused at once, the service
+        # still on the bus; 256 unreachable ones: a verdict each.
+        conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        check = {"domain": GLib.Variant("s", "lim-a"), "live": GLib.Variant("b", True),
+                 "source-uri": GLib.Variant("s", os.environ["VIRT_MIGRATE_TESTBED_DST_URI"])}
+        nowhere = [f"qemu+unix:///session?socket={DIR}/nobody-{i}.sock" for i in range(257)]
+        fds0 = daemon.fds()
+
+        def check_call(destinations):
+            return conn.call_sync(NAME, "/org/virtmigrate/VirtMigrate1/Manager", NAME + ".Manager", "Check",
+                                  GLib.Variant("(a{sv}as)", (check, destinations)), GLib.VariantType("(aa{sv})"),
+                                  Gio.DBusCallFlags.NONE, 120000, None)
+        try:
+            check_call(nowhere)
+            raise AssertionError("a Check of 257 destinations was answered")
+        except GLib.Error as e:
+            assert Gio.DBusError.get_remote_error(e) == NAME + ".Error.OutOfRange", e.message
+            assert "257 destinations given, at most 256" in e.message, e.message
+        started = time.monotonic()
+        reply = check_call(nowhere[:256])
+        took = time.monotonic() - started
+        verdicts = reply.unpack()[0]
+        assert len(verdicts) == 256 and all(v["result"] == "blocker" for v in verdicts), len(verdicts)
+        assert daemon.alive() and daemon.request("/v1/jobs")[0] == 200
+        fds = wait_for(lambda: daemon.fds() <= fds0 and daemon.fds(), 20, f"descriptors back to {fds0}")
+        ok(f"Check of 257 destinations refused at once (OutOfRange), the service still on the bus; of 256 "
+           f"unreachable ones, {len(verdicts)} verdicts in {took:.1f} s in one reply of {reply.get_size() // 1024} KiB; "
+           f"descriptors {fds0} before, {fds} after")
         daemon.stop()
 
-        # 6.
+        # 7.
         burst(env, request)
     finally:
         if daemon.alive():

@@ -38,7 +38,10 @@ on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (verdicts == NULL)
     {
       cli_error (NULL, "%s", error->message);
-      cli->exit_code = EXIT_FAILURE;
+      /* A request refused as it stands (too many destinations): bad input. */
+      cli->exit_code = g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_OUT_OF_RANGE) ||
+                       g_error_matches (error, VIRT_MIGRATE_ERROR, VIRT_MIGRATE_ERROR_INVALID_REQUEST)
+                         ? EXIT_USAGE : EXIT_FAILURE;
       g_main_loop_quit (cli->loop);
       return;
     }

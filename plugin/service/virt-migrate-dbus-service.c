@@ -6,6 +6,7 @@
 #include <polkit/polkit.h>
 
 #include "virt-migrate-dbus-generated.h"
+#include "virt-migrate-dbus-reply.h"
 #include "virt-migrate-dbus-service-private.h"
 #include "virt-migrate-history-page.h"
 #include "virt-migrate-drain-options.h"
@@ -455,8 +456,8 @@ plan_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (plan == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(@a{sv})", virt_migrate_plan_to_variant (plan)));
+    virt_migrate_dbus_return_bounded (invocation, g_variant_new ("(@a{sv})", virt_migrate_plan_to_variant (plan)),
+                    "the plan of this request is too large to send");
 }
 
 static gboolean
@@ -509,7 +510,7 @@ check_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (verdicts == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&verdicts, 1));
+    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&verdicts, 1), "check fewer destinations at once");
 }
 
 /* Check reads what Plan reads: open to every caller, like Plan. */
@@ -542,7 +543,7 @@ list_guests_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (guests == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&guests, 1));
+    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&guests, 1), "the host runs too many guests to list at once");
 }
 
 /* The source's running guests: what libvirt's read-only access shows any
@@ -588,19 +589,6 @@ handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static void
-history_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) records = virt_migrate_history_page_finish (VIRT_MIGRATE_HISTORY (source), result, &error);
-
-  if (records == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&records, 1));
-}
-
 static gboolean
 handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                     GVariant *filter, VirtMigrateDBusService *self)
@@ -616,7 +604,7 @@ handle_get_history (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invoca
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   /* A page of at most 4 MiB, read in a thread: callers page with offset. */
-  virt_migrate_history_page_async (history, filter, history_page_done, g_object_ref (invocation));
+  virt_migrate_history_page_return (history, filter, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

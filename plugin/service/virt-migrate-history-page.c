@@ -54,3 +54,26 @@ virt_migrate_history_page_finish (VirtMigrateHistory  *history,
   g_return_val_if_fail (g_task_is_valid (result, history), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+static void
+page_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) records = virt_migrate_history_page_finish (VIRT_MIGRATE_HISTORY (source), result, &error);
+
+  if (records == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&records, 1));
+}
+
+/* A page (virt_migrate_history_page_async()) as the reply to @invocation
+ * (D-Bus GetHistory). */
+void
+virt_migrate_history_page_return (VirtMigrateHistory    *history,
+                                  GVariant              *filter,
+                                  GDBusMethodInvocation *invocation)
+{
+  virt_migrate_history_page_async (history, filter, page_done, g_object_ref (invocation));
+}

@@ -19,4 +19,8 @@ GVariant *virt_migrate_history_page_finish (VirtMigrateHistory  *history,
                                             GAsyncResult        *result,
                                             GError             **error);
 
+void      virt_migrate_history_page_return (VirtMigrateHistory    *history,
+                                            GVariant              *filter,
+                                            GDBusMethodInvocation *invocation);
+
 G_END_DECLS
