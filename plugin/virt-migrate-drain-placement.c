@@ -89,6 +89,24 @@ near_most (guint64 free_memory, guint64 most)
   return most - free_memory <= most / 16;
 }
 
+/* The most of one guest's reason that names destinations one by one: the
+ * rest are counted. (With 256 destinations each named, a drain's table
+ * of a host's guests could outgrow what the bus carries.) */
+#define WHY_MAX 2048
+
+/* Adds what the destination @uri says of a guest to @why, unless @why
+ * holds WHY_MAX bytes already: then it is counted in @more. */
+static void
+why_add (GString *why, guint *more, const char *uri, const char *text)
+{
+  if (why->len >= WHY_MAX)
+    {
+      (*more)++;
+      return;
+    }
+  g_string_append_printf (why, "%s%s: %s", why->len > 0 ? "; " : "", uri, text);
+}
+
 static GVariant *
 row (const VirtMigrateDrainCandidate *c, guint position, const char *destination,
      const char *rule, const char *outcome, const char *reason)
@@ -132,6 +150,7 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
     {
       VirtMigrateDrainCandidate *c = g_ptr_array_index (order, i);
       g_autoptr(GString) why = g_string_new (NULL);
+      guint more = 0;
       gint chosen = -1;
       guint64 most = 0;
 
@@ -149,7 +168,7 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
           can[t] = FALSE;
           if (verdict == NULL)
             {
-              g_string_append_printf (why, "%s%s: not checked", why->len > 0 ? "; " : "", target->uri);
+              why_add (why, &more, target->uri, "not checked");
               continue;
             }
           /* Placed only where the checks ran and found no blocker. */
@@ -158,7 +177,7 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
             {
               g_autofree char *blockers = virt_migrate_preflight_blockers (verdict);
 
-              g_string_append_printf (why, "%s%s: %s", why->len > 0 ? "; " : "", target->uri, blockers);
+              why_add (why, &more, target->uri, blockers);
               continue;
             }
           /* What the guests placed before it will take. */
@@ -166,15 +185,17 @@ virt_migrate_drain_place (GPtrArray                 *candidates,
             {
               g_autofree char *need = virt_migrate_drain_size_text (c->memory);
               g_autofree char *left = virt_migrate_drain_size_text (free_left[t]);
+              g_autofree char *text = g_strdup_printf ("not enough free memory once the guests placed before it "
+                                                       "have moved (needs %s, %s left)", need, left);
 
-              g_string_append_printf (why, "%s%s: not enough free memory once the guests placed "
-                                      "before it have moved (needs %s, %s left)",
-                                      why->len > 0 ? "; " : "", target->uri, need, left);
+              why_add (why, &more, target->uri, text);
               continue;
             }
           can[t] = TRUE;
           most = MAX (most, free_left[t]);
         }
+      if (more > 0)
+        g_string_append_printf (why, "; and %u more destination%s", more, more == 1 ? "" : "s");
       /* First: the first that can take it. Most free memory: among those
        * near the most (unknown counting as less than any known), the one
        * with the fewest guests placed, then the most free, then the first. */

@@ -262,6 +262,42 @@ test_unknown (void)
   assert_row (rows, "fine", "queued", "A", 1);
 }
 
+/* A guest no destination of 256 can take: its reason names them one by
+ * one up to a bound, then counts the rest (each named, a drain's table
+ * of a host's guests could outgrow what the bus carries). */
+static void
+test_many_refusals (void)
+{
+  g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_candidate_free);
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) virt_migrate_drain_target_free);
+  g_autoptr(GVariant) rows = NULL;
+  VirtMigrateDrainCandidate *c = guest (guests, "stuck", GiB);
+  g_autofree char *tail = NULL;
+  const char *reason;
+  guint named = 0;
+
+  g_test_summary ("A guest that 256 destinations refuse: its reason names them up to some 2 KiB, and says how "
+                  "many more");
+  for (guint t = 0; t < 256; t++)
+    {
+      g_autofree char *uri = g_strdup_printf ("qemu+ssh://host%03u.example.org/system", t);
+
+      g_ptr_array_add (targets, virt_migrate_drain_target_new (uri, 0));
+      g_ptr_array_add (c->verdicts, verdict_blocked ("A guest of that name already runs there", "Rename it"));
+    }
+  rows = virt_migrate_drain_place (guests, targets, VIRT_MIGRATE_DRAIN_PLACEMENT_MOST_FREE_MEMORY);
+  assert_row (rows, "stuck", "left", "", 0);
+  reason = lookup (rows, "stuck", "reason");
+  g_test_message ("%s", reason);
+  g_assert_cmpuint (strlen (reason), <, 2048 + 512);
+  g_assert_true (g_str_has_prefix (reason, "qemu+ssh://host000.example.org/system: "));
+  for (const char *p = reason; (p = strstr (p, "qemu+ssh://")) != NULL; p++)
+    named++;
+  g_assert_cmpuint (named, >, 5);
+  tail = g_strdup_printf ("; and %u more destinations", 256 - named);
+  g_assert_true (g_str_has_suffix (reason, tail));
+}
+
 /* The D-Bus dictionary: the drain's keys apart, a guest or a single
  * destination refused, destinations required, and types checked. */
 static void
@@ -385,6 +421,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virt-migrate/drain/most-free-memory-band", test_most_free_memory_band);
   g_test_add_func ("/virt-migrate/drain/first-and-full", test_first_and_full);
   g_test_add_func ("/virt-migrate/drain/unknown", test_unknown);
+  g_test_add_func ("/virt-migrate/drain/many-refusals", test_many_refusals);
   g_test_add_func ("/virt-migrate/drain/options", test_options);
   g_test_add_func ("/virt-migrate/drain/create", test_create);
   g_test_add_func ("/virt-migrate/drain/text", test_text);
