@@ -187,6 +187,67 @@ test_migrate_denied (void)
 }
 
 static void
+test_uri_programs (void)
+{
+  const VmTestbed *tb = vm_testbed_get ();
+  g_autofree char *script = g_build_filename (tb->dir, "pk-ran.sh", NULL);
+  g_autofree char *marker = g_build_filename (tb->dir, "pk-ran", NULL);
+  g_autofree char *body = g_strdup_printf ("#!/bin/sh\nid -u >> %s\nexit 1\n", marker);
+  g_autofree char *name = vm_testbed_unique_name ("pk-uri");
+  g_autoptr(VirtMigrateRequest) req = vm_testbed_slow_request (name, RANDOM_MIB, BANDWIDTH_MIB);
+  g_autofree char *ext = g_strdup_printf ("qemu+ext:///system?command=%s", script);
+  g_autofree char *ssh = g_strdup_printf ("qemu+ssh://127.0.0.1/system?command=%s", script);
+  g_autofree char *key = g_strdup_printf ("qemu+ssh://127.0.0.1/system?keyfile=%s", script);
+  g_autofree char *list_ext = g_strdup_printf ("{'source-uri': <'%s'>}", ext);
+  g_autofree char *list_src = g_strdup_printf ("{'source-uri': <'%s'>}", tb->src_uri);
+  g_autofree char *migrate = NULL, *keyed = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  g_auto(Result) r1;
+  g_auto(Result) r2;
+  g_auto(Result) r3;
+  g_auto(Result) r4;
+  g_auto(Result) r5;
+
+  g_test_summary ("A URI naming a program (command=, the ext transport) or a file (keyfile=) for libvirt's client: "
+                  "AccessDenied at once on the system bus, from a caller polkit lets migrate too, and the "
+                  "program never runs (it ran as root from ListGuests, open to every caller); a plain URI is "
+                  "listed");
+  g_assert_true (g_file_set_contents (script, body, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+  gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.ListGuests", list_ext, &r1);
+  g_assert_false (r1.ok);
+  g_assert_nonnull (strstr (r1.err, "org.freedesktop.DBus.Error.AccessDenied"));
+  g_assert_nonnull (strstr (r1.err, "the ext transport runs a program the URI names"));
+  g_object_set (req, "dest-uri", ssh, NULL);
+  dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+  migrate = g_variant_print (dict, TRUE);
+  gdbus_call_as (tb->uid, tb->gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.Migrate", migrate, &r2);
+  g_assert_false (r2.ok);
+  g_assert_nonnull (strstr (r2.err, "'command' names a program or a file that this service would use as root"));
+  gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.Plan", migrate, &r3);
+  g_assert_false (r3.ok);
+  g_assert_nonnull (strstr (r3.err, "org.freedesktop.DBus.Error.AccessDenied"));
+  g_object_set (req, "dest-uri", key, NULL);
+  g_clear_pointer (&dict, g_variant_unref);
+  dict = g_variant_ref_sink (virt_migrate_request_to_variant (req));
+  keyed = g_variant_print (dict, TRUE);
+  gdbus_call_as (tb->uid, tb->gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.Plan", keyed, &r4);
+  g_assert_false (r4.ok);
+  g_assert_nonnull (strstr (r4.err, "'keyfile' names a program or a file"));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                 "org.virtmigrate.VirtMigrate1.Manager.ListGuests", list_src, &r5);
+  g_assert_true (r5.ok);
+  g_assert_nonnull (strstr (r5.out, name));
+  vm_testbed_destroy_guest (tb->src_uri, name);
+  g_unlink (script);
+}
+
+static void
 test_permissions (void)
 {
   const VmTestbed *tb = vm_testbed_get ();
@@ -480,6 +541,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/virt-migrate/polkit/migrate-denied", test_migrate_denied);
   g_test_add_func ("/virt-migrate/polkit/permissions", test_permissions);
+  g_test_add_func ("/virt-migrate/polkit/uri-programs", test_uri_programs);
   g_test_add_func ("/virt-migrate/polkit/cancel-own-not-any", test_cancel_own_not_any);
   g_test_add_func ("/virt-migrate/polkit/admin-cancel", test_admin_cancel);
   g_test_add_func ("/virt-migrate/polkit/root-cli-jobs", test_root_cli_jobs);

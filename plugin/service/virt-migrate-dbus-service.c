@@ -7,6 +7,7 @@
 
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-reply.h"
+#include "virt-migrate-dbus-uris.h"
 #include "virt-migrate-dbus-service-private.h"
 #include "virt-migrate-history-page.h"
 #include "virt-migrate-drain-options.h"
@@ -413,13 +414,17 @@ on_drain_added (VirtMigrateManager *manager, VirtMigrateDrain *drain, VirtMigrat
 
 /* --- Manager methods ------------------------------------------------------ */
 
+/* On the system bus (as root), the URIs a caller gives name no program or
+ * file for the service to use (virt-migrate-dbus-uris.c). */
 static VirtMigrateRequest *
-request_from_invocation (GDBusMethodInvocation *invocation, GVariant *dict)
+request_from_invocation (VirtMigrateDBusService *self, GDBusMethodInvocation *invocation, GVariant *dict,
+                         const char *const *destinations)
 {
   g_autoptr(GError) error = NULL;
   VirtMigrateRequest *request = virt_migrate_request_new_from_variant (dict, &error);
 
-  if (request == NULL || !virt_migrate_request_validate (request, &error))
+  if (request == NULL || (self->polkit && !virt_migrate_dbus_request_allowed (request, destinations, &error)) ||
+      (destinations == NULL && !virt_migrate_request_validate (request, &error)))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       g_clear_object (&request);
@@ -431,7 +436,7 @@ static gboolean
 handle_migrate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                 GVariant *dict, VirtMigrateDBusService *self)
 {
-  VirtMigrateRequest *request = request_from_invocation (invocation, dict);
+  VirtMigrateRequest *request = request_from_invocation (self, invocation, dict, NULL);
   VirtMigrateDBusCall *call;
 
   if (request == NULL)
@@ -464,7 +469,7 @@ static gboolean
 handle_plan (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
              GVariant *dict, VirtMigrateDBusService *self)
 {
-  g_autoptr(VirtMigrateRequest) request = request_from_invocation (invocation, dict);
+  g_autoptr(VirtMigrateRequest) request = request_from_invocation (self, invocation, dict, NULL);
 
   if (request != NULL)
     virt_migrate_manager_plan_async (self->manager, request, NULL, plan_done_cb,
@@ -476,7 +481,7 @@ static gboolean
 handle_validate (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
                  GVariant *dict, VirtMigrateDBusService *self)
 {
-  g_autoptr(VirtMigrateRequest) request = request_from_invocation (invocation, dict);
+  g_autoptr(VirtMigrateRequest) request = request_from_invocation (self, invocation, dict, NULL);
 
   if (request != NULL)
     g_dbus_method_invocation_return_value (invocation, NULL);
@@ -518,15 +523,10 @@ static gboolean
 handle_check (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
               GVariant *dict, const char *const *destinations, VirtMigrateDBusService *self)
 {
-  g_autoptr(VirtMigrateRequest) request = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(VirtMigrateRequest) request = request_from_invocation (self, invocation, dict, destinations);
 
-  request = virt_migrate_request_new_from_variant (dict, &error);
   if (request == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   virt_migrate_manager_check_async (self->manager, request, destinations, NULL, check_done_cb,
                                     g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -553,9 +553,15 @@ handle_list_guests (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invoca
                     GVariant *options, VirtMigrateDBusService *self)
 {
   const char *source_uri = "qemu:///system";
+  g_autoptr(GError) error = NULL;
 
   if (g_variant_lookup (options, "source-uri", "&s", &source_uri) && *source_uri == '\0')
     source_uri = "qemu:///system";
+  if (self->polkit && !virt_migrate_dbus_uri_allowed (source_uri, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   virt_migrate_manager_list_guests_async (self->manager, source_uri, NULL, list_guests_done_cb,
                                           g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -573,7 +579,8 @@ handle_drain (VirtMigrateDBusManager *iface, GDBusMethodInvocation *invocation,
   VirtMigrateDBusCall *call;
 
   if (!virt_migrate_drain_split_options (dict, &request_dict, &options, &destinations, &error) ||
-      (request = virt_migrate_request_new_from_variant (request_dict, &error)) == NULL)
+      (request = virt_migrate_request_new_from_variant (request_dict, &error)) == NULL ||
+      (self->polkit && !virt_migrate_dbus_request_allowed (request, (const char *const *) destinations, &error)))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
