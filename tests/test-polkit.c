@@ -238,6 +238,16 @@ test_uri_programs (void)
                  "org.virtmigrate.VirtMigrate1.Manager.Plan", keyed, &r4);
   g_assert_false (r4.ok);
   g_assert_nonnull (strstr (r4.err, "'keyfile' names a program or a file"));
+  {
+    g_auto(Result) r6;
+    const char *any_host = "{'source-uri': <'qemu+ssh://127.0.0.1/system?no_verify=1'>}";
+
+    gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
+                   "org.virtmigrate.VirtMigrate1.Manager.ListGuests", any_host, &r6);
+    g_assert_false (r6.ok);
+    g_assert_nonnull (strstr (r6.err, "'no_verify' names a program or a file that this service would use as root, "
+                              "or has it trust any host"));
+  }
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   gdbus_call_as (nobody_uid, nobody_gid, VIRT_MIGRATE_DBUS_PATH "/Manager",
                  "org.virtmigrate.VirtMigrate1.Manager.ListGuests", list_src, &r5);

@@ -5,8 +5,10 @@
  * as root (seen: ListGuests, open to every caller, ran a script a user
  * named), `netcat=` runs a program on the far side under root's ssh
  * identity, `keyfile=` and `pkipath=` use root's keys and certificates,
- * `known_hosts=` has libssh write a file. On the system bus such URIs are
- * refused; the service's own ssh (its state directory's ssh/) serves. */
+ * `known_hosts=` has libssh write a file, `no_verify=` has ssh trust any
+ * host key and add it to the service's known hosts. On the system bus
+ * such URIs are refused; the service's own ssh (its state directory's
+ * ssh/) serves. */
 #include "config.h"
 
 #include "virt-migrate-dbus-uris.h"
@@ -14,7 +16,7 @@
 
 /* Query parameters of a libvirt URI that name a program or a file. */
 static const char *const refused_params[] = {
-  "command", "netcat", "keyfile", "pkipath", "known_hosts", "known_hosts_verify", NULL
+  "command", "netcat", "keyfile", "pkipath", "known_hosts", "known_hosts_verify", "no_verify", NULL
 };
 
 /**
@@ -51,7 +53,8 @@ virt_migrate_dbus_uri_allowed (const char *uri, GError **error)
     if (g_hash_table_contains (params, refused_params[i]))
       {
         g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                     "%s: '%s' names a program or a file that this service would use as root: leave it out "
+                     "%s: '%s' names a program or a file that this service would use as root, or has it trust any host: "
+                     "leave it out "
                      "(the service runs its own ssh, with the keys and known hosts of its ssh directory), or "
                      "run the migration yourself without --bus", uri, refused_params[i]);
         return FALSE;
