@@ -196,6 +196,10 @@ conf_of (VirtMigrateLocalDaemons *self, guint which)
         d->conf = g_strdup ("");
       return d->conf;
     }
+  /* Only a daemon's own start says when it read the file: not that of
+   * another holder of its socket (systemd, which starts it on demand). */
+  if (!g_str_has_prefix (user->name, "libvirtd (") && !g_str_has_prefix (user->name, "virtqemud ("))
+    return d->conf;
   since = started (user->pid);
   if (since < 0 || g_stat (path, &st) < 0)
     return d->conf;
