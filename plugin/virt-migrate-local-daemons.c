@@ -191,7 +191,7 @@ conf_of (VirtMigrateLocalDaemons *self, guint which)
     return NULL;
   if ((d->conf = virt_migrate_read_regular_file (path, CONF_MAX, &error)) == NULL)
     {
-      /* None: libvirt's defaults (a file made since is not read either). */
+      /* None: libvirt's defaults (one the daemon read as it started and removed since is not seen). */
       if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         d->conf = g_strdup ("");
       return d->conf;

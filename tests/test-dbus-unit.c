@@ -13,6 +13,7 @@
 #include "fake-backend.h"
 #include "virt-migrate-dbus-generated.h"
 #include "virt-migrate-dbus-reply.h"
+#include "virt-migrate-dbus-uris.h"
 #include "virt-migrate-manager-private.h"
 
 #define MIB (1024 * 1024)
@@ -621,6 +622,54 @@ test_reply_bound (Fixture *fx, gconstpointer data)
   g_dbus_connection_unregister_object (fx->service_conn, id);
 }
 
+/* The URIs the system service refuses to open for a caller: those that
+ * name a program or a file for libvirt's client, however spelt. */
+static void
+test_uri_allowed (void)
+{
+  static const char *const refused[] = {
+    "qemu+ext:///system?command=/tmp/x",
+    "qemu+EXT:///system",
+    "qemu+ssh://h/system?command=/tmp/x",
+    "qemu+ssh://h/system?no_tty=1;command=/tmp/x",
+    "qemu+ssh://h/system?COMMAND=/tmp/x",
+    "qemu+ssh://h/system?comm%61nd=/tmp/x",
+    "qemu+ssh://h/system?netcat=/tmp/x",
+    "qemu+ssh://h/system?keyfile=/root/.ssh/id_rsa",
+    "qemu+tls://h/system?pkipath=/root/pki",
+    "qemu+libssh://h/system?known_hosts=/etc/passwd",
+    "qemu+libssh://h/system?known_hosts_verify=auto",
+    "qemu+ssh://h/system?no_verify=1",
+  };
+  static const char *const allowed[] = {
+    "qemu:///system",
+    "qemu+ssh://h/system",
+    "qemu+ssh://user@h:2222/system?no_tty=1",
+    "qemu+unix:///session?socket=/run/user/1000/libvirt/libvirt-sock",
+    "qemu+tcp://h/system",
+    "not a uri",
+  };
+
+  g_test_summary ("On the system bus a caller's URI naming a program or a file for libvirt's client (command=, "
+                  "netcat=, keyfile=, pkipath=, known_hosts=, no_verify=, the ext transport), in any case, escaped "
+                  "or after ';': AccessDenied; others allowed");
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", refused[i]);
+      g_assert_false (virt_migrate_dbus_uri_allowed (refused[i], &error));
+      g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (virt_migrate_dbus_uri_allowed (allowed[i], &error));
+      g_assert_no_error (error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -643,5 +692,6 @@ main (int argc, char **argv)
               fixture_set_up, test_history, fixture_tear_down);
   g_test_add ("/virt-migrate/dbus-unit/reply-bound", Fixture, GUINT_TO_POINTER (0), fixture_set_up, test_reply_bound,
               fixture_tear_down);
+  g_test_add_func ("/virt-migrate/dbus-unit/uri-allowed", test_uri_allowed);
   return g_test_run ();
 }

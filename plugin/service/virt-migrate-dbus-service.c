@@ -462,7 +462,7 @@ plan_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
     virt_migrate_dbus_return_bounded (invocation, g_variant_new ("(@a{sv})", virt_migrate_plan_to_variant (plan)),
-                    "the plan of this request is too large to send");
+                                      "the plan of this request is too large to send");
 }
 
 static gboolean
@@ -515,7 +515,8 @@ check_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (verdicts == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
-    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&verdicts, 1), "check fewer destinations at once");
+    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&verdicts, 1),
+                                      "check fewer destinations at once");
 }
 
 /* Check reads what Plan reads: open to every caller, like Plan. */
@@ -543,7 +544,8 @@ list_guests_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (guests == NULL)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
-    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&guests, 1), "the host runs too many guests to list at once");
+    virt_migrate_dbus_return_bounded (invocation, g_variant_new_tuple (&guests, 1),
+                                      "the host runs too many guests to list at once");
 }
 
 /* The source's running guests: what libvirt's read-only access shows any

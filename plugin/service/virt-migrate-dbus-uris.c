@@ -47,16 +47,17 @@ virt_migrate_dbus_uri_allowed (const char *uri, GError **error)
                    "give a qemu+ssh:// URI (the service runs its own ssh)", uri);
       return FALSE;
     }
+  /* libvirt splits at '&', else at ';' (viruri.c), names in any case,
+   * escaped or not: each split here, unescaped. */
   if (g_uri_get_query (parsed) != NULL)
-    params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&", G_URI_PARAMS_CASE_INSENSITIVE, NULL);
+    params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&;", G_URI_PARAMS_CASE_INSENSITIVE, NULL);
   for (guint i = 0; params != NULL && refused_params[i] != NULL; i++)
     if (g_hash_table_contains (params, refused_params[i]))
       {
         g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                     "%s: '%s' names a program or a file that this service would use as root, or has it trust any host: "
-                     "leave it out "
-                     "(the service runs its own ssh, with the keys and known hosts of its ssh directory), or "
-                     "run the migration yourself without --bus", uri, refused_params[i]);
+                     "%s: '%s' names a program or a file that this service would use as root, or has it trust "
+                     "any host: leave it out (the service runs its own ssh, with the keys and known hosts of "
+                     "its ssh directory), or run the migration yourself without --bus", uri, refused_params[i]);
         return FALSE;
       }
   return TRUE;
