@@ -72,28 +72,14 @@ virt_migrate_uri_for_destination (const char *destination)
 }
 
 /* Each of @destinations as virt_migrate_uri_for_destination() makes it
- * (host names as their qemu+ssh:// URIs), as for a migration. */
+ * (host names as their qemu+ssh:// URIs), as for a migration, where there
+ * are at most VIRT_MIGRATE_MAX_DESTINATIONS of them: a check or a drain
+ * asks each in turn (an ssh connection, a pre-flight), and a check's
+ * verdicts come back in one reply. %NULL with @error otherwise. */
 char **
-virt_migrate_uris_for_destinations (const char *const *destinations)
+virt_migrate_uris_for_destinations (const char *const *destinations, GError **error)
 {
   g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
-
-  for (guint i = 0; destinations != NULL && destinations[i] != NULL; i++)
-    {
-      g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
-
-      g_strv_builder_add (uris, uri);
-    }
-  return g_strv_builder_end (uris);
-}
-
-/* Each of @destinations as a URI (virt_migrate_uris_for_destinations()),
- * where there are at most VIRT_MIGRATE_MAX_DESTINATIONS of them: a check
- * or a drain asks each in turn (an ssh connection, a pre-flight), and a
- * check's verdicts come back in one reply. %NULL with @error otherwise. */
-char **
-virt_migrate_uris_for_destinations_checked (const char *const *destinations, GError **error)
-{
   guint n = destinations != NULL ? g_strv_length ((char **) destinations) : 0;
 
   if (n > VIRT_MIGRATE_MAX_DESTINATIONS)
@@ -103,5 +89,11 @@ virt_migrate_uris_for_destinations_checked (const char *const *destinations, GEr
                    VIRT_MIGRATE_MAX_DESTINATIONS);
       return NULL;
     }
-  return virt_migrate_uris_for_destinations (destinations);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *uri = virt_migrate_uri_for_destination (destinations[i]);
+
+      g_strv_builder_add (uris, uri);
+    }
+  return g_strv_builder_end (uris);
 }

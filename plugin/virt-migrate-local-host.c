@@ -116,15 +116,49 @@ virt_migrate_path_fs_kind (const char *path)
 }
 
 /**
+ * virt_migrate_open_plain:
+ * @path: a file of this machine
+ * @devices: whether a block device is taken too (an image can be one)
+ * @st: (out): its status
+ *
+ * @path opened to read without blocking, where it is a regular file (or,
+ * with @devices, a block device): a path that someone else names (a
+ * daemon's user in its qemu.conf, a guest's definition, a disk map) may be
+ * a FIFO, whose opening waits for a writer (the check hung), or a device
+ * such as /dev/zero, which never ends.
+ *
+ * Returns: the descriptor, or -1 with @error (%G_FILE_ERROR_NOENT where
+ *   nothing is there; %G_FILE_ERROR_INVAL for another kind of file)
+ */
+int
+virt_migrate_open_plain (const char *path, gboolean devices, struct stat *st, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), saved;
+
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot open %s: %s", path,
+                   g_strerror (saved));
+      return -1;
+    }
+  if (fstat (fd, st) < 0 || !(S_ISREG (st->st_mode) || (devices && S_ISBLK (st->st_mode))))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file", path);
+      return -1;
+    }
+  return fd;
+}
+
+/**
  * virt_migrate_read_regular_file:
  * @path: a file of this machine
  * @max: the most bytes it may hold
  *
  * The text of @path, NUL-terminated, where it is a regular file of at most
- * @max bytes. It is opened without blocking and looked at before it is
- * read: a path that the user of a daemon controls (its qemu.conf, the
- * certificates its qemu.conf points at) may name a FIFO, which would hang
- * the check, or a device such as /dev/zero, which would fill this process.
+ * @max bytes, opened with virt_migrate_open_plain() (a daemon's user
+ * controls its qemu.conf and the certificates it points at).
  *
  * Returns: (transfer full): the text; %NULL with @error (%G_FILE_ERROR_NOENT
  *   where nothing is there)
@@ -135,20 +169,14 @@ virt_migrate_read_regular_file (const char *path, gsize max, GError **error)
   g_autofree char *text = NULL;
   struct stat st;
   gsize len = 0;
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), saved;
+  int fd = virt_migrate_open_plain (path, FALSE, &st, error);
 
   if (fd < 0)
-    {
-      saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot open %s: %s", path,
-                   g_strerror (saved));
-      return NULL;
-    }
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size > max)
+    return NULL;
+  if ((guint64) st.st_size > max)
     {
       close (fd);
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file of at most %" G_GSIZE_FORMAT
-                   " bytes", path, max);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is larger than %" G_GSIZE_FORMAT " bytes", path, max);
       return NULL;
     }
   /* It may grow while it is read: never past @max. */

@@ -38,6 +38,8 @@ VirtMigrateFact        virt_migrate_address_reaches   (const char *host, const c
 char                  *virt_migrate_same_file_as_source (const VirtMigratePreflightDisk *d);
 gint64                 virt_migrate_qemu_memlock      (const char *proc, const char *uuid);
 char                  *virt_migrate_conf_value        (const char *text, const char *key);
+int                    virt_migrate_open_plain        (const char *path, gboolean devices, struct stat *st,
+                                                       GError **error);
 char                  *virt_migrate_read_regular_file (const char *path, gsize max, GError **error);
 
 G_END_DECLS

@@ -176,7 +176,7 @@ virt_migrate_manager_create_drain (VirtMigrateManager  *self,
                    "A drain needs at least one destination");
       return NULL;
     }
-  if ((uris = virt_migrate_uris_for_destinations_checked (destinations, error)) == NULL)
+  if ((uris = virt_migrate_uris_for_destinations (destinations, error)) == NULL)
     return NULL;
   destinations = (const char *const *) uris;
   if (virt_migrate_request_get_domain (request) != NULL)

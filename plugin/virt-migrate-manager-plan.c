@@ -192,7 +192,7 @@ virt_migrate_manager_check_async (VirtMigrateManager  *self,
     {
       GError *error = NULL;
 
-      if ((c->destinations = virt_migrate_uris_for_destinations_checked (destinations, &error)) == NULL)
+      if ((c->destinations = virt_migrate_uris_for_destinations (destinations, &error)) == NULL)
         {
           g_task_return_error (task, error);
           check_data_free (c);

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,22 +75,20 @@ volume_exists (VirtMigrateHypervisor *hv, const char *uri, const char *path, gbo
 }
 
 /* @size bytes at @offset of the image at @path (a regular file or a block
- * device this machine can read) in @buf; how many were read, 0: none.
- * Opened without blocking: a path in a guest's definition or a disk map
- * may name a FIFO, whose opening waited for a writer (the check hung). */
+ * device this machine can read, virt_migrate_open_plain()) in @buf; how
+ * many were read, 0: none. */
 static gsize
 image_read (const char *path, guint8 *buf, gsize size, guint64 offset)
 {
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   struct stat st;
+  int fd = virt_migrate_open_plain (path, TRUE, &st, NULL);
   gssize got = 0;
 
   if (fd < 0)
     return 0;
-  if (fstat (fd, &st) == 0 && (S_ISREG (st.st_mode) || S_ISBLK (st.st_mode)))
-    do
-      got = pread (fd, buf, size, (off_t) offset);
-    while (got < 0 && errno == EINTR);
+  do
+    got = pread (fd, buf, size, (off_t) offset);
+  while (got < 0 && errno == EINTR);
   close (fd);
   return got > 0 ? (gsize) got : 0;
 }

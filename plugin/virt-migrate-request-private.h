@@ -84,11 +84,10 @@ gboolean            virt_migrate_request_check_guest_xml     (VirtMigrateRequest
                                                               const char         *uuid,
                                                               const char         *name,
                                                               GError            **error);
-char              **virt_migrate_uris_for_destinations       (const char *const  *destinations);
 /* The most destinations one check or drain takes. */
 #define VIRT_MIGRATE_MAX_DESTINATIONS 256
-char              **virt_migrate_uris_for_destinations_checked (const char *const *destinations,
-                                                                GError            **error);
+char              **virt_migrate_uris_for_destinations       (const char *const  *destinations,
+                                                              GError            **error);
 gboolean            virt_migrate_request_is_frozen           (VirtMigrateRequest *self);
 VirtMigrateRequest *virt_migrate_request_frozen              (VirtMigrateRequest *self);
 

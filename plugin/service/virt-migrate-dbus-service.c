@@ -414,8 +414,11 @@ on_drain_added (VirtMigrateManager *manager, VirtMigrateDrain *drain, VirtMigrat
 
 /* --- Manager methods ------------------------------------------------------ */
 
-/* On the system bus (as root), the URIs a caller gives name no program or
- * file for the service to use (virt-migrate-dbus-uris.c). */
+/* The request in @dict, validated; on the system bus (as root), the URIs a
+ * caller gives, its own and @destinations', name no program or file for
+ * the service to use (virt-migrate-dbus-uris.c). A Check (@destinations
+ * given, even empty) is validated per destination by
+ * virt_migrate_manager_check_async() instead. */
 static VirtMigrateRequest *
 request_from_invocation (VirtMigrateDBusService *self, GDBusMethodInvocation *invocation, GVariant *dict,
                          const char *const *destinations)
